@@ -1,0 +1,97 @@
+# hookpost: one GNU make file (DESIGN.md §2, §3).
+# The README's two commands: `make run` and `make check`.
+
+VERSION	= 0.1.0
+PREFIX	?= $(HOME)/hookpost
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	= -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2 \
+	  -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -D_GNU_SOURCE -DHOOKPOST_VERSION=\"$(VERSION)\" -Ilib \
+	  -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN)
+LDLIBS	= -lfcgi -lpq -ljansson -lcrypto -lcurl -lyaml -lm
+
+LIB_SRC	= $(sort $(wildcard lib/*.c))
+LIB_OBJ	= $(LIB_SRC:.c=.o)
+HANDLERS = $(patsubst handlers/%.c,bin/%.fcgi,$(wildcard handlers/*.c))
+CRONS	= $(patsubst cron/%.c,bin/hookpost-%,$(wildcard cron/*.c))
+CLI_SRC	= $(sort $(wildcard cli/*.c))
+BENCH	= $(patsubst bench/%.c,bin/bench-%,$(wildcard bench/*.c))
+UNITS	= $(patsubst tests/unit/%.c,bin/test-%,$(wildcard tests/unit/*.c))
+
+.PHONY: all deps run stop check unit integration bench install clean lint asan valgrind
+
+all: bin/hookpost $(HANDLERS) $(CRONS) $(BENCH)
+
+V	?= 0
+Q	= $(if $(filter 1,$(V)),,@)
+
+lib/%.o: lib/%.c $(wildcard lib/*.h)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+lib/libhookpost.a: $(LIB_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+bin/%.fcgi: handlers/%.c lib/libhookpost.a
+	@mkdir -p bin
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
+
+bin/hookpost-%: cron/%.c lib/libhookpost.a
+	@mkdir -p bin
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
+
+bin/hookpost: $(CLI_SRC) $(wildcard cli/*.h) lib/libhookpost.a
+	@mkdir -p bin
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) -Icli $(ALL_CFLAGS) -o $@ $(CLI_SRC) lib/libhookpost.a $(LDLIBS)
+
+bin/bench-%: bench/%.c lib/libhookpost.a
+	@mkdir -p bin
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS) -lpthread
+
+bin/test-%: tests/unit/%.c lib/libhookpost.a
+	@mkdir -p bin
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
+
+deps:
+	@scripts/deps.sh
+
+run:
+	@scripts/deps.sh --if-missing
+	@$(MAKE) --no-print-directory all
+	@scripts/stack.sh start
+
+stop:
+	@scripts/stack.sh stop
+
+# make check: deps, a -Werror build, unit tests, then the HTTP suite behind
+# real lighttpd and real Apache (and plain CGI), then the sanitizer pass.
+check:
+	@scripts/deps.sh --if-missing
+	@$(MAKE) --no-print-directory all $(UNITS)
+	@scripts/check.sh
+
+bench:
+	@scripts/deps.sh --if-missing
+	@$(MAKE) --no-print-directory all
+	@scripts/bench.sh
+
+lint:
+	@scripts/lint.sh
+
+install: all
+	mkdir -p $(PREFIX)/bin $(PREFIX)/share/hookpost/sql $(PREFIX)/share/hookpost/httpd-conf \
+		$(PREFIX)/share/hookpost/cron $(PREFIX)/share/hookpost/playbooks
+	cp bin/hookpost bin/*.fcgi bin/hookpost-* $(PREFIX)/bin/
+	cp sql/*.sql $(PREFIX)/share/hookpost/sql/
+	cp -R httpd-conf/. $(PREFIX)/share/hookpost/httpd-conf/
+	cp cron/crontab $(PREFIX)/share/hookpost/cron/
+
+clean:
+	rm -rf bin lib/*.o lib/libhookpost.a

@@ -1,0 +1,824 @@
+/*
+ * hookpost db and hookpost token: straight to PostgreSQL through
+ * HOOKPOST_DATABASE_URL (cfg_load()), so they work before any server
+ * runs: `make run` migrates and mints its admin token with them.
+ *
+ * The CLI keeps its own connection rather than lib/db.c's, whose
+ * failures log multi-line libpq text: here every error is one line.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "cfg.h"
+#include "crypt.h"
+#include "util.h"
+#include "cli.h"
+
+#define MIGRATE_MAX_FILES	10000
+#define TOKEN_RANDOM_LEN	40
+
+enum {
+	OPT_DIR = OPT_CMD,
+	OPT_ROLE,
+	OPT_OWNER,
+	OPT_NAME,
+	OPT_LIMIT
+};
+
+static const struct cli_cmd cmd_migrate = {
+	"db migrate",
+	"usage: hookpost db migrate [--dir DIR]\n"
+	"Applies the sql/NNN_*.sql files not yet applied, in order, each in\n"
+	"its own transaction.  Safe to run again, and twice at once.\n"
+	"\n"
+	"  --dir DIR   the migrations (default: $HOOKPOST_SQL_DIR, else\n"
+	"              ../sql or ../share/hookpost/sql beside the executable)\n"
+	"\n"
+	"The database is HOOKPOST_DATABASE_URL (libpq conninfo).\n",
+	0, 0, 0
+};
+
+static const struct cli_cmd cmd_status = {
+	"db status",
+	"usage: hookpost db status [--dir DIR]\n"
+	"Lists the migrations, applied and pending.\n",
+	0, 0, 0
+};
+
+static const struct cli_cmd cmd_tok_create = {
+	"token create",
+	"usage: hookpost token create --role admin|user|service [--owner ID]\n"
+	"                             [--name NAME]\n"
+	"Mints an API token and prints it (only it) on stdout, once; the\n"
+	"database keeps only its SHA-256:  TOKEN=$(hookpost token create --role admin)\n"
+	"\n"
+	"  --role R     admin (everything), user (its own owner's objects) or\n"
+	"               service\n"
+	"  --owner ID   the owner scope; required for role user\n"
+	"  --name NAME  a label for token list\n",
+	0, 0, 0
+};
+
+static const struct cli_cmd cmd_tok_list = {
+	"token list",
+	"usage: hookpost token list [--limit N] [--json]\n"
+	"Lists API tokens (never the tokens themselves).\n",
+	0, 0, CMD_JSON
+};
+
+static const struct cli_cmd cmd_tok_revoke = {
+	"token revoke",
+	"usage: hookpost token revoke ID\n"
+	"Revokes a token at once; its requests answer 401 from then on.\n",
+	1, 1, 0
+};
+
+/* Server notices ("schema already exists, skipping") are noise here. */
+static void
+notice_receiver(void *arg, const PGresult *res)
+{
+	const char	*sev, *msg;
+
+	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	if (sev != NULL && strcmp(sev, "WARNING") == 0 && msg != NULL)
+		cli_warn("database: %s", msg);
+}
+
+static PGconn *
+pg_connect(void)
+{
+	const char *const kw[] = { "dbname", "fallback_application_name", NULL };
+	const char	*val[] = { NULL, "hookpost-cli", NULL };
+	PGconn		*conn;
+
+	if (cfg_load() == -1)
+		return NULL;
+	val[0] = cfg.database_url;
+	/* expand_dbname: HOOKPOST_DATABASE_URL is a whole conninfo. */
+	conn = PQconnectdbParams(kw, val, 1);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		cli_err("database: %s", conn != NULL ? PQerrorMessage(conn) :
+		    "out of memory");
+		PQfinish(conn);
+		return NULL;
+	}
+	PQsetNoticeReceiver(conn, notice_receiver, NULL);
+	return conn;
+}
+
+/*
+ * A result that must be `want`; otherwise reports `what` with the
+ * server's primary message, clears it and returns NULL.
+ */
+static PGresult *
+pg_check(PGconn *conn, PGresult *res, ExecStatusType want, const char *what)
+{
+	const char	*msg = NULL;
+
+	if (res != NULL && PQresultStatus(res) == want)
+		return res;
+	if (res != NULL)
+		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	cli_err("%s: %s", what, msg != NULL ? msg : PQerrorMessage(conn));
+	PQclear(res);
+	return NULL;
+}
+
+static int
+pg_command(PGconn *conn, const char *sql, const char *what)
+{
+	PGresult	*res;
+
+	if ((res = pg_check(conn, PQexec(conn, sql), PGRES_COMMAND_OK,
+	    what)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+/* The directory of this executable, from /proc (Linux). */
+static char *
+exe_dir_new(void)
+{
+	char	 path[PATH_MAX];
+	ssize_t	 n;
+
+	if ((n = readlink("/proc/self/exe", path, sizeof(path) - 1)) <= 0)
+		return NULL;
+	path[n] = '\0';
+	return xstrdup(dirname(path));
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * --dir, else $HOOKPOST_SQL_DIR, else the source tree's sql/ beside
+ * bin/, else an installed share/hookpost/sql (make install).
+ */
+static char *
+migrate_dir_new(const char *opt_dir)
+{
+	const char	*env;
+	char		*exe = NULL, *dir = NULL;
+
+	if (opt_dir != NULL || (env = cfg_get("HOOKPOST_SQL_DIR")) != NULL) {
+		dir = xstrdup(opt_dir != NULL ? opt_dir : env);
+		if (!is_dir(dir)) {
+			cli_err("%s: not a directory", dir);
+			free(dir);
+			dir = NULL;
+		}
+		return dir;
+	}
+	if ((exe = exe_dir_new()) != NULL) {
+		dir = xasprintf("%s/../sql", exe);
+		if (!is_dir(dir)) {
+			free(dir);
+			dir = xasprintf("%s/../share/hookpost/sql", exe);
+			if (!is_dir(dir)) {
+				free(dir);
+				dir = NULL;
+			}
+		}
+	}
+	if (dir == NULL)
+		cli_err("no migrations found beside the executable; use --dir "
+		    "or HOOKPOST_SQL_DIR");
+	free(exe);
+	return dir;
+}
+
+/* "NNN_name.sql": digits, an underscore, anything, ".sql". */
+static int
+migration_name(const char *s)
+{
+	size_t	 n, i;
+
+	n = strlen(s);
+	if (n < 6 || strcmp(s + n - 4, ".sql") != 0)
+		return 0;
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	return i > 0 && s[i] == '_';
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/*
+ * The versions (file names less ".sql") of the migrations in dir, sorted
+ * by byte value, not locale, so that 001 < 002 < 010 on every machine.
+ * Returns 0 with a new array, or -1.
+ */
+static int
+migrate_files(const char *dir, char ***out, size_t *outn)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		**v = NULL;
+	size_t		 n = 0;
+	int		 rc = -1;
+
+	if ((d = opendir(dir)) == NULL) {
+		cli_err("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!migration_name(de->d_name))
+			continue;
+		if (n == MIGRATE_MAX_FILES) {
+			cli_err("%s: more than %d migrations", dir,
+			    MIGRATE_MAX_FILES);
+			goto out;
+		}
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = xstrndup(de->d_name, strlen(de->d_name) - 4);
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	*out = v;
+	*outn = n;
+	v = NULL;
+	n = 0;
+	rc = 0;
+out:
+	strv_free(v, n);
+	closedir(d);
+	return rc;
+}
+
+/* The versions recorded in hookpost.schema_migrations, sorted. */
+static int
+migrate_applied(PGconn *conn, char ***out, char ***at, size_t *outn)
+{
+	PGresult	*res;
+	char		**v, **a;
+	size_t		 n, i;
+
+	res = PQexec(conn, "SELECT version, to_char(applied_at AT TIME ZONE "
+	    "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM "
+	    "hookpost.schema_migrations ORDER BY version COLLATE \"C\"");
+	if ((res = pg_check(conn, res, PGRES_TUPLES_OK,
+	    "hookpost.schema_migrations")) == NULL)
+		return -1;
+	n = (size_t)PQntuples(res);
+	v = xcalloc(n + 1, sizeof(*v));
+	a = xcalloc(n + 1, sizeof(*a));
+	for (i = 0; i < n; i++) {
+		v[i] = xstrdup(PQgetvalue(res, (int)i, 0));
+		a[i] = xstrdup(PQgetvalue(res, (int)i, 1));
+	}
+	PQclear(res);
+	*out = v;
+	*at = a;
+	*outn = n;
+	return 0;
+}
+
+/* Index of version in the sorted applied list, or -1. */
+static long
+applied_find(char **applied, size_t n, const char *version)
+{
+	char	**hit;
+
+	hit = bsearch(&version, applied, n, sizeof(*applied), cmp_str);
+	return hit != NULL ? (long)(hit - applied) : -1;
+}
+
+/* The 1-based line of a character offset (PostgreSQL counts characters). */
+static size_t
+sql_line(const char *sql, long pos)
+{
+	size_t	 line = 1;
+	long	 chars = 0;
+
+	for (; *sql != '\0' && chars < pos - 1; sql++) {
+		if (((unsigned char)*sql & 0xc0) == 0x80)
+			continue;
+		if (*sql == '\n')
+			line++;
+		chars++;
+	}
+	return line;
+}
+
+/*
+ * One file in one transaction, with its version recorded in the same
+ * transaction, so a failed migration leaves neither trace nor record.
+ */
+static int
+migrate_one(PGconn *conn, const char *dir, const char *version)
+{
+	PGresult	*res = NULL;
+	const char	*params[1], *pos, *msg, *detail;
+	char		*path, *file, *sql = NULL;
+	size_t		 len;
+	long long	 at;
+	int		 rc = -1;
+
+	path = xasprintf("%s/%s.sql", dir, version);
+	file = path + strlen(dir) + 1;
+	if (cli_read_file(path, CLI_MAX_READ, &sql, &len) == -1)
+		goto out;
+	/* PQexec would stop at a NUL and apply half the file silently. */
+	if (memchr(sql, '\0', len) != NULL) {
+		cli_err("%s: contains a NUL byte", path);
+		goto out;
+	}
+	if (pg_command(conn, "BEGIN", file) == -1)
+		goto out;
+	/* Trusted SQL shipped with the product, many statements: PQexec. */
+	res = PQexec(conn, sql);
+	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
+		msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) :
+		    NULL;
+		detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) :
+		    NULL;
+		pos = res ? PQresultErrorField(res,
+		    PG_DIAG_STATEMENT_POSITION) : NULL;
+		if (pos != NULL && parse_int(pos, 1, LONG_MAX, &at) == 0)
+			cli_err("%s:%zu: %s%s%s%s", path, sql_line(sql,
+			    (long)at), msg ? msg : PQerrorMessage(conn),
+			    detail ? " (" : "", detail ? detail : "",
+			    detail ? ")" : "");
+		else
+			cli_err("%s: %s%s%s%s", path, msg ? msg :
+			    PQerrorMessage(conn), detail ? " (" : "",
+			    detail ? detail : "", detail ? ")" : "");
+		PQclear(res);
+		res = PQexec(conn, "ROLLBACK");
+		goto out;
+	}
+	PQclear(res);
+	params[0] = version;
+	res = PQexecParams(conn, "INSERT INTO hookpost.schema_migrations "
+	    "(version) VALUES ($1)", 1, NULL, params, NULL, NULL, 0);
+	if ((res = pg_check(conn, res, PGRES_COMMAND_OK, file)) == NULL) {
+		res = PQexec(conn, "ROLLBACK");
+		goto out;
+	}
+	PQclear(res);
+	res = NULL;
+	if (pg_command(conn, "COMMIT", file) == -1)
+		goto out;
+	printf("applied %s\n", version);
+	fflush(stdout);
+	rc = 0;
+out:
+	PQclear(res);
+	free(sql);
+	free(path);
+	return rc;
+}
+
+static int
+dir_opt(void *ctx, int ch, char *arg)
+{
+	const char	**dir = ctx;
+
+	if (ch != OPT_DIR)
+		return 1;
+	*dir = arg;
+	return 0;
+}
+
+static const struct option dir_opts[] = {
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+db_migrate(struct cli *cli, int argc, char *argv[])
+{
+	PGconn		*conn = NULL;
+	PGresult	*res;
+	const char	*opt_dir = NULL;
+	char		**pos = NULL, *dir = NULL;
+	char		**files = NULL, **applied = NULL, **at = NULL;
+	size_t		 nfiles = 0, napplied = 0, i, nnew = 0;
+	int		 npos, status = 1;
+
+	if (cli_getopt(cli, &cmd_migrate, argc, argv, dir_opts, dir_opt,
+	    &opt_dir, &pos, &npos, &status) == -1)
+		goto out;
+	status = 1;
+	if ((conn = pg_connect()) == NULL)
+		goto out;
+	if ((dir = migrate_dir_new(opt_dir)) == NULL ||
+	    migrate_files(dir, &files, &nfiles) == -1)
+		goto out;
+	/* Concurrent runs (two hosts deploying) take turns here. */
+	res = PQexec(conn, "SELECT pg_advisory_lock(hashtext('hookpost.migrate'))");
+	if ((res = pg_check(conn, res, PGRES_TUPLES_OK, "migration lock")) ==
+	    NULL)
+		goto out;
+	PQclear(res);
+	if (pg_command(conn, "CREATE SCHEMA IF NOT EXISTS hookpost",
+	    "schema hookpost") == -1 ||
+	    pg_command(conn, "CREATE TABLE IF NOT EXISTS "
+	    "hookpost.schema_migrations (version text PRIMARY KEY, "
+	    "applied_at timestamptz NOT NULL DEFAULT now())",
+	    "hookpost.schema_migrations") == -1)
+		goto out;
+	if (migrate_applied(conn, &applied, &at, &napplied) == -1)
+		goto out;
+	for (i = 0; i < nfiles; i++) {
+		if (applied_find(applied, napplied, files[i]) != -1)
+			continue;
+		if (migrate_one(conn, dir, files[i]) == -1)
+			goto out;
+		nnew++;
+	}
+	if (nnew == 0)
+		printf("up to date\n");
+	status = 0;
+out:
+	/* Ending the session releases the advisory lock too. */
+	PQfinish(conn);
+	strv_free(at, napplied);
+	strv_free(applied, napplied);
+	strv_free(files, nfiles);
+	free(dir);
+	free(pos);
+	return status;
+}
+
+static int
+db_status(struct cli *cli, int argc, char *argv[])
+{
+	static const char *const heads[] = { "STATE", "VERSION", "APPLIED" };
+	struct cli_table	*t = NULL;
+	PGconn			*conn = NULL;
+	PGresult		*res;
+	const char		*opt_dir = NULL, *row[3];
+	char			**pos = NULL, *dir = NULL, **files = NULL;
+	char			**applied = NULL, **at = NULL, *seen = NULL;
+	size_t			 nfiles = 0, napplied = 0, i, npending = 0;
+	long			 k;
+	int			 npos, exists, status = 1;
+
+	if (cli_getopt(cli, &cmd_status, argc, argv, dir_opts, dir_opt,
+	    &opt_dir, &pos, &npos, &status) == -1)
+		goto out;
+	status = 1;
+	if ((conn = pg_connect()) == NULL)
+		goto out;
+	if ((dir = migrate_dir_new(opt_dir)) == NULL ||
+	    migrate_files(dir, &files, &nfiles) == -1)
+		goto out;
+	/* Read-only: a database never migrated has no table yet. */
+	res = PQexec(conn, "SELECT to_regclass('hookpost.schema_migrations') "
+	    "IS NOT NULL");
+	if ((res = pg_check(conn, res, PGRES_TUPLES_OK, "db status")) == NULL)
+		goto out;
+	exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (exists && migrate_applied(conn, &applied, &at, &napplied) == -1)
+		goto out;
+	seen = xcalloc(napplied + 1, 1);
+	t = cli_table_new(3, heads);
+	for (i = 0; i < nfiles; i++) {
+		k = applied_find(applied, napplied, files[i]);
+		row[0] = k != -1 ? "applied" : "pending";
+		row[1] = files[i];
+		row[2] = k != -1 ? at[k] : "-";
+		if (k != -1)
+			seen[k] = 1;
+		else
+			npending++;
+		cli_table_add(t, row);
+	}
+	/* Recorded, but its file is gone: worth seeing. */
+	for (i = 0; i < napplied; i++) {
+		if (seen[i])
+			continue;
+		row[0] = "applied (no file)";
+		row[1] = applied[i];
+		row[2] = at[i];
+		cli_table_add(t, row);
+	}
+	cli_table_print(stdout, t);
+	printf("%zu applied, %zu pending\n", napplied, npending);
+	status = 0;
+out:
+	cli_table_free(t);
+	PQfinish(conn);
+	free(seen);
+	strv_free(at, napplied);
+	strv_free(applied, napplied);
+	strv_free(files, nfiles);
+	free(dir);
+	free(pos);
+	return status;
+}
+
+int
+cmd_db(struct cli *cli, int argc, char *argv[])
+{
+	static const struct cli_sub	 subs[] = {
+		{ "migrate", db_migrate, "apply pending SQL migrations" },
+		{ "status",  db_status,	 "list applied and pending migrations" },
+		{ NULL, NULL, NULL }
+	};
+
+	return cli_dispatch(cli, "db", subs, argc, argv);
+}
+
+struct token_args {
+	const struct cli_cmd	*cmd;
+	const char		*role, *owner, *name, *limit;
+};
+
+/* A label or owner: printable text, bounded (STYLE 10). */
+static int
+text_valid(const char *s, size_t max)
+{
+	size_t	 n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return n > 0 && n <= max;
+}
+
+static int
+token_opt(void *ctx, int ch, char *arg)
+{
+	struct token_args	*a = ctx;
+	long long		 n;
+
+	switch (ch) {
+	case OPT_ROLE:
+		if (strcmp(arg, "admin") != 0 && strcmp(arg, "user") != 0 &&
+		    strcmp(arg, "service") != 0) {
+			cli_usage_reason(a->cmd, "role must be admin, user or "
+			    "service, not '%s'", arg);
+			return -1;
+		}
+		a->role = arg;
+		return 0;
+	case OPT_OWNER:
+		if (!text_valid(arg, 256)) {
+			cli_usage_reason(a->cmd, "--owner: 1 to 256 printable "
+			    "bytes");
+			return -1;
+		}
+		a->owner = arg;
+		return 0;
+	case OPT_NAME:
+		if (!text_valid(arg, 128)) {
+			cli_usage_reason(a->cmd, "--name: 1 to 128 printable "
+			    "bytes");
+			return -1;
+		}
+		a->name = arg;
+		return 0;
+	case OPT_LIMIT:
+		if (cli_parse_limit(a->cmd, arg, 10000, &n) == -1)
+			return -1;
+		a->limit = arg;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+token_create(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option	 opts[] = {
+		{ "role",  required_argument, NULL, OPT_ROLE },
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "name",  required_argument, NULL, OPT_NAME },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct token_args	 a = { &cmd_tok_create, NULL, NULL, NULL, NULL };
+	PGconn			*conn = NULL;
+	PGresult		*res = NULL;
+	const char		*params[4];
+	char			**pos = NULL, *token = NULL, hash[65];
+	int			 npos, status = 1;
+
+	if (cli_getopt(cli, &cmd_tok_create, argc, argv, opts, token_opt, &a,
+	    &pos, &npos, &status) == -1)
+		goto out;
+	if (a.role == NULL) {
+		status = cli_usage_error(&cmd_tok_create, "--role is required");
+		goto out;
+	}
+	/* DESIGN.md §3: a user token is scoped to its owner. */
+	if (strcmp(a.role, "user") == 0 && a.owner == NULL) {
+		status = cli_usage_error(&cmd_tok_create, "role user needs "
+		    "--owner");
+		goto out;
+	}
+	status = 1;
+	if ((conn = pg_connect()) == NULL)
+		goto out;
+	if ((token = crypt_token_new("hp_", TOKEN_RANDOM_LEN)) == NULL) {
+		cli_err("no randomness for a token");
+		goto out;
+	}
+	/* Only the SHA-256 is stored; the token exists only on stdout. */
+	crypt_sha256_hex(token, strlen(token), hash);
+	params[0] = a.name != NULL ? a.name : "";
+	params[1] = hash;
+	params[2] = a.role;
+	params[3] = a.owner;
+	res = PQexecParams(conn, "INSERT INTO hookpost.api_tokens (name, "
+	    "token_hash, role, owner_id) VALUES ($1, $2, $3, $4) RETURNING id",
+	    4, NULL, params, NULL, NULL, 0);
+	if ((res = pg_check(conn, res, PGRES_TUPLES_OK, "token create")) ==
+	    NULL)
+		goto out;
+	printf("%s\n", token);
+	/* Captured by $(...): stdout is the token alone.  At a terminal, say
+	 * which row it is. */
+	if (isatty(STDOUT_FILENO))
+		fprintf(stderr, "token %s (role %s); it is not shown again\n",
+		    PQgetvalue(res, 0, 0), a.role);
+	status = 0;
+out:
+	if (token != NULL)
+		explicit_bzero(token, strlen(token));
+	free(token);
+	PQclear(res);
+	PQfinish(conn);
+	free(pos);
+	return status;
+}
+
+static int
+token_list(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option	 opts[] = {
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const heads[] = { "ID", "NAME", "ROLE", "OWNER",
+		"CREATED", "LAST_USED", "REVOKED" };
+	static const char *const keys[] = { "id", "name", "role", "owner_id",
+		"created_at", "last_used_at", "revoked_at" };
+	struct token_args	 a = { &cmd_tok_list, NULL, NULL, NULL, "1000" };
+	struct cli_table	*t = NULL;
+	PGconn			*conn = NULL;
+	PGresult		*res = NULL;
+	json_t			*arr = NULL, *o;
+	const char		*params[1], *row[7];
+	char			**pos = NULL, *text;
+	int			 npos, r, c, status = 1;
+
+	if (cli_getopt(cli, &cmd_tok_list, argc, argv, opts, token_opt, &a,
+	    &pos, &npos, &status) == -1)
+		goto out;
+	status = 1;
+	if ((conn = pg_connect()) == NULL)
+		goto out;
+	params[0] = a.limit;
+#define TS(c) "to_char(" c " AT TIME ZONE 'UTC', " \
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	res = PQexecParams(conn, "SELECT id, name, role, owner_id, "
+	    TS("created_at") ", " TS("last_used_at") ", " TS("revoked_at")
+	    " FROM hookpost.api_tokens ORDER BY created_at, id LIMIT $1",
+	    1, NULL, params, NULL, NULL, 0);
+#undef TS
+	if ((res = pg_check(conn, res, PGRES_TUPLES_OK, "token list")) == NULL)
+		goto out;
+	if (cli->json) {
+		arr = json_array();
+		for (r = 0; r < PQntuples(res); r++) {
+			o = json_object();
+			for (c = 0; c < 7; c++)
+				json_object_set_new(o, keys[c],
+				    PQgetisnull(res, r, c) ? json_null() :
+				    json_string(PQgetvalue(res, r, c)));
+			json_array_append_new(arr, o);
+		}
+		o = json_pack("{s:o}", "data", arr);
+		arr = o;
+		if ((text = json_dumps(arr, JSON_COMPACT)) != NULL)
+			printf("%s\n", text);
+		free(text);
+		status = 0;
+		goto out;
+	}
+	t = cli_table_new(7, heads);
+	cli_table_max(t, 1, 40);
+	for (r = 0; r < PQntuples(res); r++) {
+		for (c = 0; c < 7; c++)
+			row[c] = PQgetisnull(res, r, c) ? "-" :
+			    PQgetvalue(res, r, c);
+		if (*row[1] == '\0')
+			row[1] = "-";
+		cli_table_add(t, row);
+	}
+	cli_table_print(stdout, t);
+	status = 0;
+out:
+	json_decref(arr);
+	cli_table_free(t);
+	PQclear(res);
+	PQfinish(conn);
+	free(pos);
+	return status;
+}
+
+/* 8-4-4-4-12 hex, so a typo is a usage error and not a SQL one. */
+static int
+uuid_valid(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	}
+	return s[36] == '\0';
+}
+
+static int
+token_revoke(struct cli *cli, int argc, char *argv[])
+{
+	PGconn		*conn = NULL;
+	PGresult	*res = NULL;
+	const char	*params[1];
+	char		**pos = NULL;
+	int		 npos, status = 1;
+
+	if (cli_getopt(cli, &cmd_tok_revoke, argc, argv, NULL, NULL, NULL,
+	    &pos, &npos, &status) == -1)
+		goto out;
+	if (!uuid_valid(pos[0])) {
+		status = cli_usage_error(&cmd_tok_revoke, "'%s' is not a token "
+		    "id (see hookpost token list)", pos[0]);
+		goto out;
+	}
+	status = 1;
+	if ((conn = pg_connect()) == NULL)
+		goto out;
+	params[0] = pos[0];
+	/* Revoking twice keeps the first time. */
+	res = PQexecParams(conn, "UPDATE hookpost.api_tokens SET revoked_at = "
+	    "coalesce(revoked_at, now()) WHERE id = $1 RETURNING id", 1, NULL,
+	    params, NULL, NULL, 0);
+	if ((res = pg_check(conn, res, PGRES_TUPLES_OK, "token revoke")) ==
+	    NULL)
+		goto out;
+	if (PQntuples(res) == 0) {
+		cli_err("token %s not found", pos[0]);
+		goto out;
+	}
+	printf("revoked %s\n", PQgetvalue(res, 0, 0));
+	status = 0;
+out:
+	PQclear(res);
+	PQfinish(conn);
+	free(pos);
+	return status;
+}
+
+int
+cmd_token(struct cli *cli, int argc, char *argv[])
+{
+	static const struct cli_sub	 subs[] = {
+		{ "create", token_create, "mint an API token (printed once)" },
+		{ "list",   token_list,	  "list API tokens" },
+		{ "revoke", token_revoke, "revoke an API token" },
+		{ NULL, NULL, NULL }
+	};
+
+	return cli_dispatch(cli, "token", subs, argc, argv);
+}

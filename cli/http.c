@@ -1,0 +1,413 @@
+/*
+ * The admin API client: libcurl's easy interface, one request at a time.
+ * Base URL and token come from HOOKPOST_URL / HOOKPOST_TOKEN (DESIGN.md
+ * §3), else from the CLI config file; the environment wins.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "util.h"
+#include "cli.h"
+
+#define CLI_DEFAULT_URL		"http://127.0.0.1:8080"
+#define CLI_TIMEOUT		30L	/* seconds, whole request */
+#define CLI_CONNECT_TIMEOUT	10L
+#define CLI_MAX_CONFIG		(64 * 1024)
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* The default file: $XDG_CONFIG_HOME or ~/.config, then hookpost/cli.conf. */
+static char *
+config_default_new(void)
+{
+	const char	*dir;
+
+	if ((dir = getenv("XDG_CONFIG_HOME")) != NULL && *dir == '/')
+		return xasprintf("%s/hookpost/cli.conf", dir);
+	if ((dir = getenv("HOME")) != NULL && *dir != '\0')
+		return xasprintf("%s/.config/hookpost/cli.conf", dir);
+	return NULL;
+}
+
+/*
+ * Reads `url=` and `token=` lines into *url and *token (new strings).
+ * A missing default file is no error; a named one must exist.  Unknown
+ * keys are errors: a misspelt "ulr=" would silently send the token to
+ * the default URL instead.
+ */
+static int
+config_read(const char *path, int must_exist, char **url, char **token)
+{
+	struct stat	 st;
+	char		*data = NULL, *line, *next, *eq, *k, *v;
+	size_t		 len, lineno = 0;
+	int		 rc = -1;
+
+	if (!must_exist && stat(path, &st) == -1 && errno == ENOENT)
+		return 0;
+	if (cli_read_file(path, CLI_MAX_CONFIG, &data, &len) == -1)
+		goto out;
+	if (memchr(data, '\0', len) != NULL) {
+		cli_err("%s: not a text file", path);
+		goto out;
+	}
+	for (line = data; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		k = trim(line);
+		if (*k == '\0' || *k == '#')
+			continue;
+		if ((eq = strchr(k, '=')) == NULL) {
+			cli_err("%s:%zu: expected key=value", path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		k = trim(k);
+		v = trim(eq + 1);
+		if (strcmp(k, "url") == 0) {
+			free(*url);
+			*url = xstrdup(v);
+		} else if (strcmp(k, "token") == 0) {
+			free(*token);
+			*token = xstrdup(v);
+		} else {
+			cli_err("%s:%zu: unknown key '%s' (expected url or token)",
+			    path, lineno, k);
+			goto out;
+		}
+	}
+	if (*token != NULL && stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		cli_warn("%s holds an API token but other users may read it "
+		    "(chmod 600)", path);
+	rc = 0;
+out:
+	free(data);
+	return rc;
+}
+
+int
+cli_http_setup(struct cli *cli)
+{
+	const char	*env, *path;
+	char		*deflt = NULL, *url = NULL, *token = NULL;
+	const unsigned char *p;
+	size_t		 n;
+	int		 rc = -1;
+
+	if (cli->http_ready)
+		return 0;
+	path = cli->config_path;
+	if (path == NULL && (env = getenv("HOOKPOST_CLI_CONFIG")) != NULL &&
+	    *env != '\0')
+		path = env;
+	if (path != NULL) {
+		if (config_read(path, 1, &url, &token) == -1)
+			goto out;
+	} else if ((deflt = config_default_new()) != NULL &&
+	    config_read(deflt, 0, &url, &token) == -1)
+		goto out;
+	if ((env = getenv("HOOKPOST_URL")) != NULL && *env != '\0') {
+		free(url);
+		url = xstrdup(env);
+	}
+	if ((env = getenv("HOOKPOST_TOKEN")) != NULL && *env != '\0') {
+		free(token);
+		token = xstrdup(env);
+	}
+	if (url == NULL || *url == '\0') {
+		free(url);
+		url = xstrdup(CLI_DEFAULT_URL);
+	}
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		cli_err("HOOKPOST_URL must start with http:// or https://");
+		goto out;
+	}
+	n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0';
+	/* The token goes into a header: no CR/LF smuggling, no spaces. */
+	for (p = (const unsigned char *)token; p != NULL && *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f) {
+			cli_err("the API token contains invalid characters");
+			goto out;
+		}
+	if (token != NULL && *token == '\0') {
+		free(token);
+		token = NULL;
+	}
+	cli->url = url;
+	cli->token = token;
+	url = token = NULL;
+	cli->http_ready = 1;
+	rc = 0;
+out:
+	free(token);
+	free(url);
+	free(deflt);
+	return rc;
+}
+
+struct sink {
+	struct buf	 b;
+	int		 overflow;
+};
+
+/* Keeps at most CLI_MAX_READ bytes; returning short aborts the transfer. */
+static size_t
+sink_write(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct sink	*s = arg;
+	size_t		 n = size * nmemb;
+
+	if (s->b.len + n > CLI_MAX_READ) {
+		s->overflow = 1;
+		return 0;
+	}
+	buf_append(&s->b, p, n);
+	return n;
+}
+
+static int
+is_2xx(long status)
+{
+	return status >= 200 && status <= 299;
+}
+
+int
+cli_http(struct cli *cli, const char *method, const char *path,
+    const char *body, size_t bodylen, const char *const *headers,
+    int with_token, struct cli_resp *out)
+{
+	CURL			*curl = NULL;
+	struct curl_slist	*hdrs = NULL, *h;
+	struct sink		 sink = { { NULL, 0, 0 }, 0 };
+	char			 errbuf[CURL_ERROR_SIZE] = "";
+	char			*url = NULL, *auth = NULL;
+	const char		*fixed[] = {
+		"Content-Type: application/json",
+		"Accept: application/json",
+		"Expect:",	/* no 100-continue round trip */
+		NULL
+	};
+	CURLcode		 cc;
+	long			 status = 0;
+	size_t			 i;
+	int			 rc = -1;
+
+	if (cli_http_setup(cli) == -1)
+		goto out;
+	if (with_token && cli->token == NULL) {
+		cli_err("no API token: set HOOKPOST_TOKEN, or token= in the "
+		    "CLI config file (see hookpost --help)");
+		goto out;
+	}
+	url = xasprintf("%s%s", cli->url, path);
+	if (with_token)
+		auth = xasprintf("Authorization: Bearer %s", cli->token);
+	for (i = 0; fixed[i] != NULL; i++)
+		if ((h = curl_slist_append(hdrs, fixed[i])) == NULL)
+			goto oom;
+		else
+			hdrs = h;
+	for (i = 0; headers != NULL && headers[i] != NULL; i++)
+		if ((h = curl_slist_append(hdrs, headers[i])) == NULL)
+			goto oom;
+		else
+			hdrs = h;
+	if (auth != NULL) {
+		if ((h = curl_slist_append(hdrs, auth)) == NULL)
+			goto oom;
+		hdrs = h;
+	}
+	if ((curl = curl_easy_init()) == NULL)
+		goto oom;
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT,
+	    "hookpost-cli/" HOOKPOST_VERSION);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, CLI_TIMEOUT);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, CLI_CONNECT_TIMEOUT);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	/*
+	 * Never follow redirects (the default): a Location elsewhere must
+	 * not receive the bearer token.  Only HTTP(S), even for a
+	 * mistyped URL.
+	 */
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+	if (strcmp(method, "GET") == 0)
+		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+	else {
+		if (strcmp(method, "POST") != 0)
+			curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+		if (body != NULL || strcmp(method, "POST") == 0) {
+			curl_easy_setopt(curl, CURLOPT_POSTFIELDS,
+			    body != NULL ? body : "");
+			curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+			    (curl_off_t)(body != NULL ? bodylen : 0));
+		}
+	}
+	if ((cc = curl_easy_perform(curl)) != CURLE_OK) {
+		if (sink.overflow)
+			cli_err("%s %s: response larger than %d bytes", method,
+			    url, CLI_MAX_READ);
+		else
+			cli_err("%s %s: %s", method, url, errbuf[0] != '\0' ?
+			    errbuf : curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	if (sink.b.data == NULL)
+		buf_append(&sink.b, "", 0);
+	out->status = status;
+	out->body = sink.b.data;
+	out->len = sink.b.len;
+	out->json = NULL;
+	sink.b.data = NULL;
+	rc = 0;
+	goto out;
+oom:
+	cli_err("out of memory");
+out:
+	curl_easy_cleanup(curl);
+	curl_slist_free_all(hdrs);
+	buf_free(&sink.b);
+	free(auth);
+	free(url);
+	return rc;
+}
+
+void
+cli_api_error(const struct cli_resp *resp, const char *what)
+{
+	json_t		*root, *err;
+	const char	*code = NULL, *msg = NULL;
+	char		*snippet;
+
+	root = json_loadb(resp->body, resp->len, 0, NULL);
+	if ((err = json_object_get(root, "error")) != NULL) {
+		code = cli_json_str(err, "code");
+		msg = cli_json_str(err, "message");
+	}
+	if (code != NULL)
+		cli_err("%s%s%s: %s", what ? what : "", what ? ": " : "", code,
+		    msg != NULL ? msg : "");
+	else if (resp->len > 0) {
+		/* Not our error shape (a proxy's HTML page?): a short excerpt. */
+		snippet = cli_safe_new(resp->body, 120);
+		cli_err("%s%sHTTP %ld: %s", what ? what : "", what ? ": " : "",
+		    resp->status, snippet);
+		free(snippet);
+	} else
+		cli_err("%s%sHTTP %ld", what ? what : "", what ? ": " : "",
+		    resp->status);
+	json_decref(root);
+}
+
+int
+cli_api(struct cli *cli, const char *method, const char *path, json_t *body,
+    const char *what, struct cli_resp *out)
+{
+	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	json_error_t	 jerr;
+	char		*text = NULL;
+	int		 rc = -1;
+
+	if (body != NULL && (text = json_dumps(body, JSON_COMPACT)) == NULL) {
+		cli_err("out of memory");
+		goto out;
+	}
+	if (cli_http(cli, method, path, text, text ? strlen(text) : 0, NULL, 1,
+	    &resp) == -1)
+		goto out;
+	if (!is_2xx(resp.status)) {
+		cli_api_error(&resp, what);
+		goto out;
+	}
+	if (resp.len > 0 && (resp.json = json_loadb(resp.body, resp.len,
+	    JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		cli_err("%s %s: the response is not JSON: %s", method, path,
+		    jerr.text);
+		goto out;
+	}
+	*out = resp;
+	memset(&resp, 0, sizeof(resp));
+	rc = 0;
+out:
+	cli_resp_free(&resp);
+	free(text);
+	return rc;
+}
+
+void
+cli_resp_free(struct cli_resp *resp)
+{
+	free(resp->body);
+	json_decref(resp->json);
+	resp->body = NULL;
+	resp->json = NULL;
+}
+
+/* --json: the body as the server sent it, newline-terminated. */
+void
+cli_resp_print_raw(const struct cli_resp *resp)
+{
+	if (resp->len == 0)
+		return;
+	fwrite(resp->body, 1, resp->len, stdout);
+	if (resp->body[resp->len - 1] != '\n')
+		fputc('\n', stdout);
+}
+
+/* RFC 3986 2.3: everything but the unreserved characters is encoded. */
+void
+cli_url_escape(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char		 enc[3];
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~') {
+			buf_append(b, p, 1);
+			continue;
+		}
+		enc[0] = '%';
+		enc[1] = hex[*p >> 4];
+		enc[2] = hex[*p & 0xf];
+		buf_append(b, enc, 3);
+	}
+}
+
+void
+cli_query_add(struct buf *b, const char *key, const char *value)
+{
+	if (value == NULL)
+		return;
+	buf_append(b, b->data != NULL && strchr(b->data, '?') ? "&" : "?", 1);
+	cli_url_escape(b, key);
+	buf_append(b, "=", 1);
+	cli_url_escape(b, value);
+}

@@ -1,0 +1,601 @@
+/*
+ * hookpost webhook: inbound sources over the admin API (seed 004
+ * "Registering Webhook Sources", "Testing Webhooks").
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "sig.h"
+#include "util.h"
+#include "cli.h"
+
+enum {
+	OPT_SECRET = OPT_CMD,
+	OPT_AUTO_TRIAGE,
+	OPT_PLAYBOOK,
+	OPT_NO_PLAYBOOK,
+	OPT_FORMAT,
+	OPT_MODE,
+	OPT_ENABLED,
+	OPT_SEVERITY_MAP,
+	OPT_ROTATE_SECRET,
+	OPT_LIMIT,
+	OPT_CURSOR
+};
+
+#define SOURCE_OPTIONS \
+	"  --secret S             HMAC secret; '-' reads it from stdin\n" \
+	"                         (omit to have the server generate one)\n" \
+	"  --auto-triage BOOL     true or false\n" \
+	"  --playbook P           triage playbook to run\n" \
+	"  --format F             auto, generic, defender, crowdstrike, splunk\n" \
+	"  --mode M               sync (incident at once) or queue\n" \
+	"  --enabled BOOL         accept events from this source\n" \
+	"  --severity-map F=T ... map the tool's severity F to T (critical,\n" \
+	"                         high, medium, low, info); repeatable, and\n" \
+	"                         several pairs may follow one flag\n"
+
+static const struct cli_cmd cmd_add = {
+	"webhook add",
+	"usage: hookpost webhook add NAME [options]\n"
+	"Registers an inbound source; events arrive at POST /api/webhooks/NAME.\n"
+	"\n"
+	SOURCE_OPTIONS
+	"  --json                 print the server's JSON\n"
+	"  --config FILE          CLI config file (url=, token=)\n"
+	"\n"
+	"example: hookpost webhook add email-gateway --secret \"your-secret-key\" \\\n"
+	"           --auto-triage true --playbook phishing_triage\n",
+	1, 1, CMD_API
+};
+
+static const struct cli_cmd cmd_update = {
+	"webhook update",
+	"usage: hookpost webhook update NAME [options]\n"
+	"Changes the given settings only (a missing source is created).\n"
+	"\n"
+	SOURCE_OPTIONS
+	"  --no-playbook          run no playbook\n"
+	"  --rotate-secret        generate a new secret, shown once\n"
+	"  --json                 print the server's JSON\n"
+	"  --config FILE          CLI config file (url=, token=)\n"
+	"\n"
+	"--severity-map replaces the whole mapping.\n",
+	1, 1, CMD_API
+};
+
+static const struct cli_cmd cmd_list = {
+	"webhook list",
+	"usage: hookpost webhook list [--limit N] [--cursor C] [--json]\n"
+	"                             [--config FILE]\n"
+	"Lists the registered sources, one page (default 100) at a time.\n",
+	0, 0, CMD_API
+};
+
+static const struct cli_cmd cmd_show = {
+	"webhook show",
+	"usage: hookpost webhook show NAME [--json] [--config FILE]\n"
+	"Shows one source's settings (never its secret).\n",
+	1, 1, CMD_API
+};
+
+static const struct cli_cmd cmd_rm = {
+	"webhook rm",
+	"usage: hookpost webhook rm NAME [--config FILE]\n"
+	"Deletes a source; its events are refused from then on.\n",
+	1, 1, CMD_CONFIG
+};
+
+static const struct cli_cmd cmd_test = {
+	"webhook test",
+	"usage: hookpost webhook test NAME [--secret S] [--json] [--config FILE]\n"
+	"Sends a signed test event to POST /api/webhooks/NAME and prints the\n"
+	"answer; exits 0 only if it was accepted (2xx).\n"
+	"\n"
+	"  --secret S   sign locally with S ('-': read from stdin); without it\n"
+	"               the server signs with the stored secret\n"
+	"  --json       print only the receiver's JSON answer\n",
+	1, 1, CMD_API
+};
+
+static const struct option source_opts[] = {
+	{ "secret",	  required_argument, NULL, OPT_SECRET },
+	{ "auto-triage",  required_argument, NULL, OPT_AUTO_TRIAGE },
+	{ "playbook",	  required_argument, NULL, OPT_PLAYBOOK },
+	{ "format",	  required_argument, NULL, OPT_FORMAT },
+	{ "mode",	  required_argument, NULL, OPT_MODE },
+	{ "enabled",	  required_argument, NULL, OPT_ENABLED },
+	{ "severity-map", required_argument, NULL, OPT_SEVERITY_MAP },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option update_opts[] = {
+	{ "secret",	  required_argument, NULL, OPT_SECRET },
+	{ "auto-triage",  required_argument, NULL, OPT_AUTO_TRIAGE },
+	{ "playbook",	  required_argument, NULL, OPT_PLAYBOOK },
+	{ "no-playbook",  no_argument,	     NULL, OPT_NO_PLAYBOOK },
+	{ "format",	  required_argument, NULL, OPT_FORMAT },
+	{ "mode",	  required_argument, NULL, OPT_MODE },
+	{ "enabled",	  required_argument, NULL, OPT_ENABLED },
+	{ "severity-map", required_argument, NULL, OPT_SEVERITY_MAP },
+	{ "rotate-secret", no_argument,	     NULL, OPT_ROTATE_SECRET },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* What the source flags build: the JSON body of POST or PUT. */
+struct source_args {
+	const struct cli_cmd	*cmd;
+	json_t			*body;
+	char			*stdin_secret;
+	int			 in_map;   /* last flag was --severity-map */
+	int			 nchanges;
+};
+
+static int
+source_map_pair(struct source_args *a, const char *pair)
+{
+	char	 why[256], *from;
+	const char *eq;
+	int	 rc;
+
+	if ((eq = strchr(pair, '=')) == NULL) {
+		cli_usage_reason(a->cmd, "--severity-map: expected FROM=TO, "
+		    "not '%s'", pair);
+		return -1;
+	}
+	from = xstrndup(pair, (size_t)(eq - pair));
+	rc = source_severity_add(a->body, from, eq + 1, why, sizeof(why));
+	free(from);
+	if (rc == -1)
+		cli_usage_reason(a->cmd, "%s", why);
+	return rc;
+}
+
+static int
+source_set(struct source_args *a, const char *key, const char *value)
+{
+	char	 why[256];
+
+	if (source_field_set(a->body, key, value, why, sizeof(why)) == -1) {
+		cli_usage_reason(a->cmd, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+source_opt(void *ctx, int ch, char *arg)
+{
+	struct source_args	*a = ctx;
+	int			 was_map = a->in_map;
+
+	a->in_map = 0;
+	if (ch != 1)
+		a->nchanges++;
+	switch (ch) {
+	case 1:
+		/* seed-style `--severity-map critical=high high=medium`. */
+		if (was_map && strchr(arg, '=') != NULL) {
+			a->in_map = 1;
+			return source_map_pair(a, arg);
+		}
+		return 1;
+	case OPT_SECRET:
+		if (strcmp(arg, "-") == 0) {
+			if (a->stdin_secret == NULL &&
+			    (a->stdin_secret = cli_read_secret_stdin()) == NULL)
+				return -1;
+			arg = a->stdin_secret;
+		}
+		return source_set(a, "secret", arg);
+	case OPT_AUTO_TRIAGE:
+		return source_set(a, "auto_triage", arg);
+	case OPT_PLAYBOOK:
+		return source_set(a, "playbook", arg);
+	case OPT_NO_PLAYBOOK:
+		return source_set(a, "playbook", NULL);
+	case OPT_FORMAT:
+		return source_set(a, "format", arg);
+	case OPT_MODE:
+		return source_set(a, "mode", arg);
+	case OPT_ENABLED:
+		return source_set(a, "enabled", arg);
+	case OPT_SEVERITY_MAP:
+		if (source_map_pair(a, arg) == -1)
+			return -1;
+		a->in_map = 1;
+		return 0;
+	case OPT_ROTATE_SECRET:
+		json_object_set_new(a->body, "rotate_secret", json_true());
+		return 0;
+	}
+	return 1;
+}
+
+static int
+name_check(const struct cli_cmd *cmd, const char *name)
+{
+	if (name_valid(name))
+		return 0;
+	cli_usage_error(cmd, "'%s' is not a valid source name (a-z, 0-9, "
+	    "'.', '_', '-'; starts with a letter or digit; at most 64)", name);
+	return -1;
+}
+
+/* "/api/webhooks/NAME" plus an optional suffix, NAME escaped. */
+static char *
+source_path_new(const char *name, const char *suffix)
+{
+	struct buf	 b = { NULL, 0, 0 };
+
+	buf_append(&b, "/api/webhooks/", 14);
+	cli_url_escape(&b, name);
+	if (suffix != NULL)
+		buf_append(&b, suffix, strlen(suffix));
+	return b.data;
+}
+
+static void
+source_output(struct cli *cli, const struct cli_resp *resp)
+{
+	if (cli->json)
+		cli_resp_print_raw(resp);
+	else if (json_is_object(resp->json))
+		cli_print_object(stdout, resp->json);
+	if (json_is_object(resp->json))
+		source_secret_notice(resp->json);
+}
+
+static int
+webhook_add(struct cli *cli, int argc, char *argv[])
+{
+	struct source_args	 a = { &cmd_add, NULL, NULL, 0, 0 };
+	struct cli_resp		 resp = { 0, NULL, 0, NULL };
+	json_t			*req = NULL;
+	char			**pos = NULL;
+	int			 npos, status = 1;
+
+	a.body = json_object();
+	if (cli_getopt(cli, &cmd_add, argc, argv, source_opts, source_opt, &a,
+	    &pos, &npos, &status) == -1)
+		goto out;
+	if (name_check(&cmd_add, pos[0]) == -1) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	status = 1;
+	/* "source" first, as in seed 004's curl example. */
+	req = json_pack("{s:s}", "source", pos[0]);
+	json_object_update(req, a.body);
+	if (cli_api(cli, "POST", "/api/webhooks", req, pos[0], &resp) == -1)
+		goto out;
+	source_output(cli, &resp);
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	json_decref(req);
+	json_decref(a.body);
+	free(a.stdin_secret);
+	free(pos);
+	return status;
+}
+
+static int
+webhook_update(struct cli *cli, int argc, char *argv[])
+{
+	struct source_args	 a = { &cmd_update, NULL, NULL, 0, 0 };
+	struct cli_resp		 resp = { 0, NULL, 0, NULL };
+	char			**pos = NULL, *path = NULL;
+	int			 npos, status = 1;
+
+	a.body = json_object();
+	if (cli_getopt(cli, &cmd_update, argc, argv, update_opts, source_opt,
+	    &a, &pos, &npos, &status) == -1)
+		goto out;
+	if (name_check(&cmd_update, pos[0]) == -1) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (a.nchanges == 0) {
+		status = cli_usage_error(&cmd_update, "nothing to change");
+		goto out;
+	}
+	if (json_object_get(a.body, "secret") != NULL &&
+	    json_object_get(a.body, "rotate_secret") != NULL) {
+		status = cli_usage_error(&cmd_update, "--secret and "
+		    "--rotate-secret exclude each other");
+		goto out;
+	}
+	status = 1;
+	path = source_path_new(pos[0], NULL);
+	if (cli_api(cli, "PUT", path, a.body, pos[0], &resp) == -1)
+		goto out;
+	if (resp.status == 201)
+		cli_warn("source '%s' did not exist; it was created", pos[0]);
+	source_output(cli, &resp);
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	json_decref(a.body);
+	free(a.stdin_secret);
+	free(path);
+	free(pos);
+	return status;
+}
+
+static int
+list_opt(void *ctx, int ch, char *arg)
+{
+	const char	**v = ctx;	/* [0] limit, [1] cursor */
+	long long	 n;
+
+	switch (ch) {
+	case OPT_LIMIT:
+		if (cli_parse_limit(&cmd_list, arg, 1000, &n) == -1)
+			return -1;
+		v[0] = arg;
+		return 0;
+	case OPT_CURSOR:
+		v[1] = arg;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+webhook_list(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option	 opts[] = {
+		{ "limit",  required_argument, NULL, OPT_LIMIT },
+		{ "cursor", required_argument, NULL, OPT_CURSOR },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const	 heads[] = { "SOURCE", "ENABLED",
+		"FORMAT", "MODE", "AUTO_TRIAGE", "PLAYBOOK", "UPDATED" };
+	static const char *const	 keys[] = { "source", "enabled",
+		"format", "mode", "auto_triage", "playbook", "updated_at" };
+	struct cli_resp		 resp = { 0, NULL, 0, NULL };
+	struct cli_table	*t = NULL;
+	struct buf		 path = { NULL, 0, 0 };
+	const char		*v[2] = { "100", NULL }, *next;
+	char			**pos = NULL;
+	json_t			*e;
+	size_t			 i;
+	int			 npos, status = 1;
+
+	if (cli_getopt(cli, &cmd_list, argc, argv, opts, list_opt, v, &pos,
+	    &npos, &status) == -1)
+		goto out;
+	status = 1;
+	buf_append(&path, "/api/webhooks", 13);
+	cli_query_add(&path, "limit", v[0]);
+	cli_query_add(&path, "cursor", v[1]);
+	if (cli_api(cli, "GET", path.data, NULL, NULL, &resp) == -1)
+		goto out;
+	if (cli->json) {
+		cli_resp_print_raw(&resp);
+		status = 0;
+		goto out;
+	}
+	t = cli_table_new(7, heads);
+	json_array_foreach(json_object_get(resp.json, "data"), i, e)
+		cli_table_add_json(t, e, keys);
+	cli_table_print(stdout, t);
+	if ((next = cli_json_str(resp.json, "next_cursor")) != NULL) {
+		fputs("more: hookpost webhook list --cursor ", stderr);
+		cli_fput_safe(stderr, next, 0);
+		fputc('\n', stderr);
+	}
+	status = 0;
+out:
+	cli_table_free(t);
+	cli_resp_free(&resp);
+	buf_free(&path);
+	free(pos);
+	return status;
+}
+
+static int
+webhook_show(struct cli *cli, int argc, char *argv[])
+{
+	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	char		**pos = NULL, *path = NULL;
+	int		 npos, status = 1;
+
+	if (cli_getopt(cli, &cmd_show, argc, argv, NULL, NULL, NULL, &pos,
+	    &npos, &status) == -1)
+		goto out;
+	if (name_check(&cmd_show, pos[0]) == -1) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	status = 1;
+	path = source_path_new(pos[0], NULL);
+	if (cli_api(cli, "GET", path, NULL, pos[0], &resp) == -1)
+		goto out;
+	source_output(cli, &resp);
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	free(path);
+	free(pos);
+	return status;
+}
+
+static int
+webhook_rm(struct cli *cli, int argc, char *argv[])
+{
+	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	char		**pos = NULL, *path = NULL;
+	int		 npos, status = 1;
+
+	if (cli_getopt(cli, &cmd_rm, argc, argv, NULL, NULL, NULL, &pos,
+	    &npos, &status) == -1)
+		goto out;
+	if (name_check(&cmd_rm, pos[0]) == -1) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	status = 1;
+	path = source_path_new(pos[0], NULL);
+	if (cli_api(cli, "DELETE", path, NULL, pos[0], &resp) == -1)
+		goto out;
+	printf("removed %s\n", pos[0]);
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	free(path);
+	free(pos);
+	return status;
+}
+
+static int
+test_opt(void *ctx, int ch, char *arg)
+{
+	const char	**secret = ctx;
+
+	if (ch != OPT_SECRET)
+		return 1;
+	*secret = arg;
+	return 0;
+}
+
+/* A header value from the server must not smuggle in another header. */
+static int
+header_safe(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * seed 004 "Send Test Event": sign "<timestamp>.<body>" and POST it to
+ * the receiver with X-Webhook-Timestamp and X-Webhook-Signature.
+ */
+static int
+webhook_test(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option	 opts[] = {
+		{ "secret", required_argument, NULL, OPT_SECRET },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_resp	 signed_resp = { 0, NULL, 0, NULL };
+	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	const char	*secret = NULL, *ts, *sig, *body, *hdrs[3] = { NULL };
+	char		**pos = NULL, *path = NULL, *stdin_secret = NULL;
+	char		*text = NULL, *hdr_ts = NULL, *hdr_sig = NULL;
+	char		 now[32], iso[32], hex[65];
+	json_t		*event = NULL;
+	struct tm	 tm;
+	time_t		 t;
+	int		 npos, status = 1;
+
+	if (cli_getopt(cli, &cmd_test, argc, argv, opts, test_opt, &secret,
+	    &pos, &npos, &status) == -1)
+		goto out;
+	if (name_check(&cmd_test, pos[0]) == -1) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	status = 1;
+	if (secret != NULL && strcmp(secret, "-") == 0) {
+		if ((stdin_secret = cli_read_secret_stdin()) == NULL)
+			goto out;
+		secret = stdin_secret;
+	}
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(now, sizeof(now), "%lld", (long long)t);
+	event = json_pack("{s:s, s:s, s:s, s:{s:s}}", "event_type", "test",
+	    "timestamp", iso, "source", pos[0], "data", "message",
+	    "hookpost webhook test");
+	if (event == NULL) {
+		cli_err("out of memory");
+		goto out;
+	}
+	if (secret != NULL) {
+		if ((text = json_dumps(event, JSON_COMPACT)) == NULL ||
+		    sig_hmac_sha256_ts_hex(secret, now, text, strlen(text),
+		    hex) == -1) {
+			cli_err("cannot sign the test event");
+			goto out;
+		}
+		hdr_ts = xasprintf("X-Webhook-Timestamp: %s", now);
+		hdr_sig = xasprintf("X-Webhook-Signature: sha256=%s", hex);
+		body = text;
+	} else {
+		/* The CLI never sees the stored secret: the server signs. */
+		path = source_path_new(pos[0], "/sign");
+		if (cli_api(cli, "POST", path, event, pos[0],
+		    &signed_resp) == -1)
+			goto out;
+		ts = cli_json_str(signed_resp.json, "timestamp");
+		sig = cli_json_str(signed_resp.json, "signature");
+		body = cli_json_str(signed_resp.json, "body");
+		if (ts == NULL || sig == NULL || body == NULL ||
+		    !header_safe(ts) || !header_safe(sig)) {
+			cli_err("%s: the sign response lacks timestamp, "
+			    "signature or body", pos[0]);
+			goto out;
+		}
+		hdr_ts = xasprintf("X-Webhook-Timestamp: %s", ts);
+		hdr_sig = xasprintf("X-Webhook-Signature: %s", sig);
+		free(path);
+	}
+	path = source_path_new(pos[0], NULL);
+	hdrs[0] = hdr_ts;
+	hdrs[1] = hdr_sig;
+	if (cli_http(cli, "POST", path, body, strlen(body), hdrs, 0,
+	    &resp) == -1)
+		goto out;
+	if (cli->json)
+		cli_resp_print_raw(&resp);
+	else {
+		printf("HTTP %ld\n", resp.status);
+		cli_fput_safe(stdout, resp.body, 1);
+		if (resp.len > 0 && resp.body[resp.len - 1] != '\n')
+			fputc('\n', stdout);
+	}
+	if (resp.status < 200 || resp.status > 299) {
+		cli_api_error(&resp, pos[0]);
+		goto out;
+	}
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	cli_resp_free(&signed_resp);
+	json_decref(event);
+	free(hdr_sig);
+	free(hdr_ts);
+	free(text);
+	free(stdin_secret);
+	free(path);
+	free(pos);
+	return status;
+}
+
+int
+cmd_webhook(struct cli *cli, int argc, char *argv[])
+{
+	static const struct cli_sub	 subs[] = {
+		{ "add",    webhook_add,    "register a source" },
+		{ "list",   webhook_list,   "list sources" },
+		{ "show",   webhook_show,   "show a source" },
+		{ "update", webhook_update, "change a source, or rotate its "
+		    "secret" },
+		{ "rm",	    webhook_rm,	    "delete a source" },
+		{ "test",   webhook_test,   "send a signed test event" },
+		{ "import", cmd_webhook_import, "create or update sources from "
+		    "YAML" },
+		{ NULL, NULL, NULL }
+	};
+
+	return cli_dispatch(cli, "webhook", subs, argc, argv);
+}

@@ -1,0 +1,251 @@
+/*
+ * hookpost-ingest: turns queued inbound events (sources in queue mode)
+ * into incidents, running their triage playbooks (DESIGN.md §1).
+ *
+ * Each event is claimed with FOR UPDATE SKIP LOCKED and processed in its
+ * own transaction that also marks it done, so a crash at any point loses
+ * nothing (the lock dies with the session, the row is claimed again) and
+ * duplicates nothing (the incident and the mark commit together).  Any
+ * number of instances may run at once; a per-host advisory lock keeps
+ * one per host.  Runs for -t seconds, waking on NOTIFY hookpost_inbound.
+ */
+#include <sys/select.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "log.h"
+#include "normalize.h"
+#include "source.h"
+#include "util.h"
+
+static volatile sig_atomic_t	 stop;
+static long long		 crash_after = -1;	/* fault injection, tests */
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: hookpost-ingest [-1] [-b batch] [-t seconds]\n"
+	    "  -1  process what is queued now, then exit\n"
+	    "  -b  events per wake-up (default 100)\n"
+	    "  -t  run for at most this long (default 55, for cron each minute)\n");
+}
+
+static int
+rollback(void)
+{
+	return db_command("ROLLBACK");
+}
+
+/*
+ * Claims and processes one event.  Returns 1 when one was processed, 0
+ * when the queue is empty, -1 on a database error.
+ */
+static int
+ingest_one(void)
+{
+	static const char sql_claim[] = "SELECT q.id, q.raw_payload, "
+	    SOURCE_COLUMNS " FROM hookpost.inbound_queue q"
+	    " JOIN hookpost.sources s ON s.id = q.source_id"
+	    " LEFT JOIN hookpost.playbooks p ON p.name = s.playbook"
+	    " WHERE q.processed_at IS NULL ORDER BY q.received_at"
+	    " LIMIT 1 FOR UPDATE OF q SKIP LOCKED";
+	static const char sql_create[] = "SELECT id, number FROM"
+	    " hookpost.incident_create($1, $2, $3, $4, $5, $6, $7,"
+	    " ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), $9, $10,"
+	    " $11, $12, $13, $14, coalesce($15::timestamptz, now()))";
+	static const char sql_done[] = "UPDATE hookpost.inbound_queue SET"
+	    " processed_at = now(), attempts = attempts + 1, incident_id = $2,"
+	    " last_error = $3 WHERE id = $1";
+	static long long	 done;
+	struct source		 src;
+	struct incident		 inc;
+	struct incident_params	 ip;
+	PGresult		*res = NULL, *res2 = NULL;
+	const char		*p[15];
+	char			*qid = NULL, err[256] = "";
+	json_t			*payload = NULL;
+	int			 rc = -1;
+	size_t			 i;
+
+	memset(&src, 0, sizeof(src));
+	memset(&inc, 0, sizeof(inc));
+	memset(&ip, 0, sizeof(ip));
+	if (db_command("BEGIN") == -1)
+		return -1;
+	if ((res = db_exec("ingest_claim", sql_claim, 0, NULL)) == NULL)
+		goto fail;
+	if (PQntuples(res) == 0) {
+		rc = 0;
+		goto fail;	/* nothing to do: just end the transaction */
+	}
+	qid = xstrdup(PQgetvalue(res, 0, 0));
+	payload = json_loads(PQgetvalue(res, 0, 1), JSON_REJECT_DUPLICATES, NULL);
+	source_from_row(res, 0, 2, &src);	/* after q.id, q.raw_payload */
+	p[0] = qid;
+	p[1] = NULL;
+	if (payload == NULL || source_alert_to_incident(&src, payload, &inc,
+	    err, sizeof(err)) == -1) {
+		/* Permanent: the event can never become an incident. */
+		if (err[0] == '\0')
+			snprintf(err, sizeof(err), "payload is not a JSON object");
+		log_warn("queued event %s: %s", qid, err);
+		p[2] = err;
+		if ((res2 = db_exec("ingest_done", sql_done, 3, p)) == NULL)
+			goto fail;
+	} else {
+		incident_params_fill(&inc, &ip);
+		p[0] = src.id;
+		p[1] = src.name;
+		for (i = 0; i < 11; i++)
+			p[2 + i] = ip.v[i];
+		p[13] = PQgetvalue(res, 0, 1);
+		p[14] = ip.v[11];
+		if ((res2 = db_exec("ingest_create", sql_create, 15, p)) == NULL)
+			goto fail;
+		if (crash_after >= 0 && done >= crash_after) {
+			/* Fault injection: die with the incident uncommitted. */
+			log_warn("HOOKPOST_TEST_CRASH_AFTER: crashing");
+			_exit(9);
+		}
+		p[0] = qid;
+		p[1] = PQgetvalue(res2, 0, 0);
+		p[2] = NULL;
+		PQclear(res2);
+		res2 = db_exec("ingest_done", sql_done, 3, p);
+		if (res2 == NULL)
+			goto fail;
+	}
+	if (db_command("COMMIT") == -1)
+		goto out;
+	done++;
+	rc = 1;
+	goto out;
+fail:
+	rollback();
+out:
+	PQclear(res);
+	PQclear(res2);
+	incident_params_free(&ip);
+	incident_free(&inc);
+	source_free(&src);
+	json_decref(payload);
+	free(qid);
+	return rc;
+}
+
+/* Waits up to ms for a NOTIFY on the connection. */
+static void
+wait_notify(long ms)
+{
+	PGconn		*c;
+	PGnotify	*n;
+	struct timeval	 tv;
+	fd_set		 fds;
+	int		 fd;
+
+	if ((c = db_conn()) == NULL || (fd = PQsocket(c)) < 0) {
+		usleep((useconds_t)ms * 1000);
+		return;
+	}
+	FD_ZERO(&fds);
+	FD_SET(fd, &fds);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (select(fd + 1, &fds, NULL, NULL, &tv) > 0)
+		PQconsumeInput(c);
+	while ((n = PQnotifies(c)) != NULL)
+		PQfreemem(n);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*v;
+	char		 host[256], lock_sql[] = "SELECT pg_try_advisory_lock("
+	    "hashtextextended('hookpost-ingest/' || $1, 0))";
+	const char	*p[1];
+	PGresult	*res;
+	long long	 seconds = 55, batch = 100, n;
+	int		 ch, once = 0, rc, got;
+	time_t		 deadline;
+
+	while ((ch = getopt(argc, argv, "1b:ht:")) != -1) {
+		switch (ch) {
+		case '1':
+			once = 1;
+			break;
+		case 'b':
+			if (parse_int(optarg, 1, 10000, &batch) == -1) {
+				usage();
+				return 1;
+			}
+			break;
+		case 't':
+			if (parse_int(optarg, 1, 3600, &seconds) == -1) {
+				usage();
+				return 1;
+			}
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 1;
+		}
+	}
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	if (cfg_load() == -1)
+		return 1;
+	if ((v = getenv("HOOKPOST_TEST_CRASH_AFTER")) != NULL &&
+	    parse_int(v, 0, 1000000, &crash_after) == -1)
+		crash_after = -1;
+	deadline = time(NULL) + seconds;
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	p[0] = host;
+	if ((res = db_exec("ingest_lock", lock_sql, 1, p)) == NULL)
+		return 1;
+	got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!got) {
+		log_info("another hookpost-ingest runs on %s; exiting", host);
+		return 0;
+	}
+	if (db_command("LISTEN hookpost_inbound") == -1)
+		return 1;
+	while (!stop) {
+		for (n = 0; n < batch && !stop; n++) {
+			if ((rc = ingest_one()) == -1)
+				return 1;
+			if (rc == 0)
+				break;
+		}
+		if (once && n < batch)
+			break;
+		if (time(NULL) >= deadline)
+			break;
+		if (n < batch)
+			wait_notify(1000);
+	}
+	db_close();
+	return 0;
+}

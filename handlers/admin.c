@@ -1,0 +1,541 @@
+/*
+ * admin: the HTTP admin API beside the sources (DESIGN.md §3).
+ *   GET  /api/incidents[/:id]           incidents and their triage outcome
+ *   /api/playbooks[/:name]              triage playbooks (data)
+ *   GET  /api/audit/webhooks            the receivers' audit log
+ *   /api/tokens[/:id]                   API tokens
+ * Every route needs an admin token.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "crypt.h"
+#include "db.h"
+#include "page.h"
+#include "req.h"
+#include "srv.h"
+#include "triage.h"
+#include "util.h"
+#include "valid.h"
+
+enum route {
+	ROUTE_INCIDENT_LIST,
+	ROUTE_INCIDENT_GET,
+	ROUTE_PLAYBOOK_LIST,
+	ROUTE_PLAYBOOK_CREATE,
+	ROUTE_PLAYBOOK_GET,
+	ROUTE_PLAYBOOK_PUT,
+	ROUTE_PLAYBOOK_DELETE,
+	ROUTE_AUDIT_LIST,
+	ROUTE_TOKEN_LIST,
+	ROUTE_TOKEN_CREATE,
+	ROUTE_TOKEN_DELETE,
+	ROUTE__MAX
+};
+
+static const struct srv_route routes[ROUTE__MAX] = {
+	{ ROUTE_INCIDENT_LIST, "GET", "/api/incidents", 0 },
+	{ ROUTE_INCIDENT_GET, "GET", "/api/incidents/:id", 0 },
+	{ ROUTE_PLAYBOOK_LIST, "GET", "/api/playbooks", 0 },
+	{ ROUTE_PLAYBOOK_CREATE, "POST", "/api/playbooks", SRV_BODY },
+	{ ROUTE_PLAYBOOK_GET, "GET", "/api/playbooks/:name", 0 },
+	{ ROUTE_PLAYBOOK_PUT, "PUT", "/api/playbooks/:name", SRV_BODY },
+	{ ROUTE_PLAYBOOK_DELETE, "DELETE", "/api/playbooks/:name", 0 },
+	{ ROUTE_AUDIT_LIST, "GET", "/api/audit/webhooks", 0 },
+	{ ROUTE_TOKEN_LIST, "GET", "/api/tokens", 0 },
+	{ ROUTE_TOKEN_CREATE, "POST", "/api/tokens", SRV_BODY },
+	{ ROUTE_TOKEN_DELETE, "DELETE", "/api/tokens/:id", 0 },
+};
+
+static int
+uuid_valid(const char *s)
+{
+	static const char tmpl[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	size_t	 i;
+
+	if (s == NULL || strlen(s) != sizeof(tmpl) - 1)
+		return 0;
+	for (i = 0; tmpl[i] != '\0'; i++) {
+		if (tmpl[i] == '-' ? s[i] != '-' :
+		    strchr("0123456789abcdefABCDEF", s[i]) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* Maps a failed query: bad input values (SQLSTATE class 22) are 400. */
+static void
+db_failed(struct req *r)
+{
+	if (strncmp(db_last_sqlstate(), "22", 2) == 0)
+		resp_error(r, 400, "invalid_field", "A query parameter has an "
+		    "invalid value");
+	else
+		resp_error(r, 503, "unavailable", "Database unavailable");
+}
+
+static void
+answer_row(struct req *r, int status, PGresult *res, const char *what)
+{
+	if (PQntuples(res) == 0)
+		resp_error(r, 404, "not_found", "No such %s", what);
+	else
+		resp_json(r, status, json_loads(PQgetvalue(res, 0, 0), 0,
+		    NULL));
+}
+
+#define INCIDENT_JSON \
+	"json_build_object('id', i.id, 'incident_number', i.number," \
+	" 'source', i.source, 'format', i.format, 'title', i.title," \
+	" 'severity', i.severity, 'status', i.status, 'queue', i.queue," \
+	" 'tags', i.tags, 'entities', i.entities, 'indicators', i.indicators," \
+	" 'dedupe_key', i.dedupe_key, 'occurrences', i.occurrences," \
+	" 'triage', i.triage, 'occurred_at', i.occurred_at," \
+	" 'created_at', i.created_at, 'updated_at', i.updated_at," \
+	" 'last_seen_at', i.last_seen_at"
+
+static void
+incident_list(struct req *r)
+{
+	static const char sql[] = "SELECT " INCIDENT_JSON ")::text,"
+	    " i.created_at::text, i.id::text FROM hookpost.incidents i"
+	    " WHERE ($1::text IS NULL OR i.source = $1)"
+	    " AND ($2::text IS NULL OR i.severity = $2)"
+	    " AND ($3::text IS NULL OR i.status = $3)"
+	    " AND ($4::timestamptz IS NULL OR i.created_at >= $4)"
+	    " AND ($5::timestamptz IS NULL OR i.created_at < $5)"
+	    " AND ($6::text IS NULL OR $6 = ANY (i.tags))"
+	    " AND ($7::timestamptz IS NULL OR"
+	    "  (i.created_at, i.id) < ($7::timestamptz, $8::uuid))"
+	    " ORDER BY i.created_at DESC, i.id DESC LIMIT $9";
+	char		 src[80], sev[16], st[16], since[64], until[64], tag[80];
+	char		 lim[24], *ca = NULL, *cb = NULL;
+	const char	*p[9];
+	long long	 limit;
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    page_args(r, 50, 500, &limit, &ca, &cb) == -1)
+		goto out;
+	p[0] = req_query(r, "source", src, sizeof(src));
+	p[1] = req_query(r, "severity", sev, sizeof(sev));
+	p[2] = req_query(r, "status", st, sizeof(st));
+	p[3] = req_query(r, "since", since, sizeof(since));
+	p[4] = req_query(r, "until", until, sizeof(until));
+	p[5] = req_query(r, "tag", tag, sizeof(tag));
+	p[6] = ca;
+	p[7] = cb;
+	snprintf(lim, sizeof(lim), "%lld", limit + 1);
+	p[8] = lim;
+	if (cb != NULL && !uuid_valid(cb)) {
+		resp_error(r, 400, "invalid_field", "cursor is not valid");
+		goto out;
+	}
+	if ((res = db_exec("incident_list", sql, 9, p)) == NULL) {
+		db_failed(r);
+		goto out;
+	}
+	page_answer(r, res, limit);
+	PQclear(res);
+out:
+	free(ca);
+	free(cb);
+}
+
+static void
+incident_get(struct req *r)
+{
+	static const char sql[] = "SELECT (" INCIDENT_JSON ")::jsonb ||"
+	    " jsonb_build_object('raw_payload', i.raw_payload,"
+	    "  'merged_alerts', (SELECT coalesce(jsonb_agg(jsonb_build_object("
+	    "   'received_at', a.received_at, 'raw_payload', a.raw_payload)"
+	    "   ORDER BY a.id), '[]') FROM (SELECT * FROM"
+	    "   hookpost.incident_alerts WHERE incident_id = i.id"
+	    "   ORDER BY id LIMIT 100) a)))::text"
+	    " FROM hookpost.incidents i"
+	    " WHERE i.id = CASE WHEN $1 ~ '^[0-9a-fA-F-]{36}$' THEN $1::uuid END"
+	    " OR i.number = $1";
+	const char	*p[1];
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1)
+		return;
+	p[0] = r->params[0];
+	if ((res = db_exec("incident_get", sql, 1, p)) == NULL) {
+		db_failed(r);
+		return;
+	}
+	answer_row(r, 200, res, "incident");
+	PQclear(res);
+}
+
+/* --- playbooks ------------------------------------------------------ */
+
+#define PLAYBOOK_JSON \
+	"json_build_object('name', p.name, 'description', p.description," \
+	" 'steps', p.steps, 'builtin', p.builtin, 'created_at', p.created_at," \
+	" 'updated_at', p.updated_at)::text"
+
+static const struct vfield playbook_fields[] = {
+	{ "name", V_NAME, 0, 0, 0, NULL, 0 },
+	{ "description", V_STRING, 0, 0, 1024, NULL, 0 },
+	{ "steps", V_ARRAY, 0, 1, 100, NULL, 0 },
+};
+
+static void
+playbook_list(struct req *r)
+{
+	static const char sql[] = "SELECT " PLAYBOOK_JSON ", p.name, ''"
+	    " FROM hookpost.playbooks p WHERE ($1::text IS NULL OR p.name > $1)"
+	    " ORDER BY p.name LIMIT $2";
+	char		 lim[24], *ca = NULL, *cb = NULL;
+	const char	*p[2];
+	long long	 limit;
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    page_args(r, 50, 200, &limit, &ca, &cb) == -1)
+		goto out;
+	p[0] = ca;
+	snprintf(lim, sizeof(lim), "%lld", limit + 1);
+	p[1] = lim;
+	if ((res = db_exec("playbook_list", sql, 2, p)) == NULL) {
+		db_failed(r);
+		goto out;
+	}
+	page_answer(r, res, limit);
+	PQclear(res);
+out:
+	free(ca);
+	free(cb);
+}
+
+static void
+playbook_get(struct req *r)
+{
+	static const char sql[] = "SELECT " PLAYBOOK_JSON
+	    " FROM hookpost.playbooks p WHERE p.name = $1";
+	const char	*p[1];
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1)
+		return;
+	p[0] = r->params[0];
+	if ((res = db_exec("playbook_get", sql, 1, p)) == NULL) {
+		db_failed(r);
+		return;
+	}
+	answer_row(r, 200, res, "playbook");
+	PQclear(res);
+}
+
+/* POST creates (409 if the name is taken); PUT creates or replaces. */
+static void
+playbook_write(struct req *r, int is_put)
+{
+	static const char sql[] = "INSERT INTO hookpost.playbooks AS p"
+	    " (name, description, steps) VALUES ($1, coalesce($2, ''), $3)"
+	    " ON CONFLICT (name) DO UPDATE SET"
+	    "  description = coalesce($2, p.description), steps = $3,"
+	    "  updated_at = now() WHERE $4"
+	    " RETURNING " PLAYBOOK_JSON ", (xmax = 0)";
+	json_t		*body = NULL, *steps;
+	const char	*name, *p[4];
+	char		*steps_s = NULL, err[256];
+	PGresult	*res = NULL;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    (body = req_json_object(r)) == NULL ||
+	    valid_object(r, body, playbook_fields, sizeof(playbook_fields) /
+	    sizeof(playbook_fields[0])) == -1)
+		goto out;
+	name = is_put ? r->params[0] :
+	    json_string_value(json_object_get(body, "name"));
+	if (!name_valid(name)) {
+		resp_error(r, 400, "invalid_field", "Playbook name must match "
+		    "[a-z0-9][a-z0-9._-]{0,63}");
+		goto out;
+	}
+	if ((steps = json_object_get(body, "steps")) == NULL) {
+		resp_error(r, 400, "invalid_field", "Field 'steps' is required");
+		goto out;
+	}
+	if (triage_steps_valid(steps, err, sizeof(err)) == -1) {
+		resp_error(r, 400, "invalid_field", "steps: %s", err);
+		goto out;
+	}
+	steps_s = json_dumps(steps, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	p[0] = name;
+	p[1] = json_string_value(json_object_get(body, "description"));
+	p[2] = steps_s;
+	p[3] = is_put ? "t" : "f";
+	if ((res = db_exec("playbook_write", sql, 4, p)) == NULL) {
+		db_failed(r);
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		resp_error(r, 409, "conflict", "Playbook '%s' already exists",
+		    name);
+		goto out;
+	}
+	resp_json(r, strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? 201 : 200,
+	    json_loads(PQgetvalue(res, 0, 0), 0, NULL));
+out:
+	PQclear(res);
+	json_decref(body);
+	free(steps_s);
+}
+
+static void
+playbook_delete(struct req *r)
+{
+	static const char sql[] = "DELETE FROM hookpost.playbooks"
+	    " WHERE name = $1";
+	const char	*p[1];
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1)
+		return;
+	p[0] = r->params[0];
+	if ((res = db_exec("playbook_delete", sql, 1, p)) == NULL) {
+		if (strcmp(db_last_sqlstate(), "23503") == 0)
+			resp_error(r, 409, "conflict", "Playbook '%.64s' is used "
+			    "by a webhook source", p[0]);
+		else
+			db_failed(r);
+		return;
+	}
+	if (strcmp(PQcmdTuples(res), "0") == 0)
+		resp_error(r, 404, "not_found", "No such playbook");
+	else
+		resp_send(r, 204, "application/json", NULL, "", 0);
+	PQclear(res);
+}
+
+/* --- audit ------------------------------------------------------------ */
+
+static void
+audit_list(struct req *r)
+{
+	static const char sql[] = "SELECT json_build_object('id', w.id,"
+	    " 'received_at', w.received_at, 'kind', w.kind, 'source', w.source,"
+	    " 'remote_addr', w.remote_addr, 'user_agent', w.user_agent,"
+	    " 'http_status', w.http_status, 'outcome', w.outcome,"
+	    " 'error_code', w.error_code, 'processing_ms', w.processing_ms,"
+	    " 'body_sha256', w.body_sha256, 'body_size', w.body_size,"
+	    " 'incident_id', w.incident_id, 'queue_id', w.queue_id)::text,"
+	    " w.id::text, ''"
+	    " FROM hookpost.webhook_requests w"
+	    " WHERE ($1::text IS NULL OR w.source = $1)"
+	    " AND ($2::text IS NULL OR w.outcome = $2)"
+	    " AND ($3::int IS NULL OR w.http_status = $3)"
+	    " AND ($4::text IS NULL OR w.error_code = $4)"
+	    " AND ($5::bigint IS NULL OR w.id < $5)"
+	    " ORDER BY w.id DESC LIMIT $6";
+	char		 src[80], oc[24], st[8], code[48], lim[24];
+	char		*ca = NULL, *cb = NULL;
+	const char	*p[6];
+	long long	 limit, id;
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    page_args(r, 100, 1000, &limit, &ca, &cb) == -1)
+		goto out;
+	if (ca != NULL && parse_int(ca, 1, (1LL << 62), &id) == -1) {
+		resp_error(r, 400, "invalid_field", "cursor is not valid");
+		goto out;
+	}
+	p[0] = req_query(r, "source", src, sizeof(src));
+	p[1] = req_query(r, "outcome", oc, sizeof(oc));
+	p[2] = req_query(r, "status", st, sizeof(st));
+	p[3] = req_query(r, "code", code, sizeof(code));
+	p[4] = ca;
+	snprintf(lim, sizeof(lim), "%lld", limit + 1);
+	p[5] = lim;
+	if ((res = db_exec("audit_list", sql, 6, p)) == NULL) {
+		db_failed(r);
+		goto out;
+	}
+	page_answer(r, res, limit);
+	PQclear(res);
+out:
+	free(ca);
+	free(cb);
+}
+
+/* --- tokens ------------------------------------------------------------ */
+
+static const char *const roles[] = { "admin", "user", "service", NULL };
+
+static const struct vfield token_fields[] = {
+	{ "name", V_STRING, 0, 0, 128, NULL, 0 },
+	{ "role", V_ENUM, 1, 0, 0, roles, 0 },
+	{ "owner_id", V_STRING, 0, 1, 128, NULL, 1 },
+};
+
+#define TOKEN_JSON \
+	"json_build_object('id', t.id, 'name', t.name, 'role', t.role," \
+	" 'owner_id', t.owner_id, 'created_at', t.created_at," \
+	" 'last_used_at', t.last_used_at, 'revoked_at', t.revoked_at)"
+
+static void
+token_list(struct req *r)
+{
+	static const char sql[] = "SELECT " TOKEN_JSON "::text,"
+	    " t.created_at::text, t.id::text FROM hookpost.api_tokens t"
+	    " WHERE ($1::timestamptz IS NULL OR"
+	    "  (t.created_at, t.id) < ($1::timestamptz, $2::uuid))"
+	    " ORDER BY t.created_at DESC, t.id DESC LIMIT $3";
+	char		 lim[24], *ca = NULL, *cb = NULL;
+	const char	*p[3];
+	long long	 limit;
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    page_args(r, 50, 200, &limit, &ca, &cb) == -1)
+		goto out;
+	if (cb != NULL && !uuid_valid(cb)) {
+		resp_error(r, 400, "invalid_field", "cursor is not valid");
+		goto out;
+	}
+	p[0] = ca;
+	p[1] = cb;
+	snprintf(lim, sizeof(lim), "%lld", limit + 1);
+	p[2] = lim;
+	if ((res = db_exec("token_list", sql, 3, p)) == NULL) {
+		db_failed(r);
+		goto out;
+	}
+	page_answer(r, res, limit);
+	PQclear(res);
+out:
+	free(ca);
+	free(cb);
+}
+
+static void
+token_create(struct req *r)
+{
+	static const char sql[] = "INSERT INTO hookpost.api_tokens AS t"
+	    " (name, token_hash, role, owner_id) VALUES (coalesce($1, ''), $2,"
+	    " $3, $4) RETURNING " TOKEN_JSON "::text";
+	json_t		*body = NULL, *j;
+	const char	*role, *owner, *p[4];
+	char		*token = NULL, hash[65];
+	PGresult	*res = NULL;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    (body = req_json_object(r)) == NULL ||
+	    valid_object(r, body, token_fields, sizeof(token_fields) /
+	    sizeof(token_fields[0])) == -1)
+		goto out;
+	role = json_string_value(json_object_get(body, "role"));
+	owner = json_string_value(json_object_get(body, "owner_id"));
+	if (strcmp(role, "user") == 0 && owner == NULL) {
+		resp_error(r, 400, "invalid_field",
+		    "A user token needs 'owner_id'");
+		goto out;
+	}
+	if ((token = crypt_token_new("hp_", 40)) == NULL) {
+		resp_error(r, 500, "internal", "No randomness");
+		goto out;
+	}
+	crypt_sha256_hex(token, strlen(token), hash);
+	p[0] = json_string_value(json_object_get(body, "name"));
+	p[1] = hash;
+	p[2] = role;
+	p[3] = owner;
+	if ((res = db_exec("token_create", sql, 4, p)) == NULL) {
+		db_failed(r);
+		goto out;
+	}
+	j = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	/* Shown once: only its hash is kept. */
+	json_object_set_new(j, "token", json_string(token));
+	resp_json(r, 201, j);
+out:
+	PQclear(res);
+	json_decref(body);
+	if (token != NULL) {
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+}
+
+static void
+token_delete(struct req *r)
+{
+	static const char sql[] = "UPDATE hookpost.api_tokens"
+	    " SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL";
+	const char	*p[1];
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1)
+		return;
+	if (!uuid_valid(r->params[0])) {
+		resp_error(r, 404, "not_found", "No such token");
+		return;
+	}
+	p[0] = r->params[0];
+	if ((res = db_exec("token_delete", sql, 1, p)) == NULL) {
+		db_failed(r);
+		return;
+	}
+	if (strcmp(PQcmdTuples(res), "0") == 0)
+		resp_error(r, 404, "not_found", "No such token");
+	else
+		resp_send(r, 204, "application/json", NULL, "", 0);
+	PQclear(res);
+}
+
+static void
+dispatch(struct req *r, int route)
+{
+	switch ((enum route)route) {
+	case ROUTE_INCIDENT_LIST:
+		incident_list(r);
+		break;
+	case ROUTE_INCIDENT_GET:
+		incident_get(r);
+		break;
+	case ROUTE_PLAYBOOK_LIST:
+		playbook_list(r);
+		break;
+	case ROUTE_PLAYBOOK_CREATE:
+		playbook_write(r, 0);
+		break;
+	case ROUTE_PLAYBOOK_GET:
+		playbook_get(r);
+		break;
+	case ROUTE_PLAYBOOK_PUT:
+		playbook_write(r, 1);
+		break;
+	case ROUTE_PLAYBOOK_DELETE:
+		playbook_delete(r);
+		break;
+	case ROUTE_AUDIT_LIST:
+		audit_list(r);
+		break;
+	case ROUTE_TOKEN_LIST:
+		token_list(r);
+		break;
+	case ROUTE_TOKEN_CREATE:
+		token_create(r);
+		break;
+	case ROUTE_TOKEN_DELETE:
+		token_delete(r);
+		break;
+	case ROUTE__MAX:
+		break;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	return srv_main(argc, argv, routes, ROUTE__MAX, dispatch);
+}

@@ -1,0 +1,107 @@
+/*
+ * ops: operations routes.
+ *   GET /healthz       200 {"status":"ok"} when the database answers, else 503
+ *   GET /metrics       Prometheus text exposition (version 0.0.4)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "req.h"
+#include "srv.h"
+#include "util.h"
+
+enum route {
+	ROUTE_HEALTHZ,
+	ROUTE_METRICS,
+	ROUTE__MAX
+};
+
+static const struct srv_route routes[ROUTE__MAX] = {
+	{ ROUTE_HEALTHZ, "GET", "/healthz", 0 },
+	{ ROUTE_METRICS, "GET", "/metrics", 0 },
+};
+
+static void
+healthz(struct req *r)
+{
+	PGresult	*res;
+
+	if ((res = db_exec("healthz", "SELECT 1", 0, NULL)) == NULL) {
+		resp_json(r, 503, json_pack("{s:s,s:s}", "status", "unavailable",
+		    "database", "unreachable"));
+		return;
+	}
+	PQclear(res);
+	resp_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+struct metric_help {
+	const char	*name, *type, *help;
+};
+
+static const struct metric_help helps[] = {
+	{ "webhook_received_total", "counter",
+	  "Requests to inbound webhook receivers, by source and outcome." },
+	{ "webhook_errors_total", "counter",
+	  "Refused inbound webhook requests, by source and error code." },
+};
+
+/*
+ * Counters are stored sharded (sql/001_init.sql); the sum over shards is
+ * monotonic across handler processes and restarts.
+ */
+static void
+metrics(struct req *r)
+{
+	static const char sql[] = "SELECT metric, labels, sum(value)::bigint"
+	    " FROM hookpost.metric_counters GROUP BY metric, labels"
+	    " ORDER BY metric, labels";
+	struct buf	 b = { 0 };
+	PGresult	*res;
+	const char	*m;
+	size_t		 h;
+	int		 i, n;
+
+	if ((res = db_exec("metrics", sql, 0, NULL)) == NULL) {
+		resp_error(r, 503, "unavailable", "Database unavailable");
+		return;
+	}
+	n = PQntuples(res);
+	for (h = 0; h < sizeof(helps) / sizeof(helps[0]); h++) {
+		buf_appendf(&b, "# HELP %s %s\n# TYPE %s %s\n", helps[h].name,
+		    helps[h].help, helps[h].name, helps[h].type);
+		for (i = 0; i < n; i++) {
+			m = PQgetvalue(res, i, 0);
+			if (strcmp(m, helps[h].name) == 0)
+				buf_appendf(&b, "%s{%s} %s\n", m,
+				    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+		}
+	}
+	PQclear(res);
+	resp_send(r, 200, "text/plain; version=0.0.4; charset=utf-8", NULL,
+	    b.data ? b.data : "", b.len);
+	buf_free(&b);
+}
+
+static void
+dispatch(struct req *r, int route)
+{
+	switch ((enum route)route) {
+	case ROUTE_HEALTHZ:
+		healthz(r);
+		break;
+	case ROUTE_METRICS:
+		metrics(r);
+		break;
+	case ROUTE__MAX:
+		break;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	return srv_main(argc, argv, routes, ROUTE__MAX, dispatch);
+}

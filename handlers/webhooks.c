@@ -1,0 +1,589 @@
+/*
+ * webhooks: inbound alert sources (seed 004).
+ *   POST /api/webhooks/:source    the receiver: verify, audit, incident
+ *   /api/webhooks[/:source]       source management (admin)
+ *   POST /api/webhooks/:source/sign  sign a test event (admin; CLI test)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "cfg.h"
+#include "crypt.h"
+#include "db.h"
+#include "log.h"
+#include "normalize.h"
+#include "req.h"
+#include "sig.h"
+#include "source.h"
+#include "srv.h"
+#include "util.h"
+#include "valid.h"
+
+enum route {
+	ROUTE_RECEIVE,
+	ROUTE_SOURCE_LIST,
+	ROUTE_SOURCE_CREATE,
+	ROUTE_SOURCE_GET,
+	ROUTE_SOURCE_PUT,
+	ROUTE_SOURCE_DELETE,
+	ROUTE_SOURCE_SIGN,
+	ROUTE__MAX
+};
+
+static const struct srv_route routes[ROUTE__MAX] = {
+	{ ROUTE_RECEIVE, "POST", "/api/webhooks/:source", SRV_RAW },
+	{ ROUTE_SOURCE_LIST, "GET", "/api/webhooks", 0 },
+	{ ROUTE_SOURCE_CREATE, "POST", "/api/webhooks", SRV_BODY },
+	{ ROUTE_SOURCE_GET, "GET", "/api/webhooks/:source", 0 },
+	{ ROUTE_SOURCE_PUT, "PUT", "/api/webhooks/:source", SRV_BODY },
+	{ ROUTE_SOURCE_DELETE, "DELETE", "/api/webhooks/:source", 0 },
+	{ ROUTE_SOURCE_SIGN, "POST", "/api/webhooks/:source/sign", SRV_BODY },
+};
+
+/* The receiver's state for one request, for the audit row. */
+struct recv {
+	struct req	*r;
+	const char	*name;
+	struct source	 src;
+	char		 body_sha[65];
+	char		 size[24];
+};
+
+/*
+ * Answers a refusal and records it (seed 004 "Error Handling": the
+ * messages of invalid_signature, unknown_source and timestamp_expired are
+ * the seed's own).  One statement: the audit row and its counters.
+ */
+static void
+recv_refuse(struct recv *rv, int status, const char *code, const char *msg)
+{
+	static const char sql[] = "SELECT hookpost.request_log('source', $1,"
+	    " $2, $3, $4, $5, 'rejected', $6, $7, $8, $9, NULL, NULL)";
+	char		 st[8], ms[32];
+	const char	*p[9];
+	PGresult	*res;
+
+	snprintf(st, sizeof(st), "%d", status);
+	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(rv->r));
+	p[0] = rv->name;
+	p[1] = rv->src.id;
+	p[2] = rv->r->remote_addr;
+	p[3] = rv->r->user_agent;
+	p[4] = st;
+	p[5] = code;
+	p[6] = ms;
+	p[7] = rv->body_sha;
+	p[8] = rv->size;
+	if ((res = db_exec("recv_refuse", sql, 9, p)) != NULL)
+		PQclear(res);
+	resp_error(rv->r, status, code, "%s", msg);
+}
+
+/* Answers with the {"http_status","body"} object alert_accept returned. */
+static void
+recv_answer(struct recv *rv, const char *result)
+{
+	json_t	*j, *body;
+	int	 status;
+
+	if ((j = json_loads(result, 0, NULL)) == NULL) {
+		resp_error(rv->r, 500, "internal", "Malformed result");
+		return;
+	}
+	status = (int)json_integer_value(json_object_get(j, "http_status"));
+	body = json_incref(json_object_get(j, "body"));
+	json_decref(j);
+	/* A replay answers as the first request was answered. */
+	resp_json(rv->r, status >= 200 && status < 300 ? status : 200, body);
+}
+
+static void
+receive(struct req *r)
+{
+	static const char sql_source[] = "SELECT " SOURCE_COLUMNS
+	    " FROM " SOURCE_FROM " WHERE s.name = $1";
+	static const char sql_accept[] = "SELECT hookpost.alert_accept($1, $2,"
+	    " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+	    " ARRAY(SELECT jsonb_array_elements_text($14::jsonb)), $15, $16,"
+	    " $17, $18, $19, $20, coalesce($21::timestamptz, now()))";
+	static const char sql_queue[] = "SELECT hookpost.alert_queue($1, $2,"
+	    " $3, $4, $5, $6, $7, $8, $9)";
+	struct recv		 rv;
+	struct incident		 inc;
+	struct incident_params	 ip;
+	PGresult		*res = NULL;
+	json_t			*payload = NULL;
+	const char		*ts, *sighdr, *p[21];
+	char			*secret = NULL, msg[160], err[256], ms[32];
+	char			 sighex[65];
+	unsigned char		 mac[32];
+	long long		 t;
+	size_t			 i;
+
+	memset(&rv, 0, sizeof(rv));
+	memset(&inc, 0, sizeof(inc));
+	memset(&ip, 0, sizeof(ip));
+	rv.r = r;
+	rv.name = r->params[0];
+	crypt_sha256_hex(r->body, r->bodylen, rv.body_sha);
+	snprintf(rv.size, sizeof(rv.size), "%zu", r->bodylen);
+
+	if (!name_valid(rv.name)) {
+		snprintf(msg, sizeof(msg), "Webhook source '%.64s' is not "
+		    "registered", rv.name);
+		recv_refuse(&rv, 404, "unknown_source", msg);
+		goto out;
+	}
+	p[0] = rv.name;
+	if ((res = db_exec("recv_source", sql_source, 1, p)) == NULL) {
+		resp_error(r, 503, "unavailable", "Database unavailable");
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		snprintf(msg, sizeof(msg), "Webhook source '%s' is not "
+		    "registered", rv.name);
+		recv_refuse(&rv, 404, "unknown_source", msg);
+		goto out;
+	}
+	source_from_row(res, 0, 0, &rv.src);
+	PQclear(res);
+	res = NULL;
+	if (!rv.src.enabled) {
+		recv_refuse(&rv, 403, "webhook_disabled",
+		    "Webhook source is disabled");
+		goto out;
+	}
+
+	/* seed 004: X-Webhook-Timestamp, 5 minutes either way. */
+	ts = req_header(r, "X-Webhook-Timestamp");
+	sighdr = req_header(r, "X-Webhook-Signature");
+	if (ts == NULL || sighdr == NULL ||
+	    parse_int(ts, 0, 99999999999LL, &t) == -1 ||
+	    sig_parse_sha256(sighdr, mac) == -1) {
+		recv_refuse(&rv, 401, "invalid_signature",
+		    "Webhook signature verification failed");
+		goto out;
+	}
+	if (llabs((long long)time(NULL) - t) > cfg.ts_tolerance) {
+		recv_refuse(&rv, 401, "timestamp_expired",
+		    "Webhook timestamp is too old (>5 minutes)");
+		goto out;
+	}
+	if ((secret = crypt_secret_open(rv.src.secret_enc)) == NULL) {
+		resp_error(r, 500, "internal", "Source secret unavailable");
+		goto out;
+	}
+	if (sig_verify_ts_sha256(secret, ts, r->body, r->bodylen,
+	    sighdr) == -1) {
+		recv_refuse(&rv, 401, "invalid_signature",
+		    "Webhook signature verification failed");
+		goto out;
+	}
+	crypt_hex(mac, sizeof(mac), sighex);
+
+	/* Verified; now the body may be read as JSON. */
+	payload = json_loadb(r->body, r->bodylen, JSON_REJECT_DUPLICATES, NULL);
+	if (payload == NULL || !json_is_object(payload)) {
+		recv_refuse(&rv, 400, "invalid_json",
+		    "Request body must be a JSON object");
+		goto out;
+	}
+	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(r));
+	p[0] = rv.src.id;
+	p[1] = rv.src.name;
+	p[2] = sighex;
+	p[3] = r->remote_addr;
+	p[4] = r->user_agent;
+	p[5] = ms;
+	p[6] = rv.body_sha;
+	p[7] = rv.size;
+	if (strcmp(rv.src.mode, "queue") == 0) {
+		p[8] = r->body;
+		res = db_exec("recv_queue", sql_queue, 9, p);
+	} else {
+		if (source_alert_to_incident(&rv.src, payload, &inc, err,
+		    sizeof(err)) == -1) {
+			recv_refuse(&rv, 400, "invalid_payload", err);
+			goto out;
+		}
+		incident_params_fill(&inc, &ip);
+		for (i = 0; i < 11; i++)
+			p[8 + i] = ip.v[i];
+		p[19] = r->body;
+		p[20] = ip.v[11];
+		res = db_exec("recv_accept", sql_accept, 21, p);
+	}
+	if (res == NULL) {
+		resp_error(r, 503, "unavailable", "Database unavailable; "
+		    "the event was not accepted, retry later");
+		goto out;
+	}
+	recv_answer(&rv, PQgetvalue(res, 0, 0));
+out:
+	PQclear(res);
+	incident_params_free(&ip);
+	incident_free(&inc);
+	json_decref(payload);
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+	source_free(&rv.src);
+}
+
+/* --- source management (admin) ------------------------------------ */
+
+static const char *const formats[] = { "auto", "generic", "defender",
+    "crowdstrike", "splunk", NULL };
+static const char *const modes[] = { "sync", "queue", NULL };
+
+static const struct vfield source_fields[] = {
+	{ "source", V_NAME, 0, 0, 0, NULL, 0 },
+	{ "secret", V_STRING, 0, 8, 512, NULL, 0 },
+	{ "auto_triage", V_BOOL, 0, 0, 0, NULL, 0 },
+	{ "playbook", V_NAME, 0, 0, 0, NULL, 1 },
+	{ "severity_mapping", V_OBJECT, 0, 0, 0, NULL, 0 },
+	{ "format", V_ENUM, 0, 0, 0, formats, 0 },
+	{ "mode", V_ENUM, 0, 0, 0, modes, 0 },
+	{ "enabled", V_BOOL, 0, 0, 0, NULL, 0 },
+	{ "rotate_secret", V_BOOL, 0, 0, 0, NULL, 0 },
+};
+
+#define SOURCE_JSON \
+	"json_build_object('source', s.name, 'auto_triage', s.auto_triage," \
+	" 'playbook', s.playbook, 'severity_mapping', s.severity_mapping," \
+	" 'format', s.format, 'mode', s.mode, 'enabled', s.enabled," \
+	" 'secret_rotated_at', s.secret_rotated_at," \
+	" 'created_at', s.created_at, 'updated_at', s.updated_at)"
+
+static const char *
+bool_param(const json_t *o, const char *k)
+{
+	json_t	*v;
+
+	if ((v = json_object_get(o, k)) == NULL || json_is_null(v))
+		return NULL;
+	return json_is_true(v) ? "t" : "f";
+}
+
+/* Answers one row's JSON column, adding the secret when one was made. */
+static void
+answer_source(struct req *r, int status, const char *js, const char *secret)
+{
+	json_t	*j;
+
+	if ((j = json_loads(js, 0, NULL)) == NULL) {
+		resp_error(r, 500, "internal", "Malformed row");
+		return;
+	}
+	if (secret != NULL)
+		json_object_set_new(j, "secret", json_string(secret));
+	resp_json(r, status, j);
+}
+
+/*
+ * POST /api/webhooks (create) and PUT /api/webhooks/:source (upsert: the
+ * YAML import's "importing again updates in place").  One statement.
+ */
+static void
+source_write(struct req *r, int is_put)
+{
+	static const char sql[] =
+	    "INSERT INTO hookpost.sources AS s (name, secret_enc, auto_triage,"
+	    "  playbook, severity_mapping, format, mode, enabled)"
+	    " VALUES ($1, $2, coalesce($3::boolean, false), $4,"
+	    "  coalesce($5::jsonb, '{}'), coalesce($6, 'auto'),"
+	    "  coalesce($7, 'sync'), coalesce($8::boolean, true))"
+	    " ON CONFLICT (name) DO UPDATE SET"
+	    "  secret_enc = coalesce($9, s.secret_enc),"
+	    "  secret_rotated_at = CASE WHEN $9 IS NULL THEN s.secret_rotated_at"
+	    "   ELSE now() END,"
+	    "  auto_triage = coalesce($3::boolean, s.auto_triage),"
+	    "  playbook = CASE WHEN $10 THEN $4 ELSE s.playbook END,"
+	    "  severity_mapping = coalesce($5::jsonb, s.severity_mapping),"
+	    "  format = coalesce($6, s.format), mode = coalesce($7, s.mode),"
+	    "  enabled = coalesce($8::boolean, s.enabled), updated_at = now()"
+	    " WHERE $11"
+	    " RETURNING " SOURCE_JSON ", (xmax = 0) AS inserted";
+	json_t		*body = NULL, *v;
+	const char	*name, *given, *p[11];
+	char		*secret = NULL, *sealed = NULL, *mapping = NULL;
+	char		 err[256];
+	PGresult	*res = NULL;
+	int		 generated = 0, rotate, inserted;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    (body = req_json_object(r)) == NULL)
+		goto out;
+	if (valid_object(r, body, source_fields, sizeof(source_fields) /
+	    sizeof(source_fields[0])) == -1)
+		goto out;
+	if (is_put) {
+		name = r->params[0];
+		if (!name_valid(name)) {
+			resp_error(r, 400, "invalid_field", "Source name must "
+			    "match [a-z0-9][a-z0-9._-]{0,63}");
+			goto out;
+		}
+		v = json_object_get(body, "source");
+		if (v != NULL && strcmp(json_string_value(v), name) != 0) {
+			resp_error(r, 400, "invalid_field", "Field 'source' "
+			    "differs from the name in the URL");
+			goto out;
+		}
+	} else if ((name = json_string_value(json_object_get(body,
+	    "source"))) == NULL) {
+		resp_error(r, 400, "invalid_field", "Field 'source' is required");
+		goto out;
+	}
+	v = json_object_get(body, "severity_mapping");
+	if (v != NULL) {
+		if (severity_mapping_valid(v, err, sizeof(err)) == -1) {
+			resp_error(r, 400, "invalid_field", "severity_mapping: %s",
+			    err);
+			goto out;
+		}
+		mapping = json_dumps(v, JSON_COMPACT);
+	}
+	given = json_string_value(json_object_get(body, "secret"));
+	rotate = json_is_true(json_object_get(body, "rotate_secret"));
+	if (given != NULL && rotate) {
+		resp_error(r, 400, "invalid_field",
+		    "Give 'secret' or 'rotate_secret', not both");
+		goto out;
+	}
+	if (given != NULL)
+		secret = xstrdup(given);
+	else {
+		/* Generated secrets: whsec_ + base64 of 24 random bytes. */
+		unsigned char	 rnd[24];
+		char		*b64;
+
+		if (crypt_random(rnd, sizeof(rnd)) == -1) {
+			resp_error(r, 500, "internal", "No randomness");
+			goto out;
+		}
+		b64 = crypt_b64_new(rnd, sizeof(rnd));
+		secret = xasprintf("whsec_%s", b64);
+		free(b64);
+		generated = 1;
+	}
+	if ((sealed = crypt_secret_seal(secret)) == NULL) {
+		resp_error(r, 503, "unavailable", "Secret storage unavailable "
+		    "(HOOKPOST_SECRET_KEY_FILE)");
+		goto out;
+	}
+	p[0] = name;
+	p[1] = sealed;
+	p[2] = bool_param(body, "auto_triage");
+	p[3] = json_string_value(json_object_get(body, "playbook"));
+	p[4] = mapping;
+	p[5] = json_string_value(json_object_get(body, "format"));
+	p[6] = json_string_value(json_object_get(body, "mode"));
+	p[7] = bool_param(body, "enabled");
+	p[8] = (given != NULL || rotate) ? sealed : NULL;
+	p[9] = json_object_get(body, "playbook") != NULL ? "t" : "f";
+	p[10] = is_put ? "t" : "f";
+	if ((res = db_exec("source_write", sql, 11, p)) == NULL) {
+		if (strcmp(db_last_sqlstate(), "23503") == 0)
+			resp_error(r, 400, "invalid_field", "Playbook '%s' does "
+			    "not exist", p[3] ? p[3] : "");
+		else
+			resp_error(r, 503, "unavailable", "Database unavailable");
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		/* POST on an existing name: the WHERE $11 refused the update. */
+		resp_error(r, 409, "conflict", "Webhook source '%s' already "
+		    "exists", name);
+		goto out;
+	}
+	inserted = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	answer_source(r, inserted ? 201 : 200, PQgetvalue(res, 0, 0),
+	    (inserted && generated) || (!inserted && rotate) ? secret : NULL);
+out:
+	PQclear(res);
+	json_decref(body);
+	free(mapping);
+	free(sealed);
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+}
+
+static void
+source_list(struct req *r)
+{
+	static const char sql[] = "SELECT " SOURCE_JSON ", s.name"
+	    " FROM hookpost.sources s WHERE ($1::text IS NULL OR s.name > $1)"
+	    " ORDER BY s.name LIMIT $2";
+	char		 cur[80], lim[24];
+	const char	*p[2];
+	long long	 limit = 50;
+	PGresult	*res;
+	json_t		*data;
+	int		 i, n;
+
+	if (auth_require(r, AUTH_ADMIN) == -1)
+		return;
+	if (req_query(r, "limit", lim, sizeof(lim)) != NULL &&
+	    parse_int(lim, 1, 200, &limit) == -1) {
+		resp_error(r, 400, "invalid_field", "limit must be 1-200");
+		return;
+	}
+	p[0] = req_query(r, "cursor", cur, sizeof(cur));
+	snprintf(lim, sizeof(lim), "%lld", limit + 1);
+	p[1] = lim;
+	if ((res = db_exec("source_list", sql, 2, p)) == NULL) {
+		resp_error(r, 503, "unavailable", "Database unavailable");
+		return;
+	}
+	data = json_array();
+	n = PQntuples(res);
+	for (i = 0; i < n && i < limit; i++)
+		json_array_append_new(data, json_loads(PQgetvalue(res, i, 0), 0,
+		    NULL));
+	resp_list(r, data, n > limit ? PQgetvalue(res, (int)limit - 1, 1) :
+	    NULL);
+	PQclear(res);
+}
+
+static void
+source_get(struct req *r)
+{
+	static const char sql[] = "SELECT " SOURCE_JSON
+	    " FROM hookpost.sources s WHERE s.name = $1";
+	const char	*p[1];
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1)
+		return;
+	p[0] = r->params[0];
+	if ((res = db_exec("source_get", sql, 1, p)) == NULL) {
+		resp_error(r, 503, "unavailable", "Database unavailable");
+		return;
+	}
+	if (PQntuples(res) == 0)
+		resp_error(r, 404, "not_found", "Webhook source '%.64s' is not "
+		    "registered", p[0]);
+	else
+		answer_source(r, 200, PQgetvalue(res, 0, 0), NULL);
+	PQclear(res);
+}
+
+static void
+source_delete(struct req *r)
+{
+	static const char sql[] = "DELETE FROM hookpost.sources"
+	    " WHERE name = $1";
+	const char	*p[1];
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1)
+		return;
+	p[0] = r->params[0];
+	if ((res = db_exec("source_delete", sql, 1, p)) == NULL) {
+		resp_error(r, 503, "unavailable", "Database unavailable");
+		return;
+	}
+	if (strcmp(PQcmdTuples(res), "0") == 0)
+		resp_error(r, 404, "not_found", "Webhook source '%.64s' is not "
+		    "registered", p[0]);
+	else
+		resp_send(r, 204, "application/json", NULL, "", 0);
+	PQclear(res);
+}
+
+/*
+ * Signs a body with the stored secret so `hookpost webhook test` can send
+ * a correctly signed event without the secret leaving the server.
+ */
+static void
+source_sign(struct req *r)
+{
+	static const char sql[] = "SELECT secret_enc FROM hookpost.sources"
+	    " WHERE name = $1";
+	const char	*p[1];
+	PGresult	*res = NULL;
+	json_t		*body = NULL;
+	char		*secret = NULL, *compact = NULL, ts[24], hex[65];
+	char		 sig[80];
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    (body = req_json_object(r)) == NULL)
+		goto out;
+	p[0] = r->params[0];
+	if ((res = db_exec("source_secret", sql, 1, p)) == NULL) {
+		resp_error(r, 503, "unavailable", "Database unavailable");
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		resp_error(r, 404, "not_found", "Webhook source '%.64s' is not "
+		    "registered", p[0]);
+		goto out;
+	}
+	if ((secret = crypt_secret_open(PQgetvalue(res, 0, 0))) == NULL) {
+		resp_error(r, 500, "internal", "Source secret unavailable");
+		goto out;
+	}
+	compact = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	if (sig_hmac_sha256_ts_hex(secret, ts, compact, strlen(compact),
+	    hex) == -1) {
+		resp_error(r, 500, "internal", "Signing failed");
+		goto out;
+	}
+	snprintf(sig, sizeof(sig), "sha256=%s", hex);
+	resp_json(r, 200, json_pack("{s:s,s:s,s:s}", "timestamp", ts,
+	    "signature", sig, "body", compact));
+out:
+	PQclear(res);
+	json_decref(body);
+	free(compact);
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+}
+
+static void
+dispatch(struct req *r, int route)
+{
+	switch ((enum route)route) {
+	case ROUTE_RECEIVE:
+		receive(r);
+		break;
+	case ROUTE_SOURCE_LIST:
+		source_list(r);
+		break;
+	case ROUTE_SOURCE_CREATE:
+		source_write(r, 0);
+		break;
+	case ROUTE_SOURCE_GET:
+		source_get(r);
+		break;
+	case ROUTE_SOURCE_PUT:
+		source_write(r, 1);
+		break;
+	case ROUTE_SOURCE_DELETE:
+		source_delete(r);
+		break;
+	case ROUTE_SOURCE_SIGN:
+		source_sign(r);
+		break;
+	case ROUTE__MAX:
+		break;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	return srv_main(argc, argv, routes, ROUTE__MAX, dispatch);
+}

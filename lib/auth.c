@@ -1,0 +1,176 @@
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <jansson.h>
+
+#include "auth.h"
+#include "cfg.h"
+#include "crypt.h"
+#include "db.h"
+#include "log.h"
+#include "sig.h"
+#include "util.h"
+
+#define TOKEN_MAX	512
+
+/* Base64url (RFC 4648 §5) without padding into a new buffer, or NULL. */
+static unsigned char *
+b64url_decode(const char *s, size_t n, size_t *outlen)
+{
+	unsigned char	*out;
+	char		*t;
+	size_t		 i, padded;
+
+	padded = (n + 3) / 4 * 4;
+	t = xmalloc(padded + 1);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '-')
+			t[i] = '+';
+		else if (s[i] == '_')
+			t[i] = '/';
+		else if (s[i] == '+' || s[i] == '/' || s[i] == '=')
+			break;
+		else
+			t[i] = s[i];
+	}
+	if (i != n) {
+		free(t);
+		return NULL;
+	}
+	for (; i < padded; i++)
+		t[i] = '=';
+	t[padded] = '\0';
+	out = crypt_unb64_new(t, outlen);
+	free(t);
+	return out;
+}
+
+/*
+ * HS256 JWT: verifies the signature in constant time, then exp/nbf.
+ * Claims: "role" ("admin", "service" or anything else = user) and "sub"
+ * (the owner id).  Returns 0 and fills auth, or -1.
+ */
+static int
+auth_jwt(const char *tok, struct auth *a)
+{
+	const char	*dot1, *dot2;
+	unsigned char	*hdr = NULL, *pay = NULL, *sigb = NULL;
+	unsigned char	 mac[SIG_MAX_MAC];
+	size_t		 hlen, plen, slen, maclen;
+	json_t		*h = NULL, *p = NULL;
+	struct sig_part	 part;
+	const char	*alg, *role, *sub;
+	json_int_t	 exp, nbf;
+	time_t		 now = time(NULL);
+	int		 rc = -1;
+
+	if ((dot1 = strchr(tok, '.')) == NULL ||
+	    (dot2 = strchr(dot1 + 1, '.')) == NULL)
+		goto out;
+	if ((hdr = b64url_decode(tok, (size_t)(dot1 - tok), &hlen)) == NULL ||
+	    (pay = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1),
+	    &plen)) == NULL ||
+	    (sigb = b64url_decode(dot2 + 1, strlen(dot2 + 1), &slen)) == NULL)
+		goto out;
+	if ((h = json_loadb((char *)hdr, hlen, 0, NULL)) == NULL ||
+	    (alg = json_string_value(json_object_get(h, "alg"))) == NULL ||
+	    strcmp(alg, "HS256") != 0)
+		goto out;
+	part.data = tok;
+	part.len = (size_t)(dot2 - tok);
+	if (sig_hmac("SHA256", cfg.jwt_secret, strlen(cfg.jwt_secret), &part,
+	    1, mac, &maclen) == -1 || slen != maclen ||
+	    CRYPTO_memcmp(mac, sigb, maclen) != 0)
+		goto out;
+	if ((p = json_loadb((char *)pay, plen, 0, NULL)) == NULL)
+		goto out;
+	exp = json_integer_value(json_object_get(p, "exp"));
+	nbf = json_integer_value(json_object_get(p, "nbf"));
+	if (exp == 0 || exp < now || nbf > now)
+		goto out;
+	role = json_string_value(json_object_get(p, "role"));
+	sub = json_string_value(json_object_get(p, "sub"));
+	if (sub == NULL || *sub == '\0' || strlen(sub) > 128)
+		goto out;
+	a->admin = role != NULL && strcmp(role, "admin") == 0;
+	a->owner_id = xstrdup(sub);
+	a->ok = 1;
+	rc = 0;
+out:
+	json_decref(h);
+	json_decref(p);
+	free(hdr);
+	free(pay);
+	free(sigb);
+	return rc;
+}
+
+int
+auth_require(struct req *r, enum auth_need need)
+{
+	static const char sql[] =
+	    "WITH t AS (SELECT id, role, owner_id, last_used_at"
+	    "  FROM hookpost.api_tokens"
+	    "  WHERE token_hash = $1 AND revoked_at IS NULL),"
+	    " u AS (UPDATE hookpost.api_tokens a SET last_used_at = now()"
+	    "  FROM t WHERE a.id = t.id AND (t.last_used_at IS NULL OR"
+	    "  t.last_used_at < now() - interval '1 minute'))"
+	    " SELECT id, role, owner_id FROM t";
+	const char	*h, *tok, *role = NULL;
+	char		 hash[65];
+	const char	*params[1];
+	PGresult	*res;
+	int		 service = 0;
+
+	h = req_header(r, "Authorization");
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		resp_error(r, 401, "unauthorized",
+		    "Missing bearer token (Authorization: Bearer <token>)");
+		return -1;
+	}
+	tok = h + 7;
+	while (*tok == ' ')
+		tok++;
+	if (*tok == '\0' || strlen(tok) > TOKEN_MAX)
+		goto bad;
+	if (strncmp(tok, "hp_", 3) != 0) {
+		if (cfg.jwt_secret == NULL || auth_jwt(tok, &r->auth) == -1)
+			goto bad;
+		goto check;
+	}
+	crypt_sha256_hex(tok, strlen(tok), hash);
+	params[0] = hash;
+	if ((res = db_exec("auth_token", sql, 1, params)) == NULL) {
+		resp_error(r, 503, "unavailable", "Database unavailable");
+		return -1;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		goto bad;
+	}
+	role = PQgetvalue(res, 0, 1);
+	r->auth.ok = 1;
+	r->auth.token_id = xstrdup(PQgetvalue(res, 0, 0));
+	r->auth.admin = strcmp(role, "admin") == 0;
+	service = strcmp(role, "service") == 0;
+	if (!PQgetisnull(res, 0, 2))
+		r->auth.owner_id = xstrdup(PQgetvalue(res, 0, 2));
+	PQclear(res);
+check:
+	if (need == AUTH_ADMIN && !r->auth.admin) {
+		resp_error(r, 403, "forbidden", "This route needs an admin token");
+		return -1;
+	}
+	if (need == AUTH_SERVICE && !r->auth.admin && !service) {
+		resp_error(r, 403, "forbidden",
+		    "This route needs an admin or service token");
+		return -1;
+	}
+	return 0;
+bad:
+	resp_error(r, 401, "unauthorized", "Invalid or revoked token");
+	return -1;
+}

@@ -1,0 +1,141 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "log.h"
+#include "util.h"
+
+#define DB_MAX_PREPARED	128
+
+static PGconn	*conn;
+static char	*prepared[DB_MAX_PREPARED];
+static size_t	 nprepared;
+static char	 last_sqlstate[6];
+
+static void
+db_forget_prepared(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < nprepared; i++)
+		free(prepared[i]);
+	nprepared = 0;
+}
+
+void
+db_close(void)
+{
+	if (conn != NULL)
+		PQfinish(conn);
+	conn = NULL;
+	db_forget_prepared();
+}
+
+PGconn *
+db_conn(void)
+{
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+		return conn;
+	db_close();
+	conn = PQconnectdb(cfg.database_url);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		log_error("database: %s", PQerrorMessage(conn));
+		db_close();
+		return NULL;
+	}
+	return conn;
+}
+
+static PGresult *
+db_check(PGresult *res)
+{
+	ExecStatusType	 st;
+	const char	*state;
+
+	st = PQresultStatus(res);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		last_sqlstate[0] = '\0';
+		return res;
+	}
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	strncpy(last_sqlstate, state ? state : "", sizeof(last_sqlstate) - 1);
+	last_sqlstate[sizeof(last_sqlstate) - 1] = '\0';
+	/* 23505 and P0001 are expected outcomes the caller maps; keep them quiet. */
+	if (state == NULL || (strcmp(state, "23505") != 0 &&
+	    strcmp(state, "P0001") != 0))
+		log_error("database: %s", conn ? PQerrorMessage(conn) :
+		    PQresultErrorMessage(res));
+	PQclear(res);
+	return NULL;
+}
+
+static int
+db_is_prepared(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nprepared; i++)
+		if (strcmp(prepared[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+PGresult *
+db_exec(const char *name, const char *sql, int nparams,
+    const char *const *params)
+{
+	PGresult	*res;
+
+	if (db_conn() == NULL) {
+		strcpy(last_sqlstate, "08006");
+		return NULL;
+	}
+	if (!db_is_prepared(name)) {
+		if (nprepared == DB_MAX_PREPARED)
+			return db_exec_once(sql, nparams, params);
+		res = PQprepare(conn, name, sql, nparams, NULL);
+		if ((res = db_check(res)) == NULL)
+			return NULL;
+		PQclear(res);
+		prepared[nprepared++] = xstrdup(name);
+	}
+	res = PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
+	return db_check(res);
+}
+
+PGresult *
+db_exec_once(const char *sql, int nparams, const char *const *params)
+{
+	if (db_conn() == NULL) {
+		strcpy(last_sqlstate, "08006");
+		return NULL;
+	}
+	return db_check(PQexecParams(conn, sql, nparams, NULL, params, NULL,
+	    NULL, 0));
+}
+
+int
+db_command(const char *sql)
+{
+	PGresult	*res;
+
+	if ((res = db_exec_once(sql, 0, NULL)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+const char *
+db_last_sqlstate(void)
+{
+	return last_sqlstate;
+}
+
+const char *
+db_get(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return PQgetvalue(res, row, col);
+}

@@ -1,0 +1,36 @@
+/*
+ * db: one persistent PostgreSQL connection per process, opened lazily,
+ * reset when it breaks, with statements prepared once per connection
+ * (DESIGN.md §1).  SQL only with parameters (STYLE 12).
+ */
+#ifndef HOOKPOST_DB_H
+#define HOOKPOST_DB_H
+
+#include <libpq-fe.h>
+
+/* The connection, (re)connecting as needed.  NULL if the database is
+ * unreachable (logged). */
+PGconn		*db_conn(void);
+void		 db_close(void);
+
+/*
+ * Runs the statement `sql` prepared under `name` on this connection with
+ * text parameters (NULL is SQL NULL).  Returns the result, which the
+ * caller frees with PQclear, when it is PGRES_TUPLES_OK or
+ * PGRES_COMMAND_OK; otherwise NULL (logged, with the SQLSTATE kept for
+ * db_last_sqlstate()).
+ */
+PGresult	*db_exec(const char *name, const char *sql, int nparams,
+		    const char *const *params);
+/* Same, unprepared, for one-off and DDL statements. */
+PGresult	*db_exec_once(const char *sql, int nparams,
+		    const char *const *params);
+/* Runs a statement and discards its result: 0 or -1. */
+int		 db_command(const char *sql);
+/* The SQLSTATE of the last failed db_exec, "" if none. */
+const char	*db_last_sqlstate(void);
+
+/* Field accessors: NULL for SQL NULL. */
+const char	*db_get(const PGresult *, int row, int col);
+
+#endif

@@ -1,0 +1,254 @@
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "req.h"
+#include "util.h"
+
+#define JSON_MAX_DEPTH	32
+
+const char *
+req_env(const struct req *r, const char *name)
+{
+	return FCGX_GetParam(name, r->envp);
+}
+
+const char *
+req_header(const struct req *r, const char *name)
+{
+	char	 var[128];
+	size_t	 i, n;
+
+	n = strlen(name);
+	if (n + 6 > sizeof(var))
+		return NULL;
+	memcpy(var, "HTTP_", 5);
+	for (i = 0; i < n; i++)
+		var[5 + i] = name[i] == '-' ? '_' :
+		    (char)toupper((unsigned char)name[i]);
+	var[5 + n] = '\0';
+	/* RFC 3875 4.1.2, 4.1.3: the body's type and length are not HTTP_. */
+	if (strcmp(var, "HTTP_CONTENT_TYPE") == 0)
+		return req_env(r, "CONTENT_TYPE");
+	if (strcmp(var, "HTTP_CONTENT_LENGTH") == 0)
+		return req_env(r, "CONTENT_LENGTH");
+	return req_env(r, var);
+}
+
+static int
+unhex1(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Percent-decodes s[0..n) into buf; -1 if it does not fit or is bad. */
+static int
+url_decode(const char *s, size_t n, char *buf, size_t bufsz)
+{
+	size_t	 i, o = 0;
+	int	 hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (o + 1 >= bufsz)
+			return -1;
+		if (s[i] == '+')
+			buf[o++] = ' ';
+		else if (s[i] == '%') {
+			if (i + 2 >= n)
+				return -1;
+			hi = unhex1((unsigned char)s[i + 1]);
+			lo = unhex1((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			buf[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else
+			buf[o++] = s[i];
+	}
+	buf[o] = '\0';
+	return 0;
+}
+
+const char *
+req_query(const struct req *r, const char *key, char *buf, size_t bufsz)
+{
+	const char	*p, *amp, *eq;
+	size_t		 klen;
+
+	klen = strlen(key);
+	for (p = r->query; p != NULL && *p != '\0'; p = amp ? amp + 1 : NULL) {
+		amp = strchr(p, '&');
+		eq = memchr(p, '=', amp ? (size_t)(amp - p) : strlen(p));
+		if (eq == NULL || (size_t)(eq - p) != klen ||
+		    strncmp(p, key, klen) != 0)
+			continue;
+		eq++;
+		if (url_decode(eq, amp ? (size_t)(amp - eq) : strlen(eq), buf,
+		    bufsz) == -1)
+			return NULL;
+		return buf;
+	}
+	return NULL;
+}
+
+static int
+json_depth_ok(const json_t *j, int depth)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	if (depth > JSON_MAX_DEPTH)
+		return 0;
+	if (json_is_object(j)) {
+		json_object_foreach((json_t *)j, k, v)
+			if (!json_depth_ok(v, depth + 1))
+				return 0;
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (!json_depth_ok(v, depth + 1))
+				return 0;
+	}
+	return 1;
+}
+
+json_t *
+req_json_object(struct req *r)
+{
+	json_error_t	 err;
+	json_t		*j;
+
+	j = json_loadb(r->body ? r->body : "", r->bodylen,
+	    JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL) {
+		resp_error(r, 400, "invalid_json", "Request body is not valid "
+		    "JSON: %s (line %d, column %d)", err.text, err.line,
+		    err.column);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		resp_error(r, 400, "invalid_json",
+		    "Request body must be a JSON object");
+		return NULL;
+	}
+	if (!json_depth_ok(j, 0)) {
+		json_decref(j);
+		resp_error(r, 400, "invalid_json",
+		    "Request body nests deeper than %d levels", JSON_MAX_DEPTH);
+		return NULL;
+	}
+	return j;
+}
+
+double
+req_elapsed_ms(const struct req *r)
+{
+	return now_ms() - r->started_ms;
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+void
+resp_send(struct req *r, int status, const char *ctype,
+    const char *extra_headers, const char *body, size_t len)
+{
+	char	 head[512];
+	int	 n;
+
+	if (r->status != 0) {
+		log_error("response written twice (%d then %d)", r->status,
+		    status);
+		return;
+	}
+	r->status = status;
+	/* DESIGN.md §5: FCGX_FPrintF knows no %zu; format here first. */
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
+	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
+	    status, status_text(status), ctype, len);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return;
+	if (r->out != NULL) {
+		FCGX_PutStr(head, n, r->out);
+		if (extra_headers != NULL)
+			FCGX_PutS(extra_headers, r->out);
+		FCGX_PutS("\r\n", r->out);
+		if (len > 0 && strcmp(r->method, "HEAD") != 0)
+			FCGX_PutStr(body, (int)len, r->out);
+	} else {
+		fwrite(head, 1, (size_t)n, stdout);
+		if (extra_headers != NULL)
+			fputs(extra_headers, stdout);
+		fputs("\r\n", stdout);
+		if (len > 0 && strcmp(r->method, "HEAD") != 0)
+			fwrite(body, 1, len, stdout);
+		fflush(stdout);
+	}
+}
+
+void
+resp_json(struct req *r, int status, json_t *body)
+{
+	char	*s;
+
+	s = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (s == NULL) {
+		resp_send(r, 500, "application/json", NULL,
+		    "{\"error\":{\"code\":\"internal\",\"message\":"
+		    "\"Internal error\"}}", 55);
+		return;
+	}
+	resp_send(r, status, "application/json", NULL, s, strlen(s));
+	free(s);
+}
+
+void
+resp_error(struct req *r, int status, const char *code, const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	resp_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code,
+	    "message", msg));
+}
+
+void
+resp_list(struct req *r, json_t *data, const char *next_cursor)
+{
+	resp_json(r, 200, json_pack("{s:o,s:s?}", "data", data, "next_cursor",
+	    next_cursor));
+}

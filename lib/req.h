@@ -1,0 +1,72 @@
+/*
+ * req: one HTTP request and its response.  The struct owns all request
+ * memory and is freed at the end of each request (STYLE 9).  It is the
+ * same under FastCGI and plain CGI (RFC 3875).
+ */
+#ifndef HOOKPOST_REQ_H
+#define HOOKPOST_REQ_H
+
+#include <stddef.h>
+
+#include <fcgiapp.h>
+#include <jansson.h>
+
+#define REQ_MAX_PARAMS	4
+
+struct auth {
+	int		 ok;		/* a valid credential was presented */
+	int		 admin;		/* role admin */
+	char		*token_id;	/* uuid of the API token, NULL for JWT */
+	char		*owner_id;	/* the user's owner scope */
+};
+
+struct req {
+	/* Transport: FastCGI streams, or NULL in CGI mode (stdio). */
+	FCGX_Stream	*in, *out;
+	char		**envp;
+
+	const char	*method;
+	char		*path;		/* owned; no query, base path stripped */
+	const char	*query;		/* raw query string, may be "" */
+	char		*params[REQ_MAX_PARAMS]; /* route captures, owned */
+	const char	*remote_addr;
+	const char	*user_agent;
+	long long	 content_length; /* -1 when absent */
+	char		*body;		/* owned, NUL-terminated */
+	size_t		 bodylen;
+	double		 started_ms;
+	int		 status;	/* 0 until a response is written */
+	struct auth	 auth;
+};
+
+/* A CGI variable (RFC 3875 4.1), NULL if unset. */
+const char	*req_env(const struct req *, const char *name);
+/* A request header by its HTTP name ("X-Webhook-Signature"), or NULL. */
+const char	*req_header(const struct req *, const char *name);
+/*
+ * A decoded query parameter copied into buf (at most bufsz - 1 bytes).
+ * Returns buf, or NULL if absent or too long.
+ */
+const char	*req_query(const struct req *, const char *key, char *buf,
+		    size_t bufsz);
+/*
+ * Parses the body as a JSON object (duplicate keys rejected, depth
+ * bounded).  Returns a new reference, or NULL after answering 400
+ * invalid_json.
+ */
+json_t		*req_json_object(struct req *);
+/* Milliseconds since the request began. */
+double		 req_elapsed_ms(const struct req *);
+
+/* Responses.  Each writes the whole response once. */
+void		 resp_send(struct req *, int status, const char *ctype,
+		    const char *extra_headers, const char *body, size_t len);
+/* Answers with `body` as JSON; steals the reference. */
+void		 resp_json(struct req *, int status, json_t *body);
+/* seed 000 / DESIGN.md §3 error shape: {"error":{"code","message"}}. */
+void		 resp_error(struct req *, int status, const char *code,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A list: {"data":[...],"next_cursor":...}; steals `data`. */
+void		 resp_list(struct req *, json_t *data, const char *next_cursor);
+
+#endif

@@ -1,0 +1,397 @@
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "log.h"
+#include "req.h"
+#include "srv.h"
+#include "util.h"
+
+extern char **environ;
+
+static volatile sig_atomic_t	 in_request;
+static volatile sig_atomic_t	 stop;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	/* Idle in accept: leave now.  Busy: finish the request first. */
+	if (!in_request)
+		_exit(0);
+	stop = 1;
+}
+
+static void
+on_pool_term(int sig)
+{
+	signal(SIGTERM, SIG_IGN);
+	kill(0, SIGTERM);
+	_exit(sig == SIGTERM ? 0 : 1);
+}
+
+static void
+signals_setup(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);	/* mod_fcgid's graceful stop */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/*
+ * Matches path against pattern segment by segment; ":name" captures one
+ * non-empty segment.  Returns 1 and fills captures, or 0.
+ */
+static int
+route_match(const char *pattern, const char *path, char *caps[REQ_MAX_PARAMS])
+{
+	const char	*p = pattern, *s = path, *pe, *se;
+	size_t		 ncap = 0, i;
+
+	while (*p != '\0' && *s != '\0') {
+		if (*p != '/' || *s != '/')
+			goto fail;
+		p++;
+		s++;
+		pe = strchrnul(p, '/');
+		se = strchrnul(s, '/');
+		if (*p == ':') {
+			if (se == s || ncap == REQ_MAX_PARAMS)
+				goto fail;
+			caps[ncap++] = xstrndup(s, (size_t)(se - s));
+		} else if (pe - p != se - s || strncmp(p, s, (size_t)(pe - p)) != 0)
+			goto fail;
+		p = pe;
+		s = se;
+	}
+	if (*p == '\0' && (*s == '\0' || strcmp(s, "/") == 0))
+		return 1;
+fail:
+	for (i = 0; i < ncap; i++) {
+		free(caps[i]);
+		caps[i] = NULL;
+	}
+	return 0;
+}
+
+static size_t
+req_read(struct req *r, char *buf, size_t n)
+{
+	int	 got;
+
+	if (r->in != NULL) {
+		got = FCGX_GetStr(buf, (int)n, r->in);
+		return got > 0 ? (size_t)got : 0;
+	}
+	return fread(buf, 1, n, stdin);
+}
+
+/* DESIGN.md §5: read what the client sent before answering early. */
+static void
+req_drain(struct req *r)
+{
+	char	 sink[16384];
+
+	while (req_read(r, sink, sizeof(sink)) > 0)
+		;
+}
+
+/* Reads at most max bytes of body; -1 when there is more than that. */
+static int
+req_read_body(struct req *r, size_t max)
+{
+	size_t	 cap, got;
+
+	cap = r->content_length >= 0 ? (size_t)r->content_length : 65536;
+	if (cap > max)
+		cap = max;
+	r->body = xmalloc(cap + 1);
+	r->bodylen = 0;
+	for (;;) {
+		if (r->bodylen == cap) {
+			if (cap >= max) {
+				/* One byte more than allowed means too large. */
+				char	 probe;
+
+				if (req_read(r, &probe, 1) == 1)
+					return -1;
+				break;
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			r->body = xrealloc(r->body, cap + 1);
+		}
+		got = req_read(r, r->body + r->bodylen, cap - r->bodylen);
+		if (got == 0)
+			break;
+		r->bodylen += got;
+	}
+	r->body[r->bodylen] = '\0';
+	return 0;
+}
+
+/* Media types a JSON route takes: JSON, and what `curl -d` sends. */
+static int
+ctype_ok(const char *ct)
+{
+	static const char *const ok[] = { "application/json",
+	    "application/x-www-form-urlencoded", "text/plain" };
+	size_t	 i, n;
+
+	if (ct == NULL || *ct == '\0')
+		return 1;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		n = strlen(ok[i]);
+		if (strncasecmp(ct, ok[i], n) == 0 &&
+		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+			return 1;
+	}
+	/* The structured-syntax suffix +json (RFC 6839). */
+	if (strncasecmp(ct, "application/", 12) == 0 &&
+	    strcasestr(ct, "+json") != NULL)
+		return 1;
+	return 0;
+}
+
+static void
+req_free(struct req *r)
+{
+	size_t	 i;
+
+	free(r->path);
+	for (i = 0; i < REQ_MAX_PARAMS; i++)
+		free(r->params[i]);
+	free(r->body);
+	free(r->auth.token_id);
+	free(r->auth.owner_id);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+serve_one(struct req *r, const struct srv_route *routes, size_t nroutes,
+    srv_dispatch_fn dispatch)
+{
+	const struct srv_route	*rt = NULL;
+	const char		*uri, *q, *cl;
+	char			 allow[128] = "", hdr[160];
+	size_t			 i, blen, ulen;
+	long long		 n;
+
+	r->started_ms = now_ms();
+	r->method = req_env(r, "REQUEST_METHOD");
+	if (r->method == NULL)
+		r->method = "GET";
+	r->remote_addr = req_env(r, "REMOTE_ADDR");
+	r->user_agent = req_env(r, "HTTP_USER_AGENT");
+	r->content_length = -1;
+	if ((cl = req_env(r, "CONTENT_LENGTH")) != NULL && *cl != '\0') {
+		if (parse_int(cl, 0, (long long)1 << 40, &n) == -1) {
+			resp_error(r, 400, "invalid_request",
+			    "Content-Length is not a number");
+			return;
+		}
+		r->content_length = n;
+	}
+
+	/* Route on REQUEST_URI: it is the same under every server and CGI. */
+	uri = req_env(r, "REQUEST_URI");
+	if (uri == NULL)
+		uri = req_env(r, "SCRIPT_NAME");
+	if (uri == NULL)
+		uri = "/";
+	q = strchr(uri, '?');
+	ulen = q ? (size_t)(q - uri) : strlen(uri);
+	r->query = q ? q + 1 : req_env(r, "QUERY_STRING");
+	if (r->query == NULL)
+		r->query = "";
+	if (cfg.base_path != NULL && (blen = strlen(cfg.base_path)) > 0 &&
+	    cfg.base_path[blen - 1] == '/')
+		blen--;
+	else
+		blen = cfg.base_path ? strlen(cfg.base_path) : 0;
+	if (blen > 0 && ulen >= blen && strncmp(uri, cfg.base_path, blen) == 0) {
+		uri += blen;
+		ulen -= blen;
+	}
+	r->path = xstrndup(uri, ulen);
+
+	for (i = 0; i < nroutes; i++) {
+		if (!route_match(routes[i].pattern, r->path, r->params))
+			continue;
+		if (strcmp(routes[i].method, r->method) == 0 ||
+		    (strcmp(r->method, "HEAD") == 0 &&
+		    strcmp(routes[i].method, "GET") == 0)) {
+			rt = &routes[i];
+			break;
+		}
+		if (strstr(allow, routes[i].method) == NULL) {
+			blen = strlen(allow);
+			snprintf(allow + blen, sizeof(allow) - blen, "%s%s",
+			    blen ? ", " : "", routes[i].method);
+		}
+		for (size_t k = 0; k < REQ_MAX_PARAMS; k++) {
+			free(r->params[k]);
+			r->params[k] = NULL;
+		}
+	}
+	if (rt == NULL) {
+		req_drain(r);
+		if (allow[0] != '\0') {
+			static const char body[] = "{\"error\":{\"code\":"
+			    "\"method_not_allowed\",\"message\":\"Method not "
+			    "allowed on this resource\"}}";
+
+			snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
+			resp_send(r, 405, "application/json", hdr, body,
+			    sizeof(body) - 1);
+		} else
+			resp_error(r, 404, "not_found", "No such resource");
+		return;
+	}
+	if (rt->flags & (SRV_BODY | SRV_RAW)) {
+		if (r->content_length > (long long)cfg.max_body) {
+			req_drain(r);
+			resp_error(r, 413, "payload_too_large", "Request body "
+			    "exceeds the %zu byte limit", cfg.max_body);
+			return;
+		}
+		if (!(rt->flags & SRV_RAW) &&
+		    !ctype_ok(req_env(r, "CONTENT_TYPE"))) {
+			req_drain(r);
+			resp_error(r, 415, "unsupported_media_type",
+			    "Request body must be application/json");
+			return;
+		}
+		if (req_read_body(r, cfg.max_body) == -1) {
+			req_drain(r);
+			resp_error(r, 413, "payload_too_large", "Request body "
+			    "exceeds the %zu byte limit", cfg.max_body);
+			return;
+		}
+	} else
+		req_drain(r);
+	dispatch(r, rt->id);
+	if (r->status == 0)
+		resp_error(r, 500, "internal", "The handler gave no response");
+}
+
+static int
+usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-s socket|:port [-n processes]]\n"
+	    "  Without -s: a FastCGI program started by the web server, or "
+	    "plain CGI.\n", prog);
+	return 1;
+}
+
+static int
+serve_fcgi(int sock, const struct srv_route *routes, size_t nroutes,
+    srv_dispatch_fn dispatch)
+{
+	FCGX_Request	 fr;
+	struct req	 r;
+
+	if (FCGX_InitRequest(&fr, sock, 0) != 0) {
+		log_error("FCGX_InitRequest failed");
+		return 1;
+	}
+	while (!stop && FCGX_Accept_r(&fr) >= 0) {
+		in_request = 1;
+		memset(&r, 0, sizeof(r));
+		r.in = fr.in;
+		r.out = fr.out;
+		r.envp = fr.envp;
+		serve_one(&r, routes, nroutes, dispatch);
+		req_free(&r);
+		FCGX_Finish_r(&fr);
+		in_request = 0;
+	}
+	db_close();
+	return 0;
+}
+
+int
+srv_main(int argc, char *argv[], const struct srv_route *routes,
+    size_t nroutes, srv_dispatch_fn dispatch)
+{
+	struct req	 r;
+	const char	*sockpath = NULL;
+	long long	 nproc = 4;
+	pid_t		 pid;
+	int		 ch, sock, status;
+	long long	 i;
+
+	signals_setup();
+	while ((ch = getopt(argc, argv, "n:s:")) != -1) {
+		switch (ch) {
+		case 's':
+			sockpath = optarg;
+			break;
+		case 'n':
+			if (parse_int(optarg, 1, 256, &nproc) == -1)
+				return usage(argv[0]);
+			break;
+		default:
+			return usage(argv[0]);
+		}
+	}
+	if (cfg_load() == -1)
+		return 1;
+	if (FCGX_Init() != 0) {
+		log_error("FCGX_Init failed");
+		return 1;
+	}
+	if (sockpath != NULL) {
+		/* A fixed pool, supervised: a child that dies is replaced. */
+		if ((sock = FCGX_OpenSocket(sockpath, 1024)) < 0) {
+			log_error("%s: cannot listen", sockpath);
+			return 1;
+		}
+		for (i = 0; i < nproc; i++)
+			if ((pid = fork()) == 0)
+				return serve_fcgi(sock, routes, nroutes,
+				    dispatch);
+		/* The supervisor's SIGTERM ends the whole pool. */
+		signal(SIGTERM, on_pool_term);
+		signal(SIGINT, on_pool_term);
+		for (;;) {
+			if ((pid = wait(&status)) == -1) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			if ((pid = fork()) == 0)
+				return serve_fcgi(sock, routes, nroutes,
+				    dispatch);
+		}
+		return 0;
+	}
+	if (!FCGX_IsCGI())
+		return serve_fcgi(0, routes, nroutes, dispatch);
+
+	/* Plain CGI (RFC 3875): one request over stdio. */
+	in_request = 1;
+	memset(&r, 0, sizeof(r));
+	r.envp = environ;
+	serve_one(&r, routes, nroutes, dispatch);
+	req_free(&r);
+	db_close();
+	return 0;
+}

@@ -1,0 +1,34 @@
+/*
+ * srv: the one FastCGI skeleton for every handler (STYLE 3).  Signals
+ * first; then plain CGI (one request over stdio, for shared hosting), or
+ * the FCGX_Accept_r loop on the socket the web server passed as fd 0, or
+ * with -s a socket of our own served by a fixed pool of -n processes
+ * (for mod_proxy_fcgi).  Single-threaded; SIGTERM finishes the request
+ * in hand and exits.
+ *
+ * Before a handler's dispatch runs, the skeleton has answered 404 (no
+ * route), 405 (wrong method, with Allow), 413 (body over the limit, from
+ * its declared length, body drained) and 415 (not JSON) itself.
+ */
+#ifndef HOOKPOST_SRV_H
+#define HOOKPOST_SRV_H
+
+#include "req.h"
+
+#define SRV_BODY	0x01	/* the route takes a JSON body */
+#define SRV_RAW		0x02	/* keep the body even if it isn't JSON-typed */
+
+struct srv_route {
+	int		 id;
+	const char	*method;
+	const char	*pattern;	/* "/api/webhooks/:source" */
+	unsigned	 flags;
+};
+
+typedef void	(*srv_dispatch_fn)(struct req *, int route);
+
+/* Runs the handler until told to stop.  Returns the process exit status. */
+int	srv_main(int argc, char *argv[], const struct srv_route *routes,
+	    size_t nroutes, srv_dispatch_fn dispatch);
+
+#endif

@@ -1,0 +1,1200 @@
+/*
+ * triage: playbooks are data (sql/002_playbooks.sql, the admin API), so
+ * every step is validated before any runs, and a step can only touch the
+ * incident through the small set of actions below.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "normalize.h"
+#include "triage.h"
+#include "util.h"
+
+#define NITEMS(a)		(sizeof(a) / sizeof((a)[0]))
+#define WHERE_MAX		256	/* "steps[3].when.all[1].in" */
+#define COND_DEPTH_MAX		8
+#define COND_LIST_MAX		32	/* conditions in one all/any */
+#define IN_LIST_MAX		100
+#define STEP_TAGS_MAX		32
+#define TAG_LEN_MAX		64
+#define INCIDENT_TAGS_MAX	100
+#define MERGE_FIELDS_MAX	8
+#define MERGE_WINDOW_MAX	10080	/* minutes: one week */
+#define PATH_LEN_MAX		256
+#define REASON_LEN_MAX		256
+#define MATCH_ITEMS_MAX		1000	/* array elements a condition looks at */
+#define INDICATORS_MAX		100	/* per kind */
+#define SCAN_DEPTH_MAX		16
+#define SCAN_STRINGS_MAX	10000
+#define SCAN_BYTES_MAX		(1024 * 1024)
+#define URL_LEN_MAX		2048
+#define EMAIL_LOCAL_MAX		64	/* RFC 5321 4.5.3.1.1 */
+#define DOMAIN_LEN_MAX		253	/* RFC 1035 2.3.4, without the root dot */
+#define LABEL_LEN_MAX		63
+
+/* The statuses hookpost.incidents accepts (sql/001_init.sql). */
+static const char *const statuses[] = {
+	"new", "triaged", "investigating", "suppressed", "resolved", "closed"
+};
+
+enum kind {
+	KIND_SENDER_DOMAIN,
+	KIND_EMAIL,
+	KIND_URL,
+	KIND_DOMAIN,
+	KIND_IP,
+	KIND_HASH,
+	KIND_HOST,
+	KIND__MAX
+};
+
+static const char *const kind_names[KIND__MAX] = {
+	"sender_domain", "email", "url", "domain", "ip", "hash", "host"
+};
+
+/* Incident fields a condition or merge may name besides the dotted ones. */
+static const char *const plain_fields[] = {
+	"severity", "status", "title", "format", "queue", "tags", "dedupe_key"
+};
+
+enum op { OP_EQUALS, OP_IN, OP_CONTAINS, OP_EXISTS, OP_AT_LEAST };
+
+static const char *const op_names[] = {
+	"equals", "in", "contains", "exists", "at_least"
+};
+
+struct scan {
+	unsigned	 want;		/* 1 << enum kind */
+	json_t		*indicators;
+	size_t		 strings, bytes; /* budget spent */
+};
+
+static int	valid_set_severity(const json_t *, const char *, char *,
+		    size_t);
+static int	valid_set_status(const json_t *, const char *, char *,
+		    size_t);
+static int	valid_set_queue(const json_t *, const char *, char *,
+		    size_t);
+static int	valid_add_tags(const json_t *, const char *, char *, size_t);
+static int	valid_extract(const json_t *, const char *, char *, size_t);
+static int	valid_merge(const json_t *, const char *, char *, size_t);
+static int	valid_suppress(const json_t *, const char *, char *, size_t);
+static int	apply_set_severity(const json_t *, const json_t *,
+		    struct incident *);
+static int	apply_set_status(const json_t *, const json_t *,
+		    struct incident *);
+static int	apply_set_queue(const json_t *, const json_t *,
+		    struct incident *);
+static int	apply_add_tags(const json_t *, const json_t *,
+		    struct incident *);
+static int	apply_extract(const json_t *, const json_t *,
+		    struct incident *);
+static int	apply_merge(const json_t *, const json_t *,
+		    struct incident *);
+static int	apply_suppress(const json_t *, const json_t *,
+		    struct incident *);
+
+/*
+ * The step language.  keys: the step's own arguments; "action" and "when"
+ * are allowed everywhere, anything else is a typo (STYLE 10).  apply
+ * returns 1 to stop the playbook.
+ */
+static const struct action {
+	const char	*name;
+	const char	*keys[2];
+	int		(*valid)(const json_t *, const char *, char *, size_t);
+	int		(*apply)(const json_t *, const json_t *,
+			    struct incident *);
+} actions[] = {
+	{ "set_severity", { "value" }, valid_set_severity,
+	    apply_set_severity },
+	{ "set_status", { "value" }, valid_set_status, apply_set_status },
+	{ "set_queue", { "value" }, valid_set_queue, apply_set_queue },
+	{ "add_tags", { "tags" }, valid_add_tags, apply_add_tags },
+	{ "extract_indicators", { "kinds" }, valid_extract, apply_extract },
+	{ "merge", { "fields", "window_minutes" }, valid_merge, apply_merge },
+	{ "suppress", { "reason" }, valid_suppress, apply_suppress },
+};
+
+static void	 errf(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+errf(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+static const struct action *
+action_find(const char *name)
+{
+	size_t	 i;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < NITEMS(actions); i++)
+		if (strcmp(name, actions[i].name) == 0)
+			return &actions[i];
+	return NULL;
+}
+
+static int
+kind_find(const char *name)
+{
+	int	 k;
+
+	if (name == NULL)
+		return -1;
+	for (k = 0; k < KIND__MAX; k++)
+		if (strcmp(name, kind_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+static int
+status_valid(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s != NULL && i < NITEMS(statuses); i++)
+		if (strcmp(s, statuses[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+tag_valid(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i == TAG_LEN_MAX || (!isalnum((unsigned char)s[i]) &&
+		    strchr("._:/-", s[i]) == NULL))
+			return 0;
+	return i > 0;
+}
+
+static int
+scalar_valid(const json_t *v)
+{
+	return json_is_string(v) || json_is_number(v) || json_is_boolean(v);
+}
+
+/* Dotted segments: non-empty, no leading, trailing or doubled dots. */
+static int
+segments_valid(const char *s)
+{
+	size_t	 i;
+
+	if (*s == '\0' || *s == '.')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] == '.' && (s[i + 1] == '.' || s[i + 1] == '\0'))
+			return 0;
+	return 1;
+}
+
+static int
+path_valid(const char *path)
+{
+	size_t	 i;
+
+	if (strlen(path) > PATH_LEN_MAX)
+		return 0;
+	for (i = 0; i < NITEMS(plain_fields); i++)
+		if (strcmp(path, plain_fields[i]) == 0)
+			return 1;
+	if (strncmp(path, "indicators.", 11) == 0)
+		return kind_find(path + 11) != -1;
+	if (strncmp(path, "entities.", 9) == 0)
+		return segments_valid(path + 9);
+	if (strncmp(path, "payload.", 8) == 0)
+		return segments_valid(path + 8);
+	return 0;
+}
+
+static int
+cond_valid(const json_t *cond, const char *where, int depth, char *err,
+    size_t errsz)
+{
+	const json_t	*list, *field, *arg = NULL;
+	const char	*key, *group;
+	char		 sub[WHERE_MAX];
+	json_t		*v;
+	size_t		 i;
+	int		 op = -1, j;
+
+	if (!json_is_object(cond)) {
+		errf(err, errsz, "%s: must be an object", where);
+		return -1;
+	}
+	if (depth >= COND_DEPTH_MAX) {
+		errf(err, errsz, "%s: conditions nested deeper than %d", where,
+		    COND_DEPTH_MAX);
+		return -1;
+	}
+	group = json_object_get(cond, "all") != NULL ? "all" :
+	    json_object_get(cond, "any") != NULL ? "any" : NULL;
+	if (group != NULL) {
+		json_object_foreach((json_t *)cond, key, v)
+			if (strcmp(key, group) != 0) {
+				errf(err, errsz, "%s.%s: unknown field "
+				    "(\"%s\" stands alone)", where, key, group);
+				return -1;
+			}
+		list = json_object_get(cond, group);
+		if (!json_is_array(list) || json_array_size(list) == 0 ||
+		    json_array_size(list) > COND_LIST_MAX) {
+			errf(err, errsz, "%s.%s: must be an array of 1 to %d "
+			    "conditions", where, group, COND_LIST_MAX);
+			return -1;
+		}
+		json_array_foreach(list, i, v) {
+			snprintf(sub, sizeof(sub), "%s.%s[%zu]", where, group,
+			    i);
+			if (cond_valid(v, sub, depth + 1, err, errsz) == -1)
+				return -1;
+		}
+		return 0;
+	}
+	json_object_foreach((json_t *)cond, key, v) {
+		if (strcmp(key, "field") == 0)
+			continue;
+		for (j = 0; j < (int)NITEMS(op_names); j++)
+			if (strcmp(key, op_names[j]) == 0)
+				break;
+		if (j == (int)NITEMS(op_names)) {
+			errf(err, errsz, "%s.%s: unknown field", where, key);
+			return -1;
+		}
+		if (op != -1) {
+			errf(err, errsz, "%s.%s: one operator per condition "
+			    "(already \"%s\")", where, key, op_names[op]);
+			return -1;
+		}
+		op = j;
+		arg = v;
+	}
+	field = json_object_get(cond, "field");
+	if (!json_is_string(field)) {
+		errf(err, errsz, "%s.field: must be a string", where);
+		return -1;
+	}
+	if (!path_valid(json_string_value(field))) {
+		errf(err, errsz, "%s.field: unknown field path \"%s\"", where,
+		    json_string_value(field));
+		return -1;
+	}
+	switch (op) {
+	case OP_EQUALS:
+		if (scalar_valid(arg))
+			return 0;
+		errf(err, errsz, "%s.equals: must be a string, number or "
+		    "boolean", where);
+		return -1;
+	case OP_IN:
+		if (json_is_array(arg) && json_array_size(arg) > 0 &&
+		    json_array_size(arg) <= IN_LIST_MAX) {
+			json_array_foreach(arg, i, v)
+				if (!scalar_valid(v))
+					break;
+			if (i == json_array_size(arg))
+				return 0;
+		}
+		errf(err, errsz, "%s.in: must be an array of 1 to %d strings, "
+		    "numbers or booleans", where, IN_LIST_MAX);
+		return -1;
+	case OP_CONTAINS:
+		if (json_is_string(arg) && json_string_length(arg) > 0)
+			return 0;
+		errf(err, errsz, "%s.contains: must be a non-empty string",
+		    where);
+		return -1;
+	case OP_EXISTS:
+		if (json_is_boolean(arg))
+			return 0;
+		errf(err, errsz, "%s.exists: must be true or false", where);
+		return -1;
+	case OP_AT_LEAST:
+		if (json_is_string(arg) &&
+		    severity_rank(json_string_value(arg)) != -1)
+			return 0;
+		errf(err, errsz, "%s.at_least: must be one of critical, high, "
+		    "medium, low, info", where);
+		return -1;
+	default:
+		errf(err, errsz, "%s: needs one of equals, in, contains, "
+		    "exists, at_least", where);
+		return -1;
+	}
+}
+
+static int
+valid_set_severity(const json_t *step, const char *where, char *err,
+    size_t errsz)
+{
+	const json_t	*v = json_object_get(step, "value");
+
+	if (json_is_string(v) && severity_rank(json_string_value(v)) != -1)
+		return 0;
+	errf(err, errsz, "%s.value: must be one of critical, high, medium, "
+	    "low, info", where);
+	return -1;
+}
+
+static int
+valid_set_status(const json_t *step, const char *where, char *err,
+    size_t errsz)
+{
+	const json_t	*v = json_object_get(step, "value");
+
+	if (json_is_string(v) && status_valid(json_string_value(v)))
+		return 0;
+	errf(err, errsz, "%s.value: must be one of new, triaged, "
+	    "investigating, suppressed, resolved, closed", where);
+	return -1;
+}
+
+static int
+valid_set_queue(const json_t *step, const char *where, char *err,
+    size_t errsz)
+{
+	const json_t	*v = json_object_get(step, "value");
+
+	if (json_is_string(v) && name_valid(json_string_value(v)))
+		return 0;
+	errf(err, errsz, "%s.value: must be a queue name "
+	    "([a-z0-9][a-z0-9._-]*, at most 64)", where);
+	return -1;
+}
+
+static int
+valid_add_tags(const json_t *step, const char *where, char *err,
+    size_t errsz)
+{
+	const json_t	*tags = json_object_get(step, "tags");
+	json_t		*v;
+	size_t		 i;
+
+	if (!json_is_array(tags) || json_array_size(tags) == 0 ||
+	    json_array_size(tags) > STEP_TAGS_MAX) {
+		errf(err, errsz, "%s.tags: must be an array of 1 to %d tags",
+		    where, STEP_TAGS_MAX);
+		return -1;
+	}
+	json_array_foreach(tags, i, v)
+		if (!json_is_string(v) || !tag_valid(json_string_value(v))) {
+			errf(err, errsz, "%s.tags[%zu]: must be 1 to %d of "
+			    "A-Z a-z 0-9 . _ : / -", where, i, TAG_LEN_MAX);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+valid_extract(const json_t *step, const char *where, char *err,
+    size_t errsz)
+{
+	const json_t	*kinds = json_object_get(step, "kinds");
+	json_t		*v;
+	size_t		 i;
+
+	if (!json_is_array(kinds) || json_array_size(kinds) == 0 ||
+	    json_array_size(kinds) > KIND__MAX) {
+		errf(err, errsz, "%s.kinds: must be an array of 1 to %d kinds",
+		    where, KIND__MAX);
+		return -1;
+	}
+	json_array_foreach(kinds, i, v)
+		if (kind_find(json_string_value(v)) == -1) {
+			errf(err, errsz, "%s.kinds[%zu]: must be one of "
+			    "sender_domain, email, url, domain, ip, hash, host",
+			    where, i);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+valid_merge(const json_t *step, const char *where, char *err, size_t errsz)
+{
+	const json_t	*fields = json_object_get(step, "fields");
+	const json_t	*window = json_object_get(step, "window_minutes");
+	json_t		*v;
+	size_t		 i;
+
+	if (!json_is_array(fields) || json_array_size(fields) == 0 ||
+	    json_array_size(fields) > MERGE_FIELDS_MAX) {
+		errf(err, errsz, "%s.fields: must be an array of 1 to %d field "
+		    "paths", where, MERGE_FIELDS_MAX);
+		return -1;
+	}
+	json_array_foreach(fields, i, v)
+		if (!json_is_string(v) || !path_valid(json_string_value(v))) {
+			errf(err, errsz, "%s.fields[%zu]: unknown field path",
+			    where, i);
+			return -1;
+		}
+	if (!json_is_integer(window) || json_integer_value(window) < 1 ||
+	    json_integer_value(window) > MERGE_WINDOW_MAX) {
+		errf(err, errsz, "%s.window_minutes: must be an integer from 1 "
+		    "to %d", where, MERGE_WINDOW_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+valid_suppress(const json_t *step, const char *where, char *err,
+    size_t errsz)
+{
+	const json_t	*reason = json_object_get(step, "reason");
+
+	if (reason == NULL || (json_is_string(reason) &&
+	    json_string_length(reason) <= REASON_LEN_MAX))
+		return 0;
+	errf(err, errsz, "%s.reason: must be a string of at most %d bytes",
+	    where, REASON_LEN_MAX);
+	return -1;
+}
+
+int
+triage_steps_valid(const json_t *steps, char *err, size_t errsz)
+{
+	const struct action	*act;
+	const char		*key;
+	char			 where[32], sub[WHERE_MAX];
+	json_t			*step, *v, *when;
+	size_t			 i, k;
+
+	if (!json_is_array(steps) || json_array_size(steps) == 0 ||
+	    json_array_size(steps) > TRIAGE_STEPS_MAX) {
+		errf(err, errsz, "steps: must be an array of 1 to %d steps",
+		    TRIAGE_STEPS_MAX);
+		return -1;
+	}
+	json_array_foreach(steps, i, step) {
+		snprintf(where, sizeof(where), "steps[%zu]", i);
+		if (!json_is_object(step)) {
+			errf(err, errsz, "%s: must be an object", where);
+			return -1;
+		}
+		v = json_object_get(step, "action");
+		if (!json_is_string(v)) {
+			errf(err, errsz, "%s.action: must be a string", where);
+			return -1;
+		}
+		if ((act = action_find(json_string_value(v))) == NULL) {
+			errf(err, errsz, "%s.action: unknown action \"%s\"",
+			    where, json_string_value(v));
+			return -1;
+		}
+		json_object_foreach(step, key, v) {
+			if (strcmp(key, "action") == 0 ||
+			    strcmp(key, "when") == 0)
+				continue;
+			for (k = 0; k < NITEMS(act->keys); k++)
+				if (act->keys[k] != NULL &&
+				    strcmp(key, act->keys[k]) == 0)
+					break;
+			if (k == NITEMS(act->keys)) {
+				errf(err, errsz, "%s.%s: unknown field for %s",
+				    where, key, act->name);
+				return -1;
+			}
+		}
+		if ((when = json_object_get(step, "when")) != NULL) {
+			snprintf(sub, sizeof(sub), "%s.when", where);
+			if (cond_valid(when, sub, 0, err, errsz) == -1)
+				return -1;
+		}
+		if (act->valid(step, where, err, errsz) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The value at a dotted path under root (array elements by index), as a
+ * new reference, or NULL when absent or null. */
+static json_t *
+walk(const json_t *root, const char *path)
+{
+	const json_t	*cur = root;
+	const char	*dot;
+	char		 seg[PATH_LEN_MAX + 1];
+	long long	 idx;
+	size_t		 len;
+
+	while (cur != NULL && *path != '\0') {
+		dot = strchr(path, '.');
+		len = dot != NULL ? (size_t)(dot - path) : strlen(path);
+		if (len > PATH_LEN_MAX)
+			return NULL;
+		memcpy(seg, path, len);
+		seg[len] = '\0';
+		if (json_is_object(cur))
+			cur = json_object_get(cur, seg);
+		else if (json_is_array(cur) && isdigit((unsigned char)*seg) &&
+		    json_array_size(cur) > 0 && parse_int(seg, 0,
+		    (long long)json_array_size(cur) - 1, &idx) == 0)
+			cur = json_array_get(cur, (size_t)idx);
+		else
+			cur = NULL;
+		path += dot != NULL ? len + 1 : len;
+	}
+	if (cur == NULL || json_is_null(cur))
+		return NULL;
+	return json_incref((json_t *)cur);
+}
+
+static json_t *
+string_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : NULL;
+}
+
+/* A field path's value for inc (a new reference), or NULL when absent. */
+static json_t *
+field_resolve(const char *path, const json_t *payload,
+    const struct incident *inc)
+{
+	if (strcmp(path, "severity") == 0)
+		return json_string(inc->severity);
+	if (strcmp(path, "status") == 0)
+		return json_string(inc->status);
+	if (strcmp(path, "title") == 0)
+		return string_or_null(inc->title);
+	if (strcmp(path, "format") == 0)
+		return string_or_null(inc->format);
+	if (strcmp(path, "queue") == 0)
+		return string_or_null(inc->queue);
+	if (strcmp(path, "dedupe_key") == 0)
+		return string_or_null(inc->dedupe_key);
+	if (strcmp(path, "tags") == 0)
+		return inc->tags != NULL ? json_incref(inc->tags) : NULL;
+	if (strncmp(path, "entities.", 9) == 0)
+		return walk(inc->entities, path + 9);
+	if (strncmp(path, "indicators.", 11) == 0)
+		return walk(inc->indicators, path + 11);
+	if (strncmp(path, "payload.", 8) == 0)
+		return walk(payload, path + 8);
+	return NULL;
+}
+
+static int
+scalar_equals(const char *s, const json_t *want)
+{
+	char	*w;
+	int	 eq;
+
+	/* Compared as text, so 4625 matches "4625" and true "true". */
+	if ((w = normalize_scalar_new(want)) == NULL)
+		return 0;
+	eq = strcmp(s, w) == 0;
+	free(w);
+	return eq;
+}
+
+static int
+scalar_matches(const json_t *v, enum op op, const json_t *arg)
+{
+	const char	*name;
+	json_t		*item;
+	char		*s;
+	size_t		 i;
+	int		 r = 0;
+
+	if ((s = normalize_scalar_new(v)) == NULL)
+		return 0;
+	switch (op) {
+	case OP_EQUALS:
+		r = scalar_equals(s, arg);
+		break;
+	case OP_IN:
+		json_array_foreach(arg, i, item)
+			if ((r = scalar_equals(s, item)) != 0)
+				break;
+		break;
+	case OP_CONTAINS:
+		r = strcasestr(s, json_string_value(arg)) != NULL;
+		break;
+	case OP_AT_LEAST:
+		r = (name = severity_normalize(s)) != NULL &&
+		    severity_rank(name) >=
+		    severity_rank(json_string_value(arg));
+		break;
+	default:
+		break;
+	}
+	free(s);
+	return r;
+}
+
+/* An array matches when any of its elements does. */
+static int
+value_matches(const json_t *v, enum op op, const json_t *arg)
+{
+	size_t	 i;
+
+	if (!json_is_array(v))
+		return scalar_matches(v, op, arg);
+	for (i = 0; i < json_array_size(v) && i < MATCH_ITEMS_MAX; i++)
+		if (scalar_matches(json_array_get(v, i), op, arg))
+			return 1;
+	return 0;
+}
+
+/* Conditions were validated: each is a group or one field and operator. */
+static int
+cond_eval(const json_t *cond, const json_t *payload,
+    const struct incident *inc)
+{
+	const json_t	*list, *arg;
+	json_t		*v, *item;
+	size_t		 i;
+	int		 op, r = 0;
+
+	if ((list = json_object_get(cond, "all")) != NULL) {
+		json_array_foreach(list, i, item)
+			if (!cond_eval(item, payload, inc))
+				return 0;
+		return 1;
+	}
+	if ((list = json_object_get(cond, "any")) != NULL) {
+		json_array_foreach(list, i, item)
+			if (cond_eval(item, payload, inc))
+				return 1;
+		return 0;
+	}
+	for (op = 0; op < (int)NITEMS(op_names); op++)
+		if ((arg = json_object_get(cond, op_names[op])) != NULL)
+			break;
+	if (op == (int)NITEMS(op_names))
+		return 0;
+	v = field_resolve(json_string_value(json_object_get(cond, "field")),
+	    payload, inc);
+	if (op == OP_EXISTS)
+		r = (v != NULL) == json_is_true(arg);
+	else if (v != NULL)
+		r = value_matches(v, (enum op)op, arg);
+	json_decref(v);
+	return r;
+}
+
+static int
+strarray_has(const json_t *arr, const char *s)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+tag_add(struct incident *inc, const char *tag, size_t max)
+{
+	if (inc->tags == NULL)
+		inc->tags = json_array();
+	if (json_array_size(inc->tags) >= max || strarray_has(inc->tags, tag))
+		return;
+	json_array_append_new(inc->tags, json_string(tag));
+}
+
+static int
+apply_set_severity(const json_t *step, const json_t *payload,
+    struct incident *inc)
+{
+	snprintf(inc->severity, sizeof(inc->severity), "%s",
+	    json_string_value(json_object_get(step, "value")));
+	return 0;
+}
+
+static int
+apply_set_status(const json_t *step, const json_t *payload,
+    struct incident *inc)
+{
+	snprintf(inc->status, sizeof(inc->status), "%s",
+	    json_string_value(json_object_get(step, "value")));
+	return 0;
+}
+
+static int
+apply_set_queue(const json_t *step, const json_t *payload,
+    struct incident *inc)
+{
+	free(inc->queue);
+	inc->queue = xstrdup(json_string_value(json_object_get(step,
+	    "value")));
+	return 0;
+}
+
+static int
+apply_add_tags(const json_t *step, const json_t *payload,
+    struct incident *inc)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(step, "tags"), i, v)
+		tag_add(inc, json_string_value(v), INCIDENT_TAGS_MAX);
+	return 0;
+}
+
+/* Adds s[0..len), lower-cased when lower, to indicators[kind] once. */
+static void
+indicator_add(struct scan *sc, enum kind kind, const char *s, size_t len,
+    size_t lower)
+{
+	json_t	*arr;
+	char	*v;
+	size_t	 i;
+
+	if ((sc->want & (1u << kind)) == 0 || len == 0)
+		return;
+	if ((arr = json_object_get(sc->indicators, kind_names[kind])) ==
+	    NULL) {
+		arr = json_array();
+		if (json_object_set_new(sc->indicators, kind_names[kind],
+		    arr) == -1)
+			return;
+	}
+	if (!json_is_array(arr) || json_array_size(arr) >= INDICATORS_MAX)
+		return;
+	v = xstrndup(s, len);
+	for (i = 0; i < lower && i < len; i++)
+		v[i] = (char)tolower((unsigned char)v[i]);
+	if (!strarray_has(arr, v))
+		json_array_append_new(arr, json_string(v));
+	free(v);
+}
+
+/* RFC 1035 2.3.1 names with an alphabetic top-level label (so no IPs). */
+static int
+domain_valid(const char *s, size_t len)
+{
+	size_t	 i, label = 0, labels = 1, tld_alpha = 1;
+
+	if (len == 0 || len > DOMAIN_LEN_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return 0;
+			label = 0;
+			labels++;
+			tld_alpha = 1;
+			continue;
+		}
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return 0;
+		if ((label == 0 && s[i] == '-') || ++label > LABEL_LEN_MAX)
+			return 0;
+		if (!isalpha((unsigned char)s[i]))
+			tld_alpha = 0;
+	}
+	return labels >= 2 && label >= 2 && tld_alpha && s[len - 1] != '-';
+}
+
+static int
+email_local_char(int c)
+{
+	return isalnum(c) || (c != '\0' && strchr("._%+-", c) != NULL);
+}
+
+/*
+ * The next e-mail address in s[*pos..len): its start, its '@' and its end.
+ * Returns 1, or 0 when there are no more.
+ */
+static int
+email_next(const char *s, size_t len, size_t *pos, size_t *start,
+    size_t *at, size_t *end)
+{
+	size_t	 i, b, e;
+
+	for (i = *pos; i < len; i++) {
+		if (s[i] != '@')
+			continue;
+		for (b = i; b > 0 && i - b < EMAIL_LOCAL_MAX &&
+		    email_local_char((unsigned char)s[b - 1]); b--)
+			continue;
+		while (b < i && s[b] == '.')
+			b++;
+		for (e = i + 1; e < len && e - i - 1 < DOMAIN_LEN_MAX &&
+		    (isalnum((unsigned char)s[e]) || s[e] == '.' ||
+		    s[e] == '-'); e++)
+			continue;
+		while (e > i + 1 && (s[e - 1] == '.' || s[e - 1] == '-'))
+			e--;
+		if (b < i && domain_valid(s + i + 1, e - i - 1)) {
+			*start = b;
+			*at = i;
+			*end = e;
+			*pos = e;
+			return 1;
+		}
+	}
+	*pos = len;
+	return 0;
+}
+
+static void
+scan_emails(struct scan *sc, const char *s, size_t len)
+{
+	size_t	 pos = 0, start, at, end;
+
+	while (email_next(s, len, &pos, &start, &at, &end))
+		indicator_add(sc, KIND_EMAIL, s + start, end - start, SIZE_MAX);
+}
+
+static int
+url_end_char(int c)
+{
+	return c <= ' ' || c == 0x7f || strchr("\"'<>`{}|\\^", c) != NULL;
+}
+
+/* http(s) URLs; their host names are the "domain" kind. */
+static void
+scan_urls(struct scan *sc, const char *s, size_t len)
+{
+	size_t	 i, scheme, e, auth, auth_end, host, host_end, k;
+
+	for (i = 0; i + 8 <= len; i++) {
+		if (strncasecmp(s + i, "http://", 7) == 0)
+			scheme = 7;
+		else if (strncasecmp(s + i, "https://", 8) == 0)
+			scheme = 8;
+		else
+			continue;
+		if (i > 0 && isalnum((unsigned char)s[i - 1]))
+			continue;
+		auth = i + scheme;
+		for (e = auth; e < len && !url_end_char((unsigned char)s[e]);
+		    e++)
+			continue;
+		/* Sentence punctuation after a URL is not part of it. */
+		while (e > auth && strchr(".,;:!?)]}", s[e - 1]) != NULL)
+			e--;
+		for (auth_end = auth; auth_end < e && s[auth_end] != '/' &&
+		    s[auth_end] != '?' && s[auth_end] != '#'; auth_end++)
+			continue;
+		host = auth;
+		for (k = auth; k < auth_end; k++)
+			if (s[k] == '@')
+				host = k + 1;
+		for (host_end = host; host_end < auth_end &&
+		    s[host_end] != ':'; host_end++)
+			continue;
+		/* Scheme and host are case-insensitive (RFC 3986 6.2.2.1),
+		 * the path is not.  An IPv6 literal host is no domain. */
+		if (host_end > host && e - i <= URL_LEN_MAX)
+			indicator_add(sc, KIND_URL, s + i, e - i, auth_end - i);
+		if (host_end > host && s[host] != '[' &&
+		    domain_valid(s + host, host_end - host))
+			indicator_add(sc, KIND_DOMAIN, s + host,
+			    host_end - host, SIZE_MAX);
+		i = e > i ? e - 1 : i;
+	}
+}
+
+static void
+scan_ips(struct scan *sc, const char *s, size_t len)
+{
+	struct in_addr	 addr;
+	char		 ip[16];
+	size_t		 i = 0, j, e;
+
+	while (i < len) {
+		if (!isdigit((unsigned char)s[i]) || (i > 0 &&
+		    (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.'))) {
+			i++;
+			continue;
+		}
+		for (j = i; j < len && (isdigit((unsigned char)s[j]) ||
+		    s[j] == '.'); j++)
+			continue;
+		for (e = j; e > i && s[e - 1] == '.'; e--)
+			continue;
+		if ((j == len || !isalnum((unsigned char)s[j])) &&
+		    e - i >= 7 && e - i < sizeof(ip)) {
+			memcpy(ip, s + i, e - i);
+			ip[e - i] = '\0';
+			if (inet_pton(AF_INET, ip, &addr) == 1)
+				indicator_add(sc, KIND_IP, ip, e - i, 0);
+		}
+		i = j;
+	}
+}
+
+/* Whole words of 32, 40 or 64 hex digits: MD5, SHA-1, SHA-256. */
+static void
+scan_hashes(struct scan *sc, const char *s, size_t len)
+{
+	size_t	 i = 0, j;
+	int	 hex;
+
+	while (i < len) {
+		if (!isalnum((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		hex = 1;
+		for (j = i; j < len && isalnum((unsigned char)s[j]); j++)
+			if (!isxdigit((unsigned char)s[j]))
+				hex = 0;
+		if (hex && (j - i == 32 || j - i == 40 || j - i == 64))
+			indicator_add(sc, KIND_HASH, s + i, j - i, SIZE_MAX);
+		i = j;
+	}
+}
+
+static void
+scan_string(struct scan *sc, const char *s)
+{
+	size_t	 len;
+
+	if (sc->strings >= SCAN_STRINGS_MAX || sc->bytes >= SCAN_BYTES_MAX)
+		return;
+	sc->strings++;
+	len = strlen(s);
+	if (len > SCAN_BYTES_MAX - sc->bytes)
+		len = SCAN_BYTES_MAX - sc->bytes;
+	sc->bytes += len;
+	if (sc->want & (1u << KIND_EMAIL))
+		scan_emails(sc, s, len);
+	if (sc->want & (1u << KIND_URL | 1u << KIND_DOMAIN))
+		scan_urls(sc, s, len);
+	if (sc->want & (1u << KIND_IP))
+		scan_ips(sc, s, len);
+	if (sc->want & (1u << KIND_HASH))
+		scan_hashes(sc, s, len);
+}
+
+static void
+scan_value(struct scan *sc, const json_t *v, int depth)
+{
+	const char	*key;
+	json_t		*item;
+	size_t		 i;
+
+	if (depth > SCAN_DEPTH_MAX)
+		return;
+	if (json_is_string(v))
+		scan_string(sc, json_string_value(v));
+	else if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+			scan_value(sc, item, depth + 1);
+	} else if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, item)
+			scan_value(sc, item, depth + 1);
+	}
+}
+
+/* seed 004 phishing_triage: the sender's domain, from entities.sender. */
+static void
+sender_domains(struct scan *sc, const json_t *sender)
+{
+	const char	*s;
+	size_t		 i, n, pos, start, at, end;
+
+	n = json_is_array(sender) ? json_array_size(sender) : 1;
+	for (i = 0; i < n && i < NORMALIZE_ARRAY_MAX; i++) {
+		s = json_string_value(json_is_array(sender) ?
+		    json_array_get(sender, i) : sender);
+		if (s == NULL)
+			continue;
+		pos = 0;
+		while (email_next(s, strlen(s), &pos, &start, &at, &end))
+			indicator_add(sc, KIND_SENDER_DOMAIN, s + at + 1,
+			    end - at - 1, SIZE_MAX);
+	}
+}
+
+static void
+hosts(struct scan *sc, const json_t *host)
+{
+	const char	*s;
+	size_t		 i, n, k;
+
+	n = json_is_array(host) ? json_array_size(host) : 1;
+	for (i = 0; i < n && i < NORMALIZE_ARRAY_MAX; i++) {
+		s = json_string_value(json_is_array(host) ?
+		    json_array_get(host, i) : host);
+		if (s == NULL)
+			continue;
+		for (k = 0; s[k] != '\0' && k <= DOMAIN_LEN_MAX; k++)
+			if (!isalnum((unsigned char)s[k]) &&
+			    strchr(".-_", s[k]) == NULL)
+				break;
+		if (k > 0 && s[k] == '\0')
+			indicator_add(sc, KIND_HOST, s, k, SIZE_MAX);
+	}
+}
+
+static int
+apply_extract(const json_t *step, const json_t *payload,
+    struct incident *inc)
+{
+	struct scan	 sc;
+	json_t		*v;
+	size_t		 i;
+
+	memset(&sc, 0, sizeof(sc));
+	json_array_foreach(json_object_get(step, "kinds"), i, v)
+		sc.want |= 1u << kind_find(json_string_value(v));
+	if (inc->indicators == NULL)
+		inc->indicators = json_object();
+	sc.indicators = inc->indicators;
+	sender_domains(&sc, json_object_get(inc->entities, "sender"));
+	hosts(&sc, json_object_get(inc->entities, "host"));
+	hosts(&sc, json_object_get(inc->entities, "hostname"));
+	/* Entities first: their indicators lead each list. */
+	scan_value(&sc, inc->entities, 0);
+	scan_value(&sc, payload, 0);
+	return 0;
+}
+
+/* '|' joins fields and ',' array elements: escape both in values so
+ * ("a|b", "c") and ("a", "b|c") stay different keys. */
+static void
+key_append(struct buf *key, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '|' || *s == ',')
+			buf_append(key, "\\", 1);
+		buf_append(key, s, 1);
+	}
+}
+
+/* Appends v's text form; 0, or -1 when v gives none (absent, empty). */
+static int
+key_append_value(struct buf *key, const json_t *v)
+{
+	char	*s;
+	size_t	 i, n = 0;
+
+	if (json_is_array(v)) {
+		for (i = 0; i < json_array_size(v) && i < MATCH_ITEMS_MAX;
+		    i++) {
+			if ((s = normalize_scalar_new(json_array_get(v, i))) ==
+			    NULL)
+				continue;
+			if (*s != '\0') {
+				if (n++ > 0)
+					buf_append(key, ",", 1);
+				key_append(key, s);
+			}
+			free(s);
+		}
+		return n > 0 ? 0 : -1;
+	}
+	if ((s = normalize_scalar_new(v)) == NULL)
+		return -1;
+	if (*s != '\0') {
+		key_append(key, s);
+		n = 1;
+	}
+	free(s);
+	return n > 0 ? 0 : -1;
+}
+
+static int
+apply_merge(const json_t *step, const json_t *payload, struct incident *inc)
+{
+	struct buf	 key;
+	json_t		*field, *v;
+	size_t		 i;
+	int		 missing = 0;
+
+	memset(&key, 0, sizeof(key));
+	json_array_foreach(json_object_get(step, "fields"), i, field) {
+		if (i > 0)
+			buf_append(&key, "|", 1);
+		v = field_resolve(json_string_value(field), payload, inc);
+		if (v == NULL || key_append_value(&key, v) == -1)
+			missing = 1;
+		json_decref(v);
+		if (missing)
+			break;
+	}
+	/* seed 004 merge: without all its fields, the vendor's own alert id
+	 * (set by normalize) is still the better key. */
+	if (!missing) {
+		free(inc->dedupe_key);
+		inc->dedupe_key = normalize_key_new(key.data);
+	}
+	buf_free(&key);
+	inc->merge_window_s = (long)json_integer_value(json_object_get(step,
+	    "window_minutes")) * 60;
+	return 0;
+}
+
+static int
+apply_suppress(const json_t *step, const json_t *payload,
+    struct incident *inc)
+{
+	snprintf(inc->status, sizeof(inc->status), "suppressed");
+	tag_add(inc, "suppressed", SIZE_MAX);
+	return 1;
+}
+
+int
+triage_run(const char *playbook, const json_t *steps, const json_t *payload,
+    struct incident *inc, char *err, size_t errsz)
+{
+	const struct action	*act;
+	const json_t		*when, *reason = NULL;
+	json_t			*record = NULL, *done, *step;
+	size_t			 i;
+	int			 applied, rc = -1;
+
+	if (inc == NULL) {
+		errf(err, errsz, "no incident");
+		goto out;
+	}
+	/* All steps are checked before any runs: a bad step found halfway
+	 * would leave a half-triaged incident. */
+	if (triage_steps_valid(steps, err, errsz) == -1)
+		goto out;
+	done = json_array();
+	json_array_foreach(steps, i, step) {
+		act = action_find(json_string_value(json_object_get(step,
+		    "action")));
+		when = json_object_get(step, "when");
+		applied = when == NULL || cond_eval(when, payload, inc);
+		json_array_append_new(done, json_pack("{s:s, s:b}",
+		    "action", act->name, "applied", applied));
+		if (applied && act->apply(step, payload, inc) == 1) {
+			reason = json_object_get(step, "reason");
+			break;
+		}
+	}
+	record = json_pack("{s:o, s:o, s:s}", "playbook", playbook != NULL ?
+	    json_string(playbook) : json_null(), "steps", done,
+	    "outcome", inc->status);
+	if (reason != NULL)
+		json_object_set(record, "reason", (json_t *)reason);
+	json_decref(inc->triage);
+	inc->triage = record;
+	record = NULL;
+	rc = 0;
+out:
+	json_decref(record);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/*
+ * util: allocation that cannot return NULL (out of memory is fatal in a
+ * short-lived request process), a bounded number parser, a growable buffer.
+ */
+#ifndef HOOKPOST_UTIL_H
+#define HOOKPOST_UTIL_H
+
+#include <stddef.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* The one number parser (STYLE 10): whole string, base 10, in [min, max].
+ * Returns 0 and writes *out, or -1. */
+int	 parse_int(const char *, long long min, long long max, long long *out);
+
+struct buf {
+	char	*data;
+	size_t	 len, cap;
+};
+void	 buf_append(struct buf *, const void *, size_t);
+void	 buf_appendf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 buf_free(struct buf *);
+
+/* Monotonic milliseconds, for processing times. */
+double	 now_ms(void);
+
+/* Source, trigger and playbook names: [a-z0-9][a-z0-9._-]{0,63}. */
+int	 name_valid(const char *);
+
+#endif

@@ -1,0 +1,126 @@
+#include <string.h>
+
+#include "util.h"
+#include "valid.h"
+
+static int
+enum_has(const char *const *e, const char *s)
+{
+	for (; *e != NULL; e++)
+		if (strcmp(*e, s) == 0)
+			return 1;
+	return 0;
+}
+
+int
+valid_object(struct req *r, const json_t *obj, const struct vfield *fields,
+    size_t nfields)
+{
+	const char	*key, *s;
+	json_t		*v;
+	size_t		 i, len;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		for (i = 0; i < nfields; i++)
+			if (strcmp(fields[i].name, key) == 0)
+				break;
+		if (i == nfields) {
+			resp_error(r, 400, "invalid_field",
+			    "Unknown field '%.64s'", key);
+			return -1;
+		}
+	}
+	for (i = 0; i < nfields; i++) {
+		const struct vfield *f = &fields[i];
+
+		v = json_object_get(obj, f->name);
+		if (v == NULL) {
+			if (f->required) {
+				resp_error(r, 400, "invalid_field",
+				    "Field '%s' is required", f->name);
+				return -1;
+			}
+			continue;
+		}
+		if (json_is_null(v)) {
+			if (f->nullable && !f->required)
+				continue;
+			goto bad;
+		}
+		switch (f->type) {
+		case V_STRING:
+			if ((s = json_string_value(v)) == NULL)
+				goto bad;
+			len = strlen(s);
+			if ((long long)len < f->min || (long long)len > f->max)
+				goto bad;
+			break;
+		case V_NAME:
+			if (!name_valid(json_string_value(v)))
+				goto bad;
+			break;
+		case V_BOOL:
+			if (!json_is_boolean(v))
+				goto bad;
+			break;
+		case V_INT:
+			if (!json_is_integer(v) ||
+			    json_integer_value(v) < f->min ||
+			    json_integer_value(v) > f->max)
+				goto bad;
+			break;
+		case V_ENUM:
+			if ((s = json_string_value(v)) == NULL ||
+			    !enum_has(f->enums, s))
+				goto bad;
+			break;
+		case V_OBJECT:
+			if (!json_is_object(v))
+				goto bad;
+			break;
+		case V_ARRAY:
+			if (!json_is_array(v) ||
+			    (long long)json_array_size(v) < f->min ||
+			    (long long)json_array_size(v) > f->max)
+				goto bad;
+			break;
+		case V_ANY:
+			break;
+		}
+	}
+	return 0;
+bad:
+	switch (fields[i].type) {
+	case V_NAME:
+		resp_error(r, 400, "invalid_field", "Field '%s' must match "
+		    "[a-z0-9][a-z0-9._-]{0,63}", fields[i].name);
+		break;
+	case V_ENUM: {
+		struct buf	 b = { 0 };
+		const char *const *e;
+
+		for (e = fields[i].enums; *e != NULL; e++)
+			buf_appendf(&b, "%s%s", e == fields[i].enums ? "" :
+			    ", ", *e);
+		resp_error(r, 400, "invalid_field", "Field '%s' must be one "
+		    "of: %s", fields[i].name, b.data);
+		buf_free(&b);
+		break;
+	}
+	case V_STRING:
+		resp_error(r, 400, "invalid_field", "Field '%s' must be a "
+		    "string of %lld to %lld bytes", fields[i].name,
+		    fields[i].min, fields[i].max);
+		break;
+	case V_INT:
+		resp_error(r, 400, "invalid_field", "Field '%s' must be an "
+		    "integer in [%lld, %lld]", fields[i].name, fields[i].min,
+		    fields[i].max);
+		break;
+	default:
+		resp_error(r, 400, "invalid_field", "Field '%s' has the wrong "
+		    "type", fields[i].name);
+		break;
+	}
+	return -1;
+}

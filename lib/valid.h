@@ -1,0 +1,40 @@
+/*
+ * valid: declared inputs (STYLE 10).  A handler lists the fields a JSON
+ * body may hold; unknown keys, wrong types and out-of-range values are
+ * answered 400 invalid_field, naming the field.
+ */
+#ifndef HOOKPOST_VALID_H
+#define HOOKPOST_VALID_H
+
+#include <jansson.h>
+
+#include "req.h"
+
+enum vtype {
+	V_STRING,	/* min..max bytes */
+	V_NAME,		/* name_valid() */
+	V_BOOL,
+	V_INT,		/* min..max */
+	V_ENUM,		/* one of enums[] */
+	V_OBJECT,
+	V_ARRAY,	/* min..max items */
+	V_ANY
+};
+
+struct vfield {
+	const char		*name;
+	enum vtype		 type;
+	int			 required;
+	long long		 min, max;
+	const char *const	*enums;	/* NULL-terminated, for V_ENUM */
+	int			 nullable; /* JSON null accepted */
+};
+
+/*
+ * Checks obj against fields.  Returns 0, or -1 after answering 400
+ * invalid_field.
+ */
+int	valid_object(struct req *, const json_t *obj,
+	    const struct vfield *fields, size_t nfields);
+
+#endif

@@ -1,0 +1,63 @@
+#!/bin/sh
+# make check: unit tests; handlers in CGI mode under ASan+UBSan and
+# valgrind; the HTTP suite behind real lighttpd, real Apache (mod_fcgid)
+# and Apache with plain CGI from an .htaccess; ends "N passed, N failed".
+# Runs its own PostgreSQL and servers on other ports than `make run`.
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+export HOOKPOST_VAR=$TOP/var/check
+export HOOKPOST_PGPORT=${CHECK_PGPORT:-54329}
+export HOOKPOST_CRON=0 HOOKPOST_PG_FAST=1 HOOKPOST_QUIET=1
+export HOOKPOST_JWT_SECRET=check-jwt-secret-0123456789
+SERVERS=${CHECK_SERVERS:-lighttpd apache apache-cgi}
+RESULTS=$(mktemp)
+trap 'rm -f "$RESULTS"' EXIT
+
+if [ "$(id -u)" = 0 ]; then RUNAS="runuser -u hookpost --"; else RUNAS=; fi
+export RUNAS
+export PSQL="$RUNAS psql -h $HOOKPOST_VAR/run -p $HOOKPOST_PGPORT -d hookpost"
+export TOP
+
+run_file() {	# a test file; its ok/not ok lines are counted
+	"$@" 2>&1 | tee -a "$RESULTS" | grep -E '^(not ok|#)' || true
+}
+
+echo "== unit tests"
+for t in bin/test-*; do
+	[ -x "$t" ] || continue
+	run_file "$t"
+done
+
+echo "== database"
+scripts/stack.sh stop >/dev/null 2>&1
+rm -rf "$HOOKPOST_VAR"
+HOOKPOST_SERVER=none scripts/stack.sh start || { echo "0 passed, 1 failed"; exit 1; }
+export TOKEN=$(cat "$HOOKPOST_VAR/admin.token")
+export HOOKPOST_CONFIG=$HOOKPOST_VAR/hookpost.conf
+
+echo "== handlers as plain CGI (env + stdin), under ASan+UBSan and valgrind"
+run_file tests/cgi/run.sh
+
+port=18080
+for s in $SERVERS; do
+	echo "== HTTP suite behind $s"
+	export SERVER=$s HOOKPOST_SERVER=$s HOOKPOST_PORT=$port
+	export BASE=http://127.0.0.1:$port RUN=$(echo "$s" | tr -dc 'a-z')$(date +%s)
+	if ! scripts/stack.sh start; then
+		echo "not ok - [$s] server start" | tee -a "$RESULTS"
+		continue
+	fi
+	for f in tests/integration/*.sh; do
+		run_file sh "$f"
+	done
+	scripts/stack.sh stop-http >/dev/null 2>&1
+	port=$((port + 1))
+done
+scripts/stack.sh stop >/dev/null 2>&1
+
+passed=$(grep -c '^ok ' "$RESULTS")
+failed=$(grep -c '^not ok ' "$RESULTS")
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

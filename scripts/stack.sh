@@ -1,0 +1,235 @@
+#!/bin/sh
+# The local stack: a private PostgreSQL cluster, lighttpd (or Apache)
+# serving the handlers, and the cron workers on their schedule.
+#
+#   stack.sh start|stop|status
+# Environment:
+#   HOOKPOST_VAR     state dir (default <repo>/var)
+#   HOOKPOST_PORT    HTTP port (default 8080)
+#   HOOKPOST_PGPORT  PostgreSQL port, Unix socket only (default 54320)
+#   HOOKPOST_SERVER  lighttpd (default) | apache | apache-cgi | none
+#   HOOKPOST_CRON    1 (default) runs the workers on the crontab schedule
+#   HOOKPOST_PG_FAST 1 turns fsync off (tests only)
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+VAR=${HOOKPOST_VAR:-$TOP/var}
+PORT=${HOOKPOST_PORT:-8080}
+PGPORT=${HOOKPOST_PGPORT:-54320}
+SERVER=${HOOKPOST_SERVER:-lighttpd}
+CRON=${HOOKPOST_CRON:-1}
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+
+# DESIGN.md §5: PostgreSQL refuses to run as root, and Apache refuses to
+# serve as root; as root the stack runs as the system user "hookpost".
+if [ "$(id -u)" = 0 ]; then
+	RUNUSER=hookpost
+	as_user() { runuser -u "$RUNUSER" -- "$@"; }
+else
+	RUNUSER=$(id -un)
+	as_user() { "$@"; }
+fi
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "stack: $*"; exit 1; }
+
+prepare_user() {
+	[ "$(id -u)" = 0 ] || return 0
+	id "$RUNUSER" >/dev/null 2>&1 ||
+		useradd --system --no-create-home --home-dir /nonexistent \
+		    --shell /usr/sbin/nologin "$RUNUSER"
+	# The run user must reach bin/ and sql/ through every parent dir.
+	d=$TOP
+	while [ "$d" != / ]; do
+		as_user test -x "$d" 2>/dev/null || {
+			log "stack: granting search permission on $d to $RUNUSER"
+			chmod o+x "$d"
+		}
+		d=$(dirname "$d")
+	done
+}
+
+dburl() {
+	echo "host=$VAR/run port=$PGPORT dbname=hookpost user=$RUNUSER"
+}
+
+write_config() {
+	[ -s "$VAR/secret.key" ] || {
+		umask 077
+		openssl rand -hex 32 >"$VAR/secret.key"
+		umask 022
+	}
+	cat >"$VAR/hookpost.conf" <<CONF
+# Written by scripts/stack.sh for the local stack.  Keys as DESIGN.md §3.
+HOOKPOST_DATABASE_URL=$(dburl)
+HOOKPOST_SECRET_KEY_FILE=$VAR/secret.key
+HOOKPOST_PUBLIC_URL=http://127.0.0.1:$PORT
+HOOKPOST_SQL_DIR=$TOP/sql
+HOOKPOST_ALLOW_PRIVATE_TARGETS=${HOOKPOST_ALLOW_PRIVATE_TARGETS:-127.0.0.0/8,::1/128}
+HOOKPOST_ALLOW_HTTP_WEBHOOKS=${HOOKPOST_ALLOW_HTTP_WEBHOOKS:-1}
+HOOKPOST_MAX_BODY=${HOOKPOST_MAX_BODY:-1048576}
+HOOKPOST_LOG_LEVEL=${HOOKPOST_LOG_LEVEL:-info}
+CONF
+	[ -z "${HOOKPOST_TRUSTED_PROXIES:-}" ] ||
+		echo "HOOKPOST_TRUSTED_PROXIES=$HOOKPOST_TRUSTED_PROXIES" >>"$VAR/hookpost.conf"
+	[ -z "${HOOKPOST_JWT_SECRET:-}" ] ||
+		echo "HOOKPOST_JWT_SECRET=$HOOKPOST_JWT_SECRET" >>"$VAR/hookpost.conf"
+}
+
+pg_start() {
+	if [ ! -s "$VAR/pg/PG_VERSION" ]; then
+		as_user "$PGBIN/initdb" -D "$VAR/pg" -A trust -U "$RUNUSER" \
+		    -E UTF8 --locale=C.UTF-8 >"$VAR/log/initdb.log" 2>&1 ||
+			die "initdb failed: see $VAR/log/initdb.log"
+	fi
+	if ! as_user "$PGBIN/pg_ctl" -D "$VAR/pg" status >/dev/null 2>&1; then
+		opts="-p $PGPORT -k $VAR/run -c listen_addresses= -c unix_socket_permissions=0700 -c max_connections=200 -c shared_buffers=128MB"
+		[ "${HOOKPOST_PG_FAST:-0}" = 1 ] &&
+			opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+		as_user "$PGBIN/pg_ctl" -D "$VAR/pg" -o "$opts" \
+		    -l "$VAR/log/postgresql.log" -w -t 60 start >/dev/null ||
+			die "PostgreSQL did not start: see $VAR/log/postgresql.log"
+	fi
+	as_user "$PGBIN/psql" -h "$VAR/run" -p "$PGPORT" -d postgres -qAtc \
+	    "SELECT 1 FROM pg_database WHERE datname = 'hookpost'" | grep -q 1 ||
+		as_user "$PGBIN/createdb" -h "$VAR/run" -p "$PGPORT" hookpost
+	as_user env HOOKPOST_CONFIG="$VAR/hookpost.conf" "$TOP/bin/hookpost" \
+	    db migrate >"$VAR/log/migrate.log" 2>&1 ||
+		die "migrations failed: $(cat "$VAR/log/migrate.log")"
+}
+
+pg_stop() {
+	[ -s "$VAR/pg/PG_VERSION" ] || return 0
+	as_user "$PGBIN/pg_ctl" -D "$VAR/pg" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+httpd_start() {
+	env_common="HOOKPOST_ROOT=$TOP HOOKPOST_VAR=$VAR HOOKPOST_PORT=$PORT"
+	case $SERVER in
+	lighttpd)
+		as_user env $env_common /usr/sbin/lighttpd \
+		    -f "$TOP/httpd-conf/lighttpd.conf" ||
+			die "lighttpd did not start: see $VAR/log/lighttpd-error.log"
+		;;
+	apache)
+		as_user env $env_common /usr/sbin/apache2 \
+		    -f "$TOP/httpd-conf/apache.conf" -k start ||
+			die "apache did not start: see $VAR/log/apache-error.log"
+		;;
+	apache-cgi)
+		# Shared hosting: plain CGI programs and an .htaccess, nothing else.
+		mkdir -p "$VAR/htdocs"
+		for f in "$TOP"/bin/*.fcgi; do
+			cp "$f" "$VAR/htdocs/$(basename "$f" .fcgi).cgi"
+		done
+		cp "$TOP/httpd-conf/htaccess-cgi" "$VAR/htdocs/.htaccess"
+		cp "$VAR/hookpost.conf" "$VAR/htdocs/hookpost.conf"
+		chown -R "$RUNUSER" "$VAR/htdocs" 2>/dev/null || true
+		as_user env $env_common /usr/sbin/apache2 \
+		    -f "$TOP/httpd-conf/apache-cgi.conf" -k start ||
+			die "apache did not start: see $VAR/log/apache-error.log"
+		;;
+	none)
+		return 0
+		;;
+	*)
+		die "unknown HOOKPOST_SERVER=$SERVER"
+		;;
+	esac
+}
+
+httpd_stop() {
+	if [ -s "$VAR/lighttpd.pid" ]; then
+		kill "$(cat "$VAR/lighttpd.pid")" 2>/dev/null || true
+		rm -f "$VAR/lighttpd.pid"
+	fi
+	if [ -s "$VAR/apache.pid" ]; then
+		kill "$(cat "$VAR/apache.pid")" 2>/dev/null || true
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			[ -e "$VAR/apache.pid" ] || break
+			sleep 0.2
+		done
+		rm -f "$VAR/apache.pid"
+	fi
+	# Handler pools spawned by the servers end with them; make sure.
+	pkill -f "$TOP/bin/.*\.fcgi" 2>/dev/null || true
+}
+
+cron_start() {
+	[ "$CRON" = 1 ] || return 0
+	as_user env HOOKPOST_CONFIG="$VAR/hookpost.conf" \
+	    nohup "$TOP/scripts/cronloop.sh" "$TOP/cron/crontab" "$TOP" \
+	    >>"$VAR/log/cron.log" 2>&1 &
+	echo $! >"$VAR/cron.pid"
+}
+
+cron_stop() {
+	if [ -s "$VAR/cron.pid" ]; then
+		kill "$(cat "$VAR/cron.pid")" 2>/dev/null || true
+		rm -f "$VAR/cron.pid"
+	fi
+	pkill -f "$TOP/bin/hookpost-" 2>/dev/null || true
+}
+
+wait_healthy() {
+	i=0
+	while [ $i -lt 100 ]; do
+		code=$(curl -s -o /dev/null -w '%{http_code}' \
+		    "http://127.0.0.1:$PORT/healthz" 2>/dev/null || true)
+		[ "$code" = 200 ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	die "GET /healthz did not answer 200 (last: $code); logs in $VAR/log"
+}
+
+start() {
+	[ -x "$TOP/bin/hookpost" ] || die "not built: run make"
+	prepare_user
+	mkdir -p "$VAR/log" "$VAR/run" "$VAR/htdocs"
+	[ "$(id -u)" = 0 ] && chown -R "$RUNUSER" "$VAR"
+	chmod 700 "$VAR"
+	write_config
+	[ "$(id -u)" = 0 ] && chown "$RUNUSER" "$VAR/hookpost.conf" "$VAR/secret.key"
+	pg_start
+	if [ ! -s "$VAR/admin.token" ]; then
+		as_user env HOOKPOST_CONFIG="$VAR/hookpost.conf" \
+		    "$TOP/bin/hookpost" token create --role admin --name local-admin \
+		    >"$VAR/admin.token.new" && mv "$VAR/admin.token.new" "$VAR/admin.token"
+		chmod 600 "$VAR/admin.token"
+	fi
+	cat >"$VAR/env" <<ENV
+# . var/env: drive the running stack with the CLI, curl and psql.
+export HOOKPOST_URL=http://127.0.0.1:$PORT
+export HOOKPOST_TOKEN=$(cat "$VAR/admin.token")
+export HOOKPOST_DATABASE_URL="$(dburl)"
+export HOOKPOST_CONFIG=$VAR/hookpost.conf
+export PATH="$TOP/bin:\$PATH"
+ENV
+	httpd_stop
+	httpd_start
+	cron_stop
+	cron_start
+	[ "$SERVER" = none ] || wait_healthy
+	[ "${HOOKPOST_QUIET:-0}" = 1 ] || cat <<MSG
+
+hookpost is running at http://127.0.0.1:$PORT ($SERVER, PostgreSQL on $VAR/run)
+  admin token:  $VAR/admin.token
+  environment:  . $VAR/env    (HOOKPOST_URL, HOOKPOST_TOKEN, HOOKPOST_DATABASE_URL)
+  try:          curl -H "Authorization: Bearer \$(cat $VAR/admin.token)" http://127.0.0.1:$PORT/api/webhooks
+  stop:         make stop
+MSG
+}
+
+stop() {
+	cron_stop
+	httpd_stop
+	pg_stop
+}
+
+case ${1:-} in
+start)	start ;;
+stop)	stop ;;
+stop-http) httpd_stop ;;
+*)	echo "usage: stack.sh start|stop|stop-http" >&2; exit 2 ;;
+esac

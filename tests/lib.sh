@@ -1,0 +1,72 @@
+# tests/lib.sh: the integration harness, sourced by tests/integration/*.sh.
+# Environment from scripts/check.sh:
+#   BASE    http://127.0.0.1:PORT of the server under test
+#   TOKEN   an admin API token
+#   SERVER  lighttpd | apache | apache-cgi
+#   RUN     a short id unique to this run, for names that must not collide
+#   TOP     the repository
+# Each assertion prints "ok - name" or "not ok - name"; scripts/check.sh
+# counts them.
+
+T_FILE=$(basename "$0" .sh)
+
+ok()   { echo "ok - [$SERVER] $T_FILE: $1"; }
+fail() { echo "not ok - [$SERVER] $T_FILE: $1"; [ -z "${2:-}" ] || printf '#   %s\n' "$2" | head -c 2000; echo; }
+
+# req METHOD PATH [curl args...]: sets STATUS, BODY and HDRS.
+req() {
+	_m=$1; _p=$2; shift 2
+	_out=$(mktemp); _hdr=$(mktemp)
+	STATUS=$(curl -sS -o "$_out" -D "$_hdr" -w '%{http_code}' -X "$_m" \
+	    --max-time 30 "$@" "$BASE$_p" 2>/dev/null) || STATUS=000
+	BODY=$(cat "$_out"); HDRS=$(cat "$_hdr")
+	rm -f "$_out" "$_hdr"
+}
+
+# admin METHOD PATH [json]: an authenticated admin request.
+admin() {
+	_m=$1; _p=$2
+	if [ $# -ge 3 ]; then
+		req "$_m" "$_p" -H "Authorization: Bearer $TOKEN" \
+		    -H 'Content-Type: application/json' --data-binary "$3"
+	else
+		req "$_m" "$_p" -H "Authorization: Bearer $TOKEN"
+	fi
+}
+
+# expect_status NAME WANT: the last request's status.
+expect_status() {
+	if [ "$STATUS" = "$2" ]; then ok "$1"; else fail "$1" "status $STATUS, want $2: $BODY"; fi
+}
+
+# expect_json NAME JQ-EXPR: the expression holds on the last body.
+expect_json() {
+	if printf '%s' "$BODY" | jq -e "$2" >/dev/null 2>&1; then ok "$1"
+	else fail "$1" "jq '$2' failed on: $BODY"; fi
+}
+
+# expect NAME STATUS JQ: both at once.
+expect() {
+	if [ "$STATUS" = "$2" ] && printf '%s' "$BODY" | jq -e "$3" >/dev/null 2>&1; then
+		ok "$1"
+	else
+		fail "$1" "status $STATUS (want $2), jq '$3' on: $BODY"
+	fi
+}
+
+jget() { printf '%s' "$BODY" | jq -r "$1"; }
+
+# sign SECRET TIMESTAMP BODY: seed 004's recipe, hex only.
+sign() { printf '%s' "$2.$3" | openssl dgst -sha256 -hmac "$1" | sed 's/^.*= //'; }
+
+# hook SOURCE SECRET BODY [TIMESTAMP]: a correctly signed delivery.
+hook() {
+	_ts=${4:-$(date +%s)}
+	_sig=$(sign "$2" "$_ts" "$3")
+	req POST "/api/webhooks/$1" -H 'Content-Type: application/json' \
+	    -H "X-Webhook-Signature: sha256=$_sig" -H "X-Webhook-Timestamp: $_ts" \
+	    --data-binary "$3"
+}
+
+# psql_q SQL: a query against the test database.
+psql_q() { $PSQL -qAtc "$1"; }
