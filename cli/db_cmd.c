@@ -124,13 +124,20 @@ pg_connect(void)
 static PGresult *
 pg_check(PGconn *conn, PGresult *res, ExecStatusType want, const char *what)
 {
-	const char	*msg = NULL;
+	const char	*msg = NULL, *state = NULL, *hint = "";
 
 	if (res != NULL && PQresultStatus(res) == want)
 		return res;
-	if (res != NULL)
+	if (res != NULL) {
 		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	cli_err("%s: %s", what, msg != NULL ? msg : PQerrorMessage(conn));
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	}
+	/* undefined_table, invalid_schema_name: a database never migrated. */
+	if (state != NULL && (strcmp(state, "42P01") == 0 ||
+	    strcmp(state, "3F000") == 0))
+		hint = " (run hookpost db migrate)";
+	cli_err("%s: %s%s", what, msg != NULL ? msg : PQerrorMessage(conn),
+	    hint);
 	PQclear(res);
 	return NULL;
 }
@@ -432,10 +439,10 @@ db_migrate(struct cli *cli, int argc, char *argv[])
 	    &opt_dir, &pos, &npos, &status) == -1)
 		goto out;
 	status = 1;
-	if ((conn = pg_connect()) == NULL)
-		goto out;
 	if ((dir = migrate_dir_new(opt_dir)) == NULL ||
 	    migrate_files(dir, &files, &nfiles) == -1)
+		goto out;
+	if ((conn = pg_connect()) == NULL)
 		goto out;
 	/* Concurrent runs (two hosts deploying) take turns here. */
 	res = PQexec(conn, "SELECT pg_advisory_lock(hashtext('hookpost.migrate'))");
@@ -491,10 +498,10 @@ db_status(struct cli *cli, int argc, char *argv[])
 	    &opt_dir, &pos, &npos, &status) == -1)
 		goto out;
 	status = 1;
-	if ((conn = pg_connect()) == NULL)
-		goto out;
 	if ((dir = migrate_dir_new(opt_dir)) == NULL ||
 	    migrate_files(dir, &files, &nfiles) == -1)
+		goto out;
+	if ((conn = pg_connect()) == NULL)
 		goto out;
 	/* Read-only: a database never migrated has no table yet. */
 	res = PQexec(conn, "SELECT to_regclass('hookpost.schema_migrations') "

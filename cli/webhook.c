@@ -131,6 +131,7 @@ struct source_args {
 	const struct cli_cmd	*cmd;
 	json_t			*body;
 	char			*stdin_secret;
+	int			 secret_stdin;	/* --secret - */
 	int			 in_map;   /* last flag was --severity-map */
 	int			 nchanges;
 };
@@ -185,11 +186,11 @@ source_opt(void *ctx, int ch, char *arg)
 		}
 		return 1;
 	case OPT_SECRET:
-		if (strcmp(arg, "-") == 0) {
-			if (a->stdin_secret == NULL &&
-			    (a->stdin_secret = cli_read_secret_stdin()) == NULL)
-				return -1;
-			arg = a->stdin_secret;
+		/* Read after parsing: a failed read is an error, not usage. */
+		a->secret_stdin = strcmp(arg, "-") == 0;
+		if (a->secret_stdin) {
+			json_object_del(a->body, "secret");
+			return 0;
 		}
 		return source_set(a, "secret", arg);
 	case OPT_AUTO_TRIAGE:
@@ -214,6 +215,24 @@ source_opt(void *ctx, int ch, char *arg)
 		return 0;
 	}
 	return 1;
+}
+
+/* `--secret -`: the secret from stdin, once the flags are known good. */
+static int
+source_secret_stdin(struct source_args *a)
+{
+	char	 why[256];
+
+	if (!a->secret_stdin)
+		return 0;
+	if ((a->stdin_secret = cli_read_secret_stdin()) == NULL)
+		return -1;
+	if (source_field_set(a->body, "secret", a->stdin_secret, why,
+	    sizeof(why)) == -1) {
+		cli_err("%s", why);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -253,7 +272,7 @@ source_output(struct cli *cli, const struct cli_resp *resp)
 static int
 webhook_add(struct cli *cli, int argc, char *argv[])
 {
-	struct source_args	 a = { &cmd_add, NULL, NULL, 0, 0 };
+	struct source_args	 a = { &cmd_add, NULL, NULL, 0, 0, 0 };
 	struct cli_resp		 resp = { 0, NULL, 0, NULL };
 	json_t			*req = NULL;
 	char			**pos = NULL;
@@ -268,6 +287,8 @@ webhook_add(struct cli *cli, int argc, char *argv[])
 		goto out;
 	}
 	status = 1;
+	if (source_secret_stdin(&a) == -1)
+		goto out;
 	/* "source" first, as in seed 004's curl example. */
 	req = json_pack("{s:s}", "source", pos[0]);
 	json_object_update(req, a.body);
@@ -287,7 +308,7 @@ out:
 static int
 webhook_update(struct cli *cli, int argc, char *argv[])
 {
-	struct source_args	 a = { &cmd_update, NULL, NULL, 0, 0 };
+	struct source_args	 a = { &cmd_update, NULL, NULL, 0, 0, 0 };
 	struct cli_resp		 resp = { 0, NULL, 0, NULL };
 	char			**pos = NULL, *path = NULL;
 	int			 npos, status = 1;
@@ -304,13 +325,15 @@ webhook_update(struct cli *cli, int argc, char *argv[])
 		status = cli_usage_error(&cmd_update, "nothing to change");
 		goto out;
 	}
-	if (json_object_get(a.body, "secret") != NULL &&
+	if ((json_object_get(a.body, "secret") != NULL || a.secret_stdin) &&
 	    json_object_get(a.body, "rotate_secret") != NULL) {
 		status = cli_usage_error(&cmd_update, "--secret and "
 		    "--rotate-secret exclude each other");
 		goto out;
 	}
 	status = 1;
+	if (source_secret_stdin(&a) == -1)
+		goto out;
 	path = source_path_new(pos[0], NULL);
 	if (cli_api(cli, "PUT", path, a.body, pos[0], &resp) == -1)
 		goto out;

@@ -79,7 +79,7 @@ ingest_one(void)
 	struct incident_params	 ip;
 	PGresult		*res = NULL, *res2 = NULL;
 	const char		*p[15];
-	char			*qid = NULL, err[256] = "";
+	char			*qid = NULL, *incident_id = NULL, err[256] = "";
 	json_t			*payload = NULL;
 	int			 rc = -1;
 	size_t			 i;
@@ -124,12 +124,12 @@ ingest_one(void)
 			log_warn("HOOKPOST_TEST_CRASH_AFTER: crashing");
 			_exit(9);
 		}
-		p[0] = qid;
-		p[1] = PQgetvalue(res2, 0, 0);
-		p[2] = NULL;
+		incident_id = xstrdup(PQgetvalue(res2, 0, 0));
 		PQclear(res2);
-		res2 = db_exec("ingest_done", sql_done, 3, p);
-		if (res2 == NULL)
+		p[0] = qid;
+		p[1] = incident_id;
+		p[2] = NULL;
+		if ((res2 = db_exec("ingest_done", sql_done, 3, p)) == NULL)
 			goto fail;
 	}
 	if (db_command("COMMIT") == -1)
@@ -147,6 +147,7 @@ out:
 	source_free(&src);
 	json_decref(payload);
 	free(qid);
+	free(incident_id);
 	return rc;
 }
 

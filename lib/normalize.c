@@ -375,14 +375,17 @@ value_epoch(const json_t *v, long long divisor, long long *out)
 		d = json_real_value(v);
 	else if (json_is_string(v)) {
 		s = json_string_value(v);
+		if (rfc3339_epoch(s, out) == 0)
+			return 0;
+		/* Plain decimal only: strtoll and strtod would also take
+		 * leading blanks, "0x1p4" and "nan". */
+		if (!isdigit((unsigned char)*s) ||
+		    strspn(s, "0123456789.eE+-") != strlen(s))
+			return -1;
 		if (parse_int(s, 0, LLONG_MAX, &n) == 0) {
 			*out = n / divisor;
 			return 0;
 		}
-		if (rfc3339_epoch(s, out) == 0)
-			return 0;
-		if (*s == '\0' || isspace((unsigned char)*s))
-			return -1;
 		d = strtod(s, &end);
 		if (*end != '\0')
 			return -1;

@@ -71,9 +71,9 @@ int		 severity_mapping_valid(const json_t *mapping, char *err,
  * Helpers shared with triage.
  * normalize_utf8_cut: the length of the longest prefix of s no longer than
  * max bytes that does not split a UTF-8 sequence.
- * normalize_scalar_new: the string form of a string, integer, integral real
- * or boolean (4 -> "4", true -> "true"); a new string the caller frees, or
- * NULL for anything else.
+ * normalize_scalar_new: the string form of a string, number or boolean
+ * (4 -> "4", 4.0 -> "4", true -> "true"); a new string the caller frees,
+ * or NULL for anything else (null, arrays, objects).
  * normalize_key_new: a dedupe key from s, hashed to "sha256:<hex>" when
  * longer than NORMALIZE_KEY_MAX; a new string the caller frees.
  */

@@ -757,10 +757,11 @@ apply_add_tags(const json_t *step, const json_t *payload,
 	return 0;
 }
 
-/* Adds s[0..len), lower-cased when lower, to indicators[kind] once. */
+/* Adds s[0..len), its first lower_len bytes lower-cased, to
+ * indicators[kind] unless already there. */
 static void
 indicator_add(struct scan *sc, enum kind kind, const char *s, size_t len,
-    size_t lower)
+    size_t lower_len)
 {
 	json_t	*arr;
 	char	*v;
@@ -778,7 +779,7 @@ indicator_add(struct scan *sc, enum kind kind, const char *s, size_t len,
 	if (!json_is_array(arr) || json_array_size(arr) >= INDICATORS_MAX)
 		return;
 	v = xstrndup(s, len);
-	for (i = 0; i < lower && i < len; i++)
+	for (i = 0; i < lower_len && i < len; i++)
 		v[i] = (char)tolower((unsigned char)v[i]);
 	if (!strarray_has(arr, v))
 		json_array_append_new(arr, json_string(v));
@@ -1008,7 +1009,7 @@ scan_value(struct scan *sc, const json_t *v, int depth)
 
 /* seed 004 phishing_triage: the sender's domain, from entities.sender. */
 static void
-sender_domains(struct scan *sc, const json_t *sender)
+sender_domain_indicators(struct scan *sc, const json_t *sender)
 {
 	const char	*s;
 	size_t		 i, n, pos, start, at, end;
@@ -1026,8 +1027,9 @@ sender_domains(struct scan *sc, const json_t *sender)
 	}
 }
 
+/* seed 004 malware_triage: hosts are entities.host and .hostname. */
 static void
-hosts(struct scan *sc, const json_t *host)
+host_indicators(struct scan *sc, const json_t *host)
 {
 	const char	*s;
 	size_t		 i, n, k;
@@ -1061,9 +1063,9 @@ apply_extract(const json_t *step, const json_t *payload,
 	if (inc->indicators == NULL)
 		inc->indicators = json_object();
 	sc.indicators = inc->indicators;
-	sender_domains(&sc, json_object_get(inc->entities, "sender"));
-	hosts(&sc, json_object_get(inc->entities, "host"));
-	hosts(&sc, json_object_get(inc->entities, "hostname"));
+	sender_domain_indicators(&sc, json_object_get(inc->entities, "sender"));
+	host_indicators(&sc, json_object_get(inc->entities, "host"));
+	host_indicators(&sc, json_object_get(inc->entities, "hostname"));
 	/* Entities first: their indicators lead each list. */
 	scan_value(&sc, inc->entities, 0);
 	scan_value(&sc, payload, 0);

@@ -127,7 +127,7 @@ httpd_start() {
 		chown -R "$RUNUSER" "$VAR/htdocs" 2>/dev/null || true
 		as_user env $env_common /usr/sbin/apache2 \
 		    -f "$TOP/httpd-conf/apache-cgi.conf" -k start ||
-			die "apache did not start: see $VAR/log/apache-error.log"
+			die "apache did not start: see $VAR/log/apache-cgi-error.log"
 		;;
 	none)
 		return 0
@@ -151,8 +151,7 @@ httpd_stop() {
 		done
 		rm -f "$VAR/apache.pid"
 	fi
-	# Handler pools spawned by the servers end with them; make sure.
-	pkill -f "$TOP/bin/.*\.fcgi" 2>/dev/null || true
+	# The handler pools spawned by the servers end with them.
 }
 
 cron_start() {
@@ -168,7 +167,7 @@ cron_stop() {
 		kill "$(cat "$VAR/cron.pid")" 2>/dev/null || true
 		rm -f "$VAR/cron.pid"
 	fi
-	pkill -f "$TOP/bin/hookpost-" 2>/dev/null || true
+	# Workers already started finish their run (at most ~55 s) by themselves.
 }
 
 wait_healthy() {

@@ -1,7 +1,7 @@
 -- hookpost schema, part 2: the built-in triage playbooks (seed 004
--- "Configuring Auto-Triage").  Playbooks are data: each step is run by
--- lib/triage.c, which documents the step language, and tests/unit/triage.c
--- runs these very steps.  An operator's edits survive re-running this file.
+-- "Configuring Auto-Triage").  Playbooks are data: lib/triage.h documents
+-- the step language, lib/triage.c runs it, and tests/unit/triage.c runs
+-- these very steps.  An operator's edits survive re-running this file.
 
 INSERT INTO hookpost.playbooks (name, description, steps, builtin) VALUES (
 	'phishing_triage',

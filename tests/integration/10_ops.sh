@@ -20,3 +20,8 @@ req GET /metrics
 expect_status "metrics answers 200" 200
 case $HDRS in *"text/plain; version=0.0.4"*) ok "metrics is Prometheus text" ;; *) fail "metrics is Prometheus text" "$HDRS" ;; esac
 case $BODY in *"# TYPE webhook_received_total counter"*) ok "metrics declares webhook_received_total" ;; *) fail "metrics declares webhook_received_total" "$BODY" ;; esac
+
+if [ "$SERVER" = apache-cgi ]; then
+	req GET /hookpost.conf
+	expect_status "shared hosting: the configuration is not served" 403
+fi

@@ -86,7 +86,12 @@ out=$(curl -sS -o /dev/null -w '%{http_code} %{num_connects}\n' \
   -H 'Content-Type: application/json' --next -sS -o /dev/null -w '%{http_code} %{num_connects}\n' "$BASE/healthz" 2>&1)
 first=$(echo "$out" | sed -n 1p); second=$(echo "$out" | sed -n 2p)
 [ "${first%% *}" = 413 ] && ok "a body over 1 MiB is 413" || fail "a body over 1 MiB is 413" "$out"
-[ "$second" = "200 0" ] && ok "the connection is kept after a 413" || fail "the connection is kept after a 413" "$out"
+[ "${second%% *}" = 200 ] && ok "no reset: the client reads the whole 413 and goes on" || fail "no reset after a 413" "$out"
+# Apache closes after a 413 by design (ap_status_drops_connection), but
+# only after reading the body; lighttpd keeps the connection.
+if [ "$SERVER" = lighttpd ]; then
+	[ "$second" = "200 0" ] && ok "the connection is kept after a 413" || fail "the connection is kept after a 413" "$out"
+fi
 req POST "/api/webhooks/$S" -H 'Content-Type: application/json' -H "X-Webhook-Timestamp: $(date +%s)" -H 'X-Webhook-Signature: sha256=00' --data-binary @"$big"
 expect "413 carries payload_too_large" 413 '.error.code == "payload_too_large"'
 rm -f "$big"
