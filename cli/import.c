@@ -427,16 +427,13 @@ import_send(struct cli *cli, struct import *im, int dry_run)
 		else {
 			printf("%s %s\n", resp.status == 201 ? "created" :
 			    "updated", im->src[i].name);
+			/* A new source without a secret got a generated one. */
 			if ((secret = cli_json_str(resp.json, "secret")) != NULL) {
 				printf("secret %s ", im->src[i].name);
 				cli_fput_safe(stdout, secret, 0);
 				fputc('\n', stdout);
-				if (json_object_get(resp.json, "source") == NULL)
-					cli_warn("the secret of source '%s' is "
-					    "shown only this once; store it now",
-					    im->src[i].name);
-				else
-					source_secret_notice(resp.json);
+				cli_warn("the secret of source '%s' is shown only "
+				    "this once; store it now", im->src[i].name);
 			}
 			cli_resp_free(&resp);
 		}

@@ -350,7 +350,7 @@ incidents_show(struct cli *cli, int argc, char *argv[])
 	}
 	status = 1;
 	path = item_path_new("/api/incidents", pos[0]);
-	if (cli_api(cli, "GET", path, NULL, pos[0], &resp) == -1)
+	if (cli_api(cli, "GET", path, NULL, NULL, &resp) == -1)
 		goto out;
 	if (cli->json)
 		cli_resp_print_raw(&resp);
@@ -454,7 +454,7 @@ playbook_show(struct cli *cli, int argc, char *argv[])
 	}
 	status = 1;
 	path = item_path_new("/api/playbooks", pos[0]);
-	if (cli_api(cli, "GET", path, NULL, pos[0], &resp) == -1)
+	if (cli_api(cli, "GET", path, NULL, NULL, &resp) == -1)
 		goto out;
 	if (cli->json || !json_is_object(resp.json)) {
 		cli_resp_print_raw(&resp);
@@ -513,7 +513,7 @@ playbook_put(struct cli *cli, int argc, char *argv[])
 		goto out;
 	}
 	path = item_path_new("/api/playbooks", pos[0]);
-	if (cli_api(cli, "PUT", path, body, pos[0], &resp) == -1)
+	if (cli_api(cli, "PUT", path, body, NULL, &resp) == -1)
 		goto out;
 	if (cli->json)
 		cli_resp_print_raw(&resp);
@@ -546,7 +546,7 @@ playbook_rm(struct cli *cli, int argc, char *argv[])
 	}
 	status = 1;
 	path = item_path_new("/api/playbooks", pos[0]);
-	if (cli_api(cli, "DELETE", path, NULL, pos[0], &resp) == -1)
+	if (cli_api(cli, "DELETE", path, NULL, NULL, &resp) == -1)
 		goto out;
 	printf("removed %s\n", pos[0]);
 	status = 0;

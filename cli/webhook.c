@@ -292,7 +292,7 @@ webhook_add(struct cli *cli, int argc, char *argv[])
 	/* "source" first, as in seed 004's curl example. */
 	req = json_pack("{s:s}", "source", pos[0]);
 	json_object_update(req, a.body);
-	if (cli_api(cli, "POST", "/api/webhooks", req, pos[0], &resp) == -1)
+	if (cli_api(cli, "POST", "/api/webhooks", req, NULL, &resp) == -1)
 		goto out;
 	source_output(cli, &resp);
 	status = 0;
@@ -335,7 +335,7 @@ webhook_update(struct cli *cli, int argc, char *argv[])
 	if (source_secret_stdin(&a) == -1)
 		goto out;
 	path = source_path_new(pos[0], NULL);
-	if (cli_api(cli, "PUT", path, a.body, pos[0], &resp) == -1)
+	if (cli_api(cli, "PUT", path, a.body, NULL, &resp) == -1)
 		goto out;
 	if (resp.status == 201)
 		cli_warn("source '%s' did not exist; it was created", pos[0]);
@@ -438,7 +438,7 @@ webhook_show(struct cli *cli, int argc, char *argv[])
 	}
 	status = 1;
 	path = source_path_new(pos[0], NULL);
-	if (cli_api(cli, "GET", path, NULL, pos[0], &resp) == -1)
+	if (cli_api(cli, "GET", path, NULL, NULL, &resp) == -1)
 		goto out;
 	source_output(cli, &resp);
 	status = 0;
@@ -465,7 +465,7 @@ webhook_rm(struct cli *cli, int argc, char *argv[])
 	}
 	status = 1;
 	path = source_path_new(pos[0], NULL);
-	if (cli_api(cli, "DELETE", path, NULL, pos[0], &resp) == -1)
+	if (cli_api(cli, "DELETE", path, NULL, NULL, &resp) == -1)
 		goto out;
 	printf("removed %s\n", pos[0]);
 	status = 0;
@@ -556,7 +556,7 @@ webhook_test(struct cli *cli, int argc, char *argv[])
 	} else {
 		/* The CLI never sees the stored secret: the server signs. */
 		path = source_path_new(pos[0], "/sign");
-		if (cli_api(cli, "POST", path, event, pos[0],
+		if (cli_api(cli, "POST", path, event, NULL,
 		    &signed_resp) == -1)
 			goto out;
 		ts = cli_json_str(signed_resp.json, "timestamp");
@@ -587,7 +587,7 @@ webhook_test(struct cli *cli, int argc, char *argv[])
 			fputc('\n', stdout);
 	}
 	if (resp.status < 200 || resp.status > 299) {
-		cli_api_error(&resp, pos[0]);
+		cli_api_error(&resp, NULL);
 		goto out;
 	}
 	status = 0;

@@ -33,7 +33,7 @@ y=$(mktemp --suffix=.yaml)
 cat >"$y" <<YAML
 # webhook_config.yaml
 sources:
-  eg-$RUN:
+  yeg-$RUN:
     secret: "\${EMAIL_GATEWAY_SECRET}"
     auto_triage: true
     playbook: phishing_triage
@@ -49,19 +49,19 @@ sources:
     playbook: malware_triage
 YAML
 out=$(EMAIL_GATEWAY_SECRET=eg-secret-1 EDR_SECRET=edr-secret-1 $HP webhook import "$y" 2>&1)
-case $out in *"created eg-$RUN"*"created edr-y-$RUN"*) ok "import creates the seed's sources" ;; *) fail "import creates the seed's sources" "$out" ;; esac
-hook "eg-$RUN" eg-secret-1 '{"event_type":"test","data":{}}'
+case $out in *"created yeg-$RUN"*"created edr-y-$RUN"*) ok "import creates the seed's sources" ;; *) fail "import creates the seed's sources" "$out" ;; esac
+hook "yeg-$RUN" eg-secret-1 '{"event_type":"test","data":{}}'
 expect_status "an imported source verifies with the expanded secret" 200
 admin GET "/api/webhooks/edr-y-$RUN"
 expect "the import sets playbook and auto_triage" 200 '.playbook == "malware_triage" and .auto_triage == true'
-admin GET "/api/webhooks/eg-$RUN"
+admin GET "/api/webhooks/yeg-$RUN"
 expect_json "the import sets severity_mapping" '.severity_mapping.high == "high"'
 sed -i 's/playbook: malware_triage/playbook: phishing_triage/' "$y"
 out=$(EMAIL_GATEWAY_SECRET=eg-secret-2 EDR_SECRET=edr-secret-1 $HP webhook import "$y" 2>&1)
-case $out in *"updated eg-$RUN"*"updated edr-y-$RUN"*) ok "importing again updates in place" ;; *) fail "importing again updates in place" "$out" ;; esac
+case $out in *"updated yeg-$RUN"*"updated edr-y-$RUN"*) ok "importing again updates in place" ;; *) fail "importing again updates in place" "$out" ;; esac
 admin GET "/api/webhooks/edr-y-$RUN"
 expect_json "the second import changed the playbook" '.playbook == "phishing_triage"'
-hook "eg-$RUN" eg-secret-2 '{"event_type":"test","data":{"n":2}}'
+hook "yeg-$RUN" eg-secret-2 '{"event_type":"test","data":{"n":2}}'
 expect_status "the second import changed the secret" 200
 out=$(env -u EDR_SECRET EMAIL_GATEWAY_SECRET=x $HP webhook import "$y" 2>&1)
 [ $? != 0 ] && case $out in *EDR_SECRET*) true ;; *) false ;; esac && ok "an unset \${VAR} is an error naming it" || fail "an unset \${VAR} is an error naming it" "$out"
@@ -73,7 +73,7 @@ rm -f "$y"
 out=$($HP logs --filter webhook --tail 100 2>&1)
 n=$(printf '%s\n' "$out" | grep -c .)
 [ "$n" -ge 5 ] && [ "$n" -le 100 ] && ok "logs --filter webhook --tail 100 prints the audit log" || fail "logs --filter webhook --tail 100 prints the audit log" "$n lines: $(printf '%s' "$out" | head -3)"
-case $out in *"eg-$RUN"*) ok "logs show recent receiver requests" ;; *) fail "logs show recent receiver requests" "$(printf '%s' "$out" | tail -3)" ;; esac
+case $out in *"yeg-$RUN"*) ok "logs show recent receiver requests" ;; *) fail "logs show recent receiver requests" "$(printf '%s' "$out" | tail -3)" ;; esac
 
 out=$($HP webhook rm "$S" 2>&1)
 [ $? = 0 ] && ok "webhook rm" || fail "webhook rm" "$out"
