@@ -64,7 +64,7 @@ deps:
 
 run:
 	@scripts/deps.sh --if-missing
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@scripts/stack.sh start
 
 stop:
@@ -79,7 +79,7 @@ check:
 
 bench:
 	@scripts/deps.sh --if-missing
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@scripts/bench.sh
 
 lint:
@@ -87,7 +87,7 @@ lint:
 
 install: all
 	mkdir -p $(PREFIX)/bin $(PREFIX)/share/hookpost/sql $(PREFIX)/share/hookpost/httpd-conf \
-		$(PREFIX)/share/hookpost/cron $(PREFIX)/share/hookpost/playbooks
+		$(PREFIX)/share/hookpost/cron
 	cp bin/hookpost bin/*.fcgi bin/hookpost-* $(PREFIX)/bin/
 	cp sql/*.sql $(PREFIX)/share/hookpost/sql/
 	cp -R httpd-conf/. $(PREFIX)/share/hookpost/httpd-conf/

@@ -219,8 +219,8 @@ cli_getopt(struct cli *cli, const struct cli_cmd *cmd, int argc,
 			cli->config_path = optarg;
 			continue;
 		case ':':
-			*status = cli_usage_error(cmd, "option %s needs a value",
-			    bad_option(argv, sbuf));
+			*status = cli_usage_error(cmd,
+			    "option %s needs a value", bad_option(argv, sbuf));
 			goto out;
 		case '?':
 			*status = cli_usage_error(cmd, "unknown option %s",
@@ -396,7 +396,8 @@ cli_json_text_new(json_t *v)
 	if (json_is_string(v))
 		return xstrdup(json_string_value(v));
 	if (json_is_integer(v))
-		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return xasprintf("%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
 	if (json_is_real(v))
 		return xasprintf("%.1f", json_real_value(v));
 	if (json_is_boolean(v))
@@ -489,16 +490,18 @@ cli_table_print(FILE *f, const struct cli_table *t)
 
 	w = xcalloc(t->ncols, sizeof(*w));
 	for (r = 0; r < t->nrows; r++)
-		for (c = 0; c < t->ncols; c++)
-			if ((cw = text_width(t->cells[r * t->ncols + c])) > w[c])
+		for (c = 0; c < t->ncols; c++) {
+			cw = text_width(t->cells[r * t->ncols + c]);
+			if (cw > w[c])
 				w[c] = cw;
+		}
 	for (r = 0; r < t->nrows; r++) {
 		for (c = 0; c < t->ncols; c++) {
 			cell = t->cells[r * t->ncols + c];
 			fputs(cell, f);
 			if (c + 1 < t->ncols)
-				fprintf(f, "%*s", (int)(w[c] - text_width(cell) +
-				    2), "");
+				fprintf(f, "%*s",
+				    (int)(w[c] - text_width(cell) + 2), "");
 		}
 		fputc('\n', f);
 	}

@@ -2,7 +2,8 @@
  * cli: the hookpost command-line tool (DESIGN.md §2).  One binary with
  * subcommands.  Every command answers -h/--help on stdout with status 0;
  * bad usage prints the usage on stderr with status 2; any other failure
- * prints one line on stderr with status 1.  Declarations shared by the cli/ files.
+ * prints one line on stderr with status 1.  Declarations shared by the
+ * cli/ files.
  */
 #ifndef HOOKPOST_CLI_H
 #define HOOKPOST_CLI_H
@@ -30,16 +31,16 @@
 enum cli_optid {
 	OPT_JSON = 256,
 	OPT_CONFIG,
-	OPT_CMD			/* first id free for a command's own options */
+	OPT_CMD		/* the first id of a command's own options */
 };
 
 /* Process-wide settings of one invocation. */
 struct cli {
 	const char	*config_path;	/* --config FILE */
-	int		 json;		/* --json: print raw response bodies */
+	int		 json;		/* --json: raw bodies */
 	/* Loaded on first use by cli_http_setup(). */
 	int		 http_ready;
-	char		*url;		/* base URL, no trailing slash */
+	char		*url;		/* base, no trailing slash */
 	char		*token;		/* NULL if none configured */
 };
 
@@ -65,42 +66,70 @@ struct cli_cmd {
  */
 typedef int	(*cli_opt_fn)(void *ctx, int ch, char *arg);
 
-/* cli.c: options, messages, output. */
+/*
+ * cli.c: options, messages, output.
+ *
+ * Parses argv (argv[0] is the command word) with the common options and
+ * `opts`.  Returns 0 with *posv (a new array the caller frees; its
+ * strings are argv's) and *posc; or -1 with *status set: 0 after
+ * --help, EXIT_USAGE after printing the reason and the usage.
+ */
 int		 cli_getopt(struct cli *, const struct cli_cmd *, int argc,
 		    char *argv[], const struct option *opts, cli_opt_fn fn,
 		    void *ctx, char ***posv, int *posc, int *status);
-void		 cli_usage_reason(const struct cli_cmd *, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
-int		 cli_usage_error(const struct cli_cmd *, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
+/* "hookpost CMD: reason" on stderr (usage follows from the caller). */
+void		 cli_usage_reason(const struct cli_cmd *, const char *fmt,
+		    ...) __attribute__((format(printf, 2, 3)));
+/* The reason and the usage on stderr; returns EXIT_USAGE. */
+int		 cli_usage_error(const struct cli_cmd *, const char *fmt,
+		    ...) __attribute__((format(printf, 2, 3)));
+/* "error: ..." / "warning: ..." on stderr, folded onto one safe line. */
 void		 cli_err(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 void		 cli_warn(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
+/* true/false/yes/no, any case: 0 and *out, or -1. */
 int		 cli_parse_bool(const char *, int *out);
-int		 cli_read_file(const char *path, size_t max, char **out,
-		    size_t *outlen);
-char		*cli_read_secret_stdin(void);
-void		 cli_fput_safe(FILE *, const char *s, int keep_newlines);
-char		*cli_safe_new(const char *s, size_t maxwidth);
-const char	*cli_json_str(json_t *obj, const char *key);
-char		*cli_json_text_new(json_t *v);
-void		 cli_print_object(FILE *, json_t *obj);
+/* --limit/--tail in [1, max]: 0 and *out, or -1 after a reason. */
 int		 cli_parse_limit(const struct cli_cmd *, const char *arg,
 		    long long max, long long *out);
+/*
+ * A whole file ("-": stdin) of at most max bytes.  Returns 0 with a new
+ * NUL-terminated *out the caller frees, or -1 (reported).
+ */
+int		 cli_read_file(const char *path, size_t max, char **out,
+		    size_t *outlen);
+/* The first line of stdin: a new string, or NULL (reported). */
+char		*cli_read_secret_stdin(void);
+/* Writes s with control characters replaced (keeping \n, \t if asked). */
+void		 cli_fput_safe(FILE *, const char *s, int keep_newlines);
+/* A new one-line safe copy of s, cut to maxwidth (0: whole) with "...". */
+char		*cli_safe_new(const char *s, size_t maxwidth);
+/* obj[key] if it is a string (borrowed), else NULL. */
+const char	*cli_json_str(json_t *obj, const char *key);
+/* Any JSON value as display text ("-" for null): a new string. */
+char		*cli_json_text_new(json_t *v);
+/* "key: value" lines, aligned. */
+void		 cli_print_object(FILE *, json_t *obj);
 
 /* A text table: rows of cells printed with aligned columns. */
 struct cli_table {
 	size_t		 ncols, nrows;
-	size_t		*maxw;		/* per column, 0: unbounded */
+	size_t		*maxw;		/* per column; 0: none */
 	char		**cells;	/* nrows * ncols, owned */
 };
+/* A new table with its header row; free with cli_table_free(). */
 struct cli_table *cli_table_new(size_t ncols, const char *const *headers);
-void		 cli_table_max(struct cli_table *, size_t col, size_t width);
+/* Cuts the cells of col added from now on to width. */
+void		 cli_table_max(struct cli_table *, size_t col,
+		    size_t width);
+/* Copies a row of ncols strings (NULL prints "-"), made safe. */
 void		 cli_table_add(struct cli_table *, const char *const *row);
+/* A row of obj's values at keys. */
 void		 cli_table_add_json(struct cli_table *, json_t *obj,
 		    const char *const *keys);
 void		 cli_table_print(FILE *, const struct cli_table *);
+/* Accepts NULL. */
 void		 cli_table_free(struct cli_table *);
 
 /* http.c: the admin API over libcurl. */
@@ -108,27 +137,50 @@ struct cli_resp {
 	long		 status;
 	char		*body;		/* NUL-terminated, owned */
 	size_t		 len;
-	json_t		*json;		/* parsed body, NULL if empty */
+	json_t		*json;		/* parsed; NULL if empty */
 };
+/* Loads the base URL and token once: 0, or -1 (reported). */
 int		 cli_http_setup(struct cli *);
+/*
+ * One request to base URL + path; headers is NULL-terminated extras;
+ * with_token adds the bearer token (an error if there is none).  Returns
+ * 0 with *out filled whatever the status (free with cli_resp_free()), or
+ * -1 (reported) when no answer came.
+ */
 int		 cli_http(struct cli *, const char *method, const char *path,
-		    const char *body, size_t bodylen, const char *const *headers,
-		    int with_token, struct cli_resp *out);
+		    const char *body, size_t bodylen,
+		    const char *const *headers, int with_token,
+		    struct cli_resp *out);
+/*
+ * An admin call with `body` (borrowed, may be NULL) as JSON.  Returns 0
+ * with a 2xx answer in *out, its JSON parsed; or -1 after reporting a
+ * transport failure or the server's error, prefixed "what: " if given.
+ */
 int		 cli_api(struct cli *, const char *method, const char *path,
 		    json_t *body, const char *what, struct cli_resp *out);
+/* "error: [what: ]code: message" from the seed-004 error shape. */
 void		 cli_api_error(const struct cli_resp *, const char *what);
+/* Frees the members; accepts a zeroed or already freed one. */
 void		 cli_resp_free(struct cli_resp *);
+/* --json: the body on stdout as received. */
 void		 cli_resp_print_raw(const struct cli_resp *);
+/* Percent-encodes s (RFC 3986 unreserved kept) onto b. */
 void		 cli_url_escape(struct buf *, const char *);
+/* Appends ?key=value or &key=value, encoded; a NULL value adds nothing. */
 void		 cli_query_add(struct buf *, const char *key,
 		    const char *value);
 
-/* source.c: the fields of an inbound source (seed 004). */
+/*
+ * source.c: the fields of an inbound source (seed 004).  The setters
+ * return 0, or -1 with a reason in why (a secret is never echoed).
+ */
 int		 source_field_set(json_t *body, const char *key,
 		    const char *value, char *why, size_t whylen);
+/* 1 if key is a settable field other than severity_mapping. */
 int		 source_field_known(const char *key);
 int		 source_severity_add(json_t *body, const char *from,
 		    const char *to, char *why, size_t whylen);
+/* Warns on stderr if src carries a generated secret, shown once. */
 void		 source_secret_notice(json_t *src);
 
 /* Commands: each returns the process exit status. */

@@ -6,6 +6,7 @@
  * The CLI keeps its own connection rather than lib/db.c's, whose
  * failures log multi-line libpq text: here every error is one line.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
@@ -98,7 +99,9 @@ notice_receiver(void *arg, const PGresult *res)
 static PGconn *
 pg_connect(void)
 {
-	const char *const kw[] = { "dbname", "fallback_application_name", NULL };
+	const char *const kw[] = {
+		"dbname", "fallback_application_name", NULL
+	};
 	const char	*val[] = { NULL, "hookpost-cli", NULL };
 	PGconn		*conn;
 
@@ -445,7 +448,8 @@ db_migrate(struct cli *cli, int argc, char *argv[])
 	if ((conn = pg_connect()) == NULL)
 		goto out;
 	/* Concurrent runs (two hosts deploying) take turns here. */
-	res = PQexec(conn, "SELECT pg_advisory_lock(hashtext('hookpost.migrate'))");
+	res = PQexec(conn,
+	    "SELECT pg_advisory_lock(hashtext('hookpost.migrate'))");
 	if ((res = pg_check(conn, res, PGRES_TUPLES_OK, "migration lock")) ==
 	    NULL)
 		goto out;
@@ -490,7 +494,8 @@ db_status(struct cli *cli, int argc, char *argv[])
 	const char		*opt_dir = NULL, *row[3];
 	char			**pos = NULL, *dir = NULL, **files = NULL;
 	char			**applied = NULL, **at = NULL, *seen = NULL;
-	size_t			 nfiles = 0, napplied = 0, i, npending = 0;
+	size_t			 nfiles = 0, napplied = 0, i;
+	size_t			 npending = 0;
 	long			 k;
 	int			 npos, exists, status = 1;
 
@@ -554,7 +559,8 @@ cmd_db(struct cli *cli, int argc, char *argv[])
 {
 	static const struct cli_sub	 subs[] = {
 		{ "migrate", db_migrate, "apply pending SQL migrations" },
-		{ "status",  db_status,	 "list applied and pending migrations" },
+		{ "status",  db_status,	 "list applied and pending "
+		    "migrations" },
 		{ NULL, NULL, NULL }
 	};
 
@@ -628,7 +634,8 @@ token_create(struct cli *cli, int argc, char *argv[])
 		{ "name",  required_argument, NULL, OPT_NAME },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct token_args	 a = { &cmd_tok_create, NULL, NULL, NULL, NULL };
+	struct token_args	 a = { &cmd_tok_create, NULL, NULL, NULL,
+		NULL };
 	PGconn			*conn = NULL;
 	PGresult		*res = NULL;
 	const char		*params[4];
@@ -695,7 +702,8 @@ token_list(struct cli *cli, int argc, char *argv[])
 		"CREATED", "LAST_USED", "REVOKED" };
 	static const char *const keys[] = { "id", "name", "role", "owner_id",
 		"created_at", "last_used_at", "revoked_at" };
-	struct token_args	 a = { &cmd_tok_list, NULL, NULL, NULL, "1000" };
+	struct token_args	 a = { &cmd_tok_list, NULL, NULL, NULL,
+		"1000" };
 	struct cli_table	*t = NULL;
 	PGconn			*conn = NULL;
 	PGresult		*res = NULL;
@@ -769,8 +777,7 @@ uuid_valid(const char *s)
 		if (i == 8 || i == 13 || i == 18 || i == 23) {
 			if (s[i] != '-')
 				return 0;
-		} else if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+		} else if (!isxdigit((unsigned char)s[i]))
 			return 0;
 	}
 	return s[36] == '\0';

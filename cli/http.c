@@ -89,8 +89,8 @@ config_read(const char *path, int must_exist, char **url, char **token)
 			free(*token);
 			*token = xstrdup(v);
 		} else {
-			cli_err("%s:%zu: unknown key '%s' (expected url or token)",
-			    path, lineno, k);
+			cli_err("%s:%zu: unknown key '%s' (expected url or "
+			    "token)", path, lineno, k);
 			goto out;
 		}
 	}
@@ -136,7 +136,8 @@ cli_http_setup(struct cli *cli)
 		free(url);
 		url = xstrdup(CLI_DEFAULT_URL);
 	}
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+	if (strncmp(url, "http://", 7) != 0 &&
+	    strncmp(url, "https://", 8) != 0) {
 		cli_err("HOOKPOST_URL must start with http:// or https://");
 		goto out;
 	}
@@ -185,6 +186,18 @@ sink_write(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* curl_slist_append returns NULL and keeps the list when out of memory. */
+static int
+slist_add(struct curl_slist **list, const char *s)
+{
+	struct curl_slist	*l;
+
+	if ((l = curl_slist_append(*list, s)) == NULL)
+		return -1;
+	*list = l;
+	return 0;
+}
+
 static int
 is_2xx(long status)
 {
@@ -197,7 +210,7 @@ cli_http(struct cli *cli, const char *method, const char *path,
     int with_token, struct cli_resp *out)
 {
 	CURL			*curl = NULL;
-	struct curl_slist	*hdrs = NULL, *h;
+	struct curl_slist	*hdrs = NULL;
 	struct sink		 sink = { { NULL, 0, 0 }, 0 };
 	char			 errbuf[CURL_ERROR_SIZE] = "";
 	char			*url = NULL, *auth = NULL;
@@ -223,20 +236,13 @@ cli_http(struct cli *cli, const char *method, const char *path,
 	if (with_token)
 		auth = xasprintf("Authorization: Bearer %s", cli->token);
 	for (i = 0; fixed[i] != NULL; i++)
-		if ((h = curl_slist_append(hdrs, fixed[i])) == NULL)
+		if (slist_add(&hdrs, fixed[i]) == -1)
 			goto oom;
-		else
-			hdrs = h;
 	for (i = 0; headers != NULL && headers[i] != NULL; i++)
-		if ((h = curl_slist_append(hdrs, headers[i])) == NULL)
+		if (slist_add(&hdrs, headers[i]) == -1)
 			goto oom;
-		else
-			hdrs = h;
-	if (auth != NULL) {
-		if ((h = curl_slist_append(hdrs, auth)) == NULL)
-			goto oom;
-		hdrs = h;
-	}
+	if (auth != NULL && slist_add(&hdrs, auth) == -1)
+		goto oom;
 	if ((curl = curl_easy_init()) == NULL)
 		goto oom;
 	curl_easy_setopt(curl, CURLOPT_URL, url);
@@ -292,6 +298,8 @@ out:
 	curl_easy_cleanup(curl);
 	curl_slist_free_all(hdrs);
 	buf_free(&sink.b);
+	if (auth != NULL)
+		explicit_bzero(auth, strlen(auth));
 	free(auth);
 	free(url);
 	return rc;
@@ -313,7 +321,7 @@ cli_api_error(const struct cli_resp *resp, const char *what)
 		cli_err("%s%s%s: %s", what ? what : "", what ? ": " : "", code,
 		    msg != NULL ? msg : "");
 	else if (resp->len > 0) {
-		/* Not our error shape (a proxy's HTML page?): a short excerpt. */
+		/* Not our error shape (a proxy's HTML page?): an excerpt. */
 		snippet = cli_safe_new(resp->body, 120);
 		cli_err("%s%sHTTP %ld: %s", what ? what : "", what ? ": " : "",
 		    resp->status, snippet);

@@ -46,7 +46,7 @@ static const struct cli_cmd cmd_import = {
 
 struct import_source {
 	char	*name;
-	json_t	*body;		/* NULL when the source had an error */
+	json_t	*body;		/* NULL when it had an error */
 };
 
 struct import {
@@ -54,7 +54,7 @@ struct import {
 	yaml_document_t		*doc;
 	struct import_source	*src;
 	size_t			 nsrc;
-	size_t			 ndropped;	/* bad or repeated names */
+	size_t			 ndropped; /* bad or repeated names */
 };
 
 static size_t
@@ -237,10 +237,10 @@ import_source(struct import *im, const char *name, yaml_node_t *map)
 			continue;
 		}
 		if (!source_field_known(ks)) {
-			cli_err("%s:%zu: source '%s': unknown key '%s' (expected "
-			    "secret, auto_triage, playbook, severity_mapping, "
-			    "format, mode or enabled)", im->file, node_line(k),
-			    name, ks);
+			cli_err("%s:%zu: source '%s': unknown key '%s' "
+			    "(expected secret, auto_triage, playbook, "
+			    "severity_mapping, format, mode or enabled)",
+			    im->file, node_line(k), name, ks);
 			ok = 0;
 			continue;
 		}
@@ -294,7 +294,8 @@ import_walk(struct import *im)
 	for (pair = root->data.mapping.pairs.start;
 	    pair < root->data.mapping.pairs.top; pair++) {
 		k = yaml_document_get_node(im->doc, pair->key);
-		if ((ks = node_scalar(k)) == NULL || strcmp(ks, "sources") != 0) {
+		ks = node_scalar(k);
+		if (ks == NULL || strcmp(ks, "sources") != 0) {
 			cli_err("%s:%zu: unknown key '%s' (expected sources)",
 			    im->file, node_line(k), ks != NULL ? ks : "?");
 			return -1;
@@ -307,7 +308,8 @@ import_walk(struct import *im)
 		sources = yaml_document_get_node(im->doc, pair->value);
 	}
 	if (sources == NULL || sources->type != YAML_MAPPING_NODE ||
-	    sources->data.mapping.pairs.top == sources->data.mapping.pairs.start) {
+	    sources->data.mapping.pairs.top ==
+	    sources->data.mapping.pairs.start) {
 		cli_err("%s:%zu: `sources:` must list at least one source",
 		    im->file, sources != NULL ? node_line(sources) :
 		    node_line(root));
@@ -428,12 +430,14 @@ import_send(struct cli *cli, struct import *im, int dry_run)
 			printf("%s %s\n", resp.status == 201 ? "created" :
 			    "updated", im->src[i].name);
 			/* A new source without a secret got a generated one. */
-			if ((secret = cli_json_str(resp.json, "secret")) != NULL) {
+			secret = cli_json_str(resp.json, "secret");
+			if (secret != NULL) {
 				printf("secret %s ", im->src[i].name);
 				cli_fput_safe(stdout, secret, 0);
 				fputc('\n', stdout);
-				cli_warn("the secret of source '%s' is shown only "
-				    "this once; store it now", im->src[i].name);
+				cli_warn("the secret of source '%s' is shown "
+				    "only this once; store it now",
+				    im->src[i].name);
 			}
 			cli_resp_free(&resp);
 		}

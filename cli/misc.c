@@ -48,7 +48,8 @@ static const struct cli_cmd cmd_inc_list = {
 	"  --severity X   critical, high, medium, low or info\n"
 	"  --status X     new, triaged, investigating, suppressed, resolved or\n"
 	"                 closed\n"
-	"  --limit N      page size (default 50, at most 1000)\n",
+	"  --limit N      page size (default 50, at most 500)\n"
+	"  --cursor C     the next page, as printed after the last one\n",
 	0, 0, CMD_API
 };
 
@@ -63,7 +64,10 @@ static const struct cli_cmd cmd_pb_list = {
 	"playbook list",
 	"usage: hookpost playbook list [--limit N] [--cursor C] [--json]\n"
 	"                              [--config FILE]\n"
-	"Lists the triage playbooks.\n",
+	"Lists the triage playbooks.\n"
+	"\n"
+	"  --limit N   page size (default 50, at most 200)\n"
+	"  --cursor C  the next page, as printed after the last one\n",
 	0, 0, CMD_API
 };
 
@@ -277,9 +281,10 @@ incidents_list(struct cli *cli, int argc, char *argv[])
 	};
 	static const char *const	 heads[] = { "NUMBER", "SEVERITY",
 		"STATUS", "SOURCE", "CREATED", "ID", "TITLE" };
-	static const char *const	 keys[] = { "number", "severity",
-		"status", "source", "created_at", "id", "title" };
-	struct list_args	 a = { &cmd_inc_list, 1000, "50", NULL, NULL,
+	static const char *const	 keys[] = { "incident_number",
+		"severity", "status", "source", "created_at", "id", "title" };
+	/* Page ceilings are the server's (handlers/admin.c). */
+	struct list_args	 a = { &cmd_inc_list, 500, "50", NULL, NULL,
 		NULL, NULL, NULL, 0 };
 	struct cli_resp		 resp = { 0, NULL, 0, NULL };
 	struct cli_table	*t = NULL;
@@ -398,7 +403,7 @@ playbook_list(struct cli *cli, int argc, char *argv[])
 		"UPDATED", "DESCRIPTION" };
 	static const char *const	 keys[] = { "name", "builtin",
 		"updated_at", "description" };
-	struct list_args	 a = { &cmd_pb_list, 1000, NULL, NULL, NULL,
+	struct list_args	 a = { &cmd_pb_list, 200, NULL, NULL, NULL,
 		NULL, NULL, NULL, 0 };
 	struct cli_resp		 resp = { 0, NULL, 0, NULL };
 	struct cli_table	*t = NULL;
@@ -509,7 +514,8 @@ playbook_put(struct cli *cli, int argc, char *argv[])
 	}
 	if (!json_is_object(body) ||
 	    !json_is_array(json_object_get(body, "steps"))) {
-		cli_err("%s: expected an object with a \"steps\" array", pos[1]);
+		cli_err("%s: expected an object with a \"steps\" array",
+		    pos[1]);
 		goto out;
 	}
 	path = item_path_new("/api/playbooks", pos[0]);

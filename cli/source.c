@@ -13,7 +13,9 @@
 #include "util.h"
 #include "cli.h"
 
-#define SOURCE_MAX_SECRET	4096
+/* The server's bounds (handlers/webhooks.c), checked before sending. */
+#define SOURCE_MIN_SECRET	8
+#define SOURCE_MAX_SECRET	512
 #define SOURCE_MAX_SEVERITY	64
 
 enum source_kind {
@@ -108,9 +110,10 @@ source_field_set(json_t *body, const char *key, const char *value, char *why,
 	}
 	switch (f->kind) {
 	case SOURCE_SECRET:
-		if (*value == '\0' || strlen(value) > SOURCE_MAX_SECRET) {
-			snprintf(why, whylen, "%s: must be 1 to %d bytes", key,
-			    SOURCE_MAX_SECRET);
+		if (strlen(value) < SOURCE_MIN_SECRET ||
+		    strlen(value) > SOURCE_MAX_SECRET) {
+			snprintf(why, whylen, "%s: must be %d to %d bytes",
+			    key, SOURCE_MIN_SECRET, SOURCE_MAX_SECRET);
 			return -1;
 		}
 		v = json_string(value);
@@ -165,8 +168,8 @@ source_severity_add(json_t *body, const char *from, const char *to, char *why,
 	char	 list[128];
 
 	if (*from == '\0' || strlen(from) > SOURCE_MAX_SEVERITY) {
-		snprintf(why, whylen, "severity_mapping: a source severity must "
-		    "be 1 to %d bytes", SOURCE_MAX_SEVERITY);
+		snprintf(why, whylen, "severity_mapping: a source severity "
+		    "must be 1 to %d bytes", SOURCE_MAX_SEVERITY);
 		return -1;
 	}
 	if (enum_find(source_severities, to) == -1) {

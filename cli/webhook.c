@@ -72,7 +72,10 @@ static const struct cli_cmd cmd_list = {
 	"webhook list",
 	"usage: hookpost webhook list [--limit N] [--cursor C] [--json]\n"
 	"                             [--config FILE]\n"
-	"Lists the registered sources, one page (default 100) at a time.\n",
+	"Lists the registered sources, one page at a time.\n"
+	"\n"
+	"  --limit N   page size (default 100, at most 200)\n"
+	"  --cursor C  the next page, as printed after the last one\n",
 	0, 0, CMD_API
 };
 
@@ -358,7 +361,8 @@ list_opt(void *ctx, int ch, char *arg)
 
 	switch (ch) {
 	case OPT_LIMIT:
-		if (cli_parse_limit(&cmd_list, arg, 1000, &n) == -1)
+		/* The server's page ceiling (handlers/webhooks.c). */
+		if (cli_parse_limit(&cmd_list, arg, 200, &n) == -1)
 			return -1;
 		v[0] = arg;
 		return 0;

@@ -193,6 +193,11 @@ receive(struct req *r)
 		    "Request body must be a JSON object");
 		goto out;
 	}
+	if (!valid_depth(payload, JSON_MAX_DEPTH)) {
+		recv_refuse(&rv, 400, "invalid_json", "Request body nests "
+		    "deeper than 32 levels");
+		goto out;
+	}
 	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(r));
 	p[0] = rv.src.id;
 	p[1] = rv.src.name;

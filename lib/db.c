@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,7 +89,7 @@ db_exec(const char *name, const char *sql, int nparams,
 	PGresult	*res;
 
 	if (db_conn() == NULL) {
-		strcpy(last_sqlstate, "08006");
+		snprintf(last_sqlstate, sizeof(last_sqlstate), "08006");
 		return NULL;
 	}
 	if (!db_is_prepared(name)) {
@@ -108,7 +109,7 @@ PGresult *
 db_exec_once(const char *sql, int nparams, const char *const *params)
 {
 	if (db_conn() == NULL) {
-		strcpy(last_sqlstate, "08006");
+		snprintf(last_sqlstate, sizeof(last_sqlstate), "08006");
 		return NULL;
 	}
 	return db_check(PQexecParams(conn, sql, nparams, NULL, params, NULL,

@@ -7,8 +7,8 @@
 #include "log.h"
 #include "req.h"
 #include "util.h"
+#include "valid.h"
 
-#define JSON_MAX_DEPTH	32
 
 const char *
 req_env(const struct req *r, const char *name)
@@ -99,27 +99,6 @@ req_query(const struct req *r, const char *key, char *buf, size_t bufsz)
 	return NULL;
 }
 
-static int
-json_depth_ok(const json_t *j, int depth)
-{
-	const char	*k;
-	json_t		*v;
-	size_t		 i;
-
-	if (depth > JSON_MAX_DEPTH)
-		return 0;
-	if (json_is_object(j)) {
-		json_object_foreach((json_t *)j, k, v)
-			if (!json_depth_ok(v, depth + 1))
-				return 0;
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			if (!json_depth_ok(v, depth + 1))
-				return 0;
-	}
-	return 1;
-}
-
 json_t *
 req_json_object(struct req *r)
 {
@@ -140,7 +119,7 @@ req_json_object(struct req *r)
 		    "Request body must be a JSON object");
 		return NULL;
 	}
-	if (!json_depth_ok(j, 0)) {
+	if (!valid_depth(j, JSON_MAX_DEPTH)) {
 		json_decref(j);
 		resp_error(r, 400, "invalid_json",
 		    "Request body nests deeper than %d levels", JSON_MAX_DEPTH);

@@ -124,3 +124,24 @@ bad:
 	}
 	return -1;
 }
+
+int
+valid_depth(const json_t *j, int max)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	if (max < 0)
+		return 0;
+	if (json_is_object(j)) {
+		json_object_foreach((json_t *)j, k, v)
+			if (!valid_depth(v, max - 1))
+				return 0;
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (!valid_depth(v, max - 1))
+				return 0;
+	}
+	return 1;
+}

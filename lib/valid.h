@@ -30,6 +30,11 @@ struct vfield {
 	int			 nullable; /* JSON null accepted */
 };
 
+#define JSON_MAX_DEPTH	32	/* STYLE 11: every input has a ceiling */
+
+/* 1 when j nests at most max levels of arrays and objects, else 0. */
+int	valid_depth(const json_t *j, int max);
+
 /*
  * Checks obj against fields.  Returns 0, or -1 after answering 400
  * invalid_field.

@@ -24,11 +24,43 @@ run_file() {	# a test file; its ok/not ok lines are counted
 	"$@" 2>&1 | tee -a "$RESULTS" | grep -E '^(not ok|#)' || true
 }
 
+echo "== lint"
+run_file scripts/lint.sh
+
 echo "== unit tests"
 for t in bin/test-*; do
 	[ -x "$t" ] || continue
 	run_file "$t"
 done
+
+echo "== CLI cases (no server)"
+run_file sh tests/data/cli/run.sh bin/hookpost
+
+echo "== unit tests under valgrind"
+for t in bin/test-*; do
+	[ -x "$t" ] || continue
+	if valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	    --error-exitcode=99 "$t" >/dev/null 2>"$RESULTS.vg"; then
+		echo "ok - valgrind: $t" | tee -a "$RESULTS" >/dev/null
+	else
+		echo "not ok - valgrind: $t" | tee -a "$RESULTS"
+		head -20 "$RESULTS.vg"
+	fi
+	rm -f "$RESULTS.vg"
+done
+
+echo "== make install"
+inst=$(mktemp -d)
+if make -s install PREFIX="$inst" >/dev/null 2>&1 && [ -x "$inst/bin/hookpost" ] &&
+    [ -x "$inst/bin/webhooks.fcgi" ] && [ -x "$inst/bin/hookpost-ingest" ] &&
+    [ -f "$inst/share/hookpost/sql/001_init.sql" ] &&
+    [ -f "$inst/share/hookpost/httpd-conf/htaccess" ] &&
+    [ -f "$inst/share/hookpost/cron/crontab" ]; then
+	echo "ok - make install PREFIX= installs binaries, SQL, httpd-conf, crontab" >>"$RESULTS"
+else
+	echo "not ok - make install PREFIX=" | tee -a "$RESULTS"
+fi
+rm -rf "$inst"
 
 echo "== database"
 scripts/stack.sh stop >/dev/null 2>&1

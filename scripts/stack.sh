@@ -156,10 +156,13 @@ httpd_stop() {
 
 cron_start() {
 	[ "$CRON" = 1 ] || return 0
-	as_user env HOOKPOST_CONFIG="$VAR/hookpost.conf" \
-	    nohup "$TOP/scripts/cronloop.sh" "$TOP/cron/crontab" "$TOP" \
-	    >>"$VAR/log/cron.log" 2>&1 &
-	echo $! >"$VAR/cron.pid"
+	# A daemon with no inherited descriptors, so that `make run | tee`
+	# ends when make does.
+	if [ "$(id -u)" = 0 ]; then chuid="--chuid $RUNUSER"; else chuid=; fi
+	HOOKPOST_CONFIG="$VAR/hookpost.conf" /sbin/start-stop-daemon --start \
+	    --background --make-pidfile --pidfile "$VAR/cron.pid" $chuid \
+	    --output "$VAR/log/cron.log" --exec /bin/sh -- \
+	    "$TOP/scripts/cronloop.sh" "$TOP/cron/crontab" "$TOP"
 }
 
 cron_stop() {

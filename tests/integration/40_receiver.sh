@@ -117,3 +117,7 @@ admin GET "/api/audit/webhooks?limit=2"
 C=$(jget .next_cursor)
 admin GET "/api/audit/webhooks?limit=2&cursor=$C"
 expect "the audit log pages by cursor" 200 '(.data | length) == 2'
+
+deep=$(printf '{"a":%.0s' $(seq 1 40))1$(printf '}%.0s' $(seq 1 40))
+hook "$S" your-secret "$deep"
+expect "a body nested 40 deep is 400 invalid_json" 400 '.error.code == "invalid_json"'

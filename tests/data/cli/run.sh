@@ -52,10 +52,11 @@ for c in "$here"/cases/*.case; do
 	done <"$tmp/has"
 	if [ -z "$why" ]; then
 		pass=$((pass + 1))
+		echo "ok - cli/$name"
 		continue
 	fi
 	fail=$((fail + 1))
-	echo "FAIL cli/$name: $why"
+	echo "not ok - cli/$name: $why"
 	if grep -q '^stdout:$' "$c"; then
 		diff -u "$tmp/want" "$tmp/out" | sed 's/^/    /'
 	fi
