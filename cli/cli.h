@@ -191,6 +191,13 @@ int		 cmd_webhook_import(struct cli *, int argc, char *argv[]);
 int		 cmd_logs(struct cli *, int argc, char *argv[]);
 int		 cmd_incidents(struct cli *, int argc, char *argv[]);
 int		 cmd_playbook(struct cli *, int argc, char *argv[]);
+int		 cmd_trigger(struct cli *, int argc, char *argv[]);
+/* outbound.c: seed 000 subscriptions, deliveries, quotas; publishing. */
+int		 cmd_sub(struct cli *, int argc, char *argv[]);
+int		 cmd_deliveries(struct cli *, int argc, char *argv[]);
+int		 cmd_emit(struct cli *, int argc, char *argv[]);
+int		 cmd_quota(struct cli *, int argc, char *argv[]);
+int		 cmd_event_types(struct cli *, int argc, char *argv[]);
 
 /* main.c: a command group's dispatch over its subcommands. */
 struct cli_sub {

@@ -655,6 +655,13 @@ token_create(struct cli *cli, int argc, char *argv[])
 		    "--owner");
 		goto out;
 	}
+	/* "admin" owns admin-made subscriptions that see every owner. */
+	if (a.owner != NULL && strcmp(a.role, "admin") != 0 &&
+	    strcmp(a.owner, "admin") == 0) {
+		status = cli_usage_error(&cmd_tok_create, "owner 'admin' is "
+		    "reserved");
+		goto out;
+	}
 	status = 1;
 	if ((conn = pg_connect()) == NULL)
 		goto out;

@@ -25,6 +25,17 @@ static const char usage_text[] =
     "  logs [--filter webhook] [--tail N] recent webhook requests\n"
     "  incidents list|show                browse incidents\n"
     "  playbook list|show|put|rm          manage triage playbooks\n"
+    "  trigger create|list|show|update|rm webhook-enabled triggers (seed 002)\n"
+    "  trigger enable|disable|regenerate  a trigger's webhook and keys\n"
+    "  trigger key|hmac|rate-limit|...    keys, security settings\n"
+    "  trigger events|event|stats|send    events, statistics, fire one\n"
+    "\n"
+    "Outbound (seed 000):\n"
+    "  sub add|list|show|update|test|rm   manage outbound subscriptions\n"
+    "  deliveries list|show|retry         browse and retry deliveries\n"
+    "  emit EVENT_TYPE [--data JSON]      publish an event\n"
+    "  quota list|show|set|rm             per-owner quotas (admin)\n"
+    "  event-types list|add               the event catalog\n"
     "\n"
     "  version                            print the version\n"
     "  help [COMMAND [SUBCOMMAND]]        this text, or a command's\n"
@@ -58,6 +69,19 @@ static const struct cli_sub commands[] = {
 	{ "incident",	cmd_incidents,	NULL },
 	{ "playbook",	cmd_playbook,	NULL },
 	{ "playbooks",	cmd_playbook,	NULL },
+	{ "trigger",	cmd_trigger,	NULL },
+	{ "triggers",	cmd_trigger,	NULL },
+	{ "sub",	cmd_sub,	NULL },
+	{ "subs",	cmd_sub,	NULL },
+	{ "subscription", cmd_sub,	NULL },
+	{ "subscriptions", cmd_sub,	NULL },
+	{ "deliveries",	cmd_deliveries,	NULL },
+	{ "delivery",	cmd_deliveries,	NULL },
+	{ "emit",	cmd_emit,	NULL },
+	{ "quota",	cmd_quota,	NULL },
+	{ "quotas",	cmd_quota,	NULL },
+	{ "event-types", cmd_event_types, NULL },
+	{ "event-type",	cmd_event_types, NULL },
 	{ "version",	cmd_version,	NULL },
 	{ "help",	cmd_help,	NULL },
 	{ NULL, NULL, NULL }

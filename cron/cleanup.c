@@ -2,7 +2,12 @@
  * hookpost-cleanup: retention (DESIGN.md §1).  Deletes in bounded batches
  * so it never holds long locks: expired replay-guard rows (older than
  * twice the timestamp window, after which the timestamp check refuses a
- * replay by itself), processed queue rows and audit rows past retention.
+ * replay by itself), processed queue rows and audit rows past retention;
+ * and for outbound (seed 000 "Cleanup Worker"): terminal deliveries past
+ * retention (-d, default 7 days), subscriptions marked for deletion or
+ * never verified within a day, and subscriptions failing persistently
+ * (10+ failures and no success for 7 days) disabled -- not deleted --
+ * with a subscription.disabled event.
  * Safe to run at any time and twice at once.
  */
 #include <stdio.h>
@@ -20,8 +25,9 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: hookpost-cleanup [-a audit_days] [-q queue_days]\n"
+	fprintf(stderr, "usage: hookpost-cleanup [-a audit_days] [-d delivery_days] [-q queue_days]\n"
 	    "  -a  keep the receivers' audit log this many days (default 90)\n"
+	    "  -d  keep finished deliveries this many days (default 7)\n"
 	    "  -q  keep processed queued events this many days (default 7)\n");
 }
 
@@ -56,16 +62,56 @@ main(int argc, char *argv[])
 	    " WHERE id IN (SELECT id FROM hookpost.inbound_queue"
 	    " WHERE processed_at < now() - make_interval(days => $1::int)"
 	    " LIMIT " BATCH ")";
+	static const char sql_deliveries[] = "DELETE FROM hookpost.deliveries"
+	    " WHERE id IN (SELECT id FROM hookpost.deliveries"
+	    " WHERE status IN ('delivered', 'failed', 'cancelled')"
+	    " AND completed_at < now() - make_interval(days => $1::int)"
+	    " LIMIT " BATCH ")";
+	static const char sql_events[] = "DELETE FROM hookpost.events e"
+	    " WHERE e.id IN (SELECT e2.id FROM hookpost.events e2"
+	    " WHERE e2.created_at < now() - make_interval(days => $1::int)"
+	    " AND NOT EXISTS (SELECT 1 FROM hookpost.deliveries d"
+	    "  WHERE d.event_id = e2.id) LIMIT " BATCH ")";
+	static const char sql_abandoned[] = "DELETE FROM hookpost.subscriptions"
+	    " WHERE id IN (SELECT id FROM hookpost.subscriptions"
+	    " WHERE status = 'pending_delete' OR (status ="
+	    " 'pending_verification' AND created_at < now() -"
+	    " make_interval(hours => $1::int)) LIMIT " BATCH ")";
+	static const char sql_failing[] = "WITH d AS ("
+	    " UPDATE hookpost.subscriptions s SET status = 'disabled',"
+	    "  disabled_reason = 'persistent delivery failures',"
+	    "  modified_at = now()"
+	    " WHERE s.id IN (SELECT id FROM hookpost.subscriptions"
+	    "  WHERE status = 'active' AND publication_failures >= 10"
+	    "  AND coalesce(last_successful_use, created_at) <"
+	    "   now() - make_interval(days => $1::int) LIMIT " BATCH ")"
+	    " RETURNING s.id, s.owner_id, s.publication_failures)"
+	    " SELECT hookpost.emit('subscription.disabled', 'subscription',"
+	    "  d.id::text, NULL, d.owner_id, jsonb_build_object("
+	    "  'subscription_id', d.id, 'reason', 'persistent delivery failures',"
+	    "  'publication_failures', d.publication_failures)) FROM d";
+	static const char sql_requests[] = "DELETE FROM"
+	    " hookpost.subscription_requests WHERE id IN (SELECT id FROM"
+	    " hookpost.subscription_requests WHERE requested_at < now() -"
+	    " make_interval(hours => $1::int) LIMIT " BATCH ")";
 	static const char sql_audit[] = "DELETE FROM hookpost.webhook_requests"
 	    " WHERE id IN (SELECT id FROM hookpost.webhook_requests"
 	    " WHERE received_at < now() - make_interval(days => $1::int)"
 	    " LIMIT " BATCH ")";
-	long long	 audit_days = 90, queue_days = 7, n1, n2, n3;
-	char		 a[24], q[24], tol[24];
+	long long	 audit_days = 90, queue_days = 7, delivery_days = 7;
+	long long	 n1, n2, n3, n4, n5, n6, n7;
+	char		 a[24], q[24], tol[24], dd[24];
+	PGresult	*res;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "a:hq:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:d:hq:")) != -1) {
 		switch (ch) {
+		case 'd':
+			if (parse_int(optarg, 0, 36500, &delivery_days) == -1) {
+				usage();
+				return 1;
+			}
+			break;
 		case 'a':
 			if (parse_int(optarg, 1, 36500, &audit_days) == -1) {
 				usage();
@@ -91,12 +137,28 @@ main(int argc, char *argv[])
 	snprintf(a, sizeof(a), "%lld", audit_days);
 	snprintf(q, sizeof(q), "%lld", queue_days);
 	snprintf(tol, sizeof(tol), "%ld", cfg.ts_tolerance);
+	snprintf(dd, sizeof(dd), "%lld", delivery_days);
 	if ((n1 = purge("purge_replay", sql_replay, tol)) == -1 ||
 	    (n2 = purge("purge_queue", sql_queue, q)) == -1 ||
-	    (n3 = purge("purge_audit", sql_audit, a)) == -1)
+	    (n3 = purge("purge_audit", sql_audit, a)) == -1 ||
+	    (n4 = purge("purge_deliveries", sql_deliveries, dd)) == -1 ||
+	    (n5 = purge("purge_events", sql_events, dd)) == -1 ||
+	    (n6 = purge("purge_abandoned", sql_abandoned, "24")) == -1 ||
+	    /* The per-day quota looks back 24 hours; older rows are spent. */
+	    purge("purge_sub_requests", sql_requests, "25") == -1)
 		return 1;
+	{
+		const char	*p[1] = { "7" };	/* seed: no success for 7 days */
+
+		if ((res = db_exec("disable_failing", sql_failing, 1, p)) == NULL)
+			return 1;
+		n7 = PQntuples(res);
+		PQclear(res);
+	}
 	log_info("cleanup: %lld replay guards, %lld queued events, "
-	    "%lld audit rows removed", n1, n2, n3);
+	    "%lld audit rows, %lld deliveries, %lld events, %lld abandoned "
+	    "subscriptions removed; %lld failing subscriptions disabled",
+	    n1, n2, n3, n4, n5, n6, n7);
 	db_close();
 	return 0;
 }

@@ -440,6 +440,13 @@ token_create(struct req *r)
 		    "A user token needs 'owner_id'");
 		goto out;
 	}
+	/* "admin" owns admin-made subscriptions that see every owner. */
+	if (owner != NULL && strcmp(role, "admin") != 0 &&
+	    strcmp(owner, "admin") == 0) {
+		resp_error(r, 400, "invalid_field",
+		    "owner_id 'admin' is reserved");
+		goto out;
+	}
 	if ((token = crypt_token_new("hp_", 40)) == NULL) {
 		resp_error(r, 500, "internal", "No randomness");
 		goto out;

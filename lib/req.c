@@ -77,6 +77,12 @@ url_decode(const char *s, size_t n, char *buf, size_t bufsz)
 	return 0;
 }
 
+int
+req_url_decode(const char *s, size_t n, char *buf, size_t bufsz)
+{
+	return url_decode(s, n, buf, bufsz);
+}
+
 const char *
 req_query(const struct req *r, const char *key, char *buf, size_t bufsz)
 {

@@ -50,6 +50,12 @@ const char	*req_header(const struct req *, const char *name);
 const char	*req_query(const struct req *, const char *key, char *buf,
 		    size_t bufsz);
 /*
+ * Percent-decodes s[0..n) ("+" is a space; %00 is refused) into buf.
+ * Returns 0, or -1 when it does not fit or is malformed.
+ */
+int		 req_url_decode(const char *s, size_t n, char *buf,
+		    size_t bufsz);
+/*
  * Parses the body as a JSON object (duplicate keys rejected, depth
  * bounded).  Returns a new reference, or NULL after answering 400
  * invalid_json.

@@ -265,7 +265,9 @@ serve_one(struct req *r, const struct srv_route *routes, size_t nroutes,
 			resp_error(r, 404, "not_found", "No such resource");
 		return;
 	}
-	if (rt->flags & (SRV_BODY | SRV_RAW)) {
+	if (rt->flags & SRV_LAZY) {
+		/* The handler decides; what it leaves is drained below. */
+	} else if (rt->flags & (SRV_BODY | SRV_RAW)) {
 		if (r->content_length > (long long)cfg.max_body) {
 			req_drain(r);
 			resp_error(r, 413, "payload_too_large", "Request body "
@@ -288,8 +290,31 @@ serve_one(struct req *r, const struct srv_route *routes, size_t nroutes,
 	} else
 		req_drain(r);
 	dispatch(r, rt->id);
+	if (rt->flags & SRV_LAZY)
+		req_drain(r);
 	if (r->status == 0)
 		resp_error(r, 500, "internal", "The handler gave no response");
+}
+
+int
+srv_body_read(struct req *r, size_t max)
+{
+	if (max > cfg.max_body)
+		max = cfg.max_body;
+	if (r->body != NULL)
+		return r->bodylen > max ? -1 : 0;
+	if (r->content_length > (long long)max ||
+	    req_read_body(r, max) == -1) {
+		req_drain(r);
+		return -1;
+	}
+	return 0;
+}
+
+void
+srv_body_drain(struct req *r)
+{
+	req_drain(r);
 }
 
 static int

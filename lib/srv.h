@@ -17,6 +17,12 @@
 
 #define SRV_BODY	0x01	/* the route takes a JSON body */
 #define SRV_RAW		0x02	/* keep the body even if it isn't JSON-typed */
+/*
+ * The handler reads the body itself with srv_body_read(), after work of
+ * its own (seed 002: a trigger's key is checked before its size limit).
+ * The skeleton then neither reads nor limits it, and drains what is left.
+ */
+#define SRV_LAZY	0x04
 
 struct srv_route {
 	int		 id;
@@ -26,6 +32,15 @@ struct srv_route {
 };
 
 typedef void	(*srv_dispatch_fn)(struct req *, int route);
+
+/*
+ * For SRV_LAZY routes: reads the body, at most max bytes (and never more
+ * than HOOKPOST_MAX_BODY).  Returns 0, or -1 when it is larger, decided
+ * from Content-Length when there is one; the rest is then drained.
+ */
+int	srv_body_read(struct req *, size_t max);
+/* Discards a body not read yet (DESIGN.md §5: read before answering). */
+void	srv_body_drain(struct req *);
 
 /* Runs the handler until told to stop.  Returns the process exit status. */
 int	srv_main(int argc, char *argv[], const struct srv_route *routes,

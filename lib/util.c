@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/rand.h>
+
 #include "log.h"
 #include "util.h"
 
@@ -153,4 +155,60 @@ name_valid(const char *s)
 		return 0;
 	}
 	return i > 0;
+}
+
+void
+utf8_sanitize(char *s, size_t n)
+{
+	unsigned char	*p = (unsigned char *)s;
+	size_t		 i = 0, len, k;
+
+	while (i < n) {
+		if (p[i] == 0) {
+			p[i++] = '?';
+			continue;
+		}
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf)
+			len = 2;
+		else if (p[i] >= 0xe0 && p[i] <= 0xef)
+			len = 3;
+		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+			len = 4;
+		else
+			len = 0;
+		for (k = 1; len > 0 && k < len; k++)
+			if (i + k >= n || (p[i + k] & 0xc0) != 0x80)
+				len = 0;
+		/* Overlong 3/4-byte forms, surrogates and > U+10FFFF. */
+		if (len == 3 && ((p[i] == 0xe0 && p[i + 1] < 0xa0) ||
+		    (p[i] == 0xed && p[i + 1] >= 0xa0)))
+			len = 0;
+		if (len == 4 && ((p[i] == 0xf0 && p[i + 1] < 0x90) ||
+		    (p[i] == 0xf4 && p[i + 1] >= 0x90)))
+			len = 0;
+		if (len == 0) {
+			p[i++] = '?';
+			continue;
+		}
+		i += len;
+	}
+}
+
+int
+uuid_new(char out[37])
+{
+	unsigned char	 b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return -1;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);	/* RFC 9562 v4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return 0;
 }

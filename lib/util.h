@@ -30,6 +30,16 @@ void	 buf_free(struct buf *);
 /* Monotonic milliseconds, for processing times. */
 double	 now_ms(void);
 
+/*
+ * Makes s[0..n) valid UTF-8 text in place: NUL bytes and bytes that do not
+ * start or continue a well-formed sequence become '?'.  For text that came
+ * from the network and is kept or shown (response bodies).
+ */
+void	 utf8_sanitize(char *s, size_t n);
+
+/* A new random (version 4) UUID string into out[37]; 0 or -1. */
+int	 uuid_new(char out[37]);
+
 /* Source, trigger and playbook names: [a-z0-9][a-z0-9._-]{0,63}. */
 int	 name_valid(const char *);
 

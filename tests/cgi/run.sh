@@ -12,7 +12,7 @@ mkdir -p "$ASAN"
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 CFLAGS="-std=c11 -D_GNU_SOURCE -DHOOKPOST_VERSION=\"check\" -Wall -Wextra -Werror -Wno-unused-parameter -O1 -g -I$TOP/lib -I$(pg_config --includedir)"
 LIBS="-lfcgi -lpq -ljansson -lcrypto -lcurl -lyaml -lm"
-for h in webhooks admin ops; do
+for h in webhooks admin ops outbound triggers; do
 	cc $CFLAGS $SAN -o "$ASAN/$h.cgi" "$TOP/handlers/$h.c" "$TOP"/lib/*.c $LIBS ||
 		{ fail "build $h with ASan+UBSan"; exit 0; }
 done
@@ -78,9 +78,85 @@ run_cases() {
 	cgi "invalid playbook" "$1/admin.cgi" POST /api/playbooks \
 	    '{"name":"x-bad","steps":[{"action":"nope"}]}' 400 "$AUTH"
 	cgi "playbook get" "$1/admin.cgi" GET /api/playbooks/phishing_triage "" 200 "$AUTH"
+	# Outbound (seed 000): subscriptions, deliveries, callback, quotas.
+	cgi "create a subscription" "$1/outbound.cgi" POST /admin/webhooks/subscriptions \
+	    "{\"name\":\"cgi\",\"url\":\"https://$S$2.example.com/h\",\"events\":[\"threat.*\"],\"retry_schedule\":[0,60]}" 201 "$AUTH"
+	_sub=$(printf '%s' "$CGI_BODY" | jq -r .id)
+	cgi "update a subscription, rotating its secret" "$1/outbound.cgi" PUT "/admin/webhooks/subscriptions/$_sub" \
+	    '{"rotate_secret":true,"name":"cgi2"}' 200 "$AUTH"
+	cgi "refused subscription URL" "$1/outbound.cgi" POST /admin/webhooks/subscriptions \
+	    '{"name":"cgi","url":"http://localhost/","events":["*"]}' 400 "$AUTH"
+	cgi "unknown event type" "$1/outbound.cgi" POST /admin/webhooks/subscriptions \
+	    "{\"name\":\"cgi\",\"url\":\"https://$S$2.example.com/h\",\"events\":[\"nope.nope\"]}" 400 "$AUTH"
+	cgi "list subscriptions" "$1/outbound.cgi" GET "/admin/webhooks/subscriptions?limit=2" "" 200 "$AUTH"
+	cgi "subscriptions need a token" "$1/outbound.cgi" GET /admin/webhooks/subscriptions "" 401
+	cgi "test delivery" "$1/outbound.cgi" POST "/admin/webhooks/subscriptions/$_sub/test" "" 202 "$AUTH"
+	_dlv=$(printf '%s' "$CGI_BODY" | jq -r .delivery_id)
+	cgi "delivery with attempts" "$1/outbound.cgi" GET "/admin/webhooks/deliveries/$_dlv" "" 200 "$AUTH"
+	cgi "list deliveries" "$1/outbound.cgi" GET "/admin/webhooks/deliveries?subscription_id=$_sub" "" 200 "$AUTH"
+	cgi "retry a pending delivery" "$1/outbound.cgi" POST "/admin/webhooks/deliveries/$_dlv/retry" "" 409 "$AUTH"
+	cgi "callback with a bad signature" "$1/outbound.cgi" POST "/webhook-deliveries/$_dlv/status" \
+	    '{"status":"completed"}' 401 "HTTP_X_WEBHOOK_SIGNATURE=sha256=00"
+	cgi "publish an event" "$1/outbound.cgi" POST /api/events \
+	    '{"event_type":"threat.created","data":{"title":"x"}}' 202 "$AUTH"
+	cgi "event catalog" "$1/outbound.cgi" GET /api/event-types "" 200 "$AUTH"
+	cgi "effective quota" "$1/outbound.cgi" GET "/admin/quotas/webhooks/cgi-$2" "" 200 "$AUTH"
+	cgi "deny list" "$1/outbound.cgi" GET /admin/webhooks/deny-list "" 200 "$AUTH"
+	cgi "delete a subscription" "$1/outbound.cgi" DELETE "/admin/webhooks/subscriptions/$_sub" "" 204 "$AUTH"
+}
+
+# Triggers (seed 002): the receiver's checks, presets and the admin API.
+run_trigger_cases() {
+	_t=cgi$2$(date +%s).push
+	cgi "create a trigger" "$1/triggers.cgi" POST /api/v1/triggers \
+	    "{\"ref\":\"$_t\",\"payload_schema\":{\"type\":\"object\",\"required\":[\"ref\"]},\"payload_mapping\":{\"branch\":\"\$.ref\"}}" 201 "$AUTH"
+	cgi "enable its webhook" "$1/triggers.cgi" POST "/api/v1/triggers/$_t/webhooks/enable" "" 200 "$AUTH"
+	_k=$(printf '%s' "$CGI_BODY" | jq -r .data.webhook_key)
+	cgi "an event" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" '{"ref":"main"}' 200 \
+	    "HTTP_X_WEBHOOK_DELIVERY_ID=d1"
+	cgi "a duplicate delivery" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" '{"ref":"main"}' 200 \
+	    "HTTP_X_WEBHOOK_DELIVERY_ID=d1"
+	cgi "a schema failure" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" '{"x":1}' 400
+	cgi "not JSON" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" '{"ref":' 400
+	cgi "an unknown key" "$1/triggers.cgi" POST /api/v1/webhooks/wh_00000000000000000000000000000000 '{}' 404
+	cgi "set a 1 KiB limit" "$1/triggers.cgi" PUT "/api/v1/triggers/$_t/webhooks/payload-limit" '{"kb":1}' 200 "$AUTH"
+	CL=5000000 cgi "a declared length over the trigger's limit" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" '{"ref":"x"}' 413
+	_big=$(head -c 1100 /dev/zero | tr '\0' 'a')
+	cgi "no Content-Length: over the limit while reading" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" "$_big" 413 \
+	    "CONTENT_LENGTH="
+	cgi "an allow list" "$1/triggers.cgi" PUT "/api/v1/triggers/$_t/webhooks/ip-allowlist" \
+	    '{"cidrs":["203.0.113.0/24","2001:db8::/32"]}' 200 "$AUTH"
+	cgi "X-Forwarded-For from an untrusted peer is ignored" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" '{"ref":"x"}' 403 \
+	    "HTTP_X_FORWARDED_FOR=203.0.113.9"
+	cgi "X-Forwarded-For from a trusted proxy" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" '{"ref":"x"}' 200 \
+	    "HTTP_X_FORWARDED_FOR=198.51.100.1, 203.0.113.9" "HOOKPOST_TRUSTED_PROXIES=127.0.0.0/8"
+	cgi "an unparseable forwarded address fails closed" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" '{"ref":"x"}' 403 \
+	    "HTTP_X_FORWARDED_FOR=bogus" "HOOKPOST_TRUSTED_PROXIES=127.0.0.0/8"
+	cgi "a rate limit" "$1/triggers.cgi" PUT "/api/v1/triggers/$_t/webhooks/rate-limit" '{"requests":1,"window_seconds":60}' 200 "$AUTH"
+	cgi "over the rate limit" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" '{"ref":"x"}' 429 \
+	    "HTTP_X_FORWARDED_FOR=203.0.113.9" "HOOKPOST_TRUSTED_PROXIES=127.0.0.0/8"
+	cgi "the allow list off" "$1/triggers.cgi" PUT "/api/v1/triggers/$_t/webhooks/ip-allowlist" '{"enabled":false}' 200 "$AUTH"
+	cgi "the rate limit off" "$1/triggers.cgi" PUT "/api/v1/triggers/$_t/webhooks/rate-limit" '{"enabled":false}' 200 "$AUTH"
+	cgi "stripe preset" "$1/triggers.cgi" PUT "/api/v1/triggers/$_t" '{"preset":"stripe"}' 200 "$AUTH"
+	cgi "its secret" "$1/triggers.cgi" POST "/api/v1/triggers/$_t/webhooks/hmac/enable" '{"secret":"whsec_test_secret"}' 200 "$AUTH"
+	cgi "add a key" "$1/triggers.cgi" POST "/api/v1/triggers/$_t/webhooks/keys" '{"label":"two"}' 201 "$AUTH"
+	_k2=$(printf '%s' "$CGI_BODY" | jq -r .data.key)
+	_ts=$(date +%s); _b="{\"id\":\"evt_$2\",\"ref\":\"main\"}"
+	cgi "a Stripe-signed event" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k2" "$_b" 200 \
+	    "HTTP_STRIPE_SIGNATURE=t=$_ts,v1=$(printf '%s' "$_ts.$_b" | openssl dgst -sha256 -hmac whsec_test_secret | sed 's/^.*= //')"
+	cgi "a forged Stripe signature" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k2" "$_b" 401 \
+	    "HTTP_STRIPE_SIGNATURE=t=$_ts,v1=00"
+	cgi "webhook info" "$1/triggers.cgi" GET "/api/v1/triggers/$_t/webhook" "" 200 "$AUTH"
+	cgi "regenerate" "$1/triggers.cgi" POST "/api/v1/triggers/$_t/webhook/regenerate" "" 200 "$AUTH"
+	cgi "stats" "$1/triggers.cgi" GET "/api/v1/triggers/$_t/stats" "" 200 "$AUTH"
+	cgi "events" "$1/triggers.cgi" GET "/api/v1/events?trigger=$_t&limit=1" "" 200 "$AUTH"
+	cgi "list triggers" "$1/triggers.cgi" GET "/api/v1/triggers?limit=2" "" 200 "$AUTH"
+	cgi "triggers need a token" "$1/triggers.cgi" GET /api/v1/triggers "" 401
+	cgi "delete the trigger" "$1/triggers.cgi" DELETE "/api/v1/triggers/$_t" "" 204 "$AUTH"
 }
 
 run_cases "$ASAN" a
+run_trigger_cases "$ASAN" a
 
 # The ingest worker under ASan+UBSan: a queued event becomes an incident.
 cgi "create a queued source" "$ASAN/webhooks.cgi" POST /api/webhooks \
@@ -96,6 +172,7 @@ else
 fi
 # valgrind: the release build, the same cases.
 mkdir -p "$TOP/bin/cgi"
-for h in webhooks admin ops; do ln -sf "../$h.fcgi" "$TOP/bin/cgi/$h.cgi"; done
+for h in webhooks admin ops outbound triggers; do ln -sf "../$h.fcgi" "$TOP/bin/cgi/$h.cgi"; done
 WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
 run_cases "$TOP/bin/cgi" v
+run_trigger_cases "$TOP/bin/cgi" v

@@ -61,3 +61,6 @@ if [ -n "${HOOKPOST_JWT_SECRET:-}" ]; then
 	req GET /api/webhooks -H "Authorization: Bearer $J"
 	expect "a user JWT on an admin route is 403" 403 '.error.code == "forbidden"'
 fi
+
+admin POST /api/tokens '{"role":"user","owner_id":"admin"}'
+expect "the owner id 'admin' is reserved" 400 '.error.code == "invalid_field"'

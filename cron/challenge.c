@@ -1,0 +1,288 @@
+/*
+ * hookpost-challenge: verifies new subscriptions (seed 000 "challenge-
+ * response").  POSTs {"type":"webhook.challenge","challenge":"<random>"};
+ * only a 200 whose JSON body echoes the challenge within 10 s verifies,
+ * and the subscription becomes active.  A failure is retried every 30 s;
+ * after 3 failed attempts the subscription is marked for deletion
+ * (pending_delete; hookpost-cleanup removes it).
+ *
+ * Claims are leased by pushing next_challenge_at forward under FOR UPDATE
+ * SKIP LOCKED, so any number of instances may run.  Runs up to -t seconds,
+ * waking on NOTIFY hookpost_challenge and a 1 s timer.
+ */
+#include <sys/select.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "cfg.h"
+#include "crypt.h"
+#include "db.h"
+#include "log.h"
+#include "sig.h"
+#include "urlguard.h"
+#include "util.h"
+
+#define CHALLENGE_TIMEOUT_MS	10000	/* seed 000: 10 seconds */
+#define CHALLENGE_TRIES		3	/* seed 000: at most 3 attempts */
+#define BODY_MAX		4096
+
+static volatile sig_atomic_t	 stop;
+static long			 interval_s = 30;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: hookpost-challenge [-1] [-t seconds]\n"
+	    "  -1  challenge what is due now, then exit\n"
+	    "  -t  run for at most this long (default 55, for cron)\n");
+}
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct buf	*b = arg;
+	size_t		 len = size * n;
+
+	if (b->len + len > BODY_MAX)
+		return 0;	/* larger than any echo: abort the transfer */
+	buf_append(b, data, len);
+	return len;
+}
+
+/*
+ * Sends one challenge.  Returns 1 when verified, 0 when not (reason in
+ * err), -1 on a local failure.
+ */
+static int
+challenge_send(const char *url, const char *secret, char *err, size_t errsz)
+{
+	CURL			*h = NULL;
+	struct curl_slist	*hdrs = NULL, *pinned = NULL;
+	struct buf		 resp = { 0 };
+	struct sig_part		 part;
+	json_t			*j = NULL;
+	unsigned char		 rnd[24], mac[SIG_MAX_MAC];
+	char			 chal[49], hex[2 * SIG_MAX_MAC + 1], *body = NULL;
+	char			*hdr = NULL, ua[64], cerr[CURL_ERROR_SIZE] = "";
+	const char		*echo;
+	size_t			 maclen;
+	long			 status = 0;
+	CURLcode		 cc;
+	int			 rc = -1;
+
+	if (crypt_random(rnd, sizeof(rnd)) == -1)
+		goto out;
+	crypt_hex(rnd, sizeof(rnd), chal);
+	body = xasprintf("{\"type\":\"webhook.challenge\",\"challenge\":\"%s\"}",
+	    chal);
+	if ((h = curl_easy_init()) == NULL)
+		goto out;
+	if (urlguard_curl_prepare(h, url, cfg.allow_private, &pinned, err,
+	    errsz) == -1) {
+		rc = 0;
+		goto out;
+	}
+	part.data = body;
+	part.len = strlen(body);
+	if (sig_hmac("SHA256", secret, strlen(secret), &part, 1, mac,
+	    &maclen) == -1)
+		goto out;
+	crypt_hex(mac, maclen, hex);
+	hdr = xasprintf("X-Webhook-Signature: sha256=%s", hex);
+	snprintf(ua, sizeof(ua), "User-Agent: hookpost/%s", HOOKPOST_VERSION);
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	hdrs = curl_slist_append(hdrs, "X-Webhook-Event: webhook.challenge");
+	hdrs = curl_slist_append(hdrs, hdr);
+	hdrs = curl_slist_append(hdrs, ua);
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)CHALLENGE_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+	cc = curl_easy_perform(h);
+	rc = 0;
+	if (cc != CURLE_OK) {
+		snprintf(err, errsz, "%s", cerr[0] ? cerr :
+		    curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		/* seed 000: "The challenge requires exactly 200 OK." */
+		snprintf(err, errsz, "answered HTTP %ld, not 200", status);
+		goto out;
+	}
+	j = json_loadb(resp.data ? resp.data : "", resp.len, 0, NULL);
+	echo = json_string_value(json_object_get(j, "challenge"));
+	if (echo == NULL || strcmp(echo, chal) != 0) {
+		snprintf(err, errsz, "the response does not echo the challenge");
+		goto out;
+	}
+	rc = 1;
+out:
+	json_decref(j);
+	buf_free(&resp);
+	curl_slist_free_all(hdrs);
+	curl_slist_free_all(pinned);
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	free(hdr);
+	free(body);
+	return rc;
+}
+
+/* Claims and challenges due subscriptions; returns how many, or -1. */
+static int
+challenge_due(void)
+{
+	static const char sql_claim[] = "UPDATE hookpost.subscriptions s"
+	    " SET next_challenge_at = now() + interval '60 seconds'"
+	    " WHERE s.id IN (SELECT id FROM hookpost.subscriptions"
+	    "  WHERE status = 'pending_verification'"
+	    "  AND next_challenge_at <= now() ORDER BY next_challenge_at"
+	    "  LIMIT 20 FOR UPDATE SKIP LOCKED)"
+	    " RETURNING s.id, s.url, s.secret_enc";
+	static const char sql_result[] = "UPDATE hookpost.subscriptions SET"
+	    " status = CASE WHEN $2 THEN 'active'"
+	    "  WHEN challenge_attempts + 1 >= $5 THEN 'pending_delete'"
+	    "  ELSE status END,"
+	    " challenge_attempts = CASE WHEN $2 THEN challenge_attempts"
+	    "  ELSE challenge_attempts + 1 END,"
+	    " next_challenge_at = now() + make_interval(secs => $3::int),"
+	    " last_challenge_error = $4, modified_at = now()"
+	    " WHERE id = $1 AND status = 'pending_verification'";
+	PGresult	*res, *r2;
+	const char	*p[5];
+	char		*secret, err[512], iv[16], tries[8];
+	int		 i, n, ok;
+
+	if ((res = db_exec("challenge_claim", sql_claim, 0, NULL)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	snprintf(iv, sizeof(iv), "%ld", interval_s);
+	snprintf(tries, sizeof(tries), "%d", CHALLENGE_TRIES);
+	for (i = 0; i < n && !stop; i++) {
+		err[0] = '\0';
+		secret = crypt_secret_open(PQgetvalue(res, i, 2));
+		if (secret == NULL) {
+			snprintf(err, sizeof(err), "secret unavailable");
+			ok = 0;
+		} else {
+			ok = challenge_send(PQgetvalue(res, i, 1), secret, err,
+			    sizeof(err));
+			explicit_bzero(secret, strlen(secret));
+			free(secret);
+		}
+		if (ok == -1)
+			continue;	/* local trouble: the lease retries it */
+		utf8_sanitize(err, strlen(err));
+		log_info("challenge %s: %s%s", PQgetvalue(res, i, 0),
+		    ok ? "verified" : "failed: ", err);
+		p[0] = PQgetvalue(res, i, 0);
+		p[1] = ok ? "t" : "f";
+		p[2] = iv;
+		p[3] = ok ? NULL : err;
+		p[4] = tries;
+		if ((r2 = db_exec("challenge_result", sql_result, 5, p)) == NULL) {
+			PQclear(res);
+			return -1;
+		}
+		PQclear(r2);
+	}
+	PQclear(res);
+	return n;
+}
+
+static void
+wait_notify(long ms)
+{
+	PGconn		*c;
+	PGnotify	*nt;
+	struct timeval	 tv;
+	fd_set		 fds;
+	int		 fd;
+
+	if ((c = db_conn()) == NULL || (fd = PQsocket(c)) < 0) {
+		usleep((useconds_t)ms * 1000);
+		return;
+	}
+	FD_ZERO(&fds);
+	FD_SET(fd, &fds);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (select(fd + 1, &fds, NULL, NULL, &tv) > 0)
+		PQconsumeInput(c);
+	while ((nt = PQnotifies(c)) != NULL)
+		PQfreemem(nt);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*v;
+	long long	 seconds = 55, n;
+	time_t		 deadline;
+	int		 ch, once = 0, got;
+
+	while ((ch = getopt(argc, argv, "1ht:")) != -1) {
+		switch (ch) {
+		case '1':
+			once = 1;
+			break;
+		case 't':
+			if (parse_int(optarg, 1, 3600, &seconds) == -1) {
+				usage();
+				return 1;
+			}
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 1;
+		}
+	}
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	signal(SIGPIPE, SIG_IGN);
+	if (cfg_load() == -1)
+		return 1;
+	if ((v = cfg_get("HOOKPOST_CHALLENGE_INTERVAL")) != NULL &&
+	    parse_int(v, 1, 3600, &n) == 0)
+		interval_s = (long)n;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		return 1;
+	deadline = time(NULL) + seconds;
+	if (db_command("LISTEN hookpost_challenge") == -1)
+		return 1;
+	while (!stop && time(NULL) < deadline) {
+		if ((got = challenge_due()) == -1)
+			return 1;
+		if (once && got == 0)
+			break;
+		if (got == 0)
+			wait_notify(1000);
+	}
+	curl_global_cleanup();
+	db_close();
+	return 0;
+}

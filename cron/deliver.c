@@ -1,0 +1,749 @@
+/*
+ * hookpost-deliver: sends due deliveries (seed 000 "Delivery Worker").
+ *
+ * Claims batches with FOR UPDATE SKIP LOCKED under a lease fenced by a
+ * claim id (sql/006_delivery_worker.sql), sends them with the libcurl
+ * multi interface, bounded overall (-c) and per subscription, and records
+ * each batch of results in one statement.  A worker killed at any moment
+ * loses nothing: its claims' leases expire and another worker takes them;
+ * its late results, fenced by the claim id, change nothing.
+ *
+ * Success: a 2xx within the timeout (30 s, seed 000).  Retries (seed 000):
+ * immediately, then after 1, 5, 15 and 30 minutes, then failed; or the
+ * subscription's own schedule; +-20% jitter; Retry-After honoured within
+ * [1 s, 1 h].  410 Gone disables the subscription.  A 2xx carrying
+ * X-Webhook-Callback: async (or seed 000's X-TMI-Callback: async) leaves
+ * the delivery in_progress until the receiver calls back.
+ *
+ * Runs up to -t seconds (cron starts it every minute), waking on NOTIFY
+ * hookpost_delivery and its own 1 s timer.  A per-host advisory lock keeps
+ * one instance per host (-n names the host for tests); a new instance
+ * waits for the previous one to drain instead of leaving a gap.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "cfg.h"
+#include "crypt.h"
+#include "db.h"
+#include "log.h"
+#include "sig.h"
+#include "urlguard.h"
+#include "util.h"
+
+#define MAX_SCHEDULE	20
+#define BODY_KEEP	4096	/* seed 000 / issue: first 4 KiB kept */
+#define FLUSH_RESULTS	200
+#define FLUSH_MS	20.0
+
+static const int default_schedule[] = { 60, 300, 900, 1800 };
+
+struct job {
+	char			 id[37];
+	char			 claim_id[37];	/* the claim that leased it */
+	int			 attempt;
+	char			*event_type;
+	char			 sub_id[37];
+	char			*payload;
+	char			*url;
+	char			*secret;
+	char			*prev_secret;	/* NULL unless in rotation grace */
+	int			 schedule[MAX_SCHEDULE];
+	int			 nschedule;
+	int			 max_concurrency;
+	int			 cancelled;	/* subscription no longer active */
+	CURL			*h;
+	struct curl_slist	*headers;
+	struct curl_slist	*pinned;
+	struct buf		 resp;
+	long			 retry_after;	/* seconds, -1 if none */
+	int			 async;
+	double			 started_ms;
+	char			 started_at[40];
+	char			 errbuf[CURL_ERROR_SIZE];
+	struct job		*next;		/* waiting queue */
+};
+
+struct sub_slot {
+	char	 sub_id[37];
+	int	 inflight;
+};
+
+static volatile sig_atomic_t	 stop;
+static char			 claim_id[37];
+static long			 timeout_ms = 30000;
+static long			 lease_s = 120;
+static CURLM			*multi;
+static struct sub_slot		*slots;
+static size_t			 nslots, capslots;
+static json_t			*results;	/* pending batch of results */
+static double			 last_flush_ms;
+static long long		 n_sent, n_ok;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: hookpost-deliver [-1] [-c concurrency] "
+	    "[-n lockname] [-t seconds]\n"
+	    "  -1  deliver what is due now, then exit\n"
+	    "  -c  transfers in flight at most (default 64)\n"
+	    "  -n  name of the per-host lock (default: the host name)\n"
+	    "  -t  claim for at most this long (default 55, for cron)\n");
+}
+
+static struct sub_slot *
+slot_get(const char *sub_id)
+{
+	size_t	 i;
+
+	for (i = 0; i < nslots; i++)
+		if (strcmp(slots[i].sub_id, sub_id) == 0)
+			return &slots[i];
+	if (nslots == capslots) {
+		capslots = capslots ? capslots * 2 : 16;
+		slots = xrealloc(slots, capslots * sizeof(*slots));
+	}
+	memset(&slots[nslots], 0, sizeof(slots[nslots]));
+	snprintf(slots[nslots].sub_id, sizeof(slots[nslots].sub_id), "%s",
+	    sub_id);
+	return &slots[nslots++];
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->h != NULL) {
+		curl_multi_remove_handle(multi, j->h);
+		curl_easy_cleanup(j->h);
+	}
+	curl_slist_free_all(j->headers);
+	curl_slist_free_all(j->pinned);
+	buf_free(&j->resp);
+	free(j->event_type);
+	free(j->payload);
+	free(j->url);
+	if (j->secret != NULL) {
+		explicit_bzero(j->secret, strlen(j->secret));
+		free(j->secret);
+	}
+	if (j->prev_secret != NULL) {
+		explicit_bzero(j->prev_secret, strlen(j->prev_secret));
+		free(j->prev_secret);
+	}
+	free(j);
+}
+
+/* "{60,300}" (a PostgreSQL integer[]) into the job's schedule. */
+static void
+parse_schedule(struct job *j, const char *arr)
+{
+	const char	*p;
+	char		*end;
+	long		 v;
+
+	j->nschedule = 0;
+	if (arr != NULL && arr[0] == '{') {
+		for (p = arr + 1; *p != '\0' && *p != '}' &&
+		    j->nschedule < MAX_SCHEDULE; p = end) {
+			errno = 0;
+			v = strtol(p, &end, 10);
+			if (end == p || errno != 0 || v < 0 || v > 86400)
+				break;
+			j->schedule[j->nschedule++] = (int)v;
+			if (*end == ',')
+				end++;
+		}
+		if (j->nschedule > 0)
+			return;
+	}
+	memcpy(j->schedule, default_schedule, sizeof(default_schedule));
+	j->nschedule = sizeof(default_schedule) / sizeof(default_schedule[0]);
+}
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct job	*j = arg;
+	size_t		 len = size * n, room;
+
+	/* Keep the first 4 KiB; read (and drop) the rest. */
+	room = j->resp.len < BODY_KEEP ? BODY_KEEP - j->resp.len : 0;
+	if (room > 0)
+		buf_append(&j->resp, data, len < room ? len : room);
+	return len;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct job	*j = arg;
+	size_t		 len = size * n;
+	char		 line[256], *v, *e;
+	long long	 secs;
+	time_t		 when;
+
+	if (len >= sizeof(line))
+		return len;
+	memcpy(line, data, len);
+	line[len] = '\0';
+	if ((v = strchr(line, ':')) == NULL)
+		return len;
+	*v++ = '\0';
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (e = v + strlen(v); e > v && (e[-1] == '\r' || e[-1] == '\n' ||
+	    e[-1] == ' '); e--)
+		*(e - 1) = '\0';
+	if (strcasecmp(line, "Retry-After") == 0) {
+		/* RFC 9110 10.2.3: delay-seconds or an HTTP-date. */
+		if (parse_int(v, 0, 1LL << 31, &secs) == 0)
+			j->retry_after = (long)secs;
+		else if ((when = curl_getdate(v, NULL)) != -1)
+			j->retry_after = (long)(when - time(NULL));
+	} else if ((strcasecmp(line, "X-Webhook-Callback") == 0 ||
+	    strcasecmp(line, "X-TMI-Callback") == 0) &&
+	    strcasecmp(v, "async") == 0)
+		j->async = 1;
+	return len;
+}
+
+/*
+ * The Standard Webhooks key: a "whsec_" secret is base64 of the key bytes;
+ * any other secret is used as it is.  Returns a new buffer, or NULL.
+ */
+static unsigned char *
+sw_key(const char *secret, size_t *len)
+{
+	unsigned char	*k;
+
+	if (strncmp(secret, "whsec_", 6) == 0 &&
+	    (k = crypt_unb64_new(secret + 6, len)) != NULL)
+		return k;
+	*len = strlen(secret);
+	k = xmalloc(*len + 1);
+	memcpy(k, secret, *len);
+	return k;
+}
+
+/* Appends "v1,<base64>" for secret over "<id>.<ts>.<body>". */
+static int
+sw_sign(struct buf *b, const char *secret, const char *id, const char *ts,
+    const char *body)
+{
+	struct sig_part	 parts[5] = { { id, strlen(id) }, { ".", 1 },
+	    { ts, strlen(ts) }, { ".", 1 }, { body, strlen(body) } };
+	unsigned char	 mac[SIG_MAX_MAC], *key;
+	size_t		 keylen, maclen;
+	char		*b64;
+	int		 rc;
+
+	key = sw_key(secret, &keylen);
+	rc = sig_hmac("SHA256", key, keylen, parts, 5, mac, &maclen);
+	explicit_bzero(key, keylen);
+	free(key);
+	if (rc == -1)
+		return -1;
+	b64 = crypt_b64_new(mac, maclen);
+	buf_appendf(b, "%sv1,%s", b->len ? " " : "", b64);
+	free(b64);
+	return 0;
+}
+
+/* "sha256=<hex HMAC-SHA256(secret, body)>" (seed 000). */
+static int
+seed_sign(char *out, size_t outsz, const char *secret, const char *body)
+{
+	struct sig_part	 part = { body, strlen(body) };
+	unsigned char	 mac[SIG_MAX_MAC];
+	char		 hex[2 * SIG_MAX_MAC + 1];
+	size_t		 maclen;
+
+	if (sig_hmac("SHA256", secret, strlen(secret), &part, 1, mac,
+	    &maclen) == -1)
+		return -1;
+	crypt_hex(mac, maclen, hex);
+	snprintf(out, outsz, "sha256=%s", hex);
+	return 0;
+}
+
+static struct curl_slist *
+add_header(struct curl_slist *l, const char *name, const char *value)
+{
+	char	*h;
+
+	h = xasprintf("%s: %s", name, value);
+	l = curl_slist_append(l, h);
+	free(h);
+	return l;
+}
+
+/* Builds the easy handle.  Returns 0, or -1 with j->errbuf set. */
+static int
+job_prepare(struct job *j)
+{
+	struct buf	 sw = { 0 };
+	char		 ts[24], sig[160], ua[64];
+	struct timespec	 rt;
+	struct tm	 tm;
+	time_t		 now;
+	char		 sec[24];
+	int		 rc = -1;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	now = rt.tv_sec;
+	gmtime_r(&now, &tm);
+	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(j->started_at, sizeof(j->started_at), "%s.%03ldZ", sec,
+	    rt.tv_nsec / 1000000);
+	j->started_ms = now_ms();
+	j->retry_after = -1;
+	if ((j->h = curl_easy_init()) == NULL) {
+		snprintf(j->errbuf, sizeof(j->errbuf), "curl_easy_init failed");
+		goto out;
+	}
+	/* SSRF guard: every resolved address checked, connection pinned. */
+	if (urlguard_curl_prepare(j->h, j->url, cfg.allow_private, &j->pinned,
+	    j->errbuf, sizeof(j->errbuf)) == -1)
+		goto out;
+	snprintf(ts, sizeof(ts), "%lld", (long long)now);
+	snprintf(ua, sizeof(ua), "hookpost/%s", HOOKPOST_VERSION);
+	j->headers = add_header(j->headers, "Content-Type", "application/json");
+	j->headers = add_header(j->headers, "User-Agent", ua);
+	j->headers = add_header(j->headers, "X-Webhook-Event", j->event_type);
+	j->headers = add_header(j->headers, "X-Webhook-Delivery-Id", j->id);
+	j->headers = add_header(j->headers, "X-Webhook-Subscription-Id",
+	    j->sub_id);
+	if (seed_sign(sig, sizeof(sig), j->secret, j->payload) == -1)
+		goto out;
+	j->headers = add_header(j->headers, "X-Webhook-Signature", sig);
+	/* Rotation grace: the previous secret signs too, so receivers not
+	 * yet updated keep verifying. */
+	if (j->prev_secret != NULL) {
+		if (seed_sign(sig, sizeof(sig), j->prev_secret,
+		    j->payload) == -1)
+			goto out;
+		j->headers = add_header(j->headers,
+		    "X-Webhook-Signature-Previous", sig);
+	}
+	/* Standard Webhooks: webhook-id stays the same across retries. */
+	if (sw_sign(&sw, j->secret, j->id, ts, j->payload) == -1 ||
+	    (j->prev_secret != NULL && sw_sign(&sw, j->prev_secret, j->id, ts,
+	    j->payload) == -1))
+		goto out;
+	j->headers = add_header(j->headers, "webhook-id", j->id);
+	j->headers = add_header(j->headers, "webhook-timestamp", ts);
+	j->headers = add_header(j->headers, "webhook-signature", sw.data);
+	j->headers = curl_slist_append(j->headers, "Expect:");
+	curl_easy_setopt(j->h, CURLOPT_HTTPHEADER, j->headers);
+	curl_easy_setopt(j->h, CURLOPT_POSTFIELDS, j->payload);
+	curl_easy_setopt(j->h, CURLOPT_POSTFIELDSIZE, (long)strlen(j->payload));
+	curl_easy_setopt(j->h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(j->h, CURLOPT_CONNECTTIMEOUT_MS,
+	    timeout_ms < 10000 ? timeout_ms : 10000);
+	curl_easy_setopt(j->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(j->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(j->h, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(j->h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(j->h, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(j->h, CURLOPT_ERRORBUFFER, j->errbuf);
+	curl_easy_setopt(j->h, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(j->h, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)16 * 1024 * 1024);
+	rc = 0;
+out:
+	buf_free(&sw);
+	return rc;
+}
+
+/* Queues one result for the next batch write. */
+static void
+result_add(struct job *j, long status, const char *error, const char *outcome,
+    long delay_s)
+{
+	json_t		*r;
+	char		 next[40];
+	struct tm	 tm;
+	time_t		 t;
+
+	r = json_pack("{s:s,s:s,s:i,s:f,s:s}", "id", j->id, "claim_id",
+	    j->claim_id, "attempt", j->attempt, "response_ms", j->started_ms > 0 ?
+	    now_ms() - j->started_ms : 0.0, "outcome", outcome);
+	if (j->started_at[0] != '\0')
+		json_object_set_new(r, "started_at", json_string(j->started_at));
+	if (status > 0)
+		json_object_set_new(r, "status_code", json_integer(status));
+	if (error != NULL && *error != '\0') {
+		char	*e = xstrdup(error);
+
+		utf8_sanitize(e, strlen(e));
+		json_object_set_new(r, "error", json_string(e));
+		free(e);
+	}
+	if (j->resp.len > 0) {
+		utf8_sanitize(j->resp.data, j->resp.len);
+		json_object_set_new(r, "body", json_stringn(j->resp.data,
+		    j->resp.len));
+	}
+	if (strcmp(outcome, "retry") == 0) {
+		t = time(NULL) + delay_s;
+		gmtime_r(&t, &tm);
+		strftime(next, sizeof(next), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_set_new(r, "next_attempt_at", json_string(next));
+	}
+	json_array_append_new(results, r);
+}
+
+static int
+flush_results(void)
+{
+	static const char sql[] = "SELECT hookpost.deliveries_finish($1)";
+	const char	*p[1];
+	char		*s;
+	PGresult	*res;
+
+	last_flush_ms = now_ms();
+	if (json_array_size(results) == 0)
+		return 0;
+	s = json_dumps(results, JSON_COMPACT);
+	p[0] = s;
+	res = db_exec("deliveries_finish", sql, 1, p);
+	free(s);
+	if (res == NULL)
+		return -1;	/* kept: retried at the next flush */
+	PQclear(res);
+	json_array_clear(results);
+	return 0;
+}
+
+/* Decides the outcome of a finished transfer (or a refusal). */
+static void
+job_done(struct job *j, CURLcode cc)
+{
+	long	 status = 0, delay;
+	double	 jitter;
+	char	 err[CURL_ERROR_SIZE + 64];
+
+	if (j->h != NULL && cc == CURLE_OK)
+		curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &status);
+	err[0] = '\0';
+	if (cc != CURLE_OK)
+		snprintf(err, sizeof(err), "%s", j->errbuf[0] ? j->errbuf :
+		    curl_easy_strerror(cc));
+	else if (status < 200 || status > 299)
+		snprintf(err, sizeof(err), "HTTP %ld", status);
+	n_sent++;
+	if (cc == CURLE_OK && status >= 200 && status <= 299) {
+		n_ok++;
+		result_add(j, status, NULL, j->async ? "async" : "delivered", 0);
+		return;
+	}
+	if (status == 410) {
+		result_add(j, status, err, "gone", 0);
+		return;
+	}
+	if (j->attempt > j->nschedule) {
+		result_add(j, status, err, "failed", 0);
+		return;
+	}
+	delay = j->schedule[j->attempt - 1];
+	/* +-20% jitter, so that a recovering endpoint isn't hit in step. */
+	jitter = 0.8 + 0.4 * ((double)(random() % 10001) / 10000.0);
+	delay = lround((double)delay * jitter);
+	if (j->retry_after >= 0 && (status == 429 || status == 503))
+		delay = j->retry_after < 1 ? 1 : j->retry_after > 3600 ? 3600 :
+		    j->retry_after;
+	result_add(j, status, err, "retry", delay);
+}
+
+/* Claims up to n due deliveries into the wait queue. */
+static int
+claim(int n, struct job **queue)
+{
+	static const char sql[] = "SELECT * FROM hookpost.deliveries_claim($1,"
+	    " $2, $3)";
+	const char	*p[3];
+	char		 lim[16], lease[16];
+	PGresult	*res;
+	struct job	*j;
+	int		 i, rows;
+
+	if (uuid_new(claim_id) == -1)
+		return -1;
+	snprintf(lim, sizeof(lim), "%d", n);
+	snprintf(lease, sizeof(lease), "%ld", lease_s);
+	p[0] = claim_id;
+	p[1] = lim;
+	p[2] = lease;
+	if ((res = db_exec("deliveries_claim", sql, 3, p)) == NULL)
+		return -1;
+	rows = PQntuples(res);
+	for (i = 0; i < rows; i++) {
+		j = xcalloc(1, sizeof(*j));
+		snprintf(j->id, sizeof(j->id), "%s", PQgetvalue(res, i, 0));
+		memcpy(j->claim_id, claim_id, sizeof(j->claim_id));
+		j->attempt = (int)strtol(PQgetvalue(res, i, 1), NULL, 10);
+		j->event_type = xstrdup(PQgetvalue(res, i, 2));
+		snprintf(j->sub_id, sizeof(j->sub_id), "%s",
+		    PQgetvalue(res, i, 3));
+		j->payload = xstrdup(PQgetvalue(res, i, 4));
+		j->url = xstrdup(PQgetvalue(res, i, 5));
+		j->secret = crypt_secret_open(PQgetvalue(res, i, 6));
+		if (!PQgetisnull(res, i, 7))
+			j->prev_secret = crypt_secret_open(PQgetvalue(res, i, 7));
+		parse_schedule(j, db_get(res, i, 8));
+		j->max_concurrency = (int)strtol(PQgetvalue(res, i, 9), NULL, 10);
+		if (j->max_concurrency < 1)
+			j->max_concurrency = 1;
+		j->cancelled = strcmp(PQgetvalue(res, i, 10), "active") != 0;
+		j->next = *queue;
+		*queue = j;
+	}
+	PQclear(res);
+	return rows;
+}
+
+/* Starts queued jobs whose subscription has a free slot. */
+static int
+start_jobs(struct job **queue, int *inflight, int concurrency)
+{
+	struct job	**pp, *j;
+	struct sub_slot	*s;
+
+	for (pp = queue; *pp != NULL && *inflight < concurrency; ) {
+		j = *pp;
+		if (j->cancelled) {
+			*pp = j->next;
+			result_add(j, 0, "subscription is not active",
+			    "cancelled", 0);
+			job_free(j);
+			continue;
+		}
+		if (j->secret == NULL) {
+			*pp = j->next;
+			snprintf(j->errbuf, sizeof(j->errbuf),
+			    "subscription secret unavailable");
+			job_done(j, CURLE_FAILED_INIT);
+			job_free(j);
+			continue;
+		}
+		s = slot_get(j->sub_id);
+		if (s->inflight >= j->max_concurrency) {
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;
+		if (job_prepare(j) == -1) {
+			/* Refused by the SSRF guard or unbuildable: a failed
+			 * attempt, retried on the schedule. */
+			log_warn("delivery %s: %s", j->id, j->errbuf);
+			job_done(j, CURLE_COULDNT_CONNECT);
+			job_free(j);
+			continue;
+		}
+		s->inflight++;
+		(*inflight)++;
+		curl_multi_add_handle(multi, j->h);
+	}
+	return 0;
+}
+
+static int
+queue_len(const struct job *q)
+{
+	int	 n = 0;
+
+	for (; q != NULL; q = q->next)
+		n++;
+	return n;
+}
+
+static int
+lock_host(const char *name, long wait_s)
+{
+	static const char sql[] = "SELECT pg_try_advisory_lock("
+	    "hashtextextended('hookpost-deliver/' || $1, 0))";
+	const char	*p[1] = { name };
+	PGresult	*res;
+	time_t		 until = time(NULL) + wait_s;
+	int		 got;
+
+	for (;;) {
+		if ((res = db_exec("deliver_lock", sql, 1, p)) == NULL)
+			return -1;
+		got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (got)
+			return 1;
+		/* The previous run is draining: wait for it, leave no gap. */
+		if (time(NULL) >= until || stop)
+			return 0;
+		sleep(1);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct job		*queue = NULL, *j;
+	struct curl_waitfd	 wfd;
+	CURLMsg			*msg;
+	PGnotify		*nt;
+	const char		*v;
+	char			 host[256];
+	const char		*lockname = NULL;
+	long long		 seconds = 55, concurrency = 64, n;
+	int			 ch, once = 0, running, inflight = 0, left;
+	int			 wake = 1, rc = 1, got;
+	time_t			 deadline, last_claim = 0;
+
+	while ((ch = getopt(argc, argv, "1c:hn:t:")) != -1) {
+		switch (ch) {
+		case '1':
+			once = 1;
+			break;
+		case 'c':
+			if (parse_int(optarg, 1, 4096, &concurrency) == -1) {
+				usage();
+				return 1;
+			}
+			break;
+		case 'n':
+			lockname = optarg;
+			break;
+		case 't':
+			if (parse_int(optarg, 1, 3600, &seconds) == -1) {
+				usage();
+				return 1;
+			}
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 1;
+		}
+	}
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	signal(SIGPIPE, SIG_IGN);
+	if (cfg_load() == -1)
+		return 1;
+	if ((v = cfg_get("HOOKPOST_DELIVERY_TIMEOUT_MS")) != NULL &&
+	    parse_int(v, 100, 300000, &n) == 0)
+		timeout_ms = (long)n;
+	if ((v = cfg_get("HOOKPOST_DELIVERY_LEASE")) != NULL &&
+	    parse_int(v, 1, 3600, &n) == 0)
+		lease_s = (long)n;
+	srandom((unsigned)(time(NULL) ^ getpid()));
+	if (lockname == NULL) {
+		if (gethostname(host, sizeof(host)) == -1)
+			snprintf(host, sizeof(host), "localhost");
+		lockname = host;
+	}
+	deadline = time(NULL) + seconds;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	    (multi = curl_multi_init()) == NULL) {
+		log_error("libcurl initialisation failed");
+		return 1;
+	}
+	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)concurrency);
+	results = json_array();
+	if ((got = lock_host(lockname, once ? 0 : seconds - 5)) <= 0) {
+		if (got == 0)
+			log_info("another hookpost-deliver holds the lock for "
+			    "%s; exiting", lockname);
+		rc = got == 0 ? 0 : 1;
+		goto out;
+	}
+	if (db_command("LISTEN hookpost_delivery") == -1)
+		goto out;
+	last_flush_ms = now_ms();
+	for (;;) {
+		left = queue_len(queue);
+		if (!stop && time(NULL) < deadline &&
+		    (wake || time(NULL) != last_claim) &&
+		    inflight + left < concurrency) {
+			last_claim = time(NULL);
+			wake = 0;
+			got = claim((int)concurrency - inflight - left, &queue);
+			if (got < 0)
+				goto out;
+			if (got > 0)
+				wake = 1;	/* more may be due: claim again */
+		}
+		start_jobs(&queue, &inflight, (int)concurrency);
+		curl_multi_perform(multi, &running);
+		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&j);
+			job_done(j, msg->data.result);
+			slot_get(j->sub_id)->inflight--;
+			inflight--;
+			job_free(j);
+		}
+		if (json_array_size(results) >= FLUSH_RESULTS ||
+		    (json_array_size(results) > 0 &&
+		    (now_ms() - last_flush_ms >= FLUSH_MS || inflight == 0)))
+			flush_results();
+		if (inflight == 0 && queue == NULL &&
+		    (stop || time(NULL) >= deadline || (once && !wake)))
+			break;
+		if (inflight == 0 && queue != NULL && stop) {
+			/* Claimed but unstarted: their leases expire and
+			 * another run takes them. */
+			break;
+		}
+		/* Sleep until a transfer moves, a NOTIFY arrives or 1 s. */
+		memset(&wfd, 0, sizeof(wfd));
+		wfd.fd = PQsocket(db_conn());
+		wfd.events = CURL_WAIT_POLLIN;
+		if (!wake || inflight + queue_len(queue) >= concurrency)
+			curl_multi_poll(multi, &wfd, wfd.fd >= 0 ? 1 : 0,
+			    inflight > 0 ? 50 : 1000, NULL);
+		if (wfd.fd >= 0 && PQconsumeInput(db_conn()) == 1)
+			while ((nt = PQnotifies(db_conn())) != NULL) {
+				wake = 1;
+				PQfreemem(nt);
+			}
+	}
+	if (flush_results() == -1)
+		goto out;
+	log_info("deliver: %lld attempts, %lld succeeded", n_sent, n_ok);
+	rc = 0;
+out:
+	while ((j = queue) != NULL) {
+		queue = j->next;
+		job_free(j);
+	}
+	json_decref(results);
+	free(slots);
+	curl_multi_cleanup(multi);
+	curl_global_cleanup();
+	db_close();
+	return rc;
+}

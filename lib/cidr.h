@@ -1,0 +1,65 @@
+/*
+ * cidr: IPv4 and IPv6 addresses and CIDR blocks (seed 002 "IP
+ * Whitelisting": "CIDR notation support for IP whitelists (IPv4 and
+ * IPv6)"), and the client address behind trusted proxies.
+ *
+ * Every address is held as 16 bytes: an IPv4 address is its IPv4-mapped
+ * IPv6 form ::ffff:a.b.c.d (RFC 4291 2.5.5.2) and an IPv4 block a.b.c.d/n
+ * is ::ffff:a.b.c.d/(96+n).  So "::ffff:192.0.2.1", which a dual-stack
+ * socket reports for an IPv4 peer, matches 192.0.2.0/24, and one
+ * comparison serves both families.
+ */
+#ifndef HOOKPOST_CIDR_H
+#define HOOKPOST_CIDR_H
+
+#include <stddef.h>
+
+struct cidr_addr {
+	unsigned char	 b[16];
+};
+
+struct cidr {
+	struct cidr_addr addr;		/* host bits cleared */
+	int		 prefix;	/* 0..128, in the 16-byte form */
+};
+
+/* Parses a textual IPv4 or IPv6 address (no zone, no brackets): 0 or -1. */
+int	cidr_addr_parse(const char *s, struct cidr_addr *out);
+/*
+ * Parses "addr/len" or a bare address (a /32 or /128).  Host bits set
+ * below the prefix are cleared ("192.30.252.1/22" is 192.30.252.0/22).
+ * Returns 0 or -1.
+ */
+int	cidr_parse(const char *s, struct cidr *out);
+/* 1 if a lies in c, else 0. */
+int	cidr_contains(const struct cidr *c, const struct cidr_addr *a);
+/*
+ * The canonical text of c into buf ("192.30.252.0/22", "2001:db8::/32"):
+ * IPv4 blocks in dotted form.  Returns buf.
+ */
+char	*cidr_format(const struct cidr *c, char *buf, size_t bufsz);
+
+/*
+ * 1 if a lies in any block of list, a string of CIDRs separated by
+ * commas and/or white space; 0 if in none.  A malformed entry matches
+ * nothing (and is reported by cidr_list_valid).
+ */
+int	cidr_list_contains(const char *list, const struct cidr_addr *a);
+/* 0 if every entry of a comma/space separated list parses, else -1. */
+int	cidr_list_valid(const char *list);
+
+/*
+ * The client's address (seed 002: allow lists; DESIGN.md §3
+ * HOOKPOST_TRUSTED_PROXIES).  remote is the peer (REMOTE_ADDR).  Only
+ * when the peer lies in trusted is X-Forwarded-For believed: it is read
+ * right to left, skipping trusted hops, and the first address that is
+ * not a trusted proxy is the client.  Writes its canonical text to buf
+ * and the address to *out; returns 0, or -1 when the address cannot be
+ * determined (no peer, or an unparseable peer or hop): the caller then
+ * fails closed.
+ */
+int	cidr_client_addr(const char *remote, const char *xff,
+	    const char *trusted, struct cidr_addr *out, char *buf,
+	    size_t bufsz);
+
+#endif

@@ -1,0 +1,1183 @@
+/*
+ * urlguard: the SSRF guard for outbound webhooks (seed 000 "URL
+ * requirements", DESIGN.md §3 HOOKPOST_ALLOW_PRIVATE_TARGETS).
+ *
+ * One strict URL parser serves both the subscription-time check and the
+ * delivery-time pinning, so what was checked is what curl is given: the
+ * URL handed to curl is rebuilt from the parsed parts (ASCII host), never
+ * passed through as written.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <fnmatch.h>
+#include <netdb.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "urlguard.h"
+#include "util.h"
+
+#define URL_MAX		2048	/* seed 000 has none; ours (STYLE 11) */
+#define HOST_ACE_MAX	253	/* RFC 1035 2.3.4, without the root dot */
+#define LABEL_MAX	63	/* RFC 1035 2.3.4 */
+#define HOST_UTF8_MAX	1024	/* 253 code points of at most 4 bytes */
+#define ALLOW_ENTRY_MAX	64	/* "ffff:...:ffff/128" fits */
+
+struct url_parts {
+	int		 is_https;
+	unsigned int	 port;		/* given, or the scheme's default */
+	int		 port_given;
+	int		 family;	/* AF_INET/AF_INET6 literal, else 0 */
+	unsigned char	 addr[16];	/* the literal's address bytes */
+	int		 trailing_dot;	/* "example.com." (root-anchored) */
+	const char	*rest;		/* path, query, fragment; into url */
+	/* Lowercase, no brackets, no trailing dot.  For a DNS name: as
+	 * written, with every label as U-label, with every label as A-label
+	 * (RFC 5890 2.3.2.1); literals have all three the same. */
+	char		 host[HOST_UTF8_MAX + 1];
+	char		 host_u[HOST_UTF8_MAX + 1];
+	char		 host_a[HOST_ACE_MAX + 1];
+};
+
+static void	 seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+seterr(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- addresses and the allow list ------------------------------------ */
+
+/* 1 when the first bits of a and net agree. */
+static int
+prefix_match(const unsigned char *a, const unsigned char *net,
+    unsigned int bits)
+{
+	unsigned int	 whole = bits / 8, rem = bits % 8;
+	unsigned char	 mask;
+
+	if (memcmp(a, net, whole) != 0)
+		return 0;
+	if (rem == 0)
+		return 1;
+	mask = (unsigned char)(0xff << (8 - rem));
+	return (a[whole] & mask) == (net[whole] & mask);
+}
+
+/*
+ * Parses one allow-list entry, "addr" or "addr/len".  Returns the family,
+ * or 0 when the entry is malformed (it then covers nothing: the allow
+ * list only ever grants, so ignoring a typo fails closed).
+ */
+static int
+cidr_parse(const char *s, size_t n, unsigned char net[16],
+    unsigned int *bits)
+{
+	char		 text[ALLOW_ENTRY_MAX];
+	const char	*slash;
+	long long	 len;
+	size_t		 alen, i;
+	int		 family;
+
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= sizeof(text))
+		return 0;
+	slash = memchr(s, '/', n);
+	alen = slash != NULL ? (size_t)(slash - s) : n;
+	memcpy(text, s, alen);
+	text[alen] = '\0';
+	family = memchr(text, ':', alen) != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(family, text, net) != 1)
+		return 0;
+	*bits = family == AF_INET ? 32 : 128;
+	if (slash == NULL)
+		return family;
+	/* Digits only: strtoll would also take "+8" and " 8". */
+	n -= alen + 1;
+	if (n == 0 || n > 3)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (slash[1 + i] < '0' || slash[1 + i] > '9')
+			return 0;
+	memcpy(text, slash + 1, n);
+	text[n] = '\0';
+	if (parse_int(text, 0, *bits, &len) == -1)
+		return 0;
+	*bits = (unsigned int)len;
+	return family;
+}
+
+/* 1 when the comma-separated CIDR list allow covers the address. */
+static int
+allow_covers(const char *allow, int family, const unsigned char *a)
+{
+	const char	*p, *end;
+	unsigned char	 net[16];
+	unsigned int	 bits = 0;
+
+	if (allow == NULL)
+		return 0;
+	for (p = allow; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		if (cidr_parse(p, (size_t)(end - p), net, &bits) == family &&
+		    prefix_match(a, net, bits))
+			return 1;
+	}
+	return 0;
+}
+
+struct range {
+	unsigned char	 net[16];
+	unsigned int	 bits;
+};
+
+/* Not reachable on purpose: RFC 6890 special-purpose IPv4 registry. */
+static const struct range v4_refused[] = {
+	{ { 0, 0, 0, 0 }, 8 },		/* "this network", RFC 791 */
+	{ { 10, 0, 0, 0 }, 8 },		/* private, RFC 1918 */
+	{ { 100, 64, 0, 0 }, 10 },	/* CGNAT shared, RFC 6598 */
+	{ { 127, 0, 0, 0 }, 8 },	/* loopback, RFC 1122 */
+	{ { 169, 254, 0, 0 }, 16 },	/* link-local and cloud metadata */
+	{ { 172, 16, 0, 0 }, 12 },	/* private, RFC 1918 */
+	{ { 192, 0, 0, 0 }, 24 },	/* IETF protocol assignments */
+	{ { 192, 0, 2, 0 }, 24 },	/* TEST-NET-1, RFC 5737 */
+	{ { 192, 88, 99, 0 }, 24 },	/* 6to4 relay anycast, RFC 7526 */
+	{ { 192, 168, 0, 0 }, 16 },	/* private, RFC 1918 */
+	{ { 198, 18, 0, 0 }, 15 },	/* benchmarking, RFC 2544 */
+	{ { 198, 51, 100, 0 }, 24 },	/* TEST-NET-2, RFC 5737 */
+	{ { 203, 0, 113, 0 }, 24 },	/* TEST-NET-3, RFC 5737 */
+	{ { 224, 0, 0, 0 }, 4 },	/* multicast, RFC 5771 */
+	{ { 240, 0, 0, 0 }, 4 },	/* reserved, RFC 1112 */
+	{ { 255, 255, 255, 255 }, 32 },	/* limited broadcast, RFC 919 */
+};
+
+/* RFC 6890 special-purpose IPv6 registry; refused outright. */
+static const struct range v6_refused[] = {
+	{ { 0 }, 128 },					/* unspecified */
+	{ { [15] = 1 }, 128 },				/* loopback */
+	{ { 0x01, 0x00 }, 64 },				/* discard, RFC 6666 */
+	{ { 0x20, 0x01, 0x00, 0x00 }, 32 },		/* Teredo, RFC 4380 */
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32 },		/* documentation */
+	{ { 0xfc }, 7 },				/* unique-local */
+	{ { 0xfe, 0x80 }, 10 },				/* link-local */
+	{ { 0xfe, 0xc0 }, 10 },				/* site-local */
+	{ { 0xff }, 8 },				/* multicast */
+	/* AWS instance metadata over IPv6; inside fc00::/7 already, named
+	 * so that it stays refused if that line ever changes. */
+	{ { 0xfd, 0x00, 0x0e, 0xc2, [15] = 0x54, [14] = 0x02 }, 128 },
+};
+
+/*
+ * IPv6 forms that carry an IPv4 address (RFC 4291 2.5.5, RFC 6052, RFC
+ * 3056, RFC 2765).  Each candidate says where the four IPv4 bytes sit and
+ * from which byte on the rest must be zero (16: nothing after).
+ *
+ * The local-use NAT64 /48 (RFC 8215) may be used with any RFC 6052 prefix
+ * length from /48 to /96; an address there is read in every format whose
+ * u-octet (byte 8) and suffix are zero, and all of those readings must
+ * pass.  One that fits no format is refused: no translator would take it.
+ */
+struct v4_at {
+	unsigned char	 at[4];
+	unsigned char	 zero_from;
+};
+
+static const struct {
+	struct range	 r;
+	struct v4_at	 cand[4];
+	size_t		 ncand;
+	int		 u_octet;	/* byte 8 must be zero */
+} v6_embedded[] = {
+	{ { { [10] = 0xff, [11] = 0xff }, 96 },		/* ::ffff:0:0/96 */
+	  { { { 12, 13, 14, 15 }, 16 } }, 1, 0 },
+	{ { { 0 }, 96 },				/* ::/96 compat */
+	  { { { 12, 13, 14, 15 }, 16 } }, 1, 0 },
+	{ { { [8] = 0xff, [9] = 0xff }, 96 },		/* ::ffff:0:0:0/96 */
+	  { { { 12, 13, 14, 15 }, 16 } }, 1, 0 },
+	{ { { 0x00, 0x64, 0xff, 0x9b }, 96 },		/* 64:ff9b::/96 */
+	  { { { 12, 13, 14, 15 }, 16 } }, 1, 0 },
+	{ { { 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01 }, 48 }, /* 64:ff9b:1::/48 */
+	  { { { 6, 7, 9, 10 }, 11 }, { { 7, 9, 10, 11 }, 12 },
+	    { { 9, 10, 11, 12 }, 13 }, { { 12, 13, 14, 15 }, 16 } }, 4, 1 },
+	{ { { 0x20, 0x02 }, 16 },			/* 6to4 2002::/16 */
+	  { { { 2, 3, 4, 5 }, 16 } }, 1, 0 },
+};
+
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+static int
+v4_allowed(const unsigned char a[4], const char *allow)
+{
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(v4_refused); i++)
+		if (prefix_match(a, v4_refused[i].net, v4_refused[i].bits))
+			return allow_covers(allow, AF_INET, a);
+	return 1;
+}
+
+/* 1 when bytes from..15 of a are zero. */
+static int
+zero_from(const unsigned char a[16], size_t from)
+{
+	for (; from < 16; from++)
+		if (a[from] != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The IPv4 addresses embedded in a.  Returns how many (0: a is no
+ * embedding form), or -1 when a is in an embedding prefix but fits none of
+ * its formats.
+ */
+static int
+v6_embedded_v4(const unsigned char a[16], unsigned char v4[][4],
+    size_t max)
+{
+	const struct v4_at	*c;
+	size_t			 i, j, k, n = 0, fits;
+
+	for (i = 0; i < NITEMS(v6_embedded); i++) {
+		if (!prefix_match(a, v6_embedded[i].r.net,
+		    v6_embedded[i].r.bits))
+			continue;
+		if (v6_embedded[i].u_octet && a[8] != 0)
+			return -1;
+		for (j = 0, fits = 0; j < v6_embedded[i].ncand; j++) {
+			c = &v6_embedded[i].cand[j];
+			if (!zero_from(a, c->zero_from))
+				continue;
+			if (n == max)
+				return -1;
+			for (k = 0; k < 4; k++)
+				v4[n][k] = a[c->at[k]];
+			n++;
+			fits++;
+		}
+		if (fits == 0)
+			return -1;
+	}
+	return (int)n;
+}
+
+static int
+v6_allowed(const unsigned char a[16], const char *allow)
+{
+	unsigned char	 v4[8][4];
+	size_t		 i;
+	int		 n;
+
+	if (allow_covers(allow, AF_INET6, a))
+		return 1;
+	for (i = 0; i < NITEMS(v6_refused); i++)
+		if (prefix_match(a, v6_refused[i].net, v6_refused[i].bits))
+			return 0;
+	/* Covering the embedded IPv4 is as good as covering a itself. */
+	if ((n = v6_embedded_v4(a, v4, NITEMS(v4))) == -1)
+		return 0;
+	for (i = 0; i < (size_t)n; i++)
+		if (!v4_allowed(v4[i], allow))
+			return 0;
+	return 1;
+}
+
+int
+urlguard_addr_allowed(const struct sockaddr *sa, socklen_t len,
+    const char *allow_private)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	if (sa == NULL)
+		return 0;
+	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(*sin)) {
+		sin = (const struct sockaddr_in *)sa;
+		return v4_allowed((const unsigned char *)&sin->sin_addr,
+		    allow_private);
+	}
+	if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(*sin6)) {
+		sin6 = (const struct sockaddr_in6 *)sa;
+		return v6_allowed(sin6->sin6_addr.s6_addr, allow_private);
+	}
+	return 0;
+}
+
+/*
+ * 1 when allow covers an IP-literal host: the address itself, or, for an
+ * IPv6 form embedding IPv4, every embedded address.
+ */
+static int
+allow_covers_literal(const char *allow, int family, const unsigned char *a)
+{
+	unsigned char	 v4[8][4];
+	size_t		 i;
+	int		 n;
+
+	if (allow_covers(allow, family, a))
+		return 1;
+	if (family != AF_INET6 ||
+	    (n = v6_embedded_v4(a, v4, NITEMS(v4))) <= 0)
+		return 0;
+	for (i = 0; i < (size_t)n; i++)
+		if (!allow_covers(allow, AF_INET, v4[i]))
+			return 0;
+	return 1;
+}
+
+/* ---- host names: RFC 1123 labels, IDN per RFC 5890/5891/3492 ---------- */
+
+/* Punycode parameters, RFC 3492 5. */
+#define PUNY_BASE	36
+#define PUNY_TMIN	1
+#define PUNY_TMAX	26
+#define PUNY_SKEW	38
+#define PUNY_DAMP	700
+#define PUNY_BIAS	72
+#define PUNY_N		128
+
+/* RFC 3492 6.1. */
+static uint32_t
+puny_adapt(uint32_t delta, uint32_t numpoints, int firsttime)
+{
+	uint32_t	 k = 0;
+
+	delta = firsttime ? delta / PUNY_DAMP : delta / 2;
+	delta += delta / numpoints;
+	while (delta > ((PUNY_BASE - PUNY_TMIN) * PUNY_TMAX) / 2) {
+		delta /= PUNY_BASE - PUNY_TMIN;
+		k += PUNY_BASE;
+	}
+	return k + (PUNY_BASE - PUNY_TMIN + 1) * delta / (delta + PUNY_SKEW);
+}
+
+static uint32_t
+puny_threshold(uint32_t k, uint32_t bias)
+{
+	if (k <= bias)
+		return PUNY_TMIN;
+	if (k >= bias + PUNY_TMAX)
+		return PUNY_TMAX;
+	return k - bias;
+}
+
+static char
+puny_digit(uint32_t d)
+{
+	return (char)(d < 26 ? 'a' + d : '0' + d - 26);
+}
+
+/* RFC 3492 6.3.  Returns the output length, or 0 when it does not fit. */
+static size_t
+puny_encode(const uint32_t *cp, size_t n, char *out, size_t outsz)
+{
+	uint32_t	 code = PUNY_N, delta = 0, bias = PUNY_BIAS, m, q, k, t;
+	size_t		 h, b, j, o = 0;
+
+	for (j = 0; j < n; j++) {
+		if (cp[j] >= 0x80)
+			continue;
+		if (o >= outsz)
+			return 0;
+		out[o++] = (char)cp[j];
+	}
+	h = b = o;
+	if (b > 0) {
+		if (o >= outsz)
+			return 0;
+		out[o++] = '-';
+	}
+	while (h < n) {
+		m = UINT32_MAX;
+		for (j = 0; j < n; j++)
+			if (cp[j] >= code && cp[j] < m)
+				m = cp[j];
+		if (m - code > (UINT32_MAX - delta) / (h + 1))
+			return 0;
+		delta += (m - code) * (uint32_t)(h + 1);
+		code = m;
+		for (j = 0; j < n; j++) {
+			if (cp[j] < code && ++delta == 0)
+				return 0;
+			if (cp[j] != code)
+				continue;
+			for (q = delta, k = PUNY_BASE;; k += PUNY_BASE) {
+				t = puny_threshold(k, bias);
+				if (q < t)
+					break;
+				if (o >= outsz)
+					return 0;
+				out[o++] = puny_digit(t + (q - t) %
+				    (PUNY_BASE - t));
+				q = (q - t) / (PUNY_BASE - t);
+			}
+			if (o >= outsz)
+				return 0;
+			out[o++] = puny_digit(q);
+			bias = puny_adapt(delta, (uint32_t)(h + 1), h == b);
+			delta = 0;
+			h++;
+		}
+		delta++;
+		code++;
+	}
+	return o;
+}
+
+/* RFC 3492 6.2.  Returns the number of code points, or 0 on bad input. */
+static size_t
+puny_decode(const char *in, size_t inlen, uint32_t *out, size_t outmax)
+{
+	uint32_t	 code = PUNY_N, i = 0, bias = PUNY_BIAS;
+	uint32_t	 oldi, w, k, t, digit;
+	size_t		 b = 0, j, pos, o = 0;
+	char		 c;
+
+	for (j = 0; j < inlen; j++)
+		if (in[j] == '-')
+			b = j;
+	for (j = 0; j < b; j++) {
+		if (o >= outmax)
+			return 0;
+		out[o++] = (unsigned char)in[j];
+	}
+	for (pos = b > 0 ? b + 1 : 0; pos < inlen; o++) {
+		for (oldi = i, w = 1, k = PUNY_BASE;; k += PUNY_BASE) {
+			if (pos >= inlen)
+				return 0;
+			c = in[pos++];
+			if (c >= 'a' && c <= 'z')
+				digit = (uint32_t)(c - 'a');
+			else if (c >= '0' && c <= '9')
+				digit = (uint32_t)(c - '0' + 26);
+			else
+				return 0;
+			if (digit > (UINT32_MAX - i) / w)
+				return 0;
+			i += digit * w;
+			t = puny_threshold(k, bias);
+			if (digit < t)
+				break;
+			if (w > UINT32_MAX / (PUNY_BASE - t))
+				return 0;
+			w *= PUNY_BASE - t;
+		}
+		bias = puny_adapt(i - oldi, (uint32_t)(o + 1), oldi == 0);
+		if (i / (o + 1) > UINT32_MAX - code)
+			return 0;
+		code += i / (uint32_t)(o + 1);
+		i %= (uint32_t)(o + 1);
+		if (o >= outmax)
+			return 0;
+		memmove(out + i + 1, out + i, (o - i) * sizeof(*out));
+		out[i++] = code;
+	}
+	return o;
+}
+
+/* Decodes one UTF-8 sequence; returns its length, 0 if invalid (overlong,
+ * surrogate, beyond U+10FFFF, truncated). */
+static size_t
+utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t		 len, i;
+	uint32_t	 c;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static size_t
+utf8_encode(uint32_t c, char *out)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (c >> 18));
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/*
+ * 1 when a code point may appear in a U-label.  Without the RFC 5892
+ * tables this is an approximation that errs on refusing: controls,
+ * spaces, punctuation, symbols, emoji, compatibility and private-use
+ * forms are refused, which also stops look-alike dots (U+3002, U+FF0E,
+ * U+FF61) and invisible characters.  Case and NFC are not checked.
+ */
+static int
+cp_label_ok(uint32_t c)
+{
+	static const struct {
+		uint32_t	 lo, hi;
+	} refused[] = {
+		{ 0x0080, 0x00bf },	/* C1 controls, Latin-1 punctuation */
+		{ 0x00d7, 0x00d7 },	/* multiplication sign */
+		{ 0x00f7, 0x00f7 },	/* division sign */
+		{ 0x034f, 0x034f },	/* combining grapheme joiner */
+		{ 0x061c, 0x061c },	/* Arabic letter mark */
+		{ 0x1680, 0x1680 },	/* Ogham space */
+		{ 0x180e, 0x180e },	/* Mongolian vowel separator */
+		{ 0x2000, 0x2bff },	/* punctuation, symbols, arrows... */
+		{ 0x2e00, 0x2fff },	/* supplemental punct., radicals */
+		{ 0x3000, 0x3004 },	/* ideographic space, full stop */
+		{ 0x3008, 0x3020 },	/* CJK brackets and marks */
+		{ 0x3030, 0x3030 },
+		{ 0x303d, 0x303f },
+		{ 0xd800, 0xf8ff },	/* surrogates, private use */
+		{ 0xfdd0, 0xfdef },	/* noncharacters */
+		{ 0xfe00, 0xfe6f },	/* variation selectors, CJK forms */
+		{ 0xfeff, 0xfeff },	/* byte order mark */
+		{ 0xff00, 0xffff },	/* half/fullwidth forms, specials */
+		{ 0x1f000, 0x1faff },	/* emoji and other symbols */
+		{ 0xe0000, 0x10ffff },	/* tags, selectors, private use */
+	};
+	size_t	 i;
+
+	if (c < 0x80)
+		return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-';
+	if ((c & 0xfffe) == 0xfffe)
+		return 0;
+	for (i = 0; i < NITEMS(refused); i++)
+		if (c >= refused[i].lo && c <= refused[i].hi)
+			return 0;
+	return 1;
+}
+
+/* Appends n bytes to out (capacity sz, NUL kept); -1 if it does not fit. */
+static int
+append(char *out, size_t sz, size_t *len, const char *s, size_t n)
+{
+	if (*len + n >= sz)
+		return -1;
+	memcpy(out + *len, s, n);
+	*len += n;
+	out[*len] = '\0';
+	return 0;
+}
+
+/*
+ * One label of a DNS name, lowercased: an LDH label (RFC 1123 2.1; an
+ * "xn--" A-label must decode to a U-label that encodes back to it, RFC
+ * 5891 5.4) or a UTF-8 U-label.  Appends both forms.  Returns 0 or -1.
+ */
+static int
+label_convert(const char *s, size_t n, struct url_parts *u, size_t *ulen,
+    size_t *alen)
+{
+	uint32_t	 cp[LABEL_MAX + 1];
+	char		 ace[LABEL_MAX + 1], enc[4];
+	size_t		 i, k, ncp = 0, acelen;
+	int		 ascii = 1, nonascii = 0;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			ascii = 0;
+	if (ascii) {
+		if (n > LABEL_MAX || s[0] == '-' || s[n - 1] == '-')
+			return -1;
+		for (i = 0; i < n; i++)
+			if (!cp_label_ok((unsigned char)s[i]))
+				return -1;
+		if (append(u->host_a, sizeof(u->host_a), alen, s, n) == -1)
+			return -1;
+		if (n < 4 || strncmp(s, "xn--", 4) != 0)
+			return append(u->host_u, sizeof(u->host_u), ulen, s, n);
+		if ((ncp = puny_decode(s + 4, n - 4, cp, LABEL_MAX)) == 0)
+			return -1;
+		acelen = puny_encode(cp, ncp, ace, sizeof(ace));
+		if (acelen != n - 4 || memcmp(ace, s + 4, acelen) != 0)
+			return -1;
+	} else {
+		for (i = 0; i < n; i += k) {
+			if (ncp == LABEL_MAX ||
+			    (k = utf8_decode((const unsigned char *)s + i,
+			    n - i, &cp[ncp++])) == 0)
+				return -1;
+		}
+		if ((acelen = puny_encode(cp, ncp, ace, sizeof(ace))) == 0 ||
+		    acelen + 4 > LABEL_MAX ||
+		    append(u->host_a, sizeof(u->host_a), alen, "xn--", 4) ==
+		    -1 ||
+		    append(u->host_a, sizeof(u->host_a), alen, ace, acelen) ==
+		    -1)
+			return -1;
+	}
+	/* The U-label: no refused code point, no hyphen at either end, and
+	 * (for a decoded A-label) at least one non-ASCII code point.  The
+	 * middle dot is allowed between two l's, as in Catalan "l·l" (RFC
+	 * 5892 A.3). */
+	if (cp[0] == '-' || cp[ncp - 1] == '-')
+		return -1;
+	for (i = 0; i < ncp; i++) {
+		if (!cp_label_ok(cp[i]) && !(cp[i] == 0xb7 && i > 0 &&
+		    i + 1 < ncp && cp[i - 1] == 'l' && cp[i + 1] == 'l'))
+			return -1;
+		if (cp[i] >= 0x80)
+			nonascii = 1;
+		k = utf8_encode(cp[i], enc);
+		if (append(u->host_u, sizeof(u->host_u), ulen, enc, k) == -1)
+			return -1;
+	}
+	return nonascii ? 0 : -1;
+}
+
+/* Fills host_u and host_a from host.  Returns 0, or -1 if not a name. */
+static int
+dns_name_convert(struct url_parts *u)
+{
+	const char	*p, *dot;
+	size_t		 ulen = 0, alen = 0;
+
+	u->host_u[0] = u->host_a[0] = '\0';
+	for (p = u->host;; p = dot + 1) {
+		dot = strchr(p, '.');
+		if (dot == NULL)
+			dot = p + strlen(p);
+		if (dot == p || label_convert(p, (size_t)(dot - p), u, &ulen,
+		    &alen) == -1)
+			return -1;
+		if (*dot == '\0')
+			break;
+		if (append(u->host_u, sizeof(u->host_u), &ulen, ".", 1) ==
+		    -1 ||
+		    append(u->host_a, sizeof(u->host_a), &alen, ".", 1) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * 1 when the last label is a number (decimal, or 0x hex): then inet_aton
+ * and getaddrinfo would read the host as an IPv4 address, whatever the
+ * other labels ("2130706433", "0x7f.1", "127.1", "0177.0.0.1").  WHATWG
+ * URL "ends in a number" is the same rule.
+ */
+static int
+host_looks_numeric(const char *host)
+{
+	const char	*last, *p;
+
+	last = strrchr(host, '.');
+	last = last != NULL ? last + 1 : host;
+	if (last[0] == '0' && (last[1] == 'x' || last[1] == 'X')) {
+		for (p = last + 2; *p != '\0'; p++)
+			if (strchr("0123456789abcdefABCDEF", *p) == NULL)
+				return 0;
+		return 1;
+	}
+	if (*last == '\0')
+		return 0;
+	for (p = last; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+/* 1 for the one unambiguous spelling: four decimal parts 0-255, no
+ * leading zeros (a leading zero means octal to inet_aton). */
+static int
+ipv4_dotted_quad(const char *s)
+{
+	int	 parts = 0, digits, value;
+
+	for (;;) {
+		for (digits = 0, value = 0; *s >= '0' && *s <= '9'; s++) {
+			if (digits > 0 && value == 0)
+				return 0;
+			value = value * 10 + (*s - '0');
+			if (++digits > 3 || value > 255)
+				return 0;
+		}
+		if (digits == 0 || ++parts > 4)
+			return 0;
+		if (*s == '\0')
+			return parts == 4;
+		if (*s++ != '.')
+			return 0;
+	}
+}
+
+/*
+ * The host as written (without brackets), host_len bytes: lowercased
+ * (ASCII, and Latin-1 À-Þ so that "BÜCHER" and "bücher" agree) into
+ * u->host, classified as IPv4 literal or DNS name.  Returns 0 or -1.
+ */
+static int
+host_parse(const char *s, size_t n, struct url_parts *u, char *err,
+    size_t errsz)
+{
+	unsigned char	 c;
+	size_t		 i;
+
+	if (n > 0 && s[n - 1] == '.') {
+		u->trailing_dot = 1;
+		n--;
+	}
+	if (n == 0 || n > HOST_UTF8_MAX) {
+		seterr(err, errsz, "URL host is not a valid DNS name");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		else if (i > 0 && (unsigned char)s[i - 1] == 0xc3 &&
+		    c >= 0x80 && c <= 0x9e && c != 0x97)
+			c += 0x20;
+		u->host[i] = (char)c;
+	}
+	u->host[n] = '\0';
+	if (host_looks_numeric(u->host)) {
+		if (!ipv4_dotted_quad(u->host) ||
+		    inet_pton(AF_INET, u->host, u->addr) != 1) {
+			seterr(err, errsz,
+			    "IP address hosts are not allowed; use a DNS name");
+			return -1;
+		}
+		u->family = AF_INET;
+		u->trailing_dot = 0;
+		memcpy(u->host_u, u->host, n + 1);
+		memcpy(u->host_a, u->host, n + 1);
+		return 0;
+	}
+	if (dns_name_convert(u) == -1) {
+		seterr(err, errsz, "URL host is not a valid DNS name");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The one URL parser: scheme "://" host [":" port] [path-query-fragment].
+ * allow_http only words the error for other schemes.  Returns 0 and
+ * fills u, or -1 with a reason in err.
+ */
+static int
+url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
+    size_t errsz)
+{
+	const char	*auth, *end, *host, *host_end, *p;
+	char		 text[INET6_ADDRSTRLEN];
+	long long	 port;
+	size_t		 len, i, n;
+
+	memset(u, 0, sizeof(*u));
+	if (url == NULL || *url == '\0') {
+		seterr(err, errsz, "URL is required");
+		return -1;
+	}
+	if ((len = strnlen(url, URL_MAX + 1)) > URL_MAX) {
+		seterr(err, errsz, "URL is longer than %d characters", URL_MAX);
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f) {
+			seterr(err, errsz,
+			    "URL contains whitespace or control characters");
+			return -1;
+		}
+	}
+	/* Schemes are case-insensitive, RFC 3986 3.1. */
+	if (strncasecmp(url, "https://", 8) == 0) {
+		u->is_https = 1;
+		u->port = 443;
+		auth = url + 8;
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		u->port = 80;
+		auth = url + 7;
+	} else {
+		seterr(err, errsz, "URL scheme must be %s",
+		    allow_http ? "http or https" : "https");
+		return -1;
+	}
+	end = auth + strcspn(auth, "/?#");
+	if (memchr(auth, '@', (size_t)(end - auth)) != NULL) {
+		seterr(err, errsz, "URL must not contain credentials "
+		    "(user:password@)");
+		return -1;
+	}
+	/* Raw bytes beyond the host would go on the wire unencoded. */
+	for (p = end; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80) {
+			seterr(err, errsz, "URL path and query must be "
+			    "percent-encoded ASCII");
+			return -1;
+		}
+	}
+	u->rest = end;
+	if (*auth == '[') {
+		host = auth + 1;
+		host_end = memchr(host, ']', (size_t)(end - host));
+		n = host_end != NULL ? (size_t)(host_end - host) : 0;
+		/* Only hex, colons and dots: no zone ID, no IPvFuture. */
+		if (n == 0 || n >= sizeof(text) ||
+		    strspn(host, "0123456789abcdefABCDEF:.") != n) {
+			seterr(err, errsz, "URL host is not a valid IPv6 "
+			    "address");
+			return -1;
+		}
+		memcpy(text, host, n);
+		text[n] = '\0';
+		if (inet_pton(AF_INET6, text, u->addr) != 1 ||
+		    inet_ntop(AF_INET6, u->addr, u->host,
+		    sizeof(u->host)) == NULL) {
+			seterr(err, errsz, "URL host is not a valid IPv6 "
+			    "address");
+			return -1;
+		}
+		u->family = AF_INET6;
+		memcpy(u->host_u, u->host, strlen(u->host) + 1);
+		memcpy(u->host_a, u->host, strlen(u->host) + 1);
+		p = host_end + 1;
+	} else {
+		host = auth;
+		host_end = memchr(auth, ':', (size_t)(end - auth));
+		if (host_end == NULL)
+			host_end = end;
+		if (host_end == host) {
+			seterr(err, errsz, "URL has no host");
+			return -1;
+		}
+		if (host_parse(host, (size_t)(host_end - host), u, err,
+		    errsz) == -1)
+			return -1;
+		p = host_end;
+	}
+	if (p == end)
+		return 0;
+	n = (size_t)(end - p) - 1;
+	if (*p != ':' || n == 0 || n > 5 ||
+	    strspn(p + 1, "0123456789") < n) {
+		seterr(err, errsz, "URL port must be a number from 1 to 65535");
+		return -1;
+	}
+	memcpy(text, p + 1, n);
+	text[n] = '\0';
+	if (parse_int(text, 1, 65535, &port) == -1) {
+		seterr(err, errsz, "URL port must be a number from 1 to 65535");
+		return -1;
+	}
+	u->port = (unsigned int)port;
+	u->port_given = 1;
+	return 0;
+}
+
+/* ---- deny list -------------------------------------------------------- */
+
+/*
+ * 0 when no entry matches any spelling of the host; -1 with a reason when
+ * one does or when an entry cannot be evaluated (seed 000: fail closed).
+ */
+static int
+deny_check(const struct urlguard_deny *deny, size_t ndeny,
+    const struct url_parts *u, char *err, size_t errsz)
+{
+	const char	*names[3] = { u->host, u->host_u, u->host_a };
+	regex_t		 re;
+	size_t		 i, j;
+	int		 r, hit;
+
+	if (deny == NULL && ndeny > 0) {
+		seterr(err, errsz, "URL deny list is not available");
+		return -1;
+	}
+	for (i = 0; i < ndeny; i++) {
+		if (deny[i].pattern == NULL || deny[i].pattern[0] == '\0') {
+			seterr(err, errsz, "URL deny list entry %zu is empty",
+			    i + 1);
+			return -1;
+		}
+		hit = 0;
+		if (deny[i].is_regex) {
+			if (regcomp(&re, deny[i].pattern,
+			    REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
+				seterr(err, errsz, "URL deny list entry %zu "
+				    "is not a valid regular expression", i + 1);
+				return -1;
+			}
+			for (j = 0; j < NITEMS(names) && !hit; j++) {
+				r = regexec(&re, names[j], 0, NULL, 0);
+				hit = r != REG_NOMATCH;
+			}
+			regfree(&re);
+		} else {
+			for (j = 0; j < NITEMS(names) && !hit; j++) {
+				r = fnmatch(deny[i].pattern, names[j],
+				    FNM_CASEFOLD);
+				hit = r != FNM_NOMATCH;
+			}
+		}
+		if (hit) {
+			seterr(err, errsz, "URL host is on the deny list");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+urlguard_check_url(const char *url, int allow_http, const char *allow_private,
+    const struct urlguard_deny *deny, size_t ndeny, char *err, size_t errsz)
+{
+	struct url_parts	 u;
+
+	if (url_parse(url, allow_http, &u, err, errsz) == -1)
+		return -1;
+	/* seed 000: "HTTP is allowed only when ... allowHTTPWebhooks". */
+	if (!u.is_https && !allow_http) {
+		seterr(err, errsz, "URL scheme must be https");
+		return -1;
+	}
+	if (u.family != 0) {
+		if (!allow_covers_literal(allow_private, u.family, u.addr)) {
+			seterr(err, errsz,
+			    "IP address hosts are not allowed; use a DNS name");
+			return -1;
+		}
+		/*
+		 * The operator's allow list names this very address: that
+		 * explicit decision outranks the deny list's generic
+		 * private-range entries (tests deliver to 127.0.0.1).
+		 */
+		return 0;
+	}
+	return deny_check(deny, ndeny, &u, err, errsz);
+}
+
+/* ---- delivery: resolve, check, pin ------------------------------------ */
+
+/*
+ * CURLOPT_OPENSOCKETFUNCTION: the last word on every connection curl
+ * makes, whatever resolved the name.  clientp is the allow list.
+ */
+static curl_socket_t
+urlguard_opensocket(void *clientp, curlsocktype purpose,
+    struct curl_sockaddr *address)
+{
+	const char	*allow = clientp;
+
+	if (!urlguard_addr_allowed(&address->addr, address->addrlen, allow))
+		return CURL_SOCKET_BAD;
+	return socket(address->family, address->socktype | SOCK_CLOEXEC,
+	    address->protocol);
+}
+
+/* 1 when ai's address already occurs earlier in the list from head. */
+static int
+addr_seen(const struct addrinfo *head, const struct addrinfo *ai)
+{
+	for (; head != ai; head = head->ai_next)
+		if (head->ai_family == ai->ai_family &&
+		    head->ai_addrlen == ai->ai_addrlen &&
+		    memcmp(head->ai_addr, ai->ai_addr, ai->ai_addrlen) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Note for callers: the opensocket callback keeps the allow_private
+ * pointer, so the string must stay alive and unchanged until the
+ * transfer is done (the process-wide config string is).
+ */
+int
+urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
+    struct curl_slist **pinned, char *err, size_t errsz)
+{
+	struct url_parts	 u;
+	struct addrinfo		 hints, *res = NULL, *ai;
+	struct curl_slist	*list = NULL, *tmp;
+	struct buf		 addrs = { 0 }, line = { 0 }, target = { 0 };
+	const void		*a;
+	char			 port[8], text[INET6_ADDRSTRLEN];
+	CURLcode		 cc = CURLE_OK;
+	int			 gai, rc = -1, resolve_set = 0;
+
+	if (h == NULL || pinned == NULL) {
+		seterr(err, errsz, "no curl handle");
+		goto out;
+	}
+	if (url_parse(url, 1, &u, err, errsz) == -1)
+		goto out;
+	snprintf(port, sizeof(port), "%u", u.port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if (u.family != 0)
+		hints.ai_flags = AI_NUMERICHOST;
+	if ((gai = getaddrinfo(u.host_a, port, &hints, &res)) != 0) {
+		seterr(err, errsz, "cannot resolve %s: %s", u.host_a,
+		    gai_strerror(gai));
+		goto out;
+	}
+	/* Every address must pass, not just the first: curl may try any. */
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			a = &((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		else if (ai->ai_family == AF_INET6)
+			a = &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+		else
+			continue;
+		if (inet_ntop(ai->ai_family, a, text, sizeof(text)) == NULL) {
+			seterr(err, errsz, "cannot format an address of %s",
+			    u.host_a);
+			goto out;
+		}
+		if (!urlguard_addr_allowed(ai->ai_addr, ai->ai_addrlen,
+		    allow_private)) {
+			if (u.family != 0)
+				seterr(err, errsz, "%s is not an allowed "
+				    "destination", text);
+			else
+				seterr(err, errsz, "%s resolves to %s, which "
+				    "is not an allowed destination", u.host_a,
+				    text);
+			goto out;
+		}
+		if (addr_seen(res, ai))
+			continue;
+		buf_appendf(&addrs, "%s%s%s%s", addrs.len > 0 ? "," : "",
+		    ai->ai_family == AF_INET6 ? "[" : "", text,
+		    ai->ai_family == AF_INET6 ? "]" : "");
+	}
+	if (addrs.len == 0) {
+		seterr(err, errsz, "%s has no IPv4 or IPv6 address", u.host_a);
+		goto out;
+	}
+	/*
+	 * CURLOPT_RESOLVE "host:port:addr,...": curl then connects to what
+	 * was checked here, not to what DNS says a moment later.  Both
+	 * spellings of a root-anchored name are pinned, as curl versions
+	 * differ on whether the cache key keeps the dot.  curl 7.88 cannot
+	 * parse an IPv6 host in an entry; an IPv6 literal is never resolved
+	 * anyway and the opensocket check still applies.
+	 */
+	if (u.family != AF_INET6) {
+		buf_appendf(&line, "%s:%s:%s", u.host_a, port, addrs.data);
+		if ((tmp = curl_slist_append(list, line.data)) == NULL)
+			goto oom;
+		list = tmp;
+		if (u.trailing_dot) {
+			buf_free(&line);
+			buf_appendf(&line, "%s.:%s:%s", u.host_a, port,
+			    addrs.data);
+			if ((tmp = curl_slist_append(list, line.data)) == NULL)
+				goto oom;
+			list = tmp;
+		}
+	}
+	buf_appendf(&target, "%s://%s%s%s%s", u.is_https ? "https" : "http",
+	    u.family == AF_INET6 ? "[" : "", u.host_a,
+	    u.family == AF_INET6 ? "]" : "", u.trailing_dot ? "." : "");
+	if (u.port_given)
+		buf_appendf(&target, ":%s", port);
+	buf_append(&target, u.rest, strlen(u.rest));
+
+	/*
+	 * The socket check first, so a handle left half-set by a failure
+	 * below still refuses.  NOPROXY "*": a proxy from the environment
+	 * would connect on our behalf and bypass both checks.  Redirects are
+	 * never followed (the target would not have been checked); libcurl
+	 * rejects an empty REDIR_PROTOCOLS_STR, so it names the narrowest.
+	 */
+	if ((cc = curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION,
+	    urlguard_opensocket)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA,
+	    (void *)allow_private)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(h, CURLOPT_NOPROXY, "*")) != CURLE_OK ||
+	    (cc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https")) !=
+	    CURLE_OK ||
+	    (cc = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https")) !=
+	    CURLE_OK ||
+	    (cc = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L)) != CURLE_OK)
+		goto curlerr;
+	resolve_set = 1;
+	if ((cc = curl_easy_setopt(h, CURLOPT_RESOLVE, list)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(h, CURLOPT_URL, target.data)) != CURLE_OK)
+		goto curlerr;
+	*pinned = list;
+	list = NULL;
+	rc = 0;
+	goto out;
+oom:
+	seterr(err, errsz, "out of memory");
+	goto out;
+curlerr:
+	seterr(err, errsz, "curl: %s", curl_easy_strerror(cc));
+out:
+	/* The handle must not keep a pointer to the list freed below. */
+	if (resolve_set && rc == -1)
+		curl_easy_setopt(h, CURLOPT_RESOLVE, NULL);
+	curl_slist_free_all(list);
+	buf_free(&target);
+	buf_free(&line);
+	buf_free(&addrs);
+	if (res != NULL)
+		freeaddrinfo(res);
+	return rc;
+}

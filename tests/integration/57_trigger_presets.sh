@@ -1,0 +1,148 @@
+#!/bin/sh
+# Provider presets (issue 3): github, stripe, slack and standard, each
+# with its own signature scheme, delivery id and handshake, checked with
+# the providers' published examples (tests/data/triggers/providers has
+# them all for the unit tests) and with fresh requests signed by each
+# provider's documented recipe.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/data/triggers/helpers.sh"
+
+now=$(date +%s)
+
+# --- github ------------------------------------------------------------------
+G=gh$RUN.push
+trigger_new "$G" '"preset":"github"'
+GK=$KEY
+admin POST "/api/v1/triggers/$G/webhooks/hmac/enable" "{\"secret\":\"It's a Secret to Everybody\"}"
+expect "github: set the secret" 200 '.data.preset == "github" and .data.hmac.secret_set == true'
+# GitHub Docs "Validating webhook deliveries": the published example.
+req POST "/api/v1/webhooks/$GK" -H 'Content-Type: application/json' \
+  -H 'X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' \
+  --data-binary 'Hello, World!'
+expect "github: the docs' example signature verifies (then: not JSON, 400)" 400 '.error.code == "invalid_json"'
+req POST "/api/v1/webhooks/$GK" -H 'Content-Type: application/json' \
+  -H 'X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' \
+  --data-binary 'Hello, World?'
+expect "github: the example with the body changed is 401" 401 '.error.code == "invalid_signature"'
+P='{"zen":"Design for failure.","hook_id":42,"hook":{"type":"Repository"}}'
+hit "$GK" "$P" -H 'X-GitHub-Event: ping' -H "X-GitHub-Delivery: ping-$RUN" \
+  -H "X-Hub-Signature-256: sha256=$(hmac sha256 "It's a Secret to Everybody" "$P")"
+expect "github: ping is answered with pong" 200 '.data.message == "pong" and .data.hook_id == 42'
+n=$(psql_q "SELECT count(*) FROM hookpost.trigger_events WHERE trigger_ref = '$G'")
+[ "$n" = 0 ] && ok "github: ping makes no event" || fail "github: ping makes no event" "$n"
+P='{"ref":"refs/heads/main","head_commit":{"id":"6113728f27ae82c7b1a177c8d03f9e96e0adf246"}}'
+DELIV=72d3162e-cc78-11e3-81ab-$RUN
+hit "$GK" "$P" -H 'X-GitHub-Event: push' -H "X-GitHub-Delivery: $DELIV" -H 'X-GitHub-Hook-ID: 42' \
+  -H "X-Hub-Signature-256: sha256=$(hmac sha256 "It's a Secret to Everybody" "$P")"
+expect "github: a signed push is an event" 200 '.data.event_id | test("^[0-9a-f-]{36}$")'
+E=$(jget .data.event_id)
+admin GET "/api/v1/events/$E"
+expect "github: X-GitHub-Event and X-GitHub-Delivery are kept" 200 \
+  ".data.metadata.headers[\"X-GitHub-Event\"] == \"push\" and .data.metadata.headers[\"X-GitHub-Delivery\"] == \"$DELIV\" and .data.metadata.preset == \"github\" and .data.delivery_id == \"$DELIV\" and (.data.metadata.headers | has(\"X-Hub-Signature-256\") | not)"
+hit "$GK" "$P" -H 'X-GitHub-Event: push' -H "X-GitHub-Delivery: $DELIV" \
+  -H "X-Hub-Signature-256: sha256=$(hmac sha256 "It's a Secret to Everybody" "$P")"
+expect "github: a redelivery is the first event" 200 ".data.event_id == \"$E\" and .data.duplicate == true"
+hit "$GK" "$P" -H "X-Webhook-Signature: sha256=$(hmac sha256 "It's a Secret to Everybody" "$P")"
+expect "github: the preset reads X-Hub-Signature-256 only" 401 '.error.code == "invalid_signature"'
+
+# --- stripe ------------------------------------------------------------------
+S=st$RUN.payment_succeeded
+trigger_new "$S" '"preset":"stripe","payload_schema":{"type":"object","required":["id","type"]}'
+SK=$KEY
+admin POST "/api/v1/triggers/$S/webhooks/hmac/enable" '{"secret":"whsec_test_secret"}'
+P="{\"id\":\"evt_$RUN\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\",\"data\":{\"object\":{\"amount\":2000,\"currency\":\"usd\"}}}"
+v1=$(hmac sha256 whsec_test_secret "$now.$P")
+hit "$SK" "$P" -H "Stripe-Signature: t=$now,v1=$v1"
+expect "stripe: t=,v1= over \"<t>.<body>\" verifies" 200 '.data.event_id | test("^[0-9a-f-]{36}$")'
+E=$(jget .data.event_id)
+hit "$SK" "$P" -H "Stripe-Signature: t=$now,v1=$(hmac sha256 whsec_rolled "$now.$P"),v1=$v1,v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39"
+expect "stripe: several v1 (secret roll), and a resend of the event id is the first event" 200 ".data.event_id == \"$E\" and .data.duplicate == true"
+P2="{\"id\":\"evt_old_$RUN\",\"object\":\"event\",\"type\":\"charge.failed\"}"
+old=$((now - 301))
+hit "$SK" "$P2" -H "Stripe-Signature: t=$old,v1=$(hmac sha256 whsec_test_secret "$old.$P2")"
+expect "stripe: 5 minute tolerance (301 s old is 401 timestamp_expired)" 401 '.error.code == "timestamp_expired"'
+hit "$SK" "$P2" -H "Stripe-Signature: t=$now,v0=$(hmac sha256 whsec_test_secret "$now.$P2")"
+expect "stripe: a v0 signature alone is refused" 401 '.error.code == "invalid_signature"'
+hit "$SK" "$P2" -H "Stripe-Signature: t=1492774577,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"
+expect "stripe: the docs' example header under another secret is refused" 401 '.error.code == "invalid_signature"'
+P3='{"object":"event"}'
+hit "$SK" "$P3" -H "Stripe-Signature: t=$now,v1=$(hmac sha256 whsec_test_secret "$now.$P3")"
+expect "stripe: the schema still applies (no id)" 400 '.error.path == "$.id"'
+
+# --- slack --------------------------------------------------------------------
+L=sl$RUN.events
+trigger_new "$L" '"preset":"slack"'
+LK=$KEY
+admin POST "/api/v1/triggers/$L/webhooks/hmac/enable" '{"secret":"8f742231b10e8888abcd99yyyzzz85a5"}'
+# Slack's worked example ("Verifying requests from Slack"), as published:
+# authentic, but from 2018, so it is refused as expired, not as forged.
+SLASH='token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c'
+req POST "/api/v1/webhooks/$LK" -H 'Content-Type: application/x-www-form-urlencoded' \
+  -H 'X-Slack-Request-Timestamp: 1531420618' \
+  -H 'X-Slack-Signature: v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503' \
+  --data-binary "$SLASH"
+expect "slack: the docs' example verifies and is refused as too old" 401 '.error.code == "timestamp_expired"'
+req POST "/api/v1/webhooks/$LK" -H 'Content-Type: application/x-www-form-urlencoded' \
+  -H 'X-Slack-Request-Timestamp: 1531420618' \
+  -H 'X-Slack-Signature: v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503' \
+  --data-binary "${SLASH}x"
+expect "slack: the example with the body changed is forged, not old" 401 '.error.code == "invalid_signature"'
+req POST "/api/v1/webhooks/$LK" -H 'Content-Type: application/x-www-form-urlencoded' \
+  -H "X-Slack-Request-Timestamp: $now" \
+  -H "X-Slack-Signature: v0=$(hmac sha256 8f742231b10e8888abcd99yyyzzz85a5 "v0:$now:$SLASH")" \
+  --data-binary "$SLASH"
+expect "slack: the same slash command signed now is an event" 200 '.data.event_id | test("^[0-9a-f-]{36}$")'
+admin GET "/api/v1/events/$(jget .data.event_id)"
+expect_json "slack: a form body becomes an object" '.data.payload.command == "/webhook-collect" and .data.payload.user_name == "roadrunner"'
+P='{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}'
+hit "$LK" "$P" -H "X-Slack-Request-Timestamp: $now" \
+  -H "X-Slack-Signature: v0=$(hmac sha256 8f742231b10e8888abcd99yyyzzz85a5 "v0:$now:$P")"
+[ "$STATUS" = 200 ] && [ "$BODY" = '{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}' ] &&
+  ok "slack: url_verification's challenge is answered as Slack reads it" || fail "slack: url_verification's challenge is answered" "$STATUS $BODY"
+hit "$LK" "$P" -H "X-Slack-Request-Timestamp: $now" -H "X-Slack-Signature: v0=00"
+expect "slack: an unsigned url_verification is refused" 401 '.error.code == "invalid_signature"'
+P="{\"type\":\"event_callback\",\"event_id\":\"Ev$RUN\",\"event\":{\"type\":\"app_mention\",\"text\":\"hi\"}}"
+sig=$(hmac sha256 8f742231b10e8888abcd99yyyzzz85a5 "v0:$now:$P")
+hit "$LK" "$P" -H "X-Slack-Request-Timestamp: $now" -H "X-Slack-Signature: v0=$sig"
+E=$(jget .data.event_id)
+hit "$LK" "$P" -H "X-Slack-Request-Timestamp: $now" -H "X-Slack-Signature: v0=$sig" -H 'X-Slack-Retry-Num: 1'
+expect "slack: a retry of the same event_id is the first event" 200 ".data.event_id == \"$E\" and .data.duplicate == true"
+
+# --- standard (Standard Webhooks) ------------------------------------------------
+W=sw$RUN.hook
+trigger_new "$W" '"preset":"standard"'
+WK=$KEY
+admin POST "/api/v1/triggers/$W/webhooks/hmac/enable" '{"secret":"not base64!"}'
+expect "standard: a secret that is not whsec_<base64> is refused" 400 '.error.message | contains("whsec_")'
+SEC=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+admin POST "/api/v1/triggers/$W/webhooks/hmac/enable" "{\"secret\":\"$SEC\"}"
+expect_status "standard: set the secret" 200
+# The specification's test vector, as published (2021): authentic, old.
+req POST "/api/v1/webhooks/$WK" -H 'Content-Type: application/json' \
+  -H 'webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek' -H 'webhook-timestamp: 1614265330' \
+  -H 'webhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' \
+  --data-binary '{"test": 2432232314}'
+expect "standard: the spec's vector verifies and is refused as too old" 401 '.error.code == "timestamp_expired"'
+P='{"type":"invoice.paid","data":{"id":"in_1"}}'
+MID=msg_$RUN
+sig=$(hmac_b64key "$SEC" "$MID.$now.$P")
+hit "$WK" "$P" -H "webhook-id: $MID" -H "webhook-timestamp: $now" -H "webhook-signature: v1,$sig"
+expect "standard: id.timestamp.body signed with the decoded secret" 200 '.data.event_id | test("^[0-9a-f-]{36}$")'
+E=$(jget .data.event_id)
+hit "$WK" "$P" -H "webhook-id: $MID" -H "webhook-timestamp: $now" \
+  -H "webhook-signature: v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v1,$sig"
+expect "standard: several signatures, one matching; webhook-id dedupes" 200 ".data.event_id == \"$E\" and .data.duplicate == true"
+hit "$WK" "$P" -H "webhook-id: other-$MID" -H "webhook-timestamp: $now" -H "webhook-signature: v1,$sig"
+expect "standard: the id is signed" 401 '.error.code == "invalid_signature"'
+old=$((now - 600))
+hit "$WK" "$P" -H "webhook-id: old-$MID" -H "webhook-timestamp: $old" \
+  -H "webhook-signature: v1,$(hmac_b64key "$SEC" "old-$MID.$old.$P")"
+expect "standard: a timestamp 10 minutes old is refused" 401 '.error.code == "timestamp_expired"'
+apost "/api/v1/triggers/$W/webhooks/hmac/enable"
+expect_json "standard: enabling again keeps the secret (none shown)" '.data.hmac | has("secret") | not'
+
+# --- presets by PUT ---------------------------------------------------------------
+admin PUT "/api/v1/triggers/$W" '{"preset":"github"}'
+expect "a preset can be changed by PUT" 200 '.data.preset == "github" and .data.hmac.enabled == true'
+admin PUT "/api/v1/triggers/$W" '{"preset":null}'
+expect "and removed" 200 '.data.preset == null'

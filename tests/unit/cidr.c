@@ -1,0 +1,149 @@
+/*
+ * Unit tests of lib/cidr: the cases in tests/data/triggers/cidr.json
+ * (parse and canonical form, containment across IPv4, IPv6 and
+ * IPv4-mapped, the client address behind trusted proxies).  Run from
+ * the repository root.  "ok - name" / "not ok - name"; exits 0 only when
+ * all pass.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cidr.h"
+
+#define CASES	"tests/data/triggers/cidr.json"
+
+static int	 failures;
+
+static void	 check(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+check(int ok, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	printf("%s - ", ok ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!ok)
+		failures++;
+}
+
+static void
+test_parse(json_t *cases)
+{
+	struct cidr	 c;
+	json_t		*e;
+	const char	*in, *want;
+	char		 out[64];
+	size_t		 i;
+	int		 rc;
+
+	json_array_foreach(cases, i, e) {
+		in = json_string_value(json_array_get(e, 0));
+		want = json_string_value(json_array_get(e, 1));
+		rc = cidr_parse(in, &c);
+		if (want == NULL)
+			check(rc == -1, "cidr_parse refuses '%s'", in);
+		else
+			check(rc == 0 && strcmp(cidr_format(&c, out,
+			    sizeof(out)), want) == 0, "cidr_parse '%s' is %s "
+			    "(got %s)", in, want, rc == 0 ? out : "error");
+	}
+}
+
+static void
+test_contains(json_t *cases)
+{
+	struct cidr		 c;
+	struct cidr_addr	 a;
+	json_t			*e;
+	const char		*net, *addr;
+	size_t			 i;
+	int			 want, got;
+
+	json_array_foreach(cases, i, e) {
+		net = json_string_value(json_array_get(e, 0));
+		addr = json_string_value(json_array_get(e, 1));
+		want = json_is_true(json_array_get(e, 2));
+		got = cidr_parse(net, &c) == 0 &&
+		    cidr_addr_parse(addr, &a) == 0 && cidr_contains(&c, &a);
+		check(got == want, "%s %s %s", net, want ? "contains" :
+		    "does not contain", addr);
+		if (cidr_addr_parse(addr, &a) == 0)
+			check(cidr_list_contains(net, &a) == want,
+			    "the list \"%s\" agrees on %s", net, addr);
+	}
+}
+
+static void
+test_client(json_t *cases)
+{
+	struct cidr_addr	 a;
+	json_t			*e;
+	const char		*remote, *xff, *trusted, *want;
+	char			 out[64];
+	size_t			 i;
+	int			 rc;
+
+	json_array_foreach(cases, i, e) {
+		remote = json_string_value(json_array_get(e, 0));
+		xff = json_string_value(json_array_get(e, 1));
+		trusted = json_string_value(json_array_get(e, 2));
+		want = json_string_value(json_array_get(e, 3));
+		rc = cidr_client_addr(remote, xff, trusted, &a, out,
+		    sizeof(out));
+		if (want == NULL)
+			check(rc == -1, "client of peer %s, X-Forwarded-For "
+			    "'%s', trusted '%s': undetermined (fail closed)",
+			    remote ? remote : "(none)", xff ? xff : "",
+			    trusted ? trusted : "");
+		else
+			check(rc == 0 && strcmp(out, want) == 0, "client of "
+			    "peer %s, X-Forwarded-For '%s', trusted '%s' is %s "
+			    "(got %s)", remote, xff ? xff : "", trusted ?
+			    trusted : "", want, rc == 0 ? out : "error");
+	}
+}
+
+static void
+test_list_valid(json_t *cases)
+{
+	json_t		*e;
+	const char	*list;
+	size_t		 i;
+	int		 want;
+
+	json_array_foreach(cases, i, e) {
+		list = json_string_value(json_array_get(e, 0));
+		want = json_is_true(json_array_get(e, 1));
+		check((cidr_list_valid(list) == 0) == want, "list '%s' is %s",
+		    list, want ? "valid" : "refused");
+	}
+}
+
+int
+main(void)
+{
+	json_error_t	 err;
+	json_t		*all;
+
+	if ((all = json_load_file(CASES, JSON_REJECT_DUPLICATES, &err)) ==
+	    NULL) {
+		check(0, "load %s: %s (line %d)", CASES, err.text, err.line);
+		return 1;
+	}
+	test_parse(json_object_get(all, "parse"));
+	test_contains(json_object_get(all, "contains"));
+	test_client(json_object_get(all, "client"));
+	test_list_valid(json_object_get(all, "list_valid"));
+	json_decref(all);
+	if (failures > 0)
+		printf("# %d failed\n", failures);
+	return failures > 0 ? 1 : 0;
+}
