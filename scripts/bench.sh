@@ -11,12 +11,28 @@
 # Each at 16 and 64 connections, runs interleaved, medians of several
 # runs (DESIGN.md §5), then hookpost's req/s as a ratio to both.
 #
+# Then outbound delivery, into bin/bench-sink (no web server involved):
+#   hookpost  N events emitted in one transaction (hookpost.emit, fan-out
+#             to one active subscription), then `hookpost-deliver -1 -c C`
+#             timed until all N are delivered: claim, sign, send, record
+#   refpost   bin/bench-refpost: the same bodies and signed headers, POSTed
+#             with libcurl multi at the same concurrency, no database:
+#             the delivery limit of libcurl, the sink and this machine
+# and the latency from an emit's commit to its first attempt, with the
+# worker running and events emitted one per transaction at a steady rate.
+#
 # Environment (defaults in brackets):
+#   BENCH_PARTS    ["inbound outbound"]  which halves to run
 #   BENCH_DURATION [8]   measured seconds per run
 #   BENCH_WARMUP   [2]   warm-up seconds before each run
 #   BENCH_REPEAT   [3]   runs per target and connection count
 #   BENCH_CONNS    ["16 64"]
 #   BENCH_THREADS  [1]   load generator threads
+#   BENCH_OUT_EVENTS [10000]  deliveries per outbound run
+#   BENCH_OUT_REPEAT [$BENCH_REPEAT]  outbound runs per connection count
+#   BENCH_OUT_CONNS  [$BENCH_CONNS]   worker concurrency (-c)
+#   BENCH_LAT_RATE   [200]  events/s of the latency run
+#   BENCH_LAT_DURATION [10] seconds of the latency run
 #   BENCH_KEEP     [0]   1 leaves the stack running afterwards
 # PostgreSQL keeps its durable settings (no HOOKPOST_PG_FAST): the commit
 # is the cost being measured.
@@ -30,8 +46,15 @@ WARMUP=${BENCH_WARMUP:-2}
 REPEAT=${BENCH_REPEAT:-3}
 CONNS=${BENCH_CONNS:-16 64}
 THREADS=${BENCH_THREADS:-1}
+PARTS=${BENCH_PARTS:-inbound outbound}
+OUT_EVENTS=${BENCH_OUT_EVENTS:-10000}
+OUT_REPEAT=${BENCH_OUT_REPEAT:-$REPEAT}
+OUT_CONNS=${BENCH_OUT_CONNS:-$CONNS}
+LAT_RATE=${BENCH_LAT_RATE:-200}
+LAT_DURATION=${BENCH_LAT_DURATION:-10}
 SECRET=bench-secret
 SOURCE=bench
+SINK_PORT=18091
 
 export HOOKPOST_VAR=$TOP/var/bench HOOKPOST_PORT=18090 HOOKPOST_PGPORT=54391
 export HOOKPOST_CRON=0 HOOKPOST_QUIET=1
@@ -49,11 +72,23 @@ fi
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench: $*"; exit 1; }
 
+# Processes this script starts besides the stack, ended by their pids.
+SINK_PID=
+WORKER_PID=
 stack_stop() {
+	[ -z "$WORKER_PID" ] || kill "$WORKER_PID" 2>/dev/null || true
+	[ -z "$SINK_PID" ] || kill "$SINK_PID" 2>/dev/null || true
 	scripts/stack.sh stop >/dev/null 2>&1 || true
 }
 
-for b in bin/bench-load bin/bench-null bin/bench-ideal bin/webhooks.fcgi; do
+has_part() {
+	case " $PARTS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+for b in bin/bench-load bin/bench-null bin/bench-ideal bin/webhooks.fcgi \
+    bin/bench-sink bin/bench-refpost bin/bench-emitlat bin/hookpost-deliver \
+    bin/outbound.fcgi; do
 	[ -x "$b" ] || die "$b is not built: run make"
 done
 
@@ -107,12 +142,6 @@ url_of() {
 	esac
 }
 
-# One signed request each first: a misconfiguration fails here, loudly.
-for t in null ideal hookpost; do
-	bin/bench-load -1 -s "$SECRET" -u "$(url_of $t)" >"$VAR/preflight-$t.txt" ||
-		die "$t: the signed request failed: $(cat "$VAR/preflight-$t.txt")"
-done
-
 psql_bench() {
 	as_user psql -h "$VAR/run" -p "$HOOKPOST_PGPORT" -d hookpost -qAt \
 	    -v ON_ERROR_STOP=1 "$@"
@@ -155,26 +184,7 @@ pg_setting() {
 	psql_bench -c "SHOW $1" 2>/dev/null || echo '?'
 }
 log "bench: fsync=$(pg_setting fsync) synchronous_commit=$(pg_setting \
-synchronous_commit); ${REPEAT} x ${WARMUP}+${DURATION} s per target and" \
-    "connection count"
-
-: >"$RESULTS"
-rep=1
-while [ $rep -le "$REPEAT" ]; do
-	for c in $CONNS; do
-		for t in null ideal hookpost; do
-			line=$(bin/bench-load -c "$c" -t "$THREADS" -d "$DURATION" \
-			    -w "$WARMUP" -s "$SECRET" -u "$(url_of $t)" \
-			    2>>"$VAR/log/bench-load.log") ||
-				die "$t at $c connections: $(tail -n 1 \
-				    "$VAR/log/bench-load.log")"
-			echo "$t $c $rep $line" >>"$RESULTS"
-			log "  run $rep/$REPEAT  $t  $c conns:  $line" \
-			    "(req/s p50_ms p99_ms errors)"
-		done
-	done
-	rep=$((rep + 1))
-done
+synchronous_commit); parts: $PARTS"
 
 # Medians over the runs; errors are summed.
 median_of() {	# target conns column(4 req/s, 5 p50, 6 p99) -> median
@@ -188,51 +198,98 @@ errors() {
 	awk -v t="$1" -v c="$2" '$1 == t && $2 == c { n += $7 } END { print n + 0 }' \
 	    "$RESULTS"
 }
+ratio() {	# a b -> "  0.42x" (a / b), or "-"
+	awk -v h="$1" -v r="$2" \
+	    'BEGIN { if (r > 0) printf "%11.2fx", h / r; else printf "%12s", "-" }'
+}
 
-echo
-echo "make bench: signed seed-004 alerts through lighttpd ($(nproc) cores," \
-    "medians of $REPEAT runs of ${DURATION} s)"
-printf '%-10s %6s %10s %9s %9s %7s\n' target conns req/s "p50 ms" "p99 ms" errors
+: >"$RESULTS"
 total_errors=0
-for c in $CONNS; do
+
+inbound_runs() {
+	log "bench: inbound, ${REPEAT} x ${WARMUP}+${DURATION} s per target and" \
+	    "connection count"
+	# One signed request each first: a misconfiguration fails here, loudly.
 	for t in null ideal hookpost; do
-		e=$(errors $t "$c")
-		total_errors=$((total_errors + e))
-		printf '%-10s %6s %10.1f %9.2f %9.2f %7s\n' $t "$c" \
-		    "$(median_of $t "$c" 4)" "$(median_of $t "$c" 5)" "$(median_of $t "$c" 6)" "$e"
+		bin/bench-load -1 -s "$SECRET" -u "$(url_of $t)" \
+		    >"$VAR/preflight-$t.txt" ||
+			die "$t: the signed request failed:" \
+			    "$(cat "$VAR/preflight-$t.txt")"
 	done
-done
-echo
-printf '%-16s' "req/s ratio"
-for c in $CONNS; do printf '%12s' "$c conns"; done
-echo
-for ref in ideal null; do
-	printf '%-16s' "hookpost/$ref"
+	rep=1
+	while [ $rep -le "$REPEAT" ]; do
+		for c in $CONNS; do
+			for t in null ideal hookpost; do
+				line=$(bin/bench-load -c "$c" -t "$THREADS" \
+				    -d "$DURATION" -w "$WARMUP" -s "$SECRET" \
+				    -u "$(url_of $t)" \
+				    2>>"$VAR/log/bench-load.log") ||
+					die "$t at $c connections: $(tail -n 1 \
+					    "$VAR/log/bench-load.log")"
+				echo "$t $c $rep $line" >>"$RESULTS"
+				log "  run $rep/$REPEAT  $t  $c conns:  $line" \
+				    "(req/s p50_ms p99_ms errors)"
+			done
+		done
+		rep=$((rep + 1))
+	done
+}
+
+inbound_table() {
+	echo
+	echo "make bench: signed seed-004 alerts through lighttpd ($(nproc) cores," \
+	    "medians of $REPEAT runs of ${DURATION} s)"
+	printf '%-10s %6s %10s %9s %9s %7s\n' target conns req/s "p50 ms" \
+	    "p99 ms" errors
 	for c in $CONNS; do
-		awk -v h="$(median_of hookpost "$c" 4)" -v r="$(median_of $ref "$c" 4)" \
-		    'BEGIN { if (r > 0) printf "%11.2fx", h / r; else printf "%12s", "-" }'
+		for t in null ideal hookpost; do
+			e=$(errors $t "$c")
+			total_errors=$((total_errors + e))
+			printf '%-10s %6s %10.1f %9.2f %9.2f %7s\n' $t "$c" \
+			    "$(median_of $t "$c" 4)" "$(median_of $t "$c" 5)" \
+			    "$(median_of $t "$c" 6)" "$e"
+		done
 	done
 	echo
-done
-printf '%-16s' "ideal/null"
-for c in $CONNS; do
-	awk -v h="$(median_of ideal "$c" 4)" -v r="$(median_of null "$c" 4)" \
-	    'BEGIN { if (r > 0) printf "%11.2fx", h / r; else printf "%12s", "-" }'
-done
-echo
-echo
-# The issue's aim, at 16 connections.
-case " $CONNS " in
-*" 16 "*)
-	awk -v h="$(median_of hookpost 16 4)" -v i="$(median_of ideal 16 4)" \
-	    -v p="$(median_of hookpost 16 6)" 'BEGIN {
-		r = i > 0 ? h / i : 0
-		printf "aim at 16 conns: hookpost/ideal >= 0.90 (%.2f, %s), ", r,
-		    (r >= 0.9 ? "met" : "not met")
-		printf "p99 < 20 ms (%.2f, %s)\n", p, (p < 20 ? "met" : "not met")
-	}'
-	;;
-esac
-[ -z "$NOTE" ] || echo "$NOTE"
-echo "raw runs: $RESULTS; load generator messages: $VAR/log/bench-load.log"
+	printf '%-16s' "req/s ratio"
+	for c in $CONNS; do printf '%12s' "$c conns"; done
+	echo
+	for ref in ideal null; do
+		printf '%-16s' "hookpost/$ref"
+		for c in $CONNS; do
+			ratio "$(median_of hookpost "$c" 4)" "$(median_of $ref "$c" 4)"
+		done
+		echo
+	done
+	printf '%-16s' "ideal/null"
+	for c in $CONNS; do
+		ratio "$(median_of ideal "$c" 4)" "$(median_of null "$c" 4)"
+	done
+	echo
+	echo
+	# The issue's aim, at 16 connections.
+	case " $CONNS " in
+	*" 16 "*)
+		awk -v h="$(median_of hookpost 16 4)" \
+		    -v i="$(median_of ideal 16 4)" \
+		    -v p="$(median_of hookpost 16 6)" 'BEGIN {
+			r = i > 0 ? h / i : 0
+			printf "aim at 16 conns: hookpost/ideal >= 0.90 (%.2f, %s), ",
+			    r, (r >= 0.9 ? "met" : "not met")
+			printf "p99 < 20 ms (%.2f, %s)\n", p,
+			    (p < 20 ? "met" : "not met")
+		}'
+		;;
+	esac
+	[ -z "$NOTE" ] || echo "$NOTE"
+	echo "raw runs: $RESULTS; load generator messages: $VAR/log/bench-load.log"
+}
+
+if has_part inbound; then
+	inbound_runs
+	inbound_table
+fi
+if has_part outbound; then
+	. "$TOP/scripts/bench-outbound.sh"
+fi
 [ "$total_errors" = 0 ] || die "$total_errors requests failed (see above)"

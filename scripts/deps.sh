@@ -14,6 +14,8 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
+# Node.js runs the receivers' reference libraries in tests (tests/js).
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 if [ "${1:-}" = "--if-missing" ] && [ -z "$missing" ]; then
 	exit 0
 fi

@@ -67,14 +67,17 @@ CREATE INDEX trigger_keys_trigger ON hookpost.trigger_keys
 
 -- Events (seed 002 "Event Structure").  Named trigger_events because
 -- hookpost.events is the outbound outbox; every row here is also emitted
--- there, as an event whose type is the trigger's ref.
+-- there, as an event whose type is the trigger's ref.  trigger_id and
+-- key_id are deliberately not foreign keys: an FK check takes a KEY SHARE
+-- lock on the trigger's and the key's row for every event, so all the
+-- receivers of one busy trigger would queue on (and multixact) the same
+-- two rows.  Events are a log that outlives its trigger; ids are never
+-- reused, and the ref says whose an event was.
 CREATE TABLE hookpost.trigger_events (
 	id		uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-	trigger_id	bigint REFERENCES hookpost.triggers (id)
-			ON DELETE SET NULL,
+	trigger_id	bigint,
 	trigger_ref	text NOT NULL,
-	key_id		uuid REFERENCES hookpost.trigger_keys (id)
-			ON DELETE SET NULL,
+	key_id		uuid,
 	payload		jsonb NOT NULL,
 	metadata	jsonb NOT NULL,
 	source		text NOT NULL DEFAULT 'webhook',
@@ -85,6 +88,8 @@ CREATE INDEX trigger_events_page ON hookpost.trigger_events
 	(received_at DESC, id DESC);
 CREATE INDEX trigger_events_trigger ON hookpost.trigger_events
 	(trigger_id, received_at DESC, id DESC);
+CREATE INDEX trigger_events_ref ON hookpost.trigger_events
+	(trigger_ref, received_at DESC, id DESC);
 -- Dedupe: one event per provider delivery id (X-GitHub-Delivery,
 -- webhook-id, Stripe's event id) and trigger.
 CREATE UNIQUE INDEX trigger_events_delivery ON hookpost.trigger_events

@@ -66,6 +66,17 @@ expect "the delivery is delivered, its attempt recorded" 200 '.status == "delive
 admin GET "/admin/webhooks/subscriptions/$S1"
 expect_json "last_successful_use is kept current" '.last_successful_use != null and .publication_failures == 0'
 
+# The Standard Webhooks reference library (npm standardwebhooks) verifies
+# it as a receiver would (a non-whsec secret is used raw).
+JS=$HOOKPOST_VAR/js
+if "$TOP/tests/js/setup.sh" "$JS" >/dev/null 2>&1; then
+	printf '%s' "$body" >"$JS/body"
+	out=$(node "$JS/verify.mjs" your-shared-secret-for-hmac "$JS/body" "$DID" "$wts" "$(printf '%s' "$d" | jq -r '.headers["webhook-signature"]')" raw 2>&1)
+	[ "$out" = verified ] && ok "npm standardwebhooks verifies a delivery (raw secret)" || fail "npm standardwebhooks verifies a delivery (raw secret)" "$out"
+else
+	fail "npm standardwebhooks could be installed"
+fi
+
 # A generated whsec_ secret: the Standard Webhooks key is its base64 part.
 subscribe "whsec $RUN" /challenge '["diagram.*"]'
 challenge
@@ -76,6 +87,12 @@ body=$(printf '%s' "$d" | jq -r .body); id=$(printf '%s' "$d" | jq -r '.headers[
 keyhex=$(printf '%s' "${SECRET#whsec_}" | openssl base64 -d -A | od -An -tx1 | tr -d ' \n')
 sw="v1,$(printf '%s' "$id.$wts.$body" | openssl dgst -sha256 -mac HMAC -macopt hexkey:$keyhex -binary | openssl base64 -A)"
 [ "$(printf '%s' "$d" | jq -r '.headers["webhook-signature"]')" = "$sw" ] && ok "a whsec_ secret signs as Standard Webhooks expects; resource.* matches" || fail "a whsec_ secret signs as Standard Webhooks expects" "$d"
+printf '%s' "$body" >"$JS/body"
+out=$(node "$JS/verify.mjs" "$SECRET" "$JS/body" "$id" "$wts" "$(printf '%s' "$d" | jq -r '.headers["webhook-signature"]')" 2>&1)
+[ "$out" = verified ] && ok "npm standardwebhooks verifies a delivery (whsec_ secret)" || fail "npm standardwebhooks verifies a delivery (whsec_ secret)" "$out"
+printf '%s' "$body x" >"$JS/body"
+out=$(node "$JS/verify.mjs" "$SECRET" "$JS/body" "$id" "$wts" "$(printf '%s' "$d" | jq -r '.headers["webhook-signature"]')" 2>&1)
+[ "$out" != verified ] && ok "npm standardwebhooks refuses a tampered body" || fail "npm standardwebhooks refuses a tampered body" "$out"
 
 # --- failures ------------------------------------------------------------
 subscribe "fail $RUN" /status/500 '["note.created"]' '"retry_schedule":[1,1]'
