@@ -285,11 +285,251 @@ inbound_table() {
 	echo "raw runs: $RESULTS; load generator messages: $VAR/log/bench-load.log"
 }
 
+# --- outbound ---------------------------------------------------------
+# Deliveries go to bin/bench-sink's /ok (200, nothing else) on loopback;
+# HOOKPOST_ALLOW_PRIVATE_TARGETS (stack.sh: 127.0.0.0/8) lets them through
+# the SSRF guard, which still resolves and pins every delivery.
+SINK=http://127.0.0.1:$SINK_PORT/ok
+OUT_TYPE=threat_model.created
+OUT_DATA='{"name":"Production API Threat Model","description":"Payments service, external API"}'
+
+worker() {	# hookpost-deliver as the stack's workers run it
+	as_user env HOOKPOST_CONFIG="$VAR/hookpost.conf" bin/hookpost-deliver "$@"
+}
+
+api() {	# method path json -> body in $VAR/api.json, status printed
+	curl -s -o "$VAR/api.json" -w '%{http_code}' -X "$1" "$BASE$2" \
+	    -H "Authorization: Bearer $TOKEN" \
+	    -H 'Content-Type: application/json' -d "$3"
+}
+
+now_s() {
+	date +%s.%N
+}
+
+# One active admin subscription (all owners) to the sink, made through
+# the admin API like any other; the challenge is skipped (no challenge
+# worker runs here) by setting it active, as tests/integration/75 does.
+# max_concurrency 64 lets the subscription use every transfer slot.
+outbound_setup() {
+	log "bench: outbound, bench-sink on 127.0.0.1:$SINK_PORT"
+	bin/bench-sink -p "$SINK_PORT" >"$VAR/log/bench-sink.log" 2>&1 &
+	SINK_PID=$!
+	i=0
+	until curl -s -o /dev/null -X POST "$SINK"; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || die "bench-sink did not start: $(cat \
+		    "$VAR/log/bench-sink.log")"
+		sleep 0.1
+	done
+	# seed 000 quotas: emit schedules events past max_events_per_minute
+	# into later minutes, which would spread a burst over hours.
+	code=$(api PUT /admin/quotas/webhooks/admin '{"max_subscriptions":100,
+	    "max_events_per_minute":1000000000,
+	    "max_subscription_requests_per_minute":100,
+	    "max_subscription_requests_per_day":1000}')
+	case $code in 200|201) ;; *) die "quota: HTTP $code $(cat "$VAR/api.json")" ;; esac
+	# A generated-style secret (whsec_ + base64 of 24 bytes), so the
+	# Standard Webhooks key is decoded as in production.
+	OUT_SECRET=whsec_$(openssl rand -base64 24)
+	code=$(api POST /admin/webhooks/subscriptions "{\"name\":\"bench\",
+	    \"url\":\"$SINK\",\"events\":[\"$OUT_TYPE\"],
+	    \"secret\":\"$OUT_SECRET\",\"max_concurrency\":64}")
+	[ "$code" = 201 ] ||
+		die "subscription: HTTP $code $(cat "$VAR/api.json")"
+	OUT_SUB=$(jq -r .id "$VAR/api.json")
+	psql_bench -c "UPDATE hookpost.subscriptions SET status = 'active'
+	    WHERE id = '$OUT_SUB'" >/dev/null
+	# One delivery end to end first: a misconfiguration fails here.
+	psql_bench -c "SELECT hookpost.emit('$OUT_TYPE', 'threat_model',
+	    'preflight', NULL, 'bench', '$OUT_DATA')" >/dev/null
+	worker -1 -c 1 -n bench 2>>"$VAR/log/deliver.log" ||
+		die "hookpost-deliver failed: $(tail -n 3 "$VAR/log/deliver.log")"
+	[ "$(psql_bench -c "SELECT status || ' ' || coalesce(last_status_code, 0)
+	    FROM hookpost.deliveries WHERE subscription_id = '$OUT_SUB'")" = \
+	    "delivered 200" ] || die "the preflight delivery failed:" \
+	    "$(psql_bench -c "SELECT status, last_error FROM hookpost.deliveries")"
+}
+
+# One run at concurrency $1, repetition $2: fresh tables, N events in one
+# transaction, then the worker timed until it has delivered them all.
+outbound_run_hookpost() {
+	c=$1 rep=$2
+	# Fresh tables each run: hookpost.emit counts the owner's deliveries
+	# of the last minute, so a previous run's rows would slow this one.
+	psql_bench -c "TRUNCATE hookpost.events, hookpost.deliveries,
+	    hookpost.delivery_attempts" >/dev/null
+	t0=$(now_s)
+	psql_bench -c "SELECT count(hookpost.emit('$OUT_TYPE', 'threat_model',
+	    'bench-$rep-$c-' || g, NULL, 'bench', '$OUT_DATA'))
+	    FROM generate_series(1, $OUT_EVENTS) g" >/dev/null
+	t1=$(now_s)
+	emit_rate=$(awk -v n="$OUT_EVENTS" -v a="$t0" -v b="$t1" \
+	    'BEGIN { printf "%.1f", n / (b - a) }')
+	echo "emit $c $rep $emit_rate" >>"$RESULTS"
+	# What autovacuum would do soon after such a burst; done here so that
+	# every run's claim query is planned from the same statistics.
+	psql_bench -c "ANALYZE hookpost.events; ANALYZE hookpost.deliveries" \
+	    >/dev/null
+	# The reference sends the same bytes: one of these payloads.
+	[ -s "$VAR/out-body.json" ] ||
+		psql_bench -c "SELECT payload FROM hookpost.events LIMIT 1" |
+		    tr -d '\n' >"$VAR/out-body.json"
+	t0=$(now_s)
+	worker -1 -c "$c" -n bench 2>>"$VAR/log/deliver.log" ||
+		die "hookpost-deliver failed: $(tail -n 3 "$VAR/log/deliver.log")"
+	t1=$(now_s)
+	# deliv/s, then the attempts' own times (response_ms: from building
+	# the request to recording its result), then what was not delivered.
+	line=$(psql_bench -F ' ' -c "SELECT
+	    round(count(*) FILTER (WHERE a.status_code = 200) /
+	        ($t1 - $t0)::numeric, 1),
+	    round(percentile_cont(0.5) WITHIN GROUP (ORDER BY a.response_ms)
+	        ::numeric, 2),
+	    round(percentile_cont(0.99) WITHIN GROUP (ORDER BY a.response_ms)
+	        ::numeric, 2),
+	    $OUT_EVENTS - count(DISTINCT a.delivery_id) FILTER (WHERE
+	        a.status_code = 200) + count(*) FILTER (WHERE
+	        a.status_code IS DISTINCT FROM 200)
+	    FROM hookpost.delivery_attempts a")
+	echo "out-hookpost $c $rep $line" >>"$RESULTS"
+	log "  run $rep/$OUT_REPEAT  hookpost  $c conns:  $line" \
+	    "(deliv/s p50_ms p99_ms errors; emit $emit_rate events/s)"
+}
+
+outbound_run_refpost() {
+	c=$1 rep=$2
+	line=$(bin/bench-refpost -u "$SINK" -b "$VAR/out-body.json" \
+	    -s "$OUT_SECRET" -e "$OUT_TYPE" -n "$OUT_EVENTS" -c "$c" \
+	    2>>"$VAR/log/bench-refpost.log") ||
+		die "bench-refpost at $c: $(tail -n 1 "$VAR/log/bench-refpost.log")"
+	echo "out-refpost $c $rep $line" >>"$RESULTS"
+	log "  run $rep/$OUT_REPEAT  refpost   $c conns:  $line" \
+	    "(deliv/s p50_ms p99_ms errors)"
+}
+
+# Latency from an emit's commit to the start of its first attempt: the
+# worker runs as cron runs it (-t), woken by NOTIFY; bench-emitlat emits
+# one event per transaction at a steady rate.  events.created_at is the
+# emitting transaction's start, a millisecond or two before its commit.
+outbound_latency() {
+	psql_bench -c "TRUNCATE hookpost.events, hookpost.deliveries,
+	    hookpost.delivery_attempts" >/dev/null
+	log "bench: latency, $LAT_RATE events/s for $LAT_DURATION s, one" \
+	    "transaction each, hookpost-deliver -c 64 running"
+	worker -t $((LAT_DURATION + 50)) -c 64 -n bench-lat \
+	    2>>"$VAR/log/deliver.log" &
+	WORKER_PID=$!
+	# Wait until the worker listens: a warm-up event gets delivered.
+	psql_bench -c "SELECT hookpost.emit('$OUT_TYPE', 'threat_model',
+	    'warmup', NULL, 'bench', '$OUT_DATA')" >/dev/null
+	i=0
+	until [ "$(psql_bench -c "SELECT count(*) FROM hookpost.deliveries
+	    WHERE status = 'delivered'")" = 1 ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || die "the latency worker delivers nothing:" \
+		    "$(tail -n 3 "$VAR/log/deliver.log")"
+		sleep 0.1
+	done
+	line=$(as_user env HOOKPOST_CONFIG="$VAR/hookpost.conf" \
+	    bin/bench-emitlat -p lat -r "$LAT_RATE" -d "$LAT_DURATION" \
+	    -e "$OUT_TYPE" -o bench 2>>"$VAR/log/bench-emitlat.log") ||
+		die "bench-emitlat: $(tail -n 1 "$VAR/log/bench-emitlat.log")"
+	log "  emitted: $line (events events/s emit_p50_ms emit_p99_ms errors)"
+	emitted=${line%% *}
+	# The last events need a moment to be attempted.
+	i=0
+	while [ "$(psql_bench -c "SELECT count(DISTINCT a.delivery_id)
+	    FROM hookpost.delivery_attempts a JOIN hookpost.deliveries d
+	    ON d.id = a.delivery_id JOIN hookpost.events e ON e.id = d.event_id
+	    WHERE e.object_id LIKE 'lat-%'")" -lt "$emitted" ] &&
+	    [ $i -lt 100 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	kill "$WORKER_PID" 2>/dev/null || true
+	wait "$WORKER_PID" || true
+	WORKER_PID=
+	lat=$(psql_bench -F ' ' -c "SELECT count(x.ms),
+	    round(percentile_cont(0.5) WITHIN GROUP (ORDER BY x.ms)::numeric, 2),
+	    round(percentile_cont(0.99) WITHIN GROUP (ORDER BY x.ms)::numeric, 2),
+	    round(max(x.ms)::numeric, 2),
+	    count(*) - count(x.ms)
+	    FROM hookpost.events e JOIN hookpost.deliveries d ON d.event_id = e.id
+	    LEFT JOIN LATERAL (SELECT extract(epoch FROM a.started_at -
+	        e.created_at) * 1000 AS ms FROM hookpost.delivery_attempts a
+	        WHERE a.delivery_id = d.id AND a.attempt = 1) x ON true
+	    WHERE e.object_id LIKE 'lat-%'")
+	echo "latency 64 1 $lat $line" >>"$RESULTS"
+}
+
+outbound_table() {
+	echo
+	echo "make bench: outbound deliveries, emit -> hookpost-deliver ->" \
+	    "bench-sink ($(nproc) cores, medians of $OUT_REPEAT runs of" \
+	    "$OUT_EVENTS deliveries)"
+	printf '%-10s %6s %10s %9s %9s %7s\n' target conns deliv/s "p50 ms" \
+	    "p99 ms" errors
+	for c in $OUT_CONNS; do
+		for t in refpost hookpost; do
+			e=$(errors out-$t "$c")
+			total_errors=$((total_errors + e))
+			printf '%-10s %6s %10.1f %9.2f %9.2f %7s\n' $t "$c" \
+			    "$(median_of out-$t "$c" 4)" \
+			    "$(median_of out-$t "$c" 5)" \
+			    "$(median_of out-$t "$c" 6)" "$e"
+		done
+	done
+	printf '%-10s %6s %10s  (events/s of the emitting transaction)\n' \
+	    emit - "$(median_of emit "$(echo $OUT_CONNS | cut -d' ' -f1)" 4)"
+	echo
+	printf '%-16s' "deliv/s ratio"
+	for c in $OUT_CONNS; do printf '%12s' "$c conns"; done
+	echo
+	printf '%-16s' "hookpost/refpost"
+	for c in $OUT_CONNS; do
+		ratio "$(median_of out-hookpost "$c" 4)" \
+		    "$(median_of out-refpost "$c" 4)"
+	done
+	echo
+	echo
+	echo "latency, emit commit -> first attempt ($LAT_RATE events/s for" \
+	    "$LAT_DURATION s, one transaction each; hookpost-deliver -c 64)"
+	printf '%-10s %9s %9s %9s %11s\n' events "p50 ms" "p99 ms" "max ms" \
+	    unattempted
+	set -- $(awk '$1 == "latency" { print $4, $5, $6, $7, $8 }' "$RESULTS")
+	printf '%-10s %9.2f %9.2f %9.2f %11s\n' "${1:-0}" "${2:-0}" "${3:-0}" \
+	    "${4:-0}" "${5:-0}"
+	total_errors=$((total_errors + ${5:-0}))
+	echo
+	awk -v h="$(median_of out-hookpost 64 4)" \
+	    -v r="$(median_of out-refpost 64 4)" -v p50="${2:-0}" \
+	    -v p99="${3:-0}" 'BEGIN {
+		x = r > 0 ? h / r : 0
+		printf "aim: hookpost/refpost >= 0.40 at 64 conns (%.2f, %s), ",
+		    x, (x >= 0.4 ? "met" : "not met")
+		printf "latency p50 < 50 ms (%.2f, %s), p99 < 250 ms (%.2f, %s)\n",
+		    p50, (p50 < 50 ? "met" : "not met"), p99,
+		    (p99 < 250 ? "met" : "not met")
+	}'
+	echo "raw runs: $RESULTS; worker messages: $VAR/log/deliver.log"
+}
+
 if has_part inbound; then
 	inbound_runs
 	inbound_table
 fi
 if has_part outbound; then
-	. "$TOP/scripts/bench-outbound.sh"
+	outbound_setup
+	rep=1
+	while [ $rep -le "$OUT_REPEAT" ]; do
+		for c in $OUT_CONNS; do
+			outbound_run_hookpost "$c" $rep
+			outbound_run_refpost "$c" $rep
+		done
+		rep=$((rep + 1))
+	done
+	outbound_latency
+	outbound_table
 fi
 [ "$total_errors" = 0 ] || die "$total_errors requests failed (see above)"
