@@ -774,22 +774,6 @@ out:
 	return status;
 }
 
-/* 8-4-4-4-12 hex, so a typo is a usage error and not a SQL one. */
-static int
-uuid_valid(const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	}
-	return s[36] == '\0';
-}
-
 static int
 token_revoke(struct cli *cli, int argc, char *argv[])
 {

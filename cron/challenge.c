@@ -211,28 +211,6 @@ challenge_due(void)
 	return n;
 }
 
-static void
-wait_notify(long ms)
-{
-	PGconn		*c;
-	PGnotify	*nt;
-	struct timeval	 tv;
-	fd_set		 fds;
-	int		 fd;
-
-	if ((c = db_conn()) == NULL || (fd = PQsocket(c)) < 0) {
-		usleep((useconds_t)ms * 1000);
-		return;
-	}
-	FD_ZERO(&fds);
-	FD_SET(fd, &fds);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	if (select(fd + 1, &fds, NULL, NULL, &tv) > 0)
-		PQconsumeInput(c);
-	while ((nt = PQnotifies(c)) != NULL)
-		PQfreemem(nt);
-}
 
 int
 main(int argc, char *argv[])
@@ -280,7 +258,7 @@ main(int argc, char *argv[])
 		if (once && got == 0)
 			break;
 		if (got == 0)
-			wait_notify(1000);
+			db_wait_notify(1000);
 	}
 	curl_global_cleanup();
 	db_close();

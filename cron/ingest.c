@@ -151,29 +151,6 @@ out:
 	return rc;
 }
 
-/* Waits up to ms for a NOTIFY on the connection. */
-static void
-wait_notify(long ms)
-{
-	PGconn		*c;
-	PGnotify	*n;
-	struct timeval	 tv;
-	fd_set		 fds;
-	int		 fd;
-
-	if ((c = db_conn()) == NULL || (fd = PQsocket(c)) < 0) {
-		usleep((useconds_t)ms * 1000);
-		return;
-	}
-	FD_ZERO(&fds);
-	FD_SET(fd, &fds);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	if (select(fd + 1, &fds, NULL, NULL, &tv) > 0)
-		PQconsumeInput(c);
-	while ((n = PQnotifies(c)) != NULL)
-		PQfreemem(n);
-}
 
 int
 main(int argc, char *argv[])
@@ -245,7 +222,7 @@ main(int argc, char *argv[])
 		if (time(NULL) >= deadline)
 			break;
 		if (n < batch)
-			wait_notify(1000);
+			db_wait_notify(1000);
 	}
 	db_close();
 	return 0;

@@ -51,32 +51,7 @@ static const struct srv_route routes[ROUTE__MAX] = {
 	{ ROUTE_TOKEN_DELETE, "DELETE", "/api/tokens/:id", 0 },
 };
 
-static int
-uuid_valid(const char *s)
-{
-	static const char tmpl[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-	size_t	 i;
 
-	if (s == NULL || strlen(s) != sizeof(tmpl) - 1)
-		return 0;
-	for (i = 0; tmpl[i] != '\0'; i++) {
-		if (tmpl[i] == '-' ? s[i] != '-' :
-		    strchr("0123456789abcdefABCDEF", s[i]) == NULL)
-			return 0;
-	}
-	return 1;
-}
-
-/* Maps a failed query: bad input values (SQLSTATE class 22) are 400. */
-static void
-db_failed(struct req *r)
-{
-	if (strncmp(db_last_sqlstate(), "22", 2) == 0)
-		resp_error(r, 400, "invalid_field", "A query parameter has an "
-		    "invalid value");
-	else
-		resp_error(r, 503, "unavailable", "Database unavailable");
-}
 
 static void
 answer_row(struct req *r, int status, PGresult *res, const char *what)
@@ -136,7 +111,7 @@ incident_list(struct req *r)
 		goto out;
 	}
 	if ((res = db_exec("incident_list", sql, 9, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	page_answer(r, res, limit);
@@ -166,7 +141,7 @@ incident_get(struct req *r)
 		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("incident_get", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	answer_row(r, 200, res, "incident");
@@ -204,7 +179,7 @@ playbook_list(struct req *r)
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	p[1] = lim;
 	if ((res = db_exec("playbook_list", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	page_answer(r, res, limit);
@@ -226,7 +201,7 @@ playbook_get(struct req *r)
 		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("playbook_get", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	answer_row(r, 200, res, "playbook");
@@ -274,7 +249,7 @@ playbook_write(struct req *r, int is_put)
 	p[2] = steps_s;
 	p[3] = is_put ? "t" : "f";
 	if ((res = db_exec("playbook_write", sql, 4, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
@@ -306,7 +281,7 @@ playbook_delete(struct req *r)
 			resp_error(r, 409, "conflict", "Playbook '%.64s' is used "
 			    "by a webhook source", p[0]);
 		else
-			db_failed(r);
+			resp_db_error(r);
 		return;
 	}
 	if (strcmp(PQcmdTuples(res), "0") == 0)
@@ -357,7 +332,7 @@ audit_list(struct req *r)
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	p[5] = lim;
 	if ((res = db_exec("audit_list", sql, 6, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	page_answer(r, res, limit);
@@ -407,7 +382,7 @@ token_list(struct req *r)
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	p[2] = lim;
 	if ((res = db_exec("token_list", sql, 3, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	page_answer(r, res, limit);
@@ -457,7 +432,7 @@ token_create(struct req *r)
 	p[2] = role;
 	p[3] = owner;
 	if ((res = db_exec("token_create", sql, 4, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	j = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
@@ -489,7 +464,7 @@ token_delete(struct req *r)
 	}
 	p[0] = r->params[0];
 	if ((res = db_exec("token_delete", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	if (strcmp(PQcmdTuples(res), "0") == 0)

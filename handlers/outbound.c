@@ -97,21 +97,6 @@ static const struct srv_route routes[ROUTE__MAX] = {
 
 /* --- helpers ---------------------------------------------------------- */
 
-static int
-uuid_valid(const char *s)
-{
-	static const char tmpl[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-	size_t	 i;
-
-	if (s == NULL || strlen(s) != sizeof(tmpl) - 1)
-		return 0;
-	for (i = 0; tmpl[i] != '\0'; i++) {
-		if (tmpl[i] == '-' ? s[i] != '-' :
-		    strchr("0123456789abcdefABCDEF", s[i]) == NULL)
-			return 0;
-	}
-	return 1;
-}
 
 /* Owner ids are opaque, but printable and bounded: they reach URLs and logs. */
 static int
@@ -127,16 +112,6 @@ owner_valid(const char *s)
 	return 1;
 }
 
-/* Maps a failed query: bad input values (SQLSTATE class 22) are 400. */
-static void
-db_failed(struct req *r)
-{
-	if (strncmp(db_last_sqlstate(), "22", 2) == 0)
-		resp_error(r, 400, "invalid_field", "A parameter has an "
-		    "invalid value");
-	else
-		resp_error(r, 503, "unavailable", "Database unavailable");
-}
 
 /* Answers the JSON text in column 0 of row 0, or 404 naming `what`. */
 static void
@@ -355,7 +330,7 @@ events_check(struct req *r, const json_t *events, const char *events_json)
 	}
 	p[0] = events_json;
 	if ((res = db_exec("events_check", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return -1;
 	}
 	if (PQntuples(res) > 0)
@@ -555,7 +530,7 @@ sub_list(struct req *r)
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	p[5] = lim;
 	if ((res = db_exec("sub_list", sql, 6, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	page_answer(r, res, limit);
@@ -583,7 +558,7 @@ sub_get(struct req *r)
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("sub_get", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	answer_row(r, 200, res, "subscription");
@@ -691,7 +666,7 @@ sub_create(struct req *r)
 		p[8] = mc;
 	}
 	if ((res = db_exec("sub_create", sql, 9, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	if (db_command("COMMIT") == -1) {
@@ -823,7 +798,7 @@ sub_update(struct req *r)
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((cur = db_exec("sub_current", sql_cur, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	if (PQntuples(cur) == 0) {
@@ -875,7 +850,7 @@ sub_update(struct req *r)
 	    (long long)GRACE_DEFAULT);
 	p[13] = grace;
 	if ((res = db_exec("sub_update", sql, 14, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
@@ -917,7 +892,7 @@ sub_delete(struct req *r)
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("sub_delete", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	answer_deleted(r, res, "subscription");
@@ -945,7 +920,7 @@ sub_test(struct req *r)
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("sub_test", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
@@ -1029,7 +1004,7 @@ delivery_list(struct req *r)
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	p[6] = lim;
 	if ((res = db_exec("delivery_list", sql, 7, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	page_answer(r, res, limit);
@@ -1067,7 +1042,7 @@ delivery_get(struct req *r)
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("delivery_get", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	answer_row(r, 200, res, "delivery");
@@ -1119,7 +1094,7 @@ delivery_retry(struct req *r)
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("delivery_retry", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	if (PQntuples(res) == 1)
@@ -1171,7 +1146,7 @@ callback_auth(struct req *r, const char **scope)
 	}
 	p[0] = r->params[0];
 	if ((res = db_exec("callback_secrets", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return -1;
 	}
 	if (PQntuples(res) == 0) {
@@ -1224,7 +1199,7 @@ callback_get(struct req *r)
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("callback_get", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	answer_row(r, 200, res, "delivery");
@@ -1284,7 +1259,7 @@ callback_status(struct req *r)
 	p[2] = json_string_value(json_object_get(body, "status"));
 	p[3] = json_string_value(json_object_get(body, "message"));
 	if ((res = db_exec("callback_status", sql, 4, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	if (PQntuples(res) == 1)
@@ -1347,7 +1322,7 @@ quota_list(struct req *r)
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	p[1] = lim;
 	if ((res = db_exec("quota_list", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	page_answer(r, res, limit);
@@ -1378,7 +1353,7 @@ quota_get(struct req *r)
 	}
 	p[0] = r->params[0];
 	if ((res = db_exec("quota_get", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	answer_row(r, 200, res, "quota");
@@ -1452,7 +1427,7 @@ quota_put(struct req *r)
 		}
 	}
 	if ((res = db_exec("quota_put", sql, 5, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	answer_row(r, strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? 201 : 200,
@@ -1474,7 +1449,7 @@ quota_delete(struct req *r)
 		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("quota_delete", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	answer_deleted(r, res, "custom quota");
@@ -1519,7 +1494,7 @@ deny_list(struct req *r)
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	p[1] = lim;
 	if ((res = db_exec("deny_list", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	page_answer(r, res, limit);
@@ -1570,7 +1545,7 @@ deny_create(struct req *r)
 			resp_error(r, 409, "conflict", "That pattern is "
 			    "already on the deny list");
 		else
-			db_failed(r);
+			resp_db_error(r);
 		goto out;
 	}
 	answer_row(r, 201, res, "deny-list entry");
@@ -1596,7 +1571,7 @@ deny_delete(struct req *r)
 	}
 	p[0] = r->params[0];
 	if ((res = db_exec("deny_delete", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	answer_deleted(r, res, "deny-list entry");
@@ -1646,7 +1621,7 @@ event_publish(struct req *r)
 	data = json_param_new(json_object_get(body, "data"));
 	p[5] = data;
 	if ((res = db_exec("event_publish", sql, 6, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
@@ -1685,7 +1660,7 @@ event_type_list(struct req *r)
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	p[1] = lim;
 	if ((res = db_exec("event_type_list", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	page_answer(r, res, limit);
@@ -1727,7 +1702,7 @@ event_type_create(struct req *r)
 	p[0] = name;
 	p[1] = json_string_value(json_object_get(body, "description"));
 	if ((res = db_exec("event_type_create", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	if (PQntuples(res) == 0)

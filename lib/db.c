@@ -1,6 +1,9 @@
 #include <stdio.h>
+#include <sys/select.h>
+
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfg.h"
 #include "db.h"
@@ -139,4 +142,30 @@ db_get(const PGresult *res, int row, int col)
 	if (PQgetisnull(res, row, col))
 		return NULL;
 	return PQgetvalue(res, row, col);
+}
+
+int
+db_wait_notify(long ms)
+{
+	PGconn		*c;
+	PGnotify	*n;
+	struct timeval	 tv;
+	fd_set		 fds;
+	int		 fd, got = 0;
+
+	if ((c = db_conn()) == NULL || (fd = PQsocket(c)) < 0) {
+		usleep((useconds_t)ms * 1000);
+		return 0;
+	}
+	FD_ZERO(&fds);
+	FD_SET(fd, &fds);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (select(fd + 1, &fds, NULL, NULL, &tv) > 0)
+		PQconsumeInput(c);
+	while ((n = PQnotifies(c)) != NULL) {
+		got = 1;
+		PQfreemem(n);
+	}
+	return got;
 }

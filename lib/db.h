@@ -30,6 +30,12 @@ int		 db_command(const char *sql);
 /* The SQLSTATE of the last failed db_exec, "" if none. */
 const char	*db_last_sqlstate(void);
 
+/*
+ * Waits up to ms for a NOTIFY on the connection (after LISTEN), consuming
+ * any that arrived.  Returns 1 when one did, else 0.
+ */
+int		 db_wait_notify(long ms);
+
 /* Field accessors: NULL for SQL NULL. */
 const char	*db_get(const PGresult *, int row, int col);
 

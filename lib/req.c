@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "log.h"
 #include "req.h"
 #include "util.h"
@@ -236,4 +237,14 @@ resp_list(struct req *r, json_t *data, const char *next_cursor)
 {
 	resp_json(r, 200, json_pack("{s:o,s:s?}", "data", data, "next_cursor",
 	    next_cursor));
+}
+
+void
+resp_db_error(struct req *r)
+{
+	if (strncmp(db_last_sqlstate(), "22", 2) == 0)
+		resp_error(r, 400, "invalid_field", "A parameter has an "
+		    "invalid value");
+	else
+		resp_error(r, 503, "unavailable", "Database unavailable");
 }

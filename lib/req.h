@@ -72,6 +72,9 @@ void		 resp_json(struct req *, int status, json_t *body);
 /* seed 000 / DESIGN.md §3 error shape: {"error":{"code","message"}}. */
 void		 resp_error(struct req *, int status, const char *code,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Answers a failed query: an invalid input value (SQLSTATE class 22) is
+ * 400 invalid_field, anything else 503 unavailable. */
+void		 resp_db_error(struct req *);
 /* A list: {"data":[...],"next_cursor":...}; steals `data`. */
 void		 resp_list(struct req *, json_t *data, const char *next_cursor);
 

@@ -212,3 +212,19 @@ uuid_new(char out[37])
 	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 	return 0;
 }
+
+int
+uuid_valid(const char *s)
+{
+	static const char tmpl[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	size_t	 i;
+
+	if (s == NULL || strlen(s) != sizeof(tmpl) - 1)
+		return 0;
+	for (i = 0; tmpl[i] != '\0'; i++) {
+		if (tmpl[i] == '-' ? s[i] != '-' :
+		    strchr("0123456789abcdefABCDEF", s[i]) == NULL)
+			return 0;
+	}
+	return 1;
+}

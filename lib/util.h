@@ -37,6 +37,9 @@ double	 now_ms(void);
  */
 void	 utf8_sanitize(char *s, size_t n);
 
+/* 1 when s is a UUID in its canonical text form, else 0. */
+int	 uuid_valid(const char *s);
+
 /* A new random (version 4) UUID string into out[37]; 0 or -1. */
 int	 uuid_new(char out[37]);
 

@@ -366,7 +366,7 @@ outbound_run_hookpost() {
 	t1=$(now_s)
 	emit_rate=$(awk -v n="$OUT_EVENTS" -v a="$t0" -v b="$t1" \
 	    'BEGIN { printf "%.1f", n / (b - a) }')
-	echo "emit $c $rep $emit_rate" >>"$RESULTS"
+	echo "emit 0 $rep $emit_rate" >>"$RESULTS"
 	# What autovacuum would do soon after such a burst; done here so that
 	# every run's claim query is planned from the same statistics.
 	psql_bench -c "ANALYZE hookpost.events; ANALYZE hookpost.deliveries" \
@@ -379,18 +379,19 @@ outbound_run_hookpost() {
 	worker -1 -c "$c" -n bench 2>>"$VAR/log/deliver.log" ||
 		die "hookpost-deliver failed: $(tail -n 3 "$VAR/log/deliver.log")"
 	t1=$(now_s)
-	# deliv/s, then the attempts' own times (response_ms: from building
-	# the request to recording its result), then what was not delivered.
+	# Delivered per second; the attempts' own times (response_ms: from
+	# building the request to recording its result); errors: deliveries
+	# not delivered plus attempts that failed.
 	line=$(psql_bench -F ' ' -c "SELECT
-	    round(count(*) FILTER (WHERE a.status_code = 200) /
-	        ($t1 - $t0)::numeric, 1),
+	    round((SELECT count(*) FROM hookpost.deliveries
+	        WHERE status = 'delivered') / ($t1 - $t0)::numeric, 1),
 	    round(percentile_cont(0.5) WITHIN GROUP (ORDER BY a.response_ms)
 	        ::numeric, 2),
 	    round(percentile_cont(0.99) WITHIN GROUP (ORDER BY a.response_ms)
 	        ::numeric, 2),
-	    $OUT_EVENTS - count(DISTINCT a.delivery_id) FILTER (WHERE
-	        a.status_code = 200) + count(*) FILTER (WHERE
-	        a.status_code IS DISTINCT FROM 200)
+	    $OUT_EVENTS - (SELECT count(*) FROM hookpost.deliveries
+	        WHERE status = 'delivered') +
+	        count(*) FILTER (WHERE a.status_code IS DISTINCT FROM 200)
 	    FROM hookpost.delivery_attempts a")
 	echo "out-hookpost $c $rep $line" >>"$RESULTS"
 	log "  run $rep/$OUT_REPEAT  hookpost  $c conns:  $line" \
@@ -480,8 +481,8 @@ outbound_table() {
 			    "$(median_of out-$t "$c" 6)" "$e"
 		done
 	done
-	printf '%-10s %6s %10s  (events/s of the emitting transaction)\n' \
-	    emit - "$(median_of emit "$(echo $OUT_CONNS | cut -d' ' -f1)" 4)"
+	printf '%-10s %6s %10.1f  events/s: the emitting transaction, %s events\n' \
+	    emit - "$(median_of emit 0 4)" "$OUT_EVENTS"
 	echo
 	printf '%-16s' "deliv/s ratio"
 	for c in $OUT_CONNS; do printf '%12s' "$c conns"; done
