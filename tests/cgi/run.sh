@@ -58,6 +58,10 @@ DSIG="sha256=$(sign cgi-secret "$TS" "$D")"
 
 run_cases() {
 	cgi "GET /healthz" "$1/ops.cgi" GET /healthz "" 200
+	cgi "GET /healthz without a database is 503" "$1/ops.cgi" GET /healthz "" 503 \
+	    "HOOKPOST_DATABASE_URL=host=/nonexistent port=1 dbname=none connect_timeout=2"
+	case $CGI_BODY in *'"status":"unavailable"'*) ok "healthz says the database is unavailable" ;;
+	*) fail "healthz says the database is unavailable" "$CGI_BODY" ;; esac
 	cgi "GET /metrics" "$1/ops.cgi" GET /metrics "" 200
 	cgi "create a source" "$1/webhooks.cgi" POST /api/webhooks \
 	    "{\"source\":\"$S$2\",\"secret\":\"cgi-secret\",\"auto_triage\":true,\"playbook\":\"phishing_triage\"}" 201 "$AUTH"
