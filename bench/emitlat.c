@@ -18,7 +18,7 @@
  * The database as for every hookpost program: HOOKPOST_DATABASE_URL or
  * the HOOKPOST_CONFIG file (lib/cfg).  Prints one line:
  *
- *	events events/s emit_p50_ms emit_p99_ms errors
+ *	events events/s emit_p50_ms emit_p99_ms emit_max_ms errors
  *
  * where the emit times are how long each emitting transaction took.
  */
@@ -171,9 +171,9 @@ main(int argc, char *argv[])
 	}
 	elapsed = (now_ms() - t0) / 1000.0;
 	qsort(emit_ms, n, sizeof(emit_ms[0]), cmp_double);
-	printf("%zu %.1f %.2f %.2f %lld\n", n, elapsed > 0 ?
+	printf("%zu %.1f %.2f %.2f %.2f %lld\n", n, elapsed > 0 ?
 	    (double)n / elapsed : 0.0, percentile(emit_ms, n, 0.50),
-	    percentile(emit_ms, n, 0.99), errors);
+	    percentile(emit_ms, n, 0.99), n > 0 ? emit_ms[n - 1] : 0.0, errors);
 	rc = errors == 0 && !stop ? 0 : 1;
 out:
 	free(emit_ms);

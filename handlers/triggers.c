@@ -114,12 +114,6 @@ static const struct srv_route routes[] = {
 
 /* --- shared ------------------------------------------------------------- */
 
-static void
-db_failed(struct req *r)
-{
-	resp_error(r, 503, "unavailable", "Database unavailable");
-}
-
 /* "github.push": the outbound event-type shape (sql/003_outbound.sql). */
 static int
 ref_valid(const char *s)
@@ -358,6 +352,7 @@ struct rtrig {
 	char		*rate_requests, *rate_window;
 	int		 enabled, hmac_enabled, allowlist_enabled;
 	int		 rate_enabled;
+	int		 unreadable;	/* a stored schema or mapping */
 	long long	 limit_kb;
 	enum provider	 preset;
 	json_t		*mapping, *schema;
@@ -406,10 +401,16 @@ rtrig_fill(const PGresult *res, struct rtrig *t)
 	t->secret_enc = dup_or_null(res, 13);
 	if (provider_parse(db_get(res, 0, 14), &t->preset) == -1)
 		t->preset = PROVIDER_NONE;
-	if ((v = db_get(res, 0, 15)) != NULL)
-		t->mapping = json_loads(v, 0, NULL);
-	if ((v = db_get(res, 0, 16)) != NULL)
-		t->schema = json_loads(v, 0, NULL);
+	/* A schema that cannot be read must not mean "no schema". */
+	if ((v = db_get(res, 0, 15)) != NULL &&
+	    (t->mapping = json_loads(v, 0, NULL)) == NULL)
+		t->unreadable = 1;
+	if ((v = db_get(res, 0, 16)) != NULL &&
+	    (t->schema = json_loads(v, 0, NULL)) == NULL)
+		t->unreadable = 1;
+	if (t->unreadable)
+		log_error("trigger %s: stored payload_schema or payload_mapping "
+		    "is not JSON", t->ref);
 }
 
 static void
@@ -707,7 +708,7 @@ receive(struct req *r)
 	p[0] = hash;
 	if ((res = db_exec("trig_read", RECV_READ, 1, p)) == NULL) {
 		srv_body_drain(r);
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	if (PQntuples(res) == 0) {
@@ -721,6 +722,12 @@ receive(struct req *r)
 	if (!rv.t.enabled) {
 		recv_refuse(&rv, 403, "webhook_disabled",
 		    "Webhooks are disabled for this trigger");
+		goto out;
+	}
+	if (rv.t.unreadable) {
+		srv_body_drain(r);
+		resp_error(r, 500, "internal", "The trigger's configuration "
+		    "cannot be read");
 		goto out;
 	}
 
@@ -883,7 +890,7 @@ trigger_create(struct req *r)
 			resp_error(r, 409, "conflict", "Trigger '%s' already "
 			    "exists", p[0]);
 		else
-			db_failed(r);
+			resp_db_error(r);
 		goto out;
 	}
 	answer_row(r, 201, PQgetvalue(res, 0, 0));
@@ -937,7 +944,7 @@ trigger_put(struct req *r)
 	p[7] = v != NULL ? "t" : "f";
 	p[8] = json_string_value(v);
 	if ((res = db_exec("trig_put", sql, 9, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	if (PQntuples(res) == 0)
@@ -963,7 +970,7 @@ trigger_get(struct req *r)
 	    tref_parse(r, r->params[0], &tr) == -1)
 		return;
 	if ((res = db_exec("trig_get", sql, 2, tr.p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	if (PQntuples(res) == 0)
@@ -998,7 +1005,7 @@ trigger_list(struct req *r)
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	p[1] = lim;
 	if ((res = db_exec("trig_list", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	data = json_array();
@@ -1033,7 +1040,7 @@ trigger_delete(struct req *r)
 	    tref_parse(r, r->params[0], &tr) == -1)
 		return;
 	if ((res = db_exec("trig_delete", sql, 2, tr.p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	if (strcmp(PQcmdTuples(res), "0") == 0)
@@ -1063,7 +1070,7 @@ trigger_resolve_preset(struct req *r, char *id, size_t idsz,
 	    tref_parse(r, r->params[0], &tr) == -1)
 		return -1;
 	if ((res = db_exec("trig_resolve", sql, 2, tr.p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return -1;
 	}
 	if (PQntuples(res) == 0)
@@ -1097,7 +1104,7 @@ answer_info(struct req *r, const char *id, json_t *extra)
 
 	if ((res = db_exec("trig_info", sql, 1, p)) == NULL) {
 		json_decref(extra);
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	if (PQgetisnull(res, 0, 0)) {
@@ -1140,7 +1147,7 @@ webhook_enable(struct req *r)
 	p[1] = k.hash;
 	p[2] = k.sealed;
 	if ((res = db_exec("trig_enable", sql, 3, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	PQclear(res);
@@ -1163,7 +1170,7 @@ webhook_disable(struct req *r)
 		return;
 	p[0] = id;
 	if ((res = db_exec("trig_disable", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	PQclear(res);
@@ -1208,7 +1215,7 @@ webhook_regenerate(struct req *r)
 	p[2] = k.hash;
 	p[3] = k.sealed;
 	if ((res = db_exec("trig_regenerate", sql, 4, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	revoked = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
@@ -1234,7 +1241,7 @@ key_list(struct req *r)
 		return;
 	p[0] = id;
 	if ((res = db_exec("trig_info", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	if ((j = row_present(r, PQgetvalue(res, 0, 0))) != NULL) {
@@ -1280,7 +1287,7 @@ key_add(struct req *r)
 			resp_error(r, 409, "conflict", "A trigger has at most "
 			    "10 active keys");
 		else
-			db_failed(r);
+			resp_db_error(r);
 		goto out;
 	}
 	answer_row(r, 201, PQgetvalue(res, 0, 0));
@@ -1295,17 +1302,22 @@ key_revoke(struct req *r)
 {
 	static const char sql[] = "UPDATE hookpost.trigger_keys k"
 	    " SET revoked_at = now() WHERE k.trigger_id = $1"
-	    " AND k.id::text = $2 AND k.revoked_at IS NULL";
+	    " AND k.id = $2::uuid AND k.revoked_at IS NULL";
 	const char	*p[2];
 	char		 id[24];
 	PGresult	*res;
 
 	if (trigger_resolve(r, id, sizeof(id)) == -1)
 		return;
+	if (!uuid_valid(r->params[1])) {
+		resp_error(r, 404, "not_found", "No active key '%.64s' on this "
+		    "trigger", r->params[1]);
+		return;
+	}
 	p[0] = id;
 	p[1] = r->params[1];
 	if ((res = db_exec("trig_key_revoke", sql, 2, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	if (strcmp(PQcmdTuples(res), "0") == 0)
@@ -1329,7 +1341,7 @@ config_update(struct req *r, const char *name, const char *sql, int nparams,
 	PGresult	*res;
 
 	if ((res = db_exec(name, sql, nparams, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	if (PQntuples(res) == 0)
@@ -1405,7 +1417,7 @@ hmac_enable(struct req *r)
 	p[2] = sealed;
 	p[3] = gen_sealed;
 	if ((res = db_exec("trig_hmac_enable", sql, 4, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		goto out;
 	}
 	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
@@ -1616,7 +1628,7 @@ stats(struct req *r)
 		return;
 	p[0] = id;
 	if ((res = db_exec("trig_stats", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	if (PQntuples(res) == 0)
@@ -1661,7 +1673,8 @@ event_list(struct req *r)
 	static const char sql[] = "SELECT " EVENT_JSON ","
 	    " e.received_at::text, e.id::text"
 	    " FROM hookpost.trigger_events e"
-	    " WHERE ($1::bigint IS NULL OR e.trigger_id = $1::bigint)"
+	    " WHERE ($1::bigint IS NULL OR e.trigger_ref = (SELECT t.ref"
+	    "  FROM hookpost.triggers t WHERE t.id = $1::bigint))"
 	    " AND ($2::text IS NULL OR e.trigger_ref = $2)"
 	    " AND ($3::timestamptz IS NULL OR e.received_at >= $3::timestamptz)"
 	    " AND ($4::timestamptz IS NULL OR e.received_at < $4::timestamptz)"
@@ -1691,11 +1704,7 @@ event_list(struct req *r)
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	p[6] = lim;
 	if ((res = db_exec("trig_events", sql, 7, p)) == NULL) {
-		if (strncmp(db_last_sqlstate(), "22", 2) == 0)
-			resp_error(r, 400, "invalid_field", "since, until or "
-			    "cursor is not valid");
-		else
-			db_failed(r);
+		resp_db_error(r);	/* class 22: since, until, cursor */
 		goto out;
 	}
 	page_answer(r, res, limit);
@@ -1709,7 +1718,7 @@ static void
 event_get(struct req *r)
 {
 	static const char sql[] = "SELECT " EVENT_JSON
-	    " FROM hookpost.trigger_events e WHERE e.id::text = $1";
+	    " FROM hookpost.trigger_events e WHERE e.id = $1::uuid";
 	const char	*p[1];
 	PGresult	*res;
 	json_t		*j;
@@ -1717,8 +1726,13 @@ event_get(struct req *r)
 	if (auth_require(r, AUTH_ADMIN) == -1)
 		return;
 	p[0] = r->params[0];
+	if (!uuid_valid(p[0])) {
+		resp_error(r, 404, "not_found", "Event '%.64s' does not exist",
+		    p[0]);
+		return;
+	}
 	if ((res = db_exec("trig_event_get", sql, 1, p)) == NULL) {
-		db_failed(r);
+		resp_db_error(r);
 		return;
 	}
 	if (PQntuples(res) == 0)

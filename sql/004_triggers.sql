@@ -86,8 +86,8 @@ CREATE TABLE hookpost.trigger_events (
 );
 CREATE INDEX trigger_events_page ON hookpost.trigger_events
 	(received_at DESC, id DESC);
-CREATE INDEX trigger_events_trigger ON hookpost.trigger_events
-	(trigger_id, received_at DESC, id DESC);
+-- A trigger's events are found by its ref (the id filter maps to it), so
+-- the receiver's insert maintains one index for them, not two.
 CREATE INDEX trigger_events_ref ON hookpost.trigger_events
 	(trigger_ref, received_at DESC, id DESC);
 -- Dedupe: one event per provider delivery id (X-GitHub-Delivery,
@@ -146,7 +146,7 @@ RETURNS json LANGUAGE sql STABLE AS $$
 	    'created_at', t.webhook_enabled_at,
 	    'last_used_at', (SELECT max(u.last_used_at) FROM keys u),
 	    'total_events', (SELECT count(*) FROM hookpost.trigger_events e
-	        WHERE e.trigger_id = t.id),
+	        WHERE e.trigger_ref = t.ref),
 	    'keys', coalesce((SELECT json_agg(json_build_object('id', u.id,
 	        'label', u.label, 'key_enc', u.key_enc,
 	        'created_at', u.created_at, 'last_used_at', u.last_used_at)
@@ -370,7 +370,7 @@ CROSS JOIN LATERAL (
 	        AS events_last_24h,
 	    min(e.received_at) AS first_event_at,
 	    max(e.received_at) AS last_event_at
-	FROM hookpost.trigger_events e WHERE e.trigger_id = t.id) ev
+	FROM hookpost.trigger_events e WHERE e.trigger_ref = t.ref) ev
 CROSS JOIN LATERAL (
 	SELECT count(*) AS total_requests,
 	    count(*) FILTER (WHERE w.received_at > now() - interval '24 hours')

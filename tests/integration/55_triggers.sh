@@ -131,6 +131,8 @@ hit "$K2" '{"k":4}'
 expect_status "the second key carries on" 200
 admin DELETE "/api/v1/triggers/$R/webhooks/keys/$OLDID"
 expect "retiring it twice is 404" 404 '.error.code == "not_found"'
+admin DELETE "/api/v1/triggers/$R/webhooks/keys/not-a-uuid"
+expect "a malformed key id is 404" 404 '.error.code == "not_found"'
 admin GET "/api/v1/triggers/$R"
 expect_json "the trigger shows its current key" ".data.webhook_key == \"$K2\""
 
@@ -152,6 +154,8 @@ admin GET "/api/v1/events/$EV"
 expect "get one event" 200 ".data.id == \"$EV\" and .data.source == \"webhook\""
 admin GET "/api/v1/events/00000000-0000-0000-0000-000000000000"
 expect "an unknown event is 404" 404 '.error.code == "not_found"'
+admin GET "/api/v1/events/not-a-uuid"
+expect "a malformed event id is 404" 404 '.error.code == "not_found"'
 
 # --- stats (seed: webhook_stats_detailed) ---------------------------------
 admin GET "/api/v1/triggers/$R/stats"
