@@ -70,3 +70,17 @@ hook() {
 
 # psql_q SQL: a query against the test database.
 psql_q() { $PSQL -qAtc "$1"; }
+
+# start_sink LOGFILE: starts bin/bench-sink on a free port (several check
+# runs may share a machine); sets SINK (pid) and PORT.
+start_sink() {
+	PORT=$((19200 + $$ % 600))
+	for _try in 1 2 3 4 5 6 7 8 9 10; do
+		"$TOP/bin/bench-sink" -p $PORT -l "$1" 2>/dev/null &
+		SINK=$!
+		sleep 0.3
+		kill -0 $SINK 2>/dev/null && return 0
+		PORT=$((PORT + 7))
+	done
+	return 1
+}

@@ -7,12 +7,9 @@
 . "$TOP/tests/lib.sh"
 [ "$SERVER" = lighttpd ] || exit 0
 
-PORT=19180
 LOG=$(mktemp)
-"$TOP/bin/bench-sink" -p $PORT -l "$LOG" &
-SINK=$!
+start_sink "$LOG" || fail "the test receiver starts"
 trap 'kill $SINK 2>/dev/null; rm -f "$LOG"' EXIT
-sleep 0.3
 R=http://127.0.0.1:$PORT
 W="$RUNAS env HOOKPOST_CONFIG=$HOOKPOST_CONFIG HOOKPOST_DELIVERY_TIMEOUT_MS=1500 HOOKPOST_CHALLENGE_INTERVAL=1"
 deliver() { $W "$@" "$TOP/bin/hookpost-deliver" -1 -n "t-$RUN" 2>/dev/null; }

@@ -10,11 +10,9 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-PORT=19190
 LOG=$(mktemp)
 chmod 644 "$LOG"
-"$TOP/bin/bench-sink" -p $PORT -l "$LOG" &
-SINK=$!
+start_sink "$LOG" || fail "the test receiver starts"
 TAB=$(mktemp)
 started_cron=0
 cleanup() {
