@@ -15,6 +15,11 @@
  * delivery_attempts.started_at - events.created_at for the events whose
  * object_id starts with the prefix.
  *
+ * events.created_at is the emitting transaction's start; with -w FILE
+ * the moment each commit returned (wall clock, as the worker's
+ * started_at) is written there too, one "<object_id>\t<epoch seconds>"
+ * line per event, so that the latency can be taken from the commit.
+ *
  * The database as for every hookpost program: HOOKPOST_DATABASE_URL or
  * the HOOKPOST_CONFIG file (lib/cfg).  Prints one line:
  *
@@ -51,7 +56,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: bench-emitlat -p prefix [-r events/s] "
-	    "[-d seconds] [-e event-type] [-o owner]\n");
+	    "[-d seconds] [-e event-type] [-o owner] [-w commit-log]\n");
 	return 1;
 }
 
@@ -72,6 +77,15 @@ percentile(const double *v, size_t n, double p)
 		return 0;
 	i = (size_t)(p * (double)(n - 1) + 0.5);
 	return v[i < n ? i : n - 1];
+}
+
+static double
+wall_s(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Sleeps until ms on the monotonic clock of now_ms(). */
@@ -97,14 +111,18 @@ main(int argc, char *argv[])
 	PGconn		*conn = NULL;
 	PGresult	*res;
 	const char	*prefix = NULL, *event_type = "threat_model.created";
-	const char	*owner = "bench", *p[4];
+	const char	*owner = "bench", *p[4], *commit_log = NULL;
+	FILE		*clog = NULL;
+	double		*commit_s = NULL;
+	long long	*commit_n = NULL;
+	size_t		 k;
 	char		 object_id[128], data[160];
 	double		*emit_ms = NULL, t0, t, elapsed;
 	long long	 rate = 200, seconds = 10, total, i, errors = 0;
 	size_t		 n = 0;
 	int		 ch, rc = 1;
 
-	while ((ch = getopt(argc, argv, "d:e:o:p:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:e:o:p:r:w:")) != -1) {
 		switch (ch) {
 		case 'd':
 			if (parse_int(optarg, 1, 3600, &seconds) == -1)
@@ -122,6 +140,9 @@ main(int argc, char *argv[])
 		case 'r':
 			if (parse_int(optarg, 1, 100000, &rate) == -1)
 				return usage();
+			break;
+		case 'w':
+			commit_log = optarg;
 			break;
 		default:
 			return usage();
@@ -149,6 +170,8 @@ main(int argc, char *argv[])
 
 	total = rate * seconds;
 	emit_ms = xcalloc((size_t)total, sizeof(emit_ms[0]));
+	commit_s = xcalloc((size_t)total, sizeof(commit_s[0]));
+	commit_n = xcalloc((size_t)total, sizeof(commit_n[0]));
 	p[0] = event_type;
 	p[1] = object_id;
 	p[2] = owner;
@@ -165,17 +188,37 @@ main(int argc, char *argv[])
 			if (errors++ == 0)
 				fprintf(stderr, "bench-emitlat: emit: %s",
 				    PQerrorMessage(conn));
-		} else
+		} else {
+			commit_s[n] = wall_s();
+			commit_n[n] = i;
 			emit_ms[n++] = now_ms() - t;
+		}
 		PQclear(res);
 	}
 	elapsed = (now_ms() - t0) / 1000.0;
+	if (commit_log != NULL) {
+		if ((clog = fopen(commit_log, "w")) == NULL) {
+			fprintf(stderr, "bench-emitlat: %s: %s\n", commit_log,
+			    strerror(errno));
+			goto out;
+		}
+		for (k = 0; k < n; k++)
+			fprintf(clog, "%s-%lld\t%.6f\n", prefix, commit_n[k],
+			    commit_s[k]);
+		if (fclose(clog) != 0) {
+			fprintf(stderr, "bench-emitlat: %s: %s\n", commit_log,
+			    strerror(errno));
+			goto out;
+		}
+	}
 	qsort(emit_ms, n, sizeof(emit_ms[0]), cmp_double);
 	printf("%zu %.1f %.2f %.2f %.2f %lld\n", n, elapsed > 0 ?
 	    (double)n / elapsed : 0.0, percentile(emit_ms, n, 0.50),
 	    percentile(emit_ms, n, 0.99), n > 0 ? emit_ms[n - 1] : 0.0, errors);
 	rc = errors == 0 && !stop ? 0 : 1;
 out:
+	free(commit_s);
+	free(commit_n);
 	free(emit_ms);
 	PQfinish(conn);
 	return rc;

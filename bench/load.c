@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crypt.h"
 #include "sig.h"
 #include "util.h"
 
@@ -198,12 +199,24 @@ request_build(struct worker *w, struct conn *c)
 	if (blen < 0 || (size_t)blen >= sizeof(body))
 		return -1;
 	sighdr[0] = '\0';
-	if (signed_mode) {
+	if (signed_mode == 1) {
 		if (sig_hmac_sha256_ts_hex(secret, ts, body, (size_t)blen,
 		    hex) == -1)
 			return -1;
 		snprintf(sighdr, sizeof(sighdr), "X-Webhook-Timestamp: %s\r\n"
 		    "X-Webhook-Signature: sha256=%s\r\n", ts, hex);
+	} else if (signed_mode == 2) {
+		/* seed 002 triggers: HMAC-SHA256 over the body alone. */
+		struct sig_part	 part = { body, (size_t)blen };
+		unsigned char	 mac[SIG_MAX_MAC];
+		size_t		 maclen;
+
+		if (sig_hmac("SHA256", secret, strlen(secret), &part, 1, mac,
+		    &maclen) == -1)
+			return -1;
+		crypt_hex(mac, maclen, hex);
+		snprintf(sighdr, sizeof(sighdr),
+		    "X-Webhook-Signature: sha256=%s\r\n", hex);
 	}
 	n = snprintf(c->out, sizeof(c->out), "POST %s HTTP/1.1\r\n"
 	    "Host: %s\r\n"
@@ -673,7 +686,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: bench-load [-1] [-c connections] [-d seconds] "
 	    "[-w warmup] [-t threads]\n"
-	    "                  [-m signed|plain] [-s secret] -u "
+	    "                  [-m signed|body|plain] [-s secret] -u "
 	    "http://host:port/path\n");
 	return 2;
 }
@@ -709,6 +722,8 @@ main(int argc, char *argv[])
 				signed_mode = 1;
 			else if (strcmp(optarg, "plain") == 0)
 				signed_mode = 0;
+			else if (strcmp(optarg, "body") == 0)
+				signed_mode = 2;
 			else
 				return usage();
 			break;
