@@ -683,12 +683,19 @@ main(int argc, char *argv[])
 	last_flush_ms = now_ms();
 	for (;;) {
 		left = queue_len(queue);
+		/*
+		 * Claim ahead: keep up to 2 x concurrency leased, refilling
+		 * when the waiting queue falls to half, so transfers never
+		 * wait on a claim round trip.
+		 */
 		if (!stop && time(NULL) < deadline &&
 		    (wake || time(NULL) != last_claim) &&
-		    inflight + left < concurrency) {
+		    left <= concurrency / 2 &&
+		    inflight + left < 2 * concurrency) {
 			last_claim = time(NULL);
 			wake = 0;
-			got = claim((int)concurrency - inflight - left, &queue);
+			got = claim(2 * (int)concurrency - inflight - left,
+			    &queue);
 			if (got < 0)
 				goto out;
 			if (got > 0)
@@ -706,6 +713,8 @@ main(int argc, char *argv[])
 			inflight--;
 			job_free(j);
 		}
+		/* Freed slots take the next waiting jobs at once. */
+		start_jobs(&queue, &inflight, (int)concurrency);
 		if (json_array_size(results) >= FLUSH_RESULTS ||
 		    (json_array_size(results) > 0 &&
 		    (now_ms() - last_flush_ms >= FLUSH_MS || inflight == 0)))
@@ -722,7 +731,13 @@ main(int argc, char *argv[])
 		memset(&wfd, 0, sizeof(wfd));
 		wfd.fd = PQsocket(db_conn());
 		wfd.events = CURL_WAIT_POLLIN;
-		if (!wake || inflight + queue_len(queue) >= concurrency)
+		/* A NOTIFY read along with a query result waits in libpq:
+		 * take it before sleeping. */
+		while ((nt = PQnotifies(db_conn())) != NULL) {
+			wake = 1;
+			PQfreemem(nt);
+		}
+		if (!wake || queue_len(queue) > concurrency / 2)
 			curl_multi_poll(multi, &wfd, wfd.fd >= 0 ? 1 : 0,
 			    inflight > 0 ? 50 : 1000, NULL);
 		if (wfd.fd >= 0 && PQconsumeInput(db_conn()) == 1)
