@@ -134,11 +134,39 @@ case $code in
 *)	die "registering source $SOURCE: HTTP $code $(cat "$VAR/source.json")" ;;
 esac
 
+# seed 002 trigger: keyed URL, HMAC-SHA256 of the body, rate limit off
+# (the bench is the flood a limit exists to refuse).
+auth_api() {	# method path json
+	curl -s -o "$VAR/trigger.json" -w '%{http_code}' -X "$1" "$BASE$2" \
+	    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+	    -d "$3"
+}
+case $(auth_api POST /api/v1/triggers '{"ref":"bench.push","description":"make bench"}') in
+200|201|409) ;;
+*)	die "creating the bench trigger: $(cat "$VAR/trigger.json")" ;;
+esac
+auth_api POST /api/v1/triggers/bench.push/webhooks/enable '{}' >/dev/null
+TRIGGER_KEY=$(curl -s "$BASE/api/v1/triggers/bench.push/webhook" \
+    -H "Authorization: Bearer $TOKEN" | jq -r .data.webhook_key)
+case $TRIGGER_KEY in wh_*) ;; *) die "no trigger key" ;; esac
+auth_api POST /api/v1/triggers/bench.push/webhooks/hmac/enable \
+    "{\"algorithm\":\"sha256\",\"secret\":\"$SECRET\"}" >/dev/null
+auth_api PUT /api/v1/triggers/bench.push/webhooks/rate-limit \
+    '{"requests":100,"window_seconds":60,"enabled":false}' >/dev/null
+
 url_of() {
 	case $1 in
 	null)		echo "$BASE/bench/null" ;;
 	ideal)		echo "$BASE/bench/ideal" ;;
 	hookpost)	echo "$BASE/api/webhooks/$SOURCE" ;;
+	trigger)	echo "$BASE/api/v1/webhooks/$TRIGGER_KEY" ;;
+	esac
+}
+
+mode_of() {	# how each target is signed
+	case $1 in
+	trigger)	echo body ;;
+	*)		echo signed ;;
 	esac
 }
 
@@ -210,8 +238,8 @@ inbound_runs() {
 	log "bench: inbound, ${REPEAT} x ${WARMUP}+${DURATION} s per target and" \
 	    "connection count"
 	# One signed request each first: a misconfiguration fails here, loudly.
-	for t in null ideal hookpost; do
-		bin/bench-load -1 -s "$SECRET" -u "$(url_of $t)" \
+	for t in null ideal hookpost trigger; do
+		bin/bench-load -1 -m "$(mode_of $t)" -s "$SECRET" -u "$(url_of $t)" \
 		    >"$VAR/preflight-$t.txt" ||
 			die "$t: the signed request failed:" \
 			    "$(cat "$VAR/preflight-$t.txt")"
@@ -219,9 +247,10 @@ inbound_runs() {
 	rep=1
 	while [ $rep -le "$REPEAT" ]; do
 		for c in $CONNS; do
-			for t in null ideal hookpost; do
+			for t in null ideal hookpost trigger; do
 				line=$(bin/bench-load -c "$c" -t "$THREADS" \
 				    -d "$DURATION" -w "$WARMUP" -s "$SECRET" \
+				    -m "$(mode_of $t)" \
 				    -u "$(url_of $t)" \
 				    2>>"$VAR/log/bench-load.log") ||
 					die "$t at $c connections: $(tail -n 1 \
@@ -242,7 +271,7 @@ inbound_table() {
 	printf '%-10s %6s %10s %9s %9s %7s\n' target conns req/s "p50 ms" \
 	    "p99 ms" errors
 	for c in $CONNS; do
-		for t in null ideal hookpost; do
+		for t in null ideal hookpost trigger; do
 			e=$(errors $t "$c")
 			total_errors=$((total_errors + e))
 			printf '%-10s %6s %10.1f %9.2f %9.2f %7s\n' $t "$c" \
@@ -254,12 +283,15 @@ inbound_table() {
 	printf '%-16s' "req/s ratio"
 	for c in $CONNS; do printf '%12s' "$c conns"; done
 	echo
-	for ref in ideal null; do
-		printf '%-16s' "hookpost/$ref"
-		for c in $CONNS; do
-			ratio "$(median_of hookpost "$c" 4)" "$(median_of $ref "$c" 4)"
+	for h in hookpost trigger; do
+		for ref in ideal null; do
+			printf '%-16s' "$h/$ref"
+			for c in $CONNS; do
+				ratio "$(median_of $h "$c" 4)" \
+				    "$(median_of $ref "$c" 4)"
+			done
+			echo
 		done
-		echo
 	done
 	printf '%-16s' "ideal/null"
 	for c in $CONNS; do
