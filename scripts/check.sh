@@ -72,7 +72,7 @@ export HOOKPOST_CONFIG=$HOOKPOST_VAR/hookpost.conf
 echo "== handlers as plain CGI (env + stdin), under ASan+UBSan and valgrind"
 run_file tests/cgi/run.sh
 
-port=18080
+port=${CHECK_HTTP_PORT:-18080}
 for s in $SERVERS; do
 	echo "== HTTP suite behind $s"
 	export SERVER=$s HOOKPOST_SERVER=$s HOOKPOST_PORT=$port
