@@ -2,7 +2,10 @@
  * hookpost-cleanup: retention (DESIGN.md §1).  Deletes in bounded batches
  * so it never holds long locks: expired replay-guard rows (older than
  * twice the timestamp window, after which the timestamp check refuses a
- * replay by itself), processed queue rows and audit rows past retention;
+ * replay by itself; since sql/007 the guard is the audit row itself and
+ * this only drains guards written before), processed queue rows and
+ * audit rows past retention, once their counts are folded into the
+ * metrics rollup (only folded rows are deleted, so /metrics keeps them);
  * and for outbound (seed 000 "Cleanup Worker"): terminal deliveries past
  * retention (-d, default 7 days), subscriptions marked for deletion or
  * never verified within a day, and subscriptions failing persistently
@@ -94,9 +97,12 @@ main(int argc, char *argv[])
 	    " hookpost.subscription_requests WHERE id IN (SELECT id FROM"
 	    " hookpost.subscription_requests WHERE requested_at < now() -"
 	    " make_interval(hours => $1::int) LIMIT " BATCH ")";
+	static const char sql_fold[] = "CALL hookpost.metrics_rollup()";
 	static const char sql_audit[] = "DELETE FROM hookpost.webhook_requests"
 	    " WHERE id IN (SELECT id FROM hookpost.webhook_requests"
 	    " WHERE received_at < now() - make_interval(days => $1::int)"
+	    " AND id <= (SELECT last_request_id"
+	    "  FROM hookpost.metric_rollup_state)"
 	    " LIMIT " BATCH ")";
 	long long	 audit_days = 90, queue_days = 7, delivery_days = 7;
 	long long	 n1, n2, n3, n4, n5, n6, n7;
@@ -138,6 +144,9 @@ main(int argc, char *argv[])
 	snprintf(q, sizeof(q), "%lld", queue_days);
 	snprintf(tol, sizeof(tol), "%ld", cfg.ts_tolerance);
 	snprintf(dd, sizeof(dd), "%lld", delivery_days);
+	if ((res = db_exec("metrics_fold", sql_fold, 0, NULL)) == NULL)
+		return 1;
+	PQclear(res);
 	if ((n1 = purge("purge_replay", sql_replay, tol)) == -1 ||
 	    (n2 = purge("purge_queue", sql_queue, q)) == -1 ||
 	    (n3 = purge("purge_audit", sql_audit, a)) == -1 ||

@@ -8,6 +8,9 @@
  * duplicates nothing (the incident and the mark commit together).  Any
  * number of instances may run at once; a per-host advisory lock keeps
  * one per host.  Runs for -t seconds, waking on NOTIFY hookpost_inbound.
+ * Each run also folds the receivers' new audit rows into the metrics
+ * rollup (sql/007_fast_ingest.sql), so GET /metrics stays cheap even when
+ * nothing scrapes it for a while.
  */
 #include <sys/select.h>
 
@@ -208,6 +211,9 @@ main(int argc, char *argv[])
 		log_info("another hookpost-ingest runs on %s; exiting", host);
 		return 0;
 	}
+	if ((res = db_exec("metrics_fold", "CALL hookpost.metrics_rollup()", 0,
+	    NULL)) != NULL)
+		PQclear(res);	/* not this worker's job to fail over */
 	if (db_command("LISTEN hookpost_inbound") == -1)
 		return 1;
 	while (!stop) {

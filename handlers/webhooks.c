@@ -45,22 +45,139 @@ static const struct srv_route routes[ROUTE__MAX] = {
 	{ ROUTE_SOURCE_SIGN, "POST", "/api/webhooks/:source/sign", SRV_BODY },
 };
 
-/* The receiver's state for one request, for the audit row. */
+/*
+ * Sources the receiver has read, kept between requests so that an alert
+ * costs one round trip to the database, not two.  Process-wide state
+ * beyond STYLE 9's list, and safe: a cached copy decides nothing final.
+ * An acceptance is stored only if hookpost.alert_accept() finds the
+ * copy's version still the source's (else it answers "stale" and stores
+ * nothing), and a refusal is decided again from a fresh read.  So a
+ * rotated secret, a disabled or deleted source and an edited playbook
+ * take effect at once, as if every request read the source.  The TTL
+ * only bounds how long a secret no longer used stays in memory.
+ */
+#define SOURCE_CACHE_MAX	16
+#define SOURCE_CACHE_TTL	60	/* seconds */
+
+struct source_copy {
+	struct source	 src;		/* src.name NULL: a free slot */
+	char		*secret;	/* src.secret_enc opened, or NULL */
+	time_t		 read_at;
+	unsigned long	 used;		/* for LRU eviction; 0 when free */
+};
+static struct source_copy	 source_cache[SOURCE_CACHE_MAX];
+static unsigned long		 source_cache_clock;
+
+/* Empties a slot, wiping the secret. */
+static void
+source_copy_clear(struct source_copy *c)
+{
+	if (c->secret != NULL) {
+		explicit_bzero(c->secret, strlen(c->secret));
+		free(c->secret);
+	}
+	source_free(&c->src);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * The copy's signing secret, opened once per copy (so the version check
+ * covers it too).  NULL if it does not open (logged).
+ */
+static const char *
+source_copy_secret(struct source_copy *c)
+{
+	if (c->secret == NULL)
+		c->secret = crypt_secret_open(c->src.secret_enc);
+	return c->secret;
+}
+
+/* The cached copy of source name, or NULL. */
+static struct source_copy *
+source_cache_get(const char *name)
+{
+	struct source_copy	*c;
+	time_t			 now = time(NULL);
+	size_t			 i;
+
+	for (i = 0; i < SOURCE_CACHE_MAX; i++) {
+		c = &source_cache[i];
+		if (c->src.name == NULL || strcmp(c->src.name, name) != 0)
+			continue;
+		if (now < c->read_at || now - c->read_at > SOURCE_CACHE_TTL) {
+			source_copy_clear(c);
+			return NULL;
+		}
+		c->used = ++source_cache_clock;
+		return c;
+	}
+	return NULL;
+}
+
+/*
+ * Caches *src, which it takes over (leaving *src zeroed), in place of a
+ * copy of the same name or else the least recently used one.  Returns the
+ * copy, valid until it is cleared or replaced.
+ */
+static struct source_copy *
+source_cache_put(struct source *src)
+{
+	struct source_copy	*c = &source_cache[0];
+	size_t			 i;
+
+	for (i = 0; i < SOURCE_CACHE_MAX; i++) {
+		if (source_cache[i].src.name != NULL &&
+		    strcmp(source_cache[i].src.name, src->name) == 0) {
+			c = &source_cache[i];
+			break;
+		}
+		if (source_cache[i].used < c->used)
+			c = &source_cache[i];
+	}
+	source_copy_clear(c);
+	c->src = *src;
+	memset(src, 0, sizeof(*src));
+	c->read_at = time(NULL);
+	c->used = ++source_cache_clock;
+	return c;
+}
+
+/* The receiver's state for one request. */
 struct recv {
 	struct req	*r;
 	const char	*name;
-	struct source	 src;
 	char		 body_sha[65];
 	char		 size[24];
+	/* A refusal, as recv_check() or recv_store() decided it. */
+	int		 status;
+	const char	*code;
+	char		 msg[320];
+	int		 audit;		/* 0: answered without an audit row */
+	/* What recv_check() verified, for recv_store(). */
+	char		 ts[24];
+	char		 sighex[65];
+	json_t		*payload;
 };
 
+/* Records a refusal in rv for the caller; returns -1. */
+static int
+recv_refusal(struct recv *rv, int status, const char *code, const char *msg)
+{
+	rv->status = status;
+	rv->code = code;
+	rv->audit = status != 500;
+	snprintf(rv->msg, sizeof(rv->msg), "%s", msg);
+	return -1;
+}
+
 /*
- * Answers a refusal and records it (seed 004 "Error Handling": the
- * messages of invalid_signature, unknown_source and timestamp_expired are
- * the seed's own).  One statement: the audit row and its counters.
+ * Answers the refusal in rv and records it (seed 004 "Error Handling":
+ * the messages of invalid_signature, unknown_source and timestamp_expired
+ * are the seed's own).  One statement: the audit row.  src: the source,
+ * or NULL when the name is not registered.
  */
 static void
-recv_refuse(struct recv *rv, int status, const char *code, const char *msg)
+recv_refuse(struct recv *rv, const struct source *src)
 {
 	static const char sql[] = "SELECT hookpost.request_log('source', $1,"
 	    " $2, $3, $4, $5, 'rejected', $6, $7, $8, $9, NULL, NULL)";
@@ -68,24 +185,96 @@ recv_refuse(struct recv *rv, int status, const char *code, const char *msg)
 	const char	*p[9];
 	PGresult	*res;
 
-	snprintf(st, sizeof(st), "%d", status);
-	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(rv->r));
-	p[0] = rv->name;
-	p[1] = rv->src.id;
-	p[2] = rv->r->remote_addr;
-	p[3] = rv->r->user_agent;
-	p[4] = st;
-	p[5] = code;
-	p[6] = ms;
-	p[7] = rv->body_sha;
-	p[8] = rv->size;
-	if ((res = db_exec("recv_refuse", sql, 9, p)) != NULL)
-		PQclear(res);
-	resp_error(rv->r, status, code, "%s", msg);
+	if (rv->audit) {
+		snprintf(st, sizeof(st), "%d", rv->status);
+		snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(rv->r));
+		p[0] = rv->name;
+		p[1] = src != NULL ? src->id : NULL;
+		p[2] = rv->r->remote_addr;
+		p[3] = rv->r->user_agent;
+		p[4] = st;
+		p[5] = rv->code;
+		p[6] = ms;
+		p[7] = rv->body_sha;
+		p[8] = rv->size;
+		if ((res = db_exec("recv_refuse", sql, 9, p)) != NULL)
+			PQclear(res);
+	}
+	resp_error(rv->r, rv->status, rv->code, "%s", rv->msg);
 }
 
-/* Answers with the {"http_status","body"} object alert_accept returned. */
-static void
+/*
+ * Checks a request against a copy of its source, in seed 004's order:
+ * enabled, signature headers, timestamp (5 minutes either way),
+ * signature, JSON.  Returns 0 with rv's ts, sighex and payload set, or -1
+ * with a refusal in rv.
+ */
+static int
+recv_check(struct recv *rv, struct source_copy *c)
+{
+	struct req	*r = rv->r;
+	const char	*ts, *sighdr, *secret;
+	unsigned char	 mac[32];
+	long long	 t;
+	int		 rc = -1;
+
+	json_decref(rv->payload);
+	rv->payload = NULL;
+	if (!c->src.enabled) {
+		recv_refusal(rv, 403, "webhook_disabled",
+		    "Webhook source is disabled");
+		goto out;
+	}
+	ts = req_header(r, "X-Webhook-Timestamp");
+	sighdr = req_header(r, "X-Webhook-Signature");
+	if (ts == NULL || sighdr == NULL ||
+	    parse_int(ts, 0, 99999999999LL, &t) == -1 ||
+	    sig_parse_sha256(sighdr, mac) == -1) {
+		recv_refusal(rv, 401, "invalid_signature",
+		    "Webhook signature verification failed");
+		goto out;
+	}
+	if (llabs((long long)time(NULL) - t) > cfg.ts_tolerance) {
+		recv_refusal(rv, 401, "timestamp_expired",
+		    "Webhook timestamp is too old (>5 minutes)");
+		goto out;
+	}
+	if ((secret = source_copy_secret(c)) == NULL) {
+		recv_refusal(rv, 500, "internal", "Source secret unavailable");
+		goto out;
+	}
+	if (sig_verify_ts_sha256(secret, ts, r->body, r->bodylen,
+	    sighdr) == -1) {
+		recv_refusal(rv, 401, "invalid_signature",
+		    "Webhook signature verification failed");
+		goto out;
+	}
+	crypt_hex(mac, sizeof(mac), rv->sighex);
+	snprintf(rv->ts, sizeof(rv->ts), "%lld", t);
+
+	/* Verified; now the body may be read as JSON. */
+	rv->payload = json_loadb(r->body, r->bodylen, JSON_REJECT_DUPLICATES,
+	    NULL);
+	if (rv->payload == NULL || !json_is_object(rv->payload)) {
+		recv_refusal(rv, 400, "invalid_json",
+		    "Request body must be a JSON object");
+		goto out;
+	}
+	if (!valid_depth(rv->payload, JSON_MAX_DEPTH)) {
+		recv_refusal(rv, 400, "invalid_json", "Request body nests "
+		    "deeper than 32 levels");
+		goto out;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+/*
+ * Answers with the {"http_status","body"} object alert_accept returned,
+ * or returns 1 and answers nothing when it was {"stale": true}.
+ */
+static int
 recv_answer(struct recv *rv, const char *result)
 {
 	json_t	*j, *body;
@@ -93,41 +282,109 @@ recv_answer(struct recv *rv, const char *result)
 
 	if ((j = json_loads(result, 0, NULL)) == NULL) {
 		resp_error(rv->r, 500, "internal", "Malformed result");
-		return;
+		return 0;
+	}
+	if (json_is_true(json_object_get(j, "stale"))) {
+		json_decref(j);
+		return 1;
 	}
 	status = (int)json_integer_value(json_object_get(j, "http_status"));
 	body = json_incref(json_object_get(j, "body"));
 	json_decref(j);
 	/* A replay answers as the first request was answered. */
 	resp_json(rv->r, status >= 200 && status < 300 ? status : 200, body);
+	return 0;
 }
 
+/*
+ * Stores a checked request: one statement, which guards against replays,
+ * writes the audit row and the incident (sync) or queues the raw event
+ * (queue) in one commit.  Returns 0 when answered, 1 when src was stale
+ * or deleted meanwhile (nothing stored or answered), -1 with a refusal
+ * in rv.
+ */
+static int
+recv_store(struct recv *rv, const struct source *src)
+{
+	static const char sql_accept[] = "SELECT hookpost.alert_accept($1, $2,"
+	    " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+	    " $17, $18, $19, $20, $21, $22, $23)";
+	static const char sql_queue[] = "SELECT hookpost.alert_queue($1, $2,"
+	    " $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+	struct req		*r = rv->r;
+	struct incident		 inc;
+	struct incident_params	 ip;
+	PGresult		*res = NULL;
+	const char		*p[23];
+	char			 ms[32], err[256];
+	size_t			 i;
+	int			 rc = 0;
+
+	memset(&inc, 0, sizeof(inc));
+	memset(&ip, 0, sizeof(ip));
+	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(r));
+	p[0] = src->id;
+	p[1] = src->name;
+	p[2] = src->version;
+	p[3] = rv->ts;
+	p[4] = rv->sighex;
+	p[5] = r->remote_addr;
+	p[6] = r->user_agent;
+	p[7] = ms;
+	p[8] = rv->body_sha;
+	p[9] = rv->size;
+	if (strcmp(src->mode, "queue") == 0) {
+		p[10] = r->body;
+		res = db_exec("recv_queue", sql_queue, 11, p);
+	} else {
+		if (source_alert_to_incident(src, rv->payload, &inc, err,
+		    sizeof(err)) == -1) {
+			rc = recv_refusal(rv, 400, "invalid_payload", err);
+			goto out;
+		}
+		incident_params_fill(&inc, &ip);
+		for (i = 0; i < 11; i++)
+			p[10 + i] = ip.v[i];
+		p[21] = r->body;
+		p[22] = ip.v[11];
+		res = db_exec("recv_accept", sql_accept, 23, p);
+	}
+	if (res == NULL) {
+		/* The source was deleted while this request was stored. */
+		if (strcmp(db_last_sqlstate(), "23503") == 0)
+			rc = 1;
+		else
+			resp_error(r, 503, "unavailable", "Database unavailable; "
+			    "the event was not accepted, retry later");
+		goto out;
+	}
+	rc = recv_answer(rv, PQgetvalue(res, 0, 0));
+out:
+	PQclear(res);
+	incident_params_free(&ip);
+	incident_free(&inc);
+	return rc;
+}
+
+/*
+ * POST /api/webhooks/:source (seed 004).  Usually one round trip: the
+ * store, with the source from the cache.  A source not cached, a refusal
+ * decided on a cached copy, or a copy found stale costs a read first.
+ */
 static void
 receive(struct req *r)
 {
 	static const char sql_source[] = "SELECT " SOURCE_COLUMNS
 	    " FROM " SOURCE_FROM " WHERE s.name = $1";
-	static const char sql_accept[] = "SELECT hookpost.alert_accept($1, $2,"
-	    " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-	    " ARRAY(SELECT jsonb_array_elements_text($14::jsonb)), $15, $16,"
-	    " $17, $18, $19, $20, coalesce($21::timestamptz, now()))";
-	static const char sql_queue[] = "SELECT hookpost.alert_queue($1, $2,"
-	    " $3, $4, $5, $6, $7, $8, $9)";
 	struct recv		 rv;
-	struct incident		 inc;
-	struct incident_params	 ip;
-	PGresult		*res = NULL;
-	json_t			*payload = NULL;
-	const char		*ts, *sighdr, *p[21];
-	char			*secret = NULL, msg[160], err[256], ms[32];
-	char			 sighex[65];
-	unsigned char		 mac[32];
-	long long		 t;
-	size_t			 i;
+	struct source		 fresh;
+	struct source_copy	*c;
+	PGresult		*res;
+	const char		*p[1];
+	char			 msg[160];
+	int			 cached, tries, rc;
 
 	memset(&rv, 0, sizeof(rv));
-	memset(&inc, 0, sizeof(inc));
-	memset(&ip, 0, sizeof(ip));
 	rv.r = r;
 	rv.name = r->params[0];
 	crypt_sha256_hex(r->body, r->bodylen, rv.body_sha);
@@ -136,109 +393,47 @@ receive(struct req *r)
 	if (!name_valid(rv.name)) {
 		snprintf(msg, sizeof(msg), "Webhook source '%.64s' is not "
 		    "registered", rv.name);
-		recv_refuse(&rv, 404, "unknown_source", msg);
+		recv_refusal(&rv, 404, "unknown_source", msg);
+		recv_refuse(&rv, NULL);
 		goto out;
 	}
-	p[0] = rv.name;
-	if ((res = db_exec("recv_source", sql_source, 1, p)) == NULL) {
-		resp_error(r, 503, "unavailable", "Database unavailable");
-		goto out;
-	}
-	if (PQntuples(res) == 0) {
-		snprintf(msg, sizeof(msg), "Webhook source '%s' is not "
-		    "registered", rv.name);
-		recv_refuse(&rv, 404, "unknown_source", msg);
-		goto out;
-	}
-	source_from_row(res, 0, 0, &rv.src);
-	PQclear(res);
-	res = NULL;
-	if (!rv.src.enabled) {
-		recv_refuse(&rv, 403, "webhook_disabled",
-		    "Webhook source is disabled");
-		goto out;
-	}
-
-	/* seed 004: X-Webhook-Timestamp, 5 minutes either way. */
-	ts = req_header(r, "X-Webhook-Timestamp");
-	sighdr = req_header(r, "X-Webhook-Signature");
-	if (ts == NULL || sighdr == NULL ||
-	    parse_int(ts, 0, 99999999999LL, &t) == -1 ||
-	    sig_parse_sha256(sighdr, mac) == -1) {
-		recv_refuse(&rv, 401, "invalid_signature",
-		    "Webhook signature verification failed");
-		goto out;
-	}
-	if (llabs((long long)time(NULL) - t) > cfg.ts_tolerance) {
-		recv_refuse(&rv, 401, "timestamp_expired",
-		    "Webhook timestamp is too old (>5 minutes)");
-		goto out;
-	}
-	if ((secret = crypt_secret_open(rv.src.secret_enc)) == NULL) {
-		resp_error(r, 500, "internal", "Source secret unavailable");
-		goto out;
-	}
-	if (sig_verify_ts_sha256(secret, ts, r->body, r->bodylen,
-	    sighdr) == -1) {
-		recv_refuse(&rv, 401, "invalid_signature",
-		    "Webhook signature verification failed");
-		goto out;
-	}
-	crypt_hex(mac, sizeof(mac), sighex);
-
-	/* Verified; now the body may be read as JSON. */
-	payload = json_loadb(r->body, r->bodylen, JSON_REJECT_DUPLICATES, NULL);
-	if (payload == NULL || !json_is_object(payload)) {
-		recv_refuse(&rv, 400, "invalid_json",
-		    "Request body must be a JSON object");
-		goto out;
-	}
-	if (!valid_depth(payload, JSON_MAX_DEPTH)) {
-		recv_refuse(&rv, 400, "invalid_json", "Request body nests "
-		    "deeper than 32 levels");
-		goto out;
-	}
-	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(r));
-	p[0] = rv.src.id;
-	p[1] = rv.src.name;
-	p[2] = sighex;
-	p[3] = r->remote_addr;
-	p[4] = r->user_agent;
-	p[5] = ms;
-	p[6] = rv.body_sha;
-	p[7] = rv.size;
-	if (strcmp(rv.src.mode, "queue") == 0) {
-		p[8] = r->body;
-		res = db_exec("recv_queue", sql_queue, 9, p);
-	} else {
-		if (source_alert_to_incident(&rv.src, payload, &inc, err,
-		    sizeof(err)) == -1) {
-			recv_refuse(&rv, 400, "invalid_payload", err);
+	c = source_cache_get(rv.name);
+	for (tries = 0; tries < 3; tries++) {
+		if ((cached = c != NULL) == 0) {
+			p[0] = rv.name;
+			if ((res = db_exec("recv_source", sql_source, 1,
+			    p)) == NULL) {
+				resp_error(r, 503, "unavailable",
+				    "Database unavailable");
+				goto out;
+			}
+			if (PQntuples(res) == 0) {
+				PQclear(res);
+				snprintf(msg, sizeof(msg), "Webhook source '%s' "
+				    "is not registered", rv.name);
+				recv_refusal(&rv, 404, "unknown_source", msg);
+				recv_refuse(&rv, NULL);
+				goto out;
+			}
+			source_from_row(res, 0, 0, &fresh);
+			PQclear(res);
+			c = source_cache_put(&fresh);
+		}
+		if ((rc = recv_check(&rv, c)) == 0 &&
+		    (rc = recv_store(&rv, &c->src)) == 0)
+			goto out;
+		if (rc == -1 && !cached) {
+			recv_refuse(&rv, &c->src);
 			goto out;
 		}
-		incident_params_fill(&inc, &ip);
-		for (i = 0; i < 11; i++)
-			p[8 + i] = ip.v[i];
-		p[19] = r->body;
-		p[20] = ip.v[11];
-		res = db_exec("recv_accept", sql_accept, 21, p);
+		/* Decided on a copy that may be old: read the source again. */
+		source_copy_clear(c);
+		c = NULL;
 	}
-	if (res == NULL) {
-		resp_error(r, 503, "unavailable", "Database unavailable; "
-		    "the event was not accepted, retry later");
-		goto out;
-	}
-	recv_answer(&rv, PQgetvalue(res, 0, 0));
+	resp_error(r, 503, "unavailable", "Webhook source changed during the "
+	    "request; retry");
 out:
-	PQclear(res);
-	incident_params_free(&ip);
-	incident_free(&inc);
-	json_decref(payload);
-	if (secret != NULL) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
-	source_free(&rv.src);
+	json_decref(rv.payload);
 }
 
 /* --- source management (admin) ------------------------------------ */

@@ -33,6 +33,7 @@ source_from_row(const PGresult *res, int row, int c, struct source *out)
 	out->playbook = dup_or_null(res, row, c + 8);
 	if ((v = db_get(res, row, c + 9)) != NULL)
 		out->steps = json_loads(v, 0, NULL);
+	out->version = dup_or_null(res, row, c + 10);
 }
 
 void
@@ -48,6 +49,7 @@ source_free(struct source *s)
 	json_decref(s->severity_mapping);
 	free(s->playbook);
 	json_decref(s->steps);
+	free(s->version);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -21,12 +21,22 @@ struct source {
 	json_t	*severity_mapping;
 	char	*playbook;	/* NULL when none */
 	json_t	*steps;		/* the playbook's steps, NULL when none */
+	char	*version;	/* SOURCE_VERSION */
 };
+
+/*
+ * The version of a source as read: the transaction ids that wrote its row
+ * and its playbook's row, so any write of either, by any writer, changes
+ * it.  hookpost.alert_accept() and alert_queue() (sql/007_fast_ingest.sql)
+ * compute the same expression to tell a receiver its copy is stale.
+ */
+#define SOURCE_VERSION \
+	"s.xmin::text || '/' || coalesce(p.xmin::text, '')"
 
 /* The columns source_from_row() reads, for SELECT ... FROM sources s. */
 #define SOURCE_COLUMNS \
 	"s.id, s.name, s.secret_enc, s.auto_triage, s.enabled, s.format, " \
-	"s.mode, s.severity_mapping, p.name, p.steps"
+	"s.mode, s.severity_mapping, p.name, p.steps, " SOURCE_VERSION
 #define SOURCE_FROM \
 	"hookpost.sources s LEFT JOIN hookpost.playbooks p ON p.name = s.playbook"
 

@@ -34,6 +34,8 @@
 #   BENCH_LAT_RATE   [200]  events/s of the latency run
 #   BENCH_LAT_DURATION [10] seconds of the latency run
 #   BENCH_KEEP     [0]   1 leaves the stack running afterwards
+#   BENCH_PORT [18090], BENCH_PGPORT [54391], BENCH_SINK_PORT [18091]
+#                        ports, for a bench beside another on one machine
 # PostgreSQL keeps its durable settings (no HOOKPOST_PG_FAST): the commit
 # is the cost being measured.
 set -eu
@@ -54,9 +56,10 @@ LAT_RATE=${BENCH_LAT_RATE:-200}
 LAT_DURATION=${BENCH_LAT_DURATION:-10}
 SECRET=bench-secret
 SOURCE=bench
-SINK_PORT=18091
+SINK_PORT=${BENCH_SINK_PORT:-18091}
 
-export HOOKPOST_VAR=$TOP/var/bench HOOKPOST_PORT=18090 HOOKPOST_PGPORT=54391
+export HOOKPOST_VAR=$TOP/var/bench HOOKPOST_PORT=${BENCH_PORT:-18090}
+export HOOKPOST_PGPORT=${BENCH_PGPORT:-54391}
 export HOOKPOST_CRON=0 HOOKPOST_QUIET=1
 unset HOOKPOST_PG_FAST
 VAR=$HOOKPOST_VAR
@@ -175,39 +178,6 @@ psql_bench() {
 	    -v ON_ERROR_STOP=1 "$@"
 }
 
-# sql/001_init.sql numbers incidents with lpad(nextval, 4, '0'), and lpad
-# truncates: from the 10,000th incident of a year every number repeats an
-# earlier one (INC-YYYY-1000 again), incidents_number_key refuses the
-# INSERT and the receiver answers 503.  A bench run makes tens of
-# thousands of incidents, so until a migration fixes it, the bench's own
-# throwaway database gets the fix (same statements, same cost) and says so.
-NOTE=
-if [ "$(psql_bench -c "SELECT count(*) FROM pg_proc WHERE proname =
-    'incident_number_next' AND prosrc LIKE '%lpad(nextval(seq)::text, 4,%'")" = 1 ]; then
-	psql_bench >/dev/null <<'SQL' || die "cannot patch incident_number_next"
-CREATE OR REPLACE FUNCTION hookpost.incident_number_next() RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-	y	integer := extract(year FROM now() AT TIME ZONE 'UTC');
-	seq	text := 'hookpost.incident_seq_' || y;
-	n	bigint;
-BEGIN
-	IF to_regclass(seq) IS NULL THEN
-		BEGIN
-			EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %s', seq);
-		EXCEPTION WHEN duplicate_table OR unique_violation THEN
-			NULL;
-		END;
-	END IF;
-	n := nextval(seq);
-	RETURN format('INC-%s-%s', y, lpad(n::text, greatest(4, length(n::text)), '0'));
-END $$;
-SQL
-	NOTE="note: hookpost.incident_number_next() truncates numbers past 9999
-      (lpad(..., 4, '0')), so the 10,000th incident of a year and every
-      later one fail with 503; this run patched its private database."
-fi
-
 pg_setting() {
 	psql_bench -c "SHOW $1" 2>/dev/null || echo '?'
 }
@@ -313,7 +283,6 @@ inbound_table() {
 		}'
 		;;
 	esac
-	[ -z "$NOTE" ] || echo "$NOTE"
 	echo "raw runs: $RESULTS; load generator messages: $VAR/log/bench-load.log"
 }
 
