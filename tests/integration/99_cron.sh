@@ -18,6 +18,14 @@ started_cron=0
 cleanup() {
 	crontab -u hookpost -r 2>/dev/null
 	[ $started_cron = 1 ] && pkill -x cron
+	# Jobs cron started outlive it (each runs up to -t seconds): stop
+	# them, or they would work the next suite's queue behind its back.
+	pkill -u hookpost -f "^$TOP/bin/hookpost-" 2>/dev/null
+	_i=0
+	while pgrep -u hookpost -f "^$TOP/bin/hookpost-" >/dev/null && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
 	kill $SINK 2>/dev/null
 	rm -f "$LOG" "$TAB"
 }
