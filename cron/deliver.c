@@ -414,26 +414,45 @@ result_add(struct job *j, long status, const char *error, const char *outcome,
 	json_array_append_new(results, r);
 }
 
+/*
+ * The worker's database work runs beside its transfers, one statement in
+ * flight at a time (lib/db.h db_send): a claim, or a batch of results.
+ */
+enum op { OP_NONE, OP_CLAIM, OP_FINISH };
+static enum op	 op;
+static json_t	*finishing;	/* the batch of results in flight */
+
+/* Starts writing the pending results: 0, or -1 (they stay pending). */
 static int
-flush_results(void)
+finish_send(void)
 {
 	static const char sql[] = "SELECT hookpost.deliveries_finish($1)";
 	const char	*p[1];
 	char		*s;
-	PGresult	*res;
+	int		 rc;
 
 	last_flush_ms = now_ms();
-	if (json_array_size(results) == 0)
-		return 0;
 	s = json_dumps(results, JSON_COMPACT);
 	p[0] = s;
-	res = db_exec("deliveries_finish", sql, 1, p);
+	rc = db_send("deliveries_finish", sql, 1, p);
 	free(s);
-	if (res == NULL)
-		return -1;	/* kept: retried at the next flush */
-	PQclear(res);
-	json_array_clear(results);
+	if (rc == -1)
+		return -1;
+	finishing = results;
+	results = json_array();
+	op = OP_FINISH;
 	return 0;
+}
+
+/* A batch written, or not: then it goes back to the pending results. */
+static void
+finish_done(PGresult *res)
+{
+	if (res == NULL)
+		json_array_extend(results, finishing);
+	PQclear(res);
+	json_decref(finishing);
+	finishing = NULL;
 }
 
 /* Decides the outcome of a finished transfer (or a refusal). */
@@ -476,17 +495,14 @@ job_done(struct job *j, CURLcode cc)
 	result_add(j, status, err, "retry", delay);
 }
 
-/* Claims up to n due deliveries into the wait queue. */
+/* Starts claiming up to n due deliveries: 0 or -1. */
 static int
-claim(int n, struct job **queue)
+claim_send(int n)
 {
 	static const char sql[] = "SELECT * FROM hookpost.deliveries_claim($1,"
 	    " $2, $3)";
 	const char	*p[3];
 	char		 lim[16], lease[16];
-	PGresult	*res;
-	struct job	*j;
-	int		 i, rows;
 
 	if (uuid_new(claim_id) == -1)
 		return -1;
@@ -495,7 +511,20 @@ claim(int n, struct job **queue)
 	p[0] = claim_id;
 	p[1] = lim;
 	p[2] = lease;
-	if ((res = db_exec("deliveries_claim", sql, 3, p)) == NULL)
+	if (db_send("deliveries_claim", sql, 3, p) == -1)
+		return -1;
+	op = OP_CLAIM;
+	return 0;
+}
+
+/* The claimed deliveries into the wait queue: how many, or -1. */
+static int
+claim_done(PGresult *res, struct job **queue)
+{
+	struct job	*j;
+	int		 i, rows;
+
+	if (res == NULL)
 		return -1;
 	rows = PQntuples(res);
 	for (i = 0; i < rows; i++) {
@@ -521,6 +550,40 @@ claim(int n, struct job **queue)
 	}
 	PQclear(res);
 	return rows;
+}
+
+/*
+ * Takes the result of the statement in flight if it is there (wait: or
+ * waits for it).  Returns 1 when a claim brought deliveries, 0, or -1
+ * when a claim failed.
+ */
+static int
+op_poll(struct job **queue, int wait)
+{
+	enum op	 done = op;
+	int	 got = 0;
+
+	if (op == OP_NONE || (!wait && db_pending() == 1))
+		return 0;
+	op = OP_NONE;
+	if (done == OP_FINISH)
+		finish_done(db_receive());
+	else if ((got = claim_done(db_receive(), queue)) > 0)
+		got = 1;
+	return got;
+}
+
+/* Writes every pending result before the worker exits: 0 or -1. */
+static int
+finish_all(struct job **queue)
+{
+	op_poll(queue, 1);
+	if (json_array_size(results) == 0)
+		return 0;
+	if (finish_send() == -1)
+		return -1;
+	op_poll(queue, 1);
+	return json_array_size(results) == 0 ? 0 : -1;
 }
 
 /* Starts queued jobs whose subscription has a free slot. */
@@ -615,6 +678,7 @@ main(int argc, char *argv[])
 	long long		 seconds = 55, concurrency = 64, n;
 	int			 ch, once = 0, running, inflight = 0, left;
 	int			 wake = 1, rc = 1, got;
+	int			 need_claim, need_flush;
 	time_t			 deadline, last_claim = 0;
 
 	while ((ch = getopt(argc, argv, "1c:hn:t:")) != -1) {
@@ -682,25 +746,33 @@ main(int argc, char *argv[])
 		goto out;
 	last_flush_ms = now_ms();
 	for (;;) {
+		if ((got = op_poll(&queue, 0)) < 0)
+			goto out;
+		if (got > 0)
+			wake = 1;	/* more may be due: claim again */
 		left = queue_len(queue);
 		/*
 		 * Claim ahead: keep up to 2 x concurrency leased, refilling
 		 * when the waiting queue falls to half, so transfers never
-		 * wait on a claim round trip.
+		 * wait on a claim round trip.  Results are written in
+		 * batches; both run while the transfers go on.  An empty
+		 * queue claims first, else results go first.
 		 */
-		if (!stop && time(NULL) < deadline &&
+		need_claim = !stop && time(NULL) < deadline &&
 		    (wake || time(NULL) != last_claim) &&
 		    left <= concurrency / 2 &&
-		    inflight + left < 2 * concurrency) {
+		    inflight + left < 2 * concurrency;
+		need_flush = json_array_size(results) >= FLUSH_RESULTS ||
+		    (json_array_size(results) > 0 &&
+		    (now_ms() - last_flush_ms >= FLUSH_MS || inflight == 0));
+		if (op == OP_NONE && need_claim && (left == 0 || !need_flush)) {
 			last_claim = time(NULL);
 			wake = 0;
-			got = claim(2 * (int)concurrency - inflight - left,
-			    &queue);
-			if (got < 0)
+			if (claim_send(2 * (int)concurrency - inflight -
+			    left) == -1)
 				goto out;
-			if (got > 0)
-				wake = 1;	/* more may be due: claim again */
-		}
+		} else if (op == OP_NONE && need_flush)
+			finish_send();	/* on failure retried next time */
 		start_jobs(&queue, &inflight, (int)concurrency);
 		curl_multi_perform(multi, &running);
 		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
@@ -715,11 +787,7 @@ main(int argc, char *argv[])
 		}
 		/* Freed slots take the next waiting jobs at once. */
 		start_jobs(&queue, &inflight, (int)concurrency);
-		if (json_array_size(results) >= FLUSH_RESULTS ||
-		    (json_array_size(results) > 0 &&
-		    (now_ms() - last_flush_ms >= FLUSH_MS || inflight == 0)))
-			flush_results();
-		if (inflight == 0 && queue == NULL &&
+		if (inflight == 0 && queue == NULL && op == OP_NONE &&
 		    (stop || time(NULL) >= deadline || (once && !wake)))
 			break;
 		if (inflight == 0 && queue != NULL && stop) {
@@ -727,26 +795,32 @@ main(int argc, char *argv[])
 			 * another run takes them. */
 			break;
 		}
-		/* Sleep until a transfer moves, a NOTIFY arrives or 1 s. */
-		memset(&wfd, 0, sizeof(wfd));
-		wfd.fd = PQsocket(db_conn());
-		wfd.events = CURL_WAIT_POLLIN;
 		/* A NOTIFY read along with a query result waits in libpq:
 		 * take it before sleeping. */
 		while ((nt = PQnotifies(db_conn())) != NULL) {
 			wake = 1;
 			PQfreemem(nt);
 		}
-		if (!wake || queue_len(queue) > concurrency / 2)
+		/* Sleep until a transfer moves, the database answers, a
+		 * NOTIFY arrives or 1 s, unless there is work now. */
+		need_claim = !stop && time(NULL) < deadline && wake &&
+		    queue_len(queue) <= concurrency / 2;
+		if (op != OP_NONE ? db_pending() == 1 : !need_claim &&
+		    json_array_size(results) < FLUSH_RESULTS) {
+			memset(&wfd, 0, sizeof(wfd));
+			wfd.fd = PQsocket(db_conn());
+			wfd.events = CURL_WAIT_POLLIN;
 			curl_multi_poll(multi, &wfd, wfd.fd >= 0 ? 1 : 0,
-			    inflight > 0 ? 50 : 1000, NULL);
-		if (wfd.fd >= 0 && PQconsumeInput(db_conn()) == 1)
+			    inflight > 0 || json_array_size(results) > 0 ?
+			    (int)FLUSH_MS : 1000, NULL);
+		}
+		if (op == OP_NONE && PQconsumeInput(db_conn()) == 1)
 			while ((nt = PQnotifies(db_conn())) != NULL) {
 				wake = 1;
 				PQfreemem(nt);
 			}
 	}
-	if (flush_results() == -1)
+	if (finish_all(&queue) == -1)
 		goto out;
 	log_info("deliver: %lld attempts, %lld succeeded", n_sent, n_ok);
 	rc = 0;
@@ -756,6 +830,7 @@ out:
 		job_free(j);
 	}
 	json_decref(results);
+	json_decref(finishing);
 	free(slots);
 	curl_multi_cleanup(multi);
 	curl_global_cleanup();

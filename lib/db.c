@@ -85,26 +85,92 @@ db_is_prepared(const char *name)
 	return 0;
 }
 
-PGresult *
-db_exec(const char *name, const char *sql, int nparams,
-    const char *const *params)
+/*
+ * Connects and prepares `sql` as `name` unless done on this connection:
+ * 1 when prepared, 0 when the table of names is full (run it unprepared),
+ * -1 on failure.
+ */
+static int
+db_prepare(const char *name, const char *sql, int nparams)
 {
 	PGresult	*res;
 
 	if (db_conn() == NULL) {
 		snprintf(last_sqlstate, sizeof(last_sqlstate), "08006");
+		return -1;
+	}
+	if (db_is_prepared(name))
+		return 1;
+	if (nprepared == DB_MAX_PREPARED)
+		return 0;
+	res = PQprepare(conn, name, sql, nparams, NULL);
+	if ((res = db_check(res)) == NULL)
+		return -1;
+	PQclear(res);
+	prepared[nprepared++] = xstrdup(name);
+	return 1;
+}
+
+PGresult *
+db_exec(const char *name, const char *sql, int nparams,
+    const char *const *params)
+{
+	switch (db_prepare(name, sql, nparams)) {
+	case -1:
+		return NULL;
+	case 0:
+		return db_exec_once(sql, nparams, params);
+	}
+	return db_check(PQexecPrepared(conn, name, nparams, params, NULL,
+	    NULL, 0));
+}
+
+int
+db_send(const char *name, const char *sql, int nparams,
+    const char *const *params)
+{
+	int	 ok;
+
+	switch (db_prepare(name, sql, nparams)) {
+	case -1:
+		return -1;
+	case 0:
+		ok = PQsendQueryParams(conn, sql, nparams, NULL, params, NULL,
+		    NULL, 0);
+		break;
+	default:
+		ok = PQsendQueryPrepared(conn, name, nparams, params, NULL,
+		    NULL, 0);
+	}
+	if (!ok) {
+		snprintf(last_sqlstate, sizeof(last_sqlstate), "08006");
+		log_error("database: %s", PQerrorMessage(conn));
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_pending(void)
+{
+	if (conn == NULL || !PQconsumeInput(conn))
+		return -1;
+	return PQisBusy(conn) ? 1 : 0;
+}
+
+PGresult *
+db_receive(void)
+{
+	PGresult	*res, *more;
+
+	if (conn == NULL)
+		return NULL;
+	if ((res = PQgetResult(conn)) == NULL) {
+		log_error("database: no statement in flight");
 		return NULL;
 	}
-	if (!db_is_prepared(name)) {
-		if (nprepared == DB_MAX_PREPARED)
-			return db_exec_once(sql, nparams, params);
-		res = PQprepare(conn, name, sql, nparams, NULL);
-		if ((res = db_check(res)) == NULL)
-			return NULL;
-		PQclear(res);
-		prepared[nprepared++] = xstrdup(name);
-	}
-	res = PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
+	while ((more = PQgetResult(conn)) != NULL)
+		PQclear(more);
 	return db_check(res);
 }
 

@@ -25,6 +25,18 @@ PGresult	*db_exec(const char *name, const char *sql, int nparams,
 /* Same, unprepared, for one-off and DDL statements. */
 PGresult	*db_exec_once(const char *sql, int nparams,
 		    const char *const *params);
+/*
+ * The same, without waiting: one statement in flight on the connection at
+ * a time, for a process that has other work meanwhile (hookpost-deliver).
+ * db_send starts the prepared statement: 0, or -1 (logged).  db_pending
+ * reads what has arrived: 1 while the statement runs, 0 once its result
+ * is ready, -1 if the connection broke.  db_receive returns that result
+ * as db_exec would, waiting for it if need be.
+ */
+int		 db_send(const char *name, const char *sql, int nparams,
+		    const char *const *params);
+int		 db_pending(void);
+PGresult	*db_receive(void);
 /* Runs a statement and discards its result: 0 or -1. */
 int		 db_command(const char *sql);
 /* The SQLSTATE of the last failed db_exec, "" if none. */
