@@ -92,6 +92,7 @@ install: all
 	cp sql/*.sql $(PREFIX)/share/hookpost/sql/
 	cp -R httpd-conf/. $(PREFIX)/share/hookpost/httpd-conf/
 	cp cron/crontab $(PREFIX)/share/hookpost/cron/
+	cp docs/openapi.json $(PREFIX)/share/hookpost/
 
 clean:
 	rm -rf bin lib/*.o lib/libhookpost.a

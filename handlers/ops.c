@@ -2,12 +2,21 @@
  * ops: operations routes.
  *   GET /healthz       200 {"status":"ok"} when the database answers, else 503
  *   GET /metrics       Prometheus text exposition (version 0.0.4)
+ *   GET /openapi.json  the OpenAPI 3.0 document of every route (docs/)
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "db.h"
+#include "log.h"
 #include "req.h"
 #include "srv.h"
 #include "util.h"
@@ -15,12 +24,14 @@
 enum route {
 	ROUTE_HEALTHZ,
 	ROUTE_METRICS,
+	ROUTE_OPENAPI,
 	ROUTE__MAX
 };
 
 static const struct srv_route routes[ROUTE__MAX] = {
 	{ ROUTE_HEALTHZ, "GET", "/healthz", 0 },
 	{ ROUTE_METRICS, "GET", "/metrics", 0 },
+	{ ROUTE_OPENAPI, "GET", "/openapi.json", 0 },
 };
 
 static void
@@ -90,6 +101,129 @@ metrics(struct req *r)
 	buf_free(&b);
 }
 
+/* STYLE 11: the document is ~160 KiB; a file past this is not ours. */
+#define OPENAPI_MAX	(4 * 1024 * 1024)
+
+/*
+ * Where the document is installed, relative to this program's directory
+ * (as cli/db_cmd.c finds sql/): beside it (shared hosting, as
+ * hookpost.conf), the source tree's docs/ beside bin/, or
+ * share/hookpost/ beside PREFIX/bin (make install).
+ */
+static const char *const openapi_places[] = {
+	"openapi.json",
+	"../docs/openapi.json",
+	"../share/hookpost/openapi.json",
+};
+
+/*
+ * The document, read on first use and kept for the life of the process.
+ * Process-wide state beyond STYLE 9's list, and safe: it is installed
+ * data, replaced only by an install, after which the handlers restart.
+ */
+static char	*openapi_doc;
+static size_t	 openapi_len;
+
+/*
+ * Reads path into a new buffer (*out, NUL-terminated, *outlen bytes),
+ * checking that it is a JSON object.  Returns 0; 1 when there is no such
+ * file; -1 when it cannot be read or is not a JSON object (logged).
+ */
+static int
+openapi_read(const char *path, char **out, size_t *outlen)
+{
+	struct stat	 st;
+	json_error_t	 err;
+	json_t		*j = NULL;
+	FILE		*f;
+	char		*doc = NULL;
+	size_t		 len;
+	int		 rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 1;
+		log_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == -1) {
+		log_error("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > OPENAPI_MAX) {
+		log_error("%s: not a regular file of at most %d bytes", path,
+		    OPENAPI_MAX);
+		goto out;
+	}
+	len = (size_t)st.st_size;
+	doc = xmalloc(len + 1);
+	if (fread(doc, 1, len, f) != len || ferror(f)) {
+		log_error("%s: short read", path);
+		goto out;
+	}
+	doc[len] = '\0';
+	if ((j = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &err)) == NULL) {
+		log_error("%s: not JSON: %s (line %d)", path, err.text,
+		    err.line);
+		goto out;
+	}
+	if (!json_is_object(j)) {
+		log_error("%s: not a JSON object", path);
+		goto out;
+	}
+	*out = doc;
+	*outlen = len;
+	doc = NULL;
+	rc = 0;
+out:
+	json_decref(j);
+	free(doc);
+	fclose(f);
+	return rc;
+}
+
+/* Finds and caches the document.  Returns 0, or -1 (logged). */
+static int
+openapi_load(void)
+{
+	char	 exe[PATH_MAX], *slash, *path;
+	ssize_t	 n;
+	size_t	 i;
+	int	 rc = 1;
+
+	if (openapi_doc != NULL)
+		return 0;
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0) {
+		log_error("readlink /proc/self/exe: %s", strerror(errno));
+		return -1;
+	}
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) != NULL)
+		*slash = '\0';
+	for (i = 0; rc == 1 && i < sizeof(openapi_places) /
+	    sizeof(openapi_places[0]); i++) {
+		path = xasprintf("%s/%s", exe, openapi_places[i]);
+		rc = openapi_read(path, &openapi_doc, &openapi_len);
+		free(path);
+	}
+	if (rc == 1)
+		log_error("openapi.json is not installed beside %s (openapi.json, "
+		    "../docs/, ../share/hookpost/)", exe);
+	return rc == 0 ? 0 : -1;
+}
+
+static void
+openapi(struct req *r)
+{
+	if (openapi_load() == -1) {
+		resp_error(r, 500, "openapi_unavailable", "The OpenAPI document "
+		    "is not installed (docs/openapi.json, or "
+		    "share/hookpost/openapi.json after make install)");
+		return;
+	}
+	resp_send(r, 200, "application/json", NULL, openapi_doc, openapi_len);
+}
+
 static void
 dispatch(struct req *r, int route)
 {
@@ -99,6 +233,9 @@ dispatch(struct req *r, int route)
 		break;
 	case ROUTE_METRICS:
 		metrics(r);
+		break;
+	case ROUTE_OPENAPI:
+		openapi(r);
 		break;
 	case ROUTE__MAX:
 		break;

@@ -55,10 +55,18 @@ if make -s install PREFIX="$inst" >/dev/null 2>&1 && [ -x "$inst/bin/hookpost" ]
     [ -x "$inst/bin/webhooks.fcgi" ] && [ -x "$inst/bin/hookpost-ingest" ] &&
     [ -f "$inst/share/hookpost/sql/001_init.sql" ] &&
     [ -f "$inst/share/hookpost/httpd-conf/htaccess" ] &&
-    [ -f "$inst/share/hookpost/cron/crontab" ]; then
-	echo "ok - make install PREFIX= installs binaries, SQL, httpd-conf, crontab" >>"$RESULTS"
+    [ -f "$inst/share/hookpost/cron/crontab" ] &&
+    [ -f "$inst/share/hookpost/openapi.json" ]; then
+	echo "ok - make install PREFIX= installs binaries, SQL, httpd-conf, crontab, openapi.json" >>"$RESULTS"
 else
 	echo "not ok - make install PREFIX=" | tee -a "$RESULTS"
+fi
+# The installed ops program serves GET /openapi.json from share/hookpost/.
+if env -i REQUEST_METHOD=GET REQUEST_URI=/openapi.json "$inst/bin/ops.fcgi" \
+    </dev/null 2>/dev/null | head -n 1 | grep -q '^Status: 200'; then
+	echo "ok - installed ops.fcgi finds share/hookpost/openapi.json" >>"$RESULTS"
+else
+	echo "not ok - installed ops.fcgi finds share/hookpost/openapi.json" | tee -a "$RESULTS"
 fi
 rm -rf "$inst"
 

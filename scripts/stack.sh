@@ -124,6 +124,7 @@ httpd_start() {
 		done
 		cp "$TOP/httpd-conf/htaccess-cgi" "$VAR/htdocs/.htaccess"
 		cp "$VAR/hookpost.conf" "$VAR/htdocs/hookpost.conf"
+		cp "$TOP/docs/openapi.json" "$VAR/htdocs/openapi.json"
 		chown -R "$RUNUSER" "$VAR/htdocs" 2>/dev/null || true
 		as_user env $env_common /usr/sbin/apache2 \
 		    -f "$TOP/httpd-conf/apache-cgi.conf" -k start ||

@@ -18,6 +18,9 @@ for h in webhooks admin ops outbound triggers; do
 done
 cc $CFLAGS $SAN -o "$ASAN/hookpost-ingest" "$TOP/cron/ingest.c" "$TOP"/lib/*.c $LIBS ||
 	fail "build hookpost-ingest with ASan+UBSan"
+# The ASan programs are not beside docs/: their document sits beside them,
+# as on a shared host.
+cp "$TOP/docs/openapi.json" "$ASAN/openapi.json"
 chmod -R o+rx "$ASAN" 2>/dev/null
 ok "handlers build with ASan+UBSan"
 
@@ -63,6 +66,7 @@ run_cases() {
 	case $CGI_BODY in *'"status":"unavailable"'*) ok "healthz says the database is unavailable" ;;
 	*) fail "healthz says the database is unavailable" "$CGI_BODY" ;; esac
 	cgi "GET /metrics" "$1/ops.cgi" GET /metrics "" 200
+	cgi "GET /openapi.json" "$1/ops.cgi" GET /openapi.json "" 200
 	cgi "create a source" "$1/webhooks.cgi" POST /api/webhooks \
 	    "{\"source\":\"$S$2\",\"secret\":\"cgi-secret\",\"auto_triage\":true,\"playbook\":\"phishing_triage\"}" 201 "$AUTH"
 	cgi "signed alert accepted" "$1/webhooks.cgi" POST "/api/webhooks/$S$2" "$B" 200 \
