@@ -67,7 +67,8 @@ main(int argc, char *argv[])
 	    " LIMIT " BATCH ")";
 	static const char sql_deliveries[] = "DELETE FROM hookpost.deliveries"
 	    " WHERE id IN (SELECT id FROM hookpost.deliveries"
-	    " WHERE status IN ('delivered', 'failed', 'cancelled')"
+	    " WHERE created_at < now() - make_interval(days => $1::int)"
+	    " AND status IN ('delivered', 'failed', 'cancelled')"
 	    " AND completed_at < now() - make_interval(days => $1::int)"
 	    " LIMIT " BATCH ")";
 	static const char sql_events[] = "DELETE FROM hookpost.events e"

@@ -16,8 +16,8 @@ doomed=$(mk "doomed $RUN" pending_delete 0 '0 days' '1 hour')
 stale=$(mk "stale $RUN" pending_verification 0 '0 days' '2 days')
 fresh=$(mk "fresh $RUN" pending_verification 0 '0 days' '1 hour')
 ev=$(psql_q "INSERT INTO hookpost.events (event_type, payload, created_at) VALUES ('note.created', '{}', now() - interval '9 days') RETURNING id")
-old=$(psql_q "INSERT INTO hookpost.deliveries (event_id, subscription_id, owner_id, event_type, status, completed_at) VALUES ('$ev', '$recent', 'cl-$RUN', 'note.created', 'delivered', now() - interval '8 days') RETURNING id")
-new=$(psql_q "INSERT INTO hookpost.deliveries (event_id, subscription_id, owner_id, event_type, status, completed_at) VALUES ('$ev', '$recent', 'cl-$RUN', 'note.created', 'failed', now() - interval '1 day') RETURNING id")
+old=$(psql_q "INSERT INTO hookpost.deliveries (event_id, subscription_id, owner_id, event_type, status, created_at, completed_at) VALUES ('$ev', '$recent', 'cl-$RUN', 'note.created', 'delivered', now() - interval '8 days 1 hour', now() - interval '8 days') RETURNING id")
+new=$(psql_q "INSERT INTO hookpost.deliveries (event_id, subscription_id, owner_id, event_type, status, created_at, completed_at) VALUES ('$ev', '$recent', 'cl-$RUN', 'note.created', 'failed', now() - interval '8 days', now() - interval '1 day') RETURNING id")
 pend=$(psql_q "INSERT INTO hookpost.deliveries (event_id, subscription_id, owner_id, event_type, status, next_attempt_at, created_at) VALUES ('$ev', '$recent', 'cl-$RUN', 'note.created', 'pending', now() + interval '1 hour', now() - interval '9 days') RETURNING id")
 
 $RUNAS env HOOKPOST_CONFIG="$HOOKPOST_CONFIG" "$TOP/bin/hookpost-cleanup" 2>/dev/null &&
