@@ -198,6 +198,17 @@ utf8_sanitize(char *s, size_t n)
 	}
 }
 
+/* The canonical text of b, with its version and variant set. */
+static int
+uuid_format(unsigned char b[16], char out[37])
+{
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);	/* RFC 9562 variant */
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
 int
 uuid_new(char out[37])
 {
@@ -206,11 +217,26 @@ uuid_new(char out[37])
 	if (RAND_bytes(b, sizeof(b)) != 1)
 		return -1;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);	/* RFC 9562 v4 */
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-	return 0;
+	return uuid_format(b, out);
+}
+
+int
+uuid_new_v7(char out[37])
+{
+	unsigned char	 b[16];
+	struct timespec	 ts;
+	unsigned long long ms;
+	int		 i;
+
+	if (RAND_bytes(b, sizeof(b)) != 1 ||
+	    clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		return -1;
+	ms = (unsigned long long)ts.tv_sec * 1000 +
+	    (unsigned long long)ts.tv_nsec / 1000000;
+	for (i = 5; i >= 0; i--, ms >>= 8)
+		b[i] = (unsigned char)(ms & 0xff);
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x70);	/* RFC 9562 v7 */
+	return uuid_format(b, out);
 }
 
 int

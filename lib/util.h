@@ -42,6 +42,9 @@ int	 uuid_valid(const char *s);
 
 /* A new random (version 4) UUID string into out[37]; 0 or -1. */
 int	 uuid_new(char out[37]);
+/* A time-ordered one (RFC 9562 version 7: Unix milliseconds, then
+ * random), for keys written at a high rate: 0, or -1. */
+int	 uuid_new_v7(char out[37]);
 
 /* Source, trigger and playbook names: [a-z0-9][a-z0-9._-]{0,63}. */
 int	 name_valid(const char *);
