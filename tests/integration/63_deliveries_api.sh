@@ -89,6 +89,11 @@ as "$OT" POST "$DLV/$D1/retry" ''
 expect "a failed delivery is retried" 202 '.status == "pending" and .attempt_count == 0 and .completed_at == null'
 n=$(psql_q "SELECT count(*) FROM hookpost.deliveries WHERE id = '$D1' AND status = 'pending' AND next_attempt_at <= now() + interval '1 second' AND completed_at IS NULL")
 [ "$n" = 1 ] && ok "the retried delivery is due now" || fail "the retried delivery is due now" "$n"
+n=$(psql_q "SELECT count(*) FROM hookpost.delivery_queue WHERE delivery_id = '$D1' AND due_at <= now() + interval '1 second'")
+[ "$n" = 1 ] && ok "and back in the worker's queue" || fail "and back in the worker's queue" "$n"
+dstatus "$D1" failed
+n=$(psql_q "SELECT count(*) FROM hookpost.delivery_queue WHERE delivery_id = '$D1'")
+[ "$n" = 0 ] && ok "a delivery set failed by hand leaves the queue" || fail "a delivery set failed by hand leaves the queue" "$n"
 dstatus "$D1" cancelled
 admin POST "$DLV/$D1/retry" ''
 expect "a cancelled delivery is retried by admin" 202 '.status == "pending"'
