@@ -73,6 +73,7 @@ struct job {
 	double			 started_ms;
 	char			 started_at[40];
 	char			 errbuf[CURL_ERROR_SIZE];
+	time_t			 claimed_at;	/* its lease began about then */
 	struct job		*next;		/* waiting queue */
 };
 
@@ -90,6 +91,8 @@ static struct sub_slot		*slots;
 static size_t			 nslots, capslots;
 static json_t			*results;	/* pending batch of results */
 static double			 last_flush_ms;
+static double			 db_retry_ms;	/* no statement before */
+static time_t			 claim_sent_at;
 static long long		 n_sent, n_ok;
 
 static void
@@ -421,6 +424,9 @@ result_add(struct job *j, long status, const char *error, const char *outcome,
 enum op { OP_NONE, OP_CLAIM, OP_FINISH };
 static enum op	 op;
 static json_t	*finishing;	/* the batch of results in flight */
+static int	 n_released;	/* "released" results pending, in flight */
+static int	 n_releasing;
+static int	 rewake;	/* released ones written: claim again */
 
 /* Starts writing the pending results: 0, or -1 (they stay pending). */
 static int
@@ -440,16 +446,30 @@ finish_send(void)
 		return -1;
 	finishing = results;
 	results = json_array();
+	n_releasing = n_released;
+	n_released = 0;
 	op = OP_FINISH;
 	return 0;
+}
+
+/* After a failed statement the database is left alone for a second. */
+static void
+db_failed(void)
+{
+	db_retry_ms = now_ms() + 1000.0;
 }
 
 /* A batch written, or not: then it goes back to the pending results. */
 static void
 finish_done(PGresult *res)
 {
-	if (res == NULL)
+	if (res == NULL) {
 		json_array_extend(results, finishing);
+		n_released += n_releasing;
+		db_failed();
+	} else if (n_releasing > 0)
+		rewake = 1;
+	n_releasing = 0;
 	PQclear(res);
 	json_decref(finishing);
 	finishing = NULL;
@@ -513,6 +533,7 @@ claim_send(int n)
 	p[2] = lease;
 	if (db_send("deliveries_claim", sql, 3, p) == -1)
 		return -1;
+	claim_sent_at = time(NULL);
 	op = OP_CLAIM;
 	return 0;
 }
@@ -531,6 +552,7 @@ claim_done(PGresult *res, struct job **queue)
 		j = xcalloc(1, sizeof(*j));
 		snprintf(j->id, sizeof(j->id), "%s", PQgetvalue(res, i, 0));
 		memcpy(j->claim_id, claim_id, sizeof(j->claim_id));
+		j->claimed_at = claim_sent_at;
 		j->attempt = (int)strtol(PQgetvalue(res, i, 1), NULL, 10);
 		j->event_type = xstrdup(PQgetvalue(res, i, 2));
 		snprintf(j->sub_id, sizeof(j->sub_id), "%s",
@@ -570,19 +592,28 @@ op_poll(struct job **queue, int wait)
 		finish_done(db_receive());
 	else if ((got = claim_done(db_receive(), queue)) > 0)
 		got = 1;
+	else if (got < 0)
+		db_failed();
 	return got;
 }
 
-/* Writes every pending result before the worker exits: 0 or -1. */
+/*
+ * Writes every pending result before the worker exits, trying for up to
+ * ten seconds: a result not written leaves its delivery to be sent again
+ * when its lease ends.  0 or -1.
+ */
 static int
 finish_all(struct job **queue)
 {
+	int	 tries;
+
 	op_poll(queue, 1);
-	if (json_array_size(results) == 0)
-		return 0;
-	if (finish_send() == -1)
-		return -1;
-	op_poll(queue, 1);
+	for (tries = 0; json_array_size(results) > 0 && tries < 10; tries++) {
+		if (tries > 0)
+			sleep(1);
+		if (finish_send() == 0)
+			op_poll(queue, 1);
+	}
 	return json_array_size(results) == 0 ? 0 : -1;
 }
 
@@ -595,6 +626,16 @@ start_jobs(struct job **queue, int *inflight, int concurrency)
 
 	for (pp = queue; *pp != NULL && *inflight < concurrency; ) {
 		j = *pp;
+		if (time(NULL) - j->claimed_at >= lease_s - lease_s / 4) {
+			/* Held back so long (max_concurrency) that its lease
+			 * may end while it is sent: given back, uncounted,
+			 * for the next claim. */
+			*pp = j->next;
+			result_add(j, 0, NULL, "released", 0);
+			n_released++;
+			job_free(j);
+			continue;
+		}
 		if (j->cancelled) {
 			*pp = j->next;
 			result_add(j, 0, "subscription is not active",
@@ -678,7 +719,9 @@ main(int argc, char *argv[])
 	long long		 seconds = 55, concurrency = 64, n;
 	int			 ch, once = 0, running, inflight = 0, left;
 	int			 wake = 1, rc = 1, got;
-	int			 need_claim, need_flush;
+	int			 need_claim, need_flush, db_ok;
+	unsigned long		 listening = 0;
+	PGconn			*pc;
 	time_t			 deadline, last_claim = 0;
 
 	while ((ch = getopt(argc, argv, "1c:hn:t:")) != -1) {
@@ -742,14 +785,22 @@ main(int argc, char *argv[])
 		rc = got == 0 ? 0 : 1;
 		goto out;
 	}
-	if (db_command("LISTEN hookpost_delivery") == -1)
-		goto out;
 	last_flush_ms = now_ms();
 	for (;;) {
-		if ((got = op_poll(&queue, 0)) < 0)
-			goto out;
-		if (got > 0)
+		if ((got = op_poll(&queue, 0)) > 0 || rewake)
 			wake = 1;	/* more may be due: claim again */
+		rewake = 0;
+		db_ok = op == OP_NONE && now_ms() >= db_retry_ms;
+		/* LISTEN again on a new connection (a reconnect loses it). */
+		if (db_ok && db_generation() != listening) {
+			if (db_command("LISTEN hookpost_delivery") == 0) {
+				listening = db_generation();
+				wake = 1;	/* what was missed meanwhile */
+			} else {
+				db_failed();
+				db_ok = 0;
+			}
+		}
 		left = queue_len(queue);
 		/*
 		 * Claim ahead: keep up to 2 x concurrency leased, refilling
@@ -763,17 +814,20 @@ main(int argc, char *argv[])
 		    left <= concurrency / 2 &&
 		    inflight + left < 2 * concurrency;
 		need_flush = json_array_size(results) >= FLUSH_RESULTS ||
+		    n_released > 0 ||
 		    (json_array_size(results) > 0 &&
 		    (now_ms() - last_flush_ms >= FLUSH_MS || inflight == 0));
-		if (op == OP_NONE && need_claim && (left == 0 || !need_flush)) {
+		if (db_ok && need_claim && (left == 0 || !need_flush) &&
+		    n_released == 0) {
 			last_claim = time(NULL);
 			wake = 0;
 			if (claim_send(2 * (int)concurrency - inflight -
 			    left) == -1)
-				goto out;
-		} else if (op == OP_NONE && need_flush)
-			finish_send();	/* on failure retried next time */
-		start_jobs(&queue, &inflight, (int)concurrency);
+				db_failed();
+		} else if (db_ok && need_flush && finish_send() == -1)
+			db_failed();	/* kept: written next time */
+		if (!stop)
+			start_jobs(&queue, &inflight, (int)concurrency);
 		curl_multi_perform(multi, &running);
 		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
@@ -786,7 +840,8 @@ main(int argc, char *argv[])
 			job_free(j);
 		}
 		/* Freed slots take the next waiting jobs at once. */
-		start_jobs(&queue, &inflight, (int)concurrency);
+		if (!stop)
+			start_jobs(&queue, &inflight, (int)concurrency);
 		if (inflight == 0 && queue == NULL && op == OP_NONE &&
 		    (stop || time(NULL) >= deadline || (once && !wake)))
 			break;
@@ -795,9 +850,13 @@ main(int argc, char *argv[])
 			 * another run takes them. */
 			break;
 		}
-		/* A NOTIFY read along with a query result waits in libpq:
-		 * take it before sleeping. */
-		while ((nt = PQnotifies(db_conn())) != NULL) {
+		/*
+		 * A NOTIFY read along with a query result waits in libpq:
+		 * take it before sleeping.  The connection as it is: never
+		 * a reconnect here, which would drop a statement in flight.
+		 */
+		pc = db_current();
+		while (pc != NULL && (nt = PQnotifies(pc)) != NULL) {
 			wake = 1;
 			PQfreemem(nt);
 		}
@@ -805,17 +864,18 @@ main(int argc, char *argv[])
 		 * NOTIFY arrives or 1 s, unless there is work now. */
 		need_claim = !stop && time(NULL) < deadline && wake &&
 		    queue_len(queue) <= concurrency / 2;
-		if (op != OP_NONE ? db_pending() == 1 : !need_claim &&
-		    json_array_size(results) < FLUSH_RESULTS) {
+		if (op != OP_NONE ? db_pending() == 1 :
+		    now_ms() < db_retry_ms || (!need_claim &&
+		    json_array_size(results) < FLUSH_RESULTS)) {
 			memset(&wfd, 0, sizeof(wfd));
-			wfd.fd = PQsocket(db_conn());
+			wfd.fd = pc != NULL ? PQsocket(pc) : -1;
 			wfd.events = CURL_WAIT_POLLIN;
 			curl_multi_poll(multi, &wfd, wfd.fd >= 0 ? 1 : 0,
 			    inflight > 0 || json_array_size(results) > 0 ?
 			    (int)FLUSH_MS : 1000, NULL);
 		}
-		if (op == OP_NONE && PQconsumeInput(db_conn()) == 1)
-			while ((nt = PQnotifies(db_conn())) != NULL) {
+		if (op == OP_NONE && pc != NULL && PQconsumeInput(pc) == 1)
+			while ((nt = PQnotifies(pc)) != NULL) {
 				wake = 1;
 				PQfreemem(nt);
 			}

@@ -16,6 +16,7 @@ static PGconn	*conn;
 static char	*prepared[DB_MAX_PREPARED];
 static size_t	 nprepared;
 static char	 last_sqlstate[6];
+static unsigned long generation;
 
 static void
 db_forget_prepared(void)
@@ -48,7 +49,20 @@ db_conn(void)
 		db_close();
 		return NULL;
 	}
+	generation++;
 	return conn;
+}
+
+PGconn *
+db_current(void)
+{
+	return conn;
+}
+
+unsigned long
+db_generation(void)
+{
+	return generation;
 }
 
 static PGresult *

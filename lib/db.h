@@ -12,6 +12,11 @@
  * unreachable (logged). */
 PGconn		*db_conn(void);
 void		 db_close(void);
+/* The connection as it is, never (re)connecting: NULL if none. */
+PGconn		*db_current(void);
+/* Counts connections made: a new value means a new session (its LISTENs
+ * and prepared statements gone). */
+unsigned long	 db_generation(void);
 
 /*
  * Runs the statement `sql` prepared under `name` on this connection with

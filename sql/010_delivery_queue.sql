@@ -21,6 +21,11 @@
 -- Applied by `hookpost db migrate` in one transaction; 001-009 are never
 -- edited.
 
+-- No delivery may change between the queue's fill below and the
+-- triggers that keep it: writers of deliveries wait for this migration
+-- (readers don't).
+LOCK TABLE hookpost.deliveries IN EXCLUSIVE MODE;
+
 CREATE TABLE hookpost.delivery_queue (
 	delivery_id	uuid PRIMARY KEY,
 	due_at		timestamptz NOT NULL
@@ -80,8 +85,8 @@ BEGIN
 	RETURN NULL;
 END $$;
 
--- TRUNCATE fires no DELETE triggers: empty the queue with it (the
--- attempts are truncated with deliveries, as the foreign key required).
+-- TRUNCATE fires no DELETE triggers: empty the queue with it.  Truncate
+-- delivery_attempts in the same statement, as the foreign key required.
 CREATE FUNCTION hookpost.deliveries_queue_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -115,6 +120,8 @@ ALTER TABLE hookpost.delivery_attempts
 DROP INDEX hookpost.deliveries_due;
 DROP INDEX hookpost.deliveries_lease;
 DROP INDEX hookpost.deliveries_terminal;
+-- 006's, unused, and without deliveries_due a scan of every delivery.
+DROP FUNCTION hookpost.deliveries_next_due();
 -- Room on each page for the new versions of its rows (HOT).
 ALTER TABLE hookpost.deliveries SET (fillfactor = 70);
 
@@ -126,10 +133,16 @@ ALTER TABLE hookpost.deliveries SET (fillfactor = 70);
  *
  * 006's claim, from the queue: the due rows, locked SKIP LOCKED (a row
  * another worker holds is skipped, never waited for), then their
- * deliveries, also SKIP LOCKED so that a claim never waits at all (the
- * triggers above lock queue rows after delivery rows; a claim that
+ * deliveries, also SKIP LOCKED so that a claim never waits at all (every
+ * other writer locks a delivery before its queue row; a claim that
  * waited could deadlock with them).  A due sending row is an expired
  * lease: taken over, its old claim fenced off by the new claim id.
+ *
+ * A due row whose delivery is not due after all (which the triggers
+ * never leave, but a hand-edited queue might) would otherwise come first
+ * in every claim forever: with its delivery locked, the claim puts it
+ * right -- due when its delivery is, or gone, as is a row whose delivery
+ * no longer exists.
  */
 CREATE OR REPLACE FUNCTION hookpost.deliveries_claim(p_claim uuid,
 	p_limit integer, p_lease integer)
@@ -146,21 +159,34 @@ BEGIN
 		WHERE q.due_at <= now()
 		ORDER BY q.due_at
 		LIMIT p_limit FOR UPDATE SKIP LOCKED
+	), locked AS (
+		SELECT d2.id, hookpost.delivery_due(d2.status,
+		    d2.next_attempt_at, d2.lease_until) AS due_at
+		FROM hookpost.deliveries d2
+		JOIN due ON due.delivery_id = d2.id
+		FOR UPDATE OF d2 SKIP LOCKED
 	), claimed AS (
 		UPDATE hookpost.deliveries d SET status = 'sending',
 		    claim_id = p_claim,
 		    lease_until = now() + make_interval(secs => p_lease),
 		    attempts = d.attempts + 1, updated_at = now()
-		WHERE d.id IN (SELECT d2.id FROM hookpost.deliveries d2
-		    JOIN due ON due.delivery_id = d2.id
-		    WHERE d2.status = 'pending' OR (d2.status = 'sending' AND
-		        d2.lease_until <= now())
-		    FOR UPDATE OF d2 SKIP LOCKED)
+		FROM locked l
+		WHERE d.id = l.id AND l.due_at <= now()
 		RETURNING d.id, d.attempts, d.event_type, d.subscription_id,
 		    d.event_id, d.lease_until
 	), leased AS (
 		UPDATE hookpost.delivery_queue q SET due_at = c.lease_until
 		FROM claimed c WHERE q.delivery_id = c.id
+	), repaired AS (
+		UPDATE hookpost.delivery_queue q SET due_at = l.due_at
+		FROM locked l WHERE q.delivery_id = l.id AND l.due_at > now()
+	), dropped AS (
+		DELETE FROM hookpost.delivery_queue q USING due
+		WHERE q.delivery_id = due.delivery_id
+		  AND (due.delivery_id IN (SELECT l.id FROM locked l
+		      WHERE l.due_at IS NULL)
+		    OR NOT EXISTS (SELECT 1 FROM hookpost.deliveries d3
+		      WHERE d3.id = due.delivery_id))
 	)
 	SELECT c.id, c.attempts, c.event_type, c.subscription_id, e.payload,
 	    s.url, s.secret_enc,
@@ -176,7 +202,10 @@ END $$;
 -- 008's deliveries_finish, keeping the queue itself (QUEUE_DIRECT above):
 -- a retry's row is due again at next_attempt_at, any other outcome's row
 -- leaves the queue.  A result fenced off (its lease was taken over) moves
--- nothing, as before.
+-- nothing, as before.  New outcome "released": a claimed delivery the
+-- worker did not send (held back by its subscription's max_concurrency
+-- until its lease was nearly over) goes back to pending as it was, its
+-- attempt not counted and not recorded.
 CREATE OR REPLACE FUNCTION hookpost.deliveries_finish(p_results jsonb)
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
@@ -199,14 +228,20 @@ BEGIN
 		SELECT r.id, r.attempt, coalesce(r.started_at, now()),
 		    r.status_code, r.response_ms, r.error, left(r.body, 4096),
 		    r.claim_id
-		FROM r
+		FROM r WHERE r.outcome <> 'released'
 	), upd AS (
 		UPDATE hookpost.deliveries d SET
 		    status = CASE r.outcome WHEN 'delivered' THEN 'delivered'
 		        WHEN 'async' THEN 'in_progress' WHEN 'retry' THEN 'pending'
+		        WHEN 'released' THEN 'pending'
 		        WHEN 'cancelled' THEN 'cancelled' ELSE 'failed' END,
 		    next_attempt_at = coalesce(r.next_attempt_at, d.next_attempt_at),
-		    last_status_code = r.status_code, last_error = r.error,
+		    attempts = CASE r.outcome WHEN 'released' THEN d.attempts - 1
+		        ELSE d.attempts END,
+		    last_status_code = CASE r.outcome WHEN 'released'
+		        THEN d.last_status_code ELSE r.status_code END,
+		    last_error = CASE r.outcome WHEN 'released' THEN d.last_error
+		        ELSE r.error END,
 		    claim_id = NULL, lease_until = NULL, updated_at = now(),
 		    completed_at = CASE WHEN r.outcome IN ('delivered', 'failed',
 		        'gone', 'cancelled') THEN now() END
@@ -216,8 +251,10 @@ BEGIN
 		RETURNING d.id, d.subscription_id, d.status, d.next_attempt_at,
 		    r.outcome
 	), requeued AS (
-		UPDATE hookpost.delivery_queue q SET due_at = u.next_attempt_at
-		FROM upd u WHERE q.delivery_id = u.id AND u.status = 'pending'
+		INSERT INTO hookpost.delivery_queue AS q (delivery_id, due_at)
+		SELECT u.id, u.next_attempt_at FROM upd u
+		WHERE u.status = 'pending'
+		ON CONFLICT (delivery_id) DO UPDATE SET due_at = excluded.due_at
 	), done AS (
 		DELETE FROM hookpost.delivery_queue q USING upd u
 		WHERE q.delivery_id = u.id AND u.status <> 'pending'
