@@ -10,7 +10,10 @@
  * retention (-d, default 7 days), subscriptions marked for deletion or
  * never verified within a day, and subscriptions failing persistently
  * (10+ failures and no success for 7 days) disabled -- not deleted --
- * with a subscription.disabled event.
+ * with a subscription.disabled event; attempt rows whose delivery is
+ * gone (sql/010 dropped their foreign key; a worker's late result for a
+ * delivery deleted meanwhile leaves one).  Trigger events (seed 002) past
+ * retention (-t, default 90 days, as the audit log).
  * Safe to run at any time and twice at once.
  */
 #include <stdio.h>
@@ -29,12 +32,15 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: hookpost-cleanup [-a audit_days] [-d delivery_days] [-q queue_days]\n"
+	    "                        [-t trigger_event_days]\n"
 	    "  -a  keep the receivers' audit log this many days (default 90)\n"
 	    "  -d  keep finished deliveries this many days (default 7)\n"
-	    "  -q  keep processed queued events this many days (default 7)\n");
+	    "  -q  keep processed queued events this many days (default 7)\n"
+	    "  -t  keep trigger events this many days (default 90)\n");
 }
 
-/* Runs a batched DELETE until it deletes nothing; returns rows or -1. */
+/* Runs a batched DELETE (its one parameter arg, or none if NULL) until
+ * it deletes nothing; returns rows or -1. */
 static long long
 purge(const char *name, const char *sql, const char *arg)
 {
@@ -44,7 +50,7 @@ purge(const char *name, const char *sql, const char *arg)
 
 	p[0] = arg;
 	do {
-		if ((res = db_exec(name, sql, 1, p)) == NULL)
+		if ((res = db_exec(name, sql, arg != NULL, p)) == NULL)
 			return -1;
 		if (parse_int(PQcmdTuples(res), 0, 1LL << 40, &n) == -1)
 			n = 0;
@@ -98,6 +104,15 @@ main(int argc, char *argv[])
 	    " hookpost.subscription_requests WHERE id IN (SELECT id FROM"
 	    " hookpost.subscription_requests WHERE requested_at < now() -"
 	    " make_interval(hours => $1::int) LIMIT " BATCH ")";
+	static const char sql_attempts[] = "DELETE FROM"
+	    " hookpost.delivery_attempts WHERE id IN (SELECT a.id FROM"
+	    " hookpost.delivery_attempts a WHERE NOT EXISTS (SELECT 1 FROM"
+	    " hookpost.deliveries d WHERE d.id = a.delivery_id)"
+	    " LIMIT " BATCH ")";
+	static const char sql_trigger_events[] = "DELETE FROM"
+	    " hookpost.trigger_events WHERE id IN (SELECT id FROM"
+	    " hookpost.trigger_events WHERE received_at < now() -"
+	    " make_interval(days => $1::int) LIMIT " BATCH ")";
 	static const char sql_fold[] = "CALL hookpost.metrics_rollup()";
 	static const char sql_audit[] = "DELETE FROM hookpost.webhook_requests"
 	    " WHERE id IN (SELECT id FROM hookpost.webhook_requests"
@@ -106,12 +121,13 @@ main(int argc, char *argv[])
 	    "  FROM hookpost.metric_rollup_state)"
 	    " LIMIT " BATCH ")";
 	long long	 audit_days = 90, queue_days = 7, delivery_days = 7;
-	long long	 n1, n2, n3, n4, n5, n6, n7;
-	char		 a[24], q[24], tol[24], dd[24];
+	long long	 trigger_days = 90;
+	long long	 n1, n2, n3, n4, n5, n6, n7, n8, n9;
+	char		 a[24], q[24], tol[24], dd[24], td[24];
 	PGresult	*res;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "a:d:hq:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:d:hq:t:")) != -1) {
 		switch (ch) {
 		case 'd':
 			if (parse_int(optarg, 0, 36500, &delivery_days) == -1) {
@@ -131,6 +147,12 @@ main(int argc, char *argv[])
 				return 1;
 			}
 			break;
+		case 't':
+			if (parse_int(optarg, 1, 36500, &trigger_days) == -1) {
+				usage();
+				return 1;
+			}
+			break;
 		case 'h':
 			usage();
 			return 0;
@@ -145,6 +167,7 @@ main(int argc, char *argv[])
 	snprintf(q, sizeof(q), "%lld", queue_days);
 	snprintf(tol, sizeof(tol), "%ld", cfg.ts_tolerance);
 	snprintf(dd, sizeof(dd), "%lld", delivery_days);
+	snprintf(td, sizeof(td), "%lld", trigger_days);
 	if ((res = db_exec("metrics_fold", sql_fold, 0, NULL)) == NULL)
 		return 1;
 	PQclear(res);
@@ -154,6 +177,9 @@ main(int argc, char *argv[])
 	    (n4 = purge("purge_deliveries", sql_deliveries, dd)) == -1 ||
 	    (n5 = purge("purge_events", sql_events, dd)) == -1 ||
 	    (n6 = purge("purge_abandoned", sql_abandoned, "24")) == -1 ||
+	    (n8 = purge("purge_attempts", sql_attempts, NULL)) == -1 ||
+	    (n9 = purge("purge_trigger_events", sql_trigger_events,
+	    td)) == -1 ||
 	    /* The per-day quota looks back 24 hours; older rows are spent. */
 	    purge("purge_sub_requests", sql_requests, "25") == -1)
 		return 1;
@@ -167,8 +193,9 @@ main(int argc, char *argv[])
 	}
 	log_info("cleanup: %lld replay guards, %lld queued events, "
 	    "%lld audit rows, %lld deliveries, %lld events, %lld abandoned "
-	    "subscriptions removed; %lld failing subscriptions disabled",
-	    n1, n2, n3, n4, n5, n6, n7);
+	    "subscriptions, %lld orphaned attempts, %lld trigger events "
+	    "removed; %lld failing subscriptions disabled",
+	    n1, n2, n3, n4, n5, n6, n8, n9, n7);
 	db_close();
 	return 0;
 }

@@ -19,6 +19,11 @@ ev=$(psql_q "INSERT INTO hookpost.events (event_type, payload, created_at) VALUE
 old=$(psql_q "INSERT INTO hookpost.deliveries (event_id, subscription_id, owner_id, event_type, status, created_at, completed_at) VALUES ('$ev', '$recent', 'cl-$RUN', 'note.created', 'delivered', now() - interval '8 days 1 hour', now() - interval '8 days') RETURNING id")
 new=$(psql_q "INSERT INTO hookpost.deliveries (event_id, subscription_id, owner_id, event_type, status, created_at, completed_at) VALUES ('$ev', '$recent', 'cl-$RUN', 'note.created', 'failed', now() - interval '8 days', now() - interval '1 day') RETURNING id")
 pend=$(psql_q "INSERT INTO hookpost.deliveries (event_id, subscription_id, owner_id, event_type, status, next_attempt_at, created_at) VALUES ('$ev', '$recent', 'cl-$RUN', 'note.created', 'pending', now() + interval '1 hour', now() - interval '9 days') RETURNING id")
+# An attempt whose delivery is gone (a late result), one whose is not;
+# trigger events past the 90-day retention and within it.
+psql_q "INSERT INTO hookpost.delivery_attempts (delivery_id, attempt) VALUES (gen_random_uuid(), 1), ('$new', 1)" >/dev/null
+tev() { psql_q "INSERT INTO hookpost.trigger_events (trigger_ref, payload, metadata, received_at) VALUES ('cl.$RUN', '{}', '{}', now() - interval '$1') RETURNING id"; }
+tev_old=$(tev '91 days') tev_new=$(tev '89 days')
 
 $RUNAS env HOOKPOST_CONFIG="$HOOKPOST_CONFIG" "$TOP/bin/hookpost-cleanup" 2>/dev/null &&
     ok "hookpost-cleanup runs" || fail "hookpost-cleanup runs"
@@ -34,6 +39,12 @@ n=$(psql_q "SELECT count(*) FROM hookpost.events WHERE event_type = 'subscriptio
 n=$(psql_q "SELECT string_agg(id::text, ',' ORDER BY id) FROM hookpost.deliveries WHERE id IN ('$old', '$new', '$pend')")
 want=$(printf '%s\n%s\n' "$new" "$pend" | sort | paste -sd,)
 [ "$n" = "$want" ] && ok "finished deliveries past 7 days are removed, others kept" || fail "delivery retention" "$n vs $want"
+n=$(psql_q "SELECT count(*) FROM hookpost.delivery_attempts a WHERE NOT EXISTS (SELECT 1 FROM hookpost.deliveries d WHERE d.id = a.delivery_id)")
+[ "$n" = 0 ] && ok "attempts whose delivery is gone are removed" || fail "orphaned attempts removed" "$n"
+n=$(psql_q "SELECT count(*) FROM hookpost.delivery_attempts WHERE delivery_id = '$new'")
+[ "$n" = 1 ] && ok "a live delivery's attempts are kept" || fail "live attempts kept" "$n"
+n=$(psql_q "SELECT string_agg(id::text, ',') FROM hookpost.trigger_events WHERE trigger_ref = 'cl.$RUN'")
+[ "$n" = "$tev_new" ] && ok "trigger events past 90 days are removed, newer kept" || fail "trigger event retention" "$n (kept $tev_new, old $tev_old)"
 $RUNAS env HOOKPOST_CONFIG="$HOOKPOST_CONFIG" "$TOP/bin/hookpost-cleanup" 2>/dev/null &&
     ok "cleanup is safe to re-run" || fail "cleanup re-run"
 
