@@ -266,6 +266,13 @@ BEGIN
 	INTO n, ok_subs, fail_subs, gone_subs
 	FROM upd u;
 	PERFORM set_config('hookpost.queue_direct', 'off', true);
+	-- The subscriptions below are updated in id order, locked first:
+	-- two workers finishing batches for the same subscriptions would
+	-- otherwise lock them in opposite orders and deadlock.
+	PERFORM 1 FROM hookpost.subscriptions s
+	WHERE s.id = ANY (coalesce(ok_subs, '{}') || coalesce(fail_subs, '{}')
+	    || coalesce(gone_subs, '{}'))
+	ORDER BY s.id FOR NO KEY UPDATE;
 	IF ok_subs IS NOT NULL THEN
 		UPDATE hookpost.subscriptions SET last_successful_use = now(),
 		    publication_failures = 0
