@@ -293,42 +293,22 @@ cli_parse_bool(const char *s, int *out)
 int
 cli_read_file(const char *path, size_t max, char **out, size_t *outlen)
 {
-	struct buf	 b = { NULL, 0, 0 };
-	char		 chunk[8192];
-	ssize_t		 n;
-	int		 fd = -1, rc = -1;
+	int	 fd, rc;
 
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		cli_err("%s: %s", path, strerror(errno));
-		goto out;
+		return -1;
 	}
-	for (;;) {
-		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
-			if (errno == EINTR)
-				continue;
-			cli_err("%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (b.len + (size_t)n > max) {
+	if ((rc = read_all(fd, max, out, outlen)) == -1) {
+		if (errno == EFBIG)
 			cli_err("%s: larger than %zu bytes", path, max);
-			goto out;
-		}
-		buf_append(&b, chunk, (size_t)n);
+		else
+			cli_err("%s: %s", path, strerror(errno));
 	}
-	if (b.data == NULL)
-		buf_append(&b, "", 0);
-	*out = b.data;
-	*outlen = b.len;
-	b.data = NULL;
-	rc = 0;
-out:
-	if (fd != -1 && fd != STDIN_FILENO)
+	if (fd != STDIN_FILENO)
 		close(fd);
-	buf_free(&b);
 	return rc;
 }
 

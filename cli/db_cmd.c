@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,19 +156,6 @@ pg_command(PGconn *conn, const char *sql, const char *what)
 	return 0;
 }
 
-/* The directory of this executable, from /proc (Linux). */
-static char *
-exe_dir_new(void)
-{
-	char	 path[PATH_MAX];
-	ssize_t	 n;
-
-	if ((n = readlink("/proc/self/exe", path, sizeof(path) - 1)) <= 0)
-		return NULL;
-	path[n] = '\0';
-	return xstrdup(dirname(path));
-}
-
 static int
 is_dir(const char *path)
 {
@@ -197,7 +183,7 @@ migrate_dir_new(const char *opt_dir)
 		}
 		return dir;
 	}
-	if ((exe = exe_dir_new()) != NULL) {
+	if ((exe = exe_dir()) != NULL) {
 		dir = xasprintf("%s/../sql", exe);
 		if (!is_dir(dir)) {
 			free(dir);

@@ -4,10 +4,8 @@
  *   GET /metrics       Prometheus text exposition (version 0.0.4)
  *   GET /openapi.json  the OpenAPI 3.0 document of every route (docs/)
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <limits.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,74 +130,55 @@ static size_t	 openapi_len;
 static int
 openapi_read(const char *path, char **out, size_t *outlen)
 {
-	struct stat	 st;
 	json_error_t	 err;
-	json_t		*j = NULL;
-	FILE		*f;
-	char		*doc = NULL;
+	json_t		*j;
+	char		*doc;
 	size_t		 len;
-	int		 rc = -1;
+	int		 fd, rc;
 
-	if ((f = fopen(path, "r")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 1;
 		log_error("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(f), &st) == -1) {
-		log_error("%s: %s", path, strerror(errno));
-		goto out;
+	rc = read_all(fd, OPENAPI_MAX, &doc, &len);
+	close(fd);
+	if (rc == -1) {
+		if (errno == EFBIG)
+			log_error("%s: larger than %d bytes", path, OPENAPI_MAX);
+		else
+			log_error("%s: %s", path, strerror(errno));
+		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > OPENAPI_MAX) {
-		log_error("%s: not a regular file of at most %d bytes", path,
-		    OPENAPI_MAX);
-		goto out;
+	j = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL || !json_is_object(j)) {
+		log_error("%s: not a JSON object%s%s", path, j ? "" : ": ",
+		    j ? "" : err.text);
+		json_decref(j);
+		free(doc);
+		return -1;
 	}
-	len = (size_t)st.st_size;
-	doc = xmalloc(len + 1);
-	if (fread(doc, 1, len, f) != len || ferror(f)) {
-		log_error("%s: short read", path);
-		goto out;
-	}
-	doc[len] = '\0';
-	if ((j = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &err)) == NULL) {
-		log_error("%s: not JSON: %s (line %d)", path, err.text,
-		    err.line);
-		goto out;
-	}
-	if (!json_is_object(j)) {
-		log_error("%s: not a JSON object", path);
-		goto out;
-	}
+	json_decref(j);
 	*out = doc;
 	*outlen = len;
-	doc = NULL;
-	rc = 0;
-out:
-	json_decref(j);
-	free(doc);
-	fclose(f);
-	return rc;
+	return 0;
 }
 
 /* Finds and caches the document.  Returns 0, or -1 (logged). */
 static int
 openapi_load(void)
 {
-	char	 exe[PATH_MAX], *slash, *path;
-	ssize_t	 n;
+	char	*exe, *path;
 	size_t	 i;
 	int	 rc = 1;
 
 	if (openapi_doc != NULL)
 		return 0;
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0) {
+	if ((exe = exe_dir()) == NULL) {
 		log_error("readlink /proc/self/exe: %s", strerror(errno));
 		return -1;
 	}
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) != NULL)
-		*slash = '\0';
 	for (i = 0; rc == 1 && i < sizeof(openapi_places) /
 	    sizeof(openapi_places[0]); i++) {
 		path = xasprintf("%s/%s", exe, openapi_places[i]);
@@ -209,6 +188,7 @@ openapi_load(void)
 	if (rc == 1)
 		log_error("openapi.json is not installed beside %s (openapi.json, "
 		    "../docs/, ../share/hookpost/)", exe);
+	free(exe);
 	return rc == 0 ? 0 : -1;
 }
 

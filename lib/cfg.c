@@ -108,29 +108,25 @@ cfg_load(void)
 {
 	const char	*path;
 
-	char		 exe[4096], *slash, *beside = NULL;
-	ssize_t		 n;
+	char		*exe, *beside;
+	int		 rc = 0;
 
 	if ((path = getenv("HOOKPOST_CONFIG")) != NULL && *path != '\0') {
 		if (cfg_read_file(path) == -1)
 			return -1;
-	} else if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+	} else if ((exe = exe_dir()) != NULL) {
 		/*
 		 * Shared hosting: without HOOKPOST_CONFIG (mod_fcgid passes no
 		 * SetEnv to a process's environment), a hookpost.conf beside
 		 * the program is the configuration.
 		 */
-		exe[n] = '\0';
-		if ((slash = strrchr(exe, '/')) != NULL) {
-			*slash = '\0';
-			beside = xasprintf("%s/hookpost.conf", exe);
-			if (access(beside, R_OK) == 0 &&
-			    cfg_read_file(beside) == -1) {
-				free(beside);
-				return -1;
-			}
-			free(beside);
-		}
+		beside = xasprintf("%s/hookpost.conf", exe);
+		if (access(beside, R_OK) == 0 && cfg_read_file(beside) == -1)
+			rc = -1;
+		free(beside);
+		free(exe);
+		if (rc == -1)
+			return -1;
 	}
 	log_set_level(cfg_get("HOOKPOST_LOG_LEVEL"));
 	cfg.database_url = cfg_get("HOOKPOST_DATABASE_URL");

@@ -1,9 +1,12 @@
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -253,4 +256,45 @@ uuid_valid(const char *s)
 			return 0;
 	}
 	return 1;
+}
+
+char *
+exe_dir(void)
+{
+	char	 path[PATH_MAX];
+	ssize_t	 n;
+
+	if ((n = readlink("/proc/self/exe", path, sizeof(path) - 1)) <= 0)
+		return NULL;
+	path[n] = '\0';
+	return xstrdup(dirname(path));
+}
+
+int
+read_all(int fd, size_t max, char **out, size_t *outlen)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	char		 chunk[8192];
+	ssize_t		 n;
+
+	for (;;) {
+		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
+			if (errno == EINTR)
+				continue;
+			buf_free(&b);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > max) {
+			buf_free(&b);
+			errno = EFBIG;
+			return -1;
+		}
+		buf_append(&b, chunk, (size_t)n);
+	}
+	buf_append(&b, "", 1);		/* the NUL, not counted */
+	*out = b.data;
+	*outlen = b.len - 1;
+	return 0;
 }

@@ -46,6 +46,17 @@ int	 uuid_new(char out[37]);
  * random), for keys written at a high rate: 0, or -1. */
 int	 uuid_new_v7(char out[37]);
 
+/* The directory of this executable (Linux /proc), new; NULL if unknown.
+ * Installed data is found relative to it (hookpost.conf, sql/, docs/). */
+char	*exe_dir(void);
+
+/*
+ * Reads fd to its end into a new NUL-terminated buffer (*out, *outlen
+ * bytes without the NUL).  Returns 0, or -1 with errno set (EFBIG when
+ * there is more than max bytes).
+ */
+int	 read_all(int fd, size_t max, char **out, size_t *outlen);
+
 /* Source, trigger and playbook names: [a-z0-9][a-z0-9._-]{0,63}. */
 int	 name_valid(const char *);
 
