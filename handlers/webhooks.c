@@ -305,14 +305,13 @@ recv_answer(struct recv *rv, const char *result)
  * deleted: nothing written); replay or slow (nothing written: a replay,
  * or a request old enough for 007's replay_guard horizon), which
  * hookpost.alert_accept then answers.  Alerts that may merge into an open
- * incident always go to alert_accept.
+ * incident always go to alert_accept.  Its last column makes sql/007's
+ * INCIDENT_SUBSCRIBED test (see hookpost.incident_emit) once more.
  */
 static const char sql_fast[] =
 	"WITH src AS ("
-	"  SELECT s.id FROM hookpost.sources s"
-	"  LEFT JOIN hookpost.playbooks p ON p.name = s.playbook"
-	"  WHERE s.id = $1::uuid"
-	"    AND s.xmin::text || '/' || coalesce(p.xmin::text, '') = $3::text"
+	"  SELECT s.id FROM " SOURCE_FROM
+	"  WHERE s.id = $1::uuid AND " SOURCE_VERSION " = $3::text"
 	"), lk AS ("
 	"  SELECT pg_advisory_xact_lock_shared(1752133483, 1) FROM src"
 	"  WHERE $4::bigint > hookpost.replay_guard_horizon()"

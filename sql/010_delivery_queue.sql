@@ -32,11 +32,6 @@ CREATE TABLE hookpost.delivery_queue (
 ) WITH (fillfactor = 70);
 CREATE INDEX delivery_queue_due ON hookpost.delivery_queue (due_at);
 
-INSERT INTO hookpost.delivery_queue (delivery_id, due_at)
-SELECT id, CASE status WHEN 'pending' THEN next_attempt_at
-    ELSE coalesce(lease_until, now()) END
-FROM hookpost.deliveries WHERE status IN ('pending', 'sending');
-
 -- The queue row a delivery row asks for (NULL: none).
 CREATE FUNCTION hookpost.delivery_due(p_status text, p_next timestamptz,
 	p_lease timestamptz)
@@ -44,6 +39,10 @@ RETURNS timestamptz LANGUAGE sql IMMUTABLE AS $$
 	SELECT CASE p_status WHEN 'pending' THEN p_next
 	    WHEN 'sending' THEN coalesce(p_lease, p_next) END
 $$;
+
+INSERT INTO hookpost.delivery_queue (delivery_id, due_at)
+SELECT id, hookpost.delivery_due(status, next_attempt_at, lease_until)
+FROM hookpost.deliveries WHERE status IN ('pending', 'sending');
 
 CREATE FUNCTION hookpost.deliveries_queue_ins() RETURNS trigger
 LANGUAGE plpgsql AS $$
