@@ -559,9 +559,22 @@ claim_done(PGresult *res, struct job **queue)
 		    PQgetvalue(res, i, 3));
 		j->payload = xstrdup(PQgetvalue(res, i, 4));
 		j->url = xstrdup(PQgetvalue(res, i, 5));
-		j->secret = crypt_secret_open(PQgetvalue(res, i, 6));
-		if (!PQgetisnull(res, i, 7))
-			j->prev_secret = crypt_secret_open(PQgetvalue(res, i, 7));
+		/* A claim's rows are mostly one subscription's: its secrets
+		 * are opened once per claim, not once per delivery. */
+		if (i > 0 && strcmp(PQgetvalue(res, i, 6),
+		    PQgetvalue(res, i - 1, 6)) == 0 &&
+		    strcmp(PQgetvalue(res, i, 7), PQgetvalue(res, i - 1, 7)) == 0 &&
+		    PQgetisnull(res, i, 7) == PQgetisnull(res, i - 1, 7)) {
+			j->secret = (*queue)->secret ?
+			    xstrdup((*queue)->secret) : NULL;
+			j->prev_secret = (*queue)->prev_secret ?
+			    xstrdup((*queue)->prev_secret) : NULL;
+		} else {
+			j->secret = crypt_secret_open(PQgetvalue(res, i, 6));
+			if (!PQgetisnull(res, i, 7))
+				j->prev_secret = crypt_secret_open(
+				    PQgetvalue(res, i, 7));
+		}
 		parse_schedule(j, db_get(res, i, 8));
 		j->max_concurrency = (int)strtol(PQgetvalue(res, i, 9), NULL, 10);
 		if (j->max_concurrency < 1)
