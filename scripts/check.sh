@@ -3,6 +3,12 @@
 # valgrind; the HTTP suite behind real lighttpd, real Apache (mod_fcgid)
 # and Apache with plain CGI from an .htaccess; ends "N passed, N failed".
 # Runs its own PostgreSQL and servers on other ports than `make run`.
+#
+# For a quick loop while working (not for CI):
+#   CHECK_SERVERS="apache"   which servers run the HTTP suite
+#   CHECK_TESTS="55_* 56_*"  only these integration files (globs)
+#   CHECK_QUICK=1            skip lint, unit, valgrind, install and CGI
+#   CHECK_PGPORT, CHECK_HTTP_PORT  ports, for two checks on one machine
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +30,17 @@ run_file() {	# a test file; its ok/not ok lines are counted
 	"$@" 2>&1 | tee -a "$RESULTS" | grep -E '^(not ok|#)' || true
 }
 
+QUICK=${CHECK_QUICK:-0}
+
+selected() {	# is integration file $1 in CHECK_TESTS (all when unset)?
+	[ -z "${CHECK_TESTS:-}" ] && return 0
+	for pat in $CHECK_TESTS; do
+		case $(basename "$1") in $pat) return 0 ;; esac
+	done
+	return 1
+}
+
+if [ "$QUICK" != 1 ]; then
 echo "== lint"
 run_file scripts/lint.sh
 
@@ -69,6 +86,7 @@ else
 	echo "not ok - installed ops.fcgi finds share/hookpost/openapi.json" | tee -a "$RESULTS"
 fi
 rm -rf "$inst"
+fi
 
 echo "== database"
 scripts/stack.sh stop >/dev/null 2>&1
@@ -77,8 +95,10 @@ HOOKPOST_SERVER=none scripts/stack.sh start || { echo "0 passed, 1 failed"; exit
 export TOKEN=$(cat "$HOOKPOST_VAR/admin.token")
 export HOOKPOST_CONFIG=$HOOKPOST_VAR/hookpost.conf
 
-echo "== handlers as plain CGI (env + stdin), under ASan+UBSan and valgrind"
-run_file tests/cgi/run.sh
+if [ "$QUICK" != 1 ]; then
+	echo "== handlers as plain CGI (env + stdin), under ASan+UBSan and valgrind"
+	run_file tests/cgi/run.sh
+fi
 
 port=${CHECK_HTTP_PORT:-18080}
 for s in $SERVERS; do
@@ -90,6 +110,7 @@ for s in $SERVERS; do
 		continue
 	fi
 	for f in tests/integration/*.sh; do
+		selected "$f" || continue
 		run_file sh "$f"
 	done
 	scripts/stack.sh stop-http >/dev/null 2>&1
