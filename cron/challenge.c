@@ -74,13 +74,13 @@ challenge_send(const char *url, const char *secret, char *err, size_t errsz)
 	CURL			*h = NULL;
 	struct curl_slist	*hdrs = NULL, *pinned = NULL;
 	struct buf		 resp = { 0 };
-	struct sig_part		 part;
+	struct sig_request	 rq;
+	struct sig_headers	 sh = { .n = 0 };
 	json_t			*j = NULL;
-	unsigned char		 rnd[24], mac[SIG_MAX_MAC];
-	char			 chal[49], hex[2 * SIG_MAX_MAC + 1], *body = NULL;
+	unsigned char		 rnd[24];
+	char			 chal[49], *body = NULL;
 	char			*hdr = NULL, ua[64], cerr[CURL_ERROR_SIZE] = "";
 	const char		*echo;
-	size_t			 maclen;
 	long			 status = 0;
 	CURLcode		 cc;
 	int			 rc = -1;
@@ -97,13 +97,16 @@ challenge_send(const char *url, const char *secret, char *err, size_t errsz)
 		rc = 0;
 		goto out;
 	}
-	part.data = body;
-	part.len = strlen(body);
-	if (sig_hmac("SHA256", secret, strlen(secret), &part, 1, mac,
-	    &maclen) == -1)
+	/* Signed as a delivery is (seed 000): X-Webhook-Signature. */
+	memset(&rq, 0, sizeof(rq));
+	rq.scheme = SIG_HOOKPOST;
+	rq.secrets[0] = secret;
+	rq.ts = (long long)time(NULL);
+	rq.body = body;
+	rq.bodylen = strlen(body);
+	if (sig_sign(&rq, &sh) == -1 || sh.n != 1)
 		goto out;
-	crypt_hex(mac, maclen, hex);
-	hdr = xasprintf("X-Webhook-Signature: sha256=%s", hex);
+	hdr = xasprintf("%s: %s", sh.h[0].name, sh.h[0].value);
 	snprintf(ua, sizeof(ua), "User-Agent: hookpost/%s", HOOKPOST_VERSION);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "X-Webhook-Event: webhook.challenge");
@@ -139,6 +142,7 @@ challenge_send(const char *url, const char *secret, char *err, size_t errsz)
 	rc = 1;
 out:
 	json_decref(j);
+	sig_headers_free(&sh);
 	buf_free(&resp);
 	curl_slist_free_all(hdrs);
 	curl_slist_free_all(pinned);

@@ -231,65 +231,6 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/*
- * The Standard Webhooks key: a "whsec_" secret is base64 of the key bytes;
- * any other secret is used as it is.  Returns a new buffer, or NULL.
- */
-static unsigned char *
-sw_key(const char *secret, size_t *len)
-{
-	unsigned char	*k;
-
-	if (strncmp(secret, "whsec_", 6) == 0 &&
-	    (k = crypt_unb64_new(secret + 6, len)) != NULL)
-		return k;
-	*len = strlen(secret);
-	k = xmalloc(*len + 1);
-	memcpy(k, secret, *len);
-	return k;
-}
-
-/* Appends "v1,<base64>" for secret over "<id>.<ts>.<body>". */
-static int
-sw_sign(struct buf *b, const char *secret, const char *id, const char *ts,
-    const char *body)
-{
-	struct sig_part	 parts[5] = { { id, strlen(id) }, { ".", 1 },
-	    { ts, strlen(ts) }, { ".", 1 }, { body, strlen(body) } };
-	unsigned char	 mac[SIG_MAX_MAC], *key;
-	size_t		 keylen, maclen;
-	char		*b64;
-	int		 rc;
-
-	key = sw_key(secret, &keylen);
-	rc = sig_hmac("SHA256", key, keylen, parts, 5, mac, &maclen);
-	explicit_bzero(key, keylen);
-	free(key);
-	if (rc == -1)
-		return -1;
-	b64 = crypt_b64_new(mac, maclen);
-	buf_appendf(b, "%sv1,%s", b->len ? " " : "", b64);
-	free(b64);
-	return 0;
-}
-
-/* "sha256=<hex HMAC-SHA256(secret, body)>" (seed 000). */
-static int
-seed_sign(char *out, size_t outsz, const char *secret, const char *body)
-{
-	struct sig_part	 part = { body, strlen(body) };
-	unsigned char	 mac[SIG_MAX_MAC];
-	char		 hex[2 * SIG_MAX_MAC + 1];
-	size_t		 maclen;
-
-	if (sig_hmac("SHA256", secret, strlen(secret), &part, 1, mac,
-	    &maclen) == -1)
-		return -1;
-	crypt_hex(mac, maclen, hex);
-	snprintf(out, outsz, "sha256=%s", hex);
-	return 0;
-}
-
 static struct curl_slist *
 add_header(struct curl_slist *l, const char *name, const char *value)
 {
@@ -301,17 +242,33 @@ add_header(struct curl_slist *l, const char *name, const char *value)
 	return l;
 }
 
+/* Adds the headers of one signature scheme (lib/sig.c): 0 or -1. */
+static int
+add_signature(struct job *j, struct sig_request *rq, enum sig_scheme scheme)
+{
+	struct sig_headers	 sh;
+	size_t			 i;
+	int			 rc;
+
+	rq->scheme = scheme;
+	if ((rc = sig_sign(rq, &sh)) == 0)
+		for (i = 0; i < sh.n; i++)
+			j->headers = add_header(j->headers, sh.h[i].name,
+			    sh.h[i].value);
+	sig_headers_free(&sh);
+	return rc;
+}
+
 /* Builds the easy handle.  Returns 0, or -1 with j->errbuf set. */
 static int
 job_prepare(struct job *j)
 {
-	struct buf	 sw = { 0 };
-	char		 ts[24], sig[160], ua[64];
-	struct timespec	 rt;
-	struct tm	 tm;
-	time_t		 now;
-	char		 sec[24];
-	int		 rc = -1;
+	struct sig_request	 rq;
+	struct timespec		 rt;
+	struct tm		 tm;
+	time_t			 now;
+	char			 ua[64], sec[24];
+	int			 rc = -1;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
 	now = rt.tv_sec;
@@ -329,7 +286,6 @@ job_prepare(struct job *j)
 	if (urlguard_curl_prepare(j->h, j->url, cfg.allow_private, &j->pinned,
 	    j->errbuf, sizeof(j->errbuf)) == -1)
 		goto out;
-	snprintf(ts, sizeof(ts), "%lld", (long long)now);
 	snprintf(ua, sizeof(ua), "hookpost/%s", HOOKPOST_VERSION);
 	j->headers = add_header(j->headers, "Content-Type", "application/json");
 	j->headers = add_header(j->headers, "User-Agent", ua);
@@ -337,26 +293,22 @@ job_prepare(struct job *j)
 	j->headers = add_header(j->headers, "X-Webhook-Delivery-Id", j->id);
 	j->headers = add_header(j->headers, "X-Webhook-Subscription-Id",
 	    j->sub_id);
-	if (seed_sign(sig, sizeof(sig), j->secret, j->payload) == -1)
+	/*
+	 * seed 000's signature, then Standard Webhooks' (webhook-id stays
+	 * the same across retries); in a rotation grace period the previous
+	 * secret signs too, so receivers not yet updated keep verifying.
+	 */
+	memset(&rq, 0, sizeof(rq));
+	rq.secrets[0] = j->secret;
+	rq.secrets[1] = j->prev_secret;
+	rq.raw_key = 1;
+	rq.id = j->id;
+	rq.ts = (long long)now;
+	rq.body = j->payload;
+	rq.bodylen = strlen(j->payload);
+	if (add_signature(j, &rq, SIG_HOOKPOST) == -1 ||
+	    add_signature(j, &rq, SIG_STANDARD) == -1)
 		goto out;
-	j->headers = add_header(j->headers, "X-Webhook-Signature", sig);
-	/* Rotation grace: the previous secret signs too, so receivers not
-	 * yet updated keep verifying. */
-	if (j->prev_secret != NULL) {
-		if (seed_sign(sig, sizeof(sig), j->prev_secret,
-		    j->payload) == -1)
-			goto out;
-		j->headers = add_header(j->headers,
-		    "X-Webhook-Signature-Previous", sig);
-	}
-	/* Standard Webhooks: webhook-id stays the same across retries. */
-	if (sw_sign(&sw, j->secret, j->id, ts, j->payload) == -1 ||
-	    (j->prev_secret != NULL && sw_sign(&sw, j->prev_secret, j->id, ts,
-	    j->payload) == -1))
-		goto out;
-	j->headers = add_header(j->headers, "webhook-id", j->id);
-	j->headers = add_header(j->headers, "webhook-timestamp", ts);
-	j->headers = add_header(j->headers, "webhook-signature", sw.data);
 	j->headers = curl_slist_append(j->headers, "Expect:");
 	curl_easy_setopt(j->h, CURLOPT_HTTPHEADER, j->headers);
 	curl_easy_setopt(j->h, CURLOPT_POSTFIELDS, j->payload);
@@ -375,7 +327,6 @@ job_prepare(struct job *j)
 	    (curl_off_t)16 * 1024 * 1024);
 	rc = 0;
 out:
-	buf_free(&sw);
 	return rc;
 }
 
