@@ -24,6 +24,7 @@
 
 #include <curl/curl.h>
 
+#include "cidr.h"
 #include "urlguard.h"
 #include "util.h"
 
@@ -31,7 +32,6 @@
 #define HOST_ACE_MAX	253	/* RFC 1035 2.3.4, without the root dot */
 #define LABEL_MAX	63	/* RFC 1035 2.3.4 */
 #define HOST_UTF8_MAX	1024	/* 253 code points of at most 4 bytes */
-#define ALLOW_ENTRY_MAX	64	/* "ffff:...:ffff/128" fits */
 
 struct url_parts {
 	int		 is_https;
@@ -83,70 +83,19 @@ prefix_match(const unsigned char *a, const unsigned char *net,
 }
 
 /*
- * Parses one allow-list entry, "addr" or "addr/len".  Returns the family,
- * or 0 when the entry is malformed (it then covers nothing: the allow
- * list only ever grants, so ignoring a typo fails closed).
+ * 1 when the allow list covers the address (lib/cidr, in the guard's
+ * strict reading: comma-separated, each block covering its own family
+ * only).  A malformed entry covers nothing: the allow list only ever
+ * grants, so ignoring a typo fails closed.
  */
-static int
-cidr_parse(const char *s, size_t n, unsigned char net[16],
-    unsigned int *bits)
-{
-	char		 text[ALLOW_ENTRY_MAX];
-	const char	*slash;
-	long long	 len;
-	size_t		 alen, i;
-	int		 family;
-
-	while (n > 0 && (*s == ' ' || *s == '\t')) {
-		s++;
-		n--;
-	}
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n == 0 || n >= sizeof(text))
-		return 0;
-	slash = memchr(s, '/', n);
-	alen = slash != NULL ? (size_t)(slash - s) : n;
-	memcpy(text, s, alen);
-	text[alen] = '\0';
-	family = memchr(text, ':', alen) != NULL ? AF_INET6 : AF_INET;
-	if (inet_pton(family, text, net) != 1)
-		return 0;
-	*bits = family == AF_INET ? 32 : 128;
-	if (slash == NULL)
-		return family;
-	/* Digits only: strtoll would also take "+8" and " 8". */
-	n -= alen + 1;
-	if (n == 0 || n > 3)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (slash[1 + i] < '0' || slash[1 + i] > '9')
-			return 0;
-	memcpy(text, slash + 1, n);
-	text[n] = '\0';
-	if (parse_int(text, 0, *bits, &len) == -1)
-		return 0;
-	*bits = (unsigned int)len;
-	return family;
-}
-
-/* 1 when the comma-separated CIDR list allow covers the address. */
 static int
 allow_covers(const char *allow, int family, const unsigned char *a)
 {
-	const char	*p, *end;
-	unsigned char	 net[16];
-	unsigned int	 bits = 0;
+	struct cidr_addr	 ca;
 
-	if (allow == NULL)
-		return 0;
-	for (p = allow; *p != '\0'; p = *end == ',' ? end + 1 : end) {
-		end = p + strcspn(p, ",");
-		if (cidr_parse(p, (size_t)(end - p), net, &bits) == family &&
-		    prefix_match(a, net, bits))
-			return 1;
-	}
-	return 0;
+	cidr_addr_from(family, a, &ca);
+	return cidr_list_match(allow, &ca, family == AF_INET,
+	    CIDR_LIST_COMMAS | CIDR_LIST_FAMILY);
 }
 
 struct range {
