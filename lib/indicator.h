@@ -10,7 +10,7 @@
 enum indicator_kind {
 	INDICATOR_SENDER_DOMAIN,	/* the domain of entities.sender */
 	INDICATOR_EMAIL,
-	INDICATOR_URL,			/* http(s), scheme and host lowercased */
+	INDICATOR_URL,			/* http(s); scheme, host lowercased */
 	INDICATOR_DOMAIN,		/* host names of those URLs */
 	INDICATOR_IP,			/* IPv4, dotted quad */
 	INDICATOR_HASH,			/* 32, 40 or 64 hex digits */

@@ -148,7 +148,7 @@ static const struct sig_scheme_row {
 	const char	*sig_header;
 	const char	*sig_value;	/* one signature */
 	const char	*prev_header;	/* the previous secret's own header */
-	const char	*prev_sep;	/* or: appended to sig_value after this */
+	const char	*prev_sep;	/* or: joins it to sig_value */
 	int		 any_algorithm;	/* else always sha256 */
 	int		 standard_key;	/* the key is base64 after "whsec_" */
 } sig_schemes[SIG_SCHEME__MAX] = {

@@ -54,7 +54,7 @@ int	 sig_digest(const char *algorithm, const char **ossl, size_t *maclen);
 
 /* The outbound header schemes: one row each in sig.c's table. */
 enum sig_scheme {
-	SIG_HOOKPOST,	/* X-Webhook-Signature: <alg>=<hex HMAC(body)> (seed 000) */
+	SIG_HOOKPOST,	/* seed 000 X-Webhook-Signature: <alg>=<hex HMAC> */
 	SIG_GITHUB,	/* X-Hub-Signature-256: sha256=<hex HMAC(body)> */
 	SIG_STRIPE,	/* Stripe-Signature: t=<ts>,v1=<hex HMAC(ts.body)> */
 	SIG_SLACK,	/* X-Slack-Signature: v0=<hex HMAC(v0:ts:body)> */
