@@ -4,7 +4,6 @@
  * incident through the small set of actions below.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,21 +93,6 @@ static const struct action {
 	{ "merge", { "fields", "window_minutes" }, valid_merge, apply_merge },
 	{ "suppress", { "reason" }, valid_suppress, apply_suppress },
 };
-
-static void	 errf(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-errf(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 static const struct action *
 action_find(const char *name)

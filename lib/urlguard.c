@@ -16,7 +16,6 @@
 #include <fnmatch.h>
 #include <netdb.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -47,21 +46,6 @@ struct url_parts {
 	char		 host_u[HOST_UTF8_MAX + 1];
 	char		 host_a[HOST_ACE_MAX + 1];
 };
-
-static void	 seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- addresses and the allow list ------------------------------------ */
 
@@ -366,7 +350,7 @@ host_parse(const char *s, size_t n, struct url_parts *u, char *err,
 		n--;
 	}
 	if (n == 0 || n > HOST_UTF8_MAX) {
-		seterr(err, errsz, "URL host is not a valid DNS name");
+		errf(err, errsz, "URL host is not a valid DNS name");
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -382,7 +366,7 @@ host_parse(const char *s, size_t n, struct url_parts *u, char *err,
 	if (host_looks_numeric(u->host)) {
 		if (!ipv4_dotted_quad(u->host) ||
 		    inet_pton(AF_INET, u->host, u->addr) != 1) {
-			seterr(err, errsz,
+			errf(err, errsz,
 			    "IP address hosts are not allowed; use a DNS name");
 			return -1;
 		}
@@ -394,7 +378,7 @@ host_parse(const char *s, size_t n, struct url_parts *u, char *err,
 	}
 	if (idna_name_convert(u->host, u->host_u, sizeof(u->host_u),
 	    u->host_a, sizeof(u->host_a)) == -1) {
-		seterr(err, errsz, "URL host is not a valid DNS name");
+		errf(err, errsz, "URL host is not a valid DNS name");
 		return -1;
 	}
 	return 0;
@@ -416,16 +400,16 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 
 	memset(u, 0, sizeof(*u));
 	if (url == NULL || *url == '\0') {
-		seterr(err, errsz, "URL is required");
+		errf(err, errsz, "URL is required");
 		return -1;
 	}
 	if ((len = strnlen(url, URL_MAX + 1)) > URL_MAX) {
-		seterr(err, errsz, "URL is longer than %d characters", URL_MAX);
+		errf(err, errsz, "URL is longer than %d characters", URL_MAX);
 		return -1;
 	}
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f) {
-			seterr(err, errsz,
+			errf(err, errsz,
 			    "URL contains whitespace or control characters");
 			return -1;
 		}
@@ -439,20 +423,20 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 		u->port = 80;
 		auth = url + 7;
 	} else {
-		seterr(err, errsz, "URL scheme must be %s",
+		errf(err, errsz, "URL scheme must be %s",
 		    allow_http ? "http or https" : "https");
 		return -1;
 	}
 	end = auth + strcspn(auth, "/?#");
 	if (memchr(auth, '@', (size_t)(end - auth)) != NULL) {
-		seterr(err, errsz, "URL must not contain credentials "
+		errf(err, errsz, "URL must not contain credentials "
 		    "(user:password@)");
 		return -1;
 	}
 	/* Raw bytes beyond the host would go on the wire unencoded. */
 	for (p = end; *p != '\0'; p++) {
 		if ((unsigned char)*p >= 0x80) {
-			seterr(err, errsz, "URL path and query must be "
+			errf(err, errsz, "URL path and query must be "
 			    "percent-encoded ASCII");
 			return -1;
 		}
@@ -465,7 +449,7 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 		/* Only hex, colons and dots: no zone ID, no IPvFuture. */
 		if (n == 0 || n >= sizeof(text) ||
 		    strspn(host, "0123456789abcdefABCDEF:.") != n) {
-			seterr(err, errsz, "URL host is not a valid IPv6 "
+			errf(err, errsz, "URL host is not a valid IPv6 "
 			    "address");
 			return -1;
 		}
@@ -474,7 +458,7 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 		if (inet_pton(AF_INET6, text, u->addr) != 1 ||
 		    inet_ntop(AF_INET6, u->addr, u->host,
 		    sizeof(u->host)) == NULL) {
-			seterr(err, errsz, "URL host is not a valid IPv6 "
+			errf(err, errsz, "URL host is not a valid IPv6 "
 			    "address");
 			return -1;
 		}
@@ -488,7 +472,7 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 		if (host_end == NULL)
 			host_end = end;
 		if (host_end == host) {
-			seterr(err, errsz, "URL has no host");
+			errf(err, errsz, "URL has no host");
 			return -1;
 		}
 		if (host_parse(host, (size_t)(host_end - host), u, err,
@@ -501,13 +485,13 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 	n = (size_t)(end - p) - 1;
 	if (*p != ':' || n == 0 || n > 5 ||
 	    strspn(p + 1, "0123456789") < n) {
-		seterr(err, errsz, "URL port must be a number from 1 to 65535");
+		errf(err, errsz, "URL port must be a number from 1 to 65535");
 		return -1;
 	}
 	memcpy(text, p + 1, n);
 	text[n] = '\0';
 	if (parse_int(text, 1, 65535, &port) == -1) {
-		seterr(err, errsz, "URL port must be a number from 1 to 65535");
+		errf(err, errsz, "URL port must be a number from 1 to 65535");
 		return -1;
 	}
 	u->port = (unsigned int)port;
@@ -531,12 +515,12 @@ deny_check(const struct urlguard_deny *deny, size_t ndeny,
 	int		 r, hit;
 
 	if (deny == NULL && ndeny > 0) {
-		seterr(err, errsz, "URL deny list is not available");
+		errf(err, errsz, "URL deny list is not available");
 		return -1;
 	}
 	for (i = 0; i < ndeny; i++) {
 		if (deny[i].pattern == NULL || deny[i].pattern[0] == '\0') {
-			seterr(err, errsz, "URL deny list entry %zu is empty",
+			errf(err, errsz, "URL deny list entry %zu is empty",
 			    i + 1);
 			return -1;
 		}
@@ -544,7 +528,7 @@ deny_check(const struct urlguard_deny *deny, size_t ndeny,
 		if (deny[i].is_regex) {
 			if (regcomp(&re, deny[i].pattern,
 			    REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
-				seterr(err, errsz, "URL deny list entry %zu "
+				errf(err, errsz, "URL deny list entry %zu "
 				    "is not a valid regular expression", i + 1);
 				return -1;
 			}
@@ -561,7 +545,7 @@ deny_check(const struct urlguard_deny *deny, size_t ndeny,
 			}
 		}
 		if (hit) {
-			seterr(err, errsz, "URL host is on the deny list");
+			errf(err, errsz, "URL host is on the deny list");
 			return -1;
 		}
 	}
@@ -578,12 +562,12 @@ urlguard_check_url(const char *url, int allow_http, const char *allow_private,
 		return -1;
 	/* seed 000: "HTTP is allowed only when ... allowHTTPWebhooks". */
 	if (!u.is_https && !allow_http) {
-		seterr(err, errsz, "URL scheme must be https");
+		errf(err, errsz, "URL scheme must be https");
 		return -1;
 	}
 	if (u.family != 0) {
 		if (!allow_covers_literal(allow_private, u.family, u.addr)) {
-			seterr(err, errsz,
+			errf(err, errsz,
 			    "IP address hosts are not allowed; use a DNS name");
 			return -1;
 		}
@@ -646,7 +630,7 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 	int			 gai, rc = -1, resolve_set = 0;
 
 	if (h == NULL || pinned == NULL) {
-		seterr(err, errsz, "no curl handle");
+		errf(err, errsz, "no curl handle");
 		goto out;
 	}
 	if (url_parse(url, 1, &u, err, errsz) == -1)
@@ -658,7 +642,7 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 	if (u.family != 0)
 		hints.ai_flags = AI_NUMERICHOST;
 	if ((gai = getaddrinfo(u.host_a, port, &hints, &res)) != 0) {
-		seterr(err, errsz, "cannot resolve %s: %s", u.host_a,
+		errf(err, errsz, "cannot resolve %s: %s", u.host_a,
 		    gai_strerror(gai));
 		goto out;
 	}
@@ -671,17 +655,17 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 		else
 			continue;
 		if (inet_ntop(ai->ai_family, a, text, sizeof(text)) == NULL) {
-			seterr(err, errsz, "cannot format an address of %s",
+			errf(err, errsz, "cannot format an address of %s",
 			    u.host_a);
 			goto out;
 		}
 		if (!urlguard_addr_allowed(ai->ai_addr, ai->ai_addrlen,
 		    allow_private)) {
 			if (u.family != 0)
-				seterr(err, errsz, "%s is not an allowed "
+				errf(err, errsz, "%s is not an allowed "
 				    "destination", text);
 			else
-				seterr(err, errsz, "%s resolves to %s, which "
+				errf(err, errsz, "%s resolves to %s, which "
 				    "is not an allowed destination", u.host_a,
 				    text);
 			goto out;
@@ -693,7 +677,7 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 		    ai->ai_family == AF_INET6 ? "]" : "");
 	}
 	if (addrs.len == 0) {
-		seterr(err, errsz, "%s has no IPv4 or IPv6 address", u.host_a);
+		errf(err, errsz, "%s has no IPv4 or IPv6 address", u.host_a);
 		goto out;
 	}
 	/*
@@ -752,10 +736,10 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 	rc = 0;
 	goto out;
 oom:
-	seterr(err, errsz, "out of memory");
+	errf(err, errsz, "out of memory");
 	goto out;
 curlerr:
-	seterr(err, errsz, "curl: %s", curl_easy_strerror(cc));
+	errf(err, errsz, "curl: %s", curl_easy_strerror(cc));
 out:
 	/* The handle must not keep a pointer to the list freed below. */
 	if (resolve_set && rc == -1)
