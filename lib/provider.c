@@ -256,15 +256,6 @@ verify_slack(const char *secret, const struct provider_msg *m,
 	return check_ts(m, ts, why);
 }
 
-/* The key of a Standard Webhooks secret: base64 after "whsec_". */
-static unsigned char *
-standard_key_new(const char *secret, size_t *keylen)
-{
-	if (strncmp(secret, "whsec_", 6) == 0)
-		secret += 6;
-	return crypt_unb64_new(secret, keylen);
-}
-
 /*
  * Standard Webhooks "Verifying webhooks": the signature header is a
  * space-delimited list of "<version>,<base64>"; any v1 may match (key
@@ -284,7 +275,7 @@ verify_standard(const char *secret, const struct provider_msg *m,
 	enum provider_verdict v = PROVIDER_BAD_SIGNATURE;
 
 	*why = "Webhook signature verification failed";
-	if ((key = standard_key_new(secret, &keylen)) == NULL) {
+	if ((key = sig_standard_key_new(secret, &keylen)) == NULL) {
 		*why = "The trigger's secret is not a Standard Webhooks "
 		    "secret (whsec_ + base64)";
 		return PROVIDER_NO_SECRET;

@@ -166,6 +166,14 @@ static const struct sig_scheme_row {
 	    "webhook-signature", "v1,%b", NULL, " ", 0, 1 },
 };
 
+unsigned char *
+sig_standard_key_new(const char *secret, size_t *keylen)
+{
+	if (strncmp(secret, "whsec_", 6) == 0)
+		secret += 6;
+	return crypt_unb64_new(secret, keylen);
+}
+
 struct sig_fields {
 	const char	*id, *ts, *algorithm;
 	const char	*hex, *b64;
@@ -220,7 +228,7 @@ sig_key_new(const struct sig_scheme_row *s, const struct sig_request *rq,
 	int		 whsec = strncmp(secret, "whsec_", 6) == 0;
 
 	if (s->standard_key && !rq->raw_key)
-		return crypt_unb64_new(whsec ? secret + 6 : secret, keylen);
+		return sig_standard_key_new(secret, keylen);
 	if (s->standard_key && whsec &&
 	    (k = crypt_unb64_new(secret + 6, keylen)) != NULL)
 		return k;

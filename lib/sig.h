@@ -52,6 +52,13 @@ int	 sig_parse_sha256(const char *header, unsigned char mac[32]);
  */
 int	 sig_digest(const char *algorithm, const char **ossl, size_t *maclen);
 
+/*
+ * The HMAC key of a Standard Webhooks secret: the base64 after an
+ * optional "whsec_", as the reference library reads it.  Returns a new
+ * buffer the caller frees, or NULL when the secret is not base64.
+ */
+unsigned char	*sig_standard_key_new(const char *secret, size_t *keylen);
+
 /* The outbound header schemes: one row each in sig.c's table. */
 enum sig_scheme {
 	SIG_HOOKPOST,	/* seed 000 X-Webhook-Signature: <alg>=<hex HMAC> */
