@@ -149,12 +149,14 @@ int
 worker_main(const struct worker *w, void *ctx, int argc, char *argv[])
 {
 	struct worker_run	 r;
-	int			 rc = 1, got, inited = 0, ok = 0;
+	int			 rc = 1, got, curl = 0, inited = 0, ok = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.seconds = WORKER_SECONDS;
-	if ((got = worker_options(w, ctx, &r, argc, argv)) != 0)
-		return got == 1 ? 0 : 1;
+	if ((got = worker_options(w, ctx, &r, argc, argv)) != 0) {
+		rc = got == 1 ? 0 : 1;
+		goto out;
+	}
 	if (w->flags & WORKER_DEADLINE) {
 		signal(SIGTERM, on_term);
 		signal(SIGINT, on_term);
@@ -162,13 +164,15 @@ worker_main(const struct worker *w, void *ctx, int argc, char *argv[])
 	if (w->flags & WORKER_CURL)
 		signal(SIGPIPE, SIG_IGN);
 	if (cfg_load() == -1)
-		return 1;
+		goto out;
 	if (w->flags & WORKER_DEADLINE)
 		r.deadline = time(NULL) + r.seconds;
-	if ((w->flags & WORKER_CURL) &&
-	    curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		log_error("libcurl initialisation failed");
-		return 1;
+	if (w->flags & WORKER_CURL) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+			log_error("libcurl initialisation failed");
+			goto out;
+		}
+		curl = 1;
 	}
 	if (w->lock != WORKER_LOCK_NONE) {
 		if (r.lock_name == NULL) {
@@ -207,7 +211,7 @@ worker_main(const struct worker *w, void *ctx, int argc, char *argv[])
 out:
 	if (inited && w->fini != NULL && w->fini(ctx, &r, ok) == -1)
 		rc = 1;
-	if (w->flags & WORKER_CURL)
+	if (curl)
 		curl_global_cleanup();
 	db_close();
 	return rc;
