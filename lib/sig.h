@@ -59,7 +59,11 @@ int	 sig_digest(const char *algorithm, const char **ossl, size_t *maclen);
  */
 unsigned char	*sig_standard_key_new(const char *secret, size_t *keylen);
 
-/* The outbound header schemes: one row each in sig.c's table. */
+/*
+ * The outbound header schemes: one row each in sig.c's table.  A new
+ * scheme (an integration's header) is a value here and a row there: what
+ * comes before the body in the MAC, the headers and their templates.
+ */
 enum sig_scheme {
 	SIG_HOOKPOST,	/* seed 000 X-Webhook-Signature: <alg>=<hex HMAC> */
 	SIG_GITHUB,	/* X-Hub-Signature-256: sha256=<hex HMAC(body)> */
