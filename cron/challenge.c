@@ -8,16 +8,12 @@
  *
  * Claims are leased by pushing next_challenge_at forward under FOR UPDATE
  * SKIP LOCKED, so any number of instances may run.  Runs up to -t seconds,
- * waking on NOTIFY hookpost_challenge and a 1 s timer.
+ * waking on NOTIFY hookpost_challenge and a 1 s timer (lib/worker).
  */
-#include <sys/select.h>
-
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -29,28 +25,15 @@
 #include "sig.h"
 #include "urlguard.h"
 #include "util.h"
+#include "worker.h"
 
 #define CHALLENGE_TIMEOUT_MS	10000	/* seed 000: 10 seconds */
 #define CHALLENGE_TRIES		3	/* seed 000: at most 3 attempts */
 #define BODY_MAX		4096
 
-static volatile sig_atomic_t	 stop;
-static long			 interval_s = 30;
-
-static void
-on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: hookpost-challenge [-1] [-t seconds]\n"
-	    "  -1  challenge what is due now, then exit\n"
-	    "  -t  run for at most this long (default 55, for cron)\n");
-}
+struct challenge {
+	long	 interval_s;	/* a failed challenge is retried after */
+};
 
 static size_t
 on_body(char *data, size_t size, size_t n, void *arg)
@@ -74,13 +57,13 @@ challenge_send(const char *url, const char *secret, char *err, size_t errsz)
 	CURL			*h = NULL;
 	struct curl_slist	*hdrs = NULL, *pinned = NULL;
 	struct buf		 resp = { 0 };
-	struct sig_part		 part;
+	struct sig_request	 rq;
+	struct sig_headers	 sh = { .n = 0 };
 	json_t			*j = NULL;
-	unsigned char		 rnd[24], mac[SIG_MAX_MAC];
-	char			 chal[49], hex[2 * SIG_MAX_MAC + 1], *body = NULL;
+	unsigned char		 rnd[24];
+	char			 chal[49], *body = NULL;
 	char			*hdr = NULL, ua[64], cerr[CURL_ERROR_SIZE] = "";
 	const char		*echo;
-	size_t			 maclen;
 	long			 status = 0;
 	CURLcode		 cc;
 	int			 rc = -1;
@@ -97,13 +80,16 @@ challenge_send(const char *url, const char *secret, char *err, size_t errsz)
 		rc = 0;
 		goto out;
 	}
-	part.data = body;
-	part.len = strlen(body);
-	if (sig_hmac("SHA256", secret, strlen(secret), &part, 1, mac,
-	    &maclen) == -1)
+	/* Signed as a delivery is (seed 000): X-Webhook-Signature. */
+	memset(&rq, 0, sizeof(rq));
+	rq.scheme = SIG_HOOKPOST;
+	rq.secrets[0] = secret;
+	rq.ts = (long long)time(NULL);
+	rq.body = body;
+	rq.bodylen = strlen(body);
+	if (sig_sign(&rq, &sh) == -1 || sh.n != 1)
 		goto out;
-	crypt_hex(mac, maclen, hex);
-	hdr = xasprintf("X-Webhook-Signature: sha256=%s", hex);
+	hdr = xasprintf("%s: %s", sh.h[0].name, sh.h[0].value);
 	snprintf(ua, sizeof(ua), "User-Agent: hookpost/%s", HOOKPOST_VERSION);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "X-Webhook-Event: webhook.challenge");
@@ -139,6 +125,7 @@ challenge_send(const char *url, const char *secret, char *err, size_t errsz)
 	rc = 1;
 out:
 	json_decref(j);
+	sig_headers_free(&sh);
 	buf_free(&resp);
 	curl_slist_free_all(hdrs);
 	curl_slist_free_all(pinned);
@@ -151,7 +138,7 @@ out:
 
 /* Claims and challenges due subscriptions; returns how many, or -1. */
 static int
-challenge_due(void)
+challenge_due(struct challenge *c)
 {
 	static const char sql_claim[] = "UPDATE hookpost.subscriptions s"
 	    " SET next_challenge_at = now() + interval '60 seconds'"
@@ -177,9 +164,9 @@ challenge_due(void)
 	if ((res = db_exec("challenge_claim", sql_claim, 0, NULL)) == NULL)
 		return -1;
 	n = PQntuples(res);
-	snprintf(iv, sizeof(iv), "%ld", interval_s);
+	snprintf(iv, sizeof(iv), "%ld", c->interval_s);
 	snprintf(tries, sizeof(tries), "%d", CHALLENGE_TRIES);
-	for (i = 0; i < n && !stop; i++) {
+	for (i = 0; i < n && !worker_stopping(); i++) {
 		err[0] = '\0';
 		secret = crypt_secret_open(PQgetvalue(res, i, 2));
 		if (secret == NULL) {
@@ -211,56 +198,43 @@ challenge_due(void)
 	return n;
 }
 
+static int
+challenge_init(void *arg, struct worker_run *run)
+{
+	struct challenge	*c = arg;
+	const char		*v;
+	long long		 n;
+
+	if ((v = cfg_get("HOOKPOST_CHALLENGE_INTERVAL")) != NULL &&
+	    parse_int(v, 1, 3600, &n) == 0)
+		c->interval_s = (long)n;
+	return 0;
+}
+
+static int
+challenge_step(void *arg, struct worker_run *run)
+{
+	int	 n;
+
+	if ((n = challenge_due(arg)) == -1)
+		return -1;
+	return n > 0 ? WORKER_BUSY : WORKER_IDLE;
+}
 
 int
 main(int argc, char *argv[])
 {
-	const char	*v;
-	long long	 seconds = 55, n;
-	time_t		 deadline;
-	int		 ch, once = 0, got;
+	static const struct worker w = {
+		.name = "hookpost-challenge",
+		.usage = "usage: hookpost-challenge [-1] [-t seconds]\n"
+		    "  -1  challenge what is due now, then exit\n"
+		    "  -t  run for at most this long (default 55, for cron)\n",
+		.flags = WORKER_ONCE | WORKER_DEADLINE | WORKER_CURL,
+		.listen = "hookpost_challenge",
+		.init = challenge_init,
+		.step = challenge_step,
+	};
+	struct challenge	 c = { .interval_s = 30 };
 
-	while ((ch = getopt(argc, argv, "1ht:")) != -1) {
-		switch (ch) {
-		case '1':
-			once = 1;
-			break;
-		case 't':
-			if (parse_int(optarg, 1, 3600, &seconds) == -1) {
-				usage();
-				return 1;
-			}
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			usage();
-			return 1;
-		}
-	}
-	signal(SIGTERM, on_term);
-	signal(SIGINT, on_term);
-	signal(SIGPIPE, SIG_IGN);
-	if (cfg_load() == -1)
-		return 1;
-	if ((v = cfg_get("HOOKPOST_CHALLENGE_INTERVAL")) != NULL &&
-	    parse_int(v, 1, 3600, &n) == 0)
-		interval_s = (long)n;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		return 1;
-	deadline = time(NULL) + seconds;
-	if (db_command("LISTEN hookpost_challenge") == -1)
-		return 1;
-	while (!stop && time(NULL) < deadline) {
-		if ((got = challenge_due()) == -1)
-			return 1;
-		if (once && got == 0)
-			break;
-		if (got == 0)
-			db_wait_notify(1000);
-	}
-	curl_global_cleanup();
-	db_close();
-	return 0;
+	return worker_main(&w, &c, argc, argv);
 }

@@ -25,19 +25,16 @@
 #include "db.h"
 #include "log.h"
 #include "util.h"
+#include "worker.h"
 
 #define BATCH	"5000"
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: hookpost-cleanup [-a audit_days] [-d delivery_days] [-q queue_days]\n"
-	    "                        [-t trigger_event_days]\n"
-	    "  -a  keep the receivers' audit log this many days (default 90)\n"
-	    "  -d  keep finished deliveries this many days (default 7)\n"
-	    "  -q  keep processed queued events this many days (default 7)\n"
-	    "  -t  keep trigger events this many days (default 90)\n");
-}
+struct cleanup {
+	long long	 audit_days;	/* -a */
+	long long	 delivery_days;	/* -d */
+	long long	 queue_days;	/* -q */
+	long long	 trigger_days;	/* -t */
+};
 
 /* Runs a batched DELETE (its one parameter arg, or none if NULL) until
  * it deletes nothing; returns rows or -1. */
@@ -60,8 +57,27 @@ purge(const char *name, const char *sql, const char *arg)
 	return total;
 }
 
-int
-main(int argc, char *argv[])
+static int
+cleanup_option(void *arg, int ch, const char *optarg)
+{
+	struct cleanup	*c = arg;
+
+	switch (ch) {
+	case 'a':
+		return parse_int(optarg, 1, 36500, &c->audit_days);
+	case 'd':
+		return parse_int(optarg, 0, 36500, &c->delivery_days);
+	case 'q':
+		return parse_int(optarg, 0, 36500, &c->queue_days);
+	case 't':
+		return parse_int(optarg, 1, 36500, &c->trigger_days);
+	}
+	return -1;
+}
+
+/* One pass over every retention rule: done, or -1. */
+static int
+cleanup_step(void *arg, struct worker_run *run)
 {
 	static const char sql_replay[] = "DELETE FROM hookpost.replay_guard"
 	    " WHERE ctid = ANY (ARRAY(SELECT ctid FROM hookpost.replay_guard"
@@ -120,56 +136,18 @@ main(int argc, char *argv[])
 	    " AND id <= (SELECT last_request_id"
 	    "  FROM hookpost.metric_rollup_state)"
 	    " LIMIT " BATCH ")";
-	long long	 audit_days = 90, queue_days = 7, delivery_days = 7;
-	long long	 trigger_days = 90;
+	struct cleanup	*c = arg;
 	long long	 n1, n2, n3, n4, n5, n6, n7, n8, n9;
 	char		 a[24], q[24], tol[24], dd[24], td[24];
 	PGresult	*res;
-	int		 ch;
 
-	while ((ch = getopt(argc, argv, "a:d:hq:t:")) != -1) {
-		switch (ch) {
-		case 'd':
-			if (parse_int(optarg, 0, 36500, &delivery_days) == -1) {
-				usage();
-				return 1;
-			}
-			break;
-		case 'a':
-			if (parse_int(optarg, 1, 36500, &audit_days) == -1) {
-				usage();
-				return 1;
-			}
-			break;
-		case 'q':
-			if (parse_int(optarg, 0, 36500, &queue_days) == -1) {
-				usage();
-				return 1;
-			}
-			break;
-		case 't':
-			if (parse_int(optarg, 1, 36500, &trigger_days) == -1) {
-				usage();
-				return 1;
-			}
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			usage();
-			return 1;
-		}
-	}
-	if (cfg_load() == -1)
-		return 1;
-	snprintf(a, sizeof(a), "%lld", audit_days);
-	snprintf(q, sizeof(q), "%lld", queue_days);
+	snprintf(a, sizeof(a), "%lld", c->audit_days);
+	snprintf(q, sizeof(q), "%lld", c->queue_days);
 	snprintf(tol, sizeof(tol), "%ld", cfg.ts_tolerance);
-	snprintf(dd, sizeof(dd), "%lld", delivery_days);
-	snprintf(td, sizeof(td), "%lld", trigger_days);
+	snprintf(dd, sizeof(dd), "%lld", c->delivery_days);
+	snprintf(td, sizeof(td), "%lld", c->trigger_days);
 	if ((res = db_exec("metrics_fold", sql_fold, 0, NULL)) == NULL)
-		return 1;
+		return -1;
 	PQclear(res);
 	if ((n1 = purge("purge_replay", sql_replay, tol)) == -1 ||
 	    (n2 = purge("purge_queue", sql_queue, q)) == -1 ||
@@ -182,12 +160,12 @@ main(int argc, char *argv[])
 	    td)) == -1 ||
 	    /* The per-day quota looks back 24 hours; older rows are spent. */
 	    purge("purge_sub_requests", sql_requests, "25") == -1)
-		return 1;
+		return -1;
 	{
 		const char	*p[1] = { "7" };	/* seed: no success for 7 days */
 
 		if ((res = db_exec("disable_failing", sql_failing, 1, p)) == NULL)
-			return 1;
+			return -1;
 		n7 = PQntuples(res);
 		PQclear(res);
 	}
@@ -196,6 +174,29 @@ main(int argc, char *argv[])
 	    "subscriptions, %lld orphaned attempts, %lld trigger events "
 	    "removed; %lld failing subscriptions disabled",
 	    n1, n2, n3, n4, n5, n6, n8, n9, n7);
-	db_close();
-	return 0;
+	return WORKER_DONE;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct worker w = {
+		.name = "hookpost-cleanup",
+		.usage = "usage: hookpost-cleanup [-a audit_days] "
+		    "[-d delivery_days] [-q queue_days]\n"
+		    "                        [-t trigger_event_days]\n"
+		    "  -a  keep the receivers' audit log this many days "
+		    "(default 90)\n"
+		    "  -d  keep finished deliveries this many days (default 7)\n"
+		    "  -q  keep processed queued events this many days "
+		    "(default 7)\n"
+		    "  -t  keep trigger events this many days (default 90)\n",
+		.optstring = "a:d:q:t:",
+		.option = cleanup_option,
+		.step = cleanup_step,
+	};
+	struct cleanup	 c = { .audit_days = 90, .delivery_days = 7,
+	    .queue_days = 7, .trigger_days = 90 };
+
+	return worker_main(&w, &c, argc, argv);
 }

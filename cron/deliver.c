@@ -18,13 +18,14 @@
  * Runs up to -t seconds (cron starts it every minute), waking on NOTIFY
  * hookpost_delivery and its own 1 s timer.  A per-host advisory lock keeps
  * one instance per host (-n names the host for tests); a new instance
- * waits for the previous one to drain instead of leaving a gap.
+ * waits for the previous one to drain instead of leaving a gap.  The
+ * options, signals, lock and LISTEN are lib/worker's; this file is the
+ * state of a run (struct deliver) and its step.
  */
 #include <sys/types.h>
 
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #include "sig.h"
 #include "urlguard.h"
 #include "util.h"
+#include "worker.h"
 
 #define MAX_SCHEDULE	20
 #define BODY_KEEP	4096	/* seed 000 / issue: first 4 KiB kept */
@@ -82,62 +84,62 @@ struct sub_slot {
 	int	 inflight;
 };
 
-static volatile sig_atomic_t	 stop;
-static char			 claim_id[37];
-static long			 timeout_ms = 30000;
-static long			 lease_s = 120;
-static CURLM			*multi;
-static struct sub_slot		*slots;
-static size_t			 nslots, capslots;
-static json_t			*results;	/* pending batch of results */
-static double			 last_flush_ms;
-static double			 db_retry_ms;	/* no statement before */
-static time_t			 claim_sent_at;
-static long long		 n_sent, n_ok;
+/*
+ * The worker's database work runs beside its transfers, one statement in
+ * flight at a time (lib/db.h db_send): a claim, or a batch of results.
+ */
+enum op { OP_NONE, OP_CLAIM, OP_FINISH };
 
-static void
-on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: hookpost-deliver [-1] [-c concurrency] "
-	    "[-n lockname] [-t seconds]\n"
-	    "  -1  deliver what is due now, then exit\n"
-	    "  -c  transfers in flight at most (default 64)\n"
-	    "  -n  name of the per-host lock (default: the host name)\n"
-	    "  -t  claim for at most this long (default 55, for cron)\n");
-}
+/* One run of the worker: all its state. */
+struct deliver {
+	long long	 concurrency;	/* -c: transfers in flight at most */
+	long		 timeout_ms;	/* HOOKPOST_DELIVERY_TIMEOUT_MS */
+	long		 lease_s;	/* HOOKPOST_DELIVERY_LEASE */
+	CURLM		*multi;
+	struct job	*queue;		/* claimed, waiting for a slot */
+	int		 inflight;	/* transfers */
+	struct sub_slot	*slots;		/* transfers per subscription */
+	size_t		 nslots, capslots;
+	enum op		 op;		/* the statement in flight */
+	char		 claim_id[37];	/* the last claim's */
+	time_t		 claim_sent_at;
+	time_t		 last_claim;
+	int		 wake;		/* more may be due: claim again */
+	json_t		*results;	/* pending batch of results */
+	json_t		*finishing;	/* the batch of results in flight */
+	int		 n_released;	/* "released" results pending */
+	int		 n_releasing;	/* ... and in flight */
+	int		 rewake;	/* released ones written: claim again */
+	double		 last_flush_ms;
+	double		 db_retry_ms;	/* no statement before */
+	long long	 n_sent, n_ok;
+};
 
 static struct sub_slot *
-slot_get(const char *sub_id)
+slot_get(struct deliver *d, const char *sub_id)
 {
 	size_t	 i;
 
-	for (i = 0; i < nslots; i++)
-		if (strcmp(slots[i].sub_id, sub_id) == 0)
-			return &slots[i];
-	if (nslots == capslots) {
-		capslots = capslots ? capslots * 2 : 16;
-		slots = xrealloc(slots, capslots * sizeof(*slots));
+	for (i = 0; i < d->nslots; i++)
+		if (strcmp(d->slots[i].sub_id, sub_id) == 0)
+			return &d->slots[i];
+	if (d->nslots == d->capslots) {
+		d->capslots = d->capslots ? d->capslots * 2 : 16;
+		d->slots = xrealloc(d->slots, d->capslots * sizeof(*d->slots));
 	}
-	memset(&slots[nslots], 0, sizeof(slots[nslots]));
-	snprintf(slots[nslots].sub_id, sizeof(slots[nslots].sub_id), "%s",
-	    sub_id);
-	return &slots[nslots++];
+	memset(&d->slots[d->nslots], 0, sizeof(d->slots[d->nslots]));
+	snprintf(d->slots[d->nslots].sub_id,
+	    sizeof(d->slots[d->nslots].sub_id), "%s", sub_id);
+	return &d->slots[d->nslots++];
 }
 
 static void
-job_free(struct job *j)
+job_free(struct deliver *d, struct job *j)
 {
 	if (j == NULL)
 		return;
 	if (j->h != NULL) {
-		curl_multi_remove_handle(multi, j->h);
+		curl_multi_remove_handle(d->multi, j->h);
 		curl_easy_cleanup(j->h);
 	}
 	curl_slist_free_all(j->headers);
@@ -231,65 +233,6 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/*
- * The Standard Webhooks key: a "whsec_" secret is base64 of the key bytes;
- * any other secret is used as it is.  Returns a new buffer, or NULL.
- */
-static unsigned char *
-sw_key(const char *secret, size_t *len)
-{
-	unsigned char	*k;
-
-	if (strncmp(secret, "whsec_", 6) == 0 &&
-	    (k = crypt_unb64_new(secret + 6, len)) != NULL)
-		return k;
-	*len = strlen(secret);
-	k = xmalloc(*len + 1);
-	memcpy(k, secret, *len);
-	return k;
-}
-
-/* Appends "v1,<base64>" for secret over "<id>.<ts>.<body>". */
-static int
-sw_sign(struct buf *b, const char *secret, const char *id, const char *ts,
-    const char *body)
-{
-	struct sig_part	 parts[5] = { { id, strlen(id) }, { ".", 1 },
-	    { ts, strlen(ts) }, { ".", 1 }, { body, strlen(body) } };
-	unsigned char	 mac[SIG_MAX_MAC], *key;
-	size_t		 keylen, maclen;
-	char		*b64;
-	int		 rc;
-
-	key = sw_key(secret, &keylen);
-	rc = sig_hmac("SHA256", key, keylen, parts, 5, mac, &maclen);
-	explicit_bzero(key, keylen);
-	free(key);
-	if (rc == -1)
-		return -1;
-	b64 = crypt_b64_new(mac, maclen);
-	buf_appendf(b, "%sv1,%s", b->len ? " " : "", b64);
-	free(b64);
-	return 0;
-}
-
-/* "sha256=<hex HMAC-SHA256(secret, body)>" (seed 000). */
-static int
-seed_sign(char *out, size_t outsz, const char *secret, const char *body)
-{
-	struct sig_part	 part = { body, strlen(body) };
-	unsigned char	 mac[SIG_MAX_MAC];
-	char		 hex[2 * SIG_MAX_MAC + 1];
-	size_t		 maclen;
-
-	if (sig_hmac("SHA256", secret, strlen(secret), &part, 1, mac,
-	    &maclen) == -1)
-		return -1;
-	crypt_hex(mac, maclen, hex);
-	snprintf(out, outsz, "sha256=%s", hex);
-	return 0;
-}
-
 static struct curl_slist *
 add_header(struct curl_slist *l, const char *name, const char *value)
 {
@@ -301,17 +244,33 @@ add_header(struct curl_slist *l, const char *name, const char *value)
 	return l;
 }
 
+/* Adds the headers of one signature scheme (lib/sig.c): 0 or -1. */
+static int
+add_signature(struct job *j, struct sig_request *rq, enum sig_scheme scheme)
+{
+	struct sig_headers	 sh;
+	size_t			 i;
+	int			 rc;
+
+	rq->scheme = scheme;
+	if ((rc = sig_sign(rq, &sh)) == 0)
+		for (i = 0; i < sh.n; i++)
+			j->headers = add_header(j->headers, sh.h[i].name,
+			    sh.h[i].value);
+	sig_headers_free(&sh);
+	return rc;
+}
+
 /* Builds the easy handle.  Returns 0, or -1 with j->errbuf set. */
 static int
-job_prepare(struct job *j)
+job_prepare(struct deliver *d, struct job *j)
 {
-	struct buf	 sw = { 0 };
-	char		 ts[24], sig[160], ua[64];
-	struct timespec	 rt;
-	struct tm	 tm;
-	time_t		 now;
-	char		 sec[24];
-	int		 rc = -1;
+	struct sig_request	 rq;
+	struct timespec		 rt;
+	struct tm		 tm;
+	time_t			 now;
+	char			 ua[64], sec[24];
+	int			 rc = -1;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
 	now = rt.tv_sec;
@@ -329,7 +288,6 @@ job_prepare(struct job *j)
 	if (urlguard_curl_prepare(j->h, j->url, cfg.allow_private, &j->pinned,
 	    j->errbuf, sizeof(j->errbuf)) == -1)
 		goto out;
-	snprintf(ts, sizeof(ts), "%lld", (long long)now);
 	snprintf(ua, sizeof(ua), "hookpost/%s", HOOKPOST_VERSION);
 	j->headers = add_header(j->headers, "Content-Type", "application/json");
 	j->headers = add_header(j->headers, "User-Agent", ua);
@@ -337,33 +295,29 @@ job_prepare(struct job *j)
 	j->headers = add_header(j->headers, "X-Webhook-Delivery-Id", j->id);
 	j->headers = add_header(j->headers, "X-Webhook-Subscription-Id",
 	    j->sub_id);
-	if (seed_sign(sig, sizeof(sig), j->secret, j->payload) == -1)
+	/*
+	 * seed 000's signature, then Standard Webhooks' (webhook-id stays
+	 * the same across retries); in a rotation grace period the previous
+	 * secret signs too, so receivers not yet updated keep verifying.
+	 */
+	memset(&rq, 0, sizeof(rq));
+	rq.secrets[0] = j->secret;
+	rq.secrets[1] = j->prev_secret;
+	rq.raw_key = 1;
+	rq.id = j->id;
+	rq.ts = (long long)now;
+	rq.body = j->payload;
+	rq.bodylen = strlen(j->payload);
+	if (add_signature(j, &rq, SIG_HOOKPOST) == -1 ||
+	    add_signature(j, &rq, SIG_STANDARD) == -1)
 		goto out;
-	j->headers = add_header(j->headers, "X-Webhook-Signature", sig);
-	/* Rotation grace: the previous secret signs too, so receivers not
-	 * yet updated keep verifying. */
-	if (j->prev_secret != NULL) {
-		if (seed_sign(sig, sizeof(sig), j->prev_secret,
-		    j->payload) == -1)
-			goto out;
-		j->headers = add_header(j->headers,
-		    "X-Webhook-Signature-Previous", sig);
-	}
-	/* Standard Webhooks: webhook-id stays the same across retries. */
-	if (sw_sign(&sw, j->secret, j->id, ts, j->payload) == -1 ||
-	    (j->prev_secret != NULL && sw_sign(&sw, j->prev_secret, j->id, ts,
-	    j->payload) == -1))
-		goto out;
-	j->headers = add_header(j->headers, "webhook-id", j->id);
-	j->headers = add_header(j->headers, "webhook-timestamp", ts);
-	j->headers = add_header(j->headers, "webhook-signature", sw.data);
 	j->headers = curl_slist_append(j->headers, "Expect:");
 	curl_easy_setopt(j->h, CURLOPT_HTTPHEADER, j->headers);
 	curl_easy_setopt(j->h, CURLOPT_POSTFIELDS, j->payload);
 	curl_easy_setopt(j->h, CURLOPT_POSTFIELDSIZE, (long)strlen(j->payload));
-	curl_easy_setopt(j->h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(j->h, CURLOPT_TIMEOUT_MS, d->timeout_ms);
 	curl_easy_setopt(j->h, CURLOPT_CONNECTTIMEOUT_MS,
-	    timeout_ms < 10000 ? timeout_ms : 10000);
+	    d->timeout_ms < 10000 ? d->timeout_ms : 10000);
 	curl_easy_setopt(j->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(j->h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(j->h, CURLOPT_WRITEDATA, j);
@@ -375,14 +329,13 @@ job_prepare(struct job *j)
 	    (curl_off_t)16 * 1024 * 1024);
 	rc = 0;
 out:
-	buf_free(&sw);
 	return rc;
 }
 
 /* Queues one result for the next batch write. */
 static void
-result_add(struct job *j, long status, const char *error, const char *outcome,
-    long delay_s)
+result_add(struct deliver *d, struct job *j, long status, const char *error,
+    const char *outcome, long delay_s)
 {
 	json_t		*r;
 	char		 next[40];
@@ -414,70 +367,59 @@ result_add(struct job *j, long status, const char *error, const char *outcome,
 		strftime(next, sizeof(next), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		json_object_set_new(r, "next_attempt_at", json_string(next));
 	}
-	json_array_append_new(results, r);
+	json_array_append_new(d->results, r);
 }
-
-/*
- * The worker's database work runs beside its transfers, one statement in
- * flight at a time (lib/db.h db_send): a claim, or a batch of results.
- */
-enum op { OP_NONE, OP_CLAIM, OP_FINISH };
-static enum op	 op;
-static json_t	*finishing;	/* the batch of results in flight */
-static int	 n_released;	/* "released" results pending, in flight */
-static int	 n_releasing;
-static int	 rewake;	/* released ones written: claim again */
 
 /* Starts writing the pending results: 0, or -1 (they stay pending). */
 static int
-finish_send(void)
+finish_send(struct deliver *d)
 {
 	static const char sql[] = "SELECT hookpost.deliveries_finish($1)";
 	const char	*p[1];
 	char		*s;
 	int		 rc;
 
-	last_flush_ms = now_ms();
-	s = json_dumps(results, JSON_COMPACT);
+	d->last_flush_ms = now_ms();
+	s = json_dumps(d->results, JSON_COMPACT);
 	p[0] = s;
 	rc = db_send("deliveries_finish", sql, 1, p);
 	free(s);
 	if (rc == -1)
 		return -1;
-	finishing = results;
-	results = json_array();
-	n_releasing = n_released;
-	n_released = 0;
-	op = OP_FINISH;
+	d->finishing = d->results;
+	d->results = json_array();
+	d->n_releasing = d->n_released;
+	d->n_released = 0;
+	d->op = OP_FINISH;
 	return 0;
 }
 
 /* After a failed statement the database is left alone for a second. */
 static void
-db_failed(void)
+db_failed(struct deliver *d)
 {
-	db_retry_ms = now_ms() + 1000.0;
+	d->db_retry_ms = now_ms() + 1000.0;
 }
 
 /* A batch written, or not: then it goes back to the pending results. */
 static void
-finish_done(PGresult *res)
+finish_done(struct deliver *d, PGresult *res)
 {
 	if (res == NULL) {
-		json_array_extend(results, finishing);
-		n_released += n_releasing;
-		db_failed();
-	} else if (n_releasing > 0)
-		rewake = 1;
-	n_releasing = 0;
+		json_array_extend(d->results, d->finishing);
+		d->n_released += d->n_releasing;
+		db_failed(d);
+	} else if (d->n_releasing > 0)
+		d->rewake = 1;
+	d->n_releasing = 0;
 	PQclear(res);
-	json_decref(finishing);
-	finishing = NULL;
+	json_decref(d->finishing);
+	d->finishing = NULL;
 }
 
 /* Decides the outcome of a finished transfer (or a refusal). */
 static void
-job_done(struct job *j, CURLcode cc)
+job_done(struct deliver *d, struct job *j, CURLcode cc)
 {
 	long	 status = 0, delay;
 	double	 jitter;
@@ -491,18 +433,19 @@ job_done(struct job *j, CURLcode cc)
 		    curl_easy_strerror(cc));
 	else if (status < 200 || status > 299)
 		snprintf(err, sizeof(err), "HTTP %ld", status);
-	n_sent++;
+	d->n_sent++;
 	if (cc == CURLE_OK && status >= 200 && status <= 299) {
-		n_ok++;
-		result_add(j, status, NULL, j->async ? "async" : "delivered", 0);
+		d->n_ok++;
+		result_add(d, j, status, NULL, j->async ? "async" : "delivered",
+		    0);
 		return;
 	}
 	if (status == 410) {
-		result_add(j, status, err, "gone", 0);
+		result_add(d, j, status, err, "gone", 0);
 		return;
 	}
 	if (j->attempt > j->nschedule) {
-		result_add(j, status, err, "failed", 0);
+		result_add(d, j, status, err, "failed", 0);
 		return;
 	}
 	delay = j->schedule[j->attempt - 1];
@@ -512,35 +455,35 @@ job_done(struct job *j, CURLcode cc)
 	if (j->retry_after >= 0 && (status == 429 || status == 503))
 		delay = j->retry_after < 1 ? 1 : j->retry_after > 3600 ? 3600 :
 		    j->retry_after;
-	result_add(j, status, err, "retry", delay);
+	result_add(d, j, status, err, "retry", delay);
 }
 
 /* Starts claiming up to n due deliveries: 0 or -1. */
 static int
-claim_send(int n)
+claim_send(struct deliver *d, int n)
 {
 	static const char sql[] = "SELECT * FROM hookpost.deliveries_claim($1,"
 	    " $2, $3)";
 	const char	*p[3];
 	char		 lim[16], lease[16];
 
-	if (uuid_new(claim_id) == -1)
+	if (uuid_new(d->claim_id) == -1)
 		return -1;
 	snprintf(lim, sizeof(lim), "%d", n);
-	snprintf(lease, sizeof(lease), "%ld", lease_s);
-	p[0] = claim_id;
+	snprintf(lease, sizeof(lease), "%ld", d->lease_s);
+	p[0] = d->claim_id;
 	p[1] = lim;
 	p[2] = lease;
 	if (db_send("deliveries_claim", sql, 3, p) == -1)
 		return -1;
-	claim_sent_at = time(NULL);
-	op = OP_CLAIM;
+	d->claim_sent_at = time(NULL);
+	d->op = OP_CLAIM;
 	return 0;
 }
 
 /* The claimed deliveries into the wait queue: how many, or -1. */
 static int
-claim_done(PGresult *res, struct job **queue)
+claim_done(struct deliver *d, PGresult *res)
 {
 	struct job	*j;
 	int		 i, rows;
@@ -551,8 +494,8 @@ claim_done(PGresult *res, struct job **queue)
 	for (i = 0; i < rows; i++) {
 		j = xcalloc(1, sizeof(*j));
 		snprintf(j->id, sizeof(j->id), "%s", PQgetvalue(res, i, 0));
-		memcpy(j->claim_id, claim_id, sizeof(j->claim_id));
-		j->claimed_at = claim_sent_at;
+		memcpy(j->claim_id, d->claim_id, sizeof(j->claim_id));
+		j->claimed_at = d->claim_sent_at;
 		j->attempt = (int)strtol(PQgetvalue(res, i, 1), NULL, 10);
 		j->event_type = xstrdup(PQgetvalue(res, i, 2));
 		snprintf(j->sub_id, sizeof(j->sub_id), "%s",
@@ -565,10 +508,10 @@ claim_done(PGresult *res, struct job **queue)
 		    PQgetvalue(res, i - 1, 6)) == 0 &&
 		    strcmp(PQgetvalue(res, i, 7), PQgetvalue(res, i - 1, 7)) == 0 &&
 		    PQgetisnull(res, i, 7) == PQgetisnull(res, i - 1, 7)) {
-			j->secret = (*queue)->secret ?
-			    xstrdup((*queue)->secret) : NULL;
-			j->prev_secret = (*queue)->prev_secret ?
-			    xstrdup((*queue)->prev_secret) : NULL;
+			j->secret = d->queue->secret ?
+			    xstrdup(d->queue->secret) : NULL;
+			j->prev_secret = d->queue->prev_secret ?
+			    xstrdup(d->queue->prev_secret) : NULL;
 		} else {
 			j->secret = crypt_secret_open(PQgetvalue(res, i, 6));
 			if (!PQgetisnull(res, i, 7))
@@ -580,8 +523,8 @@ claim_done(PGresult *res, struct job **queue)
 		if (j->max_concurrency < 1)
 			j->max_concurrency = 1;
 		j->cancelled = strcmp(PQgetvalue(res, i, 10), "active") != 0;
-		j->next = *queue;
-		*queue = j;
+		j->next = d->queue;
+		d->queue = j;
 	}
 	PQclear(res);
 	return rows;
@@ -593,20 +536,20 @@ claim_done(PGresult *res, struct job **queue)
  * when a claim failed.
  */
 static int
-op_poll(struct job **queue, int wait)
+op_poll(struct deliver *d, int wait)
 {
-	enum op	 done = op;
+	enum op	 done = d->op;
 	int	 got = 0;
 
-	if (op == OP_NONE || (!wait && db_pending() == 1))
+	if (d->op == OP_NONE || (!wait && db_pending() == 1))
 		return 0;
-	op = OP_NONE;
+	d->op = OP_NONE;
 	if (done == OP_FINISH)
-		finish_done(db_receive());
-	else if ((got = claim_done(db_receive(), queue)) > 0)
+		finish_done(d, db_receive());
+	else if ((got = claim_done(d, db_receive())) > 0)
 		got = 1;
 	else if (got < 0)
-		db_failed();
+		db_failed(d);
 	return got;
 }
 
@@ -616,71 +559,72 @@ op_poll(struct job **queue, int wait)
  * when its lease ends.  0 or -1.
  */
 static int
-finish_all(struct job **queue)
+finish_all(struct deliver *d)
 {
 	int	 tries;
 
-	op_poll(queue, 1);
-	for (tries = 0; json_array_size(results) > 0 && tries < 10; tries++) {
+	op_poll(d, 1);
+	for (tries = 0; json_array_size(d->results) > 0 && tries < 10;
+	    tries++) {
 		if (tries > 0)
 			sleep(1);
-		if (finish_send() == 0)
-			op_poll(queue, 1);
+		if (finish_send(d) == 0)
+			op_poll(d, 1);
 	}
-	return json_array_size(results) == 0 ? 0 : -1;
+	return json_array_size(d->results) == 0 ? 0 : -1;
 }
 
 /* Starts queued jobs whose subscription has a free slot. */
 static int
-start_jobs(struct job **queue, int *inflight, int concurrency)
+start_jobs(struct deliver *d)
 {
 	struct job	**pp, *j;
 	struct sub_slot	*s;
 
-	for (pp = queue; *pp != NULL && *inflight < concurrency; ) {
+	for (pp = &d->queue; *pp != NULL && d->inflight < d->concurrency; ) {
 		j = *pp;
-		if (time(NULL) - j->claimed_at >= lease_s - lease_s / 4) {
+		if (time(NULL) - j->claimed_at >= d->lease_s - d->lease_s / 4) {
 			/* Held back so long (max_concurrency) that its lease
 			 * may end while it is sent: given back, uncounted,
 			 * for the next claim. */
 			*pp = j->next;
-			result_add(j, 0, NULL, "released", 0);
-			n_released++;
-			job_free(j);
+			result_add(d, j, 0, NULL, "released", 0);
+			d->n_released++;
+			job_free(d, j);
 			continue;
 		}
 		if (j->cancelled) {
 			*pp = j->next;
-			result_add(j, 0, "subscription is not active",
+			result_add(d, j, 0, "subscription is not active",
 			    "cancelled", 0);
-			job_free(j);
+			job_free(d, j);
 			continue;
 		}
 		if (j->secret == NULL) {
 			*pp = j->next;
 			snprintf(j->errbuf, sizeof(j->errbuf),
 			    "subscription secret unavailable");
-			job_done(j, CURLE_FAILED_INIT);
-			job_free(j);
+			job_done(d, j, CURLE_FAILED_INIT);
+			job_free(d, j);
 			continue;
 		}
-		s = slot_get(j->sub_id);
+		s = slot_get(d, j->sub_id);
 		if (s->inflight >= j->max_concurrency) {
 			pp = &j->next;
 			continue;
 		}
 		*pp = j->next;
-		if (job_prepare(j) == -1) {
+		if (job_prepare(d, j) == -1) {
 			/* Refused by the SSRF guard or unbuildable: a failed
 			 * attempt, retried on the schedule. */
 			log_warn("delivery %s: %s", j->id, j->errbuf);
-			job_done(j, CURLE_COULDNT_CONNECT);
-			job_free(j);
+			job_done(d, j, CURLE_COULDNT_CONNECT);
+			job_free(d, j);
 			continue;
 		}
 		s->inflight++;
-		(*inflight)++;
-		curl_multi_add_handle(multi, j->h);
+		d->inflight++;
+		curl_multi_add_handle(d->multi, j->h);
 	}
 	return 0;
 }
@@ -696,217 +640,202 @@ queue_len(const struct job *q)
 }
 
 static int
-lock_host(const char *name, long wait_s)
+deliver_option(void *arg, int ch, const char *optarg)
 {
-	static const char sql[] = "SELECT pg_try_advisory_lock("
-	    "hashtextextended('hookpost-deliver/' || $1, 0))";
-	const char	*p[1] = { name };
-	PGresult	*res;
-	time_t		 until = time(NULL) + wait_s;
-	int		 got;
+	struct deliver	*d = arg;
 
-	for (;;) {
-		if ((res = db_exec("deliver_lock", sql, 1, p)) == NULL)
-			return -1;
-		got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		PQclear(res);
-		if (got)
-			return 1;
-		/* The previous run is draining: wait for it, leave no gap. */
-		if (time(NULL) >= until || stop)
-			return 0;
-		sleep(1);
+	if (ch != 'c')
+		return -1;
+	return parse_int(optarg, 1, 4096, &d->concurrency);
+}
+
+static int
+deliver_init(void *arg, struct worker_run *run)
+{
+	struct deliver	*d = arg;
+	const char	*v;
+	long long	 n;
+
+	if ((v = cfg_get("HOOKPOST_DELIVERY_TIMEOUT_MS")) != NULL &&
+	    parse_int(v, 100, 300000, &n) == 0)
+		d->timeout_ms = (long)n;
+	if ((v = cfg_get("HOOKPOST_DELIVERY_LEASE")) != NULL &&
+	    parse_int(v, 1, 3600, &n) == 0)
+		d->lease_s = (long)n;
+	srandom((unsigned)(time(NULL) ^ getpid()));
+	if ((d->multi = curl_multi_init()) == NULL) {
+		log_error("libcurl initialisation failed");
+		return -1;
 	}
+	curl_multi_setopt(d->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)d->concurrency);
+	d->results = json_array();
+	d->wake = 1;
+	d->last_flush_ms = now_ms();
+	return 0;
+}
+
+/*
+ * One turn of the worker: the statement in flight looked at, a claim or
+ * a batch of results started, transfers moved and started, then a sleep
+ * until something moves.  Runs on past SIGTERM and the deadline until
+ * the transfers in hand are done (WORKER_DONE).
+ */
+static int
+deliver_step(void *arg, struct worker_run *run)
+{
+	struct deliver		*d = arg;
+	struct curl_waitfd	 wfd;
+	struct job		*j;
+	CURLMsg			*msg;
+	PGnotify		*nt;
+	PGconn			*pc;
+	int			 got, running, left, db_ok;
+	int			 need_claim, need_flush;
+
+	if ((got = op_poll(d, 0)) > 0 || d->rewake)
+		d->wake = 1;	/* more may be due: claim again */
+	d->rewake = 0;
+	db_ok = d->op == OP_NONE && now_ms() >= d->db_retry_ms;
+	/* LISTEN again on a new connection (a reconnect loses it). */
+	if (db_ok) {
+		if ((got = worker_listen(run)) == 1)
+			d->wake = 1;	/* what was missed meanwhile */
+		else if (got == -1) {
+			db_failed(d);
+			db_ok = 0;
+		}
+	}
+	left = queue_len(d->queue);
+	/*
+	 * Claim ahead: keep up to 2 x concurrency leased, refilling
+	 * when the waiting queue falls to half, so transfers never
+	 * wait on a claim round trip.  Results are written in
+	 * batches; both run while the transfers go on.  An empty
+	 * queue claims first, else results go first.
+	 */
+	need_claim = !worker_stopping() && !worker_expired(run) &&
+	    (d->wake || time(NULL) != d->last_claim) &&
+	    left <= d->concurrency / 2 &&
+	    d->inflight + left < 2 * d->concurrency;
+	need_flush = json_array_size(d->results) >= FLUSH_RESULTS ||
+	    d->n_released > 0 ||
+	    (json_array_size(d->results) > 0 &&
+	    (now_ms() - d->last_flush_ms >= FLUSH_MS || d->inflight == 0));
+	if (db_ok && need_claim && (left == 0 || !need_flush) &&
+	    d->n_released == 0) {
+		d->last_claim = time(NULL);
+		d->wake = 0;
+		if (claim_send(d, 2 * (int)d->concurrency - d->inflight -
+		    left) == -1)
+			db_failed(d);
+	} else if (db_ok && need_flush && finish_send(d) == -1)
+		db_failed(d);	/* kept: written next time */
+	if (!worker_stopping())
+		start_jobs(d);
+	curl_multi_perform(d->multi, &running);
+	while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&j);
+		job_done(d, j, msg->data.result);
+		slot_get(d, j->sub_id)->inflight--;
+		d->inflight--;
+		job_free(d, j);
+	}
+	/* Freed slots take the next waiting jobs at once. */
+	if (!worker_stopping())
+		start_jobs(d);
+	if (d->inflight == 0 && d->queue == NULL && d->op == OP_NONE &&
+	    (worker_stopping() || worker_expired(run) ||
+	    (run->once && !d->wake)))
+		return WORKER_DONE;
+	if (d->inflight == 0 && d->queue != NULL && worker_stopping()) {
+		/* Claimed but unstarted: their leases expire and
+		 * another run takes them. */
+		return WORKER_DONE;
+	}
+	/*
+	 * A NOTIFY read along with a query result waits in libpq:
+	 * take it before sleeping.  The connection as it is: never
+	 * a reconnect here, which would drop a statement in flight.
+	 */
+	pc = db_current();
+	while (pc != NULL && (nt = PQnotifies(pc)) != NULL) {
+		d->wake = 1;
+		PQfreemem(nt);
+	}
+	/* Sleep until a transfer moves, the database answers, a
+	 * NOTIFY arrives or 1 s, unless there is work now. */
+	need_claim = !worker_stopping() && !worker_expired(run) && d->wake &&
+	    queue_len(d->queue) <= d->concurrency / 2;
+	if (d->op != OP_NONE ? db_pending() == 1 :
+	    now_ms() < d->db_retry_ms || (!need_claim &&
+	    json_array_size(d->results) < FLUSH_RESULTS)) {
+		memset(&wfd, 0, sizeof(wfd));
+		wfd.fd = pc != NULL ? PQsocket(pc) : -1;
+		wfd.events = CURL_WAIT_POLLIN;
+		curl_multi_poll(d->multi, &wfd, wfd.fd >= 0 ? 1 : 0,
+		    d->inflight > 0 || json_array_size(d->results) > 0 ?
+		    (int)FLUSH_MS : 1000, NULL);
+	}
+	if (d->op == OP_NONE && pc != NULL && PQconsumeInput(pc) == 1)
+		while ((nt = PQnotifies(pc)) != NULL) {
+			d->wake = 1;
+			PQfreemem(nt);
+		}
+	return WORKER_BUSY;
+}
+
+/* Writes what is pending (when the run ended as it should), then frees. */
+static int
+deliver_fini(void *arg, struct worker_run *run, int ok)
+{
+	struct deliver	*d = arg;
+	struct job	*j;
+	int		 rc = -1;
+
+	if (ok) {
+		if ((rc = finish_all(d)) == 0)
+			log_info("deliver: %lld attempts, %lld succeeded",
+			    d->n_sent, d->n_ok);
+	}
+	while ((j = d->queue) != NULL) {
+		d->queue = j->next;
+		job_free(d, j);
+	}
+	json_decref(d->results);
+	json_decref(d->finishing);
+	free(d->slots);
+	curl_multi_cleanup(d->multi);
+	return rc;
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct job		*queue = NULL, *j;
-	struct curl_waitfd	 wfd;
-	CURLMsg			*msg;
-	PGnotify		*nt;
-	const char		*v;
-	char			 host[256];
-	const char		*lockname = NULL;
-	long long		 seconds = 55, concurrency = 64, n;
-	int			 ch, once = 0, running, inflight = 0, left;
-	int			 wake = 1, rc = 1, got;
-	int			 need_claim, need_flush, db_ok;
-	unsigned long		 listening = 0;
-	PGconn			*pc;
-	time_t			 deadline, last_claim = 0;
+	static const struct worker w = {
+		.name = "hookpost-deliver",
+		.usage = "usage: hookpost-deliver [-1] [-c concurrency] "
+		    "[-n lockname] [-t seconds]\n"
+		    "  -1  deliver what is due now, then exit\n"
+		    "  -c  transfers in flight at most (default 64)\n"
+		    "  -n  name of the per-host lock (default: the host name)\n"
+		    "  -t  claim for at most this long (default 55, for "
+		    "cron)\n",
+		.optstring = "c:",
+		.flags = WORKER_ONCE | WORKER_DEADLINE | WORKER_LOCKNAME |
+		    WORKER_DRAIN | WORKER_CURL,
+		.lock = WORKER_LOCK_WAIT,
+		.listen = "hookpost_delivery",
+		.option = deliver_option,
+		.init = deliver_init,
+		.step = deliver_step,
+		.fini = deliver_fini,
+	};
+	struct deliver	 d = { .concurrency = 64, .timeout_ms = 30000,
+	    .lease_s = 120 };
 
-	while ((ch = getopt(argc, argv, "1c:hn:t:")) != -1) {
-		switch (ch) {
-		case '1':
-			once = 1;
-			break;
-		case 'c':
-			if (parse_int(optarg, 1, 4096, &concurrency) == -1) {
-				usage();
-				return 1;
-			}
-			break;
-		case 'n':
-			lockname = optarg;
-			break;
-		case 't':
-			if (parse_int(optarg, 1, 3600, &seconds) == -1) {
-				usage();
-				return 1;
-			}
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			usage();
-			return 1;
-		}
-	}
-	signal(SIGTERM, on_term);
-	signal(SIGINT, on_term);
-	signal(SIGPIPE, SIG_IGN);
-	if (cfg_load() == -1)
-		return 1;
-	if ((v = cfg_get("HOOKPOST_DELIVERY_TIMEOUT_MS")) != NULL &&
-	    parse_int(v, 100, 300000, &n) == 0)
-		timeout_ms = (long)n;
-	if ((v = cfg_get("HOOKPOST_DELIVERY_LEASE")) != NULL &&
-	    parse_int(v, 1, 3600, &n) == 0)
-		lease_s = (long)n;
-	srandom((unsigned)(time(NULL) ^ getpid()));
-	if (lockname == NULL) {
-		if (gethostname(host, sizeof(host)) == -1)
-			snprintf(host, sizeof(host), "localhost");
-		lockname = host;
-	}
-	deadline = time(NULL) + seconds;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
-	    (multi = curl_multi_init()) == NULL) {
-		log_error("libcurl initialisation failed");
-		return 1;
-	}
-	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-	    (long)concurrency);
-	results = json_array();
-	if ((got = lock_host(lockname, once ? 0 : seconds - 5)) <= 0) {
-		if (got == 0)
-			log_info("another hookpost-deliver holds the lock for "
-			    "%s; exiting", lockname);
-		rc = got == 0 ? 0 : 1;
-		goto out;
-	}
-	last_flush_ms = now_ms();
-	for (;;) {
-		if ((got = op_poll(&queue, 0)) > 0 || rewake)
-			wake = 1;	/* more may be due: claim again */
-		rewake = 0;
-		db_ok = op == OP_NONE && now_ms() >= db_retry_ms;
-		/* LISTEN again on a new connection (a reconnect loses it). */
-		if (db_ok && db_generation() != listening) {
-			if (db_command("LISTEN hookpost_delivery") == 0) {
-				listening = db_generation();
-				wake = 1;	/* what was missed meanwhile */
-			} else {
-				db_failed();
-				db_ok = 0;
-			}
-		}
-		left = queue_len(queue);
-		/*
-		 * Claim ahead: keep up to 2 x concurrency leased, refilling
-		 * when the waiting queue falls to half, so transfers never
-		 * wait on a claim round trip.  Results are written in
-		 * batches; both run while the transfers go on.  An empty
-		 * queue claims first, else results go first.
-		 */
-		need_claim = !stop && time(NULL) < deadline &&
-		    (wake || time(NULL) != last_claim) &&
-		    left <= concurrency / 2 &&
-		    inflight + left < 2 * concurrency;
-		need_flush = json_array_size(results) >= FLUSH_RESULTS ||
-		    n_released > 0 ||
-		    (json_array_size(results) > 0 &&
-		    (now_ms() - last_flush_ms >= FLUSH_MS || inflight == 0));
-		if (db_ok && need_claim && (left == 0 || !need_flush) &&
-		    n_released == 0) {
-			last_claim = time(NULL);
-			wake = 0;
-			if (claim_send(2 * (int)concurrency - inflight -
-			    left) == -1)
-				db_failed();
-		} else if (db_ok && need_flush && finish_send() == -1)
-			db_failed();	/* kept: written next time */
-		if (!stop)
-			start_jobs(&queue, &inflight, (int)concurrency);
-		curl_multi_perform(multi, &running);
-		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-			    (char **)&j);
-			job_done(j, msg->data.result);
-			slot_get(j->sub_id)->inflight--;
-			inflight--;
-			job_free(j);
-		}
-		/* Freed slots take the next waiting jobs at once. */
-		if (!stop)
-			start_jobs(&queue, &inflight, (int)concurrency);
-		if (inflight == 0 && queue == NULL && op == OP_NONE &&
-		    (stop || time(NULL) >= deadline || (once && !wake)))
-			break;
-		if (inflight == 0 && queue != NULL && stop) {
-			/* Claimed but unstarted: their leases expire and
-			 * another run takes them. */
-			break;
-		}
-		/*
-		 * A NOTIFY read along with a query result waits in libpq:
-		 * take it before sleeping.  The connection as it is: never
-		 * a reconnect here, which would drop a statement in flight.
-		 */
-		pc = db_current();
-		while (pc != NULL && (nt = PQnotifies(pc)) != NULL) {
-			wake = 1;
-			PQfreemem(nt);
-		}
-		/* Sleep until a transfer moves, the database answers, a
-		 * NOTIFY arrives or 1 s, unless there is work now. */
-		need_claim = !stop && time(NULL) < deadline && wake &&
-		    queue_len(queue) <= concurrency / 2;
-		if (op != OP_NONE ? db_pending() == 1 :
-		    now_ms() < db_retry_ms || (!need_claim &&
-		    json_array_size(results) < FLUSH_RESULTS)) {
-			memset(&wfd, 0, sizeof(wfd));
-			wfd.fd = pc != NULL ? PQsocket(pc) : -1;
-			wfd.events = CURL_WAIT_POLLIN;
-			curl_multi_poll(multi, &wfd, wfd.fd >= 0 ? 1 : 0,
-			    inflight > 0 || json_array_size(results) > 0 ?
-			    (int)FLUSH_MS : 1000, NULL);
-		}
-		if (op == OP_NONE && pc != NULL && PQconsumeInput(pc) == 1)
-			while ((nt = PQnotifies(pc)) != NULL) {
-				wake = 1;
-				PQfreemem(nt);
-			}
-	}
-	if (finish_all(&queue) == -1)
-		goto out;
-	log_info("deliver: %lld attempts, %lld succeeded", n_sent, n_ok);
-	rc = 0;
-out:
-	while ((j = queue) != NULL) {
-		queue = j->next;
-		job_free(j);
-	}
-	json_decref(results);
-	json_decref(finishing);
-	free(slots);
-	curl_multi_cleanup(multi);
-	curl_global_cleanup();
-	db_close();
-	return rc;
+	return worker_main(&w, &d, argc, argv);
 }

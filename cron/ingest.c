@@ -7,48 +7,31 @@
  * nothing (the lock dies with the session, the row is claimed again) and
  * duplicates nothing (the incident and the mark commit together).  Any
  * number of instances may run at once; a per-host advisory lock keeps
- * one per host.  Runs for -t seconds, waking on NOTIFY hookpost_inbound.
+ * one per host.  Runs for -t seconds, waking on NOTIFY hookpost_inbound
+ * (lib/worker).
  * Each run also folds the receivers' new audit rows into the metrics
  * rollup (sql/007_fast_ingest.sql), so GET /metrics stays cheap even when
  * nothing scrapes it for a while.
  */
-#include <sys/select.h>
-
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
-#include "cfg.h"
 #include "db.h"
 #include "log.h"
 #include "normalize.h"
 #include "source.h"
 #include "util.h"
+#include "worker.h"
 
-static volatile sig_atomic_t	 stop;
-static long long		 crash_after = -1;	/* fault injection, tests */
-
-static void
-on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: hookpost-ingest [-1] [-b batch] [-t seconds]\n"
-	    "  -1  process what is queued now, then exit\n"
-	    "  -b  events per wake-up (default 100)\n"
-	    "  -t  run for at most this long (default 55, for cron each minute)\n");
-}
+struct ingest {
+	long long	 batch;		/* -b: events per wake-up */
+	long long	 crash_after;	/* fault injection, tests; -1: none */
+	long long	 done;		/* events processed */
+};
 
 static int
 rollback(void)
@@ -61,7 +44,7 @@ rollback(void)
  * when the queue is empty, -1 on a database error.
  */
 static int
-ingest_one(void)
+ingest_one(struct ingest *g)
 {
 	static const char sql_claim[] = "SELECT q.id, q.raw_payload, "
 	    SOURCE_COLUMNS " FROM hookpost.inbound_queue q"
@@ -76,7 +59,6 @@ ingest_one(void)
 	static const char sql_done[] = "UPDATE hookpost.inbound_queue SET"
 	    " processed_at = now(), attempts = attempts + 1, incident_id = $2,"
 	    " last_error = $3 WHERE id = $1";
-	static long long	 done;
 	struct source		 src;
 	struct incident		 inc;
 	struct incident_params	 ip;
@@ -122,7 +104,7 @@ ingest_one(void)
 		p[14] = ip.v[11];
 		if ((res2 = db_exec("ingest_create", sql_create, 15, p)) == NULL)
 			goto fail;
-		if (crash_after >= 0 && done >= crash_after) {
+		if (g->crash_after >= 0 && g->done >= g->crash_after) {
 			/* Fault injection: die with the incident uncommitted. */
 			log_warn("HOOKPOST_TEST_CRASH_AFTER: crashing");
 			_exit(9);
@@ -137,7 +119,7 @@ ingest_one(void)
 	}
 	if (db_command("COMMIT") == -1)
 		goto out;
-	done++;
+	g->done++;
 	rc = 1;
 	goto out;
 fail:
@@ -155,81 +137,68 @@ out:
 }
 
 
-int
-main(int argc, char *argv[])
+static int
+ingest_option(void *arg, int ch, const char *optarg)
 {
-	const char	*v;
-	char		 host[256], lock_sql[] = "SELECT pg_try_advisory_lock("
-	    "hashtextextended('hookpost-ingest/' || $1, 0))";
-	const char	*p[1];
-	PGresult	*res;
-	long long	 seconds = 55, batch = 100, n;
-	int		 ch, once = 0, rc, got;
-	time_t		 deadline;
+	struct ingest	*g = arg;
 
-	while ((ch = getopt(argc, argv, "1b:ht:")) != -1) {
-		switch (ch) {
-		case '1':
-			once = 1;
-			break;
-		case 'b':
-			if (parse_int(optarg, 1, 10000, &batch) == -1) {
-				usage();
-				return 1;
-			}
-			break;
-		case 't':
-			if (parse_int(optarg, 1, 3600, &seconds) == -1) {
-				usage();
-				return 1;
-			}
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			usage();
-			return 1;
-		}
-	}
-	signal(SIGTERM, on_term);
-	signal(SIGINT, on_term);
-	if (cfg_load() == -1)
-		return 1;
+	if (ch != 'b')
+		return -1;
+	return parse_int(optarg, 1, 10000, &g->batch);
+}
+
+static int
+ingest_init(void *arg, struct worker_run *run)
+{
+	struct ingest	*g = arg;
+	const char	*v;
+	PGresult	*res;
+
 	if ((v = getenv("HOOKPOST_TEST_CRASH_AFTER")) != NULL &&
-	    parse_int(v, 0, 1000000, &crash_after) == -1)
-		crash_after = -1;
-	deadline = time(NULL) + seconds;
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "localhost");
-	p[0] = host;
-	if ((res = db_exec("ingest_lock", lock_sql, 1, p)) == NULL)
-		return 1;
-	got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	if (!got) {
-		log_info("another hookpost-ingest runs on %s; exiting", host);
-		return 0;
-	}
+	    parse_int(v, 0, 1000000, &g->crash_after) == -1)
+		g->crash_after = -1;
 	if ((res = db_exec("metrics_fold", "CALL hookpost.metrics_rollup()", 0,
 	    NULL)) != NULL)
 		PQclear(res);	/* not this worker's job to fail over */
-	if (db_command("LISTEN hookpost_inbound") == -1)
-		return 1;
-	while (!stop) {
-		for (n = 0; n < batch && !stop; n++) {
-			if ((rc = ingest_one()) == -1)
-				return 1;
-			if (rc == 0)
-				break;
-		}
-		if (once && n < batch)
-			break;
-		if (time(NULL) >= deadline)
-			break;
-		if (n < batch)
-			db_wait_notify(1000);
-	}
-	db_close();
 	return 0;
+}
+
+/* Up to a batch of events: busy when the batch was full. */
+static int
+ingest_step(void *arg, struct worker_run *run)
+{
+	struct ingest	*g = arg;
+	long long	 n;
+	int		 rc;
+
+	for (n = 0; n < g->batch && !worker_stopping(); n++) {
+		if ((rc = ingest_one(g)) == -1)
+			return -1;
+		if (rc == 0)
+			break;
+	}
+	return n < g->batch ? WORKER_IDLE : WORKER_BUSY;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct worker w = {
+		.name = "hookpost-ingest",
+		.usage = "usage: hookpost-ingest [-1] [-b batch] [-t seconds]\n"
+		    "  -1  process what is queued now, then exit\n"
+		    "  -b  events per wake-up (default 100)\n"
+		    "  -t  run for at most this long (default 55, for cron "
+		    "each minute)\n",
+		.optstring = "b:",
+		.flags = WORKER_ONCE | WORKER_DEADLINE,
+		.lock = WORKER_LOCK_TRY,
+		.listen = "hookpost_inbound",
+		.option = ingest_option,
+		.init = ingest_init,
+		.step = ingest_step,
+	};
+	struct ingest	 g = { .batch = 100, .crash_after = -1 };
+
+	return worker_main(&w, &g, argc, argv);
 }

@@ -40,6 +40,16 @@ cidr_addr_parse(const char *s, struct cidr_addr *out)
 	return -1;
 }
 
+void
+cidr_addr_from(int family, const void *bytes, struct cidr_addr *out)
+{
+	if (family == AF_INET) {
+		memcpy(out->b, v4mapped, sizeof(v4mapped));
+		memcpy(out->b + 12, bytes, 4);
+	} else
+		memcpy(out->b, bytes, 16);
+}
+
 static void
 clear_host_bits(struct cidr_addr *a, int prefix)
 {
@@ -120,16 +130,34 @@ cidr_format(const struct cidr *c, char *buf, size_t bufsz)
 }
 
 /*
- * The next entry of a comma/space separated list into buf: returns a
- * pointer past it, or NULL at the end.  An entry too long for buf comes
- * back empty, so that it fails to parse.
+ * The next entry of a list into buf: returns a pointer past it, or NULL
+ * at the end.  Entries are separated by commas and white space, or with
+ * CIDR_LIST_COMMAS by commas only (blanks around an entry trimmed; an
+ * entry may then come back empty).  An entry too long for buf comes back
+ * empty, so that it fails to parse.
  */
 static const char *
-list_next(const char *p, char *buf, size_t bufsz)
+list_next(const char *p, char *buf, size_t bufsz, int flags)
 {
-	size_t	 n = 0;
-	int	 toolong = 0;
+	const char	*end;
+	size_t		 n = 0;
+	int		 toolong = 0;
 
+	if (flags & CIDR_LIST_COMMAS) {
+		if (*p == '\0')
+			return NULL;
+		end = p + strcspn(p, ",");
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		n = (size_t)(end - p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n >= bufsz)
+			n = 0;
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		return *end == ',' ? end + 1 : end;
+	}
 	while (*p == ',' || isspace((unsigned char)*p))
 		p++;
 	if (*p == '\0')
@@ -145,7 +173,8 @@ list_next(const char *p, char *buf, size_t bufsz)
 }
 
 int
-cidr_list_contains(const char *list, const struct cidr_addr *a)
+cidr_list_match(const char *list, const struct cidr_addr *a, int a_v4,
+    int flags)
 {
 	char		 e[CIDR_TEXT_MAX];
 	struct cidr	 c;
@@ -153,10 +182,20 @@ cidr_list_contains(const char *list, const struct cidr_addr *a)
 
 	if (list == NULL)
 		return 0;
-	while ((p = list_next(p, e, sizeof(e))) != NULL)
+	while ((p = list_next(p, e, sizeof(e), flags)) != NULL) {
+		if ((flags & CIDR_LIST_FAMILY) &&
+		    (strchr(e, ':') == NULL) != (a_v4 != 0))
+			continue;
 		if (cidr_parse(e, &c) == 0 && cidr_contains(&c, a))
 			return 1;
+	}
 	return 0;
+}
+
+int
+cidr_list_contains(const char *list, const struct cidr_addr *a)
+{
+	return cidr_list_match(list, a, is_v4mapped(a), 0);
 }
 
 int
@@ -168,7 +207,7 @@ cidr_list_valid(const char *list)
 
 	if (list == NULL)
 		return 0;
-	while ((p = list_next(p, e, sizeof(e))) != NULL)
+	while ((p = list_next(p, e, sizeof(e), 0)) != NULL)
 		if (cidr_parse(e, &c) == -1)
 			return -1;
 	return 0;

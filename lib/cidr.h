@@ -25,6 +25,8 @@ struct cidr {
 
 /* Parses a textual IPv4 or IPv6 address (no zone, no brackets): 0 or -1. */
 int	cidr_addr_parse(const char *s, struct cidr_addr *out);
+/* The address of family AF_INET (4 bytes) or AF_INET6 (16) at bytes. */
+void	cidr_addr_from(int family, const void *bytes, struct cidr_addr *out);
 /*
  * Parses "addr/len" or a bare address (a /32 or /128).  Host bits set
  * below the prefix are cleared ("192.30.252.1/22" is 192.30.252.0/22).
@@ -47,6 +49,24 @@ char	*cidr_format(const struct cidr *c, char *buf, size_t bufsz);
 int	cidr_list_contains(const char *list, const struct cidr_addr *a);
 /* 0 if every entry of a comma/space separated list parses, else -1. */
 int	cidr_list_valid(const char *list);
+
+/*
+ * cidr_list_contains with the SSRF guard's stricter reading of a list
+ * (urlguard, HOOKPOST_ALLOW_PRIVATE_TARGETS), which only ever grants, so
+ * that anything doubtful covers nothing:
+ *   CIDR_LIST_COMMAS  entries are separated by commas only; blanks
+ *                     (space, tab) around an entry are trimmed, any other
+ *                     white space makes it malformed;
+ *   CIDR_LIST_FAMILY  a block covers only addresses of the family it is
+ *                     written in: "::/0" no IPv4 address, and 10.0.0.0/8
+ *                     not ::ffff:10.0.0.1 given as IPv6 (whoever calls
+ *                     reads the IPv4 embedded in IPv6 forms itself).
+ * a_v4: a was given as an IPv4 address.  1 if covered, else 0.
+ */
+#define CIDR_LIST_COMMAS	0x01
+#define CIDR_LIST_FAMILY	0x02
+int	cidr_list_match(const char *list, const struct cidr_addr *a, int a_v4,
+	    int flags);
 
 /*
  * The client's address (seed 002: allow lists; DESIGN.md §3

@@ -64,24 +64,6 @@ provider_name(enum provider p)
 	return NULL;
 }
 
-/* OpenSSL's digest name and MAC size for "sha256" etc.; -1 if unknown. */
-static int
-digest_of(const char *algorithm, const char **ossl, size_t *maclen)
-{
-	if (algorithm == NULL || strcmp(algorithm, "sha256") == 0) {
-		*ossl = "SHA256";
-		*maclen = 32;
-	} else if (strcmp(algorithm, "sha512") == 0) {
-		*ossl = "SHA512";
-		*maclen = 64;
-	} else if (strcmp(algorithm, "sha1") == 0) {
-		*ossl = "SHA1";
-		*maclen = 20;
-	} else
-		return -1;
-	return 0;
-}
-
 /* Trims ASCII space at both ends of s[0..*n); returns the new start. */
 static const char *
 trim(const char *s, size_t *n)
@@ -145,7 +127,7 @@ verify_plain(const char *algorithm, const char *secret,
 	const char	*ossl, *h = NULL, *eq;
 	size_t		 maclen, want, i, alen;
 
-	if (digest_of(algorithm, &ossl, &want) == -1) {
+	if (sig_digest(algorithm, &ossl, &want) == -1) {
 		*why = "HMAC algorithm is not usable";
 		return PROVIDER_NO_SECRET;
 	}
@@ -274,15 +256,6 @@ verify_slack(const char *secret, const struct provider_msg *m,
 	return check_ts(m, ts, why);
 }
 
-/* The key of a Standard Webhooks secret: base64 after "whsec_". */
-static unsigned char *
-standard_key_new(const char *secret, size_t *keylen)
-{
-	if (strncmp(secret, "whsec_", 6) == 0)
-		secret += 6;
-	return crypt_unb64_new(secret, keylen);
-}
-
 /*
  * Standard Webhooks "Verifying webhooks": the signature header is a
  * space-delimited list of "<version>,<base64>"; any v1 may match (key
@@ -302,7 +275,7 @@ verify_standard(const char *secret, const struct provider_msg *m,
 	enum provider_verdict v = PROVIDER_BAD_SIGNATURE;
 
 	*why = "Webhook signature verification failed";
-	if ((key = standard_key_new(secret, &keylen)) == NULL) {
+	if ((key = sig_standard_key_new(secret, &keylen)) == NULL) {
 		*why = "The trigger's secret is not a Standard Webhooks "
 		    "secret (whsec_ + base64)";
 		return PROVIDER_NO_SECRET;
@@ -505,75 +478,30 @@ provider_sign(enum provider p, const char *algorithm, const char *secret,
     const char *body, size_t bodylen, const char *id, long long ts,
     struct buf *out)
 {
-	struct sig_part	 parts[5];
-	unsigned char	 mac[SIG_MAX_MAC], *key = NULL;
-	const char	*ossl;
-	char		 hex[2 * SIG_MAX_MAC + 1], tsbuf[24], *b64;
-	size_t		 maclen, want, keylen, np = 0;
-	int		 rc = -1;
+	static const enum sig_scheme	 scheme[] = {
+		[PROVIDER_NONE] = SIG_HOOKPOST,
+		[PROVIDER_GITHUB] = SIG_GITHUB,
+		[PROVIDER_STRIPE] = SIG_STRIPE,
+		[PROVIDER_SLACK] = SIG_SLACK,
+		[PROVIDER_STANDARD] = SIG_STANDARD,
+	};
+	struct sig_request		 rq;
+	struct sig_headers		 sh;
+	size_t				 i;
+	int				 rc;
 
-	snprintf(tsbuf, sizeof(tsbuf), "%lld", ts);
-	if (secret == NULL || *secret == '\0')
-		return -1;
-	switch (p) {
-	case PROVIDER_STRIPE:
-		parts[np++] = (struct sig_part){ tsbuf, strlen(tsbuf) };
-		parts[np++] = (struct sig_part){ ".", 1 };
-		break;
-	case PROVIDER_SLACK:
-		parts[np++] = (struct sig_part){ "v0:", 3 };
-		parts[np++] = (struct sig_part){ tsbuf, strlen(tsbuf) };
-		parts[np++] = (struct sig_part){ ":", 1 };
-		break;
-	case PROVIDER_STANDARD:
-		if (id == NULL ||
-		    (key = standard_key_new(secret, &keylen)) == NULL)
-			return -1;
-		parts[np++] = (struct sig_part){ id, strlen(id) };
-		parts[np++] = (struct sig_part){ ".", 1 };
-		parts[np++] = (struct sig_part){ tsbuf, strlen(tsbuf) };
-		parts[np++] = (struct sig_part){ ".", 1 };
-		break;
-	case PROVIDER_GITHUB:
-	case PROVIDER_NONE:
-		break;
-	}
-	parts[np++] = (struct sig_part){ body, bodylen };
-	if (p != PROVIDER_NONE)
-		algorithm = "sha256";
-	if (digest_of(algorithm, &ossl, &want) == -1)
-		goto out;
-	if (sig_hmac(ossl, key ? (const void *)key : secret,
-	    key ? keylen : strlen(secret), parts, np, mac, &maclen) == -1)
-		goto out;
-	crypt_hex(mac, maclen, hex);
-	switch (p) {
-	case PROVIDER_NONE:
-		buf_appendf(out, "X-Webhook-Signature: %s=%s\r\n", algorithm,
-		    hex);
-		break;
-	case PROVIDER_GITHUB:
-		buf_appendf(out, "X-Hub-Signature-256: sha256=%s\r\n", hex);
-		break;
-	case PROVIDER_STRIPE:
-		buf_appendf(out, "Stripe-Signature: t=%s,v1=%s\r\n", tsbuf, hex);
-		break;
-	case PROVIDER_SLACK:
-		buf_appendf(out, "X-Slack-Request-Timestamp: %s\r\n"
-		    "X-Slack-Signature: v0=%s\r\n", tsbuf, hex);
-		break;
-	case PROVIDER_STANDARD:
-		b64 = crypt_b64_new(mac, maclen);
-		buf_appendf(out, "webhook-id: %s\r\nwebhook-timestamp: %s\r\n"
-		    "webhook-signature: v1,%s\r\n", id, tsbuf, b64);
-		free(b64);
-		break;
-	}
-	rc = 0;
-out:
-	if (key != NULL) {
-		explicit_bzero(key, keylen);
-		free(key);
-	}
+	memset(&rq, 0, sizeof(rq));
+	rq.scheme = scheme[p];
+	rq.algorithm = algorithm;
+	rq.secrets[0] = secret;
+	rq.id = id;
+	rq.ts = ts;
+	rq.body = body;
+	rq.bodylen = bodylen;
+	if ((rc = sig_sign(&rq, &sh)) == 0)
+		for (i = 0; i < sh.n; i++)
+			buf_appendf(out, "%s: %s\r\n", sh.h[i].name,
+			    sh.h[i].value);
+	sig_headers_free(&sh);
 	return rc;
 }

@@ -16,22 +16,20 @@
 #include <fnmatch.h>
 #include <netdb.h>
 #include <regex.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <curl/curl.h>
 
+#include "cidr.h"
+#include "idna.h"
 #include "urlguard.h"
 #include "util.h"
 
 #define URL_MAX		2048	/* seed 000 has none; ours (STYLE 11) */
 #define HOST_ACE_MAX	253	/* RFC 1035 2.3.4, without the root dot */
-#define LABEL_MAX	63	/* RFC 1035 2.3.4 */
 #define HOST_UTF8_MAX	1024	/* 253 code points of at most 4 bytes */
-#define ALLOW_ENTRY_MAX	64	/* "ffff:...:ffff/128" fits */
 
 struct url_parts {
 	int		 is_https;
@@ -48,21 +46,6 @@ struct url_parts {
 	char		 host_u[HOST_UTF8_MAX + 1];
 	char		 host_a[HOST_ACE_MAX + 1];
 };
-
-static void	 seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- addresses and the allow list ------------------------------------ */
 
@@ -83,70 +66,19 @@ prefix_match(const unsigned char *a, const unsigned char *net,
 }
 
 /*
- * Parses one allow-list entry, "addr" or "addr/len".  Returns the family,
- * or 0 when the entry is malformed (it then covers nothing: the allow
- * list only ever grants, so ignoring a typo fails closed).
+ * 1 when the allow list covers the address (lib/cidr, in the guard's
+ * strict reading: comma-separated, each block covering its own family
+ * only).  A malformed entry covers nothing: the allow list only ever
+ * grants, so ignoring a typo fails closed.
  */
-static int
-cidr_parse(const char *s, size_t n, unsigned char net[16],
-    unsigned int *bits)
-{
-	char		 text[ALLOW_ENTRY_MAX];
-	const char	*slash;
-	long long	 len;
-	size_t		 alen, i;
-	int		 family;
-
-	while (n > 0 && (*s == ' ' || *s == '\t')) {
-		s++;
-		n--;
-	}
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	if (n == 0 || n >= sizeof(text))
-		return 0;
-	slash = memchr(s, '/', n);
-	alen = slash != NULL ? (size_t)(slash - s) : n;
-	memcpy(text, s, alen);
-	text[alen] = '\0';
-	family = memchr(text, ':', alen) != NULL ? AF_INET6 : AF_INET;
-	if (inet_pton(family, text, net) != 1)
-		return 0;
-	*bits = family == AF_INET ? 32 : 128;
-	if (slash == NULL)
-		return family;
-	/* Digits only: strtoll would also take "+8" and " 8". */
-	n -= alen + 1;
-	if (n == 0 || n > 3)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (slash[1 + i] < '0' || slash[1 + i] > '9')
-			return 0;
-	memcpy(text, slash + 1, n);
-	text[n] = '\0';
-	if (parse_int(text, 0, *bits, &len) == -1)
-		return 0;
-	*bits = (unsigned int)len;
-	return family;
-}
-
-/* 1 when the comma-separated CIDR list allow covers the address. */
 static int
 allow_covers(const char *allow, int family, const unsigned char *a)
 {
-	const char	*p, *end;
-	unsigned char	 net[16];
-	unsigned int	 bits = 0;
+	struct cidr_addr	 ca;
 
-	if (allow == NULL)
-		return 0;
-	for (p = allow; *p != '\0'; p = *end == ',' ? end + 1 : end) {
-		end = p + strcspn(p, ",");
-		if (cidr_parse(p, (size_t)(end - p), net, &bits) == family &&
-		    prefix_match(a, net, bits))
-			return 1;
-	}
-	return 0;
+	cidr_addr_from(family, a, &ca);
+	return cidr_list_match(allow, &ca, family == AF_INET,
+	    CIDR_LIST_COMMAS | CIDR_LIST_FAMILY);
 }
 
 struct range {
@@ -348,369 +280,7 @@ allow_covers_literal(const char *allow, int family, const unsigned char *a)
 	return 1;
 }
 
-/* ---- host names: RFC 1123 labels, IDN per RFC 5890/5891/3492 ---------- */
-
-/* Punycode parameters, RFC 3492 5. */
-#define PUNY_BASE	36
-#define PUNY_TMIN	1
-#define PUNY_TMAX	26
-#define PUNY_SKEW	38
-#define PUNY_DAMP	700
-#define PUNY_BIAS	72
-#define PUNY_N		128
-
-/* RFC 3492 6.1. */
-static uint32_t
-puny_adapt(uint32_t delta, uint32_t numpoints, int firsttime)
-{
-	uint32_t	 k = 0;
-
-	delta = firsttime ? delta / PUNY_DAMP : delta / 2;
-	delta += delta / numpoints;
-	while (delta > ((PUNY_BASE - PUNY_TMIN) * PUNY_TMAX) / 2) {
-		delta /= PUNY_BASE - PUNY_TMIN;
-		k += PUNY_BASE;
-	}
-	return k + (PUNY_BASE - PUNY_TMIN + 1) * delta / (delta + PUNY_SKEW);
-}
-
-static uint32_t
-puny_threshold(uint32_t k, uint32_t bias)
-{
-	if (k <= bias)
-		return PUNY_TMIN;
-	if (k >= bias + PUNY_TMAX)
-		return PUNY_TMAX;
-	return k - bias;
-}
-
-static char
-puny_digit(uint32_t d)
-{
-	return (char)(d < 26 ? 'a' + d : '0' + d - 26);
-}
-
-/* RFC 3492 6.3.  Returns the output length, or 0 when it does not fit. */
-static size_t
-puny_encode(const uint32_t *cp, size_t n, char *out, size_t outsz)
-{
-	uint32_t	 code = PUNY_N, delta = 0, bias = PUNY_BIAS, m, q, k, t;
-	size_t		 h, b, j, o = 0;
-
-	for (j = 0; j < n; j++) {
-		if (cp[j] >= 0x80)
-			continue;
-		if (o >= outsz)
-			return 0;
-		out[o++] = (char)cp[j];
-	}
-	h = b = o;
-	if (b > 0) {
-		if (o >= outsz)
-			return 0;
-		out[o++] = '-';
-	}
-	while (h < n) {
-		m = UINT32_MAX;
-		for (j = 0; j < n; j++)
-			if (cp[j] >= code && cp[j] < m)
-				m = cp[j];
-		if (m - code > (UINT32_MAX - delta) / (h + 1))
-			return 0;
-		delta += (m - code) * (uint32_t)(h + 1);
-		code = m;
-		for (j = 0; j < n; j++) {
-			if (cp[j] < code && ++delta == 0)
-				return 0;
-			if (cp[j] != code)
-				continue;
-			for (q = delta, k = PUNY_BASE;; k += PUNY_BASE) {
-				t = puny_threshold(k, bias);
-				if (q < t)
-					break;
-				if (o >= outsz)
-					return 0;
-				out[o++] = puny_digit(t + (q - t) %
-				    (PUNY_BASE - t));
-				q = (q - t) / (PUNY_BASE - t);
-			}
-			if (o >= outsz)
-				return 0;
-			out[o++] = puny_digit(q);
-			bias = puny_adapt(delta, (uint32_t)(h + 1), h == b);
-			delta = 0;
-			h++;
-		}
-		delta++;
-		code++;
-	}
-	return o;
-}
-
-/* RFC 3492 6.2.  Returns the number of code points, or 0 on bad input. */
-static size_t
-puny_decode(const char *in, size_t inlen, uint32_t *out, size_t outmax)
-{
-	uint32_t	 code = PUNY_N, i = 0, bias = PUNY_BIAS;
-	uint32_t	 oldi, w, k, t, digit;
-	size_t		 b = 0, j, pos, o = 0;
-	char		 c;
-
-	for (j = 0; j < inlen; j++)
-		if (in[j] == '-')
-			b = j;
-	for (j = 0; j < b; j++) {
-		if (o >= outmax)
-			return 0;
-		out[o++] = (unsigned char)in[j];
-	}
-	for (pos = b > 0 ? b + 1 : 0; pos < inlen; o++) {
-		for (oldi = i, w = 1, k = PUNY_BASE;; k += PUNY_BASE) {
-			if (pos >= inlen)
-				return 0;
-			c = in[pos++];
-			if (c >= 'a' && c <= 'z')
-				digit = (uint32_t)(c - 'a');
-			else if (c >= '0' && c <= '9')
-				digit = (uint32_t)(c - '0' + 26);
-			else
-				return 0;
-			if (digit > (UINT32_MAX - i) / w)
-				return 0;
-			i += digit * w;
-			t = puny_threshold(k, bias);
-			if (digit < t)
-				break;
-			if (w > UINT32_MAX / (PUNY_BASE - t))
-				return 0;
-			w *= PUNY_BASE - t;
-		}
-		bias = puny_adapt(i - oldi, (uint32_t)(o + 1), oldi == 0);
-		if (i / (o + 1) > UINT32_MAX - code)
-			return 0;
-		code += i / (uint32_t)(o + 1);
-		i %= (uint32_t)(o + 1);
-		if (o >= outmax)
-			return 0;
-		memmove(out + i + 1, out + i, (o - i) * sizeof(*out));
-		out[i++] = code;
-	}
-	return o;
-}
-
-/* Decodes one UTF-8 sequence; returns its length, 0 if invalid (overlong,
- * surrogate, beyond U+10FFFF, truncated). */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t		 len, i;
-	uint32_t	 c;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
-}
-
-static size_t
-utf8_encode(uint32_t c, char *out)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | (c >> 6));
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | (c >> 12));
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (c >> 18));
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
-/*
- * 1 when a code point may appear in a U-label.  Without the RFC 5892
- * tables this is an approximation that errs on refusing: controls,
- * spaces, punctuation, symbols, emoji, compatibility and private-use
- * forms are refused, which also stops look-alike dots (U+3002, U+FF0E,
- * U+FF61) and invisible characters.  Case and NFC are not checked.
- */
-static int
-cp_label_ok(uint32_t c)
-{
-	static const struct {
-		uint32_t	 lo, hi;
-	} refused[] = {
-		{ 0x0080, 0x00bf },	/* C1 controls, Latin-1 punctuation */
-		{ 0x00d7, 0x00d7 },	/* multiplication sign */
-		{ 0x00f7, 0x00f7 },	/* division sign */
-		{ 0x034f, 0x034f },	/* combining grapheme joiner */
-		{ 0x061c, 0x061c },	/* Arabic letter mark */
-		{ 0x1680, 0x1680 },	/* Ogham space */
-		{ 0x180e, 0x180e },	/* Mongolian vowel separator */
-		{ 0x2000, 0x2bff },	/* punctuation, symbols, arrows... */
-		{ 0x2e00, 0x2fff },	/* supplemental punct., radicals */
-		{ 0x3000, 0x3004 },	/* ideographic space, full stop */
-		{ 0x3008, 0x3020 },	/* CJK brackets and marks */
-		{ 0x3030, 0x3030 },
-		{ 0x303d, 0x303f },
-		{ 0xd800, 0xf8ff },	/* surrogates, private use */
-		{ 0xfdd0, 0xfdef },	/* noncharacters */
-		{ 0xfe00, 0xfe6f },	/* variation selectors, CJK forms */
-		{ 0xfeff, 0xfeff },	/* byte order mark */
-		{ 0xff00, 0xffff },	/* half/fullwidth forms, specials */
-		{ 0x1f000, 0x1faff },	/* emoji and other symbols */
-		{ 0xe0000, 0x10ffff },	/* tags, selectors, private use */
-	};
-	size_t	 i;
-
-	if (c < 0x80)
-		return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-';
-	if ((c & 0xfffe) == 0xfffe)
-		return 0;
-	for (i = 0; i < NITEMS(refused); i++)
-		if (c >= refused[i].lo && c <= refused[i].hi)
-			return 0;
-	return 1;
-}
-
-/* Appends n bytes to out (capacity sz, NUL kept); -1 if it does not fit. */
-static int
-append(char *out, size_t sz, size_t *len, const char *s, size_t n)
-{
-	if (*len + n >= sz)
-		return -1;
-	memcpy(out + *len, s, n);
-	*len += n;
-	out[*len] = '\0';
-	return 0;
-}
-
-/*
- * One label of a DNS name, lowercased: an LDH label (RFC 1123 2.1; an
- * "xn--" A-label must decode to a U-label that encodes back to it, RFC
- * 5891 5.4) or a UTF-8 U-label.  Appends both forms.  Returns 0 or -1.
- */
-static int
-label_convert(const char *s, size_t n, struct url_parts *u, size_t *ulen,
-    size_t *alen)
-{
-	uint32_t	 cp[LABEL_MAX + 1];
-	char		 ace[LABEL_MAX + 1], enc[4];
-	size_t		 i, k, ncp = 0, acelen;
-	int		 ascii = 1, nonascii = 0;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			ascii = 0;
-	if (ascii) {
-		if (n > LABEL_MAX || s[0] == '-' || s[n - 1] == '-')
-			return -1;
-		for (i = 0; i < n; i++)
-			if (!cp_label_ok((unsigned char)s[i]))
-				return -1;
-		if (append(u->host_a, sizeof(u->host_a), alen, s, n) == -1)
-			return -1;
-		if (n < 4 || strncmp(s, "xn--", 4) != 0)
-			return append(u->host_u, sizeof(u->host_u), ulen, s, n);
-		if ((ncp = puny_decode(s + 4, n - 4, cp, LABEL_MAX)) == 0)
-			return -1;
-		acelen = puny_encode(cp, ncp, ace, sizeof(ace));
-		if (acelen != n - 4 || memcmp(ace, s + 4, acelen) != 0)
-			return -1;
-	} else {
-		for (i = 0; i < n; i += k) {
-			if (ncp == LABEL_MAX ||
-			    (k = utf8_decode((const unsigned char *)s + i,
-			    n - i, &cp[ncp++])) == 0)
-				return -1;
-		}
-		if ((acelen = puny_encode(cp, ncp, ace, sizeof(ace))) == 0 ||
-		    acelen + 4 > LABEL_MAX ||
-		    append(u->host_a, sizeof(u->host_a), alen, "xn--", 4) ==
-		    -1 ||
-		    append(u->host_a, sizeof(u->host_a), alen, ace, acelen) ==
-		    -1)
-			return -1;
-	}
-	/* The U-label: no refused code point, no hyphen at either end, and
-	 * (for a decoded A-label) at least one non-ASCII code point.  The
-	 * middle dot is allowed between two l's, as in Catalan "l·l" (RFC
-	 * 5892 A.3). */
-	if (cp[0] == '-' || cp[ncp - 1] == '-')
-		return -1;
-	for (i = 0; i < ncp; i++) {
-		if (!cp_label_ok(cp[i]) && !(cp[i] == 0xb7 && i > 0 &&
-		    i + 1 < ncp && cp[i - 1] == 'l' && cp[i + 1] == 'l'))
-			return -1;
-		if (cp[i] >= 0x80)
-			nonascii = 1;
-		k = utf8_encode(cp[i], enc);
-		if (append(u->host_u, sizeof(u->host_u), ulen, enc, k) == -1)
-			return -1;
-	}
-	return nonascii ? 0 : -1;
-}
-
-/* Fills host_u and host_a from host.  Returns 0, or -1 if not a name. */
-static int
-dns_name_convert(struct url_parts *u)
-{
-	const char	*p, *dot;
-	size_t		 ulen = 0, alen = 0;
-
-	u->host_u[0] = u->host_a[0] = '\0';
-	for (p = u->host;; p = dot + 1) {
-		dot = strchr(p, '.');
-		if (dot == NULL)
-			dot = p + strlen(p);
-		if (dot == p || label_convert(p, (size_t)(dot - p), u, &ulen,
-		    &alen) == -1)
-			return -1;
-		if (*dot == '\0')
-			break;
-		if (append(u->host_u, sizeof(u->host_u), &ulen, ".", 1) ==
-		    -1 ||
-		    append(u->host_a, sizeof(u->host_a), &alen, ".", 1) == -1)
-			return -1;
-	}
-	return 0;
-}
+/* ---- host names -------------------------------------------------------- */
 
 /*
  * 1 when the last label is a number (decimal, or 0x hex): then inet_aton
@@ -780,7 +350,7 @@ host_parse(const char *s, size_t n, struct url_parts *u, char *err,
 		n--;
 	}
 	if (n == 0 || n > HOST_UTF8_MAX) {
-		seterr(err, errsz, "URL host is not a valid DNS name");
+		errf(err, errsz, "URL host is not a valid DNS name");
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -796,7 +366,7 @@ host_parse(const char *s, size_t n, struct url_parts *u, char *err,
 	if (host_looks_numeric(u->host)) {
 		if (!ipv4_dotted_quad(u->host) ||
 		    inet_pton(AF_INET, u->host, u->addr) != 1) {
-			seterr(err, errsz,
+			errf(err, errsz,
 			    "IP address hosts are not allowed; use a DNS name");
 			return -1;
 		}
@@ -806,8 +376,9 @@ host_parse(const char *s, size_t n, struct url_parts *u, char *err,
 		memcpy(u->host_a, u->host, n + 1);
 		return 0;
 	}
-	if (dns_name_convert(u) == -1) {
-		seterr(err, errsz, "URL host is not a valid DNS name");
+	if (idna_name_convert(u->host, u->host_u, sizeof(u->host_u),
+	    u->host_a, sizeof(u->host_a)) == -1) {
+		errf(err, errsz, "URL host is not a valid DNS name");
 		return -1;
 	}
 	return 0;
@@ -829,16 +400,16 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 
 	memset(u, 0, sizeof(*u));
 	if (url == NULL || *url == '\0') {
-		seterr(err, errsz, "URL is required");
+		errf(err, errsz, "URL is required");
 		return -1;
 	}
 	if ((len = strnlen(url, URL_MAX + 1)) > URL_MAX) {
-		seterr(err, errsz, "URL is longer than %d characters", URL_MAX);
+		errf(err, errsz, "URL is longer than %d characters", URL_MAX);
 		return -1;
 	}
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f) {
-			seterr(err, errsz,
+			errf(err, errsz,
 			    "URL contains whitespace or control characters");
 			return -1;
 		}
@@ -852,20 +423,20 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 		u->port = 80;
 		auth = url + 7;
 	} else {
-		seterr(err, errsz, "URL scheme must be %s",
+		errf(err, errsz, "URL scheme must be %s",
 		    allow_http ? "http or https" : "https");
 		return -1;
 	}
 	end = auth + strcspn(auth, "/?#");
 	if (memchr(auth, '@', (size_t)(end - auth)) != NULL) {
-		seterr(err, errsz, "URL must not contain credentials "
+		errf(err, errsz, "URL must not contain credentials "
 		    "(user:password@)");
 		return -1;
 	}
 	/* Raw bytes beyond the host would go on the wire unencoded. */
 	for (p = end; *p != '\0'; p++) {
 		if ((unsigned char)*p >= 0x80) {
-			seterr(err, errsz, "URL path and query must be "
+			errf(err, errsz, "URL path and query must be "
 			    "percent-encoded ASCII");
 			return -1;
 		}
@@ -878,7 +449,7 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 		/* Only hex, colons and dots: no zone ID, no IPvFuture. */
 		if (n == 0 || n >= sizeof(text) ||
 		    strspn(host, "0123456789abcdefABCDEF:.") != n) {
-			seterr(err, errsz, "URL host is not a valid IPv6 "
+			errf(err, errsz, "URL host is not a valid IPv6 "
 			    "address");
 			return -1;
 		}
@@ -887,7 +458,7 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 		if (inet_pton(AF_INET6, text, u->addr) != 1 ||
 		    inet_ntop(AF_INET6, u->addr, u->host,
 		    sizeof(u->host)) == NULL) {
-			seterr(err, errsz, "URL host is not a valid IPv6 "
+			errf(err, errsz, "URL host is not a valid IPv6 "
 			    "address");
 			return -1;
 		}
@@ -901,7 +472,7 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 		if (host_end == NULL)
 			host_end = end;
 		if (host_end == host) {
-			seterr(err, errsz, "URL has no host");
+			errf(err, errsz, "URL has no host");
 			return -1;
 		}
 		if (host_parse(host, (size_t)(host_end - host), u, err,
@@ -914,13 +485,13 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 	n = (size_t)(end - p) - 1;
 	if (*p != ':' || n == 0 || n > 5 ||
 	    strspn(p + 1, "0123456789") < n) {
-		seterr(err, errsz, "URL port must be a number from 1 to 65535");
+		errf(err, errsz, "URL port must be a number from 1 to 65535");
 		return -1;
 	}
 	memcpy(text, p + 1, n);
 	text[n] = '\0';
 	if (parse_int(text, 1, 65535, &port) == -1) {
-		seterr(err, errsz, "URL port must be a number from 1 to 65535");
+		errf(err, errsz, "URL port must be a number from 1 to 65535");
 		return -1;
 	}
 	u->port = (unsigned int)port;
@@ -944,12 +515,12 @@ deny_check(const struct urlguard_deny *deny, size_t ndeny,
 	int		 r, hit;
 
 	if (deny == NULL && ndeny > 0) {
-		seterr(err, errsz, "URL deny list is not available");
+		errf(err, errsz, "URL deny list is not available");
 		return -1;
 	}
 	for (i = 0; i < ndeny; i++) {
 		if (deny[i].pattern == NULL || deny[i].pattern[0] == '\0') {
-			seterr(err, errsz, "URL deny list entry %zu is empty",
+			errf(err, errsz, "URL deny list entry %zu is empty",
 			    i + 1);
 			return -1;
 		}
@@ -957,7 +528,7 @@ deny_check(const struct urlguard_deny *deny, size_t ndeny,
 		if (deny[i].is_regex) {
 			if (regcomp(&re, deny[i].pattern,
 			    REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
-				seterr(err, errsz, "URL deny list entry %zu "
+				errf(err, errsz, "URL deny list entry %zu "
 				    "is not a valid regular expression", i + 1);
 				return -1;
 			}
@@ -974,7 +545,7 @@ deny_check(const struct urlguard_deny *deny, size_t ndeny,
 			}
 		}
 		if (hit) {
-			seterr(err, errsz, "URL host is on the deny list");
+			errf(err, errsz, "URL host is on the deny list");
 			return -1;
 		}
 	}
@@ -991,12 +562,12 @@ urlguard_check_url(const char *url, int allow_http, const char *allow_private,
 		return -1;
 	/* seed 000: "HTTP is allowed only when ... allowHTTPWebhooks". */
 	if (!u.is_https && !allow_http) {
-		seterr(err, errsz, "URL scheme must be https");
+		errf(err, errsz, "URL scheme must be https");
 		return -1;
 	}
 	if (u.family != 0) {
 		if (!allow_covers_literal(allow_private, u.family, u.addr)) {
-			seterr(err, errsz,
+			errf(err, errsz,
 			    "IP address hosts are not allowed; use a DNS name");
 			return -1;
 		}
@@ -1059,7 +630,7 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 	int			 gai, rc = -1, resolve_set = 0;
 
 	if (h == NULL || pinned == NULL) {
-		seterr(err, errsz, "no curl handle");
+		errf(err, errsz, "no curl handle");
 		goto out;
 	}
 	if (url_parse(url, 1, &u, err, errsz) == -1)
@@ -1071,7 +642,7 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 	if (u.family != 0)
 		hints.ai_flags = AI_NUMERICHOST;
 	if ((gai = getaddrinfo(u.host_a, port, &hints, &res)) != 0) {
-		seterr(err, errsz, "cannot resolve %s: %s", u.host_a,
+		errf(err, errsz, "cannot resolve %s: %s", u.host_a,
 		    gai_strerror(gai));
 		goto out;
 	}
@@ -1084,17 +655,17 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 		else
 			continue;
 		if (inet_ntop(ai->ai_family, a, text, sizeof(text)) == NULL) {
-			seterr(err, errsz, "cannot format an address of %s",
+			errf(err, errsz, "cannot format an address of %s",
 			    u.host_a);
 			goto out;
 		}
 		if (!urlguard_addr_allowed(ai->ai_addr, ai->ai_addrlen,
 		    allow_private)) {
 			if (u.family != 0)
-				seterr(err, errsz, "%s is not an allowed "
+				errf(err, errsz, "%s is not an allowed "
 				    "destination", text);
 			else
-				seterr(err, errsz, "%s resolves to %s, which "
+				errf(err, errsz, "%s resolves to %s, which "
 				    "is not an allowed destination", u.host_a,
 				    text);
 			goto out;
@@ -1106,7 +677,7 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 		    ai->ai_family == AF_INET6 ? "]" : "");
 	}
 	if (addrs.len == 0) {
-		seterr(err, errsz, "%s has no IPv4 or IPv6 address", u.host_a);
+		errf(err, errsz, "%s has no IPv4 or IPv6 address", u.host_a);
 		goto out;
 	}
 	/*
@@ -1165,10 +736,10 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 	rc = 0;
 	goto out;
 oom:
-	seterr(err, errsz, "out of memory");
+	errf(err, errsz, "out of memory");
 	goto out;
 curlerr:
-	seterr(err, errsz, "curl: %s", curl_easy_strerror(cc));
+	errf(err, errsz, "curl: %s", curl_easy_strerror(cc));
 out:
 	/* The handle must not keep a pointer to the list freed below. */
 	if (resolve_set && rc == -1)

@@ -132,6 +132,18 @@ buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
+void
+errf(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
 double
 now_ms(void)
 {

@@ -27,6 +27,13 @@ void	 buf_appendf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_free(struct buf *);
 
+/*
+ * printf into a caller's error buffer err (errsz bytes), which may be
+ * NULL or empty: then nothing is written.
+ */
+void	 errf(char *err, size_t errsz, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* Monotonic milliseconds, for processing times. */
 double	 now_ms(void);
 

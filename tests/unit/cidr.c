@@ -5,6 +5,8 @@
  * the repository root.  "ok - name" / "not ok - name"; exits 0 only when
  * all pass.
  */
+#include <sys/socket.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -127,6 +129,48 @@ test_list_valid(json_t *cases)
 	}
 }
 
+/* cidr_list_match: the SSRF guard's strict reading beside the plain one. */
+static void
+test_list_match(json_t *cases)
+{
+	struct cidr_addr	 a;
+	json_t			*e;
+	const char		*list, *addr, *fl;
+	size_t			 i;
+	int			 flags, want, v4;
+
+	json_array_foreach(cases, i, e) {
+		list = json_string_value(json_array_get(e, 0));
+		addr = json_string_value(json_array_get(e, 1));
+		fl = json_string_value(json_array_get(e, 2));
+		want = json_is_true(json_array_get(e, 3));
+		flags = (strstr(fl, "commas") ? CIDR_LIST_COMMAS : 0) |
+		    (strstr(fl, "family") ? CIDR_LIST_FAMILY : 0);
+		v4 = strchr(addr, ':') == NULL;
+		check(cidr_addr_parse(addr, &a) == 0 &&
+		    cidr_list_match(list, &a, v4, flags) == want,
+		    "list '%s' [%s] %s %s", list, fl, want ? "covers" :
+		    "does not cover", addr);
+	}
+}
+
+/* cidr_addr_from: IPv4 bytes become their IPv4-mapped form. */
+static void
+test_addr_from(void)
+{
+	static const unsigned char	 v4[4] = { 192, 0, 2, 1 };
+	static const unsigned char	 v6[16] = { 0x20, 0x01, 0x0d, 0xb8,
+	    [15] = 1 };
+	struct cidr_addr		 a, b;
+
+	cidr_addr_from(AF_INET, v4, &a);
+	check(cidr_addr_parse("::ffff:192.0.2.1", &b) == 0 &&
+	    memcmp(a.b, b.b, 16) == 0, "cidr_addr_from AF_INET maps 192.0.2.1");
+	cidr_addr_from(AF_INET6, v6, &a);
+	check(cidr_addr_parse("2001:db8::1", &b) == 0 &&
+	    memcmp(a.b, b.b, 16) == 0, "cidr_addr_from AF_INET6 copies");
+}
+
 int
 main(void)
 {
@@ -142,6 +186,8 @@ main(void)
 	test_contains(json_object_get(all, "contains"));
 	test_client(json_object_get(all, "client"));
 	test_list_valid(json_object_get(all, "list_valid"));
+	test_list_match(json_object_get(all, "list_match"));
+	test_addr_from();
 	json_decref(all);
 	if (failures > 0)
 		printf("# %d failed\n", failures);

@@ -1,0 +1,224 @@
+/*
+ * Unit tests of lib/sig's outbound signer, sig_sign(): every scheme
+ * against a published vector (RFC 4231, the GitHub, Slack and Stripe
+ * docs, the Standard Webhooks specification) or one computed with
+ * another HMAC (Python's hmac module), the rotation forms, the
+ * subscription key rule (raw_key) and the refusals.  One line per case,
+ * "ok - name" or "not ok - name"; exits 0 only when all pass.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sig.h"
+
+static int	 failures;
+
+static void	 check(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+check(int ok, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	printf("%s - ", ok ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!ok)
+		failures++;
+}
+
+/* "Name: value" lines of the signed headers, "\n"-separated. */
+static void
+headers_text(const struct sig_headers *sh, char *out, size_t outsz)
+{
+	size_t	 i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < sh->n && len < outsz; i++)
+		len += (size_t)snprintf(out + len, outsz - len, "%s%s: %s",
+		    i ? "\n" : "", sh->h[i].name, sh->h[i].value);
+}
+
+static void
+test_vectors(void)
+{
+	static const char slack_body[] = "token=xyzz0WbapA4vBCDEFasx0q6G&"
+	    "team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&"
+	    "channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&"
+	    "command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2F"
+	    "hooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmi"
+	    "bIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887"
+	    "a14d10d2c447fce8b6703c";
+	static const struct {
+		const char	*name;
+		enum sig_scheme	 scheme;
+		const char	*algorithm, *secret, *prev, *id;
+		int		 raw_key;
+		long long	 ts;
+		const char	*body, *want;
+	} cases[] = {
+		{ "hookpost: RFC 4231 case 2", SIG_HOOKPOST, NULL, "Jefe",
+		    NULL, NULL, 0, 0, "what do ya want for nothing?",
+		    "X-Webhook-Signature: sha256=5bdcc146bf60754e6a042426089575"
+		    "c75a003f089d2739839dec58b964ec3843" },
+		{ "hookpost: sha1", SIG_HOOKPOST, "sha1", "Jefe", NULL, NULL,
+		    0, 0, "what do ya want for nothing?",
+		    "X-Webhook-Signature: sha1=effcdf6ae5eb2fa2d27416d5f184df9c"
+		    "259a7c79" },
+		{ "hookpost: sha512 (seed 002)", SIG_HOOKPOST, "sha512",
+		    "seed-002-secret", NULL, NULL, 0, 0,
+		    "{\"ref\":\"refs/heads/main\",\"commits\":[]}",
+		    "X-Webhook-Signature: sha512=3ec39f88469b73d2578270a3353bea"
+		    "9fd20a853f0ef40d8a43fdb41c3da2f9ebd5aa9feb044b4f05d646e80c1b"
+		    "6ede7d1a30e8232c7394a7c96a8452b0b98e5b" },
+		{ "hookpost: rotation adds -Previous", SIG_HOOKPOST, NULL,
+		    "a-secret-of-my-own", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		    "del_1", 1, 1700000000, "{\"event\":\"ping\"}",
+		    "X-Webhook-Signature: sha256=08bb5d2bf1587d83d24566b1c72246"
+		    "93d9f280d9860a9b4f41f4bb45acb6dbdb\n"
+		    "X-Webhook-Signature-Previous: sha256=b1eeef651ab334a180d49"
+		    "9908c6ed2b84d92ddf12581797a7e3b1a641640f0df" },
+		{ "github: docs example", SIG_GITHUB, "sha1",
+		    "It's a Secret to Everybody", NULL, NULL, 0, 0,
+		    "Hello, World!",
+		    "X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b"
+		    "8a37570b6d7586c22c46f4379c8b043e17" },
+		{ "stripe: signed payload t.body", SIG_STRIPE, NULL,
+		    "whsec_test_secret", NULL, NULL, 0, 1492774577,
+		    "{\"id\":\"evt_test_webhook\",\"object\":\"event\"}",
+		    "Stripe-Signature: t=1492774577,v1=88a022085c6bdb887b02cb26f"
+		    "f76dd681234d9675c0f22844059f55552a8883a" },
+		{ "slack: docs example", SIG_SLACK, NULL,
+		    "8f742231b10e8888abcd99yyyzzz85a5", NULL, NULL, 0,
+		    1531420618, slack_body,
+		    "X-Slack-Request-Timestamp: 1531420618\n"
+		    "X-Slack-Signature: v0=a2114d57b48eac39b9ad189dd8316235a7b4a"
+		    "8d21a10bd27519666489c69b503" },
+		{ "standard: specification vector", SIG_STANDARD, NULL,
+		    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", NULL,
+		    "msg_p5jXN8AQM9LWM0D4loKWxJek", 0, 1614265330,
+		    "{\"test\": 2432232314}",
+		    "webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek\n"
+		    "webhook-timestamp: 1614265330\n"
+		    "webhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlN"
+		    "IOLJ1OE=" },
+		{ "standard: prefix optional", SIG_STANDARD, NULL,
+		    "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", NULL,
+		    "msg_p5jXN8AQM9LWM0D4loKWxJek", 0, 1614265330,
+		    "{\"test\": 2432232314}",
+		    "webhook-id: msg_p5jXN8AQM9LWM0D4loKWxJek\n"
+		    "webhook-timestamp: 1614265330\n"
+		    "webhook-signature: v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlN"
+		    "IOLJ1OE=" },
+		{ "standard raw_key: whsec_ secret decoded", SIG_STANDARD,
+		    NULL, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", NULL,
+		    "del_1", 1, 1700000000, "{\"event\":\"ping\"}",
+		    "webhook-id: del_1\nwebhook-timestamp: 1700000000\n"
+		    "webhook-signature: v1,9eTF+/H3ORhTNNoSSnzI0OY/fo7cELlL3UEX"
+		    "nhFsg+c=" },
+		{ "standard raw_key: own secret as its bytes", SIG_STANDARD,
+		    NULL, "a-secret-of-my-own", NULL, "del_1", 1, 1700000000,
+		    "{\"event\":\"ping\"}",
+		    "webhook-id: del_1\nwebhook-timestamp: 1700000000\n"
+		    "webhook-signature: v1,Axgp9DuvHgB8Bht0hyDi0TQATYX4ZqSqcDt1"
+		    "LeeUkPY=" },
+		{ "standard raw_key: bad base64 after whsec_ as its bytes",
+		    SIG_STANDARD, NULL, "whsec_!!notbase64", NULL, "del_1", 1,
+		    1700000000, "{\"event\":\"ping\"}",
+		    "webhook-id: del_1\nwebhook-timestamp: 1700000000\n"
+		    "webhook-signature: v1,sqgZUuBC9/OGRlDRJ8ciLGzqLMv+PAc4a34c"
+		    "zg8/FTc=" },
+		{ "standard: rotation lists both signatures", SIG_STANDARD,
+		    NULL, "a-secret-of-my-own",
+		    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "del_1", 1,
+		    1700000000, "{\"event\":\"ping\"}",
+		    "webhook-id: del_1\nwebhook-timestamp: 1700000000\n"
+		    "webhook-signature: v1,Axgp9DuvHgB8Bht0hyDi0TQATYX4ZqSqcDt1"
+		    "LeeUkPY= v1,9eTF+/H3ORhTNNoSSnzI0OY/fo7cELlL3UEXnhFsg+c=" },
+	};
+	struct sig_request	 rq;
+	struct sig_headers	 sh;
+	char			 got[1024];
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&rq, 0, sizeof(rq));
+		rq.scheme = cases[i].scheme;
+		rq.algorithm = cases[i].algorithm;
+		rq.secrets[0] = cases[i].secret;
+		rq.secrets[1] = cases[i].prev;
+		rq.raw_key = cases[i].raw_key;
+		rq.id = cases[i].id;
+		rq.ts = cases[i].ts;
+		rq.body = cases[i].body;
+		rq.bodylen = strlen(cases[i].body);
+		rc = sig_sign(&rq, &sh);
+		headers_text(&sh, got, sizeof(got));
+		check(rc == 0 && strcmp(got, cases[i].want) == 0, "%s",
+		    cases[i].name);
+		if (rc != 0 || strcmp(got, cases[i].want) != 0)
+			printf("# got: %s\n", got);
+		sig_headers_free(&sh);
+	}
+}
+
+static void
+test_refusals(void)
+{
+	static const char body[] = "{}";
+	static const struct {
+		const char	*name;
+		enum sig_scheme	 scheme;
+		const char	*algorithm, *secret, *prev, *id;
+	} cases[] = {
+		{ "no secret", SIG_HOOKPOST, NULL, NULL, NULL, NULL },
+		{ "an empty secret", SIG_HOOKPOST, NULL, "", NULL, NULL },
+		{ "an empty previous secret", SIG_HOOKPOST, NULL, "s", "",
+		    NULL },
+		{ "an unknown algorithm", SIG_HOOKPOST, "md5", "s", NULL,
+		    NULL },
+		{ "standard without an id", SIG_STANDARD, NULL,
+		    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", NULL, NULL },
+		{ "standard with a secret that is not base64", SIG_STANDARD,
+		    NULL, "whsec_!!", NULL, "msg_1" },
+		{ "github has no form for a second signature", SIG_GITHUB,
+		    NULL, "s", "t", NULL },
+		{ "an unknown scheme", SIG_SCHEME__MAX, NULL, "s", NULL,
+		    NULL },
+	};
+	struct sig_request	 rq;
+	struct sig_headers	 sh;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&rq, 0, sizeof(rq));
+		rq.scheme = cases[i].scheme;
+		rq.algorithm = cases[i].algorithm;
+		rq.secrets[0] = cases[i].secret;
+		rq.secrets[1] = cases[i].prev;
+		rq.id = cases[i].id;
+		rq.body = body;
+		rq.bodylen = 2;
+		rc = sig_sign(&rq, &sh);
+		check(rc == -1, "refused: %s", cases[i].name);
+		sig_headers_free(&sh);
+	}
+	sig_headers_free(NULL);
+	check(1, "sig_headers_free(NULL)");
+}
+
+int
+main(void)
+{
+	test_vectors();
+	test_refusals();
+	if (failures > 0)
+		printf("# %d failed\n", failures);
+	return failures > 0 ? 1 : 0;
+}

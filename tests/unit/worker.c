@@ -1,0 +1,145 @@
+/*
+ * Unit tests of lib/worker: the common options and the worker's own as
+ * the skeleton parses them (exit status 0 after -h, 1 on a bad option,
+ * before any configuration or database work), and the deadline.  One
+ * line per case, "ok - name" or "not ok - name"; exits 0 only when all
+ * pass.  Usage texts go to stderr, as the workers write them.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "worker.h"
+
+static int	 failures;
+
+static void	 check(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+check(int ok, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	printf("%s - ", ok ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!ok)
+		failures++;
+}
+
+struct opts {
+	long long	 b;
+	int		 calls;
+};
+
+static int
+test_option(void *arg, int ch, const char *optarg)
+{
+	struct opts	*o = arg;
+
+	o->calls++;
+	if (ch == 't')		/* test-plain's own -t */
+		return parse_int(optarg, 1, 36500, &o->b);
+	if (ch != 'b')
+		return -1;
+	return parse_int(optarg, 1, 10, &o->b);
+}
+
+static int
+test_step(void *arg, struct worker_run *run)
+{
+	check(0, "step() is never reached by these cases");
+	return -1;
+}
+
+/* worker_main over the words of args (space-separated). */
+static int
+run(const struct worker *w, struct opts *o, const char *args)
+{
+	char	 buf[256], *argv[16], *p;
+	int	 argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", args);
+	argv[argc++] = (char *)"test-worker";
+	for (p = buf; *p != '\0' && argc < 15; ) {
+		argv[argc++] = p;
+		p += strcspn(p, " ");
+		if (*p == ' ')
+			*p++ = '\0';
+	}
+	argv[argc] = NULL;
+	optind = 0;	/* glibc: a full reset between scans */
+	memset(o, 0, sizeof(*o));
+	return worker_main(w, o, argc, argv);
+}
+
+static void
+test_options(void)
+{
+	static const struct worker w = {
+		.name = "test-worker",
+		.usage = "usage: test-worker [-1] [-b n] [-n lockname] "
+		    "[-t seconds]\n",
+		.optstring = "b:",
+		.flags = WORKER_ONCE | WORKER_DEADLINE | WORKER_LOCKNAME,
+		.option = test_option,
+		.step = test_step,
+	};
+	static const struct worker plain = {
+		.name = "test-plain",
+		.usage = "usage: test-plain [-t days]\n",
+		.optstring = "t:",
+		.option = test_option,
+		.step = test_step,
+	};
+	struct opts	 o;
+
+	check(run(&w, &o, "-h") == 0 && o.calls == 0, "-h: usage, exit 0");
+	check(run(&w, &o, "-x") == 1, "an unknown option: usage, exit 1");
+	check(run(&w, &o, "-t") == 1, "-t without its argument: exit 1");
+	check(run(&w, &o, "-t 0") == 1, "-t 0 is refused (1..3600)");
+	check(run(&w, &o, "-t 3601") == 1, "-t 3601 is refused");
+	check(run(&w, &o, "-t x") == 1, "-t x is refused");
+	check(run(&w, &o, "-1 -t 3600 -n k -h") == 0 && o.calls == 0,
+	    "-1, -t and -n are the skeleton's, not the worker's");
+	check(run(&w, &o, "-b 5 -h") == 0 && o.calls == 1 && o.b == 5,
+	    "the worker's own option reaches it with its argument");
+	check(run(&w, &o, "-b 11") == 1 && o.calls == 1,
+	    "the worker's refusal: usage, exit 1");
+	check(run(&plain, &o, "-1") == 1,
+	    "-1 is refused by a worker without WORKER_ONCE");
+	check(run(&plain, &o, "-t 90 -h") == 0 && o.calls == 1 && o.b == 90,
+	    "-t goes to a worker without WORKER_DEADLINE");
+	check(run(&plain, &o, "-n k") == 1,
+	    "-n is refused by a worker without WORKER_LOCKNAME");
+}
+
+static void
+test_deadline(void)
+{
+	struct worker_run	 r;
+
+	memset(&r, 0, sizeof(r));
+	check(!worker_expired(&r), "no deadline never expires");
+	r.deadline = time(NULL) + 60;
+	check(!worker_expired(&r), "a deadline ahead has not expired");
+	r.deadline = time(NULL) - 1;
+	check(worker_expired(&r), "a deadline past has expired");
+	check(!worker_stopping(), "not stopping without a signal");
+}
+
+int
+main(void)
+{
+	test_options();
+	test_deadline();
+	if (failures > 0)
+		printf("# %d failed\n", failures);
+	return failures > 0 ? 1 : 0;
+}
