@@ -1,102 +1,121 @@
--- The inbound receiver's store (seed 004): the replay guard, which is the
--- audit row of the accepted request (sql/007_fast_ingest.sql), the
--- incident or the queued event, in one statement and one commit.
+/*
+ * The inbound receiver's store (seed 004): the replay guard, which is the
+ * audit row of the accepted request (sql/007_fast_ingest.sql), and the
+ * incident or the queued event, in one statement and one commit.
+ *
+ * The rules live once each and are inlined where used: the source
+ * version (sources.sql), the audit lock (audit.sql), the incident number
+ * and INCIDENT_SUBSCRIBED (incidents.sql), the first answer to a request
+ * (alert_prior below).  handlers/webhooks.c's fast statement stores the
+ * common case with them in one prepared statement; these functions take
+ * the rest: merges, replays, requests old enough for replay_guard, and
+ * queued sources.
+ *
+ * They return facts, never HTTP: a row (outcome, prior, incident_id,
+ * incident_number, queue_id), outcome one of
+ *   accepted  an incident was made (incident_id, incident_number)
+ *   merged    the alert joined an open incident (the same)
+ *   queued    the raw event was queued for hookpost-ingest (queue_id)
+ *   replay    the request was seen before: prior is what it was then
+ *             (accepted, merged or queued), with its ids
+ *   stale     p_version is no longer the source's: nothing was written
+ * The handler maps outcomes to statuses and bodies, and passes the
+ * status it will answer (p_http_status) for the audit row.
+ */
 
--- A replay: the request is recorded as replayed (no signature of its own)
--- and answered as the first one was.
-CREATE OR REPLACE FUNCTION hookpost.alert_replay(p_source text,
-	p_source_id uuid,
-	p_remote text, p_ua text, p_ms real, p_sha text, p_size bigint,
-	p_status integer, p_body jsonb)
-RETURNS jsonb LANGUAGE plpgsql AS $$
-BEGIN
-	PERFORM hookpost.request_log('source', p_source, p_source_id, p_remote,
-	    p_ua, p_status, 'replayed', NULL, p_ms, p_sha, p_size,
-	    (p_body->>'incident_id')::uuid, (p_body->>'queue_id')::uuid);
-	RETURN jsonb_build_object('http_status', p_status, 'body', p_body,
-	    'replayed', true);
-END $$;
-
--- The answer a first request got, from its audit row.
-CREATE OR REPLACE FUNCTION hookpost.alert_result(w hookpost.webhook_requests)
-RETURNS jsonb LANGUAGE sql STABLE AS $$
-	SELECT CASE WHEN w.outcome = 'queued' THEN jsonb_build_object(
-	    'status', 'queued', 'queue_id', w.queue_id,
-	    'message', 'Event queued for processing')
-	ELSE jsonb_build_object('status', 'accepted', 'incident_id',
-	    w.incident_id, 'incident_number', w.incident_number) ||
-	    CASE WHEN w.merged THEN '{"merged": true}'::jsonb
-	    ELSE '{}'::jsonb END END
-$$;
-
--- An earlier answer to this request, from the audit row that guards it
--- (or, for requests of before this migration, from replay_guard); NULL.
+/*
+ * The first answer to a request (source, X-Webhook-Timestamp, hex HMAC):
+ * its audit row, which guards it, or for requests of before sql/007, only
+ * signed before its horizon, its replay_guard row.  No row: none.
+ */
 CREATE OR REPLACE FUNCTION hookpost.alert_prior(p_source_id uuid,
-	p_signed_at bigint,
-	p_signature text, OUT http_status integer, OUT body jsonb)
-LANGUAGE plpgsql AS $$
-BEGIN
-	SELECT w.http_status, hookpost.alert_result(w) INTO http_status, body
+	p_signed_at bigint, p_signature text)
+RETURNS TABLE (http_status integer, outcome text, incident_id uuid,
+	incident_number text, queue_id uuid)
+LANGUAGE sql STABLE AS $$
+	SELECT w.http_status, CASE WHEN w.outcome = 'queued' THEN 'queued'
+	    WHEN w.merged THEN 'merged' ELSE 'accepted' END, w.incident_id,
+	    w.incident_number, w.queue_id
 	FROM hookpost.webhook_requests w
 	WHERE w.signed_at = p_signed_at AND w.source_id = p_source_id
 	  AND w.signature = decode(p_signature, 'hex')
-	  AND w.signature IS NOT NULL;
-	IF NOT FOUND AND p_signed_at <= hookpost.replay_guard_horizon() THEN
-		SELECT g.http_status, g.result INTO http_status, body
-		FROM hookpost.replay_guard g
-		WHERE g.source_id = p_source_id AND g.signature = p_signature;
+	  AND w.signature IS NOT NULL
+	UNION ALL
+	SELECT g.http_status, CASE WHEN g.result->>'status' = 'queued'
+	    THEN 'queued' WHEN (g.result->>'merged')::boolean THEN 'merged'
+	    ELSE 'accepted' END, (g.result->>'incident_id')::uuid,
+	    g.result->>'incident_number', (g.result->>'queue_id')::uuid
+	FROM hookpost.replay_guard g
+	WHERE p_signed_at <= hookpost.replay_guard_horizon()
+	  AND g.source_id = p_source_id AND g.signature = p_signature
+	LIMIT 1
+$$;
+
+/*
+ * A replay: recorded as replayed (no signature of its own), with the
+ * first answer's status and ids, and reported as outcome replay.  No row
+ * when the request was not seen before.
+ */
+CREATE OR REPLACE FUNCTION hookpost.alert_replay(p_source text,
+	p_source_id uuid, p_signed_at bigint, p_signature text,
+	p_remote text, p_ua text, p_ms real, p_sha text, p_size bigint)
+RETURNS TABLE (outcome text, prior text, incident_id uuid,
+	incident_number text, queue_id uuid)
+LANGUAGE plpgsql AS $$
+DECLARE
+	seen	record;
+BEGIN
+	SELECT * INTO seen FROM hookpost.alert_prior(p_source_id, p_signed_at,
+	    p_signature) f;
+	IF NOT FOUND THEN
+		RETURN;
 	END IF;
+	PERFORM hookpost.request_log('source', p_source, p_source_id, p_remote,
+	    p_ua, seen.http_status, 'replayed', NULL, p_ms, p_sha, p_size,
+	    seen.incident_id, seen.queue_id);
+	RETURN QUERY SELECT 'replay'::text, seen.outcome, seen.incident_id,
+	    seen.incident_number, seen.queue_id;
 END $$;
 
 /*
- * The receiver's one write for a sync source (seed 004), after its
- * checks: audit row, replay guard, incident (or merge), in one statement
- * and one commit.  Returns {"http_status":..,"body":{..}} ("replayed":
- * true for a replay), or {"stale": true} and writes nothing when
- * p_version, the source version the handler worked from (lib/source.h
- * SOURCE_VERSION; NULL: unchecked), is no longer the source's: the
- * handler then reads the source again and decides afresh, so a rotated
- * secret or a disabled source takes effect at once.
- *
+ * The store of a sync source, after the handler's checks: audit row,
+ * replay guard, incident (or merge), in one statement and one commit.
+ * p_version: the source version the handler worked from (lib/source.h
+ * SOURCE_VERSION; NULL: unchecked); when it is no longer the source's,
+ * outcome stale, and the handler reads the source again and decides
+ * afresh, so a rotated secret or a disabled source takes effect at once.
  * p_signed_at and p_signature: the request's X-Webhook-Timestamp and the
  * hex HMAC it carried.  p_tags: a JSON array of strings.
  *
- * The hot path is a handful of statements, none a nested function call:
- * one read (version, and whether anyone subscribes to incident events),
- * the audit row, the incident.  The incident's id and number are made
- * before the audit row, which names them, and a merge is decided first.
+ * A merge is decided seen, under a lock on its dedupe key; the
+ * incident's id and number are made before the audit row, which names
+ * them.
  */
 CREATE OR REPLACE FUNCTION hookpost.alert_accept(
 	p_source_id uuid, p_source text, p_version text, p_signed_at bigint,
 	p_signature text, p_remote text, p_ua text, p_ms real, p_sha text,
-	p_size bigint, p_format text, p_title text, p_severity text,
-	p_status text, p_queue text, p_tags jsonb, p_entities jsonb,
-	p_indicators jsonb, p_dedupe_key text, p_merge_window integer,
-	p_triage jsonb, p_raw text, p_occurred_at timestamptz)
-RETURNS jsonb LANGUAGE plpgsql AS $$
+	p_size bigint, p_http_status integer, p_format text, p_title text,
+	p_severity text, p_status text, p_queue text, p_tags jsonb,
+	p_entities jsonb, p_indicators jsonb, p_dedupe_key text,
+	p_merge_window integer, p_triage jsonb, p_raw text,
+	p_occurred_at timestamptz)
+RETURNS TABLE (outcome text, prior text, incident_id uuid,
+	incident_number text, queue_id uuid)
+LANGUAGE plpgsql AS $$
 DECLARE
-	version		text;
-	subscribed	boolean;
 	iid		uuid;
 	num		text;
 	merged		boolean := false;
 	tags		text[] := '{}';
-	prior		record;
 	y		integer;
 	n		bigint;
+	locked		boolean;
 BEGIN
-	-- The version, and INCIDENT_SUBSCRIBED (incidents.sql, incident_emit).
-	SELECT (SELECT s.xmin::text || '/' || coalesce(p.xmin::text, '')
-	        FROM hookpost.sources s
-	        LEFT JOIN hookpost.playbooks p ON p.name = s.playbook
-	        WHERE s.id = p_source_id),
-	    EXISTS (SELECT 1 FROM hookpost.subscriptions s
-	        WHERE s.status = 'active' AND s.events &&
-	            '{incident.created,incident.triaged,incident.*,*}'
-	          AND s.threat_model_id IS NULL AND s.all_owners)
-	INTO version, subscribed;
-	IF p_version IS DISTINCT FROM version AND p_version IS NOT NULL THEN
-		RETURN '{"stale": true}';
+	IF p_version IS NOT NULL AND NOT EXISTS (SELECT 1
+	    FROM hookpost.source_current(p_source_id, p_version)) THEN
+		RETURN QUERY SELECT 'stale'::text, NULL::text, NULL::uuid,
+		    NULL::text, NULL::uuid;
+		RETURN;
 	END IF;
 	IF p_tags IS NOT NULL AND p_tags <> '[]' THEN
 		tags := ARRAY(SELECT jsonb_array_elements_text(p_tags));
@@ -114,54 +133,44 @@ BEGIN
 		merged := FOUND;
 	END IF;
 	IF NOT merged THEN
-		-- hookpost.incident_number_next(), inline; NULL until the
-		-- year's first incident has made the year's sequence.
-		y := extract(year FROM now() AT TIME ZONE 'UTC');
-		n := nextval(to_regclass('hookpost.incident_seq_' || y));
-		IF n IS NULL THEN
-			num := hookpost.incident_number_next();
-		ELSE
-			num := format('INC-%s-%s', y, lpad(n::text,
-			    greatest(4, length(n::text)), '0'));
-		END IF;
+		y := hookpost.incident_year();
+		n := nextval(hookpost.incident_seq(y));
+		num := hookpost.incident_number(y, n);
 		iid := hookpost.uuid_time_ordered();
 	END IF;
 
+	-- Signed before replay_guard's horizon: it may be a replay of then.
 	IF p_signed_at <= hookpost.replay_guard_horizon() THEN
-		prior := hookpost.alert_prior(p_source_id, p_signed_at,
-		    p_signature);
-		IF prior.http_status IS NOT NULL THEN
-			RETURN hookpost.alert_replay(p_source, p_source_id,
-			    p_remote, p_ua, p_ms, p_sha, p_size,
-			    prior.http_status, prior.body);
+		RETURN QUERY SELECT * FROM hookpost.alert_replay(p_source,
+		    p_source_id, p_signed_at, p_signature, p_remote, p_ua, p_ms,
+		    p_sha, p_size);
+		IF FOUND THEN
+			RETURN;
 		END IF;
 	END IF;
-	-- The audit lock (sql/007_fast_ingest.sql, metrics).  The audit
-	-- row is the replay guard: a conflict is a replay.
-	IF NOT pg_try_advisory_xact_lock_shared(1752133483, 1) THEN
-		PERFORM pg_advisory_xact_lock_shared(1752133483, 1);
-	END IF;
+	-- The audit row is the replay guard: a conflict is a replay.
+	locked := hookpost.audit_lock();
 	INSERT INTO hookpost.webhook_requests (kind, source, source_id,
 	    remote_addr, user_agent, http_status, outcome, processing_ms,
 	    body_sha256, body_size, incident_id, incident_number, merged,
 	    signed_at, signature)
 	VALUES ('source', p_source, p_source_id, p_remote, left(p_ua, 256),
-	    200, 'accepted', p_ms, p_sha, p_size, iid, num, merged OR NULL,
-	    p_signed_at, decode(p_signature, 'hex'))
+	    p_http_status, 'accepted', p_ms, p_sha, p_size, iid, num,
+	    merged OR NULL, p_signed_at, decode(p_signature, 'hex'))
 	ON CONFLICT (signed_at, source_id, signature)
 	    WHERE signature IS NOT NULL DO NOTHING;
 	IF NOT FOUND THEN
-		prior := hookpost.alert_prior(p_source_id, p_signed_at,
-		    p_signature);
-		RETURN hookpost.alert_replay(p_source, p_source_id, p_remote,
-		    p_ua, p_ms, p_sha, p_size, prior.http_status, prior.body);
+		RETURN QUERY SELECT * FROM hookpost.alert_replay(p_source,
+		    p_source_id, p_signed_at, p_signature, p_remote, p_ua, p_ms,
+		    p_sha, p_size);
+		RETURN;
 	END IF;
 
 	IF merged THEN
 		PERFORM hookpost.incident_merge(iid, tags, p_raw);
-		RETURN jsonb_build_object('http_status', 200, 'body',
-		    jsonb_build_object('status', 'accepted', 'incident_id', iid,
-		    'incident_number', num, 'merged', true));
+		RETURN QUERY SELECT 'merged'::text, NULL::text, iid, num,
+		    NULL::uuid;
+		RETURN;
 	END IF;
 	INSERT INTO hookpost.incidents (id, number, source_id, source, format,
 	    title, severity, status, queue, tags, entities, indicators,
@@ -174,65 +183,59 @@ BEGIN
 	IF NOT FOUND THEN
 		PERFORM hookpost.source_gone(p_source_id);
 	END IF;
-	IF subscribed THEN
-		PERFORM hookpost.incident_emit(iid, num, p_source, p_format,
-		    p_title, p_severity, p_status, p_queue, tags, p_entities,
-		    p_triage, coalesce(p_occurred_at, now()));
-	END IF;
-	RETURN jsonb_build_object('http_status', 200, 'body',
-	    jsonb_build_object('status', 'accepted', 'incident_id', iid,
-	    'incident_number', num));
+	PERFORM hookpost.incident_emit(iid, num, p_source, p_format, p_title,
+	    p_severity, p_status, p_queue, tags, p_entities, p_triage,
+	    coalesce(p_occurred_at, now()));
+	RETURN QUERY SELECT 'accepted'::text, NULL::text, iid, num, NULL::uuid;
 END $$;
 
--- Queued mode: store the verified raw event; bin/hookpost-ingest makes
--- the incident later.
+/*
+ * The store of a queued source, the same way: the verified raw event is
+ * queued, and bin/hookpost-ingest makes the incident later.
+ */
 CREATE OR REPLACE FUNCTION hookpost.alert_queue(
 	p_source_id uuid, p_source text, p_version text, p_signed_at bigint,
 	p_signature text, p_remote text, p_ua text, p_ms real, p_sha text,
-	p_size bigint, p_raw text)
-RETURNS jsonb LANGUAGE plpgsql AS $$
+	p_size bigint, p_http_status integer, p_raw text)
+RETURNS TABLE (outcome text, prior text, incident_id uuid,
+	incident_number text, queue_id uuid)
+LANGUAGE plpgsql AS $$
 DECLARE
 	qid	uuid := hookpost.uuid_time_ordered();
-	prior	record;
-	body	jsonb;
+	locked	boolean;
 BEGIN
-	IF p_version IS NOT NULL AND p_version IS DISTINCT FROM (SELECT
-	    s.xmin::text || '/' || coalesce(p.xmin::text, '')
-	    FROM hookpost.sources s
-	    LEFT JOIN hookpost.playbooks p ON p.name = s.playbook
-	    WHERE s.id = p_source_id) THEN
-		RETURN '{"stale": true}';
+	IF p_version IS NOT NULL AND NOT EXISTS (SELECT 1
+	    FROM hookpost.source_current(p_source_id, p_version)) THEN
+		RETURN QUERY SELECT 'stale'::text, NULL::text, NULL::uuid,
+		    NULL::text, NULL::uuid;
+		RETURN;
 	END IF;
 	IF p_signed_at <= hookpost.replay_guard_horizon() THEN
-		prior := hookpost.alert_prior(p_source_id, p_signed_at,
-		    p_signature);
-		IF prior.http_status IS NOT NULL THEN
-			RETURN hookpost.alert_replay(p_source, p_source_id,
-			    p_remote, p_ua, p_ms, p_sha, p_size,
-			    prior.http_status, prior.body);
+		RETURN QUERY SELECT * FROM hookpost.alert_replay(p_source,
+		    p_source_id, p_signed_at, p_signature, p_remote, p_ua, p_ms,
+		    p_sha, p_size);
+		IF FOUND THEN
+			RETURN;
 		END IF;
 	END IF;
-	IF NOT pg_try_advisory_xact_lock_shared(1752133483, 1) THEN
-		PERFORM pg_advisory_xact_lock_shared(1752133483, 1);
-	END IF;
+	locked := hookpost.audit_lock();
 	INSERT INTO hookpost.webhook_requests (kind, source, source_id,
 	    remote_addr, user_agent, http_status, outcome, processing_ms,
 	    body_sha256, body_size, queue_id, signed_at, signature)
 	VALUES ('source', p_source, p_source_id, p_remote, left(p_ua, 256),
-	    202, 'queued', p_ms, p_sha, p_size, qid, p_signed_at,
+	    p_http_status, 'queued', p_ms, p_sha, p_size, qid, p_signed_at,
 	    decode(p_signature, 'hex'))
 	ON CONFLICT (signed_at, source_id, signature)
 	    WHERE signature IS NOT NULL DO NOTHING;
 	IF NOT FOUND THEN
-		prior := hookpost.alert_prior(p_source_id, p_signed_at,
-		    p_signature);
-		RETURN hookpost.alert_replay(p_source, p_source_id, p_remote,
-		    p_ua, p_ms, p_sha, p_size, prior.http_status, prior.body);
+		RETURN QUERY SELECT * FROM hookpost.alert_replay(p_source,
+		    p_source_id, p_signed_at, p_signature, p_remote, p_ua, p_ms,
+		    p_sha, p_size);
+		RETURN;
 	END IF;
 	INSERT INTO hookpost.inbound_queue (id, source_id, raw_payload)
 	VALUES (qid, p_source_id, p_raw);
-	body := jsonb_build_object('status', 'queued', 'queue_id', qid,
-	    'message', 'Event queued for processing');
 	PERFORM pg_notify('hookpost_inbound', '');	-- wakes hookpost-ingest
-	RETURN jsonb_build_object('http_status', 202, 'body', body);
+	RETURN QUERY SELECT 'queued'::text, NULL::text, NULL::uuid, NULL::text,
+	    qid;
 END $$;

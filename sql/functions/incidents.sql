@@ -2,26 +2,59 @@
 -- alerts, incident.* events, and the source reference that replaces a
 -- foreign key (sql/007_fast_ingest.sql).
 
--- INC-YYYY-NNNN from a per-year sequence: unique, never a locked row;
--- wider numbers simply grow (INC-2026-10000).
+/*
+ * Incident numbers, INC-YYYY-NNNN: the year (UTC) and the next value of
+ * that year's sequence, made by the year's first incident.  Unique and
+ * never a locked row; wider numbers simply grow (INC-2026-10000).  The
+ * receiver's fast statement (handlers/webhooks.c) and the functions
+ * below take numbers only through these.
+ */
+CREATE OR REPLACE FUNCTION hookpost.incident_year() RETURNS integer
+LANGUAGE sql STABLE AS $$
+	SELECT extract(year FROM now() AT TIME ZONE 'UTC')::integer
+$$;
+
+CREATE OR REPLACE FUNCTION hookpost.incident_seq_name(p_year integer)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+	SELECT 'hookpost.incident_seq_' || p_year::text
+$$;
+
+-- The year's sequence; NULL until the year's first incident made it.
+CREATE OR REPLACE FUNCTION hookpost.incident_seq(p_year integer)
+RETURNS regclass LANGUAGE sql STABLE AS $$
+	SELECT to_regclass(hookpost.incident_seq_name(p_year))
+$$;
+
+-- The next number of the year, making the year's sequence if need be.
 CREATE OR REPLACE FUNCTION hookpost.incident_number_next() RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
-	y	integer := extract(year FROM now() AT TIME ZONE 'UTC');
-	seq	text := 'hookpost.incident_seq_' || y;
-	n	bigint;
+	y	integer := hookpost.incident_year();
 BEGIN
-	IF to_regclass(seq) IS NULL THEN
+	IF hookpost.incident_seq(y) IS NULL THEN
 		BEGIN
-			EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %s', seq);
+			EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %s',
+			    hookpost.incident_seq_name(y));
 		EXCEPTION WHEN duplicate_table OR unique_violation THEN
 			NULL;	-- another backend created it first
 		END;
 	END IF;
-	n := nextval(seq);
-	RETURN format('INC-%s-%s', y, lpad(n::text,
-	    greatest(4, length(n::text)), '0'));
+	RETURN hookpost.incident_number(y, nextval(hookpost.incident_seq(y)));
 END $$;
+
+/*
+ * The p_n-th number of p_year, where p_n is nextval() of the year's
+ * sequence, NULL when there is none yet: then incident_number_next()
+ * makes it.  Inlined where called, so p_n must be a column or variable,
+ * not nextval() itself.
+ */
+CREATE OR REPLACE FUNCTION hookpost.incident_number(p_year integer,
+	p_n bigint)
+RETURNS text LANGUAGE sql VOLATILE AS $$
+	SELECT CASE WHEN p_n IS NULL THEN hookpost.incident_number_next()
+	    ELSE format('INC-%s-%s', p_year, lpad(p_n::text,
+	        greatest(4, length(p_n::text)), '0')) END
+$$;
 
 -- A time-ordered UUID (RFC 9562 version 7: 48 bits of Unix milliseconds,
 -- then random), for primary keys written at a high rate: consecutive rows
@@ -46,17 +79,28 @@ BEGIN
 END $$;
 
 /*
+ * INCIDENT_SUBSCRIBED: the subscriptions that will receive an incident's
+ * events: emit()'s own match for an event without owner or threat model,
+ * that is active all_owners subscriptions without a threat model filter
+ * whose patterns name the type, "incident.*" or "*".  Used as EXISTS
+ * (SELECT 1 FROM hookpost.incident_subscribers()), inlined.
+ */
+CREATE OR REPLACE FUNCTION hookpost.incident_subscribers()
+RETURNS TABLE (id uuid) LANGUAGE sql STABLE AS $$
+	SELECT s.id FROM hookpost.subscriptions s
+	WHERE s.status = 'active'
+	  AND s.events && '{incident.created,incident.triaged,incident.*,*}'
+	  AND s.threat_model_id IS NULL AND s.all_owners
+$$;
+
+/*
  * incident.created, and incident.triaged when a playbook ran, for an
- * incident just created -- only if some subscription will receive them.
- * hookpost.emit() itself writes its event row whoever subscribes (the
- * trigger receiver and the cleanup worker rely on that), but an alert's incident is its own record, and for each
- * alert nobody subscribes to, the outbox row and its fan-out query cost
- * about as much as the incident row itself.  The test below,
- * INCIDENT_SUBSCRIBED, is emit()'s own match for an event without owner
- * or threat model: active all_owners subscriptions without a threat model
- * filter whose patterns name the type, "incident.*" or "*".
- * hookpost.alert_accept() makes the same test inline, in its first
- * statement.
+ * incident just created -- only if some subscription will receive them
+ * (incident_subscribers).  hookpost.emit() itself writes its event row
+ * whoever subscribes (the trigger receiver and the cleanup worker rely on
+ * that), but an alert's incident is its own record, and for each alert
+ * nobody subscribes to, the outbox row and its fan-out query cost about
+ * as much as the incident row itself.
  */
 CREATE OR REPLACE FUNCTION hookpost.incident_emit(p_id uuid, p_number text,
 	p_source text, p_format text, p_title text, p_severity text,
@@ -66,10 +110,7 @@ RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
 	summary	jsonb;
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM hookpost.subscriptions s
-	    WHERE s.status = 'active' AND s.events &&
-	        '{incident.created,incident.triaged,incident.*,*}'
-	      AND s.threat_model_id IS NULL AND s.all_owners) THEN
+	IF NOT EXISTS (SELECT 1 FROM hookpost.incident_subscribers()) THEN
 		RETURN;
 	END IF;
 	summary := jsonb_build_object('incident_id', p_id, 'incident_number',
