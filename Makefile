@@ -14,7 +14,9 @@ LDLIBS	= -lfcgi -lpq -ljansson -lcrypto -lcurl -lyaml -lm
 
 LIB_SRC	= $(sort $(wildcard lib/*.c))
 LIB_OBJ	= $(LIB_SRC:.c=.o)
-HANDLERS = $(patsubst handlers/%.c,bin/%.fcgi,$(wildcard handlers/*.c))
+# A handler is handlers/<group>.c, or a folder handlers/<group>/ of .c files.
+HANDLERS = $(patsubst handlers/%.c,bin/%.fcgi,$(wildcard handlers/*.c)) \
+	  $(patsubst handlers/%/main.c,bin/%.fcgi,$(wildcard handlers/*/main.c))
 CRONS	= $(patsubst cron/%.c,bin/hookpost-%,$(wildcard cron/*.c))
 CLI_SRC	= $(sort $(wildcard cli/*.c))
 BENCH	= $(patsubst bench/%.c,bin/bench-%,$(wildcard bench/*.c))
@@ -38,6 +40,14 @@ bin/%.fcgi: handlers/%.c lib/libhookpost.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
+
+.SECONDEXPANSION:
+bin/%.fcgi: handlers/%/main.c $$(wildcard handlers/%/*.c handlers/%/*.h) \
+	    lib/libhookpost.a
+	@mkdir -p bin
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(wildcard handlers/$*/*.c) \
+	    lib/libhookpost.a $(LDLIBS)
 
 bin/hookpost-%: cron/%.c lib/libhookpost.a
 	@mkdir -p bin

@@ -2,7 +2,7 @@
 # make lint (STYLE 13): banned calls, and == / memcmp on secrets.
 # Prints "ok - lint: ..." / "not ok - lint: ..." lines like the tests.
 cd "$(dirname "$0")/.." || exit 1
-SRC=$(ls lib/*.c lib/*.h handlers/*.c cron/*.c cli/*.c cli/*.h bench/*.c 2>/dev/null)
+SRC=$(ls lib/*.c lib/*.h handlers/*.c handlers/*/*.c handlers/*/*.h cron/*.c cli/*.c cli/*.h bench/*.c 2>/dev/null)
 rc=0
 for fn in sprintf vsprintf strcpy strcat strtok gets atoi atol sscanf system popen; do
 	hits=$(grep -nE "(^|[^_a-zA-Z0-9.>])$fn[[:space:]]*\(" $SRC | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/\*|\*)')

@@ -13,7 +13,10 @@ SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=
 CFLAGS="-std=c11 -D_GNU_SOURCE -DHOOKPOST_VERSION=\"check\" -Wall -Wextra -Werror -Wno-unused-parameter -O1 -g -I$TOP/lib -I$(pg_config --includedir)"
 LIBS="-lfcgi -lpq -ljansson -lcrypto -lcurl -lyaml -lm"
 for h in webhooks admin ops outbound triggers; do
-	cc $CFLAGS $SAN -o "$ASAN/$h.cgi" "$TOP/handlers/$h.c" "$TOP"/lib/*.c $LIBS ||
+	# handlers/<group>.c, or the files of the folder handlers/<group>/
+	src=$TOP/handlers/$h.c
+	[ -d "$TOP/handlers/$h" ] && src=$(ls "$TOP/handlers/$h"/*.c)
+	cc $CFLAGS $SAN -o "$ASAN/$h.cgi" $src "$TOP"/lib/*.c $LIBS ||
 		{ fail "build $h with ASan+UBSan"; exit 0; }
 done
 cc $CFLAGS $SAN -o "$ASAN/hookpost-ingest" "$TOP/cron/ingest.c" "$TOP"/lib/*.c $LIBS ||

@@ -22,7 +22,7 @@ expect "POST /openapi.json is 405" 405 '.error.code == "method_not_allowed"'
 # string literals and string macros (triggers.c's T) joined, ":name"
 # captures made "{}".
 routes() {
-	for f in "$TOP"/handlers/*.c; do
+	for f in "$TOP"/handlers/*.c "$TOP"/handlers/*/main.c; do
 		awk '
 		/^#define[ \t]+[A-Za-z_]+[ \t]+"[^"]*"[ \t]*$/ {
 			v = $3; gsub(/"/, "", v); def[$2] = v

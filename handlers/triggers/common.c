@@ -1,0 +1,269 @@
+/* triggers: what the route files share (a trigger named in a URL, keys). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "cfg.h"
+#include "crypt.h"
+#include "db.h"
+#include "provider.h"
+#include "req.h"
+#include "util.h"
+#include "triggers.h"
+
+/* "github.push": the outbound event-type shape (sql/003_outbound.sql). */
+int
+ref_valid(const char *s)
+{
+	size_t	 i, seg = 0, dots = 0;
+
+	if (s == NULL || strlen(s) > REF_MAX)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '.') {
+			if (seg == 0)
+				return 0;
+			seg = 0;
+			dots++;
+		} else if ((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-')
+			seg++;
+		else
+			return 0;
+	}
+	return dots > 0 && seg > 0;
+}
+
+int
+tref_parse(struct req *r, const char *s, struct tref *t)
+{
+	long long	 id;
+
+	t->p[0] = t->p[1] = NULL;
+	if (s != NULL && isdigit((unsigned char)s[0]) &&
+	    parse_int(s, 1, (1LL << 62), &id) == 0) {
+		snprintf(t->id, sizeof(t->id), "%lld", id);
+		t->p[0] = t->id;
+		return 0;
+	}
+	if (!ref_valid(s)) {
+		resp_error(r, 404, "not_found", "Trigger '%.128s' does not "
+		    "exist", s ? s : "");
+		return -1;
+	}
+	t->p[1] = s;
+	return 0;
+}
+
+void
+not_found(struct req *r)
+{
+	resp_error(r, 404, "not_found", "Trigger '%.128s' does not exist",
+	    r->params[0]);
+}
+
+/* The base of webhook URLs: HOOKPOST_PUBLIC_URL, else this request's. */
+static char *
+base_url_new(const struct req *r)
+{
+	const char	*host, *https;
+	char		*b;
+	size_t		 n;
+
+	if (cfg.public_url != NULL && *cfg.public_url != '\0')
+		b = xstrdup(cfg.public_url);
+	else {
+		host = req_header(r, "Host");
+		https = req_env(r, "HTTPS");
+		b = xasprintf("%s://%s%s", https != NULL &&
+		    strcmp(https, "on") == 0 ? "https" : "http",
+		    host != NULL ? host : "localhost",
+		    cfg.base_path != NULL ? cfg.base_path : "");
+	}
+	n = strlen(b);
+	while (n > 0 && b[n - 1] == '/')
+		b[--n] = '\0';
+	return b;
+}
+
+/*
+ * Replaces the sealed key at o[enc_name] by the key (o[key_name]) and its
+ * webhook URL (o[url_name]); null when there is none.  0 or -1.
+ */
+static int
+key_unseal(json_t *o, const char *enc_name, const char *key_name,
+    const char *url_name, const char *base)
+{
+	const char	*enc;
+	char		*key, *url;
+
+	enc = json_string_value(json_object_get(o, enc_name));
+	if (enc == NULL) {
+		json_object_set_new(o, key_name, json_null());
+		json_object_set_new(o, url_name, json_null());
+		json_object_del(o, enc_name);
+		return 0;
+	}
+	if ((key = crypt_secret_open(enc)) == NULL)
+		return -1;
+	url = xasprintf("%s/api/v1/webhooks/%s", base, key);
+	json_object_set_new(o, key_name, json_string(key));
+	json_object_set_new(o, url_name, json_string(url));
+	json_object_del(o, enc_name);
+	explicit_bzero(key, strlen(key));
+	free(key);
+	free(url);
+	return 0;
+}
+
+/*
+ * A trigger, webhook-info or key row (sql/004_triggers.sql) made
+ * presentable: sealed keys opened into webhook_key/webhook_url, key/url
+ * and keys[].key/url.
+ * Returns a new reference, or NULL after answering.
+ */
+json_t *
+row_present(struct req *r, const char *text)
+{
+	json_t	*j, *k;
+	char	*base;
+	size_t	 i;
+	int	 rc = 0;
+
+	if ((j = json_loads(text, 0, NULL)) == NULL) {
+		resp_error(r, 500, "internal", "Malformed row");
+		return NULL;
+	}
+	base = base_url_new(r);
+	if (json_object_get(j, "webhook_key_enc") != NULL)
+		rc |= key_unseal(j, "webhook_key_enc", "webhook_key",
+		    "webhook_url", base);
+	if (json_object_get(j, "key_enc") != NULL)
+		rc |= key_unseal(j, "key_enc", "key", "url", base);
+	json_array_foreach(json_object_get(j, "keys"), i, k)
+		rc |= key_unseal(k, "key_enc", "key", "url", base);
+	free(base);
+	if (rc != 0) {
+		json_decref(j);
+		resp_error(r, 503, "unavailable", "Key storage unavailable "
+		    "(HOOKPOST_SECRET_KEY_FILE)");
+		return NULL;
+	}
+	return j;
+}
+
+/* Answers {"data": row} with the keys opened. */
+void
+answer_row(struct req *r, int status, const char *text)
+{
+	json_t	*j;
+
+	if ((j = row_present(r, text)) != NULL)
+		resp_json(r, status, json_pack("{s:o}", "data", j));
+}
+
+/* A new key: its text, SHA-256 hex for lookup, sealed copy.  0 or -1. */
+int
+newkey_make(struct req *r, struct newkey *k)
+{
+	memset(k, 0, sizeof(*k));
+	if ((k->key = crypt_token_new(KEY_PREFIX, KEY_RANDOM)) == NULL) {
+		resp_error(r, 500, "internal", "No randomness");
+		return -1;
+	}
+	crypt_sha256_hex(k->key, strlen(k->key), k->hash);
+	if ((k->sealed = crypt_secret_seal(k->key)) == NULL) {
+		resp_error(r, 503, "unavailable", "Key storage unavailable "
+		    "(HOOKPOST_SECRET_KEY_FILE)");
+		return -1;
+	}
+	return 0;
+}
+
+void
+newkey_free(struct newkey *k)
+{
+	if (k->key != NULL) {
+		explicit_bzero(k->key, strlen(k->key));
+		free(k->key);
+	}
+	free(k->sealed);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Key labels: [A-Za-z0-9][A-Za-z0-9 ._:-]{0,63}. */
+int
+label_valid(const char *s)
+{
+	size_t	 i;
+
+	if (s == NULL || !isalnum((unsigned char)s[0]))
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i == 64)
+			return 0;
+		if (!isalnum((unsigned char)s[i]) && strchr(" ._:-", s[i]) ==
+		    NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* The JSON body when there may be none: NULL and no answer if empty. */
+int
+optional_body(struct req *r, json_t **out)
+{
+	size_t	 i;
+
+	*out = NULL;
+	for (i = 0; i < r->bodylen; i++)
+		if (!isspace((unsigned char)r->body[i]))
+			break;
+	if (i == r->bodylen)
+		return 0;
+	return (*out = req_json_object(r)) == NULL ? -1 : 0;
+}
+
+/*
+ * The trigger's id for a management route, or -1 after answering (404,
+ * 503).  id: at least 24 bytes.  *preset, if asked for, is its preset.
+ */
+int
+trigger_resolve_preset(struct req *r, char *id, size_t idsz,
+    enum provider *preset)
+{
+	static const char sql[] = "SELECT t.id, t.preset"
+	    " FROM hookpost.triggers t WHERE t.id = $1 OR t.ref = $2";
+	struct tref	 tr;
+	PGresult	*res;
+	int		 rc = -1;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    tref_parse(r, r->params[0], &tr) == -1)
+		return -1;
+	if ((res = db_exec("trig_resolve", sql, 2, tr.p)) == NULL) {
+		resp_db_error(r);
+		return -1;
+	}
+	if (PQntuples(res) == 0)
+		not_found(r);
+	else {
+		snprintf(id, idsz, "%s", PQgetvalue(res, 0, 0));
+		if (preset != NULL && provider_parse(db_get(res, 0, 1),
+		    preset) == -1)
+			*preset = PROVIDER_NONE;
+		rc = 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+int
+trigger_resolve(struct req *r, char *id, size_t idsz)
+{
+	return trigger_resolve_preset(r, id, idsz, NULL);
+}

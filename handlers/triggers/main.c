@@ -1,0 +1,165 @@
+/*
+ * triggers: webhook-enabled triggers (seed 002, issue 3), everything
+ * under /api/v1/.
+ *   POST /api/v1/webhooks/:webhook_key        the receiver
+ *   /api/v1/triggers[/:ref]                   triggers (admin); :ref may
+ *                                             be the numeric id too
+ *   /api/v1/triggers/:ref/webhook[s]/...      enable, disable, regenerate,
+ *                                             keys, hmac, rate-limit,
+ *                                             ip-allowlist, payload-limit
+ *   GET /api/v1/triggers/:ref/stats           webhook_stats_detailed
+ *   GET /api/v1/events[/:id]                  trigger events
+ * Answers in seed 002's {"data": ...} envelope; errors in the shared
+ * {"error":{"code","message"}} shape.
+ */
+#include "srv.h"
+#include "triggers.h"
+
+enum route {
+	ROUTE_RECEIVE,
+	ROUTE_TRIGGER_LIST,
+	ROUTE_TRIGGER_CREATE,
+	ROUTE_TRIGGER_GET,
+	ROUTE_TRIGGER_PUT,
+	ROUTE_TRIGGER_DELETE,
+	ROUTE_WEBHOOK_INFO,
+	ROUTE_WEBHOOK_ENABLE,
+	ROUTE_WEBHOOK_DISABLE,
+	ROUTE_WEBHOOK_REGENERATE,
+	ROUTE_HMAC_ENABLE,
+	ROUTE_HMAC_DISABLE,
+	ROUTE_RATE_LIMIT,
+	ROUTE_IP_ALLOWLIST,
+	ROUTE_PAYLOAD_LIMIT,
+	ROUTE_KEY_LIST,
+	ROUTE_KEY_ADD,
+	ROUTE_KEY_REVOKE,
+	ROUTE_STATS,
+	ROUTE_EVENT_LIST,
+	ROUTE_EVENT_GET,
+	ROUTE__MAX
+};
+
+#define T	"/api/v1/triggers/:ref"
+
+/*
+ * Seed 002 spells the management routes both ways: ".../webhook/enable"
+ * (its API section, with an :id) and ".../webhooks/enable" (its phase 2
+ * list, with a :ref).  Both are served, by the same route ids.
+ */
+static const struct srv_route routes[] = {
+	{ ROUTE_RECEIVE, "POST", "/api/v1/webhooks/:key", SRV_LAZY },
+	{ ROUTE_TRIGGER_LIST, "GET", "/api/v1/triggers", 0 },
+	{ ROUTE_TRIGGER_CREATE, "POST", "/api/v1/triggers", SRV_BODY },
+	{ ROUTE_TRIGGER_GET, "GET", T, 0 },
+	{ ROUTE_TRIGGER_PUT, "PUT", T, SRV_BODY },
+	{ ROUTE_TRIGGER_DELETE, "DELETE", T, 0 },
+	{ ROUTE_WEBHOOK_INFO, "GET", T "/webhook", 0 },
+	{ ROUTE_WEBHOOK_INFO, "GET", T "/webhooks", 0 },
+	{ ROUTE_WEBHOOK_ENABLE, "POST", T "/webhook/enable", 0 },
+	{ ROUTE_WEBHOOK_ENABLE, "POST", T "/webhooks/enable", 0 },
+	{ ROUTE_WEBHOOK_DISABLE, "POST", T "/webhook/disable", 0 },
+	{ ROUTE_WEBHOOK_DISABLE, "POST", T "/webhooks/disable", 0 },
+	{ ROUTE_WEBHOOK_REGENERATE, "POST", T "/webhook/regenerate", SRV_BODY },
+	{ ROUTE_WEBHOOK_REGENERATE, "POST", T "/webhooks/regenerate", SRV_BODY },
+	{ ROUTE_HMAC_ENABLE, "POST", T "/webhook/hmac/enable", SRV_BODY },
+	{ ROUTE_HMAC_ENABLE, "POST", T "/webhooks/hmac/enable", SRV_BODY },
+	{ ROUTE_HMAC_DISABLE, "POST", T "/webhook/hmac/disable", 0 },
+	{ ROUTE_HMAC_DISABLE, "POST", T "/webhooks/hmac/disable", 0 },
+	{ ROUTE_RATE_LIMIT, "PUT", T "/webhook/rate-limit", SRV_BODY },
+	{ ROUTE_RATE_LIMIT, "PUT", T "/webhooks/rate-limit", SRV_BODY },
+	{ ROUTE_IP_ALLOWLIST, "PUT", T "/webhook/ip-allowlist", SRV_BODY },
+	{ ROUTE_IP_ALLOWLIST, "PUT", T "/webhooks/ip-allowlist", SRV_BODY },
+	{ ROUTE_PAYLOAD_LIMIT, "PUT", T "/webhook/payload-limit", SRV_BODY },
+	{ ROUTE_PAYLOAD_LIMIT, "PUT", T "/webhooks/payload-limit", SRV_BODY },
+	{ ROUTE_KEY_LIST, "GET", T "/webhook/keys", 0 },
+	{ ROUTE_KEY_LIST, "GET", T "/webhooks/keys", 0 },
+	{ ROUTE_KEY_ADD, "POST", T "/webhook/keys", SRV_BODY },
+	{ ROUTE_KEY_ADD, "POST", T "/webhooks/keys", SRV_BODY },
+	{ ROUTE_KEY_REVOKE, "DELETE", T "/webhook/keys/:id", 0 },
+	{ ROUTE_KEY_REVOKE, "DELETE", T "/webhooks/keys/:id", 0 },
+	{ ROUTE_STATS, "GET", T "/stats", 0 },
+	{ ROUTE_STATS, "GET", T "/webhooks/stats", 0 },
+	{ ROUTE_EVENT_LIST, "GET", "/api/v1/events", 0 },
+	{ ROUTE_EVENT_GET, "GET", "/api/v1/events/:id", 0 },
+};
+
+#define NROUTES	(sizeof(routes) / sizeof(routes[0]))
+
+static void
+dispatch(struct req *r, int route)
+{
+	switch ((enum route)route) {
+	case ROUTE_RECEIVE:
+		receive(r);
+		break;
+	case ROUTE_TRIGGER_LIST:
+		trigger_list(r);
+		break;
+	case ROUTE_TRIGGER_CREATE:
+		trigger_create(r);
+		break;
+	case ROUTE_TRIGGER_GET:
+		trigger_get(r);
+		break;
+	case ROUTE_TRIGGER_PUT:
+		trigger_put(r);
+		break;
+	case ROUTE_TRIGGER_DELETE:
+		trigger_delete(r);
+		break;
+	case ROUTE_WEBHOOK_INFO:
+		webhook_info(r);
+		break;
+	case ROUTE_WEBHOOK_ENABLE:
+		webhook_enable(r);
+		break;
+	case ROUTE_WEBHOOK_DISABLE:
+		webhook_disable(r);
+		break;
+	case ROUTE_WEBHOOK_REGENERATE:
+		webhook_regenerate(r);
+		break;
+	case ROUTE_HMAC_ENABLE:
+		hmac_enable(r);
+		break;
+	case ROUTE_HMAC_DISABLE:
+		hmac_disable(r);
+		break;
+	case ROUTE_RATE_LIMIT:
+		rate_limit_put(r);
+		break;
+	case ROUTE_IP_ALLOWLIST:
+		ip_allowlist_put(r);
+		break;
+	case ROUTE_PAYLOAD_LIMIT:
+		payload_limit_put(r);
+		break;
+	case ROUTE_KEY_LIST:
+		key_list(r);
+		break;
+	case ROUTE_KEY_ADD:
+		key_add(r);
+		break;
+	case ROUTE_KEY_REVOKE:
+		key_revoke(r);
+		break;
+	case ROUTE_STATS:
+		stats(r);
+		break;
+	case ROUTE_EVENT_LIST:
+		event_list(r);
+		break;
+	case ROUTE_EVENT_GET:
+		event_get(r);
+		break;
+	case ROUTE__MAX:
+		break;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	return srv_main(argc, argv, routes, NROUTES, dispatch);
+}

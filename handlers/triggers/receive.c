@@ -1,0 +1,483 @@
+/* triggers: the receiver, POST /api/v1/webhooks/:webhook_key. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cfg.h"
+#include "cidr.h"
+#include "crypt.h"
+#include "db.h"
+#include "jsonpath.h"
+#include "log.h"
+#include "provider.h"
+#include "req.h"
+#include "schema.h"
+#include "srv.h"
+#include "util.h"
+#include "valid.h"
+#include "triggers.h"
+
+/* What the receiver knows of the key's trigger after its one read. */
+struct rtrig {
+	char		*trigger_id, *ref, *key_id;
+	char		*label, *algorithm, *secret_enc, *allowlist;
+	char		*rate_requests, *rate_window;
+	int		 enabled, hmac_enabled, allowlist_enabled;
+	int		 rate_enabled;
+	int		 unreadable;	/* a stored schema or mapping */
+	long long	 limit_kb;
+	enum provider	 preset;
+	json_t		*mapping, *schema;
+};
+
+/* The one read: the key joined with its trigger's whole configuration. */
+#define RECV_READ \
+	"SELECT k.id, k.label, t.id, t.ref, t.webhook_enabled," \
+	" t.payload_limit_kb, t.ip_allowlist_enabled," \
+	" array_to_string(t.ip_allowlist, ','), t.rate_limit_enabled," \
+	" t.rate_limit_requests, t.rate_limit_window_seconds," \
+	" t.hmac_enabled, t.hmac_algorithm, t.hmac_secret_enc, t.preset," \
+	" t.payload_mapping, t.payload_schema" \
+	" FROM hookpost.trigger_keys k" \
+	" JOIN hookpost.triggers t ON t.id = k.trigger_id" \
+	" WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
+
+static char *
+dup_or_null(const PGresult *res, int col)
+{
+	const char	*v = db_get(res, 0, col);
+
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
+static void
+rtrig_fill(const PGresult *res, struct rtrig *t)
+{
+	long long	 n;
+	const char	*v;
+
+	t->key_id = dup_or_null(res, 0);
+	t->label = dup_or_null(res, 1);
+	t->trigger_id = dup_or_null(res, 2);
+	t->ref = dup_or_null(res, 3);
+	t->enabled = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+	t->limit_kb = parse_int(PQgetvalue(res, 0, 5), 1, 65536, &n) == 0 ?
+	    n : 1024;
+	t->allowlist_enabled = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
+	t->allowlist = dup_or_null(res, 7);
+	t->rate_enabled = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
+	t->rate_requests = dup_or_null(res, 9);
+	t->rate_window = dup_or_null(res, 10);
+	t->hmac_enabled = strcmp(PQgetvalue(res, 0, 11), "t") == 0;
+	t->algorithm = dup_or_null(res, 12);
+	t->secret_enc = dup_or_null(res, 13);
+	if (provider_parse(db_get(res, 0, 14), &t->preset) == -1)
+		t->preset = PROVIDER_NONE;
+	/* A schema that cannot be read must not mean "no schema". */
+	if ((v = db_get(res, 0, 15)) != NULL &&
+	    (t->mapping = json_loads(v, 0, NULL)) == NULL)
+		t->unreadable = 1;
+	if ((v = db_get(res, 0, 16)) != NULL &&
+	    (t->schema = json_loads(v, 0, NULL)) == NULL)
+		t->unreadable = 1;
+	if (t->unreadable)
+		log_error("trigger %s: stored payload_schema or payload_mapping "
+		    "is not JSON", t->ref);
+}
+
+static void
+rtrig_free(struct rtrig *t)
+{
+	free(t->trigger_id);
+	free(t->ref);
+	free(t->key_id);
+	free(t->label);
+	free(t->algorithm);
+	free(t->secret_enc);
+	free(t->allowlist);
+	free(t->rate_requests);
+	free(t->rate_window);
+	json_decref(t->mapping);
+	json_decref(t->schema);
+	memset(t, 0, sizeof(*t));
+}
+
+/* One receiver request, for the audit row. */
+struct recv {
+	struct req	*r;
+	struct rtrig	 t;
+	int		 found;
+	char		 ip[64];	/* the client (lib/cidr), else the peer */
+	int		 ip_ok;
+	char		 sha[65];
+	const char	*sha_p;		/* NULL until the body is read */
+	char		 size[24];
+	const char	*size_p;
+};
+
+static const char *
+recv_header(void *ctx, const char *name)
+{
+	return req_header(ctx, name);
+}
+
+/*
+ * Refuses at checks 1-3, which come before the rate limiter: drain the
+ * body, write the audit row and counters (one statement), answer.
+ */
+static void
+recv_refuse(struct recv *rv, int status, const char *code, const char *msg)
+{
+	static const char sql[] = "SELECT hookpost.request_log('trigger', $1,"
+	    " $2, $3, $4, $5, 'rejected', $6, $7, $8, $9, NULL, NULL)";
+	char		 st[8], ms[32];
+	const char	*p[9];
+	PGresult	*res;
+
+	srv_body_drain(rv->r);
+	snprintf(st, sizeof(st), "%d", status);
+	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(rv->r));
+	p[0] = rv->found ? rv->t.ref : NULL;
+	p[1] = rv->found ? rv->t.key_id : NULL;
+	p[2] = rv->ip;
+	p[3] = rv->r->user_agent;
+	p[4] = st;
+	p[5] = code;
+	p[6] = ms;
+	p[7] = rv->sha_p;
+	p[8] = rv->size_p;
+	if ((res = db_exec("trig_refuse", sql, 9, p)) != NULL)
+		PQclear(res);
+	resp_error(rv->r, status, code, "%s", msg);
+}
+
+/* {"http_status": s, "body": {"error": {...}}} for trigger_receive(). */
+static json_t *
+refusal_new(int status, const char *code, const char *msg, const char *path)
+{
+	json_t	*err;
+
+	err = json_pack("{s:s,s:s}", "code", code, "message", msg);
+	if (path != NULL)
+		json_object_set_new(err, "path", json_string(path));
+	return json_pack("{s:i,s:{s:o}}", "http_status", status, "body",
+	    "error", err);
+}
+
+/* Checks 5-6 and the event: a refusal, a handshake, or the payload. */
+struct outcome {
+	json_t		*refusal, *handshake, *payload, *metadata;
+	const char	*delivery_id;
+	json_t		*source;	/* the parsed body, owns delivery_id */
+};
+
+static void
+outcome_free(struct outcome *o)
+{
+	json_decref(o->refusal);
+	json_decref(o->handshake);
+	json_decref(o->payload);
+	json_decref(o->metadata);
+	json_decref(o->source);
+	memset(o, 0, sizeof(*o));
+}
+
+/* seed 002 "Webhook Event Metadata": never the key itself. */
+static json_t *
+metadata_new(const struct recv *rv, const char *delivery_id)
+{
+	json_t		*m, *h;
+	const char	*v;
+	size_t		 i;
+
+	h = json_object();
+	for (i = 0; provider_kept_headers[i] != NULL; i++)
+		if ((v = req_header(rv->r, provider_kept_headers[i])) != NULL)
+			json_object_set_new(h, provider_kept_headers[i],
+			    json_string(v));
+	m = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:o}", "source", "webhook",
+	    "webhook_key_id", rv->t.key_id, "webhook_key_label",
+	    rv->t.label, "source_ip", rv->ip, "user_agent",
+	    rv->r->user_agent, "headers", h);
+	if (m == NULL)
+		return NULL;
+	if (provider_name(rv->t.preset) != NULL)
+		json_object_set_new(m, "preset",
+		    json_string(provider_name(rv->t.preset)));
+	if (delivery_id != NULL)
+		json_object_set_new(m, "delivery_id", json_string(delivery_id));
+	return m;
+}
+
+static void
+checks_after_limit(struct recv *rv, struct outcome *o)
+{
+	struct req		*r = rv->r;
+	struct provider_msg	 m;
+	enum provider_verdict	 v;
+	const char		*why;
+	char			*secret = NULL, path[SCHEMA_PATH_MAX];
+	char			 err[256], msg[640];
+	json_t			*reply = NULL;
+	int			 env;
+
+	m.header = recv_header;
+	m.ctx = r;
+	m.body = r->body;
+	m.bodylen = r->bodylen;
+	m.now = (long long)time(NULL);
+	m.tolerance = PROVIDER_TOLERANCE;
+
+	/* 5. HMAC; a preset's scheme, or seed 002's own. */
+	if (rv->t.hmac_enabled) {
+		if (rv->t.secret_enc != NULL)
+			secret = crypt_secret_open(rv->t.secret_enc);
+		v = provider_verify(rv->t.preset, rv->t.algorithm, secret, &m,
+		    &why);
+		if (secret != NULL) {
+			explicit_bzero(secret, strlen(secret));
+			free(secret);
+		}
+		if (v != PROVIDER_OK) {
+			o->refusal = refusal_new(401, v == PROVIDER_EXPIRED ?
+			    "timestamp_expired" : "invalid_signature", why,
+			    NULL);
+			return;
+		}
+	}
+
+	/* 6. JSON, then payload_schema. */
+	o->source = provider_payload_new(rv->t.preset,
+	    req_env(r, "CONTENT_TYPE"), r->body, r->bodylen);
+	if (o->source == NULL) {
+		o->refusal = refusal_new(400, "invalid_json",
+		    "Request body is not valid JSON", NULL);
+		return;
+	}
+	if (!valid_depth(o->source, JSON_MAX_DEPTH)) {
+		o->refusal = refusal_new(400, "invalid_json", "Request body "
+		    "nests deeper than 32 levels", NULL);
+		return;
+	}
+	if (provider_handshake(rv->t.preset, &m, o->source, &reply, &env)) {
+		o->handshake = env ? json_pack("{s:o}", "data", reply) : reply;
+		return;
+	}
+	if (rv->t.schema != NULL && schema_validate(rv->t.schema, o->source,
+	    path, sizeof(path), err, sizeof(err)) == -1) {
+		snprintf(msg, sizeof(msg), "Payload does not match the "
+		    "trigger's payload_schema at %s: %s", path, err);
+		o->refusal = refusal_new(400, "invalid_payload", msg, path);
+		return;
+	}
+
+	/* seed 002 "Payload Transformation": pass-through or JSONPath. */
+	o->payload = rv->t.mapping != NULL ?
+	    jsonpath_map_apply(rv->t.mapping, o->source) :
+	    json_incref(o->source);
+	o->delivery_id = provider_delivery_id(rv->t.preset, &m, o->source);
+	o->metadata = metadata_new(rv, o->delivery_id);
+}
+
+static char *
+dumps_or_null(const json_t *j)
+{
+	return j != NULL ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) :
+	    NULL;
+}
+
+/* Answers what trigger_receive() returned. */
+static void
+recv_answer(struct req *r, const char *result)
+{
+	json_t		*j;
+	char		*body, hdr[64];
+	json_int_t	 status, wait;
+
+	if ((j = json_loads(result, 0, NULL)) == NULL) {
+		resp_error(r, 500, "internal", "Malformed result");
+		return;
+	}
+	status = json_integer_value(json_object_get(j, "http_status"));
+	wait = json_integer_value(json_object_get(j, "retry_after"));
+	body = json_dumps(json_object_get(j, "body"), JSON_COMPACT);
+	json_decref(j);
+	if (body == NULL || status < 200 || status > 599) {
+		free(body);
+		resp_error(r, 500, "internal", "Malformed result");
+		return;
+	}
+	hdr[0] = '\0';
+	/* RFC 9110 10.2.3 / RFC 6585 4: when to come back. */
+	if (wait > 0)
+		snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\n",
+		    (long long)wait);
+	resp_send(r, (int)status, "application/json", hdr[0] ? hdr : NULL,
+	    body, strlen(body));
+	free(body);
+}
+
+/* 1 when key is "wh_" + 32 alphanumerics. */
+static int
+key_shape_ok(const char *key)
+{
+	size_t	 i;
+
+	if (strlen(key) != KEY_LEN || strncmp(key, KEY_PREFIX,
+	    sizeof(KEY_PREFIX) - 1) != 0)
+		return 0;
+	for (i = sizeof(KEY_PREFIX) - 1; i < KEY_LEN; i++)
+		if (!isalnum((unsigned char)key[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * POST /api/v1/webhooks/:webhook_key.  Issue 3's checks, in order: 1 key
+ * unknown 404 / trigger disabled 403; 2 size 413, from the length before
+ * the body is read; 3 IP allow list 403; 4 rate limit 429; 5 HMAC 401;
+ * 6 JSON and payload_schema 400.  One read, then one write
+ * (hookpost.trigger_receive applies 4, then the outcome of 5-6 computed
+ * here, and makes the event).
+ */
+void
+receive(struct req *r)
+{
+	static const char sql_write[] = "SELECT hookpost.trigger_receive($1,"
+	    " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+	    " $16)";
+	struct recv		 rv;
+	struct outcome		 o;
+	struct cidr_addr	 addr;
+	PGresult		*res = NULL;
+	const char		*key, *p[16];
+	char			 hash[65], ms[32];
+	char			*refusal = NULL, *handshake = NULL;
+	char			*payload = NULL, *metadata = NULL;
+	size_t			 limit;
+
+	memset(&rv, 0, sizeof(rv));
+	memset(&o, 0, sizeof(o));
+	rv.r = r;
+	key = r->params[0];
+	if (r->content_length >= 0) {
+		snprintf(rv.size, sizeof(rv.size), "%lld", r->content_length);
+		rv.size_p = rv.size;
+	}
+	rv.ip_ok = cidr_client_addr(r->remote_addr,
+	    req_header(r, "X-Forwarded-For"), cfg.trusted_proxies, &addr,
+	    rv.ip, sizeof(rv.ip)) == 0;
+	if (!rv.ip_ok)
+		snprintf(rv.ip, sizeof(rv.ip), "%s", r->remote_addr ?
+		    r->remote_addr : "");
+
+	/* 1. The key, then whether its trigger takes webhooks. */
+	if (!key_shape_ok(key)) {
+		recv_refuse(&rv, 404, "not_found", "Unknown webhook key");
+		goto out;
+	}
+	crypt_sha256_hex(key, strlen(key), hash);
+	p[0] = hash;
+	if ((res = db_exec("trig_read", RECV_READ, 1, p)) == NULL) {
+		srv_body_drain(r);
+		resp_db_error(r);
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		recv_refuse(&rv, 404, "not_found", "Unknown webhook key");
+		goto out;
+	}
+	rtrig_fill(res, &rv.t);
+	rv.found = 1;
+	PQclear(res);
+	res = NULL;
+	if (!rv.t.enabled) {
+		recv_refuse(&rv, 403, "webhook_disabled",
+		    "Webhooks are disabled for this trigger");
+		goto out;
+	}
+	if (rv.t.unreadable) {
+		srv_body_drain(r);
+		resp_error(r, 500, "internal", "The trigger's configuration "
+		    "cannot be read");
+		goto out;
+	}
+
+	/* 2. Size: from Content-Length before reading, else while reading. */
+	limit = (size_t)rv.t.limit_kb * 1024;
+	if (limit > cfg.max_body)
+		limit = cfg.max_body;
+	if (srv_body_read(r, limit) == -1) {
+		char	 msg[96];
+
+		snprintf(msg, sizeof(msg), "Request body exceeds this "
+		    "trigger's %zu byte limit", limit);
+		recv_refuse(&rv, 413, "payload_too_large", msg);
+		goto out;
+	}
+	crypt_sha256_hex(r->body, r->bodylen, rv.sha);
+	rv.sha_p = rv.sha;
+	snprintf(rv.size, sizeof(rv.size), "%zu", r->bodylen);
+	rv.size_p = rv.size;
+
+	/* 3. IP allow list; an address we cannot tell is refused. */
+	if (rv.t.allowlist_enabled) {
+		if (!rv.ip_ok) {
+			recv_refuse(&rv, 403, "ip_not_allowed", "The client "
+			    "address could not be determined");
+			goto out;
+		}
+		if (!cidr_list_contains(rv.t.allowlist, &addr)) {
+			recv_refuse(&rv, 403, "ip_not_allowed", "The client "
+			    "address is not in this trigger's IP allow list");
+			goto out;
+		}
+	}
+
+	/* 5-6 here; 4 and the rest in the one write. */
+	checks_after_limit(&rv, &o);
+	refusal = dumps_or_null(o.refusal);
+	handshake = dumps_or_null(o.handshake);
+	payload = dumps_or_null(o.payload);
+	metadata = dumps_or_null(o.metadata);
+	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(r));
+	p[0] = rv.t.trigger_id;
+	p[1] = rv.t.ref;
+	p[2] = rv.t.key_id;
+	p[3] = rv.t.rate_enabled ? "t" : "f";
+	p[4] = rv.t.rate_requests;
+	p[5] = rv.t.rate_window;
+	p[6] = refusal;
+	p[7] = handshake;
+	p[8] = payload;
+	p[9] = metadata;
+	p[10] = o.delivery_id;
+	p[11] = rv.ip;
+	p[12] = r->user_agent;
+	p[13] = ms;
+	p[14] = rv.sha_p;
+	p[15] = rv.size_p;
+	if (refusal == NULL && handshake == NULL &&
+	    (payload == NULL || metadata == NULL)) {
+		resp_error(r, 500, "internal", "Cannot build the event");
+		goto out;
+	}
+	if ((res = db_exec("trig_write", sql_write, 16, p)) == NULL) {
+		resp_error(r, 503, "unavailable", "Database unavailable; the "
+		    "event was not accepted, retry later");
+		goto out;
+	}
+	recv_answer(r, PQgetvalue(res, 0, 0));
+out:
+	PQclear(res);
+	free(refusal);
+	free(handshake);
+	free(payload);
+	free(metadata);
+	outcome_free(&o);
+	rtrig_free(&rv.t);
+}

@@ -1,0 +1,259 @@
+/* triggers: the triggers themselves, /api/v1/triggers[/:ref] (admin). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "db.h"
+#include "jsonpath.h"
+#include "page.h"
+#include "provider.h"
+#include "req.h"
+#include "schema.h"
+#include "util.h"
+#include "valid.h"
+#include "triggers.h"
+
+static const struct vfield trigger_fields[] = {
+	{ "ref", V_STRING, 0, 3, REF_MAX, NULL, 0 },
+	{ "description", V_STRING, 0, 0, 1024, NULL, 0 },
+	{ "payload_schema", V_OBJECT, 0, 0, 0, NULL, 1 },
+	{ "payload_mapping", V_OBJECT, 0, 0, 0, NULL, 1 },
+	{ "preset", V_ENUM, 0, 0, 0, provider_names, 1 },
+};
+
+/*
+ * Checks what a create or update may set beyond its types: the ref's
+ * shape, the schema (lib/schema subset), the mapping (JSONPath).  Fills
+ * the JSON texts (new strings, or NULL).  Returns 0, or -1 after
+ * answering 400.
+ */
+static int
+trigger_body_check(struct req *r, json_t *body, char **schema,
+    char **mapping)
+{
+	const char	*ref;
+	json_t		*v;
+	char		 err[512];
+
+	*schema = *mapping = NULL;
+	if (valid_object(r, body, trigger_fields, sizeof(trigger_fields) /
+	    sizeof(trigger_fields[0])) == -1)
+		return -1;
+	ref = json_string_value(json_object_get(body, "ref"));
+	if (ref != NULL && !ref_valid(ref)) {
+		resp_error(r, 400, "invalid_field", "Field 'ref' must look like "
+		    "github.push: lower-case words of [a-z0-9_-] joined by dots");
+		return -1;
+	}
+	if ((v = json_object_get(body, "payload_schema")) != NULL &&
+	    !json_is_null(v)) {
+		if (schema_check(v, err, sizeof(err)) == -1) {
+			resp_error(r, 400, "invalid_field", "payload_schema: %s",
+			    err);
+			return -1;
+		}
+		*schema = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	}
+	if ((v = json_object_get(body, "payload_mapping")) != NULL &&
+	    !json_is_null(v)) {
+		if (jsonpath_map_valid(v, err, sizeof(err)) == -1) {
+			resp_error(r, 400, "invalid_field", "payload_mapping: %s",
+			    err);
+			free(*schema);
+			*schema = NULL;
+			return -1;
+		}
+		*mapping = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	}
+	return 0;
+}
+
+void
+trigger_create(struct req *r)
+{
+	static const char sql[] = "SELECT hookpost.trigger_json(t)::text"
+	    " FROM hookpost.trigger_create($1, $2, $3::json, $4::json, $5) t";
+	json_t		*body = NULL;
+	char		*schema = NULL, *mapping = NULL;
+	const char	*p[5];
+	PGresult	*res = NULL;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    (body = req_json_object(r)) == NULL ||
+	    trigger_body_check(r, body, &schema, &mapping) == -1)
+		goto out;
+	if ((p[0] = json_string_value(json_object_get(body, "ref"))) == NULL) {
+		resp_error(r, 400, "invalid_field", "Field 'ref' is required");
+		goto out;
+	}
+	p[1] = json_string_value(json_object_get(body, "description"));
+	p[2] = schema;
+	p[3] = mapping;
+	p[4] = json_string_value(json_object_get(body, "preset"));
+	if ((res = db_exec("trig_create", sql, 5, p)) == NULL) {
+		if (strcmp(db_last_sqlstate(), "23505") == 0)
+			resp_error(r, 409, "conflict", "Trigger '%s' already "
+			    "exists", p[0]);
+		else
+			resp_db_error(r);
+		goto out;
+	}
+	answer_row(r, 201, PQgetvalue(res, 0, 0));
+out:
+	PQclear(res);
+	json_decref(body);
+	free(schema);
+	free(mapping);
+}
+
+/* PUT: changes the fields given; null clears schema, mapping, preset. */
+void
+trigger_put(struct req *r)
+{
+	static const char sql[] = "UPDATE hookpost.triggers t SET"
+	    " description = coalesce($3, t.description),"
+	    " payload_schema = CASE WHEN $4 THEN $5::json"
+	    "  ELSE t.payload_schema END,"
+	    " payload_mapping = CASE WHEN $6 THEN $7::json"
+	    "  ELSE t.payload_mapping END,"
+	    " preset = CASE WHEN $8 THEN $9 ELSE t.preset END,"
+	    " hmac_enabled = t.hmac_enabled OR ($8 AND $9 IS NOT NULL),"
+	    " updated_at = now()"
+	    " WHERE t.id = $1 OR t.ref = $2"
+	    " RETURNING hookpost.trigger_json(t)::text";
+	struct tref	 tr;
+	json_t		*body = NULL, *v;
+	char		*schema = NULL, *mapping = NULL;
+	const char	*p[9], *ref;
+	PGresult	*res = NULL;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    tref_parse(r, r->params[0], &tr) == -1 ||
+	    (body = req_json_object(r)) == NULL ||
+	    trigger_body_check(r, body, &schema, &mapping) == -1)
+		goto out;
+	ref = json_string_value(json_object_get(body, "ref"));
+	if (ref != NULL && (tr.p[1] == NULL || strcmp(ref, tr.p[1]) != 0)) {
+		resp_error(r, 400, "invalid_field", "A trigger's ref cannot "
+		    "change; create another trigger");
+		goto out;
+	}
+	p[0] = tr.p[0];
+	p[1] = tr.p[1];
+	p[2] = json_string_value(json_object_get(body, "description"));
+	p[3] = json_object_get(body, "payload_schema") != NULL ? "t" : "f";
+	p[4] = schema;
+	p[5] = json_object_get(body, "payload_mapping") != NULL ? "t" : "f";
+	p[6] = mapping;
+	v = json_object_get(body, "preset");
+	p[7] = v != NULL ? "t" : "f";
+	p[8] = json_string_value(v);
+	if ((res = db_exec("trig_put", sql, 9, p)) == NULL) {
+		resp_db_error(r);
+		goto out;
+	}
+	if (PQntuples(res) == 0)
+		not_found(r);
+	else
+		answer_row(r, 200, PQgetvalue(res, 0, 0));
+out:
+	PQclear(res);
+	json_decref(body);
+	free(schema);
+	free(mapping);
+}
+
+void
+trigger_get(struct req *r)
+{
+	static const char sql[] = "SELECT hookpost.trigger_json(t)::text"
+	    " FROM hookpost.triggers t WHERE t.id = $1 OR t.ref = $2";
+	struct tref	 tr;
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    tref_parse(r, r->params[0], &tr) == -1)
+		return;
+	if ((res = db_exec("trig_get", sql, 2, tr.p)) == NULL) {
+		resp_db_error(r);
+		return;
+	}
+	if (PQntuples(res) == 0)
+		not_found(r);
+	else
+		answer_row(r, 200, PQgetvalue(res, 0, 0));
+	PQclear(res);
+}
+
+void
+trigger_list(struct req *r)
+{
+	static const char sql[] = "SELECT hookpost.trigger_json(t)::text,"
+	    " t.id::text FROM hookpost.triggers t"
+	    " WHERE ($1::bigint IS NULL OR t.id > $1::bigint)"
+	    " ORDER BY t.id LIMIT $2";
+	char		*ca = NULL, *cb = NULL, *cursor = NULL, lim[24];
+	const char	*p[2];
+	long long	 limit, id;
+	PGresult	*res = NULL;
+	json_t		*data = NULL, *row;
+	int		 i, n;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    page_args(r, 50, 200, &limit, &ca, &cb) == -1)
+		goto out;
+	if (ca != NULL && parse_int(ca, 1, (1LL << 62), &id) == -1) {
+		resp_error(r, 400, "invalid_field", "cursor is not valid");
+		goto out;
+	}
+	p[0] = ca;
+	snprintf(lim, sizeof(lim), "%lld", limit + 1);
+	p[1] = lim;
+	if ((res = db_exec("trig_list", sql, 2, p)) == NULL) {
+		resp_db_error(r);
+		goto out;
+	}
+	data = json_array();
+	n = PQntuples(res);
+	for (i = 0; i < n && i < limit; i++) {
+		if ((row = row_present(r, PQgetvalue(res, i, 0))) == NULL)
+			goto out;
+		json_array_append_new(data, row);
+	}
+	if (n > limit)
+		cursor = page_cursor_new(PQgetvalue(res, (int)limit - 1, 1),
+		    NULL);
+	resp_list(r, data, cursor);
+	data = NULL;
+out:
+	json_decref(data);
+	PQclear(res);
+	free(ca);
+	free(cb);
+	free(cursor);
+}
+
+void
+trigger_delete(struct req *r)
+{
+	static const char sql[] = "DELETE FROM hookpost.triggers t"
+	    " WHERE t.id = $1 OR t.ref = $2";
+	struct tref	 tr;
+	PGresult	*res;
+
+	if (auth_require(r, AUTH_ADMIN) == -1 ||
+	    tref_parse(r, r->params[0], &tr) == -1)
+		return;
+	if ((res = db_exec("trig_delete", sql, 2, tr.p)) == NULL) {
+		resp_db_error(r);
+		return;
+	}
+	if (strcmp(PQcmdTuples(res), "0") == 0)
+		not_found(r);
+	else
+		resp_send(r, 204, "application/json", NULL, "", 0);
+	PQclear(res);
+}
