@@ -137,82 +137,98 @@ BEGIN
 END $$;
 
 /*
+ * The rate limit of a trigger's key (seed 002: per key, N requests per
+ * window), a sliding log read from the audit rows the receiver writes
+ * anyway: the requests of the key that got past the limiter (answered
+ * other than 403, 413 or 429) inside the window, counted through
+ * webhook_requests_trigger_key and stopping at the limit, so the cost is
+ * bounded by the limit and there is no extra write and no row that every
+ * request of a key must lock: a hot counter row would serialize all of a
+ * key's requests, which is the load the limit exists for.  The price is
+ * that requests in flight at the same moment do not see each other:
+ * under concurrency a key may pass its limit by as many requests as run
+ * at once (at most the handler processes), which for a limit meant to
+ * stop floods is the right trade.
+ *
+ * One row when the key is at its limit: the seconds until the oldest of
+ * its last p_requests leaves the window.  Inlined where called.
+ */
+CREATE OR REPLACE FUNCTION hookpost.trigger_rate_limited(p_key_id uuid,
+	p_requests integer, p_window integer)
+RETURNS TABLE (retry_after integer) LANGUAGE sql STABLE AS $$
+	SELECT greatest(1, ceil(extract(epoch FROM w.received_at +
+	    make_interval(secs => p_window) - now())))::integer
+	FROM hookpost.webhook_requests w
+	WHERE w.kind = 'trigger' AND w.source_id = p_key_id
+	  AND w.received_at > now() - make_interval(secs => p_window)
+	  AND w.http_status NOT IN (403, 413, 429)
+	ORDER BY w.received_at DESC
+	OFFSET p_requests - 1 LIMIT 1
+$$;
+
+/*
  * The receiver's one write (issue 3: "one round of database work"), after
  * its one read.  The handler has decided checks 1-3 (key, enabled, size,
  * IP allow list) itself, answering refusals of those with a single
  * request_log; it computes checks 5-6 (HMAC, JSON, payload_schema) and
- * passes their outcome in p_refusal; this applies them in the issue's
- * order:
- *   4. the rate limit of the key (429, with the seconds to wait),
- *   5-6. p_refusal, if any,
+ * passes their refusal, if any, as its status and code; this applies
+ * them in the issue's order:
+ *   4. the rate limit of the key (trigger_rate_limited),
+ *   5-6. the handler's refusal, if any,
  *   then a handshake (GitHub's ping, Slack's url_verification), or
  *   dedupe by delivery id, the event, its outbound emit, the audit row
  * and the counters, all in this one statement and one commit.
  *
- * Rate limit: a sliding log, read from the audit rows the receiver
- * writes anyway.  The requests of the key that got past the limiter
- * (answered other than 403, 413 or 429) inside the window are counted
- * through webhook_requests_trigger_key, stopping at the limit, so the
- * cost is bounded by the limit and there is no extra write and no row
- * that every request of a key must lock: a hot counter row would
- * serialize all of a key's requests, which is the load the limit exists
- * for.  The price is that requests in flight at the same moment do not
- * see each other: under concurrency a key may pass its limit by as many
- * requests as run at once (at most the handler processes), which for a
- * limit meant to stop floods is the right trade.
- *
- * Returns {"http_status":..,"body":{..}} and, for 429, "retry_after".
+ * Returns facts, never HTTP: one row (outcome, retry_after, event_id,
+ * received_at), outcome one of rate_limited (retry_after: seconds until
+ * the key may send again), refused, handshake, duplicate (the first
+ * event's id and time) or accepted (the event's).  received_at is in
+ * JSON's form.  p_status: what the handler answers a request that passes
+ * (the audit row's status; a rate-limited one is 429, which the limiter
+ * counts).
  */
 CREATE OR REPLACE FUNCTION hookpost.trigger_receive(
 	p_trigger_id bigint, p_ref text, p_key_id uuid,
 	p_rate_enabled boolean, p_rate_requests integer, p_rate_window integer,
-	p_refusal json, p_handshake json,
+	p_refusal_status integer, p_refusal_code text, p_handshake boolean,
 	p_payload jsonb, p_metadata jsonb, p_delivery_id text,
-	p_remote text, p_ua text, p_ms real, p_sha text, p_size bigint)
-RETURNS json LANGUAGE plpgsql AS $$
+	p_remote text, p_ua text, p_ms real, p_sha text, p_size bigint,
+	p_status integer)
+RETURNS TABLE (outcome text, retry_after integer, event_id uuid,
+	received_at text)
+LANGUAGE plpgsql AS $$
 DECLARE
-	nth	timestamptz;
 	wait	integer;
 	eid	uuid;
 	rat	timestamptz;
-	st	integer;
 BEGIN
 	IF p_rate_enabled THEN
-		SELECT w.received_at INTO nth FROM hookpost.webhook_requests w
-		WHERE w.kind = 'trigger' AND w.source_id = p_key_id
-		  AND w.received_at > now() - make_interval(secs => p_rate_window)
-		  AND w.http_status NOT IN (403, 413, 429)
-		ORDER BY w.received_at DESC
-		OFFSET p_rate_requests - 1 LIMIT 1;
+		SELECT l.retry_after INTO wait FROM hookpost.trigger_rate_limited(
+		    p_key_id, p_rate_requests, p_rate_window) l;
 		IF FOUND THEN
-			-- Free again once the oldest of the last N leaves.
-			wait := greatest(1, ceil(extract(epoch FROM nth +
-			    make_interval(secs => p_rate_window) - now())));
 			PERFORM hookpost.request_log('trigger', p_ref, p_key_id,
 			    p_remote, p_ua, 429, 'rejected', 'rate_limited',
 			    p_ms, p_sha, p_size, NULL, NULL);
-			RETURN json_build_object('http_status', 429,
-			    'retry_after', wait, 'body', json_build_object(
-			    'error', json_build_object('code', 'rate_limited',
-			    'message', format('Rate limit of %s requests per %s '
-			    's exceeded for this webhook key; retry in %s s',
-			    p_rate_requests, p_rate_window, wait))));
+			RETURN QUERY SELECT 'rate_limited'::text, wait, NULL::uuid,
+			    NULL::text;
+			RETURN;
 		END IF;
 	END IF;
-	IF p_refusal IS NOT NULL THEN
-		st := (p_refusal->>'http_status')::integer;
+	IF p_refusal_status IS NOT NULL THEN
 		PERFORM hookpost.request_log('trigger', p_ref, p_key_id,
-		    p_remote, p_ua, st, 'rejected',
-		    p_refusal->'body'->'error'->>'code', p_ms, p_sha, p_size,
-		    NULL, NULL);
-		RETURN p_refusal;
+		    p_remote, p_ua, p_refusal_status, 'rejected', p_refusal_code,
+		    p_ms, p_sha, p_size, NULL, NULL);
+		RETURN QUERY SELECT 'refused'::text, NULL::integer, NULL::uuid,
+		    NULL::text;
+		RETURN;
 	END IF;
-	IF p_handshake IS NOT NULL THEN
+	IF p_handshake THEN
 		PERFORM hookpost.request_log('trigger', p_ref, p_key_id,
-		    p_remote, p_ua, 200, 'handshake', NULL, p_ms, p_sha, p_size,
-		    NULL, NULL);
-		RETURN json_build_object('http_status', 200,
-		    'body', p_handshake);
+		    p_remote, p_ua, p_status, 'handshake', NULL, p_ms, p_sha,
+		    p_size, NULL, NULL);
+		RETURN QUERY SELECT 'handshake'::text, NULL::integer, NULL::uuid,
+		    NULL::text;
+		RETURN;
 	END IF;
 
 	INSERT INTO hookpost.trigger_events AS e (trigger_id, trigger_ref,
@@ -230,20 +246,18 @@ BEGIN
 		WHERE e.trigger_id = p_trigger_id
 		  AND e.delivery_id = p_delivery_id;
 		PERFORM hookpost.request_log('trigger', p_ref, p_key_id,
-		    p_remote, p_ua, 200, 'duplicate', NULL, p_ms, p_sha, p_size,
-		    NULL, NULL);
-		RETURN json_build_object('http_status', 200, 'body',
-		    json_build_object('data', json_build_object(
-		    'event_id', eid, 'trigger_ref', p_ref,
-		    'received_at', rat, 'duplicate', true)));
+		    p_remote, p_ua, p_status, 'duplicate', NULL, p_ms, p_sha,
+		    p_size, NULL, NULL);
+		RETURN QUERY SELECT 'duplicate'::text, NULL::integer, eid,
+		    to_json(rat) #>> '{}';
+		RETURN;
 	END IF;
 	-- Issue 3: every trigger event is also an outbound event whose type
-	-- is the ref, in this same transaction (DESIGN.md §1 outbox).
+	-- is the ref, in this same transaction (the outbox, emit.sql).
 	PERFORM hookpost.emit(p_ref, 'trigger_event', eid::text, NULL, NULL,
 	    p_payload);
 	PERFORM hookpost.request_log('trigger', p_ref, p_key_id, p_remote,
-	    p_ua, 200, 'accepted', NULL, p_ms, p_sha, p_size, NULL, NULL);
-	RETURN json_build_object('http_status', 200, 'body',
-	    json_build_object('data', json_build_object('event_id', eid,
-	    'trigger_ref', p_ref, 'received_at', rat)));
+	    p_ua, p_status, 'accepted', NULL, p_ms, p_sha, p_size, NULL, NULL);
+	RETURN QUERY SELECT 'accepted'::text, NULL::integer, eid,
+	    to_json(rat) #>> '{}';
 END $$;
