@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "cfg.h"
 #include "crypt.h"
@@ -171,36 +172,27 @@ recv_refusal(struct recv *rv, int status, const char *code, const char *msg)
 }
 
 /*
- * Answers the refusal in rv and records it (seed 004 "Error Handling":
- * the messages of invalid_signature, unknown_source and timestamp_expired
- * are the seed's own).  One statement: the audit row.  src: the source,
- * or NULL when the name is not registered.
+ * Answers the refusal in rv and records it, lib/audit's one statement
+ * (seed 004 "Error Handling": the messages of invalid_signature,
+ * unknown_source and timestamp_expired are the seed's own).  src: the
+ * source, or NULL when the name is not registered.
  */
 static void
 recv_refuse(struct recv *rv, const struct source *src)
 {
-	static const char sql[] = "SELECT hookpost.request_log('source', $1,"
-	    " $2, $3, $4, $5, 'rejected', $6, $7, $8, $9, NULL, NULL)";
-	char		 st[8], ms[32];
-	const char	*p[9];
-	PGresult	*res;
+	struct audit	 a;
 
-	if (rv->audit) {
-		snprintf(st, sizeof(st), "%d", rv->status);
-		snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(rv->r));
-		p[0] = rv->name;
-		p[1] = src != NULL ? src->id : NULL;
-		p[2] = rv->r->remote_addr;
-		p[3] = rv->r->user_agent;
-		p[4] = st;
-		p[5] = rv->code;
-		p[6] = ms;
-		p[7] = rv->body_sha;
-		p[8] = rv->size;
-		if ((res = db_exec("recv_refuse", sql, 9, p)) != NULL)
-			PQclear(res);
+	if (!rv->audit) {
+		resp_error(rv->r, rv->status, rv->code, "%s", rv->msg);
+		return;
 	}
-	resp_error(rv->r, rv->status, rv->code, "%s", rv->msg);
+	a.kind = "source";
+	a.name = rv->name;
+	a.id = src != NULL ? src->id : NULL;
+	a.remote = rv->r->remote_addr;
+	a.body_sha = rv->body_sha;
+	a.body_size = rv->size;
+	audit_refuse(rv->r, &a, rv->status, rv->code, rv->msg);
 }
 
 /*

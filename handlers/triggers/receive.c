@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "audit.h"
 #include "cfg.h"
 #include "cidr.h"
 #include "crypt.h"
@@ -131,32 +132,21 @@ recv_header(void *ctx, const char *name)
 
 /*
  * Refuses at checks 1-3, which come before the rate limiter: drain the
- * body, write the audit row and counters (one statement), answer.
+ * body, write the audit row (lib/audit, one statement), answer.
  */
 static void
 recv_refuse(struct recv *rv, int status, const char *code, const char *msg)
 {
-	static const char sql[] = "SELECT hookpost.request_log('trigger', $1,"
-	    " $2, $3, $4, $5, 'rejected', $6, $7, $8, $9, NULL, NULL)";
-	char		 st[8], ms[32];
-	const char	*p[9];
-	PGresult	*res;
+	struct audit	 a;
 
 	srv_body_drain(rv->r);
-	snprintf(st, sizeof(st), "%d", status);
-	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(rv->r));
-	p[0] = rv->found ? rv->t.ref : NULL;
-	p[1] = rv->found ? rv->t.key_id : NULL;
-	p[2] = rv->ip;
-	p[3] = rv->r->user_agent;
-	p[4] = st;
-	p[5] = code;
-	p[6] = ms;
-	p[7] = rv->sha_p;
-	p[8] = rv->size_p;
-	if ((res = db_exec("trig_refuse", sql, 9, p)) != NULL)
-		PQclear(res);
-	resp_error(rv->r, status, code, "%s", msg);
+	a.kind = "trigger";
+	a.name = rv->found ? rv->t.ref : NULL;
+	a.id = rv->found ? rv->t.key_id : NULL;
+	a.remote = rv->ip;
+	a.body_sha = rv->sha_p;
+	a.body_size = rv->size_p;
+	audit_refuse(rv->r, &a, status, code, msg);
 }
 
 /* Checks 5-6 and the event: a refusal, a handshake, or the payload. */
