@@ -52,10 +52,11 @@ static const struct srv_route routes[ROUTE__MAX] = {
  * beyond STYLE 9's list, and safe: a cached copy decides nothing final.
  * An acceptance is stored only if the store finds the copy's version
  * still the source's (hookpost.source_current; else its outcome is
- * "stale" and it stores nothing), and a refusal is decided again from a fresh read.  So a
- * rotated secret, a disabled or deleted source and an edited playbook
- * take effect at once, as if every request read the source.  The TTL
- * only bounds how long a secret no longer used stays in memory.
+ * "stale" and it stores nothing), and a refusal is decided again from a
+ * fresh read.  So a rotated secret, a disabled or deleted source and an
+ * edited playbook take effect at once, as if every request read the
+ * source.  The TTL only bounds how long a secret no longer used stays in
+ * memory.
  */
 #define SOURCE_CACHE_MAX	16
 #define SOURCE_CACHE_TTL	60	/* seconds */
@@ -267,8 +268,8 @@ out:
  * one) is 200, a queued one 202.  The audit row records the same status,
  * passed to the store, which returns facts only.
  */
-#define RECV_STATUS_SYNC	"200"
-#define RECV_STATUS_QUEUE	"202"
+#define RECV_STATUS_SYNC	200
+#define RECV_STATUS_QUEUE	202
 
 /*
  * Answers an outcome of the store (sql/functions/alerts.sql): accepted,
@@ -282,6 +283,7 @@ recv_answer(struct recv *rv, const char *outcome, const char *prior,
 {
 	const char	*what = outcome;
 	json_t		*body = NULL;
+	int		 status = RECV_STATUS_SYNC;
 
 	if (strcmp(outcome, "stale") == 0)
 		return 1;
@@ -296,13 +298,12 @@ recv_answer(struct recv *rv, const char *outcome, const char *prior,
 	else if (strcmp(what, "queued") == 0 && qid != NULL) {
 		body = json_pack("{s:s,s:s,s:s}", "status", "queued",
 		    "message", "Event queued for processing", "queue_id", qid);
-		resp_json(rv->r, 202, body);
-		return 0;
+		status = RECV_STATUS_QUEUE;
 	}
 	if (body == NULL)
 		resp_error(rv->r, 500, "internal", "Malformed result");
 	else
-		resp_json(rv->r, 200, body);
+		resp_json(rv->r, status, body);
 	return 0;
 }
 
@@ -427,7 +428,7 @@ recv_store(struct recv *rv, const struct source *src)
 	struct incident_params	 ip;
 	PGresult		*res = NULL;
 	const char		*p[24];
-	char			 ms[32], err[256];
+	char			 ms[32], st[8], err[256];
 	size_t			 i;
 	int			 rc = 0;
 
@@ -444,12 +445,13 @@ recv_store(struct recv *rv, const struct source *src)
 	p[7] = ms;
 	p[8] = rv->body_sha;
 	p[9] = rv->size;
+	p[10] = st;
 	if (strcmp(src->mode, "queue") == 0) {
-		p[10] = RECV_STATUS_QUEUE;
+		snprintf(st, sizeof(st), "%d", RECV_STATUS_QUEUE);
 		p[11] = r->body;
 		res = db_exec("recv_queue", sql_queue, 12, p);
 	} else {
-		p[10] = RECV_STATUS_SYNC;
+		snprintf(st, sizeof(st), "%d", RECV_STATUS_SYNC);
 		if (source_alert_to_incident(src, rv->payload, &inc, err,
 		    sizeof(err)) == -1) {
 			rc = recv_refusal(rv, 400, "invalid_payload", err);
