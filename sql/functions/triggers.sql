@@ -156,14 +156,14 @@ END $$;
 CREATE OR REPLACE FUNCTION hookpost.trigger_rate_limited(p_key_id uuid,
 	p_requests integer, p_window integer)
 RETURNS TABLE (retry_after integer) LANGUAGE sql STABLE AS $$
-	SELECT greatest(1, ceil(extract(epoch FROM w.received_at +
+	SELECT greatest(1, ceil(extract(epoch FROM nth.received_at +
 	    make_interval(secs => p_window) - now())))::integer
-	FROM hookpost.webhook_requests w
-	WHERE w.kind = 'trigger' AND w.source_id = p_key_id
-	  AND w.received_at > now() - make_interval(secs => p_window)
-	  AND w.http_status NOT IN (403, 413, 429)
-	ORDER BY w.received_at DESC
-	OFFSET p_requests - 1 LIMIT 1
+	FROM (SELECT w.received_at FROM hookpost.webhook_requests w
+	    WHERE w.kind = 'trigger' AND w.source_id = p_key_id
+	      AND w.received_at > now() - make_interval(secs => p_window)
+	      AND w.http_status NOT IN (403, 413, 429)
+	    ORDER BY w.received_at DESC
+	    OFFSET p_requests - 1 LIMIT 1) nth
 $$;
 
 /*
