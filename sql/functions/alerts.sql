@@ -7,8 +7,9 @@
  * version (sources.sql), the audit lock (audit.sql), the incident number
  * and INCIDENT_SUBSCRIBED (incidents.sql), the first answer to a request
  * (alert_prior below).  handlers/webhooks.c's fast statement stores the
- * common case with them in one prepared statement; these functions take
- * the rest: merges, replays, requests old enough for replay_guard, and
+ * common case with them in one prepared statement, writing the guarding
+ * audit row itself as alert_guard below does; these functions take the
+ * rest: merges, replays, requests old enough for replay_guard, and
  * queued sources.
  *
  * They return facts, never HTTP: a row (outcome, prior, incident_id,
@@ -78,6 +79,40 @@ BEGIN
 END $$;
 
 /*
+ * The replay guard: the audit row of the first request, unique on
+ * (signed_at, source_id, signature), written under the audit lock with
+ * what it was answered (p_outcome accepted or queued, p_merged, the ids).
+ * A request signed before replay_guard's horizon may also be a replay of
+ * then.  Returns false, writing nothing, for a replay.
+ */
+CREATE OR REPLACE FUNCTION hookpost.alert_guard(p_source text,
+	p_source_id uuid, p_signed_at bigint, p_signature text,
+	p_remote text, p_ua text, p_ms real, p_sha text, p_size bigint,
+	p_http_status integer, p_outcome text, p_incident uuid,
+	p_number text, p_merged boolean, p_queue uuid)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	locked	boolean;
+BEGIN
+	IF p_signed_at <= hookpost.replay_guard_horizon() AND EXISTS (SELECT 1
+	    FROM hookpost.alert_prior(p_source_id, p_signed_at, p_signature))
+	THEN
+		RETURN false;
+	END IF;
+	locked := hookpost.audit_lock();
+	INSERT INTO hookpost.webhook_requests (kind, source, source_id,
+	    remote_addr, user_agent, http_status, outcome, processing_ms,
+	    body_sha256, body_size, incident_id, incident_number, merged,
+	    queue_id, signed_at, signature)
+	VALUES ('source', p_source, p_source_id, p_remote, left(p_ua, 256),
+	    p_http_status, p_outcome, p_ms, p_sha, p_size, p_incident, p_number,
+	    p_merged OR NULL, p_queue, p_signed_at, decode(p_signature, 'hex'))
+	ON CONFLICT (signed_at, source_id, signature)
+	    WHERE signature IS NOT NULL DO NOTHING;
+	RETURN FOUND;
+END $$;
+
+/*
  * The store of a sync source, after the handler's checks: audit row,
  * replay guard, incident (or merge), in one statement and one commit.
  * p_version: the source version the handler worked from (lib/source.h
@@ -109,7 +144,6 @@ DECLARE
 	tags		text[] := '{}';
 	y		integer;
 	n		bigint;
-	locked		boolean;
 BEGIN
 	IF p_version IS NOT NULL AND NOT EXISTS (SELECT 1
 	    FROM hookpost.source_current(p_source_id, p_version)) THEN
@@ -139,27 +173,9 @@ BEGIN
 		iid := hookpost.uuid_time_ordered();
 	END IF;
 
-	-- Signed before replay_guard's horizon: it may be a replay of then.
-	IF p_signed_at <= hookpost.replay_guard_horizon() THEN
-		RETURN QUERY SELECT * FROM hookpost.alert_replay(p_source,
-		    p_source_id, p_signed_at, p_signature, p_remote, p_ua, p_ms,
-		    p_sha, p_size);
-		IF FOUND THEN
-			RETURN;
-		END IF;
-	END IF;
-	-- The audit row is the replay guard: a conflict is a replay.
-	locked := hookpost.audit_lock();
-	INSERT INTO hookpost.webhook_requests (kind, source, source_id,
-	    remote_addr, user_agent, http_status, outcome, processing_ms,
-	    body_sha256, body_size, incident_id, incident_number, merged,
-	    signed_at, signature)
-	VALUES ('source', p_source, p_source_id, p_remote, left(p_ua, 256),
-	    p_http_status, 'accepted', p_ms, p_sha, p_size, iid, num,
-	    merged OR NULL, p_signed_at, decode(p_signature, 'hex'))
-	ON CONFLICT (signed_at, source_id, signature)
-	    WHERE signature IS NOT NULL DO NOTHING;
-	IF NOT FOUND THEN
+	IF NOT hookpost.alert_guard(p_source, p_source_id, p_signed_at,
+	    p_signature, p_remote, p_ua, p_ms, p_sha, p_size, p_http_status,
+	    'accepted', iid, num, merged, NULL) THEN
 		RETURN QUERY SELECT * FROM hookpost.alert_replay(p_source,
 		    p_source_id, p_signed_at, p_signature, p_remote, p_ua, p_ms,
 		    p_sha, p_size);
@@ -202,7 +218,6 @@ RETURNS TABLE (outcome text, prior text, incident_id uuid,
 LANGUAGE plpgsql AS $$
 DECLARE
 	qid	uuid := hookpost.uuid_time_ordered();
-	locked	boolean;
 BEGIN
 	IF p_version IS NOT NULL AND NOT EXISTS (SELECT 1
 	    FROM hookpost.source_current(p_source_id, p_version)) THEN
@@ -210,24 +225,9 @@ BEGIN
 		    NULL::text, NULL::uuid;
 		RETURN;
 	END IF;
-	IF p_signed_at <= hookpost.replay_guard_horizon() THEN
-		RETURN QUERY SELECT * FROM hookpost.alert_replay(p_source,
-		    p_source_id, p_signed_at, p_signature, p_remote, p_ua, p_ms,
-		    p_sha, p_size);
-		IF FOUND THEN
-			RETURN;
-		END IF;
-	END IF;
-	locked := hookpost.audit_lock();
-	INSERT INTO hookpost.webhook_requests (kind, source, source_id,
-	    remote_addr, user_agent, http_status, outcome, processing_ms,
-	    body_sha256, body_size, queue_id, signed_at, signature)
-	VALUES ('source', p_source, p_source_id, p_remote, left(p_ua, 256),
-	    p_http_status, 'queued', p_ms, p_sha, p_size, qid, p_signed_at,
-	    decode(p_signature, 'hex'))
-	ON CONFLICT (signed_at, source_id, signature)
-	    WHERE signature IS NOT NULL DO NOTHING;
-	IF NOT FOUND THEN
+	IF NOT hookpost.alert_guard(p_source, p_source_id, p_signed_at,
+	    p_signature, p_remote, p_ua, p_ms, p_sha, p_size, p_http_status,
+	    'queued', NULL, NULL, false, qid) THEN
 		RETURN QUERY SELECT * FROM hookpost.alert_replay(p_source,
 		    p_source_id, p_signed_at, p_signature, p_remote, p_ua, p_ms,
 		    p_sha, p_size);
