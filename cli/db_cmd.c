@@ -504,13 +504,14 @@ migrate_run(PGconn *conn, struct migrate_set *m)
 	char		**applied = NULL, **at = NULL, **sha = NULL;
 	char		*sql = NULL, *done = NULL, hex[65];
 	size_t		 napplied = 0, i, nnew = 0;
-	int		 n, rc = -1;
+	int		 n, begun = 0, rc = -1;
 
 	if (migrate_applied(conn, 0, &applied, &at, &sha, &napplied) == -1)
 		goto out;
 	done = xcalloc(m->nfiles + m->nfuncs + 1, 1);
 	if (pg_command(conn, "BEGIN", "db migrate") == -1)
 		goto out;
+	begun = 1;
 	for (i = 0; i < m->nfiles; i++) {
 		if (applied_find(applied, napplied, m->files[i]) != -1)
 			continue;
@@ -519,7 +520,7 @@ migrate_run(PGconn *conn, struct migrate_set *m)
 		    migrate_record(conn, "INSERT INTO hookpost.schema_migrations"
 		    " (version) VALUES ($1)", m->files[i], NULL,
 		    m->files[i]) == -1)
-			goto rollback;
+			goto out;
 		free(sql);
 		sql = NULL;
 		done[i] = 1;
@@ -527,18 +528,19 @@ migrate_run(PGconn *conn, struct migrate_set *m)
 	for (i = 0; i < m->nfuncs; i++) {
 		if ((sql = migrate_read_new(m->fdir, m->funcs[i], hex)) ==
 		    NULL || migrate_exec(conn, m->fdir, m->funcs[i], sql) == -1)
-			goto rollback;
+			goto out;
 		/* A new or changed body: recorded, and reported. */
 		if ((n = migrate_record(conn, "INSERT INTO "
 		    "hookpost.schema_functions AS f (name, sha256) VALUES "
 		    "($1, $2) ON CONFLICT (name) DO UPDATE SET sha256 = "
 		    "excluded.sha256, applied_at = now() WHERE f.sha256 <> "
 		    "excluded.sha256", m->funcs[i], hex, m->funcs[i])) == -1)
-			goto rollback;
+			goto out;
 		free(sql);
 		sql = NULL;
 		done[m->nfiles + i] = n > 0;
 	}
+	begun = 0;	/* a failed COMMIT ends the transaction too */
 	if (pg_command(conn, "COMMIT", "db migrate") == -1)
 		goto out;
 	for (i = 0; i < m->nfiles + m->nfuncs; i++) {
@@ -554,10 +556,9 @@ migrate_run(PGconn *conn, struct migrate_set *m)
 		printf("up to date\n");
 	fflush(stdout);
 	rc = 0;
-	goto out;
-rollback:
-	PQclear(PQexec(conn, "ROLLBACK"));
 out:
+	if (begun)
+		PQclear(PQexec(conn, "ROLLBACK"));
 	free(sql);
 	free(done);
 	strv_free(sha, napplied);
