@@ -96,10 +96,11 @@ lint:
 	@scripts/lint.sh
 
 install: all
-	mkdir -p $(PREFIX)/bin $(PREFIX)/share/hookpost/sql $(PREFIX)/share/hookpost/httpd-conf \
+	mkdir -p $(PREFIX)/bin $(PREFIX)/share/hookpost/sql/functions $(PREFIX)/share/hookpost/httpd-conf \
 		$(PREFIX)/share/hookpost/cron
 	cp bin/hookpost bin/*.fcgi bin/hookpost-* $(PREFIX)/bin/
 	cp sql/*.sql $(PREFIX)/share/hookpost/sql/
+	cp sql/functions/*.sql $(PREFIX)/share/hookpost/sql/functions/
 	cp -R httpd-conf/. $(PREFIX)/share/hookpost/httpd-conf/
 	cp cron/crontab $(PREFIX)/share/hookpost/cron/
 	cp docs/openapi.json $(PREFIX)/share/hookpost/

@@ -38,8 +38,10 @@ enum {
 static const struct cli_cmd cmd_migrate = {
 	"db migrate",
 	"usage: hookpost db migrate [--dir DIR]\n"
-	"Applies the sql/NNN_*.sql files not yet applied, in order, each in\n"
-	"its own transaction.  Safe to run again, and twice at once.\n"
+	"Applies the schema changes sql/NNN_*.sql not yet applied, in order,\n"
+	"then every sql/functions/*.sql (CREATE OR REPLACE), all in one\n"
+	"transaction, recording each function file's SHA-256.  Safe to run\n"
+	"again, and twice at once.\n"
 	"\n"
 	"  --dir DIR   the migrations (default: $HOOKPOST_SQL_DIR, else\n"
 	"              ../sql or ../share/hookpost/sql beside the executable)\n"
@@ -51,7 +53,8 @@ static const struct cli_cmd cmd_migrate = {
 static const struct cli_cmd cmd_status = {
 	"db status",
 	"usage: hookpost db status [--dir DIR]\n"
-	"Lists the migrations, applied and pending.\n",
+	"Lists the migrations, applied and pending, and the function files,\n"
+	"current or changed since last applied.\n",
 	0, 0, 0
 };
 
@@ -201,18 +204,23 @@ migrate_dir_new(const char *opt_dir)
 	return dir;
 }
 
-/* "NNN_name.sql": digits, an underscore, anything, ".sql". */
+/*
+ * A schema change, "NNN_name.sql": digits, an underscore, anything,
+ * ".sql"; or, with !numbered, a function file "name.sql".
+ */
 static int
-migration_name(const char *s)
+migration_name(const char *s, int numbered)
 {
 	size_t	 n, i;
 
 	n = strlen(s);
-	if (n < 6 || strcmp(s + n - 4, ".sql") != 0)
+	if (n < 5 || strcmp(s + n - 4, ".sql") != 0 || s[0] == '.')
 		return 0;
+	if (!numbered)
+		return 1;
 	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++)
 		;
-	return i > 0 && s[i] == '_';
+	return n >= 6 && i > 0 && s[i] == '_';
 }
 
 static int
@@ -232,12 +240,13 @@ strv_free(char **v, size_t n)
 }
 
 /*
- * The versions (file names less ".sql") of the migrations in dir, sorted
- * by byte value, not locale, so that 001 < 002 < 010 on every machine.
- * Returns 0 with a new array, or -1.
+ * The versions (file names less ".sql") of the schema changes in dir, or
+ * with !numbered of the function files, sorted by byte value, not locale,
+ * so that 001 < 002 < 010 on every machine.  A function directory that
+ * does not exist holds none.  Returns 0 with a new array, or -1.
  */
 static int
-migrate_files(const char *dir, char ***out, size_t *outn)
+migrate_files(const char *dir, int numbered, char ***out, size_t *outn)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -246,11 +255,16 @@ migrate_files(const char *dir, char ***out, size_t *outn)
 	int		 rc = -1;
 
 	if ((d = opendir(dir)) == NULL) {
+		if (!numbered && errno == ENOENT) {
+			*out = NULL;
+			*outn = 0;
+			return 0;
+		}
 		cli_err("%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (!migration_name(de->d_name))
+		if (!migration_name(de->d_name, numbered))
 			continue;
 		if (n == MIGRATE_MAX_FILES) {
 			cli_err("%s: more than %d migrations", dir,
@@ -272,30 +286,46 @@ out:
 	return rc;
 }
 
-/* The versions recorded in hookpost.schema_migrations, sorted. */
+/*
+ * What hookpost.schema_migrations (functions 0) or schema_functions
+ * (functions 1) records: names sorted by byte value, the UTC time each
+ * was applied and, for function files, the SHA-256 applied.  Returns 0
+ * with new arrays of n + 1 entries each, or -1.
+ */
 static int
-migrate_applied(PGconn *conn, char ***out, char ***at, size_t *outn)
+migrate_applied(PGconn *conn, int functions, char ***out, char ***at,
+    char ***sha, size_t *outn)
 {
+	static const char *const sql[] = {
+		"SELECT version, to_char(applied_at AT TIME ZONE 'UTC', "
+		"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '' FROM "
+		"hookpost.schema_migrations ORDER BY version COLLATE \"C\"",
+		"SELECT name, to_char(applied_at AT TIME ZONE 'UTC', "
+		"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), sha256 FROM "
+		"hookpost.schema_functions ORDER BY name COLLATE \"C\""
+	};
 	PGresult	*res;
-	char		**v, **a;
+	char		**v, **a, **h;
 	size_t		 n, i;
 
-	res = PQexec(conn, "SELECT version, to_char(applied_at AT TIME ZONE "
-	    "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM "
-	    "hookpost.schema_migrations ORDER BY version COLLATE \"C\"");
-	if ((res = pg_check(conn, res, PGRES_TUPLES_OK,
-	    "hookpost.schema_migrations")) == NULL)
+	res = PQexec(conn, sql[functions != 0]);
+	if ((res = pg_check(conn, res, PGRES_TUPLES_OK, functions ?
+	    "hookpost.schema_functions" : "hookpost.schema_migrations")) ==
+	    NULL)
 		return -1;
 	n = (size_t)PQntuples(res);
 	v = xcalloc(n + 1, sizeof(*v));
 	a = xcalloc(n + 1, sizeof(*a));
+	h = xcalloc(n + 1, sizeof(*h));
 	for (i = 0; i < n; i++) {
 		v[i] = xstrdup(PQgetvalue(res, (int)i, 0));
 		a[i] = xstrdup(PQgetvalue(res, (int)i, 1));
+		h[i] = xstrdup(PQgetvalue(res, (int)i, 2));
 	}
 	PQclear(res);
 	*out = v;
 	*at = a;
+	*sha = h;
 	*outn = n;
 	return 0;
 }
@@ -328,34 +358,51 @@ sql_line(const char *sql, long pos)
 }
 
 /*
- * One file in one transaction, with its version recorded in the same
- * transaction, so a failed migration leaves neither trace nor record.
+ * dir/version.sql, read whole; with sha, also its SHA-256 in hex.
+ * Returns a new string, or NULL (reported).
  */
-static int
-migrate_one(PGconn *conn, const char *dir, const char *version)
+static char *
+migrate_read_new(const char *dir, const char *version, char sha[65])
 {
-	PGresult	*res = NULL;
-	const char	*params[1], *pos, *msg, *detail;
-	char		*path, *file, *sql = NULL;
-	size_t		 len;
-	long long	 at;
-	int		 rc = -1;
+	char	*path, *sql = NULL;
+	size_t	 len;
 
 	path = xasprintf("%s/%s.sql", dir, version);
-	file = path + strlen(dir) + 1;
 	if (cli_read_file(path, CLI_MAX_READ, &sql, &len) == -1)
 		goto out;
 	/* PQexec would stop at a NUL and apply half the file silently. */
 	if (memchr(sql, '\0', len) != NULL) {
 		cli_err("%s: contains a NUL byte", path);
+		free(sql);
+		sql = NULL;
 		goto out;
 	}
-	if (pg_command(conn, "BEGIN", file) == -1)
-		goto out;
-	/* Trusted SQL shipped with the product, many statements: PQexec. */
+	if (sha != NULL)
+		crypt_sha256_hex(sql, len, sha);
+out:
+	free(path);
+	return sql;
+}
+
+/*
+ * Runs one file's statements inside the caller's transaction.  Trusted
+ * SQL shipped with the product, many statements: PQexec.  A file of only
+ * comments is empty, and fine.  Reports the failing line; returns 0 or
+ * -1.
+ */
+static int
+migrate_exec(PGconn *conn, const char *dir, const char *version,
+    const char *sql)
+{
+	PGresult	*res;
+	const char	*pos, *msg, *detail;
+	long long	 at;
+	int		 rc = 0;
+
 	res = PQexec(conn, sql);
 	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
+	    PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    PQresultStatus(res) != PGRES_EMPTY_QUERY)) {
 		msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) :
 		    NULL;
 		detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) :
@@ -363,38 +410,40 @@ migrate_one(PGconn *conn, const char *dir, const char *version)
 		pos = res ? PQresultErrorField(res,
 		    PG_DIAG_STATEMENT_POSITION) : NULL;
 		if (pos != NULL && parse_int(pos, 1, LONG_MAX, &at) == 0)
-			cli_err("%s:%zu: %s%s%s%s", path, sql_line(sql,
-			    (long)at), msg ? msg : PQerrorMessage(conn),
-			    detail ? " (" : "", detail ? detail : "",
-			    detail ? ")" : "");
-		else
-			cli_err("%s: %s%s%s%s", path, msg ? msg :
+			cli_err("%s/%s.sql:%zu: %s%s%s%s", dir, version,
+			    sql_line(sql, (long)at), msg ? msg :
 			    PQerrorMessage(conn), detail ? " (" : "",
 			    detail ? detail : "", detail ? ")" : "");
-		PQclear(res);
-		res = PQexec(conn, "ROLLBACK");
-		goto out;
+		else
+			cli_err("%s/%s.sql: %s%s%s%s", dir, version, msg ? msg :
+			    PQerrorMessage(conn), detail ? " (" : "",
+			    detail ? detail : "", detail ? ")" : "");
+		rc = -1;
 	}
 	PQclear(res);
-	params[0] = version;
-	res = PQexecParams(conn, "INSERT INTO hookpost.schema_migrations "
-	    "(version) VALUES ($1)", 1, NULL, params, NULL, NULL, 0);
-	if ((res = pg_check(conn, res, PGRES_COMMAND_OK, file)) == NULL) {
-		res = PQexec(conn, "ROLLBACK");
-		goto out;
-	}
-	PQclear(res);
-	res = NULL;
-	if (pg_command(conn, "COMMIT", file) == -1)
-		goto out;
-	printf("applied %s\n", version);
-	fflush(stdout);
-	rc = 0;
-out:
-	PQclear(res);
-	free(sql);
-	free(path);
 	return rc;
+}
+
+/* Runs sql with parameters p0 and p1 (NULL: one); returns the rows it
+ * changed, or -1 (reported as what). */
+static int
+migrate_record(PGconn *conn, const char *sql, const char *p0,
+    const char *p1, const char *what)
+{
+	const char	*params[2];
+	PGresult	*res;
+	long long	 n;
+
+	params[0] = p0;
+	params[1] = p1;
+	res = PQexecParams(conn, sql, p1 != NULL ? 2 : 1, NULL, params, NULL,
+	    NULL, 0);
+	if ((res = pg_check(conn, res, PGRES_COMMAND_OK, what)) == NULL)
+		return -1;
+	if (parse_int(PQcmdTuples(res), 0, INT_MAX, &n) == -1)
+		n = 0;
+	PQclear(res);
+	return (int)n;
 }
 
 static int
@@ -413,23 +462,127 @@ static const struct option dir_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* The schema changes and function files of dir: 0, or -1 (reported). */
+struct migrate_set {
+	char		*dir, *fdir;
+	char		**files, **funcs;
+	size_t		 nfiles, nfuncs;
+};
+
+static int
+migrate_set_load(struct migrate_set *m, const char *opt_dir)
+{
+	memset(m, 0, sizeof(*m));
+	if ((m->dir = migrate_dir_new(opt_dir)) == NULL)
+		return -1;
+	m->fdir = xasprintf("%s/functions", m->dir);
+	if (migrate_files(m->dir, 1, &m->files, &m->nfiles) == -1 ||
+	    migrate_files(m->fdir, 0, &m->funcs, &m->nfuncs) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+migrate_set_clear(struct migrate_set *m)
+{
+	strv_free(m->files, m->nfiles);
+	strv_free(m->funcs, m->nfuncs);
+	free(m->fdir);
+	free(m->dir);
+}
+
+/*
+ * One transaction: the schema changes not yet applied, in order, each
+ * recorded; then every function file, as the schema it was written for
+ * now stands, its checksum recorded.  A failure leaves neither trace nor
+ * record, and the database as it was.  Prints what changed after the
+ * commit.  Returns 0 or -1.
+ */
+static int
+migrate_run(PGconn *conn, struct migrate_set *m)
+{
+	char		**applied = NULL, **at = NULL, **sha = NULL;
+	char		*sql = NULL, *done = NULL, hex[65];
+	size_t		 napplied = 0, i, nnew = 0;
+	int		 n, begun = 0, rc = -1;
+
+	if (migrate_applied(conn, 0, &applied, &at, &sha, &napplied) == -1)
+		goto out;
+	done = xcalloc(m->nfiles + m->nfuncs + 1, 1);
+	if (pg_command(conn, "BEGIN", "db migrate") == -1)
+		goto out;
+	begun = 1;
+	for (i = 0; i < m->nfiles; i++) {
+		if (applied_find(applied, napplied, m->files[i]) != -1)
+			continue;
+		if ((sql = migrate_read_new(m->dir, m->files[i], NULL)) ==
+		    NULL || migrate_exec(conn, m->dir, m->files[i], sql) == -1 ||
+		    migrate_record(conn, "INSERT INTO hookpost.schema_migrations"
+		    " (version) VALUES ($1)", m->files[i], NULL,
+		    m->files[i]) == -1)
+			goto out;
+		free(sql);
+		sql = NULL;
+		done[i] = 1;
+	}
+	for (i = 0; i < m->nfuncs; i++) {
+		if ((sql = migrate_read_new(m->fdir, m->funcs[i], hex)) ==
+		    NULL || migrate_exec(conn, m->fdir, m->funcs[i], sql) == -1)
+			goto out;
+		/* A new or changed body: recorded, and reported. */
+		if ((n = migrate_record(conn, "INSERT INTO "
+		    "hookpost.schema_functions AS f (name, sha256) VALUES "
+		    "($1, $2) ON CONFLICT (name) DO UPDATE SET sha256 = "
+		    "excluded.sha256, applied_at = now() WHERE f.sha256 <> "
+		    "excluded.sha256", m->funcs[i], hex, m->funcs[i])) == -1)
+			goto out;
+		free(sql);
+		sql = NULL;
+		done[m->nfiles + i] = n > 0;
+	}
+	begun = 0;	/* a failed COMMIT ends the transaction too */
+	if (pg_command(conn, "COMMIT", "db migrate") == -1)
+		goto out;
+	for (i = 0; i < m->nfiles + m->nfuncs; i++) {
+		if (!done[i])
+			continue;
+		if (i < m->nfiles)
+			printf("applied %s\n", m->files[i]);
+		else
+			printf("applied functions/%s\n", m->funcs[i - m->nfiles]);
+		nnew++;
+	}
+	if (nnew == 0)
+		printf("up to date\n");
+	fflush(stdout);
+	rc = 0;
+out:
+	if (begun)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	free(sql);
+	free(done);
+	strv_free(sha, napplied);
+	strv_free(at, napplied);
+	strv_free(applied, napplied);
+	return rc;
+}
+
 static int
 db_migrate(struct cli *cli, int argc, char *argv[])
 {
-	PGconn		*conn = NULL;
-	PGresult	*res;
-	const char	*opt_dir = NULL;
-	char		**pos = NULL, *dir = NULL;
-	char		**files = NULL, **applied = NULL, **at = NULL;
-	size_t		 nfiles = 0, napplied = 0, i, nnew = 0;
-	int		 npos, status = 1;
+	struct migrate_set	 m;
+	PGconn			*conn = NULL;
+	PGresult		*res;
+	const char		*opt_dir = NULL;
+	char			**pos = NULL;
+	int			 npos, status = 1;
 
+	memset(&m, 0, sizeof(m));
 	if (cli_getopt(cli, &cmd_migrate, argc, argv, dir_opts, dir_opt,
 	    &opt_dir, &pos, &npos, &status) == -1)
 		goto out;
 	status = 1;
-	if ((dir = migrate_dir_new(opt_dir)) == NULL ||
-	    migrate_files(dir, &files, &nfiles) == -1)
+	if (migrate_set_load(&m, opt_dir) == -1)
 		goto out;
 	if ((conn = pg_connect()) == NULL)
 		goto out;
@@ -445,27 +598,20 @@ db_migrate(struct cli *cli, int argc, char *argv[])
 	    pg_command(conn, "CREATE TABLE IF NOT EXISTS "
 	    "hookpost.schema_migrations (version text PRIMARY KEY, "
 	    "applied_at timestamptz NOT NULL DEFAULT now())",
-	    "hookpost.schema_migrations") == -1)
+	    "hookpost.schema_migrations") == -1 ||
+	    pg_command(conn, "CREATE TABLE IF NOT EXISTS "
+	    "hookpost.schema_functions (name text PRIMARY KEY, "
+	    "sha256 text NOT NULL, "
+	    "applied_at timestamptz NOT NULL DEFAULT now())",
+	    "hookpost.schema_functions") == -1)
 		goto out;
-	if (migrate_applied(conn, &applied, &at, &napplied) == -1)
+	if (migrate_run(conn, &m) == -1)
 		goto out;
-	for (i = 0; i < nfiles; i++) {
-		if (applied_find(applied, napplied, files[i]) != -1)
-			continue;
-		if (migrate_one(conn, dir, files[i]) == -1)
-			goto out;
-		nnew++;
-	}
-	if (nnew == 0)
-		printf("up to date\n");
 	status = 0;
 out:
 	/* Ending the session releases the advisory lock too. */
 	PQfinish(conn);
-	strv_free(at, napplied);
-	strv_free(applied, napplied);
-	strv_free(files, nfiles);
-	free(dir);
+	migrate_set_clear(&m);
 	free(pos);
 	return status;
 }
@@ -474,41 +620,49 @@ static int
 db_status(struct cli *cli, int argc, char *argv[])
 {
 	static const char *const heads[] = { "STATE", "VERSION", "APPLIED" };
+	struct migrate_set	 m;
 	struct cli_table	*t = NULL;
 	PGconn			*conn = NULL;
 	PGresult		*res;
 	const char		*opt_dir = NULL, *row[3];
-	char			**pos = NULL, *dir = NULL, **files = NULL;
-	char			**applied = NULL, **at = NULL, *seen = NULL;
-	size_t			 nfiles = 0, napplied = 0, i;
-	size_t			 npending = 0;
+	char			**pos = NULL, *sql, hex[65], *name = NULL;
+	char			**applied = NULL, **at = NULL, **sha = NULL;
+	char			**fapplied = NULL, **fat = NULL, **fsha = NULL;
+	char			*seen = NULL;
+	size_t			 napplied = 0, nfapplied = 0, i;
+	size_t			 npending = 0, nchanged = 0;
 	long			 k;
-	int			 npos, exists, status = 1;
+	int			 npos, exists = 0, fexists = 0, status = 1;
 
+	memset(&m, 0, sizeof(m));
 	if (cli_getopt(cli, &cmd_status, argc, argv, dir_opts, dir_opt,
 	    &opt_dir, &pos, &npos, &status) == -1)
 		goto out;
 	status = 1;
-	if ((dir = migrate_dir_new(opt_dir)) == NULL ||
-	    migrate_files(dir, &files, &nfiles) == -1)
+	if (migrate_set_load(&m, opt_dir) == -1)
 		goto out;
 	if ((conn = pg_connect()) == NULL)
 		goto out;
-	/* Read-only: a database never migrated has no table yet. */
+	/* Read-only: a database never migrated has no tables yet. */
 	res = PQexec(conn, "SELECT to_regclass('hookpost.schema_migrations') "
-	    "IS NOT NULL");
+	    "IS NOT NULL, to_regclass('hookpost.schema_functions') IS NOT NULL");
 	if ((res = pg_check(conn, res, PGRES_TUPLES_OK, "db status")) == NULL)
 		goto out;
 	exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	fexists = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 	PQclear(res);
-	if (exists && migrate_applied(conn, &applied, &at, &napplied) == -1)
+	if (exists && migrate_applied(conn, 0, &applied, &at, &sha,
+	    &napplied) == -1)
+		goto out;
+	if (fexists && migrate_applied(conn, 1, &fapplied, &fat, &fsha,
+	    &nfapplied) == -1)
 		goto out;
 	seen = xcalloc(napplied + 1, 1);
 	t = cli_table_new(3, heads);
-	for (i = 0; i < nfiles; i++) {
-		k = applied_find(applied, napplied, files[i]);
+	for (i = 0; i < m.nfiles; i++) {
+		k = applied_find(applied, napplied, m.files[i]);
 		row[0] = k != -1 ? "applied" : "pending";
-		row[1] = files[i];
+		row[1] = m.files[i];
 		row[2] = k != -1 ? at[k] : "-";
 		if (k != -1)
 			seen[k] = 1;
@@ -525,17 +679,39 @@ db_status(struct cli *cli, int argc, char *argv[])
 		row[2] = at[i];
 		cli_table_add(t, row);
 	}
+	/* Function files: the body live is the file's, or it changed. */
+	for (i = 0; i < m.nfuncs; i++) {
+		if ((sql = migrate_read_new(m.fdir, m.funcs[i], hex)) == NULL)
+			goto out;
+		free(sql);
+		k = applied_find(fapplied, nfapplied, m.funcs[i]);
+		row[0] = k == -1 ? "pending" : strcmp(fsha[k], hex) == 0 ?
+		    "current" : "changed";
+		free(name);
+		name = xasprintf("functions/%s", m.funcs[i]);
+		row[1] = name;
+		row[2] = k != -1 ? fat[k] : "-";
+		if (k == -1 || strcmp(fsha[k], hex) != 0)
+			nchanged++;
+		cli_table_add(t, row);
+	}
 	cli_table_print(stdout, t);
 	printf("%zu applied, %zu pending\n", napplied, npending);
+	if (nchanged > 0)
+		printf("%zu function files to apply\n", nchanged);
 	status = 0;
 out:
 	cli_table_free(t);
 	PQfinish(conn);
+	free(name);
 	free(seen);
+	strv_free(fsha, nfapplied);
+	strv_free(fat, nfapplied);
+	strv_free(fapplied, nfapplied);
+	strv_free(sha, napplied);
 	strv_free(at, napplied);
 	strv_free(applied, napplied);
-	strv_free(files, nfiles);
-	free(dir);
+	migrate_set_clear(&m);
 	free(pos);
 	return status;
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "cfg.h"
 #include "crypt.h"
@@ -49,12 +50,13 @@ static const struct srv_route routes[ROUTE__MAX] = {
  * Sources the receiver has read, kept between requests so that an alert
  * costs one round trip to the database, not two.  Process-wide state
  * beyond STYLE 9's list, and safe: a cached copy decides nothing final.
- * An acceptance is stored only if hookpost.alert_accept() finds the
- * copy's version still the source's (else it answers "stale" and stores
- * nothing), and a refusal is decided again from a fresh read.  So a
- * rotated secret, a disabled or deleted source and an edited playbook
- * take effect at once, as if every request read the source.  The TTL
- * only bounds how long a secret no longer used stays in memory.
+ * An acceptance is stored only if the store finds the copy's version
+ * still the source's (hookpost.source_current; else its outcome is
+ * "stale" and it stores nothing), and a refusal is decided again from a
+ * fresh read.  So a rotated secret, a disabled or deleted source and an
+ * edited playbook take effect at once, as if every request read the
+ * source.  The TTL only bounds how long a secret no longer used stays in
+ * memory.
  */
 #define SOURCE_CACHE_MAX	16
 #define SOURCE_CACHE_TTL	60	/* seconds */
@@ -171,36 +173,27 @@ recv_refusal(struct recv *rv, int status, const char *code, const char *msg)
 }
 
 /*
- * Answers the refusal in rv and records it (seed 004 "Error Handling":
- * the messages of invalid_signature, unknown_source and timestamp_expired
- * are the seed's own).  One statement: the audit row.  src: the source,
- * or NULL when the name is not registered.
+ * Answers the refusal in rv and records it, lib/audit's one statement
+ * (seed 004 "Error Handling": the messages of invalid_signature,
+ * unknown_source and timestamp_expired are the seed's own).  src: the
+ * source, or NULL when the name is not registered.
  */
 static void
 recv_refuse(struct recv *rv, const struct source *src)
 {
-	static const char sql[] = "SELECT hookpost.request_log('source', $1,"
-	    " $2, $3, $4, $5, 'rejected', $6, $7, $8, $9, NULL, NULL)";
-	char		 st[8], ms[32];
-	const char	*p[9];
-	PGresult	*res;
+	struct audit	 a;
 
-	if (rv->audit) {
-		snprintf(st, sizeof(st), "%d", rv->status);
-		snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(rv->r));
-		p[0] = rv->name;
-		p[1] = src != NULL ? src->id : NULL;
-		p[2] = rv->r->remote_addr;
-		p[3] = rv->r->user_agent;
-		p[4] = st;
-		p[5] = rv->code;
-		p[6] = ms;
-		p[7] = rv->body_sha;
-		p[8] = rv->size;
-		if ((res = db_exec("recv_refuse", sql, 9, p)) != NULL)
-			PQclear(res);
+	if (!rv->audit) {
+		resp_error(rv->r, rv->status, rv->code, "%s", rv->msg);
+		return;
 	}
-	resp_error(rv->r, rv->status, rv->code, "%s", rv->msg);
+	a.kind = "source";
+	a.name = rv->name;
+	a.id = src != NULL ? src->id : NULL;
+	a.remote = rv->r->remote_addr;
+	a.body_sha = rv->body_sha;
+	a.body_size = rv->size;
+	audit_refuse(rv->r, &a, rv->status, rv->code, rv->msg);
 }
 
 /*
@@ -271,66 +264,81 @@ out:
 }
 
 /*
- * Answers with the {"http_status","body"} object alert_accept returned,
- * or returns 1 and answers nothing when it was {"stale": true}.
+ * seed 004's answers: an alert stored as an incident (or merged into
+ * one) is 200, a queued one 202.  The audit row records the same status,
+ * passed to the store, which returns facts only.
+ */
+#define RECV_STATUS_SYNC	200
+#define RECV_STATUS_QUEUE	202
+
+/*
+ * Answers an outcome of the store (sql/functions/alerts.sql): accepted,
+ * merged or queued, with its ids; a replay as its first request (prior)
+ * was answered.  Returns 1 and answers nothing for stale.  The bodies
+ * keep the key order the receiver has always answered with.
  */
 static int
-recv_answer(struct recv *rv, const char *result)
+recv_answer(struct recv *rv, const char *outcome, const char *prior,
+    const char *iid, const char *num, const char *qid)
 {
-	json_t	*j, *body;
-	int	 status;
+	const char	*what = outcome;
+	json_t		*body = NULL;
+	int		 status = RECV_STATUS_SYNC;
 
-	if ((j = json_loads(result, 0, NULL)) == NULL) {
-		resp_error(rv->r, 500, "internal", "Malformed result");
-		return 0;
-	}
-	if (json_is_true(json_object_get(j, "stale"))) {
-		json_decref(j);
+	if (strcmp(outcome, "stale") == 0)
 		return 1;
+	if (strcmp(outcome, "replay") == 0 && prior != NULL)
+		what = prior;
+	if (strcmp(what, "accepted") == 0 && iid != NULL && num != NULL)
+		body = json_pack("{s:s,s:s,s:s}", "status", "accepted",
+		    "incident_id", iid, "incident_number", num);
+	else if (strcmp(what, "merged") == 0 && iid != NULL && num != NULL)
+		body = json_pack("{s:b,s:s,s:s,s:s}", "merged", 1, "status",
+		    "accepted", "incident_id", iid, "incident_number", num);
+	else if (strcmp(what, "queued") == 0 && qid != NULL) {
+		body = json_pack("{s:s,s:s,s:s}", "status", "queued",
+		    "message", "Event queued for processing", "queue_id", qid);
+		status = RECV_STATUS_QUEUE;
 	}
-	status = (int)json_integer_value(json_object_get(j, "http_status"));
-	body = json_incref(json_object_get(j, "body"));
-	json_decref(j);
-	/* A replay answers as the first request was answered. */
-	resp_json(rv->r, status >= 200 && status < 300 ? status : 200, body);
+	if (body == NULL)
+		resp_error(rv->r, 500, "internal", "Malformed result");
+	else
+		resp_json(rv->r, status, body);
 	return 0;
 }
 
 /*
  * The common case of a sync source in one prepared statement, without
- * plpgsql: the source version check, the audit lock (sql/007 metrics),
- * the audit row that is the replay guard, the incident with its number,
- * and incident.created when someone subscribes, in one commit.  Its
- * first column says what happened: ok; stale (the source changed or was
- * deleted: nothing written); replay or slow (nothing written: a replay,
- * or a request old enough for 007's replay_guard horizon), which
- * hookpost.alert_accept then answers.  Alerts that may merge into an open
- * incident always go to alert_accept.  Its last column makes sql/007's
- * INCIDENT_SUBSCRIBED test (see hookpost.incident_emit) once more.
+ * plpgsql, through the rules of sql/functions (inlined: one plan, one
+ * round trip): the source version check (source_current), the audit lock
+ * (audit_lock), the audit row that is the replay guard, the incident with
+ * its number (incident_number), and incident.created when someone
+ * subscribes (incident_subscribers, incident_emit), in one commit.  Its
+ * first column is the outcome: accepted; stale (the source changed or
+ * was deleted: nothing written); replay or old (nothing written: a
+ * replay, or a request old enough for replay_guard's horizon), which
+ * hookpost.alert_accept then takes.  Alerts that may merge into an open
+ * incident always go to alert_accept.
  */
 static const char sql_fast[] =
 	"WITH src AS ("
-	"  SELECT s.id FROM " SOURCE_FROM
-	"  WHERE s.id = $1::uuid AND " SOURCE_VERSION " = $3::text"
+	"  SELECT id FROM hookpost.source_current($1::uuid, $3::text)"
 	"), lk AS ("
-	"  SELECT pg_advisory_xact_lock_shared(1752133483, 1) FROM src"
+	"  SELECT hookpost.audit_lock() FROM src"
 	"  WHERE $4::bigint > hookpost.replay_guard_horizon()"
 	"), num AS ("
-	"  SELECT CASE WHEN n.n IS NULL THEN hookpost.incident_number_next()"
-	"      ELSE format('INC-%s-%s', y.y, lpad(n.n::text,"
-	"      greatest(4, length(n.n::text)), '0')) END AS number"
-	"  FROM lk, LATERAL (SELECT extract(year FROM now() AT TIME ZONE 'UTC')"
-	"      ::int AS y) y,"	/* the year's sequence: NULL until its first */
-	"  LATERAL (SELECT nextval(to_regclass('hookpost.incident_seq_' || y.y))"
-	"      AS n) n"
+	"  SELECT hookpost.incident_number(y.y, n.n) AS number"
+	"  FROM lk, LATERAL (SELECT hookpost.incident_year() AS y) y,"
+	"  LATERAL (SELECT nextval(hookpost.incident_seq(y.y)) AS n) n"
 	"), a AS ("
 	"  INSERT INTO hookpost.webhook_requests (kind, source, source_id,"
 	"      remote_addr, user_agent, http_status, outcome, processing_ms,"
 	"      body_sha256, body_size, incident_id, incident_number, signed_at,"
 	"      signature)"
 	"  SELECT 'source', $2::text, $1::uuid, $6::text, left($7::text, 256),"
-	"      200, 'accepted', $8::real, $9::text, $10::bigint, $23::uuid,"
-	"      num.number, $4::bigint, decode($5::text, 'hex') FROM num"
+	"      $11::integer, 'accepted', $8::real, $9::text, $10::bigint,"
+	"      $24::uuid, num.number, $4::bigint, decode($5::text, 'hex')"
+	"  FROM num"
 	"  ON CONFLICT (signed_at, source_id, signature)"
 	"      WHERE signature IS NOT NULL DO NOTHING"
 	"  RETURNING incident_number"
@@ -338,71 +346,62 @@ static const char sql_fast[] =
 	"  INSERT INTO hookpost.incidents (id, number, source_id, source, format,"
 	"      title, severity, status, queue, tags, entities, indicators,"
 	"      dedupe_key, triage, raw_payload, occurred_at)"
-	"  SELECT $23::uuid, a.incident_number, $1::uuid, $2::text, $11::text,"
-	"      $12::text, $13::text, $14::text, $15::text,"
-	"      ARRAY(SELECT jsonb_array_elements_text($16::jsonb)),"
-	"      $17::jsonb, $18::jsonb, $19::text, $20::jsonb, $21::text,"
-	"      coalesce($22::timestamptz, now()) FROM a"
+	"  SELECT $24::uuid, a.incident_number, $1::uuid, $2::text, $12::text,"
+	"      $13::text, $14::text, $15::text, $16::text,"
+	"      ARRAY(SELECT jsonb_array_elements_text($17::jsonb)),"
+	"      $18::jsonb, $19::jsonb, $20::text, $21::jsonb, $22::text,"
+	"      coalesce($23::timestamptz, now()) FROM a"
 	"  RETURNING id, number, tags, occurred_at"
 	")"
 	" SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM src) THEN 'stale'"
-	"     WHEN NOT EXISTS (SELECT 1 FROM lk) THEN 'slow'"
-	"     WHEN NOT EXISTS (SELECT 1 FROM i) THEN 'replay' ELSE 'ok' END,"
+	"     WHEN NOT EXISTS (SELECT 1 FROM lk) THEN 'old'"
+	"     WHEN NOT EXISTS (SELECT 1 FROM i) THEN 'replay'"
+	"     ELSE 'accepted' END,"
 	"   (SELECT number FROM i),"
 	"   (SELECT count(hookpost.incident_emit(i.id, i.number, $2::text,"
-	"       $11::text, $12::text, $13::text, $14::text, $15::text, i.tags,"
-	"       $17::jsonb, $20::jsonb, i.occurred_at)) FROM i"
-	"    WHERE EXISTS (SELECT 1 FROM hookpost.subscriptions s"
-	"      WHERE s.status = 'active' AND s.events &&"
-	"          '{incident.created,incident.triaged,incident.*,*}'"
-	"        AND s.threat_model_id IS NULL AND s.all_owners))";
+	"       $12::text, $13::text, $14::text, $15::text, $16::text, i.tags,"
+	"       $18::jsonb, $21::jsonb, i.occurred_at)) FROM i"
+	"    WHERE EXISTS (SELECT 1 FROM hookpost.incident_subscribers()))";
 
 /*
- * sql_fast with p[0..9] as recv_store set them.  Returns 0 when answered,
+ * sql_fast with p[0..10] as recv_store set them.  Returns 0 when answered,
  * 1 when src was stale, 2 when alert_accept must decide.
  */
 static int
 recv_store_fast(struct recv *rv, const char **p,
     const struct incident_params *ip)
 {
-	const char	*q[23];
+	const char	*q[24];
 	char		 iid[37];
-	const char	*what;
+	const char	*outcome;
 	PGresult	*res;
-	json_t		*body;
 	int		 rc = 2;
 
 	if (uuid_new_v7(iid) == -1)
 		return 2;
-	memcpy(q, p, 10 * sizeof(*q));
-	q[10] = ip->v[0];	/* format, title, severity, status, queue */
-	q[11] = ip->v[1];
-	q[12] = ip->v[2];
-	q[13] = ip->v[3];
-	q[14] = ip->v[4];
-	q[15] = ip->v[5];	/* tags, entities, indicators, dedupe_key */
-	q[16] = ip->v[6];
-	q[17] = ip->v[7];
-	q[18] = ip->v[8];
-	q[19] = ip->v[10];	/* triage */
-	q[20] = rv->r->body;
-	q[21] = ip->v[11];	/* occurred_at */
-	q[22] = iid;
-	if ((res = db_exec("recv_fast", sql_fast, 23, q)) == NULL) {
+	memcpy(q, p, 11 * sizeof(*q));
+	q[11] = ip->v[0];	/* format, title, severity, status, queue */
+	q[12] = ip->v[1];
+	q[13] = ip->v[2];
+	q[14] = ip->v[3];
+	q[15] = ip->v[4];
+	q[16] = ip->v[5];	/* tags, entities, indicators, dedupe_key */
+	q[17] = ip->v[6];
+	q[18] = ip->v[7];
+	q[19] = ip->v[8];
+	q[20] = ip->v[10];	/* triage */
+	q[21] = rv->r->body;
+	q[22] = ip->v[11];	/* occurred_at */
+	q[23] = iid;
+	if ((res = db_exec("recv_fast", sql_fast, 24, q)) == NULL) {
 		resp_error(rv->r, 503, "unavailable", "Database unavailable; "
 		    "the event was not accepted, retry later");
 		return 0;
 	}
-	what = PQgetvalue(res, 0, 0);
-	if (strcmp(what, "stale") == 0)
-		rc = 1;
-	else if (strcmp(what, "ok") == 0) {
-		body = json_pack("{s:s,s:s,s:s}", "status", "accepted",
-		    "incident_id", iid, "incident_number",
-		    PQgetvalue(res, 0, 1));
-		resp_json(rv->r, 200, body);
-		rc = 0;
-	}
+	outcome = PQgetvalue(res, 0, 0);
+	if (strcmp(outcome, "stale") == 0 || strcmp(outcome, "accepted") == 0)
+		rc = recv_answer(rv, outcome, NULL, iid, PQgetvalue(res, 0, 1),
+		    NULL);
 	PQclear(res);
 	return rc;
 }
@@ -417,17 +416,19 @@ recv_store_fast(struct recv *rv, const char **p,
 static int
 recv_store(struct recv *rv, const struct source *src)
 {
-	static const char sql_accept[] = "SELECT hookpost.alert_accept($1, $2,"
-	    " $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-	    " $17, $18, $19, $20, $21, $22, $23)";
-	static const char sql_queue[] = "SELECT hookpost.alert_queue($1, $2,"
-	    " $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+	static const char sql_accept[] = "SELECT outcome, prior, incident_id,"
+	    " incident_number, queue_id FROM hookpost.alert_accept($1, $2, $3,"
+	    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+	    " $18, $19, $20, $21, $22, $23, $24)";
+	static const char sql_queue[] = "SELECT outcome, prior, incident_id,"
+	    " incident_number, queue_id FROM hookpost.alert_queue($1, $2, $3,"
+	    " $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 	struct req		*r = rv->r;
 	struct incident		 inc;
 	struct incident_params	 ip;
 	PGresult		*res = NULL;
-	const char		*p[23];
-	char			 ms[32], err[256];
+	const char		*p[24];
+	char			 ms[32], st[8], err[256];
 	size_t			 i;
 	int			 rc = 0;
 
@@ -444,10 +445,13 @@ recv_store(struct recv *rv, const struct source *src)
 	p[7] = ms;
 	p[8] = rv->body_sha;
 	p[9] = rv->size;
+	p[10] = st;
 	if (strcmp(src->mode, "queue") == 0) {
-		p[10] = r->body;
-		res = db_exec("recv_queue", sql_queue, 11, p);
+		snprintf(st, sizeof(st), "%d", RECV_STATUS_QUEUE);
+		p[11] = r->body;
+		res = db_exec("recv_queue", sql_queue, 12, p);
 	} else {
+		snprintf(st, sizeof(st), "%d", RECV_STATUS_SYNC);
 		if (source_alert_to_incident(src, rv->payload, &inc, err,
 		    sizeof(err)) == -1) {
 			rc = recv_refusal(rv, 400, "invalid_payload", err);
@@ -460,10 +464,10 @@ recv_store(struct recv *rv, const struct source *src)
 			rc = 0;		/* a replay, or an old request */
 		}
 		for (i = 0; i < 11; i++)
-			p[10 + i] = ip.v[i];
-		p[21] = r->body;
-		p[22] = ip.v[11];
-		res = db_exec("recv_accept", sql_accept, 23, p);
+			p[11 + i] = ip.v[i];
+		p[22] = r->body;
+		p[23] = ip.v[11];
+		res = db_exec("recv_accept", sql_accept, 24, p);
 	}
 	if (res == NULL) {
 		/* The source was deleted while this request was stored. */
@@ -474,7 +478,12 @@ recv_store(struct recv *rv, const struct source *src)
 			    "the event was not accepted, retry later");
 		goto out;
 	}
-	rc = recv_answer(rv, PQgetvalue(res, 0, 0));
+	if (PQntuples(res) != 1) {
+		resp_error(r, 500, "internal", "Malformed result");
+		goto out;
+	}
+	rc = recv_answer(rv, PQgetvalue(res, 0, 0), db_get(res, 0, 1),
+	    db_get(res, 0, 2), db_get(res, 0, 3), db_get(res, 0, 4));
 out:
 	PQclear(res);
 	incident_params_free(&ip);

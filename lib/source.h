@@ -27,11 +27,10 @@ struct source {
 /*
  * The version of a source as read: the transaction ids that wrote its row
  * and its playbook's row, so any write of either, by any writer, changes
- * it.  hookpost.alert_accept() and alert_queue() (sql/007_fast_ingest.sql)
- * compute the same expression to tell a receiver its copy is stale.
+ * it: hookpost.source_version() (sql/functions/sources.sql), which the
+ * receiver's store checks a copy against (hookpost.source_current).
  */
-#define SOURCE_VERSION \
-	"s.xmin::text || '/' || coalesce(p.xmin::text, '')"
+#define SOURCE_VERSION "hookpost.source_version(s.xmin, p.xmin)"
 
 /* The columns source_from_row() reads, for SELECT ... FROM sources s. */
 #define SOURCE_COLUMNS \

@@ -71,6 +71,7 @@ inst=$(mktemp -d)
 if make -s install PREFIX="$inst" >/dev/null 2>&1 && [ -x "$inst/bin/hookpost" ] &&
     [ -x "$inst/bin/webhooks.fcgi" ] && [ -x "$inst/bin/hookpost-ingest" ] &&
     [ -f "$inst/share/hookpost/sql/001_init.sql" ] &&
+    [ -f "$inst/share/hookpost/sql/functions/emit.sql" ] &&
     [ -f "$inst/share/hookpost/httpd-conf/htaccess" ] &&
     [ -f "$inst/share/hookpost/cron/crontab" ] &&
     [ -f "$inst/share/hookpost/openapi.json" ]; then

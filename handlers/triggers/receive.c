@@ -1,5 +1,6 @@
 /* triggers: the receiver, POST /api/v1/webhooks/:webhook_key. */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "audit.h"
 #include "cfg.h"
 #include "cidr.h"
 #include "crypt.h"
@@ -106,6 +108,9 @@ rtrig_free(struct rtrig *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* What the receiver answers a request that passes its checks (seed 002). */
+#define RECV_STATUS_OK	"200"
+
 /* One receiver request, for the audit row. */
 struct recv {
 	struct req	*r;
@@ -127,53 +132,49 @@ recv_header(void *ctx, const char *name)
 
 /*
  * Refuses at checks 1-3, which come before the rate limiter: drain the
- * body, write the audit row and counters (one statement), answer.
+ * body, write the audit row (lib/audit, one statement), answer.
  */
 static void
 recv_refuse(struct recv *rv, int status, const char *code, const char *msg)
 {
-	static const char sql[] = "SELECT hookpost.request_log('trigger', $1,"
-	    " $2, $3, $4, $5, 'rejected', $6, $7, $8, $9, NULL, NULL)";
-	char		 st[8], ms[32];
-	const char	*p[9];
-	PGresult	*res;
+	struct audit	 a;
 
 	srv_body_drain(rv->r);
-	snprintf(st, sizeof(st), "%d", status);
-	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(rv->r));
-	p[0] = rv->found ? rv->t.ref : NULL;
-	p[1] = rv->found ? rv->t.key_id : NULL;
-	p[2] = rv->ip;
-	p[3] = rv->r->user_agent;
-	p[4] = st;
-	p[5] = code;
-	p[6] = ms;
-	p[7] = rv->sha_p;
-	p[8] = rv->size_p;
-	if ((res = db_exec("trig_refuse", sql, 9, p)) != NULL)
-		PQclear(res);
-	resp_error(rv->r, status, code, "%s", msg);
+	a.kind = "trigger";
+	a.name = rv->found ? rv->t.ref : NULL;
+	a.id = rv->found ? rv->t.key_id : NULL;
+	a.remote = rv->ip;
+	a.body_sha = rv->sha_p;
+	a.body_size = rv->size_p;
+	audit_refuse(rv->r, &a, status, code, msg);
 }
 
-/* {"http_status": s, "body": {"error": {...}}} for trigger_receive(). */
-static json_t *
-refusal_new(int status, const char *code, const char *msg, const char *path)
+/* Checks 5-6 and the event: a refusal, a handshake, or the payload. */
+struct outcome {
+	int		 status;	/* of a refusal; 0: none */
+	const char	*code;		/* a refusal's error code */
+	char		 status_s[8];
+	json_t		*refusal;	/* its body, {"error": {...}} */
+	json_t		*handshake, *payload, *metadata;
+	const char	*delivery_id;
+	json_t		*source;	/* the parsed body, owns delivery_id */
+};
+
+/* A refusal at check 5 or 6, answered after trigger_receive records it. */
+static void
+refusal_set(struct outcome *o, int status, const char *code,
+    const char *msg, const char *path)
 {
 	json_t	*err;
 
 	err = json_pack("{s:s,s:s}", "code", code, "message", msg);
 	if (path != NULL)
 		json_object_set_new(err, "path", json_string(path));
-	return json_pack("{s:i,s:{s:o}}", "http_status", status, "body",
-	    "error", err);
+	o->status = status;
+	o->code = code;
+	snprintf(o->status_s, sizeof(o->status_s), "%d", status);
+	o->refusal = json_pack("{s:o}", "error", err);
 }
-
-/* Checks 5-6 and the event: a refusal, a handshake, or the payload. */
-struct outcome {
-	json_t		*refusal, *handshake, *payload, *metadata;
-	const char	*delivery_id;
-	json_t		*source;	/* the parsed body, owns delivery_id */
-};
 
 static void
 outcome_free(struct outcome *o)
@@ -243,7 +244,7 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 			free(secret);
 		}
 		if (v != PROVIDER_OK) {
-			o->refusal = refusal_new(401, v == PROVIDER_EXPIRED ?
+			refusal_set(o, 401, v == PROVIDER_EXPIRED ?
 			    "timestamp_expired" : "invalid_signature", why,
 			    NULL);
 			return;
@@ -254,12 +255,12 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 	o->source = provider_payload_new(rv->t.preset,
 	    req_env(r, "CONTENT_TYPE"), r->body, r->bodylen);
 	if (o->source == NULL) {
-		o->refusal = refusal_new(400, "invalid_json",
+		refusal_set(o, 400, "invalid_json",
 		    "Request body is not valid JSON", NULL);
 		return;
 	}
 	if (!valid_depth(o->source, JSON_MAX_DEPTH)) {
-		o->refusal = refusal_new(400, "invalid_json", "Request body "
+		refusal_set(o, 400, "invalid_json", "Request body "
 		    "nests deeper than 32 levels", NULL);
 		return;
 	}
@@ -271,7 +272,7 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 	    path, sizeof(path), err, sizeof(err)) == -1) {
 		snprintf(msg, sizeof(msg), "Payload does not match the "
 		    "trigger's payload_schema at %s: %s", path, err);
-		o->refusal = refusal_new(400, "invalid_payload", msg, path);
+		refusal_set(o, 400, "invalid_payload", msg, path);
 		return;
 	}
 
@@ -290,35 +291,72 @@ dumps_or_null(const json_t *j)
 	    NULL;
 }
 
-/* Answers what trigger_receive() returned. */
+/*
+ * Sends body (a JSON object or array) with status, and with
+ * retry_after > 0 a Retry-After header (RFC 9110 10.2.3 / RFC 6585 4:
+ * when to come back).
+ */
 static void
-recv_answer(struct req *r, const char *result)
+recv_send(struct req *r, int status, const json_t *body, long retry_after)
 {
-	json_t		*j;
-	char		*body, hdr[64];
-	json_int_t	 status, wait;
+	char	*text, hdr[64];
 
-	if ((j = json_loads(result, 0, NULL)) == NULL) {
-		resp_error(r, 500, "internal", "Malformed result");
-		return;
-	}
-	status = json_integer_value(json_object_get(j, "http_status"));
-	wait = json_integer_value(json_object_get(j, "retry_after"));
-	body = json_dumps(json_object_get(j, "body"), JSON_COMPACT);
-	json_decref(j);
-	if (body == NULL || status < 200 || status > 599) {
-		free(body);
+	if (body == NULL || (text = json_dumps(body, JSON_COMPACT)) == NULL) {
 		resp_error(r, 500, "internal", "Malformed result");
 		return;
 	}
 	hdr[0] = '\0';
-	/* RFC 9110 10.2.3 / RFC 6585 4: when to come back. */
-	if (wait > 0)
-		snprintf(hdr, sizeof(hdr), "Retry-After: %lld\r\n",
-		    (long long)wait);
-	resp_send(r, (int)status, "application/json", hdr[0] ? hdr : NULL,
-	    body, strlen(body));
-	free(body);
+	if (retry_after > 0)
+		snprintf(hdr, sizeof(hdr), "Retry-After: %ld\r\n", retry_after);
+	resp_send(r, status, "application/json", hdr[0] ? hdr : NULL, text,
+	    strlen(text));
+	free(text);
+}
+
+/*
+ * Answers an outcome of trigger_receive() (sql/functions/triggers.sql):
+ * rate_limited 429 with its wait; refused with the refusal of checks 5-6;
+ * handshake 200 with the provider's reply; accepted or duplicate 200 with
+ * the event.
+ */
+static void
+recv_answer(struct recv *rv, const struct outcome *o, const PGresult *res)
+{
+	const char	*outcome, *wait_s, *eid, *at;
+	char		 msg[256];
+	json_t		*body;
+	long long	 wait = 0;
+	int		 dup;
+
+	outcome = PQgetvalue(res, 0, 0);
+	wait_s = db_get(res, 0, 1);
+	eid = db_get(res, 0, 2);
+	at = db_get(res, 0, 3);
+	dup = strcmp(outcome, "duplicate") == 0;
+	if (strcmp(outcome, "rate_limited") == 0 && wait_s != NULL &&
+	    parse_int(wait_s, 1, INT_MAX, &wait) == 0) {
+		snprintf(msg, sizeof(msg), "Rate limit of %s requests per %s s "
+		    "exceeded for this webhook key; retry in %lld s",
+		    rv->t.rate_requests, rv->t.rate_window, wait);
+		body = json_pack("{s:{s:s,s:s}}", "error", "code",
+		    "rate_limited", "message", msg);
+		recv_send(rv->r, 429, body, (long)wait);
+		json_decref(body);
+	} else if (strcmp(outcome, "refused") == 0 && o->refusal != NULL)
+		recv_send(rv->r, o->status, o->refusal, 0);
+	else if (strcmp(outcome, "handshake") == 0 && o->handshake != NULL)
+		recv_send(rv->r, 200, o->handshake, 0);
+	else if ((dup || strcmp(outcome, "accepted") == 0) && eid != NULL &&
+	    at != NULL) {
+		body = json_pack("{s:{s:s,s:s,s:s}}", "data", "event_id", eid,
+		    "trigger_ref", rv->t.ref, "received_at", at);
+		if (dup && body != NULL)
+			json_object_set_new(json_object_get(body, "data"),
+			    "duplicate", json_true());
+		recv_send(rv->r, 200, body, 0);
+		json_decref(body);
+	} else
+		resp_error(rv->r, 500, "internal", "Malformed result");
 }
 
 /* 1 when key is "wh_" + 32 alphanumerics. */
@@ -347,16 +385,16 @@ key_shape_ok(const char *key)
 void
 receive(struct req *r)
 {
-	static const char sql_write[] = "SELECT hookpost.trigger_receive($1,"
-	    " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-	    " $16)";
+	static const char sql_write[] = "SELECT outcome, retry_after,"
+	    " event_id, received_at FROM hookpost.trigger_receive($1, $2, $3,"
+	    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+	    " $18)";
 	struct recv		 rv;
 	struct outcome		 o;
 	struct cidr_addr	 addr;
 	PGresult		*res = NULL;
-	const char		*key, *p[16];
+	const char		*key, *p[18];
 	char			 hash[65], ms[32];
-	char			*refusal = NULL, *handshake = NULL;
 	char			*payload = NULL, *metadata = NULL;
 	size_t			 limit;
 
@@ -440,8 +478,6 @@ receive(struct req *r)
 
 	/* 5-6 here; 4 and the rest in the one write. */
 	checks_after_limit(&rv, &o);
-	refusal = dumps_or_null(o.refusal);
-	handshake = dumps_or_null(o.handshake);
 	payload = dumps_or_null(o.payload);
 	metadata = dumps_or_null(o.metadata);
 	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(r));
@@ -451,31 +487,35 @@ receive(struct req *r)
 	p[3] = rv.t.rate_enabled ? "t" : "f";
 	p[4] = rv.t.rate_requests;
 	p[5] = rv.t.rate_window;
-	p[6] = refusal;
-	p[7] = handshake;
-	p[8] = payload;
-	p[9] = metadata;
-	p[10] = o.delivery_id;
-	p[11] = rv.ip;
-	p[12] = r->user_agent;
-	p[13] = ms;
-	p[14] = rv.sha_p;
-	p[15] = rv.size_p;
-	if (refusal == NULL && handshake == NULL &&
+	p[6] = o.refusal != NULL ? o.status_s : NULL;
+	p[7] = o.refusal != NULL ? o.code : NULL;
+	p[8] = o.handshake != NULL ? "t" : "f";
+	p[9] = payload;
+	p[10] = metadata;
+	p[11] = o.delivery_id;
+	p[12] = rv.ip;
+	p[13] = r->user_agent;
+	p[14] = ms;
+	p[15] = rv.sha_p;
+	p[16] = rv.size_p;
+	p[17] = RECV_STATUS_OK;
+	if (o.refusal == NULL && o.handshake == NULL &&
 	    (payload == NULL || metadata == NULL)) {
 		resp_error(r, 500, "internal", "Cannot build the event");
 		goto out;
 	}
-	if ((res = db_exec("trig_write", sql_write, 16, p)) == NULL) {
+	if ((res = db_exec("trig_write", sql_write, 18, p)) == NULL) {
 		resp_error(r, 503, "unavailable", "Database unavailable; the "
 		    "event was not accepted, retry later");
 		goto out;
 	}
-	recv_answer(r, PQgetvalue(res, 0, 0));
+	if (PQntuples(res) != 1) {
+		resp_error(r, 500, "internal", "Malformed result");
+		goto out;
+	}
+	recv_answer(&rv, &o, res);
 out:
 	PQclear(res);
-	free(refusal);
-	free(handshake);
 	free(payload);
 	free(metadata);
 	outcome_free(&o);

@@ -1,0 +1,254 @@
+-- The delivery worker's queue and statements (seed 000): claim a batch,
+-- record a batch of results; hookpost.delivery_queue holds the work to
+-- do (sql/010_delivery_queue.sql says why).
+
+-- The queue row a delivery row asks for (NULL: none).
+CREATE OR REPLACE FUNCTION hookpost.delivery_due(p_status text,
+	p_next timestamptz,
+	p_lease timestamptz)
+RETURNS timestamptz LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE p_status WHEN 'pending' THEN p_next
+	    WHEN 'sending' THEN coalesce(p_lease, p_next) END
+$$;
+
+-- The queue follows deliveries' rows (the triggers of
+-- sql/010_delivery_queue.sql), whoever writes them.
+CREATE OR REPLACE FUNCTION hookpost.deliveries_queue_ins() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO hookpost.delivery_queue (delivery_id, due_at)
+	SELECT n.id, hookpost.delivery_due(n.status, n.next_attempt_at,
+	    n.lease_until)
+	FROM new_rows n WHERE n.status IN ('pending', 'sending');
+	RETURN NULL;
+END $$;
+
+-- Rows whose due time changed: upserted; rows no longer queued: removed.
+CREATE OR REPLACE FUNCTION hookpost.deliveries_queue_upd() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO hookpost.delivery_queue AS q (delivery_id, due_at)
+	SELECT n.id, hookpost.delivery_due(n.status, n.next_attempt_at,
+	    n.lease_until)
+	FROM new_rows n JOIN old_rows o ON o.id = n.id
+	WHERE n.status IN ('pending', 'sending')
+	  AND hookpost.delivery_due(n.status, n.next_attempt_at,
+	      n.lease_until) IS DISTINCT FROM hookpost.delivery_due(o.status,
+	      o.next_attempt_at, o.lease_until)
+	ON CONFLICT (delivery_id) DO UPDATE SET due_at = excluded.due_at;
+	DELETE FROM hookpost.delivery_queue q USING new_rows n, old_rows o
+	WHERE q.delivery_id = n.id AND o.id = n.id
+	  AND o.status IN ('pending', 'sending')
+	  AND n.status NOT IN ('pending', 'sending');
+	RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION hookpost.deliveries_queue_del() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM hookpost.delivery_queue q USING old_rows o
+	WHERE q.delivery_id = o.id AND o.status IN ('pending', 'sending');
+	DELETE FROM hookpost.delivery_attempts a USING old_rows o
+	WHERE a.delivery_id = o.id;
+	RETURN NULL;
+END $$;
+
+-- TRUNCATE fires no DELETE triggers: empty the queue with it.  Truncate
+-- delivery_attempts in the same statement, as the foreign key required.
+CREATE OR REPLACE FUNCTION hookpost.deliveries_queue_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	TRUNCATE hookpost.delivery_queue;
+	RETURN NULL;
+END $$;
+
+/*
+ * QUEUE_DIRECT: emit(), deliveries_claim and deliveries_finish know which
+ * queue rows their one INSERT or UPDATE of deliveries moves, and move
+ * them in the same statement; for that statement alone they set
+ * hookpost.queue_direct, and the general triggers step aside.
+ *
+ * The claim, from the queue: up to p_limit due rows, locked SKIP LOCKED (a row
+ * another worker holds is skipped, never waited for), then their
+ * deliveries, also SKIP LOCKED so that a claim never waits at all (every
+ * other writer locks a delivery before its queue row; a claim that
+ * waited could deadlock with them).  A due sending row is an expired
+ * lease: taken over, its old claim fenced off by the new claim id.
+ *
+ * Claimed rows are leased for p_lease seconds; the worker's claim id
+ * p_claim fences its results (deliveries_finish).
+ *
+ * A due row whose delivery is not due after all (which the triggers
+ * never leave, but a hand-edited queue might) would otherwise come first
+ * in every claim forever: with its delivery locked, the claim puts it
+ * right -- due when its delivery is, or gone, as is a row whose delivery
+ * no longer exists.
+ */
+CREATE OR REPLACE FUNCTION hookpost.deliveries_claim(p_claim uuid,
+	p_limit integer, p_lease integer)
+RETURNS TABLE (id uuid, attempts integer, event_type text,
+	subscription_id uuid, payload text, url text, secret_enc text,
+	previous_secret_enc text, retry_schedule integer[],
+	max_concurrency integer, sub_status text)
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM set_config('hookpost.queue_direct', 'on', true);
+	RETURN QUERY
+	WITH due AS (
+		SELECT q.delivery_id FROM hookpost.delivery_queue q
+		WHERE q.due_at <= now()
+		ORDER BY q.due_at
+		LIMIT p_limit FOR UPDATE SKIP LOCKED
+	), locked AS (
+		SELECT d2.id, hookpost.delivery_due(d2.status,
+		    d2.next_attempt_at, d2.lease_until) AS due_at
+		FROM hookpost.deliveries d2
+		JOIN due ON due.delivery_id = d2.id
+		FOR UPDATE OF d2 SKIP LOCKED
+	), claimed AS (
+		UPDATE hookpost.deliveries d SET status = 'sending',
+		    claim_id = p_claim,
+		    lease_until = now() + make_interval(secs => p_lease),
+		    attempts = d.attempts + 1, updated_at = now()
+		FROM locked l
+		WHERE d.id = l.id AND l.due_at <= now()
+		RETURNING d.id, d.attempts, d.event_type, d.subscription_id,
+		    d.event_id, d.lease_until
+	), leased AS (
+		UPDATE hookpost.delivery_queue q SET due_at = c.lease_until
+		FROM claimed c WHERE q.delivery_id = c.id
+	), repaired AS (
+		UPDATE hookpost.delivery_queue q SET due_at = l.due_at
+		FROM locked l WHERE q.delivery_id = l.id AND l.due_at > now()
+	), dropped AS (
+		DELETE FROM hookpost.delivery_queue q USING due
+		WHERE q.delivery_id = due.delivery_id
+		  AND (due.delivery_id IN (SELECT l.id FROM locked l
+		      WHERE l.due_at IS NULL)
+		    OR NOT EXISTS (SELECT 1 FROM hookpost.deliveries d3
+		      WHERE d3.id = due.delivery_id))
+	)
+	SELECT c.id, c.attempts, c.event_type, c.subscription_id, e.payload,
+	    s.url, s.secret_enc,
+	    CASE WHEN s.previous_secret_expires_at > now()
+	        THEN s.previous_secret_enc END,
+	    s.retry_schedule, s.max_concurrency, s.status
+	FROM claimed c
+	JOIN hookpost.events e ON e.id = c.event_id
+	JOIN hookpost.subscriptions s ON s.id = c.subscription_id;
+	PERFORM set_config('hookpost.queue_direct', 'off', true);
+END $$;
+
+/*
+ * Records a batch of attempt results, set-based (one INSERT of all
+ * attempts, one UPDATE of all deliveries, one per outcome for
+ * subscriptions), fenced by claim id: a result whose lease was lost
+ * (taken over by another worker) is still logged as an attempt but moves
+ * nothing.  Each result: id, claim_id, attempt, started_at, status_code,
+ * response_ms, error, body (first 4 KiB), and outcome: delivered | async
+ * | retry (with next_attempt_at) | failed | gone (410: the subscription
+ * is disabled) | cancelled | released.  It keeps the queue itself
+ * (QUEUE_DIRECT above): a retry's row is due again at next_attempt_at,
+ * any other outcome's row leaves the queue.  "released": a claimed
+ * delivery the worker did not send (held back by its subscription's
+ * max_concurrency until its lease was nearly over) goes back to pending
+ * as it was, its attempt not counted and not recorded.
+ */
+CREATE OR REPLACE FUNCTION hookpost.deliveries_finish(p_results jsonb)
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+	n	integer;
+	ok_subs	uuid[];
+	fail_subs uuid[];
+	gone_subs uuid[];
+	sub	uuid;
+BEGIN
+	PERFORM set_config('hookpost.queue_direct', 'on', true);
+	WITH r AS (
+		SELECT * FROM jsonb_to_recordset(p_results) AS x(id uuid,
+		    claim_id uuid, attempt integer, started_at timestamptz,
+		    status_code integer, response_ms real, error text, body text,
+		    outcome text, next_attempt_at timestamptz)
+	), att AS (
+		INSERT INTO hookpost.delivery_attempts (delivery_id, attempt,
+		    started_at, status_code, response_ms, error, response_body,
+		    claim_id)
+		SELECT r.id, r.attempt, coalesce(r.started_at, now()),
+		    r.status_code, r.response_ms, r.error, left(r.body, 4096),
+		    r.claim_id
+		FROM r WHERE r.outcome <> 'released'
+	), upd AS (
+		UPDATE hookpost.deliveries d SET
+		    status = CASE r.outcome WHEN 'delivered' THEN 'delivered'
+		        WHEN 'async' THEN 'in_progress' WHEN 'retry' THEN 'pending'
+		        WHEN 'released' THEN 'pending'
+		        WHEN 'cancelled' THEN 'cancelled' ELSE 'failed' END,
+		    next_attempt_at = coalesce(r.next_attempt_at, d.next_attempt_at),
+		    attempts = CASE r.outcome WHEN 'released' THEN d.attempts - 1
+		        ELSE d.attempts END,
+		    last_status_code = CASE r.outcome WHEN 'released'
+		        THEN d.last_status_code ELSE r.status_code END,
+		    last_error = CASE r.outcome WHEN 'released' THEN d.last_error
+		        ELSE r.error END,
+		    claim_id = NULL, lease_until = NULL, updated_at = now(),
+		    completed_at = CASE WHEN r.outcome IN ('delivered', 'failed',
+		        'gone', 'cancelled') THEN now() END
+		FROM r
+		WHERE d.id = r.id AND d.claim_id = r.claim_id
+		  AND d.status = 'sending'
+		RETURNING d.id, d.subscription_id, d.status, d.next_attempt_at,
+		    r.outcome
+	), requeued AS (
+		INSERT INTO hookpost.delivery_queue AS q (delivery_id, due_at)
+		SELECT u.id, u.next_attempt_at FROM upd u
+		WHERE u.status = 'pending'
+		ON CONFLICT (delivery_id) DO UPDATE SET due_at = excluded.due_at
+	), done AS (
+		DELETE FROM hookpost.delivery_queue q USING upd u
+		WHERE q.delivery_id = u.id AND u.status <> 'pending'
+	)
+	SELECT count(*),
+	    array_agg(DISTINCT u.subscription_id) FILTER (WHERE u.outcome IN ('delivered', 'async')),
+	    array_agg(u.subscription_id) FILTER (WHERE u.outcome IN ('retry', 'failed')),
+	    array_agg(DISTINCT u.subscription_id) FILTER (WHERE u.outcome = 'gone')
+	INTO n, ok_subs, fail_subs, gone_subs
+	FROM upd u;
+	PERFORM set_config('hookpost.queue_direct', 'off', true);
+	-- The subscriptions below are updated in id order, locked first:
+	-- two workers finishing batches for the same subscriptions would
+	-- otherwise lock them in opposite orders and deadlock.
+	PERFORM 1 FROM hookpost.subscriptions s
+	WHERE s.id = ANY (coalesce(ok_subs, '{}') || coalesce(fail_subs, '{}')
+	    || coalesce(gone_subs, '{}'))
+	ORDER BY s.id FOR NO KEY UPDATE;
+	IF ok_subs IS NOT NULL THEN
+		UPDATE hookpost.subscriptions SET last_successful_use = now(),
+		    publication_failures = 0
+		WHERE id = ANY (ok_subs) AND (publication_failures <> 0 OR
+		    last_successful_use IS NULL OR
+		    last_successful_use < now() - interval '1 second');
+	END IF;
+	IF fail_subs IS NOT NULL THEN
+		UPDATE hookpost.subscriptions s
+		SET publication_failures = s.publication_failures + f.n
+		FROM (SELECT u AS id, count(*) AS n FROM unnest(fail_subs) u
+		    GROUP BY u) f
+		WHERE s.id = f.id;
+	END IF;
+	FOREACH sub IN ARRAY coalesce(gone_subs, '{}') LOOP
+		UPDATE hookpost.subscriptions SET status = 'disabled',
+		    publication_failures = publication_failures + 1,
+		    disabled_reason = 'endpoint answered 410 Gone',
+		    modified_at = now()
+		WHERE id = sub AND status <> 'disabled';
+		IF FOUND THEN
+			PERFORM hookpost.emit('subscription.disabled',
+			    'subscription', sub::text, NULL,
+			    (SELECT owner_id FROM hookpost.subscriptions
+			     WHERE id = sub),
+			    jsonb_build_object('subscription_id', sub,
+			    'reason', 'endpoint answered 410 Gone'));
+		END IF;
+	END LOOP;
+	RETURN n;
+END $$;

@@ -1,0 +1,103 @@
+-- The outbox (seed 000): events and their fan-out to subscriptions.
+
+-- Subscription pattern match: exact type, "resource.*", or "*".
+CREATE OR REPLACE FUNCTION hookpost.event_matches(p_patterns text[],
+	p_type text)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+	SELECT p_type = ANY (p_patterns) OR '*' = ANY (p_patterns)
+	    OR EXISTS (SELECT 1 FROM unnest(p_patterns) p
+	        WHERE right(p, 2) = '.*'
+	        AND left(p_type, length(p) - 1) = left(p, length(p) - 1))
+$$;
+
+/*
+ * hookpost.emit: the host application calls this inside its own
+ * transaction.  The event, its payload (seed 000's shape) and one
+ * delivery per matching active subscription are written together; the
+ * NOTIFY is delivered only if the transaction commits.  Events beyond an
+ * owner's per-minute quota are scheduled into later minutes: delayed,
+ * never dropped; admin (all_owners) subscriptions are not held to it
+ * (sql/009).  The deliveries are queued in the same statement
+ * (QUEUE_DIRECT, deliveries.sql).
+ */
+CREATE OR REPLACE FUNCTION hookpost.emit(p_event_type text, p_object_type text,
+	p_object_id text, p_threat_model_id text, p_owner_id text,
+	p_data jsonb)
+RETURNS uuid LANGUAGE plpgsql AS $$
+DECLARE
+	eid	uuid := gen_random_uuid();
+	body	text;
+	n	integer;
+BEGIN
+	IF p_event_type IS NULL OR p_event_type !~ '^[a-z0-9_-]+(\.[a-z0-9_-]+)+$' THEN
+		RAISE EXCEPTION 'invalid event type %', p_event_type
+		    USING ERRCODE = '22023';
+	END IF;
+	body := jsonb_build_object('event_type', p_event_type,
+	    'threat_model_id', p_threat_model_id, 'object_id', p_object_id,
+	    'object_type', p_object_type, 'owner_id', p_owner_id,
+	    'timestamp', to_char(now() AT TIME ZONE 'UTC',
+	        'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+	    'data', coalesce(p_data, '{}'::jsonb))::text;
+	INSERT INTO hookpost.events (id, event_type, object_type, object_id,
+	    threat_model_id, owner_id, payload)
+	VALUES (eid, p_event_type, p_object_type, p_object_id,
+	    p_threat_model_id, p_owner_id, body);
+	PERFORM set_config('hookpost.queue_direct', 'on', true);
+	WITH d AS (
+		INSERT INTO hookpost.deliveries (event_id, subscription_id,
+		    owner_id, event_type, next_attempt_at)
+		SELECT eid, s.id, s.owner_id, p_event_type,
+		    CASE WHEN s.all_owners THEN now()
+		    ELSE now() + make_interval(mins => (SELECT count(*)
+		        FROM hookpost.deliveries d WHERE d.owner_id = s.owner_id
+		        AND d.created_at > now() - interval '1 minute')::integer
+		        / (hookpost.quota_for(s.owner_id)).max_events_per_minute) END
+		FROM hookpost.subscriptions s
+		WHERE s.status = 'active'
+		  AND hookpost.event_matches(s.events, p_event_type)
+		  AND (s.threat_model_id IS NULL OR
+		      s.threat_model_id = p_threat_model_id)
+		  AND (s.all_owners OR s.owner_id = p_owner_id)
+		RETURNING id, next_attempt_at
+	)
+	INSERT INTO hookpost.delivery_queue (delivery_id, due_at)
+	SELECT d.id, d.next_attempt_at FROM d;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	PERFORM set_config('hookpost.queue_direct', 'off', true);
+	IF n > 0 THEN
+		PERFORM pg_notify('hookpost_delivery', '');
+	END IF;
+	RETURN eid;
+END $$;
+
+-- One event to one subscription only (POST .../subscriptions/{id}/test):
+-- webhook.test, whatever the subscription's filters.  Returns the delivery.
+CREATE OR REPLACE FUNCTION hookpost.emit_to(p_subscription_id uuid,
+	p_event_type text,
+	p_data jsonb)
+RETURNS uuid LANGUAGE plpgsql AS $$
+DECLARE
+	s	hookpost.subscriptions;
+	eid	uuid := gen_random_uuid();
+	did	uuid;
+BEGIN
+	SELECT * INTO s FROM hookpost.subscriptions WHERE id = p_subscription_id;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	INSERT INTO hookpost.events (id, event_type, object_type, object_id,
+	    threat_model_id, owner_id, payload)
+	VALUES (eid, p_event_type, 'subscription', s.id::text,
+	    s.threat_model_id, s.owner_id, jsonb_build_object(
+	    'event_type', p_event_type, 'threat_model_id', s.threat_model_id,
+	    'object_id', s.id, 'object_type', 'subscription',
+	    'owner_id', s.owner_id, 'timestamp', to_char(now() AT TIME ZONE
+	    'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+	    'data', coalesce(p_data, '{}'::jsonb))::text);
+	INSERT INTO hookpost.deliveries (event_id, subscription_id, owner_id,
+	    event_type)
+	VALUES (eid, s.id, s.owner_id, p_event_type) RETURNING id INTO did;
+	PERFORM pg_notify('hookpost_delivery', '');
+	RETURN did;
+END $$;
