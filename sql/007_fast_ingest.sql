@@ -48,13 +48,8 @@ CREATE UNIQUE INDEX webhook_requests_replay ON hookpost.webhook_requests
  */
 ALTER TABLE hookpost.incidents DROP CONSTRAINT incidents_source_id_fkey;
 
--- The trigger's function is sql/functions/incidents.sql's, which `db
--- migrate` applies after the schema in this same transaction; this
--- placeholder only lets the trigger be attached here.
-CREATE FUNCTION hookpost.source_detach_incidents() RETURNS trigger
-LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
-CREATE TRIGGER sources_detach_incidents AFTER DELETE ON hookpost.sources
-	FOR EACH ROW EXECUTE FUNCTION hookpost.source_detach_incidents();
+-- The trigger that replaces the key's ON DELETE SET NULL is attached
+-- beside its function, in sql/functions/incidents.sql.
 
 /*
  * Counters (seed 004 "Monitoring Webhooks") come from the audit log, which

@@ -37,41 +37,8 @@ SELECT id, CASE status WHEN 'pending' THEN next_attempt_at
     ELSE coalesce(lease_until, next_attempt_at) END
 FROM hookpost.deliveries WHERE status IN ('pending', 'sending');
 
--- Triggers on deliveries keep the queue exact (their functions are
--- sql/functions/deliveries.sql's, which `db migrate` applies after the
--- schema in this same transaction; these placeholders only let the
--- triggers be attached here).  TRUNCATE fires no DELETE triggers: it
--- empties the queue with its own.
-CREATE FUNCTION hookpost.deliveries_queue_ins() RETURNS trigger
-LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
-CREATE FUNCTION hookpost.deliveries_queue_upd() RETURNS trigger
-LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
-CREATE FUNCTION hookpost.deliveries_queue_del() RETURNS trigger
-LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
-CREATE FUNCTION hookpost.deliveries_queue_truncate() RETURNS trigger
-LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
-
-CREATE TRIGGER deliveries_queue_truncate AFTER TRUNCATE
-	ON hookpost.deliveries
-	FOR EACH STATEMENT EXECUTE FUNCTION hookpost.deliveries_queue_truncate();
-CREATE TRIGGER deliveries_queue_ins AFTER INSERT ON hookpost.deliveries
-	REFERENCING NEW TABLE AS new_rows
-	FOR EACH STATEMENT
-	WHEN (current_setting('hookpost.queue_direct', true)
-	    IS DISTINCT FROM 'on')
-	EXECUTE FUNCTION hookpost.deliveries_queue_ins();
--- emit() and the worker's own statements keep the queue themselves
--- (QUEUE_DIRECT, sql/functions/deliveries.sql), cheaper than this
--- general form.
-CREATE TRIGGER deliveries_queue_upd AFTER UPDATE ON hookpost.deliveries
-	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-	FOR EACH STATEMENT
-	WHEN (current_setting('hookpost.queue_direct', true)
-	    IS DISTINCT FROM 'on')
-	EXECUTE FUNCTION hookpost.deliveries_queue_upd();
-CREATE TRIGGER deliveries_queue_del AFTER DELETE ON hookpost.deliveries
-	REFERENCING OLD TABLE AS old_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION hookpost.deliveries_queue_del();
+-- Triggers on deliveries keep the queue exact from here on; they are
+-- attached beside their functions, in sql/functions/deliveries.sql.
 
 ALTER TABLE hookpost.delivery_attempts
 	DROP CONSTRAINT delivery_attempts_delivery_id_fkey;

@@ -11,8 +11,8 @@ RETURNS timestamptz LANGUAGE sql IMMUTABLE AS $$
 	    WHEN 'sending' THEN coalesce(p_lease, p_next) END
 $$;
 
--- The queue follows deliveries' rows (the triggers of
--- sql/010_delivery_queue.sql), whoever writes them.
+-- The queue follows deliveries' rows (the triggers below), whoever
+-- writes them.
 CREATE OR REPLACE FUNCTION hookpost.deliveries_queue_ins() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -61,6 +61,32 @@ BEGIN
 	TRUNCATE hookpost.delivery_queue;
 	RETURN NULL;
 END $$;
+
+-- The triggers, attached here beside their functions (CREATE OR REPLACE,
+-- so every migrate states them again and the last word is this file's).
+-- emit() and the worker's own statements keep the queue themselves
+-- (QUEUE_DIRECT below), cheaper than this general form.
+CREATE OR REPLACE TRIGGER deliveries_queue_truncate AFTER TRUNCATE
+	ON hookpost.deliveries
+	FOR EACH STATEMENT EXECUTE FUNCTION hookpost.deliveries_queue_truncate();
+CREATE OR REPLACE TRIGGER deliveries_queue_ins AFTER INSERT
+	ON hookpost.deliveries
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT
+	WHEN (current_setting('hookpost.queue_direct', true)
+	    IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION hookpost.deliveries_queue_ins();
+CREATE OR REPLACE TRIGGER deliveries_queue_upd AFTER UPDATE
+	ON hookpost.deliveries
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT
+	WHEN (current_setting('hookpost.queue_direct', true)
+	    IS DISTINCT FROM 'on')
+	EXECUTE FUNCTION hookpost.deliveries_queue_upd();
+CREATE OR REPLACE TRIGGER deliveries_queue_del AFTER DELETE
+	ON hookpost.deliveries
+	REFERENCING OLD TABLE AS old_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION hookpost.deliveries_queue_del();
 
 /*
  * QUEUE_DIRECT: emit(), deliveries_claim and deliveries_finish know which

@@ -77,6 +77,9 @@ BEGIN
 	WHERE source_id = OLD.id;
 	RETURN NULL;
 END $$;
+CREATE OR REPLACE TRIGGER sources_detach_incidents AFTER DELETE
+	ON hookpost.sources
+	FOR EACH ROW EXECUTE FUNCTION hookpost.source_detach_incidents();
 
 /*
  * INCIDENT_SUBSCRIBED: the subscriptions that will receive an incident's
