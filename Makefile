@@ -54,7 +54,7 @@ bin/bench-%: bench/%.c lib/libhookpost.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS) -lpthread
 
-bin/test-%: tests/unit/%.c lib/libhookpost.a
+bin/test-%: tests/unit/%.c tests/unit/check.h lib/libhookpost.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
