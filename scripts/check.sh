@@ -18,7 +18,9 @@
 #
 # For a quick loop while working (not for CI):
 #   CHECK_SERVERS="apache"   which servers run the HTTP suite
-#   CHECK_TESTS="55_* 56_*"  only these integration files (globs)
+#   CHECK_TESTS="55_* 56_*"  only these integration files (globs over
+#                            tests/integration/*.sh, tests/data/http/*.cases)
+#   CHECK_LOG=FILE           keep every ok / not ok line there (to count)
 #   CHECK_QUICK=1            skip lint, unit, valgrind, install and asan
 #   CHECK_PGPORT, CHECK_HTTP_PORT  ports, for two checks on one machine
 set -u
@@ -61,6 +63,7 @@ want() {	# is section $1 to run?
 }
 
 finish() {	# the count of every section run, and the exit status
+	[ -z "${CHECK_LOG:-}" ] || cp "$RESULTS" "$CHECK_LOG"
 	passed=$(grep -c '^ok ' "$RESULTS")
 	failed=$(grep -c '^not ok ' "$RESULTS")
 	echo "$passed passed, $failed failed"
@@ -173,9 +176,14 @@ for s in $SERVERS; do
 		echo "not ok - [$s] server start" | tee -a "$RESULTS"
 		continue
 	fi
-	for f in tests/integration/*.sh; do
+	# Scripts and case files (tests/data/http) in one file-name order.
+	for f in $(ls tests/integration/*.sh tests/data/http/*.cases |
+	    awk -F/ '{ print $NF, $0 }' | sort | cut -d' ' -f2); do
 		selected "$f" || continue
-		run_file sh "$f"
+		case $f in
+		*.cases) run_file sh tests/data/http/run.sh "$f" ;;
+		*) run_file sh "$f" ;;
+		esac
 	done
 	scripts/stack.sh stop-http >/dev/null 2>&1
 	port=$((port + 1))

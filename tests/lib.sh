@@ -59,6 +59,15 @@ jget() { printf '%s' "$BODY" | jq -r "$1"; }
 # sign SECRET TIMESTAMP BODY: seed 004's recipe, hex only.
 sign() { printf '%s' "$2.$3" | openssl dgst -sha256 -hmac "$1" | sed 's/^.*= //'; }
 
+# jwt PAYLOAD SECRET: an HS256 JSON Web Token (RFC 7519) of PAYLOAD.
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+jwt() {
+	_h=$(printf '{"alg":"HS256","typ":"JWT"}' | b64url)
+	_p=$(printf '%s' "$1" | b64url)
+	_s=$(printf '%s' "$_h.$_p" | openssl dgst -sha256 -hmac "$2" -binary | b64url)
+	echo "$_h.$_p.$_s"
+}
+
 # hook SOURCE SECRET BODY [TIMESTAMP]: a correctly signed delivery.
 hook() {
 	_ts=${4:-$(date +%s)}
