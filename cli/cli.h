@@ -31,8 +31,15 @@
 enum cli_optid {
 	OPT_JSON = 256,
 	OPT_CONFIG,
+	OPT_PAGE_LIMIT,	/* --limit N of the list commands */
+	OPT_PAGE_CURSOR,	/* --cursor C */
 	OPT_CMD		/* the first id of a command's own options */
 };
+
+/* The --limit and --cursor entries of a list command's options. */
+#define CLI_PAGE_OPTIONS \
+	{ "limit",  required_argument, NULL, OPT_PAGE_LIMIT }, \
+	{ "cursor", required_argument, NULL, OPT_PAGE_CURSOR }
 
 /* Process-wide settings of one invocation. */
 struct cli {
@@ -132,6 +139,51 @@ void		 cli_table_print(FILE *, const struct cli_table *);
 /* Accepts NULL. */
 void		 cli_table_free(struct cli_table *);
 
+struct cli_resp;
+
+/*
+ * A list command's page: --limit N in [1, max] (the server's ceiling)
+ * and --cursor C, kept as typed for the query.
+ */
+struct cli_page {
+	const struct cli_cmd	*cmd;
+	long long		 max;
+	const char		*limit;		/* NULL: the server's default */
+	const char		*cursor;
+};
+/*
+ * A cli_opt_fn over a struct cli_page: 0 when ch was --limit or --cursor
+ * (stored), 1 when it was neither, -1 after a reason.
+ */
+int		 cli_page_opt(void *page, int ch, char *arg);
+
+/* 1 if s is one of the NULL-terminated values, else 0. */
+int		 cli_one_of(const char *const *values, const char *s);
+/* PREFIX + "/" + ID escaped + SUFFIX (NULL: none): a new string. */
+char		*cli_item_path_new(const char *prefix, const char *id,
+		    const char *suffix);
+
+/*
+ * A page of a list command (every admin list answers {"data": [...],
+ * "next_cursor": ...}): its table, and the command to name in the
+ * next-page hint.
+ */
+struct cli_list {
+	const char		*cmd;		/* "sub list" */
+	size_t			 ncols;
+	const char *const	*heads;
+	const char *const	*keys;		/* "a.b" reaches into a */
+	size_t			 cut_col;	/* cut this column's cells */
+	size_t			 cut_width;	/* to this width; 0: none */
+};
+/* --json: the body as received; else the table of data[] and the hint. */
+void		 cli_list_print(struct cli *, const struct cli_resp *,
+		    const struct cli_list *);
+/* "more: hookpost CMD --cursor C" on stderr if page has a next_cursor. */
+void		 cli_more_hint(json_t *page, const char *cmd);
+/* --json: the body as received; else an object as "key: value" lines. */
+void		 cli_object_print(struct cli *, const struct cli_resp *);
+
 /* http.c: the admin API over libcurl. */
 struct cli_resp {
 	long		 status;
@@ -160,6 +212,17 @@ int		 cli_api(struct cli *, const char *method, const char *path,
 		    json_t *body, const char *what, struct cli_resp *out);
 /* "error: [what: ]code: message" from the seed-004 error shape. */
 void		 cli_api_error(const struct cli_resp *, const char *what);
+/* GET path and cli_list_print() the page: the exit status, 0 or 1. */
+int		 cli_list_get(struct cli *, const char *path,
+		    const struct cli_list *);
+/*
+ * METHOD path of one item (id as the user named it), printed: "removed
+ * ID" after a DELETE, else by print (NULL: cli_object_print).  Returns
+ * the exit status, 0 or 1.
+ */
+int		 cli_item_call(struct cli *, const char *method,
+		    const char *path, const char *id,
+		    void (*print)(struct cli *, const struct cli_resp *));
 /* Frees the members; accepts a zeroed or already freed one. */
 void		 cli_resp_free(struct cli_resp *);
 /* --json: the body on stdout as received. */

@@ -419,3 +419,39 @@ cli_query_add(struct buf *b, const char *key, const char *value)
 	buf_append(b, "=", 1);
 	cli_url_escape(b, value);
 }
+
+int
+cli_list_get(struct cli *cli, const char *path, const struct cli_list *l)
+{
+	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	int		 status = 1;
+
+	if (cli_api(cli, "GET", path, NULL, NULL, &resp) == -1)
+		goto out;
+	cli_list_print(cli, &resp, l);
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	return status;
+}
+
+int
+cli_item_call(struct cli *cli, const char *method, const char *path,
+    const char *id, void (*print)(struct cli *, const struct cli_resp *))
+{
+	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	int		 status = 1;
+
+	if (cli_api(cli, method, path, NULL, NULL, &resp) == -1)
+		goto out;
+	if (strcmp(method, "DELETE") == 0)
+		printf("removed %s\n", id);
+	else if (print != NULL)
+		print(cli, &resp);
+	else
+		cli_object_print(cli, &resp);
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	return status;
+}

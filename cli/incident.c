@@ -1,0 +1,159 @@
+/*
+ * hookpost incidents: list and show the incidents the receivers made
+ * (seed 004).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "util.h"
+#include "cli.h"
+
+enum {
+	OPT_SOURCE = OPT_CMD,
+	OPT_SEVERITY,
+	OPT_STATUS
+};
+
+static const struct cli_cmd cmd_inc_list = {
+	"incidents list",
+	"usage: hookpost incidents list [--source S] [--severity X] [--status X]\n"
+	"                               [--limit N] [--cursor C] [--json]\n"
+	"                               [--config FILE]\n"
+	"Lists incidents, newest first.\n"
+	"\n"
+	"  --severity X   critical, high, medium, low or info\n"
+	"  --status X     new, triaged, investigating, suppressed, resolved or\n"
+	"                 closed\n"
+	"  --limit N      page size (default 50, at most 500)\n"
+	"  --cursor C     the next page, as printed after the last one\n",
+	0, 0, CMD_API
+};
+
+static const struct cli_cmd cmd_inc_show = {
+	"incidents show",
+	"usage: hookpost incidents show ID [--json] [--config FILE]\n"
+	"Shows one incident.\n",
+	1, 1, CMD_API
+};
+
+static const char *const severities[] = {
+	"critical", "high", "medium", "low", "info", NULL
+};
+/* The statuses of hookpost.incidents (sql/001_init.sql). */
+static const char *const statuses[] = {
+	"new", "triaged", "investigating", "suppressed", "resolved", "closed",
+	NULL
+};
+
+struct incidents_args {
+	struct cli_page	 page;
+	const char	*source, *severity, *status;
+};
+
+static int
+incidents_opt(void *ctx, int ch, char *arg)
+{
+	struct incidents_args	*a = ctx;
+
+	switch (ch) {
+	case OPT_SOURCE:
+		if (*arg == '\0' || strlen(arg) > 128) {
+			cli_usage_reason(a->page.cmd, "--source: 1 to 128 bytes");
+			return -1;
+		}
+		a->source = arg;
+		return 0;
+	case OPT_SEVERITY:
+		if (!cli_one_of(severities, arg)) {
+			cli_usage_reason(a->page.cmd, "unknown severity '%s'",
+			    arg);
+			return -1;
+		}
+		a->severity = arg;
+		return 0;
+	case OPT_STATUS:
+		if (!cli_one_of(statuses, arg)) {
+			cli_usage_reason(a->page.cmd, "unknown status '%s'", arg);
+			return -1;
+		}
+		a->status = arg;
+		return 0;
+	}
+	return cli_page_opt(&a->page, ch, arg);
+}
+
+static int
+incidents_list(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option	 opts[] = {
+		{ "source",   required_argument, NULL, OPT_SOURCE },
+		{ "severity", required_argument, NULL, OPT_SEVERITY },
+		{ "status",   required_argument, NULL, OPT_STATUS },
+		CLI_PAGE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const	 heads[] = { "NUMBER", "SEVERITY",
+		"STATUS", "SOURCE", "CREATED", "ID", "TITLE" };
+	static const char *const	 keys[] = { "incident_number",
+		"severity", "status", "source", "created_at", "id", "title" };
+	/* Titles come from alert payloads: bounded, like every cell, safe. */
+	static const struct cli_list	 list = { "incidents list", 7, heads,
+		keys, 6, 60 };
+	/* Page ceilings are the server's (handlers/admin.c). */
+	struct incidents_args	 a = { { &cmd_inc_list, 500, "50", NULL },
+		NULL, NULL, NULL };
+	struct buf		 path = { NULL, 0, 0 };
+	char			**pos = NULL;
+	int			 npos, status = 1;
+
+	if (cli_getopt(cli, &cmd_inc_list, argc, argv, opts, incidents_opt,
+	    &a, &pos, &npos, &status) == -1)
+		goto out;
+	buf_append(&path, "/api/incidents", 14);
+	cli_query_add(&path, "source", a.source);
+	cli_query_add(&path, "severity", a.severity);
+	cli_query_add(&path, "status", a.status);
+	cli_query_add(&path, "limit", a.page.limit);
+	cli_query_add(&path, "cursor", a.page.cursor);
+	status = cli_list_get(cli, path.data, &list);
+out:
+	buf_free(&path);
+	free(pos);
+	return status;
+}
+
+static int
+incidents_show(struct cli *cli, int argc, char *argv[])
+{
+	char		**pos = NULL, *path = NULL;
+	int		 npos, status = 1;
+
+	if (cli_getopt(cli, &cmd_inc_show, argc, argv, NULL, NULL, NULL, &pos,
+	    &npos, &status) == -1)
+		goto out;
+	if (*pos[0] == '\0' || strlen(pos[0]) > 64) {
+		status = cli_usage_error(&cmd_inc_show, "bad incident id");
+		goto out;
+	}
+	path = cli_item_path_new("/api/incidents", pos[0], NULL);
+	status = cli_item_call(cli, "GET", path, pos[0], NULL);
+out:
+	free(path);
+	free(pos);
+	return status;
+}
+
+int
+cmd_incidents(struct cli *cli, int argc, char *argv[])
+{
+	static const struct cli_sub	 subs[] = {
+		{ "list", incidents_list, "list incidents" },
+		{ "show", incidents_show, "show one incident" },
+		{ NULL, NULL, NULL }
+	};
+
+	return cli_dispatch(cli, "incidents", subs, argc, argv);
+}
