@@ -223,6 +223,17 @@ int		 cli_list_get(struct cli *, const char *path,
 int		 cli_item_call(struct cli *, const char *method,
 		    const char *path, const char *id,
 		    void (*print)(struct cli *, const struct cli_resp *));
+/*
+ * A command on the one item its only argument names, with no options of
+ * its own: getopt, then check (NULL: the ID must not be empty), which
+ * says why it refuses the ID with cli_usage_error() and returns -1; then
+ * cli_item_call() of METHOD PREFIX/ID[SUFFIX].  Returns the exit status.
+ */
+int		 cli_item_run(struct cli *, const struct cli_cmd *, int argc,
+		    char *argv[], const char *method, const char *prefix,
+		    const char *suffix,
+		    int (*check)(const struct cli_cmd *, const char *),
+		    void (*print)(struct cli *, const struct cli_resp *));
 /* Frees the members; accepts a zeroed or already freed one. */
 void		 cli_resp_free(struct cli_resp *);
 /* --json: the body on stdout as received. */
@@ -234,7 +245,7 @@ void		 cli_query_add(struct buf *, const char *key,
 		    const char *value);
 
 /*
- * source.c: the fields of an inbound source (seed 004).  The setters
+ * source_field.c: the fields of an inbound source (seed 004).  The setters
  * return 0, or -1 with a reason in why (a secret is never echoed).
  */
 int		 source_field_set(json_t *body, const char *key,

@@ -455,3 +455,31 @@ out:
 	cli_resp_free(&resp);
 	return status;
 }
+
+int
+cli_item_run(struct cli *cli, const struct cli_cmd *cmd, int argc,
+    char *argv[], const char *method, const char *prefix, const char *suffix,
+    int (*check)(const struct cli_cmd *, const char *),
+    void (*print)(struct cli *, const struct cli_resp *))
+{
+	char	**pos = NULL, *path = NULL;
+	int	 npos, status = 1;
+
+	if (cli_getopt(cli, cmd, argc, argv, NULL, NULL, NULL, &pos, &npos,
+	    &status) == -1)
+		goto out;
+	if (check == NULL && *pos[0] == '\0') {
+		status = cli_usage_error(cmd, "empty argument");
+		goto out;
+	}
+	if (check != NULL && check(cmd, pos[0]) == -1) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	path = cli_item_path_new(prefix, pos[0], suffix);
+	status = cli_item_call(cli, method, path, pos[0], print);
+out:
+	free(path);
+	free(pos);
+	return status;
+}

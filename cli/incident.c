@@ -126,24 +126,19 @@ out:
 }
 
 static int
+incident_id_check(const struct cli_cmd *cmd, const char *id)
+{
+	if (*id != '\0' && strlen(id) <= 64)
+		return 0;
+	cli_usage_error(cmd, "bad incident id");
+	return -1;
+}
+
+static int
 incidents_show(struct cli *cli, int argc, char *argv[])
 {
-	char		**pos = NULL, *path = NULL;
-	int		 npos, status = 1;
-
-	if (cli_getopt(cli, &cmd_inc_show, argc, argv, NULL, NULL, NULL, &pos,
-	    &npos, &status) == -1)
-		goto out;
-	if (*pos[0] == '\0' || strlen(pos[0]) > 64) {
-		status = cli_usage_error(&cmd_inc_show, "bad incident id");
-		goto out;
-	}
-	path = cli_item_path_new("/api/incidents", pos[0], NULL);
-	status = cli_item_call(cli, "GET", path, pos[0], NULL);
-out:
-	free(path);
-	free(pos);
-	return status;
+	return cli_item_run(cli, &cmd_inc_show, argc, argv, "GET",
+	    "/api/incidents", NULL, incident_id_check, NULL);
 }
 
 int

@@ -185,22 +185,8 @@ out:
 static int
 playbook_rm(struct cli *cli, int argc, char *argv[])
 {
-	char		**pos = NULL, *path = NULL;
-	int		 npos, status = 1;
-
-	if (cli_getopt(cli, &cmd_pb_rm, argc, argv, NULL, NULL, NULL, &pos,
-	    &npos, &status) == -1)
-		goto out;
-	if (playbook_name_check(&cmd_pb_rm, pos[0]) == -1) {
-		status = EXIT_USAGE;
-		goto out;
-	}
-	path = cli_item_path_new("/api/playbooks", pos[0], NULL);
-	status = cli_item_call(cli, "DELETE", path, pos[0], NULL);
-out:
-	free(path);
-	free(pos);
-	return status;
+	return cli_item_run(cli, &cmd_pb_rm, argc, argv, "DELETE",
+	    "/api/playbooks", NULL, playbook_name_check, NULL);
 }
 
 int

@@ -28,8 +28,6 @@ enum {
 	OPT_REQUESTS,
 	OPT_WINDOW,
 	OPT_ENABLED,
-	OPT_LIMIT,
-	OPT_CURSOR,
 	OPT_TRIGGER,
 	OPT_SINCE,
 	OPT_UNTIL,
@@ -238,18 +236,7 @@ static const struct cli_cmd cmd_send = {
 
 /* --- shared ----------------------------------------------------------- */
 
-/* "/api/v1/triggers/REF" plus an optional suffix, REF escaped. */
-static char *
-trigger_path_new(const char *ref, const char *suffix)
-{
-	struct buf	 b = { NULL, 0, 0 };
-
-	buf_append(&b, "/api/v1/triggers/", 17);
-	cli_url_escape(&b, ref);
-	if (suffix != NULL)
-		buf_append(&b, suffix, strlen(suffix));
-	return b.data;
-}
+#define TRIGGERS_PATH	"/api/v1/triggers"
 
 /* Prints data (or the raw body with --json); lists as "key: value". */
 static void
@@ -379,7 +366,7 @@ trigger_create(struct cli *cli, int argc, char *argv[])
 		goto out;
 	if (a.enable) {
 		cli_resp_free(&resp);
-		path = trigger_path_new(pos[0], "/webhooks/enable");
+		path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/enable");
 		if (cli_api(cli, "POST", path, NULL, NULL, &resp) == -1)
 			goto out;
 	}
@@ -416,7 +403,7 @@ trigger_update(struct cli *cli, int argc, char *argv[])
 		status = cli_usage_error(&cmd_update, "nothing to change");
 		goto out;
 	}
-	path = trigger_path_new(pos[0], NULL);
+	path = cli_item_path_new(TRIGGERS_PATH, pos[0], NULL);
 	status = call_print(cli, "PUT", path, a.body);
 out:
 	json_decref(a.body);
@@ -438,7 +425,7 @@ simple(struct cli *cli, const struct cli_cmd *cmd, int argc, char *argv[],
 	if (cli_getopt(cli, cmd, argc, argv, NULL, NULL, NULL, &pos, &npos,
 	    &status) == -1)
 		goto out;
-	path = trigger_path_new(pos[0], suffix);
+	path = cli_item_path_new(TRIGGERS_PATH, pos[0], suffix);
 	status = call_print(cli, method, path, NULL);
 out:
 	free(path);
@@ -512,7 +499,7 @@ trigger_regenerate(struct cli *cli, int argc, char *argv[])
 		goto out;
 	if (label != NULL)
 		body = json_pack("{s:s}", "label", label);
-	path = trigger_path_new(pos[0], "/webhooks/regenerate");
+	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/regenerate");
 	status = call_print(cli, "POST", path, body);
 out:
 	json_decref(body);
@@ -543,7 +530,7 @@ key_add(struct cli *cli, int argc, char *argv[])
 		goto out;
 	}
 	body = json_pack("{s:s}", "label", label);
-	path = trigger_path_new(pos[0], "/webhooks/keys");
+	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/keys");
 	status = call_print(cli, "POST", path, body);
 out:
 	json_decref(body);
@@ -555,36 +542,21 @@ out:
 static int
 key_list(struct cli *cli, int argc, char *argv[])
 {
-	static const char *const heads[] = { "ID", "LABEL", "KEY", "CREATED",
-	    "LAST_USED" };
-	static const char *const keys[] = { "id", "label", "key", "created_at",
-	    "last_used_at" };
-	struct cli_resp		 resp = { 0, NULL, 0, NULL };
-	struct cli_table	*t = NULL;
-	char			**pos = NULL, *path = NULL;
-	json_t			*e;
-	size_t			 i;
-	int			 npos, status = 1;
+	static const char *const	 heads[] = { "ID", "LABEL", "KEY",
+		"CREATED", "LAST_USED" };
+	static const char *const	 keys[] = { "id", "label", "key",
+		"created_at", "last_used_at" };
+	static const struct cli_list	 list = { "trigger key list", 5, heads,
+		keys, 0, 0 };
+	char				**pos = NULL, *path = NULL;
+	int				 npos, status = 1;
 
 	if (cli_getopt(cli, &cmd_key_list, argc, argv, NULL, NULL, NULL, &pos,
 	    &npos, &status) == -1)
 		goto out;
-	status = 1;
-	path = trigger_path_new(pos[0], "/webhooks/keys");
-	if (cli_api(cli, "GET", path, NULL, NULL, &resp) == -1)
-		goto out;
-	if (cli->json)
-		cli_resp_print_raw(&resp);
-	else {
-		t = cli_table_new(5, heads);
-		json_array_foreach(json_object_get(resp.json, "data"), i, e)
-			cli_table_add_json(t, e, keys);
-		cli_table_print(stdout, t);
-	}
-	status = 0;
+	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/keys");
+	status = cli_list_get(cli, path, &list);
 out:
-	cli_table_free(t);
-	cli_resp_free(&resp);
 	free(path);
 	free(pos);
 	return status;
@@ -602,7 +574,7 @@ key_rm(struct cli *cli, int argc, char *argv[])
 		goto out;
 	buf_append(&b, "/webhooks/keys/", 15);
 	cli_url_escape(&b, pos[1]);
-	path = trigger_path_new(pos[0], b.data);
+	path = cli_item_path_new(TRIGGERS_PATH, pos[0], b.data);
 	status = call_print(cli, "DELETE", path, NULL);
 out:
 	buf_free(&b);
@@ -697,7 +669,7 @@ trigger_hmac(struct cli *cli, int argc, char *argv[])
 			json_object_set_new(body, "secret",
 			    json_string(a.secret));
 	}
-	path = trigger_path_new(pos[0], a.enable ? "/webhooks/hmac/enable" :
+	path = cli_item_path_new(TRIGGERS_PATH, pos[0], a.enable ? "/webhooks/hmac/enable" :
 	    "/webhooks/hmac/disable");
 	if (cli_api(cli, "POST", path, body, NULL, &resp) == -1)
 		goto out;
@@ -787,7 +759,7 @@ trigger_rate(struct cli *cli, int argc, char *argv[])
 		status = cli_usage_error(&cmd_rate, "nothing to change");
 		goto out;
 	}
-	path = trigger_path_new(pos[0], "/webhooks/rate-limit");
+	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/rate-limit");
 	status = call_print(cli, "PUT", path, body);
 out:
 	json_decref(body);
@@ -830,7 +802,7 @@ trigger_allowlist(struct cli *cli, int argc, char *argv[])
 		    "--enabled");
 		goto out;
 	}
-	path = trigger_path_new(pos[0], "/webhooks/ip-allowlist");
+	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/ip-allowlist");
 	status = call_print(cli, "PUT", path, body);
 out:
 	json_decref(body);
@@ -855,7 +827,7 @@ trigger_payload_limit(struct cli *cli, int argc, char *argv[])
 		status = EXIT_USAGE;
 		goto out;
 	}
-	path = trigger_path_new(pos[0], "/webhooks/payload-limit");
+	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/payload-limit");
 	status = call_print(cli, "PUT", path, body);
 out:
 	json_decref(body);
@@ -866,100 +838,58 @@ out:
 
 /* --- lists ------------------------------------------------------------------ */
 
+/* trigger events: the page and its filters. */
+struct events_args {
+	struct cli_page	 page;
+	const char	*trigger, *since, *until;
+};
+
 static int
-list_opt(void *ctx, int ch, char *arg)
+events_opt(void *ctx, int ch, char *arg)
 {
-	const char	**v = ctx;	/* limit, cursor, trigger, since, until */
-	long long	 n;
+	struct events_args	*a = ctx;
 
 	switch (ch) {
-	case OPT_LIMIT:
-		if (cli_parse_limit(&cmd_events, arg, 500, &n) == -1)
-			return -1;
-		v[0] = arg;
-		return 0;
-	case OPT_CURSOR:
-		v[1] = arg;
-		return 0;
 	case OPT_TRIGGER:
-		v[2] = arg;
+		a->trigger = arg;
 		return 0;
 	case OPT_SINCE:
-		v[3] = arg;
+		a->since = arg;
 		return 0;
 	case OPT_UNTIL:
-		v[4] = arg;
+		a->until = arg;
 		return 0;
 	}
-	return 1;
-}
-
-static void
-more_notice(json_t *j, const char *cmd)
-{
-	const char	*next;
-
-	if ((next = cli_json_str(j, "next_cursor")) == NULL)
-		return;
-	fprintf(stderr, "more: hookpost %s --cursor ", cmd);
-	cli_fput_safe(stderr, next, 0);
-	fputc('\n', stderr);
+	return cli_page_opt(&a->page, ch, arg);
 }
 
 static int
 trigger_list(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
-		{ "limit",  required_argument, NULL, OPT_LIMIT },
-		{ "cursor", required_argument, NULL, OPT_CURSOR },
+		CLI_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const	 heads[] = { "ID", "REF", "ENABLED",
 		"PRESET", "HMAC", "DESCRIPTION" };
-	struct cli_resp		 resp = { 0, NULL, 0, NULL };
-	struct cli_table	*t = NULL;
+	static const char *const	 keys[] = { "id", "ref",
+		"webhook_enabled", "preset", "hmac.enabled", "description" };
+	static const struct cli_list	 list = { "trigger list", 6, heads,
+		keys, 5, 40 };
+	/* Its --limit is refused in the words of `trigger events`. */
+	struct cli_page		 page = { &cmd_events, 500, NULL, NULL };
 	struct buf		 path = { NULL, 0, 0 };
-	const char		*v[5] = { NULL };
-	char			**pos = NULL, *cells[6];
-	json_t			*e;
-	size_t			 i, c;
+	char			**pos = NULL;
 	int			 npos, status = 1;
 
-	if (cli_getopt(cli, &cmd_list, argc, argv, opts, list_opt, v, &pos,
-	    &npos, &status) == -1)
+	if (cli_getopt(cli, &cmd_list, argc, argv, opts, cli_page_opt, &page,
+	    &pos, &npos, &status) == -1)
 		goto out;
-	status = 1;
-	buf_append(&path, "/api/v1/triggers", 16);
-	cli_query_add(&path, "limit", v[0]);
-	cli_query_add(&path, "cursor", v[1]);
-	if (cli_api(cli, "GET", path.data, NULL, NULL, &resp) == -1)
-		goto out;
-	if (cli->json) {
-		cli_resp_print_raw(&resp);
-		status = 0;
-		goto out;
-	}
-	t = cli_table_new(6, heads);
-	cli_table_max(t, 5, 40);
-	json_array_foreach(json_object_get(resp.json, "data"), i, e) {
-		cells[0] = cli_json_text_new(json_object_get(e, "id"));
-		cells[1] = cli_json_text_new(json_object_get(e, "ref"));
-		cells[2] = cli_json_text_new(json_object_get(e,
-		    "webhook_enabled"));
-		cells[3] = cli_json_text_new(json_object_get(e, "preset"));
-		cells[4] = cli_json_text_new(json_object_get(json_object_get(e,
-		    "hmac"), "enabled"));
-		cells[5] = cli_json_text_new(json_object_get(e, "description"));
-		cli_table_add(t, (const char *const *)cells);
-		for (c = 0; c < 6; c++)
-			free(cells[c]);
-	}
-	cli_table_print(stdout, t);
-	more_notice(resp.json, "trigger list");
-	status = 0;
+	buf_append(&path, TRIGGERS_PATH, strlen(TRIGGERS_PATH));
+	cli_query_add(&path, "limit", page.limit);
+	cli_query_add(&path, "cursor", page.cursor);
+	status = cli_list_get(cli, path.data, &list);
 out:
-	cli_table_free(t);
-	cli_resp_free(&resp);
 	buf_free(&path);
 	free(pos);
 	return status;
@@ -969,8 +899,7 @@ static int
 trigger_events(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
-		{ "limit",   required_argument, NULL, OPT_LIMIT },
-		{ "cursor",  required_argument, NULL, OPT_CURSOR },
+		CLI_PAGE_OPTIONS,
 		{ "trigger", required_argument, NULL, OPT_TRIGGER },
 		{ "since",   required_argument, NULL, OPT_SINCE },
 		{ "until",   required_argument, NULL, OPT_UNTIL },
@@ -978,51 +907,27 @@ trigger_events(struct cli *cli, int argc, char *argv[])
 	};
 	static const char *const	 heads[] = { "ID", "TRIGGER",
 		"RECEIVED", "KEY", "PAYLOAD" };
-	struct cli_resp		 resp = { 0, NULL, 0, NULL };
-	struct cli_table	*t = NULL;
+	static const char *const	 keys[] = { "id", "trigger_ref",
+		"received_at", "metadata.webhook_key_label", "payload" };
+	static const struct cli_list	 list = { "trigger events", 5, heads,
+		keys, 4, 60 };
+	struct events_args	 a = { { &cmd_events, 500, NULL, NULL }, NULL,
+		NULL, NULL };
 	struct buf		 path = { NULL, 0, 0 };
-	const char		*v[5] = { NULL };
-	char			**pos = NULL, *cells[5];
-	json_t			*e;
-	size_t			 i, c;
+	char			**pos = NULL;
 	int			 npos, status = 1;
 
-	if (cli_getopt(cli, &cmd_events, argc, argv, opts, list_opt, v, &pos,
-	    &npos, &status) == -1)
+	if (cli_getopt(cli, &cmd_events, argc, argv, opts, events_opt, &a,
+	    &pos, &npos, &status) == -1)
 		goto out;
-	status = 1;
 	buf_append(&path, "/api/v1/events", 14);
-	cli_query_add(&path, "limit", v[0]);
-	cli_query_add(&path, "cursor", v[1]);
-	cli_query_add(&path, "trigger", v[2]);
-	cli_query_add(&path, "since", v[3]);
-	cli_query_add(&path, "until", v[4]);
-	if (cli_api(cli, "GET", path.data, NULL, NULL, &resp) == -1)
-		goto out;
-	if (cli->json) {
-		cli_resp_print_raw(&resp);
-		status = 0;
-		goto out;
-	}
-	t = cli_table_new(5, heads);
-	cli_table_max(t, 4, 60);
-	json_array_foreach(json_object_get(resp.json, "data"), i, e) {
-		cells[0] = cli_json_text_new(json_object_get(e, "id"));
-		cells[1] = cli_json_text_new(json_object_get(e, "trigger_ref"));
-		cells[2] = cli_json_text_new(json_object_get(e, "received_at"));
-		cells[3] = cli_json_text_new(json_object_get(json_object_get(e,
-		    "metadata"), "webhook_key_label"));
-		cells[4] = cli_json_text_new(json_object_get(e, "payload"));
-		cli_table_add(t, (const char *const *)cells);
-		for (c = 0; c < 5; c++)
-			free(cells[c]);
-	}
-	cli_table_print(stdout, t);
-	more_notice(resp.json, "trigger events");
-	status = 0;
+	cli_query_add(&path, "limit", a.page.limit);
+	cli_query_add(&path, "cursor", a.page.cursor);
+	cli_query_add(&path, "trigger", a.trigger);
+	cli_query_add(&path, "since", a.since);
+	cli_query_add(&path, "until", a.until);
+	status = cli_list_get(cli, path.data, &list);
 out:
-	cli_table_free(t);
-	cli_resp_free(&resp);
 	buf_free(&path);
 	free(pos);
 	return status;
@@ -1031,18 +936,16 @@ out:
 static int
 trigger_event(struct cli *cli, int argc, char *argv[])
 {
-	struct buf	 path = { NULL, 0, 0 };
-	char		**pos = NULL;
+	char		**pos = NULL, *path = NULL;
 	int		 npos, status = 1;
 
 	if (cli_getopt(cli, &cmd_event, argc, argv, NULL, NULL, NULL, &pos,
 	    &npos, &status) == -1)
 		goto out;
-	buf_append(&path, "/api/v1/events/", 15);
-	cli_url_escape(&path, pos[0]);
-	status = call_print(cli, "GET", path.data, NULL);
+	path = cli_item_path_new("/api/v1/events", pos[0], NULL);
+	status = call_print(cli, "GET", path, NULL);
 out:
-	buf_free(&path);
+	free(path);
 	free(pos);
 	return status;
 }
@@ -1136,7 +1039,7 @@ trigger_send(struct cli *cli, int argc, char *argv[])
 			goto out;
 		a.secret = stdin_secret;
 	}
-	path = trigger_path_new(pos[0], NULL);
+	path = cli_item_path_new(TRIGGERS_PATH, pos[0], NULL);
 	if (cli_api(cli, "GET", path, NULL, NULL, &trig) == -1)
 		goto out;
 	d = json_object_get(trig.json, "data");
