@@ -317,7 +317,7 @@ cli_read_file(const char *path, size_t max, char **out, size_t *outlen)
  * of the process list and the shell history.
  */
 char *
-cli_read_secret_stdin(void)
+cli_secret_stdin_new(void)
 {
 	char	 line[4096];
 	size_t	 n;

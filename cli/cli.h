@@ -106,8 +106,8 @@ int		 cli_parse_limit(const struct cli_cmd *, const char *arg,
  */
 int		 cli_read_file(const char *path, size_t max, char **out,
 		    size_t *outlen);
-/* The first line of stdin: a new string, or NULL (reported). */
-char		*cli_read_secret_stdin(void);
+/* The first line of stdin: a new string (caller frees), or NULL. */
+char		*cli_secret_stdin_new(void);
 /* Writes s with control characters replaced (keeping \n, \t if asked). */
 void		 cli_fput_safe(FILE *, const char *s, int keep_newlines);
 /* A new one-line safe copy of s, cut to maxwidth (0: whole) with "...". */
@@ -148,7 +148,7 @@ struct cli_resp;
 struct cli_page {
 	const struct cli_cmd	*cmd;
 	long long		 max;
-	const char		*limit;		/* NULL: the server's default */
+	const char		*limit;	/* NULL: the server's */
 	const char		*cursor;
 };
 /*
@@ -169,12 +169,12 @@ char		*cli_item_path_new(const char *prefix, const char *id,
  * next-page hint.
  */
 struct cli_list {
-	const char		*cmd;		/* "sub list" */
+	const char		*cmd;	/* "sub list" */
 	size_t			 ncols;
 	const char *const	*heads;
-	const char *const	*keys;		/* "a.b" reaches into a */
-	size_t			 cut_col;	/* cut this column's cells */
-	size_t			 cut_width;	/* to this width; 0: none */
+	const char *const	*keys;	/* "a.b" reaches into a */
+	size_t			 cut_col;	/* this column's cells */
+	size_t			 cut_width;	/* are cut; 0: none */
 };
 /* --json: the body as received; else the table of data[] and the hint. */
 void		 cli_list_print(struct cli *, const struct cli_resp *,

@@ -61,7 +61,8 @@ incidents_opt(void *ctx, int ch, char *arg)
 	switch (ch) {
 	case OPT_SOURCE:
 		if (*arg == '\0' || strlen(arg) > 128) {
-			cli_usage_reason(a->page.cmd, "--source: 1 to 128 bytes");
+			cli_usage_reason(a->page.cmd,
+			    "--source: 1 to 128 bytes");
 			return -1;
 		}
 		a->source = arg;
@@ -76,7 +77,8 @@ incidents_opt(void *ctx, int ch, char *arg)
 		return 0;
 	case OPT_STATUS:
 		if (!cli_one_of(statuses, arg)) {
-			cli_usage_reason(a->page.cmd, "unknown status '%s'", arg);
+			cli_usage_reason(a->page.cmd, "unknown status '%s'",
+			    arg);
 			return -1;
 		}
 		a->status = arg;
@@ -100,8 +102,8 @@ incidents_list(struct cli *cli, int argc, char *argv[])
 	static const char *const	 keys[] = { "incident_number",
 		"severity", "status", "source", "created_at", "id", "title" };
 	/* Titles come from alert payloads: bounded, like every cell, safe. */
-	static const struct cli_list	 list = { "incidents list", 7, heads,
-		keys, 6, 60 };
+	static const struct cli_list	 list = { "incidents list", 7,
+		heads, keys, 6, 60 };
 	/* Page ceilings are the server's (handlers/admin.c). */
 	struct incidents_args	 a = { { &cmd_inc_list, 500, "50", NULL },
 		NULL, NULL, NULL };

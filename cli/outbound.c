@@ -475,7 +475,7 @@ sub_secret_stdin(struct sub_args *a)
 
 	if (!a->secret_stdin)
 		return 0;
-	if ((s = cli_read_secret_stdin()) == NULL)
+	if ((s = cli_secret_stdin_new()) == NULL)
 		return -1;
 	json_object_set_new(a->body, "secret", json_string(s));
 	explicit_bzero(s, strlen(s));
@@ -613,8 +613,8 @@ sub_list(struct cli *cli, int argc, char *argv[])
 		"owner_id", "events", "url", "publication_failures",
 		"last_successful_use" };
 	/* Page ceilings are the server's (handlers/outbound.c). */
-	struct list_args	 a = { { &cmd_sub_list, 200, NULL, NULL }, NULL, NULL,
-		NULL, NULL };
+	struct list_args	 a = { { &cmd_sub_list, 200, NULL, NULL },
+		NULL, NULL, NULL, NULL };
 
 	return list_run(cli, argc, argv, &a, opts, SUBS_PATH, 8, heads,
 	    keys);
@@ -701,8 +701,8 @@ dlv_list(struct cli *cli, int argc, char *argv[])
 	static const char *const	 keys[] = { "id", "status",
 		"event_type", "attempt_count", "last_status_code",
 		"subscription_id", "created_at" };
-	struct list_args	 a = { { &cmd_dlv_list, 500, NULL, NULL }, NULL, NULL,
-		NULL, NULL };
+	struct list_args	 a = { { &cmd_dlv_list, 500, NULL, NULL },
+		NULL, NULL, NULL, NULL };
 
 	return list_run(cli, argc, argv, &a, opts, DELIVERIES_PATH, 7,
 	    heads, keys);
@@ -903,8 +903,8 @@ quota_list(struct cli *cli, int argc, char *argv[])
 		"max_subscriptions", "max_events_per_minute",
 		"max_subscription_requests_per_minute",
 		"max_subscription_requests_per_day", "updated_at" };
-	struct list_args	 a = { { &cmd_quota_list, 500, NULL, NULL }, NULL, NULL,
-		NULL, NULL };
+	struct list_args	 a = { { &cmd_quota_list, 500, NULL, NULL },
+		NULL, NULL, NULL, NULL };
 
 	return list_run(cli, argc, argv, &a, opts, QUOTAS_PATH, 6, heads,
 	    keys);
@@ -1018,8 +1018,8 @@ et_list(struct cli *cli, int argc, char *argv[])
 		"DESCRIPTION" };
 	static const char *const	 keys[] = { "name", "builtin",
 		"description" };
-	struct list_args	 a = { { &cmd_et_list, 1000, "1000", NULL }, NULL,
-		NULL, NULL, NULL };
+	struct list_args	 a = { { &cmd_et_list, 1000, "1000", NULL },
+		NULL, NULL, NULL, NULL };
 
 	return list_run(cli, argc, argv, &a, opts, EVENT_TYPES_PATH, 3,
 	    heads, keys);

@@ -70,7 +70,8 @@ playbook_list(struct cli *cli, int argc, char *argv[])
 		"updated_at", "description" };
 	static const struct cli_list	 list = { "playbook list", 4, heads,
 		keys, 3, 60 };
-	struct cli_page		 page = { &cmd_pb_list, 200, NULL, NULL };
+	struct cli_page		 page = { &cmd_pb_list, 200, NULL,
+		NULL };
 	struct buf		 path = { NULL, 0, 0 };
 	char			**pos = NULL;
 	int			 npos, status = 1;

@@ -226,7 +226,7 @@ source_secret_stdin(struct source_args *a)
 
 	if (!a->secret_stdin)
 		return 0;
-	if ((a->stdin_secret = cli_read_secret_stdin()) == NULL)
+	if ((a->stdin_secret = cli_secret_stdin_new()) == NULL)
 		return -1;
 	if (source_field_set(a->body, "secret", a->stdin_secret, why,
 	    sizeof(why)) == -1) {
@@ -436,7 +436,7 @@ webhook_test(struct cli *cli, int argc, char *argv[])
 	}
 	status = 1;
 	if (secret != NULL && strcmp(secret, "-") == 0) {
-		if ((stdin_secret = cli_read_secret_stdin()) == NULL)
+		if ((stdin_secret = cli_secret_stdin_new()) == NULL)
 			goto out;
 		secret = stdin_secret;
 	}

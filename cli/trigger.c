@@ -238,6 +238,13 @@ static const struct cli_cmd cmd_send = {
 
 #define TRIGGERS_PATH	"/api/v1/triggers"
 
+/* "/api/v1/triggers/REF" plus an optional suffix, REF escaped. */
+static char *
+trigger_path_new(const char *ref, const char *suffix)
+{
+	return cli_item_path_new(TRIGGERS_PATH, ref, suffix);
+}
+
 /* Prints data (or the raw body with --json); lists as "key: value". */
 static void
 print_data(struct cli *cli, const struct cli_resp *resp)
@@ -366,7 +373,7 @@ trigger_create(struct cli *cli, int argc, char *argv[])
 		goto out;
 	if (a.enable) {
 		cli_resp_free(&resp);
-		path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/enable");
+		path = trigger_path_new(pos[0], "/webhooks/enable");
 		if (cli_api(cli, "POST", path, NULL, NULL, &resp) == -1)
 			goto out;
 	}
@@ -403,7 +410,7 @@ trigger_update(struct cli *cli, int argc, char *argv[])
 		status = cli_usage_error(&cmd_update, "nothing to change");
 		goto out;
 	}
-	path = cli_item_path_new(TRIGGERS_PATH, pos[0], NULL);
+	path = trigger_path_new(pos[0], NULL);
 	status = call_print(cli, "PUT", path, a.body);
 out:
 	json_decref(a.body);
@@ -425,7 +432,7 @@ simple(struct cli *cli, const struct cli_cmd *cmd, int argc, char *argv[],
 	if (cli_getopt(cli, cmd, argc, argv, NULL, NULL, NULL, &pos, &npos,
 	    &status) == -1)
 		goto out;
-	path = cli_item_path_new(TRIGGERS_PATH, pos[0], suffix);
+	path = trigger_path_new(pos[0], suffix);
 	status = call_print(cli, method, path, NULL);
 out:
 	free(path);
@@ -499,7 +506,7 @@ trigger_regenerate(struct cli *cli, int argc, char *argv[])
 		goto out;
 	if (label != NULL)
 		body = json_pack("{s:s}", "label", label);
-	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/regenerate");
+	path = trigger_path_new(pos[0], "/webhooks/regenerate");
 	status = call_print(cli, "POST", path, body);
 out:
 	json_decref(body);
@@ -530,7 +537,7 @@ key_add(struct cli *cli, int argc, char *argv[])
 		goto out;
 	}
 	body = json_pack("{s:s}", "label", label);
-	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/keys");
+	path = trigger_path_new(pos[0], "/webhooks/keys");
 	status = call_print(cli, "POST", path, body);
 out:
 	json_decref(body);
@@ -546,15 +553,15 @@ key_list(struct cli *cli, int argc, char *argv[])
 		"CREATED", "LAST_USED" };
 	static const char *const	 keys[] = { "id", "label", "key",
 		"created_at", "last_used_at" };
-	static const struct cli_list	 list = { "trigger key list", 5, heads,
-		keys, 0, 0 };
+	static const struct cli_list	 list = { "trigger key list", 5,
+		heads, keys, 0, 0 };
 	char				**pos = NULL, *path = NULL;
 	int				 npos, status = 1;
 
 	if (cli_getopt(cli, &cmd_key_list, argc, argv, NULL, NULL, NULL, &pos,
 	    &npos, &status) == -1)
 		goto out;
-	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/keys");
+	path = trigger_path_new(pos[0], "/webhooks/keys");
 	status = cli_list_get(cli, path, &list);
 out:
 	free(path);
@@ -574,7 +581,7 @@ key_rm(struct cli *cli, int argc, char *argv[])
 		goto out;
 	buf_append(&b, "/webhooks/keys/", 15);
 	cli_url_escape(&b, pos[1]);
-	path = cli_item_path_new(TRIGGERS_PATH, pos[0], b.data);
+	path = trigger_path_new(pos[0], b.data);
 	status = call_print(cli, "DELETE", path, NULL);
 out:
 	buf_free(&b);
@@ -656,7 +663,7 @@ trigger_hmac(struct cli *cli, int argc, char *argv[])
 	}
 	status = 1;
 	if (a.secret != NULL && strcmp(a.secret, "-") == 0) {
-		if ((stdin_secret = cli_read_secret_stdin()) == NULL)
+		if ((stdin_secret = cli_secret_stdin_new()) == NULL)
 			goto out;
 		a.secret = stdin_secret;
 	}
@@ -669,7 +676,7 @@ trigger_hmac(struct cli *cli, int argc, char *argv[])
 			json_object_set_new(body, "secret",
 			    json_string(a.secret));
 	}
-	path = cli_item_path_new(TRIGGERS_PATH, pos[0], a.enable ? "/webhooks/hmac/enable" :
+	path = trigger_path_new(pos[0], a.enable ? "/webhooks/hmac/enable" :
 	    "/webhooks/hmac/disable");
 	if (cli_api(cli, "POST", path, body, NULL, &resp) == -1)
 		goto out;
@@ -759,7 +766,7 @@ trigger_rate(struct cli *cli, int argc, char *argv[])
 		status = cli_usage_error(&cmd_rate, "nothing to change");
 		goto out;
 	}
-	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/rate-limit");
+	path = trigger_path_new(pos[0], "/webhooks/rate-limit");
 	status = call_print(cli, "PUT", path, body);
 out:
 	json_decref(body);
@@ -802,7 +809,7 @@ trigger_allowlist(struct cli *cli, int argc, char *argv[])
 		    "--enabled");
 		goto out;
 	}
-	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/ip-allowlist");
+	path = trigger_path_new(pos[0], "/webhooks/ip-allowlist");
 	status = call_print(cli, "PUT", path, body);
 out:
 	json_decref(body);
@@ -827,7 +834,7 @@ trigger_payload_limit(struct cli *cli, int argc, char *argv[])
 		status = EXIT_USAGE;
 		goto out;
 	}
-	path = cli_item_path_new(TRIGGERS_PATH, pos[0], "/webhooks/payload-limit");
+	path = trigger_path_new(pos[0], "/webhooks/payload-limit");
 	status = call_print(cli, "PUT", path, body);
 out:
 	json_decref(body);
@@ -909,8 +916,8 @@ trigger_events(struct cli *cli, int argc, char *argv[])
 		"RECEIVED", "KEY", "PAYLOAD" };
 	static const char *const	 keys[] = { "id", "trigger_ref",
 		"received_at", "metadata.webhook_key_label", "payload" };
-	static const struct cli_list	 list = { "trigger events", 5, heads,
-		keys, 4, 60 };
+	static const struct cli_list	 list = { "trigger events", 5,
+		heads, keys, 4, 60 };
 	struct events_args	 a = { { &cmd_events, 500, NULL, NULL }, NULL,
 		NULL, NULL };
 	struct buf		 path = { NULL, 0, 0 };
@@ -1035,11 +1042,11 @@ trigger_send(struct cli *cli, int argc, char *argv[])
 		len = strlen(text);
 	}
 	if (a.secret != NULL && strcmp(a.secret, "-") == 0) {
-		if ((stdin_secret = cli_read_secret_stdin()) == NULL)
+		if ((stdin_secret = cli_secret_stdin_new()) == NULL)
 			goto out;
 		a.secret = stdin_secret;
 	}
-	path = cli_item_path_new(TRIGGERS_PATH, pos[0], NULL);
+	path = trigger_path_new(pos[0], NULL);
 	if (cli_api(cli, "GET", path, NULL, NULL, &trig) == -1)
 		goto out;
 	d = json_object_get(trig.json, "data");
