@@ -592,7 +592,7 @@ cli_list_print(struct cli *cli, const struct cli_resp *resp,
 		cli_table_add_json(t, e, l->keys);
 	cli_table_print(stdout, t);
 	cli_table_free(t);
-	cli_more_hint(resp->json, l->cmd);
+	cli_more_hint(resp->json, l->cmd->name);
 }
 
 void

@@ -164,17 +164,23 @@ char		*cli_item_path_new(const char *prefix, const char *id,
 		    const char *suffix);
 
 /*
- * A page of a list command (every admin list answers {"data": [...],
- * "next_cursor": ...}): its table, and the command to name in the
- * next-page hint.
+ * A list command (every admin list answers {"data": [...], "next_cursor":
+ * ...}): its options, its path, the table of a page.
  */
 struct cli_list {
-	const char		*cmd;	/* "sub list" */
+	const struct cli_cmd	*cmd;	/* its name is in the next-page hint */
+	const struct option	*opts;	/* CLI_PAGE_OPTIONS and filters */
+	const char		*path;	/* without the query */
 	size_t			 ncols;
 	const char *const	*heads;
 	const char *const	*keys;	/* "a.b" reaches into a */
 	size_t			 cut_col;	/* this column's cells */
 	size_t			 cut_width;	/* are cut; 0: none */
+};
+/* A query parameter: name=*value, left out while *value is NULL. */
+struct cli_param {
+	const char		*name;
+	const char *const	*value;
 };
 /* --json: the body as received; else the table of data[] and the hint. */
 void		 cli_list_print(struct cli *, const struct cli_resp *,
@@ -215,6 +221,15 @@ void		 cli_api_error(const struct cli_resp *, const char *what);
 /* GET path and cli_list_print() the page: the exit status, 0 or 1. */
 int		 cli_list_get(struct cli *, const char *path,
 		    const struct cli_list *);
+/*
+ * A list command: cli_getopt() with the list's options and fn over ctx
+ * (fn NULL: cli_page_opt, ctx a struct cli_page), then cli_list_get() of
+ * its path with params (up to a NULL name) as the query.  Returns the
+ * exit status.
+ */
+int		 cli_list_run(struct cli *, const struct cli_list *, int argc,
+		    char *argv[], cli_opt_fn fn, void *ctx,
+		    const struct cli_param *params);
 /*
  * METHOD path of one item (id as the user named it), printed: "removed
  * ID" after a DELETE, else by print (NULL: cli_object_print).  Returns

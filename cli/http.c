@@ -483,3 +483,24 @@ out:
 	free(pos);
 	return status;
 }
+
+int
+cli_list_run(struct cli *cli, const struct cli_list *l, int argc,
+    char *argv[], cli_opt_fn fn, void *ctx, const struct cli_param *params)
+{
+	struct buf	 path = { NULL, 0, 0 };
+	char		**pos = NULL;
+	int		 npos, status = 1;
+
+	if (cli_getopt(cli, l->cmd, argc, argv, l->opts,
+	    fn != NULL ? fn : cli_page_opt, ctx, &pos, &npos, &status) == -1)
+		goto out;
+	buf_append(&path, l->path, strlen(l->path));
+	for (; params != NULL && params->name != NULL; params++)
+		cli_query_add(&path, params->name, *params->value);
+	status = cli_list_get(cli, path.data, l);
+out:
+	buf_free(&path);
+	free(pos);
+	return status;
+}

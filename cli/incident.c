@@ -102,29 +102,17 @@ incidents_list(struct cli *cli, int argc, char *argv[])
 	static const char *const	 keys[] = { "incident_number",
 		"severity", "status", "source", "created_at", "id", "title" };
 	/* Titles come from alert payloads: bounded, like every cell, safe. */
-	static const struct cli_list	 list = { "incidents list", 7,
-		heads, keys, 6, 60 };
+	static const struct cli_list	 list = { &cmd_inc_list, opts,
+		"/api/incidents", 7, heads, keys, 6, 60 };
 	/* Page ceilings are the server's (handlers/admin.c). */
-	struct incidents_args	 a = { { &cmd_inc_list, 500, "50", NULL },
-		NULL, NULL, NULL };
-	struct buf		 path = { NULL, 0, 0 };
-	char			**pos = NULL;
-	int			 npos, status = 1;
+	struct incidents_args		 a = { { &cmd_inc_list, 500, "50",
+		NULL }, NULL, NULL, NULL };
+	const struct cli_param		 q[] = { { "source", &a.source },
+		{ "severity", &a.severity }, { "status", &a.status },
+		{ "limit", &a.page.limit }, { "cursor", &a.page.cursor },
+		{ NULL, NULL } };
 
-	if (cli_getopt(cli, &cmd_inc_list, argc, argv, opts, incidents_opt,
-	    &a, &pos, &npos, &status) == -1)
-		goto out;
-	buf_append(&path, "/api/incidents", 14);
-	cli_query_add(&path, "source", a.source);
-	cli_query_add(&path, "severity", a.severity);
-	cli_query_add(&path, "status", a.status);
-	cli_query_add(&path, "limit", a.page.limit);
-	cli_query_add(&path, "cursor", a.page.cursor);
-	status = cli_list_get(cli, path.data, &list);
-out:
-	buf_free(&path);
-	free(pos);
-	return status;
+	return cli_list_run(cli, &list, argc, argv, incidents_opt, &a, q);
 }
 
 static int

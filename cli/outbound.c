@@ -351,33 +351,18 @@ list_opt(void *ctx, int ch, char *arg)
 	return cli_page_opt(&a->page, ch, arg);
 }
 
-/* GET of a list with a.* as query parameters: the exit status. */
+/* A list with a.* as query parameters: the exit status. */
 static int
-list_run(struct cli *cli, int argc, char *argv[], struct list_args *a,
-    const struct option *opts, const char *path0, size_t ncols,
-    const char *const *heads, const char *const *keys)
+list_run(struct cli *cli, const struct cli_list *l, int argc, char *argv[],
+    struct list_args *a)
 {
-	const struct cli_list	 list = { a->page.cmd->name, ncols, heads,
-		keys, 0, 0 };
-	struct buf		 path = { NULL, 0, 0 };
-	char			**pos = NULL;
-	int			 npos, status = 1;
+	const struct cli_param	 q[] = { { "limit", &a->page.limit },
+		{ "cursor", &a->page.cursor }, { "status", &a->status },
+		{ "owner_id", &a->owner },
+		{ "subscription_id", &a->subscription },
+		{ "event_type", &a->event_type }, { NULL, NULL } };
 
-	if (cli_getopt(cli, a->page.cmd, argc, argv, opts, list_opt, a, &pos,
-	    &npos, &status) == -1)
-		goto out;
-	buf_append(&path, path0, strlen(path0));
-	cli_query_add(&path, "limit", a->page.limit);
-	cli_query_add(&path, "cursor", a->page.cursor);
-	cli_query_add(&path, "status", a->status);
-	cli_query_add(&path, "owner_id", a->owner);
-	cli_query_add(&path, "subscription_id", a->subscription);
-	cli_query_add(&path, "event_type", a->event_type);
-	status = cli_list_get(cli, path.data, &list);
-out:
-	buf_free(&path);
-	free(pos);
-	return status;
+	return cli_list_run(cli, l, argc, argv, list_opt, a, q);
 }
 
 /* --- sub -------------------------------------------------------------- */
@@ -612,12 +597,13 @@ sub_list(struct cli *cli, int argc, char *argv[])
 	static const char *const	 keys[] = { "id", "status", "name",
 		"owner_id", "events", "url", "publication_failures",
 		"last_successful_use" };
+	static const struct cli_list	 list = { &cmd_sub_list, opts,
+		SUBS_PATH, 8, heads, keys, 0, 0 };
 	/* Page ceilings are the server's (handlers/outbound.c). */
 	struct list_args	 a = { { &cmd_sub_list, 200, NULL, NULL },
 		NULL, NULL, NULL, NULL };
 
-	return list_run(cli, argc, argv, &a, opts, SUBS_PATH, 8, heads,
-	    keys);
+	return list_run(cli, &list, argc, argv, &a);
 }
 
 static int
@@ -701,11 +687,12 @@ dlv_list(struct cli *cli, int argc, char *argv[])
 	static const char *const	 keys[] = { "id", "status",
 		"event_type", "attempt_count", "last_status_code",
 		"subscription_id", "created_at" };
+	static const struct cli_list	 list = { &cmd_dlv_list, opts,
+		DELIVERIES_PATH, 7, heads, keys, 0, 0 };
 	struct list_args	 a = { { &cmd_dlv_list, 500, NULL, NULL },
 		NULL, NULL, NULL, NULL };
 
-	return list_run(cli, argc, argv, &a, opts, DELIVERIES_PATH, 7,
-	    heads, keys);
+	return list_run(cli, &list, argc, argv, &a);
 }
 
 static int
@@ -903,11 +890,12 @@ quota_list(struct cli *cli, int argc, char *argv[])
 		"max_subscriptions", "max_events_per_minute",
 		"max_subscription_requests_per_minute",
 		"max_subscription_requests_per_day", "updated_at" };
+	static const struct cli_list	 list = { &cmd_quota_list, opts,
+		QUOTAS_PATH, 6, heads, keys, 0, 0 };
 	struct list_args	 a = { { &cmd_quota_list, 500, NULL, NULL },
 		NULL, NULL, NULL, NULL };
 
-	return list_run(cli, argc, argv, &a, opts, QUOTAS_PATH, 6, heads,
-	    keys);
+	return list_run(cli, &list, argc, argv, &a);
 }
 
 static int
@@ -1018,11 +1006,12 @@ et_list(struct cli *cli, int argc, char *argv[])
 		"DESCRIPTION" };
 	static const char *const	 keys[] = { "name", "builtin",
 		"description" };
+	static const struct cli_list	 list = { &cmd_et_list, opts,
+		EVENT_TYPES_PATH, 3, heads, keys, 0, 0 };
 	struct list_args	 a = { { &cmd_et_list, 1000, "1000", NULL },
 		NULL, NULL, NULL, NULL };
 
-	return list_run(cli, argc, argv, &a, opts, EVENT_TYPES_PATH, 3,
-	    heads, keys);
+	return list_run(cli, &list, argc, argv, &a);
 }
 
 static int

@@ -68,25 +68,14 @@ playbook_list(struct cli *cli, int argc, char *argv[])
 		"UPDATED", "DESCRIPTION" };
 	static const char *const	 keys[] = { "name", "builtin",
 		"updated_at", "description" };
-	static const struct cli_list	 list = { "playbook list", 4, heads,
-		keys, 3, 60 };
-	struct cli_page		 page = { &cmd_pb_list, 200, NULL,
+	static const struct cli_list	 list = { &cmd_pb_list, opts,
+		"/api/playbooks", 4, heads, keys, 3, 60 };
+	struct cli_page			 page = { &cmd_pb_list, 200, NULL,
 		NULL };
-	struct buf		 path = { NULL, 0, 0 };
-	char			**pos = NULL;
-	int			 npos, status = 1;
+	const struct cli_param		 q[] = { { "limit", &page.limit },
+		{ "cursor", &page.cursor }, { NULL, NULL } };
 
-	if (cli_getopt(cli, &cmd_pb_list, argc, argv, opts,
-	    cli_page_opt, &page, &pos, &npos, &status) == -1)
-		goto out;
-	buf_append(&path, "/api/playbooks", 14);
-	cli_query_add(&path, "limit", page.limit);
-	cli_query_add(&path, "cursor", page.cursor);
-	status = cli_list_get(cli, path.data, &list);
-out:
-	buf_free(&path);
-	free(pos);
-	return status;
+	return cli_list_run(cli, &list, argc, argv, NULL, &page, q);
 }
 
 static int

@@ -349,25 +349,14 @@ webhook_list(struct cli *cli, int argc, char *argv[])
 		"FORMAT", "MODE", "AUTO_TRIAGE", "PLAYBOOK", "UPDATED" };
 	static const char *const	 keys[] = { "source", "enabled",
 		"format", "mode", "auto_triage", "playbook", "updated_at" };
-	static const struct cli_list	 list = { "webhook list", 7, heads,
-		keys, 0, 0 };
+	static const struct cli_list	 list = { &cmd_list, opts,
+		"/api/webhooks", 7, heads, keys, 0, 0 };
 	/* The server's page ceiling (handlers/webhooks.c). */
-	struct cli_page		 page = { &cmd_list, 200, "100", NULL };
-	struct buf		 path = { NULL, 0, 0 };
-	char			**pos = NULL;
-	int			 npos, status = 1;
+	struct cli_page			 page = { &cmd_list, 200, "100", NULL };
+	const struct cli_param		 q[] = { { "limit", &page.limit },
+		{ "cursor", &page.cursor }, { NULL, NULL } };
 
-	if (cli_getopt(cli, &cmd_list, argc, argv, opts, cli_page_opt, &page,
-	    &pos, &npos, &status) == -1)
-		goto out;
-	buf_append(&path, "/api/webhooks", 13);
-	cli_query_add(&path, "limit", page.limit);
-	cli_query_add(&path, "cursor", page.cursor);
-	status = cli_list_get(cli, path.data, &list);
-out:
-	buf_free(&path);
-	free(pos);
-	return status;
+	return cli_list_run(cli, &list, argc, argv, NULL, &page, q);
 }
 
 static int

@@ -553,8 +553,8 @@ key_list(struct cli *cli, int argc, char *argv[])
 		"CREATED", "LAST_USED" };
 	static const char *const	 keys[] = { "id", "label", "key",
 		"created_at", "last_used_at" };
-	static const struct cli_list	 list = { "trigger key list", 5,
-		heads, keys, 0, 0 };
+	static const struct cli_list	 list = { &cmd_key_list, NULL, NULL,
+		5, heads, keys, 0, 0 };
 	char				**pos = NULL, *path = NULL;
 	int				 npos, status = 1;
 
@@ -881,25 +881,15 @@ trigger_list(struct cli *cli, int argc, char *argv[])
 		"PRESET", "HMAC", "DESCRIPTION" };
 	static const char *const	 keys[] = { "id", "ref",
 		"webhook_enabled", "preset", "hmac.enabled", "description" };
-	static const struct cli_list	 list = { "trigger list", 6, heads,
-		keys, 5, 40 };
+	static const struct cli_list	 list = { &cmd_list, opts,
+		TRIGGERS_PATH, 6, heads, keys, 5, 40 };
 	/* Its --limit is refused in the words of `trigger events`. */
-	struct cli_page		 page = { &cmd_events, 500, NULL, NULL };
-	struct buf		 path = { NULL, 0, 0 };
-	char			**pos = NULL;
-	int			 npos, status = 1;
+	struct cli_page			 page = { &cmd_events, 500, NULL,
+		NULL };
+	const struct cli_param		 q[] = { { "limit", &page.limit },
+		{ "cursor", &page.cursor }, { NULL, NULL } };
 
-	if (cli_getopt(cli, &cmd_list, argc, argv, opts, cli_page_opt, &page,
-	    &pos, &npos, &status) == -1)
-		goto out;
-	buf_append(&path, TRIGGERS_PATH, strlen(TRIGGERS_PATH));
-	cli_query_add(&path, "limit", page.limit);
-	cli_query_add(&path, "cursor", page.cursor);
-	status = cli_list_get(cli, path.data, &list);
-out:
-	buf_free(&path);
-	free(pos);
-	return status;
+	return cli_list_run(cli, &list, argc, argv, NULL, &page, q);
 }
 
 static int
@@ -916,28 +906,15 @@ trigger_events(struct cli *cli, int argc, char *argv[])
 		"RECEIVED", "KEY", "PAYLOAD" };
 	static const char *const	 keys[] = { "id", "trigger_ref",
 		"received_at", "metadata.webhook_key_label", "payload" };
-	static const struct cli_list	 list = { "trigger events", 5,
-		heads, keys, 4, 60 };
-	struct events_args	 a = { { &cmd_events, 500, NULL, NULL }, NULL,
-		NULL, NULL };
-	struct buf		 path = { NULL, 0, 0 };
-	char			**pos = NULL;
-	int			 npos, status = 1;
+	static const struct cli_list	 list = { &cmd_events, opts,
+		"/api/v1/events", 5, heads, keys, 4, 60 };
+	struct events_args		 a = { { &cmd_events, 500, NULL, NULL },
+		NULL, NULL, NULL };
+	const struct cli_param		 q[] = { { "limit", &a.page.limit },
+		{ "cursor", &a.page.cursor }, { "trigger", &a.trigger },
+		{ "since", &a.since }, { "until", &a.until }, { NULL, NULL } };
 
-	if (cli_getopt(cli, &cmd_events, argc, argv, opts, events_opt, &a,
-	    &pos, &npos, &status) == -1)
-		goto out;
-	buf_append(&path, "/api/v1/events", 14);
-	cli_query_add(&path, "limit", a.page.limit);
-	cli_query_add(&path, "cursor", a.page.cursor);
-	cli_query_add(&path, "trigger", a.trigger);
-	cli_query_add(&path, "since", a.since);
-	cli_query_add(&path, "until", a.until);
-	status = cli_list_get(cli, path.data, &list);
-out:
-	buf_free(&path);
-	free(pos);
-	return status;
+	return cli_list_run(cli, &list, argc, argv, events_opt, &a, q);
 }
 
 static int
