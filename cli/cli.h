@@ -249,6 +249,11 @@ int		 cli_item_run(struct cli *, const struct cli_cmd *, int argc,
 		    const char *suffix,
 		    int (*check)(const struct cli_cmd *, const char *),
 		    void (*print)(struct cli *, const struct cli_resp *));
+/*
+ * A receiver's answer to a test event: --json the body, else "HTTP nnn"
+ * and the body.  Returns 0 for a 2xx, else -1 after the server's error.
+ */
+int		 cli_answer_print(struct cli *, const struct cli_resp *);
 /* Frees the members; accepts a zeroed or already freed one. */
 void		 cli_resp_free(struct cli_resp *);
 /* --json: the body on stdout as received. */
@@ -275,18 +280,10 @@ void		 source_secret_notice(json_t *src);
 /* Commands: each returns the process exit status. */
 int		 cmd_db(struct cli *, int argc, char *argv[]);
 int		 cmd_token(struct cli *, int argc, char *argv[]);
-int		 cmd_webhook(struct cli *, int argc, char *argv[]);
 int		 cmd_webhook_import(struct cli *, int argc, char *argv[]);
 int		 cmd_logs(struct cli *, int argc, char *argv[]);
-int		 cmd_incidents(struct cli *, int argc, char *argv[]);
-int		 cmd_playbook(struct cli *, int argc, char *argv[]);
-int		 cmd_trigger(struct cli *, int argc, char *argv[]);
-/* outbound.c: seed 000 subscriptions, deliveries, quotas; publishing. */
-int		 cmd_sub(struct cli *, int argc, char *argv[]);
-int		 cmd_deliveries(struct cli *, int argc, char *argv[]);
+/* outbound.c: publishing (issue 4). */
 int		 cmd_emit(struct cli *, int argc, char *argv[]);
-int		 cmd_quota(struct cli *, int argc, char *argv[]);
-int		 cmd_event_types(struct cli *, int argc, char *argv[]);
 
 /* main.c: a command group's dispatch over its subcommands. */
 struct cli_sub {
@@ -296,5 +293,16 @@ struct cli_sub {
 };
 int		 cli_dispatch(struct cli *, const char *group,
 		    const struct cli_sub *subs, int argc, char *argv[]);
+
+/* The command groups, each a table ending in a NULL name. */
+extern const struct cli_sub	 webhook_cmds[];	/* source.c */
+extern const struct cli_sub	 incidents_cmds[];	/* incident.c */
+extern const struct cli_sub	 playbook_cmds[];	/* playbook.c */
+extern const struct cli_sub	 trigger_cmds[];	/* trigger.c */
+/* outbound.c: seed 000 subscriptions, deliveries, quotas; the catalog. */
+extern const struct cli_sub	 sub_cmds[];
+extern const struct cli_sub	 deliveries_cmds[];
+extern const struct cli_sub	 quota_cmds[];
+extern const struct cli_sub	 event_types_cmds[];
 
 #endif

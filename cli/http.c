@@ -504,3 +504,21 @@ out:
 	free(pos);
 	return status;
 }
+
+int
+cli_answer_print(struct cli *cli, const struct cli_resp *resp)
+{
+	if (cli->json)
+		cli_resp_print_raw(resp);
+	else {
+		printf("HTTP %ld\n", resp->status);
+		cli_fput_safe(stdout, resp->body, 1);
+		if (resp->len > 0 && resp->body[resp->len - 1] != '\n')
+			fputc('\n', stdout);
+	}
+	if (!is_2xx(resp->status)) {
+		cli_api_error(resp, NULL);
+		return -1;
+	}
+	return 0;
+}

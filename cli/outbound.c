@@ -653,22 +653,17 @@ sub_rm(struct cli *cli, int argc, char *argv[])
 	    SUBS_PATH, NULL, NULL, object_output);
 }
 
-int
-cmd_sub(struct cli *cli, int argc, char *argv[])
-{
-	static const struct cli_sub	 subs[] = {
-		{ "add",    sub_add,    "create a subscription" },
-		{ "list",   sub_list,   "list subscriptions" },
-		{ "show",   sub_show,   "show a subscription" },
-		{ "update", sub_update, "change a subscription, or rotate its "
-		    "secret" },
-		{ "test",   sub_test,   "queue a webhook.test delivery" },
-		{ "rm",	    sub_rm,	"delete a subscription" },
-		{ NULL, NULL, NULL }
-	};
-
-	return cli_dispatch(cli, "sub", subs, argc, argv);
-}
+/* `hookpost sub COMMAND`: main.c's command table runs it. */
+const struct cli_sub sub_cmds[] = {
+	{ "add",    sub_add,    "create a subscription" },
+	{ "list",   sub_list,   "list subscriptions" },
+	{ "show",   sub_show,   "show a subscription" },
+	{ "update", sub_update, "change a subscription, or rotate its "
+	    "secret" },
+	{ "test",   sub_test,   "queue a webhook.test delivery" },
+	{ "rm",	    sub_rm,	"delete a subscription" },
+	{ NULL, NULL, NULL }
+};
 
 /* --- deliveries ------------------------------------------------------- */
 
@@ -758,18 +753,13 @@ dlv_retry(struct cli *cli, int argc, char *argv[])
 	    DELIVERIES_PATH, "/retry", NULL, object_output);
 }
 
-int
-cmd_deliveries(struct cli *cli, int argc, char *argv[])
-{
-	static const struct cli_sub	 subs[] = {
-		{ "list",  dlv_list,  "list deliveries" },
-		{ "show",  dlv_show,  "show a delivery and its attempts" },
-		{ "retry", dlv_retry, "send a failed delivery again" },
-		{ NULL, NULL, NULL }
-	};
-
-	return cli_dispatch(cli, "deliveries", subs, argc, argv);
-}
+/* `hookpost deliveries COMMAND`: main.c's command table runs it. */
+const struct cli_sub deliveries_cmds[] = {
+	{ "list",  dlv_list,  "list deliveries" },
+	{ "show",  dlv_show,  "show a delivery and its attempts" },
+	{ "retry", dlv_retry, "send a failed delivery again" },
+	{ NULL, NULL, NULL }
+};
 
 /* --- emit ------------------------------------------------------------- */
 
@@ -979,19 +969,14 @@ quota_rm(struct cli *cli, int argc, char *argv[])
 	    QUOTAS_PATH, NULL, NULL, object_output);
 }
 
-int
-cmd_quota(struct cli *cli, int argc, char *argv[])
-{
-	static const struct cli_sub	 subs[] = {
-		{ "list", quota_list, "list custom quotas" },
-		{ "show", quota_show, "show an owner's effective quota" },
-		{ "set",  quota_set,  "set an owner's quota" },
-		{ "rm",	  quota_rm,   "back to the default quota" },
-		{ NULL, NULL, NULL }
-	};
-
-	return cli_dispatch(cli, "quota", subs, argc, argv);
-}
+/* `hookpost quota COMMAND`: main.c's command table runs it. */
+const struct cli_sub quota_cmds[] = {
+	{ "list", quota_list, "list custom quotas" },
+	{ "show", quota_show, "show an owner's effective quota" },
+	{ "set",  quota_set,  "set an owner's quota" },
+	{ "rm",	  quota_rm,   "back to the default quota" },
+	{ NULL, NULL, NULL }
+};
 
 /* --- event-types ------------------------------------------------------ */
 
@@ -1056,14 +1041,9 @@ out:
 	return status;
 }
 
-int
-cmd_event_types(struct cli *cli, int argc, char *argv[])
-{
-	static const struct cli_sub	 subs[] = {
-		{ "list", et_list, "list the event catalog" },
-		{ "add",  et_add,  "add an event type" },
-		{ NULL, NULL, NULL }
-	};
-
-	return cli_dispatch(cli, "event-types", subs, argc, argv);
-}
+/* `hookpost event-types COMMAND`: main.c's command table runs it. */
+const struct cli_sub event_types_cmds[] = {
+	{ "list", et_list, "list the event catalog" },
+	{ "add",  et_add,  "add an event type" },
+	{ NULL, NULL, NULL }
+};

@@ -179,17 +179,12 @@ playbook_rm(struct cli *cli, int argc, char *argv[])
 	    "/api/playbooks", NULL, playbook_name_check, NULL);
 }
 
-int
-cmd_playbook(struct cli *cli, int argc, char *argv[])
-{
-	static const struct cli_sub	 subs[] = {
-		{ "list", playbook_list, "list playbooks" },
-		{ "show", playbook_show, "show a playbook and its steps" },
-		{ "put",  playbook_put,  "create or replace a playbook from "
-		    "JSON" },
-		{ "rm",	  playbook_rm,	 "delete a playbook" },
-		{ NULL, NULL, NULL }
-	};
-
-	return cli_dispatch(cli, "playbook", subs, argc, argv);
-}
+/* `hookpost playbook COMMAND`: main.c's command table runs it. */
+const struct cli_sub playbook_cmds[] = {
+	{ "list", playbook_list, "list playbooks" },
+	{ "show", playbook_show, "show a playbook and its steps" },
+	{ "put",  playbook_put,  "create or replace a playbook from "
+	    "JSON" },
+	{ "rm",	  playbook_rm,	 "delete a playbook" },
+	{ NULL, NULL, NULL }
+};

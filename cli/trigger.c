@@ -1061,18 +1061,8 @@ trigger_send(struct cli *cli, int argc, char *argv[])
 	cli_url_escape(&rpath, key);
 	if (cli_http(cli, "POST", rpath.data, text, len, hdrs, 0, &resp) == -1)
 		goto out;
-	if (cli->json)
-		cli_resp_print_raw(&resp);
-	else {
-		printf("HTTP %ld\n", resp.status);
-		cli_fput_safe(stdout, resp.body, 1);
-		if (resp.len > 0 && resp.body[resp.len - 1] != '\n')
-			fputc('\n', stdout);
-	}
-	if (resp.status < 200 || resp.status > 299) {
-		cli_api_error(&resp, NULL);
+	if (cli_answer_print(cli, &resp) == -1)
 		goto out;
-	}
 	status = 0;
 out:
 	cli_resp_free(&trig);
@@ -1090,36 +1080,31 @@ out:
 	return status;
 }
 
-int
-cmd_trigger(struct cli *cli, int argc, char *argv[])
-{
-	static const struct cli_sub	 subs[] = {
-		{ "create",	   trigger_create,	  "create a trigger" },
-		{ "list",	   trigger_list,	  "list triggers" },
-		{ "show",	   trigger_show,	  "show a trigger" },
-		{ "update",	   trigger_update,	  "change a trigger" },
-		{ "rm",		   trigger_rm,		  "delete a trigger" },
-		{ "enable",	   trigger_enable,	  "enable webhooks; print "
-		    "the key and URL" },
-		{ "disable",	   trigger_disable,	  "disable webhooks" },
-		{ "regenerate",	   trigger_regenerate,	  "replace every key by "
-		    "a new one" },
-		{ "webhook",	   trigger_webhook,	  "show the webhook info" },
-		{ "key",	   trigger_key,		  "add, list, rm keys "
-		    "(rotation)" },
-		{ "hmac",	   trigger_hmac,	  "signature verification "
-		    "on or off" },
-		{ "rate-limit",	   trigger_rate,	  "requests per window "
-		    "per key" },
-		{ "ip-allowlist",  trigger_allowlist,	  "the IP allow list" },
-		{ "payload-limit", trigger_payload_limit, "the body size limit" },
-		{ "stats",	   trigger_stats,	  "webhook statistics" },
-		{ "events",	   trigger_events,	  "list events" },
-		{ "event",	   trigger_event,	  "show one event" },
-		{ "send",	   trigger_send,	  "fire the trigger's "
-		    "webhook" },
-		{ NULL, NULL, NULL }
-	};
-
-	return cli_dispatch(cli, "trigger", subs, argc, argv);
-}
+/* `hookpost trigger COMMAND`: main.c's command table runs it. */
+const struct cli_sub trigger_cmds[] = {
+	{ "create",	   trigger_create,	  "create a trigger" },
+	{ "list",	   trigger_list,	  "list triggers" },
+	{ "show",	   trigger_show,	  "show a trigger" },
+	{ "update",	   trigger_update,	  "change a trigger" },
+	{ "rm",		   trigger_rm,		  "delete a trigger" },
+	{ "enable",	   trigger_enable,	  "enable webhooks; print "
+	    "the key and URL" },
+	{ "disable",	   trigger_disable,	  "disable webhooks" },
+	{ "regenerate",	   trigger_regenerate,	  "replace every key by "
+	    "a new one" },
+	{ "webhook",	   trigger_webhook,	  "show the webhook info" },
+	{ "key",	   trigger_key,		  "add, list, rm keys "
+	    "(rotation)" },
+	{ "hmac",	   trigger_hmac,	  "signature verification "
+	    "on or off" },
+	{ "rate-limit",	   trigger_rate,	  "requests per window "
+	    "per key" },
+	{ "ip-allowlist",  trigger_allowlist,	  "the IP allow list" },
+	{ "payload-limit", trigger_payload_limit, "the body size limit" },
+	{ "stats",	   trigger_stats,	  "webhook statistics" },
+	{ "events",	   trigger_events,	  "list events" },
+	{ "event",	   trigger_event,	  "show one event" },
+	{ "send",	   trigger_send,	  "fire the trigger's "
+	    "webhook" },
+	{ NULL, NULL, NULL }
+};
