@@ -25,6 +25,8 @@
 #     body-has: text
 #     sql: SELECT ...           with is: VALUE, the query's output
 #     is: value
+#     value: text               with is: or is-not:, a value of its own
+#     is-not: value
 #   sql: statement            outside a check: run for its effect
 # Values expand $NAME, ${NAME} and $(command) (the helpers of tests/lib.sh
 # such as jget and psql_q); \$ is a dollar sign; other characters, quotes
@@ -102,7 +104,7 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 	*) request_send ;;
 	esac
 	case $key in
-	status|jq|header-has|body-has|is) ;;
+	status|jq|header-has|body-has|is|is-not|value) ;;
 	sql) [ -n "$c_name" ] || check_end ;;
 	*) check_end ;;
 	esac
@@ -128,7 +130,9 @@ $V"; else r_body=$V; fi
 	body-has)	case $BODY in *"$V"*) ;; *) why "body lacks '$V': $BODY" ;; esac ;;
 	sql)		if [ -n "$c_name" ]; then sql_out=$(psql_q "$V")
 			else psql_q "$V" >/dev/null; fi ;;
+	value)		sql_out=$V ;;
 	is)		[ "$sql_out" = "$V" ] || why "got '$sql_out', want '$V'" ;;
+	is-not)		[ "$sql_out" != "$V" ] || why "got '$sql_out', want another" ;;
 	*)		fail "$FILE:$line_no: cannot read '$line'" ;;
 	esac
 done 3<"$FILE"
