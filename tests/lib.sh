@@ -59,6 +59,9 @@ jget() { printf '%s' "$BODY" | jq -r "$1"; }
 # sign SECRET TIMESTAMP BODY: seed 004's recipe, hex only.
 sign() { printf '%s' "$2.$3" | openssl dgst -sha256 -hmac "$1" | sed 's/^.*= //'; }
 
+# hmac SECRET BODY: seed 000's X-Webhook-Signature, "sha256=<hex>".
+hmac() { printf 'sha256=%s' "$(printf '%s' "$2" | openssl dgst -sha256 -hmac "$1" | sed 's/^.*= //')"; }
+
 # jwt PAYLOAD SECRET: an HS256 JSON Web Token (RFC 7519) of PAYLOAD.
 b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
 jwt() {
