@@ -6,15 +6,6 @@
 SUBS=/admin/webhooks/subscriptions
 Q=/admin/quotas/webhooks
 
-as() {
-	_t=$1; shift
-	if [ $# -ge 3 ]; then
-		req "$1" "$2" -H "Authorization: Bearer $_t" \
-		    -H 'Content-Type: application/json' --data-binary "$3"
-	else
-		req "$1" "$2" -H "Authorization: Bearer $_t"
-	fi
-}
 mktoken() {
 	admin POST /api/tokens "{\"name\":\"$1\",\"role\":\"user\",\"owner_id\":\"$1\"}"
 	jget .token
