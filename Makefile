@@ -64,7 +64,7 @@ bin/bench-%: bench/%.c lib/libhookpost.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS) -lpthread
 
-bin/test-%: tests/unit/%.c lib/libhookpost.a
+bin/test-%: tests/unit/%.c tests/unit/check.h lib/libhookpost.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
@@ -86,6 +86,34 @@ check:
 	@scripts/deps.sh --if-missing
 	@$(MAKE) --no-print-directory all $(UNITS)
 	@scripts/check.sh
+
+# One section of scripts/check.sh each (its header lists them), with the
+# same CHECK_* variables and the same "N passed, N failed" ending:
+#   unit         bin/test-* and the CLI cases; no database, no server
+#   valgrind     the unit tests and the handlers in CGI mode under valgrind
+#   asan         scripts/asan.sh's ASan+UBSan build of the handlers and
+#                unit tests, run (the handlers in CGI mode)
+#   integration  the HTTP suite behind CHECK_SERVERS (all three by default)
+# valgrind, asan and integration start their own PostgreSQL.
+unit:
+	@scripts/deps.sh --if-missing
+	@$(MAKE) -s --no-print-directory bin/hookpost $(UNITS)
+	@scripts/check.sh unit
+
+valgrind:
+	@scripts/deps.sh --if-missing
+	@$(MAKE) -s --no-print-directory all $(UNITS)
+	@scripts/check.sh valgrind
+
+asan:
+	@scripts/deps.sh --if-missing
+	@$(MAKE) -s --no-print-directory all
+	@scripts/check.sh asan
+
+integration:
+	@scripts/deps.sh --if-missing
+	@$(MAKE) -s --no-print-directory all
+	@scripts/check.sh http
 
 bench:
 	@scripts/deps.sh --if-missing

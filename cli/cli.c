@@ -317,7 +317,7 @@ cli_read_file(const char *path, size_t max, char **out, size_t *outlen)
  * of the process list and the shell history.
  */
 char *
-cli_read_secret_stdin(void)
+cli_secret_stdin_new(void)
 {
 	char	 line[4096];
 	size_t	 n;
@@ -447,6 +447,23 @@ cli_table_add(struct cli_table *t, const char *const *row)
 	t->nrows++;
 }
 
+/* obj's member at key, where "a.b" is member b of member a; or NULL. */
+static json_t *
+json_member(json_t *obj, const char *key)
+{
+	const char	*dot;
+	char		 first[64];
+
+	while ((dot = strchr(key, '.')) != NULL &&
+	    (size_t)(dot - key) < sizeof(first)) {
+		memcpy(first, key, (size_t)(dot - key));
+		first[dot - key] = '\0';
+		obj = json_object_get(obj, first);
+		key = dot + 1;
+	}
+	return json_object_get(obj, key);
+}
+
 void
 cli_table_add_json(struct cli_table *t, json_t *obj, const char *const *keys)
 {
@@ -455,7 +472,7 @@ cli_table_add_json(struct cli_table *t, json_t *obj, const char *const *keys)
 
 	row = xcalloc(t->ncols, sizeof(*row));
 	for (i = 0; i < t->ncols; i++)
-		row[i] = cli_json_text_new(json_object_get(obj, keys[i]));
+		row[i] = cli_json_text_new(json_member(obj, keys[i]));
 	cli_table_add(t, (const char *const *)row);
 	for (i = 0; i < t->ncols; i++)
 		free(row[i]);
@@ -500,4 +517,89 @@ cli_table_free(struct cli_table *t)
 	free(t->cells);
 	free(t->maxw);
 	free(t);
+}
+
+int
+cli_page_opt(void *page, int ch, char *arg)
+{
+	struct cli_page	*p = page;
+	long long	 n;
+
+	switch (ch) {
+	case OPT_PAGE_LIMIT:
+		if (cli_parse_limit(p->cmd, arg, p->max, &n) == -1)
+			return -1;
+		p->limit = arg;
+		return 0;
+	case OPT_PAGE_CURSOR:
+		p->cursor = arg;
+		return 0;
+	}
+	return 1;
+}
+
+int
+cli_one_of(const char *const *values, const char *s)
+{
+	for (; *values != NULL; values++)
+		if (strcmp(*values, s) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+cli_item_path_new(const char *prefix, const char *id, const char *suffix)
+{
+	struct buf	 b = { NULL, 0, 0 };
+
+	buf_append(&b, prefix, strlen(prefix));
+	buf_append(&b, "/", 1);
+	cli_url_escape(&b, id);
+	if (suffix != NULL)
+		buf_append(&b, suffix, strlen(suffix));
+	return b.data;
+}
+
+void
+cli_more_hint(json_t *page, const char *cmd)
+{
+	const char	*next;
+
+	if ((next = cli_json_str(page, "next_cursor")) == NULL)
+		return;
+	fprintf(stderr, "more: %s %s --cursor ", CLI_NAME, cmd);
+	cli_fput_safe(stderr, next, 0);
+	fputc('\n', stderr);
+}
+
+void
+cli_list_print(struct cli *cli, const struct cli_resp *resp,
+    const struct cli_list *l)
+{
+	struct cli_table	*t;
+	json_t			*e;
+	size_t			 i;
+
+	if (cli->json) {
+		cli_resp_print_raw(resp);
+		return;
+	}
+	t = cli_table_new(l->ncols, l->heads);
+	/* Text from payloads (titles, descriptions) is bounded, and safe. */
+	if (l->cut_width > 0)
+		cli_table_max(t, l->cut_col, l->cut_width);
+	json_array_foreach(json_object_get(resp->json, "data"), i, e)
+		cli_table_add_json(t, e, l->keys);
+	cli_table_print(stdout, t);
+	cli_table_free(t);
+	cli_more_hint(resp->json, l->cmd->name);
+}
+
+void
+cli_object_print(struct cli *cli, const struct cli_resp *resp)
+{
+	if (cli->json)
+		cli_resp_print_raw(resp);
+	else if (json_is_object(resp->json))
+		cli_print_object(stdout, resp->json);
 }

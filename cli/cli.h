@@ -31,8 +31,15 @@
 enum cli_optid {
 	OPT_JSON = 256,
 	OPT_CONFIG,
+	OPT_PAGE_LIMIT,	/* --limit N of the list commands */
+	OPT_PAGE_CURSOR,	/* --cursor C */
 	OPT_CMD		/* the first id of a command's own options */
 };
+
+/* The --limit and --cursor entries of a list command's options. */
+#define CLI_PAGE_OPTIONS \
+	{ "limit",  required_argument, NULL, OPT_PAGE_LIMIT }, \
+	{ "cursor", required_argument, NULL, OPT_PAGE_CURSOR }
 
 /* Process-wide settings of one invocation. */
 struct cli {
@@ -99,8 +106,8 @@ int		 cli_parse_limit(const struct cli_cmd *, const char *arg,
  */
 int		 cli_read_file(const char *path, size_t max, char **out,
 		    size_t *outlen);
-/* The first line of stdin: a new string, or NULL (reported). */
-char		*cli_read_secret_stdin(void);
+/* The first line of stdin: a new string (caller frees), or NULL. */
+char		*cli_secret_stdin_new(void);
 /* Writes s with control characters replaced (keeping \n, \t if asked). */
 void		 cli_fput_safe(FILE *, const char *s, int keep_newlines);
 /* A new one-line safe copy of s, cut to maxwidth (0: whole) with "...". */
@@ -132,6 +139,57 @@ void		 cli_table_print(FILE *, const struct cli_table *);
 /* Accepts NULL. */
 void		 cli_table_free(struct cli_table *);
 
+struct cli_resp;
+
+/*
+ * A list command's page: --limit N in [1, max] (the server's ceiling)
+ * and --cursor C, kept as typed for the query.
+ */
+struct cli_page {
+	const struct cli_cmd	*cmd;
+	long long		 max;
+	const char		*limit;	/* NULL: the server's */
+	const char		*cursor;
+};
+/*
+ * A cli_opt_fn over a struct cli_page: 0 when ch was --limit or --cursor
+ * (stored), 1 when it was neither, -1 after a reason.
+ */
+int		 cli_page_opt(void *page, int ch, char *arg);
+
+/* 1 if s is one of the NULL-terminated values, else 0. */
+int		 cli_one_of(const char *const *values, const char *s);
+/* PREFIX + "/" + ID escaped + SUFFIX (NULL: none): a new string. */
+char		*cli_item_path_new(const char *prefix, const char *id,
+		    const char *suffix);
+
+/*
+ * A list command (every admin list answers {"data": [...], "next_cursor":
+ * ...}): its options, its path, the table of a page.
+ */
+struct cli_list {
+	const struct cli_cmd	*cmd;	/* its name is in the next-page hint */
+	const struct option	*opts;	/* CLI_PAGE_OPTIONS and filters */
+	const char		*path;	/* without the query */
+	size_t			 ncols;
+	const char *const	*heads;
+	const char *const	*keys;	/* "a.b" reaches into a */
+	size_t			 cut_col;	/* this column's cells */
+	size_t			 cut_width;	/* are cut; 0: none */
+};
+/* A query parameter: name=*value, left out while *value is NULL. */
+struct cli_param {
+	const char		*name;
+	const char *const	*value;
+};
+/* --json: the body as received; else the table of data[] and the hint. */
+void		 cli_list_print(struct cli *, const struct cli_resp *,
+		    const struct cli_list *);
+/* "more: hookpost CMD --cursor C" on stderr if page has a next_cursor. */
+void		 cli_more_hint(json_t *page, const char *cmd);
+/* --json: the body as received; else an object as "key: value" lines. */
+void		 cli_object_print(struct cli *, const struct cli_resp *);
+
 /* http.c: the admin API over libcurl. */
 struct cli_resp {
 	long		 status;
@@ -160,6 +218,42 @@ int		 cli_api(struct cli *, const char *method, const char *path,
 		    json_t *body, const char *what, struct cli_resp *out);
 /* "error: [what: ]code: message" from the seed-004 error shape. */
 void		 cli_api_error(const struct cli_resp *, const char *what);
+/* GET path and cli_list_print() the page: the exit status, 0 or 1. */
+int		 cli_list_get(struct cli *, const char *path,
+		    const struct cli_list *);
+/*
+ * A list command: cli_getopt() with the list's options and fn over ctx
+ * (fn NULL: cli_page_opt, ctx a struct cli_page), then cli_list_get() of
+ * its path with params (up to a NULL name) as the query.  Returns the
+ * exit status.
+ */
+int		 cli_list_run(struct cli *, const struct cli_list *, int argc,
+		    char *argv[], cli_opt_fn fn, void *ctx,
+		    const struct cli_param *params);
+/*
+ * METHOD path of one item (id as the user named it), printed: "removed
+ * ID" after a DELETE, else by print (NULL: cli_object_print).  Returns
+ * the exit status, 0 or 1.
+ */
+int		 cli_item_call(struct cli *, const char *method,
+		    const char *path, const char *id,
+		    void (*print)(struct cli *, const struct cli_resp *));
+/*
+ * A command on the one item its only argument names, with no options of
+ * its own: getopt, then check (NULL: the ID must not be empty), which
+ * says why it refuses the ID with cli_usage_error() and returns -1; then
+ * cli_item_call() of METHOD PREFIX/ID[SUFFIX].  Returns the exit status.
+ */
+int		 cli_item_run(struct cli *, const struct cli_cmd *, int argc,
+		    char *argv[], const char *method, const char *prefix,
+		    const char *suffix,
+		    int (*check)(const struct cli_cmd *, const char *),
+		    void (*print)(struct cli *, const struct cli_resp *));
+/*
+ * A receiver's answer to a test event: --json the body, else "HTTP nnn"
+ * and the body.  Returns 0 for a 2xx, else -1 after the server's error.
+ */
+int		 cli_answer_print(struct cli *, const struct cli_resp *);
 /* Frees the members; accepts a zeroed or already freed one. */
 void		 cli_resp_free(struct cli_resp *);
 /* --json: the body on stdout as received. */
@@ -171,7 +265,7 @@ void		 cli_query_add(struct buf *, const char *key,
 		    const char *value);
 
 /*
- * source.c: the fields of an inbound source (seed 004).  The setters
+ * source_field.c: the fields of an inbound source (seed 004).  The setters
  * return 0, or -1 with a reason in why (a secret is never echoed).
  */
 int		 source_field_set(json_t *body, const char *key,
@@ -186,18 +280,10 @@ void		 source_secret_notice(json_t *src);
 /* Commands: each returns the process exit status. */
 int		 cmd_db(struct cli *, int argc, char *argv[]);
 int		 cmd_token(struct cli *, int argc, char *argv[]);
-int		 cmd_webhook(struct cli *, int argc, char *argv[]);
 int		 cmd_webhook_import(struct cli *, int argc, char *argv[]);
 int		 cmd_logs(struct cli *, int argc, char *argv[]);
-int		 cmd_incidents(struct cli *, int argc, char *argv[]);
-int		 cmd_playbook(struct cli *, int argc, char *argv[]);
-int		 cmd_trigger(struct cli *, int argc, char *argv[]);
-/* outbound.c: seed 000 subscriptions, deliveries, quotas; publishing. */
-int		 cmd_sub(struct cli *, int argc, char *argv[]);
-int		 cmd_deliveries(struct cli *, int argc, char *argv[]);
+/* outbound.c: publishing (issue 4). */
 int		 cmd_emit(struct cli *, int argc, char *argv[]);
-int		 cmd_quota(struct cli *, int argc, char *argv[]);
-int		 cmd_event_types(struct cli *, int argc, char *argv[]);
 
 /* main.c: a command group's dispatch over its subcommands. */
 struct cli_sub {
@@ -207,5 +293,16 @@ struct cli_sub {
 };
 int		 cli_dispatch(struct cli *, const char *group,
 		    const struct cli_sub *subs, int argc, char *argv[]);
+
+/* The command groups, each a table ending in a NULL name. */
+extern const struct cli_sub	 webhook_cmds[];	/* source.c */
+extern const struct cli_sub	 incidents_cmds[];	/* incident.c */
+extern const struct cli_sub	 playbook_cmds[];	/* playbook.c */
+extern const struct cli_sub	 trigger_cmds[];	/* trigger.c */
+/* outbound.c: seed 000 subscriptions, deliveries, quotas; the catalog. */
+extern const struct cli_sub	 sub_cmds[];
+extern const struct cli_sub	 deliveries_cmds[];
+extern const struct cli_sub	 quota_cmds[];
+extern const struct cli_sub	 event_types_cmds[];
 
 #endif

@@ -419,3 +419,106 @@ cli_query_add(struct buf *b, const char *key, const char *value)
 	buf_append(b, "=", 1);
 	cli_url_escape(b, value);
 }
+
+int
+cli_list_get(struct cli *cli, const char *path, const struct cli_list *l)
+{
+	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	int		 status = 1;
+
+	if (cli_api(cli, "GET", path, NULL, NULL, &resp) == -1)
+		goto out;
+	cli_list_print(cli, &resp, l);
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	return status;
+}
+
+int
+cli_item_call(struct cli *cli, const char *method, const char *path,
+    const char *id, void (*print)(struct cli *, const struct cli_resp *))
+{
+	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	int		 status = 1;
+
+	if (cli_api(cli, method, path, NULL, NULL, &resp) == -1)
+		goto out;
+	if (strcmp(method, "DELETE") == 0)
+		printf("removed %s\n", id);
+	else if (print != NULL)
+		print(cli, &resp);
+	else
+		cli_object_print(cli, &resp);
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	return status;
+}
+
+int
+cli_item_run(struct cli *cli, const struct cli_cmd *cmd, int argc,
+    char *argv[], const char *method, const char *prefix, const char *suffix,
+    int (*check)(const struct cli_cmd *, const char *),
+    void (*print)(struct cli *, const struct cli_resp *))
+{
+	char	**pos = NULL, *path = NULL;
+	int	 npos, status = 1;
+
+	if (cli_getopt(cli, cmd, argc, argv, NULL, NULL, NULL, &pos, &npos,
+	    &status) == -1)
+		goto out;
+	if (check == NULL && *pos[0] == '\0') {
+		status = cli_usage_error(cmd, "empty argument");
+		goto out;
+	}
+	if (check != NULL && check(cmd, pos[0]) == -1) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	path = cli_item_path_new(prefix, pos[0], suffix);
+	status = cli_item_call(cli, method, path, pos[0], print);
+out:
+	free(path);
+	free(pos);
+	return status;
+}
+
+int
+cli_list_run(struct cli *cli, const struct cli_list *l, int argc,
+    char *argv[], cli_opt_fn fn, void *ctx, const struct cli_param *params)
+{
+	struct buf	 path = { NULL, 0, 0 };
+	char		**pos = NULL;
+	int		 npos, status = 1;
+
+	if (cli_getopt(cli, l->cmd, argc, argv, l->opts,
+	    fn != NULL ? fn : cli_page_opt, ctx, &pos, &npos, &status) == -1)
+		goto out;
+	buf_append(&path, l->path, strlen(l->path));
+	for (; params != NULL && params->name != NULL; params++)
+		cli_query_add(&path, params->name, *params->value);
+	status = cli_list_get(cli, path.data, l);
+out:
+	buf_free(&path);
+	free(pos);
+	return status;
+}
+
+int
+cli_answer_print(struct cli *cli, const struct cli_resp *resp)
+{
+	if (cli->json)
+		cli_resp_print_raw(resp);
+	else {
+		printf("HTTP %ld\n", resp->status);
+		cli_fput_safe(stdout, resp->body, 1);
+		if (resp->len > 0 && resp->body[resp->len - 1] != '\n')
+			fputc('\n', stdout);
+	}
+	if (!is_2xx(resp->status)) {
+		cli_api_error(resp, NULL);
+		return -1;
+	}
+	return 0;
+}

@@ -198,7 +198,7 @@ import_severity(struct import *im, const char *src, yaml_node_t *map,
 
 /* One source's settings into a new body, or NULL after reporting why. */
 static json_t *
-import_source(struct import *im, const char *name, yaml_node_t *map)
+import_source_new(struct import *im, const char *name, yaml_node_t *map)
 {
 	yaml_node_pair_t	*pair;
 	yaml_node_t		*k, *v;
@@ -342,7 +342,7 @@ import_walk(struct import *im)
 			continue;
 		}
 		im->src[im->nsrc].name = xstrdup(ks);
-		im->src[im->nsrc].body = import_source(im, ks, v);
+		im->src[im->nsrc].body = import_source_new(im, ks, v);
 		im->nsrc++;
 	}
 	return 0;

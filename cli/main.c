@@ -56,36 +56,65 @@ static const char usage_text[] =
 static int	cmd_version(struct cli *, int, char **);
 static int	cmd_help(struct cli *, int, char **);
 
-/* Singular and plural both work: `incident show`, `playbooks list`. */
-static const struct cli_sub commands[] = {
-	{ "db",		cmd_db,		NULL },
-	{ "token",	cmd_token,	NULL },
-	{ "tokens",	cmd_token,	NULL },
-	{ "webhook",	cmd_webhook,	NULL },
-	{ "webhooks",	cmd_webhook,	NULL },
-	{ "logs",	cmd_logs,	NULL },
-	{ "log",	cmd_logs,	NULL },
-	{ "incidents",	cmd_incidents,	NULL },
-	{ "incident",	cmd_incidents,	NULL },
-	{ "playbook",	cmd_playbook,	NULL },
-	{ "playbooks",	cmd_playbook,	NULL },
-	{ "trigger",	cmd_trigger,	NULL },
-	{ "triggers",	cmd_trigger,	NULL },
-	{ "sub",	cmd_sub,	NULL },
-	{ "subs",	cmd_sub,	NULL },
-	{ "subscription", cmd_sub,	NULL },
-	{ "subscriptions", cmd_sub,	NULL },
-	{ "deliveries",	cmd_deliveries,	NULL },
-	{ "delivery",	cmd_deliveries,	NULL },
-	{ "emit",	cmd_emit,	NULL },
-	{ "quota",	cmd_quota,	NULL },
-	{ "quotas",	cmd_quota,	NULL },
-	{ "event-types", cmd_event_types, NULL },
-	{ "event-type",	cmd_event_types, NULL },
-	{ "version",	cmd_version,	NULL },
-	{ "help",	cmd_help,	NULL },
-	{ NULL, NULL, NULL }
+/* A word of the command line: one command, or a group of them. */
+struct command {
+	const char		*word;
+	const char		*group;	/* the group's name in messages */
+	const struct cli_sub	*subs;	/* the group; NULL: fn */
+	int			(*fn)(struct cli *, int, char **);
 };
+
+/* Singular and plural both work: `incident show`, `playbooks list`. */
+static const struct command commands[] = {
+	{ "db",		NULL,	NULL,	cmd_db },
+	{ "token",	NULL,	NULL,	cmd_token },
+	{ "tokens",	NULL,	NULL,	cmd_token },
+	{ "webhook",	"webhook", webhook_cmds, NULL },
+	{ "webhooks",	"webhook", webhook_cmds, NULL },
+	{ "logs",	NULL,	NULL,	cmd_logs },
+	{ "log",	NULL,	NULL,	cmd_logs },
+	{ "incidents",	"incidents", incidents_cmds, NULL },
+	{ "incident",	"incidents", incidents_cmds, NULL },
+	{ "playbook",	"playbook", playbook_cmds, NULL },
+	{ "playbooks",	"playbook", playbook_cmds, NULL },
+	{ "trigger",	"trigger", trigger_cmds, NULL },
+	{ "triggers",	"trigger", trigger_cmds, NULL },
+	{ "sub",	"sub",	sub_cmds, NULL },
+	{ "subs",	"sub",	sub_cmds, NULL },
+	{ "subscription", "sub", sub_cmds, NULL },
+	{ "subscriptions", "sub", sub_cmds, NULL },
+	{ "deliveries",	"deliveries", deliveries_cmds, NULL },
+	{ "delivery",	"deliveries", deliveries_cmds, NULL },
+	{ "emit",	NULL,	NULL,	cmd_emit },
+	{ "quota",	"quota", quota_cmds, NULL },
+	{ "quotas",	"quota", quota_cmds, NULL },
+	{ "event-types", "event-types", event_types_cmds, NULL },
+	{ "event-type",	"event-types", event_types_cmds, NULL },
+	{ "version",	NULL,	NULL,	cmd_version },
+	{ "help",	NULL,	NULL,	cmd_help },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const struct command *
+command_find(const char *word)
+{
+	const struct command	*c;
+
+	for (c = commands; c->word != NULL; c++)
+		if (strcmp(c->word, word) == 0)
+			return c;
+	return NULL;
+}
+
+/* argv[0] is the command's word. */
+static int
+command_run(struct cli *cli, const struct command *c, int argc,
+    char *argv[])
+{
+	if (c->subs != NULL)
+		return cli_dispatch(cli, c->group, c->subs, argc, argv);
+	return c->fn(cli, argc, argv);
+}
 
 static const struct cli_sub *
 sub_find(const struct cli_sub *subs, const char *name)
@@ -149,7 +178,7 @@ cmd_version(struct cli *cli, int argc, char *argv[])
 static int
 cmd_help(struct cli *cli, int argc, char *argv[])
 {
-	const struct cli_sub	*cmd;
+	const struct command	*cmd;
 	char			*v[4];
 	int			 n = 0;
 
@@ -161,7 +190,7 @@ cmd_help(struct cli *cli, int argc, char *argv[])
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	if (argc > 3 || (cmd = sub_find(commands, argv[1])) == NULL) {
+	if (argc > 3 || (cmd = command_find(argv[1])) == NULL) {
 		fprintf(stderr, "hookpost help: unknown command '%s'\n",
 		    argv[1]);
 		fputs(usage_text, stderr);
@@ -172,7 +201,7 @@ cmd_help(struct cli *cli, int argc, char *argv[])
 		v[n++] = argv[2];
 	v[n++] = "--help";
 	v[n] = NULL;
-	return cmd->fn(cli, n, v);
+	return command_run(cli, cmd, n, v);
 }
 
 int
@@ -186,7 +215,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cli		 cli;
-	const struct cli_sub	*cmd;
+	const struct command	*cmd;
 	int			 ch, status;
 
 	memset(&cli, 0, sizeof(cli));
@@ -222,7 +251,7 @@ main(int argc, char *argv[])
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
-	if ((cmd = sub_find(commands, argv[optind])) == NULL) {
+	if ((cmd = command_find(argv[optind])) == NULL) {
 		fprintf(stderr, "hookpost: unknown command '%s'\n",
 		    argv[optind]);
 		fputs(usage_text, stderr);
@@ -232,7 +261,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "error: libcurl initialisation failed\n");
 		return 1;
 	}
-	status = cmd->fn(&cli, argc - optind, argv + optind);
+	status = command_run(&cli, cmd, argc - optind, argv + optind);
 	curl_global_cleanup();
 	free(cli.url);
 	if (cli.token != NULL)

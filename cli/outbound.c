@@ -31,8 +31,6 @@ enum {
 	OPT_STATUS,
 	OPT_ROTATE_SECRET,
 	OPT_GRACE,
-	OPT_LIMIT,
-	OPT_CURSOR,
 	OPT_SUBSCRIPTION,
 	OPT_EVENT_TYPE,
 	OPT_OBJECT_TYPE,
@@ -245,29 +243,6 @@ static const char *const sub_statuses[] = { "pending_verification",
 static const char *const delivery_statuses[] = { "pending", "sending",
     "in_progress", "delivered", "failed", "cancelled", NULL };
 
-static int
-one_of(const char *const *values, const char *s)
-{
-	for (; *values != NULL; values++)
-		if (strcmp(*values, s) == 0)
-			return 1;
-	return 0;
-}
-
-/* PREFIX + "/" + ID escaped + SUFFIX. */
-static char *
-item_path_new(const char *prefix, const char *id, const char *suffix)
-{
-	struct buf	 b = { NULL, 0, 0 };
-
-	buf_append(&b, prefix, strlen(prefix));
-	buf_append(&b, "/", 1);
-	cli_url_escape(&b, id);
-	if (suffix != NULL)
-		buf_append(&b, suffix, strlen(suffix));
-	return b.data;
-}
-
 /* Appends the comma-separated words of s to arr: 0, or -1 if one is empty. */
 static int
 list_append(json_t *arr, const char *s)
@@ -342,37 +317,9 @@ object_output(struct cli *cli, const struct cli_resp *resp)
 		    "X-Webhook-Signature");
 }
 
-/* A list answer as a table, or raw with --json; the next-page hint. */
-static void
-list_output(struct cli *cli, const struct cli_resp *resp, size_t ncols,
-    const char *const *heads, const char *const *keys, const char *cmd)
-{
-	struct cli_table	*t;
-	const char		*next;
-	json_t			*e;
-	size_t			 i;
-
-	if (cli->json) {
-		cli_resp_print_raw(resp);
-		return;
-	}
-	t = cli_table_new(ncols, heads);
-	json_array_foreach(json_object_get(resp->json, "data"), i, e)
-		cli_table_add_json(t, e, keys);
-	cli_table_print(stdout, t);
-	cli_table_free(t);
-	if ((next = cli_json_str(resp->json, "next_cursor")) != NULL) {
-		fprintf(stderr, "more: hookpost %s --cursor ", cmd);
-		cli_fput_safe(stderr, next, 0);
-		fputc('\n', stderr);
-	}
-}
-
 /* Paging and filters of the list commands. */
 struct list_args {
-	const struct cli_cmd	*cmd;
-	long long		 max_limit;
-	const char		*limit, *cursor;
+	struct cli_page		 page;
 	const char		*status, *owner, *subscription, *event_type;
 };
 
@@ -380,21 +327,13 @@ static int
 list_opt(void *ctx, int ch, char *arg)
 {
 	struct list_args	*a = ctx;
-	long long		 n;
 
 	switch (ch) {
-	case OPT_LIMIT:
-		if (cli_parse_limit(a->cmd, arg, a->max_limit, &n) == -1)
-			return -1;
-		a->limit = arg;
-		return 0;
-	case OPT_CURSOR:
-		a->cursor = arg;
-		return 0;
 	case OPT_STATUS:
-		if (!one_of(a->cmd == &cmd_sub_list ? sub_statuses :
+		if (!cli_one_of(a->page.cmd == &cmd_sub_list ? sub_statuses :
 		    delivery_statuses, arg)) {
-			cli_usage_reason(a->cmd, "unknown status '%s'", arg);
+			cli_usage_reason(a->page.cmd, "unknown status '%s'",
+			    arg);
 			return -1;
 		}
 		a->status = arg;
@@ -409,76 +348,21 @@ list_opt(void *ctx, int ch, char *arg)
 		a->event_type = arg;
 		return 0;
 	}
-	return 1;
+	return cli_page_opt(&a->page, ch, arg);
 }
 
-/* GET of a list with a.* as query parameters. */
+/* A list with a.* as query parameters: the exit status. */
 static int
-list_run(struct cli *cli, int argc, char *argv[], struct list_args *a,
-    const struct option *opts,
-    const char *path0, size_t ncols, const char *const *heads,
-    const char *const *keys)
+list_run(struct cli *cli, const struct cli_list *l, int argc, char *argv[],
+    struct list_args *a)
 {
-	struct cli_resp	 resp = { 0, NULL, 0, NULL };
-	struct buf	 path = { NULL, 0, 0 };
-	char		**pos = NULL;
-	int		 npos, status = 1;
+	const struct cli_param	 q[] = { { "limit", &a->page.limit },
+		{ "cursor", &a->page.cursor }, { "status", &a->status },
+		{ "owner_id", &a->owner },
+		{ "subscription_id", &a->subscription },
+		{ "event_type", &a->event_type }, { NULL, NULL } };
 
-	if (cli_getopt(cli, a->cmd, argc, argv, opts, list_opt, a, &pos,
-	    &npos, &status) == -1)
-		goto out;
-	status = 1;
-	buf_append(&path, path0, strlen(path0));
-	cli_query_add(&path, "limit", a->limit);
-	cli_query_add(&path, "cursor", a->cursor);
-	cli_query_add(&path, "status", a->status);
-	cli_query_add(&path, "owner_id", a->owner);
-	cli_query_add(&path, "subscription_id", a->subscription);
-	cli_query_add(&path, "event_type", a->event_type);
-	if (cli_api(cli, "GET", path.data, NULL, NULL, &resp) == -1)
-		goto out;
-	list_output(cli, &resp, ncols, heads, keys, a->cmd->name);
-	status = 0;
-out:
-	cli_resp_free(&resp);
-	buf_free(&path);
-	free(pos);
-	return status;
-}
-
-/*
- * A command on one item: METHOD PREFIX/ID[SUFFIX] with no options of its
- * own.  rm prints "removed ID"; the others the answer.
- */
-static int
-item_run(struct cli *cli, const struct cli_cmd *cmd, int argc, char *argv[],
-    const char *method, const char *prefix, const char *suffix)
-{
-	struct cli_resp	 resp = { 0, NULL, 0, NULL };
-	char		**pos = NULL, *path = NULL;
-	int		 npos, status = 1;
-
-	if (cli_getopt(cli, cmd, argc, argv, NULL, NULL, NULL, &pos, &npos,
-	    &status) == -1)
-		goto out;
-	status = 1;
-	if (*pos[0] == '\0') {
-		status = cli_usage_error(cmd, "empty argument");
-		goto out;
-	}
-	path = item_path_new(prefix, pos[0], suffix);
-	if (cli_api(cli, method, path, NULL, NULL, &resp) == -1)
-		goto out;
-	if (strcmp(method, "DELETE") == 0)
-		printf("removed %s\n", pos[0]);
-	else
-		object_output(cli, &resp);
-	status = 0;
-out:
-	cli_resp_free(&resp);
-	free(path);
-	free(pos);
-	return status;
+	return cli_list_run(cli, l, argc, argv, list_opt, a, q);
 }
 
 /* --- sub -------------------------------------------------------------- */
@@ -550,7 +434,7 @@ sub_opt(void *ctx, int ch, char *arg)
 		json_object_set_new(a->body, "owner_id", json_string(arg));
 		return 0;
 	case OPT_STATUS:
-		if (!one_of(sub_statuses, arg) ||
+		if (!cli_one_of(sub_statuses, arg) ||
 		    strcmp(arg, "pending_delete") == 0) {
 			cli_usage_reason(a->cmd, "--status: active, disabled "
 			    "or pending_verification, not '%s'", arg);
@@ -576,7 +460,7 @@ sub_secret_stdin(struct sub_args *a)
 
 	if (!a->secret_stdin)
 		return 0;
-	if ((s = cli_read_secret_stdin()) == NULL)
+	if ((s = cli_secret_stdin_new()) == NULL)
 		return -1;
 	json_object_set_new(a->body, "secret", json_string(s));
 	explicit_bzero(s, strlen(s));
@@ -686,7 +570,7 @@ sub_update(struct cli *cli, int argc, char *argv[])
 	status = 1;
 	if (sub_secret_stdin(&a) == -1)
 		goto out;
-	path = item_path_new(SUBS_PATH, pos[0], NULL);
+	path = cli_item_path_new(SUBS_PATH, pos[0], NULL);
 	if (cli_api(cli, "PUT", path, a.body, NULL, &resp) == -1)
 		goto out;
 	object_output(cli, &resp);
@@ -705,8 +589,7 @@ sub_list(struct cli *cli, int argc, char *argv[])
 	static const struct option	 opts[] = {
 		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "owner",  required_argument, NULL, OPT_OWNER },
-		{ "limit",  required_argument, NULL, OPT_LIMIT },
-		{ "cursor", required_argument, NULL, OPT_CURSOR },
+		CLI_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const	 heads[] = { "ID", "STATUS", "NAME",
@@ -714,19 +597,20 @@ sub_list(struct cli *cli, int argc, char *argv[])
 	static const char *const	 keys[] = { "id", "status", "name",
 		"owner_id", "events", "url", "publication_failures",
 		"last_successful_use" };
+	static const struct cli_list	 list = { &cmd_sub_list, opts,
+		SUBS_PATH, 8, heads, keys, 0, 0 };
 	/* Page ceilings are the server's (handlers/outbound.c). */
-	struct list_args	 a = { &cmd_sub_list, 200, NULL, NULL, NULL,
-		NULL, NULL, NULL };
+	struct list_args	 a = { { &cmd_sub_list, 200, NULL, NULL },
+		NULL, NULL, NULL, NULL };
 
-	return list_run(cli, argc, argv, &a, opts, SUBS_PATH, 8, heads,
-	    keys);
+	return list_run(cli, &list, argc, argv, &a);
 }
 
 static int
 sub_show(struct cli *cli, int argc, char *argv[])
 {
-	return item_run(cli, &cmd_sub_show, argc, argv, "GET", SUBS_PATH,
-	    NULL);
+	return cli_item_run(cli, &cmd_sub_show, argc, argv, "GET",
+	    SUBS_PATH, NULL, NULL, object_output);
 }
 
 static int
@@ -741,7 +625,7 @@ sub_test(struct cli *cli, int argc, char *argv[])
 	    &npos, &status) == -1)
 		goto out;
 	status = 1;
-	path = item_path_new(SUBS_PATH, pos[0], "/test");
+	path = cli_item_path_new(SUBS_PATH, pos[0], "/test");
 	if (cli_api(cli, "POST", path, NULL, NULL, &resp) == -1)
 		goto out;
 	if (cli->json)
@@ -765,26 +649,21 @@ out:
 static int
 sub_rm(struct cli *cli, int argc, char *argv[])
 {
-	return item_run(cli, &cmd_sub_rm, argc, argv, "DELETE", SUBS_PATH,
-	    NULL);
+	return cli_item_run(cli, &cmd_sub_rm, argc, argv, "DELETE",
+	    SUBS_PATH, NULL, NULL, object_output);
 }
 
-int
-cmd_sub(struct cli *cli, int argc, char *argv[])
-{
-	static const struct cli_sub	 subs[] = {
-		{ "add",    sub_add,    "create a subscription" },
-		{ "list",   sub_list,   "list subscriptions" },
-		{ "show",   sub_show,   "show a subscription" },
-		{ "update", sub_update, "change a subscription, or rotate its "
-		    "secret" },
-		{ "test",   sub_test,   "queue a webhook.test delivery" },
-		{ "rm",	    sub_rm,	"delete a subscription" },
-		{ NULL, NULL, NULL }
-	};
-
-	return cli_dispatch(cli, "sub", subs, argc, argv);
-}
+/* `hookpost sub COMMAND`: main.c's command table runs it. */
+const struct cli_sub sub_cmds[] = {
+	{ "add",    sub_add,    "create a subscription" },
+	{ "list",   sub_list,   "list subscriptions" },
+	{ "show",   sub_show,   "show a subscription" },
+	{ "update", sub_update, "change a subscription, or rotate its "
+	    "secret" },
+	{ "test",   sub_test,   "queue a webhook.test delivery" },
+	{ "rm",	    sub_rm,	"delete a subscription" },
+	{ NULL, NULL, NULL }
+};
 
 /* --- deliveries ------------------------------------------------------- */
 
@@ -795,8 +674,7 @@ dlv_list(struct cli *cli, int argc, char *argv[])
 		{ "subscription", required_argument, NULL, OPT_SUBSCRIPTION },
 		{ "status",	  required_argument, NULL, OPT_STATUS },
 		{ "event-type", required_argument, NULL, OPT_EVENT_TYPE },
-		{ "limit",	  required_argument, NULL, OPT_LIMIT },
-		{ "cursor",	  required_argument, NULL, OPT_CURSOR },
+		CLI_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const	 heads[] = { "ID", "STATUS", "EVENT",
@@ -804,11 +682,12 @@ dlv_list(struct cli *cli, int argc, char *argv[])
 	static const char *const	 keys[] = { "id", "status",
 		"event_type", "attempt_count", "last_status_code",
 		"subscription_id", "created_at" };
-	struct list_args	 a = { &cmd_dlv_list, 500, NULL, NULL, NULL,
-		NULL, NULL, NULL };
+	static const struct cli_list	 list = { &cmd_dlv_list, opts,
+		DELIVERIES_PATH, 7, heads, keys, 0, 0 };
+	struct list_args	 a = { { &cmd_dlv_list, 500, NULL, NULL },
+		NULL, NULL, NULL, NULL };
 
-	return list_run(cli, argc, argv, &a, opts, DELIVERIES_PATH, 7,
-	    heads, keys);
+	return list_run(cli, &list, argc, argv, &a);
 }
 
 static int
@@ -829,7 +708,7 @@ dlv_show(struct cli *cli, int argc, char *argv[])
 	    &npos, &status) == -1)
 		goto out;
 	status = 1;
-	path = item_path_new(DELIVERIES_PATH, pos[0], NULL);
+	path = cli_item_path_new(DELIVERIES_PATH, pos[0], NULL);
 	if (cli_api(cli, "GET", path, NULL, NULL, &resp) == -1)
 		goto out;
 	if (cli->json || !json_is_object(resp.json)) {
@@ -870,22 +749,17 @@ out:
 static int
 dlv_retry(struct cli *cli, int argc, char *argv[])
 {
-	return item_run(cli, &cmd_dlv_retry, argc, argv, "POST",
-	    DELIVERIES_PATH, "/retry");
+	return cli_item_run(cli, &cmd_dlv_retry, argc, argv, "POST",
+	    DELIVERIES_PATH, "/retry", NULL, object_output);
 }
 
-int
-cmd_deliveries(struct cli *cli, int argc, char *argv[])
-{
-	static const struct cli_sub	 subs[] = {
-		{ "list",  dlv_list,  "list deliveries" },
-		{ "show",  dlv_show,  "show a delivery and its attempts" },
-		{ "retry", dlv_retry, "send a failed delivery again" },
-		{ NULL, NULL, NULL }
-	};
-
-	return cli_dispatch(cli, "deliveries", subs, argc, argv);
-}
+/* `hookpost deliveries COMMAND`: main.c's command table runs it. */
+const struct cli_sub deliveries_cmds[] = {
+	{ "list",  dlv_list,  "list deliveries" },
+	{ "show",  dlv_show,  "show a delivery and its attempts" },
+	{ "retry", dlv_retry, "send a failed delivery again" },
+	{ NULL, NULL, NULL }
+};
 
 /* --- emit ------------------------------------------------------------- */
 
@@ -997,8 +871,7 @@ static int
 quota_list(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
-		{ "limit",  required_argument, NULL, OPT_LIMIT },
-		{ "cursor", required_argument, NULL, OPT_CURSOR },
+		CLI_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const	 heads[] = { "OWNER", "SUBSCRIPTIONS",
@@ -1007,18 +880,19 @@ quota_list(struct cli *cli, int argc, char *argv[])
 		"max_subscriptions", "max_events_per_minute",
 		"max_subscription_requests_per_minute",
 		"max_subscription_requests_per_day", "updated_at" };
-	struct list_args	 a = { &cmd_quota_list, 500, NULL, NULL, NULL,
-		NULL, NULL, NULL };
+	static const struct cli_list	 list = { &cmd_quota_list, opts,
+		QUOTAS_PATH, 6, heads, keys, 0, 0 };
+	struct list_args	 a = { { &cmd_quota_list, 500, NULL, NULL },
+		NULL, NULL, NULL, NULL };
 
-	return list_run(cli, argc, argv, &a, opts, QUOTAS_PATH, 6, heads,
-	    keys);
+	return list_run(cli, &list, argc, argv, &a);
 }
 
 static int
 quota_show(struct cli *cli, int argc, char *argv[])
 {
-	return item_run(cli, &cmd_quota_show, argc, argv, "GET", QUOTAS_PATH,
-	    NULL);
+	return cli_item_run(cli, &cmd_quota_show, argc, argv, "GET",
+	    QUOTAS_PATH, NULL, NULL, object_output);
 }
 
 static int
@@ -1075,7 +949,7 @@ quota_set(struct cli *cli, int argc, char *argv[])
 		goto out;
 	}
 	status = 1;
-	path = item_path_new(QUOTAS_PATH, pos[0], NULL);
+	path = cli_item_path_new(QUOTAS_PATH, pos[0], NULL);
 	if (cli_api(cli, "PUT", path, body, NULL, &resp) == -1)
 		goto out;
 	object_output(cli, &resp);
@@ -1091,23 +965,18 @@ out:
 static int
 quota_rm(struct cli *cli, int argc, char *argv[])
 {
-	return item_run(cli, &cmd_quota_rm, argc, argv, "DELETE", QUOTAS_PATH,
-	    NULL);
+	return cli_item_run(cli, &cmd_quota_rm, argc, argv, "DELETE",
+	    QUOTAS_PATH, NULL, NULL, object_output);
 }
 
-int
-cmd_quota(struct cli *cli, int argc, char *argv[])
-{
-	static const struct cli_sub	 subs[] = {
-		{ "list", quota_list, "list custom quotas" },
-		{ "show", quota_show, "show an owner's effective quota" },
-		{ "set",  quota_set,  "set an owner's quota" },
-		{ "rm",	  quota_rm,   "back to the default quota" },
-		{ NULL, NULL, NULL }
-	};
-
-	return cli_dispatch(cli, "quota", subs, argc, argv);
-}
+/* `hookpost quota COMMAND`: main.c's command table runs it. */
+const struct cli_sub quota_cmds[] = {
+	{ "list", quota_list, "list custom quotas" },
+	{ "show", quota_show, "show an owner's effective quota" },
+	{ "set",  quota_set,  "set an owner's quota" },
+	{ "rm",	  quota_rm,   "back to the default quota" },
+	{ NULL, NULL, NULL }
+};
 
 /* --- event-types ------------------------------------------------------ */
 
@@ -1115,19 +984,19 @@ static int
 et_list(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
-		{ "limit",  required_argument, NULL, OPT_LIMIT },
-		{ "cursor", required_argument, NULL, OPT_CURSOR },
+		CLI_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const	 heads[] = { "NAME", "BUILTIN",
 		"DESCRIPTION" };
 	static const char *const	 keys[] = { "name", "builtin",
 		"description" };
-	struct list_args	 a = { &cmd_et_list, 1000, "1000", NULL, NULL,
-		NULL, NULL, NULL };
+	static const struct cli_list	 list = { &cmd_et_list, opts,
+		EVENT_TYPES_PATH, 3, heads, keys, 0, 0 };
+	struct list_args	 a = { { &cmd_et_list, 1000, "1000", NULL },
+		NULL, NULL, NULL, NULL };
 
-	return list_run(cli, argc, argv, &a, opts, EVENT_TYPES_PATH, 3,
-	    heads, keys);
+	return list_run(cli, &list, argc, argv, &a);
 }
 
 static int
@@ -1172,14 +1041,9 @@ out:
 	return status;
 }
 
-int
-cmd_event_types(struct cli *cli, int argc, char *argv[])
-{
-	static const struct cli_sub	 subs[] = {
-		{ "list", et_list, "list the event catalog" },
-		{ "add",  et_add,  "add an event type" },
-		{ NULL, NULL, NULL }
-	};
-
-	return cli_dispatch(cli, "event-types", subs, argc, argv);
-}
+/* `hookpost event-types COMMAND`: main.c's command table runs it. */
+const struct cli_sub event_types_cmds[] = {
+	{ "list", et_list, "list the event catalog" },
+	{ "add",  et_add,  "add an event type" },
+	{ NULL, NULL, NULL }
+};

@@ -1,206 +1,506 @@
 /*
- * The settings of an inbound source (seed 004 "Registering Webhook
- * Sources"), validated once here for both the command-line flags and the
- * YAML import, and built into the JSON body of POST/PUT /api/webhooks.
- * The server validates again; checking here turns a typo into a usage
- * error before anything is sent.
+ * hookpost webhook: inbound sources over the admin API (seed 004
+ * "Registering Webhook Sources", "Testing Webhooks").
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
+#include "sig.h"
 #include "util.h"
 #include "cli.h"
 
-/* The server's bounds (handlers/webhooks.c), checked before sending. */
-#define SOURCE_MIN_SECRET	8
-#define SOURCE_MAX_SECRET	512
-#define SOURCE_MAX_SEVERITY	64
-
-enum source_kind {
-	SOURCE_SECRET,
-	SOURCE_BOOL,
-	SOURCE_NAME,	/* name_valid(), or null to clear */
-	SOURCE_ENUM
+enum {
+	OPT_SECRET = OPT_CMD,
+	OPT_AUTO_TRIAGE,
+	OPT_PLAYBOOK,
+	OPT_NO_PLAYBOOK,
+	OPT_FORMAT,
+	OPT_MODE,
+	OPT_ENABLED,
+	OPT_SEVERITY_MAP,
+	OPT_ROTATE_SECRET
 };
 
-static const char *const source_formats[] = {
-	"auto", "generic", "defender", "crowdstrike", "splunk", NULL
-};
-static const char *const source_modes[] = { "sync", "queue", NULL };
-/* The severities of hookpost.incidents (sql/001_init.sql). */
-static const char *const source_severities[] = {
-	"critical", "high", "medium", "low", "info", NULL
+#define SOURCE_OPTIONS \
+	"  --secret S             HMAC secret; '-' reads it from stdin\n" \
+	"                         (omit to have the server generate one)\n" \
+	"  --auto-triage BOOL     true or false\n" \
+	"  --playbook P           triage playbook to run\n" \
+	"  --format F             auto, generic, defender, crowdstrike, splunk\n" \
+	"  --mode M               sync (incident at once) or queue\n" \
+	"  --enabled BOOL         accept events from this source\n" \
+	"  --severity-map F=T ... map the tool's severity F to T (critical,\n" \
+	"                         high, medium, low, info); repeatable, and\n" \
+	"                         several pairs may follow one flag\n"
+
+static const struct cli_cmd cmd_add = {
+	"webhook add",
+	"usage: hookpost webhook add NAME [options]\n"
+	"Registers an inbound source; events arrive at POST /api/webhooks/NAME.\n"
+	"\n"
+	SOURCE_OPTIONS
+	"  --json                 print the server's JSON\n"
+	"  --config FILE          CLI config file (url=, token=)\n"
+	"\n"
+	"example: hookpost webhook add email-gateway --secret \"your-secret-key\" \\\n"
+	"           --auto-triage true --playbook phishing_triage\n",
+	1, 1, CMD_API
 };
 
-static const struct source_field {
-	const char		*key;	/* the JSON and the YAML key */
-	enum source_kind	 kind;
-	const char *const	*values;
-} source_fields[] = {
-	{ "secret",	 SOURCE_SECRET,	NULL },
-	{ "auto_triage", SOURCE_BOOL,	NULL },
-	{ "playbook",	 SOURCE_NAME,	NULL },
-	{ "format",	 SOURCE_ENUM,	source_formats },
-	{ "mode",	 SOURCE_ENUM,	source_modes },
-	{ "enabled",	 SOURCE_BOOL,	NULL },
+static const struct cli_cmd cmd_update = {
+	"webhook update",
+	"usage: hookpost webhook update NAME [options]\n"
+	"Changes the given settings only (a missing source is created).\n"
+	"\n"
+	SOURCE_OPTIONS
+	"  --no-playbook          run no playbook\n"
+	"  --rotate-secret        generate a new secret, shown once\n"
+	"  --json                 print the server's JSON\n"
+	"  --config FILE          CLI config file (url=, token=)\n"
+	"\n"
+	"--severity-map replaces the whole mapping.\n",
+	1, 1, CMD_API
 };
 
-static const struct source_field *
-source_field_find(const char *key)
+static const struct cli_cmd cmd_list = {
+	"webhook list",
+	"usage: hookpost webhook list [--limit N] [--cursor C] [--json]\n"
+	"                             [--config FILE]\n"
+	"Lists the registered sources, one page at a time.\n"
+	"\n"
+	"  --limit N   page size (default 100, at most 200)\n"
+	"  --cursor C  the next page, as printed after the last one\n",
+	0, 0, CMD_API
+};
+
+static const struct cli_cmd cmd_show = {
+	"webhook show",
+	"usage: hookpost webhook show NAME [--json] [--config FILE]\n"
+	"Shows one source's settings (never its secret).\n",
+	1, 1, CMD_API
+};
+
+static const struct cli_cmd cmd_rm = {
+	"webhook rm",
+	"usage: hookpost webhook rm NAME [--config FILE]\n"
+	"Deletes a source; its events are refused from then on.\n",
+	1, 1, CMD_CONFIG
+};
+
+static const struct cli_cmd cmd_test = {
+	"webhook test",
+	"usage: hookpost webhook test NAME [--secret S] [--json] [--config FILE]\n"
+	"Sends a signed test event to POST /api/webhooks/NAME and prints the\n"
+	"answer; exits 0 only if it was accepted (2xx).\n"
+	"\n"
+	"  --secret S   sign locally with S ('-': read from stdin); without it\n"
+	"               the server signs with the stored secret\n"
+	"  --json       print only the receiver's JSON answer\n",
+	1, 1, CMD_API
+};
+
+static const struct option source_opts[] = {
+	{ "secret",	  required_argument, NULL, OPT_SECRET },
+	{ "auto-triage",  required_argument, NULL, OPT_AUTO_TRIAGE },
+	{ "playbook",	  required_argument, NULL, OPT_PLAYBOOK },
+	{ "format",	  required_argument, NULL, OPT_FORMAT },
+	{ "mode",	  required_argument, NULL, OPT_MODE },
+	{ "enabled",	  required_argument, NULL, OPT_ENABLED },
+	{ "severity-map", required_argument, NULL, OPT_SEVERITY_MAP },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option update_opts[] = {
+	{ "secret",	  required_argument, NULL, OPT_SECRET },
+	{ "auto-triage",  required_argument, NULL, OPT_AUTO_TRIAGE },
+	{ "playbook",	  required_argument, NULL, OPT_PLAYBOOK },
+	{ "no-playbook",  no_argument,	     NULL, OPT_NO_PLAYBOOK },
+	{ "format",	  required_argument, NULL, OPT_FORMAT },
+	{ "mode",	  required_argument, NULL, OPT_MODE },
+	{ "enabled",	  required_argument, NULL, OPT_ENABLED },
+	{ "severity-map", required_argument, NULL, OPT_SEVERITY_MAP },
+	{ "rotate-secret", no_argument,	     NULL, OPT_ROTATE_SECRET },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* What the source flags build: the JSON body of POST or PUT. */
+struct source_args {
+	const struct cli_cmd	*cmd;
+	json_t			*body;
+	char			*stdin_secret;
+	int			 secret_stdin;	/* --secret - */
+	int			 in_map;   /* last flag was --severity-map */
+	int			 nchanges;
+};
+
+static int
+source_map_pair(struct source_args *a, const char *pair)
 {
-	size_t	 i;
+	char	 why[256], *from;
+	const char *eq;
+	int	 rc;
 
-	for (i = 0; i < sizeof(source_fields) / sizeof(source_fields[0]); i++)
-		if (strcmp(source_fields[i].key, key) == 0)
-			return &source_fields[i];
-	return NULL;
-}
-
-int
-source_field_known(const char *key)
-{
-	return source_field_find(key) != NULL;
+	if ((eq = strchr(pair, '=')) == NULL) {
+		cli_usage_reason(a->cmd, "--severity-map: expected FROM=TO, "
+		    "not '%s'", pair);
+		return -1;
+	}
+	from = xstrndup(pair, (size_t)(eq - pair));
+	rc = source_severity_add(a->body, from, eq + 1, why, sizeof(why));
+	free(from);
+	if (rc == -1)
+		cli_usage_reason(a->cmd, "%s", why);
+	return rc;
 }
 
 static int
-enum_find(const char *const *values, const char *s)
+source_set(struct source_args *a, const char *key, const char *value)
 {
-	size_t	 i;
+	char	 why[256];
 
-	for (i = 0; values[i] != NULL; i++)
-		if (strcmp(values[i], s) == 0)
+	if (source_field_set(a->body, key, value, why, sizeof(why)) == -1) {
+		cli_usage_reason(a->cmd, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+source_opt(void *ctx, int ch, char *arg)
+{
+	struct source_args	*a = ctx;
+	int			 was_map = a->in_map;
+
+	a->in_map = 0;
+	if (ch != 1)
+		a->nchanges++;
+	switch (ch) {
+	case 1:
+		/* seed-style `--severity-map critical=high high=medium`. */
+		if (was_map && strchr(arg, '=') != NULL) {
+			a->in_map = 1;
+			return source_map_pair(a, arg);
+		}
+		return 1;
+	case OPT_SECRET:
+		/* Read after parsing: a failed read is an error, not usage. */
+		a->secret_stdin = strcmp(arg, "-") == 0;
+		if (a->secret_stdin) {
+			json_object_del(a->body, "secret");
 			return 0;
+		}
+		return source_set(a, "secret", arg);
+	case OPT_AUTO_TRIAGE:
+		return source_set(a, "auto_triage", arg);
+	case OPT_PLAYBOOK:
+		return source_set(a, "playbook", arg);
+	case OPT_NO_PLAYBOOK:
+		return source_set(a, "playbook", NULL);
+	case OPT_FORMAT:
+		return source_set(a, "format", arg);
+	case OPT_MODE:
+		return source_set(a, "mode", arg);
+	case OPT_ENABLED:
+		return source_set(a, "enabled", arg);
+	case OPT_SEVERITY_MAP:
+		if (source_map_pair(a, arg) == -1)
+			return -1;
+		a->in_map = 1;
+		return 0;
+	case OPT_ROTATE_SECRET:
+		json_object_set_new(a->body, "rotate_secret", json_true());
+		return 0;
+	}
+	return 1;
+}
+
+/* `--secret -`: the secret from stdin, once the flags are known good. */
+static int
+source_secret_stdin(struct source_args *a)
+{
+	char	 why[256];
+
+	if (!a->secret_stdin)
+		return 0;
+	if ((a->stdin_secret = cli_secret_stdin_new()) == NULL)
+		return -1;
+	if (source_field_set(a->body, "secret", a->stdin_secret, why,
+	    sizeof(why)) == -1) {
+		cli_err("%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+name_check(const struct cli_cmd *cmd, const char *name)
+{
+	if (name_valid(name))
+		return 0;
+	cli_usage_error(cmd, "'%s' is not a valid source name (a-z, 0-9, "
+	    "'.', '_', '-'; starts with a letter or digit; at most 64)", name);
 	return -1;
 }
 
 static void
-enum_list(const char *const *values, char *out, size_t outlen)
+source_output(struct cli *cli, const struct cli_resp *resp)
 {
-	size_t	 i, n = 0;
-
-	out[0] = '\0';
-	for (i = 0; values[i] != NULL && n < outlen; i++)
-		n += (size_t)snprintf(out + n, outlen - n, "%s%s",
-		    i ? ", " : "", values[i]);
+	if (cli->json)
+		cli_resp_print_raw(resp);
+	else if (json_is_object(resp->json))
+		cli_print_object(stdout, resp->json);
+	if (json_is_object(resp->json))
+		source_secret_notice(resp->json);
 }
 
-/*
- * Sets `key` in body from its text form; NULL value means "none" and is
- * only valid for a playbook.  Returns 0, or -1 with the reason in why
- * (never echoing a secret).
- */
-int
-source_field_set(json_t *body, const char *key, const char *value, char *why,
-    size_t whylen)
+static int
+webhook_add(struct cli *cli, int argc, char *argv[])
 {
-	const struct source_field	*f;
-	char				 list[128];
-	json_t				*v = NULL;
-	int				 b;
+	struct source_args	 a = { &cmd_add, NULL, NULL, 0, 0, 0 };
+	struct cli_resp		 resp = { 0, NULL, 0, NULL };
+	json_t			*req = NULL;
+	char			**pos = NULL;
+	int			 npos, status = 1;
 
-	if ((f = source_field_find(key)) == NULL) {
-		snprintf(why, whylen, "unknown setting '%s'", key);
-		return -1;
+	a.body = json_object();
+	if (cli_getopt(cli, &cmd_add, argc, argv, source_opts, source_opt, &a,
+	    &pos, &npos, &status) == -1)
+		goto out;
+	if (name_check(&cmd_add, pos[0]) == -1) {
+		status = EXIT_USAGE;
+		goto out;
 	}
-	if (value == NULL && f->kind != SOURCE_NAME) {
-		snprintf(why, whylen, "%s: a value is required", key);
-		return -1;
+	status = 1;
+	if (source_secret_stdin(&a) == -1)
+		goto out;
+	/* "source" first, as in seed 004's curl example. */
+	req = json_pack("{s:s}", "source", pos[0]);
+	json_object_update(req, a.body);
+	if (cli_api(cli, "POST", "/api/webhooks", req, NULL, &resp) == -1)
+		goto out;
+	source_output(cli, &resp);
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	json_decref(req);
+	json_decref(a.body);
+	free(a.stdin_secret);
+	free(pos);
+	return status;
+}
+
+static int
+webhook_update(struct cli *cli, int argc, char *argv[])
+{
+	struct source_args	 a = { &cmd_update, NULL, NULL, 0, 0, 0 };
+	struct cli_resp		 resp = { 0, NULL, 0, NULL };
+	char			**pos = NULL, *path = NULL;
+	int			 npos, status = 1;
+
+	a.body = json_object();
+	if (cli_getopt(cli, &cmd_update, argc, argv, update_opts, source_opt,
+	    &a, &pos, &npos, &status) == -1)
+		goto out;
+	if (name_check(&cmd_update, pos[0]) == -1) {
+		status = EXIT_USAGE;
+		goto out;
 	}
-	switch (f->kind) {
-	case SOURCE_SECRET:
-		if (strlen(value) < SOURCE_MIN_SECRET ||
-		    strlen(value) > SOURCE_MAX_SECRET) {
-			snprintf(why, whylen, "%s: must be %d to %d bytes",
-			    key, SOURCE_MIN_SECRET, SOURCE_MAX_SECRET);
-			return -1;
-		}
-		v = json_string(value);
-		break;
-	case SOURCE_BOOL:
-		if (cli_parse_bool(value, &b) == -1) {
-			snprintf(why, whylen, "%s: expected true or false, "
-			    "not '%s'", key, value);
-			return -1;
-		}
-		v = json_boolean(b);
-		break;
-	case SOURCE_NAME:
-		if (value == NULL) {
-			v = json_null();
-			break;
-		}
-		if (!name_valid(value)) {
-			snprintf(why, whylen, "%s: '%s' is not a valid name "
-			    "(a-z, 0-9, '.', '_', '-'; at most 64)", key, value);
-			return -1;
-		}
-		v = json_string(value);
-		break;
-	case SOURCE_ENUM:
-		if (enum_find(f->values, value) == -1) {
-			enum_list(f->values, list, sizeof(list));
-			snprintf(why, whylen, "%s: '%s' is not one of %s", key,
-			    value, list);
-			return -1;
-		}
-		v = json_string(value);
-		break;
+	if (a.nchanges == 0) {
+		status = cli_usage_error(&cmd_update, "nothing to change");
+		goto out;
 	}
-	if (v == NULL) {
-		snprintf(why, whylen, "%s: not valid UTF-8", key);
-		return -1;
+	if ((json_object_get(a.body, "secret") != NULL || a.secret_stdin) &&
+	    json_object_get(a.body, "rotate_secret") != NULL) {
+		status = cli_usage_error(&cmd_update, "--secret and "
+		    "--rotate-secret exclude each other");
+		goto out;
 	}
-	json_object_set_new(body, key, v);
+	status = 1;
+	if (source_secret_stdin(&a) == -1)
+		goto out;
+	path = cli_item_path_new("/api/webhooks", pos[0], NULL);
+	if (cli_api(cli, "PUT", path, a.body, NULL, &resp) == -1)
+		goto out;
+	if (resp.status == 201)
+		cli_warn("source '%s' did not exist; it was created", pos[0]);
+	source_output(cli, &resp);
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	json_decref(a.body);
+	free(a.stdin_secret);
+	free(path);
+	free(pos);
+	return status;
+}
+
+static int
+webhook_list(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option	 opts[] = {
+		CLI_PAGE_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const	 heads[] = { "SOURCE", "ENABLED",
+		"FORMAT", "MODE", "AUTO_TRIAGE", "PLAYBOOK", "UPDATED" };
+	static const char *const	 keys[] = { "source", "enabled",
+		"format", "mode", "auto_triage", "playbook", "updated_at" };
+	static const struct cli_list	 list = { &cmd_list, opts,
+		"/api/webhooks", 7, heads, keys, 0, 0 };
+	/* The server's page ceiling (handlers/webhooks.c). */
+	struct cli_page			 page = { &cmd_list, 200, "100", NULL };
+	const struct cli_param		 q[] = { { "limit", &page.limit },
+		{ "cursor", &page.cursor }, { NULL, NULL } };
+
+	return cli_list_run(cli, &list, argc, argv, NULL, &page, q);
+}
+
+static int
+webhook_show(struct cli *cli, int argc, char *argv[])
+{
+	return cli_item_run(cli, &cmd_show, argc, argv, "GET",
+	    "/api/webhooks", NULL, name_check, source_output);
+}
+
+static int
+webhook_rm(struct cli *cli, int argc, char *argv[])
+{
+	return cli_item_run(cli, &cmd_rm, argc, argv, "DELETE",
+	    "/api/webhooks", NULL, name_check, NULL);
+}
+
+static int
+test_opt(void *ctx, int ch, char *arg)
+{
+	const char	**secret = ctx;
+
+	if (ch != OPT_SECRET)
+		return 1;
+	*secret = arg;
 	return 0;
 }
 
+/* A header value from the server must not smuggle in another header. */
+static int
+header_safe(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 /*
- * Adds one severity_mapping entry: `from` is the tool's own word (any
- * text: "Phish", "4"), `to` one of ours.
+ * seed 004 "Send Test Event": sign "<timestamp>.<body>" and POST it to
+ * the receiver with X-Webhook-Timestamp and X-Webhook-Signature.
  */
-int
-source_severity_add(json_t *body, const char *from, const char *to, char *why,
-    size_t whylen)
+static int
+webhook_test(struct cli *cli, int argc, char *argv[])
 {
-	json_t	*map, *v;
-	char	 list[128];
+	static const struct option	 opts[] = {
+		{ "secret", required_argument, NULL, OPT_SECRET },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_resp	 signed_resp = { 0, NULL, 0, NULL };
+	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	const char	*secret = NULL, *ts, *sig, *body, *hdrs[3] = { NULL };
+	char		**pos = NULL, *path = NULL, *stdin_secret = NULL;
+	char		*text = NULL, *hdr_ts = NULL, *hdr_sig = NULL;
+	char		 now[32], iso[32], hex[65];
+	json_t		*event = NULL;
+	struct tm	 tm;
+	time_t		 t;
+	int		 npos, status = 1;
 
-	if (*from == '\0' || strlen(from) > SOURCE_MAX_SEVERITY) {
-		snprintf(why, whylen, "severity_mapping: a source severity "
-		    "must be 1 to %d bytes", SOURCE_MAX_SEVERITY);
-		return -1;
+	if (cli_getopt(cli, &cmd_test, argc, argv, opts, test_opt, &secret,
+	    &pos, &npos, &status) == -1)
+		goto out;
+	if (name_check(&cmd_test, pos[0]) == -1) {
+		status = EXIT_USAGE;
+		goto out;
 	}
-	if (enum_find(source_severities, to) == -1) {
-		enum_list(source_severities, list, sizeof(list));
-		snprintf(why, whylen, "severity_mapping: '%s' is not one of %s",
-		    to, list);
-		return -1;
+	status = 1;
+	if (secret != NULL && strcmp(secret, "-") == 0) {
+		if ((stdin_secret = cli_secret_stdin_new()) == NULL)
+			goto out;
+		secret = stdin_secret;
 	}
-	if ((map = json_object_get(body, "severity_mapping")) == NULL) {
-		map = json_object();
-		json_object_set_new(body, "severity_mapping", map);
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(now, sizeof(now), "%lld", (long long)t);
+	event = json_pack("{s:s, s:s, s:s, s:{s:s}}", "event_type", "test",
+	    "timestamp", iso, "source", pos[0], "data", "message",
+	    "hookpost webhook test");
+	if (event == NULL) {
+		cli_err("out of memory");
+		goto out;
 	}
-	if (json_object_get(map, from) != NULL) {
-		snprintf(why, whylen, "severity_mapping: '%s' is mapped twice",
-		    from);
-		return -1;
+	if (secret != NULL) {
+		if ((text = json_dumps(event, JSON_COMPACT)) == NULL ||
+		    sig_hmac_sha256_ts_hex(secret, now, text, strlen(text),
+		    hex) == -1) {
+			cli_err("cannot sign the test event");
+			goto out;
+		}
+		hdr_ts = xasprintf("X-Webhook-Timestamp: %s", now);
+		hdr_sig = xasprintf("X-Webhook-Signature: sha256=%s", hex);
+		body = text;
+	} else {
+		/* The CLI never sees the stored secret: the server signs. */
+		path = cli_item_path_new("/api/webhooks", pos[0], "/sign");
+		if (cli_api(cli, "POST", path, event, NULL,
+		    &signed_resp) == -1)
+			goto out;
+		ts = cli_json_str(signed_resp.json, "timestamp");
+		sig = cli_json_str(signed_resp.json, "signature");
+		body = cli_json_str(signed_resp.json, "body");
+		if (ts == NULL || sig == NULL || body == NULL ||
+		    !header_safe(ts) || !header_safe(sig)) {
+			cli_err("%s: the sign response lacks timestamp, "
+			    "signature or body", pos[0]);
+			goto out;
+		}
+		hdr_ts = xasprintf("X-Webhook-Timestamp: %s", ts);
+		hdr_sig = xasprintf("X-Webhook-Signature: %s", sig);
+		free(path);
 	}
-	if ((v = json_string(to)) == NULL ||
-	    json_object_set_new(map, from, v) == -1) {
-		snprintf(why, whylen, "severity_mapping: not valid UTF-8");
-		return -1;
-	}
-	return 0;
+	path = cli_item_path_new("/api/webhooks", pos[0], NULL);
+	hdrs[0] = hdr_ts;
+	hdrs[1] = hdr_sig;
+	if (cli_http(cli, "POST", path, body, strlen(body), hdrs, 0,
+	    &resp) == -1)
+		goto out;
+	if (cli_answer_print(cli, &resp) == -1)
+		goto out;
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	cli_resp_free(&signed_resp);
+	json_decref(event);
+	free(hdr_sig);
+	free(hdr_ts);
+	free(text);
+	free(stdin_secret);
+	free(path);
+	free(pos);
+	return status;
 }
 
-/* The server returns a generated secret once; say so where it shows. */
-void
-source_secret_notice(json_t *src)
-{
-	if (cli_json_str(src, "secret") != NULL)
-		cli_warn("the secret of source '%s' is shown only this once; "
-		    "store it now", cli_json_str(src, "source") ?
-		    cli_json_str(src, "source") : "?");
-}
+/* `hookpost webhook COMMAND`: main.c's command table runs it. */
+const struct cli_sub webhook_cmds[] = {
+	{ "add",    webhook_add,    "register a source" },
+	{ "list",   webhook_list,   "list sources" },
+	{ "show",   webhook_show,   "show a source" },
+	{ "update", webhook_update, "change a source, or rotate its "
+	    "secret" },
+	{ "rm",	    webhook_rm,	    "delete a source" },
+	{ "test",   webhook_test,   "send a signed test event" },
+	{ "import", cmd_webhook_import, "create or update sources from "
+	    "YAML" },
+	{ NULL, NULL, NULL }
+};

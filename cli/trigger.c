@@ -28,8 +28,6 @@ enum {
 	OPT_REQUESTS,
 	OPT_WINDOW,
 	OPT_ENABLED,
-	OPT_LIMIT,
-	OPT_CURSOR,
 	OPT_TRIGGER,
 	OPT_SINCE,
 	OPT_UNTIL,
@@ -238,17 +236,13 @@ static const struct cli_cmd cmd_send = {
 
 /* --- shared ----------------------------------------------------------- */
 
+#define TRIGGERS_PATH	"/api/v1/triggers"
+
 /* "/api/v1/triggers/REF" plus an optional suffix, REF escaped. */
 static char *
 trigger_path_new(const char *ref, const char *suffix)
 {
-	struct buf	 b = { NULL, 0, 0 };
-
-	buf_append(&b, "/api/v1/triggers/", 17);
-	cli_url_escape(&b, ref);
-	if (suffix != NULL)
-		buf_append(&b, suffix, strlen(suffix));
-	return b.data;
+	return cli_item_path_new(TRIGGERS_PATH, ref, suffix);
 }
 
 /* Prints data (or the raw body with --json); lists as "key: value". */
@@ -555,36 +549,21 @@ out:
 static int
 key_list(struct cli *cli, int argc, char *argv[])
 {
-	static const char *const heads[] = { "ID", "LABEL", "KEY", "CREATED",
-	    "LAST_USED" };
-	static const char *const keys[] = { "id", "label", "key", "created_at",
-	    "last_used_at" };
-	struct cli_resp		 resp = { 0, NULL, 0, NULL };
-	struct cli_table	*t = NULL;
-	char			**pos = NULL, *path = NULL;
-	json_t			*e;
-	size_t			 i;
-	int			 npos, status = 1;
+	static const char *const	 heads[] = { "ID", "LABEL", "KEY",
+		"CREATED", "LAST_USED" };
+	static const char *const	 keys[] = { "id", "label", "key",
+		"created_at", "last_used_at" };
+	static const struct cli_list	 list = { &cmd_key_list, NULL, NULL,
+		5, heads, keys, 0, 0 };
+	char				**pos = NULL, *path = NULL;
+	int				 npos, status = 1;
 
 	if (cli_getopt(cli, &cmd_key_list, argc, argv, NULL, NULL, NULL, &pos,
 	    &npos, &status) == -1)
 		goto out;
-	status = 1;
 	path = trigger_path_new(pos[0], "/webhooks/keys");
-	if (cli_api(cli, "GET", path, NULL, NULL, &resp) == -1)
-		goto out;
-	if (cli->json)
-		cli_resp_print_raw(&resp);
-	else {
-		t = cli_table_new(5, heads);
-		json_array_foreach(json_object_get(resp.json, "data"), i, e)
-			cli_table_add_json(t, e, keys);
-		cli_table_print(stdout, t);
-	}
-	status = 0;
+	status = cli_list_get(cli, path, &list);
 out:
-	cli_table_free(t);
-	cli_resp_free(&resp);
 	free(path);
 	free(pos);
 	return status;
@@ -684,7 +663,7 @@ trigger_hmac(struct cli *cli, int argc, char *argv[])
 	}
 	status = 1;
 	if (a.secret != NULL && strcmp(a.secret, "-") == 0) {
-		if ((stdin_secret = cli_read_secret_stdin()) == NULL)
+		if ((stdin_secret = cli_secret_stdin_new()) == NULL)
 			goto out;
 		a.secret = stdin_secret;
 	}
@@ -866,111 +845,58 @@ out:
 
 /* --- lists ------------------------------------------------------------------ */
 
+/* trigger events: the page and its filters. */
+struct events_args {
+	struct cli_page	 page;
+	const char	*trigger, *since, *until;
+};
+
 static int
-list_opt(void *ctx, int ch, char *arg)
+events_opt(void *ctx, int ch, char *arg)
 {
-	const char	**v = ctx;	/* limit, cursor, trigger, since, until */
-	long long	 n;
+	struct events_args	*a = ctx;
 
 	switch (ch) {
-	case OPT_LIMIT:
-		if (cli_parse_limit(&cmd_events, arg, 500, &n) == -1)
-			return -1;
-		v[0] = arg;
-		return 0;
-	case OPT_CURSOR:
-		v[1] = arg;
-		return 0;
 	case OPT_TRIGGER:
-		v[2] = arg;
+		a->trigger = arg;
 		return 0;
 	case OPT_SINCE:
-		v[3] = arg;
+		a->since = arg;
 		return 0;
 	case OPT_UNTIL:
-		v[4] = arg;
+		a->until = arg;
 		return 0;
 	}
-	return 1;
-}
-
-static void
-more_notice(json_t *j, const char *cmd)
-{
-	const char	*next;
-
-	if ((next = cli_json_str(j, "next_cursor")) == NULL)
-		return;
-	fprintf(stderr, "more: hookpost %s --cursor ", cmd);
-	cli_fput_safe(stderr, next, 0);
-	fputc('\n', stderr);
+	return cli_page_opt(&a->page, ch, arg);
 }
 
 static int
 trigger_list(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
-		{ "limit",  required_argument, NULL, OPT_LIMIT },
-		{ "cursor", required_argument, NULL, OPT_CURSOR },
+		CLI_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const	 heads[] = { "ID", "REF", "ENABLED",
 		"PRESET", "HMAC", "DESCRIPTION" };
-	struct cli_resp		 resp = { 0, NULL, 0, NULL };
-	struct cli_table	*t = NULL;
-	struct buf		 path = { NULL, 0, 0 };
-	const char		*v[5] = { NULL };
-	char			**pos = NULL, *cells[6];
-	json_t			*e;
-	size_t			 i, c;
-	int			 npos, status = 1;
+	static const char *const	 keys[] = { "id", "ref",
+		"webhook_enabled", "preset", "hmac.enabled", "description" };
+	static const struct cli_list	 list = { &cmd_list, opts,
+		TRIGGERS_PATH, 6, heads, keys, 5, 40 };
+	/* Its --limit is refused in the words of `trigger events`. */
+	struct cli_page			 page = { &cmd_events, 500, NULL,
+		NULL };
+	const struct cli_param		 q[] = { { "limit", &page.limit },
+		{ "cursor", &page.cursor }, { NULL, NULL } };
 
-	if (cli_getopt(cli, &cmd_list, argc, argv, opts, list_opt, v, &pos,
-	    &npos, &status) == -1)
-		goto out;
-	status = 1;
-	buf_append(&path, "/api/v1/triggers", 16);
-	cli_query_add(&path, "limit", v[0]);
-	cli_query_add(&path, "cursor", v[1]);
-	if (cli_api(cli, "GET", path.data, NULL, NULL, &resp) == -1)
-		goto out;
-	if (cli->json) {
-		cli_resp_print_raw(&resp);
-		status = 0;
-		goto out;
-	}
-	t = cli_table_new(6, heads);
-	cli_table_max(t, 5, 40);
-	json_array_foreach(json_object_get(resp.json, "data"), i, e) {
-		cells[0] = cli_json_text_new(json_object_get(e, "id"));
-		cells[1] = cli_json_text_new(json_object_get(e, "ref"));
-		cells[2] = cli_json_text_new(json_object_get(e,
-		    "webhook_enabled"));
-		cells[3] = cli_json_text_new(json_object_get(e, "preset"));
-		cells[4] = cli_json_text_new(json_object_get(json_object_get(e,
-		    "hmac"), "enabled"));
-		cells[5] = cli_json_text_new(json_object_get(e, "description"));
-		cli_table_add(t, (const char *const *)cells);
-		for (c = 0; c < 6; c++)
-			free(cells[c]);
-	}
-	cli_table_print(stdout, t);
-	more_notice(resp.json, "trigger list");
-	status = 0;
-out:
-	cli_table_free(t);
-	cli_resp_free(&resp);
-	buf_free(&path);
-	free(pos);
-	return status;
+	return cli_list_run(cli, &list, argc, argv, NULL, &page, q);
 }
 
 static int
 trigger_events(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
-		{ "limit",   required_argument, NULL, OPT_LIMIT },
-		{ "cursor",  required_argument, NULL, OPT_CURSOR },
+		CLI_PAGE_OPTIONS,
 		{ "trigger", required_argument, NULL, OPT_TRIGGER },
 		{ "since",   required_argument, NULL, OPT_SINCE },
 		{ "until",   required_argument, NULL, OPT_UNTIL },
@@ -978,71 +904,32 @@ trigger_events(struct cli *cli, int argc, char *argv[])
 	};
 	static const char *const	 heads[] = { "ID", "TRIGGER",
 		"RECEIVED", "KEY", "PAYLOAD" };
-	struct cli_resp		 resp = { 0, NULL, 0, NULL };
-	struct cli_table	*t = NULL;
-	struct buf		 path = { NULL, 0, 0 };
-	const char		*v[5] = { NULL };
-	char			**pos = NULL, *cells[5];
-	json_t			*e;
-	size_t			 i, c;
-	int			 npos, status = 1;
+	static const char *const	 keys[] = { "id", "trigger_ref",
+		"received_at", "metadata.webhook_key_label", "payload" };
+	static const struct cli_list	 list = { &cmd_events, opts,
+		"/api/v1/events", 5, heads, keys, 4, 60 };
+	struct events_args		 a = { { &cmd_events, 500, NULL, NULL },
+		NULL, NULL, NULL };
+	const struct cli_param		 q[] = { { "limit", &a.page.limit },
+		{ "cursor", &a.page.cursor }, { "trigger", &a.trigger },
+		{ "since", &a.since }, { "until", &a.until }, { NULL, NULL } };
 
-	if (cli_getopt(cli, &cmd_events, argc, argv, opts, list_opt, v, &pos,
-	    &npos, &status) == -1)
-		goto out;
-	status = 1;
-	buf_append(&path, "/api/v1/events", 14);
-	cli_query_add(&path, "limit", v[0]);
-	cli_query_add(&path, "cursor", v[1]);
-	cli_query_add(&path, "trigger", v[2]);
-	cli_query_add(&path, "since", v[3]);
-	cli_query_add(&path, "until", v[4]);
-	if (cli_api(cli, "GET", path.data, NULL, NULL, &resp) == -1)
-		goto out;
-	if (cli->json) {
-		cli_resp_print_raw(&resp);
-		status = 0;
-		goto out;
-	}
-	t = cli_table_new(5, heads);
-	cli_table_max(t, 4, 60);
-	json_array_foreach(json_object_get(resp.json, "data"), i, e) {
-		cells[0] = cli_json_text_new(json_object_get(e, "id"));
-		cells[1] = cli_json_text_new(json_object_get(e, "trigger_ref"));
-		cells[2] = cli_json_text_new(json_object_get(e, "received_at"));
-		cells[3] = cli_json_text_new(json_object_get(json_object_get(e,
-		    "metadata"), "webhook_key_label"));
-		cells[4] = cli_json_text_new(json_object_get(e, "payload"));
-		cli_table_add(t, (const char *const *)cells);
-		for (c = 0; c < 5; c++)
-			free(cells[c]);
-	}
-	cli_table_print(stdout, t);
-	more_notice(resp.json, "trigger events");
-	status = 0;
-out:
-	cli_table_free(t);
-	cli_resp_free(&resp);
-	buf_free(&path);
-	free(pos);
-	return status;
+	return cli_list_run(cli, &list, argc, argv, events_opt, &a, q);
 }
 
 static int
 trigger_event(struct cli *cli, int argc, char *argv[])
 {
-	struct buf	 path = { NULL, 0, 0 };
-	char		**pos = NULL;
+	char		**pos = NULL, *path = NULL;
 	int		 npos, status = 1;
 
 	if (cli_getopt(cli, &cmd_event, argc, argv, NULL, NULL, NULL, &pos,
 	    &npos, &status) == -1)
 		goto out;
-	buf_append(&path, "/api/v1/events/", 15);
-	cli_url_escape(&path, pos[0]);
-	status = call_print(cli, "GET", path.data, NULL);
+	path = cli_item_path_new("/api/v1/events", pos[0], NULL);
+	status = call_print(cli, "GET", path, NULL);
 out:
-	buf_free(&path);
+	free(path);
 	free(pos);
 	return status;
 }
@@ -1132,7 +1019,7 @@ trigger_send(struct cli *cli, int argc, char *argv[])
 		len = strlen(text);
 	}
 	if (a.secret != NULL && strcmp(a.secret, "-") == 0) {
-		if ((stdin_secret = cli_read_secret_stdin()) == NULL)
+		if ((stdin_secret = cli_secret_stdin_new()) == NULL)
 			goto out;
 		a.secret = stdin_secret;
 	}
@@ -1174,18 +1061,8 @@ trigger_send(struct cli *cli, int argc, char *argv[])
 	cli_url_escape(&rpath, key);
 	if (cli_http(cli, "POST", rpath.data, text, len, hdrs, 0, &resp) == -1)
 		goto out;
-	if (cli->json)
-		cli_resp_print_raw(&resp);
-	else {
-		printf("HTTP %ld\n", resp.status);
-		cli_fput_safe(stdout, resp.body, 1);
-		if (resp.len > 0 && resp.body[resp.len - 1] != '\n')
-			fputc('\n', stdout);
-	}
-	if (resp.status < 200 || resp.status > 299) {
-		cli_api_error(&resp, NULL);
+	if (cli_answer_print(cli, &resp) == -1)
 		goto out;
-	}
 	status = 0;
 out:
 	cli_resp_free(&trig);
@@ -1203,36 +1080,31 @@ out:
 	return status;
 }
 
-int
-cmd_trigger(struct cli *cli, int argc, char *argv[])
-{
-	static const struct cli_sub	 subs[] = {
-		{ "create",	   trigger_create,	  "create a trigger" },
-		{ "list",	   trigger_list,	  "list triggers" },
-		{ "show",	   trigger_show,	  "show a trigger" },
-		{ "update",	   trigger_update,	  "change a trigger" },
-		{ "rm",		   trigger_rm,		  "delete a trigger" },
-		{ "enable",	   trigger_enable,	  "enable webhooks; print "
-		    "the key and URL" },
-		{ "disable",	   trigger_disable,	  "disable webhooks" },
-		{ "regenerate",	   trigger_regenerate,	  "replace every key by "
-		    "a new one" },
-		{ "webhook",	   trigger_webhook,	  "show the webhook info" },
-		{ "key",	   trigger_key,		  "add, list, rm keys "
-		    "(rotation)" },
-		{ "hmac",	   trigger_hmac,	  "signature verification "
-		    "on or off" },
-		{ "rate-limit",	   trigger_rate,	  "requests per window "
-		    "per key" },
-		{ "ip-allowlist",  trigger_allowlist,	  "the IP allow list" },
-		{ "payload-limit", trigger_payload_limit, "the body size limit" },
-		{ "stats",	   trigger_stats,	  "webhook statistics" },
-		{ "events",	   trigger_events,	  "list events" },
-		{ "event",	   trigger_event,	  "show one event" },
-		{ "send",	   trigger_send,	  "fire the trigger's "
-		    "webhook" },
-		{ NULL, NULL, NULL }
-	};
-
-	return cli_dispatch(cli, "trigger", subs, argc, argv);
-}
+/* `hookpost trigger COMMAND`: main.c's command table runs it. */
+const struct cli_sub trigger_cmds[] = {
+	{ "create",	   trigger_create,	  "create a trigger" },
+	{ "list",	   trigger_list,	  "list triggers" },
+	{ "show",	   trigger_show,	  "show a trigger" },
+	{ "update",	   trigger_update,	  "change a trigger" },
+	{ "rm",		   trigger_rm,		  "delete a trigger" },
+	{ "enable",	   trigger_enable,	  "enable webhooks; print "
+	    "the key and URL" },
+	{ "disable",	   trigger_disable,	  "disable webhooks" },
+	{ "regenerate",	   trigger_regenerate,	  "replace every key by "
+	    "a new one" },
+	{ "webhook",	   trigger_webhook,	  "show the webhook info" },
+	{ "key",	   trigger_key,		  "add, list, rm keys "
+	    "(rotation)" },
+	{ "hmac",	   trigger_hmac,	  "signature verification "
+	    "on or off" },
+	{ "rate-limit",	   trigger_rate,	  "requests per window "
+	    "per key" },
+	{ "ip-allowlist",  trigger_allowlist,	  "the IP allow list" },
+	{ "payload-limit", trigger_payload_limit, "the body size limit" },
+	{ "stats",	   trigger_stats,	  "webhook statistics" },
+	{ "events",	   trigger_events,	  "list events" },
+	{ "event",	   trigger_event,	  "show one event" },
+	{ "send",	   trigger_send,	  "fire the trigger's "
+	    "webhook" },
+	{ NULL, NULL, NULL }
+};

@@ -4,10 +4,24 @@
 # and Apache with plain CGI from an .htaccess; ends "N passed, N failed".
 # Runs its own PostgreSQL and servers on other ports than `make run`.
 #
+#   scripts/check.sh [SECTION...]   all sections when none is named:
+#     lint      scripts/lint.sh
+#     unit      bin/test-* and the CLI cases (tests/data/cli), no database
+#     valgrind  bin/test-* and the handlers in CGI mode under valgrind
+#     install   make install into a temporary PREFIX
+#     asan      scripts/asan.sh's build: bin/asan/test-* and the handlers
+#               in CGI mode under ASan+UBSan
+#     http      the HTTP suite (tests/integration) behind CHECK_SERVERS
+# `make unit`, `make valgrind`, `make asan` and `make integration` run
+# one section each (integration is http); the sections that need the
+# database (valgrind, asan, http) start their own.
+#
 # For a quick loop while working (not for CI):
 #   CHECK_SERVERS="apache"   which servers run the HTTP suite
-#   CHECK_TESTS="55_* 56_*"  only these integration files (globs)
-#   CHECK_QUICK=1            skip lint, unit, valgrind, install and CGI
+#   CHECK_TESTS="55_* 56_*"  only these integration files (globs over
+#                            tests/integration/*.sh, tests/data/http/*.cases)
+#   CHECK_LOG=FILE           keep every ok / not ok line there (to count)
+#   CHECK_QUICK=1            skip lint, unit, valgrind, install and asan
 #   CHECK_PGPORT, CHECK_HTTP_PORT  ports, for two checks on one machine
 set -u
 
@@ -31,6 +45,31 @@ run_file() {	# a test file; its ok/not ok lines are counted
 }
 
 QUICK=${CHECK_QUICK:-0}
+if [ $# -gt 0 ]; then
+	SECTIONS=$*
+elif [ "$QUICK" = 1 ]; then
+	SECTIONS=http
+else
+	SECTIONS="lint unit valgrind install asan http"
+fi
+for sec in $SECTIONS; do
+	case $sec in lint|unit|valgrind|install|asan|http) ;;
+	*) echo "check: unknown section $sec" >&2; exit 2 ;; esac
+done
+
+want() {	# is section $1 to run?
+	case " $SECTIONS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+finish() {	# the count of every section run, and the exit status
+	[ -z "${CHECK_LOG:-}" ] || cp "$RESULTS" "$CHECK_LOG"
+	passed=$(grep -c '^ok ' "$RESULTS")
+	failed=$(grep -c '^not ok ' "$RESULTS")
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+	exit
+}
 
 selected() {	# is integration file $1 in CHECK_TESTS (all when unset)?
 	[ -z "${CHECK_TESTS:-}" ] && return 0
@@ -40,44 +79,50 @@ selected() {	# is integration file $1 in CHECK_TESTS (all when unset)?
 	return 1
 }
 
-if [ "$QUICK" != 1 ]; then
-echo "== lint"
-run_file scripts/lint.sh
+if want lint; then
+	echo "== lint"
+	run_file scripts/lint.sh
+fi
 
-echo "== unit tests"
-for t in bin/test-*; do
-	[ -x "$t" ] || continue
-	run_file "$t"
-done
+if want unit; then
+	echo "== unit tests"
+	for t in bin/test-*; do
+		[ -x "$t" ] || continue
+		run_file "$t"
+	done
 
-echo "== CLI cases (no server)"
-run_file sh tests/data/cli/run.sh bin/hookpost
+	echo "== CLI cases (no server)"
+	run_file sh tests/data/cli/run.sh bin/hookpost
+fi
 
-echo "== unit tests under valgrind"
-for t in bin/test-*; do
-	[ -x "$t" ] || continue
-	if valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-	    --error-exitcode=99 "$t" >/dev/null 2>"$RESULTS.vg"; then
-		echo "ok - valgrind: $t" | tee -a "$RESULTS" >/dev/null
+if want valgrind; then
+	echo "== unit tests under valgrind"
+	for t in bin/test-*; do
+		[ -x "$t" ] || continue
+		if valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		    --error-exitcode=99 "$t" >/dev/null 2>"$RESULTS.vg"; then
+			echo "ok - valgrind: $t" | tee -a "$RESULTS" >/dev/null
+		else
+			echo "not ok - valgrind: $t" | tee -a "$RESULTS"
+			head -20 "$RESULTS.vg"
+		fi
+		rm -f "$RESULTS.vg"
+	done
+fi
+
+if want install; then
+	echo "== make install"
+	inst=$(mktemp -d)
+	if make -s install PREFIX="$inst" >/dev/null 2>&1 && [ -x "$inst/bin/hookpost" ] &&
+	    [ -x "$inst/bin/webhooks.fcgi" ] && [ -x "$inst/bin/hookpost-ingest" ] &&
+	    [ -f "$inst/share/hookpost/sql/001_init.sql" ] &&
+	    [ -f "$inst/share/hookpost/sql/functions/emit.sql" ] &&
+	    [ -f "$inst/share/hookpost/httpd-conf/htaccess" ] &&
+	    [ -f "$inst/share/hookpost/cron/crontab" ] &&
+	    [ -f "$inst/share/hookpost/openapi.json" ]; then
+		echo "ok - make install PREFIX= installs binaries, SQL, httpd-conf, crontab, openapi.json" >>"$RESULTS"
 	else
-		echo "not ok - valgrind: $t" | tee -a "$RESULTS"
-		head -20 "$RESULTS.vg"
-	fi
-	rm -f "$RESULTS.vg"
-done
-
-echo "== make install"
-inst=$(mktemp -d)
-if make -s install PREFIX="$inst" >/dev/null 2>&1 && [ -x "$inst/bin/hookpost" ] &&
-    [ -x "$inst/bin/webhooks.fcgi" ] && [ -x "$inst/bin/hookpost-ingest" ] &&
-    [ -f "$inst/share/hookpost/sql/001_init.sql" ] &&
-    [ -f "$inst/share/hookpost/sql/functions/emit.sql" ] &&
-    [ -f "$inst/share/hookpost/httpd-conf/htaccess" ] &&
-    [ -f "$inst/share/hookpost/cron/crontab" ] &&
-    [ -f "$inst/share/hookpost/openapi.json" ]; then
-	echo "ok - make install PREFIX= installs binaries, SQL, httpd-conf, crontab, openapi.json" >>"$RESULTS"
-else
-	echo "not ok - make install PREFIX=" | tee -a "$RESULTS"
+		echo "not ok - make install PREFIX=" | tee -a "$RESULTS"
 fi
 # The installed ops program serves GET /openapi.json from share/hookpost/.
 if env -i REQUEST_METHOD=GET REQUEST_URI=/openapi.json "$inst/bin/ops.fcgi" \
@@ -89,6 +134,10 @@ fi
 rm -rf "$inst"
 fi
 
+if ! want asan && ! want valgrind && ! want http; then
+	finish
+fi
+
 echo "== database"
 scripts/stack.sh stop >/dev/null 2>&1
 rm -rf "$HOOKPOST_VAR"
@@ -96,12 +145,30 @@ HOOKPOST_SERVER=none scripts/stack.sh start || { echo "0 passed, 1 failed"; exit
 export TOKEN=$(cat "$HOOKPOST_VAR/admin.token")
 export HOOKPOST_CONFIG=$HOOKPOST_VAR/hookpost.conf
 
-if [ "$QUICK" != 1 ]; then
-	echo "== handlers as plain CGI (env + stdin), under ASan+UBSan and valgrind"
-	run_file tests/cgi/run.sh
+if want asan; then
+	echo "== handlers as plain CGI (env + stdin) under ASan+UBSan"
+	run_file tests/cgi/run.sh asan
+	echo "== unit tests under ASan+UBSan"
+	for t in bin/asan/test-*; do
+		[ -x "$t" ] || continue
+		if ASAN_OPTIONS=detect_leaks=1:exitcode=86 \
+		    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 \
+		    "$t" >/dev/null 2>"$RESULTS.san"; then
+			echo "ok - asan: $t" >>"$RESULTS"
+		else
+			echo "not ok - asan: $t" | tee -a "$RESULTS"
+			head -20 "$RESULTS.san"
+		fi
+		rm -f "$RESULTS.san"
+	done
+fi
+if want valgrind; then
+		echo "== handlers as plain CGI (env + stdin) under valgrind"
+		run_file tests/cgi/run.sh valgrind
 fi
 
 port=${CHECK_HTTP_PORT:-18080}
+want http || SERVERS=
 for s in $SERVERS; do
 	echo "== HTTP suite behind $s"
 	export SERVER=$s HOOKPOST_SERVER=$s HOOKPOST_PORT=$port
@@ -110,16 +177,17 @@ for s in $SERVERS; do
 		echo "not ok - [$s] server start" | tee -a "$RESULTS"
 		continue
 	fi
-	for f in tests/integration/*.sh; do
+	# Scripts and case files (tests/data/http) in one file-name order.
+	for f in $(ls tests/integration/*.sh tests/data/http/*.cases |
+	    awk -F/ '{ print $NF, $0 }' | sort | cut -d' ' -f2); do
 		selected "$f" || continue
-		run_file sh "$f"
+		case $f in
+		*.cases) run_file sh tests/data/http/run.sh "$f" ;;
+		*) run_file sh "$f" ;;
+		esac
 	done
 	scripts/stack.sh stop-http >/dev/null 2>&1
 	port=$((port + 1))
 done
 scripts/stack.sh stop >/dev/null 2>&1
-
-passed=$(grep -c '^ok ' "$RESULTS")
-failed=$(grep -c '^not ok ' "$RESULTS")
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+finish

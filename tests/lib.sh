@@ -23,16 +23,19 @@ req() {
 	rm -f "$_out" "$_hdr"
 }
 
-# admin METHOD PATH [json]: an authenticated admin request.
-admin() {
-	_m=$1; _p=$2
-	if [ $# -ge 3 ]; then
-		req "$_m" "$_p" -H "Authorization: Bearer $TOKEN" \
-		    -H 'Content-Type: application/json' --data-binary "$3"
+# as TOKEN METHOD PATH [json]: a request with that bearer token.
+as() {
+	_t=$1 _m=$2 _p=$3
+	if [ $# -ge 4 ]; then
+		req "$_m" "$_p" -H "Authorization: Bearer $_t" \
+		    -H 'Content-Type: application/json' --data-binary "$4"
 	else
-		req "$_m" "$_p" -H "Authorization: Bearer $TOKEN"
+		req "$_m" "$_p" -H "Authorization: Bearer $_t"
 	fi
 }
+
+# admin METHOD PATH [json]: an authenticated admin request.
+admin() { as "$TOKEN" "$@"; }
 
 # expect_status NAME WANT: the last request's status.
 expect_status() {
@@ -57,7 +60,19 @@ expect() {
 jget() { printf '%s' "$BODY" | jq -r "$1"; }
 
 # sign SECRET TIMESTAMP BODY: seed 004's recipe, hex only.
-sign() { printf '%s' "$2.$3" | openssl dgst -sha256 -hmac "$1" | sed 's/^.*= //'; }
+sign() { hmac sha256 "$1" "$2.$3"; }
+
+# hmac ALGO SECRET DATA: lower-case hex HMAC (sha256, sha512, sha1).
+hmac() { printf '%s' "$3" | openssl dgst "-$1" -hmac "$2" | sed 's/^.*= //'; }
+
+# jwt PAYLOAD SECRET: an HS256 JSON Web Token (RFC 7519) of PAYLOAD.
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+jwt() {
+	_h=$(printf '{"alg":"HS256","typ":"JWT"}' | b64url)
+	_p=$(printf '%s' "$1" | b64url)
+	_s=$(printf '%s' "$_h.$_p" | openssl dgst -sha256 -hmac "$2" -binary | b64url)
+	echo "$_h.$_p.$_s"
+}
 
 # hook SOURCE SECRET BODY [TIMESTAMP]: a correctly signed delivery.
 hook() {

@@ -1,31 +1,15 @@
 #!/bin/sh
-# Every handler as plain CGI (RFC 3875: environment + stdin, no server),
-# built with ASan+UBSan, then the hot paths once more under valgrind.
-# A sanitizer report, a leak or a wrong status fails the case.
+# tests/cgi/run.sh [asan] [valgrind]: every handler as plain CGI (RFC
+# 3875: environment + stdin, no server), built with ASan+UBSan by
+# scripts/asan.sh, then the hot paths once more under valgrind; both
+# parts when none is named.  A sanitizer report, a leak or a wrong status
+# fails the case.
 # Needs the database of scripts/check.sh (HOOKPOST_CONFIG, TOKEN, RUNAS).
 set -u
 . "$TOP/tests/lib.sh"
 SERVER=cgi
 ASAN=$TOP/bin/asan
-mkdir -p "$ASAN"
-
-SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-CFLAGS="-std=c11 -D_GNU_SOURCE -DHOOKPOST_VERSION=\"check\" -Wall -Wextra -Werror -Wno-unused-parameter -O1 -g -I$TOP/lib -I$(pg_config --includedir)"
-LIBS="-lfcgi -lpq -ljansson -lcrypto -lcurl -lyaml -lm"
-for h in webhooks admin ops outbound triggers; do
-	# handlers/<group>.c, or the files of the folder handlers/<group>/
-	src=$TOP/handlers/$h.c
-	[ -d "$TOP/handlers/$h" ] && src=$(ls "$TOP/handlers/$h"/*.c)
-	cc $CFLAGS $SAN -o "$ASAN/$h.cgi" $src "$TOP"/lib/*.c $LIBS ||
-		{ fail "build $h with ASan+UBSan"; exit 0; }
-done
-cc $CFLAGS $SAN -o "$ASAN/hookpost-ingest" "$TOP/cron/ingest.c" "$TOP"/lib/*.c $LIBS ||
-	fail "build hookpost-ingest with ASan+UBSan"
-# The ASan programs are not beside docs/: their document sits beside them,
-# as on a shared host.
-cp "$TOP/docs/openapi.json" "$ASAN/openapi.json"
-chmod -R o+rx "$ASAN" 2>/dev/null
-ok "handlers build with ASan+UBSan"
+PARTS=${*:-asan valgrind}
 
 export ASAN_OPTIONS=abort_on_error=0:halt_on_error=1:detect_leaks=1:exitcode=86
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87
@@ -166,24 +150,40 @@ run_trigger_cases() {
 	cgi "delete the trigger" "$1/triggers.cgi" DELETE "/api/v1/triggers/$_t" "" 204 "$AUTH"
 }
 
-run_cases "$ASAN" a
-run_trigger_cases "$ASAN" a
+asan_part() {
+	_err=$(mktemp)
+	if ! "$TOP/scripts/asan.sh" 2>"$_err"; then
+		fail "build the handlers with ASan+UBSan" "$(head -c 1500 "$_err")"
+		rm -f "$_err"
+		return 0
+	fi
+	rm -f "$_err"
+	ok "handlers build with ASan+UBSan"
+	run_cases "$ASAN" a
+	run_trigger_cases "$ASAN" a
 
-# The ingest worker under ASan+UBSan: a queued event becomes an incident.
-cgi "create a queued source" "$ASAN/webhooks.cgi" POST /api/webhooks \
-    "{\"source\":\"${S}q\",\"secret\":\"cgi-secret\",\"mode\":\"queue\",\"auto_triage\":true,\"playbook\":\"phishing_triage\"}" 201 "$AUTH"
-cgi "queued alert" "$ASAN/webhooks.cgi" POST "/api/webhooks/${S}q" "$D" 202 \
-    "HTTP_X_WEBHOOK_SIGNATURE=$DSIG" "HTTP_X_WEBHOOK_TIMESTAMP=$TS"
-if $RUNAS env ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
-    HOOKPOST_CONFIG="$HOOKPOST_CONFIG" "$ASAN/hookpost-ingest" -1 2>/dev/null &&
-    [ "$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '${S}q'")" = 1 ]; then
-	ok "hookpost-ingest under ASan+UBSan"
-else
-	fail "hookpost-ingest under ASan+UBSan"
-fi
-# valgrind: the release build, the same cases.
-mkdir -p "$TOP/bin/cgi"
-for h in webhooks admin ops outbound triggers; do ln -sf "../$h.fcgi" "$TOP/bin/cgi/$h.cgi"; done
-WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
-run_cases "$TOP/bin/cgi" v
-run_trigger_cases "$TOP/bin/cgi" v
+	# The ingest worker under ASan+UBSan: a queued event becomes an incident.
+	cgi "create a queued source" "$ASAN/webhooks.cgi" POST /api/webhooks \
+	    "{\"source\":\"${S}q\",\"secret\":\"cgi-secret\",\"mode\":\"queue\",\"auto_triage\":true,\"playbook\":\"phishing_triage\"}" 201 "$AUTH"
+	cgi "queued alert" "$ASAN/webhooks.cgi" POST "/api/webhooks/${S}q" "$D" 202 \
+	    "HTTP_X_WEBHOOK_SIGNATURE=$DSIG" "HTTP_X_WEBHOOK_TIMESTAMP=$TS"
+	if $RUNAS env ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
+	    HOOKPOST_CONFIG="$HOOKPOST_CONFIG" "$ASAN/hookpost-ingest" -1 2>/dev/null &&
+	    [ "$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '${S}q'")" = 1 ]; then
+		ok "hookpost-ingest under ASan+UBSan"
+	else
+		fail "hookpost-ingest under ASan+UBSan"
+	fi
+}
+
+valgrind_part() {
+	# valgrind: the release build, the same cases.
+	mkdir -p "$TOP/bin/cgi"
+	for h in webhooks admin ops outbound triggers; do ln -sf "../$h.fcgi" "$TOP/bin/cgi/$h.cgi"; done
+	WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
+	run_cases "$TOP/bin/cgi" v
+	run_trigger_cases "$TOP/bin/cgi" v
+}
+
+case " $PARTS " in *" asan "*) asan_part ;; esac
+case " $PARTS " in *" valgrind "*) valgrind_part ;; esac

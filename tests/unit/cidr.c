@@ -7,34 +7,15 @@
  */
 #include <sys/socket.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "cidr.h"
+#include "check.h"
 
 #define CASES	"tests/data/triggers/cidr.json"
-
-static int	 failures;
-
-static void	 check(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-check(int ok, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 static void
 test_parse(json_t *cases)
@@ -174,14 +155,10 @@ test_addr_from(void)
 int
 main(void)
 {
-	json_error_t	 err;
 	json_t		*all;
 
-	if ((all = json_load_file(CASES, JSON_REJECT_DUPLICATES, &err)) ==
-	    NULL) {
-		check(0, "load %s: %s (line %d)", CASES, err.text, err.line);
+	if ((all = check_json_new(CASES)) == NULL)
 		return 1;
-	}
 	test_parse(json_object_get(all, "parse"));
 	test_contains(json_object_get(all, "contains"));
 	test_client(json_object_get(all, "client"));
@@ -189,7 +166,5 @@ main(void)
 	test_list_match(json_object_get(all, "list_match"));
 	test_addr_from();
 	json_decref(all);
-	if (failures > 0)
-		printf("# %d failed\n", failures);
-	return failures > 0 ? 1 : 0;
+	return check_done();
 }

@@ -5,34 +5,15 @@
  * repository root.  "ok - name" / "not ok - name"; exits 0 only when all
  * pass.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "jsonpath.h"
+#include "check.h"
 
 #define CASES	"tests/data/triggers/jsonpath.json"
-
-static int	 failures;
-
-static void	 check(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-check(int ok, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 static void
 test_get(json_t *doc, json_t *cases)
@@ -136,14 +117,10 @@ test_limits(void)
 int
 main(void)
 {
-	json_error_t	 err;
 	json_t		*all, *doc;
 
-	if ((all = json_load_file(CASES, JSON_REJECT_DUPLICATES, &err)) ==
-	    NULL) {
-		check(0, "load %s: %s (line %d)", CASES, err.text, err.line);
+	if ((all = check_json_new(CASES)) == NULL)
 		return 1;
-	}
 	doc = json_object_get(all, "doc");
 	test_get(doc, json_object_get(all, "get"));
 	test_invalid(doc, json_object_get(all, "invalid"));
@@ -151,7 +128,5 @@ main(void)
 	    json_object_get(all, "map_invalid"));
 	test_limits();
 	json_decref(all);
-	if (failures > 0)
-		printf("# %d failed\n", failures);
-	return failures > 0 ? 1 : 0;
+	return check_done();
 }

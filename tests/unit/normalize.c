@@ -3,7 +3,6 @@
  * files in tests/data/alerts/ (run from the repository root).  One line
  * per case, "ok - name" or "not ok - name"; exits 0 only when all pass.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,47 +10,17 @@
 #include <jansson.h>
 
 #include "normalize.h"
+#include "check.h"
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
-static int	 failures;
-
-static void	 check(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-check(int ok, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
-
+/* A payload from tests/data/alerts/; the caller frees it. */
 static json_t *
-load(const char *name)
+payload_new(const char *name)
 {
-	json_error_t	 e;
-	json_t		*v;
-	char		 path[256];
+	char	 path[256];
 
 	snprintf(path, sizeof(path), "tests/data/alerts/%s.json", name);
-	if ((v = json_load_file(path, JSON_REJECT_DUPLICATES, &e)) == NULL)
-		fprintf(stderr, "%s:%d: %s\n", path, e.line, e.text);
-	return v;
-}
-
-static int
-str_eq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
+	return check_json_new(path);
 }
 
 /* Normalizes a file's payload; 0 or -1 (reported as a failed case). */
@@ -64,7 +33,7 @@ normalize_file(const char *name, const char *pinned, const json_t *mapping,
 	int	 rc = -1;
 
 	memset(inc, 0, sizeof(*inc));
-	if ((payload = load(name)) == NULL)
+	if ((payload = payload_new(name)) == NULL)
 		goto out;
 	rc = normalize_alert(payload, pinned, mapping, inc, err, sizeof(err));
 	if (rc == -1)
@@ -99,7 +68,7 @@ test_detect(void)
 	size_t	 i;
 
 	for (i = 0; i < NITEMS(cases); i++) {
-		payload = load(cases[i].file);
+		payload = payload_new(cases[i].file);
 		check(payload != NULL && str_eq(normalize_detect(payload),
 		    cases[i].format), "detect %s is %s", cases[i].file,
 		    cases[i].format);
@@ -362,7 +331,7 @@ test_crowdstrike_scale(void)
 	int		 n, rc;
 
 	for (n = 1; n <= 5; n++) {
-		payload = load("crowdstrike");
+		payload = payload_new("crowdstrike");
 		event = json_object_get(payload, "event");
 		json_object_set_new(event, "Severity", json_integer(n));
 		rc = normalize_alert(payload, NULL, NULL, &inc, err,
@@ -383,7 +352,7 @@ test_crowdstrike_scale(void)
 		json_decref(payload);
 	}
 	/* An unknown Severity gives way to a known SeverityName. */
-	payload = load("crowdstrike");
+	payload = payload_new("crowdstrike");
 	event = json_object_get(payload, "event");
 	json_object_set_new(event, "Severity", json_integer(0));
 	json_object_set_new(event, "SeverityName", json_string("Low"));
@@ -478,7 +447,7 @@ test_severity_mapping_valid(void)
 	}
 	check(severity_mapping_valid(NULL, NULL, 0) == 0,
 	    "severity_mapping_valid(NULL) is 0");
-	payload = load("defender");
+	payload = payload_new("defender");
 	mapping = json_loads("{\"high\": \"extreme\"}", 0, NULL);
 	memset(&inc, 0, sizeof(inc));
 	rc = normalize_alert(payload, NULL, mapping, &inc, err, sizeof(err));
@@ -542,7 +511,7 @@ test_timestamps(void)
 	int		 rc;
 
 	for (i = 0; i < NITEMS(cases); i++) {
-		payload = load("generic");
+		payload = payload_new("generic");
 		ts = json_loads(cases[i].json, JSON_DECODE_ANY, NULL);
 		json_object_set_new(payload, "timestamp", ts);
 		rc = normalize_alert(payload, NULL, NULL, &inc, err,
@@ -556,7 +525,7 @@ test_timestamps(void)
 	}
 
 	/* Each format reads its own time field, in its own unit. */
-	payload = load("crowdstrike");
+	payload = payload_new("crowdstrike");
 	json_object_set_new(json_object_get(payload, "metadata"),
 	    "eventCreationTime", json_integer(1705320000999LL));
 	json_object_set_new(payload, "timestamp",
@@ -573,7 +542,7 @@ test_timestamps(void)
 	incident_free(&inc);
 	json_decref(payload);
 
-	payload = load("splunk");
+	payload = payload_new("splunk");
 	json_object_set_new(payload, "creationTime",
 	    json_string("2001-01-01T00:00:00Z"));
 	json_object_set_new(payload, "trigger_time", json_string("1705320000"));
@@ -583,7 +552,7 @@ test_timestamps(void)
 	incident_free(&inc);
 	json_decref(payload);
 
-	payload = load("defender");
+	payload = payload_new("defender");
 	json_object_set_new(payload, "timestamp", json_integer(0));
 	json_object_set_new(payload, "creationTime",
 	    json_string("2024-06-30T23:59:59.9999999+00:00"));
@@ -622,7 +591,7 @@ test_pinned(void)
 	int		 rc;
 
 	for (i = 0; i < NITEMS(cases); i++) {
-		payload = load(cases[i].file);
+		payload = payload_new(cases[i].file);
 		memset(&inc, 0, sizeof(inc));
 		err[0] = '\0';
 		rc = normalize_alert(payload, cases[i].pinned, NULL, &inc, err,
@@ -667,7 +636,7 @@ test_bounds(void)
 	size_t		 i;
 	int		 rc;
 
-	payload = load("generic");
+	payload = payload_new("generic");
 	data = json_object_get(payload, "data");
 	s = long_string(2000, NORMALIZE_TITLE_MAX);
 	json_object_set_new(data, "title", json_string(s));
@@ -698,7 +667,7 @@ test_bounds(void)
 	incident_free(&inc);
 	json_decref(payload);
 
-	payload = load("generic");
+	payload = payload_new("generic");
 	s = malloc(NORMALIZE_TITLE_MAX + 1);
 	memset(s, 'b', NORMALIZE_TITLE_MAX);
 	s[NORMALIZE_TITLE_MAX] = '\0';
@@ -749,7 +718,5 @@ main(void)
 	test_pinned();
 	test_bounds();
 	test_free();
-	if (failures > 0)
-		printf("# %d failed\n", failures);
-	return failures > 0 ? 1 : 0;
+	return check_done();
 }

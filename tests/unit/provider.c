@@ -11,7 +11,6 @@
  * less its final newline.  '#' lines are comments.
  */
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,28 +20,10 @@
 
 #include "provider.h"
 #include "util.h"
+#include "check.h"
 
 #define VEC_DIR		"tests/data/triggers/providers"
 #define MAX_HEADERS	16
-
-static int	 failures;
-
-static void	 check(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-check(int ok, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 struct headers {
 	char	*name[MAX_HEADERS];
@@ -417,7 +398,5 @@ main(void)
 	test_round_trip();
 	test_ids_and_handshakes();
 	test_payloads();
-	if (failures > 0)
-		printf("# %d failed\n", failures);
-	return failures > 0 ? 1 : 0;
+	return check_done();
 }

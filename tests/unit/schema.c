@@ -6,7 +6,6 @@
  * Run from the repository root.  "ok - name" / "not ok - name"; exits 0
  * only when all pass.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,27 +13,9 @@
 #include <jansson.h>
 
 #include "schema.h"
+#include "check.h"
 
 #define CASES	"tests/data/triggers/schema.json"
-
-static int	 failures;
-
-static void	 check(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-check(int ok, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 static void
 test_schemas(json_t *schemas)
@@ -120,21 +101,15 @@ test_depth(void)
 int
 main(void)
 {
-	json_error_t	 err;
 	json_t		*all;
 
-	if ((all = json_load_file(CASES, JSON_REJECT_DUPLICATES, &err)) ==
-	    NULL) {
-		check(0, "load %s: %s (line %d)", CASES, err.text, err.line);
+	if ((all = check_json_new(CASES)) == NULL)
 		return 1;
-	}
 	test_schemas(json_object_get(all, "schemas"));
 	test_validate(json_object_get(all, "schemas"),
 	    json_object_get(all, "validate"));
 	test_bad(json_object_get(all, "bad_schemas"));
 	test_depth();
 	json_decref(all);
-	if (failures > 0)
-		printf("# %d failed\n", failures);
-	return failures > 0 ? 1 : 0;
+	return check_done();
 }

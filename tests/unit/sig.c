@@ -6,30 +6,11 @@
  * subscription key rule (raw_key) and the refusals.  One line per case,
  * "ok - name" or "not ok - name"; exits 0 only when all pass.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "sig.h"
-
-static int	 failures;
-
-static void	 check(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-check(int ok, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 /* "Name: value" lines of the signed headers, "\n"-separated. */
 static void
@@ -218,7 +199,5 @@ main(void)
 {
 	test_vectors();
 	test_refusals();
-	if (failures > 0)
-		printf("# %d failed\n", failures);
-	return failures > 0 ? 1 : 0;
+	return check_done();
 }

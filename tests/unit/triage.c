@@ -4,7 +4,6 @@
  * validator.  Payloads come from tests/data/alerts/ (run from the
  * repository root).  One line per case; exits 0 only when all pass.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,47 +12,17 @@
 
 #include "normalize.h"
 #include "triage.h"
+#include "check.h"
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
-static int	 failures;
-
-static void	 check(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-check(int ok, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
-
-static int
-str_eq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
+/* A payload from tests/data/alerts/; the caller frees it. */
 static json_t *
-load(const char *name)
+payload_new(const char *name)
 {
-	json_error_t	 e;
-	json_t		*v;
-	char		 path[256];
+	char	 path[256];
 
 	snprintf(path, sizeof(path), "tests/data/alerts/%s.json", name);
-	if ((v = json_load_file(path, JSON_REJECT_DUPLICATES, &e)) == NULL)
-		fprintf(stderr, "%s:%d: %s\n", path, e.line, e.text);
-	return v;
+	return check_json_new(path);
 }
 
 static json_t *
@@ -115,7 +84,7 @@ triage_file(const char *file, const char *playbook, const json_t *steps,
 	int	 rc = -1;
 
 	memset(inc, 0, sizeof(*inc));
-	if ((payload = load(file)) == NULL)
+	if ((payload = payload_new(file)) == NULL)
 		goto out;
 	if (normalize_alert(payload, NULL, NULL, inc, err, sizeof(err)) == -1)
 		goto out;
@@ -658,7 +627,7 @@ test_extract_bounds(void)
 	char		 ip[32], err[256];
 	int		 i, rc;
 
-	payload = load("generic");
+	payload = payload_new("generic");
 	list = json_array();
 	for (i = 0; i < 150; i++) {
 		snprintf(ip, sizeof(ip), "10.0.%d.%d", i / 100, i % 100 + 1);
@@ -821,7 +790,7 @@ test_invalid(void)
 	json_decref(steps);
 
 	/* An invalid playbook changes nothing, even its valid first steps. */
-	payload = load("defender");
+	payload = payload_new("defender");
 	steps = parse("[{\"action\":\"set_queue\",\"value\":\"q\"},"
 	    "{\"action\":\"set_status\",\"value\":\"nope\"}]");
 	memset(&inc, 0, sizeof(inc));
@@ -862,7 +831,5 @@ main(void)
 	test_invalid();
 	json_decref(phishing);
 	json_decref(malware);
-	if (failures > 0)
-		printf("# %d failed\n", failures);
-	return failures > 0 ? 1 : 0;
+	return check_done();
 }

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,29 +22,10 @@
 #include <curl/curl.h>
 
 #include "urlguard.h"
+#include "check.h"
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define FIELDS_MAX	16
 #define LINE_MAX_LEN	4096
-
-static int	 failures;
-
-static void	 check(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-check(int ok, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 /* ---- the data files ---------------------------------------------------- */
 
@@ -665,5 +645,5 @@ main(void)
 		close(lfd);
 	}
 	curl_global_cleanup();
-	return failures == 0 ? 0 : 1;
+	return check_done();
 }

@@ -4,32 +4,13 @@
  * and variant, the v7 timestamp, and order across milliseconds.
  * "ok - name" / "not ok - name"; exits 0 only when all pass.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "util.h"
-
-static int	 failures;
-
-static void	 check(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-check(int ok, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
+#include "check.h"
 
 /* Version nibble and RFC 9562 variant of a canonical UUID string. */
 static int
@@ -90,5 +71,5 @@ main(void)
 	    a, b);
 	uuid_new_v7(b);
 	check(strcmp(a + 14, b + 14) != 0, "uuid_new_v7: random after the time");
-	return failures ? 1 : 0;
+	return check_done();
 }

@@ -5,33 +5,14 @@
  * line per case, "ok - name" or "not ok - name"; exits 0 only when all
  * pass.  Usage texts go to stderr, as the workers write them.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "util.h"
 #include "worker.h"
-
-static int	 failures;
-
-static void	 check(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-check(int ok, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
 
 struct opts {
 	long long	 b;
@@ -139,7 +120,5 @@ main(void)
 {
 	test_options();
 	test_deadline();
-	if (failures > 0)
-		printf("# %d failed\n", failures);
-	return failures > 0 ? 1 : 0;
+	return check_done();
 }

@@ -25,9 +25,6 @@ hit() {
 	    --data-binary "$_b" "$@"
 }
 
-# hmac ALGO SECRET DATA: lower-case hex HMAC (sha256, sha512, sha1).
-hmac() { printf '%s' "$3" | openssl dgst "-$1" -hmac "$2" | sed 's/^.*= //'; }
-
 # hmac_b64key SECRET DATA: base64 HMAC-SHA256 keyed with the base64
 # secret less "whsec_" (Standard Webhooks).
 hmac_b64key() {
