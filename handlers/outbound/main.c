@@ -1,0 +1,146 @@
+/*
+ * outbound: the seed-000 outbound API (DESIGN.md §3 route map).
+ *   /admin/webhooks/subscriptions[/:id[/test]]   subscriptions
+ *   /admin/webhooks/deliveries[/:id[/retry]]     deliveries and attempts
+ *   /webhook-deliveries/:id[/status]             async completion (seed
+ *                                                "X-TMI-Callback")
+ *   /admin/quotas/webhooks[/:user_id]            per-owner quotas
+ *   /admin/webhooks/deny-list[/:id]              the URL deny list
+ *   POST /api/events, /api/event-types           publishing, the catalog
+ *
+ * Subscriptions and deliveries take any token: an admin sees and changes
+ * all, a user token only rows of its own owner_id (others answer 404, so
+ * ids do not leak).  Quotas, the deny list and new event types need an
+ * admin; publishing needs an admin or service token.
+ */
+#include "srv.h"
+#include "outbound.h"
+
+enum route {
+	ROUTE_SUB_LIST,
+	ROUTE_SUB_CREATE,
+	ROUTE_SUB_GET,
+	ROUTE_SUB_PUT,
+	ROUTE_SUB_DELETE,
+	ROUTE_SUB_TEST,
+	ROUTE_DELIVERY_LIST,
+	ROUTE_DELIVERY_GET,
+	ROUTE_DELIVERY_RETRY,
+	ROUTE_CALLBACK_GET,
+	ROUTE_CALLBACK_STATUS,
+	ROUTE_QUOTA_LIST,
+	ROUTE_QUOTA_GET,
+	ROUTE_QUOTA_PUT,
+	ROUTE_QUOTA_DELETE,
+	ROUTE_DENY_LIST,
+	ROUTE_DENY_CREATE,
+	ROUTE_DENY_DELETE,
+	ROUTE_EVENT_PUBLISH,
+	ROUTE_EVENT_TYPE_LIST,
+	ROUTE_EVENT_TYPE_CREATE,
+	ROUTE__MAX
+};
+
+static const struct srv_route routes[ROUTE__MAX] = {
+	{ ROUTE_SUB_LIST, "GET", "/admin/webhooks/subscriptions", 0 },
+	{ ROUTE_SUB_CREATE, "POST", "/admin/webhooks/subscriptions", SRV_BODY },
+	{ ROUTE_SUB_GET, "GET", "/admin/webhooks/subscriptions/:id", 0 },
+	{ ROUTE_SUB_PUT, "PUT", "/admin/webhooks/subscriptions/:id", SRV_BODY },
+	{ ROUTE_SUB_DELETE, "DELETE", "/admin/webhooks/subscriptions/:id", 0 },
+	{ ROUTE_SUB_TEST, "POST", "/admin/webhooks/subscriptions/:id/test", 0 },
+	{ ROUTE_DELIVERY_LIST, "GET", "/admin/webhooks/deliveries", 0 },
+	{ ROUTE_DELIVERY_GET, "GET", "/admin/webhooks/deliveries/:id", 0 },
+	{ ROUTE_DELIVERY_RETRY, "POST", "/admin/webhooks/deliveries/:id/retry",
+	  0 },
+	{ ROUTE_CALLBACK_GET, "GET", "/webhook-deliveries/:id", 0 },
+	{ ROUTE_CALLBACK_STATUS, "POST", "/webhook-deliveries/:id/status",
+	  SRV_BODY },
+	{ ROUTE_QUOTA_LIST, "GET", "/admin/quotas/webhooks", 0 },
+	{ ROUTE_QUOTA_GET, "GET", "/admin/quotas/webhooks/:user_id", 0 },
+	{ ROUTE_QUOTA_PUT, "PUT", "/admin/quotas/webhooks/:user_id", SRV_BODY },
+	{ ROUTE_QUOTA_DELETE, "DELETE", "/admin/quotas/webhooks/:user_id", 0 },
+	{ ROUTE_DENY_LIST, "GET", "/admin/webhooks/deny-list", 0 },
+	{ ROUTE_DENY_CREATE, "POST", "/admin/webhooks/deny-list", SRV_BODY },
+	{ ROUTE_DENY_DELETE, "DELETE", "/admin/webhooks/deny-list/:id", 0 },
+	{ ROUTE_EVENT_PUBLISH, "POST", "/api/events", SRV_BODY },
+	{ ROUTE_EVENT_TYPE_LIST, "GET", "/api/event-types", 0 },
+	{ ROUTE_EVENT_TYPE_CREATE, "POST", "/api/event-types", SRV_BODY },
+};
+
+static void
+dispatch(struct req *r, int route)
+{
+	switch ((enum route)route) {
+	case ROUTE_SUB_LIST:
+		sub_list(r);
+		break;
+	case ROUTE_SUB_CREATE:
+		sub_create(r);
+		break;
+	case ROUTE_SUB_GET:
+		sub_get(r);
+		break;
+	case ROUTE_SUB_PUT:
+		sub_update(r);
+		break;
+	case ROUTE_SUB_DELETE:
+		sub_delete(r);
+		break;
+	case ROUTE_SUB_TEST:
+		sub_test(r);
+		break;
+	case ROUTE_DELIVERY_LIST:
+		delivery_list(r);
+		break;
+	case ROUTE_DELIVERY_GET:
+		delivery_get(r);
+		break;
+	case ROUTE_DELIVERY_RETRY:
+		delivery_retry(r);
+		break;
+	case ROUTE_CALLBACK_GET:
+		callback_get(r);
+		break;
+	case ROUTE_CALLBACK_STATUS:
+		callback_status(r);
+		break;
+	case ROUTE_QUOTA_LIST:
+		quota_list(r);
+		break;
+	case ROUTE_QUOTA_GET:
+		quota_get(r);
+		break;
+	case ROUTE_QUOTA_PUT:
+		quota_put(r);
+		break;
+	case ROUTE_QUOTA_DELETE:
+		quota_delete(r);
+		break;
+	case ROUTE_DENY_LIST:
+		deny_list(r);
+		break;
+	case ROUTE_DENY_CREATE:
+		deny_create(r);
+		break;
+	case ROUTE_DENY_DELETE:
+		deny_delete(r);
+		break;
+	case ROUTE_EVENT_PUBLISH:
+		event_publish(r);
+		break;
+	case ROUTE_EVENT_TYPE_LIST:
+		event_type_list(r);
+		break;
+	case ROUTE_EVENT_TYPE_CREATE:
+		event_type_create(r);
+		break;
+	case ROUTE__MAX:
+		break;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	return srv_main(argc, argv, routes, ROUTE__MAX, dispatch);
+}

@@ -1,0 +1,82 @@
+/*
+ * outbound: what the files of bin/outbound.fcgi share.  main.c holds the
+ * route table and dispatch; one file per resource holds its routes.
+ */
+#ifndef HOOKPOST_HANDLERS_OUTBOUND_H
+#define HOOKPOST_HANDLERS_OUTBOUND_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "req.h"
+
+/* api_tokens.owner_id, as the API takes it */
+#define OWNER_MAX		128
+#define EVENT_TYPE_MAX		128
+
+/* A delivery as the API shows it (delivery.c, callback.c). */
+#define DELIVERY_FIELDS \
+	"'id', d.id, 'event_id', d.event_id," \
+	" 'subscription_id', d.subscription_id, 'owner_id', d.owner_id," \
+	" 'event_type', d.event_type, 'status', d.status," \
+	" 'attempt_count', d.attempts, 'next_attempt_at', d.next_attempt_at," \
+	" 'last_status_code', d.last_status_code, 'last_error', d.last_error," \
+	" 'callback_status', d.callback_status," \
+	" 'callback_message', d.callback_message," \
+	" 'created_at', d.created_at, 'updated_at', d.updated_at," \
+	" 'completed_at', d.completed_at"
+#define DELIVERY_JSON	"json_build_object(" DELIVERY_FIELDS ")"
+
+/* common.c */
+int	 owner_valid(const char *);
+void	 answer_row(struct req *, int, const PGresult *, const char *);
+void	 answer_deleted(struct req *, PGresult *, const char *);
+int	 scope_get(struct req *, const char **);
+char	*json_param_new(const json_t *);
+int	 tx_begin(void);
+void	 tx_abort(void);
+char	*secret_generate_new(void);
+void	 secret_free(char *);
+
+/* subscription_check.c */
+int	 url_check(struct req *, const char *);
+int	 event_pattern_valid(const char *);
+int	 events_check(struct req *, const json_t *, const char *);
+int	 retry_schedule_check(struct req *, const json_t *);
+int	 quota_take(struct req *, const char *, int);
+
+/* subscription.c */
+void	 sub_list(struct req *);
+void	 sub_get(struct req *);
+void	 sub_create(struct req *);
+void	 sub_update(struct req *);
+void	 sub_delete(struct req *);
+void	 sub_test(struct req *);
+
+/* delivery.c */
+char	*delivery_status_new(const char *, const char *);
+void	 delivery_list(struct req *);
+void	 delivery_get(struct req *);
+void	 delivery_retry(struct req *);
+
+/* callback.c */
+void	 callback_get(struct req *);
+void	 callback_status(struct req *);
+
+/* quota.c */
+void	 quota_list(struct req *);
+void	 quota_get(struct req *);
+void	 quota_put(struct req *);
+void	 quota_delete(struct req *);
+
+/* denylist.c */
+void	 deny_list(struct req *);
+void	 deny_create(struct req *);
+void	 deny_delete(struct req *);
+
+/* event.c */
+void	 event_publish(struct req *);
+void	 event_type_list(struct req *);
+void	 event_type_create(struct req *);
+
+#endif
