@@ -38,17 +38,20 @@ enum route {
 };
 
 static const struct srv_route routes[ROUTE__MAX] = {
-	{ ROUTE_INCIDENT_LIST, "GET", "/api/incidents", 0 },
-	{ ROUTE_INCIDENT_GET, "GET", "/api/incidents/:id", 0 },
-	{ ROUTE_PLAYBOOK_LIST, "GET", "/api/playbooks", 0 },
-	{ ROUTE_PLAYBOOK_CREATE, "POST", "/api/playbooks", SRV_BODY },
-	{ ROUTE_PLAYBOOK_GET, "GET", "/api/playbooks/:name", 0 },
-	{ ROUTE_PLAYBOOK_PUT, "PUT", "/api/playbooks/:name", SRV_BODY },
-	{ ROUTE_PLAYBOOK_DELETE, "DELETE", "/api/playbooks/:name", 0 },
-	{ ROUTE_AUDIT_LIST, "GET", "/api/audit/webhooks", 0 },
-	{ ROUTE_TOKEN_LIST, "GET", "/api/tokens", 0 },
-	{ ROUTE_TOKEN_CREATE, "POST", "/api/tokens", SRV_BODY },
-	{ ROUTE_TOKEN_DELETE, "DELETE", "/api/tokens/:id", 0 },
+	{ ROUTE_INCIDENT_LIST, "GET", "/api/incidents", 0, AUTH_ADMIN },
+	{ ROUTE_INCIDENT_GET, "GET", "/api/incidents/:id", 0, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_LIST, "GET", "/api/playbooks", 0, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_CREATE, "POST", "/api/playbooks", SRV_BODY,
+	  AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_GET, "GET", "/api/playbooks/:name", 0, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_PUT, "PUT", "/api/playbooks/:name", SRV_BODY,
+	  AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_DELETE, "DELETE", "/api/playbooks/:name", 0,
+	  AUTH_ADMIN },
+	{ ROUTE_AUDIT_LIST, "GET", "/api/audit/webhooks", 0, AUTH_ADMIN },
+	{ ROUTE_TOKEN_LIST, "GET", "/api/tokens", 0, AUTH_ADMIN },
+	{ ROUTE_TOKEN_CREATE, "POST", "/api/tokens", SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_TOKEN_DELETE, "DELETE", "/api/tokens/:id", 0, AUTH_ADMIN },
 };
 
 
@@ -93,8 +96,7 @@ incident_list(struct req *r)
 	long long	 limit;
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 50, 500, &limit, &ca, &cb) == -1)
+	if (page_args(r, 50, 500, &limit, &ca, &cb) == -1)
 		goto out;
 	p[0] = req_query(r, "source", src, sizeof(src));
 	p[1] = req_query(r, "severity", sev, sizeof(sev));
@@ -137,8 +139,6 @@ incident_get(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("incident_get", sql, 1, p)) == NULL) {
 		resp_db_error(r);
@@ -172,8 +172,7 @@ playbook_list(struct req *r)
 	long long	 limit;
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 50, 200, &limit, &ca, &cb) == -1)
+	if (page_args(r, 50, 200, &limit, &ca, &cb) == -1)
 		goto out;
 	p[0] = ca;
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
@@ -197,8 +196,6 @@ playbook_get(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("playbook_get", sql, 1, p)) == NULL) {
 		resp_db_error(r);
@@ -223,8 +220,7 @@ playbook_write(struct req *r, int is_put)
 	char		*steps_s = NULL, err[256];
 	PGresult	*res = NULL;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    (body = req_json_object(r)) == NULL ||
+	if ((body = req_json_object(r)) == NULL ||
 	    valid_object(r, body, playbook_fields, sizeof(playbook_fields) /
 	    sizeof(playbook_fields[0])) == -1)
 		goto out;
@@ -273,8 +269,6 @@ playbook_delete(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("playbook_delete", sql, 1, p)) == NULL) {
 		if (strcmp(db_last_sqlstate(), "23503") == 0)
@@ -317,8 +311,7 @@ audit_list(struct req *r)
 	long long	 limit, id;
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 100, 1000, &limit, &ca, &cb) == -1)
+	if (page_args(r, 100, 1000, &limit, &ca, &cb) == -1)
 		goto out;
 	if (ca != NULL && parse_int(ca, 1, (1LL << 62), &id) == -1) {
 		resp_error(r, 400, "invalid_field", "cursor is not valid");
@@ -370,8 +363,7 @@ token_list(struct req *r)
 	long long	 limit;
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 50, 200, &limit, &ca, &cb) == -1)
+	if (page_args(r, 50, 200, &limit, &ca, &cb) == -1)
 		goto out;
 	if (cb != NULL && !uuid_valid(cb)) {
 		resp_error(r, 400, "invalid_field", "cursor is not valid");
@@ -403,8 +395,7 @@ token_create(struct req *r)
 	char		*token = NULL, hash[65];
 	PGresult	*res = NULL;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    (body = req_json_object(r)) == NULL ||
+	if ((body = req_json_object(r)) == NULL ||
 	    valid_object(r, body, token_fields, sizeof(token_fields) /
 	    sizeof(token_fields[0])) == -1)
 		goto out;
@@ -456,8 +447,6 @@ token_delete(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	if (!uuid_valid(r->params[0])) {
 		resp_error(r, 404, "not_found", "No such token");
 		return;

@@ -11,6 +11,7 @@
 
 #include <fcgiapp.h>
 
+#include "auth.h"
 #include "cfg.h"
 #include "db.h"
 #include "log.h"
@@ -289,7 +290,9 @@ serve_one(struct req *r, const struct srv_route *routes, size_t nroutes,
 		}
 	} else
 		req_drain(r);
-	dispatch(r, rt->id);
+	/* After the body is read: a refused client has sent it all. */
+	if (rt->need == AUTH_NONE || auth_require(r, rt->need) == 0)
+		dispatch(r, rt->id);
 	if (rt->flags & SRV_LAZY)
 		req_drain(r);
 	if (r->status == 0)

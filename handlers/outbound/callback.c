@@ -39,9 +39,12 @@ callback_auth(struct req *r, const char **scope)
 	size_t		 maclen;
 	int		 col, rc = -1;
 
-	if (req_header(r, "Authorization") != NULL)
-		return auth_require(r, AUTH_ANY) == -1 ||
-		    scope_get(r, scope) == -1 ? -1 : 0;
+	if (req_header(r, "Authorization") != NULL) {
+		if (auth_require(r, AUTH_OWNER) == -1)
+			return -1;
+		*scope = auth_scope(r);
+		return 0;
+	}
 	if ((hdr = req_header(r, "X-Webhook-Signature")) == NULL) {
 		resp_error(r, 401, "unauthorized", "Send a bearer token or an "
 		    "X-Webhook-Signature made with the subscription's secret");

@@ -51,27 +51,6 @@ answer_deleted(struct req *r, PGresult *res, const char *what)
 		resp_send(r, 204, "application/json", NULL, "", 0);
 }
 
-/*
- * The owner restriction of the caller: NULL for an admin (everything),
- * else the token's owner_id.  Returns 0, or -1 after answering 403 for a
- * non-admin credential without an owner (a bare service token).
- */
-int
-scope_get(struct req *r, const char **scope)
-{
-	if (r->auth.admin) {
-		*scope = NULL;
-		return 0;
-	}
-	if (r->auth.owner_id == NULL) {
-		resp_error(r, 403, "forbidden",
-		    "This token has no owner scope");
-		return -1;
-	}
-	*scope = r->auth.owner_id;
-	return 0;
-}
-
 /* A JSON value as compact text for a query parameter; caller frees. */
 char *
 json_param_new(const json_t *v)

@@ -43,8 +43,8 @@ delivery_list(struct req *r)
 	long long	 limit;
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ANY) == -1 || scope_get(r, &scope) == -1 ||
-	    page_args(r, 50, 500, &limit, &ca, &cb) == -1)
+	scope = auth_scope(r);
+	if (page_args(r, 50, 500, &limit, &ca, &cb) == -1)
 		goto out;
 	if (cb != NULL && !uuid_valid(cb)) {
 		resp_error(r, 400, "invalid_field", "cursor is not valid");
@@ -99,8 +99,7 @@ delivery_get(struct req *r)
 	const char	*scope, *p[2];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ANY) == -1 || scope_get(r, &scope) == -1)
-		return;
+	scope = auth_scope(r);
 	if (!uuid_valid(r->params[0])) {
 		resp_error(r, 404, "not_found", "No such delivery");
 		return;
@@ -151,8 +150,7 @@ delivery_retry(struct req *r)
 	char		*st;
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ANY) == -1 || scope_get(r, &scope) == -1)
-		return;
+	scope = auth_scope(r);
 	if (!uuid_valid(r->params[0])) {
 		resp_error(r, 404, "not_found", "No such delivery");
 		return;

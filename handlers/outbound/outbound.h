@@ -31,7 +31,6 @@
 int	 owner_valid(const char *);
 void	 answer_row(struct req *, int, const PGresult *, const char *);
 void	 answer_deleted(struct req *, PGresult *, const char *);
-int	 scope_get(struct req *, const char **);
 char	*json_param_new(const json_t *);
 int	 tx_begin(void);
 void	 tx_abort(void);

@@ -5,7 +5,6 @@
 
 #include <jansson.h>
 
-#include "auth.h"
 #include "db.h"
 #include "page.h"
 #include "req.h"
@@ -50,8 +49,7 @@ quota_list(struct req *r)
 	long long	 limit;
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 100, 500, &limit, &ca, &cb) == -1)
+	if (page_args(r, 100, 500, &limit, &ca, &cb) == -1)
 		goto out;
 	p[0] = ca;
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
@@ -79,8 +77,6 @@ quota_get(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	if (!owner_valid(r->params[0])) {
 		resp_error(r, 400, "invalid_field", "user_id must be 1 to 128 "
 		    "printable characters");
@@ -133,8 +129,6 @@ quota_put(struct req *r)
 	PGresult	*res = NULL;
 	size_t		 i;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		goto out;
 	if (!owner_valid(r->params[0])) {
 		resp_error(r, 400, "invalid_field", "user_id must be 1 to 128 "
 		    "printable characters");
@@ -180,8 +174,6 @@ quota_delete(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("quota_delete", sql, 1, p)) == NULL) {
 		resp_db_error(r);

@@ -102,8 +102,8 @@ sub_list(struct req *r)
 	long long	 limit;
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ANY) == -1 || scope_get(r, &scope) == -1 ||
-	    page_args(r, 50, 200, &limit, &ca, &cb) == -1)
+	scope = auth_scope(r);
+	if (page_args(r, 50, 200, &limit, &ca, &cb) == -1)
 		goto out;
 	if (cb != NULL && !uuid_valid(cb)) {
 		resp_error(r, 400, "invalid_field", "cursor is not valid");
@@ -136,8 +136,7 @@ sub_get(struct req *r)
 	const char	*scope, *p[2];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ANY) == -1 || scope_get(r, &scope) == -1)
-		return;
+	scope = auth_scope(r);
 	if (!uuid_valid(r->params[0])) {
 		resp_error(r, 404, "not_found", "No such subscription");
 		return;
@@ -176,8 +175,7 @@ sub_create(struct req *r)
 	PGresult	*res = NULL;
 	int		 all_owners = 0, in_tx = 0;
 
-	if (auth_require(r, AUTH_ANY) == -1 ||
-	    (body = req_json_object(r)) == NULL ||
+	if ((body = req_json_object(r)) == NULL ||
 	    valid_object(r, body, sub_create_fields, sizeof(sub_create_fields) /
 	    sizeof(sub_create_fields[0])) == -1)
 		goto out;
@@ -324,8 +322,7 @@ sub_update(struct req *r)
 	PGresult	*cur = NULL, *res = NULL;
 	int		 in_tx = 0, reverify = 0, rotate;
 
-	if (auth_require(r, AUTH_ANY) == -1 || scope_get(r, &scope) == -1)
-		goto out;
+	scope = auth_scope(r);
 	if (!uuid_valid(r->params[0])) {
 		resp_error(r, 404, "not_found", "No such subscription");
 		goto out;
@@ -470,8 +467,7 @@ sub_delete(struct req *r)
 	const char	*scope, *p[2];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ANY) == -1 || scope_get(r, &scope) == -1)
-		return;
+	scope = auth_scope(r);
 	if (!uuid_valid(r->params[0])) {
 		resp_error(r, 404, "not_found", "No such subscription");
 		return;
@@ -498,8 +494,7 @@ sub_test(struct req *r)
 	const char	*scope, *p[2];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ANY) == -1 || scope_get(r, &scope) == -1)
-		return;
+	scope = auth_scope(r);
 	if (!uuid_valid(r->params[0])) {
 		resp_error(r, 404, "not_found", "No such subscription");
 		return;

@@ -6,7 +6,6 @@
 
 #include <jansson.h>
 
-#include "auth.h"
 #include "cfg.h"
 #include "crypt.h"
 #include "db.h"
@@ -242,8 +241,7 @@ trigger_resolve_preset(struct req *r, char *id, size_t idsz,
 	PGresult	*res;
 	int		 rc = -1;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    tref_parse(r, r->params[0], &tr) == -1)
+	if (tref_parse(r, r->params[0], &tr) == -1)
 		return -1;
 	if ((res = db_exec("trig_resolve", sql, 2, tr.p)) == NULL) {
 		resp_db_error(r);

@@ -5,7 +5,6 @@
 
 #include <jansson.h>
 
-#include "auth.h"
 #include "db.h"
 #include "jsonpath.h"
 #include "page.h"
@@ -81,8 +80,7 @@ trigger_create(struct req *r)
 	const char	*p[5];
 	PGresult	*res = NULL;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    (body = req_json_object(r)) == NULL ||
+	if ((body = req_json_object(r)) == NULL ||
 	    trigger_body_check(r, body, &schema, &mapping) == -1)
 		goto out;
 	if ((p[0] = json_string_value(json_object_get(body, "ref"))) == NULL) {
@@ -130,8 +128,7 @@ trigger_put(struct req *r)
 	const char	*p[9], *ref;
 	PGresult	*res = NULL;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    tref_parse(r, r->params[0], &tr) == -1 ||
+	if (tref_parse(r, r->params[0], &tr) == -1 ||
 	    (body = req_json_object(r)) == NULL ||
 	    trigger_body_check(r, body, &schema, &mapping) == -1)
 		goto out;
@@ -174,8 +171,7 @@ trigger_get(struct req *r)
 	struct tref	 tr;
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    tref_parse(r, r->params[0], &tr) == -1)
+	if (tref_parse(r, r->params[0], &tr) == -1)
 		return;
 	if ((res = db_exec("trig_get", sql, 2, tr.p)) == NULL) {
 		resp_db_error(r);
@@ -202,8 +198,7 @@ trigger_list(struct req *r)
 	json_t		*data = NULL, *row;
 	int		 i, n;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 50, 200, &limit, &ca, &cb) == -1)
+	if (page_args(r, 50, 200, &limit, &ca, &cb) == -1)
 		goto out;
 	if (ca != NULL && parse_int(ca, 1, (1LL << 62), &id) == -1) {
 		resp_error(r, 400, "invalid_field", "cursor is not valid");
@@ -244,8 +239,7 @@ trigger_delete(struct req *r)
 	struct tref	 tr;
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    tref_parse(r, r->params[0], &tr) == -1)
+	if (tref_parse(r, r->params[0], &tr) == -1)
 		return;
 	if ((res = db_exec("trig_delete", sql, 2, tr.p)) == NULL) {
 		resp_db_error(r);
