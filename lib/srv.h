@@ -29,7 +29,7 @@
 struct srv_route {
 	int		 id;
 	const char	*method;
-	const char	*pattern;	/* "/api/webhooks/:source" */
+	const char	*pattern;	/* "/api/webhooks/:source", "/a/b[s]" */
 	unsigned	 flags;
 	enum auth_need	 need;		/* who may call it (lib/auth.h) */
 };
