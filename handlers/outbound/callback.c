@@ -50,10 +50,8 @@ callback_auth(struct req *r, const char **scope)
 		    "X-Webhook-Signature made with the subscription's secret");
 		return -1;
 	}
-	if (!uuid_valid(r->params[0])) {
-		resp_error(r, 404, "not_found", "No such delivery");
+	if (id_check(r, "delivery") == -1)
 		return -1;
-	}
 	p[0] = r->params[0];
 	if ((res = db_exec("callback_secrets", sql, 1, p)) == NULL) {
 		resp_db_error(r);
@@ -102,17 +100,15 @@ callback_get(struct req *r)
 
 	if (callback_auth(r, &scope) == -1)
 		return;
-	if (!uuid_valid(r->params[0])) {
-		resp_error(r, 404, "not_found", "No such delivery");
+	if (id_check(r, "delivery") == -1)
 		return;
-	}
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("callback_get", sql, 2, p)) == NULL) {
 		resp_db_error(r);
 		return;
 	}
-	answer_row(r, 200, res, "delivery");
+	resp_row(r, 200, res, "delivery");
 	PQclear(res);
 }
 
@@ -156,10 +152,8 @@ callback_status(struct req *r)
 	/* Verified before the body is read as JSON. */
 	if (callback_auth(r, &scope) == -1)
 		goto out;
-	if (!uuid_valid(r->params[0])) {
-		resp_error(r, 404, "not_found", "No such delivery");
+	if (id_check(r, "delivery") == -1)
 		goto out;
-	}
 	if ((body = req_json_object(r)) == NULL ||
 	    valid_object(r, body, callback_fields, sizeof(callback_fields) /
 	    sizeof(callback_fields[0])) == -1)
@@ -173,7 +167,7 @@ callback_status(struct req *r)
 		goto out;
 	}
 	if (PQntuples(res) == 1)
-		answer_row(r, 200, res, "delivery");
+		resp_row(r, 200, res, "delivery");
 	else if ((st = delivery_status_new(p[0], scope)) == NULL)
 		resp_error(r, 404, "not_found", "No such delivery");
 	else {

@@ -25,30 +25,14 @@ owner_valid(const char *s)
 }
 
 
-/* Answers the JSON text in column 0 of row 0, or 404 naming `what`. */
-void
-answer_row(struct req *r, int status, const PGresult *res, const char *what)
+/* 0 when the URL's :id is a UUID, else -1 after answering 404. */
+int
+id_check(struct req *r, const char *what)
 {
-	json_t	*j;
-
-	if (PQntuples(res) == 0) {
-		resp_error(r, 404, "not_found", "No such %s", what);
-		return;
-	}
-	if ((j = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) == NULL) {
-		resp_error(r, 500, "internal", "Malformed row");
-		return;
-	}
-	resp_json(r, status, j);
-}
-
-void
-answer_deleted(struct req *r, PGresult *res, const char *what)
-{
-	if (strcmp(PQcmdTuples(res), "0") == 0)
-		resp_error(r, 404, "not_found", "No such %s", what);
-	else
-		resp_send(r, 204, "application/json", NULL, "", 0);
+	if (uuid_valid(r->params[0]))
+		return 0;
+	resp_error(r, 404, "not_found", "No such %s", what);
+	return -1;
 }
 
 /* A JSON value as compact text for a query parameter; caller frees. */
@@ -58,29 +42,6 @@ json_param_new(const json_t *v)
 	if (v == NULL || json_is_null(v))
 		return NULL;
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-}
-
-/* A transaction on this process's connection (several statements). */
-int
-tx_begin(void)
-{
-	PGconn	*c;
-
-	if ((c = db_conn()) == NULL)
-		return -1;
-	if (PQtransactionStatus(c) != PQTRANS_IDLE)
-		(void)db_command("ROLLBACK");
-	return db_command("BEGIN");
-}
-
-/* Ends a transaction that is still open: the connection is reused. */
-void
-tx_abort(void)
-{
-	PGconn	*c;
-
-	if ((c = db_conn()) != NULL && PQtransactionStatus(c) != PQTRANS_IDLE)
-		(void)db_command("ROLLBACK");
 }
 
 /* A generated signing secret (DESIGN.md §3): whsec_ + base64(24 bytes). */

@@ -25,10 +25,33 @@ one_of(const char *const *values, const char *s)
 	return 0;
 }
 
-void
-delivery_list(struct req *r)
+/* ?subscription_id= must be a UUID, ?status= a delivery status. */
+static int
+delivery_filters_check(struct req *r, const char **p)
 {
-	static const char sql[] = "SELECT " DELIVERY_JSON "::text,"
+	if (p[0] != NULL && !uuid_valid(p[0])) {
+		resp_error(r, 400, "invalid_field", "subscription_id must be "
+		    "a UUID");
+		return -1;
+	}
+	if (p[1] != NULL && !one_of(delivery_statuses, p[1])) {
+		resp_error(r, 400, "invalid_field", "status must be one of: "
+		    "pending, sending, in_progress, delivered, failed, "
+		    "cancelled");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct page_filter delivery_filters[] = {
+	{ "subscription_id", 64 },
+	{ "status", 32 },
+	{ "event_type", EVENT_TYPE_MAX + 1 },
+};
+
+const struct page_list delivery_list = {
+	.name = "delivery_list",
+	.sql = "SELECT " DELIVERY_JSON "::text,"
 	    " d.created_at::text, d.id::text FROM hookpost.deliveries d"
 	    " WHERE ($1::text IS NULL OR d.owner_id = $1)"
 	    " AND ($2::uuid IS NULL OR d.subscription_id = $2::uuid)"
@@ -36,49 +59,13 @@ delivery_list(struct req *r)
 	    " AND ($4::text IS NULL OR d.event_type = $4)"
 	    " AND ($5::timestamptz IS NULL OR"
 	    "  (d.created_at, d.id) < ($5::timestamptz, $6::uuid))"
-	    " ORDER BY d.created_at DESC, d.id DESC LIMIT $7";
-	char		 sub[64], st[32], et[EVENT_TYPE_MAX + 1], lim[24];
-	char		*ca = NULL, *cb = NULL;
-	const char	*scope, *p[7];
-	long long	 limit;
-	PGresult	*res;
-
-	scope = auth_scope(r);
-	if (page_args(r, 50, 500, &limit, &ca, &cb) == -1)
-		goto out;
-	if (cb != NULL && !uuid_valid(cb)) {
-		resp_error(r, 400, "invalid_field", "cursor is not valid");
-		goto out;
-	}
-	p[0] = scope;
-	p[1] = req_query(r, "subscription_id", sub, sizeof(sub));
-	p[2] = req_query(r, "status", st, sizeof(st));
-	p[3] = req_query(r, "event_type", et, sizeof(et));
-	if (p[1] != NULL && !uuid_valid(p[1])) {
-		resp_error(r, 400, "invalid_field", "subscription_id must be "
-		    "a UUID");
-		goto out;
-	}
-	if (p[2] != NULL && !one_of(delivery_statuses, p[2])) {
-		resp_error(r, 400, "invalid_field", "status must be one of: "
-		    "pending, sending, in_progress, delivered, failed, "
-		    "cancelled");
-		goto out;
-	}
-	p[4] = ca;
-	p[5] = cb;
-	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	p[6] = lim;
-	if ((res = db_exec("delivery_list", sql, 7, p)) == NULL) {
-		resp_db_error(r);
-		goto out;
-	}
-	page_answer(r, res, limit);
-	PQclear(res);
-out:
-	free(ca);
-	free(cb);
-}
+	    " ORDER BY d.created_at DESC, d.id DESC LIMIT $7",
+	.limit_default = 50, .limit_max = 500,
+	.key = PAGE_KEY_TIME_UUID,
+	.scoped = 1,
+	PAGE_FILTERS(delivery_filters),
+	.check = delivery_filters_check,
+};
 
 /* One delivery, its event's payload (the signed body) and its attempts. */
 void
@@ -100,17 +87,15 @@ delivery_get(struct req *r)
 	PGresult	*res;
 
 	scope = auth_scope(r);
-	if (!uuid_valid(r->params[0])) {
-		resp_error(r, 404, "not_found", "No such delivery");
+	if (id_check(r, "delivery") == -1)
 		return;
-	}
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("delivery_get", sql, 2, p)) == NULL) {
 		resp_db_error(r);
 		return;
 	}
-	answer_row(r, 200, res, "delivery");
+	resp_row(r, 200, res, "delivery");
 	PQclear(res);
 }
 
@@ -151,10 +136,8 @@ delivery_retry(struct req *r)
 	PGresult	*res;
 
 	scope = auth_scope(r);
-	if (!uuid_valid(r->params[0])) {
-		resp_error(r, 404, "not_found", "No such delivery");
+	if (id_check(r, "delivery") == -1)
 		return;
-	}
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("delivery_retry", sql, 2, p)) == NULL) {
@@ -162,7 +145,7 @@ delivery_retry(struct req *r)
 		return;
 	}
 	if (PQntuples(res) == 1)
-		answer_row(r, 202, res, "delivery");
+		resp_row(r, 202, res, "delivery");
 	else if ((st = delivery_status_new(p[0], scope)) == NULL)
 		resp_error(r, 404, "not_found", "No such delivery");
 	else {

@@ -28,37 +28,16 @@ static const struct vfield deny_fields[] = {
 	{ "description", V_STRING, 0, 0, 1024, NULL, 0 },
 };
 
-void
-deny_list(struct req *r)
-{
-	static const char sql[] = "SELECT " DENY_JSON "::text, l.id::text, ''"
+/* Its cursor has always taken id 0 ("from the start"). */
+const struct page_list deny_list = {
+	.name = "deny_list",
+	.sql = "SELECT " DENY_JSON "::text, l.id::text, ''"
 	    " FROM hookpost.webhook_url_deny_list l"
 	    " WHERE ($1::bigint IS NULL OR l.id > $1::bigint)"
-	    " ORDER BY l.id LIMIT $2";
-	char		 lim[24], *ca = NULL, *cb = NULL;
-	const char	*p[2];
-	long long	 limit, id;
-	PGresult	*res;
-
-	if (page_args(r, 100, 1000, &limit, &ca, &cb) == -1)
-		goto out;
-	if (ca != NULL && parse_int(ca, 0, (1LL << 62), &id) == -1) {
-		resp_error(r, 400, "invalid_field", "cursor is not valid");
-		goto out;
-	}
-	p[0] = ca;
-	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	p[1] = lim;
-	if ((res = db_exec("deny_list", sql, 2, p)) == NULL) {
-		resp_db_error(r);
-		goto out;
-	}
-	page_answer(r, res, limit);
-	PQclear(res);
-out:
-	free(ca);
-	free(cb);
-}
+	    " ORDER BY l.id LIMIT $2",
+	.limit_default = 100, .limit_max = 1000,
+	.key = PAGE_KEY_ID0,
+};
 
 void
 deny_create(struct req *r)
@@ -103,7 +82,7 @@ deny_create(struct req *r)
 			resp_db_error(r);
 		goto out;
 	}
-	answer_row(r, 201, res, "deny-list entry");
+	resp_row(r, 201, res, "deny-list entry");
 out:
 	PQclear(res);
 	json_decref(body);
@@ -127,6 +106,6 @@ deny_delete(struct req *r)
 		resp_db_error(r);
 		return;
 	}
-	answer_deleted(r, res, "deny-list entry");
+	resp_deleted(r, res, "deny-list entry");
 	PQclear(res);
 }

@@ -72,33 +72,15 @@ out:
 	"json_build_object('name', t.name, 'description', t.description," \
 	" 'builtin', t.builtin, 'created_at', t.created_at)"
 
-void
-event_type_list(struct req *r)
-{
-	static const char sql[] = "SELECT " EVENT_TYPE_JSON "::text, t.name, ''"
+const struct page_list event_type_list = {
+	.name = "event_type_list",
+	.sql = "SELECT " EVENT_TYPE_JSON "::text, t.name, ''"
 	    " FROM hookpost.event_types t"
 	    " WHERE ($1::text IS NULL OR t.name > $1)"
-	    " ORDER BY t.name LIMIT $2";
-	char		 lim[24], *ca = NULL, *cb = NULL;
-	const char	*p[2];
-	long long	 limit;
-	PGresult	*res;
-
-	if (page_args(r, 200, 1000, &limit, &ca, &cb) == -1)
-		goto out;
-	p[0] = ca;
-	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	p[1] = lim;
-	if ((res = db_exec("event_type_list", sql, 2, p)) == NULL) {
-		resp_db_error(r);
-		goto out;
-	}
-	page_answer(r, res, limit);
-	PQclear(res);
-out:
-	free(ca);
-	free(cb);
-}
+	    " ORDER BY t.name LIMIT $2",
+	.limit_default = 200, .limit_max = 1000,
+	.key = PAGE_KEY_TEXT,
+};
 
 static const struct vfield event_type_fields[] = {
 	{ "name", V_STRING, 1, 3, EVENT_TYPE_MAX, NULL, 0 },
@@ -138,7 +120,7 @@ event_type_create(struct req *r)
 		resp_error(r, 409, "conflict", "Event type '%s' already exists",
 		    name);
 	else
-		answer_row(r, 201, res, "event type");
+		resp_row(r, 201, res, "event type");
 out:
 	PQclear(res);
 	json_decref(body);

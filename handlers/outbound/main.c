@@ -86,7 +86,7 @@ dispatch(struct req *r, int route)
 {
 	switch ((enum route)route) {
 	case ROUTE_SUB_LIST:
-		sub_list(r);
+		page_list(r, &sub_list);
 		break;
 	case ROUTE_SUB_CREATE:
 		sub_create(r);
@@ -104,7 +104,7 @@ dispatch(struct req *r, int route)
 		sub_test(r);
 		break;
 	case ROUTE_DELIVERY_LIST:
-		delivery_list(r);
+		page_list(r, &delivery_list);
 		break;
 	case ROUTE_DELIVERY_GET:
 		delivery_get(r);
@@ -119,7 +119,7 @@ dispatch(struct req *r, int route)
 		callback_status(r);
 		break;
 	case ROUTE_QUOTA_LIST:
-		quota_list(r);
+		page_list(r, &quota_list);
 		break;
 	case ROUTE_QUOTA_GET:
 		quota_get(r);
@@ -131,7 +131,7 @@ dispatch(struct req *r, int route)
 		quota_delete(r);
 		break;
 	case ROUTE_DENY_LIST:
-		deny_list(r);
+		page_list(r, &deny_list);
 		break;
 	case ROUTE_DENY_CREATE:
 		deny_create(r);
@@ -143,7 +143,7 @@ dispatch(struct req *r, int route)
 		event_publish(r);
 		break;
 	case ROUTE_EVENT_TYPE_LIST:
-		event_type_list(r);
+		page_list(r, &event_type_list);
 		break;
 	case ROUTE_EVENT_TYPE_CREATE:
 		event_type_create(r);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "page.h"
 #include "req.h"
 
 /* api_tokens.owner_id, as the API takes it */
@@ -29,11 +30,8 @@
 
 /* common.c */
 int	 owner_valid(const char *);
-void	 answer_row(struct req *, int, const PGresult *, const char *);
-void	 answer_deleted(struct req *, PGresult *, const char *);
+int	 id_check(struct req *, const char *);
 char	*json_param_new(const json_t *);
-int	 tx_begin(void);
-void	 tx_abort(void);
 char	*secret_generate_new(void);
 void	 secret_free(char *);
 
@@ -45,7 +43,7 @@ int	 retry_schedule_check(struct req *, const json_t *);
 int	 quota_take(struct req *, const char *, int);
 
 /* subscription.c */
-void	 sub_list(struct req *);
+extern const struct page_list sub_list;
 void	 sub_get(struct req *);
 void	 sub_create(struct req *);
 void	 sub_update(struct req *);
@@ -54,7 +52,7 @@ void	 sub_test(struct req *);
 
 /* delivery.c */
 char	*delivery_status_new(const char *, const char *);
-void	 delivery_list(struct req *);
+extern const struct page_list delivery_list;
 void	 delivery_get(struct req *);
 void	 delivery_retry(struct req *);
 
@@ -63,19 +61,19 @@ void	 callback_get(struct req *);
 void	 callback_status(struct req *);
 
 /* quota.c */
-void	 quota_list(struct req *);
+extern const struct page_list quota_list;
 void	 quota_get(struct req *);
 void	 quota_put(struct req *);
 void	 quota_delete(struct req *);
 
 /* denylist.c */
-void	 deny_list(struct req *);
+extern const struct page_list deny_list;
 void	 deny_create(struct req *);
 void	 deny_delete(struct req *);
 
 /* event.c */
 void	 event_publish(struct req *);
-void	 event_type_list(struct req *);
+extern const struct page_list event_type_list;
 void	 event_type_create(struct req *);
 
 #endif

@@ -35,35 +35,17 @@ static const struct vfield quota_fields[] = {
 	{ "updated_at", V_STRING, 0, 0, 64, NULL, 1 },
 };
 
-void
-quota_list(struct req *r)
-{
-	static const char sql[] = "SELECT json_build_object('owner_id',"
+const struct page_list quota_list = {
+	.name = "quota_list",
+	.sql = "SELECT json_build_object('owner_id',"
 	    " q.owner_id, " QUOTA_COLUMNS ", 'custom', true,"
 	    " 'created_at', q.created_at, 'updated_at', q.updated_at)::text,"
 	    " q.owner_id, '' FROM hookpost.quotas q"
 	    " WHERE ($1::text IS NULL OR q.owner_id > $1)"
-	    " ORDER BY q.owner_id LIMIT $2";
-	char		 lim[24], *ca = NULL, *cb = NULL;
-	const char	*p[2];
-	long long	 limit;
-	PGresult	*res;
-
-	if (page_args(r, 100, 500, &limit, &ca, &cb) == -1)
-		goto out;
-	p[0] = ca;
-	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	p[1] = lim;
-	if ((res = db_exec("quota_list", sql, 2, p)) == NULL) {
-		resp_db_error(r);
-		goto out;
-	}
-	page_answer(r, res, limit);
-	PQclear(res);
-out:
-	free(ca);
-	free(cb);
-}
+	    " ORDER BY q.owner_id LIMIT $2",
+	.limit_default = 100, .limit_max = 500,
+	.key = PAGE_KEY_TEXT,
+};
 
 /* The effective quota: the owner's own, or the seed's defaults. */
 void
@@ -87,7 +69,7 @@ quota_get(struct req *r)
 		resp_db_error(r);
 		return;
 	}
-	answer_row(r, 200, res, "quota");
+	resp_row(r, 200, res, "quota");
 	PQclear(res);
 }
 
@@ -159,7 +141,7 @@ quota_put(struct req *r)
 		resp_db_error(r);
 		goto out;
 	}
-	answer_row(r, strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? 201 : 200,
+	resp_row(r, strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? 201 : 200,
 	    res, "quota");
 out:
 	PQclear(res);
@@ -179,6 +161,6 @@ quota_delete(struct req *r)
 		resp_db_error(r);
 		return;
 	}
-	answer_deleted(r, res, "custom quota");
+	resp_deleted(r, res, "custom quota");
 	PQclear(res);
 }

@@ -69,6 +69,73 @@ static const struct vfield sub_update_fields[] = {
 	{ "grace_seconds", V_INT, 0, 0, GRACE_MAX, NULL, 0 },
 };
 
+/* A subscription's checked inputs as statement parameters (NULL: none). */
+struct sub_input {
+	char		*events;	/* JSON array text */
+	char		*rs;		/* retry_schedule, JSON array text */
+	char		*secret;	/* the signing secret, shown once */
+	char		*sealed;	/* the same, sealed for the database */
+	const char	*mc;		/* max_concurrency */
+	char		 mcbuf[24];
+};
+
+/*
+ * Checks the events, retry_schedule and url of a create or update body,
+ * in that order, and takes its secret, or makes one when new_secret.
+ * Returns 0, or -1 after answering; sub_input_free() frees in either way.
+ */
+static int
+sub_input_read(struct req *r, const json_t *body, int new_secret,
+    struct sub_input *in)
+{
+	const char	*given, *url;
+	json_t		*v;
+
+	if ((v = json_object_get(body, "events")) != NULL) {
+		in->events = json_param_new(v);
+		if (events_check(r, v, in->events) == -1)
+			return -1;
+	}
+	if ((v = json_object_get(body, "retry_schedule")) != NULL &&
+	    !json_is_null(v)) {
+		if (retry_schedule_check(r, v) == -1)
+			return -1;
+		in->rs = json_param_new(v);
+	}
+	if ((url = json_string_value(json_object_get(body, "url"))) != NULL &&
+	    url_check(r, url) == -1)
+		return -1;
+	given = json_string_value(json_object_get(body, "secret"));
+	if (given != NULL)
+		in->secret = xstrdup(given);
+	else if (new_secret && (in->secret = secret_generate_new()) == NULL) {
+		resp_error(r, 500, "internal", "No randomness");
+		return -1;
+	}
+	if (in->secret != NULL &&
+	    (in->sealed = crypt_secret_seal(in->secret)) == NULL) {
+		resp_error(r, 503, "unavailable", "Secret storage unavailable "
+		    "(HOOKPOST_SECRET_KEY_FILE)");
+		return -1;
+	}
+	if ((v = json_object_get(body, "max_concurrency")) != NULL) {
+		snprintf(in->mcbuf, sizeof(in->mcbuf), "%lld",
+		    (long long)json_integer_value(v));
+		in->mc = in->mcbuf;
+	}
+	return 0;
+}
+
+static void
+sub_input_free(struct sub_input *in)
+{
+	free(in->events);
+	free(in->rs);
+	free(in->sealed);
+	secret_free(in->secret);
+	memset(in, 0, sizeof(*in));
+}
+
 /* Answers a subscription row, with its secret when one was just made. */
 static void
 answer_sub(struct req *r, int status, const char *js, const char *secret)
@@ -85,47 +152,26 @@ answer_sub(struct req *r, int status, const char *js, const char *secret)
 	resp_json(r, status, j);
 }
 
-void
-sub_list(struct req *r)
-{
-	static const char sql[] = "SELECT " SUB_JSON "::text,"
+static const struct page_filter sub_filters[] = {
+	{ "owner_id", OWNER_MAX + 1 },
+	{ "status", 32 },
+};
+
+const struct page_list sub_list = {
+	.name = "sub_list",
+	.sql = "SELECT " SUB_JSON "::text,"
 	    " s.created_at::text, s.id::text FROM hookpost.subscriptions s"
 	    " WHERE ($1::text IS NULL OR s.owner_id = $1)"
 	    " AND ($2::text IS NULL OR s.owner_id = $2)"
 	    " AND ($3::text IS NULL OR s.status = $3)"
 	    " AND ($4::timestamptz IS NULL OR"
 	    "  (s.created_at, s.id) < ($4::timestamptz, $5::uuid))"
-	    " ORDER BY s.created_at DESC, s.id DESC LIMIT $6";
-	char		 owner[OWNER_MAX + 1], st[32], lim[24];
-	char		*ca = NULL, *cb = NULL;
-	const char	*scope, *p[6];
-	long long	 limit;
-	PGresult	*res;
-
-	scope = auth_scope(r);
-	if (page_args(r, 50, 200, &limit, &ca, &cb) == -1)
-		goto out;
-	if (cb != NULL && !uuid_valid(cb)) {
-		resp_error(r, 400, "invalid_field", "cursor is not valid");
-		goto out;
-	}
-	p[0] = scope;
-	p[1] = req_query(r, "owner_id", owner, sizeof(owner));
-	p[2] = req_query(r, "status", st, sizeof(st));
-	p[3] = ca;
-	p[4] = cb;
-	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	p[5] = lim;
-	if ((res = db_exec("sub_list", sql, 6, p)) == NULL) {
-		resp_db_error(r);
-		goto out;
-	}
-	page_answer(r, res, limit);
-	PQclear(res);
-out:
-	free(ca);
-	free(cb);
-}
+	    " ORDER BY s.created_at DESC, s.id DESC LIMIT $6",
+	.limit_default = 50, .limit_max = 200,
+	.key = PAGE_KEY_TIME_UUID,
+	.scoped = 1,
+	PAGE_FILTERS(sub_filters),
+};
 
 void
 sub_get(struct req *r)
@@ -137,17 +183,15 @@ sub_get(struct req *r)
 	PGresult	*res;
 
 	scope = auth_scope(r);
-	if (!uuid_valid(r->params[0])) {
-		resp_error(r, 404, "not_found", "No such subscription");
+	if (id_check(r, "subscription") == -1)
 		return;
-	}
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("sub_get", sql, 2, p)) == NULL) {
 		resp_db_error(r);
 		return;
 	}
-	answer_row(r, 200, res, "subscription");
+	resp_row(r, 200, res, "subscription");
 	PQclear(res);
 }
 
@@ -168,12 +212,13 @@ sub_create(struct req *r)
 	    " RETURNING *)"
 	    " SELECT " SUB_JSON "::text, pg_notify('hookpost_challenge', '')"
 	    " FROM s";
-	json_t		*body = NULL, *v;
-	const char	*owner, *given, *p[9];
-	char		*events = NULL, *rs = NULL, *secret = NULL;
-	char		*sealed = NULL, mc[24];
+	struct sub_input in;
+	json_t		*body = NULL;
+	const char	*owner, *p[9];
 	PGresult	*res = NULL;
 	int		 all_owners = 0, in_tx = 0;
+
+	memset(&in, 0, sizeof(in));
 
 	if ((body = req_json_object(r)) == NULL ||
 	    valid_object(r, body, sub_create_fields, sizeof(sub_create_fields) /
@@ -206,30 +251,10 @@ sub_create(struct req *r)
 		goto out;
 	}
 
-	events = json_param_new(json_object_get(body, "events"));
-	if (events_check(r, json_object_get(body, "events"), events) == -1)
-		goto out;
-	v = json_object_get(body, "retry_schedule");
-	if (v != NULL && retry_schedule_check(r, v) == -1)
-		goto out;
-	rs = json_param_new(v);
-	if (url_check(r, json_string_value(json_object_get(body, "url"))) == -1)
+	if (sub_input_read(r, body, 1, &in) == -1)
 		goto out;
 
-	given = json_string_value(json_object_get(body, "secret"));
-	if (given != NULL)
-		secret = xstrdup(given);
-	else if ((secret = secret_generate_new()) == NULL) {
-		resp_error(r, 500, "internal", "No randomness");
-		goto out;
-	}
-	if ((sealed = crypt_secret_seal(secret)) == NULL) {
-		resp_error(r, 503, "unavailable", "Secret storage unavailable "
-		    "(HOOKPOST_SECRET_KEY_FILE)");
-		goto out;
-	}
-
-	if (tx_begin() == -1) {
+	if (db_tx_begin() == -1) {
 		resp_error(r, 503, "unavailable", "Database unavailable");
 		goto out;
 	}
@@ -240,35 +265,27 @@ sub_create(struct req *r)
 	p[1] = all_owners ? "t" : "f";
 	p[2] = json_string_value(json_object_get(body, "name"));
 	p[3] = json_string_value(json_object_get(body, "url"));
-	p[4] = events;
+	p[4] = in.events;
 	p[5] = json_string_value(json_object_get(body, "threat_model_id"));
-	p[6] = sealed;
-	p[7] = rs;
-	p[8] = NULL;
-	if ((v = json_object_get(body, "max_concurrency")) != NULL) {
-		snprintf(mc, sizeof(mc), "%lld",
-		    (long long)json_integer_value(v));
-		p[8] = mc;
-	}
+	p[6] = in.sealed;
+	p[7] = in.rs;
+	p[8] = in.mc;
 	if ((res = db_exec("sub_create", sql, 9, p)) == NULL) {
 		resp_db_error(r);
 		goto out;
 	}
-	if (db_command("COMMIT") == -1) {
+	if (db_tx_commit() == -1) {
 		resp_error(r, 503, "unavailable", "Database unavailable");
 		goto out;
 	}
 	in_tx = 0;
-	answer_sub(r, 201, PQgetvalue(res, 0, 0), secret);
+	answer_sub(r, 201, PQgetvalue(res, 0, 0), in.secret);
 out:
 	if (in_tx)
-		tx_abort();
+		db_tx_abort();
 	PQclear(res);
 	json_decref(body);
-	free(events);
-	free(rs);
-	free(sealed);
-	secret_free(secret);
+	sub_input_free(&in);
 }
 
 /*
@@ -315,18 +332,18 @@ sub_update(struct req *r)
 	    " RETURNING " SUB_JSON "::text,"
 	    " CASE WHEN $12::boolean THEN pg_notify('hookpost_challenge', '')"
 	    " END";
+	struct sub_input in;
 	json_t		*body = NULL, *v;
 	const char	*scope, *url, *status, *cur_status, *given, *p[14];
-	char		*events = NULL, *rs = NULL, *secret = NULL;
-	char		*sealed = NULL, mc[24], grace[24];
+	char		 grace[24];
 	PGresult	*cur = NULL, *res = NULL;
 	int		 in_tx = 0, reverify = 0, rotate;
 
+	memset(&in, 0, sizeof(in));
+
 	scope = auth_scope(r);
-	if (!uuid_valid(r->params[0])) {
-		resp_error(r, 404, "not_found", "No such subscription");
+	if (id_check(r, "subscription") == -1)
 		goto out;
-	}
 	if ((body = req_json_object(r)) == NULL ||
 	    valid_object(r, body, sub_update_fields, sizeof(sub_update_fields) /
 	    sizeof(sub_update_fields[0])) == -1)
@@ -348,33 +365,11 @@ sub_update(struct req *r)
 		    "goes with 'rotate_secret' or 'secret'");
 		goto out;
 	}
-	if ((v = json_object_get(body, "events")) != NULL) {
-		events = json_param_new(v);
-		if (events_check(r, v, events) == -1)
-			goto out;
-	}
-	if ((v = json_object_get(body, "retry_schedule")) != NULL &&
-	    !json_is_null(v)) {
-		if (retry_schedule_check(r, v) == -1)
-			goto out;
-		rs = json_param_new(v);
-	}
-	if ((url = json_string_value(json_object_get(body, "url"))) != NULL &&
-	    url_check(r, url) == -1)
+	if (sub_input_read(r, body, rotate, &in) == -1)
 		goto out;
-	if (given != NULL)
-		secret = xstrdup(given);
-	else if (rotate && (secret = secret_generate_new()) == NULL) {
-		resp_error(r, 500, "internal", "No randomness");
-		goto out;
-	}
-	if (secret != NULL && (sealed = crypt_secret_seal(secret)) == NULL) {
-		resp_error(r, 503, "unavailable", "Secret storage unavailable "
-		    "(HOOKPOST_SECRET_KEY_FILE)");
-		goto out;
-	}
+	url = json_string_value(json_object_get(body, "url"));
 
-	if (tx_begin() == -1) {
+	if (db_tx_begin() == -1) {
 		resp_error(r, 503, "unavailable", "Database unavailable");
 		goto out;
 	}
@@ -414,21 +409,16 @@ sub_update(struct req *r)
 
 	p[2] = json_string_value(json_object_get(body, "name"));
 	p[3] = url;
-	p[4] = events;
+	p[4] = in.events;
 	v = json_object_get(body, "threat_model_id");
 	p[5] = v != NULL ? "t" : "f";
 	p[6] = json_string_value(v);
 	p[7] = json_object_get(body, "retry_schedule") != NULL ? "t" : "f";
-	p[8] = rs;
-	p[9] = NULL;
-	if ((v = json_object_get(body, "max_concurrency")) != NULL) {
-		snprintf(mc, sizeof(mc), "%lld",
-		    (long long)json_integer_value(v));
-		p[9] = mc;
-	}
+	p[8] = in.rs;
+	p[9] = in.mc;
 	p[10] = status;
 	p[11] = reverify ? "t" : "f";
-	p[12] = sealed;
+	p[12] = in.sealed;
 	snprintf(grace, sizeof(grace), "%lld", (v = json_object_get(body,
 	    "grace_seconds")) != NULL ? (long long)json_integer_value(v) :
 	    (long long)GRACE_DEFAULT);
@@ -441,22 +431,19 @@ sub_update(struct req *r)
 		resp_error(r, 404, "not_found", "No such subscription");
 		goto out;
 	}
-	if (db_command("COMMIT") == -1) {
+	if (db_tx_commit() == -1) {
 		resp_error(r, 503, "unavailable", "Database unavailable");
 		goto out;
 	}
 	in_tx = 0;
-	answer_sub(r, 200, PQgetvalue(res, 0, 0), secret);
+	answer_sub(r, 200, PQgetvalue(res, 0, 0), in.secret);
 out:
 	if (in_tx)
-		tx_abort();
+		db_tx_abort();
 	PQclear(cur);
 	PQclear(res);
 	json_decref(body);
-	free(events);
-	free(rs);
-	free(sealed);
-	secret_free(secret);
+	sub_input_free(&in);
 }
 
 void
@@ -468,17 +455,15 @@ sub_delete(struct req *r)
 	PGresult	*res;
 
 	scope = auth_scope(r);
-	if (!uuid_valid(r->params[0])) {
-		resp_error(r, 404, "not_found", "No such subscription");
+	if (id_check(r, "subscription") == -1)
 		return;
-	}
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("sub_delete", sql, 2, p)) == NULL) {
 		resp_db_error(r);
 		return;
 	}
-	answer_deleted(r, res, "subscription");
+	resp_deleted(r, res, "subscription");
 	PQclear(res);
 }
 
@@ -495,10 +480,8 @@ sub_test(struct req *r)
 	PGresult	*res;
 
 	scope = auth_scope(r);
-	if (!uuid_valid(r->params[0])) {
-		resp_error(r, 404, "not_found", "No such subscription");
+	if (id_check(r, "subscription") == -1)
 		return;
-	}
 	p[0] = r->params[0];
 	p[1] = scope;
 	if ((res = db_exec("sub_test", sql, 2, p)) == NULL) {

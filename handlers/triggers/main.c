@@ -85,7 +85,7 @@ dispatch(struct req *r, int route)
 		receive(r);
 		break;
 	case ROUTE_TRIGGER_LIST:
-		trigger_list(r);
+		page_list(r, &trigger_list);
 		break;
 	case ROUTE_TRIGGER_CREATE:
 		trigger_create(r);
@@ -139,7 +139,7 @@ dispatch(struct req *r, int route)
 		stats(r);
 		break;
 	case ROUTE_EVENT_LIST:
-		event_list(r);
+		page_list(r, &event_list);
 		break;
 	case ROUTE_EVENT_GET:
 		event_get(r);
