@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "crypt.h"
 #include "db.h"
 #include "req.h"
@@ -33,6 +34,28 @@ id_check(struct req *r, const char *what)
 		return 0;
 	resp_error(r, 404, "not_found", "No such %s", what);
 	return -1;
+}
+
+/*
+ * Runs sql on the row the URL's :id names among those the caller may
+ * see: $1 the id, $2 auth_scope().  Returns the result (the caller
+ * frees it), or NULL after answering 404 "No such <what>" for an id
+ * that is no UUID, or the database error.
+ */
+PGresult *
+owned_exec(struct req *r, const char *what, const char *name,
+    const char *sql)
+{
+	const char	*p[2];
+	PGresult	*res;
+
+	if (id_check(r, what) == -1)
+		return NULL;
+	p[0] = r->params[0];
+	p[1] = auth_scope(r);
+	if ((res = db_exec(name, sql, 2, p)) == NULL)
+		resp_db_error(r);
+	return res;
 }
 
 /* A JSON value as compact text for a query parameter; caller frees. */

@@ -83,18 +83,10 @@ delivery_get(struct req *r)
 	    " FROM hookpost.deliveries d JOIN hookpost.events e"
 	    "  ON e.id = d.event_id"
 	    " WHERE d.id = $1::uuid AND ($2::text IS NULL OR d.owner_id = $2)";
-	const char	*scope, *p[2];
 	PGresult	*res;
 
-	scope = auth_scope(r);
-	if (id_check(r, "delivery") == -1)
+	if ((res = owned_exec(r, "delivery", "delivery_get", sql)) == NULL)
 		return;
-	p[0] = r->params[0];
-	p[1] = scope;
-	if ((res = db_exec("delivery_get", sql, 2, p)) == NULL) {
-		resp_db_error(r);
-		return;
-	}
 	resp_row(r, 200, res, "delivery");
 	PQclear(res);
 }
@@ -131,22 +123,15 @@ delivery_retry(struct req *r)
 	    " AND d.status IN ('failed', 'cancelled') RETURNING d.*)"
 	    " SELECT " DELIVERY_JSON "::text,"
 	    " pg_notify('hookpost_delivery', '') FROM d";
-	const char	*scope, *p[2];
 	char		*st;
 	PGresult	*res;
 
-	scope = auth_scope(r);
-	if (id_check(r, "delivery") == -1)
+	if ((res = owned_exec(r, "delivery", "delivery_retry", sql)) == NULL)
 		return;
-	p[0] = r->params[0];
-	p[1] = scope;
-	if ((res = db_exec("delivery_retry", sql, 2, p)) == NULL) {
-		resp_db_error(r);
-		return;
-	}
 	if (PQntuples(res) == 1)
 		resp_row(r, 202, res, "delivery");
-	else if ((st = delivery_status_new(p[0], scope)) == NULL)
+	else if ((st = delivery_status_new(r->params[0], auth_scope(r))) ==
+	    NULL)
 		resp_error(r, 404, "not_found", "No such delivery");
 	else {
 		resp_error(r, 409, "conflict", "Delivery is %s; only a failed "

@@ -179,18 +179,10 @@ sub_get(struct req *r)
 	static const char sql[] = "SELECT " SUB_JSON "::text"
 	    " FROM hookpost.subscriptions s"
 	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)";
-	const char	*scope, *p[2];
 	PGresult	*res;
 
-	scope = auth_scope(r);
-	if (id_check(r, "subscription") == -1)
+	if ((res = owned_exec(r, "subscription", "sub_get", sql)) == NULL)
 		return;
-	p[0] = r->params[0];
-	p[1] = scope;
-	if ((res = db_exec("sub_get", sql, 2, p)) == NULL) {
-		resp_db_error(r);
-		return;
-	}
 	resp_row(r, 200, res, "subscription");
 	PQclear(res);
 }
@@ -451,18 +443,10 @@ sub_delete(struct req *r)
 {
 	static const char sql[] = "DELETE FROM hookpost.subscriptions s"
 	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)";
-	const char	*scope, *p[2];
 	PGresult	*res;
 
-	scope = auth_scope(r);
-	if (id_check(r, "subscription") == -1)
+	if ((res = owned_exec(r, "subscription", "sub_delete", sql)) == NULL)
 		return;
-	p[0] = r->params[0];
-	p[1] = scope;
-	if ((res = db_exec("sub_delete", sql, 2, p)) == NULL) {
-		resp_db_error(r);
-		return;
-	}
 	resp_deleted(r, res, "subscription");
 	PQclear(res);
 }
@@ -476,18 +460,10 @@ sub_test(struct req *r)
 	    ")::text, s.status"
 	    " FROM hookpost.subscriptions s"
 	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)";
-	const char	*scope, *p[2];
 	PGresult	*res;
 
-	scope = auth_scope(r);
-	if (id_check(r, "subscription") == -1)
+	if ((res = owned_exec(r, "subscription", "sub_test", sql)) == NULL)
 		return;
-	p[0] = r->params[0];
-	p[1] = scope;
-	if ((res = db_exec("sub_test", sql, 2, p)) == NULL) {
-		resp_db_error(r);
-		return;
-	}
 	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
 		resp_error(r, 404, "not_found", "No such subscription");
 	else
