@@ -16,15 +16,6 @@
 static const char *const delivery_statuses[] = { "pending", "sending",
     "in_progress", "delivered", "failed", "cancelled", NULL };
 
-static int
-one_of(const char *const *values, const char *s)
-{
-	for (; *values != NULL; values++)
-		if (strcmp(*values, s) == 0)
-			return 1;
-	return 0;
-}
-
 /* ?subscription_id= must be a UUID, ?status= a delivery status. */
 static int
 delivery_filters_check(struct req *r, const char **p)
@@ -34,7 +25,7 @@ delivery_filters_check(struct req *r, const char **p)
 		    "a UUID");
 		return -1;
 	}
-	if (p[1] != NULL && !one_of(delivery_statuses, p[1])) {
+	if (p[1] != NULL && !valid_enum(delivery_statuses, p[1])) {
 		resp_error(r, 400, "invalid_field", "status must be one of: "
 		    "pending, sending, in_progress, delivered, failed, "
 		    "cancelled");
