@@ -37,17 +37,16 @@ enum route {
 	ROUTE__MAX
 };
 
+#define PLAYBOOKS	"/api/playbooks"
+
 static const struct srv_route routes[ROUTE__MAX] = {
 	{ ROUTE_INCIDENT_LIST, "GET", "/api/incidents", 0, AUTH_ADMIN },
 	{ ROUTE_INCIDENT_GET, "GET", "/api/incidents/:id", 0, AUTH_ADMIN },
-	{ ROUTE_PLAYBOOK_LIST, "GET", "/api/playbooks", 0, AUTH_ADMIN },
-	{ ROUTE_PLAYBOOK_CREATE, "POST", "/api/playbooks", SRV_BODY,
-	  AUTH_ADMIN },
-	{ ROUTE_PLAYBOOK_GET, "GET", "/api/playbooks/:name", 0, AUTH_ADMIN },
-	{ ROUTE_PLAYBOOK_PUT, "PUT", "/api/playbooks/:name", SRV_BODY,
-	  AUTH_ADMIN },
-	{ ROUTE_PLAYBOOK_DELETE, "DELETE", "/api/playbooks/:name", 0,
-	  AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_LIST, "GET", PLAYBOOKS, 0, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_CREATE, "POST", PLAYBOOKS, SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_GET, "GET", PLAYBOOKS "/:name", 0, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_PUT, "PUT", PLAYBOOKS "/:name", SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_DELETE, "DELETE", PLAYBOOKS "/:name", 0, AUTH_ADMIN },
 	{ ROUTE_AUDIT_LIST, "GET", "/api/audit/webhooks", 0, AUTH_ADMIN },
 	{ ROUTE_TOKEN_LIST, "GET", "/api/tokens", 0, AUTH_ADMIN },
 	{ ROUTE_TOKEN_CREATE, "POST", "/api/tokens", SRV_BODY, AUTH_ADMIN },

@@ -35,17 +35,16 @@ enum route {
 	ROUTE__MAX
 };
 
+#define SOURCE	"/api/webhooks/:source"
+
 static const struct srv_route routes[ROUTE__MAX] = {
-	{ ROUTE_RECEIVE, "POST", "/api/webhooks/:source", SRV_RAW, AUTH_NONE },
+	{ ROUTE_RECEIVE, "POST", SOURCE, SRV_RAW, AUTH_NONE },
 	{ ROUTE_SOURCE_LIST, "GET", "/api/webhooks", 0, AUTH_ADMIN },
 	{ ROUTE_SOURCE_CREATE, "POST", "/api/webhooks", SRV_BODY, AUTH_ADMIN },
-	{ ROUTE_SOURCE_GET, "GET", "/api/webhooks/:source", 0, AUTH_ADMIN },
-	{ ROUTE_SOURCE_PUT, "PUT", "/api/webhooks/:source", SRV_BODY,
-	  AUTH_ADMIN },
-	{ ROUTE_SOURCE_DELETE, "DELETE", "/api/webhooks/:source", 0,
-	  AUTH_ADMIN },
-	{ ROUTE_SOURCE_SIGN, "POST", "/api/webhooks/:source/sign", SRV_BODY,
-	  AUTH_ADMIN },
+	{ ROUTE_SOURCE_GET, "GET", SOURCE, 0, AUTH_ADMIN },
+	{ ROUTE_SOURCE_PUT, "PUT", SOURCE, SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_SOURCE_DELETE, "DELETE", SOURCE, 0, AUTH_ADMIN },
+	{ ROUTE_SOURCE_SIGN, "POST", SOURCE "/sign", SRV_BODY, AUTH_ADMIN },
 };
 
 /*

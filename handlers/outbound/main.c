@@ -41,40 +41,37 @@ enum route {
 	ROUTE__MAX
 };
 
+#define SUBS		"/admin/webhooks/subscriptions"
+#define DELIVERIES	"/admin/webhooks/deliveries"
+#define CALLBACK	"/webhook-deliveries/:id"
+#define QUOTAS		"/admin/quotas/webhooks"
+#define DENY		"/admin/webhooks/deny-list"
+
+/*
+ * AUTH_OWNER routes see the caller's own rows, an admin's every row;
+ * the callbacks take a token or a signature (callback.c).
+ */
 static const struct srv_route routes[ROUTE__MAX] = {
-	{ ROUTE_SUB_LIST, "GET", "/admin/webhooks/subscriptions", 0,
+	{ ROUTE_SUB_LIST, "GET", SUBS, 0, AUTH_OWNER },
+	{ ROUTE_SUB_CREATE, "POST", SUBS, SRV_BODY, AUTH_ANY },
+	{ ROUTE_SUB_GET, "GET", SUBS "/:id", 0, AUTH_OWNER },
+	{ ROUTE_SUB_PUT, "PUT", SUBS "/:id", SRV_BODY, AUTH_OWNER },
+	{ ROUTE_SUB_DELETE, "DELETE", SUBS "/:id", 0, AUTH_OWNER },
+	{ ROUTE_SUB_TEST, "POST", SUBS "/:id/test", 0, AUTH_OWNER },
+	{ ROUTE_DELIVERY_LIST, "GET", DELIVERIES, 0, AUTH_OWNER },
+	{ ROUTE_DELIVERY_GET, "GET", DELIVERIES "/:id", 0, AUTH_OWNER },
+	{ ROUTE_DELIVERY_RETRY, "POST", DELIVERIES "/:id/retry", 0,
 	  AUTH_OWNER },
-	{ ROUTE_SUB_CREATE, "POST", "/admin/webhooks/subscriptions", SRV_BODY,
-	  AUTH_ANY },
-	{ ROUTE_SUB_GET, "GET", "/admin/webhooks/subscriptions/:id", 0,
-	  AUTH_OWNER },
-	{ ROUTE_SUB_PUT, "PUT", "/admin/webhooks/subscriptions/:id", SRV_BODY,
-	  AUTH_OWNER },
-	{ ROUTE_SUB_DELETE, "DELETE", "/admin/webhooks/subscriptions/:id", 0,
-	  AUTH_OWNER },
-	{ ROUTE_SUB_TEST, "POST", "/admin/webhooks/subscriptions/:id/test", 0,
-	  AUTH_OWNER },
-	{ ROUTE_DELIVERY_LIST, "GET", "/admin/webhooks/deliveries", 0,
-	  AUTH_OWNER },
-	{ ROUTE_DELIVERY_GET, "GET", "/admin/webhooks/deliveries/:id", 0,
-	  AUTH_OWNER },
-	{ ROUTE_DELIVERY_RETRY, "POST", "/admin/webhooks/deliveries/:id/retry",
-	  0, AUTH_OWNER },
-	{ ROUTE_CALLBACK_GET, "GET", "/webhook-deliveries/:id", 0, AUTH_NONE },
-	{ ROUTE_CALLBACK_STATUS, "POST", "/webhook-deliveries/:id/status",
-	  SRV_BODY, AUTH_NONE },
-	{ ROUTE_QUOTA_LIST, "GET", "/admin/quotas/webhooks", 0, AUTH_ADMIN },
-	{ ROUTE_QUOTA_GET, "GET", "/admin/quotas/webhooks/:user_id", 0,
-	  AUTH_ADMIN },
-	{ ROUTE_QUOTA_PUT, "PUT", "/admin/quotas/webhooks/:user_id", SRV_BODY,
-	  AUTH_ADMIN },
-	{ ROUTE_QUOTA_DELETE, "DELETE", "/admin/quotas/webhooks/:user_id", 0,
-	  AUTH_ADMIN },
-	{ ROUTE_DENY_LIST, "GET", "/admin/webhooks/deny-list", 0, AUTH_ADMIN },
-	{ ROUTE_DENY_CREATE, "POST", "/admin/webhooks/deny-list", SRV_BODY,
-	  AUTH_ADMIN },
-	{ ROUTE_DENY_DELETE, "DELETE", "/admin/webhooks/deny-list/:id", 0,
-	  AUTH_ADMIN },
+	{ ROUTE_CALLBACK_GET, "GET", CALLBACK, 0, AUTH_NONE },
+	{ ROUTE_CALLBACK_STATUS, "POST", CALLBACK "/status", SRV_BODY,
+	  AUTH_NONE },
+	{ ROUTE_QUOTA_LIST, "GET", QUOTAS, 0, AUTH_ADMIN },
+	{ ROUTE_QUOTA_GET, "GET", QUOTAS "/:user_id", 0, AUTH_ADMIN },
+	{ ROUTE_QUOTA_PUT, "PUT", QUOTAS "/:user_id", SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_QUOTA_DELETE, "DELETE", QUOTAS "/:user_id", 0, AUTH_ADMIN },
+	{ ROUTE_DENY_LIST, "GET", DENY, 0, AUTH_ADMIN },
+	{ ROUTE_DENY_CREATE, "POST", DENY, SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_DENY_DELETE, "DELETE", DENY "/:id", 0, AUTH_ADMIN },
 	{ ROUTE_EVENT_PUBLISH, "POST", "/api/events", SRV_BODY, AUTH_SERVICE },
 	{ ROUTE_EVENT_TYPE_LIST, "GET", "/api/event-types", 0, AUTH_ANY },
 	{ ROUTE_EVENT_TYPE_CREATE, "POST", "/api/event-types", SRV_BODY,
