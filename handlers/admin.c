@@ -37,31 +37,21 @@ enum route {
 	ROUTE__MAX
 };
 
+#define PLAYBOOKS	"/api/playbooks"
+
 static const struct srv_route routes[ROUTE__MAX] = {
-	{ ROUTE_INCIDENT_LIST, "GET", "/api/incidents", 0 },
-	{ ROUTE_INCIDENT_GET, "GET", "/api/incidents/:id", 0 },
-	{ ROUTE_PLAYBOOK_LIST, "GET", "/api/playbooks", 0 },
-	{ ROUTE_PLAYBOOK_CREATE, "POST", "/api/playbooks", SRV_BODY },
-	{ ROUTE_PLAYBOOK_GET, "GET", "/api/playbooks/:name", 0 },
-	{ ROUTE_PLAYBOOK_PUT, "PUT", "/api/playbooks/:name", SRV_BODY },
-	{ ROUTE_PLAYBOOK_DELETE, "DELETE", "/api/playbooks/:name", 0 },
-	{ ROUTE_AUDIT_LIST, "GET", "/api/audit/webhooks", 0 },
-	{ ROUTE_TOKEN_LIST, "GET", "/api/tokens", 0 },
-	{ ROUTE_TOKEN_CREATE, "POST", "/api/tokens", SRV_BODY },
-	{ ROUTE_TOKEN_DELETE, "DELETE", "/api/tokens/:id", 0 },
+	{ ROUTE_INCIDENT_LIST, "GET", "/api/incidents", 0, AUTH_ADMIN },
+	{ ROUTE_INCIDENT_GET, "GET", "/api/incidents/:id", 0, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_LIST, "GET", PLAYBOOKS, 0, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_CREATE, "POST", PLAYBOOKS, SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_GET, "GET", PLAYBOOKS "/:name", 0, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_PUT, "PUT", PLAYBOOKS "/:name", SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_PLAYBOOK_DELETE, "DELETE", PLAYBOOKS "/:name", 0, AUTH_ADMIN },
+	{ ROUTE_AUDIT_LIST, "GET", "/api/audit/webhooks", 0, AUTH_ADMIN },
+	{ ROUTE_TOKEN_LIST, "GET", "/api/tokens", 0, AUTH_ADMIN },
+	{ ROUTE_TOKEN_CREATE, "POST", "/api/tokens", SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_TOKEN_DELETE, "DELETE", "/api/tokens/:id", 0, AUTH_ADMIN },
 };
-
-
-
-static void
-answer_row(struct req *r, int status, PGresult *res, const char *what)
-{
-	if (PQntuples(res) == 0)
-		resp_error(r, 404, "not_found", "No such %s", what);
-	else
-		resp_json(r, status, json_loads(PQgetvalue(res, 0, 0), 0,
-		    NULL));
-}
 
 #define INCIDENT_JSON \
 	"json_build_object('id', i.id, 'incident_number', i.number," \
@@ -73,10 +63,18 @@ answer_row(struct req *r, int status, PGresult *res, const char *what)
 	" 'created_at', i.created_at, 'updated_at', i.updated_at," \
 	" 'last_seen_at', i.last_seen_at"
 
-static void
-incident_list(struct req *r)
-{
-	static const char sql[] = "SELECT " INCIDENT_JSON ")::text,"
+static const struct page_filter incident_filters[] = {
+	{ "source", 80 },
+	{ "severity", 16 },
+	{ "status", 16 },
+	{ "since", 64 },
+	{ "until", 64 },
+	{ "tag", 80 },
+};
+
+static const struct page_list incident_list = {
+	.name = "incident_list",
+	.sql = "SELECT " INCIDENT_JSON ")::text,"
 	    " i.created_at::text, i.id::text FROM hookpost.incidents i"
 	    " WHERE ($1::text IS NULL OR i.source = $1)"
 	    " AND ($2::text IS NULL OR i.severity = $2)"
@@ -86,40 +84,11 @@ incident_list(struct req *r)
 	    " AND ($6::text IS NULL OR $6 = ANY (i.tags))"
 	    " AND ($7::timestamptz IS NULL OR"
 	    "  (i.created_at, i.id) < ($7::timestamptz, $8::uuid))"
-	    " ORDER BY i.created_at DESC, i.id DESC LIMIT $9";
-	char		 src[80], sev[16], st[16], since[64], until[64], tag[80];
-	char		 lim[24], *ca = NULL, *cb = NULL;
-	const char	*p[9];
-	long long	 limit;
-	PGresult	*res;
-
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 50, 500, &limit, &ca, &cb) == -1)
-		goto out;
-	p[0] = req_query(r, "source", src, sizeof(src));
-	p[1] = req_query(r, "severity", sev, sizeof(sev));
-	p[2] = req_query(r, "status", st, sizeof(st));
-	p[3] = req_query(r, "since", since, sizeof(since));
-	p[4] = req_query(r, "until", until, sizeof(until));
-	p[5] = req_query(r, "tag", tag, sizeof(tag));
-	p[6] = ca;
-	p[7] = cb;
-	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	p[8] = lim;
-	if (cb != NULL && !uuid_valid(cb)) {
-		resp_error(r, 400, "invalid_field", "cursor is not valid");
-		goto out;
-	}
-	if ((res = db_exec("incident_list", sql, 9, p)) == NULL) {
-		resp_db_error(r);
-		goto out;
-	}
-	page_answer(r, res, limit);
-	PQclear(res);
-out:
-	free(ca);
-	free(cb);
-}
+	    " ORDER BY i.created_at DESC, i.id DESC LIMIT $9",
+	.limit_default = 50, .limit_max = 500,
+	.key = PAGE_KEY_TIME_UUID,
+	PAGE_FILTERS(incident_filters),
+};
 
 static void
 incident_get(struct req *r)
@@ -137,14 +106,12 @@ incident_get(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("incident_get", sql, 1, p)) == NULL) {
 		resp_db_error(r);
 		return;
 	}
-	answer_row(r, 200, res, "incident");
+	resp_row(r, 200, res, "incident");
 	PQclear(res);
 }
 
@@ -161,33 +128,14 @@ static const struct vfield playbook_fields[] = {
 	{ "steps", V_ARRAY, 0, 1, 100, NULL, 0 },
 };
 
-static void
-playbook_list(struct req *r)
-{
-	static const char sql[] = "SELECT " PLAYBOOK_JSON ", p.name, ''"
+static const struct page_list playbook_list = {
+	.name = "playbook_list",
+	.sql = "SELECT " PLAYBOOK_JSON ", p.name, ''"
 	    " FROM hookpost.playbooks p WHERE ($1::text IS NULL OR p.name > $1)"
-	    " ORDER BY p.name LIMIT $2";
-	char		 lim[24], *ca = NULL, *cb = NULL;
-	const char	*p[2];
-	long long	 limit;
-	PGresult	*res;
-
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 50, 200, &limit, &ca, &cb) == -1)
-		goto out;
-	p[0] = ca;
-	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	p[1] = lim;
-	if ((res = db_exec("playbook_list", sql, 2, p)) == NULL) {
-		resp_db_error(r);
-		goto out;
-	}
-	page_answer(r, res, limit);
-	PQclear(res);
-out:
-	free(ca);
-	free(cb);
-}
+	    " ORDER BY p.name LIMIT $2",
+	.limit_default = 50, .limit_max = 200,
+	.key = PAGE_KEY_TEXT,
+};
 
 static void
 playbook_get(struct req *r)
@@ -197,14 +145,12 @@ playbook_get(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("playbook_get", sql, 1, p)) == NULL) {
 		resp_db_error(r);
 		return;
 	}
-	answer_row(r, 200, res, "playbook");
+	resp_row(r, 200, res, "playbook");
 	PQclear(res);
 }
 
@@ -223,8 +169,7 @@ playbook_write(struct req *r, int is_put)
 	char		*steps_s = NULL, err[256];
 	PGresult	*res = NULL;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    (body = req_json_object(r)) == NULL ||
+	if ((body = req_json_object(r)) == NULL ||
 	    valid_object(r, body, playbook_fields, sizeof(playbook_fields) /
 	    sizeof(playbook_fields[0])) == -1)
 		goto out;
@@ -273,8 +218,6 @@ playbook_delete(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("playbook_delete", sql, 1, p)) == NULL) {
 		if (strcmp(db_last_sqlstate(), "23503") == 0)
@@ -284,19 +227,22 @@ playbook_delete(struct req *r)
 			resp_db_error(r);
 		return;
 	}
-	if (strcmp(PQcmdTuples(res), "0") == 0)
-		resp_error(r, 404, "not_found", "No such playbook");
-	else
-		resp_send(r, 204, "application/json", NULL, "", 0);
+	resp_deleted(r, res, "playbook");
 	PQclear(res);
 }
 
 /* --- audit ------------------------------------------------------------ */
 
-static void
-audit_list(struct req *r)
-{
-	static const char sql[] = "SELECT json_build_object('id', w.id,"
+static const struct page_filter audit_filters[] = {
+	{ "source", 80 },
+	{ "outcome", 24 },
+	{ "status", 8 },
+	{ "code", 48 },
+};
+
+static const struct page_list audit_list = {
+	.name = "audit_list",
+	.sql = "SELECT json_build_object('id', w.id,"
 	    " 'received_at', w.received_at, 'kind', w.kind, 'source', w.source,"
 	    " 'remote_addr', w.remote_addr, 'user_agent', w.user_agent,"
 	    " 'http_status', w.http_status, 'outcome', w.outcome,"
@@ -310,37 +256,11 @@ audit_list(struct req *r)
 	    " AND ($3::int IS NULL OR w.http_status = $3)"
 	    " AND ($4::text IS NULL OR w.error_code = $4)"
 	    " AND ($5::bigint IS NULL OR w.id < $5)"
-	    " ORDER BY w.id DESC LIMIT $6";
-	char		 src[80], oc[24], st[8], code[48], lim[24];
-	char		*ca = NULL, *cb = NULL;
-	const char	*p[6];
-	long long	 limit, id;
-	PGresult	*res;
-
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 100, 1000, &limit, &ca, &cb) == -1)
-		goto out;
-	if (ca != NULL && parse_int(ca, 1, (1LL << 62), &id) == -1) {
-		resp_error(r, 400, "invalid_field", "cursor is not valid");
-		goto out;
-	}
-	p[0] = req_query(r, "source", src, sizeof(src));
-	p[1] = req_query(r, "outcome", oc, sizeof(oc));
-	p[2] = req_query(r, "status", st, sizeof(st));
-	p[3] = req_query(r, "code", code, sizeof(code));
-	p[4] = ca;
-	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	p[5] = lim;
-	if ((res = db_exec("audit_list", sql, 6, p)) == NULL) {
-		resp_db_error(r);
-		goto out;
-	}
-	page_answer(r, res, limit);
-	PQclear(res);
-out:
-	free(ca);
-	free(cb);
-}
+	    " ORDER BY w.id DESC LIMIT $6",
+	.limit_default = 100, .limit_max = 1000,
+	.key = PAGE_KEY_ID,
+	PAGE_FILTERS(audit_filters),
+};
 
 /* --- tokens ------------------------------------------------------------ */
 
@@ -357,40 +277,16 @@ static const struct vfield token_fields[] = {
 	" 'owner_id', t.owner_id, 'created_at', t.created_at," \
 	" 'last_used_at', t.last_used_at, 'revoked_at', t.revoked_at)"
 
-static void
-token_list(struct req *r)
-{
-	static const char sql[] = "SELECT " TOKEN_JSON "::text,"
+static const struct page_list token_list = {
+	.name = "token_list",
+	.sql = "SELECT " TOKEN_JSON "::text,"
 	    " t.created_at::text, t.id::text FROM hookpost.api_tokens t"
 	    " WHERE ($1::timestamptz IS NULL OR"
 	    "  (t.created_at, t.id) < ($1::timestamptz, $2::uuid))"
-	    " ORDER BY t.created_at DESC, t.id DESC LIMIT $3";
-	char		 lim[24], *ca = NULL, *cb = NULL;
-	const char	*p[3];
-	long long	 limit;
-	PGresult	*res;
-
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 50, 200, &limit, &ca, &cb) == -1)
-		goto out;
-	if (cb != NULL && !uuid_valid(cb)) {
-		resp_error(r, 400, "invalid_field", "cursor is not valid");
-		goto out;
-	}
-	p[0] = ca;
-	p[1] = cb;
-	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	p[2] = lim;
-	if ((res = db_exec("token_list", sql, 3, p)) == NULL) {
-		resp_db_error(r);
-		goto out;
-	}
-	page_answer(r, res, limit);
-	PQclear(res);
-out:
-	free(ca);
-	free(cb);
-}
+	    " ORDER BY t.created_at DESC, t.id DESC LIMIT $3",
+	.limit_default = 50, .limit_max = 200,
+	.key = PAGE_KEY_TIME_UUID,
+};
 
 static void
 token_create(struct req *r)
@@ -403,8 +299,7 @@ token_create(struct req *r)
 	char		*token = NULL, hash[65];
 	PGresult	*res = NULL;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    (body = req_json_object(r)) == NULL ||
+	if ((body = req_json_object(r)) == NULL ||
 	    valid_object(r, body, token_fields, sizeof(token_fields) /
 	    sizeof(token_fields[0])) == -1)
 		goto out;
@@ -456,8 +351,6 @@ token_delete(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	if (!uuid_valid(r->params[0])) {
 		resp_error(r, 404, "not_found", "No such token");
 		return;
@@ -467,10 +360,7 @@ token_delete(struct req *r)
 		resp_db_error(r);
 		return;
 	}
-	if (strcmp(PQcmdTuples(res), "0") == 0)
-		resp_error(r, 404, "not_found", "No such token");
-	else
-		resp_send(r, 204, "application/json", NULL, "", 0);
+	resp_deleted(r, res, "token");
 	PQclear(res);
 }
 
@@ -479,13 +369,13 @@ dispatch(struct req *r, int route)
 {
 	switch ((enum route)route) {
 	case ROUTE_INCIDENT_LIST:
-		incident_list(r);
+		page_list(r, &incident_list);
 		break;
 	case ROUTE_INCIDENT_GET:
 		incident_get(r);
 		break;
 	case ROUTE_PLAYBOOK_LIST:
-		playbook_list(r);
+		page_list(r, &playbook_list);
 		break;
 	case ROUTE_PLAYBOOK_CREATE:
 		playbook_write(r, 0);
@@ -500,10 +390,10 @@ dispatch(struct req *r, int route)
 		playbook_delete(r);
 		break;
 	case ROUTE_AUDIT_LIST:
-		audit_list(r);
+		page_list(r, &audit_list);
 		break;
 	case ROUTE_TOKEN_LIST:
-		token_list(r);
+		page_list(r, &token_list);
 		break;
 	case ROUTE_TOKEN_CREATE:
 		token_create(r);

@@ -27,9 +27,9 @@ enum route {
 };
 
 static const struct srv_route routes[ROUTE__MAX] = {
-	{ ROUTE_HEALTHZ, "GET", "/healthz", 0 },
-	{ ROUTE_METRICS, "GET", "/metrics", 0 },
-	{ ROUTE_OPENAPI, "GET", "/openapi.json", 0 },
+	{ ROUTE_HEALTHZ, "GET", "/healthz", 0, AUTH_NONE },
+	{ ROUTE_METRICS, "GET", "/metrics", 0, AUTH_NONE },
+	{ ROUTE_OPENAPI, "GET", "/openapi.json", 0, AUTH_NONE },
 };
 
 static void

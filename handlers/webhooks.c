@@ -36,14 +36,16 @@ enum route {
 	ROUTE__MAX
 };
 
+#define SOURCE	"/api/webhooks/:source"
+
 static const struct srv_route routes[ROUTE__MAX] = {
-	{ ROUTE_RECEIVE, "POST", "/api/webhooks/:source", SRV_RAW },
-	{ ROUTE_SOURCE_LIST, "GET", "/api/webhooks", 0 },
-	{ ROUTE_SOURCE_CREATE, "POST", "/api/webhooks", SRV_BODY },
-	{ ROUTE_SOURCE_GET, "GET", "/api/webhooks/:source", 0 },
-	{ ROUTE_SOURCE_PUT, "PUT", "/api/webhooks/:source", SRV_BODY },
-	{ ROUTE_SOURCE_DELETE, "DELETE", "/api/webhooks/:source", 0 },
-	{ ROUTE_SOURCE_SIGN, "POST", "/api/webhooks/:source/sign", SRV_BODY },
+	{ ROUTE_RECEIVE, "POST", SOURCE, SRV_RAW, AUTH_NONE },
+	{ ROUTE_SOURCE_LIST, "GET", "/api/webhooks", 0, AUTH_ADMIN },
+	{ ROUTE_SOURCE_CREATE, "POST", "/api/webhooks", SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_SOURCE_GET, "GET", SOURCE, 0, AUTH_ADMIN },
+	{ ROUTE_SOURCE_PUT, "PUT", SOURCE, SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_SOURCE_DELETE, "DELETE", SOURCE, 0, AUTH_ADMIN },
+	{ ROUTE_SOURCE_SIGN, "POST", SOURCE "/sign", SRV_BODY, AUTH_ADMIN },
 };
 
 /*
@@ -642,8 +644,7 @@ source_write(struct req *r, int is_put)
 	PGresult	*res = NULL;
 	int		 generated = 0, rotate, inserted;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    (body = req_json_object(r)) == NULL)
+	if ((body = req_json_object(r)) == NULL)
 		goto out;
 	if (valid_object(r, body, source_fields, sizeof(source_fields) /
 	    sizeof(source_fields[0])) == -1)
@@ -755,8 +756,6 @@ source_list(struct req *r)
 	json_t		*data;
 	int		 i, n;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	if (req_query(r, "limit", lim, sizeof(lim)) != NULL &&
 	    parse_int(lim, 1, 200, &limit) == -1) {
 		resp_error(r, 400, "invalid_field", "limit must be 1-200");
@@ -787,8 +786,6 @@ source_get(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("source_get", sql, 1, p)) == NULL) {
 		resp_error(r, 503, "unavailable", "Database unavailable");
@@ -810,8 +807,6 @@ source_delete(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	p[0] = r->params[0];
 	if ((res = db_exec("source_delete", sql, 1, p)) == NULL) {
 		resp_error(r, 503, "unavailable", "Database unavailable");
@@ -840,8 +835,7 @@ source_sign(struct req *r)
 	char		*secret = NULL, *compact = NULL, ts[24], hex[65];
 	char		 sig[80];
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    (body = req_json_object(r)) == NULL)
+	if ((body = req_json_object(r)) == NULL)
 		goto out;
 	p[0] = r->params[0];
 	if ((res = db_exec("source_secret", sql, 1, p)) == NULL) {

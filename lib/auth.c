@@ -169,8 +169,20 @@ check:
 		    "This route needs an admin or service token");
 		return -1;
 	}
+	/* A bare service token sees no one's rows, not everyone's. */
+	if (need == AUTH_OWNER && !r->auth.admin && r->auth.owner_id == NULL) {
+		resp_error(r, 403, "forbidden",
+		    "This token has no owner scope");
+		return -1;
+	}
 	return 0;
 bad:
 	resp_error(r, 401, "unauthorized", "Invalid or revoked token");
 	return -1;
+}
+
+const char *
+auth_scope(const struct req *r)
+{
+	return r->auth.admin ? NULL : r->auth.owner_id;
 }

@@ -8,14 +8,28 @@
 
 #include "req.h"
 
-enum auth_need { AUTH_ANY, AUTH_ADMIN, AUTH_SERVICE };
+/*
+ * Who may call a route (struct srv_route's need).  AUTH_NONE: anyone, or
+ * the route checks a credential of its own (receivers, callbacks).
+ */
+enum auth_need {
+	AUTH_NONE,
+	AUTH_ANY,	/* every valid credential */
+	AUTH_OWNER,	/* an admin, or a credential with an owner scope */
+	AUTH_SERVICE,	/* admins and service tokens */
+	AUTH_ADMIN	/* admins only */
+};
 
 /*
- * Checks the Bearer credential and fills r->auth.  AUTH_ADMIN admits
- * only admins; AUTH_SERVICE admins and service tokens; AUTH_ANY every
- * valid credential.  Returns 0, or -1 after answering 401 unauthorized,
- * 403 forbidden or 503 unavailable.
+ * Checks the Bearer credential against need and fills r->auth.  Returns
+ * 0, or -1 after answering 401 unauthorized, 403 forbidden or 503
+ * unavailable.
  */
-int	auth_require(struct req *, enum auth_need);
+int		 auth_require(struct req *, enum auth_need);
+/*
+ * The rows a caller that passed AUTH_OWNER may see: NULL for an admin
+ * (every owner), else its owner_id (owned by r).
+ */
+const char	*auth_scope(const struct req *);
 
 #endif

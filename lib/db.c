@@ -210,6 +210,34 @@ db_command(const char *sql)
 	return 0;
 }
 
+int
+db_tx_begin(void)
+{
+	PGconn	*c;
+
+	if ((c = db_conn()) == NULL)
+		return -1;
+	/* A request that failed half-way must not leave its work open. */
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+		(void)db_command("ROLLBACK");
+	return db_command("BEGIN");
+}
+
+int
+db_tx_commit(void)
+{
+	return db_command("COMMIT");
+}
+
+void
+db_tx_abort(void)
+{
+	PGconn	*c;
+
+	if ((c = db_conn()) != NULL && PQtransactionStatus(c) != PQTRANS_IDLE)
+		(void)db_command("ROLLBACK");
+}
+
 const char *
 db_last_sqlstate(void)
 {

@@ -44,6 +44,16 @@ int		 db_pending(void);
 PGresult	*db_receive(void);
 /* Runs a statement and discards its result: 0 or -1. */
 int		 db_command(const char *sql);
+/*
+ * One transaction of several statements on the connection.  db_tx_begin
+ * rolls back what an earlier request left open, then begins: 0, or -1
+ * (logged).  db_tx_commit: 0 or -1.  db_tx_abort rolls back a
+ * transaction still open, so the connection can be reused; it does
+ * nothing when none is.
+ */
+int		 db_tx_begin(void);
+int		 db_tx_commit(void);
+void		 db_tx_abort(void);
 /* The SQLSTATE of the last failed db_exec, "" if none. */
 const char	*db_last_sqlstate(void);
 

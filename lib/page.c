@@ -1,11 +1,15 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "crypt.h"
+#include "db.h"
 #include "page.h"
 #include "util.h"
 
-char *
+/* A new cursor for (a, b); caller frees. */
+static char *
 page_cursor_new(const char *a, const char *b)
 {
 	char	*raw, *hex;
@@ -19,7 +23,12 @@ page_cursor_new(const char *a, const char *b)
 	return hex;
 }
 
-int
+/*
+ * Reads ?cursor= into *a and *b (new strings the caller frees; both NULL
+ * when absent) and ?limit= into *limit (default def, at most max).
+ * Returns 0, or -1 after answering 400 invalid_field.
+ */
+static int
 page_args(struct req *r, long long def, long long max, long long *limit,
     char **a, char **b)
 {
@@ -54,22 +63,96 @@ page_args(struct req *r, long long def, long long max, long long *limit,
 	return 0;
 }
 
-void
-page_answer(struct req *r, const PGresult *res, long long limit)
+/*
+ * Answers a list from res, whose rows are (json text, key a, key b) and
+ * which was asked for limit + 1 rows: the extra row means a next page.
+ * Rows are made presentable by row() when it is given.
+ */
+static void
+answer(struct req *r, const PGresult *res, long long limit,
+    json_t *(*row)(struct req *, const char *))
 {
-	json_t	*data, *row;
+	json_t	*data, *j;
 	char	*cursor = NULL;
 	int	 i, n;
 
 	data = json_array();
 	n = PQntuples(res);
 	for (i = 0; i < n && i < limit; i++) {
-		if ((row = json_loads(PQgetvalue(res, i, 0), 0, NULL)) != NULL)
-			json_array_append_new(data, row);
+		if (row != NULL) {
+			if ((j = row(r, PQgetvalue(res, i, 0))) == NULL) {
+				json_decref(data);
+				return;
+			}
+		} else if ((j = json_loads(PQgetvalue(res, i, 0), 0,
+		    NULL)) == NULL)
+			continue;
+		json_array_append_new(data, j);
 	}
 	if (n > limit)
 		cursor = page_cursor_new(PQgetvalue(res, (int)limit - 1, 1),
 		    PQgetvalue(res, (int)limit - 1, 2));
 	resp_list(r, data, cursor);
 	free(cursor);
+}
+
+/* 1 when the cursor's parts fit the key's kind (absent parts do). */
+static int
+key_valid(enum page_key key, const char *a, const char *b)
+{
+	long long	 id;
+
+	switch (key) {
+	case PAGE_KEY_ID:
+		return a == NULL || parse_int(a, 1, (1LL << 62), &id) == 0;
+	case PAGE_KEY_ID0:
+		return a == NULL || parse_int(a, 0, (1LL << 62), &id) == 0;
+	case PAGE_KEY_TIME_UUID:
+		return b == NULL || uuid_valid(b);
+	case PAGE_KEY_TEXT:
+	case PAGE_KEY_PAIR:
+		break;
+	}
+	return 1;
+}
+
+void
+page_list(struct req *r, const struct page_list *pl)
+{
+	char		 vals[PAGE_FILTERS_MAX][256], lim[24];
+	char		*ca = NULL, *cb = NULL;
+	const char	*p[PAGE_FILTERS_MAX + 4];
+	long long	 limit;
+	size_t		 i, n = 0;
+	PGresult	*res = NULL;
+
+	if (page_args(r, pl->limit_default, pl->limit_max, &limit, &ca,
+	    &cb) == -1)
+		goto out;
+	if (!key_valid(pl->key, ca, cb)) {
+		resp_error(r, 400, "invalid_field", "cursor is not valid");
+		goto out;
+	}
+	if (pl->scoped)
+		p[n++] = auth_scope(r);
+	for (i = 0; i < pl->nfilters && i < PAGE_FILTERS_MAX; i++)
+		p[n++] = req_query(r, pl->filters[i].name, vals[i],
+		    pl->filters[i].size < sizeof(vals[i]) ?
+		    pl->filters[i].size : sizeof(vals[i]));
+	if (pl->check != NULL && pl->check(r, p + (pl->scoped ? 1 : 0)) == -1)
+		goto out;
+	p[n++] = ca;
+	if (pl->key == PAGE_KEY_TIME_UUID || pl->key == PAGE_KEY_PAIR)
+		p[n++] = cb;
+	snprintf(lim, sizeof(lim), "%lld", limit + 1);
+	p[n++] = lim;
+	if ((res = db_exec(pl->name, pl->sql, (int)n, p)) == NULL) {
+		resp_db_error(r);
+		goto out;
+	}
+	answer(r, res, limit, pl->row);
+out:
+	PQclear(res);
+	free(ca);
+	free(cb);
 }

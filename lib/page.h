@@ -8,25 +8,58 @@
 
 #include <stddef.h>
 
-#include <libpq-fe.h>
-
+#include <jansson.h>
 #include "req.h"
 
-/* A new cursor for (a, b); caller frees. */
-char	*page_cursor_new(const char *a, const char *b);
+/* What a list's cursor holds, checked before it reaches SQL. */
+enum page_key {
+	PAGE_KEY_TEXT,		/* $a: a text key (a name) */
+	PAGE_KEY_ID,		/* $a: a bigint id, 1 or more */
+	PAGE_KEY_ID0,		/* $a: a bigint id, 0 or more */
+	PAGE_KEY_TIME_UUID,	/* $a, $b: a timestamp and a uuid */
+	PAGE_KEY_PAIR		/* $a, $b: unchecked; SQL refuses a bad one */
+};
+
+#define PAGE_FILTERS_MAX	8
+/* In a struct page_list initializer: its filters from an array. */
+#define PAGE_FILTERS(a)	.filters = (a), .nfilters = sizeof(a) / sizeof((a)[0])
+
+/* A ?name= filter, passed to SQL as text (NULL when absent). */
+struct page_filter {
+	const char	*name;
+	size_t		 size;	/* longest value + 1; a longer one is ignored */
+};
+
 /*
- * Reads ?cursor= into *a and *b (new strings the caller frees; both NULL
- * when absent) and ?limit= into *limit (default def, at most max).
- * Returns 0, or -1 after answering 400 invalid_field.
+ * A list route (DESIGN.md §3): one statement whose parameters are the
+ * caller's owner scope (if scoped), the filters in order, the cursor's
+ * key ($a, and $b for two-part keys), then the limit; it returns rows of
+ * (json text, key a, key b) ordered by the key.
  */
-int	 page_args(struct req *, long long def, long long max,
-	    long long *limit, char **a, char **b);
-
-
+struct page_list {
+	const char			*name;	/* prepared statement */
+	const char			*sql;
+	long long			 limit_default, limit_max;
+	enum page_key			 key;
+	int				 scoped;	/* $1: auth_scope() */
+	const struct page_filter	*filters;
+	size_t				 nfilters;
+	/*
+	 * Optional: checks (and may clear) the filter parameters, p[0]
+	 * being the first after the scope.  0, or -1 after answering.
+	 */
+	int				(*check)(struct req *, const char **p);
+	/*
+	 * Optional: a row's JSON text made presentable; a new reference,
+	 * or NULL after answering (the list is then not sent).
+	 */
+	json_t				*(*row)(struct req *, const char *text);
+};
 
 /*
- * Answers a list from res, whose rows are (json text, key a, key b) and
- * which was asked for limit + 1 rows: the extra row means a next page.
+ * Answers GET of a list: ?limit= and ?cursor= (400 invalid_field), the
+ * filters, the statement (resp_db_error), then the page, asking for one
+ * row more than the limit to know whether a next_cursor is due.
  */
-void	 page_answer(struct req *, const PGresult *res, long long limit);
+void	 page_list(struct req *, const struct page_list *);
 #endif

@@ -248,3 +248,25 @@ resp_db_error(struct req *r)
 	else
 		resp_error(r, 503, "unavailable", "Database unavailable");
 }
+
+void
+resp_row(struct req *r, int status, const PGresult *res, const char *what)
+{
+	json_t	*j;
+
+	if (PQntuples(res) == 0)
+		resp_error(r, 404, "not_found", "No such %s", what);
+	else if ((j = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) == NULL)
+		resp_error(r, 500, "internal", "Malformed row");
+	else
+		resp_json(r, status, j);
+}
+
+void
+resp_deleted(struct req *r, PGresult *res, const char *what)
+{
+	if (strcmp(PQcmdTuples(res), "0") == 0)
+		resp_error(r, 404, "not_found", "No such %s", what);
+	else
+		resp_send(r, 204, "application/json", NULL, "", 0);
+}

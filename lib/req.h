@@ -10,6 +10,7 @@
 
 #include <fcgiapp.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #define REQ_MAX_PARAMS	4
 
@@ -77,5 +78,14 @@ void		 resp_error(struct req *, int status, const char *code,
 void		 resp_db_error(struct req *);
 /* A list: {"data":[...],"next_cursor":...}; steals `data`. */
 void		 resp_list(struct req *, json_t *data, const char *next_cursor);
+/*
+ * Answers the JSON text of column 0, row 0 of res with status, or 404
+ * not_found "No such <what>" when res has no row.
+ */
+void		 resp_row(struct req *, int status, const PGresult *res,
+		    const char *what);
+/* Answers a DELETE: 204, or 404 "No such <what>" when it removed none. */
+void		 resp_deleted(struct req *, PGresult *res,
+		    const char *what);
 
 #endif

@@ -15,15 +15,6 @@ static const char *const annotations[] = { "title", "description",
     "default", "examples", "format", "$schema", "$id", "$comment",
     "readOnly", "writeOnly", "deprecated", NULL };
 
-static int
-in_list(const char *const *list, const char *s)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(*list, s) == 0)
-			return 1;
-	return 0;
-}
-
 /* A location, "$.commits[0].id", built as the walk descends. */
 struct where {
 	char	 s[SCHEMA_PATH_MAX];
@@ -108,12 +99,12 @@ check_keyword(const char *k, const json_t *v, struct where *w, char *err,
 	size_t		 i, old;
 
 	if (strcmp(k, "type") == 0) {
-		if (json_is_string(v) && in_list(type_names,
+		if (json_is_string(v) && valid_enum(type_names,
 		    json_string_value(v)))
 			return 0;
 		if (json_is_array(v) && json_array_size(v) > 0) {
 			json_array_foreach(v, i, e)
-				if (!json_is_string(e) || !in_list(type_names,
+				if (!json_is_string(e) || !valid_enum(type_names,
 				    json_string_value(e)))
 					goto bad_type;
 			return 0;
@@ -182,7 +173,7 @@ bad_required:
 		snprintf(err, errsz, "%s: '%s' must be a number", w->s, k);
 		return -1;
 	}
-	if (in_list(annotations, k))
+	if (valid_enum(annotations, k))
 		return 0;
 	snprintf(err, errsz, "%s: keyword '%.64s' is not supported (type, "
 	    "properties, required, additionalProperties, items, minItems, "

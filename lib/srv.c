@@ -11,6 +11,7 @@
 
 #include <fcgiapp.h>
 
+#include "auth.h"
 #include "cfg.h"
 #include "db.h"
 #include "log.h"
@@ -57,8 +58,35 @@ signals_setup(void)
 }
 
 /*
+ * Matches one literal segment [s, se) against [p, pe), where "[text]"
+ * is optional text: "webhook[s]" takes "webhook" and "webhooks", so one
+ * row serves a route spelt two ways.  Returns 1 or 0.
+ */
+static int
+segment_match(const char *p, const char *pe, const char *s, const char *se)
+{
+	const char	*close;
+	size_t		 n;
+
+	for (; p < pe; p++, s++) {
+		if (*p == '[' && (close = memchr(p, ']', (size_t)(pe - p))) !=
+		    NULL) {
+			n = (size_t)(close - p - 1);
+			if ((size_t)(se - s) >= n && strncmp(p + 1, s, n) == 0 &&
+			    segment_match(close + 1, pe, s + n, se))
+				return 1;
+			return segment_match(close + 1, pe, s, se);
+		}
+		if (s == se || *p != *s)
+			return 0;
+	}
+	return s == se;
+}
+
+/*
  * Matches path against pattern segment by segment; ":name" captures one
- * non-empty segment.  Returns 1 and fills captures, or 0.
+ * non-empty segment, "[text]" is optional text within a segment.
+ * Returns 1 and fills captures, or 0.
  */
 static int
 route_match(const char *pattern, const char *path, char *caps[REQ_MAX_PARAMS])
@@ -77,7 +105,7 @@ route_match(const char *pattern, const char *path, char *caps[REQ_MAX_PARAMS])
 			if (se == s || ncap == REQ_MAX_PARAMS)
 				goto fail;
 			caps[ncap++] = xstrndup(s, (size_t)(se - s));
-		} else if (pe - p != se - s || strncmp(p, s, (size_t)(pe - p)) != 0)
+		} else if (!segment_match(p, pe, s, se))
 			goto fail;
 		p = pe;
 		s = se;
@@ -289,7 +317,9 @@ serve_one(struct req *r, const struct srv_route *routes, size_t nroutes,
 		}
 	} else
 		req_drain(r);
-	dispatch(r, rt->id);
+	/* After the body is read: a refused client has sent it all. */
+	if (rt->need == AUTH_NONE || auth_require(r, rt->need) == 0)
+		dispatch(r, rt->id);
 	if (rt->flags & SRV_LAZY)
 		req_drain(r);
 	if (r->status == 0)

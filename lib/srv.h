@@ -8,11 +8,13 @@
  *
  * Before a handler's dispatch runs, the skeleton has answered 404 (no
  * route), 405 (wrong method, with Allow), 413 (body over the limit, from
- * its declared length, body drained) and 415 (not JSON) itself.
+ * its declared length, body drained) and 415 (not JSON) itself, then
+ * read the body and checked the credential the route needs (401, 403).
  */
 #ifndef HOOKPOST_SRV_H
 #define HOOKPOST_SRV_H
 
+#include "auth.h"
 #include "req.h"
 
 #define SRV_BODY	0x01	/* the route takes a JSON body */
@@ -27,8 +29,9 @@
 struct srv_route {
 	int		 id;
 	const char	*method;
-	const char	*pattern;	/* "/api/webhooks/:source" */
+	const char	*pattern;	/* "/api/webhooks/:source", "/a/b[s]" */
 	unsigned	 flags;
+	enum auth_need	 need;		/* who may call it (lib/auth.h) */
 };
 
 typedef void	(*srv_dispatch_fn)(struct req *, int route);

@@ -3,8 +3,8 @@
 #include "util.h"
 #include "valid.h"
 
-static int
-enum_has(const char *const *e, const char *s)
+int
+valid_enum(const char *const *e, const char *s)
 {
 	for (; *e != NULL; e++)
 		if (strcmp(*e, s) == 0)
@@ -71,7 +71,7 @@ valid_object(struct req *r, const json_t *obj, const struct vfield *fields,
 			break;
 		case V_ENUM:
 			if ((s = json_string_value(v)) == NULL ||
-			    !enum_has(f->enums, s))
+			    !valid_enum(f->enums, s))
 				goto bad;
 			break;
 		case V_OBJECT:

@@ -32,6 +32,8 @@ struct vfield {
 
 #define JSON_MAX_DEPTH	32	/* STYLE 11: every input has a ceiling */
 
+/* 1 when s is one of the NULL-terminated e, else 0. */
+int	valid_enum(const char *const *e, const char *s);
 /* 1 when j nests at most max levels of arrays and objects, else 0. */
 int	valid_depth(const json_t *j, int max);
 

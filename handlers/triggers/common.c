@@ -6,7 +6,6 @@
 
 #include <jansson.h>
 
-#include "auth.h"
 #include "cfg.h"
 #include "crypt.h"
 #include "db.h"
@@ -166,6 +165,28 @@ answer_row(struct req *r, int status, const char *text)
 		resp_json(r, status, json_pack("{s:o}", "data", j));
 }
 
+/*
+ * Runs a statement that returns a trigger, webhook-info or stats row
+ * (or none: 404 for the trigger named in the URL) and answers
+ * {"data": row}.
+ */
+void
+query_answer(struct req *r, const char *name, const char *sql, int nparams,
+    const char **p)
+{
+	PGresult	*res;
+
+	if ((res = db_exec(name, sql, nparams, p)) == NULL) {
+		resp_db_error(r);
+		return;
+	}
+	if (PQntuples(res) == 0)
+		not_found(r);
+	else
+		answer_row(r, 200, PQgetvalue(res, 0, 0));
+	PQclear(res);
+}
+
 /* A new key: its text, SHA-256 hex for lookup, sealed copy.  0 or -1. */
 int
 newkey_make(struct req *r, struct newkey *k)
@@ -242,8 +263,7 @@ trigger_resolve_preset(struct req *r, char *id, size_t idsz,
 	PGresult	*res;
 	int		 rc = -1;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    tref_parse(r, r->params[0], &tr) == -1)
+	if (tref_parse(r, r->params[0], &tr) == -1)
 		return -1;
 	if ((res = db_exec("trig_resolve", sql, 2, tr.p)) == NULL) {
 		resp_db_error(r);

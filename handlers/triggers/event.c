@@ -6,7 +6,6 @@
 
 #include <jansson.h>
 
-#include "auth.h"
 #include "db.h"
 #include "page.h"
 #include "req.h"
@@ -20,19 +19,20 @@
 	" 'metadata', e.metadata, 'source', e.source," \
 	" 'delivery_id', e.delivery_id, 'received_at', e.received_at)::text"
 
-/* A timestamp query parameter, checked by PostgreSQL's own parser. */
+/*
+ * A timestamp query parameter (NULL: absent): its characters here, its
+ * value by PostgreSQL's own parser.  0, or -1 after answering 400.
+ */
 static int
-time_arg(struct req *r, const char *name, char *buf, size_t bufsz,
-    const char **out)
+time_valid(struct req *r, const char *name, const char *value)
 {
 	size_t	 i;
 
-	*out = req_query(r, name, buf, bufsz);
-	if (*out == NULL)
+	if (value == NULL)
 		return 0;
-	for (i = 0; buf[i] != '\0'; i++)
-		if (!isalnum((unsigned char)buf[i]) &&
-		    strchr(":-+.TZ ", buf[i]) == NULL)
+	for (i = 0; value[i] != '\0'; i++)
+		if (!isalnum((unsigned char)value[i]) &&
+		    strchr(":-+.TZ ", value[i]) == NULL)
 			goto bad;
 	if (i > 0)
 		return 0;
@@ -42,11 +42,43 @@ bad:
 	return -1;
 }
 
-/* GET /api/v1/events?trigger=REF|ID&since=&until=&limit=&cursor= */
-void
-event_list(struct req *r)
+/*
+ * ?trigger= names a trigger by id or ref (else 404): p[0] keeps an id,
+ * p[1] a ref.  ?since= and ?until= are times.
+ */
+static int
+event_filters_check(struct req *r, const char **p)
 {
-	static const char sql[] = "SELECT " EVENT_JSON ","
+	struct tref	 tr;
+
+	if (p[0] != NULL) {
+		if (tref_parse(r, p[0], &tr) == -1)
+			return -1;
+		if (tr.p[0] != NULL)
+			p[1] = NULL;
+		else
+			p[0] = NULL;
+	}
+	if (time_valid(r, "since", p[2]) == -1 ||
+	    time_valid(r, "until", p[3]) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * GET /api/v1/events?trigger=REF|ID&since=&until=&limit=&cursor=; a
+ * malformed time or cursor is SQL's class 22 (resp_db_error).
+ */
+static const struct page_filter event_filters[] = {
+	{ "trigger", 160 },
+	{ "trigger", 160 },
+	{ "since", 64 },
+	{ "until", 64 },
+};
+
+const struct page_list event_list = {
+	.name = "trig_events",
+	.sql = "SELECT " EVENT_JSON ","
 	    " e.received_at::text, e.id::text"
 	    " FROM hookpost.trigger_events e"
 	    " WHERE ($1::bigint IS NULL OR e.trigger_ref = (SELECT t.ref"
@@ -56,39 +88,12 @@ event_list(struct req *r)
 	    " AND ($4::timestamptz IS NULL OR e.received_at < $4::timestamptz)"
 	    " AND ($5::timestamptz IS NULL OR (e.received_at, e.id) <"
 	    "  ($5::timestamptz, $6::uuid))"
-	    " ORDER BY e.received_at DESC, e.id DESC LIMIT $7";
-	struct tref	 tr = { { NULL, NULL }, "" };
-	char		 trig[160], since[64], until[64], lim[24];
-	char		*ca = NULL, *cb = NULL;
-	const char	*p[7], *t;
-	long long	 limit;
-	PGresult	*res;
-
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 50, 500, &limit, &ca, &cb) == -1)
-		goto out;
-	if ((t = req_query(r, "trigger", trig, sizeof(trig))) != NULL &&
-	    tref_parse(r, t, &tr) == -1)
-		goto out;
-	if (time_arg(r, "since", since, sizeof(since), &p[2]) == -1 ||
-	    time_arg(r, "until", until, sizeof(until), &p[3]) == -1)
-		goto out;
-	p[0] = tr.p[0];
-	p[1] = tr.p[1];
-	p[4] = ca;
-	p[5] = cb;
-	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	p[6] = lim;
-	if ((res = db_exec("trig_events", sql, 7, p)) == NULL) {
-		resp_db_error(r);	/* class 22: since, until, cursor */
-		goto out;
-	}
-	page_answer(r, res, limit);
-	PQclear(res);
-out:
-	free(ca);
-	free(cb);
-}
+	    " ORDER BY e.received_at DESC, e.id DESC LIMIT $7",
+	.limit_default = 50, .limit_max = 500,
+	.key = PAGE_KEY_PAIR,
+	PAGE_FILTERS(event_filters),
+	.check = event_filters_check,
+};
 
 void
 event_get(struct req *r)
@@ -99,8 +104,6 @@ event_get(struct req *r)
 	PGresult	*res;
 	json_t		*j;
 
-	if (auth_require(r, AUTH_ADMIN) == -1)
-		return;
 	p[0] = r->params[0];
 	if (!uuid_valid(p[0])) {
 		resp_error(r, 404, "not_found", "Event '%.64s' does not exist",

@@ -41,47 +41,39 @@ enum route {
 };
 
 #define T	"/api/v1/triggers/:ref"
+#define W	T "/webhook[s]"
 
 /*
  * Seed 002 spells the management routes both ways: ".../webhook/enable"
  * (its API section, with an :id) and ".../webhooks/enable" (its phase 2
- * list, with a :ref).  Both are served, by the same route ids.
+ * list, with a :ref).  W's "[s]" serves both with one row (lib/srv.c).
  */
 static const struct srv_route routes[] = {
-	{ ROUTE_RECEIVE, "POST", "/api/v1/webhooks/:key", SRV_LAZY },
-	{ ROUTE_TRIGGER_LIST, "GET", "/api/v1/triggers", 0 },
-	{ ROUTE_TRIGGER_CREATE, "POST", "/api/v1/triggers", SRV_BODY },
-	{ ROUTE_TRIGGER_GET, "GET", T, 0 },
-	{ ROUTE_TRIGGER_PUT, "PUT", T, SRV_BODY },
-	{ ROUTE_TRIGGER_DELETE, "DELETE", T, 0 },
-	{ ROUTE_WEBHOOK_INFO, "GET", T "/webhook", 0 },
-	{ ROUTE_WEBHOOK_INFO, "GET", T "/webhooks", 0 },
-	{ ROUTE_WEBHOOK_ENABLE, "POST", T "/webhook/enable", 0 },
-	{ ROUTE_WEBHOOK_ENABLE, "POST", T "/webhooks/enable", 0 },
-	{ ROUTE_WEBHOOK_DISABLE, "POST", T "/webhook/disable", 0 },
-	{ ROUTE_WEBHOOK_DISABLE, "POST", T "/webhooks/disable", 0 },
-	{ ROUTE_WEBHOOK_REGENERATE, "POST", T "/webhook/regenerate", SRV_BODY },
-	{ ROUTE_WEBHOOK_REGENERATE, "POST", T "/webhooks/regenerate", SRV_BODY },
-	{ ROUTE_HMAC_ENABLE, "POST", T "/webhook/hmac/enable", SRV_BODY },
-	{ ROUTE_HMAC_ENABLE, "POST", T "/webhooks/hmac/enable", SRV_BODY },
-	{ ROUTE_HMAC_DISABLE, "POST", T "/webhook/hmac/disable", 0 },
-	{ ROUTE_HMAC_DISABLE, "POST", T "/webhooks/hmac/disable", 0 },
-	{ ROUTE_RATE_LIMIT, "PUT", T "/webhook/rate-limit", SRV_BODY },
-	{ ROUTE_RATE_LIMIT, "PUT", T "/webhooks/rate-limit", SRV_BODY },
-	{ ROUTE_IP_ALLOWLIST, "PUT", T "/webhook/ip-allowlist", SRV_BODY },
-	{ ROUTE_IP_ALLOWLIST, "PUT", T "/webhooks/ip-allowlist", SRV_BODY },
-	{ ROUTE_PAYLOAD_LIMIT, "PUT", T "/webhook/payload-limit", SRV_BODY },
-	{ ROUTE_PAYLOAD_LIMIT, "PUT", T "/webhooks/payload-limit", SRV_BODY },
-	{ ROUTE_KEY_LIST, "GET", T "/webhook/keys", 0 },
-	{ ROUTE_KEY_LIST, "GET", T "/webhooks/keys", 0 },
-	{ ROUTE_KEY_ADD, "POST", T "/webhook/keys", SRV_BODY },
-	{ ROUTE_KEY_ADD, "POST", T "/webhooks/keys", SRV_BODY },
-	{ ROUTE_KEY_REVOKE, "DELETE", T "/webhook/keys/:id", 0 },
-	{ ROUTE_KEY_REVOKE, "DELETE", T "/webhooks/keys/:id", 0 },
-	{ ROUTE_STATS, "GET", T "/stats", 0 },
-	{ ROUTE_STATS, "GET", T "/webhooks/stats", 0 },
-	{ ROUTE_EVENT_LIST, "GET", "/api/v1/events", 0 },
-	{ ROUTE_EVENT_GET, "GET", "/api/v1/events/:id", 0 },
+	{ ROUTE_RECEIVE, "POST", "/api/v1/webhooks/:key", SRV_LAZY, AUTH_NONE },
+	{ ROUTE_TRIGGER_LIST, "GET", "/api/v1/triggers", 0, AUTH_ADMIN },
+	{ ROUTE_TRIGGER_CREATE, "POST", "/api/v1/triggers", SRV_BODY,
+	  AUTH_ADMIN },
+	{ ROUTE_TRIGGER_GET, "GET", T, 0, AUTH_ADMIN },
+	{ ROUTE_TRIGGER_PUT, "PUT", T, SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_TRIGGER_DELETE, "DELETE", T, 0, AUTH_ADMIN },
+	{ ROUTE_WEBHOOK_INFO, "GET", W, 0, AUTH_ADMIN },
+	{ ROUTE_WEBHOOK_ENABLE, "POST", W "/enable", 0, AUTH_ADMIN },
+	{ ROUTE_WEBHOOK_DISABLE, "POST", W "/disable", 0, AUTH_ADMIN },
+	{ ROUTE_WEBHOOK_REGENERATE, "POST", W "/regenerate", SRV_BODY,
+	  AUTH_ADMIN },
+	{ ROUTE_HMAC_ENABLE, "POST", W "/hmac/enable", SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_HMAC_DISABLE, "POST", W "/hmac/disable", 0, AUTH_ADMIN },
+	{ ROUTE_RATE_LIMIT, "PUT", W "/rate-limit", SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_IP_ALLOWLIST, "PUT", W "/ip-allowlist", SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_PAYLOAD_LIMIT, "PUT", W "/payload-limit", SRV_BODY,
+	  AUTH_ADMIN },
+	{ ROUTE_KEY_LIST, "GET", W "/keys", 0, AUTH_ADMIN },
+	{ ROUTE_KEY_ADD, "POST", W "/keys", SRV_BODY, AUTH_ADMIN },
+	{ ROUTE_KEY_REVOKE, "DELETE", W "/keys/:id", 0, AUTH_ADMIN },
+	{ ROUTE_STATS, "GET", T "/stats", 0, AUTH_ADMIN },
+	{ ROUTE_STATS, "GET", T "/webhooks/stats", 0, AUTH_ADMIN },
+	{ ROUTE_EVENT_LIST, "GET", "/api/v1/events", 0, AUTH_ADMIN },
+	{ ROUTE_EVENT_GET, "GET", "/api/v1/events/:id", 0, AUTH_ADMIN },
 };
 
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
@@ -94,7 +86,7 @@ dispatch(struct req *r, int route)
 		receive(r);
 		break;
 	case ROUTE_TRIGGER_LIST:
-		trigger_list(r);
+		page_list(r, &trigger_list);
 		break;
 	case ROUTE_TRIGGER_CREATE:
 		trigger_create(r);
@@ -148,7 +140,7 @@ dispatch(struct req *r, int route)
 		stats(r);
 		break;
 	case ROUTE_EVENT_LIST:
-		event_list(r);
+		page_list(r, &event_list);
 		break;
 	case ROUTE_EVENT_GET:
 		event_get(r);

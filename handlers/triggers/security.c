@@ -16,27 +16,6 @@
 #include "valid.h"
 #include "triggers.h"
 
-/*
- * Runs an UPDATE of hookpost.triggers t whose $1 is the trigger id and
- * which RETURNS hookpost.trigger_json(t)::text, then answers the row.
- */
-static void
-config_update(struct req *r, const char *name, const char *sql, int nparams,
-    const char **p)
-{
-	PGresult	*res;
-
-	if ((res = db_exec(name, sql, nparams, p)) == NULL) {
-		resp_db_error(r);
-		return;
-	}
-	if (PQntuples(res) == 0)
-		not_found(r);
-	else
-		answer_row(r, 200, PQgetvalue(res, 0, 0));
-	PQclear(res);
-}
-
 static const struct vfield hmac_fields[] = {
 	{ "algorithm", V_ENUM, 0, 0, 0, provider_algorithms, 0 },
 	{ "secret", V_STRING, 0, 8, 512, NULL, 0 },
@@ -142,7 +121,7 @@ hmac_disable(struct req *r)
 	if (trigger_resolve(r, id, sizeof(id)) == -1)
 		return;
 	p[0] = id;
-	config_update(r, "trig_hmac_disable", sql, 1, p);
+	query_answer(r, "trig_hmac_disable", sql, 1, p);
 }
 
 static const struct vfield rate_fields[] = {
@@ -201,7 +180,7 @@ rate_limit_put(struct req *r)
 	p[1] = int_param(body, "requests", n1, sizeof(n1));
 	p[2] = int_param(body, "window_seconds", n2, sizeof(n2));
 	p[3] = bool_param(body, "enabled");
-	config_update(r, "trig_rate", sql, 4, p);
+	query_answer(r, "trig_rate", sql, 4, p);
 out:
 	json_decref(body);
 }
@@ -259,7 +238,7 @@ ip_allowlist_put(struct req *r)
 	p[0] = id;
 	p[1] = list;
 	p[2] = bool_param(body, "enabled");
-	config_update(r, "trig_allowlist", sql, 3, p);
+	query_answer(r, "trig_allowlist", sql, 3, p);
 out:
 	json_decref(body);
 	json_decref(canon);
@@ -294,7 +273,7 @@ payload_limit_put(struct req *r)
 		    cfg.max_body / 1024, cfg.max_body);
 		goto out;
 	}
-	config_update(r, "trig_payload_limit", sql, 2, p);
+	query_answer(r, "trig_payload_limit", sql, 2, p);
 out:
 	json_decref(body);
 }

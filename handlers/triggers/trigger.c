@@ -5,7 +5,6 @@
 
 #include <jansson.h>
 
-#include "auth.h"
 #include "db.h"
 #include "jsonpath.h"
 #include "page.h"
@@ -81,8 +80,7 @@ trigger_create(struct req *r)
 	const char	*p[5];
 	PGresult	*res = NULL;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    (body = req_json_object(r)) == NULL ||
+	if ((body = req_json_object(r)) == NULL ||
 	    trigger_body_check(r, body, &schema, &mapping) == -1)
 		goto out;
 	if ((p[0] = json_string_value(json_object_get(body, "ref"))) == NULL) {
@@ -128,10 +126,8 @@ trigger_put(struct req *r)
 	json_t		*body = NULL, *v;
 	char		*schema = NULL, *mapping = NULL;
 	const char	*p[9], *ref;
-	PGresult	*res = NULL;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    tref_parse(r, r->params[0], &tr) == -1 ||
+	if (tref_parse(r, r->params[0], &tr) == -1 ||
 	    (body = req_json_object(r)) == NULL ||
 	    trigger_body_check(r, body, &schema, &mapping) == -1)
 		goto out;
@@ -151,16 +147,8 @@ trigger_put(struct req *r)
 	v = json_object_get(body, "preset");
 	p[7] = v != NULL ? "t" : "f";
 	p[8] = json_string_value(v);
-	if ((res = db_exec("trig_put", sql, 9, p)) == NULL) {
-		resp_db_error(r);
-		goto out;
-	}
-	if (PQntuples(res) == 0)
-		not_found(r);
-	else
-		answer_row(r, 200, PQgetvalue(res, 0, 0));
+	query_answer(r, "trig_put", sql, 9, p);
 out:
-	PQclear(res);
 	json_decref(body);
 	free(schema);
 	free(mapping);
@@ -172,69 +160,22 @@ trigger_get(struct req *r)
 	static const char sql[] = "SELECT hookpost.trigger_json(t)::text"
 	    " FROM hookpost.triggers t WHERE t.id = $1 OR t.ref = $2";
 	struct tref	 tr;
-	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    tref_parse(r, r->params[0], &tr) == -1)
+	if (tref_parse(r, r->params[0], &tr) == -1)
 		return;
-	if ((res = db_exec("trig_get", sql, 2, tr.p)) == NULL) {
-		resp_db_error(r);
-		return;
-	}
-	if (PQntuples(res) == 0)
-		not_found(r);
-	else
-		answer_row(r, 200, PQgetvalue(res, 0, 0));
-	PQclear(res);
+	query_answer(r, "trig_get", sql, 2, tr.p);
 }
 
-void
-trigger_list(struct req *r)
-{
-	static const char sql[] = "SELECT hookpost.trigger_json(t)::text,"
-	    " t.id::text FROM hookpost.triggers t"
+const struct page_list trigger_list = {
+	.name = "trig_list",
+	.sql = "SELECT hookpost.trigger_json(t)::text,"
+	    " t.id::text, '' FROM hookpost.triggers t"
 	    " WHERE ($1::bigint IS NULL OR t.id > $1::bigint)"
-	    " ORDER BY t.id LIMIT $2";
-	char		*ca = NULL, *cb = NULL, *cursor = NULL, lim[24];
-	const char	*p[2];
-	long long	 limit, id;
-	PGresult	*res = NULL;
-	json_t		*data = NULL, *row;
-	int		 i, n;
-
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    page_args(r, 50, 200, &limit, &ca, &cb) == -1)
-		goto out;
-	if (ca != NULL && parse_int(ca, 1, (1LL << 62), &id) == -1) {
-		resp_error(r, 400, "invalid_field", "cursor is not valid");
-		goto out;
-	}
-	p[0] = ca;
-	snprintf(lim, sizeof(lim), "%lld", limit + 1);
-	p[1] = lim;
-	if ((res = db_exec("trig_list", sql, 2, p)) == NULL) {
-		resp_db_error(r);
-		goto out;
-	}
-	data = json_array();
-	n = PQntuples(res);
-	for (i = 0; i < n && i < limit; i++) {
-		if ((row = row_present(r, PQgetvalue(res, i, 0))) == NULL)
-			goto out;
-		json_array_append_new(data, row);
-	}
-	if (n > limit)
-		cursor = page_cursor_new(PQgetvalue(res, (int)limit - 1, 1),
-		    NULL);
-	resp_list(r, data, cursor);
-	data = NULL;
-out:
-	json_decref(data);
-	PQclear(res);
-	free(ca);
-	free(cb);
-	free(cursor);
-}
+	    " ORDER BY t.id LIMIT $2",
+	.limit_default = 50, .limit_max = 200,
+	.key = PAGE_KEY_ID,
+	.row = row_present,
+};
 
 void
 trigger_delete(struct req *r)
@@ -244,8 +185,7 @@ trigger_delete(struct req *r)
 	struct tref	 tr;
 	PGresult	*res;
 
-	if (auth_require(r, AUTH_ADMIN) == -1 ||
-	    tref_parse(r, r->params[0], &tr) == -1)
+	if (tref_parse(r, r->params[0], &tr) == -1)
 		return;
 	if ((res = db_exec("trig_delete", sql, 2, tr.p)) == NULL) {
 		resp_db_error(r);

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "page.h"
 #include "provider.h"
 #include "req.h"
 
@@ -41,6 +42,8 @@ int	 tref_parse(struct req *, const char *, struct tref *);
 void	 not_found(struct req *);
 json_t	*row_present(struct req *, const char *);
 void	 answer_row(struct req *, int, const char *);
+void	 query_answer(struct req *, const char *, const char *, int,
+	    const char **);
 int	 newkey_make(struct req *, struct newkey *);
 void	 newkey_free(struct newkey *);
 int	 label_valid(const char *);
@@ -56,7 +59,7 @@ void	 receive(struct req *);
 void	 trigger_create(struct req *);
 void	 trigger_put(struct req *);
 void	 trigger_get(struct req *);
-void	 trigger_list(struct req *);
+extern const struct page_list trigger_list;
 void	 trigger_delete(struct req *);
 
 /* webhook.c */
@@ -80,7 +83,7 @@ void	 ip_allowlist_put(struct req *);
 void	 payload_limit_put(struct req *);
 
 /* event.c */
-void	 event_list(struct req *);
+extern const struct page_list event_list;
 void	 event_get(struct req *);
 
 #endif

@@ -99,18 +99,9 @@ stats(struct req *r)
 	    " FROM hookpost.webhook_stats_detailed s WHERE s.trigger_id = $1";
 	const char	*p[1];
 	char		 id[24];
-	PGresult	*res;
 
 	if (trigger_resolve(r, id, sizeof(id)) == -1)
 		return;
 	p[0] = id;
-	if ((res = db_exec("trig_stats", sql, 1, p)) == NULL) {
-		resp_db_error(r);
-		return;
-	}
-	if (PQntuples(res) == 0)
-		not_found(r);
-	else
-		answer_row(r, 200, PQgetvalue(res, 0, 0));
-	PQclear(res);
+	query_answer(r, "trig_stats", sql, 1, p);
 }

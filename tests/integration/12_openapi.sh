@@ -19,13 +19,47 @@ req POST /openapi.json -d ''
 expect "POST /openapi.json is 405" 405 '.error.code == "method_not_allowed"'
 
 # Every entry of every handler's route table, as "METHOD /path/{}/...":
-# string literals and string macros (triggers.c's T) joined, ":name"
-# captures made "{}".
+# string literals and string macros (triggers' T and W) joined, ":name"
+# captures made "{}", and a pattern's optional "[text]" (lib/srv.c)
+# served both with and without its text.
 routes() {
 	for f in "$TOP"/handlers/*.c "$TOP"/handlers/*/main.c; do
 		awk '
-		/^#define[ \t]+[A-Za-z_]+[ \t]+"[^"]*"[ \t]*$/ {
-			v = $3; gsub(/"/, "", v); def[$2] = v
+		function join(line,   p, v, id) {
+			p = ""
+			for (;;) {
+				sub(/^[ \t]*/, "", line)
+				if (line ~ /^"/) {
+					line = substr(line, 2)
+					v = line; sub(/".*/, "", v); p = p v
+					sub(/^[^"]*"/, "", line)
+				} else if (match(line, /^[A-Za-z_]+/)) {
+					id = substr(line, 1, RLENGTH)
+					if (!(id in def))
+						break
+					p = p def[id]
+					line = substr(line, RLENGTH + 1)
+				} else
+					break
+			}
+			return p
+		}
+		function emit(m, p,   head, opt, tail) {
+			if (match(p, /\[[a-z]*\]/)) {
+				head = substr(p, 1, RSTART - 1)
+				opt = substr(p, RSTART + 1, RLENGTH - 2)
+				tail = substr(p, RSTART + RLENGTH)
+				emit(m, head tail)
+				emit(m, head opt tail)
+			} else
+				print m, p
+		}
+		/^#define[ \t]+[A-Za-z_]+[ \t]+[A-Za-z_"]/ {
+			line = $0
+			sub(/^#define[ \t]+[A-Za-z_]+[ \t]+/, "", line)
+			v = join(line)
+			if (v != "")
+				def[$2] = v
 		}
 		/struct srv_route routes\[/ { on = 1; next }
 		on && /^};/ { on = 0 }
@@ -34,21 +68,9 @@ routes() {
 			sub(/^[^"]*"/, "", line)
 			m = line; sub(/".*/, "", m)
 			sub(/^[^"]*"[ \t]*,[ \t]*/, "", line)
-			p = ""
-			for (;;) {
-				if (line ~ /^"/) {
-					line = substr(line, 2)
-					v = line; sub(/".*/, "", v); p = p v
-					sub(/^[^"]*"/, "", line)
-				} else if (match(line, /^[A-Za-z_]+/)) {
-					p = p def[substr(line, 1, RLENGTH)]
-					line = substr(line, RLENGTH + 1)
-				} else
-					break
-				sub(/^[ \t]*/, "", line)
-			}
+			p = join(line)
 			gsub(/:[a-z_]+/, "{}", p)
-			print m, p
+			emit(m, p)
 		}' "$f"
 	done | sort -u
 }

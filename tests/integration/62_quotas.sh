@@ -33,7 +33,8 @@ n=$(psql_q "SELECT count(*) FROM hookpost.subscriptions WHERE owner_id = '$CO'")
     fail "six concurrent creates under a quota of 2: two 201, four 429" "rows=$n codes=$codes"
 # The race above is narrow with two handler processes, so prove the lock
 # directly: while another session holds the owner's quota lock, a create
-# waits for it (the key is handlers/outbound.c quota_take()'s).
+# waits for it (the key is handlers/outbound/subscription_check.c
+# quota_take()'s).
 admin PUT "$Q/$CO" '{"max_subscriptions":50,"max_subscription_requests_per_minute":100}'
 key="hashtextextended('hookpost.subscription_quota/$CO', 0)"
 psql_q "SELECT pg_advisory_lock($key); SELECT pg_sleep(0.9); SELECT pg_advisory_unlock($key)" >/dev/null &

@@ -1,0 +1,94 @@
+/* outbound: what the route files share. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "crypt.h"
+#include "db.h"
+#include "req.h"
+#include "util.h"
+#include "outbound.h"
+
+/* Owner ids are opaque, but printable and bounded: they reach URLs and logs. */
+int
+owner_valid(const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > OWNER_MAX)
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x21 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+
+/* 0 when the URL's :id is a UUID, else -1 after answering 404. */
+int
+id_check(struct req *r, const char *what)
+{
+	if (uuid_valid(r->params[0]))
+		return 0;
+	resp_error(r, 404, "not_found", "No such %s", what);
+	return -1;
+}
+
+/*
+ * Runs sql on the row the URL's :id names among those the caller may
+ * see: $1 the id, $2 auth_scope().  Returns the result (the caller
+ * frees it), or NULL after answering 404 "No such <what>" for an id
+ * that is no UUID, or the database error.
+ */
+PGresult *
+owned_exec(struct req *r, const char *what, const char *name,
+    const char *sql)
+{
+	const char	*p[2];
+	PGresult	*res;
+
+	if (id_check(r, what) == -1)
+		return NULL;
+	p[0] = r->params[0];
+	p[1] = auth_scope(r);
+	if ((res = db_exec(name, sql, 2, p)) == NULL)
+		resp_db_error(r);
+	return res;
+}
+
+/* A JSON value as compact text for a query parameter; caller frees. */
+char *
+json_param_new(const json_t *v)
+{
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* A generated signing secret (DESIGN.md §3): whsec_ + base64(24 bytes). */
+char *
+secret_generate_new(void)
+{
+	unsigned char	 rnd[24];
+	char		*b64, *s;
+
+	if (crypt_random(rnd, sizeof(rnd)) == -1)
+		return NULL;
+	b64 = crypt_b64_new(rnd, sizeof(rnd));
+	explicit_bzero(rnd, sizeof(rnd));
+	s = xasprintf("whsec_%s", b64);
+	explicit_bzero(b64, strlen(b64));
+	free(b64);
+	return s;
+}
+
+void
+secret_free(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}

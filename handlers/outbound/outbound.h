@@ -1,0 +1,81 @@
+/*
+ * outbound: what the files of bin/outbound.fcgi share.  main.c holds the
+ * route table and dispatch; one file per resource holds its routes.
+ */
+#ifndef HOOKPOST_HANDLERS_OUTBOUND_H
+#define HOOKPOST_HANDLERS_OUTBOUND_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "page.h"
+#include "req.h"
+
+/* api_tokens.owner_id, as the API takes it */
+#define OWNER_MAX		128
+#define EVENT_TYPE_MAX		128
+
+/* A delivery as the API shows it (delivery.c, callback.c). */
+#define DELIVERY_FIELDS \
+	"'id', d.id, 'event_id', d.event_id," \
+	" 'subscription_id', d.subscription_id, 'owner_id', d.owner_id," \
+	" 'event_type', d.event_type, 'status', d.status," \
+	" 'attempt_count', d.attempts, 'next_attempt_at', d.next_attempt_at," \
+	" 'last_status_code', d.last_status_code, 'last_error', d.last_error," \
+	" 'callback_status', d.callback_status," \
+	" 'callback_message', d.callback_message," \
+	" 'created_at', d.created_at, 'updated_at', d.updated_at," \
+	" 'completed_at', d.completed_at"
+#define DELIVERY_JSON	"json_build_object(" DELIVERY_FIELDS ")"
+
+/* common.c */
+int	 owner_valid(const char *);
+int	 id_check(struct req *, const char *);
+PGresult *owned_exec(struct req *, const char *, const char *,
+	    const char *);
+char	*json_param_new(const json_t *);
+char	*secret_generate_new(void);
+void	 secret_free(char *);
+
+/* subscription_check.c */
+int	 url_check(struct req *, const char *);
+int	 event_pattern_valid(const char *);
+int	 events_check(struct req *, const json_t *, const char *);
+int	 retry_schedule_check(struct req *, const json_t *);
+int	 quota_take(struct req *, const char *, int);
+
+/* subscription.c */
+extern const struct page_list sub_list;
+void	 sub_get(struct req *);
+void	 sub_create(struct req *);
+void	 sub_update(struct req *);
+void	 sub_delete(struct req *);
+void	 sub_test(struct req *);
+
+/* delivery.c */
+char	*delivery_status_new(const char *, const char *);
+extern const struct page_list delivery_list;
+void	 delivery_get(struct req *);
+void	 delivery_retry(struct req *);
+
+/* callback.c */
+void	 callback_get(struct req *);
+void	 callback_status(struct req *);
+
+/* quota.c */
+extern const struct page_list quota_list;
+void	 quota_get(struct req *);
+void	 quota_put(struct req *);
+void	 quota_delete(struct req *);
+
+/* denylist.c */
+extern const struct page_list deny_list;
+void	 deny_create(struct req *);
+void	 deny_delete(struct req *);
+
+/* event.c */
+void	 event_publish(struct req *);
+extern const struct page_list event_type_list;
+void	 event_type_create(struct req *);
+
+#endif
