@@ -178,13 +178,20 @@ cidr_list_match(const char *list, const struct cidr_addr *a, int a_v4,
 {
 	char		 e[CIDR_TEXT_MAX];
 	struct cidr	 c;
-	const char	*p = list;
+	const char	*p = list, *slash;
 
 	if (list == NULL)
 		return 0;
 	while ((p = list_next(p, e, sizeof(e), flags)) != NULL) {
 		if ((flags & CIDR_LIST_FAMILY) &&
 		    (strchr(e, ':') == NULL) != (a_v4 != 0))
+			continue;
+		/*
+		 * The guard read at most three digits after the slash
+		 * ("/0008" covered nothing); cidr_parse takes leading zeros.
+		 */
+		if ((flags & CIDR_LIST_COMMAS) && (slash = strchr(e, '/')) !=
+		    NULL && strlen(slash + 1) > 3)
 			continue;
 		if (cidr_parse(e, &c) == 0 && cidr_contains(&c, a))
 			return 1;

@@ -56,7 +56,8 @@ int	cidr_list_valid(const char *list);
  * that anything doubtful covers nothing:
  *   CIDR_LIST_COMMAS  entries are separated by commas only; blanks
  *                     (space, tab) around an entry are trimmed, any other
- *                     white space makes it malformed;
+ *                     white space makes it malformed, as does a prefix
+ *                     length of more than three digits ("/0008");
  *   CIDR_LIST_FAMILY  a block covers only addresses of the family it is
  *                     written in: "::/0" no IPv4 address, and 10.0.0.0/8
  *                     not ::ffff:10.0.0.1 given as IPv6 (whoever calls
