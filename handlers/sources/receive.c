@@ -306,25 +306,17 @@ recv_store(struct recv *rv, const struct source *src)
 	struct incident		 inc;
 	struct incident_params	 ip;
 	PGresult		*res = NULL;
-	const char		*p[24];
 	char			 ms[32], st[8], err[256];
+	/* $1..$11 of all three statements: the request's facts. */
+	const char		*p[24] = { src->id, src->name, src->version,
+	    rv->ts, rv->sighex, r->remote_addr, r->user_agent, ms,
+	    rv->body_sha, rv->size, st };
 	size_t			 i;
 	int			 rc = 0;
 
 	memset(&inc, 0, sizeof(inc));
 	memset(&ip, 0, sizeof(ip));
 	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(r));
-	p[0] = src->id;
-	p[1] = src->name;
-	p[2] = src->version;
-	p[3] = rv->ts;
-	p[4] = rv->sighex;
-	p[5] = r->remote_addr;
-	p[6] = r->user_agent;
-	p[7] = ms;
-	p[8] = rv->body_sha;
-	p[9] = rv->size;
-	p[10] = st;
 	if (strcmp(src->mode, "queue") == 0) {
 		snprintf(st, sizeof(st), "%d", RECV_STATUS_QUEUE);
 		p[11] = r->body;

@@ -42,31 +42,6 @@ static const struct vfield source_fields[] = {
 	" 'secret_rotated_at', s.secret_rotated_at," \
 	" 'created_at', s.created_at, 'updated_at', s.updated_at)"
 
-static const char *
-bool_param(const json_t *o, const char *k)
-{
-	json_t	*v;
-
-	if ((v = json_object_get(o, k)) == NULL || json_is_null(v))
-		return NULL;
-	return json_is_true(v) ? "t" : "f";
-}
-
-/* Answers one row's JSON column, adding the secret when one was made. */
-static void
-answer_source(struct req *r, int status, const char *js, const char *secret)
-{
-	json_t	*j;
-
-	if ((j = json_loads(js, 0, NULL)) == NULL) {
-		resp_error(r, 500, "internal", "Malformed row");
-		return;
-	}
-	if (secret != NULL)
-		json_object_set_new(j, "secret", json_string(secret));
-	resp_json(r, status, j);
-}
-
 /*
  * POST /api/webhooks (create) and PUT /api/webhooks/:source (upsert: the
  * YAML import's "importing again updates in place").  One statement.
@@ -160,12 +135,12 @@ source_write(struct req *r, int is_put)
 	}
 	p[0] = name;
 	p[1] = sealed;
-	p[2] = bool_param(body, "auto_triage");
+	p[2] = valid_bool_param(body, "auto_triage");
 	p[3] = json_string_value(json_object_get(body, "playbook"));
 	p[4] = mapping;
 	p[5] = json_string_value(json_object_get(body, "format"));
 	p[6] = json_string_value(json_object_get(body, "mode"));
-	p[7] = bool_param(body, "enabled");
+	p[7] = valid_bool_param(body, "enabled");
 	p[8] = (given != NULL || rotate) ? sealed : NULL;
 	p[9] = json_object_get(body, "playbook") != NULL ? "t" : "f";
 	p[10] = is_put ? "t" : "f";
@@ -184,7 +159,7 @@ source_write(struct req *r, int is_put)
 		goto out;
 	}
 	inserted = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-	answer_source(r, inserted ? 201 : 200, PQgetvalue(res, 0, 0),
+	resp_row_secret(r, inserted ? 201 : 200, PQgetvalue(res, 0, 0),
 	    (inserted && generated) || (!inserted && rotate) ? secret : NULL);
 out:
 	PQclear(res);
@@ -213,24 +188,41 @@ const struct page_list source_list = {
 	.db_error_503 = 1,
 };
 
+/*
+ * Runs sql, a statement over the name in the URL ($1).  Returns its
+ * result, or NULL after answering 503, or 404 when it read (or deleted)
+ * no row.
+ */
+static PGresult *
+source_exec(struct req *r, const char *stmt, const char *sql)
+{
+	const char	*p[1];
+	PGresult	*res;
+
+	p[0] = r->params[0];
+	if ((res = db_exec(stmt, sql, 1, p)) == NULL) {
+		resp_error(r, 503, "unavailable", "Database unavailable");
+		return NULL;
+	}
+	if (strcmp(PQcmdTuples(res), "0") == 0) {
+		resp_error(r, 404, "not_found", "Webhook source '%.64s' is not "
+		    "registered", p[0]);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
 void
 source_get(struct req *r)
 {
 	static const char sql[] = "SELECT " SOURCE_JSON
 	    " FROM hookpost.sources s WHERE s.name = $1";
-	const char	*p[1];
 	PGresult	*res;
 
-	p[0] = r->params[0];
-	if ((res = db_exec("source_get", sql, 1, p)) == NULL) {
-		resp_error(r, 503, "unavailable", "Database unavailable");
+	if ((res = source_exec(r, "source_get", sql)) == NULL)
 		return;
-	}
-	if (PQntuples(res) == 0)
-		resp_error(r, 404, "not_found", "Webhook source '%.64s' is not "
-		    "registered", p[0]);
-	else
-		answer_source(r, 200, PQgetvalue(res, 0, 0), NULL);
+	resp_row_secret(r, 200, PQgetvalue(res, 0, 0), NULL);
 	PQclear(res);
 }
 
@@ -239,19 +231,11 @@ source_delete(struct req *r)
 {
 	static const char sql[] = "DELETE FROM hookpost.sources"
 	    " WHERE name = $1";
-	const char	*p[1];
 	PGresult	*res;
 
-	p[0] = r->params[0];
-	if ((res = db_exec("source_delete", sql, 1, p)) == NULL) {
-		resp_error(r, 503, "unavailable", "Database unavailable");
+	if ((res = source_exec(r, "source_delete", sql)) == NULL)
 		return;
-	}
-	if (strcmp(PQcmdTuples(res), "0") == 0)
-		resp_error(r, 404, "not_found", "Webhook source '%.64s' is not "
-		    "registered", p[0]);
-	else
-		resp_send(r, 204, "application/json", NULL, "", 0);
+	resp_send(r, 204, "application/json", NULL, "", 0);
 	PQclear(res);
 }
 
@@ -264,7 +248,6 @@ source_sign(struct req *r)
 {
 	static const char sql[] = "SELECT secret_enc FROM hookpost.sources"
 	    " WHERE name = $1";
-	const char	*p[1];
 	PGresult	*res = NULL;
 	json_t		*body = NULL;
 	char		*secret = NULL, *compact = NULL, ts[24], hex[65];
@@ -272,16 +255,8 @@ source_sign(struct req *r)
 
 	if ((body = req_json_object(r)) == NULL)
 		goto out;
-	p[0] = r->params[0];
-	if ((res = db_exec("source_secret", sql, 1, p)) == NULL) {
-		resp_error(r, 503, "unavailable", "Database unavailable");
+	if ((res = source_exec(r, "source_secret", sql)) == NULL)
 		goto out;
-	}
-	if (PQntuples(res) == 0) {
-		resp_error(r, 404, "not_found", "Webhook source '%.64s' is not "
-		    "registered", p[0]);
-		goto out;
-	}
 	if ((secret = crypt_secret_open(PQgetvalue(res, 0, 0))) == NULL) {
 		resp_error(r, 500, "internal", "Source secret unavailable");
 		goto out;
