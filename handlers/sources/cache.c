@@ -30,10 +30,7 @@ static unsigned long		 source_cache_clock;
 void
 source_copy_clear(struct source_copy *c)
 {
-	if (c->secret != NULL) {
-		explicit_bzero(c->secret, strlen(c->secret));
-		free(c->secret);
-	}
+	crypt_secret_free(c->secret);
 	source_free(&c->src);
 	memset(c, 0, sizeof(*c));
 }

@@ -114,20 +114,11 @@ source_write(struct req *r, int is_put)
 	}
 	if (given != NULL)
 		secret = xstrdup(given);
-	else {
-		/* Generated secrets: whsec_ + base64 of 24 random bytes. */
-		unsigned char	 rnd[24];
-		char		*b64;
-
-		if (crypt_random(rnd, sizeof(rnd)) == -1) {
-			resp_error(r, 500, "internal", "No randomness");
-			goto out;
-		}
-		b64 = crypt_b64_new(rnd, sizeof(rnd));
-		secret = xasprintf("whsec_%s", b64);
-		free(b64);
+	else if ((secret = crypt_secret_new()) == NULL) {
+		resp_error(r, 500, "internal", "No randomness");
+		goto out;
+	} else
 		generated = 1;
-	}
 	if ((sealed = crypt_secret_seal(secret)) == NULL) {
 		resp_error(r, 503, "unavailable", "Secret storage unavailable "
 		    "(HOOKPOST_SECRET_KEY_FILE)");
@@ -166,10 +157,7 @@ out:
 	json_decref(body);
 	free(mapping);
 	free(sealed);
-	if (secret != NULL) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
+	crypt_secret_free(secret);
 }
 
 /*
@@ -275,8 +263,5 @@ out:
 	PQclear(res);
 	json_decref(body);
 	free(compact);
-	if (secret != NULL) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
+	crypt_secret_free(secret);
 }
