@@ -71,7 +71,7 @@ source_write(struct req *r, int is_put)
 	char		*secret = NULL, *sealed = NULL, *mapping = NULL;
 	char		 err[256];
 	PGresult	*res = NULL;
-	int		 generated = 0, rotate, inserted;
+	int		 generated, rotate, inserted;
 
 	if ((body = req_json_object(r)) == NULL)
 		goto out;
@@ -112,13 +112,12 @@ source_write(struct req *r, int is_put)
 		    "Give 'secret' or 'rotate_secret', not both");
 		goto out;
 	}
-	if (given != NULL)
-		secret = xstrdup(given);
-	else if ((secret = crypt_secret_new()) == NULL) {
+	generated = given == NULL;
+	secret = generated ? crypt_secret_new() : xstrdup(given);
+	if (secret == NULL) {
 		resp_error(r, 500, "internal", "No randomness");
 		goto out;
-	} else
-		generated = 1;
+	}
 	if ((sealed = crypt_secret_seal(secret)) == NULL) {
 		resp_error(r, 503, "unavailable", "Secret storage unavailable "
 		    "(HOOKPOST_SECRET_KEY_FILE)");
