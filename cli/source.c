@@ -351,7 +351,7 @@ webhook_list(struct cli *cli, int argc, char *argv[])
 		"format", "mode", "auto_triage", "playbook", "updated_at" };
 	static const struct cli_list	 list = { &cmd_list, opts,
 		"/api/webhooks", 7, heads, keys, 0, 0 };
-	/* The server's page ceiling (handlers/webhooks.c). */
+	/* The server's page ceiling (handlers/sources/source.c). */
 	struct cli_page			 page = { &cmd_list, 200, "100", NULL };
 	const struct cli_param		 q[] = { { "limit", &page.limit },
 		{ "cursor", &page.cursor }, { NULL, NULL } };

@@ -13,7 +13,7 @@
 #include "util.h"
 #include "cli.h"
 
-/* The server's bounds (handlers/webhooks.c), checked before sending. */
+/* The server's bounds (handlers/sources/source.c), checked before sending. */
 #define SOURCE_MIN_SECRET	8
 #define SOURCE_MAX_SECRET	512
 #define SOURCE_MAX_SEVERITY	64

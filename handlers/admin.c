@@ -406,8 +406,4 @@ dispatch(struct req *r, int route)
 	}
 }
 
-int
-main(int argc, char *argv[])
-{
-	return srv_main(argc, argv, routes, ROUTE__MAX, dispatch);
-}
+SRV_MAIN(routes, dispatch)

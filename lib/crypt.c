@@ -254,3 +254,27 @@ out:
 	EVP_CIPHER_CTX_free(ctx);
 	return out;
 }
+
+char *
+crypt_secret_new(void)
+{
+	unsigned char	 rnd[24];
+	char		*b64, *secret;
+
+	if (crypt_random(rnd, sizeof(rnd)) == -1)
+		return NULL;
+	b64 = crypt_b64_new(rnd, sizeof(rnd));
+	explicit_bzero(rnd, sizeof(rnd));
+	secret = xasprintf("whsec_%s", b64);
+	crypt_secret_free(b64);
+	return secret;
+}
+
+void
+crypt_secret_free(char *secret)
+{
+	if (secret == NULL)
+		return;
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+}

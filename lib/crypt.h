@@ -31,5 +31,13 @@ unsigned char *crypt_unb64_new(const char *s, size_t *outlen);
 char	*crypt_secret_seal(const char *plain);
 /* Opens a sealed secret: a new string the caller frees, or NULL (logged). */
 char	*crypt_secret_open(const char *sealed);
+/*
+ * A new generated signing secret (ARCHITECTURE.md §3: whsec_ + base64
+ * of 24 random bytes), or NULL when there is no randomness.  The caller
+ * frees it with crypt_secret_free().
+ */
+char	*crypt_secret_new(void);
+/* Wipes and frees a secret string (any of the above); NULL is fine. */
+void	 crypt_secret_free(char *secret);
 
 #endif

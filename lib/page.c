@@ -25,23 +25,32 @@ page_cursor_new(const char *a, const char *b)
 
 /*
  * Reads ?cursor= into *a and *b (new strings the caller frees; both NULL
- * when absent) and ?limit= into *limit (default def, at most max).
+ * when absent, *b NULL for PAGE_KEY_RAW) and ?limit= into *limit.
  * Returns 0, or -1 after answering 400 invalid_field.
  */
 static int
-page_args(struct req *r, long long def, long long max, long long *limit,
+page_args(struct req *r, const struct page_list *pl, long long *limit,
     char **a, char **b)
 {
 	char		 lim[24], cur[512], raw[256], *bar;
 	size_t		 n;
 
 	*a = *b = NULL;
-	*limit = def;
+	*limit = pl->limit_default;
 	if (req_query(r, "limit", lim, sizeof(lim)) != NULL &&
-	    parse_int(lim, 1, max, limit) == -1) {
-		resp_error(r, 400, "invalid_field", "limit must be an integer "
-		    "from 1 to %lld", max);
+	    parse_int(lim, 1, pl->limit_max, limit) == -1) {
+		if (pl->limit_error != NULL)
+			resp_error(r, 400, "invalid_field", "%s",
+			    pl->limit_error);
+		else
+			resp_error(r, 400, "invalid_field", "limit must be an "
+			    "integer from 1 to %lld", pl->limit_max);
 		return -1;
+	}
+	if (pl->key == PAGE_KEY_RAW) {
+		if (req_query(r, "cursor", cur, PAGE_RAW_MAX) != NULL)
+			*a = xstrdup(cur);
+		return 0;
 	}
 	if (req_query(r, "cursor", cur, sizeof(cur)) == NULL)
 		return 0;
@@ -66,11 +75,11 @@ page_args(struct req *r, long long def, long long max, long long *limit,
 /*
  * Answers a list from res, whose rows are (json text, key a, key b) and
  * which was asked for limit + 1 rows: the extra row means a next page.
- * Rows are made presentable by row() when it is given.
+ * Rows are made presentable by pl->row() when it is given.
  */
 static void
 answer(struct req *r, const PGresult *res, long long limit,
-    json_t *(*row)(struct req *, const char *))
+    const struct page_list *pl)
 {
 	json_t	*data, *j;
 	char	*cursor = NULL;
@@ -79,8 +88,8 @@ answer(struct req *r, const PGresult *res, long long limit,
 	data = json_array();
 	n = PQntuples(res);
 	for (i = 0; i < n && i < limit; i++) {
-		if (row != NULL) {
-			if ((j = row(r, PQgetvalue(res, i, 0))) == NULL) {
+		if (pl->row != NULL) {
+			if ((j = pl->row(r, PQgetvalue(res, i, 0))) == NULL) {
 				json_decref(data);
 				return;
 			}
@@ -89,7 +98,9 @@ answer(struct req *r, const PGresult *res, long long limit,
 			continue;
 		json_array_append_new(data, j);
 	}
-	if (n > limit)
+	if (n > limit && pl->key == PAGE_KEY_RAW)
+		cursor = xstrdup(PQgetvalue(res, (int)limit - 1, 1));
+	else if (n > limit)
 		cursor = page_cursor_new(PQgetvalue(res, (int)limit - 1, 1),
 		    PQgetvalue(res, (int)limit - 1, 2));
 	resp_list(r, data, cursor);
@@ -111,6 +122,7 @@ key_valid(enum page_key key, const char *a, const char *b)
 		return b == NULL || uuid_valid(b);
 	case PAGE_KEY_TEXT:
 	case PAGE_KEY_PAIR:
+	case PAGE_KEY_RAW:
 		break;
 	}
 	return 1;
@@ -126,8 +138,7 @@ page_list(struct req *r, const struct page_list *pl)
 	size_t		 i, n = 0;
 	PGresult	*res = NULL;
 
-	if (page_args(r, pl->limit_default, pl->limit_max, &limit, &ca,
-	    &cb) == -1)
+	if (page_args(r, pl, &limit, &ca, &cb) == -1)
 		goto out;
 	if (!key_valid(pl->key, ca, cb)) {
 		resp_error(r, 400, "invalid_field", "cursor is not valid");
@@ -147,10 +158,13 @@ page_list(struct req *r, const struct page_list *pl)
 	snprintf(lim, sizeof(lim), "%lld", limit + 1);
 	p[n++] = lim;
 	if ((res = db_exec(pl->name, pl->sql, (int)n, p)) == NULL) {
-		resp_db_error(r);
+		if (pl->db_error_503)
+			resp_error(r, 503, "unavailable", "Database unavailable");
+		else
+			resp_db_error(r);
 		goto out;
 	}
-	answer(r, res, limit, pl->row);
+	answer(r, res, limit, pl);
 out:
 	PQclear(res);
 	free(ca);

@@ -17,8 +17,16 @@ enum page_key {
 	PAGE_KEY_ID,		/* $a: a bigint id, 1 or more */
 	PAGE_KEY_ID0,		/* $a: a bigint id, 0 or more */
 	PAGE_KEY_TIME_UUID,	/* $a, $b: a timestamp and a uuid */
-	PAGE_KEY_PAIR		/* $a, $b: unchecked; SQL refuses a bad one */
+	PAGE_KEY_PAIR,		/* $a, $b: unchecked; SQL refuses a bad one */
+	/*
+	 * $a: the cursor is the key itself, not hex: the sources list's
+	 * format, older than this module and kept (a name; a cursor of
+	 * PAGE_RAW_MAX bytes or more is ignored, as it always was).
+	 */
+	PAGE_KEY_RAW
 };
+
+#define PAGE_RAW_MAX		80
 
 #define PAGE_FILTERS_MAX	8
 /* In a struct page_list initializer: its filters from an array. */
@@ -34,7 +42,8 @@ struct page_filter {
  * A list route (DESIGN.md §3): one statement whose parameters are the
  * caller's owner scope (if scoped), the filters in order, the cursor's
  * key ($a, and $b for two-part keys), then the limit; it returns rows of
- * (json text, key a, key b) ordered by the key.
+ * (json text, key a, key b) ordered by the key (no key b for
+ * PAGE_KEY_RAW).
  */
 struct page_list {
 	const char			*name;	/* prepared statement */
@@ -54,6 +63,13 @@ struct page_list {
 	 * or NULL after answering (the list is then not sent).
 	 */
 	json_t				*(*row)(struct req *, const char *text);
+	/*
+	 * Optional, for a list whose answers predate this module and are
+	 * kept: the message of its 400 for a bad ?limit=, and (when set)
+	 * 503 for every failed statement instead of resp_db_error().
+	 */
+	const char			*limit_error;
+	int				 db_error_503;
 };
 
 /*

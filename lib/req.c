@@ -263,6 +263,20 @@ resp_row(struct req *r, int status, const PGresult *res, const char *what)
 }
 
 void
+resp_row_secret(struct req *r, int status, const char *js, const char *secret)
+{
+	json_t	*j;
+
+	if ((j = json_loads(js, 0, NULL)) == NULL) {
+		resp_error(r, 500, "internal", "Malformed row");
+		return;
+	}
+	if (secret != NULL)
+		json_object_set_new(j, "secret", json_string(secret));
+	resp_json(r, status, j);
+}
+
+void
 resp_deleted(struct req *r, PGresult *res, const char *what)
 {
 	if (strcmp(PQcmdTuples(res), "0") == 0)

@@ -84,6 +84,13 @@ void		 resp_list(struct req *, json_t *data, const char *next_cursor);
  */
 void		 resp_row(struct req *, int status, const PGresult *res,
 		    const char *what);
+/*
+ * Answers the JSON object text js (a row's column) with status, adding
+ * "secret": secret unless secret is NULL (a secret just made or rotated,
+ * shown this once: seed 000), or 500 internal when js is not JSON.
+ */
+void		 resp_row_secret(struct req *, int status, const char *js,
+		    const char *secret);
 /* Answers a DELETE: 204, or 404 "No such <what>" when it removed none. */
 void		 resp_deleted(struct req *, PGresult *res,
 		    const char *what);

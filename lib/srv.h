@@ -49,4 +49,16 @@ void	srv_body_drain(struct req *);
 int	srv_main(int argc, char *argv[], const struct srv_route *routes,
 	    size_t nroutes, srv_dispatch_fn dispatch);
 
+/*
+ * A handler's main(): srv_main() over its route table (an array, so that
+ * its length is known here) and its dispatch.  Each handler ends with it.
+ */
+#define SRV_MAIN(routes, dispatch)					\
+int									\
+main(int argc, char *argv[])						\
+{									\
+	return srv_main(argc, argv, (routes),				\
+	    sizeof(routes) / sizeof((routes)[0]), (dispatch));		\
+}
+
 #endif

@@ -145,3 +145,13 @@ valid_depth(const json_t *j, int max)
 	}
 	return 1;
 }
+
+const char *
+valid_bool_param(const json_t *obj, const char *key)
+{
+	json_t	*v;
+
+	if ((v = json_object_get(obj, key)) == NULL || json_is_null(v))
+		return NULL;
+	return json_is_true(v) ? "t" : "f";
+}

@@ -38,6 +38,12 @@ int	valid_enum(const char *const *e, const char *s);
 int	valid_depth(const json_t *j, int max);
 
 /*
+ * obj's boolean field key as an SQL parameter: "t", "f", or NULL when it
+ * is absent or null (for coalesce($n::boolean, ...): left as it is).
+ */
+const char	*valid_bool_param(const json_t *obj, const char *key);
+
+/*
  * Checks obj against fields.  Returns 0, or -1 after answering 400
  * invalid_field.
  */

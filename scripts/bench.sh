@@ -89,19 +89,19 @@ has_part() {
 	return 1
 }
 
-for b in bin/bench-load bin/bench-null bin/bench-ideal bin/webhooks.fcgi \
+for b in bin/bench-load bin/bench-null bin/bench-ideal bin/sources.fcgi \
     bin/bench-sink bin/bench-refpost bin/bench-emitlat bin/hookpost-deliver \
     bin/outbound.fcgi; do
 	[ -x "$b" ] || die "$b is not built: run make"
 done
 
 # The references must run in the same pool as the receiver.
-want=$(sed -n '/webhooks\.sock/,/max-procs/p' httpd-conf/lighttpd.conf |
+want=$(sed -n '/sources\.sock/,/max-procs/p' httpd-conf/lighttpd.conf |
     sed -n 's/.*"max-procs"[^0-9]*\([0-9]*\).*/\1/p')
 for n in $(sed -n 's/.*"max-procs"[^0-9]*\([0-9]*\).*/\1/p' \
     httpd-conf/lighttpd-bench.conf); do
 	[ "$n" = "$want" ] || die "httpd-conf/lighttpd-bench.conf: max-procs" \
-	    "$n differs from the webhooks pool's $want in lighttpd.conf"
+	    "$n differs from the sources pool's $want in lighttpd.conf"
 done
 
 # A fresh stack each time: every run starts from the same empty tables.

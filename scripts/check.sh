@@ -114,7 +114,7 @@ if want install; then
 	echo "== make install"
 	inst=$(mktemp -d)
 	if make -s install PREFIX="$inst" >/dev/null 2>&1 && [ -x "$inst/bin/hookpost" ] &&
-	    [ -x "$inst/bin/webhooks.fcgi" ] && [ -x "$inst/bin/hookpost-ingest" ] &&
+	    [ -x "$inst/bin/sources.fcgi" ] && [ -x "$inst/bin/hookpost-ingest" ] &&
 	    [ -f "$inst/share/hookpost/sql/001_init.sql" ] &&
 	    [ -f "$inst/share/hookpost/sql/functions/emit.sql" ] &&
 	    [ -f "$inst/share/hookpost/httpd-conf/htaccess" ] &&

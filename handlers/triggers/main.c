@@ -76,8 +76,6 @@ static const struct srv_route routes[] = {
 	{ ROUTE_EVENT_GET, "GET", "/api/v1/events/:id", 0, AUTH_ADMIN },
 };
 
-#define NROUTES	(sizeof(routes) / sizeof(routes[0]))
-
 static void
 dispatch(struct req *r, int route)
 {
@@ -150,8 +148,4 @@ dispatch(struct req *r, int route)
 	}
 }
 
-int
-main(int argc, char *argv[])
-{
-	return srv_main(argc, argv, routes, NROUTES, dispatch);
-}
+SRV_MAIN(routes, dispatch)

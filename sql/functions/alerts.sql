@@ -6,11 +6,11 @@
  * The rules live once each and are inlined where used: the source
  * version (sources.sql), the audit lock (audit.sql), the incident number
  * and INCIDENT_SUBSCRIBED (incidents.sql), the first answer to a request
- * (alert_prior below).  handlers/webhooks.c's fast statement stores the
- * common case with them in one prepared statement, writing the guarding
- * audit row itself as alert_guard below does; these functions take the
- * rest: merges, replays, requests old enough for replay_guard, and
- * queued sources.
+ * (alert_prior below).  handlers/sources/receive.c's fast statement
+ * stores the common case with them in one prepared statement, writing the
+ * guarding audit row itself as alert_guard below does; these functions
+ * take the rest: merges, replays, requests old enough for replay_guard,
+ * and queued sources.
  *
  * They return facts, never HTTP: a row (outcome, prior, incident_id,
  * incident_number, queue_id), outcome one of

@@ -6,7 +6,7 @@
  * Incident numbers, INC-YYYY-NNNN: the year (UTC) and the next value of
  * that year's sequence, made by the year's first incident.  Unique and
  * never a locked row; wider numbers simply grow (INC-2026-10000).  The
- * receiver's fast statement (handlers/webhooks.c) and the functions
+ * receiver's fast statement (handlers/sources/receive.c) and the functions
  * below take numbers only through these.
  */
 CREATE OR REPLACE FUNCTION hookpost.incident_year() RETURNS integer

@@ -54,20 +54,20 @@ run_cases() {
 	*) fail "healthz says the database is unavailable" "$CGI_BODY" ;; esac
 	cgi "GET /metrics" "$1/ops.cgi" GET /metrics "" 200
 	cgi "GET /openapi.json" "$1/ops.cgi" GET /openapi.json "" 200
-	cgi "create a source" "$1/webhooks.cgi" POST /api/webhooks \
+	cgi "create a source" "$1/sources.cgi" POST /api/webhooks \
 	    "{\"source\":\"$S$2\",\"secret\":\"cgi-secret\",\"auto_triage\":true,\"playbook\":\"phishing_triage\"}" 201 "$AUTH"
-	cgi "signed alert accepted" "$1/webhooks.cgi" POST "/api/webhooks/$S$2" "$B" 200 \
+	cgi "signed alert accepted" "$1/sources.cgi" POST "/api/webhooks/$S$2" "$B" 200 \
 	    "HTTP_X_WEBHOOK_SIGNATURE=$SIG" "HTTP_X_WEBHOOK_TIMESTAMP=$TS"
-	cgi "Defender alert triaged" "$1/webhooks.cgi" POST "/api/webhooks/$S$2" "$D" 200 \
+	cgi "Defender alert triaged" "$1/sources.cgi" POST "/api/webhooks/$S$2" "$D" 200 \
 	    "HTTP_X_WEBHOOK_SIGNATURE=$DSIG" "HTTP_X_WEBHOOK_TIMESTAMP=$TS"
-	cgi "bad signature refused" "$1/webhooks.cgi" POST "/api/webhooks/$S$2" "$B" 401 \
+	cgi "bad signature refused" "$1/sources.cgi" POST "/api/webhooks/$S$2" "$B" 401 \
 	    "HTTP_X_WEBHOOK_SIGNATURE=sha256=00" "HTTP_X_WEBHOOK_TIMESTAMP=$TS"
-	cgi "unknown source" "$1/webhooks.cgi" POST /api/webhooks/nobody "$B" 404
-	cgi "list sources" "$1/webhooks.cgi" GET "/api/webhooks?limit=2" "" 200 "$AUTH"
-	cgi "no token" "$1/webhooks.cgi" GET /api/webhooks "" 401
-	cgi "invalid JSON" "$1/webhooks.cgi" POST /api/webhooks '{"source":' 400 "$AUTH"
-	CL=5000000 cgi "declared length over the limit" "$1/webhooks.cgi" POST "/api/webhooks/$S$2" "$B" 413
-	cgi "wrong method" "$1/webhooks.cgi" PATCH /api/webhooks "" 405
+	cgi "unknown source" "$1/sources.cgi" POST /api/webhooks/nobody "$B" 404
+	cgi "list sources" "$1/sources.cgi" GET "/api/webhooks?limit=2" "" 200 "$AUTH"
+	cgi "no token" "$1/sources.cgi" GET /api/webhooks "" 401
+	cgi "invalid JSON" "$1/sources.cgi" POST /api/webhooks '{"source":' 400 "$AUTH"
+	CL=5000000 cgi "declared length over the limit" "$1/sources.cgi" POST "/api/webhooks/$S$2" "$B" 413
+	cgi "wrong method" "$1/sources.cgi" PATCH /api/webhooks "" 405
 	cgi "list incidents" "$1/admin.cgi" GET "/api/incidents?limit=3" "" 200 "$AUTH"
 	cgi "audit log" "$1/admin.cgi" GET "/api/audit/webhooks?limit=3" "" 200 "$AUTH"
 	cgi "invalid playbook" "$1/admin.cgi" POST /api/playbooks \
@@ -163,9 +163,9 @@ asan_part() {
 	run_trigger_cases "$ASAN" a
 
 	# The ingest worker under ASan+UBSan: a queued event becomes an incident.
-	cgi "create a queued source" "$ASAN/webhooks.cgi" POST /api/webhooks \
+	cgi "create a queued source" "$ASAN/sources.cgi" POST /api/webhooks \
 	    "{\"source\":\"${S}q\",\"secret\":\"cgi-secret\",\"mode\":\"queue\",\"auto_triage\":true,\"playbook\":\"phishing_triage\"}" 201 "$AUTH"
-	cgi "queued alert" "$ASAN/webhooks.cgi" POST "/api/webhooks/${S}q" "$D" 202 \
+	cgi "queued alert" "$ASAN/sources.cgi" POST "/api/webhooks/${S}q" "$D" 202 \
 	    "HTTP_X_WEBHOOK_SIGNATURE=$DSIG" "HTTP_X_WEBHOOK_TIMESTAMP=$TS"
 	if $RUNAS env ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
 	    HOOKPOST_CONFIG="$HOOKPOST_CONFIG" "$ASAN/hookpost-ingest" -1 2>/dev/null &&
@@ -179,7 +179,7 @@ asan_part() {
 valgrind_part() {
 	# valgrind: the release build, the same cases.
 	mkdir -p "$TOP/bin/cgi"
-	for h in webhooks admin ops outbound triggers; do ln -sf "../$h.fcgi" "$TOP/bin/cgi/$h.cgi"; done
+	for h in sources admin ops outbound triggers; do ln -sf "../$h.fcgi" "$TOP/bin/cgi/$h.cgi"; done
 	WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
 	run_cases "$TOP/bin/cgi" v
 	run_trigger_cases "$TOP/bin/cgi" v

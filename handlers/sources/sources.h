@@ -1,0 +1,39 @@
+/*
+ * sources: what the files of bin/sources.fcgi share.  main.c holds the
+ * route table and dispatch; receive.c the receiver, cache.c its copies
+ * of sources, source.c the admin routes.
+ */
+#ifndef HOOKPOST_HANDLERS_SOURCES_H
+#define HOOKPOST_HANDLERS_SOURCES_H
+
+#include <time.h>
+
+#include "page.h"
+#include "req.h"
+#include "source.h"
+
+/* A source as the receiver read it, kept between requests (cache.c). */
+struct source_copy {
+	struct source	 src;		/* src.name NULL: a free slot */
+	char		*secret;	/* src.secret_enc opened, or NULL */
+	time_t		 read_at;
+	unsigned long	 used;		/* for LRU eviction; 0 when free */
+};
+
+/* cache.c */
+void			 source_copy_clear(struct source_copy *);
+const char		*source_copy_secret(struct source_copy *);
+struct source_copy	*source_cache_get(const char *);
+struct source_copy	*source_cache_put(struct source *);
+
+/* receive.c */
+void			 receive(struct req *);
+
+/* source.c */
+extern const struct page_list source_list;
+void			 source_write(struct req *, int is_put);
+void			 source_get(struct req *);
+void			 source_delete(struct req *);
+void			 source_sign(struct req *);
+
+#endif
