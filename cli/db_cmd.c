@@ -746,6 +746,20 @@ text_valid(const char *s, size_t max)
 	return n > 0 && n <= max;
 }
 
+/* Sets *out to the value of the text option flag: 0, or -1 (usage). */
+static int
+text_arg(const struct cli_cmd *cmd, const char *flag, const char *arg,
+    size_t max, const char **out)
+{
+	if (!text_valid(arg, max)) {
+		cli_usage_reason(cmd, "%s: 1 to %zu printable bytes", flag,
+		    max);
+		return -1;
+	}
+	*out = arg;
+	return 0;
+}
+
 static int
 token_opt(void *ctx, int ch, char *arg)
 {
@@ -763,21 +777,9 @@ token_opt(void *ctx, int ch, char *arg)
 		a->role = arg;
 		return 0;
 	case OPT_OWNER:
-		if (!text_valid(arg, 256)) {
-			cli_usage_reason(a->cmd, "--owner: 1 to 256 printable "
-			    "bytes");
-			return -1;
-		}
-		a->owner = arg;
-		return 0;
+		return text_arg(a->cmd, "--owner", arg, 256, &a->owner);
 	case OPT_NAME:
-		if (!text_valid(arg, 128)) {
-			cli_usage_reason(a->cmd, "--name: 1 to 128 printable "
-			    "bytes");
-			return -1;
-		}
-		a->name = arg;
-		return 0;
+		return text_arg(a->cmd, "--name", arg, 128, &a->name);
 	case OPT_LIMIT:
 		if (cli_parse_limit(a->cmd, arg, 10000, &n) == -1)
 			return -1;

@@ -103,27 +103,25 @@ static const struct cli_cmd cmd_test = {
 	1, 1, CMD_API
 };
 
+/* The getopt entries of SOURCE_OPTIONS: `add` takes them, `update` too. */
+#define SOURCE_LONGOPTS \
+	{ "secret",	  required_argument, NULL, OPT_SECRET }, \
+	{ "auto-triage",  required_argument, NULL, OPT_AUTO_TRIAGE }, \
+	{ "playbook",	  required_argument, NULL, OPT_PLAYBOOK }, \
+	{ "format",	  required_argument, NULL, OPT_FORMAT }, \
+	{ "mode",	  required_argument, NULL, OPT_MODE }, \
+	{ "enabled",	  required_argument, NULL, OPT_ENABLED }, \
+	{ "severity-map", required_argument, NULL, OPT_SEVERITY_MAP }
+
 static const struct option source_opts[] = {
-	{ "secret",	  required_argument, NULL, OPT_SECRET },
-	{ "auto-triage",  required_argument, NULL, OPT_AUTO_TRIAGE },
-	{ "playbook",	  required_argument, NULL, OPT_PLAYBOOK },
-	{ "format",	  required_argument, NULL, OPT_FORMAT },
-	{ "mode",	  required_argument, NULL, OPT_MODE },
-	{ "enabled",	  required_argument, NULL, OPT_ENABLED },
-	{ "severity-map", required_argument, NULL, OPT_SEVERITY_MAP },
+	SOURCE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
 static const struct option update_opts[] = {
-	{ "secret",	  required_argument, NULL, OPT_SECRET },
-	{ "auto-triage",  required_argument, NULL, OPT_AUTO_TRIAGE },
-	{ "playbook",	  required_argument, NULL, OPT_PLAYBOOK },
-	{ "no-playbook",  no_argument,	     NULL, OPT_NO_PLAYBOOK },
-	{ "format",	  required_argument, NULL, OPT_FORMAT },
-	{ "mode",	  required_argument, NULL, OPT_MODE },
-	{ "enabled",	  required_argument, NULL, OPT_ENABLED },
-	{ "severity-map", required_argument, NULL, OPT_SEVERITY_MAP },
-	{ "rotate-secret", no_argument,	     NULL, OPT_ROTATE_SECRET },
+	SOURCE_LONGOPTS,
+	{ "no-playbook",   no_argument, NULL, OPT_NO_PLAYBOOK },
+	{ "rotate-secret", no_argument, NULL, OPT_ROTATE_SECRET },
 	{ NULL, 0, NULL, 0 }
 };
 
