@@ -275,6 +275,18 @@ cli_parse_limit(const struct cli_cmd *cmd, const char *arg, long long max,
 	return 0;
 }
 
+int
+cli_parse_text(const struct cli_cmd *cmd, const char *flag, const char *arg,
+    size_t max, const char **out)
+{
+	if (*arg == '\0' || strlen(arg) > max) {
+		cli_usage_reason(cmd, "%s: 1 to %zu bytes", flag, max);
+		return -1;
+	}
+	*out = arg;
+	return 0;
+}
+
 /* seed 004 writes booleans as true/false; YAML users write yes/no too. */
 int
 cli_parse_bool(const char *s, int *out)
@@ -536,6 +548,17 @@ cli_page_opt(void *page, int ch, char *arg)
 		return 0;
 	}
 	return 1;
+}
+
+int
+cli_opt_one(void *ctx, int ch, char *arg)
+{
+	const char	**value = ctx;
+
+	if (ch == 1)
+		return 1;
+	*value = arg;
+	return 0;
 }
 
 int

@@ -446,17 +446,6 @@ migrate_record(PGconn *conn, const char *sql, const char *p0,
 	return (int)n;
 }
 
-static int
-dir_opt(void *ctx, int ch, char *arg)
-{
-	const char	**dir = ctx;
-
-	if (ch != OPT_DIR)
-		return 1;
-	*dir = arg;
-	return 0;
-}
-
 static const struct option dir_opts[] = {
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ NULL, 0, NULL, 0 }
@@ -578,7 +567,7 @@ db_migrate(struct cli *cli, int argc, char *argv[])
 	int			 npos, status = 1;
 
 	memset(&m, 0, sizeof(m));
-	if (cli_getopt(cli, &cmd_migrate, argc, argv, dir_opts, dir_opt,
+	if (cli_getopt(cli, &cmd_migrate, argc, argv, dir_opts, cli_opt_one,
 	    &opt_dir, &pos, &npos, &status) == -1)
 		goto out;
 	status = 1;
@@ -635,7 +624,7 @@ db_status(struct cli *cli, int argc, char *argv[])
 	int			 npos, exists = 0, fexists = 0, status = 1;
 
 	memset(&m, 0, sizeof(m));
-	if (cli_getopt(cli, &cmd_status, argc, argv, dir_opts, dir_opt,
+	if (cli_getopt(cli, &cmd_status, argc, argv, dir_opts, cli_opt_one,
 	    &opt_dir, &pos, &npos, &status) == -1)
 		goto out;
 	status = 1;

@@ -60,13 +60,8 @@ incidents_opt(void *ctx, int ch, char *arg)
 
 	switch (ch) {
 	case OPT_SOURCE:
-		if (*arg == '\0' || strlen(arg) > 128) {
-			cli_usage_reason(a->page.cmd,
-			    "--source: 1 to 128 bytes");
-			return -1;
-		}
-		a->source = arg;
-		return 0;
+		return cli_parse_text(a->page.cmd, "--source", arg, 128,
+		    &a->source);
 	case OPT_SEVERITY:
 		if (!cli_one_of(severities, arg)) {
 			cli_usage_reason(a->page.cmd, "unknown severity '%s'",

@@ -1000,17 +1000,6 @@ et_list(struct cli *cli, int argc, char *argv[])
 }
 
 static int
-et_opt(void *ctx, int ch, char *arg)
-{
-	const char	**desc = ctx;
-
-	if (ch != OPT_DESCRIPTION)
-		return 1;
-	*desc = arg;
-	return 0;
-}
-
-static int
 et_add(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
@@ -1023,8 +1012,8 @@ et_add(struct cli *cli, int argc, char *argv[])
 	char		**pos = NULL;
 	int		 npos, status = 1;
 
-	if (cli_getopt(cli, &cmd_et_add, argc, argv, opts, et_opt, &desc, &pos,
-	    &npos, &status) == -1)
+	if (cli_getopt(cli, &cmd_et_add, argc, argv, opts, cli_opt_one, &desc,
+	    &pos, &npos, &status) == -1)
 		goto out;
 	status = 1;
 	body = json_pack("{s:s}", "name", pos[0]);

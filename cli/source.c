@@ -371,17 +371,6 @@ webhook_rm(struct cli *cli, int argc, char *argv[])
 	    "/api/webhooks", NULL, name_check, NULL);
 }
 
-static int
-test_opt(void *ctx, int ch, char *arg)
-{
-	const char	**secret = ctx;
-
-	if (ch != OPT_SECRET)
-		return 1;
-	*secret = arg;
-	return 0;
-}
-
 /* A header value from the server must not smuggle in another header. */
 static int
 header_safe(const char *s)
@@ -414,7 +403,7 @@ webhook_test(struct cli *cli, int argc, char *argv[])
 	time_t		 t;
 	int		 npos, status = 1;
 
-	if (cli_getopt(cli, &cmd_test, argc, argv, opts, test_opt, &secret,
+	if (cli_getopt(cli, &cmd_test, argc, argv, opts, cli_opt_one, &secret,
 	    &pos, &npos, &status) == -1)
 		goto out;
 	if (name_check(&cmd_test, pos[0]) == -1) {

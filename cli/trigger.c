@@ -479,17 +479,6 @@ trigger_stats(struct cli *cli, int argc, char *argv[])
 }
 
 static int
-label_opt(void *ctx, int ch, char *arg)
-{
-	const char	**label = ctx;
-
-	if (ch != OPT_LABEL)
-		return 1;
-	*label = arg;
-	return 0;
-}
-
-static int
 trigger_regenerate(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
@@ -501,7 +490,7 @@ trigger_regenerate(struct cli *cli, int argc, char *argv[])
 	json_t		*body = NULL;
 	int		 npos, status = 1;
 
-	if (cli_getopt(cli, &cmd_regenerate, argc, argv, opts, label_opt,
+	if (cli_getopt(cli, &cmd_regenerate, argc, argv, opts, cli_opt_one,
 	    &label, &pos, &npos, &status) == -1)
 		goto out;
 	if (label != NULL)
@@ -529,8 +518,8 @@ key_add(struct cli *cli, int argc, char *argv[])
 	json_t		*body = NULL;
 	int		 npos, status = 1;
 
-	if (cli_getopt(cli, &cmd_key_add, argc, argv, opts, label_opt, &label,
-	    &pos, &npos, &status) == -1)
+	if (cli_getopt(cli, &cmd_key_add, argc, argv, opts, cli_opt_one,
+	    &label, &pos, &npos, &status) == -1)
 		goto out;
 	if (label == NULL) {
 		status = cli_usage_error(&cmd_key_add, "--label is required");
