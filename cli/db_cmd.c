@@ -556,24 +556,42 @@ out:
 	return rc;
 }
 
+/*
+ * What `db migrate` and `db status` start with: their options, the
+ * migration set of --dir (m, cleared by the caller with
+ * migrate_set_clear) and a connection.  Returns 0, or -1 with *status
+ * set as cli_getopt() sets it, or 1.
+ */
+static int
+migrate_begin(struct cli *cli, const struct cli_cmd *cmd, int argc,
+    char *argv[], struct migrate_set *m, char ***pos, PGconn **conn,
+    int *status)
+{
+	const char	*opt_dir = NULL;
+	int		 npos;
+
+	memset(m, 0, sizeof(*m));
+	if (cli_getopt(cli, cmd, argc, argv, dir_opts, cli_opt_one, &opt_dir,
+	    pos, &npos, status) == -1)
+		return -1;
+	*status = 1;
+	if (migrate_set_load(m, opt_dir) == -1 ||
+	    (*conn = pg_connect()) == NULL)
+		return -1;
+	return 0;
+}
+
 static int
 db_migrate(struct cli *cli, int argc, char *argv[])
 {
 	struct migrate_set	 m;
 	PGconn			*conn = NULL;
 	PGresult		*res;
-	const char		*opt_dir = NULL;
 	char			**pos = NULL;
-	int			 npos, status = 1;
+	int			 status = 1;
 
-	memset(&m, 0, sizeof(m));
-	if (cli_getopt(cli, &cmd_migrate, argc, argv, dir_opts, cli_opt_one,
-	    &opt_dir, &pos, &npos, &status) == -1)
-		goto out;
-	status = 1;
-	if (migrate_set_load(&m, opt_dir) == -1)
-		goto out;
-	if ((conn = pg_connect()) == NULL)
+	if (migrate_begin(cli, &cmd_migrate, argc, argv, &m, &pos, &conn,
+	    &status) == -1)
 		goto out;
 	/* Concurrent runs (two hosts deploying) take turns here. */
 	res = PQexec(conn,
@@ -613,7 +631,7 @@ db_status(struct cli *cli, int argc, char *argv[])
 	struct cli_table	*t = NULL;
 	PGconn			*conn = NULL;
 	PGresult		*res;
-	const char		*opt_dir = NULL, *row[3];
+	const char		*row[3];
 	char			**pos = NULL, *sql, hex[65], *name = NULL;
 	char			**applied = NULL, **at = NULL, **sha = NULL;
 	char			**fapplied = NULL, **fat = NULL, **fsha = NULL;
@@ -621,16 +639,10 @@ db_status(struct cli *cli, int argc, char *argv[])
 	size_t			 napplied = 0, nfapplied = 0, i;
 	size_t			 npending = 0, nchanged = 0;
 	long			 k;
-	int			 npos, exists = 0, fexists = 0, status = 1;
+	int			 exists = 0, fexists = 0, status = 1;
 
-	memset(&m, 0, sizeof(m));
-	if (cli_getopt(cli, &cmd_status, argc, argv, dir_opts, cli_opt_one,
-	    &opt_dir, &pos, &npos, &status) == -1)
-		goto out;
-	status = 1;
-	if (migrate_set_load(&m, opt_dir) == -1)
-		goto out;
-	if ((conn = pg_connect()) == NULL)
+	if (migrate_begin(cli, &cmd_status, argc, argv, &m, &pos, &conn,
+	    &status) == -1)
 		goto out;
 	/* Read-only: a database never migrated has no tables yet. */
 	res = PQexec(conn, "SELECT to_regclass('hookpost.schema_migrations') "
