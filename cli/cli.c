@@ -53,18 +53,6 @@ cli_fput_safe(FILE *f, const char *s, int keep_newlines)
 	}
 }
 
-/* Display width in code points: UTF-8 continuation bytes take none. */
-static size_t
-text_width(const char *s)
-{
-	size_t	 w = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
 char *
 cli_safe_new(const char *s, size_t maxwidth)
 {
@@ -75,7 +63,7 @@ cli_safe_new(const char *s, size_t maxwidth)
 
 	while (*p != '\0') {
 		if (maxwidth > 3 && (*p & 0xc0) != 0x80 && w == maxwidth - 3 &&
-		    text_width((const char *)p) > 3) {
+		    utf8_chars((const char *)p) > 3) {
 			buf_append(&b, "...", 3);
 			break;
 		}
@@ -500,7 +488,7 @@ cli_table_print(FILE *f, const struct cli_table *t)
 	w = xcalloc(t->ncols, sizeof(*w));
 	for (r = 0; r < t->nrows; r++)
 		for (c = 0; c < t->ncols; c++) {
-			cw = text_width(t->cells[r * t->ncols + c]);
+			cw = utf8_chars(t->cells[r * t->ncols + c]);
 			if (cw > w[c])
 				w[c] = cw;
 		}
@@ -510,7 +498,7 @@ cli_table_print(FILE *f, const struct cli_table *t)
 			fputs(cell, f);
 			if (c + 1 < t->ncols)
 				fprintf(f, "%*s",
-				    (int)(w[c] - text_width(cell) + 2), "");
+				    (int)(w[c] - utf8_chars(cell) + 2), "");
 		}
 		fputc('\n', f);
 	}
@@ -558,15 +546,6 @@ cli_opt_one(void *ctx, int ch, char *arg)
 	if (ch == 1)
 		return 1;
 	*value = arg;
-	return 0;
-}
-
-int
-cli_one_of(const char *const *values, const char *s)
-{
-	for (; *values != NULL; values++)
-		if (strcmp(*values, s) == 0)
-			return 1;
 	return 0;
 }
 

@@ -166,8 +166,6 @@ int		 cli_page_opt(void *page, int ch, char *arg);
  */
 int		 cli_opt_one(void *ctx, int ch, char *arg);
 
-/* 1 if s is one of the NULL-terminated values, else 0. */
-int		 cli_one_of(const char *const *values, const char *s);
 /* PREFIX + "/" + ID escaped + SUFFIX (NULL: none): a new string. */
 char		*cli_item_path_new(const char *prefix, const char *id,
 		    const char *suffix);

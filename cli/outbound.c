@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "util.h"
+#include "valid.h"
 #include "cli.h"
 
 #define SUBS_PATH	"/admin/webhooks/subscriptions"
@@ -330,7 +331,7 @@ list_opt(void *ctx, int ch, char *arg)
 
 	switch (ch) {
 	case OPT_STATUS:
-		if (!cli_one_of(a->page.cmd == &cmd_sub_list ? sub_statuses :
+		if (!valid_enum(a->page.cmd == &cmd_sub_list ? sub_statuses :
 		    delivery_statuses, arg)) {
 			cli_usage_reason(a->page.cmd, "unknown status '%s'",
 			    arg);
@@ -434,7 +435,7 @@ sub_opt(void *ctx, int ch, char *arg)
 		json_object_set_new(a->body, "owner_id", json_string(arg));
 		return 0;
 	case OPT_STATUS:
-		if (!cli_one_of(sub_statuses, arg) ||
+		if (!valid_enum(sub_statuses, arg) ||
 		    strcmp(arg, "pending_delete") == 0) {
 			cli_usage_reason(a->cmd, "--status: active, disabled "
 			    "or pending_verification, not '%s'", arg);
