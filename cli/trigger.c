@@ -478,8 +478,14 @@ trigger_stats(struct cli *cli, int argc, char *argv[])
 	return simple(cli, &cmd_stats, argc, argv, "GET", "/stats");
 }
 
+/*
+ * POSTs {"label": L} of --label L to the trigger's suffix (without
+ * --label: no body, or a usage error when required): `trigger
+ * regenerate` and `trigger key add`.
+ */
 static int
-trigger_regenerate(struct cli *cli, int argc, char *argv[])
+label_post(struct cli *cli, const struct cli_cmd *cmd, int argc,
+    char *argv[], const char *suffix, int required)
 {
 	static const struct option	 opts[] = {
 		{ "label", required_argument, NULL, OPT_LABEL },
@@ -490,12 +496,16 @@ trigger_regenerate(struct cli *cli, int argc, char *argv[])
 	json_t		*body = NULL;
 	int		 npos, status = 1;
 
-	if (cli_getopt(cli, &cmd_regenerate, argc, argv, opts, cli_opt_one,
-	    &label, &pos, &npos, &status) == -1)
+	if (cli_getopt(cli, cmd, argc, argv, opts, cli_opt_one, &label, &pos,
+	    &npos, &status) == -1)
 		goto out;
+	if (label == NULL && required) {
+		status = cli_usage_error(cmd, "--label is required");
+		goto out;
+	}
 	if (label != NULL)
 		body = json_pack("{s:s}", "label", label);
-	path = trigger_path_new(pos[0], "/webhooks/regenerate");
+	path = trigger_path_new(pos[0], suffix);
 	status = call_print(cli, "POST", path, body);
 out:
 	json_decref(body);
@@ -504,35 +514,19 @@ out:
 	return status;
 }
 
+static int
+trigger_regenerate(struct cli *cli, int argc, char *argv[])
+{
+	return label_post(cli, &cmd_regenerate, argc, argv,
+	    "/webhooks/regenerate", 0);
+}
+
 /* --- keys ---------------------------------------------------------------- */
 
 static int
 key_add(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option	 opts[] = {
-		{ "label", required_argument, NULL, OPT_LABEL },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*label = NULL;
-	char		**pos = NULL, *path = NULL;
-	json_t		*body = NULL;
-	int		 npos, status = 1;
-
-	if (cli_getopt(cli, &cmd_key_add, argc, argv, opts, cli_opt_one,
-	    &label, &pos, &npos, &status) == -1)
-		goto out;
-	if (label == NULL) {
-		status = cli_usage_error(&cmd_key_add, "--label is required");
-		goto out;
-	}
-	body = json_pack("{s:s}", "label", label);
-	path = trigger_path_new(pos[0], "/webhooks/keys");
-	status = call_print(cli, "POST", path, body);
-out:
-	json_decref(body);
-	free(path);
-	free(pos);
-	return status;
+	return label_post(cli, &cmd_key_add, argc, argv, "/webhooks/keys", 1);
 }
 
 static int
