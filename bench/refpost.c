@@ -41,6 +41,7 @@
 #include "crypt.h"
 #include "sig.h"
 #include "util.h"
+#include "worker.h"
 
 #define REF_MAX_BODY	(1024 * 1024)
 #define REF_MAX_CONNS	1024
@@ -106,17 +107,6 @@ out:
 	return rc;
 }
 
-static struct curl_slist *
-header_add(struct curl_slist *l, const char *name, const char *value)
-{
-	char	*h;
-
-	h = xasprintf("%s: %s", name, value);
-	l = curl_slist_append(l, h);
-	free(h);
-	return l;
-}
-
 /* Signs a new delivery and queues it on x's easy handle: 0 or -1. */
 static int
 xfer_start(CURLM *multi, struct xfer *x)
@@ -132,39 +122,36 @@ xfer_start(CURLM *multi, struct xfer *x)
 	if (uuid_new(id) == -1)
 		return -1;
 	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
-	l = header_add(l, "Content-Type", "application/json");
-	l = header_add(l, "User-Agent", "hookpost/" HOOKPOST_VERSION);
-	l = header_add(l, "X-Webhook-Event", event_type);
-	l = header_add(l, "X-Webhook-Delivery-Id", id);
-	l = header_add(l, "X-Webhook-Subscription-Id", sub_id);
+	l = worker_header_add(l, "Content-Type", "application/json");
+	l = worker_header_add(l, "User-Agent",
+	    "hookpost/" HOOKPOST_VERSION);
+	l = worker_header_add(l, "X-Webhook-Event", event_type);
+	l = worker_header_add(l, "X-Webhook-Delivery-Id", id);
+	l = worker_header_add(l, "X-Webhook-Subscription-Id",
+	    sub_id);
 	/* seed 000: sha256=<hex HMAC-SHA256(secret, body)> */
 	if (sig_hmac("SHA256", secret, strlen(secret), &seed_part, 1, mac,
 	    &maclen) == -1)
 		goto fail;
 	crypt_hex(mac, maclen, hex);
 	v = xasprintf("sha256=%s", hex);
-	l = header_add(l, "X-Webhook-Signature", v);
+	l = worker_header_add(l, "X-Webhook-Signature", v);
 	free(v);
 	/* Standard Webhooks: v1,<base64 HMAC-SHA256(key, id.ts.body)> */
-	sw_parts[0].data = id;
-	sw_parts[0].len = strlen(id);
-	sw_parts[1].data = ".";
-	sw_parts[1].len = 1;
-	sw_parts[2].data = ts;
-	sw_parts[2].len = strlen(ts);
-	sw_parts[3].data = ".";
-	sw_parts[3].len = 1;
-	sw_parts[4].data = body;
-	sw_parts[4].len = bodylen;
+	sw_parts[0] = (struct sig_part){ id, strlen(id) };
+	sw_parts[1] = (struct sig_part){ ".", 1 };
+	sw_parts[2] = (struct sig_part){ ts, strlen(ts) };
+	sw_parts[3] = (struct sig_part){ ".", 1 };
+	sw_parts[4] = (struct sig_part){ body, bodylen };
 	if (sig_hmac("SHA256", sw_key, sw_keylen, sw_parts, 5, mac,
 	    &maclen) == -1)
 		goto fail;
 	b64 = crypt_b64_new(mac, maclen);
 	v = xasprintf("v1,%s", b64);
 	free(b64);
-	l = header_add(l, "webhook-id", id);
-	l = header_add(l, "webhook-timestamp", ts);
-	l = header_add(l, "webhook-signature", v);
+	l = worker_header_add(l, "webhook-id", id);
+	l = worker_header_add(l, "webhook-timestamp", ts);
+	l = worker_header_add(l, "webhook-signature", v);
 	free(v);
 	l = curl_slist_append(l, "Expect:");
 	if (l == NULL)

@@ -53,18 +53,6 @@ cli_fput_safe(FILE *f, const char *s, int keep_newlines)
 	}
 }
 
-/* Display width in code points: UTF-8 continuation bytes take none. */
-static size_t
-text_width(const char *s)
-{
-	size_t	 w = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
 char *
 cli_safe_new(const char *s, size_t maxwidth)
 {
@@ -75,7 +63,7 @@ cli_safe_new(const char *s, size_t maxwidth)
 
 	while (*p != '\0') {
 		if (maxwidth > 3 && (*p & 0xc0) != 0x80 && w == maxwidth - 3 &&
-		    text_width((const char *)p) > 3) {
+		    utf8_chars((const char *)p) > 3) {
 			buf_append(&b, "...", 3);
 			break;
 		}
@@ -272,6 +260,18 @@ cli_parse_limit(const struct cli_cmd *cmd, const char *arg, long long max,
 		    arg, max);
 		return -1;
 	}
+	return 0;
+}
+
+int
+cli_parse_text(const struct cli_cmd *cmd, const char *flag, const char *arg,
+    size_t max, const char **out)
+{
+	if (*arg == '\0' || strlen(arg) > max) {
+		cli_usage_reason(cmd, "%s: 1 to %zu bytes", flag, max);
+		return -1;
+	}
+	*out = arg;
 	return 0;
 }
 
@@ -488,7 +488,7 @@ cli_table_print(FILE *f, const struct cli_table *t)
 	w = xcalloc(t->ncols, sizeof(*w));
 	for (r = 0; r < t->nrows; r++)
 		for (c = 0; c < t->ncols; c++) {
-			cw = text_width(t->cells[r * t->ncols + c]);
+			cw = utf8_chars(t->cells[r * t->ncols + c]);
 			if (cw > w[c])
 				w[c] = cw;
 		}
@@ -498,7 +498,7 @@ cli_table_print(FILE *f, const struct cli_table *t)
 			fputs(cell, f);
 			if (c + 1 < t->ncols)
 				fprintf(f, "%*s",
-				    (int)(w[c] - text_width(cell) + 2), "");
+				    (int)(w[c] - utf8_chars(cell) + 2), "");
 		}
 		fputc('\n', f);
 	}
@@ -539,11 +539,13 @@ cli_page_opt(void *page, int ch, char *arg)
 }
 
 int
-cli_one_of(const char *const *values, const char *s)
+cli_opt_one(void *ctx, int ch, char *arg)
 {
-	for (; *values != NULL; values++)
-		if (strcmp(*values, s) == 0)
-			return 1;
+	const char	**value = ctx;
+
+	if (ch == 1)
+		return 1;
+	*value = arg;
 	return 0;
 }
 

@@ -100,6 +100,9 @@ int		 cli_parse_bool(const char *, int *out);
 /* --limit/--tail in [1, max]: 0 and *out, or -1 after a reason. */
 int		 cli_parse_limit(const struct cli_cmd *, const char *arg,
 		    long long max, long long *out);
+/* The value of flag, 1 to max bytes: 0 and *out, or -1 after a reason. */
+int		 cli_parse_text(const struct cli_cmd *, const char *flag,
+		    const char *arg, size_t max, const char **out);
 /*
  * A whole file ("-": stdin) of at most max bytes.  Returns 0 with a new
  * NUL-terminated *out the caller frees, or -1 (reported).
@@ -156,9 +159,13 @@ struct cli_page {
  * (stored), 1 when it was neither, -1 after a reason.
  */
 int		 cli_page_opt(void *page, int ch, char *arg);
+/*
+ * The cli_opt_fn of a command whose only option of its own takes a value:
+ * stores the value in *(const char **)ctx and returns 0 (1 for a
+ * positional argument).
+ */
+int		 cli_opt_one(void *ctx, int ch, char *arg);
 
-/* 1 if s is one of the NULL-terminated values, else 0. */
-int		 cli_one_of(const char *const *values, const char *s);
 /* PREFIX + "/" + ID escaped + SUFFIX (NULL: none): a new string. */
 char		*cli_item_path_new(const char *prefix, const char *id,
 		    const char *suffix);

@@ -446,17 +446,6 @@ migrate_record(PGconn *conn, const char *sql, const char *p0,
 	return (int)n;
 }
 
-static int
-dir_opt(void *ctx, int ch, char *arg)
-{
-	const char	**dir = ctx;
-
-	if (ch != OPT_DIR)
-		return 1;
-	*dir = arg;
-	return 0;
-}
-
 static const struct option dir_opts[] = {
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ NULL, 0, NULL, 0 }
@@ -567,24 +556,42 @@ out:
 	return rc;
 }
 
+/*
+ * What `db migrate` and `db status` start with: their options, the
+ * migration set of --dir (m, cleared by the caller with
+ * migrate_set_clear) and a connection.  Returns 0, or -1 with *status
+ * set as cli_getopt() sets it, or 1.
+ */
+static int
+migrate_begin(struct cli *cli, const struct cli_cmd *cmd, int argc,
+    char *argv[], struct migrate_set *m, char ***pos, PGconn **conn,
+    int *status)
+{
+	const char	*opt_dir = NULL;
+	int		 npos;
+
+	memset(m, 0, sizeof(*m));
+	if (cli_getopt(cli, cmd, argc, argv, dir_opts, cli_opt_one, &opt_dir,
+	    pos, &npos, status) == -1)
+		return -1;
+	*status = 1;
+	if (migrate_set_load(m, opt_dir) == -1 ||
+	    (*conn = pg_connect()) == NULL)
+		return -1;
+	return 0;
+}
+
 static int
 db_migrate(struct cli *cli, int argc, char *argv[])
 {
 	struct migrate_set	 m;
 	PGconn			*conn = NULL;
 	PGresult		*res;
-	const char		*opt_dir = NULL;
 	char			**pos = NULL;
-	int			 npos, status = 1;
+	int			 status = 1;
 
-	memset(&m, 0, sizeof(m));
-	if (cli_getopt(cli, &cmd_migrate, argc, argv, dir_opts, dir_opt,
-	    &opt_dir, &pos, &npos, &status) == -1)
-		goto out;
-	status = 1;
-	if (migrate_set_load(&m, opt_dir) == -1)
-		goto out;
-	if ((conn = pg_connect()) == NULL)
+	if (migrate_begin(cli, &cmd_migrate, argc, argv, &m, &pos, &conn,
+	    &status) == -1)
 		goto out;
 	/* Concurrent runs (two hosts deploying) take turns here. */
 	res = PQexec(conn,
@@ -624,7 +631,7 @@ db_status(struct cli *cli, int argc, char *argv[])
 	struct cli_table	*t = NULL;
 	PGconn			*conn = NULL;
 	PGresult		*res;
-	const char		*opt_dir = NULL, *row[3];
+	const char		*row[3];
 	char			**pos = NULL, *sql, hex[65], *name = NULL;
 	char			**applied = NULL, **at = NULL, **sha = NULL;
 	char			**fapplied = NULL, **fat = NULL, **fsha = NULL;
@@ -632,16 +639,10 @@ db_status(struct cli *cli, int argc, char *argv[])
 	size_t			 napplied = 0, nfapplied = 0, i;
 	size_t			 npending = 0, nchanged = 0;
 	long			 k;
-	int			 npos, exists = 0, fexists = 0, status = 1;
+	int			 exists = 0, fexists = 0, status = 1;
 
-	memset(&m, 0, sizeof(m));
-	if (cli_getopt(cli, &cmd_status, argc, argv, dir_opts, dir_opt,
-	    &opt_dir, &pos, &npos, &status) == -1)
-		goto out;
-	status = 1;
-	if (migrate_set_load(&m, opt_dir) == -1)
-		goto out;
-	if ((conn = pg_connect()) == NULL)
+	if (migrate_begin(cli, &cmd_status, argc, argv, &m, &pos, &conn,
+	    &status) == -1)
 		goto out;
 	/* Read-only: a database never migrated has no tables yet. */
 	res = PQexec(conn, "SELECT to_regclass('hookpost.schema_migrations') "
@@ -746,6 +747,20 @@ text_valid(const char *s, size_t max)
 	return n > 0 && n <= max;
 }
 
+/* Sets *out to the value of the text option flag: 0, or -1 (usage). */
+static int
+text_arg(const struct cli_cmd *cmd, const char *flag, const char *arg,
+    size_t max, const char **out)
+{
+	if (!text_valid(arg, max)) {
+		cli_usage_reason(cmd, "%s: 1 to %zu printable bytes", flag,
+		    max);
+		return -1;
+	}
+	*out = arg;
+	return 0;
+}
+
 static int
 token_opt(void *ctx, int ch, char *arg)
 {
@@ -763,21 +778,9 @@ token_opt(void *ctx, int ch, char *arg)
 		a->role = arg;
 		return 0;
 	case OPT_OWNER:
-		if (!text_valid(arg, 256)) {
-			cli_usage_reason(a->cmd, "--owner: 1 to 256 printable "
-			    "bytes");
-			return -1;
-		}
-		a->owner = arg;
-		return 0;
+		return text_arg(a->cmd, "--owner", arg, 256, &a->owner);
 	case OPT_NAME:
-		if (!text_valid(arg, 128)) {
-			cli_usage_reason(a->cmd, "--name: 1 to 128 printable "
-			    "bytes");
-			return -1;
-		}
-		a->name = arg;
-		return 0;
+		return text_arg(a->cmd, "--name", arg, 128, &a->name);
 	case OPT_LIMIT:
 		if (cli_parse_limit(a->cmd, arg, 10000, &n) == -1)
 			return -1;

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "util.h"
+#include "valid.h"
 #include "cli.h"
 
 enum {
@@ -60,15 +61,10 @@ incidents_opt(void *ctx, int ch, char *arg)
 
 	switch (ch) {
 	case OPT_SOURCE:
-		if (*arg == '\0' || strlen(arg) > 128) {
-			cli_usage_reason(a->page.cmd,
-			    "--source: 1 to 128 bytes");
-			return -1;
-		}
-		a->source = arg;
-		return 0;
+		return cli_parse_text(a->page.cmd, "--source", arg, 128,
+		    &a->source);
 	case OPT_SEVERITY:
-		if (!cli_one_of(severities, arg)) {
+		if (!valid_enum(severities, arg)) {
 			cli_usage_reason(a->page.cmd, "unknown severity '%s'",
 			    arg);
 			return -1;
@@ -76,7 +72,7 @@ incidents_opt(void *ctx, int ch, char *arg)
 		a->severity = arg;
 		return 0;
 	case OPT_STATUS:
-		if (!cli_one_of(statuses, arg)) {
+		if (!valid_enum(statuses, arg)) {
 			cli_usage_reason(a->page.cmd, "unknown status '%s'",
 			    arg);
 			return -1;

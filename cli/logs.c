@@ -54,19 +54,11 @@ logs_opt(void *ctx, int ch, char *arg)
 	case OPT_TAIL:
 		return cli_page_opt(&a->page, OPT_PAGE_LIMIT, arg);
 	case OPT_SOURCE:
-		if (*arg == '\0' || strlen(arg) > 128) {
-			cli_usage_reason(&logs_cmd, "--source: 1 to 128 bytes");
-			return -1;
-		}
-		a->source = arg;
-		return 0;
+		return cli_parse_text(&logs_cmd, "--source", arg, 128,
+		    &a->source);
 	case OPT_OUTCOME:
-		if (*arg == '\0' || strlen(arg) > 64) {
-			cli_usage_reason(&logs_cmd, "--outcome: 1 to 64 bytes");
-			return -1;
-		}
-		a->outcome = arg;
-		return 0;
+		return cli_parse_text(&logs_cmd, "--outcome", arg, 64,
+		    &a->outcome);
 	}
 	return 1;
 }

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "util.h"
+#include "valid.h"
 #include "cli.h"
 
 #define SUBS_PATH	"/admin/webhooks/subscriptions"
@@ -330,7 +331,7 @@ list_opt(void *ctx, int ch, char *arg)
 
 	switch (ch) {
 	case OPT_STATUS:
-		if (!cli_one_of(a->page.cmd == &cmd_sub_list ? sub_statuses :
+		if (!valid_enum(a->page.cmd == &cmd_sub_list ? sub_statuses :
 		    delivery_statuses, arg)) {
 			cli_usage_reason(a->page.cmd, "unknown status '%s'",
 			    arg);
@@ -434,7 +435,7 @@ sub_opt(void *ctx, int ch, char *arg)
 		json_object_set_new(a->body, "owner_id", json_string(arg));
 		return 0;
 	case OPT_STATUS:
-		if (!cli_one_of(sub_statuses, arg) ||
+		if (!valid_enum(sub_statuses, arg) ||
 		    strcmp(arg, "pending_delete") == 0) {
 			cli_usage_reason(a->cmd, "--status: active, disabled "
 			    "or pending_verification, not '%s'", arg);
@@ -1000,17 +1001,6 @@ et_list(struct cli *cli, int argc, char *argv[])
 }
 
 static int
-et_opt(void *ctx, int ch, char *arg)
-{
-	const char	**desc = ctx;
-
-	if (ch != OPT_DESCRIPTION)
-		return 1;
-	*desc = arg;
-	return 0;
-}
-
-static int
 et_add(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
@@ -1023,8 +1013,8 @@ et_add(struct cli *cli, int argc, char *argv[])
 	char		**pos = NULL;
 	int		 npos, status = 1;
 
-	if (cli_getopt(cli, &cmd_et_add, argc, argv, opts, et_opt, &desc, &pos,
-	    &npos, &status) == -1)
+	if (cli_getopt(cli, &cmd_et_add, argc, argv, opts, cli_opt_one, &desc,
+	    &pos, &npos, &status) == -1)
 		goto out;
 	status = 1;
 	body = json_pack("{s:s}", "name", pos[0]);

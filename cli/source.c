@@ -103,27 +103,25 @@ static const struct cli_cmd cmd_test = {
 	1, 1, CMD_API
 };
 
+/* The getopt entries of SOURCE_OPTIONS: `add` takes them, `update` too. */
+#define SOURCE_LONGOPTS \
+	{ "secret",	  required_argument, NULL, OPT_SECRET }, \
+	{ "auto-triage",  required_argument, NULL, OPT_AUTO_TRIAGE }, \
+	{ "playbook",	  required_argument, NULL, OPT_PLAYBOOK }, \
+	{ "format",	  required_argument, NULL, OPT_FORMAT }, \
+	{ "mode",	  required_argument, NULL, OPT_MODE }, \
+	{ "enabled",	  required_argument, NULL, OPT_ENABLED }, \
+	{ "severity-map", required_argument, NULL, OPT_SEVERITY_MAP }
+
 static const struct option source_opts[] = {
-	{ "secret",	  required_argument, NULL, OPT_SECRET },
-	{ "auto-triage",  required_argument, NULL, OPT_AUTO_TRIAGE },
-	{ "playbook",	  required_argument, NULL, OPT_PLAYBOOK },
-	{ "format",	  required_argument, NULL, OPT_FORMAT },
-	{ "mode",	  required_argument, NULL, OPT_MODE },
-	{ "enabled",	  required_argument, NULL, OPT_ENABLED },
-	{ "severity-map", required_argument, NULL, OPT_SEVERITY_MAP },
+	SOURCE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
 static const struct option update_opts[] = {
-	{ "secret",	  required_argument, NULL, OPT_SECRET },
-	{ "auto-triage",  required_argument, NULL, OPT_AUTO_TRIAGE },
-	{ "playbook",	  required_argument, NULL, OPT_PLAYBOOK },
-	{ "no-playbook",  no_argument,	     NULL, OPT_NO_PLAYBOOK },
-	{ "format",	  required_argument, NULL, OPT_FORMAT },
-	{ "mode",	  required_argument, NULL, OPT_MODE },
-	{ "enabled",	  required_argument, NULL, OPT_ENABLED },
-	{ "severity-map", required_argument, NULL, OPT_SEVERITY_MAP },
-	{ "rotate-secret", no_argument,	     NULL, OPT_ROTATE_SECRET },
+	SOURCE_LONGOPTS,
+	{ "no-playbook",   no_argument, NULL, OPT_NO_PLAYBOOK },
+	{ "rotate-secret", no_argument, NULL, OPT_ROTATE_SECRET },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -373,17 +371,6 @@ webhook_rm(struct cli *cli, int argc, char *argv[])
 	    "/api/webhooks", NULL, name_check, NULL);
 }
 
-static int
-test_opt(void *ctx, int ch, char *arg)
-{
-	const char	**secret = ctx;
-
-	if (ch != OPT_SECRET)
-		return 1;
-	*secret = arg;
-	return 0;
-}
-
 /* A header value from the server must not smuggle in another header. */
 static int
 header_safe(const char *s)
@@ -416,7 +403,7 @@ webhook_test(struct cli *cli, int argc, char *argv[])
 	time_t		 t;
 	int		 npos, status = 1;
 
-	if (cli_getopt(cli, &cmd_test, argc, argv, opts, test_opt, &secret,
+	if (cli_getopt(cli, &cmd_test, argc, argv, opts, cli_opt_one, &secret,
 	    &pos, &npos, &status) == -1)
 		goto out;
 	if (name_check(&cmd_test, pos[0]) == -1) {

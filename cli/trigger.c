@@ -283,6 +283,20 @@ out:
 	return status;
 }
 
+/* call_print() of METHOD /api/v1/triggers/REF<suffix>: the exit status. */
+static int
+trigger_call(struct cli *cli, const char *method, const char *ref,
+    const char *suffix, json_t *body)
+{
+	char	*path;
+	int	 status;
+
+	path = trigger_path_new(ref, suffix);
+	status = call_print(cli, method, path, body);
+	free(path);
+	return status;
+}
+
 /* A JSON document from a file ('-': stdin), or JSON null for "none". */
 static json_t *
 json_file_new(const struct cli_cmd *cmd, const char *opt, const char *path)
@@ -399,7 +413,7 @@ trigger_update(struct cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct trigger_args	 a = { &cmd_update, NULL, 0, 0 };
-	char			**pos = NULL, *path = NULL;
+	char			**pos = NULL;
 	int			 npos, status = 1;
 
 	a.body = json_object();
@@ -410,11 +424,9 @@ trigger_update(struct cli *cli, int argc, char *argv[])
 		status = cli_usage_error(&cmd_update, "nothing to change");
 		goto out;
 	}
-	path = trigger_path_new(pos[0], NULL);
-	status = call_print(cli, "PUT", path, a.body);
+	status = trigger_call(cli, "PUT", pos[0], NULL, a.body);
 out:
 	json_decref(a.body);
-	free(path);
 	free(pos);
 	return status;
 }
@@ -426,16 +438,14 @@ static int
 simple(struct cli *cli, const struct cli_cmd *cmd, int argc, char *argv[],
     const char *method, const char *suffix)
 {
-	char	**pos = NULL, *path = NULL;
+	char	**pos = NULL;
 	int	 npos, status = 1;
 
 	if (cli_getopt(cli, cmd, argc, argv, NULL, NULL, NULL, &pos, &npos,
 	    &status) == -1)
 		goto out;
-	path = trigger_path_new(pos[0], suffix);
-	status = call_print(cli, method, path, NULL);
+	status = trigger_call(cli, method, pos[0], suffix, NULL);
 out:
-	free(path);
 	free(pos);
 	return status;
 }
@@ -478,41 +488,45 @@ trigger_stats(struct cli *cli, int argc, char *argv[])
 	return simple(cli, &cmd_stats, argc, argv, "GET", "/stats");
 }
 
+/*
+ * POSTs {"label": L} of --label L to the trigger's suffix (without
+ * --label: no body, or a usage error when required): `trigger
+ * regenerate` and `trigger key add`.
+ */
 static int
-label_opt(void *ctx, int ch, char *arg)
-{
-	const char	**label = ctx;
-
-	if (ch != OPT_LABEL)
-		return 1;
-	*label = arg;
-	return 0;
-}
-
-static int
-trigger_regenerate(struct cli *cli, int argc, char *argv[])
+label_post(struct cli *cli, const struct cli_cmd *cmd, int argc,
+    char *argv[], const char *suffix, int required)
 {
 	static const struct option	 opts[] = {
 		{ "label", required_argument, NULL, OPT_LABEL },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*label = NULL;
-	char		**pos = NULL, *path = NULL;
+	char		**pos = NULL;
 	json_t		*body = NULL;
 	int		 npos, status = 1;
 
-	if (cli_getopt(cli, &cmd_regenerate, argc, argv, opts, label_opt,
-	    &label, &pos, &npos, &status) == -1)
+	if (cli_getopt(cli, cmd, argc, argv, opts, cli_opt_one, &label, &pos,
+	    &npos, &status) == -1)
 		goto out;
+	if (label == NULL && required) {
+		status = cli_usage_error(cmd, "--label is required");
+		goto out;
+	}
 	if (label != NULL)
 		body = json_pack("{s:s}", "label", label);
-	path = trigger_path_new(pos[0], "/webhooks/regenerate");
-	status = call_print(cli, "POST", path, body);
+	status = trigger_call(cli, "POST", pos[0], suffix, body);
 out:
 	json_decref(body);
-	free(path);
 	free(pos);
 	return status;
+}
+
+static int
+trigger_regenerate(struct cli *cli, int argc, char *argv[])
+{
+	return label_post(cli, &cmd_regenerate, argc, argv,
+	    "/webhooks/regenerate", 0);
 }
 
 /* --- keys ---------------------------------------------------------------- */
@@ -520,30 +534,7 @@ out:
 static int
 key_add(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option	 opts[] = {
-		{ "label", required_argument, NULL, OPT_LABEL },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*label = NULL;
-	char		**pos = NULL, *path = NULL;
-	json_t		*body = NULL;
-	int		 npos, status = 1;
-
-	if (cli_getopt(cli, &cmd_key_add, argc, argv, opts, label_opt, &label,
-	    &pos, &npos, &status) == -1)
-		goto out;
-	if (label == NULL) {
-		status = cli_usage_error(&cmd_key_add, "--label is required");
-		goto out;
-	}
-	body = json_pack("{s:s}", "label", label);
-	path = trigger_path_new(pos[0], "/webhooks/keys");
-	status = call_print(cli, "POST", path, body);
-out:
-	json_decref(body);
-	free(path);
-	free(pos);
-	return status;
+	return label_post(cli, &cmd_key_add, argc, argv, "/webhooks/keys", 1);
 }
 
 static int
@@ -573,7 +564,7 @@ static int
 key_rm(struct cli *cli, int argc, char *argv[])
 {
 	struct buf	 b = { NULL, 0, 0 };
-	char		**pos = NULL, *path = NULL;
+	char		**pos = NULL;
 	int		 npos, status = 1;
 
 	if (cli_getopt(cli, &cmd_key_rm, argc, argv, NULL, NULL, NULL, &pos,
@@ -581,11 +572,9 @@ key_rm(struct cli *cli, int argc, char *argv[])
 		goto out;
 	buf_append(&b, "/webhooks/keys/", 15);
 	cli_url_escape(&b, pos[1]);
-	path = trigger_path_new(pos[0], b.data);
-	status = call_print(cli, "DELETE", path, NULL);
+	status = trigger_call(cli, "DELETE", pos[0], b.data, NULL);
 out:
 	buf_free(&b);
-	free(path);
 	free(pos);
 	return status;
 }
@@ -755,7 +744,7 @@ trigger_rate(struct cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	json_t	*body;
-	char	**pos = NULL, *path = NULL;
+	char	**pos = NULL;
 	int	 npos, status = 1;
 
 	body = json_object();
@@ -766,11 +755,10 @@ trigger_rate(struct cli *cli, int argc, char *argv[])
 		status = cli_usage_error(&cmd_rate, "nothing to change");
 		goto out;
 	}
-	path = trigger_path_new(pos[0], "/webhooks/rate-limit");
-	status = call_print(cli, "PUT", path, body);
+	status = trigger_call(cli, "PUT", pos[0], "/webhooks/rate-limit",
+	    body);
 out:
 	json_decref(body);
-	free(path);
 	free(pos);
 	return status;
 }
@@ -791,7 +779,7 @@ trigger_allowlist(struct cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	json_t	*body, *cidrs;
-	char	**pos = NULL, *path = NULL;
+	char	**pos = NULL;
 	int	 npos, i, status = 1;
 
 	body = json_object();
@@ -809,11 +797,10 @@ trigger_allowlist(struct cli *cli, int argc, char *argv[])
 		    "--enabled");
 		goto out;
 	}
-	path = trigger_path_new(pos[0], "/webhooks/ip-allowlist");
-	status = call_print(cli, "PUT", path, body);
+	status = trigger_call(cli, "PUT", pos[0], "/webhooks/ip-allowlist",
+	    body);
 out:
 	json_decref(body);
-	free(path);
 	free(pos);
 	return status;
 }
@@ -822,7 +809,7 @@ static int
 trigger_payload_limit(struct cli *cli, int argc, char *argv[])
 {
 	json_t	*body;
-	char	**pos = NULL, *path = NULL;
+	char	**pos = NULL;
 	int	 npos, status = 1;
 
 	body = json_object();
@@ -834,11 +821,10 @@ trigger_payload_limit(struct cli *cli, int argc, char *argv[])
 		status = EXIT_USAGE;
 		goto out;
 	}
-	path = trigger_path_new(pos[0], "/webhooks/payload-limit");
-	status = call_print(cli, "PUT", path, body);
+	status = trigger_call(cli, "PUT", pos[0], "/webhooks/payload-limit",
+	    body);
 out:
 	json_decref(body);
-	free(path);
 	free(pos);
 	return status;
 }

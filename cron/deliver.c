@@ -233,17 +233,6 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static struct curl_slist *
-add_header(struct curl_slist *l, const char *name, const char *value)
-{
-	char	*h;
-
-	h = xasprintf("%s: %s", name, value);
-	l = curl_slist_append(l, h);
-	free(h);
-	return l;
-}
-
 /* Adds the headers of one signature scheme (lib/sig.c): 0 or -1. */
 static int
 add_signature(struct job *j, struct sig_request *rq, enum sig_scheme scheme)
@@ -255,7 +244,7 @@ add_signature(struct job *j, struct sig_request *rq, enum sig_scheme scheme)
 	rq->scheme = scheme;
 	if ((rc = sig_sign(rq, &sh)) == 0)
 		for (i = 0; i < sh.n; i++)
-			j->headers = add_header(j->headers, sh.h[i].name,
+			j->headers = worker_header_add(j->headers, sh.h[i].name,
 			    sh.h[i].value);
 	sig_headers_free(&sh);
 	return rc;
@@ -289,11 +278,14 @@ job_prepare(struct deliver *d, struct job *j)
 	    j->errbuf, sizeof(j->errbuf)) == -1)
 		goto out;
 	snprintf(ua, sizeof(ua), "hookpost/%s", HOOKPOST_VERSION);
-	j->headers = add_header(j->headers, "Content-Type", "application/json");
-	j->headers = add_header(j->headers, "User-Agent", ua);
-	j->headers = add_header(j->headers, "X-Webhook-Event", j->event_type);
-	j->headers = add_header(j->headers, "X-Webhook-Delivery-Id", j->id);
-	j->headers = add_header(j->headers, "X-Webhook-Subscription-Id",
+	j->headers = worker_header_add(j->headers, "Content-Type",
+	    "application/json");
+	j->headers = worker_header_add(j->headers, "User-Agent", ua);
+	j->headers = worker_header_add(j->headers, "X-Webhook-Event",
+	    j->event_type);
+	j->headers = worker_header_add(j->headers, "X-Webhook-Delivery-Id",
+	    j->id);
+	j->headers = worker_header_add(j->headers, "X-Webhook-Subscription-Id",
 	    j->sub_id);
 	/*
 	 * seed 000's signature, then Standard Webhooks' (webhook-id stays

@@ -50,18 +50,6 @@ indicator_kind_find(const char *name)
 	return -1;
 }
 
-static int
-strarray_has(const json_t *arr, const char *s)
-{
-	json_t	*v;
-	size_t	 i;
-
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return 1;
-	return 0;
-}
-
 /* Adds s[0..len), its first lower_len bytes lower-cased, to
  * indicators[kind] unless already there. */
 static void
@@ -86,7 +74,7 @@ indicator_add(struct scan *sc, enum indicator_kind kind, const char *s, size_t l
 	v = xstrndup(s, len);
 	for (i = 0; i < lower_len && i < len; i++)
 		v[i] = (char)tolower((unsigned char)v[i]);
-	if (!strarray_has(arr, v))
+	if (!normalize_strarray_has(arr, v))
 		json_array_append_new(arr, json_string(v));
 	free(v);
 }

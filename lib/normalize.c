@@ -105,6 +105,18 @@ normalize_scalar_new(const json_t *v)
 	return NULL;
 }
 
+int
+normalize_strarray_has(const json_t *arr, const char *s)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	return 0;
+}
+
 char *
 normalize_key_new(const char *s)
 {

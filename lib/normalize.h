@@ -76,9 +76,12 @@ int		 severity_mapping_valid(const json_t *mapping, char *err,
  * or NULL for anything else (null, arrays, objects).
  * normalize_key_new: a dedupe key from s, hashed to "sha256:<hex>" when
  * longer than NORMALIZE_KEY_MAX; a new string the caller frees.
+ * normalize_strarray_has: 1 when the JSON array holds the string s, else 0
+ * (the incident's tags and indicators are sets kept as arrays).
  */
 size_t		 normalize_utf8_cut(const char *s, size_t max);
 char		*normalize_scalar_new(const json_t *);
 char		*normalize_key_new(const char *s);
+int		 normalize_strarray_has(const json_t *arr, const char *s);
 
 #endif

@@ -206,12 +206,9 @@ verify_stripe(const char *secret, const struct provider_msg *m,
 	if (ts < 0 || nv1 == 0)
 		return PROVIDER_BAD_SIGNATURE;
 	snprintf(tsbuf, sizeof(tsbuf), "%lld", ts);
-	parts[0].data = tsbuf;
-	parts[0].len = strlen(tsbuf);
-	parts[1].data = ".";
-	parts[1].len = 1;
-	parts[2].data = m->body;
-	parts[2].len = m->bodylen;
+	parts[0] = (struct sig_part){ tsbuf, strlen(tsbuf) };
+	parts[1] = (struct sig_part){ ".", 1 };
+	parts[2] = (struct sig_part){ m->body, m->bodylen };
 	if (sig_hmac("SHA256", secret, strlen(secret), parts, 3, mac,
 	    &maclen) == -1)
 		return PROVIDER_BAD_SIGNATURE;
@@ -240,14 +237,10 @@ verify_slack(const char *secret, const struct provider_msg *m,
 	if (h == NULL || tsh == NULL || strncmp(h, "v0=", 3) != 0 ||
 	    parse_ts(tsh, strlen(tsh), &ts) == -1)
 		return PROVIDER_BAD_SIGNATURE;
-	parts[0].data = "v0:";
-	parts[0].len = 3;
-	parts[1].data = tsh;
-	parts[1].len = strlen(tsh);
-	parts[2].data = ":";
-	parts[2].len = 1;
-	parts[3].data = m->body;
-	parts[3].len = m->bodylen;
+	parts[0] = (struct sig_part){ "v0:", 3 };
+	parts[1] = (struct sig_part){ tsh, strlen(tsh) };
+	parts[2] = (struct sig_part){ ":", 1 };
+	parts[3] = (struct sig_part){ m->body, m->bodylen };
 	if (sig_hmac("SHA256", secret, strlen(secret), parts, 4, mac,
 	    &maclen) == -1)
 		return PROVIDER_BAD_SIGNATURE;
@@ -286,16 +279,11 @@ verify_standard(const char *secret, const struct provider_msg *m,
 	if (id == NULL || tsh == NULL || h == NULL ||
 	    parse_ts(tsh, strlen(tsh), &ts) == -1)
 		goto out;
-	parts[0].data = id;
-	parts[0].len = strlen(id);
-	parts[1].data = ".";
-	parts[1].len = 1;
-	parts[2].data = tsh;
-	parts[2].len = strlen(tsh);
-	parts[3].data = ".";
-	parts[3].len = 1;
-	parts[4].data = m->body;
-	parts[4].len = m->bodylen;
+	parts[0] = (struct sig_part){ id, strlen(id) };
+	parts[1] = (struct sig_part){ ".", 1 };
+	parts[2] = (struct sig_part){ tsh, strlen(tsh) };
+	parts[3] = (struct sig_part){ ".", 1 };
+	parts[4] = (struct sig_part){ m->body, m->bodylen };
 	if (sig_hmac("SHA256", key, keylen, parts, 5, mac, &maclen) == -1)
 		goto out;
 	for (p = h; *p != '\0' && seen < MAX_V1; p = end) {

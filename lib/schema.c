@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "schema.h"
+#include "util.h"
 #include "valid.h"
 
 static const char *const type_names[] = { "object", "array", "string",
@@ -250,18 +251,6 @@ type_is(const json_t *v, const char *t)
 	if (strcmp(t, "number") == 0)
 		return json_is_number(v);
 	return strcmp(type_of(v), t) == 0;
-}
-
-/* Characters of UTF-8 text: the bytes that start a sequence. */
-static size_t
-utf8_chars(const char *s)
-{
-	size_t	 n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
 }
 
 static int	validate(const json_t *, const json_t *, struct where *, char *,

@@ -637,24 +637,12 @@ cond_eval(const json_t *cond, const json_t *payload,
 	return r;
 }
 
-static int
-strarray_has(const json_t *arr, const char *s)
-{
-	json_t	*v;
-	size_t	 i;
-
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return 1;
-	return 0;
-}
-
 static void
 tag_add(struct incident *inc, const char *tag, size_t max)
 {
 	if (inc->tags == NULL)
 		inc->tags = json_array();
-	if (json_array_size(inc->tags) >= max || strarray_has(inc->tags, tag))
+	if (json_array_size(inc->tags) >= max || normalize_strarray_has(inc->tags, tag))
 		return;
 	json_array_append_new(inc->tags, json_string(tag));
 }

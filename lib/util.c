@@ -172,6 +172,17 @@ name_valid(const char *s)
 	return i > 0;
 }
 
+size_t
+utf8_chars(const char *s)
+{
+	size_t	 n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
 void
 utf8_sanitize(char *s, size_t n)
 {

@@ -44,6 +44,12 @@ double	 now_ms(void);
  */
 void	 utf8_sanitize(char *s, size_t n);
 
+/*
+ * The characters (code points) of UTF-8 text: the bytes that start a
+ * sequence.  JSON Schema's string lengths and the CLI's column widths.
+ */
+size_t	 utf8_chars(const char *s);
+
 /* 1 when s is a UUID in its canonical text form, else 0. */
 int	 uuid_valid(const char *s);
 

@@ -69,6 +69,17 @@ struct worker {
 
 /* Runs the worker over ctx.  Returns the process exit status. */
 int	worker_main(const struct worker *, void *ctx, int argc, char *argv[]);
+
+struct curl_slist;
+
+/*
+ * Appends the request header "name: value" to a libcurl header list, as
+ * an outbound request is built (hookpost-deliver, and bench-refpost which
+ * sends the same requests).  Returns the list curl_slist_append() returns:
+ * NULL when out of memory.
+ */
+struct curl_slist	*worker_header_add(struct curl_slist *l, const char *name,
+			    const char *value);
 /* 1 once SIGTERM or SIGINT came: start nothing new. */
 int	worker_stopping(void);
 /* 1 once the run's deadline has passed. */

@@ -86,6 +86,34 @@ hook() {
 # psql_q SQL: a query against the test database.
 psql_q() { $PSQL -qAtc "$1"; }
 
+# readme_walkthrough MARKER WHAT TAIL WANT...: pastes the README's sh
+# block after "<!-- MARKER" into a fresh folder whose var/env points at
+# the server under test and runs it as a user would ($RUNAS_WALK, when
+# set, prefixes the command); then checks that the output shows each
+# WANT (a failure prints its last TAIL lines).
+readme_walkthrough() {
+	_mark=$1 _what=$2 _tail=$3
+	shift 3
+	_dir=$(mktemp -d)
+	mkdir -p "$_dir/var"
+	cat >"$_dir/var/env" <<ENV
+export HOOKPOST_URL=$BASE
+export HOOKPOST_TOKEN=$TOKEN
+export HOOKPOST_CONFIG=$HOOKPOST_CONFIG
+export PATH="$TOP/bin:\$PATH"
+ENV
+	awk -v mark="<!-- $_mark" 'index($0, mark) { on = 1; next } on && /^```sh/ { grab = 1; next } grab && /^```/ { exit } grab { print }' \
+	    "$TOP/README.md" >"$_dir/walk.sh"
+	[ -s "$_dir/walk.sh" ] && ok "the README has a $_what" || fail "the README has a $_what"
+	_out=$(cd "$_dir" && $RUNAS_WALK bash walk.sh 2>&1)
+	_rc=$?
+	[ $_rc = 0 ] && ok "the $_what runs to the end" || fail "the $_what runs to the end" "rc=$_rc $_out"
+	for _want in "$@"; do
+		case $_out in *"$_want"*) ok "$_what output shows $_want" ;; *) fail "$_what output shows $_want" "$(printf '%s' "$_out" | tail -"$_tail")" ;; esac
+	done
+	rm -rf "$_dir"
+}
+
 # start_sink LOGFILE: starts bin/bench-sink on a free port (several check
 # runs may share a machine); sets SINK (pid) and PORT.
 start_sink() {

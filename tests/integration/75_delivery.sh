@@ -23,6 +23,13 @@ subscribe() {
 	SUB=$(jget .id); SECRET=$(jget .secret)
 }
 
+# activate: $SUB active at once, without a challenge round.
+activate() { psql_q "UPDATE hookpost.subscriptions SET status = 'active' WHERE id = '$SUB'" >/dev/null; }
+
+# emit_simple TYPE OBJECT_TYPE OBJECT_ID: one event of owner o1, with no
+# threat model and an empty payload.
+emit_simple() { psql_q "SELECT hookpost.emit('$1', '$2', '$3', NULL, 'o1', '{}')" >/dev/null; }
+
 # This file makes many subscriptions: lift the admin owner's quotas.
 admin PUT /admin/quotas/webhooks/admin '{"max_subscriptions":1000,"max_subscription_requests_per_minute":1000,"max_subscription_requests_per_day":10000,"max_events_per_minute":100000}'
 case $STATUS in 200|201) ok "setup: quota" ;; *) fail "setup: quota" "$STATUS $BODY" ;; esac
@@ -77,7 +84,7 @@ fi
 # A generated whsec_ secret: the Standard Webhooks key is its base64 part.
 subscribe "whsec $RUN" /challenge '["diagram.*"]'
 challenge
-psql_q "SELECT hookpost.emit('diagram.updated', 'diagram', 'd2-$RUN', NULL, 'o1', '{}')" >/dev/null
+emit_simple diagram.updated diagram d2-$RUN
 deliver
 d=$(sinklog /challenge | jq -c "select(.headers[\"x-webhook-subscription-id\"] == \"$SUB\")" | tail -1)
 body=$(printf '%s' "$d" | jq -r .body); id=$(printf '%s' "$d" | jq -r '.headers["webhook-id"]'); wts=$(printf '%s' "$d" | jq -r '.headers["webhook-timestamp"]')
@@ -93,8 +100,8 @@ out=$(node "$JS/verify.mjs" "$SECRET" "$JS/body" "$id" "$wts" "$(printf '%s' "$d
 
 # --- failures ------------------------------------------------------------
 subscribe "fail $RUN" /status/500 '["note.created"]' '"retry_schedule":[1,1]'
-psql_q "UPDATE hookpost.subscriptions SET status = 'active' WHERE id = '$SUB'" >/dev/null
-psql_q "SELECT hookpost.emit('note.created', 'note', 'n-$RUN', NULL, 'o1', '{}')" >/dev/null
+activate
+emit_simple note.created note n-$RUN
 deliver; sleep 1.3; deliver; sleep 1.3; deliver
 n=$(psql_q "SELECT d.status || ':' || d.attempts || ':' || (SELECT count(*) FROM hookpost.delivery_attempts a WHERE a.delivery_id = d.id AND a.status_code = 500) FROM hookpost.deliveries d WHERE d.subscription_id = '$SUB'")
 [ "$n" = "failed:3:3" ] && ok "a custom schedule: 3 attempts, then failed, each attempt recorded" || fail "a custom schedule: 3 attempts, then failed" "$n"
@@ -102,8 +109,8 @@ admin GET "/admin/webhooks/subscriptions/$SUB"
 expect_json "publication_failures counts failures" '.publication_failures == 3'
 
 subscribe "sched $RUN" /status/500 '["note.updated"]'
-psql_q "UPDATE hookpost.subscriptions SET status = 'active' WHERE id = '$SUB'" >/dev/null
-psql_q "SELECT hookpost.emit('note.updated', 'note', 'n-$RUN', NULL, 'o1', '{}')" >/dev/null
+activate
+emit_simple note.updated note n-$RUN
 deliver
 n=$(psql_q "SELECT extract(epoch FROM next_attempt_at - now())::int FROM hookpost.deliveries WHERE subscription_id = '$SUB'")
 [ "$n" -ge 45 ] && [ "$n" -le 73 ] && ok "the seed's schedule: the 2nd attempt ~1 min later (+-20%)" || fail "the seed's schedule: 2nd attempt ~1 min later" "$n s"
@@ -113,15 +120,15 @@ n=$(psql_q "SELECT status FROM hookpost.deliveries WHERE subscription_id = '$SUB
 [ "$n" = failed ] && ok "the seed's schedule: failed after 5 attempts" || fail "failed after 5 attempts" "$n"
 
 subscribe "ra $RUN" /retry-after/7 '["note.deleted"]'
-psql_q "UPDATE hookpost.subscriptions SET status = 'active' WHERE id = '$SUB'" >/dev/null
-psql_q "SELECT hookpost.emit('note.deleted', 'note', 'n-$RUN', NULL, 'o1', '{}')" >/dev/null
+activate
+emit_simple note.deleted note n-$RUN
 deliver
 n=$(psql_q "SELECT extract(epoch FROM next_attempt_at - now())::int FROM hookpost.deliveries WHERE subscription_id = '$SUB'")
 [ "$n" -ge 4 ] && [ "$n" -le 8 ] && ok "Retry-After is honoured" || fail "Retry-After is honoured" "$n s"
 
 subscribe "gone $RUN" /status/410 '["asset.created"]'
-psql_q "UPDATE hookpost.subscriptions SET status = 'active' WHERE id = '$SUB'" >/dev/null
-psql_q "SELECT hookpost.emit('asset.created', 'asset', 'a-$RUN', NULL, 'o1', '{}')" >/dev/null
+activate
+emit_simple asset.created asset a-$RUN
 deliver
 n=$(psql_q "SELECT s.status || ':' || d.status FROM hookpost.subscriptions s JOIN hookpost.deliveries d ON d.subscription_id = s.id WHERE s.id = '$SUB'")
 [ "$n" = "disabled:failed" ] && ok "410 Gone disables the subscription" || fail "410 Gone disables the subscription" "$n"
@@ -129,8 +136,8 @@ n=$(psql_q "SELECT count(*) FROM hookpost.events WHERE event_type = 'subscriptio
 [ "$n" = 1 ] && ok "a subscription.disabled event is emitted" || fail "a subscription.disabled event is emitted" "$n"
 
 subscribe "slow $RUN" /slow/3000 '["asset.updated"]'
-psql_q "UPDATE hookpost.subscriptions SET status = 'active' WHERE id = '$SUB'" >/dev/null
-psql_q "SELECT hookpost.emit('asset.updated', 'asset', 'a-$RUN', NULL, 'o1', '{}')" >/dev/null
+activate
+emit_simple asset.updated asset a-$RUN
 deliver
 n=$(psql_q "SELECT d.status || ':' || (a.error ILIKE '%timed out%') FROM hookpost.deliveries d JOIN hookpost.delivery_attempts a ON a.delivery_id = d.id WHERE d.subscription_id = '$SUB'")
 [ "$n" = "pending:true" ] && ok "a receiver slower than the timeout is a failed attempt, retried" || fail "timeout is a failed attempt" "$n"
@@ -138,8 +145,8 @@ n=$(psql_q "SELECT d.status || ':' || (a.error ILIKE '%timed out%') FROM hookpos
 # --- async completion (seed X-TMI-Callback) --------------------------------
 for path in /async /tmi-async; do
 	subscribe "async $path $RUN" $path '["asset.deleted"]'
-	psql_q "UPDATE hookpost.subscriptions SET status = 'active' WHERE id = '$SUB'" >/dev/null
-	psql_q "SELECT hookpost.emit('asset.deleted', 'asset', 'a-$RUN', NULL, 'o1', '{}')" >/dev/null
+	activate
+	emit_simple asset.deleted asset a-$RUN
 	deliver
 	did=$(psql_q "SELECT id FROM hookpost.deliveries WHERE subscription_id = '$SUB'")
 	n=$(psql_q "SELECT status FROM hookpost.deliveries WHERE id = '$did'")
@@ -155,7 +162,7 @@ done
 # --- SSRF at delivery time -------------------------------------------------
 sid=$(psql_q "INSERT INTO hookpost.subscriptions (owner_id, all_owners, name, url, events, secret_enc, status) SELECT 'o1', true, 'ssrf $RUN', 'http://0.0.0.0:$PORT/ok', '{survey.created}', secret_enc, 'active' FROM hookpost.subscriptions WHERE id = '$S1' RETURNING id")
 sid2=$(psql_q "INSERT INTO hookpost.subscriptions (owner_id, all_owners, name, url, events, secret_enc, status) SELECT 'o1', true, 'ssrf2 $RUN', 'http://localhost:$PORT/ok', '{survey.created}', secret_enc, 'active' FROM hookpost.subscriptions WHERE id = '$S1' RETURNING id")
-psql_q "SELECT hookpost.emit('survey.created', 'survey', 's-$RUN', NULL, 'o1', '{}')" >/dev/null
+emit_simple survey.created survey s-$RUN
 before=$(wc -l <"$LOG")
 $RUNAS env HOOKPOST_CONFIG=$HOOKPOST_CONFIG HOOKPOST_ALLOW_PRIVATE_TARGETS=192.0.2.0/24 "$TOP/bin/hookpost-deliver" -1 -n "t-$RUN" 2>/dev/null
 after=$(wc -l <"$LOG")
@@ -166,7 +173,7 @@ psql_q "UPDATE hookpost.subscriptions SET status = 'disabled' WHERE id IN ('$sid
 
 # --- crash safety and concurrency ----------------------------------------
 subscribe "crash $RUN" /slow/1500 '["survey_response.created"]' '"max_concurrency":64'
-psql_q "UPDATE hookpost.subscriptions SET status = 'active' WHERE id = '$SUB'" >/dev/null
+activate
 psql_q "SELECT hookpost.emit('survey_response.created', 'survey_response', 'r' || g, NULL, 'o1', '{}') FROM generate_series(1, 20) g" >/dev/null
 $RUNAS env HOOKPOST_CONFIG=$HOOKPOST_CONFIG HOOKPOST_DELIVERY_LEASE=2 "$TOP/bin/hookpost-deliver" -1 -n "k-$RUN" 2>/dev/null &
 K=$!
@@ -181,7 +188,7 @@ n=$(psql_q "SELECT count(*) FILTER (WHERE status = 'delivered') || '/' || count(
 [ "$n" = "20/20" ] && ok "after a SIGKILL mid-batch every delivery is delivered (expired leases reclaimed)" || fail "after a SIGKILL every delivery is delivered" "$n"
 
 subscribe "pair $RUN" /ok '["metadata.created"]' '"max_concurrency":64'
-psql_q "UPDATE hookpost.subscriptions SET status = 'active' WHERE id = '$SUB'" >/dev/null
+activate
 psql_q "SELECT hookpost.emit('metadata.created', 'metadata', 'm' || g, NULL, 'o1', '{}') FROM generate_series(1, 200) g" >/dev/null
 $RUNAS env HOOKPOST_CONFIG=$HOOKPOST_CONFIG "$TOP/bin/hookpost-deliver" -1 -c 8 -n "a-$RUN" 2>/dev/null &
 A=$!
@@ -197,10 +204,10 @@ uniq=$(printf '%s\n' "$sent" | sort -u | grep -c .)
 # delivery that is gone, one for a delivery already delivered) is put
 # right by the next claim instead of filling every claim forever.
 subscribe "repair $RUN" /ok '["asset.created"]'
-psql_q "UPDATE hookpost.subscriptions SET status = 'active' WHERE id = '$SUB'" >/dev/null
+activate
 done1=$(psql_q "SELECT id FROM hookpost.deliveries WHERE status = 'delivered' LIMIT 1")
 psql_q "INSERT INTO hookpost.delivery_queue VALUES (gen_random_uuid(), now() - interval '1 day'), ('$done1', now() - interval '1 day')" >/dev/null
-psql_q "SELECT hookpost.emit('asset.created', 'asset', 'a-$RUN', NULL, 'o1', '{}')" >/dev/null
+emit_simple asset.created asset a-$RUN
 for i in 1 2; do
 	$RUNAS env HOOKPOST_CONFIG=$HOOKPOST_CONFIG "$TOP/bin/hookpost-deliver" -1 -c 1 -n "r-$RUN" 2>/dev/null
 done
@@ -213,7 +220,7 @@ n=$(psql_q "SELECT status FROM hookpost.deliveries WHERE subscription_id = '$SUB
 # over are given back uncounted and sent by a later claim, not sent under
 # an expiring lease (where another worker could send them too).
 subscribe "held $RUN" /slow/1200 '["diagram.created"]' '"max_concurrency":1'
-psql_q "UPDATE hookpost.subscriptions SET status = 'active' WHERE id = '$SUB'" >/dev/null
+activate
 psql_q "SELECT hookpost.emit('diagram.created', 'diagram', 'd' || g, NULL, 'o1', '{}') FROM generate_series(1, 4) g" >/dev/null
 $RUNAS env HOOKPOST_CONFIG=$HOOKPOST_CONFIG HOOKPOST_DELIVERY_LEASE=4 "$TOP/bin/hookpost-deliver" -1 -c 4 -n "h-$RUN" 2>/dev/null
 n=$(psql_q "SELECT count(*) FILTER (WHERE status = 'delivered' AND attempts = 1) || '/' || count(*) FROM hookpost.deliveries WHERE subscription_id = '$SUB'")

@@ -98,18 +98,6 @@ out:
 	return rc;
 }
 
-static int
-has_string(const json_t *arr, const char *s)
-{
-	json_t	*v;
-	size_t	 i;
-
-	json_array_foreach(arr, i, v)
-		if (str_eq(json_string_value(v), s))
-			return 1;
-	return 0;
-}
-
 /* arr holds exactly the strings of want (a JSON array), in any order. */
 static int
 same_strings(const json_t *arr, const char *want)
@@ -122,7 +110,7 @@ same_strings(const json_t *arr, const char *want)
 		return 0;
 	ok = json_is_array(arr) && json_array_size(arr) == json_array_size(w);
 	json_array_foreach(w, i, v)
-		if (!has_string(arr, json_string_value(v)))
+		if (!normalize_strarray_has(arr, json_string_value(v)))
 			ok = 0;
 	json_decref(w);
 	return ok;
