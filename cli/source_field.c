@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "normalize.h"
 #include "util.h"
 #include "cli.h"
 
@@ -25,9 +26,6 @@ enum source_kind {
 	SOURCE_ENUM
 };
 
-static const char *const source_formats[] = {
-	"auto", "generic", "defender", "crowdstrike", "splunk", NULL
-};
 static const char *const source_modes[] = { "sync", "queue", NULL };
 /* The severities of hookpost.incidents (sql/001_init.sql). */
 static const char *const source_severities[] = {
@@ -42,7 +40,7 @@ static const struct source_field {
 	{ "secret",	 SOURCE_SECRET,	NULL },
 	{ "auto_triage", SOURCE_BOOL,	NULL },
 	{ "playbook",	 SOURCE_NAME,	NULL },
-	{ "format",	 SOURCE_ENUM,	source_formats },
+	{ "format",	 SOURCE_ENUM,	normalize_format_names },
 	{ "mode",	 SOURCE_ENUM,	source_modes },
 	{ "enabled",	 SOURCE_BOOL,	NULL },
 };

@@ -769,6 +769,31 @@ static const struct format {
 	{ "generic", "an object", fits_generic, fill_generic },
 };
 
+/*
+ * What a source's "format" may be, as the API and the CLI list it: "auto"
+ * (detect), then the table's names.  Kept beside the table, and checked
+ * against it by tests/unit/normalize.c.
+ */
+const char *const normalize_format_names[] = { "auto", "generic",
+    "defender", "crowdstrike", "splunk", NULL };
+
+size_t
+normalize_format_count(void)
+{
+	return NITEMS(formats);
+}
+
+int
+normalize_format_known(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(formats); i++)
+		if (strcmp(name, formats[i].name) == 0)
+			return 1;
+	return 0;
+}
+
 const char *
 normalize_detect(const json_t *payload)
 {

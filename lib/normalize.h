@@ -33,6 +33,16 @@ struct incident {
 	json_t		*triage;	/* NULL, or the record triage_run() leaves */
 };
 
+/*
+ * The names a source's format may take ("auto" and every format), NULL
+ * terminated, for validator tables; whether name is a format of the
+ * table (1) or not (0); and how many the table has.  Adding a format is a row in normalize.c's table
+ * and its name here.
+ */
+extern const char *const normalize_format_names[];
+int		 normalize_format_known(const char *name);
+size_t		 normalize_format_count(void);	/* rows of the table */
+
 /* The format name detected for payload, never NULL ("generic" fallback). */
 const char	*normalize_detect(const json_t *payload);
 

@@ -19,8 +19,6 @@
 #include "valid.h"
 #include "sources.h"
 
-static const char *const formats[] = { "auto", "generic", "defender",
-    "crowdstrike", "splunk", NULL };
 static const char *const modes[] = { "sync", "queue", NULL };
 
 static const struct vfield source_fields[] = {
@@ -29,7 +27,7 @@ static const struct vfield source_fields[] = {
 	{ "auto_triage", V_BOOL, 0, 0, 0, NULL, 0 },
 	{ "playbook", V_NAME, 0, 0, 0, NULL, 1 },
 	{ "severity_mapping", V_OBJECT, 0, 0, 0, NULL, 0 },
-	{ "format", V_ENUM, 0, 0, 0, formats, 0 },
+	{ "format", V_ENUM, 0, 0, 0, normalize_format_names, 0 },
 	{ "mode", V_ENUM, 0, 0, 0, modes, 0 },
 	{ "enabled", V_BOOL, 0, 0, 0, NULL, 0 },
 	{ "rotate_secret", V_BOOL, 0, 0, 0, NULL, 0 },

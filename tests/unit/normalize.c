@@ -704,10 +704,36 @@ test_free(void)
 	    "incident_free zeroes what it freed");
 }
 
+/*
+ * The format names the API and CLI accept are "auto" and exactly the
+ * formats the table knows: a format added to one and not the other fails.
+ */
+static void
+test_format_names(void)
+{
+	static const char *const every[] = { "generic", "defender",
+	    "crowdstrike", "splunk" };
+	size_t	 i, n = 0;
+
+	check(strcmp(normalize_format_names[0], "auto") == 0 &&
+	    !normalize_format_known("auto"), "format names: auto first, "
+	    "not a format of its own");
+	for (i = 1; normalize_format_names[i] != NULL; i++, n++)
+		check(normalize_format_known(normalize_format_names[i]),
+		    "format names: %s is a format", normalize_format_names[i]);
+	check(n == normalize_format_count() && n == NITEMS(every),
+	    "format names: as many as the table's formats");
+	for (i = 0; i < NITEMS(every); i++)
+		check(normalize_format_known(every[i]),
+		    "format %s is in the table", every[i]);
+	check(!normalize_format_known("sentinel"), "an unknown name is not");
+}
+
 int
 main(void)
 {
 	test_detect();
+	test_format_names();
 	test_fields();
 	test_entities();
 	test_severity_normalize();
