@@ -1,4 +1,4 @@
-# hookpost: one GNU make file (DESIGN.md §2, §3).
+# hookpost: one GNU make file (ARCHITECTURE.md §2, §3).
 # The README's two commands: `make run` and `make check`.
 
 VERSION	= 0.1.0

@@ -3,7 +3,7 @@
  * `make bench` (bench/README.md, outbound part).
  *
  * Emits events at a steady rate, each in its own transaction, the way a
- * host application does (DESIGN.md §1): one autocommit
+ * host application does (ARCHITECTURE.md §1): one autocommit
  *
  *	SELECT hookpost.emit(type, 'threat_model', '<prefix>-<n>', NULL,
  *	    owner, data)

@@ -142,7 +142,7 @@ answer(FCGX_Request *fr, int status, const char *reason, const char *json)
 	char	 head[256];
 	int	 n;
 
-	/* DESIGN.md §5: format with snprintf, never FCGX_FPrintF. */
+	/* ARCHITECTURE.md §5: format with snprintf, never FCGX_FPrintF. */
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n"

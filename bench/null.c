@@ -3,7 +3,7 @@
  *
  * A FastCGI responder that does nothing a handler could do less of: it
  * accepts a request on the socket the web server passed as fd 0, drains
- * the body (DESIGN.md §5: answering before the body is read may reset
+ * the body (ARCHITECTURE.md §5: answering before the body is read may reset
  * the client), and answers 200 with a small JSON body shaped like
  * hookpost's.  No database, no parsing, no signature.  Whatever rate
  * lighttpd reaches with it is the most any handler can reach behind the

@@ -6,7 +6,7 @@
  * interface at most conns at a time, the way hookpost-deliver sends them
  * but with no database: no claim, no result, no secret to open, no SSRF
  * check.  Every request carries the body in the file given, byte for
- * byte, and the headers hookpost sends (DESIGN.md §3): Content-Type,
+ * byte, and the headers hookpost sends (ARCHITECTURE.md §3): Content-Type,
  * User-Agent, X-Webhook-Event, a fresh X-Webhook-Delivery-Id,
  * X-Webhook-Subscription-Id, X-Webhook-Signature: sha256=<hex
  * HMAC-SHA256(secret, body)>, and the Standard Webhooks webhook-id,

@@ -1,5 +1,5 @@
 /*
- * cli: the hookpost command-line tool (DESIGN.md §2).  One binary with
+ * cli: the hookpost command-line tool (ARCHITECTURE.md §2).  One binary with
  * subcommands.  Every command answers -h/--help on stdout with status 0;
  * bad usage prints the usage on stderr with status 2; any other failure
  * prints one line on stderr with status 1.  Declarations shared by the

@@ -814,7 +814,7 @@ token_create(struct cli *cli, int argc, char *argv[])
 		status = cli_usage_error(&cmd_tok_create, "--role is required");
 		goto out;
 	}
-	/* DESIGN.md §3: a user token is scoped to its owner. */
+	/* ARCHITECTURE.md §3: a user token is scoped to its owner. */
 	if (strcmp(a.role, "user") == 0 && a.owner == NULL) {
 		status = cli_usage_error(&cmd_tok_create, "role user needs "
 		    "--owner");

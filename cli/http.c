@@ -1,6 +1,6 @@
 /*
  * The admin API client: libcurl's easy interface, one request at a time.
- * Base URL and token come from HOOKPOST_URL / HOOKPOST_TOKEN (DESIGN.md
+ * Base URL and token come from HOOKPOST_URL / HOOKPOST_TOKEN (ARCHITECTURE.md
  * §3), else from the CLI config file; the environment wins.
  */
 #include <errno.h>

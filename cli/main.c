@@ -1,5 +1,5 @@
 /*
- * hookpost: the command-line tool (DESIGN.md §2).  Dispatch, global
+ * hookpost: the command-line tool (ARCHITECTURE.md §2).  Dispatch, global
  * options and help; the commands live in their own files.
  */
 #include <stdio.h>

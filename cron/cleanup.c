@@ -1,6 +1,6 @@
 /*
- * hookpost-cleanup: retention (DESIGN.md §1).  Deletes in bounded batches
- * so it never holds long locks: expired replay-guard rows (older than
+ * hookpost-cleanup: retention (ARCHITECTURE.md §1).  Deletes in bounded
+ * batches so it never holds long locks: expired replay-guard rows (older than
  * twice the timestamp window, after which the timestamp check refuses a
  * replay by itself; since sql/007 the guard is the audit row itself and
  * this only drains guards written before), processed queue rows and

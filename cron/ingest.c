@@ -1,6 +1,6 @@
 /*
  * hookpost-ingest: turns queued inbound events (sources in queue mode)
- * into incidents, running their triage playbooks (DESIGN.md §1).
+ * into incidents, running their triage playbooks (ARCHITECTURE.md §1).
  *
  * Each event is claimed with FOR UPDATE SKIP LOCKED and processed in its
  * own transaction that also marks it done, so a crash at any point loses

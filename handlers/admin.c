@@ -1,5 +1,5 @@
 /*
- * admin: the HTTP admin API beside the sources (DESIGN.md §3).
+ * admin: the HTTP admin API beside the sources (ARCHITECTURE.md §3).
  *   GET  /api/incidents[/:id]           incidents and their triage outcome
  *   /api/playbooks[/:name]              triage playbooks (data)
  *   GET  /api/audit/webhooks            the receivers' audit log

@@ -1,5 +1,5 @@
 /*
- * auth: admin API credentials (DESIGN.md §3).  API tokens "hp_..." are
+ * auth: admin API credentials (ARCHITECTURE.md §3).  API tokens "hp_..." are
  * looked up by their SHA-256; a JWT (HS256) is accepted when
  * HOOKPOST_JWT_SECRET is set.
  */

@@ -1,5 +1,5 @@
 /*
- * cfg: runtime configuration (DESIGN.md §3).  A file named by
+ * cfg: runtime configuration (ARCHITECTURE.md §3).  A file named by
  * HOOKPOST_CONFIG holds KEY=value lines; the environment overrides it.
  * Loaded once per process; the only process-wide state besides the
  * database connection.

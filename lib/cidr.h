@@ -70,7 +70,7 @@ int	cidr_list_match(const char *list, const struct cidr_addr *a, int a_v4,
 	    int flags);
 
 /*
- * The client's address (seed 002: allow lists; DESIGN.md §3
+ * The client's address (seed 002: allow lists; ARCHITECTURE.md §3
  * HOOKPOST_TRUSTED_PROXIES).  remote is the peer (REMOTE_ADDR).  Only
  * when the peer lies in trusted is X-Forwarded-For believed: it is read
  * right to left, skipping trusted hops, and the first address that is

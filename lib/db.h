@@ -1,7 +1,7 @@
 /*
  * db: one persistent PostgreSQL connection per process, opened lazily,
  * reset when it breaks, with statements prepared once per connection
- * (DESIGN.md §1).  SQL only with parameters (STYLE 12).
+ * (ARCHITECTURE.md §1).  SQL only with parameters (STYLE 12).
  */
 #ifndef HOOKPOST_DB_H
 #define HOOKPOST_DB_H

@@ -1,5 +1,5 @@
 /*
- * page: opaque cursors for keyset pagination (DESIGN.md §3: a list is
+ * page: opaque cursors for keyset pagination (ARCHITECTURE.md §3: a list is
  * {"data":[...],"next_cursor":...}).  A cursor is the hex of the last
  * row's sort key, so it is URL-safe and never parsed as SQL.
  */
@@ -39,7 +39,7 @@ struct page_filter {
 };
 
 /*
- * A list route (DESIGN.md §3): one statement whose parameters are the
+ * A list route (ARCHITECTURE.md §3): one statement whose parameters are the
  * caller's owner scope (if scoped), the filters in order, the cursor's
  * key ($a, and $b for two-part keys), then the limit; it returns rows of
  * (json text, key a, key b) ordered by the key (no key b for

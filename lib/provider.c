@@ -424,7 +424,7 @@ provider_delivery_id(enum provider p, const struct provider_msg *m,
 	case PROVIDER_NONE:
 		break;
 	}
-	/* hookpost's own outbound headers (DESIGN.md §3), then Standard's. */
+	/* hookpost's own outbound headers (ARCHITECTURE.md §3), then Standard's. */
 	if ((s = id_ok(m->header(m->ctx, "X-Webhook-Delivery-Id"))) != NULL)
 		return s;
 	return id_ok(m->header(m->ctx, "webhook-id"));

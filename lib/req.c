@@ -177,7 +177,7 @@ resp_send(struct req *r, int status, const char *ctype,
 		return;
 	}
 	r->status = status;
-	/* DESIGN.md §5: FCGX_FPrintF knows no %zu; format here first. */
+	/* ARCHITECTURE.md §5: FCGX_FPrintF knows no %zu; format here first. */
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
 	    "Content-Type: %s\r\nContent-Length: %zu\r\n"
 	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",

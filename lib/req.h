@@ -70,7 +70,7 @@ void		 resp_send(struct req *, int status, const char *ctype,
 		    const char *extra_headers, const char *body, size_t len);
 /* Answers with `body` as JSON; steals the reference. */
 void		 resp_json(struct req *, int status, json_t *body);
-/* seed 000 / DESIGN.md §3 error shape: {"error":{"code","message"}}. */
+/* seed 000 / ARCHITECTURE.md §3 error shape: {"error":{"code","message"}}. */
 void		 resp_error(struct req *, int status, const char *code,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Answers a failed query: an invalid input value (SQLSTATE class 22) is

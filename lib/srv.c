@@ -132,7 +132,7 @@ req_read(struct req *r, char *buf, size_t n)
 	return fread(buf, 1, n, stdin);
 }
 
-/* DESIGN.md §5: read what the client sent before answering early. */
+/* ARCHITECTURE.md §5: read what the client sent before answering early. */
 static void
 req_drain(struct req *r)
 {

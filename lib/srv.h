@@ -42,7 +42,7 @@ typedef void	(*srv_dispatch_fn)(struct req *, int route);
  * from Content-Length when there is one; the rest is then drained.
  */
 int	srv_body_read(struct req *, size_t max);
-/* Discards a body not read yet (DESIGN.md §5: read before answering). */
+/* Discards a body not read yet (ARCHITECTURE.md §5: read before answering). */
 void	srv_body_drain(struct req *);
 
 /* Runs the handler until told to stop.  Returns the process exit status. */

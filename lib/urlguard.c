@@ -1,6 +1,6 @@
 /*
  * urlguard: the SSRF guard for outbound webhooks (seed 000 "URL
- * requirements", DESIGN.md §3 HOOKPOST_ALLOW_PRIVATE_TARGETS).
+ * requirements", ARCHITECTURE.md §3 HOOKPOST_ALLOW_PRIVATE_TARGETS).
  *
  * One strict URL parser serves both the subscription-time check and the
  * delivery-time pinning, so what was checked is what curl is given: the

@@ -1,6 +1,6 @@
 /*
  * urlguard: where outbound requests may go (seed 000 "URL requirements",
- * DESIGN.md §3 SSRF guard).  At subscription time a URL must be https
+ * ARCHITECTURE.md §3 SSRF guard).  At subscription time a URL must be https
  * (http only with HOOKPOST_ALLOW_HTTP_WEBHOOKS), name a valid DNS host
  * (RFC 1123; IDN per RFC 5890), not match the admin deny list (glob or
  * regex; fail closed), and not be an IP literal unless the operator's

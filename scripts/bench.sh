@@ -1,5 +1,5 @@
 #!/bin/sh
-# make bench (DESIGN.md §3, bench/README.md): inbound throughput of the
+# make bench (ARCHITECTURE.md §3, bench/README.md): inbound throughput of the
 # signed receiver through lighttpd, against two references served by the
 # same lighttpd process in the same run:
 #   null      bin/bench-null, a FastCGI handler that does nothing: the
@@ -9,7 +9,7 @@
 #             verifying receiver must do (one round trip, one commit)
 #   hookpost  POST /api/webhooks/bench: verify, audit, incident, one commit
 # Each at 16 and 64 connections, runs interleaved, medians of several
-# runs (DESIGN.md §5), then hookpost's req/s as a ratio to both.
+# runs (ARCHITECTURE.md §5), then hookpost's req/s as a ratio to both.
 #
 # Then outbound delivery, into bin/bench-sink (no web server involved):
 #   hookpost  N events emitted in one transaction (hookpost.emit, fan-out
@@ -428,7 +428,7 @@ outbound_run_refpost() {
 		die "bench-refpost at $c: $(tail -n 1 "$VAR/log/bench-refpost.log")"
 	echo "out-refpost $c $rep $line" >>"$RESULTS"
 	# The pair's ratio: refpost runs right after hookpost, so a machine
-	# busy with something else weighs on both (DESIGN.md §5).
+	# busy with something else weighs on both (ARCHITECTURE.md §5).
 	pair=$(awk -v c="$c" -v r="$rep" '
 	    $1 == "out-hookpost" && $2 == c && $3 == r { h = $4 }
 	    $1 == "out-refpost" && $2 == c && $3 == r { p = $4 }

@@ -20,7 +20,7 @@ SERVER=${HOOKPOST_SERVER:-lighttpd}
 CRON=${HOOKPOST_CRON:-1}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
-# DESIGN.md §5: PostgreSQL refuses to run as root, and Apache refuses to
+# ARCHITECTURE.md §5: PostgreSQL refuses to run as root, and Apache refuses to
 # serve as root; as root the stack runs as the system user "hookpost".
 if [ "$(id -u)" = 0 ]; then
 	RUNUSER=hookpost
@@ -60,7 +60,7 @@ write_config() {
 		umask 022
 	}
 	cat >"$VAR/hookpost.conf" <<CONF
-# Written by scripts/stack.sh for the local stack.  Keys as DESIGN.md §3.
+# Written by scripts/stack.sh for the local stack.  Keys as ARCHITECTURE.md §3.
 HOOKPOST_DATABASE_URL=$(dburl)
 HOOKPOST_SECRET_KEY_FILE=$VAR/secret.key
 HOOKPOST_PUBLIC_URL=http://127.0.0.1:$PORT

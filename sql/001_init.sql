@@ -5,7 +5,7 @@
 
 CREATE SCHEMA IF NOT EXISTS hookpost;
 
--- API tokens (DESIGN.md §3): "hp_" + random, stored only as SHA-256 hex.
+-- API tokens (ARCHITECTURE.md §3): "hp_" + random, stored only as SHA-256 hex.
 CREATE TABLE hookpost.api_tokens (
 	id		uuid PRIMARY KEY DEFAULT gen_random_uuid(),
 	name		text NOT NULL DEFAULT '',

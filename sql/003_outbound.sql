@@ -2,7 +2,7 @@
 -- outbox written in the emitter's own transaction; fan-out to matching
 -- subscriptions happens in that same transaction (one delivery row each),
 -- so an event that commits is certain to be delivered and one that rolls
--- back never is (DESIGN.md §1).  Workers claim deliveries with
+-- back never is (ARCHITECTURE.md §1).  Workers claim deliveries with
 -- FOR UPDATE SKIP LOCKED and a lease fenced by a claim id.
 
 -- Event catalog (seed 000: {resource}.{action}); admins add types.

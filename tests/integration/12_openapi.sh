@@ -1,5 +1,5 @@
 #!/bin/sh
-# GET /openapi.json (DESIGN.md §3 operations): public, JSON, OpenAPI 3,
+# GET /openapi.json (ARCHITECTURE.md §3 operations): public, JSON, OpenAPI 3,
 # the bytes of docs/openapi.json, and documenting exactly the routes the
 # handlers serve: a route added to a table without docs fails here.
 . "$TOP/tests/lib.sh"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The real cron daemon runs cron/crontab (DESIGN.md §1: cron is the only
+# The real cron daemon runs cron/crontab (ARCHITECTURE.md §1: cron is the only
 # scheduler): it verifies a new subscription (hookpost-challenge) and
 # delivers an event to it (hookpost-deliver).  Needs root to run cron for
 # the stack's user; runs once, under lighttpd.

@@ -1,6 +1,6 @@
 /*
- * Unit tests of lib/urlguard (seed 000 "URL requirements", DESIGN.md §3):
- * the URL and address tables in tests/data/urlguard/ (run from the
+ * Unit tests of lib/urlguard (seed 000 "URL requirements",
+ * ARCHITECTURE.md §3): the URL and address tables in tests/data/urlguard/ (run from the
  * repository root), then urlguard_curl_prepare against a listener on
  * 127.0.0.1.  One line per case, "ok - name" or "not ok - name"; exits 0
  * only when all pass.
