@@ -250,6 +250,22 @@ resp_db_error(struct req *r)
 }
 
 void
+resp_db_conflict(struct req *r, const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	if (strcmp(db_last_sqlstate(), "23505") != 0) {
+		resp_db_error(r);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	resp_error(r, 409, "conflict", "%s", msg);
+}
+
+void
 resp_row(struct req *r, int status, const PGresult *res, const char *what)
 {
 	json_t	*j;
@@ -260,6 +276,21 @@ resp_row(struct req *r, int status, const PGresult *res, const char *what)
 		resp_error(r, 500, "internal", "Malformed row");
 	else
 		resp_json(r, status, j);
+}
+
+void
+resp_row_secret(struct req *r, int status, const char *json,
+    const char *secret)
+{
+	json_t	*j;
+
+	if ((j = json_loads(json, 0, NULL)) == NULL) {
+		resp_error(r, 500, "internal", "Malformed row");
+		return;
+	}
+	if (secret != NULL)
+		json_object_set_new(j, "secret", json_string(secret));
+	resp_json(r, status, j);
 }
 
 void

@@ -44,4 +44,23 @@ int	valid_depth(const json_t *j, int max);
 int	valid_object(struct req *, const json_t *obj,
 	    const struct vfield *fields, size_t nfields);
 
+/*
+ * The request body as a JSON object checked against fields: a new
+ * reference the caller json_decrefs, or NULL after answering 400
+ * (invalid_json, invalid_field).
+ */
+json_t	*valid_body_new(struct req *, const struct vfield *fields,
+	    size_t nfields);
+
+/*
+ * A checked body member as statement text: NULL when o[k] is absent or
+ * null (or, for the int, not an integer); buf holds the int's digits.
+ */
+const char *valid_bool_param(const json_t *o, const char *k);
+const char *valid_int_param(const json_t *o, const char *k, char *buf,
+	    size_t bufsz);
+
+/* fields and their count, for valid_object() and valid_body_new(). */
+#define VFIELDS(a)	(a), (sizeof(a) / sizeof((a)[0]))
+
 #endif
