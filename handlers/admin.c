@@ -169,9 +169,7 @@ playbook_write(struct req *r, int is_put)
 	char		*steps_s = NULL, err[256];
 	PGresult	*res = NULL;
 
-	if ((body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, playbook_fields, sizeof(playbook_fields) /
-	    sizeof(playbook_fields[0])) == -1)
+	if ((body = valid_body_new(r, VFIELDS(playbook_fields))) == NULL)
 		goto out;
 	name = is_put ? r->params[0] :
 	    json_string_value(json_object_get(body, "name"));
@@ -299,9 +297,7 @@ token_create(struct req *r)
 	char		*token = NULL, hash[65];
 	PGresult	*res = NULL;
 
-	if ((body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, token_fields, sizeof(token_fields) /
-	    sizeof(token_fields[0])) == -1)
+	if ((body = valid_body_new(r, VFIELDS(token_fields))) == NULL)
 		goto out;
 	role = json_string_value(json_object_get(body, "role"));
 	owner = json_string_value(json_object_get(body, "owner_id"));

@@ -54,6 +54,31 @@ crypt_token_new(const char *prefix, size_t n)
 	return s;
 }
 
+char *
+crypt_whsec_new(void)
+{
+	unsigned char	 rnd[24];
+	char		*b64, *s;
+
+	if (crypt_random(rnd, sizeof(rnd)) == -1)
+		return NULL;
+	b64 = crypt_b64_new(rnd, sizeof(rnd));
+	explicit_bzero(rnd, sizeof(rnd));
+	s = xasprintf("whsec_%s", b64);
+	explicit_bzero(b64, strlen(b64));
+	free(b64);
+	return s;
+}
+
+void
+crypt_secret_free(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
 void
 crypt_hex(const unsigned char *in, size_t n, char *out)
 {
@@ -253,28 +278,4 @@ out:
 	free(blob);
 	EVP_CIPHER_CTX_free(ctx);
 	return out;
-}
-
-char *
-crypt_secret_new(void)
-{
-	unsigned char	 rnd[24];
-	char		*b64, *secret;
-
-	if (crypt_random(rnd, sizeof(rnd)) == -1)
-		return NULL;
-	b64 = crypt_b64_new(rnd, sizeof(rnd));
-	explicit_bzero(rnd, sizeof(rnd));
-	secret = xasprintf("whsec_%s", b64);
-	crypt_secret_free(b64);
-	return secret;
-}
-
-void
-crypt_secret_free(char *secret)
-{
-	if (secret == NULL)
-		return;
-	explicit_bzero(secret, strlen(secret));
-	free(secret);
 }

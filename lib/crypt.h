@@ -11,6 +11,15 @@
 int	 crypt_random(void *buf, size_t n);
 /* A new string: prefix + n random alphanumerics; caller frees. */
 char	*crypt_token_new(const char *prefix, size_t n);
+/*
+ * A generated signing secret (ARCHITECTURE.md §3): "whsec_" + base64 of
+ * 24 random bytes, which
+ * is also a Standard Webhooks key.  A new string the caller frees with
+ * crypt_secret_free(), or NULL when there is no randomness.
+ */
+char	*crypt_whsec_new(void);
+/* Wipes and frees a secret; NULL is allowed. */
+void	 crypt_secret_free(char *s);
 /* Lower-case hex SHA-256 of data into out[65]. */
 void	 crypt_sha256_hex(const void *data, size_t n, char out[65]);
 /* Lower-case hex into out (2n+1 bytes). */
@@ -29,15 +38,8 @@ unsigned char *crypt_unb64_new(const char *s, size_t *outlen);
  * configured or encryption fails.
  */
 char	*crypt_secret_seal(const char *plain);
-/* Opens a sealed secret: a new string the caller frees, or NULL (logged). */
+/* Opens a sealed secret: a new string the caller frees with
+ * crypt_secret_free(), or NULL (logged). */
 char	*crypt_secret_open(const char *sealed);
-/*
- * A new generated signing secret (ARCHITECTURE.md §3: whsec_ + base64
- * of 24 random bytes), or NULL when there is no randomness.  The caller
- * frees it with crypt_secret_free().
- */
-char	*crypt_secret_new(void);
-/* Wipes and frees a secret string (any of the above); NULL is fine. */
-void	 crypt_secret_free(char *secret);
 
 #endif

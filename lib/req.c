@@ -250,6 +250,22 @@ resp_db_error(struct req *r)
 }
 
 void
+resp_db_conflict(struct req *r, const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	if (strcmp(db_last_sqlstate(), "23505") != 0) {
+		resp_db_error(r);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	resp_error(r, 409, "conflict", "%s", msg);
+}
+
+void
 resp_row(struct req *r, int status, const PGresult *res, const char *what)
 {
 	json_t	*j;
@@ -263,11 +279,12 @@ resp_row(struct req *r, int status, const PGresult *res, const char *what)
 }
 
 void
-resp_row_secret(struct req *r, int status, const char *js, const char *secret)
+resp_row_secret(struct req *r, int status, const char *json,
+    const char *secret)
 {
 	json_t	*j;
 
-	if ((j = json_loads(js, 0, NULL)) == NULL) {
+	if ((j = json_loads(json, 0, NULL)) == NULL) {
 		resp_error(r, 500, "internal", "Malformed row");
 		return;
 	}

@@ -76,6 +76,10 @@ void		 resp_error(struct req *, int status, const char *code,
 /* Answers a failed query: an invalid input value (SQLSTATE class 22) is
  * 400 invalid_field, anything else 503 unavailable. */
 void		 resp_db_error(struct req *);
+/* resp_db_error(), except that a unique violation (23505) is 409
+ * conflict with the message fmt. */
+void		 resp_db_conflict(struct req *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
 /* A list: {"data":[...],"next_cursor":...}; steals `data`. */
 void		 resp_list(struct req *, json_t *data, const char *next_cursor);
 /*
@@ -84,12 +88,9 @@ void		 resp_list(struct req *, json_t *data, const char *next_cursor);
  */
 void		 resp_row(struct req *, int status, const PGresult *res,
 		    const char *what);
-/*
- * Answers the JSON object text js (a row's column) with status, adding
- * "secret": secret unless secret is NULL (a secret just made or rotated,
- * shown this once: seed 000), or 500 internal when js is not JSON.
- */
-void		 resp_row_secret(struct req *, int status, const char *js,
+/* Answers a row's JSON text, adding "secret" when one was just made
+ * (seed 000: shown here, and never again); 500 for a malformed row. */
+void		 resp_row_secret(struct req *, int status, const char *json,
 		    const char *secret);
 /* Answers a DELETE: 204, or 404 "No such <what>" when it removed none. */
 void		 resp_deleted(struct req *, PGresult *res,

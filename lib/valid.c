@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -146,12 +147,37 @@ valid_depth(const json_t *j, int max)
 	return 1;
 }
 
+json_t *
+valid_body_new(struct req *r, const struct vfield *fields, size_t nfields)
+{
+	json_t	*body;
+
+	if ((body = req_json_object(r)) == NULL)
+		return NULL;
+	if (valid_object(r, body, fields, nfields) == -1) {
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
 const char *
-valid_bool_param(const json_t *obj, const char *key)
+valid_bool_param(const json_t *o, const char *k)
 {
 	json_t	*v;
 
-	if ((v = json_object_get(obj, key)) == NULL || json_is_null(v))
+	if ((v = json_object_get(o, k)) == NULL || json_is_null(v))
 		return NULL;
 	return json_is_true(v) ? "t" : "f";
+}
+
+const char *
+valid_int_param(const json_t *o, const char *k, char *buf, size_t bufsz)
+{
+	json_t	*v;
+
+	if ((v = json_object_get(o, k)) == NULL || !json_is_integer(v))
+		return NULL;
+	snprintf(buf, bufsz, "%lld", (long long)json_integer_value(v));
+	return buf;
 }

@@ -38,16 +38,30 @@ int	valid_enum(const char *const *e, const char *s);
 int	valid_depth(const json_t *j, int max);
 
 /*
- * obj's boolean field key as an SQL parameter: "t", "f", or NULL when it
- * is absent or null (for coalesce($n::boolean, ...): left as it is).
- */
-const char	*valid_bool_param(const json_t *obj, const char *key);
-
-/*
  * Checks obj against fields.  Returns 0, or -1 after answering 400
  * invalid_field.
  */
 int	valid_object(struct req *, const json_t *obj,
 	    const struct vfield *fields, size_t nfields);
+
+/*
+ * The request body as a JSON object checked against fields: a new
+ * reference the caller json_decrefs, or NULL after answering 400
+ * (invalid_json, invalid_field).
+ */
+json_t	*valid_body_new(struct req *, const struct vfield *fields,
+	    size_t nfields);
+
+/*
+ * A checked body member as statement text: "t", "f", or NULL when o[k]
+ * is absent or null (for coalesce($n::boolean, ...): left as it is); for
+ * the int, NULL when not an integer, else buf holding its digits.
+ */
+const char *valid_bool_param(const json_t *o, const char *k);
+const char *valid_int_param(const json_t *o, const char *k, char *buf,
+	    size_t bufsz);
+
+/* fields and their count, for valid_object() and valid_body_new(). */
+#define VFIELDS(a)	(a), (sizeof(a) / sizeof((a)[0]))
 
 #endif

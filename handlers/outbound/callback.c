@@ -75,7 +75,7 @@ callback_auth(struct req *r, const char **scope)
 		    &maclen) == 0 && maclen == sizeof(want) &&
 		    CRYPTO_memcmp(mac, want, sizeof(want)) == 0)
 			rc = 0;
-		secret_free(secret);
+		crypt_secret_free(secret);
 	}
 	if (rc == 0) {
 		*scope = NULL;
@@ -154,9 +154,7 @@ callback_status(struct req *r)
 		goto out;
 	if (id_check(r, "delivery") == -1)
 		goto out;
-	if ((body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, callback_fields, sizeof(callback_fields) /
-	    sizeof(callback_fields[0])) == -1)
+	if ((body = valid_body_new(r, VFIELDS(callback_fields))) == NULL)
 		goto out;
 	p[0] = r->params[0];
 	p[1] = scope;

@@ -5,7 +5,6 @@
 #include <jansson.h>
 
 #include "auth.h"
-#include "crypt.h"
 #include "db.h"
 #include "req.h"
 #include "util.h"
@@ -58,6 +57,19 @@ owned_exec(struct req *r, const char *what, const char *name,
 	return res;
 }
 
+/* GET of an owned row: 200 {row}, or 404 "No such <what>". */
+void
+owned_answer(struct req *r, const char *what, const char *name,
+    const char *sql)
+{
+	PGresult	*res;
+
+	if ((res = owned_exec(r, what, name, sql)) == NULL)
+		return;
+	resp_row(r, 200, res, what);
+	PQclear(res);
+}
+
 /* A JSON value as compact text for a query parameter; caller frees. */
 char *
 json_param_new(const json_t *v)
@@ -65,30 +77,4 @@ json_param_new(const json_t *v)
 	if (v == NULL || json_is_null(v))
 		return NULL;
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-}
-
-/* A generated signing secret (DESIGN.md §3): whsec_ + base64(24 bytes). */
-char *
-secret_generate_new(void)
-{
-	unsigned char	 rnd[24];
-	char		*b64, *s;
-
-	if (crypt_random(rnd, sizeof(rnd)) == -1)
-		return NULL;
-	b64 = crypt_b64_new(rnd, sizeof(rnd));
-	explicit_bzero(rnd, sizeof(rnd));
-	s = xasprintf("whsec_%s", b64);
-	explicit_bzero(b64, strlen(b64));
-	free(b64);
-	return s;
-}
-
-void
-secret_free(char *s)
-{
-	if (s != NULL) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
 }

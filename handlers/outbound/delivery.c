@@ -74,12 +74,8 @@ delivery_get(struct req *r)
 	    " FROM hookpost.deliveries d JOIN hookpost.events e"
 	    "  ON e.id = d.event_id"
 	    " WHERE d.id = $1::uuid AND ($2::text IS NULL OR d.owner_id = $2)";
-	PGresult	*res;
 
-	if ((res = owned_exec(r, "delivery", "delivery_get", sql)) == NULL)
-		return;
-	resp_row(r, 200, res, "delivery");
-	PQclear(res);
+	owned_answer(r, "delivery", "delivery_get", sql);
 }
 
 /* The status of a delivery the caller may see, or NULL; caller frees. */

@@ -53,9 +53,7 @@ deny_create(struct req *r)
 	regex_t		 re;
 	int		 rc;
 
-	if ((body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, deny_fields, sizeof(deny_fields) /
-	    sizeof(deny_fields[0])) == -1)
+	if ((body = valid_body_new(r, VFIELDS(deny_fields))) == NULL)
 		goto out;
 	pattern = json_string_value(json_object_get(body, "pattern"));
 	type = json_string_value(json_object_get(body, "pattern_type"));
@@ -75,11 +73,8 @@ deny_create(struct req *r)
 	p[1] = type;
 	p[2] = json_string_value(json_object_get(body, "description"));
 	if ((res = db_exec("deny_create", sql, 3, p)) == NULL) {
-		if (strcmp(db_last_sqlstate(), "23505") == 0)
-			resp_error(r, 409, "conflict", "That pattern is "
-			    "already on the deny list");
-		else
-			resp_db_error(r);
+		resp_db_conflict(r, "That pattern is already on the deny "
+		    "list");
 		goto out;
 	}
 	resp_row(r, 201, res, "deny-list entry");

@@ -37,9 +37,7 @@ event_publish(struct req *r)
 	char		*data = NULL;
 	PGresult	*res = NULL;
 
-	if ((body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, event_fields, sizeof(event_fields) /
-	    sizeof(event_fields[0])) == -1)
+	if ((body = valid_body_new(r, VFIELDS(event_fields))) == NULL)
 		goto out;
 	if ((owner = json_string_value(json_object_get(body, "owner_id"))) ==
 	    NULL && json_object_get(body, "owner_id") == NULL)
@@ -98,9 +96,7 @@ event_type_create(struct req *r)
 	const char	*name, *p[2];
 	PGresult	*res = NULL;
 
-	if ((body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, event_type_fields, sizeof(event_type_fields) /
-	    sizeof(event_type_fields[0])) == -1)
+	if ((body = valid_body_new(r, VFIELDS(event_type_fields))) == NULL)
 		goto out;
 	name = json_string_value(json_object_get(body, "name"));
 	/* seed 000: {resource}.{action}; no "*", which patterns use. */

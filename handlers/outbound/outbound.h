@@ -33,9 +33,9 @@ int	 owner_valid(const char *);
 int	 id_check(struct req *, const char *);
 PGresult *owned_exec(struct req *, const char *, const char *,
 	    const char *);
+void	 owned_answer(struct req *, const char *, const char *,
+	    const char *);
 char	*json_param_new(const json_t *);
-char	*secret_generate_new(void);
-void	 secret_free(char *);
 
 /* subscription_check.c */
 int	 url_check(struct req *, const char *);

@@ -47,6 +47,17 @@ const struct page_list quota_list = {
 	.key = PAGE_KEY_TEXT,
 };
 
+/* 0 when the URL's :user_id is an owner id, else -1 after answering 400. */
+static int
+user_check(struct req *r)
+{
+	if (owner_valid(r->params[0]))
+		return 0;
+	resp_error(r, 400, "invalid_field", "user_id must be 1 to 128 "
+	    "printable characters");
+	return -1;
+}
+
 /* The effective quota: the owner's own, or the seed's defaults. */
 void
 quota_get(struct req *r)
@@ -59,11 +70,8 @@ quota_get(struct req *r)
 	const char	*p[1];
 	PGresult	*res;
 
-	if (!owner_valid(r->params[0])) {
-		resp_error(r, 400, "invalid_field", "user_id must be 1 to 128 "
-		    "printable characters");
+	if (user_check(r) == -1)
 		return;
-	}
 	p[0] = r->params[0];
 	if ((res = db_exec("quota_get", sql, 1, p)) == NULL) {
 		resp_db_error(r);
@@ -105,20 +113,15 @@ quota_put(struct req *r)
 	static const char *const keys[] = { "max_subscriptions",
 	    "max_events_per_minute", "max_subscription_requests_per_minute",
 	    "max_subscription_requests_per_day" };
-	json_t		*body = NULL, *v;
+	json_t		*body = NULL;
 	const char	*p[5], *echo;
 	char		 num[4][24];
 	PGresult	*res = NULL;
 	size_t		 i;
 
-	if (!owner_valid(r->params[0])) {
-		resp_error(r, 400, "invalid_field", "user_id must be 1 to 128 "
-		    "printable characters");
+	if (user_check(r) == -1)
 		goto out;
-	}
-	if ((body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, quota_fields, sizeof(quota_fields) /
-	    sizeof(quota_fields[0])) == -1)
+	if ((body = valid_body_new(r, VFIELDS(quota_fields))) == NULL)
 		goto out;
 	if (((echo = json_string_value(json_object_get(body, "owner_id"))) !=
 	    NULL && strcmp(echo, r->params[0]) != 0) ||
@@ -129,14 +132,9 @@ quota_put(struct req *r)
 		goto out;
 	}
 	p[0] = r->params[0];
-	for (i = 0; i < 4; i++) {
-		p[i + 1] = NULL;
-		if ((v = json_object_get(body, keys[i])) != NULL) {
-			snprintf(num[i], sizeof(num[i]), "%lld",
-			    (long long)json_integer_value(v));
-			p[i + 1] = num[i];
-		}
-	}
+	for (i = 0; i < 4; i++)
+		p[i + 1] = valid_int_param(body, keys[i], num[i],
+		    sizeof(num[i]));
 	if ((res = db_exec("quota_put", sql, 5, p)) == NULL) {
 		resp_db_error(r);
 		goto out;

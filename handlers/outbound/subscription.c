@@ -108,7 +108,7 @@ sub_input_read(struct req *r, const json_t *body, int new_secret,
 	given = json_string_value(json_object_get(body, "secret"));
 	if (given != NULL)
 		in->secret = xstrdup(given);
-	else if (new_secret && (in->secret = secret_generate_new()) == NULL) {
+	else if (new_secret && (in->secret = crypt_whsec_new()) == NULL) {
 		resp_error(r, 500, "internal", "No randomness");
 		return -1;
 	}
@@ -118,11 +118,8 @@ sub_input_read(struct req *r, const json_t *body, int new_secret,
 		    "(HOOKPOST_SECRET_KEY_FILE)");
 		return -1;
 	}
-	if ((v = json_object_get(body, "max_concurrency")) != NULL) {
-		snprintf(in->mcbuf, sizeof(in->mcbuf), "%lld",
-		    (long long)json_integer_value(v));
-		in->mc = in->mcbuf;
-	}
+	in->mc = valid_int_param(body, "max_concurrency", in->mcbuf,
+	    sizeof(in->mcbuf));
 	return 0;
 }
 
@@ -132,24 +129,24 @@ sub_input_free(struct sub_input *in)
 	free(in->events);
 	free(in->rs);
 	free(in->sealed);
-	secret_free(in->secret);
+	crypt_secret_free(in->secret);
 	memset(in, 0, sizeof(*in));
 }
 
-/* Answers a subscription row, with its secret when one was just made. */
-static void
-answer_sub(struct req *r, int status, const char *js, const char *secret)
+/*
+ * Commits a create or update and answers its row.  0, or -1 after
+ * answering 503 with the transaction left for the caller to abort.
+ */
+static int
+sub_commit_answer(struct req *r, int status, const PGresult *res,
+    const char *secret)
 {
-	json_t	*j;
-
-	if ((j = json_loads(js, 0, NULL)) == NULL) {
-		resp_error(r, 500, "internal", "Malformed row");
-		return;
+	if (db_tx_commit() == -1) {
+		resp_error(r, 503, "unavailable", "Database unavailable");
+		return -1;
 	}
-	/* seed 000: the secret is shown here, and never again. */
-	if (secret != NULL)
-		json_object_set_new(j, "secret", json_string(secret));
-	resp_json(r, status, j);
+	resp_row_secret(r, status, PQgetvalue(res, 0, 0), secret);
+	return 0;
 }
 
 static const struct page_filter sub_filters[] = {
@@ -179,12 +176,8 @@ sub_get(struct req *r)
 	static const char sql[] = "SELECT " SUB_JSON "::text"
 	    " FROM hookpost.subscriptions s"
 	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)";
-	PGresult	*res;
 
-	if ((res = owned_exec(r, "subscription", "sub_get", sql)) == NULL)
-		return;
-	resp_row(r, 200, res, "subscription");
-	PQclear(res);
+	owned_answer(r, "subscription", "sub_get", sql);
 }
 
 /*
@@ -212,9 +205,7 @@ sub_create(struct req *r)
 
 	memset(&in, 0, sizeof(in));
 
-	if ((body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, sub_create_fields, sizeof(sub_create_fields) /
-	    sizeof(sub_create_fields[0])) == -1)
+	if ((body = valid_body_new(r, VFIELDS(sub_create_fields))) == NULL)
 		goto out;
 
 	/* Whose: admin may name any owner; a user only itself. */
@@ -266,12 +257,8 @@ sub_create(struct req *r)
 		resp_db_error(r);
 		goto out;
 	}
-	if (db_tx_commit() == -1) {
-		resp_error(r, 503, "unavailable", "Database unavailable");
-		goto out;
-	}
-	in_tx = 0;
-	answer_sub(r, 201, PQgetvalue(res, 0, 0), in.secret);
+	if (sub_commit_answer(r, 201, res, in.secret) == 0)
+		in_tx = 0;
 out:
 	if (in_tx)
 		db_tx_abort();
@@ -336,9 +323,7 @@ sub_update(struct req *r)
 	scope = auth_scope(r);
 	if (id_check(r, "subscription") == -1)
 		goto out;
-	if ((body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, sub_update_fields, sizeof(sub_update_fields) /
-	    sizeof(sub_update_fields[0])) == -1)
+	if ((body = valid_body_new(r, VFIELDS(sub_update_fields))) == NULL)
 		goto out;
 	if (json_object_size(body) == 0) {
 		resp_error(r, 400, "invalid_field", "Nothing to change");
@@ -423,12 +408,8 @@ sub_update(struct req *r)
 		resp_error(r, 404, "not_found", "No such subscription");
 		goto out;
 	}
-	if (db_tx_commit() == -1) {
-		resp_error(r, 503, "unavailable", "Database unavailable");
-		goto out;
-	}
-	in_tx = 0;
-	answer_sub(r, 200, PQgetvalue(res, 0, 0), in.secret);
+	if (sub_commit_answer(r, 200, res, in.secret) == 0)
+		in_tx = 0;
 out:
 	if (in_tx)
 		db_tx_abort();

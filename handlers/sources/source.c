@@ -71,10 +71,7 @@ source_write(struct req *r, int is_put)
 	PGresult	*res = NULL;
 	int		 generated, rotate, inserted;
 
-	if ((body = req_json_object(r)) == NULL)
-		goto out;
-	if (valid_object(r, body, source_fields, sizeof(source_fields) /
-	    sizeof(source_fields[0])) == -1)
+	if ((body = valid_body_new(r, VFIELDS(source_fields))) == NULL)
 		goto out;
 	if (is_put) {
 		name = r->params[0];
@@ -111,7 +108,7 @@ source_write(struct req *r, int is_put)
 		goto out;
 	}
 	generated = given == NULL;
-	secret = generated ? crypt_secret_new() : xstrdup(given);
+	secret = generated ? crypt_whsec_new() : xstrdup(given);
 	if (secret == NULL) {
 		resp_error(r, 500, "internal", "No randomness");
 		goto out;

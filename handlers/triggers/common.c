@@ -113,8 +113,7 @@ key_unseal(json_t *o, const char *enc_name, const char *key_name,
 	json_object_set_new(o, key_name, json_string(key));
 	json_object_set_new(o, url_name, json_string(url));
 	json_object_del(o, enc_name);
-	explicit_bzero(key, strlen(key));
-	free(key);
+	crypt_secret_free(key);
 	free(url);
 	return 0;
 }
@@ -165,11 +164,18 @@ answer_row(struct req *r, int status, const char *text)
 		resp_json(r, status, json_pack("{s:o}", "data", j));
 }
 
-/*
- * Runs a statement that returns a trigger, webhook-info or stats row
- * (or none: 404 for the trigger named in the URL) and answers
- * {"data": row}.
- */
+/* Answers a trigger, webhook-info or stats row as {"data": row}, or 404
+ * for the trigger named in the URL when there is none. */
+static void
+result_answer(struct req *r, const PGresult *res)
+{
+	if (PQntuples(res) == 0)
+		not_found(r);
+	else
+		answer_row(r, 200, PQgetvalue(res, 0, 0));
+}
+
+/* Runs a statement that returns such a row and answers it. */
 void
 query_answer(struct req *r, const char *name, const char *sql, int nparams,
     const char **p)
@@ -180,10 +186,40 @@ query_answer(struct req *r, const char *name, const char *sql, int nparams,
 		resp_db_error(r);
 		return;
 	}
-	if (PQntuples(res) == 0)
-		not_found(r);
-	else
-		answer_row(r, 200, PQgetvalue(res, 0, 0));
+	result_answer(r, res);
+	PQclear(res);
+}
+
+/*
+ * Runs sql with $1 the id of the trigger named in the URL, written to id
+ * (at least 24 bytes).  Returns the result, which the caller PQclears, or
+ * NULL after answering 404 or the database error.
+ */
+PGresult *
+trigger_exec(struct req *r, char *id, size_t idsz, const char *name,
+    const char *sql)
+{
+	const char	*p[1];
+	PGresult	*res;
+
+	if (trigger_resolve(r, id, idsz) == -1)
+		return NULL;
+	p[0] = id;
+	if ((res = db_exec(name, sql, 1, p)) == NULL)
+		resp_db_error(r);
+	return res;
+}
+
+/* query_answer() for a statement whose only parameter is the trigger. */
+void
+trigger_query_answer(struct req *r, const char *name, const char *sql)
+{
+	PGresult	*res;
+	char		 id[24];
+
+	if ((res = trigger_exec(r, id, sizeof(id), name, sql)) == NULL)
+		return;
+	result_answer(r, res);
 	PQclear(res);
 }
 
@@ -208,10 +244,7 @@ newkey_make(struct req *r, struct newkey *k)
 void
 newkey_free(struct newkey *k)
 {
-	if (k->key != NULL) {
-		explicit_bzero(k->key, strlen(k->key));
-		free(k->key);
-	}
+	crypt_secret_free(k->key);
 	free(k->sealed);
 	memset(k, 0, sizeof(*k));
 }
@@ -234,9 +267,14 @@ label_valid(const char *s)
 	return 1;
 }
 
-/* The JSON body when there may be none: NULL and no answer if empty. */
+/*
+ * The JSON body checked against fields when there may be none: *out is
+ * NULL, and nothing answered, for an empty body.  0, or -1 after
+ * answering 400.
+ */
 int
-optional_body(struct req *r, json_t **out)
+optional_body(struct req *r, const struct vfield *fields, size_t nfields,
+    json_t **out)
 {
 	size_t	 i;
 
@@ -246,7 +284,7 @@ optional_body(struct req *r, json_t **out)
 			break;
 	if (i == r->bodylen)
 		return 0;
-	return (*out = req_json_object(r)) == NULL ? -1 : 0;
+	return (*out = valid_body_new(r, fields, nfields)) == NULL ? -1 : 0;
 }
 
 /*

@@ -14,6 +14,54 @@ static const struct vfield label_fields[] = {
 };
 
 /*
+ * A new key for the trigger named in the URL, and the parameters of the
+ * statement that stores it: $1 trigger id, $2 label, $3 key hash, $4
+ * sealed key.
+ */
+struct keyreq {
+	char		 id[24];
+	json_t		*body;
+	struct newkey	 k;
+	const char	*p[4];
+};
+
+/*
+ * Fills kr from the URL and the body, whose label is required or not.
+ * 0, or -1 after answering; either way the caller keyreq_frees kr.
+ */
+static int
+key_prepare(struct req *r, int required, struct keyreq *kr)
+{
+	memset(kr, 0, sizeof(*kr));
+	if (trigger_resolve(r, kr->id, sizeof(kr->id)) == -1)
+		return -1;
+	if (required ? (kr->body = valid_body_new(r,
+	    VFIELDS(label_fields))) == NULL :
+	    optional_body(r, VFIELDS(label_fields), &kr->body) == -1)
+		return -1;
+	kr->p[1] = json_string_value(json_object_get(kr->body, "label"));
+	if ((required || kr->p[1] != NULL) && !label_valid(kr->p[1])) {
+		resp_error(r, 400, "invalid_field", "Field 'label' %s 1-64 of "
+		    "letters, digits, space, '.', '_', ':', '-'", required ?
+		    "is required:" : "must be");
+		return -1;
+	}
+	if (newkey_make(r, &kr->k) == -1)
+		return -1;
+	kr->p[0] = kr->id;
+	kr->p[2] = kr->k.hash;
+	kr->p[3] = kr->k.sealed;
+	return 0;
+}
+
+static void
+keyreq_free(struct keyreq *kr)
+{
+	json_decref(kr->body);
+	newkey_free(&kr->k);
+}
+
+/*
  * seed 002 "Regenerate Webhook Key": a new key; every key active before
  * stops working at once ("previous_key_revoked": true).
  */
@@ -22,41 +70,22 @@ webhook_regenerate(struct req *r)
 {
 	static const char sql[] =
 	    "SELECT hookpost.trigger_webhook_regenerate($1, $2, $3, $4)";
-	struct newkey	 k;
-	json_t		*body = NULL;
-	const char	*p[4];
-	char		 id[24];
+	struct keyreq	 kr;
 	PGresult	*res = NULL;
 	int		 revoked;
 
-	memset(&k, 0, sizeof(k));
-	if (trigger_resolve(r, id, sizeof(id)) == -1 ||
-	    optional_body(r, &body) == -1)
+	if (key_prepare(r, 0, &kr) == -1)
 		goto out;
-	if (body != NULL && valid_object(r, body, label_fields, 1) == -1)
-		goto out;
-	p[1] = json_string_value(json_object_get(body, "label"));
-	if (p[1] != NULL && !label_valid(p[1])) {
-		resp_error(r, 400, "invalid_field", "Field 'label' must be 1-64 "
-		    "of letters, digits, space, '.', '_', ':', '-'");
-		goto out;
-	}
-	if (newkey_make(r, &k) == -1)
-		goto out;
-	p[0] = id;
-	p[2] = k.hash;
-	p[3] = k.sealed;
-	if ((res = db_exec("trig_regenerate", sql, 4, p)) == NULL) {
+	if ((res = db_exec("trig_regenerate", sql, 4, kr.p)) == NULL) {
 		resp_db_error(r);
 		goto out;
 	}
 	revoked = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
-	answer_info(r, id, json_pack("{s:b}", "previous_key_revoked",
+	answer_info(r, kr.id, json_pack("{s:b}", "previous_key_revoked",
 	    revoked));
 out:
 	PQclear(res);
-	json_decref(body);
-	newkey_free(&k);
+	keyreq_free(&kr);
 }
 
 void
@@ -64,18 +93,12 @@ key_list(struct req *r)
 {
 	static const char sql[] =
 	    "SELECT hookpost.trigger_webhook_info($1)::text";
-	const char	*p[1];
 	char		 id[24];
 	PGresult	*res;
 	json_t		*j;
 
-	if (trigger_resolve(r, id, sizeof(id)) == -1)
+	if ((res = trigger_exec(r, id, sizeof(id), "trig_info", sql)) == NULL)
 		return;
-	p[0] = id;
-	if ((res = db_exec("trig_info", sql, 1, p)) == NULL) {
-		resp_db_error(r);
-		return;
-	}
 	if ((j = row_present(r, PQgetvalue(res, 0, 0))) != NULL) {
 		resp_list(r, json_incref(json_object_get(j, "keys")), NULL);
 		json_decref(j);
@@ -89,44 +112,24 @@ key_add(struct req *r)
 {
 	static const char sql[] =
 	    "SELECT hookpost.trigger_key_add($1, $2, $3, $4)::text";
-	struct newkey	 k;
-	json_t		*body = NULL;
-	const char	*p[4];
-	char		 id[24];
+	struct keyreq	 kr;
 	PGresult	*res = NULL;
 
-	memset(&k, 0, sizeof(k));
-	if (trigger_resolve(r, id, sizeof(id)) == -1 ||
-	    (body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, label_fields, 1) == -1)
+	if (key_prepare(r, 1, &kr) == -1)
 		goto out;
-	p[1] = json_string_value(json_object_get(body, "label"));
-	if (!label_valid(p[1])) {
-		resp_error(r, 400, "invalid_field", "Field 'label' is required: "
-		    "1-64 of letters, digits, space, '.', '_', ':', '-'");
-		goto out;
-	}
-	if (newkey_make(r, &k) == -1)
-		goto out;
-	p[0] = id;
-	p[2] = k.hash;
-	p[3] = k.sealed;
-	if ((res = db_exec("trig_key_add", sql, 4, p)) == NULL) {
-		if (strcmp(db_last_sqlstate(), "23505") == 0)
-			resp_error(r, 409, "conflict", "An active key labelled "
-			    "'%s' exists", p[1]);
-		else if (strcmp(db_last_sqlstate(), "P0001") == 0)
+	if ((res = db_exec("trig_key_add", sql, 4, kr.p)) == NULL) {
+		if (strcmp(db_last_sqlstate(), "P0001") == 0)
 			resp_error(r, 409, "conflict", "A trigger has at most "
 			    "10 active keys");
 		else
-			resp_db_error(r);
+			resp_db_conflict(r, "An active key labelled '%s' "
+			    "exists", kr.p[1]);
 		goto out;
 	}
 	answer_row(r, 201, PQgetvalue(res, 0, 0));
 out:
 	PQclear(res);
-	json_decref(body);
-	newkey_free(&k);
+	keyreq_free(&kr);
 }
 
 void

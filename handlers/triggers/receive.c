@@ -239,10 +239,7 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 			secret = crypt_secret_open(rv->t.secret_enc);
 		v = provider_verify(rv->t.preset, rv->t.algorithm, secret, &m,
 		    &why);
-		if (secret != NULL) {
-			explicit_bzero(secret, strlen(secret));
-			free(secret);
-		}
+		crypt_secret_free(secret);
 		if (v != PROVIDER_OK) {
 			refusal_set(o, 401, v == PROVIDER_EXPIRED ?
 			    "timestamp_expired" : "invalid_signature", why,

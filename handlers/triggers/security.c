@@ -41,18 +41,15 @@ hmac_enable(struct req *r)
 	    " t.hmac_secret_enc = $4 AS generated";
 	json_t		*body = NULL, *extra = NULL, *j;
 	const char	*given, *p[4];
-	char		*gen = NULL, *gen_sealed = NULL, *sealed = NULL, *b64;
+	char		*gen = NULL, *gen_sealed = NULL, *sealed = NULL;
 	char		 id[24];
-	unsigned char	 rnd[24], *raw;
+	unsigned char	*raw;
 	size_t		 rawlen;
 	enum provider	 preset;
 	PGresult	*res = NULL;
 
 	if (trigger_resolve_preset(r, id, sizeof(id), &preset) == -1 ||
-	    optional_body(r, &body) == -1)
-		goto out;
-	if (body != NULL && valid_object(r, body, hmac_fields,
-	    sizeof(hmac_fields) / sizeof(hmac_fields[0])) == -1)
+	    optional_body(r, VFIELDS(hmac_fields), &body) == -1)
 		goto out;
 	given = json_string_value(json_object_get(body, "secret"));
 	/* Standard Webhooks keys are whsec_<base64>: say so now, not at 401. */
@@ -68,13 +65,10 @@ hmac_enable(struct req *r)
 	}
 	if (given != NULL && (sealed = crypt_secret_seal(given)) == NULL)
 		goto unavailable;
-	if (crypt_random(rnd, sizeof(rnd)) == -1) {
+	if ((gen = crypt_whsec_new()) == NULL) {
 		resp_error(r, 500, "internal", "No randomness");
 		goto out;
 	}
-	b64 = crypt_b64_new(rnd, sizeof(rnd));
-	gen = xasprintf("whsec_%s", b64);
-	free(b64);
 	if ((gen_sealed = crypt_secret_seal(gen)) == NULL)
 		goto unavailable;
 	p[0] = id;
@@ -100,10 +94,7 @@ out:
 	PQclear(res);
 	json_decref(body);
 	json_decref(extra);
-	if (gen != NULL) {
-		explicit_bzero(gen, strlen(gen));
-		free(gen);
-	}
+	crypt_secret_free(gen);
 	free(gen_sealed);
 	free(sealed);
 }
@@ -115,13 +106,8 @@ hmac_disable(struct req *r)
 	static const char sql[] = "UPDATE hookpost.triggers t"
 	    " SET hmac_enabled = false, updated_at = now() WHERE t.id = $1"
 	    " RETURNING hookpost.trigger_json(t)::text";
-	const char	*p[1];
-	char		 id[24];
 
-	if (trigger_resolve(r, id, sizeof(id)) == -1)
-		return;
-	p[0] = id;
-	query_answer(r, "trig_hmac_disable", sql, 1, p);
+	trigger_query_answer(r, "trig_hmac_disable", sql);
 }
 
 static const struct vfield rate_fields[] = {
@@ -129,27 +115,6 @@ static const struct vfield rate_fields[] = {
 	{ "window_seconds", V_INT, 0, 1, 86400, NULL, 0 },
 	{ "enabled", V_BOOL, 0, 0, 0, NULL, 0 },
 };
-
-static const char *
-bool_param(const json_t *o, const char *k)
-{
-	json_t	*v;
-
-	if ((v = json_object_get(o, k)) == NULL || json_is_null(v))
-		return NULL;
-	return json_is_true(v) ? "t" : "f";
-}
-
-static const char *
-int_param(const json_t *o, const char *k, char *buf, size_t bufsz)
-{
-	json_t	*v;
-
-	if ((v = json_object_get(o, k)) == NULL || !json_is_integer(v))
-		return NULL;
-	snprintf(buf, bufsz, "%lld", (long long)json_integer_value(v));
-	return buf;
-}
 
 /* PUT .../rate-limit {"requests":100,"window_seconds":60,"enabled":true} */
 void
@@ -167,9 +132,7 @@ rate_limit_put(struct req *r)
 	char		 id[24], n1[24], n2[24];
 
 	if (trigger_resolve(r, id, sizeof(id)) == -1 ||
-	    (body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, rate_fields, sizeof(rate_fields) /
-	    sizeof(rate_fields[0])) == -1)
+	    (body = valid_body_new(r, VFIELDS(rate_fields))) == NULL)
 		goto out;
 	if (json_object_size(body) == 0) {
 		resp_error(r, 400, "invalid_field", "Give requests, "
@@ -177,9 +140,9 @@ rate_limit_put(struct req *r)
 		goto out;
 	}
 	p[0] = id;
-	p[1] = int_param(body, "requests", n1, sizeof(n1));
-	p[2] = int_param(body, "window_seconds", n2, sizeof(n2));
-	p[3] = bool_param(body, "enabled");
+	p[1] = valid_int_param(body, "requests", n1, sizeof(n1));
+	p[2] = valid_int_param(body, "window_seconds", n2, sizeof(n2));
+	p[3] = valid_bool_param(body, "enabled");
 	query_answer(r, "trig_rate", sql, 4, p);
 out:
 	json_decref(body);
@@ -212,9 +175,7 @@ ip_allowlist_put(struct req *r)
 	size_t		 i;
 
 	if (trigger_resolve(r, id, sizeof(id)) == -1 ||
-	    (body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, allowlist_fields, sizeof(allowlist_fields) /
-	    sizeof(allowlist_fields[0])) == -1)
+	    (body = valid_body_new(r, VFIELDS(allowlist_fields))) == NULL)
 		goto out;
 	if (json_object_size(body) == 0) {
 		resp_error(r, 400, "invalid_field", "Give cidrs and/or enabled");
@@ -237,7 +198,7 @@ ip_allowlist_put(struct req *r)
 	}
 	p[0] = id;
 	p[1] = list;
-	p[2] = bool_param(body, "enabled");
+	p[2] = valid_bool_param(body, "enabled");
 	query_answer(r, "trig_allowlist", sql, 3, p);
 out:
 	json_decref(body);
@@ -261,11 +222,10 @@ payload_limit_put(struct req *r)
 	char		 id[24], kb[24];
 
 	if (trigger_resolve(r, id, sizeof(id)) == -1 ||
-	    (body = req_json_object(r)) == NULL ||
-	    valid_object(r, body, payload_limit_fields, 1) == -1)
+	    (body = valid_body_new(r, VFIELDS(payload_limit_fields))) == NULL)
 		goto out;
 	p[0] = id;
-	p[1] = int_param(body, "kb", kb, sizeof(kb));
+	p[1] = valid_int_param(body, "kb", kb, sizeof(kb));
 	if (json_integer_value(json_object_get(body, "kb")) * 1024 >
 	    (json_int_t)cfg.max_body) {
 		resp_error(r, 400, "invalid_field", "Field 'kb' must be at most "

@@ -24,6 +24,28 @@ static const struct vfield trigger_fields[] = {
 };
 
 /*
+ * body[name], when given and not null, passed by check and kept in *text
+ * as JSON (a new string).  0, or -1 after answering 400 with check's
+ * reason.
+ */
+static int
+member_check(struct req *r, const json_t *body, const char *name,
+    int (*check)(const json_t *, char *, size_t), char **text)
+{
+	json_t	*v;
+	char	 err[512];
+
+	if ((v = json_object_get(body, name)) == NULL || json_is_null(v))
+		return 0;
+	if (check(v, err, sizeof(err)) == -1) {
+		resp_error(r, 400, "invalid_field", "%s: %s", name, err);
+		return -1;
+	}
+	*text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	return 0;
+}
+
+/*
  * Checks what a create or update may set beyond its types: the ref's
  * shape, the schema (lib/schema subset), the mapping (JSONPath).  Fills
  * the JSON texts (new strings, or NULL).  Returns 0, or -1 after
@@ -34,12 +56,9 @@ trigger_body_check(struct req *r, json_t *body, char **schema,
     char **mapping)
 {
 	const char	*ref;
-	json_t		*v;
-	char		 err[512];
 
 	*schema = *mapping = NULL;
-	if (valid_object(r, body, trigger_fields, sizeof(trigger_fields) /
-	    sizeof(trigger_fields[0])) == -1)
+	if (valid_object(r, body, VFIELDS(trigger_fields)) == -1)
 		return -1;
 	ref = json_string_value(json_object_get(body, "ref"));
 	if (ref != NULL && !ref_valid(ref)) {
@@ -47,25 +66,14 @@ trigger_body_check(struct req *r, json_t *body, char **schema,
 		    "github.push: lower-case words of [a-z0-9_-] joined by dots");
 		return -1;
 	}
-	if ((v = json_object_get(body, "payload_schema")) != NULL &&
-	    !json_is_null(v)) {
-		if (schema_check(v, err, sizeof(err)) == -1) {
-			resp_error(r, 400, "invalid_field", "payload_schema: %s",
-			    err);
-			return -1;
-		}
-		*schema = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	}
-	if ((v = json_object_get(body, "payload_mapping")) != NULL &&
-	    !json_is_null(v)) {
-		if (jsonpath_map_valid(v, err, sizeof(err)) == -1) {
-			resp_error(r, 400, "invalid_field", "payload_mapping: %s",
-			    err);
-			free(*schema);
-			*schema = NULL;
-			return -1;
-		}
-		*mapping = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (member_check(r, body, "payload_schema", schema_check,
+	    schema) == -1)
+		return -1;
+	if (member_check(r, body, "payload_mapping", jsonpath_map_valid,
+	    mapping) == -1) {
+		free(*schema);
+		*schema = NULL;
+		return -1;
 	}
 	return 0;
 }
@@ -92,11 +100,7 @@ trigger_create(struct req *r)
 	p[3] = mapping;
 	p[4] = json_string_value(json_object_get(body, "preset"));
 	if ((res = db_exec("trig_create", sql, 5, p)) == NULL) {
-		if (strcmp(db_last_sqlstate(), "23505") == 0)
-			resp_error(r, 409, "conflict", "Trigger '%s' already "
-			    "exists", p[0]);
-		else
-			resp_db_error(r);
+		resp_db_conflict(r, "Trigger '%s' already exists", p[0]);
 		goto out;
 	}
 	answer_row(r, 201, PQgetvalue(res, 0, 0));

@@ -8,10 +8,12 @@
 #include <stddef.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "page.h"
 #include "provider.h"
 #include "req.h"
+#include "valid.h"
 
 #define KEY_PREFIX	"wh_"
 #define KEY_RANDOM	32	/* seed 002: wh_ + 32 random alphanumerics */
@@ -44,10 +46,14 @@ json_t	*row_present(struct req *, const char *);
 void	 answer_row(struct req *, int, const char *);
 void	 query_answer(struct req *, const char *, const char *, int,
 	    const char **);
+PGresult *trigger_exec(struct req *, char *, size_t, const char *,
+	    const char *);
+void	 trigger_query_answer(struct req *, const char *, const char *);
 int	 newkey_make(struct req *, struct newkey *);
 void	 newkey_free(struct newkey *);
 int	 label_valid(const char *);
-int	 optional_body(struct req *, json_t **);
+int	 optional_body(struct req *, const struct vfield *, size_t,
+	    json_t **);
 int	 trigger_resolve_preset(struct req *, char *, size_t,
 	    enum provider *);
 int	 trigger_resolve(struct req *, char *, size_t);

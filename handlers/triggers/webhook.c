@@ -77,17 +77,12 @@ webhook_disable(struct req *r)
 {
 	static const char sql[] = "UPDATE hookpost.triggers"
 	    " SET webhook_enabled = false, updated_at = now() WHERE id = $1";
-	const char	*p[1];
 	char		 id[24];
 	PGresult	*res;
 
-	if (trigger_resolve(r, id, sizeof(id)) == -1)
+	if ((res = trigger_exec(r, id, sizeof(id), "trig_disable", sql)) ==
+	    NULL)
 		return;
-	p[0] = id;
-	if ((res = db_exec("trig_disable", sql, 1, p)) == NULL) {
-		resp_db_error(r);
-		return;
-	}
 	PQclear(res);
 	answer_info(r, id, json_pack("{s:b}", "webhook_enabled", 0));
 }
@@ -97,11 +92,6 @@ stats(struct req *r)
 {
 	static const char sql[] = "SELECT row_to_json(s)::text"
 	    " FROM hookpost.webhook_stats_detailed s WHERE s.trigger_id = $1";
-	const char	*p[1];
-	char		 id[24];
 
-	if (trigger_resolve(r, id, sizeof(id)) == -1)
-		return;
-	p[0] = id;
-	query_answer(r, "trig_stats", sql, 1, p);
+	trigger_query_answer(r, "trig_stats", sql);
 }
