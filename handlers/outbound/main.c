@@ -1,5 +1,5 @@
 /*
- * outbound: the seed-000 outbound API (DESIGN.md §3 route map).
+ * outbound: the seed-000 outbound API (ARCHITECTURE.md §3 route map).
  *   /admin/webhooks/subscriptions[/:id[/test]]   subscriptions
  *   /admin/webhooks/deliveries[/:id[/retry]]     deliveries and attempts
  *   /webhook-deliveries/:id[/status]             async completion (seed
