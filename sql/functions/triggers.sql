@@ -179,10 +179,12 @@ $$;
  *   dedupe by delivery id, the event, its outbound emit, the audit row
  * and the counters, all in this one statement and one commit.
  *
- * Returns facts, never HTTP: one row (outcome, retry_after, event_id,
- * received_at), outcome one of rate_limited (retry_after: seconds until
- * the key may send again), refused, handshake, duplicate (the first
- * event's id and time) or accepted (the event's).  received_at is in
+ * Returns facts, never HTTP: one record of OUT parameters (a set would
+ * cost a tuplestore and one more query per request): outcome,
+ * retry_after, event_id, received_at; outcome one of rate_limited
+ * (retry_after: seconds until the key may send again), refused,
+ * handshake, duplicate (the first event's id and time) or accepted (the
+ * event's).  received_at is in
  * JSON's form.  p_status: what the handler answers a request that passes
  * (the audit row's status; a rate-limited one is 429, which the limiter
  * counts).
@@ -193,9 +195,9 @@ CREATE OR REPLACE FUNCTION hookpost.trigger_receive(
 	p_refusal_status integer, p_refusal_code text, p_handshake boolean,
 	p_payload jsonb, p_metadata jsonb, p_delivery_id text,
 	p_remote text, p_ua text, p_ms real, p_sha text, p_size bigint,
-	p_status integer)
-RETURNS TABLE (outcome text, retry_after integer, event_id uuid,
-	received_at text)
+	p_status integer,
+	OUT outcome text, OUT retry_after integer, OUT event_id uuid,
+	OUT received_at text)
 LANGUAGE plpgsql AS $$
 DECLARE
 	wait	integer;
@@ -209,8 +211,8 @@ BEGIN
 			PERFORM hookpost.request_log('trigger', p_ref, p_key_id,
 			    p_remote, p_ua, 429, 'rejected', 'rate_limited',
 			    p_ms, p_sha, p_size, NULL, NULL);
-			RETURN QUERY SELECT 'rate_limited'::text, wait, NULL::uuid,
-			    NULL::text;
+			outcome := 'rate_limited';
+			retry_after := wait;
 			RETURN;
 		END IF;
 	END IF;
@@ -218,16 +220,14 @@ BEGIN
 		PERFORM hookpost.request_log('trigger', p_ref, p_key_id,
 		    p_remote, p_ua, p_refusal_status, 'rejected', p_refusal_code,
 		    p_ms, p_sha, p_size, NULL, NULL);
-		RETURN QUERY SELECT 'refused'::text, NULL::integer, NULL::uuid,
-		    NULL::text;
+		outcome := 'refused';
 		RETURN;
 	END IF;
 	IF p_handshake THEN
 		PERFORM hookpost.request_log('trigger', p_ref, p_key_id,
 		    p_remote, p_ua, p_status, 'handshake', NULL, p_ms, p_sha,
 		    p_size, NULL, NULL);
-		RETURN QUERY SELECT 'handshake'::text, NULL::integer, NULL::uuid,
-		    NULL::text;
+		outcome := 'handshake';
 		RETURN;
 	END IF;
 
@@ -248,8 +248,9 @@ BEGIN
 		PERFORM hookpost.request_log('trigger', p_ref, p_key_id,
 		    p_remote, p_ua, p_status, 'duplicate', NULL, p_ms, p_sha,
 		    p_size, NULL, NULL);
-		RETURN QUERY SELECT 'duplicate'::text, NULL::integer, eid,
-		    to_json(rat) #>> '{}';
+		outcome := 'duplicate';
+		event_id := eid;
+		received_at := to_json(rat) #>> '{}';
 		RETURN;
 	END IF;
 	-- Issue 3: every trigger event is also an outbound event whose type
@@ -258,6 +259,7 @@ BEGIN
 	    p_payload);
 	PERFORM hookpost.request_log('trigger', p_ref, p_key_id, p_remote,
 	    p_ua, p_status, 'accepted', NULL, p_ms, p_sha, p_size, NULL, NULL);
-	RETURN QUERY SELECT 'accepted'::text, NULL::integer, eid,
-	    to_json(rat) #>> '{}';
+	outcome := 'accepted';
+	event_id := eid;
+	received_at := to_json(rat) #>> '{}';
 END $$;
