@@ -32,3 +32,10 @@ audit_refuse(struct req *r, const struct audit *a, int status,
 		PQclear(res);
 	resp_error(r, status, code, "%s", msg);
 }
+
+void
+audit_store_failed(struct req *r)
+{
+	resp_error(r, 503, "unavailable", "Database unavailable; the event "
+	    "was not accepted, retry later");
+}

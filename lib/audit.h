@@ -30,4 +30,10 @@ struct audit {
 void	audit_refuse(struct req *r, const struct audit *a, int status,
 	    const char *code, const char *msg);
 
+/*
+ * Answers a receiver whose store failed: 503 unavailable, saying nothing
+ * was accepted, so the sender retries (ARCHITECTURE.md §1).
+ */
+void	audit_store_failed(struct req *r);
+
 #endif

@@ -273,8 +273,7 @@ recv_store_fast(struct recv *rv, const char **p,
 	q[22] = ip->v[11];	/* occurred_at */
 	q[23] = iid;
 	if ((res = db_exec("recv_fast", sql_fast, 24, q)) == NULL) {
-		resp_error(rv->r, 503, "unavailable", "Database unavailable; "
-		    "the event was not accepted, retry later");
+		audit_store_failed(rv->r);
 		return 0;
 	}
 	outcome = PQgetvalue(res, 0, 0);
@@ -345,8 +344,7 @@ recv_store(struct recv *rv, const struct source *src)
 		if (strcmp(db_last_sqlstate(), "23503") == 0)
 			rc = 1;
 		else
-			resp_error(r, 503, "unavailable", "Database unavailable; "
-			    "the event was not accepted, retry later");
+			audit_store_failed(r);
 		goto out;
 	}
 	if (PQntuples(res) != 1) {

@@ -502,8 +502,7 @@ receive(struct req *r)
 		goto out;
 	}
 	if ((res = db_exec("trig_write", sql_write, 18, p)) == NULL) {
-		resp_error(r, 503, "unavailable", "Database unavailable; the "
-		    "event was not accepted, retry later");
+		audit_store_failed(r);
 		goto out;
 	}
 	if (PQntuples(res) != 1) {
