@@ -174,7 +174,7 @@ cli_getopt(struct cli *cli, const struct cli_cmd *cmd, int argc,
 
 	while (opts != NULL && opts[nopts].name != NULL)
 		nopts++;
-	all = xcalloc(nopts + 4, sizeof(*all));
+	all = xcalloc(nopts + 5, sizeof(*all));
 	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	if (cmd->flags & CMD_JSON)
 		all[n++] = (struct option){ "json", no_argument, NULL,
@@ -182,6 +182,8 @@ cli_getopt(struct cli *cli, const struct cli_cmd *cmd, int argc,
 	if (cmd->flags & CMD_CONFIG)
 		all[n++] = (struct option){ "config", required_argument, NULL,
 		    OPT_CONFIG };
+	if (cmd->flags & CMD_ALL)
+		all[n++] = (struct option){ "all", no_argument, NULL, OPT_ALL };
 	if (nopts > 0)
 		memcpy(all + n, opts, nopts * sizeof(*all));
 	pos = xcalloc((size_t)argc + 1, sizeof(*pos));
@@ -205,6 +207,9 @@ cli_getopt(struct cli *cli, const struct cli_cmd *cmd, int argc,
 			continue;
 		case OPT_CONFIG:
 			cli->config_path = optarg;
+			continue;
+		case OPT_ALL:
+			cli->all = 1;
 			continue;
 		case ':':
 			*status = cli_usage_error(cmd,
@@ -563,11 +568,9 @@ cli_item_path_new(const char *prefix, const char *id, const char *suffix)
 }
 
 void
-cli_more_hint(json_t *page, const char *cmd)
+cli_more_hint(const char *next, const char *cmd)
 {
-	const char	*next;
-
-	if ((next = cli_json_str(page, "next_cursor")) == NULL)
+	if (next == NULL)
 		return;
 	fprintf(stderr, "more: %s %s --cursor ", CLI_NAME, cmd);
 	cli_fput_safe(stderr, next, 0);
@@ -575,26 +578,37 @@ cli_more_hint(json_t *page, const char *cmd)
 }
 
 void
-cli_list_print(struct cli *cli, const struct cli_resp *resp,
-    const struct cli_list *l)
+cli_list_rows_print(struct cli *cli, const struct cli_list *l, json_t *rows)
 {
 	struct cli_table	*t;
 	json_t			*e;
 	size_t			 i;
 
 	if (cli->json) {
-		cli_resp_print_raw(resp);
+		json_dumpf(rows, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
 		return;
 	}
 	t = cli_table_new(l->ncols, l->heads);
 	/* Text from payloads (titles, descriptions) is bounded, and safe. */
 	if (l->cut_width > 0)
 		cli_table_max(t, l->cut_col, l->cut_width);
-	json_array_foreach(json_object_get(resp->json, "data"), i, e)
+	json_array_foreach(rows, i, e)
 		cli_table_add_json(t, e, l->keys);
 	cli_table_print(stdout, t);
 	cli_table_free(t);
-	cli_more_hint(resp->json, l->cmd->name);
+}
+
+void
+cli_list_print(struct cli *cli, const struct cli_resp *resp,
+    const char *next, const struct cli_list *l)
+{
+	if (cli->json)
+		cli_resp_print_raw(resp);
+	else
+		cli_list_rows_print(cli, l, cli_page_rows(resp));
+	if (!cli->json || json_is_array(resp->json))
+		cli_more_hint(next, l->cmd->name);
 }
 
 void

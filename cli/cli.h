@@ -33,6 +33,7 @@ enum cli_optid {
 	OPT_CONFIG,
 	OPT_PAGE_LIMIT,	/* --limit N of the list commands */
 	OPT_PAGE_CURSOR,	/* --cursor C */
+	OPT_ALL,	/* --all: every page of a list (CMD_ALL) */
 	OPT_CMD		/* the first id of a command's own options */
 };
 
@@ -45,6 +46,7 @@ enum cli_optid {
 struct cli {
 	const char	*config_path;	/* --config FILE */
 	int		 json;		/* --json: raw bodies */
+	int		 all;		/* --all: every page of a list */
 	/* Loaded on first use by cli_http_setup(). */
 	int		 http_ready;
 	char		*url;		/* base, no trailing slash */
@@ -55,6 +57,7 @@ struct cli {
 #define CMD_CONFIG	0x01	/* --config FILE: it talks to the API */
 #define CMD_JSON	0x02	/* --json */
 #define CMD_API		(CMD_CONFIG | CMD_JSON)
+#define CMD_ALL		0x04	/* --all: a list command follows every page */
 
 /* One command: its name for messages and its --help text. */
 struct cli_cmd {
@@ -171,8 +174,10 @@ char		*cli_item_path_new(const char *prefix, const char *id,
 		    const char *suffix);
 
 /*
- * A list command (every admin list answers {"data": [...], "next_cursor":
- * ...}): its options, its path, the table of a page.
+ * A list command (an admin list answers {"data": [...], "next_cursor":
+ * ...}, or seed 000's /admin/ lists a bare array and the next page in a
+ * Link header; ARCHITECTURE.md §3): its options, its path, the table of
+ * a page.
  */
 struct cli_list {
 	const struct cli_cmd	*cmd;	/* its name is in the next-page hint */
@@ -189,11 +194,18 @@ struct cli_param {
 	const char		*name;
 	const char *const	*value;
 };
-/* --json: the body as received; else the table of data[] and the hint. */
+/*
+ * --json: the body as received; else the table of its rows.  Then the
+ * hint to the next page, next (NULL: none), after --json too when the
+ * body, a bare array, cannot carry it.
+ */
 void		 cli_list_print(struct cli *, const struct cli_resp *,
-		    const struct cli_list *);
-/* "more: hookpost CMD --cursor C" on stderr if page has a next_cursor. */
-void		 cli_more_hint(json_t *page, const char *cmd);
+		    const char *next, const struct cli_list *);
+/* --json: rows as one JSON array; else their table. */
+void		 cli_list_rows_print(struct cli *, const struct cli_list *,
+		    json_t *rows);
+/* "more: hookpost CMD --cursor C" on stderr; nothing when next is NULL. */
+void		 cli_more_hint(const char *next, const char *cmd);
 /* --json: the body as received; else an object as "key: value" lines. */
 void		 cli_object_print(struct cli *, const struct cli_resp *);
 
@@ -225,14 +237,16 @@ int		 cli_api(struct cli *, const char *method, const char *path,
 		    json_t *body, const char *what, struct cli_resp *out);
 /* "error: [what: ]code: message" from the seed-004 error shape. */
 void		 cli_api_error(const struct cli_resp *, const char *what);
+/* A list page's rows: the body if it is an array, else its data[]. */
+json_t		*cli_page_rows(const struct cli_resp *);
 /* GET path and cli_list_print() the page: the exit status, 0 or 1. */
 int		 cli_list_get(struct cli *, const char *path,
 		    const struct cli_list *);
 /*
  * A list command: cli_getopt() with the list's options and fn over ctx
  * (fn NULL: cli_page_opt, ctx a struct cli_page), then cli_list_get() of
- * its path with params (up to a NULL name) as the query.  Returns the
- * exit status.
+ * its path with params (up to a NULL name) as the query; with --all every
+ * page from there on, printed as one list.  Returns the exit status.
  */
 int		 cli_list_run(struct cli *, const struct cli_list *, int argc,
 		    char *argv[], cli_opt_fn fn, void *ctx,

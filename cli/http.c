@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "req.h"
 #include "util.h"
 #include "cli.h"
 
@@ -19,6 +21,7 @@
 #define CLI_TIMEOUT		30L	/* seconds, whole request */
 #define CLI_CONNECT_TIMEOUT	10L
 #define CLI_MAX_CONFIG		(64 * 1024)
+#define CLI_MAX_PAGES		10000	/* --all: a server's pages end */
 
 static char *
 trim(char *s)
@@ -169,6 +172,7 @@ out:
 struct sink {
 	struct buf	 b;
 	int		 overflow;
+	char		*next;		/* Link rel="next" */
 };
 
 /* Keeps at most CLI_MAX_READ bytes; returning short aborts the transfer. */
@@ -183,6 +187,100 @@ sink_write(char *p, size_t size, size_t nmemb, void *arg)
 		return 0;
 	}
 	buf_append(&s->b, p, n);
+	return n;
+}
+
+static const char *
+skip_ws(const char *s, const char *end)
+{
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	return s;
+}
+
+/* 1 when the relation types in v[0..end) (RFC 8288 3.3) include next. */
+static int
+rel_has_next(const char *v, const char *end)
+{
+	const char	*w;
+
+	for (v = skip_ws(v, end); v < end; v = skip_ws(w, end)) {
+		for (w = v; w < end && *w != ' ' && *w != '\t'; w++)
+			continue;
+		if (w - v == 4 && strncasecmp(v, "next", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A Link header's value s[0..end) (RFC 8288 3: link-values separated by
+ * commas, each <URI-Reference> and ;-parameters, a value a token or a
+ * quoted string): the target of the first whose rel names next.  A new
+ * string, or NULL.
+ */
+static char *
+link_next_new(const char *s, const char *end)
+{
+	const char	*uri, *uend, *name, *v, *vend;
+	size_t		 nlen;
+
+	for (;;) {
+		while (s < end && (*s == ' ' || *s == '\t' || *s == ','))
+			s++;
+		if (s == end || *s != '<' ||
+		    (uend = memchr(s, '>', (size_t)(end - s))) == NULL)
+			return NULL;
+		uri = s + 1;
+		for (s = skip_ws(uend + 1, end); s < end && *s == ';';
+		    s = skip_ws(s, end)) {
+			name = s = skip_ws(s + 1, end);
+			while (s < end && strchr("=;, \t", *s) == NULL)
+				s++;
+			nlen = (size_t)(s - name);
+			v = vend = s = skip_ws(s, end);
+			if (s < end && *s == '=') {
+				s = skip_ws(s + 1, end);
+				if (s < end && *s == '"') {
+					v = ++s;
+					while (s < end && *s != '"')
+						s++;
+					vend = s;
+					if (s < end)
+						s++;
+				} else {
+					for (v = s; s < end &&
+					    strchr(";, \t", *s) == NULL; s++)
+						continue;
+					vend = s;
+				}
+			}
+			if (nlen == 3 && strncasecmp(name, "rel", 3) == 0 &&
+			    rel_has_next(v, vend))
+				return xstrndup(uri, (size_t)(uend - uri));
+		}
+		while (s < end && *s != ',')
+			s++;
+	}
+}
+
+/* Keeps the Link rel="next" of the final answer's headers. */
+static size_t
+sink_header(char *p, size_t size, size_t nitems, void *arg)
+{
+	struct sink	*s = arg;
+	size_t		 n = size * nitems;
+	const char	*end = p + n;
+
+	/* A status line begins an answer (after a 1xx): forget the last. */
+	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		free(s->next);
+		s->next = NULL;
+	}
+	while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
+		end--;
+	if (s->next == NULL && n > 5 && strncasecmp(p, "Link:", 5) == 0)
+		s->next = link_next_new(p + 5, end);
 	return n;
 }
 
@@ -204,14 +302,15 @@ is_2xx(long status)
 	return status >= 200 && status <= 299;
 }
 
-int
-cli_http(struct cli *cli, const char *method, const char *path,
+/* cli_http(), and the answer's Link rel="next" target into *next. */
+static int
+http_request(struct cli *cli, const char *method, const char *path,
     const char *body, size_t bodylen, const char *const *headers,
-    int with_token, struct cli_resp *out)
+    int with_token, struct cli_resp *out, char **next)
 {
 	CURL			*curl = NULL;
 	struct curl_slist	*hdrs = NULL;
-	struct sink		 sink = { { NULL, 0, 0 }, 0 };
+	struct sink		 sink = { { NULL, 0, 0 }, 0, NULL };
 	char			 errbuf[CURL_ERROR_SIZE] = "";
 	char			*url = NULL, *auth = NULL;
 	const char		*fixed[] = {
@@ -261,6 +360,8 @@ cli_http(struct cli *cli, const char *method, const char *path,
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, sink_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &sink);
 	if (strcmp(method, "GET") == 0)
 		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
 	else {
@@ -290,6 +391,10 @@ cli_http(struct cli *cli, const char *method, const char *path,
 	out->len = sink.b.len;
 	out->json = NULL;
 	sink.b.data = NULL;
+	if (next != NULL) {
+		*next = sink.next;
+		sink.next = NULL;
+	}
 	rc = 0;
 	goto out;
 oom:
@@ -298,11 +403,21 @@ out:
 	curl_easy_cleanup(curl);
 	curl_slist_free_all(hdrs);
 	buf_free(&sink.b);
+	free(sink.next);
 	if (auth != NULL)
 		explicit_bzero(auth, strlen(auth));
 	free(auth);
 	free(url);
 	return rc;
+}
+
+int
+cli_http(struct cli *cli, const char *method, const char *path,
+    const char *body, size_t bodylen, const char *const *headers,
+    int with_token, struct cli_resp *out)
+{
+	return http_request(cli, method, path, body, bodylen, headers,
+	    with_token, out, NULL);
 }
 
 void
@@ -332,21 +447,22 @@ cli_api_error(const struct cli_resp *resp, const char *what)
 	json_decref(root);
 }
 
-int
-cli_api(struct cli *cli, const char *method, const char *path, json_t *body,
-    const char *what, struct cli_resp *out)
+/* cli_api(), and the answer's Link rel="next" target into *next. */
+static int
+api_request(struct cli *cli, const char *method, const char *path,
+    json_t *body, const char *what, struct cli_resp *out, char **next)
 {
 	struct cli_resp	 resp = { 0, NULL, 0, NULL };
 	json_error_t	 jerr;
-	char		*text = NULL;
+	char		*text = NULL, *link = NULL;
 	int		 rc = -1;
 
 	if (body != NULL && (text = json_dumps(body, JSON_COMPACT)) == NULL) {
 		cli_err("out of memory");
 		goto out;
 	}
-	if (cli_http(cli, method, path, text, text ? strlen(text) : 0, NULL, 1,
-	    &resp) == -1)
+	if (http_request(cli, method, path, text, text ? strlen(text) : 0,
+	    NULL, 1, &resp, &link) == -1)
 		goto out;
 	if (!is_2xx(resp.status)) {
 		cli_api_error(&resp, what);
@@ -360,11 +476,23 @@ cli_api(struct cli *cli, const char *method, const char *path, json_t *body,
 	}
 	*out = resp;
 	memset(&resp, 0, sizeof(resp));
+	if (next != NULL) {
+		*next = link;
+		link = NULL;
+	}
 	rc = 0;
 out:
 	cli_resp_free(&resp);
+	free(link);
 	free(text);
 	return rc;
+}
+
+int
+cli_api(struct cli *cli, const char *method, const char *path, json_t *body,
+    const char *what, struct cli_resp *out)
+{
+	return api_request(cli, method, path, body, what, out, NULL);
 }
 
 void
@@ -420,18 +548,78 @@ cli_query_add(struct buf *b, const char *key, const char *value)
 	cli_url_escape(b, value);
 }
 
+json_t *
+cli_page_rows(const struct cli_resp *resp)
+{
+	if (json_is_array(resp->json))
+		return resp->json;
+	return json_object_get(resp->json, "data");
+}
+
+/* The decoded ?cursor= of a URL: a new string, or NULL. */
+static char *
+url_cursor_new(const char *url)
+{
+	const char	*q, *amp;
+	char		*c;
+	size_t		 n;
+
+	if ((q = strchr(url, '?')) == NULL)
+		return NULL;
+	for (q++; *q != '\0'; q = amp != NULL ? amp + 1 : q + n) {
+		amp = strchr(q, '&');
+		n = amp != NULL ? (size_t)(amp - q) : strlen(q);
+		if (n <= 7 || strncmp(q, "cursor=", 7) != 0)
+			continue;
+		c = xmalloc(n);
+		if (req_url_decode(q + 7, n - 7, c, n) == 0)
+			return c;
+		free(c);
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * GET of a list page into *out, and in *next the cursor of the page
+ * after it (a new string, NULL on the last page): next_cursor, or the
+ * ?cursor= of the Link rel="next" URL.  That URL is not requested as it
+ * is: it is built on the server's public URL, which need not be the one
+ * this CLI talks to (behind a proxy), and the bearer token must go to no
+ * other origin.  Returns 0, or -1 (reported).
+ */
+static int
+page_get(struct cli *cli, const char *path, struct cli_resp *out,
+    char **next)
+{
+	const char	*c;
+	char		*link = NULL;
+
+	*next = NULL;
+	if (api_request(cli, "GET", path, NULL, NULL, out, &link) == -1)
+		return -1;
+	if (json_is_array(out->json) && link != NULL)
+		*next = url_cursor_new(link);
+	else if ((c = cli_json_str(out->json, "next_cursor")) != NULL)
+		*next = xstrdup(c);
+	free(link);
+	return 0;
+}
+
 int
 cli_list_get(struct cli *cli, const char *path, const struct cli_list *l)
 {
 	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	char		*next = NULL;
 	int		 status = 1;
 
-	if (cli_api(cli, "GET", path, NULL, NULL, &resp) == -1)
+	if (page_get(cli, path, &resp, &next) == -1)
 		goto out;
-	cli_list_print(cli, &resp, l);
+	cli_list_print(cli, &resp, next, l);
 	status = 0;
 out:
 	cli_resp_free(&resp);
+	free(next);
 	return status;
 }
 
@@ -484,23 +672,83 @@ out:
 	return status;
 }
 
+/* l->path with params as its query; cursor, unless NULL, for ?cursor=. */
+static char *
+list_path_new(const struct cli_list *l, const struct cli_param *params,
+    const char *cursor)
+{
+	struct buf	 path = { NULL, 0, 0 };
+
+	buf_append(&path, l->path, strlen(l->path));
+	for (; params != NULL && params->name != NULL; params++)
+		if (cursor == NULL || strcmp(params->name, "cursor") != 0)
+			cli_query_add(&path, params->name, *params->value);
+	cli_query_add(&path, "cursor", cursor);
+	return path.data;
+}
+
+/* --all: the pages from the one params name to the last, as one list. */
+static int
+list_all(struct cli *cli, const struct cli_list *l,
+    const struct cli_param *params)
+{
+	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	json_t		*rows;
+	char		*path = NULL, *cursor = NULL, *next = NULL;
+	size_t		 pages;
+	int		 status = 1;
+
+	rows = json_array();
+	for (pages = 1;; pages++) {
+		path = list_path_new(l, params, cursor);
+		if (page_get(cli, path, &resp, &next) == -1)
+			goto out;
+		if (json_is_array(cli_page_rows(&resp)))
+			json_array_extend(rows, cli_page_rows(&resp));
+		cli_resp_free(&resp);
+		free(path);
+		path = NULL;
+		if (next == NULL)
+			break;
+		if (pages == CLI_MAX_PAGES ||
+		    (cursor != NULL && strcmp(next, cursor) == 0)) {
+			cli_err("%s: the server's pages do not end (%zu pages)",
+			    l->cmd->name, pages);
+			goto out;
+		}
+		free(cursor);
+		cursor = next;
+		next = NULL;
+	}
+	cli_list_rows_print(cli, l, rows);
+	status = 0;
+out:
+	cli_resp_free(&resp);
+	json_decref(rows);
+	free(next);
+	free(cursor);
+	free(path);
+	return status;
+}
+
 int
 cli_list_run(struct cli *cli, const struct cli_list *l, int argc,
     char *argv[], cli_opt_fn fn, void *ctx, const struct cli_param *params)
 {
-	struct buf	 path = { NULL, 0, 0 };
-	char		**pos = NULL;
+	char		*path = NULL, **pos = NULL;
 	int		 npos, status = 1;
 
 	if (cli_getopt(cli, l->cmd, argc, argv, l->opts,
 	    fn != NULL ? fn : cli_page_opt, ctx, &pos, &npos, &status) == -1)
 		goto out;
-	buf_append(&path, l->path, strlen(l->path));
-	for (; params != NULL && params->name != NULL; params++)
-		cli_query_add(&path, params->name, *params->value);
-	status = cli_list_get(cli, path.data, l);
+	if (cli->all)
+		status = list_all(cli, l, params);
+	else {
+		path = list_path_new(l, params, NULL);
+		status = cli_list_get(cli, path, l);
+	}
 out:
-	buf_free(&path);
+	free(path);
 	free(pos);
 	return status;
 }

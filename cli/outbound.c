@@ -102,15 +102,18 @@ static const struct cli_cmd cmd_sub_update = {
 static const struct cli_cmd cmd_sub_list = {
 	"sub list",
 	"usage: hookpost sub list [--status S] [--owner ID] [--limit N]\n"
-	"                         [--cursor C] [--json] [--config FILE]\n"
+	"                         [--cursor C] [--all] [--json]\n"
+	"                         [--config FILE]\n"
 	"Lists subscriptions, newest first (a user token sees its own).\n"
 	"\n"
 	"  --status S   pending_verification, active, disabled or\n"
 	"               pending_delete\n"
 	"  --owner ID   (admin) only this owner's\n"
 	"  --limit N    page size (default 50, at most 200)\n"
-	"  --cursor C   the next page, as printed after the last one\n",
-	0, 0, CMD_API
+	"  --cursor C   the next page, as printed after the last one\n"
+		"  --all        every page from there on (the server's Link\n"
+	"               header), as one table or one JSON array\n",
+	0, 0, CMD_API | CMD_ALL
 };
 
 static const struct cli_cmd cmd_sub_show = {
@@ -139,7 +142,7 @@ static const struct cli_cmd cmd_dlv_list = {
 	"deliveries list",
 	"usage: hookpost deliveries list [--subscription ID] [--status S]\n"
 	"                                [--event-type T] [--limit N]\n"
-	"                                [--cursor C] [--json]\n"
+	"                                [--cursor C] [--all] [--json]\n"
 	"                                [--config FILE]\n"
 	"Lists deliveries, newest first.\n"
 	"\n"
@@ -148,8 +151,10 @@ static const struct cli_cmd cmd_dlv_list = {
 	"                     failed or cancelled\n"
 	"  --event-type T     only this event type\n"
 	"  --limit N          page size (default 50, at most 500)\n"
-	"  --cursor C         the next page, as printed after the last one\n",
-	0, 0, CMD_API
+	"  --cursor C         the next page, as printed after the last one\n"
+		"  --all              every page from there on (the server's Link\n"
+	"                     header), as one table or one JSON array\n",
+	0, 0, CMD_API | CMD_ALL
 };
 
 static const struct cli_cmd cmd_dlv_show = {
@@ -186,10 +191,15 @@ static const struct cli_cmd cmd_emit_usage = {
 
 static const struct cli_cmd cmd_quota_list = {
 	"quota list",
-	"usage: hookpost quota list [--limit N] [--cursor C] [--json]\n"
+	"usage: hookpost quota list [--limit N] [--cursor C] [--all] [--json]\n"
 	"                           [--config FILE]\n"
-	"Lists the owners with custom quotas (admin).\n",
-	0, 0, CMD_API
+	"Lists the owners with custom quotas (admin).\n"
+	"\n"
+	"  --limit N    page size (default 100, at most 500)\n"
+	"  --cursor C   the next page, as printed after the last one\n"
+		"  --all        every page from there on (the server's Link\n"
+	"               header), as one table or one JSON array\n",
+	0, 0, CMD_API | CMD_ALL
 };
 
 static const struct cli_cmd cmd_quota_show = {

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,93 @@ page_args(struct req *r, const struct page_list *pl, long long *limit,
 }
 
 /*
+ * What stands as it is in the URL of a Link header (RFC 3986 2.2, 2.3,
+ * 3.3, 3.4); any other byte is escaped, a "%" too unless it begins an
+ * escape.  So what the client sent raw (a space, '"', '<', '>', ',',
+ * non-ASCII) can end neither the <...> nor the header.
+ */
+#define URL_UNRESERVED	"-._~"
+#define URL_QUERY	URL_UNRESERVED "!$&'()*+=:@/?"	/* path and query */
+#define URL_BASE	URL_QUERY ",;[]"	/* the configured base */
+
+/* Appends s[0..n) to b, escaping the bytes not in keep (nor alphanumeric). */
+static void
+url_append(struct buf *b, const char *s, size_t n, const char *keep)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p = (const unsigned char *)s;
+	char			 enc[3];
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != '\0' && (isalnum(p[i]) ||
+		    strchr(keep, p[i]) != NULL || (p[i] == '%' && i + 2 < n &&
+		    isxdigit(p[i + 1]) && isxdigit(p[i + 2])))) {
+			buf_append(b, &p[i], 1);
+			continue;
+		}
+		enc[0] = '%';
+		enc[1] = hex[p[i] >> 4];
+		enc[2] = hex[p[i] & 0xf];
+		buf_append(b, enc, 3);
+	}
+}
+
+/*
+ * The URL of the next page (PAGE_FORM_ARRAY): this request's, every
+ * query parameter kept in its order but ?cursor=, which is the new
+ * cursor, last.  A new string.
+ */
+static char *
+page_next_url_new(const struct req *r, const char *cursor)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	const char	*p, *amp;
+	char		*base;
+	size_t		 n;
+
+	base = req_base_url_new(r);
+	url_append(&b, base, strlen(base), URL_BASE);
+	url_append(&b, r->path, strlen(r->path), URL_QUERY);
+	buf_append(&b, "?", 1);
+	for (p = r->query; *p != '\0'; p = amp != NULL ? amp + 1 : p + n) {
+		amp = strchr(p, '&');
+		n = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		if (n == 0 || (n >= 6 && strncmp(p, "cursor", 6) == 0 &&
+		    (n == 6 || p[6] == '=')))
+			continue;
+		url_append(&b, p, n, URL_QUERY);
+		buf_append(&b, "&", 1);
+	}
+	buf_append(&b, "cursor=", 7);
+	url_append(&b, cursor, strlen(cursor), URL_UNRESERVED);
+	free(base);
+	return b.data;
+}
+
+/* A page as a bare array, and the Link to the next one if any. */
+static void
+answer_array(struct req *r, json_t *data, const char *cursor)
+{
+	char	*body, *url = NULL, *link = NULL;
+
+	body = json_dumps(data, JSON_COMPACT);
+	json_decref(data);
+	if (body == NULL) {
+		resp_error(r, 500, "internal", "Internal error");
+		return;
+	}
+	if (cursor != NULL) {
+		url = page_next_url_new(r, cursor);
+		link = xasprintf("Link: <%s>; rel=\"next\"\r\n", url);
+	}
+	resp_send(r, 200, "application/json", link, body, strlen(body));
+	free(link);
+	free(url);
+	free(body);
+}
+
+/*
  * Answers a list from res, whose rows are (json text, key a, key b) and
  * which was asked for limit + 1 rows: the extra row means a next page.
  * Rows are made presentable by pl->row() when it is given.
@@ -103,7 +191,10 @@ answer(struct req *r, const PGresult *res, long long limit,
 	else if (n > limit)
 		cursor = page_cursor_new(PQgetvalue(res, (int)limit - 1, 1),
 		    PQgetvalue(res, (int)limit - 1, 2));
-	resp_list(r, data, cursor);
+	if (pl->form == PAGE_FORM_ARRAY)
+		answer_array(r, data, cursor);
+	else
+		resp_list(r, data, cursor);
 	free(cursor);
 }
 

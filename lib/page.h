@@ -1,7 +1,8 @@
 /*
  * page: opaque cursors for keyset pagination (ARCHITECTURE.md §3: a list is
- * {"data":[...],"next_cursor":...}).  A cursor is the hex of the last
- * row's sort key, so it is URL-safe and never parsed as SQL.
+ * {"data":[...],"next_cursor":...}, or for seed 000's /admin/ lists a bare
+ * array with the next page in a Link header).  A cursor is the hex of the
+ * last row's sort key, so it is URL-safe and never parsed as SQL.
  */
 #ifndef HOOKPOST_PAGE_H
 #define HOOKPOST_PAGE_H
@@ -28,6 +29,20 @@ enum page_key {
 
 #define PAGE_RAW_MAX		80
 
+/* How a page is answered (ARCHITECTURE.md §3). */
+enum page_form {
+	/* {"data":[...],"next_cursor":"..."|null} */
+	PAGE_FORM_ENVELOPE,
+	/*
+	 * [...], as seed 000's operations line reads it (jq '.[] | ...'),
+	 * and, when a next page exists, an RFC 8288 header
+	 * Link: <URL>; rel="next" (GitHub's form): the request's own URL
+	 * under req_base_url_new(), every query parameter kept but cursor,
+	 * which names the next page.
+	 */
+	PAGE_FORM_ARRAY
+};
+
 #define PAGE_FILTERS_MAX	8
 /* In a struct page_list initializer: its filters from an array. */
 #define PAGE_FILTERS(a)	.filters = (a), .nfilters = sizeof(a) / sizeof((a)[0])
@@ -50,6 +65,7 @@ struct page_list {
 	const char			*sql;
 	long long			 limit_default, limit_max;
 	enum page_key			 key;
+	enum page_form			 form;
 	int				 scoped;	/* $1: auth_scope() */
 	const struct page_filter	*filters;
 	size_t				 nfilters;
@@ -74,8 +90,9 @@ struct page_list {
 
 /*
  * Answers GET of a list: ?limit= and ?cursor= (400 invalid_field), the
- * filters, the statement (resp_db_error), then the page, asking for one
- * row more than the limit to know whether a next_cursor is due.
+ * filters, the statement (resp_db_error), then the page in pl->form,
+ * asking for one row more than the limit to know whether a next page is
+ * due.
  */
 void	 page_list(struct req *, const struct page_list *);
 #endif

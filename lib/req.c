@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "cfg.h"
 #include "db.h"
 #include "log.h"
 #include "req.h"
@@ -139,6 +141,43 @@ double
 req_elapsed_ms(const struct req *r)
 {
 	return now_ms() - r->started_ms;
+}
+
+/* 1 when a Host header is a plain host[:port] (RFC 3986 3.2.2, 3.2.3). */
+static int
+host_plain(const char *host)
+{
+	const char	*p;
+
+	if (*host == '\0' || strlen(host) > 255)
+		return 0;
+	for (p = host; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr(".-:[]", *p) == NULL)
+			return 0;
+	return 1;
+}
+
+char *
+req_base_url_new(const struct req *r)
+{
+	const char	*host, *https, *base;
+	char		*b;
+	size_t		 n;
+
+	base = cfg.base_path != NULL ? cfg.base_path : "";
+	host = req_header(r, "Host");
+	https = req_env(r, "HTTPS");
+	if (cfg.public_url != NULL && *cfg.public_url != '\0')
+		b = xstrdup(cfg.public_url);
+	else if (host != NULL && host_plain(host))
+		b = xasprintf("%s://%s%s", https != NULL &&
+		    strcasecmp(https, "on") == 0 ? "https" : "http", host, base);
+	else
+		b = xstrdup(base);
+	n = strlen(b);
+	while (n > 0 && b[n - 1] == '/')
+		b[--n] = '\0';
+	return b;
 }
 
 static const char *

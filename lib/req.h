@@ -64,6 +64,14 @@ int		 req_url_decode(const char *s, size_t n, char *buf,
 json_t		*req_json_object(struct req *);
 /* Milliseconds since the request began. */
 double		 req_elapsed_ms(const struct req *);
+/*
+ * The base of the URLs this deployment hands out, without a trailing
+ * slash: HOOKPOST_PUBLIC_URL when set, else this request's scheme, Host
+ * and HOOKPOST_BASE_PATH.  A Host that is not a plain host[:port] is
+ * never echoed (it is the client's word): the base is then the base path
+ * alone, a reference relative to the request's own host.  A new string.
+ */
+char		*req_base_url_new(const struct req *);
 
 /* Responses.  Each writes the whole response once. */
 void		 resp_send(struct req *, int status, const char *ctype,

@@ -53,6 +53,7 @@ const struct page_list delivery_list = {
 	    " ORDER BY d.created_at DESC, d.id DESC LIMIT $7",
 	.limit_default = 50, .limit_max = 500,
 	.key = PAGE_KEY_TIME_UUID,
+	.form = PAGE_FORM_ARRAY,	/* seed 000's jq '.[] | ...' */
 	.scoped = 1,
 	PAGE_FILTERS(delivery_filters),
 	.check = delivery_filters_check,

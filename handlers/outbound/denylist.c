@@ -37,6 +37,7 @@ const struct page_list deny_list = {
 	    " ORDER BY l.id LIMIT $2",
 	.limit_default = 100, .limit_max = 1000,
 	.key = PAGE_KEY_ID0,
+	.form = PAGE_FORM_ARRAY,	/* as every /admin/ list */
 };
 
 void

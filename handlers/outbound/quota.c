@@ -45,6 +45,7 @@ const struct page_list quota_list = {
 	    " ORDER BY q.owner_id LIMIT $2",
 	.limit_default = 100, .limit_max = 500,
 	.key = PAGE_KEY_TEXT,
+	.form = PAGE_FORM_ARRAY,	/* seed 000's jq '.[] | ...' */
 };
 
 /* 0 when the URL's :user_id is an owner id, else -1 after answering 400. */

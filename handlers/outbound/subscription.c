@@ -166,6 +166,7 @@ const struct page_list sub_list = {
 	    " ORDER BY s.created_at DESC, s.id DESC LIMIT $6",
 	.limit_default = 50, .limit_max = 200,
 	.key = PAGE_KEY_TIME_UUID,
+	.form = PAGE_FORM_ARRAY,	/* seed 000's jq '.[] | ...' */
 	.scoped = 1,
 	PAGE_FILTERS(sub_filters),
 };
