@@ -59,6 +59,30 @@ expect() {
 
 jget() { printf '%s' "$BODY" | jq -r "$1"; }
 
+# link_next: the target of the last answer's Link: <...>; rel="next"
+# (RFC 8288; seed 000's /admin/ lists), or nothing on the last page.
+link_next() {
+	printf '%s\n' "$HDRS" | tr -d '\r' |
+	    sed -n 's/^[Ll]ink: *<\([^>]*\)> *; *rel="next".*$/\1/p' | head -n 1
+}
+
+# link_walk PATH: the rows of every page from admin GET PATH on,
+# following Link rel="next" (which must be under $BASE), as one JSON
+# array; nothing, and status 1, if a page is not a 200 array.
+link_walk() {
+	_lw_p=$1 _lw_all='[]' _lw_n=0
+	while [ -n "$_lw_p" ] && [ $_lw_n -lt 100 ]; do
+		admin GET "$_lw_p"
+		[ "$STATUS" = 200 ] && printf '%s' "$BODY" | jq -e 'type == "array"' >/dev/null || return 1
+		_lw_all=$(printf '%s\n%s' "$_lw_all" "$BODY" | jq -sc add)
+		_lw_p=$(link_next)
+		case $_lw_p in "$BASE"/*) _lw_p=${_lw_p#"$BASE"} ;; '') ;; *) return 1 ;; esac
+		_lw_n=$((_lw_n + 1))
+	done
+	[ -z "$_lw_p" ] || return 1
+	printf '%s\n' "$_lw_all"
+}
+
 # sign SECRET TIMESTAMP BODY: seed 004's recipe, hex only.
 sign() { hmac sha256 "$1" "$2.$3"; }
 

@@ -11,7 +11,9 @@
  * Subscriptions and deliveries take any token: an admin sees and changes
  * all, a user token only rows of its own owner_id (others answer 404, so
  * ids do not leak).  Quotas, the deny list and new event types need an
- * admin; publishing needs an admin or service token.
+ * admin; publishing needs an admin or service token.  The /admin/ lists
+ * answer a bare array, the next page in a Link header (ARCHITECTURE.md
+ * §3, lib/page.c PAGE_FORM_ARRAY).
  */
 #include "srv.h"
 #include "outbound.h"

@@ -34,11 +34,27 @@ cgi() {
 	else
 		fail "$_name" "rc=$_rc status=$_status want=$_want: $(cat "$_out" | tail -c 300) $(grep -E 'ERROR|runtime error|lost|Invalid' "$_err" | head -5)"
 	fi
+	CGI_HEAD=$(sed '/^\r*$/q' "$_out" | tr -d '\r')
 	CGI_BODY=$(sed '1,/^\r*$/d' "$_out")
 	rm -f "$_out" "$_err"
 }
 
 AUTH="HTTP_AUTHORIZATION=Bearer $TOKEN"
+# The configuration without HOOKPOST_PUBLIC_URL: URLs from the request.
+NOPUB=$(mktemp)
+grep -v '^HOOKPOST_PUBLIC_URL=' "$HOOKPOST_CONFIG" >"$NOPUB"
+chmod 644 "$NOPUB"
+trap 'rm -f "$NOPUB"' EXIT
+
+# cgi_link NAME WANT: the last answer's Link header is <WANT + a cursor>;
+# rel="next" (RFC 8288), or with WANT "" there is none.
+cgi_link() {
+	_l=$(printf '%s\n' "$CGI_HEAD" | sed -n 's/^Link: //p')
+	if [ -z "$2" ]; then [ -z "$_l" ]
+	else case $_l in "<$2"[0-9a-f]*'>; rel="next"') true ;; *) false ;; esac
+	fi && ok "$1" || fail "$1" "Link: $_l"
+}
+
 S=cgi-$(date +%s)
 TS=$(date +%s)
 B='{"event_type":"test","data":{}}'
@@ -96,7 +112,22 @@ run_cases() {
 	    '{"event_type":"threat.created","data":{"title":"x"}}' 202 "$AUTH"
 	cgi "event catalog" "$1/outbound.cgi" GET /api/event-types "" 200 "$AUTH"
 	cgi "effective quota" "$1/outbound.cgi" GET "/admin/quotas/webhooks/cgi-$2" "" 200 "$AUTH"
-	cgi "deny list" "$1/outbound.cgi" GET /admin/webhooks/deny-list "" 200 "$AUTH"
+	cgi "deny list" "$1/outbound.cgi" GET /admin/webhooks/deny-list?limit=1000 "" 200 "$AUTH"
+	cgi_link "its last page has no Link" ""
+	# seed 000's /admin/ lists: the next page in a Link header, built on
+	# HOOKPOST_PUBLIC_URL, the query kept but escaped where it was raw.
+	cgi "a list page" "$1/outbound.cgi" GET '/admin/webhooks/deny-list?limit=1&q=a<b>"c%20d%zz\&&cursor' "" 200 \
+	    "$AUTH" "HTTP_HOST=evil.example" "HOOKPOST_PUBLIC_URL=https://api.example.com/hp/"
+	cgi_link "its Link is on the public URL, the query escaped" \
+	    'https://api.example.com/hp/admin/webhooks/deny-list?limit=1&q=a%3Cb%3E%22c%20d%25zz%5C&cursor='
+	cgi "a list page, no public URL" "$1/outbound.cgi" GET '/admin/webhooks/deny-list?limit=1' "" 200 \
+	    "$AUTH" "HOOKPOST_CONFIG=$NOPUB" "HTTP_HOST=api.test:8443" "HTTPS=on"
+	cgi_link "without a public URL the Link is on the request's host" \
+	    'https://api.test:8443/admin/webhooks/deny-list?limit=1&cursor='
+	cgi "a list page, a forged Host" "$1/outbound.cgi" GET '/admin/webhooks/deny-list?limit=1' "" 200 \
+	    "$AUTH" "HOOKPOST_CONFIG=$NOPUB" 'HTTP_HOST=evil.example/x>; rel="next", <http://evil.example'
+	cgi_link "a Host that is not a plain host[:port] is not echoed" \
+	    '/admin/webhooks/deny-list?limit=1&cursor='
 	cgi "delete a subscription" "$1/outbound.cgi" DELETE "/admin/webhooks/subscriptions/$_sub" "" 204 "$AUTH"
 }
 

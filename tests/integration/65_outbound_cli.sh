@@ -72,8 +72,33 @@ OUT=$($HP emit threat_model.exploded 2>&1); rc=$?
 run "deliveries list --subscription" $HP deliveries list --subscription "$S"
 case $OUT in *"$D"*webhook.test*) ok "deliveries list shows the test delivery" ;; *) fail "deliveries list shows the test delivery" "$OUT" ;; esac
 run "deliveries list --json with filters" $HP --json deliveries list --subscription "$S" --event-type note.created --status pending
-printf '%s' "$OUT" | jq -e '(.data | length) == 1 and .data[0].event_type == "note.created"' >/dev/null &&
-    ok "deliveries list filters" || fail "deliveries list filters" "$OUT"
+printf '%s' "$OUT" | jq -e 'length == 1 and .[0].event_type == "note.created"' >/dev/null &&
+    ok "deliveries list filters (--json: the server's array)" || fail "deliveries list filters (--json: the server's array)" "$OUT"
+
+# Paging: the server's Link header (seed 000's lists) becomes the same
+# "more:" hint as before, and --all follows it to the last page.
+run "deliveries list --json, one page" $HP --json deliveries list --subscription "$S"
+ALL=$(printf '%s' "$OUT" | jq -c 'map(.id)')
+[ "$(printf '%s' "$ALL" | jq length)" -ge 3 ] && ok "the subscription has 3 deliveries to page through" ||
+    fail "the subscription has 3 deliveries to page through" "$ALL"
+run "deliveries list --limit 1" $HP deliveries list --subscription "$S" --limit 1
+C=$(sed -n 's/^more: hookpost deliveries list --cursor \([0-9a-f]*\)$/\1/p' "$T_ERR")
+[ -n "$C" ] && [ "$(printf '%s\n' "$OUT" | wc -l)" = 2 ] && ok "a page of one row, and the next page's cursor on stderr" ||
+    fail "a page of one row, and the next page's cursor on stderr" "$OUT $(cat "$T_ERR")"
+run "deliveries list --cursor" $HP --json deliveries list --subscription "$S" --limit 1 --cursor "$C"
+[ "$(printf '%s' "$OUT" | jq -c 'map(.id)')" = "$(printf '%s' "$ALL" | jq -c '.[1:2]')" ] &&
+    ok "--cursor gives the next row" || fail "--cursor gives the next row" "$OUT vs $ALL"
+grep -q '^more: hookpost deliveries list --cursor [0-9a-f]*$' "$T_ERR" &&
+    ok "--json prints the hint too (an array cannot carry the cursor)" || fail "--json prints the hint too" "$(cat "$T_ERR")"
+run "deliveries list --all" $HP --json deliveries list --subscription "$S" --limit 1 --all
+[ "$(printf '%s' "$OUT" | jq -c 'map(.id)')" = "$ALL" ] && [ ! -s "$T_ERR" ] &&
+    ok "--all follows every Link: each row once, in order, as one array" || fail "--all follows every Link" "$OUT vs $ALL $(cat "$T_ERR")"
+run "deliveries list --all as a table" $HP deliveries list --subscription "$S" --limit 1 --all
+[ "$(printf '%s\n' "$OUT" | wc -l)" = $(( $(printf '%s' "$ALL" | jq length) + 1 )) ] && [ ! -s "$T_ERR" ] &&
+    ok "--all prints one table, no hint" || fail "--all prints one table, no hint" "$OUT $(cat "$T_ERR")"
+OUT=$($HP deliveries list --subscription "$S" --cursor zz 2>&1); rc=$?
+[ $rc = 1 ] && case $OUT in *invalid_field*) true ;; *) false ;; esac &&
+    ok "a bad cursor exits 1 with the server's 400" || fail "a bad cursor exits 1 with the server's 400" "rc=$rc $OUT"
 psql_q "INSERT INTO hookpost.delivery_attempts (delivery_id, attempt, status_code, response_ms, error) VALUES ('$D', 1, 503, 40, 'HTTP 503')" >/dev/null
 run "deliveries show" $HP deliveries show "$D"
 case $OUT in *"status:"*"payload:"*"hookpost test delivery"*"attempts:"*503*"HTTP 503"*) ok "deliveries show prints the payload and attempts" ;;
@@ -92,6 +117,14 @@ printf '%s' "$OUT" | jq -e '.max_subscriptions == 4 and .max_subscription_reques
     ok "quota set sends the limits, the rest default" || fail "quota set sends the limits, the rest default" "$OUT"
 run "quota list" $HP quota list
 case $OUT in *"$QO"*) ok "quota list shows it" ;; *) fail "quota list shows it" "$OUT" ;; esac
+$HP quota set "$QO-b" --max-subscriptions 5 >/dev/null 2>&1
+run "quota list --all" $HP --json quota list --limit 1 --all
+ONE=$($HP --json quota list --limit 500 2>/dev/null)
+[ "$OUT" = "$(printf '%s' "$ONE" | jq -c .)" ] && [ "$(printf '%s' "$OUT" | jq length)" -ge 2 ] &&
+    ok "quota list --all --limit 1 is the one page of --limit 500" || fail "quota list --all --limit 1 is the one page of --limit 500" "$OUT vs $ONE"
+$HP quota rm "$QO-b" >/dev/null 2>&1
+run "sub list --all" $HP sub list --all --limit 2 --status pending_verification
+case $OUT in *"gen $RUN"*) ok "sub list --all reaches every page" ;; *) fail "sub list --all reaches every page" "$OUT" ;; esac
 run "quota show" $HP quota show "$QO"
 case $OUT in *"max_subscriptions:"*4*) ok "quota show prints it" ;; *) fail "quota show prints it" "$OUT" ;; esac
 run "quota rm" $HP quota rm "$QO"
