@@ -152,8 +152,9 @@ static const struct cli_cmd cmd_dlv_list = {
 	"  --event-type T     only this event type\n"
 	"  --limit N          page size (default 50, at most 500)\n"
 	"  --cursor C         the next page, as printed after the last one\n"
-		"  --all              every page from there on (the server's Link\n"
-	"                     header), as one table or one JSON array\n",
+		"  --all              every page from there on (the server's\n"
+	"                     Link header), as one table or one JSON\n"
+	"                     array\n",
 	0, 0, CMD_API | CMD_ALL
 };
 

@@ -171,7 +171,8 @@ req_base_url_new(const struct req *r)
 		b = xstrdup(cfg.public_url);
 	else if (host != NULL && host_plain(host))
 		b = xasprintf("%s://%s%s", https != NULL &&
-		    strcasecmp(https, "on") == 0 ? "https" : "http", host, base);
+		    strcasecmp(https, "on") == 0 ? "https" : "http", host,
+		    base);
 	else
 		b = xstrdup(base);
 	n = strlen(b);
