@@ -6,8 +6,3 @@
 CREATE INDEX deliveries_in_progress ON hookpost.deliveries (updated_at)
 	WHERE status = 'in_progress';
 
--- The counter of expired deliveries is shown from the start (0), so an
--- alert on its rate has a series before the first expiry.
-INSERT INTO hookpost.metric_counters (metric, labels, shard, value)
-VALUES ('webhook_deliveries_expired_total', 'reason="callback_timeout"', 0, 0)
-ON CONFLICT DO NOTHING;
