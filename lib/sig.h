@@ -2,7 +2,9 @@
  * sig: HMAC signatures, verified in constant time, and the one outbound
  * signer: every signature hookpost sends (deliveries, challenges, the
  * CLI's test posts) is written by sig_sign() from one row of a table of
- * header schemes.
+ * header schemes, and a signature made to one of those schemes (the async
+ * receivers' callbacks, SIG_CALLBACK) is checked by sig_verify() from the
+ * same row.
  */
 #ifndef HOOKPOST_SIG_H
 #define HOOKPOST_SIG_H

@@ -71,8 +71,8 @@ callback_auth(struct req *r, const char **scope)
 		return -1;
 	}
 	if (llabs((long long)time(NULL) - t) > cfg.ts_tolerance) {
-		resp_error(r, 401, "timestamp_expired",
-		    "Webhook timestamp is too old (>5 minutes)");
+		resp_error(r, 401, "timestamp_expired", "Webhook timestamp is "
+		    "more than %ld seconds away from now", cfg.ts_tolerance);
 		return -1;
 	}
 	if (id_check(r, "delivery") == -1)
