@@ -9,6 +9,10 @@
  * Claims are leased by pushing next_challenge_at forward under FOR UPDATE
  * SKIP LOCKED, so any number of instances may run.  Runs up to -t seconds,
  * waking on NOTIFY hookpost_challenge and a 1 s timer (lib/worker).
+ *
+ * Its log lines begin "challenge worker:", which seed 000's operators
+ * grep for; a failed challenge is an "ERROR: ... webhook challenge"
+ * line.  A URL is logged by its host alone (its path may hold a secret).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +150,7 @@ challenge_due(struct challenge *c)
 	    "  WHERE status = 'pending_verification'"
 	    "  AND next_challenge_at <= now() ORDER BY next_challenge_at"
 	    "  LIMIT 20 FOR UPDATE SKIP LOCKED)"
-	    " RETURNING s.id, s.url, s.secret_enc";
+	    " RETURNING s.id, s.url, s.secret_enc, s.challenge_attempts";
 	static const char sql_result[] = "UPDATE hookpost.subscriptions SET"
 	    " status = CASE WHEN $2 THEN 'active'"
 	    "  WHEN challenge_attempts + 1 >= $5 THEN 'pending_delete'"
@@ -158,8 +162,9 @@ challenge_due(struct challenge *c)
 	    " WHERE id = $1 AND status = 'pending_verification'";
 	PGresult	*res, *r2;
 	const char	*p[5];
-	char		*secret, err[512], iv[16], tries[8];
-	int		 i, n, ok;
+	char		*secret, err[512], iv[16], tries[8], host[300];
+	const char	*id;
+	int		 i, n, ok, attempt;
 
 	if ((res = db_exec("challenge_claim", sql_claim, 0, NULL)) == NULL)
 		return -1;
@@ -168,6 +173,11 @@ challenge_due(struct challenge *c)
 	snprintf(tries, sizeof(tries), "%d", CHALLENGE_TRIES);
 	for (i = 0; i < n && !worker_stopping(); i++) {
 		err[0] = '\0';
+		id = PQgetvalue(res, i, 0);
+		attempt = (int)strtol(PQgetvalue(res, i, 3), NULL, 10) + 1;
+		log_info("challenge worker: verifying subscription %s at %s "
+		    "(attempt %d of %d)", id, worker_url_host(PQgetvalue(res,
+		    i, 1), host, sizeof(host)), attempt, CHALLENGE_TRIES);
 		secret = crypt_secret_open(PQgetvalue(res, i, 2));
 		if (secret == NULL) {
 			snprintf(err, sizeof(err), "secret unavailable");
@@ -178,12 +188,24 @@ challenge_due(struct challenge *c)
 			explicit_bzero(secret, strlen(secret));
 			free(secret);
 		}
-		if (ok == -1)
-			continue;	/* local trouble: the lease retries it */
+		if (ok == -1) {
+			/* Local trouble: the lease retries it, uncounted. */
+			log_error("challenge worker: webhook challenge to "
+			    "subscription %s not sent (a local failure); "
+			    "retried in a minute", id);
+			continue;
+		}
 		utf8_sanitize(err, strlen(err));
-		log_info("challenge %s: %s%s", PQgetvalue(res, i, 0),
-		    ok ? "verified" : "failed: ", err);
-		p[0] = PQgetvalue(res, i, 0);
+		if (ok)
+			log_info("challenge worker: subscription %s verified: "
+			    "active", id);
+		else
+			log_error("challenge worker: webhook challenge to "
+			    "subscription %s failed: %s (attempt %d of %d%s)", id,
+			    err, attempt, CHALLENGE_TRIES,
+			    attempt >= CHALLENGE_TRIES ?
+			    "; marked for deletion" : "");
+		p[0] = id;
 		p[1] = ok ? "t" : "f";
 		p[2] = iv;
 		p[3] = ok ? NULL : err;

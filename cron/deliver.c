@@ -10,10 +10,17 @@
  *
  * Success: a 2xx within the timeout (30 s, seed 000).  Retries (seed 000):
  * immediately, then after 1, 5, 15 and 30 minutes, then failed; or the
- * subscription's own schedule; +-20% jitter; Retry-After honoured within
- * [1 s, 1 h].  410 Gone disables the subscription.  A 2xx carrying
- * X-Webhook-Callback: async (or seed 000's X-TMI-Callback: async) leaves
- * the delivery in_progress until the receiver calls back.
+ * subscription's own schedule; +-HOOKPOST_RETRY_JITTER percent (20; 0
+ * keeps the table exact); Retry-After honoured within [1 s, 1 h].  410
+ * Gone disables the subscription.  A 2xx carrying X-Webhook-Callback:
+ * async (or seed 000's X-TMI-Callback: async) leaves the delivery
+ * in_progress until the receiver calls back, for HOOKPOST_CALLBACK_TTL (4
+ * hours) at most: each run starts by failing the ones past it.
+ *
+ * Its log lines are the ones seed 000's operators grep for: "delivering
+ * webhook <id> to <host> (attempt N)", and each failure as "ERROR:
+ * webhook delivery <id> failed: <why> (...)"; never a URL's path or a
+ * secret.
  *
  * Runs up to -t seconds (cron starts it every minute), waking on NOTIFY
  * hookpost_delivery and its own 1 s timer.  A per-host advisory lock keeps
@@ -49,6 +56,7 @@
 #define BODY_KEEP	4096	/* seed 000 / issue: first 4 KiB kept */
 #define FLUSH_RESULTS	200
 #define FLUSH_MS	20.0
+#define EXPIRE_BATCH	1000	/* expired deliveries failed per statement */
 
 static const int default_schedule[] = { 60, 300, 900, 1800 };
 
@@ -330,9 +338,6 @@ result_add(struct deliver *d, struct job *j, long status, const char *error,
     const char *outcome, long delay_s)
 {
 	json_t		*r;
-	char		 next[40];
-	struct tm	 tm;
-	time_t		 t;
 
 	r = json_pack("{s:s,s:s,s:i,s:f,s:s}", "id", j->id, "claim_id",
 	    j->claim_id, "attempt", j->attempt, "response_ms", j->started_ms > 0 ?
@@ -353,12 +358,9 @@ result_add(struct deliver *d, struct job *j, long status, const char *error,
 		json_object_set_new(r, "body", json_stringn(j->resp.data,
 		    j->resp.len));
 	}
-	if (strcmp(outcome, "retry") == 0) {
-		t = time(NULL) + delay_s;
-		gmtime_r(&t, &tm);
-		strftime(next, sizeof(next), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		json_object_set_new(r, "next_attempt_at", json_string(next));
-	}
+	/* Due delay_s after the result is written: the delay is exact. */
+	if (strcmp(outcome, "retry") == 0)
+		json_object_set_new(r, "retry_in", json_integer(delay_s));
 	json_array_append_new(d->results, r);
 }
 
@@ -428,25 +430,43 @@ job_done(struct deliver *d, struct job *j, CURLcode cc)
 	d->n_sent++;
 	if (cc == CURLE_OK && status >= 200 && status <= 299) {
 		d->n_ok++;
+		if (j->async)
+			log_info("webhook delivery %s accepted (HTTP %ld); "
+			    "waiting for its callback", j->id, status);
+		else
+			log_debug("webhook delivery %s delivered (HTTP %ld)",
+			    j->id, status);
 		result_add(d, j, status, NULL, j->async ? "async" : "delivered",
 		    0);
 		return;
 	}
 	if (status == 410) {
+		log_error("webhook delivery %s failed: %s (Gone: subscription "
+		    "%s disabled)", j->id, err, j->sub_id);
 		result_add(d, j, status, err, "gone", 0);
 		return;
 	}
 	if (j->attempt > j->nschedule) {
+		log_error("webhook delivery %s failed: %s (attempt %d of %d; "
+		    "giving up)", j->id, err, j->attempt, j->nschedule + 1);
 		result_add(d, j, status, err, "failed", 0);
 		return;
 	}
 	delay = j->schedule[j->attempt - 1];
-	/* +-20% jitter, so that a recovering endpoint isn't hit in step. */
-	jitter = 0.8 + 0.4 * ((double)(random() % 10001) / 10000.0);
-	delay = lround((double)delay * jitter);
+	/*
+	 * +-HOOKPOST_RETRY_JITTER percent, so that a recovering endpoint
+	 * isn't hit by every retry in step; 0 keeps the table's delay.
+	 */
+	if (cfg.retry_jitter > 0) {
+		jitter = (double)cfg.retry_jitter / 100.0 *
+		    (2.0 * (double)(random() % 10001) / 10000.0 - 1.0);
+		delay = lround((double)delay * (1.0 + jitter));
+	}
 	if (j->retry_after >= 0 && (status == 429 || status == 503))
 		delay = j->retry_after < 1 ? 1 : j->retry_after > 3600 ? 3600 :
 		    j->retry_after;
+	log_error("webhook delivery %s failed: %s (attempt %d of %d; next in "
+	    "%ld s)", j->id, err, j->attempt, j->nschedule + 1, delay);
 	result_add(d, j, status, err, "retry", delay);
 }
 
@@ -572,6 +592,7 @@ start_jobs(struct deliver *d)
 {
 	struct job	**pp, *j;
 	struct sub_slot	*s;
+	char		 host[300];
 
 	for (pp = &d->queue; *pp != NULL && d->inflight < d->concurrency; ) {
 		j = *pp;
@@ -587,6 +608,8 @@ start_jobs(struct deliver *d)
 		}
 		if (j->cancelled) {
 			*pp = j->next;
+			log_warn("webhook delivery %s cancelled: subscription "
+			    "%s is not active", j->id, j->sub_id);
 			result_add(d, j, 0, "subscription is not active",
 			    "cancelled", 0);
 			job_free(d, j);
@@ -606,10 +629,12 @@ start_jobs(struct deliver *d)
 			continue;
 		}
 		*pp = j->next;
+		log_info("delivering webhook %s to %s (attempt %d)", j->id,
+		    worker_url_host(j->url, host, sizeof(host)), j->attempt);
 		if (job_prepare(d, j) == -1) {
 			/* Refused by the SSRF guard or unbuildable: a failed
-			 * attempt, retried on the schedule. */
-			log_warn("delivery %s: %s", j->id, j->errbuf);
+			 * attempt (logged by job_done), retried on the
+			 * schedule. */
 			job_done(d, j, CURLE_COULDNT_CONNECT);
 			job_free(d, j);
 			continue;
@@ -641,6 +666,43 @@ deliver_option(void *arg, int ch, const char *optarg)
 	return parse_int(optarg, 1, 4096, &d->concurrency);
 }
 
+/*
+ * seed 000: an async delivery waits for its receiver's callback
+ * HOOKPOST_CALLBACK_TTL (4 hours) at most.  Fails the ones past it, a
+ * batch at a time (sql/functions/deliveries.sql deliveries_expire, which
+ * counts them).  Here rather than in hookpost-cleanup, which runs hourly:
+ * this worker starts every minute, so the deadline holds to the minute.
+ * Returns how many, or -1 (logged; the next run tries again).
+ */
+static long long
+deliver_expire(void)
+{
+	static const char sql[] = "SELECT id, subscription_id, error"
+	    " FROM hookpost.deliveries_expire($1, $2)";
+	const char	*p[2];
+	char		 ttl[24], lim[16];
+	PGresult	*res;
+	long long	 total = 0;
+	int		 i, n;
+
+	snprintf(ttl, sizeof(ttl), "%ld", cfg.callback_ttl);
+	snprintf(lim, sizeof(lim), "%d", EXPIRE_BATCH);
+	p[0] = ttl;
+	p[1] = lim;
+	do {
+		if ((res = db_exec("deliveries_expire", sql, 2, p)) == NULL)
+			return -1;
+		n = PQntuples(res);
+		for (i = 0; i < n; i++)
+			log_error("webhook delivery %s failed: %s (subscription "
+			    "%s)", PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
+			    PQgetvalue(res, i, 1));
+		PQclear(res);
+		total += n;
+	} while (n == EXPIRE_BATCH);
+	return total;
+}
+
 static int
 deliver_init(void *arg, struct worker_run *run)
 {
@@ -654,6 +716,7 @@ deliver_init(void *arg, struct worker_run *run)
 	if ((v = cfg_get("HOOKPOST_DELIVERY_LEASE")) != NULL &&
 	    parse_int(v, 1, 3600, &n) == 0)
 		d->lease_s = (long)n;
+	deliver_expire();	/* a failure is logged; the next run retries */
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	if ((d->multi = curl_multi_init()) == NULL) {
 		log_error("libcurl initialisation failed");

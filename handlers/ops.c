@@ -55,6 +55,9 @@ static const struct metric_help helps[] = {
 	  "Requests to inbound webhook receivers, by source and outcome." },
 	{ "webhook_errors_total", "counter",
 	  "Refused inbound webhook requests, by source and error code." },
+	{ "webhook_deliveries_expired_total", "counter",
+	  "Async deliveries failed for want of their callback within "
+	  "HOOKPOST_CALLBACK_TTL (sql/functions/deliveries.sql)." },
 };
 
 /*

@@ -129,6 +129,8 @@ cfg_load(void)
 			return -1;
 	}
 	log_set_level(cfg_get("HOOKPOST_LOG_LEVEL"));
+	if ((cfg.log_file = cfg_get("HOOKPOST_LOG_FILE")) != NULL)
+		log_set_file(cfg.log_file);
 	cfg.database_url = cfg_get("HOOKPOST_DATABASE_URL");
 	if (cfg.database_url == NULL)
 		cfg.database_url = "dbname=hookpost";
@@ -143,5 +145,13 @@ cfg_load(void)
 	cfg.allow_http = cfg_num("HOOKPOST_ALLOW_HTTP_WEBHOOKS", 0, 0, 1) == 1;
 	/* seed 004: timestamps older than 5 minutes are refused. */
 	cfg.ts_tolerance = cfg_num("HOOKPOST_TIMESTAMP_TOLERANCE", 300, 1, 86400);
+	/*
+	 * seed 000's retry table is exact (1, 5, 15, 30 minutes); the
+	 * jitter spreads a recovering endpoint's retries and 0 turns it off.
+	 */
+	cfg.retry_jitter = (int)cfg_num("HOOKPOST_RETRY_JITTER", 20, 0, 50);
+	/* seed 000: an active (in_progress) record expires after 4 hours. */
+	cfg.callback_ttl = cfg_num("HOOKPOST_CALLBACK_TTL", 4 * 3600, 60,
+	    30L * 86400);
 	return 0;
 }

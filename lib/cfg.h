@@ -20,6 +20,9 @@ struct cfg {
 	size_t		 max_body;	/* HOOKPOST_MAX_BODY, bytes */
 	int		 allow_http;	/* HOOKPOST_ALLOW_HTTP_WEBHOOKS */
 	long		 ts_tolerance;	/* HOOKPOST_TIMESTAMP_TOLERANCE, seconds */
+	int		 retry_jitter;	/* HOOKPOST_RETRY_JITTER, +-percent */
+	long		 callback_ttl;	/* HOOKPOST_CALLBACK_TTL, seconds */
+	const char	*log_file;	/* HOOKPOST_LOG_FILE, or NULL: stderr */
 };
 
 extern struct cfg cfg;

@@ -164,6 +164,14 @@ static const struct sig_scheme_row {
 	/* Standard Webhooks: a space-delimited list of signatures. */
 	[SIG_STANDARD] = { "%i.%t.", "webhook-id", "webhook-timestamp",
 	    "webhook-signature", "v1,%b", NULL, " ", 0, 1 },
+	/*
+	 * Signed by the receiver of an async delivery when it calls back
+	 * (handlers/outbound/callback.c): bound to that one delivery and to
+	 * a time, so a captured callback completes no other delivery and
+	 * goes stale (issue 8).  The body of a GET is empty.
+	 */
+	[SIG_CALLBACK] = { "%i.%t.", NULL, "X-Webhook-Timestamp",
+	    "X-Webhook-Signature", "sha256=%h", NULL, NULL, 0, 0 },
 };
 
 unsigned char *
@@ -238,17 +246,16 @@ sig_key_new(const struct sig_scheme_row *s, const struct sig_request *rq,
 	return k;
 }
 
-/* Appends one signature by secret to *b: 0 or -1. */
+/* The MAC of one secret over the row's prefix and the body: 0 or -1. */
 static int
-sig_one(const struct sig_scheme_row *s, const struct sig_request *rq,
-    const char *secret, const char *ossl, struct sig_fields *f,
-    struct buf *b)
+sig_mac(const struct sig_scheme_row *s, const struct sig_request *rq,
+    const char *secret, const char *ossl, const struct sig_fields *f,
+    unsigned char mac[SIG_MAX_MAC], size_t *maclen)
 {
 	struct buf	 prefix = { NULL, 0, 0 };
 	struct sig_part	 parts[2];
-	unsigned char	 mac[SIG_MAX_MAC], *key = NULL;
-	char		 hex[2 * SIG_MAX_MAC + 1], *b64 = NULL;
-	size_t		 keylen = 0, maclen;
+	unsigned char	*key = NULL;
+	size_t		 keylen = 0;
 	int		 rc = -1;
 
 	if (secret == NULL || *secret == '\0' ||
@@ -259,24 +266,39 @@ sig_one(const struct sig_scheme_row *s, const struct sig_request *rq,
 	parts[0].len = prefix.len;
 	parts[1].data = rq->body;
 	parts[1].len = rq->bodylen;
-	if (sig_hmac(ossl, key, keylen, parts, 2, mac, &maclen) == -1)
+	if (sig_hmac(ossl, key, keylen, parts, 2, mac, maclen) == -1)
 		goto out;
-	crypt_hex(mac, maclen, hex);
-	f->hex = hex;
-	if (strstr(s->sig_value, "%b") != NULL)
-		b64 = crypt_b64_new(mac, maclen);
-	f->b64 = b64 ? b64 : "";
-	sig_expand(b, s->sig_value, f);
 	rc = 0;
 out:
-	f->hex = f->b64 = NULL;
-	free(b64);
 	buf_free(&prefix);
 	if (key != NULL) {
 		explicit_bzero(key, keylen);
 		free(key);
 	}
 	return rc;
+}
+
+/* Appends one signature by secret to *b: 0 or -1. */
+static int
+sig_one(const struct sig_scheme_row *s, const struct sig_request *rq,
+    const char *secret, const char *ossl, struct sig_fields *f,
+    struct buf *b)
+{
+	unsigned char	 mac[SIG_MAX_MAC];
+	char		 hex[2 * SIG_MAX_MAC + 1], *b64 = NULL;
+	size_t		 maclen;
+
+	if (sig_mac(s, rq, secret, ossl, f, mac, &maclen) == -1)
+		return -1;
+	crypt_hex(mac, maclen, hex);
+	f->hex = hex;
+	if (strstr(s->sig_value, "%b") != NULL)
+		b64 = crypt_b64_new(mac, maclen);
+	f->b64 = b64 ? b64 : "";
+	sig_expand(b, s->sig_value, f);
+	f->hex = f->b64 = NULL;
+	free(b64);
+	return 0;
 }
 
 static void
@@ -287,6 +309,35 @@ sig_header_add(struct sig_headers *out, const char *name, struct buf *value)
 	out->n++;
 	value->data = NULL;
 	value->len = value->cap = 0;
+}
+
+/*
+ * The row of rq's scheme and the fields its templates expand (ts is the
+ * caller's buffer for the timestamp), the OpenSSL digest and the MAC
+ * length.  Returns the row, or NULL when the scheme, the algorithm or a
+ * needed id is missing or unknown.
+ */
+static const struct sig_scheme_row *
+sig_row(const struct sig_request *rq, struct sig_fields *f, char ts[24],
+    const char **ossl, size_t *maclen)
+{
+	const struct sig_scheme_row	*s;
+
+	if ((unsigned)rq->scheme >= SIG_SCHEME__MAX)
+		return NULL;
+	s = &sig_schemes[rq->scheme];
+	snprintf(ts, 24, "%lld", rq->ts);
+	memset(f, 0, sizeof(*f));
+	f->ts = ts;
+	f->id = rq->id ? rq->id : "";
+	f->algorithm = s->any_algorithm && rq->algorithm ? rq->algorithm :
+	    "sha256";
+	if (sig_digest(f->algorithm, ossl, maclen) == -1)
+		return NULL;
+	if ((s->id_header != NULL || strstr(s->signed_prefix, "%i")) &&
+	    rq->id == NULL)
+		return NULL;
+	return s;
 }
 
 int
@@ -301,19 +352,7 @@ sig_sign(const struct sig_request *rq, struct sig_headers *out)
 	int				 rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if ((unsigned)rq->scheme >= SIG_SCHEME__MAX)
-		goto out;
-	s = &sig_schemes[rq->scheme];
-	snprintf(ts, sizeof(ts), "%lld", rq->ts);
-	memset(&f, 0, sizeof(f));
-	f.ts = ts;
-	f.id = rq->id ? rq->id : "";
-	f.algorithm = s->any_algorithm && rq->algorithm ? rq->algorithm :
-	    "sha256";
-	if (sig_digest(f.algorithm, &ossl, &maclen) == -1)
-		goto out;
-	if ((s->id_header != NULL || strstr(s->signed_prefix, "%i")) &&
-	    rq->id == NULL)
+	if ((s = sig_row(rq, &f, ts, &ossl, &maclen)) == NULL)
 		goto out;
 	/* A second signature needs a place to go. */
 	if (rq->secrets[1] != NULL && s->prev_header == NULL &&
@@ -356,4 +395,46 @@ sig_headers_free(struct sig_headers *hs)
 	for (i = 0; i < hs->n; i++)
 		free(hs->h[i].value);
 	hs->n = 0;
+}
+
+int
+sig_verify(const struct sig_request *rq, const char *value)
+{
+	const struct sig_scheme_row	*s;
+	struct sig_fields		 f;
+	struct buf			 lead = { NULL, 0, 0 };
+	unsigned char			 got[SIG_MAX_MAC], mac[SIG_MAX_MAC];
+	const char			*ossl, *h, *p;
+	char				 ts[24], tmpl[32];
+	size_t				 maclen, n, i, len;
+	int				 rc = -1;
+
+	if (value == NULL || (s = sig_row(rq, &f, ts, &ossl, &maclen)) == NULL)
+		goto out;
+	/* "<prefix>%h" only: the prefix expanded, then the MAC in hex. */
+	if ((h = strstr(s->sig_value, "%h")) == NULL || h[2] != '\0' ||
+	    (size_t)(h - s->sig_value) >= sizeof(tmpl))
+		goto out;
+	memcpy(tmpl, s->sig_value, (size_t)(h - s->sig_value));
+	tmpl[h - s->sig_value] = '\0';
+	sig_expand(&lead, tmpl, &f);
+	if (lead.len > 0 && strncasecmp(value, lead.data, lead.len) != 0)
+		goto out;
+	p = value + lead.len;
+	n = strlen(p);
+	while (n > 0 && isspace((unsigned char)p[n - 1]))
+		n--;
+	if (crypt_unhex(p, n, got, maclen) == -1)
+		goto out;
+	for (i = 0; i < SIG_SECRETS_MAX; i++) {
+		if (rq->secrets[i] == NULL ||
+		    sig_mac(s, rq, rq->secrets[i], ossl, &f, mac, &len) == -1 ||
+		    len != maclen)
+			continue;
+		if (CRYPTO_memcmp(mac, got, maclen) == 0)
+			rc = 0;
+	}
+out:
+	buf_free(&lead);
+	return rc;
 }

@@ -2,7 +2,9 @@
  * sig: HMAC signatures, verified in constant time, and the one outbound
  * signer: every signature hookpost sends (deliveries, challenges, the
  * CLI's test posts) is written by sig_sign() from one row of a table of
- * header schemes.
+ * header schemes, and a signature made to one of those schemes (the async
+ * receivers' callbacks, SIG_CALLBACK) is checked by sig_verify() from the
+ * same row.
  */
 #ifndef HOOKPOST_SIG_H
 #define HOOKPOST_SIG_H
@@ -70,6 +72,9 @@ enum sig_scheme {
 	SIG_STRIPE,	/* Stripe-Signature: t=<ts>,v1=<hex HMAC(ts.body)> */
 	SIG_SLACK,	/* X-Slack-Signature: v0=<hex HMAC(v0:ts:body)> */
 	SIG_STANDARD,	/* webhook-signature: v1,<base64 HMAC(id.ts.body)> */
+	SIG_CALLBACK,	/* an async receiver's status callback to us:
+			 * X-Webhook-Timestamp and X-Webhook-Signature:
+			 * sha256=<hex HMAC(delivery id.ts.body)> */
 	SIG_SCHEME__MAX
 };
 
@@ -96,7 +101,8 @@ struct sig_request {
 	 * string the user chose, seed 000).
 	 */
 	int		 raw_key;
-	const char	*id;		/* SIG_STANDARD: webhook-id */
+	const char	*id;		/* SIG_STANDARD: webhook-id;
+					 * SIG_CALLBACK: the delivery id */
 	long long	 ts;		/* seconds since the epoch */
 	const void	*body;
 	size_t		 bodylen;
@@ -120,5 +126,16 @@ struct sig_headers {
  */
 int	 sig_sign(const struct sig_request *, struct sig_headers *out);
 void	 sig_headers_free(struct sig_headers *);
+
+/*
+ * Verifies value, the signature header a request carried, against rq as
+ * sig_sign() would have signed it (scheme, algorithm, id, ts, body) by
+ * any of rq->secrets (the previous secret counts during a rotation's
+ * grace), in constant time.  Only for schemes whose signature is one
+ * "<prefix><hex MAC>" (SIG_HOOKPOST, SIG_GITHUB, SIG_SLACK, SIG_CALLBACK);
+ * the prefix is matched case-insensitively.  The timestamp's window is
+ * the caller's.  Returns 0 when it matches, -1 otherwise.
+ */
+int	 sig_verify(const struct sig_request *, const char *value);
 
 #endif

@@ -153,6 +153,8 @@ worker_main(const struct worker *w, void *ctx, int argc, char *argv[])
 
 	memset(&r, 0, sizeof(r));
 	r.seconds = WORKER_SECONDS;
+	/* Its lines say which worker wrote them: "hookpost-deliver[pid]". */
+	log_set_ident(w->name);
 	if ((got = worker_options(w, ctx, &r, argc, argv)) != 0) {
 		rc = got == 1 ? 0 : 1;
 		goto out;
@@ -226,4 +228,26 @@ worker_header_add(struct curl_slist *l, const char *name, const char *value)
 	l = curl_slist_append(l, h);
 	free(h);
 	return l;
+}
+
+const char *
+worker_url_host(const char *url, char *out, size_t outsz)
+{
+	CURLU	*u;
+	char	*host = NULL, *port = NULL;
+
+	snprintf(out, outsz, "(bad URL)");
+	if ((u = curl_url()) == NULL)
+		return out;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+			snprintf(out, outsz, "%s:%s", host, port);
+		else
+			snprintf(out, outsz, "%s", host);
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
 }

@@ -12,6 +12,7 @@
 #ifndef HOOKPOST_WORKER_H
 #define HOOKPOST_WORKER_H
 
+#include <stddef.h>
 #include <time.h>
 
 /* What a step() returns (or -1: a failure, the worker exits 1). */
@@ -80,6 +81,13 @@ struct curl_slist;
  */
 struct curl_slist	*worker_header_add(struct curl_slist *l, const char *name,
 			    const char *value);
+/*
+ * Where a URL points, for a log line: its host and any explicit port
+ * ("hooks.example.com", "[::1]:8443") into out, never its userinfo, path
+ * or query, which may hold a secret (a Slack webhook's path does).
+ * "(bad URL)" when it cannot be parsed.  Returns out.
+ */
+const char	*worker_url_host(const char *url, char *out, size_t outsz);
 /* 1 once SIGTERM or SIGINT came: start nothing new. */
 int	worker_stopping(void);
 /* 1 once the run's deadline has passed. */

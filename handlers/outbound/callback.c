@@ -1,11 +1,12 @@
 /* outbound: async completion, /webhook-deliveries/:id[/status]. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include <openssl/crypto.h>
 #include <jansson.h>
 
 #include "auth.h"
+#include "cfg.h"
 #include "crypt.h"
 #include "db.h"
 #include "req.h"
@@ -19,25 +20,36 @@
 /*
  * /webhook-deliveries/:id[/status] (seed 000 "X-TMI-Callback"): the
  * receiver of an async delivery authenticates with a bearer token
- * (scoped as everywhere) or with X-Webhook-Signature: sha256=<hex
- * HMAC-SHA256 of the raw body (empty for GET) under the subscription's
- * secret>, the previous secret counting while its grace lasts.  Returns 0
- * with *scope (NULL: any owner), or -1 after answering.
+ * (scoped as everywhere) or with a signature bound to this delivery and
+ * to a time (lib/sig.c SIG_CALLBACK, issue 8):
+ *
+ *   X-Webhook-Timestamp: <Unix seconds>
+ *   X-Webhook-Signature: sha256=<hex HMAC-SHA256(subscription secret,
+ *       "<delivery id>.<timestamp>.<raw body>")>
+ *
+ * the body of a GET being empty, the previous secret counting while its
+ * grace lasts, and the timestamp within HOOKPOST_TIMESTAMP_TOLERANCE (5
+ * minutes either way, as the inbound receivers').  So a captured callback
+ * completes no other delivery (not even of the same subscription) and
+ * goes stale in 5 minutes; one that completed or failed its delivery
+ * cannot be replayed on it either, the delivery having left in_progress.
+ * The body-only form (HMAC of the body alone) is refused: seed 000 gives
+ * the callback no signature form of its own, and that one is replayable.
+ * Returns 0 with *scope (NULL: any owner), or -1 after answering.
  */
 static int
 callback_auth(struct req *r, const char **scope)
 {
-	static const char sql[] = "SELECT s.secret_enc, CASE WHEN"
+	static const char sql[] = "SELECT d.id::text, s.secret_enc, CASE WHEN"
 	    " s.previous_secret_expires_at > now() THEN s.previous_secret_enc"
 	    " END FROM hookpost.deliveries d JOIN hookpost.subscriptions s"
 	    " ON s.id = d.subscription_id WHERE d.id = $1::uuid";
-	const char	*hdr, *p[1];
-	unsigned char	 want[32], mac[SIG_MAX_MAC];
-	struct sig_part	 part;
-	PGresult	*res = NULL;
-	char		*secret;
-	size_t		 maclen;
-	int		 col, rc = -1;
+	struct sig_request	 rq;
+	const char		*hdr, *ts, *p[1];
+	char			*secrets[SIG_SECRETS_MAX] = { NULL, NULL };
+	PGresult		*res = NULL;
+	long long		 t;
+	int			 i, rc = -1;
 
 	if (req_header(r, "Authorization") != NULL) {
 		if (auth_require(r, AUTH_OWNER) == -1)
@@ -46,8 +58,21 @@ callback_auth(struct req *r, const char **scope)
 		return 0;
 	}
 	if ((hdr = req_header(r, "X-Webhook-Signature")) == NULL) {
-		resp_error(r, 401, "unauthorized", "Send a bearer token or an "
-		    "X-Webhook-Signature made with the subscription's secret");
+		resp_error(r, 401, "unauthorized", "Send a bearer token, or "
+		    "X-Webhook-Timestamp and an X-Webhook-Signature made with "
+		    "the subscription's secret");
+		return -1;
+	}
+	if ((ts = req_header(r, "X-Webhook-Timestamp")) == NULL ||
+	    parse_int(ts, 0, 99999999999LL, &t) == -1) {
+		resp_error(r, 401, "invalid_signature", "Send X-Webhook-"
+		    "Timestamp (Unix seconds) and X-Webhook-Signature: sha256="
+		    "<hex HMAC-SHA256 of \"<delivery id>.<timestamp>.<body>\">");
+		return -1;
+	}
+	if (llabs((long long)time(NULL) - t) > cfg.ts_tolerance) {
+		resp_error(r, 401, "timestamp_expired", "Webhook timestamp is "
+		    "more than %ld seconds away from now", cfg.ts_tolerance);
 		return -1;
 	}
 	if (id_check(r, "delivery") == -1)
@@ -61,30 +86,26 @@ callback_auth(struct req *r, const char **scope)
 		resp_error(r, 404, "not_found", "No such delivery");
 		goto out;
 	}
-	if (sig_parse_sha256(hdr, want) == -1)
-		goto bad;
-	part.data = r->body != NULL ? r->body : "";
-	part.len = r->bodylen;
-	for (col = 0; col < 2 && rc == -1; col++) {
-		if (PQgetisnull(res, 0, col))
-			continue;
-		secret = crypt_secret_open(PQgetvalue(res, 0, col));
-		if (secret == NULL)
-			continue;
-		if (sig_hmac("SHA256", secret, strlen(secret), &part, 1, mac,
-		    &maclen) == 0 && maclen == sizeof(want) &&
-		    CRYPTO_memcmp(mac, want, sizeof(want)) == 0)
-			rc = 0;
-		crypt_secret_free(secret);
-	}
-	if (rc == 0) {
+	for (i = 0; i < SIG_SECRETS_MAX; i++)
+		if (!PQgetisnull(res, 0, i + 1))
+			secrets[i] = crypt_secret_open(PQgetvalue(res, 0, i + 1));
+	memset(&rq, 0, sizeof(rq));
+	rq.scheme = SIG_CALLBACK;
+	rq.secrets[0] = secrets[0];
+	rq.secrets[1] = secrets[1];
+	rq.id = PQgetvalue(res, 0, 0);	/* canonical: as X-Webhook-Delivery-Id */
+	rq.ts = t;
+	rq.body = r->body != NULL ? r->body : "";
+	rq.bodylen = r->bodylen;
+	if (sig_verify(&rq, hdr) == 0) {
 		*scope = NULL;
-		goto out;
-	}
-bad:
-	resp_error(r, 401, "invalid_signature",
-	    "Webhook signature verification failed");
+		rc = 0;
+	} else
+		resp_error(r, 401, "invalid_signature",
+		    "Webhook signature verification failed");
 out:
+	for (i = 0; i < SIG_SECRETS_MAX; i++)
+		crypt_secret_free(secrets[i]);
 	PQclear(res);
 	return rc;
 }

@@ -172,7 +172,9 @@ END $$;
  * (taken over by another worker) is still logged as an attempt but moves
  * nothing.  Each result: id, claim_id, attempt, started_at, status_code,
  * response_ms, error, body (first 4 KiB), and outcome: delivered | async
- * | retry (with next_attempt_at) | failed | gone (410: the subscription
+ * | retry (with retry_in: due that many seconds after now(), so that the
+ * schedule's delays are exact, issue 8; a worker of the previous release
+ * sends next_attempt_at instead) | failed | gone (410: the subscription
  * is disabled) | cancelled | released.  It keeps the queue itself
  * (QUEUE_DIRECT above): a retry's row is due again at next_attempt_at,
  * any other outcome's row leaves the queue.  "released": a claimed
@@ -194,7 +196,7 @@ BEGIN
 		SELECT * FROM jsonb_to_recordset(p_results) AS x(id uuid,
 		    claim_id uuid, attempt integer, started_at timestamptz,
 		    status_code integer, response_ms real, error text, body text,
-		    outcome text, next_attempt_at timestamptz)
+		    outcome text, retry_in integer, next_attempt_at timestamptz)
 	), att AS (
 		INSERT INTO hookpost.delivery_attempts (delivery_id, attempt,
 		    started_at, status_code, response_ms, error, response_body,
@@ -209,7 +211,8 @@ BEGIN
 		        WHEN 'async' THEN 'in_progress' WHEN 'retry' THEN 'pending'
 		        WHEN 'released' THEN 'pending'
 		        WHEN 'cancelled' THEN 'cancelled' ELSE 'failed' END,
-		    next_attempt_at = coalesce(r.next_attempt_at, d.next_attempt_at),
+		    next_attempt_at = coalesce(now() + make_interval(secs =>
+		        r.retry_in), r.next_attempt_at, d.next_attempt_at),
 		    attempts = CASE r.outcome WHEN 'released' THEN d.attempts - 1
 		        ELSE d.attempts END,
 		    last_status_code = CASE r.outcome WHEN 'released'
@@ -277,4 +280,64 @@ BEGIN
 		END IF;
 	END LOOP;
 	RETURN n;
+END $$;
+
+/*
+ * The async callback's deadline (seed 000: "active records expire after 4
+ * hours"): up to p_limit in_progress deliveries whose receiver has said
+ * nothing for p_ttl seconds (since its async answer or its last
+ * in_progress callback) become failed, with callback_status 'expired' and
+ * last_error saying why; each counts one publication failure, as a
+ * "failed" callback does, and one webhook_deliveries_expired_total in
+ * /metrics.  A late callback then finds the delivery failed (409).  Rows
+ * a callback holds are skipped, never waited for; run by hookpost-deliver
+ * at the start of each run.  Returns the deliveries it failed and the
+ * error it gave them.
+ */
+CREATE OR REPLACE FUNCTION hookpost.deliveries_expire(p_ttl integer,
+	p_limit integer)
+RETURNS TABLE (id uuid, subscription_id uuid, error text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	n	integer := CASE WHEN p_ttl % 3600 = 0 THEN p_ttl / 3600
+	    WHEN p_ttl % 60 = 0 THEN p_ttl / 60 ELSE p_ttl END;
+	msg	text := format('callback not received within %s %s%s', n,
+	    CASE WHEN p_ttl % 3600 = 0 THEN 'hour'
+	        WHEN p_ttl % 60 = 0 THEN 'minute' ELSE 'second' END,
+	    CASE WHEN n = 1 THEN '' ELSE 's' END);
+	ids	uuid[];
+	subs	uuid[];
+BEGIN
+	WITH due AS (
+		SELECT d.id FROM hookpost.deliveries d
+		WHERE d.status = 'in_progress'
+		  AND d.updated_at < now() - make_interval(secs => p_ttl)
+		ORDER BY d.updated_at
+		LIMIT p_limit FOR UPDATE SKIP LOCKED
+	), expired AS (
+		UPDATE hookpost.deliveries d SET status = 'failed',
+		    callback_status = 'expired', last_error = msg,
+		    completed_at = now(), updated_at = now()
+		FROM due WHERE d.id = due.id
+		RETURNING d.id, d.subscription_id
+	)
+	SELECT array_agg(e.id), array_agg(e.subscription_id)
+	INTO ids, subs FROM expired e;
+	IF ids IS NULL THEN
+		RETURN;
+	END IF;
+	-- In id order, as deliveries_finish locks them (no deadlock).
+	PERFORM 1 FROM hookpost.subscriptions s WHERE s.id = ANY (subs)
+	ORDER BY s.id FOR NO KEY UPDATE;
+	UPDATE hookpost.subscriptions s
+	SET publication_failures = s.publication_failures + f.n
+	FROM (SELECT u AS sid, count(*) AS n FROM unnest(subs) u GROUP BY u) f
+	WHERE s.id = f.sid;
+	INSERT INTO hookpost.metric_counters AS c (metric, labels, shard, value)
+	VALUES ('webhook_deliveries_expired_total', 'reason="callback_timeout"',
+	    0, cardinality(ids))
+	ON CONFLICT (metric, labels, shard)
+	DO UPDATE SET value = c.value + excluded.value;
+	RETURN QUERY SELECT x.id, x.sid, msg
+	FROM unnest(ids, subs) AS x(id, sid);
 END $$;

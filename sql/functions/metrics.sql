@@ -32,12 +32,18 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- What GET /metrics shows: the rollup plus the live rows, one snapshot.
+-- The expired-callback counter (deliveries_expire adds to it in
+-- metric_counters) is shown from 0, so that an alert on its rate has a
+-- series before the first expiry.
 CREATE OR REPLACE FUNCTION hookpost.metric_values()
 RETURNS TABLE (metric text, labels text, value bigint)
 LANGUAGE sql STABLE AS $$
 	SELECT t.metric, t.labels, sum(t.value)::bigint
 	FROM (SELECT c.metric, c.labels, c.value
 	      FROM hookpost.metric_counters c
+	      UNION ALL
+	      SELECT 'webhook_deliveries_expired_total',
+	          'reason="callback_timeout"', 0
 	      UNION ALL
 	      SELECT r.metric, r.labels, r.value
 	      FROM hookpost.metric_rollup_state s,

@@ -152,8 +152,9 @@ for path in /async /tmi-async; do
 	n=$(psql_q "SELECT status FROM hookpost.deliveries WHERE id = '$did'")
 	[ "$n" = in_progress ] && ok "$path: an async answer leaves the delivery in_progress" || fail "$path: async leaves in_progress" "$n"
 	b='{"status":"completed","message":"done"}'
-	sig=$(printf '%s' "$b" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
-	req POST "/webhook-deliveries/$did/status" -H 'Content-Type: application/json' -H "X-Webhook-Signature: sha256=$sig" --data-binary "$b"
+	ts=$(date +%s)
+	sig=$(printf '%s' "$did.$ts.$b" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
+	req POST "/webhook-deliveries/$did/status" -H 'Content-Type: application/json' -H "X-Webhook-Timestamp: $ts" -H "X-Webhook-Signature: sha256=$sig" --data-binary "$b"
 	expect_status "$path: the receiver completes it by an HMAC-signed callback" 200
 	n=$(psql_q "SELECT status FROM hookpost.deliveries WHERE id = '$did'")
 	[ "$n" = delivered ] && ok "$path: the callback completes the delivery" || fail "$path: the callback completes the delivery" "$n"

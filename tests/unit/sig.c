@@ -142,6 +142,19 @@ test_vectors(void)
 		    "webhook-id: del_1\nwebhook-timestamp: 1700000000\n"
 		    "webhook-signature: v1,Axgp9DuvHgB8Bht0hyDi0TQATYX4ZqSqcDt1"
 		    "LeeUkPY= v1,9eTF+/H3ORhTNNoSSnzI0OY/fo7cELlL3UEXnhFsg+c=" },
+		{ "callback: id.ts.body (Python's hmac)", SIG_CALLBACK, NULL,
+		    "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", 0, 1700000000,
+		    "{\"status\":\"completed\",\"message\":\"done\"}",
+		    "X-Webhook-Timestamp: 1700000000\n"
+		    "X-Webhook-Signature: sha256=1504df0d7263af826e96291b146107f"
+		    "6a0ce5a4427fa5016a386ea31ca505bc3" },
+		{ "callback: a GET signs the empty body", SIG_CALLBACK, NULL,
+		    "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", 0, 1700000000, "",
+		    "X-Webhook-Timestamp: 1700000000\n"
+		    "X-Webhook-Signature: sha256=35d000c6339f8ac2193bedf6c46ad74"
+		    "cb46b3ad17cf88b9ede8e1998516a74f9" },
 	};
 	struct sig_headers	 sh;
 	char			 got[1024];
@@ -180,6 +193,10 @@ test_refusals(void)
 		    NULL, "s", "t", NULL, 0, 0, "{}", NULL },
 		{ "an unknown scheme", SIG_SCHEME__MAX, NULL, "s", NULL,
 		    NULL, 0, 0, "{}", NULL },
+		{ "callback without a delivery id", SIG_CALLBACK, NULL, "s",
+		    NULL, NULL, 0, 1700000000, "{}", NULL },
+		{ "callback has no form for a second signature", SIG_CALLBACK,
+		    NULL, "s", "t", "d", 0, 1700000000, "{}", NULL },
 	};
 	struct sig_headers	 sh;
 	size_t			 i;
@@ -194,10 +211,102 @@ test_refusals(void)
 	check(1, "sig_headers_free(NULL)");
 }
 
+/*
+ * sig_verify(): the callback's signature binds the delivery id, the
+ * timestamp and the body; either secret of a rotation verifies; the
+ * body-only form and anything malformed does not.
+ */
+static void
+test_verify(void)
+{
+	static const char body[] = "{\"status\":\"completed\",\"message\":"
+	    "\"done\"}";
+	static const char good[] = "sha256=1504df0d7263af826e96291b146107f6"
+	    "a0ce5a4427fa5016a386ea31ca505bc3";
+	static const struct {
+		const char	*name, *secret, *prev, *id, *body, *value;
+		enum sig_scheme	 scheme;
+		long long	 ts;
+		int		 want;
+	} cases[] = {
+		{ "the signed callback", "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", body, good,
+		    SIG_CALLBACK, 1700000000, 0 },
+		{ "the prefix in upper case, hex in upper case",
+		    "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", body,
+		    "SHA256=1504DF0D7263AF826E96291B146107F6A0CE5A4427FA5016A386E"
+		    "A31CA505BC3", SIG_CALLBACK, 1700000000, 0 },
+		{ "the previous secret of a rotation", "a-new-secret",
+		    "your-shared-secret-for-hmac",
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", body, good,
+		    SIG_CALLBACK, 1700000000, 0 },
+		{ "another delivery's id", "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa7", body, good,
+		    SIG_CALLBACK, 1700000000, -1 },
+		{ "another timestamp", "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", body, good,
+		    SIG_CALLBACK, 1700000001, -1 },
+		{ "another body", "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6",
+		    "{\"status\":\"failed\"}", good, SIG_CALLBACK, 1700000000,
+		    -1 },
+		{ "another secret", "not-the-secret", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", body, good,
+		    SIG_CALLBACK, 1700000000, -1 },
+		{ "the body-only form", "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", body,
+		    "sha256=f8293e51d522eac6a9dd2513e9f3f1653269fbd4717847f984f12"
+		    "ef642509fc7", SIG_CALLBACK, 1700000000, -1 },
+		{ "no sha256= prefix", "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", body, good + 7,
+		    SIG_CALLBACK, 1700000000, -1 },
+		{ "a truncated MAC", "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", body,
+		    "sha256=1504df0d", SIG_CALLBACK, 1700000000, -1 },
+		{ "not hex", "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", body,
+		    "sha256=zz04df0d7263af826e96291b146107f6a0ce5a4427fa5016a386e"
+		    "a31ca505bc3", SIG_CALLBACK, 1700000000, -1 },
+		{ "no secret", NULL, NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", body, good,
+		    SIG_CALLBACK, 1700000000, -1 },
+		{ "no value", "your-shared-secret-for-hmac", NULL,
+		    "7fa85f64-5717-4562-b3fc-2c963f66afa6", body, NULL,
+		    SIG_CALLBACK, 1700000000, -1 },
+		{ "hookpost: RFC 4231 case 2", "Jefe", NULL, NULL,
+		    "what do ya want for nothing?", "sha256=5bdcc146bf60754e6a04"
+		    "2426089575c75a003f089d2739839dec58b964ec3843", SIG_HOOKPOST,
+		    0, 0 },
+		{ "standard: a base64 form is not verified here",
+		    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", NULL,
+		    "msg_p5jXN8AQM9LWM0D4loKWxJek", "{\"test\": 2432232314}",
+		    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+		    SIG_STANDARD, 1614265330, -1 },
+	};
+	struct sig_request	 rq;
+	size_t			 i;
+
+	for (i = 0; i < NITEMS(cases); i++) {
+		memset(&rq, 0, sizeof(rq));
+		rq.scheme = cases[i].scheme;
+		rq.secrets[0] = cases[i].secret;
+		rq.secrets[1] = cases[i].prev;
+		rq.id = cases[i].id;
+		rq.ts = cases[i].ts;
+		rq.body = cases[i].body;
+		rq.bodylen = strlen(cases[i].body);
+		check(sig_verify(&rq, cases[i].value) == cases[i].want,
+		    "verify: %s %s", cases[i].name,
+		    cases[i].want == 0 ? "verifies" : "is refused");
+	}
+}
+
 int
 main(void)
 {
 	test_vectors();
 	test_refusals();
+	test_verify();
 	return check_done();
 }

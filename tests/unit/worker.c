@@ -115,10 +115,37 @@ test_deadline(void)
 	check(!worker_stopping(), "not stopping without a signal");
 }
 
+/*
+ * worker_url_host(): a log line names where a URL points and nothing
+ * that may be a secret (userinfo, path, query).
+ */
+static void
+test_url_host(void)
+{
+	static const struct {
+		const char	*url, *want;
+	} cases[] = {
+		{ "https://hooks.example.com/services/T000/B000/XXXXSECRET",
+		    "hooks.example.com" },
+		{ "https://user:pass@example.com/h?token=secret", "example.com" },
+		{ "http://127.0.0.1:8443/path", "127.0.0.1:8443" },
+		{ "https://[2001:db8::1]:9000/x", "[2001:db8::1]:9000" },
+		{ "not a url", "(bad URL)" },
+	};
+	char	 out[64];
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(cases); i++)
+		check(strcmp(worker_url_host(cases[i].url, out, sizeof(out)),
+		    cases[i].want) == 0, "url host for a log line: %s "
+		    "(got %s)", cases[i].want, out);
+}
+
 int
 main(void)
 {
 	test_options();
 	test_deadline();
+	test_url_host();
 	return check_done();
 }
