@@ -517,6 +517,17 @@ str_same(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* Notes that the update changes setting key (for its line of output). */
+static void
+import_changed(struct import_source *s, const char *key)
+{
+	size_t	 n;
+
+	n = strlen(s->changed);
+	snprintf(s->changed + n, sizeof(s->changed) - n, "%s%s",
+	    n > 0 ? ", " : "", key);
+}
+
 /*
  * A setting as it will be: the file's value ("t"/"f" for a boolean, NULL
  * for null), else the default dflt (a new source, or --sync), else the
@@ -529,7 +540,6 @@ import_setting(struct import *im, struct import_source *s, int row, int sync,
 {
 	json_t		*v;
 	const char	*want, *have;
-	size_t		 n;
 
 	v = json_object_get(s->body, key);
 	if (json_is_boolean(v))
@@ -544,11 +554,8 @@ import_setting(struct import *im, struct import_source *s, int row, int sync,
 	if (row == -1)
 		return;
 	have = db_get(im->cur, row, col);
-	if (str_same(want, have))
-		return;
-	n = strlen(s->changed);
-	snprintf(s->changed + n, sizeof(s->changed) - n, "%s%s", n ? ", " : "",
-	    key);
+	if (!str_same(want, have))
+		import_changed(s, key);
 }
 
 /* The severity mapping as it will be, compared as JSON (jsonb has its own
@@ -557,7 +564,6 @@ static void
 import_mapping(struct import *im, struct import_source *s, int row, int sync)
 {
 	json_t	*v, *have;
-	size_t	 n;
 
 	v = json_object_get(s->body, "severity_mapping");
 	if (v != NULL)
@@ -571,11 +577,8 @@ import_mapping(struct import *im, struct import_source *s, int row, int sync)
 		return;
 	v = json_loads(s->mapping, 0, NULL);
 	have = json_loads(PQgetvalue(im->cur, row, COL_MAPPING), 0, NULL);
-	if (!json_equal(v, have)) {
-		n = strlen(s->changed);
-		snprintf(s->changed + n, sizeof(s->changed) - n, "%s%s",
-		    n ? ", " : "", "severity_mapping");
-	}
+	if (!json_equal(v, have))
+		import_changed(s, "severity_mapping");
 	json_decref(v);
 	json_decref(have);
 }
@@ -591,7 +594,6 @@ import_secret(struct import *im, struct import_source *s, int row)
 {
 	const char	*given;
 	char		*stored = NULL;
-	size_t		 n;
 	int		 same, rc = -1;
 
 	given = json_string_value(json_object_get(s->body, "secret"));
@@ -613,11 +615,8 @@ import_secret(struct import *im, struct import_source *s, int row)
 		    CRYPTO_memcmp(stored, given, strlen(given)) == 0;
 		if (same)
 			given = NULL;
-		else {
-			n = strlen(s->changed);
-			snprintf(s->changed + n, sizeof(s->changed) - n,
-			    "%ssecret", n ? ", " : "");
-		}
+		else
+			import_changed(s, "secret");
 	}
 	if (given != NULL && (s->sealed = crypt_secret_seal(given)) == NULL) {
 		cli_err("secrets cannot be sealed: HOOKPOST_SECRET_KEY_FILE");
@@ -632,7 +631,8 @@ out:
 
 /*
  * A playbook the import writes must exist, and keep existing until the
- * commit (FOR KEY SHARE).  Returns 0, or -1 after saying why.
+ * commit (FOR KEY SHARE).  Returns 0, -1 after saying why, or -2 when
+ * the database failed (logged).
  */
 static int
 import_playbook(struct import *im, struct import_source *s)
@@ -648,7 +648,7 @@ import_playbook(struct import *im, struct import_source *s)
 		return 0;
 	if ((res = db_exec("import_playbook", sql, 1,
 	    &s->p[COL_PLAYBOOK])) == NULL)
-		return -1;
+		return -2;
 	found = PQntuples(res) == 1;
 	PQclear(res);
 	if (!found)
@@ -687,8 +687,12 @@ import_plan(struct import *im, int sync)
 		}
 		s->act = row == -1 ? IMPORT_CREATE : s->changed[0] != '\0' ?
 		    IMPORT_UPDATE : IMPORT_UNCHANGED;
-		if (import_playbook(im, s) == -1)
+		switch (import_playbook(im, s)) {
+		case -2:
+			return -1;
+		case -1:
 			rc = -1;
+		}
 	}
 	if (!sync)
 		return rc;
@@ -750,7 +754,9 @@ import_write(struct import *im)
 
 /*
  * One transaction: lock, read, plan, write, commit (or roll back for
- * --dry-run).  Returns 0, or -1 with nothing changed.
+ * --dry-run).  Returns 0; -1 with nothing changed; or -2 when the
+ * connection broke during the COMMIT, which may or may not have
+ * happened.
  */
 static int
 import_apply(struct import *im, int sync, int dry_run)
@@ -773,8 +779,13 @@ import_apply(struct import *im, int sync, int dry_run)
 		goto out;
 	if (dry_run)
 		db_tx_abort();
-	else if (db_tx_commit() == -1)
+	else if (db_tx_commit() == -1) {
+		/* A COMMIT refused leaves the connection as it was. */
+		if (db_current() == NULL ||
+		    PQstatus(db_current()) != CONNECTION_OK)
+			rc = -2;
 		goto out;
+	}
 	rc = 0;
 out:
 	if (rc == -1)
@@ -858,8 +869,15 @@ cmd_webhook_import(struct cli *cli, int argc, char *argv[])
 		status = 0;
 		goto out;
 	}
-	if (import_apply(&im, flags[0], flags[1]) == -1)
+	switch (import_apply(&im, flags[0], flags[1])) {
+	case -1:
 		goto fail;
+	case -2:
+		cli_err("%s: the connection broke during the commit, which "
+		    "may or may not have happened: import again to see",
+		    im.file);
+		goto out;
+	}
 	import_report(&im, flags[1]);
 	status = 0;
 	goto out;

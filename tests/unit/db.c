@@ -305,14 +305,23 @@ static int
 server_stats(int *conns, int *execs, int *die_execs)
 {
 	PGresult	*res;
-	int		 n;
+	const char	*tag;
+	char		*end;
+	int		*out[3], i, rc = 0;
 
 	if ((res = db_exec_once("STATS", 0, NULL)) == NULL)
 		return -1;
-	n = sscanf(PQcmdStatus(res), "STATS %d %d %d", conns, execs,
-	    die_execs);
+	out[0] = conns;
+	out[1] = execs;
+	out[2] = die_execs;
+	tag = PQcmdStatus(res);
+	if (strncmp(tag, "STATS ", 6) != 0)
+		rc = -1;
+	for (i = 0, tag += 6; rc == 0 && i < 3; i++, tag = end)
+		if ((*out[i] = (int)strtol(tag, &end, 10)) < 0 || end == tag)
+			rc = -1;
 	PQclear(res);
-	return n == 3 ? 0 : -1;
+	return rc;
 }
 
 static int
