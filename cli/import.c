@@ -1,12 +1,25 @@
 /*
- * hookpost webhook import FILE.yaml: seed 004 "Configuring Auto-Triage"
- * (webhook_config.yaml).  Every source becomes PUT /api/webhooks/NAME,
- * an upsert, so importing the same file again updates in place.
+ * hookpost webhook import [--sync] [--dry-run | --check] FILE.yaml: seed
+ * 004 "Configuring Auto-Triage" (webhook_config.yaml), so that the file
+ * can be the configuration.
  *
- * A file that is not YAML, or not shaped as `sources: {NAME: {...}}`,
- * imports nothing.  A source with an error (unknown key, bad value, unset
- * ${VAR}) is reported with file:line and skipped; the others go ahead and
- * the exit status is 1.
+ * All or nothing (issue 8).  The whole file is read and validated first:
+ * any error (not YAML, not `sources: {NAME: {...}}`, an unknown key, a
+ * bad value, an unset ${VAR}) is reported with file:line and nothing is
+ * changed.  Then, straight to PostgreSQL like `hookpost db migrate`, one
+ * transaction (lib/db.c db_tx_begin): the sources table is locked against
+ * other writers, the playbooks named and the stored secrets compared are
+ * checked, and only then is anything written; any failure rolls all of
+ * it back.
+ *
+ * Without --sync the file's sources are created or updated and the
+ * settings it leaves out are kept (the API's PUT).  With --sync the
+ * registered sources become exactly the file's: settings left out take
+ * their defaults, and sources it does not name are removed.  A secret is
+ * compared with the stored one (opened, constant time) and sealed again
+ * only when it differs, so importing the same file twice changes nothing,
+ * not even secret_rotated_at; no secret is ever printed, except the one
+ * generated for a new source that names none, shown once.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -14,21 +27,26 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
+#include <openssl/crypto.h>
 #include <yaml.h>
 
+#include "cfg.h"
+#include "crypt.h"
+#include "db.h"
 #include "util.h"
 #include "cli.h"
 
 #define IMPORT_MAX_FILE		(1024 * 1024)
 #define IMPORT_MAX_SOURCES	1000
 
-enum { OPT_DRY_RUN = OPT_CMD };
+enum { OPT_SYNC = OPT_CMD, OPT_DRY_RUN, OPT_CHECK };
 
 static const struct cli_cmd cmd_import = {
 	"webhook import",
-	"usage: hookpost webhook import FILE.yaml [--config FILE]\n"
+	"usage: hookpost webhook import [--sync] [--dry-run | --check] FILE.yaml\n"
 	"Creates or updates the sources described in FILE (seed 004\n"
-	"webhook_config.yaml):\n"
+	"webhook_config.yaml), all or nothing:\n"
 	"\n"
 	"  sources:\n"
 	"    email-gateway:\n"
@@ -40,13 +58,54 @@ static const struct cli_cmd cmd_import = {
 	"\n"
 	"Keys: secret, auto_triage, playbook, severity_mapping, format, mode,\n"
 	"enabled.  ${NAME} in a value is replaced by the environment variable\n"
-	"NAME; an unset one is an error.  Booleans: true, false, yes, no.\n",
-	1, 1, CMD_CONFIG
+	"NAME; an unset one is an error.  Booleans: true, false, yes, no.\n"
+	"Prints one line per source: created, updated (and what), unchanged\n"
+	"or removed.  Any error changes nothing.\n"
+	"\n"
+	"  --sync      make the registered sources exactly the file's: remove\n"
+	"              those it does not name, reset settings it leaves out\n"
+	"              to their defaults (without it, they are kept)\n"
+	"  --dry-run   print what would change, change nothing\n"
+	"  --check     only read and validate FILE (no database); print the\n"
+	"              sources as read, secrets hidden\n"
+	"\n"
+	"It writes to the database directly, as `hookpost db migrate` does:\n"
+	"HOOKPOST_DATABASE_URL and HOOKPOST_SECRET_KEY_FILE (or the file named\n"
+	"by HOOKPOST_CONFIG) must be the servers'.\n",
+	1, 1, 0
+};
+
+enum import_act {
+	IMPORT_UNCHANGED,
+	IMPORT_CREATE,
+	IMPORT_UPDATE
+};
+
+/* The columns the plan fills for a write, in the statements' order. */
+enum import_col {
+	COL_NAME,
+	COL_SECRET,	/* a new secret_enc; NULL: keep */
+	COL_AUTO_TRIAGE,
+	COL_PLAYBOOK,
+	COL_MAPPING,
+	COL_FORMAT,
+	COL_MODE,
+	COL_ENABLED,
+	COL__MAX
 };
 
 struct import_source {
-	char	*name;
-	json_t	*body;		/* NULL when it had an error */
+	char		*name;
+	size_t		 line;		/* of its name */
+	size_t		 playbook_line;
+	json_t		*body;		/* NULL when it had an error */
+	/* The plan, against the sources as they are. */
+	enum import_act	 act;
+	char		 changed[128];	/* the settings an update changes */
+	const char	*p[COL__MAX];	/* the row as it will be */
+	char		*sealed;
+	char		*generated;	/* a new source's generated secret */
+	char		*mapping;
 };
 
 struct import {
@@ -54,7 +113,10 @@ struct import {
 	yaml_document_t		*doc;
 	struct import_source	*src;
 	size_t			 nsrc;
-	size_t			 ndropped; /* bad or repeated names */
+	size_t			 nbad;	/* names dropped, sources with errors */
+	PGresult		*cur;	/* the sources as they are */
+	const char		**removed;	/* --sync: names in cur */
+	size_t			 nremoved;
 };
 
 static size_t
@@ -196,9 +258,13 @@ import_severity(struct import *im, const char *src, yaml_node_t *map,
 	return rc;
 }
 
-/* One source's settings into a new body, or NULL after reporting why. */
+/*
+ * One source's settings into a new body, or NULL after reporting why;
+ * the line of its playbook, if any, in *playbook_line.
+ */
 static json_t *
-import_source_new(struct import *im, const char *name, yaml_node_t *map)
+import_source_new(struct import *im, const char *name, yaml_node_t *map,
+    size_t *playbook_line)
 {
 	yaml_node_pair_t	*pair;
 	yaml_node_t		*k, *v;
@@ -236,6 +302,8 @@ import_source_new(struct import *im, const char *name, yaml_node_t *map)
 				ok = 0;
 			continue;
 		}
+		if (strcmp(ks, "playbook") == 0)
+			*playbook_line = node_line(v);
 		if (!source_field_known(ks)) {
 			cli_err("%s:%zu: source '%s': unknown key '%s' "
 			    "(expected secret, auto_triage, playbook, "
@@ -271,7 +339,7 @@ fail:
 
 /*
  * The shape around the sources.  Returns 0 with im->src filled (bodies
- * NULL for sources with errors), or -1 when nothing can be imported.
+ * NULL for sources with errors, counted in im->nbad), or -1.
  */
 static int
 import_walk(struct import *im)
@@ -332,17 +400,20 @@ import_walk(struct import *im)
 			cli_err("%s:%zu: '%s' is not a valid source name (a-z, "
 			    "0-9, '.', '_', '-'; at most 64)", im->file,
 			    node_line(k), ks != NULL ? ks : "?");
-			im->ndropped++;
+			im->nbad++;
 			continue;
 		}
 		if (key_repeated(im->doc, sources, pair)) {
 			cli_err("%s:%zu: source '%s' given twice", im->file,
 			    node_line(k), ks);
-			im->ndropped++;
+			im->nbad++;
 			continue;
 		}
 		im->src[im->nsrc].name = xstrdup(ks);
-		im->src[im->nsrc].body = import_source_new(im, ks, v);
+		im->src[im->nsrc].line = node_line(k);
+		if ((im->src[im->nsrc].body = import_source_new(im, ks, v,
+		    &im->src[im->nsrc].playbook_line)) == NULL)
+			im->nbad++;
 		im->nsrc++;
 	}
 	return 0;
@@ -389,100 +460,440 @@ out:
 static int
 import_opt(void *ctx, int ch, char *arg)
 {
-	int	*dry_run = ctx;
+	int	*flags = ctx;
 
-	if (ch != OPT_DRY_RUN)
-		return 1;
-	*dry_run = 1;
+	switch (ch) {
+	case OPT_SYNC:
+	case OPT_DRY_RUN:
+	case OPT_CHECK:
+		flags[ch - OPT_SYNC] = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* --check: the sources as read, a secret only said to be there. */
+static void
+import_print_check(const struct import *im)
+{
+	json_t	*shown;
+	char	*text;
+	size_t	 i;
+
+	for (i = 0; i < im->nsrc; i++) {
+		shown = json_deep_copy(im->src[i].body);
+		if (json_object_get(shown, "secret") != NULL)
+			json_object_set_new(shown, "secret",
+			    json_string("(hidden)"));
+		text = json_dumps(shown, JSON_COMPACT);
+		printf("%s %s\n", im->src[i].name, text != NULL ? text : "?");
+		free(text);
+		json_decref(shown);
+	}
+}
+
+#define IMPORT_SQL_SOURCES \
+	"SELECT name, secret_enc, auto_triage, playbook," \
+	" severity_mapping::text, format, mode, enabled" \
+	" FROM hookpost.sources ORDER BY name"
+
+/* The row of the current sources named name, or -1. */
+static int
+import_row(const struct import *im, const char *name)
+{
+	int	 row;
+
+	for (row = 0; row < PQntuples(im->cur); row++)
+		if (strcmp(PQgetvalue(im->cur, row, 0), name) == 0)
+			return row;
+	return -1;
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Notes that the update changes setting key (for its line of output). */
+static void
+import_changed(struct import_source *s, const char *key)
+{
+	size_t	 n;
+
+	n = strlen(s->changed);
+	snprintf(s->changed + n, sizeof(s->changed) - n, "%s%s",
+	    n > 0 ? ", " : "", key);
+}
+
+/*
+ * A setting as it will be: the file's value ("t"/"f" for a boolean, NULL
+ * for null), else the default dflt (a new source, or --sync), else the
+ * value the row has.  Notes in s->changed a value that differs from the
+ * row's.
+ */
+static void
+import_setting(struct import *im, struct import_source *s, int row, int sync,
+    enum import_col col, const char *key, const char *dflt)
+{
+	json_t		*v;
+	const char	*want, *have;
+
+	v = json_object_get(s->body, key);
+	if (json_is_boolean(v))
+		want = json_is_true(v) ? "t" : "f";
+	else if (v != NULL)
+		want = json_string_value(v);	/* NULL for null */
+	else if (row == -1 || sync)
+		want = dflt;
+	else
+		want = db_get(im->cur, row, col);
+	s->p[col] = want;
+	if (row == -1)
+		return;
+	have = db_get(im->cur, row, col);
+	if (!str_same(want, have))
+		import_changed(s, key);
+}
+
+/* The severity mapping as it will be, compared as JSON (jsonb has its own
+ * key order). */
+static void
+import_mapping(struct import *im, struct import_source *s, int row, int sync)
+{
+	json_t	*v, *have;
+
+	v = json_object_get(s->body, "severity_mapping");
+	if (v != NULL)
+		s->mapping = json_dumps(v, JSON_COMPACT);
+	else if (row == -1 || sync)
+		s->mapping = xstrdup("{}");
+	else
+		s->mapping = xstrdup(PQgetvalue(im->cur, row, COL_MAPPING));
+	s->p[COL_MAPPING] = s->mapping;
+	if (row == -1)
+		return;
+	v = json_loads(s->mapping, 0, NULL);
+	have = json_loads(PQgetvalue(im->cur, row, COL_MAPPING), 0, NULL);
+	if (!json_equal(v, have))
+		import_changed(s, "severity_mapping");
+	json_decref(v);
+	json_decref(have);
+}
+
+/*
+ * The secret as it will be: a new source's (the file's, or a generated
+ * one), or the file's when it differs from the one stored, sealed; NULL
+ * keeps the stored one.  The stored one is opened to compare in
+ * constant time, never printed.  Returns 0, or -1 after saying why.
+ */
+static int
+import_secret(struct import *im, struct import_source *s, int row)
+{
+	const char	*given;
+	char		*stored = NULL;
+	int		 same, rc = -1;
+
+	given = json_string_value(json_object_get(s->body, "secret"));
+	if (row == -1) {
+		if (given == NULL && (given = s->generated =
+		    crypt_whsec_new()) == NULL) {
+			cli_err("no randomness for a generated secret");
+			goto out;
+		}
+	} else if (given != NULL) {
+		if ((stored = crypt_secret_open(PQgetvalue(im->cur, row,
+		    COL_SECRET))) == NULL) {
+			cli_err("%s:%zu: source '%s': its stored secret does "
+			    "not open with this HOOKPOST_SECRET_KEY_FILE (is it "
+			    "the servers'?)", im->file, s->line, s->name);
+			goto out;
+		}
+		same = strlen(stored) == strlen(given) &&
+		    CRYPTO_memcmp(stored, given, strlen(given)) == 0;
+		if (same)
+			given = NULL;
+		else
+			import_changed(s, "secret");
+	}
+	if (given != NULL && (s->sealed = crypt_secret_seal(given)) == NULL) {
+		cli_err("secrets cannot be sealed: HOOKPOST_SECRET_KEY_FILE");
+		goto out;
+	}
+	s->p[COL_SECRET] = s->sealed;
+	rc = 0;
+out:
+	crypt_secret_free(stored);
+	return rc;
+}
+
+/*
+ * A playbook the import writes must exist, and keep existing until the
+ * commit (FOR KEY SHARE).  Returns 0, -1 after saying why, or -2 when
+ * the database failed (logged).
+ */
+static int
+import_playbook(struct import *im, struct import_source *s)
+{
+	static const char sql[] = "SELECT 1 FROM hookpost.playbooks"
+	    " WHERE name = $1 FOR KEY SHARE";
+	PGresult	*res;
+	int		 found;
+
+	/* A row's own playbook exists: the foreign key says so. */
+	if (s->p[COL_PLAYBOOK] == NULL || (s->act != IMPORT_CREATE &&
+	    strstr(s->changed, "playbook") == NULL))
+		return 0;
+	if ((res = db_exec("import_playbook", sql, 1,
+	    &s->p[COL_PLAYBOOK])) == NULL)
+		return -2;
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	if (!found)
+		cli_err("%s:%zu: source '%s': playbook '%s' does not exist",
+		    im->file, s->playbook_line, s->name, s->p[COL_PLAYBOOK]);
+	return found ? 0 : -1;
+}
+
+/*
+ * Decides what each source becomes, and with --sync which go, before
+ * anything is written.  Returns 0, or -1 after reporting every reason.
+ */
+static int
+import_plan(struct import *im, int sync)
+{
+	struct import_source	*s;
+	const char		*name;
+	size_t			 i;
+	int			 row, rc = 0;
+
+	for (i = 0; i < im->nsrc; i++) {
+		s = &im->src[i];
+		row = import_row(im, s->name);
+		s->p[COL_NAME] = s->name;
+		/* The defaults of hookpost.sources (sql/001_init.sql). */
+		import_setting(im, s, row, sync, COL_AUTO_TRIAGE, "auto_triage",
+		    "f");
+		import_setting(im, s, row, sync, COL_PLAYBOOK, "playbook", NULL);
+		import_mapping(im, s, row, sync);
+		import_setting(im, s, row, sync, COL_FORMAT, "format", "auto");
+		import_setting(im, s, row, sync, COL_MODE, "mode", "sync");
+		import_setting(im, s, row, sync, COL_ENABLED, "enabled", "t");
+		if (import_secret(im, s, row) == -1) {
+			rc = -1;
+			continue;
+		}
+		s->act = row == -1 ? IMPORT_CREATE : s->changed[0] != '\0' ?
+		    IMPORT_UPDATE : IMPORT_UNCHANGED;
+		switch (import_playbook(im, s)) {
+		case -2:
+			return -1;
+		case -1:
+			rc = -1;
+		}
+	}
+	if (!sync)
+		return rc;
+	im->removed = xcalloc((size_t)PQntuples(im->cur) + 1,
+	    sizeof(*im->removed));
+	for (row = 0; row < PQntuples(im->cur); row++) {
+		name = PQgetvalue(im->cur, row, 0);
+		for (i = 0; i < im->nsrc; i++)
+			if (strcmp(im->src[i].name, name) == 0)
+				break;
+		if (i == im->nsrc)
+			im->removed[im->nremoved++] = name;
+	}
+	return rc;
+}
+
+/* Writes the plan: 0, or -1 (the database said why). */
+static int
+import_write(struct import *im)
+{
+	static const char sql_create[] =
+	    "INSERT INTO hookpost.sources (name, secret_enc, auto_triage,"
+	    " playbook, severity_mapping, format, mode, enabled)"
+	    " VALUES ($1, $2, $3::boolean, $4, $5::jsonb, $6, $7, $8::boolean)";
+	static const char sql_update[] =
+	    "UPDATE hookpost.sources SET"
+	    " secret_enc = coalesce($2, secret_enc),"
+	    " secret_rotated_at = CASE WHEN $2 IS NULL THEN secret_rotated_at"
+	    "  ELSE now() END,"
+	    " auto_triage = $3::boolean, playbook = $4,"
+	    " severity_mapping = $5::jsonb, format = $6, mode = $7,"
+	    " enabled = $8::boolean, updated_at = now()"
+	    " WHERE name = $1";
+	static const char sql_remove[] =
+	    "DELETE FROM hookpost.sources WHERE name = $1";
+	PGresult	*res;
+	size_t		 i;
+
+	for (i = 0; i < im->nsrc; i++) {
+		if (im->src[i].act == IMPORT_UNCHANGED)
+			continue;
+		res = im->src[i].act == IMPORT_CREATE ?
+		    db_exec("import_create", sql_create, COL__MAX,
+		    im->src[i].p) :
+		    db_exec("import_update", sql_update, COL__MAX,
+		    im->src[i].p);
+		if (res == NULL)
+			return -1;
+		PQclear(res);
+	}
+	for (i = 0; i < im->nremoved; i++) {
+		if ((res = db_exec("import_remove", sql_remove, 1,
+		    &im->removed[i])) == NULL)
+			return -1;
+		PQclear(res);
+	}
 	return 0;
 }
 
 /*
- * PUT each good source.  --dry-run (not in the usage: for tests) prints
- * the requests instead and needs no server.
+ * One transaction: lock, read, plan, write, commit (or roll back for
+ * --dry-run).  Returns 0; -1 with nothing changed; or -2 when the
+ * connection broke during the COMMIT, which may or may not have
+ * happened.
  */
 static int
-import_send(struct cli *cli, struct import *im, int dry_run)
+import_apply(struct import *im, int sync, int dry_run)
 {
-	struct cli_resp	 resp = { 0, NULL, 0, NULL };
-	struct buf	 path;
-	const char	*secret;
-	char		*text;
-	size_t		 i;
-	int		 rc = 0;
+	int	 rc = -1;
+
+	if (cfg_load() == -1 || db_tx_begin() == -1)
+		goto out;
+	/*
+	 * Against other imports and the API's writes, until the commit;
+	 * the receivers only read, and SHARE ROW EXCLUSIVE lets them.
+	 */
+	if (db_command("LOCK TABLE hookpost.sources IN SHARE ROW EXCLUSIVE "
+	    "MODE") == -1)
+		goto out;
+	if ((im->cur = db_exec("import_sources", IMPORT_SQL_SOURCES, 0,
+	    NULL)) == NULL)
+		goto out;
+	if (import_plan(im, sync) == -1 || import_write(im) == -1)
+		goto out;
+	if (dry_run)
+		db_tx_abort();
+	else if (db_tx_commit() == -1) {
+		/* A COMMIT refused leaves the connection as it was. */
+		if (db_current() == NULL ||
+		    PQstatus(db_current()) != CONNECTION_OK)
+			rc = -2;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		db_tx_abort();
+	db_close();
+	return rc;
+}
+
+/* What was done, one line a source; a generated secret shown once. */
+static void
+import_report(const struct import *im, int dry_run)
+{
+	const struct import_source	*s;
+	size_t				 i;
 
 	for (i = 0; i < im->nsrc; i++) {
-		if (im->src[i].body == NULL) {
-			rc = -1;
-			continue;
-		}
-		memset(&path, 0, sizeof(path));
-		buf_append(&path, "/api/webhooks/", 14);
-		cli_url_escape(&path, im->src[i].name);
-		if (dry_run) {
-			text = json_dumps(im->src[i].body, JSON_COMPACT);
-			printf("PUT %s %s\n", path.data, text ? text : "?");
-			free(text);
-		} else if (cli_api(cli, "PUT", path.data, im->src[i].body,
-		    im->src[i].name, &resp) == -1)
-			rc = -1;
-		else {
-			printf("%s %s\n", resp.status == 201 ? "created" :
-			    "updated", im->src[i].name);
-			/* A new source without a secret got a generated one. */
-			secret = cli_json_str(resp.json, "secret");
-			if (secret != NULL) {
-				printf("secret %s ", im->src[i].name);
-				cli_fput_safe(stdout, secret, 0);
-				fputc('\n', stdout);
-				cli_warn("the secret of source '%s' is shown "
-				    "only this once; store it now",
-				    im->src[i].name);
-			}
-			cli_resp_free(&resp);
-		}
-		buf_free(&path);
+		s = &im->src[i];
+		if (s->act == IMPORT_CREATE)
+			printf("created %s\n", s->name);
+		else if (s->act == IMPORT_UPDATE)
+			printf("updated %s (%s)\n", s->name, s->changed);
+		else
+			printf("unchanged %s\n", s->name);
 	}
-	return rc;
+	for (i = 0; i < im->nremoved; i++)
+		printf("removed %s\n", im->removed[i]);
+	if (dry_run) {
+		fprintf(stderr, "dry run: nothing was changed\n");
+		return;
+	}
+	for (i = 0; i < im->nsrc; i++) {
+		s = &im->src[i];
+		if (s->generated == NULL)
+			continue;
+		printf("secret %s ", s->name);
+		cli_fput_safe(stdout, s->generated, 0);
+		fputc('\n', stdout);
+		cli_warn("the secret of source '%s' is shown only this once; "
+		    "store it now", s->name);
+	}
 }
 
 int
 cmd_webhook_import(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
+		{ "sync", no_argument, NULL, OPT_SYNC },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct import	 im = { NULL, NULL, NULL, 0, 0 };
+	struct import	 im;
 	yaml_document_t	 doc;
 	char		**pos = NULL, *data = NULL;
 	size_t		 len, i;
-	int		 npos, dry_run = 0, loaded = 0, status = 1;
+	/* --sync, --dry-run, --check */
+	int		 flags[3] = { 0, 0, 0 };
+	int		 npos, loaded = 0, status = 1;
 
+	memset(&im, 0, sizeof(im));
 	if (cli_getopt(cli, &cmd_import, argc, argv, opts, import_opt,
-	    &dry_run, &pos, &npos, &status) == -1)
+	    flags, &pos, &npos, &status) == -1)
 		goto out;
+	if (flags[2] && (flags[0] || flags[1])) {
+		status = cli_usage_error(&cmd_import, "--check reads only the "
+		    "file: it takes neither --sync nor --dry-run");
+		goto out;
+	}
 	status = 1;
 	im.file = pos[0];
 	im.doc = &doc;
-	if (!dry_run && cli_http_setup(cli) == -1)
-		goto out;
 	if (cli_read_file(im.file, IMPORT_MAX_FILE, &data, &len) == -1)
 		goto out;
 	if (import_load(&im, data, len) == -1)
-		goto out;
+		goto fail;
 	loaded = 1;
-	if (import_walk(&im) == -1)
+	if (import_walk(&im) == -1 || im.nbad > 0)
+		goto fail;
+	if (flags[2]) {
+		import_print_check(&im);
+		status = 0;
 		goto out;
-	if (import_send(cli, &im, dry_run) == -1 || im.ndropped > 0)
+	}
+	switch (import_apply(&im, flags[0], flags[1])) {
+	case -1:
+		goto fail;
+	case -2:
+		cli_err("%s: the connection broke during the commit, which "
+		    "may or may not have happened: import again to see",
+		    im.file);
 		goto out;
+	}
+	import_report(&im, flags[1]);
 	status = 0;
+	goto out;
+fail:
+	cli_err("%s: nothing was imported", im.file);
 out:
 	for (i = 0; i < im.nsrc; i++) {
 		free(im.src[i].name);
 		json_decref(im.src[i].body);
+		free(im.src[i].sealed);
+		free(im.src[i].mapping);
+		crypt_secret_free(im.src[i].generated);
 	}
 	free(im.src);
+	free(im.removed);
+	PQclear(im.cur);
 	if (loaded)
 		yaml_document_delete(&doc);
 	free(data);

@@ -487,7 +487,7 @@ const struct cli_sub webhook_cmds[] = {
 	    "secret" },
 	{ "rm",	    webhook_rm,	    "delete a source" },
 	{ "test",   webhook_test,   "send a signed test event" },
-	{ "import", cmd_webhook_import, "create or update sources from "
-	    "YAML" },
+	{ "import", cmd_webhook_import, "sources from YAML, all or nothing "
+	    "(--sync: exactly)" },
 	{ NULL, NULL, NULL }
 };

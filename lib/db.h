@@ -8,8 +8,14 @@
 
 #include <libpq-fe.h>
 
-/* The connection, (re)connecting as needed.  NULL if the database is
- * unreachable (logged). */
+/*
+ * The connection, (re)connecting as needed: one that the server closed
+ * while it was idle (a database restart) is replaced before anything is
+ * sent on it, so no statement fails for it; a statement already sent is
+ * never sent again (lib/db.c says why).  NULL if the database is
+ * unreachable (logged), and once, with SQLSTATE 08006, when the
+ * connection was lost inside a transaction block.
+ */
 PGconn		*db_conn(void);
 void		 db_close(void);
 /* The connection as it is, never (re)connecting: NULL if none. */
