@@ -143,5 +143,10 @@ cfg_load(void)
 	cfg.allow_http = cfg_num("HOOKPOST_ALLOW_HTTP_WEBHOOKS", 0, 0, 1) == 1;
 	/* seed 004: timestamps older than 5 minutes are refused. */
 	cfg.ts_tolerance = cfg_num("HOOKPOST_TIMESTAMP_TOLERANCE", 300, 1, 86400);
+	/* seed 002 "Rate Limiting": per IP 1,000 and global 10,000 a minute. */
+	cfg.trigger_rate_per_ip = cfg_num("HOOKPOST_TRIGGER_RATE_PER_IP", 1000, 0,
+	    100000000);
+	cfg.trigger_rate_global = cfg_num("HOOKPOST_TRIGGER_RATE_GLOBAL", 10000,
+	    0, 100000000);
 	return 0;
 }

@@ -20,6 +20,9 @@ struct cfg {
 	size_t		 max_body;	/* HOOKPOST_MAX_BODY, bytes */
 	int		 allow_http;	/* HOOKPOST_ALLOW_HTTP_WEBHOOKS */
 	long		 ts_tolerance;	/* HOOKPOST_TIMESTAMP_TOLERANCE, seconds */
+	/* seed 002 trigger requests a minute; 0: no such limit */
+	long		 trigger_rate_per_ip;	/* HOOKPOST_TRIGGER_RATE_PER_IP */
+	long		 trigger_rate_global;	/* HOOKPOST_TRIGGER_RATE_GLOBAL */
 };
 
 extern struct cfg cfg;

@@ -164,6 +164,9 @@ static const struct sig_scheme_row {
 	/* Standard Webhooks: a space-delimited list of signatures. */
 	[SIG_STANDARD] = { "%i.%t.", "webhook-id", "webhook-timestamp",
 	    "webhook-signature", "v1,%b", NULL, " ", 0, 1 },
+	/* seed 004's form, a trigger's timestamped scheme (lib/provider). */
+	[SIG_TIMESTAMPED] = { "%t.", NULL, "X-Webhook-Timestamp",
+	    "X-Webhook-Signature", "%a=%h", NULL, NULL, 1, 0 },
 };
 
 unsigned char *

@@ -70,6 +70,8 @@ enum sig_scheme {
 	SIG_STRIPE,	/* Stripe-Signature: t=<ts>,v1=<hex HMAC(ts.body)> */
 	SIG_SLACK,	/* X-Slack-Signature: v0=<hex HMAC(v0:ts:body)> */
 	SIG_STANDARD,	/* webhook-signature: v1,<base64 HMAC(id.ts.body)> */
+	SIG_TIMESTAMPED,	/* seed 004 X-Webhook-Timestamp, X-Webhook-Signature:
+			   <alg>=<hex HMAC(ts.body)> */
 	SIG_SCHEME__MAX
 };
 
@@ -79,7 +81,7 @@ enum sig_scheme {
 /* What sig_sign() signs. */
 struct sig_request {
 	enum sig_scheme	 scheme;
-	/* SIG_HOOKPOST only: "sha256" (or NULL), "sha512", "sha1". */
+	/* SIG_HOOKPOST, SIG_TIMESTAMPED: "sha256" (or NULL), "sha512", "sha1". */
 	const char	*algorithm;
 	/*
 	 * secrets[0] signs; secrets[1], when not NULL, is the previous
