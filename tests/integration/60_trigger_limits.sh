@@ -7,7 +7,7 @@
 # HOOKPOST_TRUSTED_PROXIES.  The limits are set low through the
 # configuration (HOOKPOST_TRIGGER_RATE_PER_IP, _GLOBAL, which
 # scripts/stack.sh writes to hookpost.conf) by restarting the web server,
-# and restored at the end.
+# and restored (with the counts cleared) at the end.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/data/triggers/helpers.sh"
 
@@ -15,7 +15,12 @@ restart() {	# [NAME=value...]: the stack again, with these settings
 	env "$@" "$TOP/scripts/stack.sh" start >/dev/null 2>&1 ||
 	    fail "restart the stack with $*"
 }
-trap restart EXIT
+# The defaults again, and no count left to limit the tests after this.
+finish() {
+	restart
+	psql_q "DELETE FROM hookpost.trigger_rate_counts" >/dev/null
+}
+trap finish EXIT
 
 metric() {	# name labels -> value (0 when absent)
 	v=$(curl -s "$BASE/metrics" | grep -F "$1{$2}" | awk '{print $2}')
