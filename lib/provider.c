@@ -13,6 +13,8 @@
 #include "sig.h"
 #include "util.h"
 
+_Static_assert(PROVIDER_MAC_MAX == SIG_MAX_MAC, "provider_mac holds any MAC");
+
 #define MAX_V1		8	/* signatures looked at in one header */
 #define FORM_MAX_FIELDS	256
 
@@ -20,6 +22,7 @@ const char *const provider_names[] = { "github", "stripe", "slack",
     "standard", NULL };
 const char *const provider_algorithms[] = { "sha256", "sha512", "sha1",
     NULL };
+const char *const provider_hmac_schemes[] = { "timestamped", "body", NULL };
 
 /* Kept in an event's metadata: seed 002 "selected_headers" (its example
  * keeps X-GitHub-Event and X-GitHub-Delivery).  Never a signature. */
@@ -62,6 +65,18 @@ provider_name(enum provider p)
 	case PROVIDER_NONE:	break;
 	}
 	return NULL;
+}
+
+int
+provider_hmac_parse(const char *name, enum provider_hmac *out)
+{
+	if (name == NULL || strcmp(name, "timestamped") == 0)
+		*out = PROVIDER_HMAC_TIMESTAMPED;
+	else if (strcmp(name, "body") == 0)
+		*out = PROVIDER_HMAC_BODY;
+	else
+		return -1;
+	return 0;
 }
 
 /* Trims ASCII space at both ends of s[0..*n); returns the new start. */
@@ -115,27 +130,21 @@ check_ts(const struct provider_msg *m, long long ts, const char **why)
 	return PROVIDER_OK;
 }
 
-/* seed 002's own scheme: "<algo>=<hex>" or bare hex, body only. */
+/*
+ * Whether header value h, "<algo>=<hex>" (the prefix naming this
+ * trigger's algorithm) or bare hex, is HMAC-<algorithm>(secret, prefix
+ * + body).  The MAC it matched goes to *mac.
+ */
 static enum provider_verdict
-verify_plain(const char *algorithm, const char *secret,
-    const struct provider_msg *m, const char **why)
+own_mac_matches(const char *algorithm, const char *secret, const char *h,
+    const char *prefix, const struct provider_msg *m, struct provider_mac *mac)
 {
-	static const char *const headers[] = { "X-Webhook-Signature",
-	    "X-Hub-Signature-256", "X-Hub-Signature", NULL };
-	struct sig_part	 part = { m->body, m->bodylen };
-	unsigned char	 mac[SIG_MAX_MAC];
-	const char	*ossl, *h = NULL, *eq;
-	size_t		 maclen, want, i, alen;
+	struct sig_part	 parts[2];
+	const char	*ossl, *eq;
+	size_t		 want, alen;
 
-	if (sig_digest(algorithm, &ossl, &want) == -1) {
-		*why = "HMAC algorithm is not usable";
+	if (sig_digest(algorithm, &ossl, &want) == -1)
 		return PROVIDER_NO_SECRET;
-	}
-	for (i = 0; headers[i] != NULL && h == NULL; i++)
-		h = m->header(m->ctx, headers[i]);
-	*why = "Webhook signature verification failed";
-	if (h == NULL)
-		return PROVIDER_BAD_SIGNATURE;
 	if ((eq = strchr(h, '=')) != NULL) {
 		/* "sha256=<hex>": the prefix must name this trigger's algorithm. */
 		alen = (size_t)(eq - h);
@@ -144,11 +153,70 @@ verify_plain(const char *algorithm, const char *secret,
 			return PROVIDER_BAD_SIGNATURE;
 		h = eq + 1;
 	}
-	if (sig_hmac(ossl, secret, strlen(secret), &part, 1, mac,
-	    &maclen) == -1 || maclen != want)
+	parts[0] = (struct sig_part){ prefix, strlen(prefix) };
+	parts[1] = (struct sig_part){ m->body, m->bodylen };
+	if (sig_hmac(ossl, secret, strlen(secret), parts, 2, mac->b,
+	    &mac->len) == -1 || mac->len != want)
 		return PROVIDER_BAD_SIGNATURE;
-	return hex_matches(h, strlen(h), mac, maclen) ? PROVIDER_OK :
+	return hex_matches(h, strlen(h), mac->b, mac->len) ? PROVIDER_OK :
 	    PROVIDER_BAD_SIGNATURE;
+}
+
+/* seed 002's own scheme: "<algo>=<hex>" or bare hex, body only. */
+static enum provider_verdict
+verify_plain(const char *algorithm, const char *secret,
+    const struct provider_msg *m, const char **why)
+{
+	static const char *const headers[] = { "X-Webhook-Signature",
+	    "X-Hub-Signature-256", "X-Hub-Signature", NULL };
+	struct provider_mac	 mac;
+	const char		*h = NULL;
+	size_t			 i;
+	enum provider_verdict	 v;
+
+	for (i = 0; headers[i] != NULL && h == NULL; i++)
+		h = m->header(m->ctx, headers[i]);
+	*why = "Webhook signature verification failed";
+	if (h == NULL)
+		return PROVIDER_BAD_SIGNATURE;
+	if ((v = own_mac_matches(algorithm, secret, h, "", m, &mac)) ==
+	    PROVIDER_NO_SECRET)
+		*why = "HMAC algorithm is not usable";
+	return v;
+}
+
+/*
+ * hookpost's timestamped scheme, seed 004's form with the trigger's
+ * algorithm: X-Webhook-Signature over "<X-Webhook-Timestamp>.<body>".
+ * An authentic signature outside the tolerance is PROVIDER_EXPIRED; one
+ * inside it leaves its MAC in *mac for the replay guard.
+ */
+static enum provider_verdict
+verify_timestamped(const char *algorithm, const char *secret,
+    const struct provider_msg *m, struct provider_mac *mac, const char **why)
+{
+	struct provider_mac	 got;
+	const char		*h, *tsh;
+	char			 prefix[32];
+	long long		 ts;
+	enum provider_verdict	 v;
+
+	*why = "Webhook signature verification failed";
+	h = m->header(m->ctx, "X-Webhook-Signature");
+	tsh = m->header(m->ctx, "X-Webhook-Timestamp");
+	if (h == NULL || tsh == NULL || parse_ts(tsh, strlen(tsh), &ts) == -1)
+		return PROVIDER_BAD_SIGNATURE;
+	/* The timestamp as sent is what was signed (it is only digits). */
+	snprintf(prefix, sizeof(prefix), "%s.", tsh);
+	if ((v = own_mac_matches(algorithm, secret, h, prefix, m, &got)) !=
+	    PROVIDER_OK) {
+		if (v == PROVIDER_NO_SECRET)
+			*why = "HMAC algorithm is not usable";
+		return v;
+	}
+	if ((v = check_ts(m, ts, why)) == PROVIDER_OK)
+		*mac = got;
+	return v;
 }
 
 static enum provider_verdict
@@ -313,9 +381,13 @@ out:
 }
 
 enum provider_verdict
-provider_verify(enum provider p, const char *algorithm, const char *secret,
-    const struct provider_msg *m, const char **why)
+provider_verify(enum provider p, enum provider_hmac hmac,
+    const char *algorithm, const char *secret, const struct provider_msg *m,
+    struct provider_mac *mac, const char **why)
 {
+	enum provider_verdict	 v;
+
+	mac->len = 0;
 	if (secret == NULL || *secret == '\0') {
 		*why = "HMAC verification is enabled but the trigger has no "
 		    "usable secret";
@@ -333,7 +405,19 @@ provider_verify(enum provider p, const char *algorithm, const char *secret,
 	case PROVIDER_NONE:
 		break;
 	}
-	return verify_plain(algorithm ? algorithm : "sha256", secret, m, why);
+	if (algorithm == NULL)
+		algorithm = "sha256";
+	if (hmac == PROVIDER_HMAC_TIMESTAMPED)
+		return verify_timestamped(algorithm, secret, m, mac, why);
+	/*
+	 * The body scheme takes a timestamped signature too, with its window
+	 * and guard: a sender moves to it first, the trigger after.
+	 */
+	if (m->header(m->ctx, "X-Webhook-Timestamp") != NULL &&
+	    (v = verify_timestamped(algorithm, secret, m, mac, why)) !=
+	    PROVIDER_BAD_SIGNATURE)
+		return v;
+	return verify_plain(algorithm, secret, m, why);
 }
 
 /* application/x-www-form-urlencoded to an object of strings. */
@@ -467,7 +551,7 @@ provider_sign(enum provider p, const char *algorithm, const char *secret,
     struct buf *out)
 {
 	static const enum sig_scheme	 scheme[] = {
-		[PROVIDER_NONE] = SIG_HOOKPOST,
+		[PROVIDER_NONE] = SIG_TIMESTAMPED,
 		[PROVIDER_GITHUB] = SIG_GITHUB,
 		[PROVIDER_STRIPE] = SIG_STRIPE,
 		[PROVIDER_SLACK] = SIG_SLACK,

@@ -2,9 +2,17 @@
  * provider: how a trigger's sender signs, identifies and greets (seed
  * 002 "Optional Signature Verification" and its phase-5 presets).
  *
- *   none      seed 002: X-Webhook-Signature, X-Hub-Signature-256 or
- *             X-Hub-Signature; "<algo>=<hex>" or bare hex of
- *             HMAC-<algo>(secret, body), algo sha256, sha512 or sha1
+ *   none      hookpost's own, by the trigger's hmac_scheme:
+ *             timestamped  X-Webhook-Timestamp and X-Webhook-Signature:
+ *                          "<algo>=<hex>" or bare hex of HMAC-<algo>(secret,
+ *                          "<ts>.<body>") (seed 004's form); the MAC is
+ *                          given back for the replay guard
+ *             body         seed 002: X-Webhook-Signature,
+ *                          X-Hub-Signature-256 or X-Hub-Signature;
+ *                          "<algo>=<hex>" or bare hex of HMAC-<algo>(
+ *                          secret, body); a timestamped signature is
+ *                          accepted too (senders move over first)
+ *             algo sha256, sha512 or sha1
  *   github    X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>;
  *             delivery id X-GitHub-Delivery; X-GitHub-Event: ping answered
  *   stripe    Stripe-Signature: t=<ts>,v1=<hex>[,v1=...]: HMAC-SHA256(
@@ -34,8 +42,25 @@ enum provider {
 	PROVIDER_STANDARD
 };
 
+/* hookpost's own schemes, for a trigger with no preset (hmac_scheme). */
+enum provider_hmac {
+	PROVIDER_HMAC_TIMESTAMPED,	/* the default of new triggers */
+	PROVIDER_HMAC_BODY		/* replayable: the body alone */
+};
+
 #define PROVIDER_TOLERANCE	300	/* seconds, every timestamped preset */
 #define PROVIDER_ID_MAX		256	/* longer delivery ids are not kept */
+#define PROVIDER_MAC_MAX	64	/* SIG_MAX_MAC */
+
+/*
+ * The MAC a verification accepted under a timestamped scheme of
+ * hookpost's own, for its replay guard: a signature is accepted once.
+ * len 0: none (a scheme without a timestamp, or with an id of its own).
+ */
+struct provider_mac {
+	unsigned char	 b[PROVIDER_MAC_MAX];
+	size_t		 len;
+};
 
 /* A request header by name (case-insensitive), or NULL. */
 typedef const char *(*provider_header_fn)(void *ctx, const char *name);
@@ -60,19 +85,25 @@ enum provider_verdict {
 /* The names, and NULL-terminated for validator tables. */
 extern const char *const provider_names[];	/* "github", ... */
 extern const char *const provider_algorithms[];	/* "sha256", ... */
+extern const char *const provider_hmac_schemes[];	/* "timestamped", "body" */
 
 /* Parses a preset name ("github"); NULL or "" is PROVIDER_NONE.  0 or -1. */
 int		 provider_parse(const char *name, enum provider *out);
 /* The preset's name, NULL for PROVIDER_NONE. */
 const char	*provider_name(enum provider);
+/* Parses an hmac_scheme ("timestamped", "body"; NULL: timestamped).  0 or -1. */
+int		 provider_hmac_parse(const char *name, enum provider_hmac *out);
 
 /*
- * Verifies m under p's scheme with secret (algorithm: sha256, sha512 or
- * sha1, for PROVIDER_NONE only).  Returns the verdict; *why is a human
- * sentence for a refusal (static).
+ * Verifies m under p's scheme with secret (hmac and algorithm: sha256,
+ * sha512 or sha1, for PROVIDER_NONE only).  Returns the verdict; *why is
+ * a human sentence for a refusal (static); *mac (len 0 unless
+ * PROVIDER_OK) the MAC to guard against a replay, when the scheme needs
+ * one.
  */
-enum provider_verdict provider_verify(enum provider p, const char *algorithm,
-		    const char *secret, const struct provider_msg *m,
+enum provider_verdict provider_verify(enum provider p, enum provider_hmac hmac,
+		    const char *algorithm, const char *secret,
+		    const struct provider_msg *m, struct provider_mac *mac,
 		    const char **why);
 
 /*
@@ -110,6 +141,7 @@ extern const char *const provider_kept_headers[];
  * Signs body as p's sender would (for tests and `hookpost trigger
  * send`): appends "Name: value\r\n" header lines to out.  id and ts are
  * the delivery id and timestamp the scheme needs (ignored otherwise).
+ * PROVIDER_NONE signs timestamped, which both of its schemes accept.
  * Returns 0, or -1 when the secret is unusable.
  */
 struct buf;

@@ -172,6 +172,9 @@ static const struct sig_scheme_row {
 	 */
 	[SIG_CALLBACK] = { "%i.%t.", NULL, "X-Webhook-Timestamp",
 	    "X-Webhook-Signature", "sha256=%h", NULL, NULL, 0, 0 },
+	/* seed 004's form, a trigger's timestamped scheme (lib/provider). */
+	[SIG_TIMESTAMPED] = { "%t.", NULL, "X-Webhook-Timestamp",
+	    "X-Webhook-Signature", "%a=%h", NULL, NULL, 1, 0 },
 };
 
 unsigned char *

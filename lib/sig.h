@@ -75,6 +75,8 @@ enum sig_scheme {
 	SIG_CALLBACK,	/* an async receiver's status callback to us:
 			 * X-Webhook-Timestamp and X-Webhook-Signature:
 			 * sha256=<hex HMAC(delivery id.ts.body)> */
+	SIG_TIMESTAMPED,	/* seed 004 X-Webhook-Timestamp, X-Webhook-Signature:
+			   <alg>=<hex HMAC(ts.body)> */
 	SIG_SCHEME__MAX
 };
 
@@ -84,7 +86,7 @@ enum sig_scheme {
 /* What sig_sign() signs. */
 struct sig_request {
 	enum sig_scheme	 scheme;
-	/* SIG_HOOKPOST only: "sha256" (or NULL), "sha512", "sha1". */
+	/* SIG_HOOKPOST, SIG_TIMESTAMPED: "sha256" (or NULL), "sha512", "sha1". */
 	const char	*algorithm;
 	/*
 	 * secrets[0] signs; secrets[1], when not NULL, is the previous

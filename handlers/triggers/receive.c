@@ -33,6 +33,7 @@ struct rtrig {
 	int		 unreadable;	/* a stored schema or mapping */
 	long long	 limit_kb;
 	enum provider	 preset;
+	enum provider_hmac hmac_scheme;	/* with no preset */
 	json_t		*mapping, *schema;
 };
 
@@ -43,7 +44,7 @@ struct rtrig {
 	" array_to_string(t.ip_allowlist, ','), t.rate_limit_enabled," \
 	" t.rate_limit_requests, t.rate_limit_window_seconds," \
 	" t.hmac_enabled, t.hmac_algorithm, t.hmac_secret_enc, t.preset," \
-	" t.payload_mapping, t.payload_schema" \
+	" t.payload_mapping, t.payload_schema, t.hmac_scheme" \
 	" FROM hookpost.trigger_keys k" \
 	" JOIN hookpost.triggers t ON t.id = k.trigger_id" \
 	" WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
@@ -79,6 +80,9 @@ rtrig_fill(const PGresult *res, struct rtrig *t)
 	t->secret_enc = dup_or_null(res, 13);
 	if (provider_parse(db_get(res, 0, 14), &t->preset) == -1)
 		t->preset = PROVIDER_NONE;
+	/* An unknown scheme (a newer database) is held to the strict one. */
+	if (provider_hmac_parse(db_get(res, 0, 17), &t->hmac_scheme) == -1)
+		t->hmac_scheme = PROVIDER_HMAC_TIMESTAMPED;
 	/* A schema that cannot be read must not mean "no schema". */
 	if ((v = db_get(res, 0, 15)) != NULL &&
 	    (t->mapping = json_loads(v, 0, NULL)) == NULL)
@@ -111,11 +115,19 @@ rtrig_free(struct rtrig *t)
 /* What the receiver answers a request that passes its checks (seed 002). */
 #define RECV_STATUS_OK	"200"
 
+/*
+ * seed 002 "Webhook Event Metadata" shows "webhook_key": "wh_abc123...";
+ * the key is a bearer secret, so events carry this much of it: the
+ * prefix, KEY_HINT random characters, "...".
+ */
+#define KEY_HINT	6
+
 /* One receiver request, for the audit row. */
 struct recv {
 	struct req	*r;
 	struct rtrig	 t;
 	int		 found;
+	char		 key_hint[sizeof(KEY_PREFIX) + KEY_HINT + 3];
 	char		 ip[64];	/* the client (lib/cidr), else the peer */
 	int		 ip_ok;
 	char		 sha[65];
@@ -158,6 +170,7 @@ struct outcome {
 	json_t		*handshake, *payload, *metadata;
 	const char	*delivery_id;
 	json_t		*source;	/* the parsed body, owns delivery_id */
+	char		 signature[2 * PROVIDER_MAC_MAX + 1]; /* hex; "" none */
 };
 
 /* A refusal at check 5 or 6, answered after trigger_receive records it. */
@@ -200,10 +213,10 @@ metadata_new(const struct recv *rv, const char *delivery_id)
 		if ((v = req_header(rv->r, provider_kept_headers[i])) != NULL)
 			json_object_set_new(h, provider_kept_headers[i],
 			    json_string(v));
-	m = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:o}", "source", "webhook",
-	    "webhook_key_id", rv->t.key_id, "webhook_key_label",
-	    rv->t.label, "source_ip", rv->ip, "user_agent",
-	    rv->r->user_agent, "headers", h);
+	m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:o}", "source", "webhook",
+	    "webhook_key", rv->key_hint, "webhook_key_id", rv->t.key_id,
+	    "webhook_key_label", rv->t.label, "source_ip", rv->ip,
+	    "user_agent", rv->r->user_agent, "headers", h);
 	if (m == NULL)
 		return NULL;
 	if (provider_name(rv->t.preset) != NULL)
@@ -219,6 +232,7 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 {
 	struct req		*r = rv->r;
 	struct provider_msg	 m;
+	struct provider_mac	 mac;
 	enum provider_verdict	 v;
 	const char		*why;
 	char			*secret = NULL, path[SCHEMA_PATH_MAX];
@@ -233,12 +247,12 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 	m.now = (long long)time(NULL);
 	m.tolerance = PROVIDER_TOLERANCE;
 
-	/* 5. HMAC; a preset's scheme, or seed 002's own. */
+	/* 5. HMAC; a preset's scheme, or hookpost's own (hmac_scheme). */
 	if (rv->t.hmac_enabled) {
 		if (rv->t.secret_enc != NULL)
 			secret = crypt_secret_open(rv->t.secret_enc);
-		v = provider_verify(rv->t.preset, rv->t.algorithm, secret, &m,
-		    &why);
+		v = provider_verify(rv->t.preset, rv->t.hmac_scheme,
+		    rv->t.algorithm, secret, &m, &mac, &why);
 		crypt_secret_free(secret);
 		if (v != PROVIDER_OK) {
 			refusal_set(o, 401, v == PROVIDER_EXPIRED ?
@@ -246,6 +260,9 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 			    NULL);
 			return;
 		}
+		/* A timestamped signature is accepted once: trigger_receive. */
+		if (mac.len > 0)
+			crypt_hex(mac.b, mac.len, o->signature);
 	}
 
 	/* 6. JSON, then payload_schema. */
@@ -311,35 +328,57 @@ recv_send(struct req *r, int status, const json_t *body, long retry_after)
 }
 
 /*
+ * The 429 of a rate limit (seed 002 "Rate Limiting"), code as
+ * trigger_rate_limited() names the limit, with Retry-After.
+ */
+static void
+recv_limited(struct recv *rv, const char *code, long long wait)
+{
+	char	 msg[256];
+	json_t	*body;
+
+	if (strcmp(code, "ip_rate_limited") == 0)
+		snprintf(msg, sizeof(msg), "Rate limit of %ld requests per "
+		    "minute exceeded for this client address; retry in %lld s",
+		    cfg.trigger_rate_per_ip, wait);
+	else if (strcmp(code, "global_rate_limited") == 0)
+		snprintf(msg, sizeof(msg), "Rate limit of %ld requests per "
+		    "minute exceeded for all webhooks; retry in %lld s",
+		    cfg.trigger_rate_global, wait);
+	else
+		snprintf(msg, sizeof(msg), "Rate limit of %s requests per %s s "
+		    "exceeded for this webhook key; retry in %lld s",
+		    rv->t.rate_requests, rv->t.rate_window, wait);
+	body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
+	    msg);
+	recv_send(rv->r, 429, body, (long)wait);
+	json_decref(body);
+}
+
+/*
  * Answers an outcome of trigger_receive() (sql/functions/triggers.sql):
- * rate_limited 429 with its wait; refused with the refusal of checks 5-6;
- * handshake 200 with the provider's reply; accepted or duplicate 200 with
- * the event.
+ * rate_limited 429 with its code and wait; refused with the refusal of
+ * checks 5-6; handshake 200 with the provider's reply; accepted or
+ * duplicate 200 with the event.
  */
 static void
 recv_answer(struct recv *rv, const struct outcome *o, const PGresult *res)
 {
-	const char	*outcome, *wait_s, *eid, *at;
-	char		 msg[256];
+	const char	*outcome, *code, *wait_s, *eid, *at;
 	json_t		*body;
 	long long	 wait = 0;
 	int		 dup;
 
 	outcome = PQgetvalue(res, 0, 0);
-	wait_s = db_get(res, 0, 1);
-	eid = db_get(res, 0, 2);
-	at = db_get(res, 0, 3);
+	code = db_get(res, 0, 1);
+	wait_s = db_get(res, 0, 2);
+	eid = db_get(res, 0, 3);
+	at = db_get(res, 0, 4);
 	dup = strcmp(outcome, "duplicate") == 0;
-	if (strcmp(outcome, "rate_limited") == 0 && wait_s != NULL &&
-	    parse_int(wait_s, 1, INT_MAX, &wait) == 0) {
-		snprintf(msg, sizeof(msg), "Rate limit of %s requests per %s s "
-		    "exceeded for this webhook key; retry in %lld s",
-		    rv->t.rate_requests, rv->t.rate_window, wait);
-		body = json_pack("{s:{s:s,s:s}}", "error", "code",
-		    "rate_limited", "message", msg);
-		recv_send(rv->r, 429, body, (long)wait);
-		json_decref(body);
-	} else if (strcmp(outcome, "refused") == 0 && o->refusal != NULL)
+	if (strcmp(outcome, "rate_limited") == 0 && code != NULL &&
+	    wait_s != NULL && parse_int(wait_s, 1, INT_MAX, &wait) == 0)
+		recv_limited(rv, code, wait);
+	else if (strcmp(outcome, "refused") == 0 && o->refusal != NULL)
 		recv_send(rv->r, o->status, o->refusal, 0);
 	else if (strcmp(outcome, "handshake") == 0 && o->handshake != NULL)
 		recv_send(rv->r, 200, o->handshake, 0);
@@ -374,24 +413,26 @@ key_shape_ok(const char *key)
 /*
  * POST /api/v1/webhooks/:webhook_key.  Issue 3's checks, in order: 1 key
  * unknown 404 / trigger disabled 403; 2 size 413, from the length before
- * the body is read; 3 IP allow list 403; 4 rate limit 429; 5 HMAC 401;
- * 6 JSON and payload_schema 400.  One read, then one write
- * (hookpost.trigger_receive applies 4, then the outcome of 5-6 computed
- * here, and makes the event).
+ * the body is read; 3 IP allow list 403; 4 rate limits 429 (the key's,
+ * the client address's, everyone's); 5 HMAC 401; 6 JSON and
+ * payload_schema 400.  One read, then one write (hookpost.trigger_receive
+ * applies 4, then the outcome of 5-6 computed here, and makes the event).
+ * The refusals of 1-3 are not counted by the limiters
+ * (hookpost.trigger_rate_counted).
  */
 void
 receive(struct req *r)
 {
-	static const char sql_write[] = "SELECT outcome, retry_after,"
+	static const char sql_write[] = "SELECT outcome, code, retry_after,"
 	    " event_id, received_at FROM hookpost.trigger_receive($1, $2, $3,"
 	    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-	    " $18)";
+	    " $18, $19, $20, $21)";
 	struct recv		 rv;
 	struct outcome		 o;
 	struct cidr_addr	 addr;
 	PGresult		*res = NULL;
-	const char		*key, *p[18];
-	char			 hash[65], ms[32];
+	const char		*key, *p[21];
+	char			 hash[65], ms[32], per_ip[24], global[24];
 	char			*payload = NULL, *metadata = NULL;
 	size_t			 limit;
 
@@ -399,6 +440,8 @@ receive(struct req *r)
 	memset(&o, 0, sizeof(o));
 	rv.r = r;
 	key = r->params[0];
+	snprintf(rv.key_hint, sizeof(rv.key_hint), "%.*s...",
+	    (int)(sizeof(KEY_PREFIX) - 1 + KEY_HINT), key);
 	if (r->content_length >= 0) {
 		snprintf(rv.size, sizeof(rv.size), "%lld", r->content_length);
 		rv.size_p = rv.size;
@@ -484,24 +527,29 @@ receive(struct req *r)
 	p[3] = rv.t.rate_enabled ? "t" : "f";
 	p[4] = rv.t.rate_requests;
 	p[5] = rv.t.rate_window;
-	p[6] = o.refusal != NULL ? o.status_s : NULL;
-	p[7] = o.refusal != NULL ? o.code : NULL;
-	p[8] = o.handshake != NULL ? "t" : "f";
-	p[9] = payload;
-	p[10] = metadata;
-	p[11] = o.delivery_id;
-	p[12] = rv.ip;
-	p[13] = r->user_agent;
-	p[14] = ms;
-	p[15] = rv.sha_p;
-	p[16] = rv.size_p;
-	p[17] = RECV_STATUS_OK;
+	snprintf(per_ip, sizeof(per_ip), "%ld", cfg.trigger_rate_per_ip);
+	snprintf(global, sizeof(global), "%ld", cfg.trigger_rate_global);
+	p[6] = per_ip;
+	p[7] = global;
+	p[8] = o.refusal != NULL ? o.status_s : NULL;
+	p[9] = o.refusal != NULL ? o.code : NULL;
+	p[10] = o.handshake != NULL ? "t" : "f";
+	p[11] = payload;
+	p[12] = metadata;
+	p[13] = o.delivery_id;
+	p[14] = o.signature[0] != '\0' ? o.signature : NULL;
+	p[15] = rv.ip;
+	p[16] = r->user_agent;
+	p[17] = ms;
+	p[18] = rv.sha_p;
+	p[19] = rv.size_p;
+	p[20] = RECV_STATUS_OK;
 	if (o.refusal == NULL && o.handshake == NULL &&
 	    (payload == NULL || metadata == NULL)) {
 		resp_error(r, 500, "internal", "Cannot build the event");
 		goto out;
 	}
-	if ((res = db_exec("trig_write", sql_write, 18, p)) == NULL) {
+	if ((res = db_exec("trig_write", sql_write, 21, p)) == NULL) {
 		audit_store_failed(r);
 		goto out;
 	}

@@ -19,6 +19,8 @@
 static const struct vfield hmac_fields[] = {
 	{ "algorithm", V_ENUM, 0, 0, 0, provider_algorithms, 0 },
 	{ "secret", V_STRING, 0, 8, 512, NULL, 0 },
+	/* Without a preset: "timestamped" (new triggers) or "body" (seed 002). */
+	{ "scheme", V_ENUM, 0, 0, 0, provider_hmac_schemes, 0 },
 };
 
 /*
@@ -33,6 +35,7 @@ hmac_enable(struct req *r)
 	static const char sql[] = "UPDATE hookpost.triggers t SET"
 	    " hmac_enabled = true,"
 	    " hmac_algorithm = coalesce($2, t.hmac_algorithm),"
+	    " hmac_scheme = coalesce($5, t.hmac_scheme),"
 	    " hmac_secret_enc = CASE WHEN $3::text IS NOT NULL THEN $3"
 	    "  WHEN t.hmac_secret_enc IS NULL THEN $4 ELSE t.hmac_secret_enc END,"
 	    " updated_at = now()"
@@ -40,7 +43,7 @@ hmac_enable(struct req *r)
 	    " RETURNING hookpost.trigger_json(t)::text,"
 	    " t.hmac_secret_enc = $4 AS generated";
 	json_t		*body = NULL, *extra = NULL, *j;
-	const char	*given, *p[4];
+	const char	*given, *p[5];
 	char		*gen = NULL, *gen_sealed = NULL, *sealed = NULL;
 	char		 id[24];
 	unsigned char	*raw;
@@ -52,6 +55,12 @@ hmac_enable(struct req *r)
 	    optional_body(r, VFIELDS(hmac_fields), &body) == -1)
 		goto out;
 	given = json_string_value(json_object_get(body, "secret"));
+	if (preset != PROVIDER_NONE && json_object_get(body, "scheme")) {
+		resp_error(r, 400, "invalid_field", "Field 'scheme' is for "
+		    "triggers without a preset: the %s preset signs its own "
+		    "way", provider_name(preset));
+		goto out;
+	}
 	/* Standard Webhooks keys are whsec_<base64>: say so now, not at 401. */
 	if (given != NULL && preset == PROVIDER_STANDARD) {
 		raw = crypt_unb64_new(strncmp(given, "whsec_", 6) == 0 ?
@@ -75,7 +84,8 @@ hmac_enable(struct req *r)
 	p[1] = json_string_value(json_object_get(body, "algorithm"));
 	p[2] = sealed;
 	p[3] = gen_sealed;
-	if ((res = db_exec("trig_hmac_enable", sql, 4, p)) == NULL) {
+	p[4] = json_string_value(json_object_get(body, "scheme"));
+	if ((res = db_exec("trig_hmac_enable", sql, 5, p)) == NULL) {
 		resp_db_error(r);
 		goto out;
 	}

@@ -15,7 +15,7 @@ RETURNS json LANGUAGE sql STABLE AS $$
 	        WHERE k.trigger_id = t.id AND k.revoked_at IS NULL
 	        ORDER BY k.created_at DESC, k.id LIMIT 1),
 	    'hmac', json_build_object('enabled', t.hmac_enabled,
-	        'algorithm', t.hmac_algorithm,
+	        'algorithm', t.hmac_algorithm, 'scheme', t.hmac_scheme,
 	        'secret_set', t.hmac_secret_enc IS NOT NULL),
 	    'rate_limit', json_build_object('enabled', t.rate_limit_enabled,
 	        'requests', t.rate_limit_requests,
@@ -137,34 +137,108 @@ BEGIN
 END $$;
 
 /*
- * The rate limit of a trigger's key (seed 002: per key, N requests per
- * window), a sliding log read from the audit rows the receiver writes
- * anyway: the requests of the key that got past the limiter (answered
- * other than 403, 413 or 429) inside the window, counted through
- * webhook_requests_trigger_key and stopping at the limit, so the cost is
- * bounded by the limit and there is no extra write and no row that every
- * request of a key must lock: a hot counter row would serialize all of a
- * key's requests, which is the load the limit exists for.  The price is
- * that requests in flight at the same moment do not see each other:
- * under concurrency a key may pass its limit by as many requests as run
- * at once (at most the handler processes), which for a limit meant to
- * stop floods is the right trade.
+ * Whether a trigger audit row counts toward its key's rate limit: it does
+ * when its request got past the limiter, that is unless it was refused
+ * before it (handlers/triggers/receive.c checks 1-3: 403 webhook_disabled
+ * or ip_not_allowed, 413 payload_too_large) or by it (429).  The one
+ * place that knows which statuses those are.  Inlined where called.
+ */
+CREATE OR REPLACE FUNCTION hookpost.trigger_rate_counted(p_status integer)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+	SELECT p_status NOT IN (403, 413, 429)
+$$;
+
+-- The clock minute the per-IP and global counts are kept by (Unix time
+-- / 60, rounded down).  Inlined where called.
+CREATE OR REPLACE FUNCTION hookpost.trigger_rate_minute()
+RETURNS bigint LANGUAGE sql STABLE AS $$
+	SELECT floor(extract(epoch FROM now()) / 60)::bigint
+$$;
+
+/*
+ * The rate limits a trigger request is over (seed 002 "Rate Limiting"),
+ * as the error code it is refused with and the seconds until it may be
+ * sent again; no row when it is under all of them.  Of several, the one
+ * with the longest wait, so that Retry-After is when every limit it hit
+ * allows it again.
  *
- * One row when the key is at its limit: the seconds until the oldest of
- * its last p_requests leaves the window.  Inlined where called.
+ * rate_limited: the key's own limit (p_key_on; p_requests per p_window
+ * seconds), a sliding log read from the audit rows the receiver writes
+ * anyway: the key's requests that got past the limiter
+ * (trigger_rate_counted) inside the window, counted through
+ * webhook_requests_trigger_key and stopping at the limit, so the cost is
+ * bounded by the limit and no row is shared by a key's requests.  The
+ * wait: until the oldest of its last p_requests leaves the window.
+ *
+ * ip_rate_limited, global_rate_limited: p_ip_limit requests a minute from
+ * the client address p_ip, p_global_limit from everyone (0: off), read
+ * from trigger_rate_counts (sql/017), fixed clock minutes; the wait: until
+ * the minute ends.
+ *
+ * The price of not locking: requests in flight at the same moment do not
+ * see each other, so under concurrency a limit may be passed by as many
+ * requests as run at once (at most the handler processes), which for
+ * limits meant to stop floods is the right trade.  Inlined where called.
  */
 CREATE OR REPLACE FUNCTION hookpost.trigger_rate_limited(p_key_id uuid,
-	p_requests integer, p_window integer)
-RETURNS TABLE (retry_after integer) LANGUAGE sql STABLE AS $$
-	SELECT greatest(1, ceil(extract(epoch FROM nth.received_at +
-	    make_interval(secs => p_window) - now())))::integer
-	FROM (SELECT w.received_at FROM hookpost.webhook_requests w
-	    WHERE w.kind = 'trigger' AND w.source_id = p_key_id
-	      AND w.received_at > now() - make_interval(secs => p_window)
-	      AND w.http_status NOT IN (403, 413, 429)
-	    ORDER BY w.received_at DESC
-	    OFFSET p_requests - 1 LIMIT 1) nth
+	p_key_on boolean, p_requests integer, p_window integer, p_ip text,
+	p_ip_limit integer, p_global_limit integer)
+RETURNS TABLE (code text, retry_after integer) LANGUAGE sql STABLE AS $$
+	SELECT l.code, l.retry_after
+	FROM (SELECT 'rate_limited'::text AS code,
+		greatest(1, ceil(extract(epoch FROM nth.received_at +
+		    make_interval(secs => p_window) - now())))::integer
+		    AS retry_after
+	    FROM (SELECT w.received_at FROM hookpost.webhook_requests w
+		WHERE p_key_on AND w.kind = 'trigger' AND w.source_id = p_key_id
+		  AND w.received_at > now() - make_interval(secs => p_window)
+		  AND hookpost.trigger_rate_counted(w.http_status)
+		ORDER BY w.received_at DESC
+		OFFSET p_requests - 1 LIMIT 1) nth
+	    UNION ALL
+	    SELECT c.scope || '_rate_limited',
+		(60 - floor(extract(epoch FROM now()))::bigint % 60)::integer
+	    FROM hookpost.trigger_rate_counts c
+	    WHERE c.minute = hookpost.trigger_rate_minute()
+	      AND ((c.scope = 'ip' AND c.subject = p_ip AND p_ip_limit > 0) OR
+		  (c.scope = 'global' AND c.subject = '' AND p_global_limit > 0))
+	    GROUP BY c.scope
+	    HAVING sum(c.n) >= CASE c.scope WHEN 'ip' THEN p_ip_limit
+		ELSE p_global_limit END) l
+	ORDER BY l.retry_after DESC
+	LIMIT 1
 $$;
+
+/*
+ * Counts a request that got past the limiter toward the per-IP (p_ip_on,
+ * the address p_ip) and global (p_global_on) limits, in this backend's
+ * own rows of the current minute (sql/017 says why).  A row begun is this
+ * process's first request of the minute for it: then the rows of past
+ * minutes go, deleted by one backend at a time (the others skip, never
+ * wait), so the table holds about a minute of counts.
+ */
+CREATE OR REPLACE FUNCTION hookpost.trigger_rate_count(p_ip text,
+	p_ip_on boolean, p_global_on boolean)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	m	bigint := hookpost.trigger_rate_minute();
+	begun	boolean;
+BEGIN
+	WITH up AS (
+		INSERT INTO hookpost.trigger_rate_counts AS c (minute, scope,
+		    subject, backend, n)
+		SELECT m, v.scope, v.subject, pg_backend_pid(), 1
+		FROM (VALUES ('ip', coalesce(p_ip, ''), p_ip_on),
+		    ('global', '', p_global_on)) v (scope, subject, wanted)
+		WHERE v.wanted
+		ON CONFLICT (minute, scope, subject, backend)
+		DO UPDATE SET n = c.n + 1
+		RETURNING c.n)
+	SELECT bool_or(up.n = 1) INTO begun FROM up;
+	IF begun AND pg_try_advisory_xact_lock(1752133483, 17) THEN
+		DELETE FROM hookpost.trigger_rate_counts c WHERE c.minute < m;
+	END IF;
+END $$;
 
 /*
  * The receiver's one write (issue 3: "one round of database work"), after
@@ -173,47 +247,62 @@ $$;
  * request_log; it computes checks 5-6 (HMAC, JSON, payload_schema) and
  * passes their refusal, if any, as its status and code; this applies
  * them in the issue's order:
- *   4. the rate limit of the key (trigger_rate_limited),
+ *   4. the rate limits (trigger_rate_limited): the key's (p_rate_*), the
+ *      client address's (p_ip_limit a minute, 0 off) and everyone's
+ *      (p_global_limit); a request past them is counted
+ *      (trigger_rate_count),
  *   5-6. the handler's refusal, if any,
  *   then a handshake (GitHub's ping, Slack's url_verification), or
- *   dedupe by delivery id, the event, its outbound emit, the audit row
- * and the counters, all in this one statement and one commit.
+ *   dedupe by delivery id or by timestamped signature (p_signature, the
+ *   hex MAC of a timestamped scheme: its replay guard), the event, its
+ *   outbound emit, the audit row and the counters, all in this one
+ *   statement and one commit.
  *
  * Returns facts, never HTTP: one record of OUT parameters (a set would
- * cost a tuplestore and one more query per request): outcome,
- * retry_after, event_id, received_at; outcome one of rate_limited
- * (retry_after: seconds until the key may send again), refused,
- * handshake, duplicate (the first event's id and time) or accepted (the
- * event's).  received_at is in
- * JSON's form.  p_status: what the handler answers a request that passes
- * (the audit row's status; a rate-limited one is 429, which the limiter
- * counts).
+ * cost a tuplestore and one more query per request): outcome, code,
+ * retry_after, event_id, received_at; outcome one of rate_limited (code:
+ * which limit, as trigger_rate_limited names it; retry_after: seconds
+ * until it may be sent again), refused, handshake, duplicate (the first
+ * event's id and time: the same delivery id, or a replayed signature) or
+ * accepted (the event's).  received_at is in JSON's form.  p_status: what
+ * the handler answers a request that passes (the audit row's status; a
+ * rate-limited one is 429, which the limiter does not count).
  */
 CREATE OR REPLACE FUNCTION hookpost.trigger_receive(
 	p_trigger_id bigint, p_ref text, p_key_id uuid,
 	p_rate_enabled boolean, p_rate_requests integer, p_rate_window integer,
+	p_ip_limit integer, p_global_limit integer,
 	p_refusal_status integer, p_refusal_code text, p_handshake boolean,
 	p_payload jsonb, p_metadata jsonb, p_delivery_id text,
-	p_remote text, p_ua text, p_ms real, p_sha text, p_size bigint,
-	p_status integer,
-	OUT outcome text, OUT retry_after integer, OUT event_id uuid,
-	OUT received_at text)
+	p_signature text, p_remote text, p_ua text, p_ms real, p_sha text,
+	p_size bigint, p_status integer,
+	OUT outcome text, OUT code text, OUT retry_after integer,
+	OUT event_id uuid, OUT received_at text)
 LANGUAGE plpgsql AS $$
 DECLARE
-	wait	integer;
-	eid	uuid;
-	rat	timestamptz;
+	limit_code	text;
+	wait		integer;
+	eid		uuid;
+	rat		timestamptz;
+	sig		bytea := decode(p_signature, 'hex');
 BEGIN
-	IF p_rate_enabled THEN
-		SELECT l.retry_after INTO wait FROM hookpost.trigger_rate_limited(
-		    p_key_id, p_rate_requests, p_rate_window) l;
+	IF p_rate_enabled OR p_ip_limit > 0 OR p_global_limit > 0 THEN
+		SELECT l.code, l.retry_after INTO limit_code, wait
+		FROM hookpost.trigger_rate_limited(p_key_id, p_rate_enabled,
+		    p_rate_requests, p_rate_window, p_remote, p_ip_limit,
+		    p_global_limit) l;
 		IF FOUND THEN
 			PERFORM hookpost.request_log('trigger', p_ref, p_key_id,
-			    p_remote, p_ua, 429, 'rejected', 'rate_limited',
-			    p_ms, p_sha, p_size, NULL, NULL);
+			    p_remote, p_ua, 429, 'rejected', limit_code, p_ms,
+			    p_sha, p_size, NULL, NULL);
 			outcome := 'rate_limited';
+			code := limit_code;
 			retry_after := wait;
 			RETURN;
+		END IF;
+		IF p_ip_limit > 0 OR p_global_limit > 0 THEN
+			PERFORM hookpost.trigger_rate_count(p_remote,
+			    p_ip_limit > 0, p_global_limit > 0);
 		END IF;
 	END IF;
 	IF p_refusal_status IS NOT NULL THEN
@@ -221,6 +310,7 @@ BEGIN
 		    p_remote, p_ua, p_refusal_status, 'rejected', p_refusal_code,
 		    p_ms, p_sha, p_size, NULL, NULL);
 		outcome := 'refused';
+		code := p_refusal_code;
 		RETURN;
 	END IF;
 	IF p_handshake THEN
@@ -231,20 +321,23 @@ BEGIN
 		RETURN;
 	END IF;
 
+	-- Any unique key taken means seen before: the delivery id
+	-- (trigger_events_delivery) or the signature (trigger_events_signature).
 	INSERT INTO hookpost.trigger_events AS e (trigger_id, trigger_ref,
-	    key_id, payload, metadata, delivery_id)
+	    key_id, payload, metadata, delivery_id, signature)
 	VALUES (p_trigger_id, p_ref, p_key_id, p_payload,
 	    p_metadata || jsonb_build_object('received_at', now()),
-	    p_delivery_id)
-	ON CONFLICT (trigger_id, delivery_id) WHERE delivery_id IS NOT NULL
-	DO NOTHING
+	    p_delivery_id, sig)
+	ON CONFLICT DO NOTHING
 	RETURNING e.id, e.received_at INTO eid, rat;
 	IF NOT FOUND THEN
 		-- Seen before: no second event; the first one's id.
 		SELECT e.id, e.received_at INTO eid, rat
 		FROM hookpost.trigger_events e
 		WHERE e.trigger_id = p_trigger_id
-		  AND e.delivery_id = p_delivery_id;
+		  AND (e.delivery_id = p_delivery_id OR e.signature = sig)
+		ORDER BY e.received_at
+		LIMIT 1;
 		PERFORM hookpost.request_log('trigger', p_ref, p_key_id,
 		    p_remote, p_ua, p_status, 'duplicate', NULL, p_ms, p_sha,
 		    p_size, NULL, NULL);

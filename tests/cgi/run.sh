@@ -163,6 +163,30 @@ run_trigger_cases() {
 	    "HTTP_X_FORWARDED_FOR=203.0.113.9" "HOOKPOST_TRUSTED_PROXIES=127.0.0.0/8"
 	cgi "the allow list off" "$1/triggers.cgi" PUT "/api/v1/triggers/$_t/webhooks/ip-allowlist" '{"enabled":false}' 200 "$AUTH"
 	cgi "the rate limit off" "$1/triggers.cgi" PUT "/api/v1/triggers/$_t/webhooks/rate-limit" '{"enabled":false}' 200 "$AUTH"
+	# Issue 8: the timestamped scheme and its replay guard, the body
+	# scheme, and the per-IP limit (1 a minute for this address).
+	cgi "hmac, timestamped" "$1/triggers.cgi" POST "/api/v1/triggers/$_t/webhooks/hmac/enable" '{"secret":"cgi-trigger-secret"}' 200 "$AUTH"
+	_ts=$(date +%s); _b='{"ref":"ts"}'
+	_sig="HTTP_X_WEBHOOK_SIGNATURE=sha256=$(hmac sha256 cgi-trigger-secret "$_ts.$_b")"
+	cgi "a timestamped event" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" "$_b" 200 \
+	    "HTTP_X_WEBHOOK_TIMESTAMP=$_ts" "$_sig" "HTTP_X_WEBHOOK_DELIVERY_ID=t1"
+	cgi "its replay under another delivery id" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" "$_b" 200 \
+	    "HTTP_X_WEBHOOK_TIMESTAMP=$_ts" "$_sig" "HTTP_X_WEBHOOK_DELIVERY_ID=t2"
+	case $CGI_BODY in *'"duplicate":true'*) ok "the replay is the first event" ;;
+	*) fail "the replay is the first event" "$CGI_BODY" ;; esac
+	cgi "a stale timestamp" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" "$_b" 401 \
+	    "HTTP_X_WEBHOOK_TIMESTAMP=$((_ts - 400))" "HTTP_X_WEBHOOK_SIGNATURE=sha256=$(hmac sha256 cgi-trigger-secret "$((_ts - 400)).$_b")"
+	cgi "hmac, body" "$1/triggers.cgi" POST "/api/v1/triggers/$_t/webhooks/hmac/enable" '{"scheme":"body"}' 200 "$AUTH"
+	cgi "a body-signed event" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" "$_b" 200 \
+	    "HTTP_X_WEBHOOK_SIGNATURE=sha256=$(hmac sha256 cgi-trigger-secret "$_b")"
+	cgi "hmac off" "$1/triggers.cgi" POST "/api/v1/triggers/$_t/webhooks/hmac/disable" "" 200 "$AUTH"
+	_ip="HTTP_X_FORWARDED_FOR=198.51.100.$( [ "$2" = a ] && echo 201 || echo 202)"
+	_s=$(date +%S); _s=${_s#0}
+	[ "$_s" -lt 50 ] || sleep $((61 - _s))	# both in one clock minute
+	cgi "one request of the minute from an address" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" '{"ref":"x"}' 200 \
+	    "$_ip" "HOOKPOST_TRUSTED_PROXIES=127.0.0.0/8" "HOOKPOST_TRIGGER_RATE_PER_IP=1"
+	cgi "over the per-IP limit" "$1/triggers.cgi" POST "/api/v1/webhooks/$_k" '{"ref":"x"}' 429 \
+	    "$_ip" "HOOKPOST_TRUSTED_PROXIES=127.0.0.0/8" "HOOKPOST_TRIGGER_RATE_PER_IP=1"
 	cgi "stripe preset" "$1/triggers.cgi" PUT "/api/v1/triggers/$_t" '{"preset":"stripe"}' 200 "$AUTH"
 	cgi "its secret" "$1/triggers.cgi" POST "/api/v1/triggers/$_t/webhooks/hmac/enable" '{"secret":"whsec_test_secret"}' 200 "$AUTH"
 	cgi "add a key" "$1/triggers.cgi" POST "/api/v1/triggers/$_t/webhooks/keys" '{"label":"two"}' 201 "$AUTH"

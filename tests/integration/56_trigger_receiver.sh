@@ -11,6 +11,10 @@ trigger_new "$R" '"payload_schema":{"type":"object","required":["ref"],"properti
 K=$KEY
 hit "$K" '{"ref":"refs/heads/main","commits":[{"id":"abc"}]}'
 expect "a valid event is 200 with its id" 200 '.data.event_id | test("^[0-9a-f-]{36}$")'
+E0=$(jget .data.event_id)
+admin GET "/api/v1/events/$E0"
+expect "seed: the event's metadata names its webhook_key by its first characters only" 200 \
+  ".data.metadata.webhook_key == \"$(printf '%.9s' "$K")...\" and .data.metadata.source == \"webhook\" and (.data.metadata.webhook_key_id | test(\"^[0-9a-f-]{36}\$\"))"
 
 # --- 1. key -----------------------------------------------------------------
 hit "wh_00000000000000000000000000000000" '{"ref":"x"}'
@@ -79,9 +83,43 @@ expect_status "with the list off everyone is admitted" 200
 apost "/api/v1/triggers/$R/webhooks/hmac/enable"
 expect "enable HMAC: a secret is generated and shown once" 200 '.data.hmac.enabled == true and .data.hmac.secret_set == true and (.data.hmac.secret | startswith("whsec_"))'
 SEC=$(jget .data.hmac.secret)
+expect_json "a new trigger signs timestamped" '.data.hmac.scheme == "timestamped"'
 admin GET "/api/v1/triggers/$R"
 expect_json "the secret is never shown again" '.data.hmac | has("secret") | not'
 B='{"ref":"refs/heads/main"}'
+
+# The timestamped scheme (issue 8): X-Webhook-Timestamp inside the MAC.
+now=$(date +%s)
+TSIG="X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" "$now.$B")"
+hit "$K" "$B" -H "X-Webhook-Timestamp: $now" -H "$TSIG" -H "X-Webhook-Delivery-Id: ts1-$RUN"
+expect "timestamped: HMAC of \"<X-Webhook-Timestamp>.<body>\" is accepted" 200 '(.data.event_id | test("^[0-9a-f-]{36}$")) and .data.duplicate == null'
+ET=$(jget .data.event_id)
+hit "$K" "$B" -H "X-Webhook-Timestamp: $now" -H "$TSIG" -H "X-Webhook-Delivery-Id: ts2-$RUN"
+expect "timestamped: the captured request with another delivery id makes no second event" 200 ".data.event_id == \"$ET\" and .data.duplicate == true"
+hit "$K" "$B" -H "X-Webhook-Timestamp: $now" -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" "$now.$B" | tr a-f A-F)"
+expect "timestamped: the same MAC spelled in upper case is the same request" 200 ".data.event_id == \"$ET\" and .data.duplicate == true"
+n=$(psql_q "SELECT count(*) FROM hookpost.trigger_events WHERE trigger_ref = '$R' AND metadata->>'delivery_id' LIKE 'ts%-$RUN'")
+[ "$n" = 1 ] && ok "timestamped: one event for the request and its replays" || fail "timestamped: one event for the request and its replays" "$n"
+n=$(psql_q "SELECT count(*) FROM hookpost.webhook_requests WHERE kind = 'trigger' AND source = '$R' AND outcome = 'duplicate'")
+[ "$n" = 2 ] && ok "timestamped: the replays are audited as duplicates" || fail "timestamped: the replays are audited as duplicates" "$n"
+B2='{"ref":"refs/heads/second"}'
+hit "$K" "$B2" -H "X-Webhook-Timestamp: $now" -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" "$now.$B2")"
+expect "timestamped: another body at the same second is another event" 200 ".data.event_id != \"$ET\" and .data.duplicate == null"
+old=$((now - 301))
+hit "$K" "$B" -H "X-Webhook-Timestamp: $old" -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" "$old.$B")"
+expect "timestamped: a timestamp 301 s old is 401 timestamp_expired" 401 '.error.code == "timestamp_expired"'
+hit "$K" "$B" -H "X-Webhook-Timestamp: $((now + 1))" -H "$TSIG"
+expect "timestamped: another timestamp than the signed one is 401" 401 '.error.code == "invalid_signature"'
+hit "$K" "$B" -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" "$B")"
+expect "timestamped: a body-only signature is refused" 401 '.error.code == "invalid_signature"'
+hit "$K" "$B" -H "X-Webhook-Timestamp: $now" -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" "$B")"
+expect "timestamped: a body-only signature beside a timestamp is refused" 401 '.error.code == "invalid_signature"'
+
+# The seed's own body-only scheme, selected per trigger.
+admin POST "/api/v1/triggers/$R/webhooks/hmac/enable" '{"scheme":"body"}'
+expect "the body scheme can be selected; the secret is kept" 200 '.data.hmac.scheme == "body" and .data.hmac.secret_set == true and (.data.hmac | has("secret") | not)'
+admin POST "/api/v1/triggers/$R/webhooks/hmac/enable" '{"scheme":"none"}'
+expect "an unknown scheme is refused" 400 '.error.code == "invalid_field"'
 hit "$K" "$B" -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" "$B")"
 expect_status "seed: X-Webhook-Signature: sha256=<hex>" 200
 hit "$K" "$B" -H "X-Webhook-Signature: $(hmac sha256 "$SEC" "$B")"
@@ -98,8 +136,18 @@ hit "$K" 'not json' -H "X-Webhook-Signature: sha256=00"
 expect "order 5 before 6: bad signature and bad JSON is 401" 401 '.error.code == "invalid_signature"'
 hit "$K" 'not json' -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" 'not json')"
 expect "6: a signed body that is not JSON is 400 invalid_json" 400 '.error.code == "invalid_json"'
+hit "$K" "$B" -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" "$B")" -H "X-Webhook-Delivery-Id: body1-$RUN"
+E1=$(jget .data.event_id)
+hit "$K" "$B" -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" "$B")" -H "X-Webhook-Delivery-Id: body2-$RUN"
+expect "body: as documented, a captured request replays with another delivery id" 200 ".data.event_id != \"$E1\" and .data.duplicate == null"
+now=$(date +%s)
+hit "$K" "$B" -H "X-Webhook-Timestamp: $now" -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" "$now.$B")" -H "X-Webhook-Delivery-Id: body3-$RUN"
+expect "body: a timestamped signature is accepted too (senders move first)" 200 '.data.event_id | test("^[0-9a-f-]{36}$")'
+ET=$(jget .data.event_id)
+hit "$K" "$B" -H "X-Webhook-Timestamp: $now" -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SEC" "$now.$B")" -H "X-Webhook-Delivery-Id: body4-$RUN"
+expect "body: ... and then guarded against replays like the timestamped scheme" 200 ".data.event_id == \"$ET\" and .data.duplicate == true"
 admin POST "/api/v1/triggers/$R/webhooks/hmac/enable" '{"algorithm":"sha512","secret":"seed-002-secret"}'
-expect "HMAC with a chosen algorithm and secret" 200 '.data.hmac.algorithm == "sha512" and (.data.hmac | has("secret") | not)'
+expect "HMAC with a chosen algorithm and secret; the scheme is kept" 200 '.data.hmac.algorithm == "sha512" and .data.hmac.scheme == "body" and (.data.hmac | has("secret") | not)'
 hit "$K" "$B" -H "X-Webhook-Signature: sha512=$(hmac sha512 seed-002-secret "$B")"
 expect_status "SHA-512" 200
 hit "$K" "$B" -H "X-Webhook-Signature: sha256=$(hmac sha256 seed-002-secret "$B")"
@@ -110,7 +158,7 @@ expect_status "SHA-1 in X-Hub-Signature, the secret kept" 200
 admin POST "/api/v1/triggers/$R/webhooks/hmac/enable" '{"algorithm":"md5"}'
 expect "an unknown algorithm is refused" 400 '.error.code == "invalid_field"'
 apost "/api/v1/triggers/$R/webhooks/hmac/disable"
-expect "disable HMAC keeps the secret" 200 '.data.hmac == {"enabled":false,"algorithm":"sha1","secret_set":true}'
+expect "disable HMAC keeps the secret" 200 '.data.hmac == {"enabled":false,"algorithm":"sha1","scheme":"body","secret_set":true}'
 hit "$K" "$B"
 expect_status "without HMAC unsigned events pass" 200
 admin POST "/api/v1/triggers/$R/webhooks/hmac/enable" '{"algorithm":"sha256","secret":"seed-002-secret"}'
@@ -149,7 +197,7 @@ admin PUT "/api/v1/triggers/$L/webhooks/ip-allowlist" '{"cidrs":["10.0.0.0/8"]}'
 hit "$LK" '{"n":5}'
 expect "order 3 before 4: a disallowed IP is 403 even when limited" 403 '.error.code == "ip_not_allowed"'
 admin PUT "/api/v1/triggers/$L/webhooks/ip-allowlist" '{"enabled":false}'
-admin POST "/api/v1/triggers/$L/webhooks/hmac/enable" '{"secret":"limited-secret"}'
+admin POST "/api/v1/triggers/$L/webhooks/hmac/enable" '{"secret":"limited-secret","scheme":"body"}'
 hit "$LK" '{"n":6}' -H 'X-Webhook-Signature: sha256=00'
 expect "order 4 before 5: limited with a bad signature is 429" 429 '.error.code == "rate_limited"'
 admin POST "/api/v1/triggers/$L/webhooks/keys" '{"label":"other"}'
@@ -167,7 +215,9 @@ expect "a limit of 0 requests is refused" 400 '.error.code == "invalid_field"'
 N=ns$RUN.nosecret
 trigger_new "$N" '"preset":"github"'
 admin GET "/api/v1/triggers/$N"
-expect_json "a preset trigger starts with HMAC on and no secret" '.data.hmac == {"enabled":true,"algorithm":"sha256","secret_set":false}'
+expect_json "a preset trigger starts with HMAC on and no secret" '.data.hmac == {"enabled":true,"algorithm":"sha256","scheme":"timestamped","secret_set":false}'
+admin POST "/api/v1/triggers/$N/webhooks/hmac/enable" '{"scheme":"body"}'
+expect "a preset trigger takes no scheme of hookpost's" 400 '.error.code == "invalid_field" and (.error.message | contains("github"))'
 hit "$KEY" '{"ref":"x"}' -H "X-Hub-Signature-256: sha256=$(hmac sha256 '' '{"ref":"x"}')"
 expect "HMAC enabled with no secret refuses everything" 401 '.error.code == "invalid_signature" and (.error.message | contains("no usable secret"))'
 
@@ -203,6 +253,27 @@ expect "a mapping can be removed" 200 '.data.payload_mapping == null'
 hit "$KEY" '{"ref":"refs/heads/dev"}'
 admin GET "/api/v1/events/$(jget .data.event_id)"
 expect_json "without a mapping the payload passes through" '.data.payload == {"ref":"refs/heads/dev"}'
+
+# --- the key itself is repeated nowhere ------------------------------------------
+# It is a bearer secret: only the trigger's own webhook routes show it.
+for path in "/api/v1/events?trigger=$R&limit=500" "/api/v1/events/$E0" \
+    "/api/v1/triggers/$R/stats" "/api/audit/webhooks?source=$R&limit=200" /metrics; do
+	admin GET "$path"
+	case $BODY in
+	*"$K"*) fail "the key is not in GET ${path%%\?*}" "$BODY" ;;
+	*) [ "$STATUS" = 200 ] && ok "the key is not in GET ${path%%\?*}" || fail "GET $path" "$STATUS $BODY" ;;
+	esac
+done
+n=$(psql_q "SELECT count(*) FROM hookpost.trigger_events WHERE metadata::text LIKE '%$K%' OR payload::text LIKE '%$K%'")
+[ "$n" = 0 ] && ok "no event stores the key" || fail "no event stores the key" "$n"
+n=$(grep -c "POST /api/v1/webhooks/wh_\.\.\. " "$HOOKPOST_VAR"/log/*access.log 2>/dev/null | awk -F: '{ n += $NF } END { print n + 0 }')
+if [ "$SERVER" != apache-cgi ] && [ "$n" -lt 20 ]; then
+	fail "the access log has the receiver's requests, without their key" "$n"
+elif f=$(grep -rlF "$K" "$HOOKPOST_VAR/log" 2>/dev/null); then
+	fail "the key is in no log, the web server's access log included" "$f"
+else
+	ok "the key is in no log, the web server's access log included"
+fi
 
 # --- audit and metrics ------------------------------------------------------------
 for c in webhook_disabled payload_too_large ip_not_allowed invalid_signature invalid_json invalid_payload; do

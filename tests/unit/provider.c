@@ -5,9 +5,11 @@
  * and Slack's form bodies.  Run from the repository root.  One line per
  * case, "ok - name" or "not ok - name"; exits 0 only when all pass.
  *
- * A .vec file: "key: value" lines (provider, algorithm, secret, now,
- * header (repeatable, "Name: value"), expect: ok | bad_signature |
- * expired | no_secret), then "body:" and the body: the rest of the file
+ * A .vec file: "key: value" lines (provider, scheme (hmac_scheme with
+ * provider none: timestamped, the default, or body), algorithm, secret,
+ * now, header (repeatable, "Name: value"), expect: ok | bad_signature |
+ * expired | no_secret, guard: yes when the MAC must be given back for
+ * the replay guard), then "body:" and the body: the rest of the file
  * less its final newline.  '#' lines are comments.
  */
 #include <dirent.h>
@@ -101,13 +103,16 @@ run_vector(const char *dir, const char *file)
 {
 	struct headers		 h = { .n = 0 };
 	struct provider_msg	 m;
+	struct provider_mac	 mac;
 	enum provider		 p = PROVIDER_NONE;
+	enum provider_hmac	 scheme = PROVIDER_HMAC_TIMESTAMPED;
 	enum provider_verdict	 v;
 	FILE			*f = NULL;
 	char			*text = NULL, *line, *next, *body = NULL;
 	char			*path, *secret = NULL, *algorithm = NULL;
 	char			*expect = NULL, *colon;
 	const char		*why = NULL;
+	int			 guard = 0;
 	long long		 now = 0;
 	size_t			 len = 0, cap = 0, got;
 	char			 chunk[4096];
@@ -152,7 +157,15 @@ run_vector(const char *dir, const char *file)
 				    "%s", file, colon);
 				goto out;
 			}
-		} else if (strcmp(line, "algorithm") == 0)
+		} else if (strcmp(line, "scheme") == 0) {
+			if (provider_hmac_parse(colon, &scheme) == -1) {
+				check(0, "provider vector %s: unknown scheme "
+				    "%s", file, colon);
+				goto out;
+			}
+		} else if (strcmp(line, "guard") == 0)
+			guard = strcmp(colon, "yes") == 0;
+		else if (strcmp(line, "algorithm") == 0)
 			algorithm = colon;
 		else if (strcmp(line, "secret") == 0)
 			secret = colon;
@@ -183,9 +196,11 @@ run_vector(const char *dir, const char *file)
 	m.bodylen = len;
 	m.now = now;
 	m.tolerance = PROVIDER_TOLERANCE;
-	v = provider_verify(p, algorithm, secret, &m, &why);
+	v = provider_verify(p, scheme, algorithm, secret, &m, &mac, &why);
 	check(strcmp(verdict_name(v), expect) == 0, "provider vector %s: %s "
 	    "(want %s)", file, verdict_name(v), expect);
+	check((mac.len > 0) == guard, "provider vector %s: the MAC is %s for "
+	    "the replay guard", file, guard ? "given" : "not given");
 out:
 	headers_free(&h);
 	if (f != NULL)
@@ -235,19 +250,27 @@ test_round_trip(void)
 {
 	static const struct {
 		enum provider	 p;
+		enum provider_hmac scheme;
 		const char	*algorithm, *secret;
 	} cases[] = {
-		{ PROVIDER_NONE, "sha256", "plain-secret" },
-		{ PROVIDER_NONE, "sha512", "plain-secret" },
-		{ PROVIDER_NONE, "sha1", "plain-secret" },
-		{ PROVIDER_GITHUB, NULL, "gh-secret" },
-		{ PROVIDER_STRIPE, NULL, "whsec_stripe" },
-		{ PROVIDER_SLACK, NULL, "slack-signing-secret" },
-		{ PROVIDER_STANDARD, NULL, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
+		{ PROVIDER_NONE, PROVIDER_HMAC_TIMESTAMPED, "sha256",
+		    "plain-secret" },
+		{ PROVIDER_NONE, PROVIDER_HMAC_TIMESTAMPED, "sha512",
+		    "plain-secret" },
+		{ PROVIDER_NONE, PROVIDER_HMAC_TIMESTAMPED, "sha1",
+		    "plain-secret" },
+		/* What `hookpost trigger send` signs suits the body scheme too. */
+		{ PROVIDER_NONE, PROVIDER_HMAC_BODY, "sha256", "plain-secret" },
+		{ PROVIDER_GITHUB, 0, NULL, "gh-secret" },
+		{ PROVIDER_STRIPE, 0, NULL, "whsec_stripe" },
+		{ PROVIDER_SLACK, 0, NULL, "slack-signing-secret" },
+		{ PROVIDER_STANDARD, 0, NULL,
+		    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" },
 	};
 	static const char body[] = "{\"event\":\"round trip\"}";
 	struct headers		 h = { .n = 0 };
 	struct provider_msg	 m;
+	struct provider_mac	 mac;
 	struct buf		 b = { NULL, 0, 0 };
 	const char		*why, *name;
 	size_t			 i;
@@ -268,12 +291,16 @@ test_round_trip(void)
 		m.bodylen = strlen(body);
 		m.now = 1700000010;
 		m.tolerance = PROVIDER_TOLERANCE;
-		check(provider_verify(cases[i].p, cases[i].algorithm,
-		    cases[i].secret, &m, &why) == PROVIDER_OK,
-		    "%s verifies its own signature", name);
+		check(provider_verify(cases[i].p, cases[i].scheme,
+		    cases[i].algorithm, cases[i].secret, &m, &mac, &why) ==
+		    PROVIDER_OK, "%s verifies its own signature", name);
+		check((mac.len > 0) == (cases[i].p == PROVIDER_NONE),
+		    "%s: a MAC for the replay guard exactly for hookpost's "
+		    "own timestamped scheme", name);
 		m.bodylen--;
-		check(provider_verify(cases[i].p, cases[i].algorithm,
-		    cases[i].secret, &m, &why) == PROVIDER_BAD_SIGNATURE,
+		check(provider_verify(cases[i].p, cases[i].scheme,
+		    cases[i].algorithm, cases[i].secret, &m, &mac, &why) ==
+		    PROVIDER_BAD_SIGNATURE && mac.len == 0,
 		    "%s refuses a truncated body", name);
 		headers_free(&h);
 		buf_free(&b);

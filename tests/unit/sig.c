@@ -85,6 +85,19 @@ test_vectors(void)
 		    "93d9f280d9860a9b4f41f4bb45acb6dbdb\n"
 		    "X-Webhook-Signature-Previous: sha256=b1eeef651ab334a180d49"
 		    "9908c6ed2b84d92ddf12581797a7e3b1a641640f0df" },
+		{ "timestamped (seed 004's form): HMAC(\"<ts>.<body>\")",
+		    SIG_TIMESTAMPED, NULL, "seed-002-secret", NULL, NULL, 0,
+		    1700000000, "{\"ref\":\"refs/heads/main\",\"commits\":[]}",
+		    "X-Webhook-Timestamp: 1700000000\n"
+		    "X-Webhook-Signature: sha256=b457c5ef9c19d5e58e83eab44f7e07"
+		    "10cba9a76006b5e6b4f1b7f05685ea3d6e" },
+		{ "timestamped: the trigger's algorithm", SIG_TIMESTAMPED,
+		    "sha512", "seed-002-secret", NULL, NULL, 0, 1700000000,
+		    "{\"ref\":\"refs/heads/main\",\"commits\":[]}",
+		    "X-Webhook-Timestamp: 1700000000\n"
+		    "X-Webhook-Signature: sha512=7435d528e2b5dfecc529ce79829ce95e3649c227586ac06896e6bb55"
+		    "2f99a1e582f2201aef7f878ca76895e6eb62968408b23460f8e33634"
+		    "f65622d761a80cfe" },
 		{ "github: docs example", SIG_GITHUB, "sha1",
 		    "It's a Secret to Everybody", NULL, NULL, 0, 0,
 		    "Hello, World!",

@@ -1,0 +1,130 @@
+#!/bin/sh
+# The trigger receiver's per-IP and global rate limits (seed 002 "Rate
+# Limiting": per IP 1,000 and global 10,000 requests a minute, issue 8),
+# beside the per-key one of 56_trigger_receiver: 429 with Retry-After and
+# the error body, audited and counted in /metrics; one client's count
+# does not limit another, and X-Forwarded-For names the client only from
+# HOOKPOST_TRUSTED_PROXIES.  The limits are set low through the
+# configuration (HOOKPOST_TRIGGER_RATE_PER_IP, _GLOBAL, which
+# scripts/stack.sh writes to hookpost.conf) by restarting the web server,
+# and restored (with the counts cleared) at the end.
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/data/triggers/helpers.sh"
+
+restart() {	# [NAME=value...]: the stack again, with these settings
+	env "$@" "$TOP/scripts/stack.sh" start >/dev/null 2>&1 ||
+	    fail "restart the stack with $*"
+}
+# The defaults again, and no count left to limit the tests after this.
+finish() {
+	restart
+	psql_q "DELETE FROM hookpost.trigger_rate_counts" >/dev/null
+}
+trap finish EXIT
+
+metric() {	# name labels -> value (0 when absent)
+	v=$(curl -s "$BASE/metrics" | grep -F "$1{$2}" | awk '{print $2}')
+	echo "${v:-0}"
+}
+# A phase starts with no counts, and early enough in a clock minute to
+# end in it (the counts are per minute).
+phase_start() {
+	psql_q "DELETE FROM hookpost.trigger_rate_counts" >/dev/null
+	_s=$(date +%S)
+	_s=${_s#0}
+	[ "$_s" -lt 54 ] || sleep $((61 - _s))
+}
+
+# until_limited KEY MAX [curl args...]: sends until a 429, at most MAX
+# requests; PASSED: how many got through before it.
+until_limited() {
+	_k=$1 _max=$2 _i=0
+	shift 2
+	PASSED=0
+	while [ $_i -lt "$_max" ]; do
+		_i=$((_i + 1))
+		hit "$_k" "{\"n\":$_i}" "$@"
+		[ "$STATUS" = 429 ] && return 0
+		[ "$STATUS" = 200 ] && PASSED=$((PASSED + 1))
+	done
+}
+
+retry_after_ok() {	# NAME: the last answer's Retry-After is 1..60
+	_ra=$(header Retry-After)
+	if [ -n "$_ra" ] && [ "$_ra" -ge 1 ] && [ "$_ra" -le 60 ]; then
+		ok "$1 ($_ra s)"
+	else
+		fail "$1" "$HDRS"
+	fi
+}
+
+T=lim$RUN.flood
+trigger_new "$T"
+TK=$KEY
+U=lim$RUN.other
+trigger_new "$U"
+UK=$KEY
+
+# --- per IP, no trusted proxy: the peer is the client -------------------------
+restart HOOKPOST_TRIGGER_RATE_PER_IP=3 HOOKPOST_TRIGGER_RATE_GLOBAL=0
+phase_start
+until_limited "$TK" 12
+expect "per IP: over 3 a minute from one address is 429 ip_rate_limited" 429 \
+  '.error.code == "ip_rate_limited" and (.error.message | contains("3 requests per minute"))'
+[ "$PASSED" -ge 3 ] && ok "per IP: the first 3 of the minute passed" || fail "per IP: the first 3 of the minute passed" "$PASSED"
+retry_after_ok "per IP: 429 carries Retry-After until the minute ends"
+hit "$UK" '{"other":"trigger"}'
+expect "per IP: the count is the address's, over every trigger" 429 '.error.code == "ip_rate_limited"'
+hit "$TK" '{"n":"x"}' -H 'X-Forwarded-For: 198.51.100.77'
+expect "per IP: X-Forwarded-For from an untrusted peer makes no other client" 429 '.error.code == "ip_rate_limited"'
+n=$(psql_q "SELECT count(*) FROM hookpost.webhook_requests WHERE kind = 'trigger' AND source = '$T' AND error_code = 'ip_rate_limited' AND http_status = 429 AND remote_addr = '127.0.0.1'")
+[ "$n" -ge 2 ] && ok "per IP: each 429 is audited with its address" || fail "per IP: each 429 is audited with its address" "$n"
+m=$(metric webhook_errors_total "source=\"$T\",code=\"ip_rate_limited\"")
+[ "$m" = "$n" ] && ok "per IP: /metrics counts them ($m)" || fail "per IP: /metrics counts them" "$m, audit $n"
+
+# --- per IP through a trusted proxy, and global ---------------------------------
+restart HOOKPOST_TRIGGER_RATE_PER_IP=3 HOOKPOST_TRIGGER_RATE_GLOBAL=10 \
+    HOOKPOST_TRUSTED_PROXIES=127.0.0.0/8
+phase_start
+A=198.51.100.1
+until_limited "$TK" 12 -H "X-Forwarded-For: $A"
+expect "per IP: the client behind a trusted proxy is limited" 429 '.error.code == "ip_rate_limited"'
+hit "$TK" '{"client":"b"}' -H 'X-Forwarded-For: 198.51.100.2'
+expect "per IP: another client is not limited by the first one's count" 200 '.data.event_id | test("^[0-9a-f-]{36}$")'
+n=$(psql_q "SELECT count(*) FROM hookpost.webhook_requests WHERE kind = 'trigger' AND source = '$T' AND error_code = 'ip_rate_limited' AND remote_addr = '$A'")
+[ "$n" = 1 ] && ok "per IP: the audit row names the forwarded client" || fail "per IP: the audit row names the forwarded client" "$n"
+
+# Counted in rows of each process and minute; past minutes go by themselves.
+psql_q "INSERT INTO hookpost.trigger_rate_counts VALUES (hookpost.trigger_rate_minute() - 5, 'ip', '192.0.2.9', 1, 1)" >/dev/null
+hit "$TK" '{"client":"c"}' -H 'X-Forwarded-For: 198.51.100.3'
+expect_status "per IP: a third client passes" 200
+n=$(psql_q "SELECT count(*) FROM hookpost.trigger_rate_counts WHERE minute < hookpost.trigger_rate_minute()")
+[ "$n" = 0 ] && ok "the counts of past minutes are deleted by the receiver" || fail "the counts of past minutes are deleted by the receiver" "$n"
+
+i=0
+while [ $i -lt 30 ]; do
+	i=$((i + 1))
+	hit "$UK" "{\"g\":$i}" -H "X-Forwarded-For: 203.0.113.$i"
+	[ "$STATUS" = 429 ] && break
+done
+expect "global: over 10 a minute from everyone is 429 global_rate_limited" 429 \
+  '.error.code == "global_rate_limited" and (.error.message | contains("10 requests per minute"))'
+retry_after_ok "global: 429 carries Retry-After until the minute ends"
+hit "$TK" '{"fresh":1}' -H 'X-Forwarded-For: 192.0.2.200'
+expect "global: a client never seen is refused too" 429 '.error.code == "global_rate_limited"'
+n=$(psql_q "SELECT count(*) FROM hookpost.webhook_requests WHERE kind = 'trigger' AND source IN ('$T', '$U') AND error_code = 'global_rate_limited' AND http_status = 429")
+[ "$n" -ge 2 ] && ok "global: each 429 is audited" || fail "global: each 429 is audited" "$n"
+m1=$(metric webhook_errors_total "source=\"$T\",code=\"global_rate_limited\"")
+m2=$(metric webhook_errors_total "source=\"$U\",code=\"global_rate_limited\"")
+[ $((m1 + m2)) = "$n" ] && ok "global: /metrics counts them ($m1 + $m2)" || fail "global: /metrics counts them" "$m1 + $m2, audit $n"
+admin GET "/api/v1/triggers/$T"
+expect_status "global: admin routes are not limited" 200
+
+# --- 0 switches a limit off ---------------------------------------------------------
+restart HOOKPOST_TRIGGER_RATE_PER_IP=0 HOOKPOST_TRIGGER_RATE_GLOBAL=0
+phase_start
+psql_q "INSERT INTO hookpost.trigger_rate_counts VALUES (hookpost.trigger_rate_minute(), 'ip', '127.0.0.1', 1, 1000000), (hookpost.trigger_rate_minute(), 'global', '', 1, 1000000)" >/dev/null
+hit "$TK" '{"off":1}'
+expect "with both limits 0 a client over any count passes" 200 '.data.event_id | test("^[0-9a-f-]{36}$")'
+n=$(psql_q "SELECT sum(n) FROM hookpost.trigger_rate_counts")
+[ "$n" = 2000000 ] && ok "with both limits 0 nothing is counted" || fail "with both limits 0 nothing is counted" "$n"
