@@ -62,10 +62,41 @@ else
 fi
 dump "$old" --data-only -T hookpost.schema_migrations \
     -T hookpost.schema_functions >"$tmp/data.after"
-if cmp -s "$tmp/data.before" "$tmp/data.after"; then
+# The fixture's rows, in its tables and columns: later schema files add
+# tables and columns (sql/016 triggers.owner_id), which the fixture's
+# rows do not have.
+fixture_rows() {	# BEFORE DUMP: DUMP's rows cut to BEFORE's tables and columns
+	awk '
+	function cols(line, out,   s) {
+		s = substr(line, index(line, "(") + 1)
+		s = substr(s, 1, index(s, ")") - 1)
+		return split(s, out, ", ")
+	}
+	FNR == NR { if (/^COPY /) { split($0, w, " "); hdr[w[2]] = $0 } next }
+	/^COPY / {
+		split($0, w, " ")
+		if (!(w[2] in hdr)) next
+		na = cols($0, a); nb = cols(hdr[w[2]], b)
+		for (j = 1; j <= nb; j++) {
+			idx[j] = 0
+			for (i = 1; i <= na; i++) if (a[i] == b[j]) idx[j] = i
+		}
+		print hdr[w[2]]; copying = 1; next
+	}
+	/^\\\.$/ { if (copying) print; copying = 0; next }
+	copying {
+		n = split($0, f, "\t"); out = ""
+		for (j = 1; j <= nb; j++)
+			out = out (j > 1 ? "\t" : "") (idx[j] ? f[idx[j]] : "(gone)")
+		print out
+	}' "$1" "$2"
+}
+fixture_rows "$tmp/data.before" "$tmp/data.before" >"$tmp/rows.before"
+fixture_rows "$tmp/data.before" "$tmp/data.after" >"$tmp/rows.after"
+if [ -s "$tmp/rows.before" ] && cmp -s "$tmp/rows.before" "$tmp/rows.after"; then
 	ok "no row changed"
 else
-	fail "no row changed" "$(diff "$tmp/data.before" "$tmp/data.after" | head -20)"
+	fail "no row changed" "$(diff "$tmp/rows.before" "$tmp/rows.after" | head -20)"
 fi
 
 # The same schema, functions included, as a database built fresh.
