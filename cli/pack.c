@@ -261,9 +261,9 @@ result_print(json_t *data)
 	updated = json_integer_value(json_object_get(data, "updated"));
 	unchanged = json_integer_value(json_object_get(data, "unchanged"));
 	if (created + updated == 0)
-		printf("nothing changed: %lld trigger%s as the pack%s say\n",
-		    (long long)unchanged, unchanged == 1 ? "" : "s",
-		    unchanged == 1 ? "" : "s");
+		printf("nothing changed: %lld trigger%s already as "
+		    "declared\n", (long long)unchanged, unchanged == 1 ? "" :
+		    "s");
 	else
 		printf("%lld created, %lld updated, %lld unchanged\n",
 		    (long long)created, (long long)updated,

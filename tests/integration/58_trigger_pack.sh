@@ -37,7 +37,7 @@ rc_is "importing again succeeds" 0
 has "and says nothing changed" "unchanged github.push
 unchanged stripe.payment_succeeded
 unchanged myapp.deployment_complete
-nothing changed: 3 triggers as the packs say"
+nothing changed: 3 triggers already as declared"
 U1=$(psql_q "SELECT string_agg(updated_at::text, ',' ORDER BY ref) FROM hookpost.triggers WHERE ref IN ('github.push','stripe.payment_succeeded','myapp.deployment_complete')")
 [ -n "$U0" ] && [ "$U0" = "$U1" ] && ok "a second import writes no row" || fail "a second import writes no row" "$U0 / $U1"
 
@@ -132,3 +132,10 @@ admin GET "/api/v1/triggers/pk$RUN.three"
 expect "the created one is the named owner's" 200 ".data.owner_id == \"$UB\""
 admin GET "/api/v1/triggers/pk$RUN.one"
 expect "a changed one keeps its owner" 200 ".data.owner_id == \"$UA\" and .data.description == \"taken over?\""
+
+# --- the README's packs walkthrough (the seed's stripe file) ------------------------
+admin DELETE /api/v1/triggers/stripe.payment_succeeded
+readme_walkthrough walkthrough-packs "packs walkthrough" 20 \
+    "created stripe.payment_succeeded" "nothing changed: 1 trigger already as declared" "/api/v1/webhooks/wh_"
+admin DELETE /api/v1/triggers/stripe.payment_succeeded
+expect_status "the walkthrough's trigger was there" 204
