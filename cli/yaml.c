@@ -39,7 +39,7 @@ cli_yaml_load(const char *file, const char *data, size_t len,
 	if (!yaml_parser_load(&parser, &extra))
 		goto bad;
 	if ((root = yaml_document_get_root_node(&extra)) != NULL) {
-		cli_err("%s:%zu: one YAML document per file", file,
+		cli_err("%s:%zu: only one YAML document is supported", file,
 		    root->start_mark.line + 1);
 		yaml_document_delete(&extra);
 		goto out;
