@@ -13,6 +13,7 @@
 
 #include <getopt.h>
 #include <jansson.h>
+#include <yaml.h>
 
 #include "util.h"
 
@@ -298,6 +299,22 @@ int		 source_severity_add(json_t *body, const char *from,
 /* Warns on stderr if src carries a generated secret, shown once. */
 void		 source_secret_notice(json_t *src);
 
+/*
+ * yaml.c: YAML files read as JSON.  cli_yaml_load parses data (named file
+ * in messages) into doc, which must hold one document: 0, or -1
+ * (reported); on success the caller yaml_document_deletes doc.
+ * cli_yaml_scalar: a scalar node's text, NULL for any other node or an
+ * embedded NUL.  cli_yaml_json_new: node n of doc as JSON (plain scalars
+ * by the YAML 1.2 core schema: null, booleans, numbers; every other
+ * scalar a string; duplicate keys refused), a new reference, or NULL
+ * (reported with file:line).
+ */
+int		 cli_yaml_load(const char *file, const char *data, size_t len,
+		    yaml_document_t *doc);
+const char	*cli_yaml_scalar(const yaml_node_t *n);
+json_t		*cli_yaml_json_new(const char *file, yaml_document_t *doc,
+		    yaml_node_t *n);
+
 /* Commands: each returns the process exit status. */
 int		 cmd_db(struct cli *, int argc, char *argv[]);
 int		 cmd_token(struct cli *, int argc, char *argv[]);
@@ -320,6 +337,7 @@ extern const struct cli_sub	 webhook_cmds[];	/* source.c */
 extern const struct cli_sub	 incidents_cmds[];	/* incident.c */
 extern const struct cli_sub	 playbook_cmds[];	/* playbook.c */
 extern const struct cli_sub	 trigger_cmds[];	/* trigger.c */
+extern const struct cli_sub	 pack_cmds[];		/* pack.c */
 /* outbound.c: seed 000 subscriptions, deliveries, quotas; the catalog. */
 extern const struct cli_sub	 sub_cmds[];
 extern const struct cli_sub	 deliveries_cmds[];

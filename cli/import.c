@@ -420,44 +420,6 @@ import_walk(struct import *im)
 }
 
 static int
-import_load(struct import *im, const char *data, size_t len)
-{
-	yaml_parser_t	 parser;
-	yaml_document_t	 extra;
-	int		 rc = -1, have_doc = 0;
-
-	if (!yaml_parser_initialize(&parser)) {
-		cli_err("out of memory");
-		return -1;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-	if (!yaml_parser_load(&parser, im->doc))
-		goto bad;
-	have_doc = 1;
-	if (!yaml_parser_load(&parser, &extra))
-		goto bad;
-	if (yaml_document_get_root_node(&extra) != NULL) {
-		cli_err("%s:%zu: only one YAML document is supported", im->file,
-		    yaml_document_get_root_node(&extra)->start_mark.line + 1);
-		yaml_document_delete(&extra);
-		goto out;
-	}
-	yaml_document_delete(&extra);
-	rc = 0;
-	goto out;
-bad:
-	cli_err("%s:%zu: %s%s%s", im->file, parser.problem_mark.line + 1,
-	    parser.problem != NULL ? parser.problem : "invalid YAML",
-	    parser.context != NULL ? " " : "",
-	    parser.context != NULL ? parser.context : "");
-out:
-	if (rc == -1 && have_doc)
-		yaml_document_delete(im->doc);
-	yaml_parser_delete(&parser);
-	return rc;
-}
-
-static int
 import_opt(void *ctx, int ch, char *arg)
 {
 	int	*flags = ctx;
@@ -859,7 +821,7 @@ cmd_webhook_import(struct cli *cli, int argc, char *argv[])
 	im.doc = &doc;
 	if (cli_read_file(im.file, IMPORT_MAX_FILE, &data, &len) == -1)
 		goto out;
-	if (import_load(&im, data, len) == -1)
+	if (cli_yaml_load(im.file, data, len, im.doc) == -1)
 		goto fail;
 	loaded = 1;
 	if (import_walk(&im) == -1 || im.nbad > 0)

@@ -29,6 +29,7 @@ static const char usage_text[] =
     "  trigger enable|disable|regenerate  a trigger's webhook and keys\n"
     "  trigger key|hmac|rate-limit|...    keys, security settings\n"
     "  trigger events|event|stats|send    events, statistics, fire one\n"
+    "  pack import FILE.yaml...           load the triggers packs declare\n"
     "\n"
     "Outbound (seed 000):\n"
     "  sub add|list|show|update|test|rm   manage outbound subscriptions\n"
@@ -79,6 +80,8 @@ static const struct command commands[] = {
 	{ "playbooks",	"playbook", playbook_cmds, NULL },
 	{ "trigger",	"trigger", trigger_cmds, NULL },
 	{ "triggers",	"trigger", trigger_cmds, NULL },
+	{ "pack",	"pack",	pack_cmds, NULL },
+	{ "packs",	"pack",	pack_cmds, NULL },
 	{ "sub",	"sub",	sub_cmds, NULL },
 	{ "subs",	"sub",	sub_cmds, NULL },
 	{ "subscription", "sub", sub_cmds, NULL },

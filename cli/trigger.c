@@ -33,7 +33,8 @@ enum {
 	OPT_UNTIL,
 	OPT_DATA,
 	OPT_FILE,
-	OPT_HEADER
+	OPT_HEADER,
+	OPT_OWNER
 };
 
 #define API_OPTIONS \
@@ -47,7 +48,8 @@ enum {
 	"  --mapping FILE   payload_mapping, {\"key\": \"$.json.path\"} ('none'\n" \
 	"                   removes it)\n" \
 	"  --preset P       github, stripe, slack, standard ('none' removes it);\n" \
-	"                   a preset turns signature verification on\n"
+	"                   a preset turns signature verification on\n" \
+	"  --owner OWNER    whose trigger it is (admin; a user's are its own)\n"
 
 static const struct cli_cmd cmd_create = {
 	"trigger create",
@@ -73,11 +75,14 @@ static const struct cli_cmd cmd_update = {
 
 static const struct cli_cmd cmd_list = {
 	"trigger list",
-	"usage: hookpost trigger list [--limit N] [--cursor C] [--json]\n"
-	"Lists the triggers, one page at a time.\n"
+	"usage: hookpost trigger list [--owner OWNER] [--limit N] [--cursor C]\n"
+	"                             [--json]\n"
+	"Lists the triggers the token manages (an admin's: all), one page at\n"
+	"a time.\n"
 	"\n"
-	"  --limit N   page size (default 50, at most 200)\n"
-	"  --cursor C  the next page, as printed after the last one\n",
+	"  --owner OWNER  only this owner's\n"
+	"  --limit N      page size (default 50, at most 200)\n"
+	"  --cursor C     the next page, as printed after the last one\n",
 	0, 0, CMD_API
 };
 
@@ -106,7 +111,8 @@ static const struct cli_cmd cmd_enable = {
 static const struct cli_cmd cmd_disable = {
 	"trigger disable",
 	"usage: hookpost trigger disable REF [--json] [--config FILE]\n"
-	"Disables webhooks: the keys are kept but refused (403).\n",
+	"Disables webhooks and removes every key: their URLs answer 404 as\n"
+	"unknown keys.  'trigger enable' makes a new key.\n",
 	1, 1, CMD_API
 };
 
@@ -354,6 +360,10 @@ trigger_opt(void *ctx, int ch, char *arg)
 	case OPT_ENABLE:
 		a->enable = 1;
 		return 0;
+	case OPT_OWNER:
+		json_object_set_new(a->body, "owner_id", strcmp(arg, "none") ==
+		    0 ? json_null() : json_string(arg));
+		return 0;
 	}
 	return 1;
 }
@@ -363,6 +373,7 @@ static const struct option trigger_opts[] = {
 	{ "schema",	 required_argument, NULL, OPT_SCHEMA },
 	{ "mapping",	 required_argument, NULL, OPT_MAPPING },
 	{ "preset",	 required_argument, NULL, OPT_PRESET },
+	{ "owner",	 required_argument, NULL, OPT_OWNER },
 	{ "enable",	 no_argument,	    NULL, OPT_ENABLE },
 	{ NULL, 0, NULL, 0 }
 };
@@ -410,6 +421,7 @@ trigger_update(struct cli *cli, int argc, char *argv[])
 		{ "schema",	 required_argument, NULL, OPT_SCHEMA },
 		{ "mapping",	 required_argument, NULL, OPT_MAPPING },
 		{ "preset",	 required_argument, NULL, OPT_PRESET },
+		{ "owner",	 required_argument, NULL, OPT_OWNER },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct trigger_args	 a = { &cmd_update, NULL, 0, 0 };
@@ -831,6 +843,24 @@ out:
 
 /* --- lists ------------------------------------------------------------------ */
 
+/* trigger list: the page and its filter. */
+struct list_args {
+	struct cli_page	 page;
+	const char	*owner;
+};
+
+static int
+list_opt(void *ctx, int ch, char *arg)
+{
+	struct list_args	*a = ctx;
+
+	if (ch == OPT_OWNER) {
+		a->owner = arg;
+		return 0;
+	}
+	return cli_page_opt(&a->page, ch, arg);
+}
+
 /* trigger events: the page and its filters. */
 struct events_args {
 	struct cli_page	 page;
@@ -861,21 +891,23 @@ trigger_list(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
 		CLI_PAGE_OPTIONS,
+		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *const	 heads[] = { "ID", "REF", "ENABLED",
-		"PRESET", "HMAC", "DESCRIPTION" };
-	static const char *const	 keys[] = { "id", "ref",
+	static const char *const	 heads[] = { "ID", "REF", "OWNER",
+		"ENABLED", "PRESET", "HMAC", "DESCRIPTION" };
+	static const char *const	 keys[] = { "id", "ref", "owner_id",
 		"webhook_enabled", "preset", "hmac.enabled", "description" };
 	static const struct cli_list	 list = { &cmd_list, opts,
-		TRIGGERS_PATH, 6, heads, keys, 5, 40 };
+		TRIGGERS_PATH, 7, heads, keys, 6, 40 };
 	/* Its --limit is refused in the words of `trigger events`. */
-	struct cli_page			 page = { &cmd_events, 500, NULL,
+	struct list_args		 a = { { &cmd_events, 500, NULL, NULL },
 		NULL };
-	const struct cli_param		 q[] = { { "limit", &page.limit },
-		{ "cursor", &page.cursor }, { NULL, NULL } };
+	const struct cli_param		 q[] = { { "limit", &a.page.limit },
+		{ "cursor", &a.page.cursor }, { "owner_id", &a.owner },
+		{ NULL, NULL } };
 
-	return cli_list_run(cli, &list, argc, argv, NULL, &page, q);
+	return cli_list_run(cli, &list, argc, argv, list_opt, &a, q);
 }
 
 static int

@@ -186,3 +186,16 @@ auth_scope(const struct req *r)
 {
 	return r->auth.admin ? NULL : r->auth.owner_id;
 }
+
+int
+auth_owner_valid(const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > AUTH_OWNER_MAX)
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x21 || *s == 0x7f)
+			return 0;
+	return 1;
+}

@@ -31,5 +31,12 @@ int		 auth_require(struct req *, enum auth_need);
  * (every owner), else its owner_id (owned by r).
  */
 const char	*auth_scope(const struct req *);
+/*
+ * An owner id (api_tokens.owner_id) as the API takes it: opaque, but
+ * printable and at most AUTH_OWNER_MAX bytes, for they reach URLs and
+ * logs.  1 or 0.
+ */
+#define AUTH_OWNER_MAX	128
+int		 auth_owner_valid(const char *);
 
 #endif

@@ -264,9 +264,15 @@ resp_error(struct req *r, int status, const char *code, const char *fmt, ...)
 {
 	char	 msg[512];
 	va_list	 ap;
+	size_t	 n = 0;
 
+	if (r->error_context != NULL)
+		n = (size_t)snprintf(msg, sizeof(msg) / 2, "%s: ",
+		    r->error_context);
+	if (n >= sizeof(msg) / 2)
+		n = sizeof(msg) / 2 - 1;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
 	va_end(ap);
 	resp_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code,
 	    "message", msg));

@@ -37,6 +37,11 @@ struct req {
 	size_t		 bodylen;
 	double		 started_ms;
 	int		 status;	/* 0 until a response is written */
+	/*
+	 * Set by a route that checks many items of one body: resp_error
+	 * starts its message with it ("triggers[2] (github.push): ").
+	 */
+	const char	*error_context;
 	struct auth	 auth;
 };
 

@@ -10,20 +10,6 @@
 #include "util.h"
 #include "outbound.h"
 
-/* Owner ids are opaque, but printable and bounded: they reach URLs and logs. */
-int
-owner_valid(const char *s)
-{
-	size_t	 n;
-
-	if (s == NULL || (n = strlen(s)) == 0 || n > OWNER_MAX)
-		return 0;
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x21 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
 
 /* 0 when the URL's :id is a UUID, else -1 after answering 404. */
 int

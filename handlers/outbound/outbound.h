@@ -8,11 +8,12 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "auth.h"
 #include "page.h"
 #include "req.h"
 
 /* api_tokens.owner_id, as the API takes it */
-#define OWNER_MAX		128
+#define OWNER_MAX		AUTH_OWNER_MAX
 #define EVENT_TYPE_MAX		128
 
 /* A delivery as the API shows it (delivery.c, callback.c). */
@@ -29,7 +30,6 @@
 #define DELIVERY_JSON	"json_build_object(" DELIVERY_FIELDS ")"
 
 /* common.c */
-int	 owner_valid(const char *);
 int	 id_check(struct req *, const char *);
 PGresult *owned_exec(struct req *, const char *, const char *,
 	    const char *);

@@ -52,7 +52,7 @@ const struct page_list quota_list = {
 static int
 user_check(struct req *r)
 {
-	if (owner_valid(r->params[0]))
+	if (auth_owner_valid(r->params[0]))
 		return 0;
 	resp_error(r, 400, "invalid_field", "user_id must be 1 to 128 "
 	    "printable characters");

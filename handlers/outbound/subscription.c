@@ -212,7 +212,7 @@ sub_create(struct req *r)
 	/* Whose: admin may name any owner; a user only itself. */
 	owner = json_string_value(json_object_get(body, "owner_id"));
 	if (owner != NULL) {
-		if (!owner_valid(owner)) {
+		if (!auth_owner_valid(owner)) {
 			resp_error(r, 400, "invalid_field", "Field 'owner_id' "
 			    "must be 1 to 128 printable characters");
 			goto out;

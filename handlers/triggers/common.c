@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "cfg.h"
 #include "crypt.h"
 #include "db.h"
@@ -43,6 +44,7 @@ tref_parse(struct req *r, const char *s, struct tref *t)
 	long long	 id;
 
 	t->p[0] = t->p[1] = NULL;
+	t->p[2] = auth_scope(r);
 	if (s != NULL && isdigit((unsigned char)s[0]) &&
 	    parse_int(s, 1, (1LL << 62), &id) == 0) {
 		snprintf(t->id, sizeof(t->id), "%lld", id);
@@ -268,9 +270,9 @@ label_valid(const char *s)
 }
 
 /*
- * The JSON body checked against fields when there may be none: *out is
- * NULL, and nothing answered, for an empty body.  0, or -1 after
- * answering 400.
+ * The JSON body checked against fields (NULL: only parsed) when there
+ * may be none: *out is NULL, and nothing answered, for an empty body.
+ * 0, or -1 after answering 400.
  */
 int
 optional_body(struct req *r, const struct vfield *fields, size_t nfields,
@@ -284,7 +286,9 @@ optional_body(struct req *r, const struct vfield *fields, size_t nfields,
 			break;
 	if (i == r->bodylen)
 		return 0;
-	return (*out = valid_body_new(r, fields, nfields)) == NULL ? -1 : 0;
+	*out = fields != NULL ? valid_body_new(r, fields, nfields) :
+	    req_json_object(r);
+	return *out == NULL ? -1 : 0;
 }
 
 /*
@@ -296,14 +300,14 @@ trigger_resolve_preset(struct req *r, char *id, size_t idsz,
     enum provider *preset)
 {
 	static const char sql[] = "SELECT t.id, t.preset"
-	    " FROM hookpost.triggers t WHERE t.id = $1 OR t.ref = $2";
+	    " FROM hookpost.triggers t WHERE" TREF_WHERE;
 	struct tref	 tr;
 	PGresult	*res;
 	int		 rc = -1;
 
 	if (tref_parse(r, r->params[0], &tr) == -1)
 		return -1;
-	if ((res = db_exec("trig_resolve", sql, 2, tr.p)) == NULL) {
+	if ((res = db_exec("trig_resolve", sql, 3, tr.p)) == NULL) {
 		resp_db_error(r);
 		return -1;
 	}

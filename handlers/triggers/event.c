@@ -1,4 +1,9 @@
-/* triggers: trigger events, GET /api/v1/events[/:id]. */
+/*
+ * triggers: trigger events, GET /api/v1/events[/:id]: an admin's are
+ * every event, a user token's those of its owner's triggers (by the
+ * trigger's id: an event outlives its trigger, and a ref may be taken
+ * again by another owner).
+ */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "db.h"
 #include "page.h"
 #include "req.h"
@@ -18,6 +24,11 @@
 	" 'trigger_ref', e.trigger_ref, 'payload', e.payload," \
 	" 'metadata', e.metadata, 'source', e.source," \
 	" 'delivery_id', e.delivery_id, 'received_at', e.received_at)::text"
+
+/* The events that auth_scope() parameter p may see. */
+#define EVENT_SCOPE(p) \
+	" (" p "::text IS NULL OR e.trigger_id IN (SELECT t.id" \
+	"  FROM hookpost.triggers t WHERE t.owner_id = " p "))"
 
 /*
  * A timestamp query parameter (NULL: absent): its characters here, its
@@ -81,16 +92,18 @@ const struct page_list event_list = {
 	.sql = "SELECT " EVENT_JSON ","
 	    " e.received_at::text, e.id::text"
 	    " FROM hookpost.trigger_events e"
-	    " WHERE ($1::bigint IS NULL OR e.trigger_ref = (SELECT t.ref"
-	    "  FROM hookpost.triggers t WHERE t.id = $1::bigint))"
-	    " AND ($2::text IS NULL OR e.trigger_ref = $2)"
-	    " AND ($3::timestamptz IS NULL OR e.received_at >= $3::timestamptz)"
-	    " AND ($4::timestamptz IS NULL OR e.received_at < $4::timestamptz)"
-	    " AND ($5::timestamptz IS NULL OR (e.received_at, e.id) <"
-	    "  ($5::timestamptz, $6::uuid))"
-	    " ORDER BY e.received_at DESC, e.id DESC LIMIT $7",
+	    " WHERE" EVENT_SCOPE("$1")
+	    " AND ($2::bigint IS NULL OR e.trigger_ref = (SELECT t.ref"
+	    "  FROM hookpost.triggers t WHERE t.id = $2::bigint))"
+	    " AND ($3::text IS NULL OR e.trigger_ref = $3)"
+	    " AND ($4::timestamptz IS NULL OR e.received_at >= $4::timestamptz)"
+	    " AND ($5::timestamptz IS NULL OR e.received_at < $5::timestamptz)"
+	    " AND ($6::timestamptz IS NULL OR (e.received_at, e.id) <"
+	    "  ($6::timestamptz, $7::uuid))"
+	    " ORDER BY e.received_at DESC, e.id DESC LIMIT $8",
 	.limit_default = 50, .limit_max = 500,
 	.key = PAGE_KEY_PAIR,
+	.scoped = 1,
 	PAGE_FILTERS(event_filters),
 	.check = event_filters_check,
 };
@@ -99,18 +112,20 @@ void
 event_get(struct req *r)
 {
 	static const char sql[] = "SELECT " EVENT_JSON
-	    " FROM hookpost.trigger_events e WHERE e.id = $1::uuid";
-	const char	*p[1];
+	    " FROM hookpost.trigger_events e WHERE e.id = $1::uuid"
+	    " AND" EVENT_SCOPE("$2");
+	const char	*p[2];
 	PGresult	*res;
 	json_t		*j;
 
 	p[0] = r->params[0];
+	p[1] = auth_scope(r);
 	if (!uuid_valid(p[0])) {
 		resp_error(r, 404, "not_found", "Event '%.64s' does not exist",
 		    p[0]);
 		return;
 	}
-	if ((res = db_exec("trig_event_get", sql, 1, p)) == NULL) {
+	if ((res = db_exec("trig_event_get", sql, 2, p)) == NULL) {
 		resp_db_error(r);
 		return;
 	}

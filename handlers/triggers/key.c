@@ -54,6 +54,14 @@ key_prepare(struct req *r, int required, struct keyreq *kr)
 	return 0;
 }
 
+/* A disabled trigger has no key, and gets none but by enabling. */
+static void
+disabled(struct req *r)
+{
+	resp_error(r, 409, "conflict", "Webhooks are disabled for this "
+	    "trigger: enable them, which makes a new key");
+}
+
 static void
 keyreq_free(struct keyreq *kr)
 {
@@ -78,6 +86,10 @@ webhook_regenerate(struct req *r)
 		goto out;
 	if ((res = db_exec("trig_regenerate", sql, 4, kr.p)) == NULL) {
 		resp_db_error(r);
+		goto out;
+	}
+	if (PQgetisnull(res, 0, 0)) {
+		disabled(r);
 		goto out;
 	}
 	revoked = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
@@ -126,7 +138,10 @@ key_add(struct req *r)
 			    "exists", kr.p[1]);
 		goto out;
 	}
-	answer_row(r, 201, PQgetvalue(res, 0, 0));
+	if (PQgetisnull(res, 0, 0))
+		disabled(r);
+	else
+		answer_row(r, 201, PQgetvalue(res, 0, 0));
 out:
 	PQclear(res);
 	keyreq_free(&kr);

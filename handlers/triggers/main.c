@@ -2,15 +2,22 @@
  * triggers: webhook-enabled triggers (seed 002, issue 3), everything
  * under /api/v1/.
  *   POST /api/v1/webhooks/:webhook_key        the receiver
- *   /api/v1/triggers[/:ref]                   triggers (admin); :ref may
- *                                             be the numeric id too
+ *   /api/v1/triggers[/:ref]                   triggers; :ref may be the
+ *                                             numeric id too
  *   /api/v1/triggers/:ref/webhook[s]/...      enable, disable, regenerate,
  *                                             keys, hmac, rate-limit,
  *                                             ip-allowlist, payload-limit
  *   GET /api/v1/triggers/:ref/stats           webhook_stats_detailed
  *   GET /api/v1/events[/:id]                  trigger events
+ *   POST /api/v1/packs/import                 a pack's triggers (seed 002
+ *                                             "Pack Definition")
  * Answers in seed 002's {"data": ...} envelope; errors in the shared
  * {"error":{"code","message"}} shape.
+ *
+ * Triggers are owned (seed 002 "Webhook keys can be scoped to
+ * identities/organizations"): an admin manages every trigger, a user
+ * token only its owner's, with their keys and events; others answer 404,
+ * so ids do not leak (ARCHITECTURE.md §4, AUTH_OWNER).
  */
 #include "srv.h"
 #include "triggers.h"
@@ -37,6 +44,7 @@ enum route {
 	ROUTE_STATS,
 	ROUTE_EVENT_LIST,
 	ROUTE_EVENT_GET,
+	ROUTE_PACK_IMPORT,
 	ROUTE__MAX
 };
 
@@ -50,30 +58,32 @@ enum route {
  */
 static const struct srv_route routes[] = {
 	{ ROUTE_RECEIVE, "POST", "/api/v1/webhooks/:key", SRV_LAZY, AUTH_NONE },
-	{ ROUTE_TRIGGER_LIST, "GET", "/api/v1/triggers", 0, AUTH_ADMIN },
+	{ ROUTE_TRIGGER_LIST, "GET", "/api/v1/triggers", 0, AUTH_OWNER },
 	{ ROUTE_TRIGGER_CREATE, "POST", "/api/v1/triggers", SRV_BODY,
-	  AUTH_ADMIN },
-	{ ROUTE_TRIGGER_GET, "GET", T, 0, AUTH_ADMIN },
-	{ ROUTE_TRIGGER_PUT, "PUT", T, SRV_BODY, AUTH_ADMIN },
-	{ ROUTE_TRIGGER_DELETE, "DELETE", T, 0, AUTH_ADMIN },
-	{ ROUTE_WEBHOOK_INFO, "GET", W, 0, AUTH_ADMIN },
-	{ ROUTE_WEBHOOK_ENABLE, "POST", W "/enable", 0, AUTH_ADMIN },
-	{ ROUTE_WEBHOOK_DISABLE, "POST", W "/disable", 0, AUTH_ADMIN },
+	  AUTH_OWNER },
+	{ ROUTE_TRIGGER_GET, "GET", T, 0, AUTH_OWNER },
+	{ ROUTE_TRIGGER_PUT, "PUT", T, SRV_BODY, AUTH_OWNER },
+	{ ROUTE_TRIGGER_DELETE, "DELETE", T, 0, AUTH_OWNER },
+	{ ROUTE_WEBHOOK_INFO, "GET", W, 0, AUTH_OWNER },
+	{ ROUTE_WEBHOOK_ENABLE, "POST", W "/enable", 0, AUTH_OWNER },
+	{ ROUTE_WEBHOOK_DISABLE, "POST", W "/disable", 0, AUTH_OWNER },
 	{ ROUTE_WEBHOOK_REGENERATE, "POST", W "/regenerate", SRV_BODY,
-	  AUTH_ADMIN },
-	{ ROUTE_HMAC_ENABLE, "POST", W "/hmac/enable", SRV_BODY, AUTH_ADMIN },
-	{ ROUTE_HMAC_DISABLE, "POST", W "/hmac/disable", 0, AUTH_ADMIN },
-	{ ROUTE_RATE_LIMIT, "PUT", W "/rate-limit", SRV_BODY, AUTH_ADMIN },
-	{ ROUTE_IP_ALLOWLIST, "PUT", W "/ip-allowlist", SRV_BODY, AUTH_ADMIN },
+	  AUTH_OWNER },
+	{ ROUTE_HMAC_ENABLE, "POST", W "/hmac/enable", SRV_BODY, AUTH_OWNER },
+	{ ROUTE_HMAC_DISABLE, "POST", W "/hmac/disable", 0, AUTH_OWNER },
+	{ ROUTE_RATE_LIMIT, "PUT", W "/rate-limit", SRV_BODY, AUTH_OWNER },
+	{ ROUTE_IP_ALLOWLIST, "PUT", W "/ip-allowlist", SRV_BODY, AUTH_OWNER },
 	{ ROUTE_PAYLOAD_LIMIT, "PUT", W "/payload-limit", SRV_BODY,
-	  AUTH_ADMIN },
-	{ ROUTE_KEY_LIST, "GET", W "/keys", 0, AUTH_ADMIN },
-	{ ROUTE_KEY_ADD, "POST", W "/keys", SRV_BODY, AUTH_ADMIN },
-	{ ROUTE_KEY_REVOKE, "DELETE", W "/keys/:id", 0, AUTH_ADMIN },
-	{ ROUTE_STATS, "GET", T "/stats", 0, AUTH_ADMIN },
-	{ ROUTE_STATS, "GET", T "/webhooks/stats", 0, AUTH_ADMIN },
-	{ ROUTE_EVENT_LIST, "GET", "/api/v1/events", 0, AUTH_ADMIN },
-	{ ROUTE_EVENT_GET, "GET", "/api/v1/events/:id", 0, AUTH_ADMIN },
+	  AUTH_OWNER },
+	{ ROUTE_KEY_LIST, "GET", W "/keys", 0, AUTH_OWNER },
+	{ ROUTE_KEY_ADD, "POST", W "/keys", SRV_BODY, AUTH_OWNER },
+	{ ROUTE_KEY_REVOKE, "DELETE", W "/keys/:id", 0, AUTH_OWNER },
+	{ ROUTE_STATS, "GET", T "/stats", 0, AUTH_OWNER },
+	{ ROUTE_STATS, "GET", T "/webhooks/stats", 0, AUTH_OWNER },
+	{ ROUTE_EVENT_LIST, "GET", "/api/v1/events", 0, AUTH_OWNER },
+	{ ROUTE_EVENT_GET, "GET", "/api/v1/events/:id", 0, AUTH_OWNER },
+	{ ROUTE_PACK_IMPORT, "POST", "/api/v1/packs/import", SRV_BODY,
+	  AUTH_OWNER },
 };
 
 static void
@@ -111,19 +121,19 @@ dispatch(struct req *r, int route)
 		webhook_regenerate(r);
 		break;
 	case ROUTE_HMAC_ENABLE:
-		hmac_enable(r);
+		group_put(r, "hmac", 1);
 		break;
 	case ROUTE_HMAC_DISABLE:
-		hmac_disable(r);
+		group_put(r, "hmac", 0);
 		break;
 	case ROUTE_RATE_LIMIT:
-		rate_limit_put(r);
+		group_put(r, "rate_limit", -1);
 		break;
 	case ROUTE_IP_ALLOWLIST:
-		ip_allowlist_put(r);
+		group_put(r, "ip_allowlist", -1);
 		break;
 	case ROUTE_PAYLOAD_LIMIT:
-		payload_limit_put(r);
+		group_put(r, "payload_limit", -1);
 		break;
 	case ROUTE_KEY_LIST:
 		key_list(r);
@@ -142,6 +152,9 @@ dispatch(struct req *r, int route)
 		break;
 	case ROUTE_EVENT_GET:
 		event_get(r);
+		break;
+	case ROUTE_PACK_IMPORT:
+		pack_import(r);
 		break;
 	case ROUTE__MAX:
 		break;

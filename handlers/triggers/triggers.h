@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "auth.h"
 #include "page.h"
 #include "provider.h"
 #include "req.h"
@@ -21,21 +22,41 @@
 #define REF_MAX		128
 #define ALLOWLIST_MAX	256
 
-/*
- * A trigger named in a URL, by ref or (seed 002's spelling) numeric id:
- * p[0] is the id or NULL, p[1] the ref or NULL, for
- * "WHERE t.id = $1 OR t.ref = $2".
- */
-struct tref {
-	const char	*p[2];
-	char		 id[24];
-};
-
 /* A new key: its text, SHA-256 hex for lookup, sealed copy. */
 struct newkey {
 	char	*key;
 	char	 hash[65];
 	char	*sealed;
+};
+
+/*
+ * A trigger named in a URL, by ref or (seed 002's spelling) numeric id,
+ * among those the caller may manage (seed 002 "keys scoped to
+ * identities/organizations"): p[0] is the id or NULL, p[1] the ref or
+ * NULL, p[2] auth_scope(), for TREF_WHERE.
+ */
+struct tref {
+	const char	*p[3];
+	char		 id[24];
+};
+#define TREF_WHERE \
+	" (t.id = $1 OR t.ref = $2) AND ($3::text IS NULL OR t.owner_id = $3)"
+
+/*
+ * A trigger body or one settings group's body, read into what
+ * hookpost.trigger_configure takes (settings.c).
+ */
+struct tset {
+	char		*set;		/* p_set, the canonical body as JSON */
+	char		*secret_sealed;	/* a given HMAC secret */
+	char		*gen, *gen_sealed; /* a generated one, shown once */
+	struct newkey	 k;		/* for webhook_enabled true */
+};
+
+/* What a body is: which fields it takes. */
+enum tset_kind {
+	TSET_TRIGGER,	/* POST, PUT /api/v1/triggers, the settings routes */
+	TSET_PACK	/* one trigger of a pack (seed 002 "Pack Definition") */
 };
 
 /* common.c */
@@ -57,6 +78,16 @@ int	 optional_body(struct req *, const struct vfield *, size_t,
 int	 trigger_resolve_preset(struct req *, char *, size_t,
 	    enum provider *);
 int	 trigger_resolve(struct req *, char *, size_t);
+
+/* settings.c */
+int	 owner_check(struct req *, const json_t *);
+int	 tset_read(struct req *, json_t *, enum tset_kind, enum provider,
+	    struct tset *);
+void	 tset_free(struct tset *);
+void	 trigger_answer(struct req *, int, const char *, int,
+	    const struct tset *);
+void	 configure_answer(struct req *, const char *, const struct tset *);
+void	 group_put(struct req *, const char *, int);
 
 /* receive.c */
 void	 receive(struct req *);
@@ -81,12 +112,8 @@ void	 key_list(struct req *);
 void	 key_add(struct req *);
 void	 key_revoke(struct req *);
 
-/* security.c */
-void	 hmac_enable(struct req *);
-void	 hmac_disable(struct req *);
-void	 rate_limit_put(struct req *);
-void	 ip_allowlist_put(struct req *);
-void	 payload_limit_put(struct req *);
+/* pack.c */
+void	 pack_import(struct req *);
 
 /* event.c */
 extern const struct page_list event_list;

@@ -5,6 +5,7 @@
 
 #include "db.h"
 #include "req.h"
+#include "util.h"
 #include "triggers.h"
 
 /* Answers {"data": webhook info} for trigger id, with extra members. */
@@ -43,7 +44,10 @@ webhook_info(struct req *r)
 		answer_info(r, id, NULL);
 }
 
-/* seed 002 "Enable Webhooks for Trigger": the first enable makes a key. */
+/*
+ * seed 002 "Enable Webhooks for Trigger": a trigger without a key (the
+ * first enable, and every one after a disable) gets a new one.
+ */
 void
 webhook_enable(struct req *r)
 {
@@ -71,20 +75,28 @@ out:
 	newkey_free(&k);
 }
 
-/* Disable keeps the keys but refuses them (403 webhook_disabled). */
+/*
+ * seed 002 "Disable webhooks -> verify key removed": every key is
+ * revoked at once (the old URLs answer 404, an unknown key) and the
+ * answer shows none; enabling again makes a new key.
+ */
 void
 webhook_disable(struct req *r)
 {
-	static const char sql[] = "UPDATE hookpost.triggers"
-	    " SET webhook_enabled = false, updated_at = now() WHERE id = $1";
+	static const char sql[] =
+	    "SELECT hookpost.trigger_webhook_disable($1)";
 	char		 id[24];
 	PGresult	*res;
+	long long	 n = 0;
 
 	if ((res = trigger_exec(r, id, sizeof(id), "trig_disable", sql)) ==
 	    NULL)
 		return;
+	if (parse_int(PQgetvalue(res, 0, 0), 0, 1000000, &n) == -1)
+		n = 0;
 	PQclear(res);
-	answer_info(r, id, json_pack("{s:b}", "webhook_enabled", 0));
+	answer_info(r, id, json_pack("{s:b,s:I}", "webhook_enabled", 0,
+	    "keys_revoked", (json_int_t)n));
 }
 
 void

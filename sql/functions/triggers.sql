@@ -7,7 +7,7 @@
 CREATE OR REPLACE FUNCTION hookpost.trigger_json(t hookpost.triggers)
 RETURNS json LANGUAGE sql STABLE AS $$
 	SELECT json_build_object('id', t.id, 'ref', t.ref,
-	    'description', t.description,
+	    'owner_id', t.owner_id, 'description', t.description,
 	    'payload_schema', t.payload_schema,
 	    'payload_mapping', t.payload_mapping, 'preset', t.preset,
 	    'webhook_enabled', t.webhook_enabled,
@@ -53,57 +53,239 @@ RETURNS json LANGUAGE sql STABLE AS $$
 	FROM hookpost.triggers t WHERE t.id = p_trigger_id
 $$;
 
--- A new trigger, its ref registered as an outbound event type (seed 000
--- catalog, sql/003_outbound.sql) so that subscriptions may name it.
-CREATE OR REPLACE FUNCTION hookpost.trigger_create(p_ref text,
-	p_description text,
-	p_schema json, p_mapping json, p_preset text)
-RETURNS hookpost.triggers LANGUAGE plpgsql AS $$
+-- A trigger's settings changed as p_set says (the admin API's canonical
+-- trigger body, checked by the handler: handlers/triggers/security.c):
+-- description, payload_schema, payload_mapping, preset, owner_id, the
+-- groups hmac, rate_limit, ip_allowlist, payload_limit_kb, and
+-- webhook_enabled.  A member absent is left as it is; null clears the
+-- schema, the mapping, the preset, the owner.  Giving a group's settings
+-- turns it on unless its "enabled" says otherwise.  p_secret_enc: a given
+-- HMAC secret, sealed; p_generated_enc: one the handler generated, used
+-- only when HMAC ends on without a secret (generated: shown once);
+-- p_key_hash, p_key_enc: a key for webhook_enabled true, used only if
+-- the trigger has none.  The row is written only if something differs.
+-- Returns the trigger as the admin API shows it (NULL: no such trigger),
+-- and whether anything changed.
+CREATE OR REPLACE FUNCTION hookpost.trigger_configure(p_id bigint,
+	p_set json, p_secret_enc text, p_generated_enc text,
+	p_key_hash text, p_key_enc text,
+	OUT trigger json, OUT changed boolean, OUT generated boolean)
+LANGUAGE plpgsql AS $$
 DECLARE
-	t	hookpost.triggers;
+	o	hookpost.triggers;
+	n	hookpost.triggers;
+	s	json;
+	on_	boolean;
 BEGIN
-	-- A preset names a signature scheme: verification is on from the
-	-- start, and refuses everything until a secret is set.
-	INSERT INTO hookpost.triggers (ref, description, payload_schema,
-	    payload_mapping, preset, hmac_enabled)
-	VALUES (p_ref, coalesce(p_description, ''), p_schema, p_mapping,
-	    p_preset, p_preset IS NOT NULL)
-	RETURNING * INTO t;
-	INSERT INTO hookpost.event_types (name, description)
-	VALUES (p_ref, left('Trigger event: ' || coalesce(nullif(p_description,
-	    ''), p_ref), 1024))
-	ON CONFLICT (name) DO NOTHING;
-	RETURN t;
+	SELECT * INTO o FROM hookpost.triggers WHERE id = p_id FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	n := o;
+	generated := false;
+	n.description := coalesce(p_set->>'description', n.description);
+	IF p_set->'payload_schema' IS NOT NULL THEN
+		n.payload_schema := CASE json_typeof(p_set->'payload_schema')
+		    WHEN 'null' THEN NULL ELSE p_set->'payload_schema' END;
+	END IF;
+	IF p_set->'payload_mapping' IS NOT NULL THEN
+		n.payload_mapping := CASE json_typeof(p_set->'payload_mapping')
+		    WHEN 'null' THEN NULL ELSE p_set->'payload_mapping' END;
+	END IF;
+	IF p_set->'preset' IS NOT NULL THEN
+		-- A preset names a signature scheme: verification is on from
+		-- the start, and refuses everything until a secret is set.
+		n.preset := p_set->>'preset';
+		n.hmac_enabled := n.hmac_enabled OR n.preset IS NOT NULL;
+	END IF;
+	IF p_set->'owner_id' IS NOT NULL THEN
+		n.owner_id := p_set->>'owner_id';
+	END IF;
+	s := p_set->'hmac';
+	IF s IS NOT NULL THEN
+		n.hmac_enabled := coalesce((s->>'enabled')::boolean, true);
+		n.hmac_algorithm := coalesce(s->>'algorithm', n.hmac_algorithm);
+		n.hmac_scheme := coalesce(s->>'scheme', n.hmac_scheme);
+	END IF;
+	IF p_secret_enc IS NOT NULL THEN
+		n.hmac_secret_enc := p_secret_enc;
+	ELSIF s IS NOT NULL AND n.hmac_enabled AND n.hmac_secret_enc IS NULL
+	    AND p_generated_enc IS NOT NULL THEN
+		n.hmac_secret_enc := p_generated_enc;
+		generated := true;
+	END IF;
+	s := p_set->'rate_limit';
+	IF s IS NOT NULL THEN
+		n.rate_limit_enabled := coalesce((s->>'enabled')::boolean, true);
+		n.rate_limit_requests := coalesce((s->>'requests')::integer,
+		    n.rate_limit_requests);
+		n.rate_limit_window_seconds := coalesce(
+		    (s->>'window_seconds')::integer, n.rate_limit_window_seconds);
+	END IF;
+	s := p_set->'ip_allowlist';
+	IF s IS NOT NULL THEN
+		-- Enabled with no CIDRs admits no one (fail closed).
+		n.ip_allowlist_enabled := coalesce((s->>'enabled')::boolean, true);
+		IF s->'cidrs' IS NOT NULL THEN
+			n.ip_allowlist := ARRAY(SELECT json_array_elements_text(
+			    s->'cidrs'));
+		END IF;
+	END IF;
+	n.payload_limit_kb := coalesce((p_set->>'payload_limit_kb')::integer,
+	    n.payload_limit_kb);
+	-- json has no equality: compare the rows' texts (a schema's key
+	-- order is kept as written, so a reordered schema is a change).
+	changed := row_to_json(n)::text IS DISTINCT FROM row_to_json(o)::text;
+	IF changed THEN
+		UPDATE hookpost.triggers SET description = n.description,
+		    payload_schema = n.payload_schema,
+		    payload_mapping = n.payload_mapping, preset = n.preset,
+		    owner_id = n.owner_id, hmac_enabled = n.hmac_enabled,
+		    hmac_algorithm = n.hmac_algorithm,
+		    hmac_scheme = n.hmac_scheme,
+		    hmac_secret_enc = n.hmac_secret_enc,
+		    rate_limit_enabled = n.rate_limit_enabled,
+		    rate_limit_requests = n.rate_limit_requests,
+		    rate_limit_window_seconds = n.rate_limit_window_seconds,
+		    ip_allowlist_enabled = n.ip_allowlist_enabled,
+		    ip_allowlist = n.ip_allowlist,
+		    payload_limit_kb = n.payload_limit_kb, updated_at = now()
+		WHERE id = p_id;
+	END IF;
+	on_ := (p_set->>'webhook_enabled')::boolean;
+	IF on_ THEN
+		changed := hookpost.trigger_webhook_enable(p_id, p_key_hash,
+		    p_key_enc) OR changed;
+	ELSIF NOT on_ THEN
+		changed := hookpost.trigger_webhook_disable(p_id) > 0 OR
+		    o.webhook_enabled OR changed;
+	END IF;
+	SELECT hookpost.trigger_json(t) INTO trigger
+	FROM hookpost.triggers t WHERE t.id = p_id;
 END $$;
 
--- Enables webhooks; the first enable makes a key labelled "default"
+-- A new trigger of p_owner (NULL: none, admins only), its ref
+-- registered as an outbound event type (seed 000 catalog,
+-- sql/003_outbound.sql) so that subscriptions may name it, and the rest
+-- of p_set applied by trigger_configure (the same arguments).  A taken
+-- ref is a unique violation (23505).
+CREATE OR REPLACE FUNCTION hookpost.trigger_create(p_ref text, p_owner text,
+	p_set json, p_secret_enc text, p_generated_enc text,
+	p_key_hash text, p_key_enc text,
+	OUT trigger json, OUT generated boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+	tid	bigint;
+	descr	text := coalesce(p_set->>'description', '');
+BEGIN
+	INSERT INTO hookpost.triggers (ref, owner_id, description)
+	VALUES (p_ref, p_owner, descr)
+	RETURNING id INTO tid;
+	INSERT INTO hookpost.event_types (name, description)
+	VALUES (p_ref, left('Trigger event: ' || coalesce(nullif(descr, ''),
+	    p_ref), 1024))
+	ON CONFLICT (name) DO NOTHING;
+	SELECT c.trigger, c.generated INTO trigger, generated
+	FROM hookpost.trigger_configure(tid, p_set, p_secret_enc,
+	    p_generated_enc, p_key_hash, p_key_enc) c;
+END $$;
+
+-- One trigger of a pack (hookpost pack import, handlers/triggers/pack.c):
+-- created for p_owner when its ref is new, else changed by p_set.  A
+-- caller scoped to an owner (p_scope) may change only its own triggers.
+-- action: created, updated, unchanged, or conflict (the ref is taken by
+-- a trigger the caller may not change).
+CREATE OR REPLACE FUNCTION hookpost.trigger_pack_apply(p_scope text,
+	p_owner text, p_ref text, p_set json,
+	OUT action text, OUT id bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+	o	hookpost.triggers;
+	ch	boolean;
+BEGIN
+	SELECT * INTO o FROM hookpost.triggers t WHERE t.ref = p_ref
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		SELECT (c.trigger->>'id')::bigint INTO id
+		FROM hookpost.trigger_create(p_ref, p_owner, p_set, NULL, NULL,
+		    NULL, NULL) c;
+		action := 'created';
+		RETURN;
+	END IF;
+	IF p_scope IS NOT NULL AND o.owner_id IS DISTINCT FROM p_scope THEN
+		action := 'conflict';
+		RETURN;
+	END IF;
+	SELECT c.changed INTO ch FROM hookpost.trigger_configure(o.id, p_set,
+	    NULL, NULL, NULL, NULL) c;
+	action := CASE WHEN ch THEN 'updated' ELSE 'unchanged' END;
+	id := o.id;
+END $$;
+
+-- Enables webhooks; a trigger without an active key (the first enable,
+-- and every enable after a disable) gets a new one labelled "default"
 -- (p_hash, p_enc: a key the handler generated, used only if needed).
+-- Returns whether anything changed, NULL for no such trigger.
 CREATE OR REPLACE FUNCTION hookpost.trigger_webhook_enable(p_trigger_id bigint,
 	p_hash text, p_enc text)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	was	boolean;
 BEGIN
-	UPDATE hookpost.triggers SET webhook_enabled = true,
-	    webhook_enabled_at = coalesce(webhook_enabled_at, now()),
-	    updated_at = now()
-	WHERE id = p_trigger_id;
-	-- The trigger row is now locked: two enables cannot both add a key.
-	IF NOT EXISTS (SELECT 1 FROM hookpost.trigger_keys
-	    WHERE trigger_id = p_trigger_id AND revoked_at IS NULL) THEN
-		INSERT INTO hookpost.trigger_keys (trigger_id, label, key_hash,
-		    key_enc)
-		VALUES (p_trigger_id, 'default', p_hash, p_enc);
+	-- The trigger row locked: two enables cannot both add a key.
+	SELECT webhook_enabled INTO was FROM hookpost.triggers
+	WHERE id = p_trigger_id FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN NULL;
 	END IF;
+	IF NOT was THEN
+		-- seed 002 "Get Webhook Info" created_at: this key's webhook.
+		UPDATE hookpost.triggers SET webhook_enabled = true,
+		    webhook_enabled_at = now(), updated_at = now()
+		WHERE id = p_trigger_id;
+	END IF;
+	IF EXISTS (SELECT 1 FROM hookpost.trigger_keys
+	    WHERE trigger_id = p_trigger_id AND revoked_at IS NULL) THEN
+		RETURN NOT was;
+	END IF;
+	INSERT INTO hookpost.trigger_keys (trigger_id, label, key_hash, key_enc)
+	VALUES (p_trigger_id, 'default', p_hash, p_enc);
+	RETURN true;
+END $$;
+
+-- seed 002 "Disable webhooks -> verify key removed": webhooks off and
+-- every active key revoked at once (the rows stay for the audit trail),
+-- so an old key's URL is an unknown key and enabling again makes a new
+-- one.  Returns how many keys were revoked.
+CREATE OR REPLACE FUNCTION hookpost.trigger_webhook_disable(
+	p_trigger_id bigint)
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+	n	integer;
+BEGIN
+	PERFORM 1 FROM hookpost.triggers WHERE id = p_trigger_id FOR UPDATE;
+	UPDATE hookpost.triggers SET webhook_enabled = false, updated_at = now()
+	WHERE id = p_trigger_id AND webhook_enabled;
+	UPDATE hookpost.trigger_keys SET revoked_at = now()
+	WHERE trigger_id = p_trigger_id AND revoked_at IS NULL;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
 END $$;
 
 -- seed 002 "Regenerate Webhook Key": every active key is revoked at once
--- and one new key replaces them.  Returns how many were revoked.
+-- and one new key replaces them.  Returns how many were revoked, or NULL
+-- when webhooks are disabled (a disabled trigger has no key).
 CREATE OR REPLACE FUNCTION hookpost.trigger_webhook_regenerate(
 	p_trigger_id bigint, p_label text, p_hash text, p_enc text)
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
 	n	integer;
 BEGIN
-	PERFORM 1 FROM hookpost.triggers WHERE id = p_trigger_id FOR UPDATE;
+	PERFORM 1 FROM hookpost.triggers WHERE id = p_trigger_id
+	    AND webhook_enabled FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
 	UPDATE hookpost.trigger_keys SET revoked_at = now()
 	WHERE trigger_id = p_trigger_id AND revoked_at IS NULL;
 	GET DIAGNOSTICS n = ROW_COUNT;
@@ -116,14 +298,19 @@ END $$;
 
 -- One more active key (rotation without downtime), at most 10 per
 -- trigger.  Raises P0001 'too_many_keys'; a taken label is 23505.
--- Returns the key as the admin API shows it (key_enc still sealed).
+-- Returns the key as the admin API shows it (key_enc still sealed), or
+-- NULL when webhooks are disabled (a disabled trigger has no key).
 CREATE OR REPLACE FUNCTION hookpost.trigger_key_add(p_trigger_id bigint,
 	p_label text, p_hash text, p_enc text)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
 	k	hookpost.trigger_keys;
 BEGIN
-	PERFORM 1 FROM hookpost.triggers WHERE id = p_trigger_id FOR UPDATE;
+	PERFORM 1 FROM hookpost.triggers WHERE id = p_trigger_id
+	    AND webhook_enabled FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
 	IF (SELECT count(*) FROM hookpost.trigger_keys
 	    WHERE trigger_id = p_trigger_id AND revoked_at IS NULL) >= 10 THEN
 		RAISE EXCEPTION 'too_many_keys';

@@ -203,6 +203,21 @@ run_trigger_cases() {
 	cgi "list triggers" "$1/triggers.cgi" GET "/api/v1/triggers?limit=2" "" 200 "$AUTH"
 	cgi "triggers need a token" "$1/triggers.cgi" GET /api/v1/triggers "" 401
 	cgi "delete the trigger" "$1/triggers.cgi" DELETE "/api/v1/triggers/$_t" "" 204 "$AUTH"
+	# Issue 8: settings in a trigger body by seed 002's names, disable
+	# removing the keys, packs.
+	cgi "a trigger with its settings by seed 002's names" "$1/triggers.cgi" POST /api/v1/triggers \
+	    "{\"ref\":\"a$_t\",\"webhook_enabled\":true,\"webhook_ip_whitelist\":[\"10.0.0.1/8\"],\"webhook_hmac_enabled\":true,\"webhook_rate_limit_requests\":5,\"webhook_payload_size_limit_kb\":8}" 201 "$AUTH"
+	cgi "a seed name and ours for one setting" "$1/triggers.cgi" PUT "/api/v1/triggers/a$_t" \
+	    '{"webhook_secret":"abcdefgh1","hmac":{"secret":"abcdefgh2"}}' 400 "$AUTH"
+	cgi "a settings route by seed 002's names" "$1/triggers.cgi" PUT "/api/v1/triggers/a$_t/webhooks/ip-allowlist" \
+	    '{"webhook_ip_whitelist":["192.30.252.0/22"],"webhook_ip_whitelist_enabled":false}' 200 "$AUTH"
+	cgi "disable removes the keys" "$1/triggers.cgi" POST "/api/v1/triggers/a$_t/webhooks/disable" "" 200 "$AUTH"
+	cgi "no key while disabled" "$1/triggers.cgi" POST "/api/v1/triggers/a$_t/webhooks/regenerate" "" 409 "$AUTH"
+	cgi "a pack" "$1/triggers.cgi" POST /api/v1/packs/import \
+	    "{\"triggers\":[{\"name\":\"one\",\"ref\":\"pk$_t.one\",\"type\":\"webhook\",\"payload_schema\":{\"type\":\"object\"}},{\"ref\":\"pk$_t.two\"}]}" 200 "$AUTH"
+	cgi "a pack with a bad trigger" "$1/triggers.cgi" POST /api/v1/packs/import \
+	    "{\"triggers\":[{\"ref\":\"pk$_t.three\"},{\"ref\":\"pk$_t.four\",\"type\":\"timer\"}]}" 400 "$AUTH"
+	cgi "delete the second trigger" "$1/triggers.cgi" DELETE "/api/v1/triggers/a$_t" "" 204 "$AUTH"
 }
 
 asan_part() {

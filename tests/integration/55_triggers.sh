@@ -85,14 +85,34 @@ d=$(psql_q "SELECT payload::jsonb->'data' FROM hookpost.events WHERE object_id =
 [ "$(printf '%s' "$d" | jq -c .)" = '{"test":"payload","value":123}' ] && ok "the outbound event carries the payload" || fail "the outbound event carries the payload" "$d"
 
 # --- disable, enable, regenerate, in both spellings ----------------------
-apost "/api/v1/triggers/$R/webhooks/disable"
-expect "disable (the seed's plural spelling)" 200 '.data.webhook_enabled == false and (.data.webhook_key | startswith("wh_"))'
-hit "$WEBHOOK_KEY" '{"a":1}'
-expect "a disabled trigger's key is 403 webhook_disabled" 403 '.error.code == "webhook_disabled"'
+# seed 002's test_webhook_enable_disable: "Disable webhooks -> Verify key
+# removed"; enabling again issues a new key.
 apost "/api/v1/triggers/$ID/webhook/enable"
-expect "enable again keeps the key" 200 ".data.webhook_key == \"$WEBHOOK_KEY\""
+expect "enable while enabled keeps the key" 200 ".data.webhook_key == \"$WEBHOOK_KEY\""
+apost "/api/v1/triggers/$R/webhooks/disable"
+expect "seed: disable (plural spelling): the key is removed" 200 '.data.webhook_enabled == false and .data.webhook_key == null and .data.webhook_url == null and .data.keys == [] and .data.keys_revoked == 1'
+admin GET "/api/v1/triggers/$R"
+expect "the disabled trigger shows no webhook_key" 200 '.data.webhook_enabled == false and .data.webhook_key == null and .data.webhook_url == null'
+admin GET "/api/v1/triggers/$R/webhook"
+expect "its webhook info shows no key" 200 '.data.enabled == false and .data.webhook_key == null and .data.keys == []'
+hit "$WEBHOOK_KEY" '{"a":1}'
+expect "the removed key's URL is an unknown key (404, as the seed's invalid key)" 404 '.error.code == "not_found"'
+n=$(psql_q "SELECT count(*) FROM hookpost.trigger_keys WHERE trigger_id = $ID AND revoked_at IS NOT NULL")
+[ "$n" = 1 ] && ok "the removed key's row stays, revoked, for the audit trail" || fail "the removed key's row stays, revoked" "$n"
+apost "/api/v1/triggers/$R/webhooks/disable"
+expect "disable twice: nothing more to revoke" 200 '.data.webhook_enabled == false and .data.keys_revoked == 0'
+apost "/api/v1/triggers/$ID/webhook/regenerate"
+expect "a disabled trigger gets no key by regenerate (409)" 409 '.error.code == "conflict" and (.error.message | contains("enable"))'
+admin POST "/api/v1/triggers/$R/webhooks/keys" '{"label":"while-off"}'
+expect "nor by adding one (409)" 409 '.error.code == "conflict"'
+apost "/api/v1/triggers/$ID/webhook/enable"
+expect "enable again issues a new key" 200 ".data.webhook_enabled == true and (.data.webhook_key | test(\"^wh_[A-Za-z0-9]{32}\$\")) and .data.webhook_key != \"$WEBHOOK_KEY\" and (.data.keys | length) == 1"
+OLD=$WEBHOOK_KEY
+WEBHOOK_KEY=$(jget .data.webhook_key)
 hit "$WEBHOOK_KEY" '{"a":2}'
-expect_status "the key works again" 200
+expect_status "the new key works" 200
+hit "$OLD" '{"a":2}'
+expect "the old key stays removed" 404 '.error.code == "not_found"'
 
 apost "/api/v1/triggers/$ID/webhook/regenerate"
 expect "seed: regenerate webhook key" 200 \
@@ -160,7 +180,20 @@ expect "a malformed event id is 404" 404 '.error.code == "not_found"'
 # --- stats (seed: webhook_stats_detailed) ---------------------------------
 admin GET "/api/v1/triggers/$R/stats"
 expect "stats: totals, last 24 h, refusals by reason, median time" 200 \
-  '.data.total_events == 6 and .data.events_last_24h == 6 and .data.accepted == 6 and .data.refusals_by_reason.webhook_disabled == 1 and .data.refusals_by_reason.not_found == null and (.data.median_processing_ms | type == "number")'
+  '.data.total_events == 6 and .data.events_last_24h == 6 and .data.accepted == 6 and .data.refused == 0 and .data.refusals_by_reason == {} and (.data.median_processing_ms | type == "number")'
+
+# --- disable with several keys: every one goes ----------------------------
+admin POST "/api/v1/triggers/$R/webhooks/keys" '{"label":"rotation-3"}'
+K3=$(jget .data.key)
+apost "/api/v1/triggers/$R/webhooks/disable"
+expect "disable revokes every active key" 200 '.data.keys_revoked == 2 and .data.keys == [] and .data.webhook_key == null'
+hit "$K2" '{}'
+expect "the first of them is unknown" 404 '.error.code == "not_found"'
+hit "$K3" '{}'
+expect "the second too" 404 '.error.code == "not_found"'
+apost "/api/v1/triggers/$R/webhooks/enable"
+expect "enable makes one new key, neither of them" 200 ".data.keys | length == 1 and .[0].label == \"default\" and .[0].key != \"$K2\" and .[0].key != \"$K3\""
+
 
 # --- delete ---------------------------------------------------------------
 admin POST /api/v1/triggers "{\"ref\":\"del$RUN.me\"}"

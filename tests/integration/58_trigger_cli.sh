@@ -72,10 +72,18 @@ hp trigger ip-allowlist "$C" --enabled false
 rc_is "trigger ip-allowlist --enabled false" 0
 hp trigger payload-limit "$C" 256
 has "trigger payload-limit" "256"
+hp --json trigger show "$C"
+BODY=$OUT
+K0=$(jget .data.webhook_key)
 hp trigger disable "$C"
 rc_is "trigger disable" 0
+hp --json trigger show "$C"
+BODY=$OUT
+expect_json "after trigger disable the trigger shows no key" '.data.webhook_enabled == false and .data.webhook_key == null'
 hp trigger enable "$C"
 rc_is "trigger enable" 0
+has "trigger enable prints a new key" "wh_"
+case $OUT in *"$K0"*) fail "the new key is not the old one" "$OUT" ;; *) ok "the new key is not the old one" ;; esac
 hp trigger update "$C" --preset github
 has "trigger update --preset" "github"
 hp trigger update "$C" --preset none --mapping none
@@ -89,6 +97,18 @@ hp trigger stats "$C"
 has "trigger stats" "total_events"
 hp trigger list --limit 200
 has "trigger list" "$C"
+
+# Owners (seed 002 "keys scoped to identities/organizations").
+O=own$RUN.push
+hp --json trigger create "$O" --owner "cli-owner-$RUN"
+BODY=$OUT
+expect_json "trigger create --owner" ".data.owner_id == \"cli-owner-$RUN\""
+hp trigger list --owner "cli-owner-$RUN"
+has "trigger list --owner shows the owner's" "$O"
+case $OUT in *"$C"*) fail "trigger list --owner shows no other's" "$OUT" ;; *) ok "trigger list --owner shows no other's" ;; esac
+hp --json trigger update "$O" --owner none
+BODY=$OUT
+expect_json "trigger update --owner none: no owner" '.data.owner_id == null and .data.ref != null'
 
 # Presets: send signs by the preset's scheme.
 G=clig$RUN.push
