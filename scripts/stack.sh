@@ -16,7 +16,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 VAR=${HOOKPOST_VAR:-$TOP/var}
 PORT=${HOOKPOST_PORT:-8080}
 PGPORT=${HOOKPOST_PGPORT:-54320}
-SERVER=${HOOKPOST_SERVER:-lighttpd}
+SERVER=${HOOKPOST_SERVER:-apache}
 CRON=${HOOKPOST_CRON:-1}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
@@ -103,6 +103,43 @@ pg_stop() {
 	as_user "$PGBIN/pg_ctl" -D "$VAR/pg" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# The handler pools a config names in its "#   pool GROUP N" lines
+# (httpd-conf/apache.conf): each is `bin/GROUP.fcgi -s SOCKET -n N`, a
+# supervisor that keeps N processes on its socket (lib/srv.c), started
+# before the server so that the first requests find them warm.
+pools_start() {	# config
+	if [ "$(id -u)" = 0 ]; then chuid="--chuid $RUNUSER"; else chuid=; fi
+	set -- $(sed -n 's/^#[[:space:]]*pool[[:space:]]\{1,\}\([a-z]\{1,\}\)[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*$/\1 \2/p' "$1")
+	[ $# -gt 0 ] || die "no pools named in $1"
+	while [ $# -ge 2 ]; do
+		group=$1 n=$2
+		shift 2
+		[ -x "$TOP/bin/$group.fcgi" ] || die "bin/$group.fcgi is not built"
+		rm -f "$VAR/run/$group.sock"
+		HOOKPOST_CONFIG="$VAR/hookpost.conf" /sbin/start-stop-daemon \
+		    --start --background --make-pidfile \
+		    --pidfile "$VAR/pool-$group.pid" $chuid \
+		    --output "$VAR/log/pool-$group.log" \
+		    --exec "$TOP/bin/$group.fcgi" -- -s "$VAR/run/$group.sock" -n "$n"
+		i=0
+		until [ -S "$VAR/run/$group.sock" ]; do
+			i=$((i + 1))
+			[ $i -lt 100 ] ||
+				die "pool $group did not start: see $VAR/log/pool-$group.log"
+			sleep 0.05
+		done
+	done
+}
+
+pools_stop() {
+	for f in "$VAR"/pool-*.pid; do
+		[ -s "$f" ] || continue
+		# SIGTERM to the supervisor ends its whole pool (lib/srv.c).
+		kill "$(cat "$f")" 2>/dev/null || true
+		rm -f "$f"
+	done
+}
+
 httpd_start() {
 	env_common="HOOKPOST_ROOT=$TOP HOOKPOST_VAR=$VAR HOOKPOST_PORT=$PORT"
 	case $SERVER in
@@ -112,6 +149,7 @@ httpd_start() {
 			die "lighttpd did not start: see $VAR/log/lighttpd-error.log"
 		;;
 	apache)
+		pools_start "$TOP/httpd-conf/apache.conf"
 		as_user env $env_common /usr/sbin/apache2 \
 		    -f "$TOP/httpd-conf/apache.conf" -k start ||
 			die "apache did not start: see $VAR/log/apache-error.log"
@@ -152,7 +190,8 @@ httpd_stop() {
 		done
 		rm -f "$VAR/apache.pid"
 	fi
-	# The handler pools spawned by the servers end with them.
+	pools_stop
+	# The pools lighttpd spawned end with it.
 }
 
 cron_start() {
