@@ -1,13 +1,21 @@
 #!/bin/sh
-# The local stack: a private PostgreSQL cluster, lighttpd (or Apache)
+# The local stack: a private PostgreSQL cluster, Apache (or lighttpd)
 # serving the handlers, and the cron workers on their schedule.
 #
-#   stack.sh start|stop|status
+#   stack.sh start|stop|stop-http
 # Environment:
 #   HOOKPOST_VAR     state dir (default <repo>/var)
 #   HOOKPOST_PORT    HTTP port (default 8080)
 #   HOOKPOST_PGPORT  PostgreSQL port, Unix socket only (default 54320)
-#   HOOKPOST_SERVER  lighttpd (default) | apache | apache-cgi | none
+#   HOOKPOST_SERVER  apache (default): event MPM, mod_proxy_fcgi to the
+#                    handler pools this script starts first (the sizes in
+#                    httpd-conf/apache.conf), so they are warm;
+#                    lighttpd: mod_fastcgi, which spawns its own pools;
+#                    lighttpd 1.4.69 refuses a POST without a body and
+#                    without Content-Length (411) before any handler runs,
+#                    so such curl lines need -d '' there (README);
+#                    apache-cgi: plain CGI from an .htaccess (shared
+#                    hosting); none: no web server
 #   HOOKPOST_CRON    1 (default) runs the workers on the crontab schedule
 #   HOOKPOST_PG_FAST 1 turns fsync off (tests only)
 set -eu
