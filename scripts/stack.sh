@@ -16,6 +16,9 @@
 #                    so such curl lines need -d '' there (README);
 #                    apache-cgi: plain CGI from an .htaccess (shared
 #                    hosting); none: no web server
+#   HOOKPOST_HTTPD_CONF  the server's config file (default
+#                    httpd-conf/<server>.conf; make bench passes its
+#                    *-bench.conf, which include the shipped ones)
 #   HOOKPOST_CRON    1 (default) runs the workers on the crontab schedule
 #   HOOKPOST_PG_FAST 1 turns fsync off (tests only)
 set -eu
@@ -25,6 +28,7 @@ VAR=${HOOKPOST_VAR:-$TOP/var}
 PORT=${HOOKPOST_PORT:-8080}
 PGPORT=${HOOKPOST_PGPORT:-54320}
 SERVER=${HOOKPOST_SERVER:-apache}
+HTTPD_CONF=${HOOKPOST_HTTPD_CONF:-$TOP/httpd-conf/$SERVER.conf}
 CRON=${HOOKPOST_CRON:-1}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
@@ -152,28 +156,27 @@ httpd_start() {
 	env_common="HOOKPOST_ROOT=$TOP HOOKPOST_VAR=$VAR HOOKPOST_PORT=$PORT"
 	case $SERVER in
 	lighttpd)
-		as_user env $env_common /usr/sbin/lighttpd \
-		    -f "$TOP/httpd-conf/lighttpd.conf" ||
+		as_user env $env_common /usr/sbin/lighttpd -f "$HTTPD_CONF" ||
 			die "lighttpd did not start: see $VAR/log/lighttpd-error.log"
 		;;
 	apache)
 		pools_start "$TOP/httpd-conf/apache.conf"
-		as_user env $env_common /usr/sbin/apache2 \
-		    -f "$TOP/httpd-conf/apache.conf" -k start ||
+		as_user env $env_common /usr/sbin/apache2 -f "$HTTPD_CONF" -k start ||
 			die "apache did not start: see $VAR/log/apache-error.log"
 		;;
 	apache-cgi)
-		# Shared hosting: plain CGI programs and an .htaccess, nothing else.
-		mkdir -p "$VAR/htdocs"
+		# Shared hosting: plain CGI programs and an .htaccess, nothing
+		# else, in a directory of their own (htdocs, the other servers'
+		# document root, stays empty: nothing there is ever served).
+		mkdir -p "$VAR/shared-host"
 		for f in "$TOP"/bin/*.fcgi; do
-			cp "$f" "$VAR/htdocs/$(basename "$f" .fcgi).cgi"
+			cp "$f" "$VAR/shared-host/$(basename "$f" .fcgi).cgi"
 		done
-		cp "$TOP/httpd-conf/htaccess-cgi" "$VAR/htdocs/.htaccess"
-		cp "$VAR/hookpost.conf" "$VAR/htdocs/hookpost.conf"
-		cp "$TOP/docs/openapi.json" "$VAR/htdocs/openapi.json"
-		chown -R "$RUNUSER" "$VAR/htdocs" 2>/dev/null || true
-		as_user env $env_common /usr/sbin/apache2 \
-		    -f "$TOP/httpd-conf/apache-cgi.conf" -k start ||
+		cp "$TOP/httpd-conf/htaccess-cgi" "$VAR/shared-host/.htaccess"
+		cp "$VAR/hookpost.conf" "$VAR/shared-host/hookpost.conf"
+		cp "$TOP/docs/openapi.json" "$VAR/shared-host/openapi.json"
+		chown -R "$RUNUSER" "$VAR/shared-host" 2>/dev/null || true
+		as_user env $env_common /usr/sbin/apache2 -f "$HTTPD_CONF" -k start ||
 			die "apache did not start: see $VAR/log/apache-cgi-error.log"
 		;;
 	none)
@@ -237,6 +240,9 @@ start() {
 	[ -x "$TOP/bin/hookpost" ] || die "not built: run make"
 	prepare_user
 	mkdir -p "$VAR/log" "$VAR/run" "$VAR/htdocs"
+	# What an older stack.sh put there for apache-cgi (now shared-host/).
+	rm -f "$VAR"/htdocs/*.cgi "$VAR/htdocs/.htaccess" \
+	    "$VAR/htdocs/hookpost.conf" "$VAR/htdocs/openapi.json"
 	[ "$(id -u)" = 0 ] && chown -R "$RUNUSER" "$VAR"
 	chmod 700 "$VAR"
 	write_config
