@@ -12,12 +12,15 @@
  * Environment: BENCH_SECRET (required); the database as for the
  * handlers, HOOKPOST_DATABASE_URL or the HOOKPOST_CONFIG file (lib/cfg).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 #include <libpq-fe.h>
@@ -229,7 +232,17 @@ main(void)
 {
 	FCGX_Request	 fr;
 	const char	*secret;
+	int		 fd;
 
+	/*
+	 * cgi-fcgi -start (Apache's reference pool, scripts/bench.sh) closes
+	 * stdout and stderr: the database socket would then take one of
+	 * them, and libpq's notices, written to stderr, would go into it.
+	 */
+	for (fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", O_WRONLY) != fd)
+			return 1;
 	signal(SIGPIPE, SIG_IGN);
 	if (cfg_load() == -1)
 		return 1;

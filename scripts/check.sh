@@ -1,6 +1,6 @@
 #!/bin/sh
 # make check: unit tests; handlers in CGI mode under ASan+UBSan and
-# valgrind; the HTTP suite behind real lighttpd, real Apache (mod_fcgid)
+# valgrind; the HTTP suite behind real lighttpd, real Apache (mod_proxy_fcgi)
 # and Apache with plain CGI from an .htaccess; ends "N passed, N failed".
 # Runs its own PostgreSQL and servers on other ports than `make run`.
 #

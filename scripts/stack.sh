@@ -1,13 +1,24 @@
 #!/bin/sh
-# The local stack: a private PostgreSQL cluster, lighttpd (or Apache)
+# The local stack: a private PostgreSQL cluster, Apache (or lighttpd)
 # serving the handlers, and the cron workers on their schedule.
 #
-#   stack.sh start|stop|status
+#   stack.sh start|stop|stop-http
 # Environment:
 #   HOOKPOST_VAR     state dir (default <repo>/var)
 #   HOOKPOST_PORT    HTTP port (default 8080)
 #   HOOKPOST_PGPORT  PostgreSQL port, Unix socket only (default 54320)
-#   HOOKPOST_SERVER  lighttpd (default) | apache | apache-cgi | none
+#   HOOKPOST_SERVER  apache (default): event MPM, mod_proxy_fcgi to the
+#                    handler pools this script starts first (the sizes in
+#                    httpd-conf/apache.conf), so they are warm;
+#                    lighttpd: mod_fastcgi, which spawns its own pools;
+#                    lighttpd 1.4.69 refuses a POST without a body and
+#                    without Content-Length (411) before any handler runs,
+#                    so such curl lines need -d '' there (README);
+#                    apache-cgi: plain CGI from an .htaccess (shared
+#                    hosting); none: no web server
+#   HOOKPOST_HTTPD_CONF  the server's config file (default
+#                    httpd-conf/<server>.conf; make bench passes its
+#                    *-bench.conf, which include the shipped ones)
 #   HOOKPOST_CRON    1 (default) runs the workers on the crontab schedule
 #   HOOKPOST_PG_FAST 1 turns fsync off (tests only)
 set -eu
@@ -16,7 +27,8 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 VAR=${HOOKPOST_VAR:-$TOP/var}
 PORT=${HOOKPOST_PORT:-8080}
 PGPORT=${HOOKPOST_PGPORT:-54320}
-SERVER=${HOOKPOST_SERVER:-lighttpd}
+SERVER=${HOOKPOST_SERVER:-apache}
+HTTPD_CONF=${HOOKPOST_HTTPD_CONF:-$TOP/httpd-conf/$SERVER.conf}
 CRON=${HOOKPOST_CRON:-1}
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 
@@ -107,31 +119,68 @@ pg_stop() {
 	as_user "$PGBIN/pg_ctl" -D "$VAR/pg" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# The handler pools a config names in its "#   pool GROUP N" lines
+# (httpd-conf/apache.conf): each is `bin/GROUP.fcgi -s SOCKET -n N`, a
+# supervisor that keeps N processes on its socket (lib/srv.c), started
+# before the server so that the first requests find them warm.
+pools_start() {	# config
+	if [ "$(id -u)" = 0 ]; then chuid="--chuid $RUNUSER"; else chuid=; fi
+	set -- $(sed -n 's/^#[[:space:]]*pool[[:space:]]\{1,\}\([a-z]\{1,\}\)[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*$/\1 \2/p' "$1")
+	[ $# -gt 0 ] || die "no pools named in $1"
+	while [ $# -ge 2 ]; do
+		group=$1 n=$2
+		shift 2
+		[ -x "$TOP/bin/$group.fcgi" ] || die "bin/$group.fcgi is not built"
+		rm -f "$VAR/run/$group.sock"
+		HOOKPOST_CONFIG="$VAR/hookpost.conf" /sbin/start-stop-daemon \
+		    --start --background --make-pidfile \
+		    --pidfile "$VAR/pool-$group.pid" $chuid \
+		    --output "$VAR/log/pool-$group.log" \
+		    --exec "$TOP/bin/$group.fcgi" -- -s "$VAR/run/$group.sock" -n "$n"
+		i=0
+		until [ -S "$VAR/run/$group.sock" ]; do
+			i=$((i + 1))
+			[ $i -lt 100 ] ||
+				die "pool $group did not start: see $VAR/log/pool-$group.log"
+			sleep 0.05
+		done
+	done
+}
+
+pools_stop() {
+	for f in "$VAR"/pool-*.pid; do
+		[ -s "$f" ] || continue
+		# SIGTERM to the supervisor ends its whole pool (lib/srv.c).
+		kill "$(cat "$f")" 2>/dev/null || true
+		rm -f "$f"
+	done
+}
+
 httpd_start() {
 	env_common="HOOKPOST_ROOT=$TOP HOOKPOST_VAR=$VAR HOOKPOST_PORT=$PORT"
 	case $SERVER in
 	lighttpd)
-		as_user env $env_common /usr/sbin/lighttpd \
-		    -f "$TOP/httpd-conf/lighttpd.conf" ||
+		as_user env $env_common /usr/sbin/lighttpd -f "$HTTPD_CONF" ||
 			die "lighttpd did not start: see $VAR/log/lighttpd-error.log"
 		;;
 	apache)
-		as_user env $env_common /usr/sbin/apache2 \
-		    -f "$TOP/httpd-conf/apache.conf" -k start ||
+		pools_start "$TOP/httpd-conf/apache.conf"
+		as_user env $env_common /usr/sbin/apache2 -f "$HTTPD_CONF" -k start ||
 			die "apache did not start: see $VAR/log/apache-error.log"
 		;;
 	apache-cgi)
-		# Shared hosting: plain CGI programs and an .htaccess, nothing else.
-		mkdir -p "$VAR/htdocs"
+		# Shared hosting: plain CGI programs and an .htaccess, nothing
+		# else, in a directory of their own (htdocs, the other servers'
+		# document root, stays empty: nothing there is ever served).
+		mkdir -p "$VAR/shared-host"
 		for f in "$TOP"/bin/*.fcgi; do
-			cp "$f" "$VAR/htdocs/$(basename "$f" .fcgi).cgi"
+			cp "$f" "$VAR/shared-host/$(basename "$f" .fcgi).cgi"
 		done
-		cp "$TOP/httpd-conf/htaccess-cgi" "$VAR/htdocs/.htaccess"
-		cp "$VAR/hookpost.conf" "$VAR/htdocs/hookpost.conf"
-		cp "$TOP/docs/openapi.json" "$VAR/htdocs/openapi.json"
-		chown -R "$RUNUSER" "$VAR/htdocs" 2>/dev/null || true
-		as_user env $env_common /usr/sbin/apache2 \
-		    -f "$TOP/httpd-conf/apache-cgi.conf" -k start ||
+		cp "$TOP/httpd-conf/htaccess-cgi" "$VAR/shared-host/.htaccess"
+		cp "$VAR/hookpost.conf" "$VAR/shared-host/hookpost.conf"
+		cp "$TOP/docs/openapi.json" "$VAR/shared-host/openapi.json"
+		chown -R "$RUNUSER" "$VAR/shared-host" 2>/dev/null || true
+		as_user env $env_common /usr/sbin/apache2 -f "$HTTPD_CONF" -k start ||
 			die "apache did not start: see $VAR/log/apache-cgi-error.log"
 		;;
 	none)
@@ -156,7 +205,8 @@ httpd_stop() {
 		done
 		rm -f "$VAR/apache.pid"
 	fi
-	# The handler pools spawned by the servers end with them.
+	pools_stop
+	# The pools lighttpd spawned end with it.
 }
 
 cron_start() {
@@ -194,6 +244,9 @@ start() {
 	[ -x "$TOP/bin/hookpost" ] || die "not built: run make"
 	prepare_user
 	mkdir -p "$VAR/log" "$VAR/run" "$VAR/htdocs"
+	# What an older stack.sh put there for apache-cgi (now shared-host/).
+	rm -f "$VAR"/htdocs/*.cgi "$VAR/htdocs/.htaccess" \
+	    "$VAR/htdocs/hookpost.conf" "$VAR/htdocs/openapi.json"
 	[ "$(id -u)" = 0 ] && chown -R "$RUNUSER" "$VAR"
 	chmod 700 "$VAR"
 	write_config
