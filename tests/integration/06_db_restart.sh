@@ -21,7 +21,8 @@ SECRET=restart-secret-$RUN
 BURST=12
 
 case $SERVER in
-apache) LOG=$HOOKPOST_VAR/log/apache-error.log ;;
+# Apache's pools (scripts/stack.sh) keep each program's stderr.
+apache) LOG="ops admin sources" ;;
 # lighttpd keeps no stderr of its FastCGI programs: statuses only.
 *) LOG= ;;	# apache-cgi: a process per request, nothing held
 esac
@@ -95,8 +96,15 @@ expect_status "a source for the receiver" 201
 all_200 "before the restart" "$(held warm)"
 
 started=$(psql_q "SELECT pg_postmaster_start_time()")
-lines=0
-[ -z "$LOG" ] || lines=$(wc -l <"$LOG")
+for g in $LOG; do	# each pool log's length before the restart
+	eval "lines_$g=\$(wc -l <\"\$HOOKPOST_VAR/log/pool-$g.log\")"
+done
+new_lines() {	# what the pools logged since
+	for g in $LOG; do
+		eval "_n=\$lines_$g"
+		tail -n +"$((_n + 1))" "$HOOKPOST_VAR/log/pool-$g.log"
+	done
+}
 if $RUNAS "$PGBIN/pg_ctl" -D "$HOOKPOST_VAR/pg" -m fast -w -t 60 \
     -l "$HOOKPOST_VAR/log/postgresql.log" restart >/dev/null 2>&1 &&
     [ "$(psql_q "SELECT pg_postmaster_start_time()")" != "$started" ]; then
@@ -119,11 +127,11 @@ all_200 "after the restart" "$(held after)"
 # The path was taken: the processes logged that they replaced a
 # connection the restart had closed, at least one of each program.
 if [ -n "$LOG" ]; then
-	pids=$(tail -n +"$((lines + 1))" "$LOG" | grep 'connection closed while idle' |
+	pids=$(new_lines | grep 'connection closed while idle' |
 	    sed -n 's/.*hookpost\[\([0-9]*\)\].*/\1/p' | sort -u | wc -l)
 	procs=$(ps -eo args | grep -cE "^$TOP/bin/(ops|admin|sources)\.fcgi")
 	[ "$pids" -ge 3 ] && ok "each program's processes replaced their connection ($pids of $procs)" ||
-	    fail "each program's processes replaced their connection" "$pids of $procs in $LOG"
+	    fail "each program's processes replaced their connection" "$pids of $procs in pool-{ops,admin,sources}.log"
 fi
 
 admin DELETE "/api/webhooks/$SRC"
