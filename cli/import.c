@@ -6,20 +6,19 @@
  * All or nothing (issue 8).  The whole file is read and validated first:
  * any error (not YAML, not `sources: {NAME: {...}}`, an unknown key, a
  * bad value, an unset ${VAR}) is reported with file:line and nothing is
- * changed.  Then, straight to PostgreSQL like `hookpost db migrate`, one
- * transaction (lib/db.c db_tx_begin): the sources table is locked against
- * other writers, the playbooks named and the stored secrets compared are
- * checked, and only then is anything written; any failure rolls all of
- * it back.
+ * sent.  Then the whole file is one request to the admin API, POST
+ * /api/webhooks/_import (handlers/sources/import.c), which checks it
+ * again and plans and writes it in one transaction: any error there
+ * changes nothing either.
  *
  * Without --sync the file's sources are created or updated and the
  * settings it leaves out are kept (the API's PUT).  With --sync the
  * registered sources become exactly the file's: settings left out take
- * their defaults, and sources it does not name are removed.  A secret is
- * compared with the stored one (opened, constant time) and sealed again
- * only when it differs, so importing the same file twice changes nothing,
- * not even secret_rotated_at; no secret is ever printed, except the one
- * generated for a new source that names none, shown once.
+ * their defaults, and sources it does not name are removed.  The server
+ * seals a secret again only when it differs from the stored one, so
+ * importing the same file twice changes nothing; no secret is ever
+ * printed, except the one generated for a new source that names none,
+ * shown once.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -27,13 +26,8 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <libpq-fe.h>
-#include <openssl/crypto.h>
 #include <yaml.h>
 
-#include "cfg.h"
-#include "crypt.h"
-#include "db.h"
 #include "util.h"
 #include "cli.h"
 
@@ -66,46 +60,17 @@ static const struct cli_cmd cmd_import = {
 	"              those it does not name, reset settings it leaves out\n"
 	"              to their defaults (without it, they are kept)\n"
 	"  --dry-run   print what would change, change nothing\n"
-	"  --check     only read and validate FILE (no database); print the\n"
+	"  --check     only read and validate FILE (no server); print the\n"
 	"              sources as read, secrets hidden\n"
 	"\n"
-	"It writes to the database directly, as `hookpost db migrate` does:\n"
-	"HOOKPOST_DATABASE_URL and HOOKPOST_SECRET_KEY_FILE (or the file named\n"
-	"by HOOKPOST_CONFIG) must be the servers'.\n",
+	"One request to the admin API (POST /api/webhooks/_import) with\n"
+	"HOOKPOST_URL and HOOKPOST_TOKEN, as the other commands.\n",
 	1, 1, 0
-};
-
-enum import_act {
-	IMPORT_UNCHANGED,
-	IMPORT_CREATE,
-	IMPORT_UPDATE
-};
-
-/* The columns the plan fills for a write, in the statements' order. */
-enum import_col {
-	COL_NAME,
-	COL_SECRET,	/* a new secret_enc; NULL: keep */
-	COL_AUTO_TRIAGE,
-	COL_PLAYBOOK,
-	COL_MAPPING,
-	COL_FORMAT,
-	COL_MODE,
-	COL_ENABLED,
-	COL__MAX
 };
 
 struct import_source {
 	char		*name;
-	size_t		 line;		/* of its name */
-	size_t		 playbook_line;
 	json_t		*body;		/* NULL when it had an error */
-	/* The plan, against the sources as they are. */
-	enum import_act	 act;
-	char		 changed[128];	/* the settings an update changes */
-	const char	*p[COL__MAX];	/* the row as it will be */
-	char		*sealed;
-	char		*generated;	/* a new source's generated secret */
-	char		*mapping;
 };
 
 struct import {
@@ -114,9 +79,6 @@ struct import {
 	struct import_source	*src;
 	size_t			 nsrc;
 	size_t			 nbad;	/* names dropped, sources with errors */
-	PGresult		*cur;	/* the sources as they are */
-	const char		**removed;	/* --sync: names in cur */
-	size_t			 nremoved;
 };
 
 static size_t
@@ -259,12 +221,10 @@ import_severity(struct import *im, const char *src, yaml_node_t *map,
 }
 
 /*
- * One source's settings into a new body, or NULL after reporting why;
- * the line of its playbook, if any, in *playbook_line.
+ * One source's settings into a new body, or NULL after reporting why.
  */
 static json_t *
-import_source_new(struct import *im, const char *name, yaml_node_t *map,
-    size_t *playbook_line)
+import_source_new(struct import *im, const char *name, yaml_node_t *map)
 {
 	yaml_node_pair_t	*pair;
 	yaml_node_t		*k, *v;
@@ -302,8 +262,6 @@ import_source_new(struct import *im, const char *name, yaml_node_t *map,
 				ok = 0;
 			continue;
 		}
-		if (strcmp(ks, "playbook") == 0)
-			*playbook_line = node_line(v);
 		if (!source_field_known(ks)) {
 			cli_err("%s:%zu: source '%s': unknown key '%s' "
 			    "(expected secret, auto_triage, playbook, "
@@ -410,9 +368,8 @@ import_walk(struct import *im)
 			continue;
 		}
 		im->src[im->nsrc].name = xstrdup(ks);
-		im->src[im->nsrc].line = node_line(k);
-		if ((im->src[im->nsrc].body = import_source_new(im, ks, v,
-		    &im->src[im->nsrc].playbook_line)) == NULL)
+		if ((im->src[im->nsrc].body = import_source_new(im, ks,
+		    v)) == NULL)
 			im->nbad++;
 		im->nsrc++;
 	}
@@ -454,339 +411,68 @@ import_print_check(const struct import *im)
 	}
 }
 
-#define IMPORT_SQL_SOURCES \
-	"SELECT name, secret_enc, auto_triage, playbook," \
-	" severity_mapping::text, format, mode, enabled" \
-	" FROM hookpost.sources ORDER BY name"
-
-/* The row of the current sources named name, or -1. */
-static int
-import_row(const struct import *im, const char *name)
+/* The body of POST /api/webhooks/_import: the file's sources and flags. */
+static json_t *
+import_body_new(const struct import *im, int sync, int dry_run)
 {
-	int	 row;
+	json_t	*sources;
+	size_t	 i;
 
-	for (row = 0; row < PQntuples(im->cur); row++)
-		if (strcmp(PQgetvalue(im->cur, row, 0), name) == 0)
-			return row;
-	return -1;
-}
-
-static int
-str_same(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-/* Notes that the update changes setting key (for its line of output). */
-static void
-import_changed(struct import_source *s, const char *key)
-{
-	size_t	 n;
-
-	n = strlen(s->changed);
-	snprintf(s->changed + n, sizeof(s->changed) - n, "%s%s",
-	    n > 0 ? ", " : "", key);
+	sources = json_object();
+	for (i = 0; i < im->nsrc; i++)
+		json_object_set(sources, im->src[i].name, im->src[i].body);
+	return json_pack("{s:o,s:b,s:b}", "sources", sources, "sync", sync,
+	    "dry_run", dry_run);
 }
 
 /*
- * A setting as it will be: the file's value ("t"/"f" for a boolean, NULL
- * for null), else the default dflt (a new source, or --sync), else the
- * value the row has.  Notes in s->changed a value that differs from the
- * row's.
+ * What was done, one line a source, from the server's results; a
+ * generated secret shown once.
  */
 static void
-import_setting(struct import *im, struct import_source *s, int row, int sync,
-    enum import_col col, const char *key, const char *dflt)
+import_report(const json_t *answer, int dry_run)
 {
-	json_t		*v;
-	const char	*want, *have;
+	const json_t	*results, *res, *v;
+	const char	*name, *act;
+	size_t		 i, j;
 
-	v = json_object_get(s->body, key);
-	if (json_is_boolean(v))
-		want = json_is_true(v) ? "t" : "f";
-	else if (v != NULL)
-		want = json_string_value(v);	/* NULL for null */
-	else if (row == -1 || sync)
-		want = dflt;
-	else
-		want = db_get(im->cur, row, col);
-	s->p[col] = want;
-	if (row == -1)
-		return;
-	have = db_get(im->cur, row, col);
-	if (!str_same(want, have))
-		import_changed(s, key);
-}
-
-/* The severity mapping as it will be, compared as JSON (jsonb has its own
- * key order). */
-static void
-import_mapping(struct import *im, struct import_source *s, int row, int sync)
-{
-	json_t	*v, *have;
-
-	v = json_object_get(s->body, "severity_mapping");
-	if (v != NULL)
-		s->mapping = json_dumps(v, JSON_COMPACT);
-	else if (row == -1 || sync)
-		s->mapping = xstrdup("{}");
-	else
-		s->mapping = xstrdup(PQgetvalue(im->cur, row, COL_MAPPING));
-	s->p[COL_MAPPING] = s->mapping;
-	if (row == -1)
-		return;
-	v = json_loads(s->mapping, 0, NULL);
-	have = json_loads(PQgetvalue(im->cur, row, COL_MAPPING), 0, NULL);
-	if (!json_equal(v, have))
-		import_changed(s, "severity_mapping");
-	json_decref(v);
-	json_decref(have);
-}
-
-/*
- * The secret as it will be: a new source's (the file's, or a generated
- * one), or the file's when it differs from the one stored, sealed; NULL
- * keeps the stored one.  The stored one is opened to compare in
- * constant time, never printed.  Returns 0, or -1 after saying why.
- */
-static int
-import_secret(struct import *im, struct import_source *s, int row)
-{
-	const char	*given;
-	char		*stored = NULL;
-	int		 same, rc = -1;
-
-	given = json_string_value(json_object_get(s->body, "secret"));
-	if (row == -1) {
-		if (given == NULL && (given = s->generated =
-		    crypt_whsec_new()) == NULL) {
-			cli_err("no randomness for a generated secret");
-			goto out;
-		}
-	} else if (given != NULL) {
-		if ((stored = crypt_secret_open(PQgetvalue(im->cur, row,
-		    COL_SECRET))) == NULL) {
-			cli_err("%s:%zu: source '%s': its stored secret does "
-			    "not open with this HOOKPOST_SECRET_KEY_FILE (is it "
-			    "the servers'?)", im->file, s->line, s->name);
-			goto out;
-		}
-		same = strlen(stored) == strlen(given) &&
-		    CRYPTO_memcmp(stored, given, strlen(given)) == 0;
-		if (same)
-			given = NULL;
-		else
-			import_changed(s, "secret");
-	}
-	if (given != NULL && (s->sealed = crypt_secret_seal(given)) == NULL) {
-		cli_err("secrets cannot be sealed: HOOKPOST_SECRET_KEY_FILE");
-		goto out;
-	}
-	s->p[COL_SECRET] = s->sealed;
-	rc = 0;
-out:
-	crypt_secret_free(stored);
-	return rc;
-}
-
-/*
- * A playbook the import writes must exist, and keep existing until the
- * commit (FOR KEY SHARE).  Returns 0, -1 after saying why, or -2 when
- * the database failed (logged).
- */
-static int
-import_playbook(struct import *im, struct import_source *s)
-{
-	static const char sql[] = "SELECT 1 FROM hookpost.playbooks"
-	    " WHERE name = $1 FOR KEY SHARE";
-	PGresult	*res;
-	int		 found;
-
-	/* A row's own playbook exists: the foreign key says so. */
-	if (s->p[COL_PLAYBOOK] == NULL || (s->act != IMPORT_CREATE &&
-	    strstr(s->changed, "playbook") == NULL))
-		return 0;
-	if ((res = db_exec("import_playbook", sql, 1,
-	    &s->p[COL_PLAYBOOK])) == NULL)
-		return -2;
-	found = PQntuples(res) == 1;
-	PQclear(res);
-	if (!found)
-		cli_err("%s:%zu: source '%s': playbook '%s' does not exist",
-		    im->file, s->playbook_line, s->name, s->p[COL_PLAYBOOK]);
-	return found ? 0 : -1;
-}
-
-/*
- * Decides what each source becomes, and with --sync which go, before
- * anything is written.  Returns 0, or -1 after reporting every reason.
- */
-static int
-import_plan(struct import *im, int sync)
-{
-	struct import_source	*s;
-	const char		*name;
-	size_t			 i;
-	int			 row, rc = 0;
-
-	for (i = 0; i < im->nsrc; i++) {
-		s = &im->src[i];
-		row = import_row(im, s->name);
-		s->p[COL_NAME] = s->name;
-		/* The defaults of hookpost.sources (sql/001_init.sql). */
-		import_setting(im, s, row, sync, COL_AUTO_TRIAGE, "auto_triage",
-		    "f");
-		import_setting(im, s, row, sync, COL_PLAYBOOK, "playbook", NULL);
-		import_mapping(im, s, row, sync);
-		import_setting(im, s, row, sync, COL_FORMAT, "format", "auto");
-		import_setting(im, s, row, sync, COL_MODE, "mode", "sync");
-		import_setting(im, s, row, sync, COL_ENABLED, "enabled", "t");
-		if (import_secret(im, s, row) == -1) {
-			rc = -1;
+	results = json_object_get(answer, "results");
+	json_array_foreach(results, i, res) {
+		name = json_string_value(json_object_get(res, "source"));
+		act = json_string_value(json_object_get(res, "action"));
+		if (name == NULL || act == NULL)
 			continue;
+		printf("%s ", act);
+		cli_fput_safe(stdout, name, 0);
+		if (strcmp(act, "updated") == 0) {
+			fputs(" (", stdout);
+			json_array_foreach(json_object_get(res, "changed"), j,
+			    v) {
+				if (j > 0)
+					fputs(", ", stdout);
+				cli_fput_safe(stdout, json_string_value(v) ?
+				    json_string_value(v) : "?", 0);
+			}
+			fputc(')', stdout);
 		}
-		s->act = row == -1 ? IMPORT_CREATE : s->changed[0] != '\0' ?
-		    IMPORT_UPDATE : IMPORT_UNCHANGED;
-		switch (import_playbook(im, s)) {
-		case -2:
-			return -1;
-		case -1:
-			rc = -1;
-		}
+		fputc('\n', stdout);
 	}
-	if (!sync)
-		return rc;
-	im->removed = xcalloc((size_t)PQntuples(im->cur) + 1,
-	    sizeof(*im->removed));
-	for (row = 0; row < PQntuples(im->cur); row++) {
-		name = PQgetvalue(im->cur, row, 0);
-		for (i = 0; i < im->nsrc; i++)
-			if (strcmp(im->src[i].name, name) == 0)
-				break;
-		if (i == im->nsrc)
-			im->removed[im->nremoved++] = name;
-	}
-	return rc;
-}
-
-/* Writes the plan: 0, or -1 (the database said why). */
-static int
-import_write(struct import *im)
-{
-	static const char sql_create[] =
-	    "INSERT INTO hookpost.sources (name, secret_enc, auto_triage,"
-	    " playbook, severity_mapping, format, mode, enabled)"
-	    " VALUES ($1, $2, $3::boolean, $4, $5::jsonb, $6, $7, $8::boolean)";
-	static const char sql_update[] =
-	    "UPDATE hookpost.sources SET"
-	    " secret_enc = coalesce($2, secret_enc),"
-	    " secret_rotated_at = CASE WHEN $2 IS NULL THEN secret_rotated_at"
-	    "  ELSE now() END,"
-	    " auto_triage = $3::boolean, playbook = $4,"
-	    " severity_mapping = $5::jsonb, format = $6, mode = $7,"
-	    " enabled = $8::boolean, updated_at = now()"
-	    " WHERE name = $1";
-	static const char sql_remove[] =
-	    "DELETE FROM hookpost.sources WHERE name = $1";
-	PGresult	*res;
-	size_t		 i;
-
-	for (i = 0; i < im->nsrc; i++) {
-		if (im->src[i].act == IMPORT_UNCHANGED)
-			continue;
-		res = im->src[i].act == IMPORT_CREATE ?
-		    db_exec("import_create", sql_create, COL__MAX,
-		    im->src[i].p) :
-		    db_exec("import_update", sql_update, COL__MAX,
-		    im->src[i].p);
-		if (res == NULL)
-			return -1;
-		PQclear(res);
-	}
-	for (i = 0; i < im->nremoved; i++) {
-		if ((res = db_exec("import_remove", sql_remove, 1,
-		    &im->removed[i])) == NULL)
-			return -1;
-		PQclear(res);
-	}
-	return 0;
-}
-
-/*
- * One transaction: lock, read, plan, write, commit (or roll back for
- * --dry-run).  Returns 0; -1 with nothing changed; or -2 when the
- * connection broke during the COMMIT, which may or may not have
- * happened.
- */
-static int
-import_apply(struct import *im, int sync, int dry_run)
-{
-	int	 rc = -1;
-
-	if (cfg_load() == -1 || db_tx_begin() == -1)
-		goto out;
-	/*
-	 * Against other imports and the API's writes, until the commit;
-	 * the receivers only read, and SHARE ROW EXCLUSIVE lets them.
-	 */
-	if (db_command("LOCK TABLE hookpost.sources IN SHARE ROW EXCLUSIVE "
-	    "MODE") == -1)
-		goto out;
-	if ((im->cur = db_exec("import_sources", IMPORT_SQL_SOURCES, 0,
-	    NULL)) == NULL)
-		goto out;
-	if (import_plan(im, sync) == -1 || import_write(im) == -1)
-		goto out;
-	if (dry_run)
-		db_tx_abort();
-	else if (db_tx_commit() == -1) {
-		/* A COMMIT refused leaves the connection as it was. */
-		if (db_current() == NULL ||
-		    PQstatus(db_current()) != CONNECTION_OK)
-			rc = -2;
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc == -1)
-		db_tx_abort();
-	db_close();
-	return rc;
-}
-
-/* What was done, one line a source; a generated secret shown once. */
-static void
-import_report(const struct import *im, int dry_run)
-{
-	const struct import_source	*s;
-	size_t				 i;
-
-	for (i = 0; i < im->nsrc; i++) {
-		s = &im->src[i];
-		if (s->act == IMPORT_CREATE)
-			printf("created %s\n", s->name);
-		else if (s->act == IMPORT_UPDATE)
-			printf("updated %s (%s)\n", s->name, s->changed);
-		else
-			printf("unchanged %s\n", s->name);
-	}
-	for (i = 0; i < im->nremoved; i++)
-		printf("removed %s\n", im->removed[i]);
 	if (dry_run) {
 		fprintf(stderr, "dry run: nothing was changed\n");
 		return;
 	}
-	for (i = 0; i < im->nsrc; i++) {
-		s = &im->src[i];
-		if (s->generated == NULL)
+	json_array_foreach(results, i, res) {
+		name = json_string_value(json_object_get(res, "source"));
+		if (name == NULL || (v = json_object_get(res, "secret")) ==
+		    NULL || json_string_value(v) == NULL)
 			continue;
-		printf("secret %s ", s->name);
-		cli_fput_safe(stdout, s->generated, 0);
+		fputs("secret ", stdout);
+		cli_fput_safe(stdout, name, 0);
+		fputc(' ', stdout);
+		cli_fput_safe(stdout, json_string_value(v), 0);
 		fputc('\n', stdout);
 		cli_warn("the secret of source '%s' is shown only this once; "
-		    "store it now", s->name);
+		    "store it now", name);
 	}
 }
 
@@ -800,6 +486,8 @@ cmd_webhook_import(struct cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct import	 im;
+	struct cli_resp	 resp = { 0, NULL, 0, NULL };
+	json_t		*body = NULL;
 	yaml_document_t	 doc;
 	char		**pos = NULL, *data = NULL;
 	size_t		 len, i;
@@ -831,16 +519,11 @@ cmd_webhook_import(struct cli *cli, int argc, char *argv[])
 		status = 0;
 		goto out;
 	}
-	switch (import_apply(&im, flags[0], flags[1])) {
-	case -1:
+	body = import_body_new(&im, flags[0], flags[1]);
+	if (cli_api(cli, "POST", "/api/webhooks/_import", body, im.file,
+	    &resp) == -1)
 		goto fail;
-	case -2:
-		cli_err("%s: the connection broke during the commit, which "
-		    "may or may not have happened: import again to see",
-		    im.file);
-		goto out;
-	}
-	import_report(&im, flags[1]);
+	import_report(resp.json, flags[1]);
 	status = 0;
 	goto out;
 fail:
@@ -849,13 +532,10 @@ out:
 	for (i = 0; i < im.nsrc; i++) {
 		free(im.src[i].name);
 		json_decref(im.src[i].body);
-		free(im.src[i].sealed);
-		free(im.src[i].mapping);
-		crypt_secret_free(im.src[i].generated);
 	}
 	free(im.src);
-	free(im.removed);
-	PQclear(im.cur);
+	json_decref(body);
+	cli_resp_free(&resp);
 	if (loaded)
 		yaml_document_delete(&doc);
 	free(data);

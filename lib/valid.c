@@ -17,6 +17,13 @@ int
 valid_object(struct req *r, const json_t *obj, const struct vfield *fields,
     size_t nfields)
 {
+	return valid_object_at(r, "", obj, fields, nfields);
+}
+
+int
+valid_object_at(struct req *r, const char *at, const json_t *obj,
+    const struct vfield *fields, size_t nfields)
+{
 	const char	*key, *s;
 	json_t		*v;
 	size_t		 i, len;
@@ -27,7 +34,7 @@ valid_object(struct req *r, const json_t *obj, const struct vfield *fields,
 				break;
 		if (i == nfields) {
 			resp_error(r, 400, "invalid_field",
-			    "Unknown field '%.64s'", key);
+			    "Unknown field '%s%.64s'", at, key);
 			return -1;
 		}
 	}
@@ -38,7 +45,7 @@ valid_object(struct req *r, const json_t *obj, const struct vfield *fields,
 		if (v == NULL) {
 			if (f->required) {
 				resp_error(r, 400, "invalid_field",
-				    "Field '%s' is required", f->name);
+				    "Field '%s%s' is required", at, f->name);
 				return -1;
 			}
 			continue;
@@ -93,8 +100,8 @@ valid_object(struct req *r, const json_t *obj, const struct vfield *fields,
 bad:
 	switch (fields[i].type) {
 	case V_NAME:
-		resp_error(r, 400, "invalid_field", "Field '%s' must match "
-		    "[a-z0-9][a-z0-9._-]{0,63}", fields[i].name);
+		resp_error(r, 400, "invalid_field", "Field '%s%s' must "
+		    "match [a-z0-9][a-z0-9._-]{0,63}", at, fields[i].name);
 		break;
 	case V_ENUM: {
 		struct buf	 b = { 0 };
@@ -103,24 +110,24 @@ bad:
 		for (e = fields[i].enums; *e != NULL; e++)
 			buf_appendf(&b, "%s%s", e == fields[i].enums ? "" :
 			    ", ", *e);
-		resp_error(r, 400, "invalid_field", "Field '%s' must be one "
-		    "of: %s", fields[i].name, b.data);
+		resp_error(r, 400, "invalid_field", "Field '%s%s' must be "
+		    "one of: %s", at, fields[i].name, b.data);
 		buf_free(&b);
 		break;
 	}
 	case V_STRING:
-		resp_error(r, 400, "invalid_field", "Field '%s' must be a "
-		    "string of %lld to %lld bytes", fields[i].name,
+		resp_error(r, 400, "invalid_field", "Field '%s%s' must be "
+		    "a string of %lld to %lld bytes", at, fields[i].name,
 		    fields[i].min, fields[i].max);
 		break;
 	case V_INT:
-		resp_error(r, 400, "invalid_field", "Field '%s' must be an "
-		    "integer in [%lld, %lld]", fields[i].name, fields[i].min,
+		resp_error(r, 400, "invalid_field", "Field '%s%s' must be "
+		    "an integer in [%lld, %lld]", at, fields[i].name, fields[i].min,
 		    fields[i].max);
 		break;
 	default:
-		resp_error(r, 400, "invalid_field", "Field '%s' has the wrong "
-		    "type", fields[i].name);
+		resp_error(r, 400, "invalid_field", "Field '%s%s' has the "
+		    "wrong type", at, fields[i].name);
 		break;
 	}
 	return -1;

@@ -43,6 +43,10 @@ int	valid_depth(const json_t *j, int max);
  */
 int	valid_object(struct req *, const json_t *obj,
 	    const struct vfield *fields, size_t nfields);
+/* valid_object() of a nested object: its messages name a field at+name
+ * (at e.g. "sources.edr.", "" at the top). */
+int	valid_object_at(struct req *, const char *at, const json_t *obj,
+	    const struct vfield *fields, size_t nfields);
 
 /*
  * The request body as a JSON object checked against fields: a new

@@ -4,6 +4,8 @@
  *                                 (receive.c, its source copies cache.c)
  *   /api/webhooks[/:source]       source management (admin; source.c)
  *   POST /api/webhooks/:source/sign  sign a test event (admin; CLI test)
+ *   POST /api/webhooks/_import    many sources, all or nothing (admin;
+ *                                 import.c; no source is named "_...")
  * The URLs keep seed 004's word "webhooks"; the program and its files
  * are named after their noun.
  */
@@ -18,12 +20,16 @@ enum route {
 	ROUTE_SOURCE_PUT,
 	ROUTE_SOURCE_DELETE,
 	ROUTE_SOURCE_SIGN,
+	ROUTE_SOURCE_IMPORT,
 	ROUTE__MAX
 };
 
 #define SOURCE	"/api/webhooks/:source"
 
 static const struct srv_route routes[ROUTE__MAX] = {
+	/* Before the receiver, whose :source pattern matches it too. */
+	{ ROUTE_SOURCE_IMPORT, "POST", "/api/webhooks/_import", SRV_BODY,
+	    AUTH_ADMIN },
 	{ ROUTE_RECEIVE, "POST", SOURCE, SRV_RAW, AUTH_NONE },
 	{ ROUTE_SOURCE_LIST, "GET", "/api/webhooks", 0, AUTH_ADMIN },
 	{ ROUTE_SOURCE_CREATE, "POST", "/api/webhooks", SRV_BODY, AUTH_ADMIN },
@@ -57,6 +63,9 @@ dispatch(struct req *r, int route)
 		break;
 	case ROUTE_SOURCE_SIGN:
 		source_sign(r);
+		break;
+	case ROUTE_SOURCE_IMPORT:
+		source_import(r);
 		break;
 	case ROUTE__MAX:
 		break;

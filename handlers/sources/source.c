@@ -21,8 +21,12 @@
 
 static const char *const modes[] = { "sync", "queue", NULL };
 
+/*
+ * A source's settings, then the two keys only register and PUT take:
+ * the import (import.c) checks the first SOURCE_NSETTINGS.
+ */
+#define SOURCE_NSETTINGS	7
 static const struct vfield source_fields[] = {
-	{ "source", V_NAME, 0, 0, 0, NULL, 0 },
 	{ "secret", V_STRING, 0, 8, 512, NULL, 0 },
 	{ "auto_triage", V_BOOL, 0, 0, 0, NULL, 0 },
 	{ "playbook", V_NAME, 0, 0, 0, NULL, 1 },
@@ -30,8 +34,33 @@ static const struct vfield source_fields[] = {
 	{ "format", V_ENUM, 0, 0, 0, normalize_format_names, 0 },
 	{ "mode", V_ENUM, 0, 0, 0, modes, 0 },
 	{ "enabled", V_BOOL, 0, 0, 0, NULL, 0 },
+	{ "source", V_NAME, 0, 0, 0, NULL, 0 },
 	{ "rotate_secret", V_BOOL, 0, 0, 0, NULL, 0 },
 };
+
+/* The severity mapping of a checked body, if any: 0, or -1 after 400. */
+static int
+source_mapping_valid(struct req *r, const char *at, const json_t *body)
+{
+	const json_t	*v;
+	char		 err[256];
+
+	v = json_object_get(body, "severity_mapping");
+	if (v != NULL && severity_mapping_valid(v, err, sizeof(err)) == -1) {
+		resp_error(r, 400, "invalid_field", "%sseverity_mapping: %s",
+		    at, err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+source_settings_valid(struct req *r, const char *at, const json_t *obj)
+{
+	if (valid_object_at(r, at, obj, source_fields, SOURCE_NSETTINGS) == -1)
+		return -1;
+	return source_mapping_valid(r, at, obj);
+}
 
 #define SOURCE_JSON \
 	"json_build_object('source', s.name, 'auto_triage', s.auto_triage," \
@@ -67,7 +96,6 @@ source_write(struct req *r, int is_put)
 	json_t		*body = NULL, *v;
 	const char	*name, *given, *p[11];
 	char		*secret = NULL, *sealed = NULL, *mapping = NULL;
-	char		 err[256];
 	PGresult	*res = NULL;
 	int		 generated, rotate, inserted;
 
@@ -91,15 +119,10 @@ source_write(struct req *r, int is_put)
 		resp_error(r, 400, "invalid_field", "Field 'source' is required");
 		goto out;
 	}
-	v = json_object_get(body, "severity_mapping");
-	if (v != NULL) {
-		if (severity_mapping_valid(v, err, sizeof(err)) == -1) {
-			resp_error(r, 400, "invalid_field", "severity_mapping: %s",
-			    err);
-			goto out;
-		}
+	if (source_mapping_valid(r, "", body) == -1)
+		goto out;
+	if ((v = json_object_get(body, "severity_mapping")) != NULL)
 		mapping = json_dumps(v, JSON_COMPACT);
-	}
 	given = json_string_value(json_object_get(body, "secret"));
 	rotate = json_is_true(json_object_get(body, "rotate_secret"));
 	if (given != NULL && rotate) {

@@ -8,6 +8,8 @@
 
 #include <time.h>
 
+#include <jansson.h>
+
 #include "page.h"
 #include "req.h"
 #include "source.h"
@@ -35,5 +37,15 @@ void			 source_write(struct req *, int is_put);
 void			 source_get(struct req *);
 void			 source_delete(struct req *);
 void			 source_sign(struct req *);
+/*
+ * obj as a source's settings (secret, auto_triage, playbook,
+ * severity_mapping, format, mode, enabled), checked as register and PUT
+ * check them: 0, or -1 after answering 400 naming the field at+key.
+ */
+int			 source_settings_valid(struct req *, const char *at,
+			    const json_t *obj);
+
+/* import.c */
+void			 source_import(struct req *);
 
 #endif

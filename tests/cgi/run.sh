@@ -84,6 +84,22 @@ run_cases() {
 	cgi "invalid JSON" "$1/sources.cgi" POST /api/webhooks '{"source":' 400 "$AUTH"
 	CL=5000000 cgi "declared length over the limit" "$1/sources.cgi" POST "/api/webhooks/$S$2" "$B" 413
 	cgi "wrong method" "$1/sources.cgi" PATCH /api/webhooks "" 405
+	# POST /api/webhooks/_import (no sync: the other cases' sources stay)
+	_I="{\"sources\":{\"$S$2-i1\":{\"secret\":\"cgi-secret-1\",\"severity_mapping\":{\"P1\":\"high\"}},\"$S$2-i2\":{}}"
+	cgi "import: dry run" "$1/sources.cgi" POST /api/webhooks/_import \
+	    "$_I,\"dry_run\":true}" 200 "$AUTH"
+	cgi "import: creates, a secret generated" "$1/sources.cgi" POST \
+	    /api/webhooks/_import "$_I}" 200 "$AUTH"
+	cgi "import: again, secrets compared, unchanged" "$1/sources.cgi" POST \
+	    /api/webhooks/_import "$_I}" 200 "$AUTH"
+	case $CGI_BODY in *'"action":"created"'*) fail "import: nothing created the second time" "$CGI_BODY" ;;
+	*) ok "import: nothing created the second time" ;; esac
+	cgi "import: a changed secret is an update" "$1/sources.cgi" POST \
+	    /api/webhooks/_import "{\"sources\":{\"$S$2-i1\":{\"secret\":\"cgi-secret-2\"}}}" 200 "$AUTH"
+	cgi "import: a missing playbook of a second source" "$1/sources.cgi" POST \
+	    /api/webhooks/_import "{\"sources\":{\"$S$2-i3\":{},\"$S$2-i4\":{\"playbook\":\"nope\"}}}" 400 "$AUTH"
+	cgi "import: an unknown setting" "$1/sources.cgi" POST \
+	    /api/webhooks/_import "{\"sources\":{\"$S$2-i3\":{\"x\":1}}}" 400 "$AUTH"
 	cgi "list incidents" "$1/admin.cgi" GET "/api/incidents?limit=3" "" 200 "$AUTH"
 	cgi "audit log" "$1/admin.cgi" GET "/api/audit/webhooks?limit=3" "" 200 "$AUTH"
 	cgi "invalid playbook" "$1/admin.cgi" POST /api/playbooks \
