@@ -67,30 +67,6 @@ not_found(struct req *r)
 	    r->params[0]);
 }
 
-/* The base of webhook URLs: HOOKPOST_PUBLIC_URL, else this request's. */
-static char *
-base_url_new(const struct req *r)
-{
-	const char	*host, *https;
-	char		*b;
-	size_t		 n;
-
-	if (cfg.public_url != NULL && *cfg.public_url != '\0')
-		b = xstrdup(cfg.public_url);
-	else {
-		host = req_header(r, "Host");
-		https = req_env(r, "HTTPS");
-		b = xasprintf("%s://%s%s", https != NULL &&
-		    strcmp(https, "on") == 0 ? "https" : "http",
-		    host != NULL ? host : "localhost",
-		    cfg.base_path != NULL ? cfg.base_path : "");
-	}
-	n = strlen(b);
-	while (n > 0 && b[n - 1] == '/')
-		b[--n] = '\0';
-	return b;
-}
-
 /*
  * Replaces the sealed key at o[enc_name] by the key (o[key_name]) and its
  * webhook URL (o[url_name]); null when there is none.  0 or -1.
@@ -138,7 +114,7 @@ row_present(struct req *r, const char *text)
 		resp_error(r, 500, "internal", "Malformed row");
 		return NULL;
 	}
-	base = base_url_new(r);
+	base = req_base_url_new(r);	/* never a forged Host */
 	if (json_object_get(j, "webhook_key_enc") != NULL)
 		rc |= key_unseal(j, "webhook_key_enc", "webhook_key",
 		    "webhook_url", base);
