@@ -454,6 +454,16 @@ END $$;
  * accepted (the event's).  received_at is in JSON's form.  p_status: what
  * the handler answers a request that passes (the audit row's status; a
  * rate-limited one is 429, which the limiter does not count).
+ *
+ * plan_cache_mode: each of its statements (and those of the functions it
+ * calls) is planned once per connection, never per request.  Left to
+ * choose, PostgreSQL plans the limiter (trigger_rate_limited, inlined)
+ * anew on every call: a key limit that is off folds its sliding log away
+ * in a custom plan only, and one that is on gets a generic estimate of
+ * the window (a third of the table), so the custom plan always looks
+ * cheaper: planning it took the statement from about 0.4 ms to 1.1 ms,
+ * and PostgreSQL's CPU per trigger request from 0.9 ms to 1.4 ms.  The
+ * generic plans read the same indexes.
  */
 CREATE OR REPLACE FUNCTION hookpost.trigger_receive(
 	p_trigger_id bigint, p_ref text, p_key_id uuid,
@@ -465,7 +475,7 @@ CREATE OR REPLACE FUNCTION hookpost.trigger_receive(
 	p_size bigint, p_status integer,
 	OUT outcome text, OUT code text, OUT retry_after integer,
 	OUT event_id uuid, OUT received_at text)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
 	limit_code	text;
 	wait		integer;
