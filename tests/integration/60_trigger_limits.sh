@@ -128,3 +128,20 @@ hit "$TK" '{"off":1}'
 expect "with both limits 0 a client over any count passes" 200 '.data.event_id | test("^[0-9a-f-]{36}$")'
 n=$(psql_q "SELECT sum(n) FROM hookpost.trigger_rate_counts")
 [ "$n" = 2000000 ] && ok "with both limits 0 nothing is counted" || fail "with both limits 0 nothing is counted" "$n"
+
+# --- the limiter is planned once per connection --------------------------------------
+# Left to choose, PostgreSQL planned trigger_rate_limited (inlined in
+# trigger_receive) anew on every request, a custom plan folding the key's
+# sliding log away ("One-Time Filter: false"): most of the receiver's
+# cost.  auto_explain shows the plans of eight calls in one session; none
+# may be such a custom plan (sql/functions/triggers.sql, trigger_receive).
+ids=$(psql_q "SELECT t.id || ' ' || k.id FROM hookpost.triggers t JOIN hookpost.trigger_keys k ON k.trigger_id = t.id AND k.revoked_at IS NULL WHERE t.ref = '$T' LIMIT 1")
+q="SELECT outcome FROM hookpost.trigger_receive(${ids% *}, '$T', '${ids#* }', false, 100, 60, 1000, 10000, NULL, NULL, false, '{}', '{}', NULL, NULL, '192.0.2.77', 'plan-test', 1, 'x', 2, 200);"
+plans=$({ echo "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET client_min_messages = log; BEGIN;"
+	for i in 1 2 3 4 5 6 7 8; do echo "$q"; done; echo "ROLLBACK;"; } |
+    $PSQL -qAt -f - 2>&1)
+n=$(printf '%s\n' "$plans" | grep -c 'trigger_rate_counts c')
+f=$(printf '%s\n' "$plans" | grep -c 'One-Time Filter: false')
+[ "$n" -ge 8 ] && [ "$f" = 0 ] &&
+    ok "the rate limiter keeps one generic plan ($n plans seen)" ||
+    fail "the rate limiter keeps one generic plan" "limiter plans $n, custom $f: $(printf '%s\n' "$plans" | head -c 600)"
