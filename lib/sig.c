@@ -3,12 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+#include "cfg.h"
 #include "crypt.h"
 #include "log.h"
 #include "sig.h"
@@ -116,6 +118,12 @@ sig_verify_ts_sha256(const char *secret, const char *timestamp,
 	if (sig_hmac_sha256_ts(secret, timestamp, body, bodylen, want) == -1)
 		return -1;
 	return CRYPTO_memcmp(want, got, sizeof(want)) == 0 ? 0 : -1;
+}
+
+int
+sig_ts_fresh(long long t)
+{
+	return llabs((long long)time(NULL) - t) <= cfg.ts_tolerance;
 }
 
 int

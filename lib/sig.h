@@ -44,6 +44,13 @@ int	 sig_hmac_sha256_ts_hex(const char *secret, const char *timestamp,
 int	 sig_verify_ts_sha256(const char *secret, const char *timestamp,
 	    const char *body, size_t bodylen, const char *header);
 
+/*
+ * Whether Unix time t is within HOOKPOST_TIMESTAMP_TOLERANCE of now,
+ * either way (seed 004: 5 minutes): the window of every timestamped
+ * signature hookpost checks.  1 or 0.
+ */
+int	 sig_ts_fresh(long long t);
+
 /* Extracts the 32-byte MAC from such a header value: 0 or -1. */
 int	 sig_parse_sha256(const char *header, unsigned char mac[32]);
 

@@ -70,7 +70,7 @@ callback_auth(struct req *r, const char **scope)
 		    "<hex HMAC-SHA256 of \"<delivery id>.<timestamp>.<body>\">");
 		return -1;
 	}
-	if (llabs((long long)time(NULL) - t) > cfg.ts_tolerance) {
+	if (!sig_ts_fresh(t)) {
 		resp_error(r, 401, "timestamp_expired", "Webhook timestamp is "
 		    "more than %ld seconds away from now", cfg.ts_tolerance);
 		return -1;

@@ -12,7 +12,6 @@
 #include <jansson.h>
 
 #include "audit.h"
-#include "cfg.h"
 #include "crypt.h"
 #include "db.h"
 #include "normalize.h"
@@ -106,7 +105,7 @@ recv_check(struct recv *rv, struct source_copy *c)
 		    "Webhook signature verification failed");
 		goto out;
 	}
-	if (llabs((long long)time(NULL) - t) > cfg.ts_tolerance) {
+	if (!sig_ts_fresh(t)) {
 		recv_refusal(rv, 401, "timestamp_expired",
 		    "Webhook timestamp is too old (>5 minutes)");
 		goto out;
