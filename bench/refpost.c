@@ -41,6 +41,7 @@
 #include "crypt.h"
 #include "sig.h"
 #include "util.h"
+#include "connector.h"
 #include "worker.h"
 
 #define REF_MAX_BODY	(1024 * 1024)
@@ -122,12 +123,12 @@ xfer_start(CURLM *multi, struct xfer *x)
 	if (uuid_new(id) == -1)
 		return -1;
 	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
-	l = worker_header_add(l, "Content-Type", "application/json");
-	l = worker_header_add(l, "User-Agent",
+	l = conn_header_add(l, "Content-Type", "application/json");
+	l = conn_header_add(l, "User-Agent",
 	    "hookpost/" HOOKPOST_VERSION);
-	l = worker_header_add(l, "X-Webhook-Event", event_type);
-	l = worker_header_add(l, "X-Webhook-Delivery-Id", id);
-	l = worker_header_add(l, "X-Webhook-Subscription-Id",
+	l = conn_header_add(l, "X-Webhook-Event", event_type);
+	l = conn_header_add(l, "X-Webhook-Delivery-Id", id);
+	l = conn_header_add(l, "X-Webhook-Subscription-Id",
 	    sub_id);
 	/* seed 000: sha256=<hex HMAC-SHA256(secret, body)> */
 	if (sig_hmac("SHA256", secret, strlen(secret), &seed_part, 1, mac,
@@ -135,7 +136,7 @@ xfer_start(CURLM *multi, struct xfer *x)
 		goto fail;
 	crypt_hex(mac, maclen, hex);
 	v = xasprintf("sha256=%s", hex);
-	l = worker_header_add(l, "X-Webhook-Signature", v);
+	l = conn_header_add(l, "X-Webhook-Signature", v);
 	free(v);
 	/* Standard Webhooks: v1,<base64 HMAC-SHA256(key, id.ts.body)> */
 	sw_parts[0] = (struct sig_part){ id, strlen(id) };
@@ -149,9 +150,9 @@ xfer_start(CURLM *multi, struct xfer *x)
 	b64 = crypt_b64_new(mac, maclen);
 	v = xasprintf("v1,%s", b64);
 	free(b64);
-	l = worker_header_add(l, "webhook-id", id);
-	l = worker_header_add(l, "webhook-timestamp", ts);
-	l = worker_header_add(l, "webhook-signature", v);
+	l = conn_header_add(l, "webhook-id", id);
+	l = conn_header_add(l, "webhook-timestamp", ts);
+	l = conn_header_add(l, "webhook-signature", v);
 	free(v);
 	l = curl_slist_append(l, "Expect:");
 	if (l == NULL)

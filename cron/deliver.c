@@ -44,6 +44,7 @@
 #include <jansson.h>
 
 #include "cfg.h"
+#include "connector.h"
 #include "crypt.h"
 #include "db.h"
 #include "log.h"
@@ -53,7 +54,6 @@
 #include "worker.h"
 
 #define MAX_SCHEDULE	20
-#define BODY_KEEP	4096	/* seed 000 / issue: first 4 KiB kept */
 #define FLUSH_RESULTS	200
 #define FLUSH_MS	20.0
 #define EXPIRE_BATCH	1000	/* expired deliveries failed per statement */
@@ -65,24 +65,22 @@ struct job {
 	char			 claim_id[37];	/* the claim that leased it */
 	int			 attempt;
 	char			*event_type;
+	char			 event_id[37];
 	char			 sub_id[37];
 	char			*payload;
+	json_t			*event;		/* payload parsed, if needed */
 	char			*url;
 	char			*secret;
 	char			*prev_secret;	/* NULL unless in rotation grace */
+	const struct connector	*conn;		/* NULL: unknown type */
+	json_t			*config;	/* NULL: could not be opened */
 	int			 schedule[MAX_SCHEDULE];
 	int			 nschedule;
 	int			 max_concurrency;
 	int			 cancelled;	/* subscription no longer active */
-	CURL			*h;
-	struct curl_slist	*headers;
-	struct curl_slist	*pinned;
-	struct buf		 resp;
-	long			 retry_after;	/* seconds, -1 if none */
-	int			 async;
+	struct conn_transfer	 t;
 	double			 started_ms;
 	char			 started_at[40];
-	char			 errbuf[CURL_ERROR_SIZE];
 	time_t			 claimed_at;	/* its lease began about then */
 	struct job		*next;		/* waiting queue */
 };
@@ -146,15 +144,13 @@ job_free(struct deliver *d, struct job *j)
 {
 	if (j == NULL)
 		return;
-	if (j->h != NULL) {
-		curl_multi_remove_handle(d->multi, j->h);
-		curl_easy_cleanup(j->h);
-	}
-	curl_slist_free_all(j->headers);
-	curl_slist_free_all(j->pinned);
-	buf_free(&j->resp);
+	if (j->t.h != NULL)
+		curl_multi_remove_handle(d->multi, j->t.h);
+	conn_transfer_free(&j->t);
 	free(j->event_type);
 	free(j->payload);
+	json_decref(j->event);
+	json_decref(j->config);
 	free(j->url);
 	if (j->secret != NULL) {
 		explicit_bzero(j->secret, strlen(j->secret));
@@ -194,148 +190,72 @@ parse_schedule(struct job *j, const char *arr)
 	j->nschedule = sizeof(default_schedule) / sizeof(default_schedule[0]);
 }
 
-static size_t
-on_body(char *data, size_t size, size_t n, void *arg)
+/* The event as the job's connector reads it. */
+static void
+job_event(const struct job *j, struct conn_event *ev, time_t now)
 {
-	struct job	*j = arg;
-	size_t		 len = size * n, room;
-
-	/* Keep the first 4 KiB; read (and drop) the rest. */
-	room = j->resp.len < BODY_KEEP ? BODY_KEEP - j->resp.len : 0;
-	if (room > 0)
-		buf_append(&j->resp, data, len < room ? len : room);
-	return len;
+	memset(ev, 0, sizeof(*ev));
+	ev->delivery_id = j->id;
+	ev->event_id = j->event_id[0] != '\0' ? j->event_id : NULL;
+	ev->subscription_id = j->sub_id;
+	ev->event_type = j->event_type;
+	ev->payload = j->payload;
+	ev->event = j->event;
+	ev->config = j->config;
+	ev->url = j->url;
+	ev->secret = j->secret;
+	ev->prev_secret = j->prev_secret;
+	ev->ts = (long long)now;
 }
 
-static size_t
-on_header(char *data, size_t size, size_t n, void *arg)
-{
-	struct job	*j = arg;
-	size_t		 len = size * n;
-	char		 line[256], *v, *e;
-	long long	 secs;
-	time_t		 when;
-
-	if (len >= sizeof(line))
-		return len;
-	memcpy(line, data, len);
-	line[len] = '\0';
-	if ((v = strchr(line, ':')) == NULL)
-		return len;
-	*v++ = '\0';
-	while (*v == ' ' || *v == '\t')
-		v++;
-	for (e = v + strlen(v); e > v && (e[-1] == '\r' || e[-1] == '\n' ||
-	    e[-1] == ' '); e--)
-		*(e - 1) = '\0';
-	if (strcasecmp(line, "Retry-After") == 0) {
-		/* RFC 9110 10.2.3: delay-seconds or an HTTP-date. */
-		if (parse_int(v, 0, 1LL << 31, &secs) == 0)
-			j->retry_after = (long)secs;
-		else if ((when = curl_getdate(v, NULL)) != -1)
-			j->retry_after = (long)(when - time(NULL));
-	} else if ((strcasecmp(line, "X-Webhook-Callback") == 0 ||
-	    strcasecmp(line, "X-TMI-Callback") == 0) &&
-	    strcasecmp(v, "async") == 0)
-		j->async = 1;
-	return len;
-}
-
-/* Adds the headers of one signature scheme (lib/sig.c): 0 or -1. */
+/*
+ * Builds the transfer: the connector's request, under the SSRF guard.
+ * Returns 0, or -1 with why in err.
+ */
 static int
-add_signature(struct job *j, struct sig_request *rq, enum sig_scheme scheme)
+job_prepare(struct deliver *d, struct job *j, char *err, size_t errsz)
 {
-	struct sig_headers	 sh;
-	size_t			 i;
-	int			 rc;
-
-	rq->scheme = scheme;
-	if ((rc = sig_sign(rq, &sh)) == 0)
-		for (i = 0; i < sh.n; i++)
-			j->headers = worker_header_add(j->headers, sh.h[i].name,
-			    sh.h[i].value);
-	sig_headers_free(&sh);
-	return rc;
-}
-
-/* Builds the easy handle.  Returns 0, or -1 with j->errbuf set. */
-static int
-job_prepare(struct deliver *d, struct job *j)
-{
-	struct sig_request	 rq;
+	struct conn_event	 ev;
 	struct timespec		 rt;
 	struct tm		 tm;
-	time_t			 now;
-	char			 ua[64], sec[24];
-	int			 rc = -1;
+	char			 sec[24];
 
 	clock_gettime(CLOCK_REALTIME, &rt);
-	now = rt.tv_sec;
-	gmtime_r(&now, &tm);
+	gmtime_r(&rt.tv_sec, &tm);
 	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(j->started_at, sizeof(j->started_at), "%s.%03ldZ", sec,
 	    rt.tv_nsec / 1000000);
 	j->started_ms = now_ms();
-	j->retry_after = -1;
-	if ((j->h = curl_easy_init()) == NULL) {
-		snprintf(j->errbuf, sizeof(j->errbuf), "curl_easy_init failed");
-		goto out;
+	if (j->conn == NULL) {
+		errf(err, errsz, "no connector for this integration's type");
+		return -1;
 	}
-	/* SSRF guard: every resolved address checked, connection pinned. */
-	if (urlguard_curl_prepare(j->h, j->url, cfg.allow_private, &j->pinned,
-	    j->errbuf, sizeof(j->errbuf)) == -1)
-		goto out;
-	snprintf(ua, sizeof(ua), "hookpost/%s", HOOKPOST_VERSION);
-	j->headers = worker_header_add(j->headers, "Content-Type",
-	    "application/json");
-	j->headers = worker_header_add(j->headers, "User-Agent", ua);
-	j->headers = worker_header_add(j->headers, "X-Webhook-Event",
-	    j->event_type);
-	j->headers = worker_header_add(j->headers, "X-Webhook-Delivery-Id",
-	    j->id);
-	j->headers = worker_header_add(j->headers, "X-Webhook-Subscription-Id",
-	    j->sub_id);
-	/*
-	 * seed 000's signature, then Standard Webhooks' (webhook-id stays
-	 * the same across retries); in a rotation grace period the previous
-	 * secret signs too, so receivers not yet updated keep verifying.
-	 */
-	memset(&rq, 0, sizeof(rq));
-	rq.secrets[0] = j->secret;
-	rq.secrets[1] = j->prev_secret;
-	rq.raw_key = 1;
-	rq.id = j->id;
-	rq.ts = (long long)now;
-	rq.body = j->payload;
-	rq.bodylen = strlen(j->payload);
-	if (add_signature(j, &rq, SIG_HOOKPOST) == -1 ||
-	    add_signature(j, &rq, SIG_STANDARD) == -1)
-		goto out;
-	j->headers = curl_slist_append(j->headers, "Expect:");
-	curl_easy_setopt(j->h, CURLOPT_HTTPHEADER, j->headers);
-	curl_easy_setopt(j->h, CURLOPT_POSTFIELDS, j->payload);
-	curl_easy_setopt(j->h, CURLOPT_POSTFIELDSIZE, (long)strlen(j->payload));
-	curl_easy_setopt(j->h, CURLOPT_TIMEOUT_MS, d->timeout_ms);
-	curl_easy_setopt(j->h, CURLOPT_CONNECTTIMEOUT_MS,
-	    d->timeout_ms < 10000 ? d->timeout_ms : 10000);
-	curl_easy_setopt(j->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(j->h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(j->h, CURLOPT_WRITEDATA, j);
-	curl_easy_setopt(j->h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(j->h, CURLOPT_HEADERDATA, j);
-	curl_easy_setopt(j->h, CURLOPT_ERRORBUFFER, j->errbuf);
-	curl_easy_setopt(j->h, CURLOPT_PRIVATE, j);
-	curl_easy_setopt(j->h, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)16 * 1024 * 1024);
-	rc = 0;
-out:
-	return rc;
+	if (j->config == NULL) {
+		errf(err, errsz, "integration settings unavailable "
+		    "(HOOKPOST_SECRET_KEY_FILE)");
+		return -1;
+	}
+	if (!j->conn->payload_only && j->event == NULL &&
+	    (j->event = json_loads(j->payload, 0, NULL)) == NULL) {
+		errf(err, errsz, "the event is not JSON");
+		return -1;
+	}
+	job_event(j, &ev, rt.tv_sec);
+	if (j->conn->render(&ev, &j->t.rq, err, errsz) == -1)
+		return -1;
+	if (conn_transfer_prepare(&j->t, j->t.rq.url != NULL ? j->t.rq.url :
+	    j->url, cfg.allow_private, d->timeout_ms) == -1) {
+		errf(err, errsz, "%s", j->t.errbuf);
+		return -1;
+	}
+	curl_easy_setopt(j->t.h, CURLOPT_PRIVATE, j);
+	return 0;
 }
 
 /* Queues one result for the next batch write. */
 static void
 result_add(struct deliver *d, struct job *j, long status, const char *error,
-    const char *outcome, long delay_s)
+    const char *outcome, long delay_s, const char *ref)
 {
 	json_t		*r;
 
@@ -353,11 +273,13 @@ result_add(struct deliver *d, struct job *j, long status, const char *error,
 		json_object_set_new(r, "error", json_string(e));
 		free(e);
 	}
-	if (j->resp.len > 0) {
-		utf8_sanitize(j->resp.data, j->resp.len);
-		json_object_set_new(r, "body", json_stringn(j->resp.data,
-		    j->resp.len));
+	if (j->t.resp.len > 0) {
+		utf8_sanitize(j->t.resp.data, j->t.resp.len);
+		json_object_set_new(r, "body", json_stringn(j->t.resp.data,
+		    j->t.resp.len));
 	}
+	if (ref != NULL && *ref != '\0')
+		json_object_set_new(r, "ref", json_string(ref));
 	/* Due delay_s after the result is written: the delay is exact. */
 	if (strcmp(outcome, "retry") == 0)
 		json_object_set_new(r, "retry_in", json_integer(delay_s));
@@ -411,45 +333,50 @@ finish_done(struct deliver *d, PGresult *res)
 	d->finishing = NULL;
 }
 
-/* Decides the outcome of a finished transfer (or a refusal). */
+/*
+ * Records the outcome of an attempt, as its connector classified it (or
+ * a refusal before sending: retried on the schedule).  The schedule,
+ * its jitter and giving up are the worker's, whatever the connector.
+ */
 static void
-job_done(struct deliver *d, struct job *j, CURLcode cc)
+job_done(struct deliver *d, struct job *j, long status,
+    const struct conn_result *res)
 {
-	long	 status = 0, delay;
-	double	 jitter;
-	char	 err[CURL_ERROR_SIZE + 64];
+	const char	*err = res->reason;
+	long		 delay;
+	double		 jitter;
 
-	if (j->h != NULL && cc == CURLE_OK)
-		curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &status);
-	err[0] = '\0';
-	if (cc != CURLE_OK)
-		snprintf(err, sizeof(err), "%s", j->errbuf[0] ? j->errbuf :
-		    curl_easy_strerror(cc));
-	else if (status < 200 || status > 299)
-		snprintf(err, sizeof(err), "HTTP %ld", status);
 	d->n_sent++;
-	if (cc == CURLE_OK && status >= 200 && status <= 299) {
+	switch (res->outcome) {
+	case CONN_DELIVERED:
+	case CONN_ASYNC:
 		d->n_ok++;
-		if (j->async)
+		if (res->outcome == CONN_ASYNC)
 			log_info("webhook delivery %s accepted (HTTP %ld); "
 			    "waiting for its callback", j->id, status);
 		else
 			log_debug("webhook delivery %s delivered (HTTP %ld)",
 			    j->id, status);
-		result_add(d, j, status, NULL, j->async ? "async" : "delivered",
-		    0);
+		result_add(d, j, status, NULL, res->outcome == CONN_ASYNC ?
+		    "async" : "delivered", 0, res->ref);
 		return;
-	}
-	if (status == 410) {
+	case CONN_GONE:
 		log_error("webhook delivery %s failed: %s (Gone: subscription "
 		    "%s disabled)", j->id, err, j->sub_id);
-		result_add(d, j, status, err, "gone", 0);
+		result_add(d, j, status, err, "gone", 0, res->ref);
 		return;
+	case CONN_FAILED:
+		log_error("webhook delivery %s failed: %s (attempt %d; not "
+		    "retried)", j->id, err, j->attempt);
+		result_add(d, j, status, err, "failed", 0, res->ref);
+		return;
+	case CONN_RETRY:
+		break;
 	}
 	if (j->attempt > j->nschedule) {
 		log_error("webhook delivery %s failed: %s (attempt %d of %d; "
 		    "giving up)", j->id, err, j->attempt, j->nschedule + 1);
-		result_add(d, j, status, err, "failed", 0);
+		result_add(d, j, status, err, "failed", 0, res->ref);
 		return;
 	}
 	delay = j->schedule[j->attempt - 1];
@@ -462,12 +389,38 @@ job_done(struct deliver *d, struct job *j, CURLcode cc)
 		    (2.0 * (double)(random() % 10001) / 10000.0 - 1.0);
 		delay = lround((double)delay * (1.0 + jitter));
 	}
-	if (j->retry_after >= 0 && (status == 429 || status == 503))
-		delay = j->retry_after < 1 ? 1 : j->retry_after > 3600 ? 3600 :
-		    j->retry_after;
+	if (res->delay >= 0)
+		delay = res->delay;	/* the service's Retry-After */
 	log_error("webhook delivery %s failed: %s (attempt %d of %d; next in "
 	    "%ld s)", j->id, err, j->attempt, j->nschedule + 1, delay);
-	result_add(d, j, status, err, "retry", delay);
+	result_add(d, j, status, err, "retry", delay, res->ref);
+}
+
+/* A finished transfer, classified by its connector. */
+static void
+job_finished(struct deliver *d, struct job *j, CURLcode cc)
+{
+	struct conn_event	 ev;
+	struct conn_answer	 a;
+	struct conn_result	 res;
+
+	conn_transfer_answer(&j->t, cc, &a);
+	job_event(j, &ev, time(NULL));
+	j->conn->classify(&ev, &a, &res);
+	job_done(d, j, a.status, &res);
+}
+
+/* An attempt that was not sent: retried on the schedule. */
+static void
+job_refused(struct deliver *d, struct job *j, const char *why)
+{
+	struct conn_result	 res;
+
+	memset(&res, 0, sizeof(res));
+	res.outcome = CONN_RETRY;
+	res.delay = -1;
+	snprintf(res.reason, sizeof(res.reason), "%s", why);
+	job_done(d, j, 0, &res);
 }
 
 /* Starts claiming up to n due deliveries: 0 or -1. */
@@ -514,21 +467,27 @@ claim_done(struct deliver *d, PGresult *res)
 		    PQgetvalue(res, i, 3));
 		j->payload = xstrdup(PQgetvalue(res, i, 4));
 		j->url = xstrdup(PQgetvalue(res, i, 5));
+		snprintf(j->event_id, sizeof(j->event_id), "%s",
+		    PQgetvalue(res, i, 11));
+		j->conn = connector_find(PQgetvalue(res, i, 12));
 		/* A claim's rows are mostly one subscription's: its secrets
-		 * are opened once per claim, not once per delivery. */
-		if (i > 0 && strcmp(PQgetvalue(res, i, 6),
-		    PQgetvalue(res, i - 1, 6)) == 0 &&
-		    strcmp(PQgetvalue(res, i, 7), PQgetvalue(res, i - 1, 7)) == 0 &&
-		    PQgetisnull(res, i, 7) == PQgetisnull(res, i - 1, 7)) {
+		 * and settings are opened once per claim, not once per
+		 * delivery. */
+		if (i > 0 && strcmp(j->sub_id, d->queue->sub_id) == 0) {
 			j->secret = d->queue->secret ?
 			    xstrdup(d->queue->secret) : NULL;
 			j->prev_secret = d->queue->prev_secret ?
 			    xstrdup(d->queue->prev_secret) : NULL;
+			j->config = json_incref(d->queue->config);
 		} else {
-			j->secret = crypt_secret_open(PQgetvalue(res, i, 6));
+			if (!PQgetisnull(res, i, 6))
+				j->secret = crypt_secret_open(
+				    PQgetvalue(res, i, 6));
 			if (!PQgetisnull(res, i, 7))
 				j->prev_secret = crypt_secret_open(
 				    PQgetvalue(res, i, 7));
+			j->config = conn_config_open_new(PQgetvalue(res, i, 13),
+			    db_get(res, i, 14));
 		}
 		parse_schedule(j, db_get(res, i, 8));
 		j->max_concurrency = (int)strtol(PQgetvalue(res, i, 9), NULL, 10);
@@ -592,7 +551,7 @@ start_jobs(struct deliver *d)
 {
 	struct job	**pp, *j;
 	struct sub_slot	*s;
-	char		 host[300];
+	char		 host[300], err[CONN_REASON_MAX];
 
 	for (pp = &d->queue; *pp != NULL && d->inflight < d->concurrency; ) {
 		j = *pp;
@@ -601,7 +560,7 @@ start_jobs(struct deliver *d)
 			 * may end while it is sent: given back, uncounted,
 			 * for the next claim. */
 			*pp = j->next;
-			result_add(d, j, 0, NULL, "released", 0);
+			result_add(d, j, 0, NULL, "released", 0, NULL);
 			d->n_released++;
 			job_free(d, j);
 			continue;
@@ -611,15 +570,7 @@ start_jobs(struct deliver *d)
 			log_warn("webhook delivery %s cancelled: subscription "
 			    "%s is not active", j->id, j->sub_id);
 			result_add(d, j, 0, "subscription is not active",
-			    "cancelled", 0);
-			job_free(d, j);
-			continue;
-		}
-		if (j->secret == NULL) {
-			*pp = j->next;
-			snprintf(j->errbuf, sizeof(j->errbuf),
-			    "subscription secret unavailable");
-			job_done(d, j, CURLE_FAILED_INIT);
+			    "cancelled", 0, NULL);
 			job_free(d, j);
 			continue;
 		}
@@ -631,17 +582,17 @@ start_jobs(struct deliver *d)
 		*pp = j->next;
 		log_info("delivering webhook %s to %s (attempt %d)", j->id,
 		    worker_url_host(j->url, host, sizeof(host)), j->attempt);
-		if (job_prepare(d, j) == -1) {
+		if (job_prepare(d, j, err, sizeof(err)) == -1) {
 			/* Refused by the SSRF guard or unbuildable: a failed
 			 * attempt (logged by job_done), retried on the
 			 * schedule. */
-			job_done(d, j, CURLE_COULDNT_CONNECT);
+			job_refused(d, j, err);
 			job_free(d, j);
 			continue;
 		}
 		s->inflight++;
 		d->inflight++;
-		curl_multi_add_handle(d->multi, j->h);
+		curl_multi_add_handle(d->multi, j->t.h);
 	}
 	return 0;
 }
@@ -794,7 +745,7 @@ deliver_step(void *arg, struct worker_run *run)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 		    (char **)&j);
-		job_done(d, j, msg->data.result);
+		job_finished(d, j, msg->data.result);
 		slot_get(d, j->sub_id)->inflight--;
 		d->inflight--;
 		job_free(d, j);

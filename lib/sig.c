@@ -183,6 +183,9 @@ static const struct sig_scheme_row {
 	/* seed 004's form, a trigger's timestamped scheme (lib/provider). */
 	[SIG_TIMESTAMPED] = { "%t.", NULL, "X-Webhook-Timestamp",
 	    "X-Webhook-Signature", "%a=%h", NULL, NULL, 1, 0 },
+	/* seed 003's custom webhooks; the previous secret as seed 000's. */
+	[SIG_TW] = { "", NULL, NULL, "X-TW-Signature", "sha256=%h",
+	    "X-TW-Signature-Previous", NULL, 0, 0 },
 };
 
 unsigned char *

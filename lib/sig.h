@@ -84,6 +84,7 @@ enum sig_scheme {
 			 * sha256=<hex HMAC(delivery id.ts.body)> */
 	SIG_TIMESTAMPED,	/* seed 004 X-Webhook-Timestamp, X-Webhook-Signature:
 			   <alg>=<hex HMAC(ts.body)> */
+	SIG_TW,		/* seed 003 X-TW-Signature: sha256=<hex HMAC(body)> */
 	SIG_SCHEME__MAX
 };
 

@@ -219,17 +219,6 @@ out:
 	return rc;
 }
 
-struct curl_slist *
-worker_header_add(struct curl_slist *l, const char *name, const char *value)
-{
-	char	*h;
-
-	h = xasprintf("%s: %s", name, value);
-	l = curl_slist_append(l, h);
-	free(h);
-	return l;
-}
-
 const char *
 worker_url_host(const char *url, char *out, size_t outsz)
 {

@@ -71,16 +71,7 @@ struct worker {
 /* Runs the worker over ctx.  Returns the process exit status. */
 int	worker_main(const struct worker *, void *ctx, int argc, char *argv[]);
 
-struct curl_slist;
 
-/*
- * Appends the request header "name: value" to a libcurl header list, as
- * an outbound request is built (hookpost-deliver, and bench-refpost which
- * sends the same requests).  Returns the list curl_slist_append() returns:
- * NULL when out of memory.
- */
-struct curl_slist	*worker_header_add(struct curl_slist *l, const char *name,
-			    const char *value);
 /*
  * Where a URL points, for a log line: its host and any explicit port
  * ("hooks.example.com", "[::1]:8443") into out, never its userinfo, path

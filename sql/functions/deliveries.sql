@@ -115,7 +115,8 @@ CREATE OR REPLACE FUNCTION hookpost.deliveries_claim(p_claim uuid,
 RETURNS TABLE (id uuid, attempts integer, event_type text,
 	subscription_id uuid, payload text, url text, secret_enc text,
 	previous_secret_enc text, retry_schedule integer[],
-	max_concurrency integer, sub_status text)
+	max_concurrency integer, sub_status text, event_id uuid,
+	sub_type text, config text, config_secret_enc text)
 LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM set_config('hookpost.queue_direct', 'on', true);
@@ -158,7 +159,8 @@ BEGIN
 	    s.url, s.secret_enc,
 	    CASE WHEN s.previous_secret_expires_at > now()
 	        THEN s.previous_secret_enc END,
-	    s.retry_schedule, s.max_concurrency, s.status
+	    s.retry_schedule, s.max_concurrency, s.status, c.event_id,
+	    s.type, s.config::text, s.config_secret_enc
 	FROM claimed c
 	JOIN hookpost.events e ON e.id = c.event_id
 	JOIN hookpost.subscriptions s ON s.id = c.subscription_id;
@@ -171,7 +173,8 @@ END $$;
  * subscriptions), fenced by claim id: a result whose lease was lost
  * (taken over by another worker) is still logged as an attempt but moves
  * nothing.  Each result: id, claim_id, attempt, started_at, status_code,
- * response_ms, error, body (first 4 KiB), and outcome: delivered | async
+ * response_ms, error, body (first 4 KiB), ref (what the service
+ * returned, e.g. PagerDuty's dedup_key: deliveries.external_ref), and outcome: delivered | async
  * | retry (with retry_in: due that many seconds after now(), so that the
  * schedule's delays are exact, issue 8; a worker of the previous release
  * sends next_attempt_at instead) | failed | gone (410: the subscription
@@ -196,7 +199,8 @@ BEGIN
 		SELECT * FROM jsonb_to_recordset(p_results) AS x(id uuid,
 		    claim_id uuid, attempt integer, started_at timestamptz,
 		    status_code integer, response_ms real, error text, body text,
-		    outcome text, retry_in integer, next_attempt_at timestamptz)
+		    outcome text, retry_in integer, next_attempt_at timestamptz,
+		    ref text)
 	), att AS (
 		INSERT INTO hookpost.delivery_attempts (delivery_id, attempt,
 		    started_at, status_code, response_ms, error, response_body,
@@ -219,6 +223,7 @@ BEGIN
 		        THEN d.last_status_code ELSE r.status_code END,
 		    last_error = CASE r.outcome WHEN 'released' THEN d.last_error
 		        ELSE r.error END,
+		    external_ref = coalesce(left(r.ref, 256), d.external_ref),
 		    claim_id = NULL, lease_until = NULL, updated_at = now(),
 		    completed_at = CASE WHEN r.outcome IN ('delivered', 'failed',
 		        'gone', 'cancelled') THEN now() END

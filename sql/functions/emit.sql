@@ -11,6 +11,28 @@ RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 /*
+ * seed 003: an event's severity is data.severity; an integration with a
+ * severity_threshold takes the events at or above it.  An event without
+ * one (or with another word) ranks as info.  A resolution (an event type
+ * ending in ".resolved") passes every threshold: the integration that
+ * was told of the object is told it is over (PagerDuty's resolve), and a
+ * resolve for an object it never heard of changes nothing there.
+ */
+CREATE OR REPLACE FUNCTION hookpost.severity_rank(p_severity text)
+RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE lower(p_severity) WHEN 'critical' THEN 4 WHEN 'high' THEN 3
+	    WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END
+$$;
+
+CREATE OR REPLACE FUNCTION hookpost.severity_passes(p_threshold text,
+	p_event_type text, p_data jsonb)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+	SELECT p_threshold IS NULL OR p_event_type LIKE '%.resolved'
+	    OR hookpost.severity_rank(p_data->>'severity') >=
+	        hookpost.severity_rank(p_threshold)
+$$;
+
+/*
  * hookpost.emit: the host application calls this inside its own
  * transaction.  The event, its payload (seed 000's shape) and one
  * delivery per matching active subscription are written together; the
@@ -59,6 +81,8 @@ BEGIN
 		  AND (s.threat_model_id IS NULL OR
 		      s.threat_model_id = p_threat_model_id)
 		  AND (s.all_owners OR s.owner_id = p_owner_id)
+		  AND hookpost.severity_passes(s.severity_threshold,
+		      p_event_type, p_data)
 		RETURNING id, next_attempt_at
 	)
 	INSERT INTO hookpost.delivery_queue (delivery_id, due_at)

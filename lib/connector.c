@@ -1,0 +1,503 @@
+/*
+ * connector: the table of connectors, and what they share (connector.h).
+ * A connector is a file lib/connector_<type>.c defining one struct
+ * connector, and a row below.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "connector.h"
+#include "crypt.h"
+#include "urlguard.h"
+#include "util.h"
+
+extern const struct connector connector_hookpost;
+extern const struct connector connector_webhook;
+
+/* One row per connector (ARCHITECTURE.md §6.4). */
+const struct connector *const connectors[] = {
+	&connector_hookpost,	/* seed 000 subscriptions */
+	&connector_webhook,	/* seed 003 custom webhooks */
+	NULL
+};
+
+const struct connector *
+connector_find(const char *type)
+{
+	size_t	 i;
+
+	if (type == NULL)
+		return NULL;
+	for (i = 0; connectors[i] != NULL; i++)
+		if (strcmp(connectors[i]->type, type) == 0)
+			return connectors[i];
+	return NULL;
+}
+
+int
+connector_is_secret(const struct connector *c, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; c->secrets != NULL && c->secrets[i] != NULL; i++)
+		if (strcmp(c->secrets[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+void
+conn_request_free(struct conn_request *rq)
+{
+	free(rq->method);
+	free(rq->url);
+	curl_slist_free_all(rq->headers);
+	if (rq->body != NULL) {
+		explicit_bzero(rq->body, rq->bodylen);
+		free(rq->body);
+	}
+	memset(rq, 0, sizeof(*rq));
+}
+
+struct curl_slist *
+conn_header_add(struct curl_slist *l, const char *name, const char *value)
+{
+	char	*h;
+
+	h = xasprintf("%s: %s", name, value);
+	l = curl_slist_append(l, h);
+	explicit_bzero(h, strlen(h));	/* a custom header may be a credential */
+	free(h);
+	return l;
+}
+
+int
+conn_sign(struct conn_request *out, struct sig_request *rq,
+    enum sig_scheme scheme, char *err, size_t errsz)
+{
+	struct sig_headers	 sh;
+	size_t			 i;
+	int			 rc;
+
+	rq->scheme = scheme;
+	if ((rc = sig_sign(rq, &sh)) == 0)
+		for (i = 0; i < sh.n; i++)
+			out->headers = conn_header_add(out->headers,
+			    sh.h[i].name, sh.h[i].value);
+	else
+		errf(err, errsz, "the secret cannot sign");
+	sig_headers_free(&sh);
+	return rc;
+}
+
+/* --- outcomes ----------------------------------------------------------- */
+
+static void
+classify(const struct conn_answer *a, struct conn_result *res, int vendor)
+{
+	memset(res, 0, sizeof(*res));
+	res->delay = -1;
+	if (a->error != NULL) {
+		res->outcome = CONN_RETRY;
+		snprintf(res->reason, sizeof(res->reason), "%s", a->error);
+		return;
+	}
+	if (a->status >= 200 && a->status <= 299) {
+		res->outcome = a->async ? CONN_ASYNC : CONN_DELIVERED;
+		return;
+	}
+	snprintf(res->reason, sizeof(res->reason), "HTTP %ld", a->status);
+	if (a->status == 410) {
+		res->outcome = CONN_GONE;
+		return;
+	}
+	res->outcome = CONN_RETRY;
+	if ((a->status == 429 || a->status == 503) && a->retry_after >= 0)
+		res->delay = a->retry_after < 1 ? 1 : a->retry_after > 3600 ?
+		    3600 : a->retry_after;
+	else if (vendor && a->status >= 400 && a->status <= 499 &&
+	    a->status != 408 && a->status != 429)
+		res->outcome = CONN_FAILED;
+}
+
+void
+conn_classify_http(const struct conn_event *ev, const struct conn_answer *a,
+    struct conn_result *res)
+{
+	(void)ev;
+	classify(a, res, 0);
+}
+
+void
+conn_classify_vendor(const struct conn_event *ev, const struct conn_answer *a,
+    struct conn_result *res)
+{
+	(void)ev;
+	classify(a, res, 1);
+}
+
+/* --- the event, as connectors read it ----------------------------------- */
+
+const json_t *
+conn_data(const struct conn_event *ev)
+{
+	static json_t	*empty;
+	const json_t	*d;
+
+	d = json_object_get(ev->event, "data");
+	if (json_is_object(d))
+		return d;
+	if (empty == NULL)
+		empty = json_object();
+	return empty;
+}
+
+static const char *
+data_str(const struct conn_event *ev, const char *key)
+{
+	const char	*s;
+
+	s = json_string_value(json_object_get(conn_data(ev), key));
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+const char *
+conn_severity(const struct conn_event *ev)
+{
+	static const char *const sev[] = { "critical", "high", "medium",
+	    "low", "info", NULL };
+	const char	*s;
+	size_t		 i;
+
+	if ((s = data_str(ev, "severity")) != NULL)
+		for (i = 0; sev[i] != NULL; i++)
+			if (strcasecmp(s, sev[i]) == 0)
+				return sev[i];
+	return "info";
+}
+
+const char *
+conn_title(const struct conn_event *ev)
+{
+	const char	*s;
+
+	return (s = data_str(ev, "title")) != NULL ? s : ev->event_type;
+}
+
+const char *
+conn_timestamp(const struct conn_event *ev)
+{
+	const char	*s;
+
+	s = json_string_value(json_object_get(ev->event, "timestamp"));
+	return s != NULL ? s : "";
+}
+
+/* A string or integer member as text into buf, or NULL. */
+static const char *
+id_text(const json_t *v, char *buf, size_t bufsz)
+{
+	if (json_is_string(v) && json_string_length(v) > 0 &&
+	    json_string_length(v) < bufsz) {
+		snprintf(buf, bufsz, "%s", json_string_value(v));
+		return buf;
+	}
+	if (json_is_integer(v)) {
+		snprintf(buf, bufsz, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return buf;
+	}
+	return NULL;
+}
+
+const char *
+conn_object_key(const struct conn_event *ev, char *buf, size_t bufsz)
+{
+	const char	*ot, *dot;
+	char		 res[64], key[96], id[160];
+
+	ot = json_string_value(json_object_get(ev->event, "object_type"));
+	if (ot != NULL && *ot != '\0' && strlen(ot) < sizeof(res) &&
+	    id_text(json_object_get(ev->event, "object_id"), id,
+	    sizeof(id)) != NULL) {
+		snprintf(buf, bufsz, "%s/%s", ot, id);
+		return buf;
+	}
+	dot = strchr(ev->event_type, '.');
+	snprintf(res, sizeof(res), "%.*s", dot != NULL ?
+	    (int)(dot - ev->event_type) : (int)strlen(ev->event_type),
+	    ev->event_type);
+	snprintf(key, sizeof(key), "%s_id", res);
+	if (id_text(json_object_get(conn_data(ev), "id"), id,
+	    sizeof(id)) != NULL || id_text(json_object_get(conn_data(ev),
+	    key), id, sizeof(id)) != NULL)
+		snprintf(buf, bufsz, "%s/%s", res, id);
+	else
+		snprintf(buf, bufsz, "event/%s", ev->event_id != NULL ?
+		    ev->event_id : ev->delivery_id);
+	return buf;
+}
+
+const char *
+conn_link(const struct conn_event *ev)
+{
+	const char	*link, *s;
+
+	if ((link = data_str(ev, "url")) == NULL)
+		link = data_str(ev, "link");
+	if (link == NULL || strlen(link) > 2048 ||
+	    (strncasecmp(link, "https://", 8) != 0 &&
+	    strncasecmp(link, "http://", 7) != 0))
+		return NULL;
+	for (s = link; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f || *s == '<' ||
+		    *s == '>' || *s == '|' || *s == '"')
+			return NULL;	/* would break out of a link's syntax */
+	return link;
+}
+
+int
+conn_is_resolution(const struct conn_event *ev)
+{
+	size_t		 n = strlen(ev->event_type);
+	const char	*st;
+
+	if (n > 9 && strcmp(ev->event_type + n - 9, ".resolved") == 0)
+		return 1;
+	st = data_str(ev, "status");
+	return st != NULL && (strcasecmp(st, "resolved") == 0 ||
+	    strcasecmp(st, "closed") == 0);
+}
+
+const char *
+conn_config_str(const struct conn_event *ev, const char *key)
+{
+	const char	*s;
+
+	s = json_string_value(json_object_get(ev->config, key));
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+char *
+conn_truncate_new(const char *s, size_t max)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 chars = 0, i;
+	char			*out;
+
+	if (max == 0)
+		return xstrdup("");
+	if (utf8_chars(s) <= max)
+		return xstrdup(s);
+	/* max - 1 characters, then the ellipsis. */
+	for (i = 0; p[i] != '\0'; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			if (chars == max - 1)
+				break;
+			chars++;
+		}
+	}
+	out = xmalloc(i + 4);
+	memcpy(out, s, i);
+	memcpy(out + i, "\xe2\x80\xa6", 4);
+	return out;
+}
+
+/* --- settings ----------------------------------------------------------- */
+
+json_t *
+conn_config_open_new(const char *config, const char *secret_enc)
+{
+	json_t	*c, *s;
+	char	*plain;
+
+	c = config != NULL ? json_loads(config, 0, NULL) : NULL;
+	if (!json_is_object(c)) {
+		json_decref(c);
+		c = json_object();
+	}
+	if (secret_enc == NULL || *secret_enc == '\0')
+		return c;
+	if ((plain = crypt_secret_open(secret_enc)) == NULL) {
+		json_decref(c);
+		return NULL;
+	}
+	s = json_loads(plain, 0, NULL);
+	crypt_secret_free(plain);
+	if (!json_is_object(s)) {
+		json_decref(s);
+		json_decref(c);
+		return NULL;
+	}
+	json_object_update(c, s);
+	json_decref(s);
+	return c;
+}
+
+/* --- transfers ---------------------------------------------------------- */
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct conn_transfer	*t = arg;
+	size_t			 len = size * n, room;
+
+	/* Keep the first bytes; read (and drop) the rest. */
+	room = t->resp.len < CONN_BODY_KEEP ? CONN_BODY_KEEP - t->resp.len : 0;
+	if (room > 0)
+		buf_append(&t->resp, data, len < room ? len : room);
+	return len;
+}
+
+static size_t
+on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct conn_transfer	*t = arg;
+	size_t			 len = size * n;
+	char			 line[256], *v, *e;
+	long long		 secs;
+	time_t			 when;
+
+	if (len >= sizeof(line))
+		return len;
+	memcpy(line, data, len);
+	line[len] = '\0';
+	if ((v = strchr(line, ':')) == NULL)
+		return len;
+	*v++ = '\0';
+	while (*v == ' ' || *v == '\t')
+		v++;
+	for (e = v + strlen(v); e > v && (e[-1] == '\r' || e[-1] == '\n' ||
+	    e[-1] == ' '); e--)
+		*(e - 1) = '\0';
+	if (strcasecmp(line, "Retry-After") == 0) {
+		/* RFC 9110 10.2.3: delay-seconds or an HTTP-date. */
+		if (parse_int(v, 0, 1LL << 31, &secs) == 0)
+			t->retry_after = (long)secs;
+		else if ((when = curl_getdate(v, NULL)) != -1)
+			t->retry_after = (long)(when - time(NULL));
+	} else if ((strcasecmp(line, "X-Webhook-Callback") == 0 ||
+	    strcasecmp(line, "X-TMI-Callback") == 0) &&
+	    strcasecmp(v, "async") == 0)
+		t->async = 1;
+	return len;
+}
+
+int
+conn_transfer_prepare(struct conn_transfer *t, const char *url,
+    const char *allow_private, long timeout_ms)
+{
+	char	 ua[64];
+
+	t->retry_after = -1;
+	if ((t->h = curl_easy_init()) == NULL) {
+		snprintf(t->errbuf, sizeof(t->errbuf), "curl_easy_init failed");
+		return -1;
+	}
+	/* SSRF guard: every resolved address checked, connection pinned. */
+	if (urlguard_curl_prepare(t->h, url, allow_private, &t->pinned,
+	    t->errbuf, sizeof(t->errbuf)) == -1)
+		return -1;
+	snprintf(ua, sizeof(ua), "hookpost/%s", HOOKPOST_VERSION);
+	t->rq.headers = curl_slist_append(t->rq.headers, "Expect:");
+	curl_easy_setopt(t->h, CURLOPT_USERAGENT, ua);
+	curl_easy_setopt(t->h, CURLOPT_HTTPHEADER, t->rq.headers);
+	if (t->rq.method != NULL && strcmp(t->rq.method, "POST") != 0)
+		curl_easy_setopt(t->h, CURLOPT_CUSTOMREQUEST, t->rq.method);
+	if (t->rq.body != NULL) {
+		curl_easy_setopt(t->h, CURLOPT_POSTFIELDS, t->rq.body);
+		curl_easy_setopt(t->h, CURLOPT_POSTFIELDSIZE,
+		    (long)t->rq.bodylen);
+	} else if (t->rq.method == NULL || strcmp(t->rq.method, "GET") == 0)
+		curl_easy_setopt(t->h, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(t->h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(t->h, CURLOPT_CONNECTTIMEOUT_MS,
+	    timeout_ms < 10000 ? timeout_ms : 10000);
+	curl_easy_setopt(t->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(t->h, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(t->h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(t->h, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(t->h, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(t->h, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)16 * 1024 * 1024);
+	return 0;
+}
+
+void
+conn_transfer_answer(struct conn_transfer *t, CURLcode cc,
+    struct conn_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->retry_after = t->retry_after;
+	a->async = t->async;
+	if (cc != CURLE_OK) {
+		a->error = t->errbuf[0] != '\0' ? t->errbuf :
+		    curl_easy_strerror(cc);
+		return;
+	}
+	if (t->h != NULL)
+		curl_easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &a->status);
+	buf_append(&t->resp, "", 1);	/* NUL-terminated, not counted */
+	t->resp.len--;
+	utf8_sanitize(t->resp.data, t->resp.len);
+	a->body = t->resp.data;
+	a->bodylen = t->resp.len;
+}
+
+void
+conn_transfer_free(struct conn_transfer *t)
+{
+	if (t->h != NULL)
+		curl_easy_cleanup(t->h);
+	conn_request_free(&t->rq);
+	curl_slist_free_all(t->pinned);
+	buf_free(&t->resp);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+connector_send(const struct connector *c, const struct conn_event *ev,
+    const char *allow_private, long timeout_ms, struct conn_result *res,
+    long *status, double *response_ms)
+{
+	struct conn_transfer	 t;
+	struct conn_answer	 a;
+	char			 err[CONN_REASON_MAX];
+	double			 t0;
+	CURLcode		 cc;
+	int			 rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	memset(res, 0, sizeof(*res));
+	res->delay = -1;
+	*status = 0;
+	*response_ms = 0;
+	err[0] = '\0';
+	if (c->render(ev, &t.rq, err, sizeof(err)) == -1) {
+		res->outcome = CONN_FAILED;
+		snprintf(res->reason, sizeof(res->reason), "%s", err);
+		goto out;
+	}
+	if (conn_transfer_prepare(&t, t.rq.url != NULL ? t.rq.url : ev->url,
+	    allow_private, timeout_ms) == -1) {
+		res->outcome = CONN_RETRY;
+		snprintf(res->reason, sizeof(res->reason), "%s", t.errbuf);
+		goto out;
+	}
+	t0 = now_ms();
+	cc = curl_easy_perform(t.h);
+	*response_ms = now_ms() - t0;
+	conn_transfer_answer(&t, cc, &a);
+	*status = a.status;
+	c->classify(ev, &a, res);
+	rc = 0;
+out:
+	conn_transfer_free(&t);
+	return rc;
+}

@@ -1,0 +1,210 @@
+/*
+ * connector: what differs per integration type (ARCHITECTURE.md §6.4,
+ * seed 003).  An integration is a subscription with a type; the emit
+ * fan-out, the delivery rows, the worker (cron/deliver.c), its retries,
+ * attempt log, SSRF guard and cleanup are one for all.  A connector turns
+ * an event into a request (render) and an answer into an outcome
+ * (classify), and declares its settings.  Adding one is adding a file
+ * lib/connector_<type>.c and a row in connector.c's table.
+ */
+#ifndef HOOKPOST_CONNECTOR_H
+#define HOOKPOST_CONNECTOR_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "sig.h"
+#include "util.h"
+#include "valid.h"
+
+#define CONN_BODY_KEEP	4096	/* the first bytes of an answer kept */
+#define CONN_REASON_MAX	256
+#define CONN_REF_MAX	256
+
+/* An event on its way to one integration: what render reads. */
+struct conn_event {
+	const char	*delivery_id;
+	const char	*event_id;
+	const char	*subscription_id;
+	const char	*event_type;
+	const char	*payload;	/* hookpost.events.payload, as stored */
+	const json_t	*event;		/* the same, parsed (NULL if not JSON) */
+	const json_t	*config;	/* settings, secret ones opened */
+	const char	*url;		/* subscriptions.url */
+	const char	*secret;	/* signing secret, or NULL */
+	const char	*prev_secret;	/* NULL unless in rotation grace */
+	long long	 ts;		/* now, seconds since the epoch */
+};
+
+/* What render makes; conn_request_free() frees it. */
+struct conn_request {
+	char			*method;	/* NULL: POST */
+	char			*url;		/* NULL: the event's url */
+	struct curl_slist	*headers;
+	char			*body;
+	size_t			 bodylen;
+};
+
+/* What came back from one attempt. */
+struct conn_answer {
+	long		 status;	/* HTTP status, 0 when none */
+	const char	*error;		/* transport error, or NULL */
+	const char	*body;		/* the first CONN_BODY_KEEP bytes */
+	size_t		 bodylen;
+	long		 retry_after;	/* Retry-After in seconds, -1: none */
+	int		 async;		/* X-Webhook-Callback: async */
+};
+
+enum conn_outcome {
+	CONN_DELIVERED,
+	CONN_ASYNC,	/* accepted; the receiver calls back (seed 000) */
+	CONN_RETRY,	/* on the schedule, or after delay */
+	CONN_FAILED,	/* for good: not retried */
+	CONN_GONE	/* for good, and the integration is disabled */
+};
+
+struct conn_result {
+	enum conn_outcome outcome;
+	long		 delay;		/* CONN_RETRY: seconds, or -1: the
+					 * schedule's next step */
+	char		 reason[CONN_REASON_MAX];	/* why not delivered */
+	char		 ref[CONN_REF_MAX];	/* the service's reference */
+};
+
+struct connector {
+	const char		*type;		/* subscriptions.type */
+	const char		*title;		/* "Slack" */
+	/*
+	 * config: the settings it takes (lib/valid.h), checked on every
+	 * write; secrets: the ones sealed at rest and never shown
+	 * (NULL-terminated).  url_key: the setting holding the URL it
+	 * sends to (checked by the SSRF guard when written and again when
+	 * connected to), and url_default when it may be left out.
+	 */
+	const struct vfield	*fields;
+	size_t			 nfields;
+	const char *const	*secrets;
+	const char		*url_key;
+	const char		*url_default;
+	/* render reads only the stored payload: no parsed event */
+	int			 payload_only;
+	/*
+	 * Optional further checks of a settings object already valid
+	 * against fields (e.g. header names): 0, or -1 with err set.
+	 */
+	int	(*check)(const json_t *config, char *err, size_t errsz);
+	/* The request for one event: 0, or -1 with err set (not sent). */
+	int	(*render)(const struct conn_event *, struct conn_request *,
+		    char *err, size_t errsz);
+	/* The outcome of one answer (or transport error). */
+	void	(*classify)(const struct conn_event *,
+		    const struct conn_answer *, struct conn_result *);
+};
+
+/* The connector of a type, or NULL. */
+const struct connector	*connector_find(const char *type);
+/* Every connector, in table order, NULL-terminated. */
+extern const struct connector *const connectors[];
+
+/* 1 when key is one of c's secret settings. */
+int	 connector_is_secret(const struct connector *c, const char *key);
+
+void	 conn_request_free(struct conn_request *);
+
+/*
+ * The rules every connector shares, in one place:
+ * conn_classify_http: 2xx delivered (async when the receiver said so);
+ * 410 gone; 429 and 503 retried after Retry-After (within [1 s, 1 h])
+ * or on the schedule; any other answer or transport error retried on
+ * the schedule.  conn_classify_vendor: the same, except that a 4xx other
+ * than 408 and 429 is a failure for good (a service refused the
+ * request; sending it again changes nothing).  Both write the reason.
+ */
+void	 conn_classify_http(const struct conn_event *,
+	    const struct conn_answer *, struct conn_result *);
+void	 conn_classify_vendor(const struct conn_event *,
+	    const struct conn_answer *, struct conn_result *);
+
+/*
+ * Adds the headers of one signature scheme (lib/sig.c) over rq to out:
+ * 0, or -1 with err set.
+ */
+int	 conn_sign(struct conn_request *out, struct sig_request *rq,
+	    enum sig_scheme scheme, char *err, size_t errsz);
+
+/* Appends "name: value" to l. */
+struct curl_slist *conn_header_add(struct curl_slist *l, const char *name,
+	    const char *value);
+
+/*
+ * What a connector reads of an event (seed 003): data.severity as one
+ * of critical, high, medium, low, info ("info" when absent or another
+ * word); data.title, else the event type; the event's data object (an
+ * empty one when absent); a key stable per object ("<resource>/<id>"
+ * from object_type/object_id, else data.id or data.<resource>_id, else
+ * the event id) written into buf; a link to the object (data.url or
+ * data.link when http(s)), or NULL; the timestamp.
+ */
+const char	*conn_severity(const struct conn_event *);
+const char	*conn_title(const struct conn_event *);
+const json_t	*conn_data(const struct conn_event *);
+const char	*conn_object_key(const struct conn_event *, char *buf,
+		    size_t bufsz);
+const char	*conn_link(const struct conn_event *);
+const char	*conn_timestamp(const struct conn_event *);
+/* 1 when the event says its object is over (type "*.resolved", or
+ * data.status "resolved"/"closed"). */
+int		 conn_is_resolution(const struct conn_event *);
+/* A string setting, or NULL. */
+const char	*conn_config_str(const struct conn_event *, const char *key);
+
+/*
+ * Copies at most max characters (not bytes) of s into a new string,
+ * ending with "…" when cut: the vendors count characters.
+ */
+char	*conn_truncate_new(const char *s, size_t max);
+
+/*
+ * A transfer of one request: the easy handle set up with the SSRF guard
+ * (every resolved address checked, the connection pinned), the request,
+ * timeouts, and the answer's first bytes, Retry-After and async flag
+ * collected into t.  conn_transfer_prepare: 0, or -1 with t->errbuf set.
+ * conn_transfer_answer fills a conn_answer from the finished transfer.
+ */
+struct conn_transfer {
+	CURL			*h;
+	struct conn_request	 rq;
+	struct curl_slist	*pinned;
+	struct buf		 resp;
+	long			 retry_after;
+	int			 async;
+	char			 errbuf[CURL_ERROR_SIZE];
+};
+
+int	 conn_transfer_prepare(struct conn_transfer *, const char *url,
+	    const char *allow_private, long timeout_ms);
+void	 conn_transfer_answer(struct conn_transfer *, CURLcode,
+	    struct conn_answer *);
+void	 conn_transfer_free(struct conn_transfer *);
+
+/*
+ * The settings of an integration for a connector: config (JSON text,
+ * secrets left out) and secret_enc (the sealed JSON object of secret
+ * settings, or NULL) merged into a new object, or NULL when the sealed
+ * part cannot be opened.
+ */
+json_t	*conn_config_open_new(const char *config, const char *secret_enc);
+
+/*
+ * Sends one event synchronously (the API's "Test Connection"): render,
+ * transfer, classify.  Fills res and, when answered, status and
+ * response_ms.  Returns 0 when it was sent, -1 when it could not be
+ * (res->reason says why).
+ */
+int	 connector_send(const struct connector *, const struct conn_event *,
+	    const char *allow_private, long timeout_ms, struct conn_result *res,
+	    long *status, double *response_ms);
+
+#endif
