@@ -183,8 +183,8 @@ parse_schedule(struct job *j, const char *arr)
 			if (*end == ',')
 				end++;
 		}
-		if (j->nschedule > 0)
-			return;
+		if (j->nschedule > 0 || strcmp(arr, "{}") == 0)
+			return;	/* "{}": no retries (seed 003 retryCount 0) */
 	}
 	memcpy(j->schedule, default_schedule, sizeof(default_schedule));
 	j->nschedule = sizeof(default_schedule) / sizeof(default_schedule[0]);

@@ -7,13 +7,14 @@ set -eu
 PKGS="gcc make pkg-config libfcgi-dev libfcgi-bin libpq-dev libjansson-dev
 libssl-dev libcurl4-openssl-dev libyaml-dev postgresql postgresql-contrib
 lighttpd apache2 libapache2-mod-fcgid cron curl openssl wrk valgrind
-procps psmisc jq"
+procps psmisc jq python3"
 
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
+# python3 runs the vendor emulators (tests/emu, standard library only).
 # Node.js runs the receivers' reference libraries in tests (tests/js).
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 if [ "${1:-}" = "--if-missing" ] && [ -z "$missing" ]; then

@@ -151,3 +151,22 @@ start_sink() {
 	done
 	return 1
 }
+
+# start_emu VENDOR LOGFILE: starts the vendor emulator tests/emu/VENDOR.py
+# (Python standard library, Debian's /usr/bin/python3) on a free port;
+# sets EMU (pid) and EMU_PORT.  Its control routes are under /_emu/.
+start_emu() {
+	EMU_PORT=$((19900 + $$ % 500))
+	for _try in 1 2 3 4 5 6 7 8 9 10; do
+		/usr/bin/python3 "$TOP/tests/emu/$1.py" -p $EMU_PORT -l "$2" 2>/dev/null &
+		EMU=$!
+		for _w in 1 2 3 4 5 6 7 8 9 10; do
+			curl -fsS "http://127.0.0.1:$EMU_PORT/_emu/state" >/dev/null 2>&1 && return 0
+			kill -0 $EMU 2>/dev/null || break
+			sleep 0.1
+		done
+		kill $EMU 2>/dev/null
+		EMU_PORT=$((EMU_PORT + 11))
+	done
+	return 1
+}
