@@ -91,6 +91,11 @@ struct connector {
 	/* render reads only the stored payload: no parsed event */
 	int			 payload_only;
 	/*
+	 * The API's test leaves state behind unless resolved (PagerDuty's
+	 * incident): it sends integration.test.resolved right after.
+	 */
+	int			 test_resolves;
+	/*
 	 * Optional further checks of a settings object already valid
 	 * against fields (e.g. header names): 0, or -1 with err set.
 	 */
