@@ -61,7 +61,9 @@ INSERT INTO hookpost.event_types (name, description, builtin) VALUES
 	('sync.completed', 'A sync (e.g. Tenable) completed', true),
 	('sync.failed', 'A sync (e.g. Tenable) failed', true),
 	('assessment.completed', 'An AppSec assessment completed', true),
-	('assessment.critical_finding', 'An assessment found a critical finding', true)
+	('assessment.critical_finding', 'An assessment found a critical finding', true),
+	('integration.test', 'A test message to one integration (Test Connection)', true),
+	('integration.test.resolved', 'The end of a test message to one integration', true)
 ON CONFLICT (name) DO UPDATE SET builtin = true,
 	description = excluded.description;
 
