@@ -23,6 +23,10 @@
 		"invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun" \
 		"&sv=1.0&sig=" SIG
 #define BODY_MAX	(24 * 1024)
+/* The powerplatform.com shape of a Workflows URL, before its query. */
+#define PP	"https://x.environment.api.powerplatform.com:443/" \
+		"powerautomate/automations/direct/workflows/" \
+		"86ffea6392fe4f3f9555f5e8f9b1f06e/triggers/manual/paths/invoke"
 
 static const struct connector	*teams;
 
@@ -123,8 +127,7 @@ repeat_new(const char *s, size_t n)
 	return b.data;
 }
 
-/* The number of bytes of s that begin a UTF-8 character (its length in
- * characters), and whether every sequence in it is whole. */
+/* 1 when every UTF-8 sequence in s is whole (nothing cut in two). */
 static int
 utf8_whole(const char *s)
 {
@@ -142,7 +145,8 @@ static void
 test_shape(void)
 {
 	static const char ev[] = "{\"event_type\":\"scan.completed\","
-	    "\"object_type\":\"scan\",\"object_id\":\"S-1\",\"owner_id\":\"o1\","
+	    "\"object_type\":\"scan\",\"object_id\":\"S-1\","
+	    "\"owner_id\":\"o1\","
 	    "\"timestamp\":\"2024-05-01T10:00:00.000Z\",\"data\":{\"severity\":"
 	    "\"high\",\"title\":\"Weekly scan\",\"description\":\"3 new "
 	    "findings\",\"url\":\"https://tw.example.com/scans/S-1\"}}";
@@ -154,7 +158,8 @@ test_shape(void)
 	m = render_json(ev, "scan.completed", &rq, &rc, err, sizeof(err));
 	check(rc == 0 && m != NULL, "render: a scan event renders (%s)", err);
 	card = card_of(m);
-	check(str_eq(json_string_value(json_object_get(m, "type")), "message") &&
+	check(str_eq(json_string_value(json_object_get(m, "type")),
+	    "message") &&
 	    json_array_size(json_object_get(m, "attachments")) == 1,
 	    "render: a message with one attachment");
 	check(str_eq(json_string_value(json_object_get(json_array_get(
@@ -173,7 +178,8 @@ test_shape(void)
 	b0 = json_array_get(json_object_get(card, "body"), 0);
 	check(str_eq(json_string_value(json_object_get(b0, "type")),
 	    "TextBlock") && str_eq(body_text(m, 0), "Weekly scan") &&
-	    str_eq(json_string_value(json_object_get(b0, "weight")), "Bolder") &&
+	    str_eq(json_string_value(json_object_get(b0, "weight")),
+	    "Bolder") &&
 	    str_eq(json_string_value(json_object_get(b0, "size")), "Medium") &&
 	    json_is_true(json_object_get(b0, "wrap")),
 	    "render: the title is a bold, medium, wrapped TextBlock");
@@ -246,7 +252,8 @@ test_colors(void)
 	static const struct {
 		const char	*etype, *data, *want;
 	} cases[] = {
-		{ "finding.created", "{\"severity\":\"critical\"}", "Attention" },
+		{ "finding.created", "{\"severity\":\"critical\"}",
+		    "Attention" },
 		{ "finding.created", "{\"severity\":\"HIGH\"}", "Attention" },
 		{ "finding.created", "{\"severity\":\"medium\"}", "Warning" },
 		{ "finding.created", "{\"severity\":\"low\"}", NULL },
@@ -282,9 +289,11 @@ static void
 test_markdown(void)
 {
 	static const char ev[] = "{\"event_type\":\"finding.created\","
-	    "\"object_type\":\"finding\",\"object_id\":\"F_1*[x](https://e.vil)\","
+	    "\"object_type\":\"finding\","
+	    "\"object_id\":\"F_1*[x](https://e.vil)\","
 	    "\"data\":{\"severity\":\"low\",\"title\":\"# [Click me](https://"
-	    "evil.example/p) **now** <at>Bob</at> `rm` _it_ ![i](http://x/i.png)"
+	    "evil.example/p) **now** <at>Bob</at> `rm` _it_ "
+	    "![i](http://x/i.png)"
 	    "\",\"description\":\"fine\\n# not a heading\\n  # nor this\\n"
 	    "see <https://evil.example> and https://evil.example/x\\r\\n"
 	    "C# stays; 50% (approx) & more\"}}";
@@ -465,13 +474,9 @@ test_check(void)
 		int		 want;
 	} cases[] = {
 		{ HOOK, 0 },
-		{ "https://x.environment.api.powerplatform.com:443/powerautomate/"
-		    "automations/direct/workflows/86ffea6392fe4f3f9555f5e8f9b1f06e"
-		    "/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2F"
-		    "manual%2Frun&sv=1.0&sig=abc", 0 },
-		{ "https://x.environment.api.powerplatform.com:443/powerautomate/"
-		    "automations/direct/workflows/86ffea6392fe4f3f9555f5e8f9b1f06e"
-		    "/triggers/manual/paths/invoke?api-version=1", -1 },
+		{ PP "?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0"
+		    "&sig=abc", 0 },
+		{ PP "?api-version=1", -1 },
 		{ "https://x.example/invoke?sig=", -1 },
 		{ "https://x.example/invoke?notsig=abc", -1 },
 		{ "https://x.example/sig=abc", -1 },
@@ -512,8 +517,9 @@ test_classify(void)
 	} cases[] = {
 		{ 202, NULL, "", -1, CONN_DELIVERED, -1, "" },
 		{ 200, NULL, "", -1, CONN_DELIVERED, -1, "" },
-		{ 429, NULL, "{\"error\":{\"code\":\"WorkflowTriggerIsThrottled\"}}",
-		    7, CONN_RETRY, 7, "HTTP 429: WorkflowTriggerIsThrottled" },
+		{ 429, NULL,
+		    "{\"error\":{\"code\":\"WorkflowTriggerIsThrottled\"}}", 7,
+		    CONN_RETRY, 7, "HTTP 429: WorkflowTriggerIsThrottled" },
 		{ 429, NULL, "", -1, CONN_RETRY, -1, "HTTP 429" },
 		{ 429, NULL, "", 86400, CONN_RETRY, 3600, "HTTP 429" },
 		{ 500, NULL, "oops", -1, CONN_RETRY, -1, "HTTP 500: oops" },
@@ -526,14 +532,16 @@ test_classify(void)
 		    "TriggerInputSchemaMismatch: The input body for trigger" },
 		{ 401, NULL, "{\"error\":{\"code\":"
 		    "\"DirectApiInvalidAuthorizationSignature\",\"message\":"
-		    "\"The provided authorization signature is not valid.\"}}", -1,
+		    "\"The provided authorization signature is not valid.\"}}",
+		    -1,
 		    CONN_FAILED, -1, "HTTP 401: DirectApiInvalidAuthorization"
 		    "Signature: The provided" },
 		{ 403, NULL, "Forbidden", -1, CONN_FAILED, -1,
 		    "HTTP 403: Forbidden" },
 		{ 404, NULL, "{\"error\":{\"code\":\"WorkflowNotFound\","
 		    "\"message\":\"The workflow could not be found.\"}}", -1,
-		    CONN_FAILED, -1, "HTTP 404: WorkflowNotFound: The workflow" },
+		    CONN_FAILED, -1,
+		    "HTTP 404: WorkflowNotFound: The workflow" },
 		{ 413, NULL, "", -1, CONN_FAILED, -1, "HTTP 413" },
 		{ 410, NULL, "", -1, CONN_GONE, -1, "HTTP 410" },
 		{ 0, "Failed to connect to prod-27.westus.logic.azure.com",
@@ -569,8 +577,9 @@ test_classify(void)
 
 	/* An answer repeating the signed URL: cut out of the reason. */
 	{
-		static const char echo[] = "{\"error\":{\"code\":\"BadRequest\","
-		    "\"message\":\"Request to " HOOK " failed; sig " SIG
+		static const char echo[] = "{\"error\":{\"code\":"
+		    "\"BadRequest\",\"message\":\"Request to " HOOK
+		    " failed; sig " SIG
 		    " refused\"}}";
 		char	*longer, *dots;
 
