@@ -144,8 +144,9 @@ put_fullwidth(struct buf *b, unsigned char c)
  * s as text Teams shows as written (see the top of this file): the
  * Markdown-special characters, a '#' opening a line and the ':' of a
  * "://" in their fullwidth forms; control characters as spaces, except
- * line feeds when multiline.  One character in, one out, so a length in
- * characters holds.  A new string.
+ * line breaks when multiline, which become one empty line each.  Within
+ * a line, one character in, one out, so a length in characters holds.
+ * A new string.
  */
 static char *
 md_plain_new(const char *s, int multiline)
@@ -156,8 +157,12 @@ md_plain_new(const char *s, int multiline)
 	size_t			 i;
 
 	for (i = 0; p[i] != '\0'; i++) {
-		if (p[i] == '\n' && multiline) {
-			buf_append(&b, "\n", 1);
+		if ((p[i] == '\n' || p[i] == '\r') && multiline) {
+			/* A line break in a TextBlock takes an empty line
+			 * (Markdown; microsoft/AdaptiveCards#5538). */
+			while (p[i + 1] == '\n' || p[i + 1] == '\r')
+				i++;
+			buf_append(&b, "\n\n", 2);
 			line_start = 1;
 			continue;
 		}

@@ -327,11 +327,13 @@ test_markdown(void)
 	    " **now** <at>Bob</at> `rm` _it_ ![i](http://x/i.png)"),
 	    "markdown: one character for one (lengths in characters hold)");
 	check(d != NULL && none_of(d, "<>\r") && strstr(d, "://") == NULL &&
-	    strstr(d, "\n\xef\xbc\x83 not a heading\n  \xef\xbc\x83 nor") !=
-	    NULL && strstr(d, "C# stays; 50% (approx) & more") != NULL &&
-	    strncmp(d, "fine\n", 5) == 0,
-	    "markdown: the description keeps its lines; '#' only opening a "
-	    "line, '<', '>', '://' neutralised; the rest as written: %s",
+	    strstr(d, "\n\n\xef\xbc\x83 not a heading\n\n  \xef\xbc\x83 "
+	    "nor") != NULL && strstr(d, "C# stays; 50% (approx) & more") !=
+	    NULL && strncmp(d, "fine\n\n\xef", 7) == 0 && strstr(d,
+	    "/x\n\nC#") != NULL,
+	    "markdown: the description keeps its lines (each break an empty "
+	    "line, CR LF one break); '#' only opening a line, '<', '>', "
+	    "'://' neutralised; the rest as written: %s",
 	    d ? d : "(none)");
 	check(o != NULL && none_of(o, "[]*_") && strstr(o, "://") == NULL,
 	    "markdown: the object fact too: %s", o ? o : "(none)");
