@@ -75,8 +75,7 @@ LINKS = re.compile(r"\[[^\]]*\]\([^)]*\)|<[a-z][a-z0-9+.-]*:[^>]*>|"
 
 def error(status, code, message, headers=None):
     body = json.dumps({"error": {"code": code, "message": message}})
-    h = {"Content-Type": "application/json; charset=utf-8",
-         "x-ms-failure-cause": "trigger"}
+    h = {"Content-Type": "application/json; charset=utf-8"}
     h.update(headers or {})
     return status, h, body
 
