@@ -321,3 +321,37 @@ read_all(int fd, size_t max, char **out, size_t *outlen)
 	*outlen = b.len - 1;
 	return 0;
 }
+
+char *
+html_strip_new(const char *s)
+{
+	const char	*close;
+	char		*out, *o, *e;
+	unsigned char	 next;
+
+	o = out = xmalloc(strlen(s) + 1);
+	while (*s != '\0') {
+		if (*s != '<') {
+			*o++ = *s++;
+			continue;
+		}
+		next = (unsigned char)s[1];
+		if (!((next >= 'a' && next <= 'z') || (next >= 'A' &&
+		    next <= 'Z') || next == '/' || next == '!' || next == '?')) {
+			*o++ = *s++;	/* "a < b": no tag */
+			continue;
+		}
+		if ((close = strchr(s, '>')) == NULL)
+			break;		/* an unclosed tag: drop the rest */
+		s = close + 1;
+	}
+	*o = '\0';
+	for (e = o; e > out && (e[-1] == ' ' || e[-1] == '\t' ||
+	    e[-1] == '\n' || e[-1] == '\r'); e--)
+		e[-1] = '\0';
+	for (o = out; *o == ' ' || *o == '\t' || *o == '\n' || *o == '\r'; o++)
+		;
+	if (o != out)
+		memmove(out, o, strlen(o) + 1);
+	return out;
+}
