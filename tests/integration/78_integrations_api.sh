@@ -200,6 +200,50 @@ admin DELETE "/api/integrations/$U1"
 expect_status "DELETE /api/integrations/:id: 204" 204
 admin DELETE "/admin/webhooks/subscriptions/$HP" >/dev/null
 
+# --- end to end through the worker (lighttpd only: the worker does not
+# depend on the web server) -------------------------------------------------
+if [ "$SERVER" = lighttpd ]; then
+	W="$RUNAS env HOOKPOST_CONFIG=$HOOKPOST_CONFIG HOOKPOST_DELIVERY_TIMEOUT_MS=1500 HOOKPOST_RETRY_JITTER=0"
+	deliver() { $W "$TOP/bin/hookpost-deliver" -1 -n "i-$RUN" 2>/dev/null; }
+	due_in() {	# DELIVERY: seconds until its next attempt
+		psql_q "SELECT round(extract(epoch FROM next_attempt_at - now()))::int FROM hookpost.deliveries WHERE id = '$1'"
+	}
+	due_now() { psql_q "UPDATE hookpost.deliveries SET next_attempt_at = now() WHERE id = '$1'" >/dev/null; }
+
+	admin POST /api/integrations/webhooks "{\"name\":\"e2e $RUN\",\"url\":\"$R/ok\",\"events\":[\"finding.created\"],\"secret\":\"$SECRET\",\"headers\":{\"X-Team\":\"blue-team\",\"Authorization\":\"$AUTHZ\"}}"
+	E1=$(jget .id)
+	EV=$(psql_q "SELECT hookpost.emit('finding.created', 'finding', 'f-$RUN', NULL, 'o1', '{\"title\":\"SQL injection\",\"severity\":\"high\"}')")
+	deliver
+	d=$(jq -c "select(.path == \"/ok\" and .headers[\"x-tw-event\"] == \"finding.created\")" "$LOG" | tail -1)
+	body=$(printf '%s' "$d" | jq -r .body)
+	printf '%s' "$body" | jq -e "(keys == [\"data\", \"event\", \"id\", \"timestamp\"]) and .id == \"$EV\" and .event == \"finding.created\" and (.timestamp | test(\"Z\$\")) and .data.title == \"SQL injection\" and .data.severity == \"high\"" >/dev/null &&
+	    ok "worker: the seed's body {id, event, timestamp, data}" || fail "worker: the seed's body {id, event, timestamp, data}" "$d"
+	want="sha256=$(hmac sha256 "$SECRET" "$body")"
+	[ "$(printf '%s' "$d" | jq -r '.headers["x-tw-signature"]')" = "$want" ] &&
+	    ok "worker: X-TW-Signature verifies (openssl HMAC-SHA256 of the body)" || fail "worker: X-TW-Signature verifies" "$d"
+	printf '%s' "$d" | jq -e ".headers[\"x-tw-event\"] == \"finding.created\" and .headers[\"x-team\"] == \"blue-team\" and .headers.authorization == \"$AUTHZ\" and .headers[\"content-type\"] == \"application/json\"" >/dev/null &&
+	    ok "worker: X-TW-Event and the custom headers arrive" || fail "worker: X-TW-Event and the custom headers arrive" "$d"
+	admin GET "/api/integrations/webhooks/deliveries?webhookId=$E1"
+	expect "worker: the delivery log shows it delivered" 200 '.deliveries[0].status == "delivered" and .deliveries[0].success == true and .deliveries[0].statusCode == 200 and .deliveries[0].nextAttemptAt == null'
+
+	# seed 003 "Retry Logic": 30 s, 2 min, 10 min (retryCount 3), then failed.
+	admin PUT "/api/integrations/webhooks/$E1" "{\"url\":\"$R/status/500\"}"
+	psql_q "SELECT hookpost.emit('finding.created', 'finding', 'f2-$RUN', NULL, 'o1', '{}')" >/dev/null
+	D=$(psql_q "SELECT id FROM hookpost.deliveries WHERE subscription_id = '$E1' AND status = 'pending'")
+	sched=
+	for i in 1 2 3; do
+		deliver
+		sched="$sched $(due_in "$D")"
+		due_now "$D"
+	done
+	deliver
+	case $sched in " 30 120 600"|" 29 119 599"|" 30 120 599"|" 30 119 600") ok "worker: retries after 30 s, 2 min, 10 min" ;;
+	*) fail "worker: retries after 30 s, 2 min, 10 min" "$sched" ;; esac
+	admin GET "/api/integrations/webhooks/deliveries?webhookId=$E1&status=failed"
+	expect "worker: then failed, 4 attempts, the error logged" 200 ".deliveries[0].id == \"$D\" and .deliveries[0].attempts == 4 and .deliveries[0].statusCode == 500 and .deliveries[0].success == false and .deliveries[0].nextAttemptAt == null"
+	admin DELETE "/api/integrations/webhooks/$E1"
+fi
+
 # No secret in any log of the server or the handlers.
 if grep -rqF -e "$SECRET" -e "$AUTHZ" "$HOOKPOST_VAR/log" 2>/dev/null; then
 	fail "no secret in the logs" "$(grep -rlF -e "$SECRET" -e "$AUTHZ" "$HOOKPOST_VAR/log")"
