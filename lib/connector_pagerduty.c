@@ -160,6 +160,12 @@ summary_new(const struct conn_event *ev, const char *objkey)
 	return s;
 }
 
+static int
+digits2(const char *s)
+{
+	return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9';
+}
+
 /*
  * ISO 8601 as the events carry it (2024-05-01T12:00:00.000Z), or with an
  * offset; anything else is left out and PagerDuty stamps the alert.
@@ -179,7 +185,13 @@ timestamp_ok(const char *s)
 			;
 	if (strcmp(s, "Z") == 0)
 		return 1;
-	return (*s == '+' || *s == '-') && (strlen(s) == 6 || strlen(s) == 5);
+	/* +hh:mm or +hhmm */
+	if ((*s != '+' && *s != '-') || !digits2(s + 1))
+		return 0;
+	s += 3;
+	if (*s == ':')
+		s++;
+	return digits2(s) && s[2] == '\0';
 }
 
 /* Adds config[key] to o as key when set. */
@@ -190,6 +202,16 @@ set_setting(json_t *o, const struct conn_event *ev, const char *key)
 
 	if ((v = conn_config_str(ev, key)) != NULL)
 		json_object_set_new(o, key, json_string(v));
+}
+
+/* Frees a rendering of the body: it holds the routing key. */
+static void
+body_free(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
 }
 
 /*
@@ -211,7 +233,7 @@ body_bounded_new(json_t *body, json_t *payload, const json_t *data)
 	if (strlen(out) <= PD_BODY_MAX)
 		return out;
 	len = strlen(out);
-	free(out);
+	body_free(out);
 	out = NULL;
 	if ((text = json_dumps(data, JSON_COMPACT)) == NULL)
 		return NULL;
@@ -231,20 +253,20 @@ body_bounded_new(json_t *body, json_t *payload, const json_t *data)
 		if (cd == NULL)
 			break;
 		json_object_set_new(payload, "custom_details", cd);
-		free(out);
+		body_free(out);
 		if ((out = json_dumps(body, JSON_COMPACT)) == NULL)
 			break;
 		if ((len = strlen(out)) <= PD_BODY_MAX)
 			break;
 		if (room == 0) {
-			free(out);
+			body_free(out);
 			out = NULL;
 			break;
 		}
 	}
 	free(text);
 	if (out != NULL && strlen(out) > PD_BODY_MAX) {
-		free(out);
+		body_free(out);
 		out = NULL;
 	}
 	return out;
@@ -392,6 +414,9 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 			    "PagerDuty's {\"status\": \"success\"}", a->status);
 			goto out;
 		}
+		/* PagerDuty never calls back: delivered, whatever a header
+		 * said. */
+		res->outcome = CONN_DELIVERED;
 		dk = json_string_value(json_object_get(j, "dedup_key"));
 		if (dk == NULL || *dk == '\0' || strlen(dk) >= sizeof(res->ref))
 			dk = dedup_key(ev, ours, sizeof(ours));

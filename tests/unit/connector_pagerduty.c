@@ -204,6 +204,21 @@ test_check(void)
 static void
 test_trigger(void)
 {
+	static const struct {
+		const char	*ts;
+		int		 ok;
+	} stamps[] = {
+		{ "2024-05-01T12:00:00Z", 1 },
+		{ "2024-05-01T12:00:00.123456Z", 1 },
+		{ "2024-05-01T12:00:00-0530", 1 },
+		{ "2024-05-01T12:00:00+02:0x", 0 },
+		{ "2024-05-01T12:00:00+02:000", 0 },
+		{ "2024-05-01 12:00:00Z", 0 },
+		{ "2024-05-01T12:00:00", 0 },
+		{ "2024-05-01", 0 },
+		{ "", 0 },
+	};
+	size_t			 i;
 	struct tev		 t;
 	struct conn_request	 rq;
 	struct curl_slist	*h;
@@ -308,6 +323,16 @@ out:
 	    "an ISO 8601 timestamp with an offset is kept");
 	json_decref(b);
 	conn_request_free(&rq);
+	for (i = 0; i < NITEMS(stamps); i++) {
+		json_object_set_new(t.event, "timestamp",
+		    json_string(stamps[i].ts));
+		b = tev_render(&t, &rq, err, sizeof(err));
+		check(str_eq(sget(b, "payload.timestamp"), stamps[i].ok ?
+		    stamps[i].ts : NULL), "timestamp '%s': %s", stamps[i].ts,
+		    stamps[i].ok ? "kept" : "left out");
+		json_decref(b);
+		conn_request_free(&rq);
+	}
 	tev_free(&t);
 }
 
@@ -639,6 +664,17 @@ test_classify(void)
 		    " Retry-After" : "", cases[i].error ? " (no answer)" : "",
 		    names[res.outcome], res.delay, res.ref, res.reason);
 	}
+	/* A 2xx that says async (seed 000's header) is still delivered:
+	 * PagerDuty never calls back. */
+	memset(&a, 0, sizeof(a));
+	a.status = 202;
+	a.body = "{\"status\":\"success\",\"dedup_key\":\"k\"}";
+	a.bodylen = strlen(a.body);
+	a.retry_after = -1;
+	a.async = 1;
+	pd->classify(&t.ev, &a, &res);
+	check(res.outcome == CONN_DELIVERED && str_eq(res.ref, "k"),
+	    "202 with X-Webhook-Callback: async: delivered, not left waiting");
 	tev_free(&t);
 }
 
