@@ -395,6 +395,7 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 	char		 ours[PD_DEDUP_MAX + 1];
 	char		 big[CONN_BODY_KEEP + CONN_REASON_MAX];
 	json_t		*j = NULL;
+	size_t		 n;
 
 	/* 429 and 5xx retried (Retry-After), other 4xx failed, 410 gone. */
 	conn_classify_vendor(ev, a, res);
@@ -429,7 +430,13 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 out:
 	/* Masked whole, then cut: no part of the key can be left. */
 	mask_key(big, sizeof(big), conn_config_str(ev, "routing_key"));
-	snprintf(res->reason, sizeof(res->reason), "%s", big);
+	n = strlen(big);
+	if (n >= sizeof(res->reason))	/* cut at a character */
+		for (n = sizeof(res->reason) - 1; n > 0 &&
+		    ((unsigned char)big[n] & 0xc0) == 0x80; n--)
+			;
+	memcpy(res->reason, big, n);
+	res->reason[n] = '\0';
 	json_decref(j);
 }
 

@@ -664,6 +664,34 @@ test_classify(void)
 		    " Retry-After" : "", cases[i].error ? " (no answer)" : "",
 		    names[res.outcome], res.delay, res.ref, res.reason);
 	}
+	/* A long explanation is cut at a character, the key masked first. */
+	{
+		struct buf	 lb;
+
+		memset(&lb, 0, sizeof(lb));
+		buf_appendf(&lb, "{\"status\":\"invalid event\",\"message\":"
+		    "\"Event object is invalid\",\"errors\":[\"");
+		for (i = 0; i < 99; i++)
+			buf_appendf(&lb, "\xc3\xa9");
+		buf_appendf(&lb, "%s", KEY);
+		for (i = 0; i < 300; i++)
+			buf_appendf(&lb, "\xc3\xa9");
+		buf_appendf(&lb, "\"]}");
+		memset(&a, 0, sizeof(a));
+		a.status = 400;
+		a.body = lb.data;
+		a.bodylen = lb.len;
+		a.retry_after = -1;
+		pd->classify(&t.ev, &a, &res);
+		check(res.outcome == CONN_FAILED && strlen(res.reason) <= 255 &&
+		    strlen(res.reason) >= 250 && utf8_ok(res.reason) &&
+		    strstr(res.reason, "e93facc") == NULL &&
+		    strstr(res.reason, "\xe2\x80\xa6" "d1a6") != NULL,
+		    "a long 400 reason: cut at a character within 255 bytes "
+		    "(%zu), the key in it masked", strlen(res.reason));
+		buf_free(&lb);
+	}
+
 	/* A 2xx that says async (seed 000's header) is still delivered:
 	 * PagerDuty never calls back. */
 	memset(&a, 0, sizeof(a));
