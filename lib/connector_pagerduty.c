@@ -20,7 +20,10 @@
  * 202 accepted, with the dedup_key, kept as the delivery's external_ref;
  * 400 invalid event, not retried (PagerDuty: "Retry? No"), its errors
  * recorded; 429 and 5xx retried, after Retry-After when given, else on
- * the integration's schedule; network errors retried.
+ * the integration's schedule; network errors retried.  Answers PagerDuty
+ * does not document follow conn_classify_vendor (another 4xx is not
+ * retried, 410 disables the integration); a 2xx without PagerDuty's
+ * {"status": "success"} is not PagerDuty (a wrong events_url): failed.
  */
 #include <stdio.h>
 #include <stdlib.h>

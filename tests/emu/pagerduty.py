@@ -236,10 +236,15 @@ def handle(e, req):
                    "refused": 0, "marks": {}})
         recent.clear()
     if req.path == "/_pd/rate_limit" and req.method == "POST":
-        m = req.json or {}
-        st["marks"][m.get("routing_key", "")] = {
-            "count": int(m.get("count", 1)),
-            "retry_after": m.get("retry_after")}
+        m = req.json if isinstance(req.json, dict) else {}
+        n, ra = m.get("count", 1), m.get("retry_after")
+        if (not isinstance(m.get("routing_key"), str)
+                or not isinstance(n, int) or
+                (ra is not None and not isinstance(ra, int))):
+            return answer(400, {"error": "want {routing_key: string, "
+                                         "count: int, retry_after: "
+                                         "int|null}"})
+        st["marks"][m["routing_key"]] = {"count": n, "retry_after": ra}
         return answer(200, {})
     if not req.path.endswith("/v2/enqueue"):
         return answer(404, {"status": "Not Found",
