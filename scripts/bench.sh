@@ -445,7 +445,8 @@ outbound_setup() {
 
 # One integration per connector of BENCH_CONNECTORS (seed 003), made
 # through POST /api/integrations like any, each sending to the same sink
-# (it answers 200 to any body): the figure is the connector's cost (its
+# (200 "ok" at /ok; PagerDuty's 202 and success body at /pagerduty, which
+# its connector requires): the figure is the connector's cost (its
 # settings opened, its request rendered, its answer classified) beside a
 # plain webhook's, in the same run.  max_concurrency 64 as the bench's
 # subscription (the API leaves it at its default).  They subscribe to an
@@ -457,7 +458,7 @@ outbound_connectors_setup() {
 		webhook)	cfg="{\"url\":\"$SINK\",\"secret\":\"$OUT_SECRET\"}" ;;
 		slack|teams)	cfg="{\"webhook_url\":\"$SINK\"}" ;;
 		pagerduty)	cfg="{\"routing_key\":\"R0UT1NGKEY0123456789ABCDEFGHIJKL\",
-			    \"events_url\":\"$SINK\"}" ;;
+			    \"events_url\":\"${SINK%/ok}/pagerduty\"}" ;;
 		*)		die "BENCH_CONNECTORS: no bench settings for $t" ;;
 		esac
 		code=$(api POST /api/integrations "{\"type\":\"$t\",
@@ -537,7 +538,8 @@ outbound_run_hookpost() {
 	        ::numeric, 2),
 	    $OUT_EVENTS - (SELECT count(*) FROM hookpost.deliveries
 	        WHERE status = 'delivered') +
-	        count(*) FILTER (WHERE a.status_code IS DISTINCT FROM 200)
+	        count(*) FILTER (WHERE a.status_code IS NULL OR
+	        a.status_code NOT BETWEEN 200 AND 299)
 	    FROM hookpost.delivery_attempts a")
 	echo "out-$target $c $rep $line" >>"$RESULTS"
 	log "  run $rep/$OUT_REPEAT  $target  $c conns:  $line" \
