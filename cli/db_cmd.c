@@ -924,7 +924,7 @@ token_list(struct cli *cli, int argc, char *argv[])
 				json_object_set_new(o, keys[c],
 				    PQgetisnull(res, r, c) ? json_null() :
 				    json_string(PQgetvalue(res, r, c)));
-			/* One permission there is (sql/018): no list to split. */
+			/* sql/018 has one permission: nothing to split. */
 			json_object_set_new(o, keys[7], PQgetisnull(res, r, 7) ?
 			    json_array() : json_pack("[s]", PQgetvalue(res, r,
 			    7)));

@@ -337,12 +337,13 @@ html_strip_pass(const char *s, char *out)
 		}
 		next = (unsigned char)s[1];
 		if (!((next >= 'a' && next <= 'z') || (next >= 'A' &&
-		    next <= 'Z') || next == '/' || next == '!' || next == '?')) {
+		    next <= 'Z') || next == '/' || next == '!' ||
+		    next == '?')) {
 			*o++ = *s++;	/* "a < b": no tag */
 			continue;
 		}
 		if ((close = strchr(s, '>')) == NULL)
-			break;		/* an unclosed tag: drop the rest */
+			break;	/* an unclosed tag: drop the rest */
 		s = close + 1;
 	}
 	*o = '\0';

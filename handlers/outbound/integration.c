@@ -240,7 +240,7 @@ config_merge_new(const json_t *cur, const json_t *given)
 
 /* The written settings, split as sql/018 keeps them. */
 struct config_split {
-	char	*plain;		/* config: JSON text without secrets */
+	char	*plain;		/* config: JSON text, no secrets */
 	char	*sealed;	/* config_secret_enc, or NULL */
 	char	*hints;		/* config_hints: JSON text */
 	char	*url;		/* subscriptions.url */
@@ -753,7 +753,8 @@ test_send_new(struct req *r, const struct connector *c, const char *id,
 	json_t			*data = NULL, *event = NULL, *rec = NULL;
 	json_t			*out = NULL;
 	const char		*p[5], *outcome;
-	char			 claim[37], lease[24], *d = NULL, *recs = NULL;
+	char			 claim[37], lease[24];
+	char			*d = NULL, *recs = NULL;
 	long			 status = 0;
 	double			 ms = 0;
 	int			 sent;
@@ -864,7 +865,8 @@ integ_test(struct req *r)
 	    " AND s.type <> 'hookpost'";
 	const struct connector	*c;
 	PGresult		*res;
-	json_t			*config = NULL, *first = NULL, *second = NULL;
+	json_t			*config = NULL, *first = NULL;
+	json_t			*second = NULL;
 	const char		*v;
 	long long		 n;
 	long			 timeout_ms = TEST_TIMEOUT_MS;

@@ -32,7 +32,8 @@
 	" 'enabled', s.status = 'active', 'status', s.status," \
 	" 'createdAt', s.created_at, 'updatedAt', s.modified_at)"
 
-#define WEBHOOKS_MAX	500	/* GET .../webhooks is one answer, no pages */
+/* GET .../webhooks is one answer, without pages */
+#define WEBHOOKS_MAX	500
 
 static const struct vfield webhook_create_fields[] = {
 	{ "name", V_STRING, 1, 1, 8192, NULL, 0 },

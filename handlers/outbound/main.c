@@ -16,9 +16,9 @@
  * ids do not leak).  Quotas, the deny list and new event types need an
  * admin; publishing needs an admin or service token.  The integrations
  * (seed 003) need the connectors module (HOOKPOST_MODULES) and an admin
- * or a token with the manage_settings permission; owners as above.  The /admin/ lists
- * answer a bare array, the next page in a Link header (ARCHITECTURE.md
- * §3, lib/page.c PAGE_FORM_ARRAY).
+ * or a token with the manage_settings permission; owners as above.  The
+ * /admin/ lists answer a bare array, the next page in a Link header
+ * (ARCHITECTURE.md §3, lib/page.c PAGE_FORM_ARRAY).
  */
 #include "srv.h"
 #include "outbound.h"
@@ -70,6 +70,7 @@ enum route {
 #define DENY		"/admin/webhooks/deny-list"
 #define INTEG		"/api/integrations"
 #define WEBHOOKS	"/api/integrations/webhooks"
+#define WH_DELIVERIES	"/api/integrations/webhooks/deliveries"
 /* seed 003: every integration route, behind its module and permission */
 #define CONN		SRV_CONNECTORS
 #define CONN_BODY	(SRV_CONNECTORS | SRV_BODY)
@@ -106,13 +107,14 @@ static const struct srv_route routes[ROUTE__MAX] = {
 	/* The seed's literal paths first: they would match INTEG "/:id". */
 	{ ROUTE_WEBHOOK_LIST, "GET", WEBHOOKS, CONN, AUTH_SETTINGS },
 	{ ROUTE_WEBHOOK_CREATE, "POST", WEBHOOKS, CONN_BODY, AUTH_SETTINGS },
-	{ ROUTE_WEBHOOK_DELIVERY_LIST, "GET", WEBHOOKS "/deliveries", CONN,
+	{ ROUTE_WEBHOOK_DELIVERY_LIST, "GET", WH_DELIVERIES, CONN,
 	  AUTH_SETTINGS },
-	{ ROUTE_WEBHOOK_DELIVERY_RETRY, "POST", WEBHOOKS "/deliveries/:id/retry",
+	{ ROUTE_WEBHOOK_DELIVERY_RETRY, "POST", WH_DELIVERIES "/:id/retry",
 	  CONN, AUTH_SETTINGS },
 	{ ROUTE_WEBHOOK_GET, "GET", WEBHOOKS "/:id", CONN, AUTH_SETTINGS },
 	{ ROUTE_WEBHOOK_PUT, "PUT", WEBHOOKS "/:id", CONN_BODY, AUTH_SETTINGS },
-	{ ROUTE_WEBHOOK_DELETE, "DELETE", WEBHOOKS "/:id", CONN, AUTH_SETTINGS },
+	{ ROUTE_WEBHOOK_DELETE, "DELETE", WEBHOOKS "/:id", CONN,
+	  AUTH_SETTINGS },
 	{ ROUTE_INTEG_OPENAPI, "GET", INTEG "/docs/openapi", CONN,
 	  AUTH_SETTINGS },
 	{ ROUTE_INTEG_LIST, "GET", INTEG, CONN, AUTH_SETTINGS },

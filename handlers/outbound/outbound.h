@@ -56,16 +56,18 @@ void	 sub_test(struct req *);
 struct integ_input {
 	/* create: the type; update: the type it must have, or NULL */
 	const char	*type;
-	const json_t	*name, *description, *events;	/* NULL: not given */
+	/* NULL: not given */
+	const json_t	*name, *description, *events;
 	int		 enabled;	/* 1, 0, or -1: not given */
 	int		 severity_given;
 	const char	*severity;	/* NULL: none */
 	int		 retry_count;	/* 0..10, or -1: not given */
-	json_t		*config;	/* owned: the settings given, or NULL */
+	json_t		*config;	/* owned: as given, or NULL */
 };
 void	 integ_input_free(struct integ_input *);
 void	 integ_retry_schedule(int, char *, size_t);
-char	*integ_write(struct req *, const char *, const struct integ_input *);
+char	*integ_write(struct req *, const char *,
+	    const struct integ_input *);
 extern const struct page_list integ_list;
 extern const struct page_list integ_delivery_list;
 void	 integ_create(struct req *);
