@@ -288,9 +288,12 @@ config_check_split(struct req *r, const struct connector *c,
 		return -1;
 	}
 	/* A URL written before is checked again when it is sent to. */
-	if ((cur_url == NULL || strcmp(cur_url, url) != 0) &&
-	    url_check(r, url) == -1)
-		return -1;
+	if (cur_url == NULL || strcmp(cur_url, url) != 0) {
+		snprintf(err, sizeof(err), "config.%s", c->url_key != NULL ?
+		    c->url_key : "url");
+		if (url_check(r, err, url) == -1)
+			return -1;
+	}
 
 	plain = json_object();
 	secrets = json_object();

@@ -38,7 +38,7 @@ void	 owned_answer(struct req *, const char *, const char *,
 char	*json_param_new(const json_t *);
 
 /* subscription_check.c */
-int	 url_check(struct req *, const char *);
+int	 url_check(struct req *, const char *, const char *);
 int	 event_pattern_valid(const char *);
 int	 events_check(struct req *, const json_t *, const char *);
 int	 retry_schedule_check(struct req *, const json_t *);

@@ -107,7 +107,7 @@ sub_input_read(struct req *r, const json_t *body, int new_secret,
 		in->rs = json_param_new(v);
 	}
 	if ((url = json_string_value(json_object_get(body, "url"))) != NULL &&
-	    url_check(r, url) == -1)
+	    url_check(r, "url", url) == -1)
 		return -1;
 	given = json_string_value(json_object_get(body, "secret"));
 	if (given != NULL)
