@@ -107,6 +107,17 @@ st=$(emu GET state)
 sent | jq -e '.body | fromjson | .text | startswith("[High] &lt;!channel&gt; &lt;@U024BE7LH&gt; &amp; &lt;https://evil.example|click&gt;")' >/dev/null &&
     ok "the fallback text is escaped too" || fail "escaped fallback" "$(sent)"
 
+# A big event: a long unicode title, a long description, 25 long fields.
+emu POST reset >/dev/null
+psql_q "SELECT hookpost.emit('finding.created', 'finding', 'F-big-$RUN', NULL, 'o1', (SELECT jsonb_object_agg('field_' || g, repeat('x<&>', 700)) FROM generate_series(1, 25) g) || jsonb_build_object('severity', 'critical', 'title', repeat('Ü🔥', 200), 'description', repeat('<!channel> ', 600)))" >/dev/null
+D=$(last_delivery "$MAIN")
+deliver
+st=$(emu GET state)
+[ "$(row "$D")" = "delivered:1:200:" ] && printf '%s' "$st" | jq -e '.accepted == 1 and .mentions == null and .invalid == null' >/dev/null &&
+    ok "a big event is cut to Slack's limits: the emulator accepts it" || fail "a big event" "$(row "$D") $st"
+sent | jq -e '.body | fromjson | (.blocks[0].text.text | length) == 150 and ([.blocks[] | select(.fields) | .fields | length] | max) <= 10 and (.blocks | length) <= 50' >/dev/null &&
+    ok "the header is cut to 150 characters, fields to 10 a section" || fail "big event cut" "$(sent | head -c 600)"
+
 # --- Slack's answers ------------------------------------------------------
 # 429 with Retry-After: the next attempt comes after it, not the schedule.
 emu POST script '{"path":"/services/","answers":[{"status":429,"headers":{"Retry-After":"42"},"body":"rate_limited"}]}' >/dev/null

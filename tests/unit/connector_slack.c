@@ -261,7 +261,8 @@ case_render(const char *name, const char *type, const char *otype,
 	rc = render_event(p, "{\"webhook_url\":\"" HOOK "\"}", msg, &rq, err,
 	    sizeof(err));
 	free(p);
-	check(rc == 0, "%s: renders (%s)", name, err);
+	check(rc == 0, "%s: renders%s%s", name, err[0] != '\0' ? ": " : "",
+	    err);
 	if (rc != 0) {
 		conn_request_free(&rq);
 		return -1;
@@ -282,13 +283,15 @@ test_basic(void)
 	struct curl_slist	*h;
 	const char		*s;
 	char			 err[256], *p;
-	int			 ct = 0, nh = 0;
+	int			 ct = 0, nh = 0, rc;
 
 	p = payload_new("finding.created", "finding", "F-1",
 	    json_pack("{s:s,s:s}", "severity", "critical", "title",
 	    "SQL injection in /login"));
-	check(render_event(p, "{\"webhook_url\":\"" HOOK "\"}", &msg, &rq,
-	    err, sizeof(err)) == 0, "basic: renders (%s)", err);
+	rc = render_event(p, "{\"webhook_url\":\"" HOOK "\"}", &msg, &rq,
+	    err, sizeof(err));
+	check(rc == 0, "basic: renders%s%s", err[0] != '\0' ? ": " : "",
+	    err);
 	free(p);
 	check(str_eq(rq.url, HOOK), "basic: sent to the webhook URL");
 	check(rq.method == NULL, "basic: a POST");
@@ -333,8 +336,8 @@ test_basic(void)
 	conn_request_free(&rq);
 
 	p = payload_new("finding.created", "finding", "F-1", json_object());
-	check(render_event(p, "{}", &msg, &rq, err, sizeof(err)) == -1 &&
-	    strstr(err, "webhook_url") != NULL,
+	rc = render_event(p, "{}", &msg, &rq, err, sizeof(err));
+	check(rc == -1 && strstr(err, "webhook_url") != NULL,
 	    "no webhook_url: not rendered, and said why");
 	free(p);
 	conn_request_free(&rq);
