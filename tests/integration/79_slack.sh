@@ -46,6 +46,10 @@ create() {
 	SID=$(jget .id)
 }
 
+# Integrations count as the admin owner's subscriptions: room for them.
+admin PUT /admin/quotas/webhooks/admin '{"max_subscriptions":1000,"max_subscription_requests_per_minute":1000,"max_subscription_requests_per_day":10000,"max_events_per_minute":100000}'
+case $STATUS in 200|201) ok "setup: quota" ;; *) fail "setup: quota" "$STATUS $BODY" ;; esac
+
 # --- settings ------------------------------------------------------------
 api POST /api/integrations "{\"type\":\"slack\",\"name\":\"no url $RUN\",\"events\":[\"finding.created\"],\"config\":{}}"
 expect "webhook_url is required" 400 '.error.code == "invalid_field" and (.error.message | test("webhook_url"))'
