@@ -167,7 +167,7 @@ done
 n=$(psql_q "SELECT status FROM hookpost.subscriptions WHERE id = '$MAIN'")
 [ "$n" = active ] && ok "a refused message leaves the integration active" || fail "still active" "$n"
 api GET "/api/integrations/$MAIN/deliveries"
-expect "the delivery log shows the refusal" 200 "[.data[] | select(.error == \"HTTP 400: invalid_blocks\")] | length == 1"
+expect "the delivery log shows the refusal" 200 "[.data[] | select(.last_error == \"HTTP 400: invalid_blocks\")] | length == 1"
 
 # no_service (the webhook removed) and channel_is_archived (410): the
 # integration is disabled, the delivery failed.
@@ -186,12 +186,12 @@ done
 
 # --- Test Connection ------------------------------------------------------
 emu POST reset >/dev/null
-api POST "/api/integrations/$MAIN/test"
+api POST "/api/integrations/$MAIN/test" ''
 expect "Test Connection sends a message and says it was delivered" 200 '.ok == true and .outcome == "delivered" and .status_code == 200 and .error == null'
 sent | jq -e '.status == 200 and (.body | fromjson | .blocks[0].text.text == "hookpost test message")' >/dev/null &&
     ok "the test message is a valid Slack message" || fail "test message" "$(sent)"
 emu POST script '{"path":"/services/","answers":[{"status":400,"body":"invalid_blocks"}]}' >/dev/null
-api POST "/api/integrations/$MAIN/test"
+api POST "/api/integrations/$MAIN/test" ''
 expect "a refused test says why" 200 '.ok == false and .outcome == "failed" and .status_code == 400 and .error == "HTTP 400: invalid_blocks"'
 
 # --- the webhook URL is a credential ---------------------------------------
