@@ -20,9 +20,10 @@
  * at most 50 blocks; header text (plain_text) 150; section text 3000;
  * section fields at most 10, each 2000; context elements at most 10, text
  * objects 3000; "text" is cut by Slack past 40000 (changelog 2018-04
- * "truncating really long messages").  Block text in all is kept near a
- * third of what chat.postMessage was seen to refuse as msg_blocks_too_long
- * (about 13000 characters, slackapi/bolt-js#2509).
+ * "truncating really long messages").  The data fields hold 6000
+ * characters in all, so that a whole message stays under 10000, below the
+ * about 13000 that chat.postMessage was seen to refuse as
+ * msg_blocks_too_long (slackapi/bolt-js#2509; undocumented).
  *
  * Event text is the user's, never markup: in mrkdwn, & < > are escaped to
  * &amp; &lt; &gt; (docs "Formatting text for app surfaces": escaping), so
@@ -65,6 +66,7 @@
 #define FALLBACK_MAX		3000	/* the notification text */
 #define DATA_FIELDS_MAX		20	/* two sections of ten */
 #define DATA_CHARS_MAX		6000	/* all data fields together */
+#define DATA_FIELD_MIN		200	/* room below which none is added */
 #define DATA_KEY_MAX		100
 #define ERROR_CODE_MAX		64
 
@@ -179,16 +181,19 @@ mrkdwn_obj(const char *text)
 	    "verbatim", 1);
 }
 
-/* Appends "*key*\nvalue" within the field limit; the characters used. */
+/*
+ * Appends "*key*\nvalue" in at most max characters (more than
+ * DATA_KEY_MAX + 3); the characters used.
+ */
 static size_t
-field_add(json_t *arr, const char *key, const char *value)
+field_add(json_t *arr, const char *key, const char *value, size_t max)
 {
 	char	*k, *v, *t;
 	size_t	 n;
 
 	k = mrkdwn_new(key, DATA_KEY_MAX);
 	/* "*", "*\n" around the key, and the value in the rest. */
-	v = mrkdwn_new(value, SLACK_FIELD_MAX - utf8_chars(k) - 3);
+	v = mrkdwn_new(value, max - utf8_chars(k) - 3);
 	t = xasprintf("*%s*\n%s", k, v);
 	n = utf8_chars(t);
 	json_array_append_new(arr, mrkdwn_obj(t));
@@ -254,12 +259,13 @@ data_sections(const struct conn_event *ev, json_t *blocks)
 	json_t		*v, *row = NULL;
 	const char	*key;
 	char		*text;
-	size_t		 nfields = 0, chars = 0, left = 0;
+	size_t		 nfields = 0, chars = 0, left = 0, room;
 
 	json_object_foreach((json_t *)data, key, v) {
 		if (*key == '\0' || is_shown(key) || json_is_null(v))
 			continue;
-		if (nfields == DATA_FIELDS_MAX || chars >= DATA_CHARS_MAX) {
+		if (nfields == DATA_FIELDS_MAX ||
+		    DATA_CHARS_MAX - chars < DATA_FIELD_MIN) {
 			left++;
 			continue;
 		}
@@ -271,14 +277,9 @@ data_sections(const struct conn_event *ev, json_t *blocks)
 		}
 		text = value_text_new(v);
 		/* The last field gets what is left of the budget. */
-		if (utf8_chars(text) > DATA_CHARS_MAX - chars) {
-			char	*cut = conn_truncate_new(text,
-			    DATA_CHARS_MAX - chars);
-
-			free(text);
-			text = cut;
-		}
-		chars += field_add(row, key, text);
+		room = DATA_CHARS_MAX - chars;
+		chars += field_add(row, key, text, room < SLACK_FIELD_MAX ?
+		    room : SLACK_FIELD_MAX);
 		nfields++;
 		free(text);
 	}
