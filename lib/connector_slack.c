@@ -34,13 +34,13 @@
  * Answers (api.slack.com/changelog/2016-05-17-changes-to-errors-for-
  * incoming-webhooks, and the "Handling errors" table of the webhooks page):
  * 200 "ok" delivered; 429 retried after Retry-After; 5xx (rollup_error)
- * retried on the schedule; any other 4xx refuses this message for good,
- * its reason "HTTP 400: invalid_blocks".  The answers that say the webhook
- * itself leads nowhere any more -- no_service (disabled, removed or
- * invalid), no_service_id, no_team, team_disabled, invalid_token,
- * channel_not_found, and channel_is_archived (410) -- disable the
- * integration (CONN_GONE), as seed 000's 410 does: every later message
- * would fail the same way until someone makes a new webhook.
+ * retried on the schedule (so is 408); any other 4xx refuses this message
+ * for good, its reason "HTTP 400: invalid_blocks".  The answers that say
+ * the webhook itself leads nowhere any more -- no_service (disabled,
+ * removed or invalid), no_service_id, no_team, team_disabled,
+ * invalid_token, channel_not_found, and channel_is_archived (410) --
+ * disable the integration (CONN_GONE), as seed 000's 410 does: every later
+ * message would fail the same way until someone makes a new webhook.
  */
 #include <stdio.h>
 #include <stdlib.h>
