@@ -74,6 +74,8 @@ struct job {
 	char			*prev_secret;	/* NULL unless in rotation grace */
 	const struct connector	*conn;		/* NULL: unknown type */
 	json_t			*config;	/* NULL: could not be opened */
+	json_t			*state;		/* a multi-step attempt's */
+	int			 step;		/* its request, from 0 */
 	int			 schedule[MAX_SCHEDULE];
 	int			 nschedule;
 	int			 max_concurrency;
@@ -150,6 +152,7 @@ job_free(struct deliver *d, struct job *j)
 	free(j->event_type);
 	free(j->payload);
 	json_decref(j->event);
+	json_decref(j->state);
 	conn_config_free(j->config);
 	free(j->url);
 	if (j->secret != NULL) {
@@ -206,6 +209,8 @@ job_event(const struct job *j, struct conn_event *ev, time_t now)
 	ev->secret = j->secret;
 	ev->prev_secret = j->prev_secret;
 	ev->ts = (long long)now;
+	ev->state = j->state;
+	ev->step = j->step;
 }
 
 /*
@@ -240,6 +245,8 @@ job_prepare(struct deliver *d, struct job *j, char *err, size_t errsz)
 		errf(err, errsz, "the event is not JSON");
 		return -1;
 	}
+	if (!j->conn->payload_only && j->state == NULL)
+		j->state = json_object();
 	job_event(j, &ev, rt.tv_sec);
 	if (j->conn->render(&ev, &j->t.rq, err, errsz) == -1)
 		return -1;
@@ -252,10 +259,28 @@ job_prepare(struct deliver *d, struct job *j, char *err, size_t errsz)
 	return 0;
 }
 
+/* A ticket's reference, state and link, and the object it is for. */
+static void
+ticket_add(const struct job *j, json_t *r, const struct conn_result *cr)
+{
+	struct conn_event	 ev;
+	char			 key[CONN_REF_MAX];
+
+	job_event(j, &ev, time(NULL));
+	json_object_set_new(r, "object_key", json_string(conn_object_key(&ev,
+	    key, sizeof(key))));
+	if (cr->ref_id[0] != '\0')
+		json_object_set_new(r, "ref_id", json_string(cr->ref_id));
+	if (cr->ref_url[0] != '\0')
+		json_object_set_new(r, "ref_url", json_string(cr->ref_url));
+	json_object_set_new(r, "ref_state", json_string(cr->ref_state[0] !=
+	    '\0' ? cr->ref_state : "open"));
+}
+
 /* Queues one result for the next batch write. */
 static void
 result_add(struct deliver *d, struct job *j, long status, const char *error,
-    const char *outcome, long delay_s, const char *ref)
+    const char *outcome, long delay_s, const struct conn_result *cr)
 {
 	json_t		*r;
 
@@ -284,8 +309,12 @@ result_add(struct deliver *d, struct job *j, long status, const char *error,
 		free(e);
 		free(b);
 	}
-	if (ref != NULL && *ref != '\0')
-		json_object_set_new(r, "ref", json_string(ref));
+	if (cr != NULL && cr->ref[0] != '\0') {
+		json_object_set_new(r, "ref", json_string(cr->ref));
+		/* One ticket per object: recorded under its key. */
+		if (j->conn != NULL && j->conn->tickets)
+			ticket_add(j, r, cr);
+	}
 	/* Due delay_s after the result is written: the delay is exact. */
 	if (strcmp(outcome, "retry") == 0)
 		json_object_set_new(r, "retry_in", json_integer(delay_s));
@@ -369,25 +398,26 @@ job_done(struct deliver *d, struct job *j, long status,
 			log_debug("webhook delivery %s delivered (HTTP %ld)",
 			    j->id, status);
 		result_add(d, j, status, NULL, res->outcome == CONN_ASYNC ?
-		    "async" : "delivered", 0, res->ref);
+		    "async" : "delivered", 0, res);
 		return;
 	case CONN_GONE:
 		log_error("webhook delivery %s failed: %s (Gone: subscription "
 		    "%s disabled)", j->id, err, j->sub_id);
-		result_add(d, j, status, err, "gone", 0, res->ref);
+		result_add(d, j, status, err, "gone", 0, res);
 		return;
 	case CONN_FAILED:
 		log_error("webhook delivery %s failed: %s (attempt %d; not "
 		    "retried)", j->id, err, j->attempt);
-		result_add(d, j, status, err, "failed", 0, res->ref);
+		result_add(d, j, status, err, "failed", 0, res);
 		return;
 	case CONN_RETRY:
+	case CONN_NEXT:		/* (job_finished sends the next request) */
 		break;
 	}
 	if (j->attempt > j->nschedule) {
 		log_error("webhook delivery %s failed: %s (attempt %d of %d; "
 		    "giving up)", j->id, err, j->attempt, j->nschedule + 1);
-		result_add(d, j, status, err, "failed", 0, res->ref);
+		result_add(d, j, status, err, "failed", 0, res);
 		return;
 	}
 	delay = j->schedule[j->attempt - 1];
@@ -404,21 +434,7 @@ job_done(struct deliver *d, struct job *j, long status,
 		delay = res->delay;	/* the service's Retry-After */
 	log_error("webhook delivery %s failed: %s (attempt %d of %d; next in "
 	    "%ld s)", j->id, err, j->attempt, j->nschedule + 1, delay);
-	result_add(d, j, status, err, "retry", delay, res->ref);
-}
-
-/* A finished transfer, classified by its connector. */
-static void
-job_finished(struct deliver *d, struct job *j, CURLcode cc)
-{
-	struct conn_event	 ev;
-	struct conn_answer	 a;
-	struct conn_result	 res;
-
-	conn_transfer_answer(&j->t, cc, &a);
-	job_event(j, &ev, time(NULL));
-	j->conn->classify(&ev, &a, &res);
-	job_done(d, j, a.status, &res);
+	result_add(d, j, status, err, "retry", delay, res);
 }
 
 /* An attempt that was not sent: retried on the schedule. */
@@ -433,6 +449,49 @@ job_refused(struct deliver *d, struct job *j, const char *why)
 	snprintf(res.reason, sizeof(res.reason), "%s", why);
 	job_done(d, j, 0, &res);
 }
+
+/*
+ * A finished transfer, classified by its connector.  Returns 1 when the
+ * connector asked for another request of the same attempt and it is on
+ * its way (the job stays in flight), else 0 (the outcome is recorded).
+ */
+static int
+job_finished(struct deliver *d, struct job *j, CURLcode cc)
+{
+	struct conn_event	 ev;
+	struct conn_answer	 a;
+	struct conn_result	 res;
+	char			 err[CONN_REASON_MAX];
+	long			 status;
+
+	conn_transfer_answer(&j->t, cc, &a);
+	status = a.status;
+	job_event(j, &ev, time(NULL));
+	j->conn->classify(&ev, &a, &res);
+	if (res.outcome != CONN_NEXT) {
+		job_done(d, j, status, &res);
+		return 0;
+	}
+	curl_multi_remove_handle(d->multi, j->t.h);
+	conn_transfer_free(&j->t);
+	if (++j->step >= CONN_STEPS_MAX) {
+		job_refused(d, j, "more than " CONN_STEPS_STR " requests in one "
+		    "attempt");
+		return 0;
+	}
+	job_event(j, &ev, time(NULL));
+	err[0] = '\0';
+	if (j->conn->render(&ev, &j->t.rq, err, sizeof(err)) == -1 ||
+	    conn_transfer_prepare(&j->t, j->t.rq.url != NULL ? j->t.rq.url :
+	    j->url, cfg.allow_private, d->timeout_ms) == -1) {
+		job_refused(d, j, err[0] != '\0' ? err : j->t.errbuf);
+		return 0;
+	}
+	curl_easy_setopt(j->t.h, CURLOPT_PRIVATE, j);
+	curl_multi_add_handle(d->multi, j->t.h);
+	return 1;
+}
+
 
 /* Starts claiming up to n due deliveries: 0 or -1. */
 static int
@@ -756,7 +815,8 @@ deliver_step(void *arg, struct worker_run *run)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 		    (char **)&j);
-		job_finished(d, j, msg->data.result);
+		if (job_finished(d, j, msg->data.result))
+			continue;	/* its next request is on its way */
 		slot_get(d, j->sub_id)->inflight--;
 		d->inflight--;
 		job_free(d, j);

@@ -541,7 +541,7 @@ conn_transfer_free(struct conn_transfer *t)
 }
 
 int
-connector_send(const struct connector *c, const struct conn_event *ev,
+connector_send(const struct connector *c, struct conn_event *ev,
     const char *allow_private, long timeout_ms, struct conn_result *res,
     long *status, double *response_ms)
 {
@@ -550,33 +550,52 @@ connector_send(const struct connector *c, const struct conn_event *ev,
 	char			 err[CONN_REASON_MAX];
 	double			 t0;
 	CURLcode		 cc;
+	json_t			*own = NULL;
 	int			 rc = -1;
 
 	memset(&t, 0, sizeof(t));
-	memset(res, 0, sizeof(*res));
-	res->delay = -1;
 	*status = 0;
 	*response_ms = 0;
-	err[0] = '\0';
-	if (c->render(ev, &t.rq, err, sizeof(err)) == -1) {
-		res->outcome = CONN_RETRY;	/* as the worker counts it */
-		snprintf(res->reason, sizeof(res->reason), "%s", err);
-		goto out;
-	}
-	if (conn_transfer_prepare(&t, t.rq.url != NULL ? t.rq.url : ev->url,
-	    allow_private, timeout_ms) == -1) {
-		res->outcome = CONN_RETRY;
-		snprintf(res->reason, sizeof(res->reason), "%s", t.errbuf);
-		goto out;
-	}
+	if (ev->state == NULL)
+		ev->state = own = json_object();
 	t0 = now_ms();
-	cc = curl_easy_perform(t.h);
-	*response_ms = now_ms() - t0;
-	conn_transfer_answer(&t, cc, &a);
-	*status = a.status;
-	c->classify(ev, &a, res);
+	for (ev->step = 0; ; ev->step++) {
+		memset(res, 0, sizeof(*res));
+		res->delay = -1;
+		err[0] = '\0';
+		if (c->render(ev, &t.rq, err, sizeof(err)) == -1) {
+			res->outcome = CONN_RETRY;	/* as the worker counts it */
+			snprintf(res->reason, sizeof(res->reason), "%s", err);
+			goto out;
+		}
+		if (conn_transfer_prepare(&t, t.rq.url != NULL ? t.rq.url :
+		    ev->url, allow_private, timeout_ms) == -1) {
+			res->outcome = CONN_RETRY;
+			snprintf(res->reason, sizeof(res->reason), "%s",
+			    t.errbuf);
+			goto out;
+		}
+		cc = curl_easy_perform(t.h);
+		conn_transfer_answer(&t, cc, &a);
+		*status = a.status;
+		c->classify(ev, &a, res);
+		if (res->outcome != CONN_NEXT)
+			break;
+		conn_transfer_free(&t);
+		if (ev->step + 1 >= CONN_STEPS_MAX) {
+			res->outcome = CONN_RETRY;
+			snprintf(res->reason, sizeof(res->reason), "more than "
+			    "%d requests in one attempt", CONN_STEPS_MAX);
+			goto out;
+		}
+	}
 	rc = 0;
 out:
+	*response_ms = now_ms() - t0;
 	conn_transfer_free(&t);
+	if (own != NULL) {
+		json_decref(own);
+		ev->state = NULL;
+	}
 	return rc;
 }

@@ -22,6 +22,8 @@
 #define CONN_BODY_KEEP	4096	/* the first bytes of an answer kept */
 #define CONN_REASON_MAX	256
 #define CONN_REF_MAX	256
+#define CONN_STEPS_MAX	8	/* requests in one attempt, at most */
+#define CONN_STEPS_STR	"8"
 
 /* An event on its way to one integration: what render reads. */
 struct conn_event {
@@ -36,6 +38,16 @@ struct conn_event {
 	const char	*secret;	/* signing secret, or NULL */
 	const char	*prev_secret;	/* NULL unless in rotation grace */
 	long long	 ts;		/* now, seconds since the epoch */
+	/*
+	 * A multi-step connector's memory between the requests of one
+	 * attempt (a ticket's search, then its create, comment or
+	 * transition): an object, empty at the first request, that render
+	 * and classify may change.  It lasts one attempt: a retry starts
+	 * again from the search, so a ticket created by an attempt whose
+	 * result was never recorded is found, not created twice.
+	 */
+	json_t		*state;
+	int		 step;		/* 0 for an attempt's first request */
 };
 
 /* What render makes; conn_request_free() frees it. */
@@ -62,7 +74,12 @@ enum conn_outcome {
 	CONN_ASYNC,	/* accepted; the receiver calls back (seed 000) */
 	CONN_RETRY,	/* on the schedule, or after delay */
 	CONN_FAILED,	/* for good: not retried */
-	CONN_GONE	/* for good, and the integration is disabled */
+	CONN_GONE,	/* for good, and the integration is disabled */
+	/*
+	 * Another request in the same attempt: render is called again with
+	 * ev->state as classify left it (CONN_STEPS_MAX requests at most).
+	 */
+	CONN_NEXT
 };
 
 struct conn_result {
@@ -71,6 +88,15 @@ struct conn_result {
 					 * schedule's next step */
 	char		 reason[CONN_REASON_MAX];	/* why not delivered */
 	char		 ref[CONN_REF_MAX];	/* the service's reference */
+	/*
+	 * For a connector with tickets: the ticket's id at the service
+	 * (Jira's issue id, ServiceNow's sys_id), a link to it for people,
+	 * and its state ("open", "resolved"); kept with ref under the
+	 * event's object key (hookpost.integration_tickets).
+	 */
+	char		 ref_id[CONN_REF_MAX];
+	char		 ref_url[1024];
+	char		 ref_state[32];
 };
 
 struct connector {
@@ -95,6 +121,15 @@ struct connector {
 	 * incident): it sends integration.test.resolved right after.
 	 */
 	int			 test_resolves;
+	/*
+	 * One ticket per object (Jira, ServiceNow): a result's ref is
+	 * recorded under the event's object key (conn_object_key) in
+	 * hookpost.integration_tickets, which the API shows.  The connector
+	 * itself finds the ticket at the service (by a label or correlation
+	 * id it put there), so a crash between creating a ticket and
+	 * recording it never opens a second one.
+	 */
+	int			 tickets;
 	/*
 	 * Optional further checks of a settings object already valid
 	 * against fields (e.g. header names): 0, or -1 with err set.
@@ -220,11 +255,12 @@ char	*conn_redact_new(const struct connector *c, const json_t *config,
 
 /*
  * Sends one event synchronously (the API's "Test Connection"): render,
- * transfer, classify.  Fills res and, when answered, status and
+ * transfer, classify, again while classify answers CONN_NEXT (ev->state
+ * made for the attempt when the caller gave none).  Fills res and, when answered, status and
  * response_ms.  Returns 0 when it was sent, -1 when it could not be
  * (res->reason says why).
  */
-int	 connector_send(const struct connector *, const struct conn_event *,
+int	 connector_send(const struct connector *, struct conn_event *,
 	    const char *allow_private, long timeout_ms, struct conn_result *res,
 	    long *status, double *response_ms);
 

@@ -754,6 +754,29 @@ const struct page_list integ_delivery_list = {
 	.check = integ_deliveries_check,
 };
 
+/*
+ * GET /api/integrations/:id/tickets (issue 10): the tickets a ticketing
+ * integration keeps, one per object (sql/019), by object key.
+ */
+const struct page_list integ_ticket_list = {
+	.name = "integ_ticket_list",
+	.sql = "SELECT json_build_object('object_key', t.object_key,"
+	    " 'ref', t.ref, 'ref_id', t.ref_id, 'url', t.url,"
+	    " 'state', t.state, 'last_delivery_id', t.last_delivery_id,"
+	    " 'created_at', t.created_at, 'updated_at', t.updated_at)::text,"
+	    " t.object_key, '' FROM hookpost.integration_tickets t"
+	    " JOIN hookpost.subscriptions s ON s.id = t.subscription_id"
+	    " WHERE ($1::text IS NULL OR s.owner_id = $1)"
+	    " AND t.subscription_id = $2::uuid"
+	    " AND ($3::text IS NULL OR t.object_key > $3)"
+	    " ORDER BY t.object_key LIMIT $4",
+	.limit_default = 50, .limit_max = 500,
+	.key = PAGE_KEY_TEXT,
+	.scoped = 1,
+	PAGE_FILTERS(integ_delivery_filters),
+	.check = integ_deliveries_check,
+};
+
 /* --- Test Connection ----------------------------------------------------- */
 
 static const char *
@@ -768,6 +791,7 @@ outcome_name(enum conn_outcome o)
 	case CONN_GONE:
 		return "gone";
 	case CONN_FAILED:
+	case CONN_NEXT:		/* never left by connector_send */
 		break;
 	}
 	return "failed";

@@ -7,7 +7,7 @@
  *   /admin/quotas/webhooks[/:user_id]            per-owner quotas
  *   /admin/webhooks/deny-list[/:id]              the URL deny list
  *   POST /api/events, /api/event-types           publishing, the catalog
- *   /api/integrations[/:id[/test|/deliveries]]   seed 003 integrations
+ *   /api/integrations[/:id[/test|/deliveries|/tickets]] seed 003 integrations
  *   /api/integrations/webhooks[/:id]             seed 003 custom webhooks
  *   /api/integrations/webhooks/deliveries[/:id/retry], .../docs/openapi
  *
@@ -60,6 +60,7 @@ enum route {
 	ROUTE_INTEG_DELETE,
 	ROUTE_INTEG_TEST,
 	ROUTE_INTEG_DELIVERIES,
+	ROUTE_INTEG_TICKETS,
 	ROUTE__MAX
 };
 
@@ -124,6 +125,8 @@ static const struct srv_route routes[ROUTE__MAX] = {
 	{ ROUTE_INTEG_DELETE, "DELETE", INTEG "/:id", CONN, AUTH_SETTINGS },
 	{ ROUTE_INTEG_TEST, "POST", INTEG "/:id/test", CONN, AUTH_SETTINGS },
 	{ ROUTE_INTEG_DELIVERIES, "GET", INTEG "/:id/deliveries", CONN,
+	  AUTH_SETTINGS },
+	{ ROUTE_INTEG_TICKETS, "GET", INTEG "/:id/tickets", CONN,
 	  AUTH_SETTINGS },
 };
 
@@ -238,6 +241,9 @@ dispatch(struct req *r, int route)
 		break;
 	case ROUTE_INTEG_DELIVERIES:
 		page_list(r, &integ_delivery_list);
+		break;
+	case ROUTE_INTEG_TICKETS:
+		page_list(r, &integ_ticket_list);
 		break;
 	case ROUTE__MAX:
 		break;

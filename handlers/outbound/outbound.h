@@ -70,6 +70,7 @@ char	*integ_write(struct req *, const char *,
 	    const struct integ_input *);
 extern const struct page_list integ_list;
 extern const struct page_list integ_delivery_list;
+extern const struct page_list integ_ticket_list;
 void	 integ_create(struct req *);
 void	 integ_get(struct req *);
 void	 integ_update(struct req *);

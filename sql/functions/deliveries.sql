@@ -174,7 +174,9 @@ END $$;
  * (taken over by another worker) is still logged as an attempt but moves
  * nothing.  Each result: id, claim_id, attempt, started_at, status_code,
  * response_ms, error, body (first 4 KiB), ref (what the service
- * returned, e.g. PagerDuty's dedup_key: deliveries.external_ref), and outcome: delivered | async
+ * returned, e.g. PagerDuty's dedup_key: deliveries.external_ref; with
+ * object_key, ref_id, ref_url and ref_state, a ticket kept in
+ * hookpost.integration_tickets), and outcome: delivered | async
  * | retry (with retry_in: due that many seconds after now(), so that the
  * schedule's delays are exact, issue 8; a worker of the previous release
  * sends next_attempt_at instead) | failed | gone (410: the subscription
@@ -200,7 +202,8 @@ BEGIN
 		    claim_id uuid, attempt integer, started_at timestamptz,
 		    status_code integer, response_ms real, error text, body text,
 		    outcome text, retry_in integer, next_attempt_at timestamptz,
-		    ref text)
+		    ref text, object_key text, ref_id text, ref_url text,
+		    ref_state text)
 	), att AS (
 		INSERT INTO hookpost.delivery_attempts (delivery_id, attempt,
 		    started_at, status_code, response_ms, error, response_body,
@@ -232,6 +235,27 @@ BEGIN
 		  AND d.status = 'sending'
 		RETURNING d.id, d.subscription_id, d.status, d.next_attempt_at,
 		    r.outcome
+	), tickets AS (
+		-- sql/019: one ticket per object, as the connector found or
+		-- made it.
+		INSERT INTO hookpost.integration_tickets AS t (subscription_id,
+		    object_key, ref, ref_id, url, state, last_delivery_id)
+		-- One row per ticket (a batch may hold two events of one
+		-- object): the later attempt's.
+		SELECT DISTINCT ON (u.subscription_id, left(r.object_key, 256))
+		    u.subscription_id, left(r.object_key, 256),
+		    left(r.ref, 256), left(r.ref_id, 256), left(r.ref_url, 1024),
+		    coalesce(r.ref_state, 'open'), u.id
+		FROM upd u JOIN r ON r.id = u.id
+		WHERE r.object_key IS NOT NULL AND r.ref IS NOT NULL
+		ORDER BY u.subscription_id, left(r.object_key, 256),
+		    r.started_at DESC NULLS LAST
+		ON CONFLICT (subscription_id, object_key) DO UPDATE SET
+		    ref = excluded.ref,
+		    ref_id = coalesce(excluded.ref_id, t.ref_id),
+		    url = coalesce(excluded.url, t.url), state = excluded.state,
+		    last_delivery_id = excluded.last_delivery_id,
+		    updated_at = now()
 	), requeued AS (
 		INSERT INTO hookpost.delivery_queue AS q (delivery_id, due_at)
 		SELECT u.id, u.next_attempt_at FROM upd u
