@@ -19,6 +19,7 @@
 
 extern const struct connector connector_hookpost;
 extern const struct connector connector_pagerduty;
+extern const struct connector connector_servicenow;
 extern const struct connector connector_slack;
 extern const struct connector connector_teams;
 extern const struct connector connector_webhook;
@@ -30,6 +31,7 @@ const struct connector *const connectors[] = {
 	&connector_slack,	/* seed 003 Slack */
 	&connector_pagerduty,	/* seed 003 PagerDuty (Events API v2) */
 	&connector_teams,	/* seed 003 Microsoft Teams (Workflows) */
+	&connector_servicenow,	/* seed 003 ServiceNow (Table API) */
 	NULL
 };
 
