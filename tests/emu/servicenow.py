@@ -15,7 +15,8 @@ request state models of the base system).
     PATCH  /api/now/table/<table>/<sys_id>    (PUT too) 200 {"result": ...}
     DELETE /api/now/table/<table>/<sys_id>    204, no body
 
-(/api/now/v2/table/... alike).  Tables: incident (numbers INC0010001 on)
+(/api/now/v2/table/... alike, and under any path prefix: a test gives
+each integration its own, so that /_emu/script answers reach only it).  Tables: incident (numbers INC0010001 on)
 and change_request (CHG0030001 on).  As ServiceNow: every value comes
 back as a string; sysparm_fields and query conditions naming no field
 are ignored (so is an unknown field in a body: recorded in the state's
@@ -282,8 +283,8 @@ def handle(e, req):
     who = authenticate(req)
     if who is None:
         return unauthenticated()
-    m = re.match(r"^/api/now/(?:v[12]/)?table/([^/]+)(?:/([^/]+))?/?$",
-                 req.path)
+    m = re.match(r"^(?:/[A-Za-z0-9_.-]+)*?/api/now/(?:v[12]/)?table/"
+                 r"([^/]+)(?:/([^/]+))?/?$", req.path)
     if not m:
         return failure(400, "Requested URI does not represent any "
                        "resource", None)
