@@ -29,7 +29,8 @@
 #define SETTING_KEY_MAX		64
 #define SETTINGS_MAX		64		/* --config flags at most */
 #define SETTINGS_FILE_MAX	(64 * 1024)
-#define PAGE_MAX		200
+#define PAGE_MAX		200		/* the server's, for each list */
+#define DELIVERY_PAGE_MAX	500
 
 enum {
 	OPT_EVENTS = OPT_CMD,
@@ -131,7 +132,7 @@ static const struct cli_cmd cmd_list = {
 	"\n"
 	"  --type T        only this type: webhook, slack, teams, pagerduty\n"
 	"  --enabled BOOL  only enabled (true) or disabled (false) ones\n"
-	"  --limit N       page size (at most 200)\n"
+	"  --limit N       page size (default 50, at most 200)\n"
 	"  --cursor C      the next page, as printed after the last one\n"
 	"  --all           every page from there on, as one table or one\n"
 	"                  JSON array\n",
@@ -172,7 +173,7 @@ static const struct cli_cmd cmd_deliveries = {
 	"one with 'hookpost deliveries show ID', send a failed one again with\n"
 	"'hookpost deliveries retry ID'.\n"
 	"\n"
-	"  --limit N    page size (at most 200)\n"
+	"  --limit N    page size (default 50, at most 500)\n"
 	"  --cursor C   the next page, as printed after the last one\n"
 	"  --all        every page from there on\n",
 	1, 1, CMD_API | CMD_ALL
@@ -270,8 +271,9 @@ setting_add(struct int_args *a, const char *arg)
 		value = json_loads(v, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 		    &jerr);
 		if (value == NULL) {
-			cli_usage_reason(a->cmd, "--config %s:=: not JSON: %s",
-			    key, jerr.text);
+			/* Not jerr.text: it quotes the text, maybe a secret. */
+			cli_usage_reason(a->cmd, "--config %s:=: not JSON (at "
+			    "character %d)", key, jerr.position);
 			goto out;
 		}
 	} else if (strcmp(v, "@-") == 0) {
@@ -453,10 +455,14 @@ settings_new(struct int_args *a)
 		    &len) == -1)
 			goto out;
 		file = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+		/* Where, not jerr.text: that quotes the file's secrets. */
+		if (file == NULL) {
+			cli_err("%s:%d:%d: not JSON", a->config_file,
+			    jerr.line, jerr.column);
+			goto out;
+		}
 		if (!json_is_object(file)) {
-			cli_err("%s: not a JSON object%s%s", a->config_file,
-			    file == NULL ? ": " : "", file == NULL ?
-			    jerr.text : "");
+			cli_err("%s: not a JSON object", a->config_file);
 			goto out;
 		}
 	}
@@ -770,15 +776,16 @@ integration_deliveries(struct cli *cli, int argc, char *argv[])
 		CLI_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
+	/* REF: what the service returned, e.g. a PagerDuty dedup_key. */
 	static const char *const	 heads[] = { "ID", "STATUS", "EVENT",
-		"ATTEMPTS", "CODE", "ERROR", "CREATED" };
+		"ATTEMPTS", "CODE", "REF", "ERROR", "CREATED" };
 	static const char *const	 keys[] = { "id", "status",
 		"event_type", "attempt_count", "last_status_code",
-		"last_error", "created_at" };
-	struct cli_list		 list = { &cmd_deliveries, opts, NULL, 7,
-		heads, keys, 5, 60 };
-	struct cli_page		 page = { &cmd_deliveries, PAGE_MAX, NULL,
-		NULL };
+		"external_ref", "last_error", "created_at" };
+	struct cli_list		 list = { &cmd_deliveries, opts, NULL, 8,
+		heads, keys, 6, 60 };
+	struct cli_page		 page = { &cmd_deliveries, DELIVERY_PAGE_MAX,
+		NULL, NULL };
 	const struct cli_param	 q[] = { { "limit", &page.limit },
 		{ "cursor", &page.cursor }, { NULL, NULL } };
 	char			**pos = NULL, *path = NULL;
