@@ -90,9 +90,10 @@ check(const json_t *config, char *err, size_t errsz)
 			return -1;
 		}
 		if ((s = json_string_value(v)) == NULL ||
-		    strlen(s) > HEADER_VALUE_MAX) {
+		    strlen(s) > HEADER_VALUE_MAX ||
+		    strlen(s) != json_string_length(v)) {
 			errf(err, errsz, "'headers': the value of '%s' must "
-			    "be a string of at most %d bytes", name,
+			    "be a string of at most %d bytes, without NUL", name,
 			    HEADER_VALUE_MAX);
 			return -1;
 		}
