@@ -165,8 +165,8 @@ readme_walkthrough walkthrough-integrations "integrations walkthrough" 30 \
     '{"event":"finding.created","team":"secops","body":{"id":' \
     '"event":"finding.created","status":"delivered","success":true,"statusCode":200' \
     'failed: HTTP 500' 'retry: HTTP 202' '{"status":"delivered","success":true,"statusCode":200,"attempts":1}' \
-    '"type":"pagerduty","severity_threshold":"critical","retry_count":3' \
-    '"routing_key":"…IJKL"' 'outcome:' 'delivered'
+    '{"type":"slack","name":"#security-alerts","severity_threshold":"high","retry_count":3,"config":{"webhook_url":"…' \
+    'outcome:' 'delivered' 'integration.test'
 n=$(psql_q "SELECT count(*) FROM hookpost.subscriptions WHERE type = 'webhook' AND name IN ('SecOps automation', 'Ticket bridge') AND cardinality(retry_schedule) = CASE name WHEN 'SecOps automation' THEN 5 ELSE 0 END")
 [ "$n" = 2 ] && ok "the walkthrough's webhooks are there, the CLI's update applied" || fail "the walkthrough's webhooks are there, the CLI's update applied" "$n"
 n=$(psql_q "SELECT count(*) FROM hookpost.api_tokens WHERE name = 'integrations' AND permissions = '{manage_settings}'")
