@@ -12,6 +12,8 @@
  *   /challenge-wrong    answers a wrong challenge
  *   /retry-after/N      503 with Retry-After: N
  *   /fail-first/N       500 for the first N attempts of a delivery id, then 200
+ *   /pagerduty          202 with PagerDuty's Events API v2 success body
+ *                       (the delivery bench's PagerDuty connector)
  * With -l FILE each request is appended as one JSON line (method, path,
  * lower-cased headers, body), for tests to inspect.
  *   bench-sink -p port [-l file]
@@ -154,6 +156,11 @@ respond(struct conn *c, const char *method, const char *path, json_t *hdrs,
 		n = (int)strtol(path + 12, NULL, 10);
 		if (id != NULL && attempts_of(id) <= n)
 			status = 500;
+	} else if (strcmp(path, "/pagerduty") == 0) {
+		status = 202;
+		snprintf(rbody, sizeof(rbody), "{\"status\":\"success\","
+		    "\"message\":\"Event processed\",\"dedup_key\":"
+		    "\"bench\"}");
 	} else if (strncmp(path, "/challenge", 10) == 0) {
 		j = json_loadb(body, blen, 0, NULL);
 		if (j != NULL && json_is_string(json_object_get(j, "challenge")))

@@ -32,7 +32,8 @@ enum {
 	OPT_ROLE,
 	OPT_OWNER,
 	OPT_NAME,
-	OPT_LIMIT
+	OPT_LIMIT,
+	OPT_PERMISSION
 };
 
 static const struct cli_cmd cmd_migrate = {
@@ -61,14 +62,16 @@ static const struct cli_cmd cmd_status = {
 static const struct cli_cmd cmd_tok_create = {
 	"token create",
 	"usage: hookpost token create --role admin|user|service [--owner ID]\n"
-	"                             [--name NAME]\n"
+	"                             [--name NAME] [--permission P]\n"
 	"Mints an API token and prints it (only it) on stdout, once; the\n"
 	"database keeps only its SHA-256:  TOKEN=$(hookpost token create --role admin)\n"
 	"\n"
 	"  --role R     admin (everything), user (its own owner's objects) or\n"
 	"               service\n"
 	"  --owner ID   the owner scope; required for role user\n"
-	"  --name NAME  a label for token list\n",
+	"  --name NAME  a label for token list\n"
+	"  --permission manage_settings\n"
+	"               beyond the role: manage integrations (seed 003)\n",
 	0, 0, 0
 };
 
@@ -732,7 +735,7 @@ cmd_db(struct cli *cli, int argc, char *argv[])
 
 struct token_args {
 	const struct cli_cmd	*cmd;
-	const char		*role, *owner, *name, *limit;
+	const char		*role, *owner, *name, *limit, *permission;
 };
 
 /* A label or owner: printable text, bounded (STYLE 10). */
@@ -786,6 +789,15 @@ token_opt(void *ctx, int ch, char *arg)
 			return -1;
 		a->limit = arg;
 		return 0;
+	case OPT_PERMISSION:
+		/* sql/018: the one permission beyond the roles */
+		if (strcmp(arg, "manage_settings") != 0) {
+			cli_usage_reason(a->cmd, "permission must be "
+			    "manage_settings, not '%s'", arg);
+			return -1;
+		}
+		a->permission = arg;
+		return 0;
 	}
 	return 1;
 }
@@ -797,13 +809,14 @@ token_create(struct cli *cli, int argc, char *argv[])
 		{ "role",  required_argument, NULL, OPT_ROLE },
 		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ "name",  required_argument, NULL, OPT_NAME },
+		{ "permission", required_argument, NULL, OPT_PERMISSION },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct token_args	 a = { &cmd_tok_create, NULL, NULL, NULL,
-		NULL };
+		NULL, NULL };
 	PGconn			*conn = NULL;
 	PGresult		*res = NULL;
-	const char		*params[4];
+	const char		*params[5];
 	char			**pos = NULL, *token = NULL, hash[65];
 	int			 npos, status = 1;
 
@@ -840,9 +853,11 @@ token_create(struct cli *cli, int argc, char *argv[])
 	params[1] = hash;
 	params[2] = a.role;
 	params[3] = a.owner;
+	params[4] = a.permission;
 	res = PQexecParams(conn, "INSERT INTO hookpost.api_tokens (name, "
-	    "token_hash, role, owner_id) VALUES ($1, $2, $3, $4) RETURNING id",
-	    4, NULL, params, NULL, NULL, 0);
+	    "token_hash, role, owner_id, permissions) VALUES ($1, $2, $3, $4,"
+	    " array_remove(ARRAY[$5::text], NULL)) RETURNING id",
+	    5, NULL, params, NULL, NULL, 0);
 	if ((res = pg_check(conn, res, PGRES_TUPLES_OK, "token create")) ==
 	    NULL)
 		goto out;
@@ -871,16 +886,16 @@ token_list(struct cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *const heads[] = { "ID", "NAME", "ROLE", "OWNER",
-		"CREATED", "LAST_USED", "REVOKED" };
+		"CREATED", "LAST_USED", "REVOKED", "PERMISSIONS" };
 	static const char *const keys[] = { "id", "name", "role", "owner_id",
-		"created_at", "last_used_at", "revoked_at" };
+		"created_at", "last_used_at", "revoked_at", "permissions" };
 	struct token_args	 a = { &cmd_tok_list, NULL, NULL, NULL,
-		"1000" };
+		"1000", NULL };
 	struct cli_table	*t = NULL;
 	PGconn			*conn = NULL;
 	PGresult		*res = NULL;
 	json_t			*arr = NULL, *o;
-	const char		*params[1], *row[7];
+	const char		*params[1], *row[8];
 	char			**pos = NULL, *text;
 	int			 npos, r, c, status = 1;
 
@@ -895,6 +910,7 @@ token_list(struct cli *cli, int argc, char *argv[])
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 	res = PQexecParams(conn, "SELECT id, name, role, owner_id, "
 	    TS("created_at") ", " TS("last_used_at") ", " TS("revoked_at")
+	    ", nullif(array_to_string(permissions, ','), '')"
 	    " FROM hookpost.api_tokens ORDER BY created_at, id LIMIT $1",
 	    1, NULL, params, NULL, NULL, 0);
 #undef TS
@@ -908,6 +924,10 @@ token_list(struct cli *cli, int argc, char *argv[])
 				json_object_set_new(o, keys[c],
 				    PQgetisnull(res, r, c) ? json_null() :
 				    json_string(PQgetvalue(res, r, c)));
+			/* sql/018 has one permission: nothing to split. */
+			json_object_set_new(o, keys[7], PQgetisnull(res, r, 7) ?
+			    json_array() : json_pack("[s]", PQgetvalue(res, r,
+			    7)));
 			json_array_append_new(arr, o);
 		}
 		o = json_pack("{s:o}", "data", arr);
@@ -918,10 +938,10 @@ token_list(struct cli *cli, int argc, char *argv[])
 		status = 0;
 		goto out;
 	}
-	t = cli_table_new(7, heads);
+	t = cli_table_new(8, heads);
 	cli_table_max(t, 1, 40);
 	for (r = 0; r < PQntuples(res); r++) {
-		for (c = 0; c < 7; c++)
+		for (c = 0; c < 8; c++)
 			row[c] = PQgetisnull(res, r, c) ? "-" :
 			    PQgetvalue(res, r, c);
 		if (*row[1] == '\0')

@@ -268,11 +268,16 @@ static const struct vfield token_fields[] = {
 	{ "name", V_STRING, 0, 0, 128, NULL, 0 },
 	{ "role", V_ENUM, 1, 0, 0, roles, 0 },
 	{ "owner_id", V_STRING, 0, 1, 128, NULL, 1 },
+	{ "permissions", V_ARRAY, 0, 0, 8, NULL, 0 },
 };
+
+/* Permissions beyond a role (sql/018): seed 003's MANAGE_SETTINGS. */
+static const char *const permissions[] = { "manage_settings", NULL };
 
 #define TOKEN_JSON \
 	"json_build_object('id', t.id, 'name', t.name, 'role', t.role," \
-	" 'owner_id', t.owner_id, 'created_at', t.created_at," \
+	" 'owner_id', t.owner_id, 'permissions', t.permissions," \
+	" 'created_at', t.created_at," \
 	" 'last_used_at', t.last_used_at, 'revoked_at', t.revoked_at)"
 
 static const struct page_list token_list = {
@@ -290,15 +295,30 @@ static void
 token_create(struct req *r)
 {
 	static const char sql[] = "INSERT INTO hookpost.api_tokens AS t"
-	    " (name, token_hash, role, owner_id) VALUES (coalesce($1, ''), $2,"
-	    " $3, $4) RETURNING " TOKEN_JSON "::text";
-	json_t		*body = NULL, *j;
-	const char	*role, *owner, *p[4];
-	char		*token = NULL, hash[65];
+	    " (name, token_hash, role, owner_id, permissions)"
+	    " VALUES (coalesce($1, ''), $2, $3, $4, ARRAY(SELECT DISTINCT"
+	    "  lower(x) FROM jsonb_array_elements_text(coalesce($5::jsonb,"
+	    "  '[]')) x ORDER BY 1)) RETURNING " TOKEN_JSON "::text";
+	json_t		*body = NULL, *j, *v;
+	const char	*role, *owner, *perm, *p[5];
+	char		*token = NULL, *perms = NULL, hash[65];
 	PGresult	*res = NULL;
+	size_t		 i;
 
 	if ((body = valid_body_new(r, VFIELDS(token_fields))) == NULL)
 		goto out;
+	json_array_foreach(json_object_get(body, "permissions"), i, v) {
+		if ((perm = json_string_value(v)) == NULL ||
+		    !valid_enum(permissions, perm)) {
+			resp_error(r, 400, "invalid_field", "Field "
+			    "'permissions': entry %zu must be one of: "
+			    "manage_settings", i);
+			goto out;
+		}
+	}
+	perms = json_object_get(body, "permissions") != NULL ?
+	    json_dumps(json_object_get(body, "permissions"), JSON_COMPACT) :
+	    NULL;
 	role = json_string_value(json_object_get(body, "role"));
 	owner = json_string_value(json_object_get(body, "owner_id"));
 	if (strcmp(role, "user") == 0 && owner == NULL) {
@@ -322,7 +342,8 @@ token_create(struct req *r)
 	p[1] = hash;
 	p[2] = role;
 	p[3] = owner;
-	if ((res = db_exec("token_create", sql, 4, p)) == NULL) {
+	p[4] = perms;
+	if ((res = db_exec("token_create", sql, 5, p)) == NULL) {
 		resp_db_error(r);
 		goto out;
 	}
@@ -333,6 +354,7 @@ token_create(struct req *r)
 out:
 	PQclear(res);
 	json_decref(body);
+	free(perms);
 	if (token != NULL) {
 		explicit_bzero(token, strlen(token));
 		free(token);

@@ -50,8 +50,10 @@ b64url_decode(const char *s, size_t n, size_t *outlen)
 
 /*
  * HS256 JWT: verifies the signature in constant time, then exp/nbf.
- * Claims: "role" ("admin", "service" or anything else = user) and "sub"
- * (the owner id).  Returns 0 and fills auth, or -1.
+ * Claims: "role" ("admin", "service" or anything else = user), "sub"
+ * (the owner id) and "permissions" (an array; "manage_settings" in any
+ * case grants seed 003's MANAGE_SETTINGS).  Returns 0 and fills auth, or
+ * -1.
  */
 static int
 auth_jwt(const char *tok, struct auth *a)
@@ -62,8 +64,10 @@ auth_jwt(const char *tok, struct auth *a)
 	size_t		 hlen, plen, slen, maclen;
 	json_t		*h = NULL, *p = NULL;
 	struct sig_part	 part;
-	const char	*alg, *role, *sub;
+	const char	*alg, *role, *sub, *perm;
+	json_t		*v;
 	json_int_t	 exp, nbf;
+	size_t		 i;
 	time_t		 now = time(NULL);
 	int		 rc = -1;
 
@@ -96,6 +100,10 @@ auth_jwt(const char *tok, struct auth *a)
 	if (sub == NULL || *sub == '\0' || strlen(sub) > 128)
 		goto out;
 	a->admin = role != NULL && strcmp(role, "admin") == 0;
+	json_array_foreach(json_object_get(p, "permissions"), i, v)
+		if ((perm = json_string_value(v)) != NULL &&
+		    strcasecmp(perm, "manage_settings") == 0)
+			a->manage_settings = 1;
 	a->owner_id = xstrdup(sub);
 	a->ok = 1;
 	rc = 0;
@@ -112,18 +120,18 @@ int
 auth_require(struct req *r, enum auth_need need)
 {
 	static const char sql[] =
-	    "WITH t AS (SELECT id, role, owner_id, last_used_at"
+	    "WITH t AS (SELECT id, role, owner_id, last_used_at,"
+	    "  'manage_settings' = ANY (permissions) AS settings"
 	    "  FROM hookpost.api_tokens"
 	    "  WHERE token_hash = $1 AND revoked_at IS NULL),"
 	    " u AS (UPDATE hookpost.api_tokens a SET last_used_at = now()"
 	    "  FROM t WHERE a.id = t.id AND (t.last_used_at IS NULL OR"
 	    "  t.last_used_at < now() - interval '1 minute'))"
-	    " SELECT id, role, owner_id FROM t";
+	    " SELECT id, role, owner_id, settings FROM t";
 	const char	*h, *tok, *role = NULL;
 	char		 hash[65];
 	const char	*params[1];
 	PGresult	*res;
-	int		 service = 0;
 
 	h = req_header(r, "Authorization");
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
@@ -155,7 +163,8 @@ auth_require(struct req *r, enum auth_need need)
 	r->auth.ok = 1;
 	r->auth.token_id = xstrdup(PQgetvalue(res, 0, 0));
 	r->auth.admin = strcmp(role, "admin") == 0;
-	service = strcmp(role, "service") == 0;
+	r->auth.service = strcmp(role, "service") == 0;
+	r->auth.manage_settings = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
 	if (!PQgetisnull(res, 0, 2))
 		r->auth.owner_id = xstrdup(PQgetvalue(res, 0, 2));
 	PQclear(res);
@@ -164,9 +173,15 @@ check:
 		resp_error(r, 403, "forbidden", "This route needs an admin token");
 		return -1;
 	}
-	if (need == AUTH_SERVICE && !r->auth.admin && !service) {
+	if (need == AUTH_SERVICE && !r->auth.admin && !r->auth.service) {
 		resp_error(r, 403, "forbidden",
 		    "This route needs an admin or service token");
+		return -1;
+	}
+	if (need == AUTH_SETTINGS && !r->auth.admin &&
+	    !r->auth.manage_settings) {
+		resp_error(r, 403, "forbidden", "This route needs an admin "
+		    "token or the manage_settings permission");
 		return -1;
 	}
 	/* A bare service token sees no one's rows, not everyone's. */

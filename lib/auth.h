@@ -17,7 +17,13 @@ enum auth_need {
 	AUTH_ANY,	/* every valid credential */
 	AUTH_OWNER,	/* an admin, or a credential with an owner scope */
 	AUTH_SERVICE,	/* admins and service tokens */
-	AUTH_ADMIN	/* admins only */
+	AUTH_ADMIN,	/* admins only */
+	/*
+	 * seed 003 MANAGE_SETTINGS (integrations): an admin, or a token
+	 * whose permissions hold manage_settings (user or service; a JWT's
+	 * "permissions" claim).
+	 */
+	AUTH_SETTINGS
 };
 
 /*

@@ -158,5 +158,23 @@ cfg_load(void)
 	    100000000);
 	cfg.trigger_rate_global = cfg_num("HOOKPOST_TRIGGER_RATE_GLOBAL", 10000,
 	    0, 100000000);
+	if ((cfg.modules = cfg_get("HOOKPOST_MODULES")) == NULL)
+		cfg.modules = "connectors";
+	return 0;
+}
+
+int
+cfg_module_enabled(const char *name)
+{
+	const char	*s = cfg.modules != NULL ? cfg.modules : "connectors";
+	size_t		 n = strlen(name), len;
+
+	while (*s != '\0') {
+		s += strspn(s, ", \t");
+		len = strcspn(s, ", \t");
+		if (len == n && strncmp(s, name, n) == 0)
+			return 1;
+		s += len;
+	}
 	return 0;
 }

@@ -26,6 +26,8 @@ struct cfg {
 	/* seed 002 trigger requests a minute; 0: no such limit */
 	long		 trigger_rate_per_ip;	/* HOOKPOST_TRIGGER_RATE_PER_IP */
 	long		 trigger_rate_global;	/* HOOKPOST_TRIGGER_RATE_GLOBAL */
+	/* seed 003 license modules, comma or space separated */
+	const char	*modules;		/* HOOKPOST_MODULES */
 };
 
 extern struct cfg cfg;
@@ -34,5 +36,11 @@ extern struct cfg cfg;
 int		 cfg_load(void);
 /* A config value by its full name (file or environment); NULL if unset. */
 const char	*cfg_get(const char *name);
+/*
+ * 1 when HOOKPOST_MODULES (default "connectors") names the module, else
+ * 0.  seed 003: "All integration routes are gated behind the connectors
+ * license module".
+ */
+int		 cfg_module_enabled(const char *name);
 
 #endif

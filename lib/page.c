@@ -193,6 +193,9 @@ answer(struct req *r, const PGresult *res, long long limit,
 		    PQgetvalue(res, (int)limit - 1, 2));
 	if (pl->form == PAGE_FORM_ARRAY)
 		answer_array(r, data, cursor);
+	else if (pl->data_key != NULL)
+		resp_json(r, 200, json_pack("{s:o,s:s?}", pl->data_key, data,
+		    "next_cursor", cursor));
 	else
 		resp_list(r, data, cursor);
 	free(cursor);

@@ -86,6 +86,11 @@ struct page_list {
 	 */
 	const char			*limit_error;
 	int				 db_error_503;
+	/*
+	 * Optional, PAGE_FORM_ENVELOPE: the rows' key when a seed names it
+	 * (seed 003 {"deliveries": [...]}); NULL: "data".
+	 */
+	const char			*data_key;
 };
 
 /*

@@ -19,6 +19,9 @@ struct auth {
 	int		 admin;		/* role admin */
 	char		*token_id;	/* uuid of the API token, NULL for JWT */
 	char		*owner_id;	/* the user's owner scope */
+	int		 service;	/* role service */
+	/* permissions beyond the role (api_tokens.permissions, JWT claim) */
+	int		 manage_settings;	/* seed 003 MANAGE_SETTINGS */
 };
 
 struct req {

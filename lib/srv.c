@@ -318,7 +318,11 @@ serve_one(struct req *r, const struct srv_route *routes, size_t nroutes,
 	} else
 		req_drain(r);
 	/* After the body is read: a refused client has sent it all. */
-	if (rt->need == AUTH_NONE || auth_require(r, rt->need) == 0)
+	if ((rt->flags & SRV_CONNECTORS) &&
+	    !cfg_module_enabled("connectors")) {
+		resp_error(r, 403, "module_disabled", "The connectors module "
+		    "is not enabled (HOOKPOST_MODULES)");
+	} else if (rt->need == AUTH_NONE || auth_require(r, rt->need) == 0)
 		dispatch(r, rt->id);
 	if (rt->flags & SRV_LAZY)
 		req_drain(r);

@@ -25,6 +25,12 @@
  * The skeleton then neither reads nor limits it, and drains what is left.
  */
 #define SRV_LAZY	0x04
+/*
+ * The route belongs to the connectors module (seed 003 integrations):
+ * without "connectors" in HOOKPOST_MODULES it answers 403
+ * module_disabled, before any credential is looked at.
+ */
+#define SRV_CONNECTORS	0x08
 
 struct srv_route {
 	int		 id;

@@ -321,3 +321,56 @@ read_all(int fd, size_t max, char **out, size_t *outlen)
 	*outlen = b.len - 1;
 	return 0;
 }
+
+/* One pass of html_strip_new() over s, into out (as long as s). */
+static void
+html_strip_pass(const char *s, char *out)
+{
+	const char	*close;
+	char		*o = out;
+	unsigned char	 next;
+
+	while (*s != '\0') {
+		if (*s != '<') {
+			*o++ = *s++;
+			continue;
+		}
+		next = (unsigned char)s[1];
+		if (!((next >= 'a' && next <= 'z') || (next >= 'A' &&
+		    next <= 'Z') || next == '/' || next == '!' ||
+		    next == '?')) {
+			*o++ = *s++;	/* "a < b": no tag */
+			continue;
+		}
+		if ((close = strchr(s, '>')) == NULL)
+			break;	/* an unclosed tag: drop the rest */
+		s = close + 1;
+	}
+	*o = '\0';
+}
+
+char *
+html_strip_new(const char *s)
+{
+	char	*out, *prev, *o, *e;
+
+	/*
+	 * Again until nothing changes: what one pass leaves may form a tag
+	 * ("<<b>script>" is "<script>" once "<b>" is gone).
+	 */
+	out = xstrdup(s);
+	prev = xmalloc(strlen(s) + 1);
+	do {
+		memcpy(prev, out, strlen(out) + 1);
+		html_strip_pass(prev, out);
+	} while (strcmp(prev, out) != 0);
+	free(prev);
+	for (e = out + strlen(out); e > out && (e[-1] == ' ' ||
+	    e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'); e--)
+		e[-1] = '\0';
+	for (o = out; *o == ' ' || *o == '\t' || *o == '\n' || *o == '\r'; o++)
+		;
+	if (o != out)
+		memmove(out, o, strlen(o) + 1);
+	return out;
+}

@@ -70,6 +70,15 @@ char	*exe_dir(void);
  */
 int	 read_all(int fd, size_t max, char **out, size_t *outlen);
 
+/*
+ * s without its HTML tags, new (seed 003 stripHtmlTags: names and
+ * descriptions are shown in pages): every "<...>" is removed, and a "<"
+ * that opens a tag ("<a", "</", "<!", "<?") but is never closed takes
+ * the rest of the text with it; a "<" that opens no tag ("a < b") stays.
+ * Leading and trailing white space is trimmed from the result.
+ */
+char	*html_strip_new(const char *s);
+
 /* Source, trigger and playbook names: [a-z0-9][a-z0-9._-]{0,63}. */
 int	 name_valid(const char *);
 

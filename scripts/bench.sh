@@ -35,6 +35,8 @@
 #   BENCH_OUT_EVENTS [20000]  deliveries per outbound run
 #   BENCH_OUT_REPEAT [$BENCH_REPEAT]  outbound runs per connection count
 #   BENCH_OUT_CONNS  [$BENCH_CONNS]   worker concurrency (-c)
+#   BENCH_CONNECTORS ["webhook slack teams pagerduty"]  integrations
+#                    whose deliveries are measured beside plain webhooks
 #   BENCH_LAT_RATE   [200]  events/s of the latency run
 #   BENCH_LAT_DURATION [10] seconds of the latency run
 #   BENCH_KEEP     [0]   1 leaves the stack running afterwards
@@ -58,6 +60,7 @@ OUT_EVENTS=${BENCH_OUT_EVENTS:-20000}
 OUT_REPEAT=${BENCH_OUT_REPEAT:-$REPEAT}
 OUT_CONNS=${BENCH_OUT_CONNS:-$CONNS}
 LAT_RATE=${BENCH_LAT_RATE:-200}
+CONNECTORS=${BENCH_CONNECTORS-webhook slack teams pagerduty}
 LAT_DURATION=${BENCH_LAT_DURATION:-10}
 SECRET=bench-secret
 SOURCE=bench
@@ -440,6 +443,43 @@ outbound_setup() {
 	    "$(psql_bench -c "SELECT status, last_error FROM hookpost.deliveries")"
 }
 
+# One integration per connector of BENCH_CONNECTORS (seed 003), made
+# through POST /api/integrations like any, each sending to the same sink
+# (200 "ok" at /ok; PagerDuty's 202 and success body at /pagerduty, which
+# its connector requires): the figure is the connector's cost (its
+# settings opened, its request rendered, its answer classified) beside a
+# plain webhook's, in the same run.  max_concurrency 64 as the bench's
+# subscription (the API leaves it at its default).  They subscribe to an
+# event the bench never emits: the burst is fanned out to the plain
+# webhook alone, then given to each in turn (outbound_point).
+outbound_connectors_setup() {
+	for t in $CONNECTORS; do
+		case $t in
+		webhook)	cfg="{\"url\":\"$SINK\",\"secret\":\"$OUT_SECRET\"}" ;;
+		slack|teams)	cfg="{\"webhook_url\":\"$SINK\"}" ;;
+		pagerduty)	cfg="{\"routing_key\":\"R0UT1NGKEY0123456789ABCDEFGHIJKL\",
+			    \"events_url\":\"${SINK%/ok}/pagerduty\"}" ;;
+		*)		die "BENCH_CONNECTORS: no bench settings for $t" ;;
+		esac
+		code=$(api POST /api/integrations "{\"type\":\"$t\",
+		    \"name\":\"bench $t\",\"events\":[\"sync.failed\"],
+		    \"config\":$cfg}")
+		[ "$code" = 201 ] ||
+			die "integration $t: HTTP $code $(cat "$VAR/api.json")"
+		id=$(jq -r .id "$VAR/api.json")
+		psql_bench -c "UPDATE hookpost.subscriptions SET
+		    max_concurrency = 64 WHERE id = '$id'" >/dev/null
+		eval "OUT_INT_$t=$id"
+	done
+}
+
+# Gives the whole burst to one subscription (the plain webhook's or an
+# integration's), as emit would have fanned it out to it alone.
+outbound_point() {
+	psql_bench -c "UPDATE hookpost.deliveries SET subscription_id = '$1'
+	    WHERE subscription_id <> '$1'" >/dev/null
+}
+
 # The burst every throughput run delivers: N events emitted in one
 # transaction (fan-out: one delivery each), timed.  Emitted once: emit
 # counts the owner's deliveries of the last minute for every event
@@ -480,7 +520,7 @@ outbound_reset() {
 # One run at concurrency $1, repetition $2: the worker timed until it
 # has delivered the whole burst (claim, sign, send, record).
 outbound_run_hookpost() {
-	c=$1 rep=$2
+	c=$1 rep=$2 target=${3:-hookpost}
 	outbound_reset
 	t0=$(now_s)
 	worker -1 -c "$c" -n bench 2>>"$VAR/log/deliver.log" ||
@@ -498,11 +538,30 @@ outbound_run_hookpost() {
 	        ::numeric, 2),
 	    $OUT_EVENTS - (SELECT count(*) FROM hookpost.deliveries
 	        WHERE status = 'delivered') +
-	        count(*) FILTER (WHERE a.status_code IS DISTINCT FROM 200)
+	        count(*) FILTER (WHERE a.status_code IS NULL OR
+	        a.status_code NOT BETWEEN 200 AND 299)
 	    FROM hookpost.delivery_attempts a")
-	echo "out-hookpost $c $rep $line" >>"$RESULTS"
-	log "  run $rep/$OUT_REPEAT  hookpost  $c conns:  $line" \
+	echo "out-$target $c $rep $line" >>"$RESULTS"
+	log "  run $rep/$OUT_REPEAT  $target  $c conns:  $line" \
 	    "(deliv/s p50_ms p99_ms errors)"
+}
+
+# The burst through each connector, right after the plain webhook's run
+# at the same concurrency; the ratio is taken within the repetition.
+outbound_run_connectors() {
+	c=$1 rep=$2
+	for t in $CONNECTORS; do
+		eval "id=\$OUT_INT_$t"
+		outbound_point "$id"
+		outbound_run_hookpost "$c" "$rep" "$t"
+		pair=$(awk -v c="$c" -v r="$rep" -v t="out-$t" '
+		    $1 == "out-hookpost" && $2 == c && $3 == r { h = $4 }
+		    $1 == t && $2 == c && $3 == r { x = $4 }
+		    END { if (h > 0) print "con-ratio-" substr(t, 5), c, r, x / h }' \
+		    "$RESULTS")
+		[ -z "$pair" ] || echo "$pair" >>"$RESULTS"
+	done
+	[ -z "$CONNECTORS" ] || outbound_point "$OUT_SUB"
 }
 
 outbound_run_refpost() {
@@ -611,7 +670,7 @@ outbound_table() {
 	printf '%-10s %6s %10s %9s %9s %7s\n' target conns deliv/s "p50 ms" \
 	    "p99 ms" errors
 	for c in $OUT_CONNS; do
-		for t in refpost hookpost; do
+		for t in refpost hookpost $CONNECTORS; do
 			e=$(errors out-$t "$c")
 			total_errors=$((total_errors + e))
 			printf '%-10s %6s %10.1f %9.2f %9.2f %7s\n' $t "$c" \
@@ -632,6 +691,13 @@ outbound_table() {
 		printf '%11.2fx' "$(median_of out-ratio "$c" 4)"
 	done
 	echo "   (median of each run's pair)"
+	for t in $CONNECTORS; do
+		printf '%-16s' "$t/hookpost"
+		for c in $OUT_CONNS; do
+			printf '%11.2fx' "$(median_of con-ratio-$t "$c" 4)"
+		done
+		echo "   (a connector beside the plain webhook; aim >= 0.80)"
+	done
 	echo
 	echo "latency to the first attempt ($LAT_RATE events/s for" \
 	    "$LAT_DURATION s, one transaction each; hookpost-deliver -c 64)"
@@ -662,12 +728,14 @@ if has_part inbound; then
 fi
 if has_part outbound; then
 	outbound_setup
+	outbound_connectors_setup
 	outbound_emit
 	rep=1
 	while [ $rep -le "$OUT_REPEAT" ]; do
 		for c in $OUT_CONNS; do
 			outbound_run_hookpost "$c" $rep
 			outbound_run_refpost "$c" $rep
+			outbound_run_connectors "$c" $rep
 		done
 		rep=$((rep + 1))
 	done

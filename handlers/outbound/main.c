@@ -7,13 +7,18 @@
  *   /admin/quotas/webhooks[/:user_id]            per-owner quotas
  *   /admin/webhooks/deny-list[/:id]              the URL deny list
  *   POST /api/events, /api/event-types           publishing, the catalog
+ *   /api/integrations[/:id[/test|/deliveries]]   seed 003 integrations
+ *   /api/integrations/webhooks[/:id]             seed 003 custom webhooks
+ *   /api/integrations/webhooks/deliveries[/:id/retry], .../docs/openapi
  *
  * Subscriptions and deliveries take any token: an admin sees and changes
  * all, a user token only rows of its own owner_id (others answer 404, so
  * ids do not leak).  Quotas, the deny list and new event types need an
- * admin; publishing needs an admin or service token.  The /admin/ lists
- * answer a bare array, the next page in a Link header (ARCHITECTURE.md
- * §3, lib/page.c PAGE_FORM_ARRAY).
+ * admin; publishing needs an admin or service token.  The integrations
+ * (seed 003) need the connectors module (HOOKPOST_MODULES) and an admin
+ * or a token with the manage_settings permission; owners as above.  The
+ * /admin/ lists answer a bare array, the next page in a Link header
+ * (ARCHITECTURE.md §3, lib/page.c PAGE_FORM_ARRAY).
  */
 #include "srv.h"
 #include "outbound.h"
@@ -40,6 +45,21 @@ enum route {
 	ROUTE_EVENT_PUBLISH,
 	ROUTE_EVENT_TYPE_LIST,
 	ROUTE_EVENT_TYPE_CREATE,
+	ROUTE_WEBHOOK_LIST,
+	ROUTE_WEBHOOK_CREATE,
+	ROUTE_WEBHOOK_DELIVERY_LIST,
+	ROUTE_WEBHOOK_DELIVERY_RETRY,
+	ROUTE_WEBHOOK_GET,
+	ROUTE_WEBHOOK_PUT,
+	ROUTE_WEBHOOK_DELETE,
+	ROUTE_INTEG_OPENAPI,
+	ROUTE_INTEG_LIST,
+	ROUTE_INTEG_CREATE,
+	ROUTE_INTEG_GET,
+	ROUTE_INTEG_PUT,
+	ROUTE_INTEG_DELETE,
+	ROUTE_INTEG_TEST,
+	ROUTE_INTEG_DELIVERIES,
 	ROUTE__MAX
 };
 
@@ -48,6 +68,12 @@ enum route {
 #define CALLBACK	"/webhook-deliveries/:id"
 #define QUOTAS		"/admin/quotas/webhooks"
 #define DENY		"/admin/webhooks/deny-list"
+#define INTEG		"/api/integrations"
+#define WEBHOOKS	"/api/integrations/webhooks"
+#define WH_DELIVERIES	"/api/integrations/webhooks/deliveries"
+/* seed 003: every integration route, behind its module and permission */
+#define CONN		SRV_CONNECTORS
+#define CONN_BODY	(SRV_CONNECTORS | SRV_BODY)
 
 /*
  * AUTH_OWNER routes see the caller's own rows, an admin's every row;
@@ -78,6 +104,27 @@ static const struct srv_route routes[ROUTE__MAX] = {
 	{ ROUTE_EVENT_TYPE_LIST, "GET", "/api/event-types", 0, AUTH_ANY },
 	{ ROUTE_EVENT_TYPE_CREATE, "POST", "/api/event-types", SRV_BODY,
 	  AUTH_ADMIN },
+	/* The seed's literal paths first: they would match INTEG "/:id". */
+	{ ROUTE_WEBHOOK_LIST, "GET", WEBHOOKS, CONN, AUTH_SETTINGS },
+	{ ROUTE_WEBHOOK_CREATE, "POST", WEBHOOKS, CONN_BODY, AUTH_SETTINGS },
+	{ ROUTE_WEBHOOK_DELIVERY_LIST, "GET", WH_DELIVERIES, CONN,
+	  AUTH_SETTINGS },
+	{ ROUTE_WEBHOOK_DELIVERY_RETRY, "POST", WH_DELIVERIES "/:id/retry",
+	  CONN, AUTH_SETTINGS },
+	{ ROUTE_WEBHOOK_GET, "GET", WEBHOOKS "/:id", CONN, AUTH_SETTINGS },
+	{ ROUTE_WEBHOOK_PUT, "PUT", WEBHOOKS "/:id", CONN_BODY, AUTH_SETTINGS },
+	{ ROUTE_WEBHOOK_DELETE, "DELETE", WEBHOOKS "/:id", CONN,
+	  AUTH_SETTINGS },
+	{ ROUTE_INTEG_OPENAPI, "GET", INTEG "/docs/openapi", CONN,
+	  AUTH_SETTINGS },
+	{ ROUTE_INTEG_LIST, "GET", INTEG, CONN, AUTH_SETTINGS },
+	{ ROUTE_INTEG_CREATE, "POST", INTEG, CONN_BODY, AUTH_SETTINGS },
+	{ ROUTE_INTEG_GET, "GET", INTEG "/:id", CONN, AUTH_SETTINGS },
+	{ ROUTE_INTEG_PUT, "PUT", INTEG "/:id", CONN_BODY, AUTH_SETTINGS },
+	{ ROUTE_INTEG_DELETE, "DELETE", INTEG "/:id", CONN, AUTH_SETTINGS },
+	{ ROUTE_INTEG_TEST, "POST", INTEG "/:id/test", CONN, AUTH_SETTINGS },
+	{ ROUTE_INTEG_DELIVERIES, "GET", INTEG "/:id/deliveries", CONN,
+	  AUTH_SETTINGS },
 };
 
 static void
@@ -146,6 +193,51 @@ dispatch(struct req *r, int route)
 		break;
 	case ROUTE_EVENT_TYPE_CREATE:
 		event_type_create(r);
+		break;
+	case ROUTE_WEBHOOK_LIST:
+		webhook_list(r);
+		break;
+	case ROUTE_WEBHOOK_CREATE:
+		webhook_create(r);
+		break;
+	case ROUTE_WEBHOOK_DELIVERY_LIST:
+		page_list(r, &webhook_delivery_list);
+		break;
+	case ROUTE_WEBHOOK_DELIVERY_RETRY:
+		webhook_delivery_retry(r);
+		break;
+	case ROUTE_WEBHOOK_GET:
+		webhook_get(r);
+		break;
+	case ROUTE_WEBHOOK_PUT:
+		webhook_update(r);
+		break;
+	case ROUTE_WEBHOOK_DELETE:
+		webhook_delete(r);
+		break;
+	case ROUTE_INTEG_OPENAPI:
+		integ_openapi(r);
+		break;
+	case ROUTE_INTEG_LIST:
+		page_list(r, &integ_list);
+		break;
+	case ROUTE_INTEG_CREATE:
+		integ_create(r);
+		break;
+	case ROUTE_INTEG_GET:
+		integ_get(r);
+		break;
+	case ROUTE_INTEG_PUT:
+		integ_update(r);
+		break;
+	case ROUTE_INTEG_DELETE:
+		integ_delete(r);
+		break;
+	case ROUTE_INTEG_TEST:
+		integ_test(r);
+		break;
+	case ROUTE_INTEG_DELIVERIES:
+		page_list(r, &integ_delivery_list);
 		break;
 	case ROUTE__MAX:
 		break;

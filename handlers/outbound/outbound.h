@@ -38,7 +38,7 @@ void	 owned_answer(struct req *, const char *, const char *,
 char	*json_param_new(const json_t *);
 
 /* subscription_check.c */
-int	 url_check(struct req *, const char *);
+int	 url_check(struct req *, const char *, const char *);
 int	 event_pattern_valid(const char *);
 int	 events_check(struct req *, const json_t *, const char *);
 int	 retry_schedule_check(struct req *, const json_t *);
@@ -51,6 +51,41 @@ void	 sub_create(struct req *);
 void	 sub_update(struct req *);
 void	 sub_delete(struct req *);
 void	 sub_test(struct req *);
+
+/* integration.c: typed integrations, and the core both APIs share */
+struct integ_input {
+	/* create: the type; update: the type it must have, or NULL */
+	const char	*type;
+	/* NULL: not given */
+	const json_t	*name, *description, *events;
+	int		 enabled;	/* 1, 0, or -1: not given */
+	int		 severity_given;
+	const char	*severity;	/* NULL: none */
+	int		 retry_count;	/* 0..10, or -1: not given */
+	json_t		*config;	/* owned: as given, or NULL */
+};
+void	 integ_input_free(struct integ_input *);
+void	 integ_retry_schedule(int, char *, size_t);
+char	*integ_write(struct req *, const char *,
+	    const struct integ_input *);
+extern const struct page_list integ_list;
+extern const struct page_list integ_delivery_list;
+void	 integ_create(struct req *);
+void	 integ_get(struct req *);
+void	 integ_update(struct req *);
+void	 integ_delete(struct req *);
+void	 integ_remove(struct req *, const char *);
+void	 integ_test(struct req *);
+
+/* integration_webhook.c: seed 003's /api/integrations/webhooks */
+void	 webhook_list(struct req *);
+void	 webhook_create(struct req *);
+void	 webhook_get(struct req *);
+void	 webhook_update(struct req *);
+void	 webhook_delete(struct req *);
+extern const struct page_list webhook_delivery_list;
+void	 webhook_delivery_retry(struct req *);
+void	 integ_openapi(struct req *);
 
 /* delivery.c */
 char	*delivery_status_new(const char *, const char *);

@@ -1,4 +1,8 @@
-/* outbound: subscriptions, /admin/webhooks/subscriptions[/:id[/test]]. */
+/*
+ * outbound: subscriptions, /admin/webhooks/subscriptions[/:id[/test]]:
+ * seed 000's rows (type 'hookpost'); the other types are integrations
+ * (integration.c), which these routes neither show nor change.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +107,7 @@ sub_input_read(struct req *r, const json_t *body, int new_secret,
 		in->rs = json_param_new(v);
 	}
 	if ((url = json_string_value(json_object_get(body, "url"))) != NULL &&
-	    url_check(r, url) == -1)
+	    url_check(r, "url", url) == -1)
 		return -1;
 	given = json_string_value(json_object_get(body, "secret"));
 	if (given != NULL)
@@ -159,6 +163,7 @@ const struct page_list sub_list = {
 	.sql = "SELECT " SUB_JSON "::text,"
 	    " s.created_at::text, s.id::text FROM hookpost.subscriptions s"
 	    " WHERE ($1::text IS NULL OR s.owner_id = $1)"
+	    " AND s.type = 'hookpost'"
 	    " AND ($2::text IS NULL OR s.owner_id = $2)"
 	    " AND ($3::text IS NULL OR s.status = $3)"
 	    " AND ($4::timestamptz IS NULL OR"
@@ -176,7 +181,8 @@ sub_get(struct req *r)
 {
 	static const char sql[] = "SELECT " SUB_JSON "::text"
 	    " FROM hookpost.subscriptions s"
-	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)";
+	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)"
+	    " AND s.type = 'hookpost'";
 
 	owned_answer(r, "subscription", "sub_get", sql);
 }
@@ -281,7 +287,8 @@ sub_update(struct req *r)
 {
 	static const char sql_cur[] = "SELECT s.url, s.status, s.owner_id"
 	    " FROM hookpost.subscriptions s WHERE s.id = $1::uuid"
-	    " AND ($2::text IS NULL OR s.owner_id = $2) FOR UPDATE";
+	    " AND ($2::text IS NULL OR s.owner_id = $2)"
+	    " AND s.type = 'hookpost' FOR UPDATE";
 	static const char sql[] = "UPDATE hookpost.subscriptions s SET"
 	    " name = coalesce($3, s.name), url = coalesce($4, s.url),"
 	    " events = CASE WHEN $5::jsonb IS NULL THEN s.events"
@@ -309,6 +316,7 @@ sub_update(struct req *r)
 	    "  THEN NULL ELSE now() + make_interval(secs => $14::integer) END,"
 	    " secret_enc = coalesce($13, s.secret_enc), modified_at = now()"
 	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)"
+	    " AND s.type = 'hookpost'"
 	    " RETURNING " SUB_JSON "::text,"
 	    " CASE WHEN $12::boolean THEN pg_notify('hookpost_challenge', '')"
 	    " END";
@@ -424,7 +432,8 @@ void
 sub_delete(struct req *r)
 {
 	static const char sql[] = "DELETE FROM hookpost.subscriptions s"
-	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)";
+	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)"
+	    " AND s.type = 'hookpost'";
 	PGresult	*res;
 
 	if ((res = owned_exec(r, "subscription", "sub_delete", sql)) == NULL)
@@ -441,7 +450,8 @@ sub_test(struct req *r)
 	    " 'webhook.test', '{\"message\":\"hookpost test delivery\"}'::jsonb"
 	    ")::text, s.status"
 	    " FROM hookpost.subscriptions s"
-	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)";
+	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)"
+	    " AND s.type = 'hookpost'";
 	PGresult	*res;
 
 	if ((res = owned_exec(r, "subscription", "sub_test", sql)) == NULL)

@@ -14,10 +14,11 @@
 /*
  * seed 000 "URL requirements": checked by lib/urlguard.c against the
  * admin deny list.  If the list cannot be loaded the URL is refused (fail
- * closed).  Returns 0, or -1 after answering 400 or 503.
+ * closed).  field names the URL in the answer.  Returns 0, or -1 after
+ * answering 400 or 503.
  */
 int
-url_check(struct req *r, const char *url)
+url_check(struct req *r, const char *field, const char *url)
 {
 	static const char sql[] = "SELECT pattern, pattern_type = 'regex'"
 	    " FROM hookpost.webhook_url_deny_list ORDER BY id LIMIT 10000";
@@ -42,7 +43,7 @@ url_check(struct req *r, const char *url)
 	err[0] = '\0';
 	if (urlguard_check_url(url, cfg.allow_http, cfg.allow_private, deny,
 	    n, err, sizeof(err)) == -1) {
-		resp_error(r, 400, "invalid_field", "Field 'url': %s",
+		resp_error(r, 400, "invalid_field", "Field '%s': %s", field,
 		    err[0] != '\0' ? err : "not allowed");
 		goto out;
 	}
