@@ -538,6 +538,39 @@ id_check(const struct cli_cmd *cmd, const char *id)
 	return 0;
 }
 
+/*
+ * --json: the body as received.  Else "key: value" lines, each setting
+ * on its own line as config.KEY (a secret one as its hint), which reads
+ * better than the settings object on one line.
+ */
+static void
+integration_print(struct cli *cli, const struct cli_resp *resp)
+{
+	const char	*k, *ck;
+	json_t		*flat, *v, *cv;
+	char		*name;
+
+	if (cli->json || !json_is_object(resp->json)) {
+		cli_object_print(cli, resp);
+		return;
+	}
+	flat = json_object();
+	json_object_foreach(resp->json, k, v) {
+		if (strcmp(k, "config") != 0 || !json_is_object(v) ||
+		    json_object_size(v) == 0) {
+			json_object_set(flat, k, v);
+			continue;
+		}
+		json_object_foreach(v, ck, cv) {
+			name = xasprintf("config.%s", ck);
+			json_object_set(flat, name, cv);
+			free(name);
+		}
+	}
+	cli_print_object(stdout, flat);
+	json_decref(flat);
+}
+
 /* --- commands --------------------------------------------------------- */
 
 static int
@@ -588,7 +621,7 @@ integration_add(struct cli *cli, int argc, char *argv[])
 	json_object_set(body, "config", config);
 	if (cli_api(cli, "POST", INTEGRATIONS_PATH, body, NULL, &resp) == -1)
 		goto out;
-	cli_object_print(cli, &resp);
+	integration_print(cli, &resp);
 	status = 0;
 out:
 	cli_resp_free(&resp);
@@ -641,7 +674,7 @@ integration_update(struct cli *cli, int argc, char *argv[])
 	path = cli_item_path_new(INTEGRATIONS_PATH, pos[0], NULL);
 	if (cli_api(cli, "PUT", path, a.body, NULL, &resp) == -1)
 		goto out;
-	cli_object_print(cli, &resp);
+	integration_print(cli, &resp);
 	status = 0;
 out:
 	cli_resp_free(&resp);
@@ -716,7 +749,7 @@ static int
 integration_show(struct cli *cli, int argc, char *argv[])
 {
 	return cli_item_run(cli, &cmd_show, argc, argv, "GET",
-	    INTEGRATIONS_PATH, NULL, id_check, NULL);
+	    INTEGRATIONS_PATH, NULL, id_check, integration_print);
 }
 
 static int

@@ -40,9 +40,20 @@ static const struct page_filter delivery_filters[] = {
 	{ "event_type", EVENT_TYPE_MAX + 1 },
 };
 
+/*
+ * Whose delivery it is, for the admin views: seed 000's subscriptions
+ * (type hookpost) and seed 003's integrations share this list.
+ */
+#define DELIVERY_OWNER_FIELDS \
+	", 'subscription_type', (SELECT s.type FROM hookpost.subscriptions s" \
+	"  WHERE s.id = d.subscription_id)," \
+	" 'subscription_name', (SELECT s.name FROM hookpost.subscriptions s" \
+	"  WHERE s.id = d.subscription_id)"
+
 const struct page_list delivery_list = {
 	.name = "delivery_list",
-	.sql = "SELECT " DELIVERY_JSON "::text,"
+	.sql = "SELECT json_build_object(" DELIVERY_FIELDS
+	    DELIVERY_OWNER_FIELDS ")::text,"
 	    " d.created_at::text, d.id::text FROM hookpost.deliveries d"
 	    " WHERE ($1::text IS NULL OR d.owner_id = $1)"
 	    " AND ($2::uuid IS NULL OR d.subscription_id = $2::uuid)"
@@ -64,6 +75,7 @@ void
 delivery_get(struct req *r)
 {
 	static const char sql[] = "SELECT json_build_object(" DELIVERY_FIELDS
+	    DELIVERY_OWNER_FIELDS
 	    ", 'payload', e.payload::json, 'attempts', (SELECT"
 	    "  coalesce(json_agg(json_build_object('attempt', a.attempt,"
 	    "  'started_at', a.started_at, 'status_code', a.status_code,"
