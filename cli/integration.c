@@ -152,7 +152,8 @@ static const struct cli_cmd cmd_test = {
 	"Test Connection (seed 003): sends an integration.test message\n"
 	"through the integration now and prints the outcome, the status code,\n"
 	"the response time and the error.  The attempt is in its delivery\n"
-	"log.  Exits 0 only when the service took it.\n",
+	"log.  Exits 0 only when the service took it (and, for PagerDuty,\n"
+	"took the resolve of the test alert that follows).\n",
 	1, 1, CMD_API
 };
 
@@ -761,14 +762,17 @@ integration_rm(struct cli *cli, int argc, char *argv[])
 
 /*
  * Test Connection: {"ok", "outcome", "status_code", "response_ms",
- * "error"} (and what a second, resolving send gave).  A test the service
- * did not take is exit status 1, so scripts can check a connection.
+ * "error", "delivery_id"}, and "resolve", the same of the second send,
+ * when a connector that resolves its test (PagerDuty) failed to.  A test
+ * the service did not take, or did not resolve, is exit status 1, so
+ * scripts can check a connection.
  */
 static int
 integration_test(struct cli *cli, int argc, char *argv[])
 {
 	struct cli_resp	 resp = { 0, NULL, 0, NULL };
 	const char	*outcome;
+	json_t		*second;
 	char		**pos = NULL, *path = NULL;
 	int		 npos, status = 1;
 
@@ -792,6 +796,13 @@ integration_test(struct cli *cli, int argc, char *argv[])
 		outcome = cli_json_str(resp.json, "outcome");
 		cli_err("the test was not delivered (%s)", outcome != NULL ?
 		    outcome : "no outcome");
+		goto out;
+	}
+	/* PagerDuty's test alert, left open when its resolve failed. */
+	if ((second = json_object_get(resp.json, "resolve")) != NULL &&
+	    !json_is_true(json_object_get(second, "ok"))) {
+		cli_err("the test was delivered, but resolving it was not: "
+		    "the test message may still be open in the service");
 		goto out;
 	}
 	status = 0;

@@ -10,7 +10,8 @@ HP=$TOP/bin/hookpost
 T_ERR=$(mktemp)
 SINKLOG=$(mktemp)
 start_sink "$SINKLOG" || fail "the test receiver starts"
-trap 'kill $SINK 2>/dev/null; rm -f "$T_ERR" "$SINKLOG"' EXIT
+EMU=
+trap 'kill $SINK $EMU 2>/dev/null; rm -f "$T_ERR" "$SINKLOG"' EXIT
 R=http://127.0.0.1:$PORT
 
 # run NAME CMD...: the command must exit 0; its stdout is in OUT.
@@ -111,6 +112,39 @@ case $OUT in *"ok:"*false*"status_code:"*500*) ok "and prints the failed outcome
 OUT=$($HP --json integration test "$I3" 2>/dev/null); rc=$?
 [ $rc = 1 ] && has "test --json: the server's answer, still exit 1" '.ok == false and .status_code == 500 and (.error | type == "string")' ||
     fail "test --json: the server's answer, still exit 1" "rc=$rc $OUT"
+
+# PagerDuty resolves its test alert; a resolve that fails leaves it open
+# in PagerDuty, which the exit status says.  (The emulator answers as the
+# Events API v2 does; its /_emu/script forces the next answers.)
+if [ "$SERVER" = lighttpd ]; then
+	EMULOG=$(mktemp)
+	if start_emu pagerduty "$EMULOG"; then
+		E=http://127.0.0.1:$EMU_PORT
+		PD_KEY=$(openssl rand -hex 16)
+		export PD_KEY
+		run "integration add pagerduty, the routing key from @env:" $HP --json integration add pagerduty "pd $RUN" \
+		    --events finding.created --severity-threshold critical \
+		    --config routing_key=@env:PD_KEY --config events_url="$E/v2/enqueue"
+		P=$(printf '%s' "$OUT" | jq -r .id)
+		has "the key is its hint" ".config.routing_key == \"…$(printf '%s' "$PD_KEY" | tail -c 4)\""
+		run "integration test of PagerDuty" $HP integration test "$P"
+		a=$(curl -s "$E/_emu/log" | jq -c '[.[] | select(.path == "/v2/enqueue") | {a: (.body | fromjson | .event_action), k: (.body | fromjson | .dedup_key), s: .status}]')
+		printf '%s' "$a" | jq -e 'length == 2 and .[0].a == "trigger" and .[1].a == "resolve" and .[0].k == .[1].k and all(.s == 202)' >/dev/null &&
+		    ok "the test alert is triggered, then resolved under the same dedup_key" ||
+		    fail "the test alert is triggered, then resolved under the same dedup_key" "$a"
+		curl -s "$E/_emu/script" -d '{"path": "/v2/enqueue", "answers": [
+		    {"status": 202, "body": "{\"status\":\"success\",\"message\":\"Event processed\",\"dedup_key\":\"k\"}"},
+		    {"status": 400, "body": "{\"status\":\"invalid event\",\"message\":\"Event object is invalid\",\"errors\":[\"x\"]}"}]}' >/dev/null
+		refused "a test whose resolve fails: exit 1" 1 "resolving it was not" $HP integration test "$P"
+		case $OUT in *"ok:"*true*"resolve:"*'"ok":false'*) ok "and prints the resolve's outcome" ;;
+		*) fail "and prints the resolve's outcome" "$OUT" ;; esac
+		$HP integration rm "$P" >/dev/null 2>&1
+		kill $EMU 2>/dev/null; EMU=
+	else
+		fail "the PagerDuty emulator starts"
+	fi
+	rm -f "$EMULOG"
+fi
 
 # --- delivery logs ---------------------------------------------------
 run "integration deliveries" $HP integration deliveries "$I3"
