@@ -19,13 +19,17 @@
 
 extern const struct connector connector_hookpost;
 extern const struct connector connector_pagerduty;
+extern const struct connector connector_slack;
+extern const struct connector connector_teams;
 extern const struct connector connector_webhook;
 
 /* One row per connector (ARCHITECTURE.md §6.4). */
 const struct connector *const connectors[] = {
 	&connector_hookpost,	/* seed 000 subscriptions */
 	&connector_webhook,	/* seed 003 custom webhooks */
+	&connector_slack,	/* seed 003 Slack */
 	&connector_pagerduty,	/* seed 003 PagerDuty (Events API v2) */
+	&connector_teams,	/* seed 003 Microsoft Teams (Workflows) */
 	NULL
 };
 
