@@ -27,6 +27,8 @@ refused() {
 	if [ $_rc = "$_want" ] && grep -qF -- "$_text" "$T_ERR"; then ok "$_n"
 	else fail "$_n" "rc=$_rc (want $_want), want '$_text' in: $(cat "$T_ERR") $OUT"; fi
 }
+# hint S: what the API shows of a secret setting S of 12 or more bytes.
+hint() { printf '…%s' "$(printf '%s' "$1" | tail -c 4)"; }
 # has NAME JQ: the JSON in OUT satisfies JQ.
 has() {
 	printf '%s' "$OUT" | jq -e "$2" >/dev/null 2>&1 && ok "$1" || fail "$1" "jq '$2' on: $OUT"
@@ -112,6 +114,30 @@ case $OUT in *"ok:"*false*"status_code:"*500*) ok "and prints the failed outcome
 OUT=$($HP --json integration test "$I3" 2>/dev/null); rc=$?
 [ $rc = 1 ] && has "test --json: the server's answer, still exit 1" '.ok == false and .status_code == 500 and (.error | type == "string")' ||
     fail "test --json: the server's answer, still exit 1" "rc=$rc $OUT"
+
+# Slack and Teams: the webhook URL is the secret, from stdin or a file;
+# the local receiver answers 200 "ok", which both take.
+OUT=$(printf '%s/ok\n' "$R" | $HP --json integration add slack "#alerts $RUN" --events finding.created \
+    --severity-threshold high --config webhook_url=@- 2>"$T_ERR")
+has "integration add slack, webhook_url from stdin, shown as its hint" \
+    ".type == \"slack\" and .severity_threshold == \"high\" and .config.webhook_url == \"$(hint "$R/ok")\""
+SL=$(printf '%s' "$OUT" | jq -r .id)
+case $OUT in *"$R"*) fail "the Slack webhook URL is not shown" "$OUT" ;; *) ok "the Slack webhook URL is not shown" ;; esac
+: >"$SINKLOG"
+run "integration test of Slack" $HP integration test "$SL"
+jq -e 'select(.path == "/ok") | .body | fromjson | (.blocks | length) > 0 and (.text | type == "string")' "$SINKLOG" >/dev/null &&
+    ok "the Slack test is a Block Kit message" || fail "the Slack test is a Block Kit message" "$(cat "$SINKLOG")"
+printf '{"webhook_url": "%s/ok?api-version=2016-06-01&sp=%%2Ftriggers%%2Fmanual%%2Frun&sv=1.0&sig=c2lnbmF0dXJl"}\n' "$R" >"$T_ERR.json"
+run "integration add teams --config-file" $HP --json integration add teams "Teams $RUN" --events 'sla.*' --config-file "$T_ERR.json"
+has "the Teams URL is its hint" '.type == "teams" and .config.webhook_url == "…dXJl"'
+TM=$(printf '%s' "$OUT" | jq -r .id)
+rm -f "$T_ERR.json"
+: >"$SINKLOG"
+run "integration test of Teams" $HP integration test "$TM"
+jq -e 'select(.path | startswith("/ok?")) | .body | fromjson | .type == "message" and .attachments[0].contentType == "application/vnd.microsoft.card.adaptive"' "$SINKLOG" >/dev/null &&
+    ok "the Teams test is an Adaptive Card message" || fail "the Teams test is an Adaptive Card message" "$(cat "$SINKLOG")"
+$HP integration rm "$SL" >/dev/null 2>&1
+$HP integration rm "$TM" >/dev/null 2>&1
 
 # PagerDuty resolves its test alert; a resolve that fails leaves it open
 # in PagerDuty, which the exit status says.  (The emulator answers as the
