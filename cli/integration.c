@@ -29,7 +29,7 @@
 #define SETTING_KEY_MAX		64
 #define SETTINGS_MAX		64		/* --config flags at most */
 #define SETTINGS_FILE_MAX	(64 * 1024)
-#define PAGE_MAX		200		/* the server's, for each list */
+#define PAGE_MAX		200	/* the server's page ceilings */
 #define DELIVERY_PAGE_MAX	500
 
 enum {
@@ -61,9 +61,9 @@ enum {
 	"                         critical, high, medium, low, info, or\n" \
 	"                         none (every event); '*.resolved' always\n" \
 	"                         passes\n" \
-	"  --retry-count N        retries of a failed delivery, 0-10 (default\n" \
-	"                         3): 30 s, 2 min, 10 min, then 5x the last,\n" \
-	"                         at most 24 h\n" \
+	"  --retry-count N        retries of a failed delivery, 0-10\n" \
+	"                         (default 3): 30 s, 2 min, 10 min, then\n" \
+	"                         5x the last, at most 24 h\n" \
 	"  --description TEXT     what it is for (HTML tags are stripped)\n" \
 	"  --disabled             created or set disabled: sent nothing\n"
 

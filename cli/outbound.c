@@ -140,8 +140,9 @@ static const struct cli_cmd cmd_sub_rm = {
 
 static const struct cli_cmd cmd_dlv_list = {
 	"deliveries list",
-	"usage: hookpost deliveries list [--subscription ID | --integration ID]\n"
-	"                                [--status S] [--event-type T] [--limit N]\n"
+	"usage: hookpost deliveries list [--subscription ID]\n"
+	"                                [--integration ID] [--status S]\n"
+	"                                [--event-type T] [--limit N]\n"
 	"                                [--cursor C] [--all] [--json]\n"
 	"                                [--config FILE]\n"
 	"Lists deliveries, newest first: subscriptions' and integrations'\n"
