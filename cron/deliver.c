@@ -150,7 +150,7 @@ job_free(struct deliver *d, struct job *j)
 	free(j->event_type);
 	free(j->payload);
 	json_decref(j->event);
-	json_decref(j->config);
+	conn_config_free(j->config);
 	free(j->url);
 	if (j->secret != NULL) {
 		explicit_bzero(j->secret, strlen(j->secret));
@@ -266,17 +266,23 @@ result_add(struct deliver *d, struct job *j, long status, const char *error,
 		json_object_set_new(r, "started_at", json_string(j->started_at));
 	if (status > 0)
 		json_object_set_new(r, "status_code", json_integer(status));
+	/* What a service echoes of a secret is stored without it. */
 	if (error != NULL && *error != '\0') {
-		char	*e = xstrdup(error);
+		char	*e = conn_redact_new(j->conn, j->config, error);
 
 		utf8_sanitize(e, strlen(e));
 		json_object_set_new(r, "error", json_string(e));
 		free(e);
 	}
 	if (j->t.resp.len > 0) {
+		char	*b, *e;
+
 		utf8_sanitize(j->t.resp.data, j->t.resp.len);
-		json_object_set_new(r, "body", json_stringn(j->t.resp.data,
-		    j->t.resp.len));
+		b = xstrndup(j->t.resp.data, j->t.resp.len);
+		e = conn_redact_new(j->conn, j->config, b);
+		json_object_set_new(r, "body", json_string(e));
+		free(e);
+		free(b);
 	}
 	if (ref != NULL && *ref != '\0')
 		json_object_set_new(r, "ref", json_string(ref));
@@ -342,9 +348,14 @@ static void
 job_done(struct deliver *d, struct job *j, long status,
     const struct conn_result *res)
 {
-	const char	*err = res->reason;
+	char		 err[CONN_REASON_MAX], *e;
 	long		 delay;
 	double		 jitter;
+
+	/* A reason may quote what the service echoed: never a secret. */
+	e = conn_redact_new(j->conn, j->config, res->reason);
+	snprintf(err, sizeof(err), "%s", e);
+	free(e);
 
 	d->n_sent++;
 	switch (res->outcome) {

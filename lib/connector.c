@@ -345,6 +345,79 @@ conn_config_open_new(const char *config, const char *secret_enc)
 	return c;
 }
 
+static void
+wipe(json_t *j)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	if (json_is_string(j))
+		explicit_bzero((char *)json_string_value(j),
+		    json_string_length(j));
+	else if (json_is_object(j))
+		json_object_foreach(j, k, v)
+			wipe(v);
+	else if (json_is_array(j))
+		json_array_foreach(j, i, v)
+			wipe(v);
+}
+
+void
+conn_config_free(json_t *config)
+{
+	if (config == NULL)
+		return;
+	if (config->refcount == 1)
+		wipe(config);
+	json_decref(config);
+}
+
+#define REDACTED	"[redacted]"
+#define REDACT_MIN	6
+
+/* Replaces every occurrence of secret in *s (a new string each time). */
+static void
+redact_one(char **s, const char *secret)
+{
+	struct buf	 b = { 0 };
+	const char	*p, *hit;
+	size_t		 n = strlen(secret);
+
+	if (n < REDACT_MIN || strstr(*s, secret) == NULL)
+		return;
+	for (p = *s; (hit = strstr(p, secret)) != NULL; p = hit + n) {
+		buf_append(&b, p, (size_t)(hit - p));
+		buf_append(&b, REDACTED, sizeof(REDACTED) - 1);
+	}
+	buf_append(&b, p, strlen(p) + 1);
+	explicit_bzero(*s, strlen(*s));
+	free(*s);
+	*s = b.data;
+}
+
+char *
+conn_redact_new(const struct connector *c, const json_t *config,
+    const char *s)
+{
+	const char	*k;
+	json_t		*v, *e;
+	char		*out = xstrdup(s);
+	size_t		 i;
+
+	for (i = 0; c != NULL && c->secrets != NULL && c->secrets[i] != NULL;
+	    i++) {
+		v = json_object_get(config, c->secrets[i]);
+		if (json_is_string(v))
+			redact_one(&out, json_string_value(v));
+		else if (json_is_object(v))
+			json_object_foreach(v, k, e)
+				if (json_is_string(e))
+					redact_one(&out, json_string_value(e));
+	}
+	return out;
+}
+
 /* --- transfers ---------------------------------------------------------- */
 
 static size_t
@@ -486,7 +559,7 @@ connector_send(const struct connector *c, const struct conn_event *ev,
 	*response_ms = 0;
 	err[0] = '\0';
 	if (c->render(ev, &t.rq, err, sizeof(err)) == -1) {
-		res->outcome = CONN_FAILED;
+		res->outcome = CONN_RETRY;	/* as the worker counts it */
 		snprintf(res->reason, sizeof(res->reason), "%s", err);
 		goto out;
 	}

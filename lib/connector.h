@@ -160,7 +160,8 @@ const char	*conn_object_key(const struct conn_event *, char *buf,
 const char	*conn_link(const struct conn_event *);
 const char	*conn_timestamp(const struct conn_event *);
 /* 1 when the event says its object is over (type "*.resolved", or
- * data.status "resolved"/"closed"). */
+ * data.status "resolved"/"closed"; emit's hookpost.severity_passes lets
+ * the same events past a severity threshold). */
 int		 conn_is_resolution(const struct conn_event *);
 /* A string setting, or NULL. */
 const char	*conn_config_str(const struct conn_event *, const char *key);
@@ -201,6 +202,21 @@ void	 conn_transfer_free(struct conn_transfer *);
  * part cannot be opened.
  */
 json_t	*conn_config_open_new(const char *config, const char *secret_enc);
+
+/*
+ * Frees settings opened by conn_config_open_new(), their strings zeroed
+ * first when this is the last reference (they hold secrets).
+ */
+void	 conn_config_free(json_t *config);
+
+/*
+ * A copy of s (an answer's body, a reason) with every secret setting of
+ * c in config (a string, or each string of an object such as custom
+ * headers; 6 bytes at least) replaced by "[redacted]": what a service
+ * echoes back is stored and logged without it.  The caller frees.
+ */
+char	*conn_redact_new(const struct connector *c, const json_t *config,
+	    const char *s);
 
 /*
  * Sends one event synchronously (the API's "Test Connection"): render,

@@ -5,7 +5,8 @@
  * when a secret is set, and the Standard Webhooks headers beside it; the
  * custom headers first, so that none can stand in for ours.  Any failed
  * answer is retried on the integration's schedule (seed 003 "Retry
- * Logic"); 410 Gone disables it, as seed 000's do.
+ * Logic"); 410 Gone disables it, as seed 000's do.  An async answer
+ * counts as delivered: nothing calls back for a seed-003 webhook.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,20 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 	return 0;
 }
 
+/*
+ * seed 003's webhooks have no completion callback (and, without a
+ * subscription secret, no way to sign one): an "async" answer is a
+ * delivered one, never a delivery left waiting.
+ */
+static void
+classify(const struct conn_event *ev, const struct conn_answer *a,
+    struct conn_result *res)
+{
+	conn_classify_http(ev, a, res);
+	if (res->outcome == CONN_ASYNC)
+		res->outcome = CONN_DELIVERED;
+}
+
 const struct connector connector_webhook = {
 	.type = "webhook",
 	.title = "Custom webhook",
@@ -173,5 +188,5 @@ const struct connector connector_webhook = {
 	.url_key = "url",
 	.check = check,
 	.render = render,
-	.classify = conn_classify_http,
+	.classify = classify,
 };

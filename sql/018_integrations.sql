@@ -40,8 +40,11 @@ CREATE INDEX subscriptions_type ON hookpost.subscriptions (type, created_at);
 
 -- What the service returned for a delivery: a PagerDuty dedup_key, a
 -- ticket key (kept for the object's next events).
-ALTER TABLE hookpost.deliveries ADD COLUMN external_ref text
-	CHECK (length(external_ref) <= 256);
+-- The constraint NOT VALID: every existing row is NULL, and checking them
+-- would scan the whole table under this ALTER's exclusive lock.
+ALTER TABLE hookpost.deliveries ADD COLUMN external_ref text;
+ALTER TABLE hookpost.deliveries ADD CONSTRAINT deliveries_external_ref_length
+	CHECK (length(external_ref) <= 256) NOT VALID;
 
 -- Permissions beyond a token's role (seed 003: MANAGE_SETTINGS).  An
 -- admin has them all.
@@ -64,8 +67,7 @@ INSERT INTO hookpost.event_types (name, description, builtin) VALUES
 	('assessment.critical_finding', 'An assessment found a critical finding', true),
 	('integration.test', 'A test message to one integration (Test Connection)', true),
 	('integration.test.resolved', 'The end of a test message to one integration', true)
-ON CONFLICT (name) DO UPDATE SET builtin = true,
-	description = excluded.description;
+ON CONFLICT (name) DO NOTHING;	-- an operator's own type of that name stays
 
 -- The claim's result gains columns (sql/functions/deliveries.sql makes
 -- it anew in the same transaction).

@@ -14,7 +14,8 @@ $$;
  * seed 003: an event's severity is data.severity; an integration with a
  * severity_threshold takes the events at or above it.  An event without
  * one (or with another word) ranks as info.  A resolution (an event type
- * ending in ".resolved") passes every threshold: the integration that
+ * ending in ".resolved", or data.status "resolved" or "closed": the rule
+ * of lib/connector.c conn_is_resolution) passes every threshold: the integration that
  * was told of the object is told it is over (PagerDuty's resolve), and a
  * resolve for an object it never heard of changes nothing there.
  */
@@ -28,6 +29,7 @@ CREATE OR REPLACE FUNCTION hookpost.severity_passes(p_threshold text,
 	p_event_type text, p_data jsonb)
 RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
 	SELECT p_threshold IS NULL OR p_event_type LIKE '%.resolved'
+	    OR lower(p_data->>'status') IN ('resolved', 'closed')
 	    OR hookpost.severity_rank(p_data->>'severity') >=
 	        hookpost.severity_rank(p_threshold)
 $$;

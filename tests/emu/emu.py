@@ -19,6 +19,10 @@ Control routes (under /_emu/, never the vendor's):
                          a path prefix: {"path": "/services/", "answers":
                          [{"status": 429, "headers": {"Retry-After": "2"},
                            "body": "rate_limited"}, ...]}
+                         an answer without "status" lets the vendor handle
+                         the request as usual; "delay_ms" holds the answer
+                         back that long after the request was handled (a
+                         worker killed in between: the crash tests)
     GET  /_emu/state     the vendor's own state (emu.state), as JSON
 
 Run:  /usr/bin/python3 tests/emu/<vendor>.py -p PORT [-l LOGFILE]
@@ -29,6 +33,7 @@ import argparse
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qs
 
@@ -121,16 +126,21 @@ def make_handler(emu):
                 return
             req = Req(self.command, u.path, parse_qs(u.query),
                       {k.lower(): v for k, v in self.headers.items()}, body)
+            delay = 0
             with emu.lock:
                 forced = emu.scripted(u.path)
-                if forced is not None:
+                if forced is not None and "status" in forced:
                     st = forced.get("status", 200)
                     hd = forced.get("headers", {})
                     b = forced.get("body", "")
                 else:
                     st, hd, b = emu.handle(emu, req)
+                if forced is not None:
+                    delay = forced.get("delay_ms", 0) / 1000.0
                 emu.record(req, st, b if isinstance(b, str)
                            else b.decode("utf-8", "replace"))
+            if delay > 0:
+                time.sleep(delay)   # done, not yet answered (a crash test)
             self.answer(st, hd, b)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = any
