@@ -59,8 +59,8 @@ enum {
 	"                         comma-separated, repeatable\n" \
 	"  --severity-threshold S only events at least this severe:\n" \
 	"                         critical, high, medium, low, info, or\n" \
-	"                         none (every event); '*.resolved' always\n" \
-	"                         passes\n" \
+	"                         none (every event); '*.resolved' events\n" \
+	"                         always pass\n" \
 	"  --retry-count N        retries of a failed delivery, 0-10\n" \
 	"                         (default 3): 30 s, 2 min, 10 min, then\n" \
 	"                         5x the last, at most 24 h\n" \
@@ -112,6 +112,9 @@ static const struct cli_cmd cmd_update = {
 	"usage: hookpost integration update ID [options]\n"
 	"Changes the given fields only.  Settings given replace theirs; a\n"
 	"secret setting not given keeps its value; KEY:=null removes one.\n"
+	"A new URL needs the secret settings given again (the server says\n"
+	"secret_required): a secret never goes to a host it was not given\n"
+	"for.\n"
 	"\n"
 	"  --name NAME            rename\n"
 	FIELDS_HELP

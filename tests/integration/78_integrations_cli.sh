@@ -95,6 +95,10 @@ run "update --disabled" $HP --json integration update "$I" --disabled
 has "disabled" '.enabled == false and .status == "disabled"'
 run "update --enabled" $HP --json integration update "$I" --enabled --events finding.created
 has "enabled again, events replaced, the secret kept" '.enabled == true and .events == ["finding.created"] and .config.secret == "…5e7b"'
+refused "a new URL without its secret: exit 1, secret_required" 1 secret_required \
+    $HP integration update "$I" --config url="$R/ok?moved"
+OUT=$(printf 'rotated-%s-5e7b\n' "$RUN" | $HP --json integration update "$I" --config url="$R/ok" --config secret=@- 2>"$T_ERR")
+has "a new URL with its secret given again" ".config.url == \"$R/ok\" and .config.secret == \"…5e7b\""
 
 # --- test: the outcome, and the exit status -----------------------------
 : >"$SINKLOG"
