@@ -169,7 +169,12 @@ expect "the test is recorded in the integration's deliveries" 200 \
     ".data[0].id == \"$TD\" and .data[0].status == \"delivered\" and .data[0].event_type == \"integration.test\" and .data[0].last_status_code == 200 and .data[0].attempt_count == 1 and has(\"next_cursor\")"
 n=$(psql_q "SELECT count(*) FROM hookpost.delivery_attempts WHERE delivery_id = '$TD' AND status_code = 200")
 [ "$n" = 1 ] && ok "with its attempt" || fail "with its attempt" "$n"
+# A new URL is a new host: the secrets set for the old one go there only
+# when given again (review of issue 9).
 admin PUT "/api/integrations/webhooks/$W1" "{\"url\":\"$R/status/500\"}"
+expect "a changed URL without its secrets: 400 secret_required" 400 '.error.code == "secret_required" and (.error.message | test("config[.](secret|headers)"))'
+admin PUT "/api/integrations/webhooks/$W1" "{\"url\":\"$R/status/500\",\"secret\":\"$SECRET\",\"headers\":{\"X-Team\":\"seed-team-header\"}}"
+expect "a changed URL with its secrets given again: 200" 200 ".url == \"$R/status/500\" and .hasSecret == true"
 admin POST "/api/integrations/$W1/test" ''
 expect "test against /status/500: ok false" 200 '.ok == false and .outcome == "retry" and .status_code == 500 and (.error | test("500"))'
 FD=$(jget .delivery_id)
