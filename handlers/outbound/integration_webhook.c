@@ -274,7 +274,7 @@ webhook_delivery_retry(struct req *r)
 	if (!found)
 		resp_error(r, 404, "not_found", "No such delivery");
 	else
-		delivery_retry(r);
+		delivery_retry_as(r, 1);
 }
 
 /* GET /api/integrations/docs/openapi: the document of every route. */
