@@ -309,6 +309,23 @@ r=$(rec incident "$C5")
 api GET "/api/integrations/$SN5/tickets"
 expect "and hookpost recorded it" 200 ".data | length == 1 and .[0].object_key == \"sla/$FC\" and .[0].ref == $(printf '%s' "$r" | jq '.[0].number')"
 
+# --- the CLI, as the README shows it -------------------------------------------
+# The token from the environment (never on the command line), a change
+# request table, then Test Connection.
+CLIOUT=$(env HOOKPOST_URL="$BASE" HOOKPOST_TOKEN="$TOKEN" SN_OAUTH_TOKEN="$TOK" "$TOP/bin/hookpost" --json \
+    integration add servicenow "Remediation changes $RUN" --events 'finding.*' \
+    --config instance_url="$E/cli" --config token=@env:SN_OAUTH_TOKEN --config table=change_request \
+    --config auto_resolve:=true --config close_code=successful 2>&1)
+SN6=$(printf '%s' "$CLIOUT" | jq -r '.id' 2>/dev/null)
+printf '%s' "$CLIOUT" | jq -e ".type == \"servicenow\" and .config.token == \"$(hint "$TOK")\" and .config.table == \"change_request\" and .config.auto_resolve == true" >/dev/null &&
+    ok "hookpost integration add servicenow, the token from @env" || fail "hookpost integration add servicenow" "$CLIOUT"
+case $CLIOUT in *"$TOK"*) LEAKS="$LEAKS cli-add;" ;; esac
+CLIOUT=$(env HOOKPOST_URL="$BASE" HOOKPOST_TOKEN="$TOKEN" "$TOP/bin/hookpost" --json integration test "$SN6" 2>&1); rc=$?
+[ $rc = 0 ] && printf '%s' "$CLIOUT" | jq -e '.ok == true and .status_code == 204' >/dev/null &&
+    [ "$(emulog | jq -sc '[.[] | select(.path | startswith("/cli/"))] | map(.method)')" = '["GET","POST","DELETE"]' ] &&
+    ok "hookpost integration test: the test change request made and deleted" || fail "hookpost integration test" "rc=$rc $CLIOUT"
+case $CLIOUT in *"$TOK"*) LEAKS="$LEAKS cli-test;" ;; esac
+
 # --- secrets: never logged, never answered ------------------------------------
 api GET "/api/integrations?type=servicenow"
 api GET "/api/integrations/$SN1"
