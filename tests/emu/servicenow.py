@@ -126,8 +126,7 @@ def failure(status, message, detail, headers=None):
 
 def unauthenticated():
     return failure(401, "User Not Authenticated",
-                   "Required to provide Auth information",
-                   {"WWW-Authenticate": 'BASIC realm="Service-now"'})
+                   "Required to provide Auth information")
 
 
 def authenticate(req):
