@@ -17,6 +17,7 @@
 #include "urlguard.h"
 #include "util.h"
 
+extern const struct connector connector_email;
 extern const struct connector connector_hookpost;
 extern const struct connector connector_pagerduty;
 extern const struct connector connector_slack;
@@ -30,6 +31,7 @@ const struct connector *const connectors[] = {
 	&connector_slack,	/* seed 003 Slack */
 	&connector_pagerduty,	/* seed 003 PagerDuty (Events API v2) */
 	&connector_teams,	/* seed 003 Microsoft Teams (Workflows) */
+	&connector_email,	/* seed 003 email (SMTP) */
 	NULL
 };
 
