@@ -119,7 +119,8 @@ addr_check(const char *field, const char *a, char *err, size_t errsz)
 
 	n = strlen(a);
 	for (i = 0; i < n; i++)
-		if ((unsigned char)a[i] <= 0x20 || (unsigned char)a[i] >= 0x7f) {
+		if ((unsigned char)a[i] <= 0x20 ||
+		    (unsigned char)a[i] >= 0x7f) {
 			errf(err, errsz, "'%s': an address takes no space, "
 			    "control or non-ASCII character (an IDN domain "
 			    "goes in its xn-- form)", field);

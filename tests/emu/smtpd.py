@@ -97,11 +97,14 @@ class Handler:
 
     async def handle_DATA(self, server, session, envelope):
         data = envelope.original_content or envelope.content or b""
-        login = session.login_data
+        auth = session.auth_data
+        login = (auth.login.decode("utf-8", "replace")
+                 if session.authenticated and
+                 isinstance(auth, LoginPassword) else None)
         self.store.append("messages.jsonl", {
             "port": self.port,
             "tls": self.implicit or session.ssl is not None,
-            "auth": login.decode("utf-8", "replace") if login else None,
+            "auth": login,
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
             "data_b64": base64.b64encode(data).decode("ascii"),
@@ -130,7 +133,8 @@ class Authenticator:
                                            "mechanism": mechanism,
                                            "login": login, "ok": ok})
         # handled=False: aiosmtpd answers 535 5.7.8 itself on failure.
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False,
+                          auth_data=auth_data if ok else None)
 
 
 def main():

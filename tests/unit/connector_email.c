@@ -325,7 +325,8 @@ test_check(void)
 		    "" },
 		{ "{\"smtp_url\":\"smtp://smtp.example.com\",\"tls\":\"none\","
 		    "\"username\":\"u\",\"password\":\"p\",\"from\":"
-		    "\"a@b.example\",\"to\":[\"c@d.example\"]}", 0, "in clear" },
+		    "\"a@b.example\",\"to\":[\"c@d.example\"]}", 0,
+		    "in clear" },
 		{ "{\"smtp_url\":\"smtp://smtp.example.com\",\"tls\":\"none\","
 		    "\"password\":\"p\",\"from\":\"a@b.example\",\"to\":"
 		    "[\"c@d.example\"]}", 0, "in clear" },
@@ -343,8 +344,9 @@ test_check(void)
 		    "\"u\",\"from\":\"a@b.example\",\"to\":[\"c@d.example\"]}",
 		    0, "go together" },
 		{ "{\"smtp_url\":\"smtp://smtp.example.com\",\"username\":"
-		    "\"u\\r\\nRSET\",\"password\":\"p\",\"from\":\"a@b.example\","
-		    "\"to\":[\"c@d.example\"]}", 0, "control" },
+		    "\"u\\r\\nRSET\",\"password\":\"p\",\"from\":"
+		    "\"a@b.example\",\"to\":[\"c@d.example\"]}", 0,
+		    "control" },
 		{ "{\"smtp_url\":\"smtp://smtp.example.com\",\"from\":"
 		    "\"a@b.example\\r\\nBcc: x@evil.example\",\"to\":"
 		    "[\"c@d.example\"]}", 0, "'from'" },
