@@ -224,6 +224,23 @@ deliver
 n=$(nmail '.subject == "[RESOLVED] [CRITICAL] Überprüfung fehlgeschlagen"')
 [ "$n" = 1 ] && ok "a resolution's subject: [RESOLVED] [CRITICAL] title" || fail "the resolution's subject" "$(mails | jq -c '[.[].subject]')"
 
+# --- the server's certificate is checked ------------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$MAILDIR/other-key.pem" -out "$MAILDIR/other.pem" -days 2 \
+    -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+chmod 644 "$MAILDIR/other.pem"
+integration "untrusted $RUN" "$STARTTLS_URL" '["assessment.completed"]' "$AUTHCFG"
+EMX=$EM
+before=$(nmail 'true')
+nauth=$(events '.event == "auth"' | jq length)
+emit assessment.completed "a1-$RUN" '{"title":"Assessment done","severity":"info"}'
+$W HOOKPOST_CA_BUNDLE="$MAILDIR/other.pem" "$TOP/bin/hookpost-deliver" -1 -n "em-$RUN" 2>>"$ERR"
+[ "$(dstatus "$EMX")" = "pending:1" ] && [ "$(nmail 'true')" = "$before" ] &&
+    [ "$(events '.event == "auth"' | jq length)" = "$nauth" ] &&
+    ok "a certificate no trusted CA signed: no AUTH, nothing sent, retried" || fail "the certificate is verified" "$(dstatus "$EMX") $(attempts "$EMX")"
+case $(attempts "$EMX") in *"|"*certificate*) ok "the reason names the certificate" ;; *) fail "the reason names the certificate" "$(attempts "$EMX")" ;; esac
+api DELETE "/api/integrations/$EMX"
+
 # --- STARTTLS is required, never skipped -------------------------------------
 integration "plain server $RUN" "$PLAIN_URL" '["scan.completed"]' "$AUTHCFG"
 EM2=$EM
