@@ -82,8 +82,8 @@ static const struct cli_cmd cmd_add = {
 	"integration add",
 	"usage: hookpost integration add TYPE NAME --events LIST [options]\n"
 	"Creates an integration (seed 003) of TYPE: webhook (a custom\n"
-	"webhook), slack, teams or pagerduty.  It is active at once (no\n"
-	"challenge) unless --disabled.\n"
+	"webhook), slack, teams, pagerduty, jira, servicenow or email.  It is\n"
+	"active at once (no challenge) unless --disabled.\n"
 	"\n"
 	FIELDS_HELP
 	SETTINGS_HELP
@@ -133,7 +133,8 @@ static const struct cli_cmd cmd_list = {
 	"                                 [--json] [--config FILE]\n"
 	"Lists integrations, newest first (a user token sees its owner's).\n"
 	"\n"
-	"  --type T        only this type: webhook, slack, teams, pagerduty\n"
+	"  --type T        only this type: webhook, slack, teams, pagerduty,\n"
+	"                  jira, servicenow, email\n"
 	"  --enabled BOOL  only enabled (true) or disabled (false) ones\n"
 	"  --limit N       page size (default 50, at most 200)\n"
 	"  --cursor C      the next page, as printed after the last one\n"
@@ -165,6 +166,21 @@ static const struct cli_cmd cmd_rm = {
 	"usage: hookpost integration rm ID [--config FILE]\n"
 	"Deletes an integration and its deliveries.\n",
 	1, 1, CMD_CONFIG
+};
+
+static const struct cli_cmd cmd_tickets = {
+	"integration tickets",
+	"usage: hookpost integration tickets ID [--limit N] [--cursor C]\n"
+	"                                    [--all] [--json]\n"
+	"                                    [--config FILE]\n"
+	"The tickets a Jira or ServiceNow integration keeps, one per object\n"
+	"(a finding, an incident): the object, the ticket's key or number, its\n"
+	"state (open, resolved) and link, by object.\n"
+	"\n"
+	"  --limit N    page size (default 50, at most 500)\n"
+	"  --cursor C   the next page, as printed after the last one\n"
+	"  --all        every page from there on\n",
+	1, 1, CMD_API | CMD_ALL
 };
 
 static const struct cli_cmd cmd_deliveries = {
@@ -816,46 +832,71 @@ out:
 	return status;
 }
 
+/*
+ * A list under one integration (INTEGRATIONS_PATH/ID<suffix>): its
+ * deliveries, its tickets.  The path holds the ID, so the arguments are
+ * read once for it; cli_list_run() reads them again, the same way, for
+ * the rest.
+ */
 static int
-integration_deliveries(struct cli *cli, int argc, char *argv[])
+integration_sublist(struct cli *cli, int argc, char *argv[],
+    struct cli_list *list, const char *suffix)
 {
-	static const struct option	 opts[] = {
-		CLI_PAGE_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	/* REF: what the service returned, e.g. a PagerDuty dedup_key. */
-	static const char *const	 heads[] = { "ID", "STATUS", "EVENT",
-		"ATTEMPTS", "CODE", "REF", "ERROR", "CREATED" };
-	static const char *const	 keys[] = { "id", "status",
-		"event_type", "attempt_count", "last_status_code",
-		"external_ref", "last_error", "created_at" };
-	struct cli_list		 list = { &cmd_deliveries, opts, NULL, 8,
-		heads, keys, 6, 60 };
-	struct cli_page		 page = { &cmd_deliveries, DELIVERY_PAGE_MAX,
+	struct cli_page		 page = { list->cmd, DELIVERY_PAGE_MAX,
 		NULL, NULL };
 	const struct cli_param	 q[] = { { "limit", &page.limit },
 		{ "cursor", &page.cursor }, { NULL, NULL } };
 	char			**pos = NULL, *path = NULL;
 	int			 npos, status = 1;
 
-	/*
-	 * The path holds the ID, so the arguments are read once for it;
-	 * cli_list_run() reads them again, the same way, for the rest.
-	 */
-	if (cli_getopt(cli, &cmd_deliveries, argc, argv, opts, cli_page_opt,
+	if (cli_getopt(cli, list->cmd, argc, argv, list->opts, cli_page_opt,
 	    &page, &pos, &npos, &status) == -1)
 		goto out;
-	if (id_check(&cmd_deliveries, pos[0]) == -1) {
+	if (id_check(list->cmd, pos[0]) == -1) {
 		status = EXIT_USAGE;
 		goto out;
 	}
-	path = cli_item_path_new(INTEGRATIONS_PATH, pos[0], "/deliveries");
-	list.path = path;
-	status = cli_list_run(cli, &list, argc, argv, NULL, &page, q);
+	path = cli_item_path_new(INTEGRATIONS_PATH, pos[0], suffix);
+	list->path = path;
+	status = cli_list_run(cli, list, argc, argv, NULL, &page, q);
 out:
 	free(path);
 	free(pos);
 	return status;
+}
+
+static const struct option page_opts[] = {
+	CLI_PAGE_OPTIONS,
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+integration_deliveries(struct cli *cli, int argc, char *argv[])
+{
+	/* REF: what the service returned, e.g. a PagerDuty dedup_key. */
+	static const char *const	 heads[] = { "ID", "STATUS", "EVENT",
+		"ATTEMPTS", "CODE", "REF", "ERROR", "CREATED" };
+	static const char *const	 keys[] = { "id", "status",
+		"event_type", "attempt_count", "last_status_code",
+		"external_ref", "last_error", "created_at" };
+	struct cli_list		 list = { &cmd_deliveries, page_opts, NULL, 8,
+		heads, keys, 6, 60 };
+
+	return integration_sublist(cli, argc, argv, &list, "/deliveries");
+}
+
+/* issue 10: a ticketing integration's tickets, one per object. */
+static int
+integration_tickets(struct cli *cli, int argc, char *argv[])
+{
+	static const char *const	 heads[] = { "OBJECT", "TICKET",
+		"STATE", "URL", "UPDATED" };
+	static const char *const	 keys[] = { "object_key", "ref",
+		"state", "url", "updated_at" };
+	struct cli_list		 list = { &cmd_tickets, page_opts, NULL, 5,
+		heads, keys, 3, 80 };
+
+	return integration_sublist(cli, argc, argv, &list, "/tickets");
 }
 
 /* `hookpost integration COMMAND`: main.c's command table runs it. */
@@ -868,5 +909,7 @@ const struct cli_sub integration_cmds[] = {
 	{ "rm",		integration_rm,		"delete an integration" },
 	{ "deliveries",	integration_deliveries,	"an integration's delivery "
 	    "log" },
+	{ "tickets",	integration_tickets,	"a ticketing integration's "
+	    "tickets" },
 	{ NULL, NULL, NULL }
 };

@@ -133,6 +133,8 @@ SYS1=$(printf '%s' "$r" | jq -r '.[0].sys_id')
 api GET "/api/integrations/$SN1/tickets"
 expect "GET /api/integrations/:id/tickets: the record under its object" 200 \
     "[.data[] | select(.object_key == \"finding/$F1\")] | length == 1 and .[0].ref == \"INC0010001\" and .[0].ref_id == \"$SYS1\" and .[0].state == \"open\" and .[0].url == \"$E/inc/nav_to.do?uri=incident.do?sys_id=$SYS1\""
+out=$(env HOOKPOST_URL="$BASE" HOOKPOST_TOKEN="$TOKEN" "$TOP/bin/hookpost" integration tickets "$SN1" 2>&1)
+case $out in *"finding/$F1"*INC0010001*open*) ok "hookpost integration tickets lists it" ;; *) fail "hookpost integration tickets" "$out" ;; esac
 n=$(psql_q "SELECT d.external_ref FROM hookpost.deliveries d JOIN hookpost.events e ON e.id = d.event_id WHERE d.subscription_id = '$SN1' AND e.object_id = '$F1'")
 [ "$n" = INC0010001 ] && ok "deliveries.external_ref holds the number" || fail "external_ref" "$n"
 
