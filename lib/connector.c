@@ -18,6 +18,7 @@
 #include "util.h"
 
 extern const struct connector connector_hookpost;
+extern const struct connector connector_jira;
 extern const struct connector connector_pagerduty;
 extern const struct connector connector_slack;
 extern const struct connector connector_teams;
@@ -30,6 +31,7 @@ const struct connector *const connectors[] = {
 	&connector_slack,	/* seed 003 Slack */
 	&connector_pagerduty,	/* seed 003 PagerDuty (Events API v2) */
 	&connector_teams,	/* seed 003 Microsoft Teams (Workflows) */
+	&connector_jira,	/* seed 003 Jira (issue 10: tickets) */
 	NULL
 };
 
