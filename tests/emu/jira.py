@@ -15,7 +15,8 @@ X-Seraph-LoginReason: AUTHENTICATED_FAILED), Data Center's JSON
 {"message": ..., "status-code": 401}.
 
 Routes (Cloud: /rest/api/2 and /rest/api/3; Data Center: /rest/api/2
-only, /rest/api/3 is 404 there):
+only, /rest/api/3 is 404 there), under an optional context path of one
+segment (/jira/rest/api/2/...), as a Data Center site may have:
     GET    /rest/api/N/myself
     GET    /rest/api/N/project/KEY          404 "No project could be
                                             found with key 'KEY'."
@@ -39,9 +40,10 @@ only, /rest/api/3 is 404 there):
 Create is checked as Jira checks it, with its answer
 {"errorMessages": [...], "errors": {"field": "message"}}: project and
 issuetype must exist (the type in the project); summary required, at
-most 255 characters (beyond: "must be less than 255"), one line; description an
-Atlassian Document (type doc, version 1, known nodes and marks, text
-nodes non-empty) on v3 and a string on v2 ("Operation value must be ..."),
+most 255 characters ("Summary must be less than 255 characters."),
+one line; description an Atlassian Document (type doc, version 1,
+known nodes and marks, text nodes non-empty) on v3 and a string on v2
+("Operation value must be ..."),
 at most 32767 characters; labels strings without spaces, at most 255
 characters; priority one of Highest, High, Medium, Low, Lowest;
 components the project's; any other field "cannot be set".  Comments:
@@ -638,7 +640,9 @@ def control(st, req):
     return answer(404, {})
 
 
-ROUTE = re.compile(r"^/rest/api/(2|3)(/.*)$")
+# A Data Center site may live under a context path (/jira): one segment
+# before /rest is taken, so a test may give each integration its own.
+ROUTE = re.compile(r"^(?:/[A-Za-z0-9_-]+)?/rest/api/(2|3)(/.*)$")
 
 
 def handle(e, req):
