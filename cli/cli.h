@@ -343,5 +343,7 @@ extern const struct cli_sub	 sub_cmds[];
 extern const struct cli_sub	 deliveries_cmds[];
 extern const struct cli_sub	 quota_cmds[];
 extern const struct cli_sub	 event_types_cmds[];
+/* integration.c: seed 003 integrations (/api/integrations). */
+extern const struct cli_sub	 integration_cmds[];
 
 #endif

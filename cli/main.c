@@ -38,6 +38,12 @@ static const char usage_text[] =
     "  quota list|show|set|rm             per-owner quotas (admin)\n"
     "  event-types list|add               the event catalog\n"
     "\n"
+    "Integrations (seed 003; admin or manage_settings token):\n"
+    "  integration add TYPE NAME ...      webhook, slack, teams, pagerduty\n"
+    "  integration list|show|update|rm    manage integrations\n"
+    "  integration test ID                send a test message now\n"
+    "  integration deliveries ID          an integration's delivery log\n"
+    "\n"
     "  version                            print the version\n"
     "  help [COMMAND [SUBCOMMAND]]        this text, or a command's\n"
     "\n"
@@ -93,6 +99,8 @@ static const struct command commands[] = {
 	{ "quotas",	"quota", quota_cmds, NULL },
 	{ "event-types", "event-types", event_types_cmds, NULL },
 	{ "event-type",	"event-types", event_types_cmds, NULL },
+	{ "integration", "integration", integration_cmds, NULL },
+	{ "integrations", "integration", integration_cmds, NULL },
 	{ "version",	NULL,	NULL,	cmd_version },
 	{ "help",	NULL,	NULL,	cmd_help },
 	{ NULL, NULL, NULL, NULL }

@@ -140,13 +140,16 @@ static const struct cli_cmd cmd_sub_rm = {
 
 static const struct cli_cmd cmd_dlv_list = {
 	"deliveries list",
-	"usage: hookpost deliveries list [--subscription ID] [--status S]\n"
+	"usage: hookpost deliveries list [--subscription ID]\n"
+	"                                [--integration ID] [--status S]\n"
 	"                                [--event-type T] [--limit N]\n"
 	"                                [--cursor C] [--all] [--json]\n"
 	"                                [--config FILE]\n"
-	"Lists deliveries, newest first.\n"
+	"Lists deliveries, newest first: subscriptions' and integrations'\n"
+	"(seed 003; TYPE and NAME say whose).\n"
 	"\n"
 	"  --subscription ID  only this subscription's\n"
+	"  --integration ID   only this integration's (the same filter)\n"
 	"  --status S         pending, sending, in_progress, delivered,\n"
 	"                     failed or cancelled\n"
 	"  --event-type T     only this event type\n"
@@ -684,18 +687,23 @@ dlv_list(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option	 opts[] = {
 		{ "subscription", required_argument, NULL, OPT_SUBSCRIPTION },
+		/* an integration is a subscription with a type (sql/018) */
+		{ "integration", required_argument, NULL, OPT_SUBSCRIPTION },
 		{ "status",	  required_argument, NULL, OPT_STATUS },
 		{ "event-type", required_argument, NULL, OPT_EVENT_TYPE },
 		CLI_PAGE_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
+	/* TYPE: hookpost (seed 000), or an integration's (seed 003). */
 	static const char *const	 heads[] = { "ID", "STATUS", "EVENT",
-		"ATTEMPTS", "CODE", "SUBSCRIPTION", "CREATED" };
+		"ATTEMPTS", "CODE", "SUBSCRIPTION", "TYPE", "NAME",
+		"CREATED" };
 	static const char *const	 keys[] = { "id", "status",
 		"event_type", "attempt_count", "last_status_code",
-		"subscription_id", "created_at" };
+		"subscription_id", "subscription_type", "subscription_name",
+		"created_at" };
 	static const struct cli_list	 list = { &cmd_dlv_list, opts,
-		DELIVERIES_PATH, 7, heads, keys, 0, 0 };
+		DELIVERIES_PATH, 9, heads, keys, 7, 30 };
 	struct list_args	 a = { { &cmd_dlv_list, 500, NULL, NULL },
 		NULL, NULL, NULL, NULL };
 

@@ -115,7 +115,8 @@ callback_get(struct req *r)
 {
 	static const char sql[] = "SELECT " DELIVERY_JSON "::text"
 	    " FROM hookpost.deliveries d"
-	    " WHERE d.id = $1::uuid AND ($2::text IS NULL OR d.owner_id = $2)";
+	    " WHERE d.id = $1::uuid AND ($2::text IS NULL OR d.owner_id = $2)"
+	    HOOKPOST_TYPE_ONLY("$2");
 	const char	*scope, *p[2];
 	PGresult	*res;
 
@@ -157,6 +158,7 @@ callback_status(struct req *r)
 	    "  ELSE now() END,"
 	    " callback_status = $3, callback_message = $4, updated_at = now()"
 	    " WHERE d.id = $1::uuid AND ($2::text IS NULL OR d.owner_id = $2)"
+	    HOOKPOST_TYPE_ONLY("$2")
 	    " AND d.status = 'in_progress' RETURNING d.*),"
 	    " s AS (UPDATE hookpost.subscriptions s SET"
 	    " last_successful_use = CASE WHEN $3 = 'completed' THEN now()"
@@ -187,7 +189,7 @@ callback_status(struct req *r)
 	}
 	if (PQntuples(res) == 1)
 		resp_row(r, 200, res, "delivery");
-	else if ((st = delivery_status_new(p[0], scope)) == NULL)
+	else if ((st = delivery_status_new(p[0], scope, 0)) == NULL)
 		resp_error(r, 404, "not_found", "No such delivery");
 	else {
 		resp_error(r, 409, "conflict", "Delivery is %s; a status "

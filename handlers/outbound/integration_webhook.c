@@ -102,8 +102,11 @@ webhook_answer(struct req *r, int status, const char *id)
 }
 
 /*
- * GET /api/integrations/webhooks: {"webhooks": [...], "availableEvents":
- * [{"type", "description"}...]}, the catalog the events are chosen from.
+ * GET /api/integrations/webhooks: {"webhooks": [...], "total": n,
+ * "availableEvents": [{"type", "description"}...]}, the catalog the events
+ * are chosen from.  One answer, as the seed lists it: the newest
+ * WEBHOOKS_MAX webhooks, and total says how many there are (past that,
+ * GET /api/integrations?type=webhook pages through them all).
  */
 void
 webhook_list(struct req *r)
@@ -115,6 +118,9 @@ webhook_list(struct req *r)
 	    "  WHERE s.type = 'webhook'"
 	    "  AND ($1::text IS NULL OR s.owner_id = $1)"
 	    "  ORDER BY s.created_at DESC, s.id DESC LIMIT $2) w), '[]'),"
+	    " 'total', (SELECT count(*) FROM hookpost.subscriptions s"
+	    "  WHERE s.type = 'webhook'"
+	    "  AND ($1::text IS NULL OR s.owner_id = $1)),"
 	    " 'availableEvents', coalesce((SELECT json_agg(json_build_object("
 	    "  'type', t.name, 'description', t.description) ORDER BY t.name)"
 	    "  FROM hookpost.event_types t), '[]'))::text";
@@ -274,7 +280,7 @@ webhook_delivery_retry(struct req *r)
 	if (!found)
 		resp_error(r, 404, "not_found", "No such delivery");
 	else
-		delivery_retry(r);
+		delivery_retry_as(r, 1);
 }
 
 /* GET /api/integrations/docs/openapi: the document of every route. */

@@ -29,6 +29,17 @@
 	" 'completed_at', d.completed_at"
 #define DELIVERY_JSON	"json_build_object(" DELIVERY_FIELDS ")"
 
+/*
+ * seed 000's delivery and callback routes show an integration's
+ * deliveries (seed 003) to admins only: others reach them through
+ * /api/integrations, which needs manage_settings.  scope: the statement's
+ * parameter holding the caller's owner scope (NULL for an admin).
+ */
+#define HOOKPOST_TYPE_ONLY(scope) \
+	" AND (" scope "::text IS NULL OR EXISTS (SELECT 1" \
+	"  FROM hookpost.subscriptions t WHERE t.id = d.subscription_id" \
+	"  AND t.type = 'hookpost'))"
+
 /* common.c */
 int	 id_check(struct req *, const char *);
 PGresult *owned_exec(struct req *, const char *, const char *,
@@ -89,10 +100,11 @@ void	 webhook_delivery_retry(struct req *);
 void	 integ_openapi(struct req *);
 
 /* delivery.c */
-char	*delivery_status_new(const char *, const char *);
+char	*delivery_status_new(const char *, const char *, int);
 extern const struct page_list delivery_list;
 void	 delivery_get(struct req *);
 void	 delivery_retry(struct req *);
+void	 delivery_retry_as(struct req *, int);
 
 /* callback.c */
 void	 callback_get(struct req *);

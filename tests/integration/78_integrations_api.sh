@@ -113,6 +113,24 @@ expect "with manage_settings: a user creates its own" 201 ".owner_id == \"int-$R
 U1=$(jget .id)
 as "$UT" GET /api/integrations
 expect "and sees only its own" 200 "(.data | map(.id)) == [\"$U1\"]"
+# An integration's deliveries are seen through /api/integrations only:
+# seed 000's delivery routes show them to admins, not to a token of the
+# same owner without manage_settings (review of issue 9).
+as "$UT" POST "/api/integrations/$U1/test" ''
+expect "a user's own Test Connection" 200 '.ok == true'
+UD=$(jget .delivery_id)
+as "$PLAIN" GET "/admin/webhooks/deliveries?subscription_id=$U1"
+expect "seed 000's list hides an integration's deliveries from a token without manage_settings" 200 'length == 0'
+as "$PLAIN" GET "/admin/webhooks/deliveries/$UD"
+expect "and its delivery: 404" 404 '.error.code == "not_found"'
+as "$PLAIN" POST "/admin/webhooks/deliveries/$UD/retry" ''
+expect "and its retry: 404" 404 '.error.code == "not_found"'
+as "$PLAIN" GET "/webhook-deliveries/$UD"
+expect "and its callback route: 404" 404 '.error.code == "not_found"'
+as "$UT" GET "/api/integrations/$U1/deliveries"
+expect "the integration's own route shows it" 200 ".data[0].id == \"$UD\""
+admin GET "/admin/webhooks/deliveries/$UD"
+expect "an admin sees it in seed 000's routes too" 200 ".id == \"$UD\" and .subscription_type == \"webhook\""
 as "$UT" GET "/api/integrations/$I1"
 expect "another owner's is 404" 404 '.error.code == "not_found"'
 as "$UT" DELETE "/api/integrations/$I1"
@@ -169,7 +187,12 @@ expect "the test is recorded in the integration's deliveries" 200 \
     ".data[0].id == \"$TD\" and .data[0].status == \"delivered\" and .data[0].event_type == \"integration.test\" and .data[0].last_status_code == 200 and .data[0].attempt_count == 1 and has(\"next_cursor\")"
 n=$(psql_q "SELECT count(*) FROM hookpost.delivery_attempts WHERE delivery_id = '$TD' AND status_code = 200")
 [ "$n" = 1 ] && ok "with its attempt" || fail "with its attempt" "$n"
+# A new URL is a new host: the secrets set for the old one go there only
+# when given again (review of issue 9).
 admin PUT "/api/integrations/webhooks/$W1" "{\"url\":\"$R/status/500\"}"
+expect "a changed URL without its secrets: 400 secret_required" 400 '.error.code == "secret_required" and (.error.message | test("config[.](secret|headers)"))'
+admin PUT "/api/integrations/webhooks/$W1" "{\"url\":\"$R/status/500\",\"secret\":\"$SECRET\",\"headers\":{\"X-Team\":\"seed-team-header\"}}"
+expect "a changed URL with its secrets given again: 200" 200 ".url == \"$R/status/500\" and .hasSecret == true"
 admin POST "/api/integrations/$W1/test" ''
 expect "test against /status/500: ok false" 200 '.ok == false and .outcome == "retry" and .status_code == 500 and (.error | test("500"))'
 FD=$(jget .delivery_id)
@@ -227,7 +250,7 @@ if [ "$SERVER" = lighttpd ]; then
 	expect "worker: the delivery log shows it delivered" 200 '.deliveries[0].status == "delivered" and .deliveries[0].success == true and .deliveries[0].statusCode == 200 and .deliveries[0].nextAttemptAt == null'
 
 	# seed 003 "Retry Logic": 30 s, 2 min, 10 min (retryCount 3), then failed.
-	admin PUT "/api/integrations/webhooks/$E1" "{\"url\":\"$R/status/500\"}"
+	admin PUT "/api/integrations/webhooks/$E1" "{\"url\":\"$R/status/500\",\"secret\":\"$SECRET\",\"headers\":{\"X-Team\":\"blue-team\",\"Authorization\":\"$AUTHZ\"}}"
 	psql_q "SELECT hookpost.emit('finding.created', 'finding', 'f2-$RUN', NULL, 'o1', '{}')" >/dev/null
 	D=$(psql_q "SELECT id FROM hookpost.deliveries WHERE subscription_id = '$E1' AND status = 'pending'")
 	sched=
