@@ -364,6 +364,26 @@ printf '%s' "$k" | jq -e '.[0].comments | length == 1' >/dev/null && ok "the ret
 api GET "/api/integrations/$JC/tickets"
 expect "the ticket is recorded under the object" 200 "[.data[] | select(.object_key == \"finding/$K\")][0].ref == \"$(printf '%s' "$k" | jq -r '.[0].key')\""
 
+# --- the README's Jira walkthrough, against the emulator ---------------------------
+off "$JC"
+curl -s -X POST "$E/_emu/reset" >/dev/null
+curl -s "$E/_jira/user" -d "{\"email\":\"$EMAIL\",\"api_token\":\"$TOK\"}" >/dev/null
+curl -s "$E/_jira/user" -d "{\"pat\":\"$PAT\"}" >/dev/null
+export JIRA_URL="$E" JIRA_EMAIL="$EMAIL" JIRA_API_TOKEN="$TOK" JIRA_DC_URL="$E/jira" JIRA_PAT="$PAT"
+readme_walkthrough walkthrough-jira "Jira walkthrough" 20 \
+    "{\"type\":\"jira\",\"name\":\"Security findings\",\"config\":{\"email\":\"$EMAIL\",\"api_token\":\"…${TOK#"${TOK%????}"}\",\"project_key\":\"SEC\"}}" \
+    '{"ok":true,"outcome":"delivered","error":null}' \
+    "{\"object_key\":\"finding/F-2001\",\"ref\":\"SEC-2\",\"url\":\"$E/browse/SEC-2\",\"state\":\"resolved\"}" \
+    "{\"type\":\"jira\",\"config\":{\"pat\":\"…${PAT#"${PAT%????}"}\",\"api_version\":null}}" \
+    'outcome' 'delivered' 'Platform (Data Center)'
+st=$(state)
+printf '%s' "$st" | jq -e '(.deleted | length) == 2 and (.deleted | map(.deployment) | sort) == ["cloud", "dc"] and
+    (.issues | length) == 1 and .issues[0].status == "Done" and (.issues[0].comments | length) == 1' >/dev/null &&
+    ok "the walkthrough's test issues deleted (Cloud and Data Center), its finding's issue opened and resolved" || fail "the walkthrough in Jira" "$st"
+api GET "/api/integrations?type=jira"
+expect "the walkthrough's Data Center integration, made by the CLI" 200 \
+    "[.data[] | select(.name == \"Platform (Data Center)\")][0].config | (.pat | startswith(\"…\")) and .project_key == \"SEC\" and .auto_create_threshold == \"high\" and .fields.components == [\"Backend\", \"\$.data.component\"]"
+
 # --- the api_token and pat: never logged, never answered ----------------------------
 api GET "/api/integrations?type=jira"
 api GET "/api/integrations/$J3"
