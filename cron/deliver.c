@@ -479,6 +479,18 @@ job_finished(struct deliver *d, struct job *j, CURLcode cc)
 		    "attempt");
 		return 0;
 	}
+	/*
+	 * The next request must be over before the lease is: past it
+	 * another worker may take the delivery over and run the same steps
+	 * beside this one (a search finding nothing in both, two tickets).
+	 * Short of time, the attempt is retried instead.
+	 */
+	if (time(NULL) - j->claimed_at + d->timeout_ms / 1000 + 1 >=
+	    d->lease_s) {
+		job_refused(d, j, "the lease would end before the attempt's "
+		    "next request");
+		return 0;
+	}
 	job_event(j, &ev, time(NULL));
 	err[0] = '\0';
 	if (j->conn->render(&ev, &j->t.rq, err, sizeof(err)) == -1 ||

@@ -117,6 +117,7 @@
 #define ITEMS_MAX		20
 #define SECTION_MAX		2500	/* characters of one section */
 #define LINE_MAX_CHARS		1000	/* title, asset, status */
+#define JIRA_TEXT_MAX		32767	/* a text field, in characters */
 #define SEARCH_MAX		"5"
 #define OBJECT_LABEL_HEX	20
 #define KEY_MAX			64
@@ -559,6 +560,8 @@ summary_new(const struct conn_event *ev)
  */
 struct doc {
 	int		 adf;
+	size_t		 max;		/* characters of one field of event
+					 * text (a section, a list) */
 	json_t		*blocks;	/* ADF: the doc's content */
 	json_t		*para;		/* ADF: the open paragraph's content */
 	struct buf	 wiki;
@@ -566,10 +569,11 @@ struct doc {
 };
 
 static void
-doc_init(struct doc *d, int adf)
+doc_init(struct doc *d, int adf, size_t max)
 {
 	memset(d, 0, sizeof(*d));
 	d->adf = adf;
+	d->max = max;
 	d->blocks = json_array();
 	d->line_start = 1;
 }
@@ -739,7 +743,8 @@ doc_field(struct doc *d, const char *label, const char *value, int first)
 	doc_text(d, l, 64, 1);
 	free(l);
 	doc_text(d, " ", 1, 0);
-	doc_text(d, value, LINE_MAX_CHARS, 0);
+	doc_text(d, value, d->max < LINE_MAX_CHARS ? d->max : LINE_MAX_CHARS,
+	    0);
 }
 
 /*
@@ -800,13 +805,13 @@ doc_list(struct doc *d, const json_t *arr)
 	if (d->adf)
 		items = json_array();
 	json_array_foreach(arr, i, v) {
-		if (i >= ITEMS_MAX || used >= SECTION_MAX)
+		if (i >= ITEMS_MAX || used >= d->max)
 			break;
 		if ((t = value_text_new(v)) == NULL)
 			continue;
 		line = one_line_new(t);
 		free(t);
-		c = conn_truncate_new(line, SECTION_MAX - used);
+		c = conn_truncate_new(line, d->max - used);
 		free(line);
 		n = utf8_chars(c);
 		used += n;
@@ -842,7 +847,7 @@ doc_code(struct doc *d, const char *text)
 	char	*c, *p;
 
 	doc_para_end(d);
-	c = conn_truncate_new(text, SECTION_MAX);
+	c = conn_truncate_new(text, d->max);
 	if (d->adf) {
 		for (p = c; *p != '\0'; p++)
 			if (((unsigned char)*p < 0x20 && *p != '\n') ||
@@ -872,7 +877,7 @@ doc_section(struct doc *d, const char *title, const json_t *v)
 		return;
 	doc_heading(d, title);
 	if (json_is_string(v)) {
-		doc_text(d, json_string_value(v), SECTION_MAX, 0);
+		doc_text(d, json_string_value(v), d->max, 0);
 		doc_para_end(d);
 	} else if (json_is_array(v))
 		doc_list(d, v);
@@ -945,16 +950,16 @@ doc_facts(struct doc *d, const struct conn_event *ev, int full)
 	doc_para_end(d);
 }
 
-/* seed 003 "Description": the finding in full. */
+/* seed 003 "Description": the finding, max characters a field. */
 static json_t *
-description_new(const struct conn_event *ev)
+description_at(const struct conn_event *ev, size_t max)
 {
 	struct doc	 d;
 	json_t		*out;
 	char		 label[64], *foot;
 	size_t		 i;
 
-	doc_init(&d, api_version(ev->config) == 3);
+	doc_init(&d, api_version(ev->config) == 3, max);
 	doc_facts(&d, ev, 1);
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		doc_section(&d, sections[i].title, section_value(ev, i));
@@ -971,18 +976,71 @@ description_new(const struct conn_event *ev)
 
 /* A comment: what happened (note), the facts, the details. */
 static json_t *
-comment_new(const struct conn_event *ev, const char *note)
+comment_at(const struct conn_event *ev, const char *note, size_t max)
 {
 	struct doc	 d;
 	json_t		*out;
 
-	doc_init(&d, api_version(ev->config) == 3);
+	doc_init(&d, api_version(ev->config) == 3, max);
 	doc_text(&d, note, 256, 1);
 	doc_para_end(&d);
 	doc_facts(&d, ev, 0);
 	doc_section(&d, sections[0].title, section_value(ev, 0));
 	out = doc_finish(&d);
 	doc_free(&d);
+	return out;
+}
+
+/* The characters Jira counts of a rich text: the string, or ADF's JSON. */
+static size_t
+text_chars(const json_t *t)
+{
+	char	*s;
+	size_t	 n;
+
+	if (json_is_string(t))
+		return utf8_chars(json_string_value(t));
+	if ((s = json_dumps(t, JSON_COMPACT)) == NULL)
+		return (size_t)-1;
+	n = utf8_chars(s);
+	free(s);
+	return n;
+}
+
+/*
+ * A description or comment within Jira's 32767 characters: event text
+ * escapes (wiki) or nests (ADF's hardBreak nodes) into more characters
+ * than it has, so each field gets less until the whole fits.
+ */
+static const size_t field_limits[] = { SECTION_MAX, 1000, 400, 100, 20 };
+
+static json_t *
+description_new(const struct conn_event *ev)
+{
+	json_t	*out = NULL;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(field_limits) / sizeof(field_limits[0]); i++) {
+		json_decref(out);
+		out = description_at(ev, field_limits[i]);
+		if (text_chars(out) <= JIRA_TEXT_MAX)
+			break;
+	}
+	return out;
+}
+
+static json_t *
+comment_new(const struct conn_event *ev, const char *note)
+{
+	json_t	*out = NULL;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(field_limits) / sizeof(field_limits[0]); i++) {
+		json_decref(out);
+		out = comment_at(ev, note, field_limits[i]);
+		if (text_chars(out) <= JIRA_TEXT_MAX)
+			break;
+	}
 	return out;
 }
 
@@ -1437,8 +1495,8 @@ step_name_new(const struct conn_event *ev, const char *op, const json_t *j)
 	if (strcmp(op, "transitions") == 0)
 		return xasprintf("transitions of %s", key);
 	if (strcmp(op, "transition") == 0)
-		return xasprintf("transition '%s' of %s", state_str(ev, "want"),
-		    key);
+		return xasprintf("transition '%s' of %s", state_str(ev, "want") !=
+		    NULL ? state_str(ev, "want") : "", key);
 	return xstrdup(op);
 }
 
@@ -1558,6 +1616,11 @@ transitions_got(const struct conn_event *ev, const json_t *j,
 	int		 pass;
 
 	ts = json_object_get(j, "transitions");
+	if (want == NULL) {
+		failed(res, "transitions of %s: no transition wanted",
+		    state_str(ev, "key"));
+		return;
+	}
 	if (!json_is_array(ts)) {
 		failed(res, "transitions of %s: an answer without Jira's "
 		    "\"transitions\"", state_str(ev, "key"));

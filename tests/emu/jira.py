@@ -245,7 +245,7 @@ def rich_text(v, api, field):
     if api == 3:
         if not adf_ok(v):
             return {field: ADF_INVALID}
-        if len(json.dumps(v)) > TEXT_MAX:
+        if len(json.dumps(v, ensure_ascii=False)) > TEXT_MAX:
             return {field: TOO_LONG}
     else:
         if not isinstance(v, str):

@@ -313,6 +313,18 @@ due "$JX"
 deliver
 [ "$(dstatus "$JX" "x2-$RUN")" = "delivered:2" ] && [ "$(issues "$(label "$JX" "finding/x2-$RUN")" | jq length)" = 1 ] &&
     ok "then delivered: one issue" || fail "500, then delivered" "$(dstatus "$JX" "x2-$RUN")"
+# The worker starts an attempt's next request only when it can end
+# within the lease: here (a lease of 3 s, 3 s a request) not.
+emit finding.created "x5-$RUN" '{"title":"Short lease","severity":"high"}'
+$W HOOKPOST_DELIVERY_LEASE=3 "$TOP/bin/hookpost-deliver" -1 -n "jira-$RUN" 2>>"$ERR"
+[ "$(dstatus "$JX" "x5-$RUN")" = "pending:1" ] && [ "$(lasterr "$JX" "x5-$RUN")" = "the lease would end before the attempt's next request" ] &&
+    [ "$(issues "$(label "$JX" "finding/x5-$RUN")" | jq length)" = 0 ] &&
+    ok "an attempt whose next request could outlive its lease stops after the search, retried" ||
+    fail "the lease bounds an attempt" "$(dstatus "$JX" "x5-$RUN") $(lasterr "$JX" "x5-$RUN")"
+due "$JX"
+deliver
+[ "$(dstatus "$JX" "x5-$RUN")" = "delivered:2" ] && [ "$(issues "$(label "$JX" "finding/x5-$RUN")" | jq length)" = 1 ] &&
+    ok "then delivered with the usual lease: one issue" || fail "delivered after a short lease" "$(dstatus "$JX" "x5-$RUN")"
 off "$JX"
 jira "Jira bad priority $RUN" '["finding.*"]' "{$CLOUD,\"project_key\":\"SEC\",\"mapping\":{\"critical\":{\"priority\":\"P0\"}}}"
 JV=$J
@@ -343,7 +355,9 @@ LK=$(label "$JC" "finding/$K")
 # killed meanwhile, never records it.
 script /rest/api/3/issue '{"delay_ms":4000}'
 emit finding.created "$K" '{"title":"Crash test","severity":"critical"}'
-$W HOOKPOST_DELIVERY_LEASE=2 HOOKPOST_DELIVERY_TIMEOUT_MS=10000 "$TOP/bin/hookpost-deliver" -1 -n "jira-crash-$RUN" 2>>"$ERR" &
+# A lease of 5 s (the worker starts a further request of an attempt only
+# when it can end within the lease: 2 s each here).
+$W HOOKPOST_DELIVERY_LEASE=5 HOOKPOST_DELIVERY_TIMEOUT_MS=2000 "$TOP/bin/hookpost-deliver" -1 -n "jira-crash-$RUN" 2>>"$ERR" &
 WPID=$!
 for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	[ "$(issues "$LK" | jq length)" = 1 ] && break
@@ -355,8 +369,8 @@ wait "$WPID" 2>/dev/null
     fail "the create reached Jira before the kill" "$(issues "$LK")"
 n=$(psql_q "SELECT d.status || ':' || coalesce(d.external_ref, 'NULL') FROM hookpost.deliveries d JOIN hookpost.events e ON e.id = d.event_id WHERE d.subscription_id = '$JC' AND e.object_id = '$K'")
 [ "$n" = "sending:NULL" ] && ok "hookpost recorded nothing (the delivery still leased)" || fail "nothing recorded" "$n"
-sleep 2.5	# the lease (2 s) ends
-$W HOOKPOST_DELIVERY_LEASE=2 "$TOP/bin/hookpost-deliver" -1 -n "jira-crash-$RUN" 2>>"$ERR"
+sleep 5	# the lease ends
+$W "$TOP/bin/hookpost-deliver" -1 -n "jira-crash-$RUN" 2>>"$ERR"
 k=$(issues "$LK")
 [ "$(printf '%s' "$k" | jq length)" = 1 ] && [ "$(dstatus "$JC" "$K")" = "delivered:2" ] &&
     ok "the retry found the issue by its label: exactly one issue, the delivery delivered" || fail "exactly one issue after the crash" "$k $(dstatus "$JC" "$K")"

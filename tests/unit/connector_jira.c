@@ -821,6 +821,45 @@ test_wiki(void)
 	json_decref(b);
 }
 
+/* Event text that grows when written: backslashes, newlines, quotes. */
+static void
+test_bounds(void)
+{
+	struct buf	 data = { 0 };
+	json_t		*b, *d;
+	char		*s;
+	size_t		 i, k;
+	static const char *const keys[] = { "description", "evidence",
+	    "remediation", "compliance" };
+	static const char *const configs[] = { CLOUD, DC };
+
+	buf_appendf(&data, "{\"severity\":\"high\",\"title\":\"");
+	for (i = 0; i < 3000; i++)
+		buf_append(&data, "\\\\", 2);
+	buf_appendf(&data, "\"");
+	for (k = 0; k < NITEMS(keys); k++) {
+		buf_appendf(&data, ",\"%s\":\"", keys[k]);
+		for (i = 0; i < 3000; i++)
+			buf_append(&data, i % 2 ? "\\n" : "\\\\", 2);
+		buf_appendf(&data, "\"");
+	}
+	buf_appendf(&data, "}");
+	buf_append(&data, "", 1);
+	for (k = 0; k < NITEMS(configs); k++) {
+		b = create_body(data.data, configs[k], NULL);
+		d = json_object_get(json_object_get(b, "fields"), "description");
+		s = json_is_string(d) ? xstrdup(json_string_value(d)) :
+		    json_dumps(d, JSON_COMPACT);
+		check(s != NULL && utf8_chars(s) <= 32767 && utf8_chars(s) >
+		    1000, "%s: a description of text that grows when written "
+		    "still fits Jira's 32767 characters (%zu)", k == 0 ? "v3" :
+		    "v2", s != NULL ? utf8_chars(s) : 0);
+		free(s);
+		json_decref(b);
+	}
+	buf_free(&data);
+}
+
 /* --- the rest of the lifecycle ------------------------------------------- */
 
 static void
@@ -1153,6 +1192,7 @@ main(void)
 	test_fields();
 	test_adf();
 	test_wiki();
+	test_bounds();
 	test_create_answer();
 	test_transitions();
 	test_answers();
