@@ -29,9 +29,10 @@
  *    "$" (a string, or an array of strings, each a name).
  * 4. Test Connection (event integration.test) names the step that failed:
  *    authentication (GET /myself), project (GET /project/KEY), issue type
- *    (every mapped type is one of the project's issueTypes), permission
- *    (a test issue created, POST /issue, and deleted at once, DELETE
- *    /issue/KEY: the seed's check of write permission).
+ *    (the type mapped for each severity that may open an issue is one of
+ *    the project's issueTypes), permission (a test issue, of the least
+ *    severe kind that opens one, created, POST /issue, and deleted at
+ *    once, DELETE /issue/KEY: the seed's check of write permission).
  * 5. Auto-creation: an object without an issue gets one only when its
  *    severity is at or above auto_create_threshold (default low); events
  *    of an object that has one always reach it.
@@ -1269,7 +1270,10 @@ issue_new(const struct conn_event *ev)
 	json_t		*f, *comps;
 	char		*summary;
 
-	mapping_get(ev->config, conn_severity(ev), &type, &priority);
+	/* The test issue is of the least severe kind that makes one. */
+	mapping_get(ev->config, is_test(ev) ? setting(ev,
+	    "auto_create_threshold", "low") : conn_severity(ev), &type,
+	    &priority);
 	summary = summary_new(ev);
 	f = json_pack("{s:{s:s},s:{s:s},s:s,s:o,s:o}", "project", "key",
 	    setting(ev, "project_key", ""), "issuetype", "name", type,
@@ -1495,8 +1499,8 @@ step_name_new(const struct conn_event *ev, const char *op, const json_t *j)
 	if (strcmp(op, "transitions") == 0)
 		return xasprintf("transitions of %s", key);
 	if (strcmp(op, "transition") == 0)
-		return xasprintf("transition '%s' of %s", state_str(ev, "want") !=
-		    NULL ? state_str(ev, "want") : "", key);
+		return xasprintf("transition '%s' of %s", state_str(ev,
+		    "want") != NULL ? state_str(ev, "want") : "", key);
 	return xstrdup(op);
 }
 
@@ -1655,7 +1659,10 @@ transitions_got(const struct conn_event *ev, const json_t *j,
 	next(ev, res, "transition");
 }
 
-/* seed 003 step 4: every issue type the mapping uses is the project's. */
+/*
+ * seed 003 step 4: every issue type the mapping gives a severity that
+ * may open an issue (auto_create_threshold) is one of the project's.
+ */
 static void
 project_got(const struct conn_event *ev, const json_t *j,
     struct conn_result *res)
@@ -1663,7 +1670,8 @@ project_got(const struct conn_event *ev, const json_t *j,
 	const json_t	*types, *t;
 	const char	*type, *prio, *name;
 	struct buf	 have;
-	size_t		 i, k;
+	size_t		 k;
+	int		 i, last;
 
 	if (!json_is_object(j) || json_object_get(j, "key") == NULL) {
 		failed(res, "project: an answer without Jira's project (is "
@@ -1671,7 +1679,9 @@ project_got(const struct conn_event *ev, const json_t *j,
 		return;
 	}
 	types = json_object_get(j, "issueTypes");
-	for (i = 0; json_is_array(types) && severities[i] != NULL; i++) {
+	/* The severities that may open an issue. */
+	last = severity_rank(setting(ev, "auto_create_threshold", "low"));
+	for (i = 0; json_is_array(types) && i <= last; i++) {
 		mapping_get(ev->config, severities[i], &type, &prio);
 		json_array_foreach(types, k, t)
 			if ((name = json_string_value(json_object_get(t,

@@ -847,7 +847,8 @@ test_bounds(void)
 	buf_append(&data, "", 1);
 	for (k = 0; k < NITEMS(configs); k++) {
 		b = create_body(data.data, configs[k], NULL);
-		d = json_object_get(json_object_get(b, "fields"), "description");
+		d = json_object_get(json_object_get(b, "fields"),
+		    "description");
 		s = json_is_string(d) ? xstrdup(json_string_value(d)) :
 		    json_dumps(d, JSON_COMPACT);
 		check(s != NULL && utf8_chars(s) <= 32767 && utf8_chars(s) >
@@ -1117,6 +1118,26 @@ test_connection(void)
 	    "lacks fails at issue type: %s", t.res.reason);
 	tev_free(&t);
 
+	tev_init(&t, "integration.test", "integration", SUB, data, "{\"url\":"
+	    "\"" SITE "\",\"pat\":\"p\",\"project_key\":\"OPS\","
+	    "\"auto_create_threshold\":\"medium\",\"mapping\":{"
+	    "\"critical\":{\"issue_type\":\"Task\"},\"high\":{\"issue_type\":"
+	    "\"Task\"},\"low\":{\"issue_type\":\"Chore\"}}}");
+	tev_render(&t);
+	tev_answer(&t, 200, "{}", -1);
+	tev_render(&t);
+	check(tev_answer(&t, 200, "{\"key\":\"OPS\",\"issueTypes\":[{\"name\":"
+	    "\"Task\"}]}", -1) == CONN_NEXT, "test: only the types of "
+	    "severities at or above auto_create_threshold are checked (low's "
+	    "Chore is not)");
+	tev_render(&t);
+	b = tev_body(&t);
+	check(str_eq(sget(b, "fields.issuetype.name"), "Task") &&
+	    str_eq(sget(b, "fields.priority.name"), "Medium"), "test: the test "
+	    "issue is of the threshold's kind (medium: Task/Medium)");
+	json_decref(b);
+	tev_free(&t);
+
 	tev_init(&t, "integration.test", "integration", SUB, data, CLOUD);
 	tev_render(&t);
 	tev_answer(&t, 200, "{}", -1);
@@ -1128,8 +1149,9 @@ test_connection(void)
 	check(str_eq(t.rq.method, "POST") && str_eq(t.rq.url, SITE
 	    "/rest/api/3/issue") && str_eq(sget(b, "fields.summary"),
 	    "hookpost test message") && str_eq(sget(b,
-	    "fields.issuetype.name"), "Task"), "test step 3: a test issue "
-	    "created (the info mapping)");
+	    "fields.issuetype.name"), "Task") && str_eq(sget(b,
+	    "fields.priority.name"), "Low"), "test step 3: a test issue "
+	    "created (the mapping of auto_create_threshold, low)");
 	json_decref(b);
 	check(tev_answer(&t, 403, "{\"errorMessages\":[\"You do not have "
 	    "permission to create issues in this project.\"],\"errors\":{}}",
