@@ -79,7 +79,7 @@ challenge_send(const char *url, const char *secret, char *err, size_t errsz)
 	    chal);
 	if ((h = curl_easy_init()) == NULL)
 		goto out;
-	if (urlguard_curl_prepare(h, url, cfg.allow_private, &pinned, err,
+	if (urlguard_curl_prepare(h, url, 0, cfg.allow_private, &pinned, err,
 	    errsz) == -1) {
 		rc = 0;
 		goto out;

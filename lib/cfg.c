@@ -137,6 +137,11 @@ cfg_load(void)
 	cfg.secret_key_file = cfg_get("HOOKPOST_SECRET_KEY_FILE");
 	cfg.public_url = cfg_get("HOOKPOST_PUBLIC_URL");
 	cfg.allow_private = cfg_get("HOOKPOST_ALLOW_PRIVATE_TARGETS");
+	/*
+	 * A PEM file of the certificate authorities outbound TLS trusts
+	 * (webhooks, services, SMTP) instead of libcurl's default bundle.
+	 */
+	cfg.ca_bundle = cfg_get("HOOKPOST_CA_BUNDLE");
 	cfg.trusted_proxies = cfg_get("HOOKPOST_TRUSTED_PROXIES");
 	cfg.jwt_secret = cfg_get("HOOKPOST_JWT_SECRET");
 	cfg.base_path = cfg_get("HOOKPOST_BASE_PATH");

@@ -14,6 +14,7 @@ struct cfg {
 	const char	*secret_key_file; /* HOOKPOST_SECRET_KEY_FILE */
 	const char	*public_url;	/* HOOKPOST_PUBLIC_URL */
 	const char	*allow_private;	/* HOOKPOST_ALLOW_PRIVATE_TARGETS */
+	const char	*ca_bundle;	/* HOOKPOST_CA_BUNDLE, or NULL */
 	const char	*trusted_proxies; /* HOOKPOST_TRUSTED_PROXIES */
 	const char	*jwt_secret;	/* HOOKPOST_JWT_SECRET */
 	const char	*base_path;	/* HOOKPOST_BASE_PATH, URL prefix to strip */

@@ -17,9 +17,11 @@
 #include "urlguard.h"
 #include "util.h"
 
+extern const struct connector connector_email;
 extern const struct connector connector_hookpost;
 extern const struct connector connector_jira;
 extern const struct connector connector_pagerduty;
+extern const struct connector connector_servicenow;
 extern const struct connector connector_slack;
 extern const struct connector connector_teams;
 extern const struct connector connector_webhook;
@@ -32,6 +34,8 @@ const struct connector *const connectors[] = {
 	&connector_pagerduty,	/* seed 003 PagerDuty (Events API v2) */
 	&connector_teams,	/* seed 003 Microsoft Teams (Workflows) */
 	&connector_jira,	/* seed 003 Jira (issue 10: tickets) */
+	&connector_servicenow,	/* seed 003 ServiceNow (Table API) */
+	&connector_email,	/* seed 003 email (SMTP) */
 	NULL
 };
 
@@ -68,6 +72,13 @@ conn_request_free(struct conn_request *rq)
 	if (rq->body != NULL) {
 		explicit_bzero(rq->body, rq->bodylen);
 		free(rq->body);
+	}
+	free(rq->mail_from);
+	curl_slist_free_all(rq->mail_rcpt);
+	free(rq->username);
+	if (rq->password != NULL) {
+		explicit_bzero(rq->password, strlen(rq->password));
+		free(rq->password);
 	}
 	memset(rq, 0, sizeof(*rq));
 }
@@ -469,11 +480,110 @@ on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* CURLOPT_READFUNCTION of an SMTP transfer: the message, in pieces. */
+static size_t
+on_read(char *dst, size_t size, size_t n, void *arg)
+{
+	struct conn_transfer	*t = arg;
+	size_t			 len = size * n;
+
+	if (len > t->rq.bodylen - t->uploaded)
+		len = t->rq.bodylen - t->uploaded;
+	memcpy(dst, t->rq.body + t->uploaded, len);
+	t->uploaded += len;
+	return len;
+}
+
+#define SMTP_REPLY_KEEP	1024	/* bytes of one reply kept */
+
+/*
+ * CURLOPT_HEADERFUNCTION of an SMTP transfer: libcurl hands each reply
+ * line of the server here ("250-..." goes on, "250 ..." ends a reply,
+ * RFC 5321 4.2.1).  The last two replies are kept, lines joined by
+ * "\n": the one that decided the transfer may be followed by QUIT's.
+ */
+static size_t
+on_reply(char *data, size_t size, size_t n, void *arg)
+{
+	struct conn_transfer	*t = arg;
+	struct buf		 swap;
+	size_t			 len = size * n, line = len;
+
+	while (line > 0 && (data[line - 1] == '\r' || data[line - 1] == '\n'))
+		line--;
+	if (!t->reply_open) {
+		swap = t->prev_reply;
+		t->prev_reply = t->reply;
+		t->reply = swap;
+		t->reply.len = 0;
+		buf_append(&t->reply, "", 0);
+	} else if (t->reply.len < SMTP_REPLY_KEEP)
+		buf_append(&t->reply, "\n", 1);
+	if (t->reply.len < SMTP_REPLY_KEEP)
+		buf_append(&t->reply, data, line < SMTP_REPLY_KEEP -
+		    t->reply.len ? line : SMTP_REPLY_KEEP - t->reply.len);
+	t->reply_open = line >= 4 && data[3] == '-';
+	return len;
+}
+
+/* The SMTP part of a transfer (conn_request's mail fields). */
+static int
+smtp_prepare(struct conn_transfer *t)
+{
+	CURLcode	 cc;
+
+	/*
+	 * RFC 3207: with STARTTLS required libcurl refuses a server that
+	 * does not offer it rather than going on in clear (never
+	 * opportunistic); on smtps:// TLS comes first anyway.  One
+	 * connection per message, closed with QUIT: no session, and no
+	 * server's state, is shared between integrations.
+	 */
+	if ((cc = curl_easy_setopt(t->h, CURLOPT_USE_SSL,
+	    t->rq.tls == CONN_TLS_NONE ? (long)CURLUSESSL_NONE :
+	    (long)CURLUSESSL_ALL)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(t->h, CURLOPT_MAIL_FROM,
+	    t->rq.mail_from)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(t->h, CURLOPT_MAIL_RCPT,
+	    t->rq.mail_rcpt)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(t->h, CURLOPT_UPLOAD, 1L)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(t->h, CURLOPT_INFILESIZE_LARGE,
+	    (curl_off_t)t->rq.bodylen)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(t->h, CURLOPT_READFUNCTION, on_read)) !=
+	    CURLE_OK ||
+	    (cc = curl_easy_setopt(t->h, CURLOPT_READDATA, t)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(t->h, CURLOPT_HEADERFUNCTION, on_reply)) !=
+	    CURLE_OK ||
+	    (cc = curl_easy_setopt(t->h, CURLOPT_HEADERDATA, t)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(t->h, CURLOPT_FORBID_REUSE, 1L)) !=
+	    CURLE_OK) {
+		snprintf(t->errbuf, sizeof(t->errbuf), "curl: %s",
+		    curl_easy_strerror(cc));
+		return -1;
+	}
+	if (t->rq.tls == CONN_TLS_NONE && (t->rq.username != NULL ||
+	    t->rq.password != NULL)) {
+		snprintf(t->errbuf, sizeof(t->errbuf), "a password is never "
+		    "sent without TLS");
+		return -1;
+	}
+	if ((t->rq.username != NULL && (cc = curl_easy_setopt(t->h,
+	    CURLOPT_USERNAME, t->rq.username)) != CURLE_OK) ||
+	    (t->rq.password != NULL && (cc = curl_easy_setopt(t->h,
+	    CURLOPT_PASSWORD, t->rq.password)) != CURLE_OK)) {
+		snprintf(t->errbuf, sizeof(t->errbuf), "curl: %s",
+		    curl_easy_strerror(cc));
+		return -1;
+	}
+	return 0;
+}
+
 int
 conn_transfer_prepare(struct conn_transfer *t, const char *url,
     const char *allow_private, long timeout_ms)
 {
 	char	 ua[64];
+	int	 smtp = t->rq.mail_rcpt != NULL;
 
 	t->retry_after = -1;
 	if ((t->h = curl_easy_init()) == NULL) {
@@ -481,9 +591,23 @@ conn_transfer_prepare(struct conn_transfer *t, const char *url,
 		return -1;
 	}
 	/* SSRF guard: every resolved address checked, connection pinned. */
-	if (urlguard_curl_prepare(t->h, url, allow_private, &t->pinned,
-	    t->errbuf, sizeof(t->errbuf)) == -1)
+	if (urlguard_curl_prepare(t->h, url, smtp ? URLGUARD_MAIL : 0,
+	    allow_private, &t->pinned, t->errbuf, sizeof(t->errbuf)) == -1)
 		return -1;
+	curl_easy_setopt(t->h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(t->h, CURLOPT_CONNECTTIMEOUT_MS,
+	    timeout_ms < 10000 ? timeout_ms : 10000);
+	curl_easy_setopt(t->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->h, CURLOPT_ERRORBUFFER, t->errbuf);
+	if (smtp) {
+		if (t->rq.tls == CONN_TLS_IMPLICIT &&
+		    strncasecmp(url, "smtps://", 8) != 0) {
+			snprintf(t->errbuf, sizeof(t->errbuf), "implicit TLS "
+			    "needs an smtps:// URL");
+			return -1;
+		}
+		return smtp_prepare(t);
+	}
 	snprintf(ua, sizeof(ua), "hookpost/%s", HOOKPOST_VERSION);
 	t->rq.headers = curl_slist_append(t->rq.headers, "Expect:");
 	curl_easy_setopt(t->h, CURLOPT_USERAGENT, ua);
@@ -496,18 +620,54 @@ conn_transfer_prepare(struct conn_transfer *t, const char *url,
 		    (long)t->rq.bodylen);
 	} else if (t->rq.method == NULL || strcmp(t->rq.method, "GET") == 0)
 		curl_easy_setopt(t->h, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(t->h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(t->h, CURLOPT_CONNECTTIMEOUT_MS,
-	    timeout_ms < 10000 ? timeout_ms : 10000);
-	curl_easy_setopt(t->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(t->h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(t->h, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(t->h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(t->h, CURLOPT_HEADERDATA, t);
-	curl_easy_setopt(t->h, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(t->h, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)16 * 1024 * 1024);
 	return 0;
+}
+
+/* 1 when the reply in b has the code code ("451 4.3.0 ..."). */
+static int
+reply_is(const struct buf *b, long code)
+{
+	char	 want[8];
+
+	snprintf(want, sizeof(want), "%03ld", code);
+	return b->len >= 3 && strncmp(b->data, want, 3) == 0;
+}
+
+/*
+ * An SMTP transfer's answer: the last reply code (libcurl's, which QUIT
+ * does not change) and that reply's text, when the transfer ended well
+ * or a reply refused it (4xx, 5xx); else a transport error.
+ */
+static void
+smtp_answer(struct conn_transfer *t, CURLcode cc, struct conn_answer *a)
+{
+	const struct buf	*r;
+	long			 code = 0;
+
+	if (t->h != NULL)
+		curl_easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &code);
+	if (cc != CURLE_OK && (code < 400 || code > 599)) {
+		a->error = t->errbuf[0] != '\0' ? t->errbuf :
+		    curl_easy_strerror(cc);
+		return;
+	}
+	a->status = code;
+	r = reply_is(&t->reply, code) || !reply_is(&t->prev_reply, code) ?
+	    &t->reply : &t->prev_reply;
+	t->resp.len = 0;
+	if (r->len > 0)
+		buf_append(&t->resp, r->data, r->len);
+	buf_append(&t->resp, "", 1);	/* NUL-terminated, not counted */
+	t->resp.len--;
+	utf8_sanitize(t->resp.data, t->resp.len);
+	a->body = t->resp.data;
+	a->bodylen = t->resp.len;
 }
 
 void
@@ -517,6 +677,10 @@ conn_transfer_answer(struct conn_transfer *t, CURLcode cc,
 	memset(a, 0, sizeof(*a));
 	a->retry_after = t->retry_after;
 	a->async = t->async;
+	if (t->rq.mail_rcpt != NULL) {
+		smtp_answer(t, cc, a);
+		return;
+	}
 	if (cc != CURLE_OK) {
 		a->error = t->errbuf[0] != '\0' ? t->errbuf :
 		    curl_easy_strerror(cc);
@@ -539,6 +703,8 @@ conn_transfer_free(struct conn_transfer *t)
 	conn_request_free(&t->rq);
 	curl_slist_free_all(t->pinned);
 	buf_free(&t->resp);
+	buf_free(&t->reply);
+	buf_free(&t->prev_reply);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -50,6 +50,13 @@ struct conn_event {
 	int		 step;		/* 0 for an attempt's first request */
 };
 
+/* How an SMTP transfer protects its connection. */
+enum conn_tls {
+	CONN_TLS_STARTTLS,	/* smtp://, STARTTLS required (RFC 3207) */
+	CONN_TLS_IMPLICIT,	/* smtps://, TLS from the first byte */
+	CONN_TLS_NONE		/* smtp:// in clear: never with AUTH */
+};
+
 /* What render makes; conn_request_free() frees it. */
 struct conn_request {
 	char			*method;	/* NULL: POST */
@@ -57,6 +64,19 @@ struct conn_request {
 	struct curl_slist	*headers;
 	char			*body;
 	size_t			 bodylen;
+	/*
+	 * An SMTP transfer when mail_rcpt is set (the email connector):
+	 * MAIL FROM:<mail_from>, RCPT TO: each of mail_rcpt (all must be
+	 * accepted, or nothing is sent), then body as the message (RFC
+	 * 5322, CRLF lines; libcurl stuffs the dots).  AUTH with username
+	 * and password when given.  The answer's status is the last SMTP
+	 * reply code, its body that reply's text.
+	 */
+	char			*mail_from;
+	struct curl_slist	*mail_rcpt;
+	char			*username;
+	char			*password;
+	enum conn_tls		 tls;
 };
 
 /* What came back from one attempt. */
@@ -130,6 +150,11 @@ struct connector {
 	 * recording it never opens a second one.
 	 */
 	int			 tickets;
+	/*
+	 * url_key is an smtp:// or smtps:// URL, checked as one at write
+	 * (URLGUARD_MAIL); render makes SMTP requests (mail_rcpt).
+	 */
+	int			 smtp;
 	/*
 	 * Optional further checks of a settings object already valid
 	 * against fields (e.g. header names): 0, or -1 with err set.
@@ -211,7 +236,9 @@ char	*conn_truncate_new(const char *s, size_t max);
  * A transfer of one request: the easy handle set up with the SSRF guard
  * (every resolved address checked, the connection pinned), the request,
  * timeouts, and the answer's first bytes, Retry-After and async flag
- * collected into t.  conn_transfer_prepare: 0, or -1 with t->errbuf set.
+ * collected into t; an SMTP request (mail_rcpt set) goes to an smtp://
+ * or smtps:// URL only, its answer the last reply's code and text.
+ * conn_transfer_prepare: 0, or -1 with t->errbuf set.
  * conn_transfer_answer fills a conn_answer from the finished transfer.
  */
 struct conn_transfer {
@@ -222,6 +249,10 @@ struct conn_transfer {
 	long			 retry_after;
 	int			 async;
 	char			 errbuf[CURL_ERROR_SIZE];
+	/* SMTP: the message sent so far; the last two replies' text. */
+	size_t			 uploaded;
+	struct buf		 reply, prev_reply;
+	int			 reply_open;	/* "250-" seen, not "250 " */
 };
 
 int	 conn_transfer_prepare(struct conn_transfer *, const char *url,

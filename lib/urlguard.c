@@ -22,6 +22,7 @@
 
 #include <curl/curl.h>
 
+#include "cfg.h"
 #include "cidr.h"
 #include "idna.h"
 #include "urlguard.h"
@@ -31,8 +32,24 @@
 #define HOST_ACE_MAX	253	/* RFC 1035 2.3.4, without the root dot */
 #define HOST_UTF8_MAX	1024	/* 253 code points of at most 4 bytes */
 
+/*
+ * The schemes an outbound URL may have: the web's for webhooks and
+ * services, mail's for the email connector (never one for the other).
+ */
+static const struct scheme {
+	const char	*name;
+	unsigned int	 port;		/* the default */
+	int		 mail;
+	int		 tls;		/* TLS from the first byte */
+} schemes[] = {
+	{ "https", 443, 0, 1 },
+	{ "http", 80, 0, 0 },
+	{ "smtps", 465, 1, 1 },		/* RFC 8314 implicit TLS */
+	{ "smtp", 25, 1, 0 },		/* RFC 5321; STARTTLS is curl's */
+};
+
 struct url_parts {
-	int		 is_https;
+	const struct scheme *scheme;
 	unsigned int	 port;		/* given, or the scheme's default */
 	int		 port_given;
 	int		 family;	/* AF_INET/AF_INET6 literal, else 0 */
@@ -386,17 +403,19 @@ host_parse(const char *s, size_t n, struct url_parts *u, char *err,
 
 /*
  * The one URL parser: scheme "://" host [":" port] [path-query-fragment].
- * allow_http only words the error for other schemes.  Returns 0 and
- * fills u, or -1 with a reason in err.
+ * flags: URLGUARD_MAIL takes smtp and smtps, else http and https
+ * (URLGUARD_HTTP only words the error).  Returns 0 and fills u, or -1
+ * with a reason in err.
  */
 static int
-url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
+url_parse(const char *url, int flags, struct url_parts *u, char *err,
     size_t errsz)
 {
-	const char	*auth, *end, *host, *host_end, *p;
+	const char	*auth = NULL, *end, *host, *host_end, *p;
 	char		 text[INET6_ADDRSTRLEN];
 	long long	 port;
 	size_t		 len, i, n;
+	int		 mail = (flags & URLGUARD_MAIL) != 0;
 
 	memset(u, 0, sizeof(*u));
 	if (url == NULL || *url == '\0') {
@@ -415,16 +434,20 @@ url_parse(const char *url, int allow_http, struct url_parts *u, char *err,
 		}
 	}
 	/* Schemes are case-insensitive, RFC 3986 3.1. */
-	if (strncasecmp(url, "https://", 8) == 0) {
-		u->is_https = 1;
-		u->port = 443;
-		auth = url + 8;
-	} else if (strncasecmp(url, "http://", 7) == 0) {
-		u->port = 80;
-		auth = url + 7;
-	} else {
-		errf(err, errsz, "URL scheme must be %s",
-		    allow_http ? "http or https" : "https");
+	for (i = 0; i < NITEMS(schemes) && auth == NULL; i++) {
+		n = strlen(schemes[i].name);
+		if (schemes[i].mail == mail &&
+		    strncasecmp(url, schemes[i].name, n) == 0 &&
+		    strncmp(url + n, "://", 3) == 0) {
+			u->scheme = &schemes[i];
+			u->port = schemes[i].port;
+			auth = url + n + 3;
+		}
+	}
+	if (auth == NULL) {
+		errf(err, errsz, "URL scheme must be %s", mail ?
+		    "smtp or smtps" : (flags & URLGUARD_HTTP) ?
+		    "http or https" : "https");
 		return -1;
 	}
 	end = auth + strcspn(auth, "/?#");
@@ -553,15 +576,18 @@ deny_check(const struct urlguard_deny *deny, size_t ndeny,
 }
 
 int
-urlguard_check_url(const char *url, int allow_http, const char *allow_private,
+urlguard_check_url(const char *url, int flags, const char *allow_private,
     const struct urlguard_deny *deny, size_t ndeny, char *err, size_t errsz)
 {
 	struct url_parts	 u;
 
-	if (url_parse(url, allow_http, &u, err, errsz) == -1)
+	if (url_parse(url, flags, &u, err, errsz) == -1)
 		return -1;
-	/* seed 000: "HTTP is allowed only when ... allowHTTPWebhooks". */
-	if (!u.is_https && !allow_http) {
+	/*
+	 * seed 000: "HTTP is allowed only when ... allowHTTPWebhooks".  A
+	 * mail URL's protection is its connector's setting (STARTTLS).
+	 */
+	if (!u.scheme->mail && !u.scheme->tls && !(flags & URLGUARD_HTTP)) {
 		errf(err, errsz, "URL scheme must be https");
 		return -1;
 	}
@@ -617,8 +643,9 @@ addr_seen(const struct addrinfo *head, const struct addrinfo *ai)
  * transfer is done (the process-wide config string is).
  */
 int
-urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
-    struct curl_slist **pinned, char *err, size_t errsz)
+urlguard_curl_prepare(CURL *h, const char *url, int flags,
+    const char *allow_private, struct curl_slist **pinned, char *err,
+    size_t errsz)
 {
 	struct url_parts	 u;
 	struct addrinfo		 hints, *res = NULL, *ai;
@@ -633,7 +660,8 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 		errf(err, errsz, "no curl handle");
 		goto out;
 	}
-	if (url_parse(url, 1, &u, err, errsz) == -1)
+	if (url_parse(url, URLGUARD_HTTP | (flags & URLGUARD_MAIL), &u, err,
+	    errsz) == -1)
 		goto out;
 	snprintf(port, sizeof(port), "%u", u.port);
 	memset(&hints, 0, sizeof(hints));
@@ -702,7 +730,7 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 			list = tmp;
 		}
 	}
-	buf_appendf(&target, "%s://%s%s%s%s", u.is_https ? "https" : "http",
+	buf_appendf(&target, "%s://%s%s%s%s", u.scheme->name,
 	    u.family == AF_INET6 ? "[" : "", u.host_a,
 	    u.family == AF_INET6 ? "]" : "", u.trailing_dot ? "." : "");
 	if (u.port_given)
@@ -721,11 +749,19 @@ urlguard_curl_prepare(CURL *h, const char *url, const char *allow_private,
 	    (cc = curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA,
 	    (void *)allow_private)) != CURLE_OK ||
 	    (cc = curl_easy_setopt(h, CURLOPT_NOPROXY, "*")) != CURLE_OK ||
-	    (cc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https")) !=
-	    CURLE_OK ||
+	    (cc = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, u.scheme->mail ?
+	    "smtp,smtps" : "http,https")) != CURLE_OK ||
 	    (cc = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https")) !=
 	    CURLE_OK ||
 	    (cc = curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L)) != CURLE_OK)
+		goto curlerr;
+	/*
+	 * HOOKPOST_CA_BUNDLE: the certificate authorities every outbound
+	 * TLS connection trusts, in place of libcurl's default file (a
+	 * private CA; the tests' own).
+	 */
+	if (cfg.ca_bundle != NULL && (cc = curl_easy_setopt(h, CURLOPT_CAINFO,
+	    cfg.ca_bundle)) != CURLE_OK)
 		goto curlerr;
 	resolve_set = 1;
 	if ((cc = curl_easy_setopt(h, CURLOPT_RESOLVE, list)) != CURLE_OK ||

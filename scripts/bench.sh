@@ -456,7 +456,9 @@ outbound_connectors_setup() {
 	for t in $CONNECTORS; do
 		case $t in
 		webhook)	cfg="{\"url\":\"$SINK\",\"secret\":\"$OUT_SECRET\"}" ;;
-		slack|teams)	cfg="{\"webhook_url\":\"$SINK\"}" ;;
+		slack)		cfg="{\"webhook_url\":\"$SINK\"}" ;;
+		# A Workflows URL carries its signature (sig=).
+		teams)		cfg="{\"webhook_url\":\"$SINK?api-version=2016-06-01&sig=bench\"}" ;;
 		pagerduty)	cfg="{\"routing_key\":\"R0UT1NGKEY0123456789ABCDEFGHIJKL\",
 			    \"events_url\":\"${SINK%/ok}/pagerduty\"}" ;;
 		*)		die "BENCH_CONNECTORS: no bench settings for $t" ;;

@@ -331,7 +331,8 @@ config_check_split(struct req *r, const struct connector *c,
 	if (cur_url == NULL || strcmp(cur_url, url) != 0) {
 		snprintf(err, sizeof(err), "config.%s", c->url_key != NULL ?
 		    c->url_key : "url");
-		if (url_check(r, err, url) == -1)
+		if ((c->smtp ? url_check_mail(r, err, url) :
+		    url_check(r, err, url)) == -1)
 			return -1;
 	}
 

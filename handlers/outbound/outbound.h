@@ -50,6 +50,8 @@ char	*json_param_new(const json_t *);
 
 /* subscription_check.c */
 int	 url_check(struct req *, const char *, const char *);
+/* url_check() of an smtp:// or smtps:// URL (the email connector). */
+int	 url_check_mail(struct req *, const char *, const char *);
 int	 event_pattern_valid(const char *);
 int	 events_check(struct req *, const json_t *, const char *);
 int	 retry_schedule_check(struct req *, const json_t *);

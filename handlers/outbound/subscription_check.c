@@ -14,11 +14,11 @@
 /*
  * seed 000 "URL requirements": checked by lib/urlguard.c against the
  * admin deny list.  If the list cannot be loaded the URL is refused (fail
- * closed).  field names the URL in the answer.  Returns 0, or -1 after
- * answering 400 or 503.
+ * closed).  field names the URL in the answer; flags are urlguard's
+ * schemes.  Returns 0, or -1 after answering 400 or 503.
  */
-int
-url_check(struct req *r, const char *field, const char *url)
+static int
+url_check_as(struct req *r, const char *field, const char *url, int flags)
 {
 	static const char sql[] = "SELECT pattern, pattern_type = 'regex'"
 	    " FROM hookpost.webhook_url_deny_list ORDER BY id LIMIT 10000";
@@ -41,8 +41,8 @@ url_check(struct req *r, const char *field, const char *url)
 		deny[i].is_regex = strcmp(PQgetvalue(res, (int)i, 1), "t") == 0;
 	}
 	err[0] = '\0';
-	if (urlguard_check_url(url, cfg.allow_http, cfg.allow_private, deny,
-	    n, err, sizeof(err)) == -1) {
+	if (urlguard_check_url(url, flags, cfg.allow_private, deny, n, err,
+	    sizeof(err)) == -1) {
 		resp_error(r, 400, "invalid_field", "Field '%s': %s", field,
 		    err[0] != '\0' ? err : "not allowed");
 		goto out;
@@ -52,6 +52,18 @@ out:
 	free(deny);
 	PQclear(res);
 	return rc;
+}
+
+int
+url_check(struct req *r, const char *field, const char *url)
+{
+	return url_check_as(r, field, url, cfg.allow_http ? URLGUARD_HTTP : 0);
+}
+
+int
+url_check_mail(struct req *r, const char *field, const char *url)
+{
+	return url_check_as(r, field, url, URLGUARD_MAIL);
 }
 
 /* A subscription pattern's shape: "*", "a.b" or "a.*" ([a-z0-9_-] words). */

@@ -709,6 +709,8 @@ outcome_name(enum conn_outcome o)
 		return "failed";
 	case CONN_GONE:
 		return "gone";
+	case CONN_NEXT:
+		return "next";
 	}
 	return "?";
 }

@@ -155,7 +155,9 @@ test_check_url_file(const char *path)
 		}
 		allow = strcmp(field[2], "-") == 0 ? NULL : field[2];
 		err[0] = '\0';
-		rc = urlguard_check_url(field[3], field[1][0] == '1', allow,
+		rc = urlguard_check_url(field[3], field[1][0] == '1' ?
+		    URLGUARD_HTTP : field[1][0] == 'm' ? URLGUARD_MAIL : 0,
+		    allow,
 		    ndeny > 0 ? deny : NULL, ndeny, err, sizeof(err));
 		ok = field[0][0] == 'o' ? rc == 0 : rc == -1 && err[0] != '\0';
 		if (ok && want_err != NULL)
@@ -333,8 +335,8 @@ discard(char *p, size_t sz, size_t n, void *arg)
  * the pinned list, or NULL if curl_easy_init failed.
  */
 static CURL *
-prepare(const char *url, const char *allow, int *rc, struct curl_slist **pin,
-    char *err, size_t errsz)
+prepare(const char *url, int flags, const char *allow, int *rc,
+    struct curl_slist **pin, char *err, size_t errsz)
 {
 	CURL	*h;
 
@@ -345,7 +347,7 @@ prepare(const char *url, const char *allow, int *rc, struct curl_slist **pin,
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-	*rc = urlguard_curl_prepare(h, url, allow, pin, err, errsz);
+	*rc = urlguard_curl_prepare(h, url, flags, allow, pin, err, errsz);
 	return h;
 }
 
@@ -420,27 +422,37 @@ test_prepare_refusals(unsigned int port)
 		const char	*pre, *post;	/* the URL around the port */
 		const char	*allow;
 		const char	*err;	/* expected in the reason */
+		int		 flags;	/* urlguard's schemes */
 	} cases[] = {
-		{ "http://127.0.0.1:", "/", NULL, "127.0.0.1" },
-		{ "http://127.0.0.1:", "/", "", "127.0.0.1" },
-		{ "http://127.0.0.1:", "/", "10.0.0.0/8,::1/128", "127.0.0.1" },
-		{ "http://127.0.0.2:", "/", "127.0.0.1/32", "127.0.0.2" },
-		{ "http://localhost:", "/", NULL, "resolves to" },
-		{ "http://[::1]:", "/", NULL, "::1" },
-		{ "http://[::ffff:127.0.0.1]:", "/", NULL, "127.0.0.1" },
-		{ "http://0177.0.0.1:", "/", "127.0.0.0/8", "IP address" },
-		{ "http://2130706433:", "/", "127.0.0.0/8", "IP address" },
-		{ "http://127.1:", "/", "127.0.0.0/8", "IP address" },
+		{ "http://127.0.0.1:", "/", NULL, "127.0.0.1", 0 },
+		{ "http://127.0.0.1:", "/", "", "127.0.0.1", 0 },
+		{ "http://127.0.0.1:", "/", "10.0.0.0/8,::1/128", "127.0.0.1",
+		    0 },
+		{ "http://127.0.0.2:", "/", "127.0.0.1/32", "127.0.0.2", 0 },
+		{ "http://localhost:", "/", NULL, "resolves to", 0 },
+		{ "http://[::1]:", "/", NULL, "::1", 0 },
+		{ "http://[::ffff:127.0.0.1]:", "/", NULL, "127.0.0.1", 0 },
+		{ "http://0177.0.0.1:", "/", "127.0.0.0/8", "IP address", 0 },
+		{ "http://2130706433:", "/", "127.0.0.0/8", "IP address", 0 },
+		{ "http://127.1:", "/", "127.0.0.0/8", "IP address", 0 },
 		{ "http://user:pw@127.0.0.1:", "/", "127.0.0.0/8",
-		    "credentials" },
-		{ "ftp://127.0.0.1:", "/", "127.0.0.0/8", "scheme" },
-		{ "file:///etc/passwd#", "", "127.0.0.0/8", "scheme" },
-		{ "http://127.0.0.1:", "0000/", "127.0.0.0/8", "port" },
-		{ "http://no-such-host.invalid:", "/", NULL, "resolve" },
-		{ "http://exa_mple.com:", "/", NULL, "DNS name" },
+		    "credentials", 0 },
+		{ "ftp://127.0.0.1:", "/", "127.0.0.0/8", "scheme", 0 },
+		{ "file:///etc/passwd#", "", "127.0.0.0/8", "scheme", 0 },
+		{ "http://127.0.0.1:", "0000/", "127.0.0.0/8", "port", 0 },
+		{ "http://no-such-host.invalid:", "/", NULL, "resolve", 0 },
+		{ "http://exa_mple.com:", "/", NULL, "DNS name", 0 },
 		{ "http://169.254.169.254:", "/latest/meta-data/", NULL,
-		    "169.254.169.254" },
-		{ "http://[fd00:ec2::254]:", "/", NULL, "fd00:ec2::254" },
+		    "169.254.169.254", 0 },
+		{ "http://[fd00:ec2::254]:", "/", NULL, "fd00:ec2::254", 0 },
+		/* Mail only where asked, and then nothing else. */
+		{ "smtp://127.0.0.1:", "", "127.0.0.0/8", "scheme", 0 },
+		{ "smtps://127.0.0.1:", "", "127.0.0.0/8", "scheme", 0 },
+		{ "http://127.0.0.1:", "/", "127.0.0.0/8", "smtp or smtps",
+		    URLGUARD_MAIL },
+		{ "smtp://127.0.0.1:", "", NULL, "127.0.0.1", URLGUARD_MAIL },
+		{ "smtp://localhost:", "", NULL, "resolves to",
+		    URLGUARD_MAIL },
 	};
 	struct curl_slist	*pin;
 	CURL			*h;
@@ -451,8 +463,8 @@ test_prepare_refusals(unsigned int port)
 	for (i = 0; i < NITEMS(cases); i++) {
 		snprintf(url, sizeof(url), "%s%u%s", cases[i].pre, port,
 		    cases[i].post);
-		if ((h = prepare(url, cases[i].allow, &rc, &pin, err,
-		    sizeof(err))) == NULL) {
+		if ((h = prepare(url, cases[i].flags, cases[i].allow, &rc,
+		    &pin, err, sizeof(err))) == NULL) {
 			check(0, "curl_prepare: curl_easy_init");
 			return;
 		}
@@ -462,7 +474,7 @@ test_prepare_refusals(unsigned int port)
 		    cases[i].allow == NULL ? "NULL" : cases[i].allow, err);
 		curl_easy_cleanup(h);
 	}
-	rc = urlguard_curl_prepare(NULL, "http://example.com/", NULL, &pin,
+	rc = urlguard_curl_prepare(NULL, "http://example.com/", 0, NULL, &pin,
 	    err, sizeof(err));
 	check(rc == -1, "curl_prepare: NULL handle refused");
 }
@@ -475,12 +487,12 @@ test_prepare_connect(int lfd, unsigned int port)
 	CURLcode		 cc;
 	char			 url[128], err[256], ip[64], want[128];
 	char			 allow[] = "127.0.0.0/8,::1/128";
-	char			*eff = NULL;
+	char			*eff = NULL, *primary = NULL;
 	int			 rc;
 
 	/* IP literal covered by the allow list: no DNS, still pinned. */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook", port);
-	h = prepare(url, allow, &rc, &pin, err, sizeof(err));
+	h = prepare(url, 0, allow, &rc, &pin, err, sizeof(err));
 	snprintf(want, sizeof(want), "127.0.0.1:%u:127.0.0.1", port);
 	check(h != NULL && rc == 0 && pin != NULL && pin->next == NULL &&
 	    strcmp(pin->data, want) == 0, "curl_prepare: %s allowed, pinned "
@@ -498,7 +510,7 @@ test_prepare_connect(int lfd, unsigned int port)
 	/* A name: every address checked, all of them pinned, and the URL
 	 * curl is given is the checked one, rebuilt in lower case. */
 	snprintf(url, sizeof(url), "HTTP://LocalHost:%u/a?b=C#frag", port);
-	h = prepare(url, allow, &rc, &pin, err, sizeof(err));
+	h = prepare(url, 0, allow, &rc, &pin, err, sizeof(err));
 	snprintf(want, sizeof(want), "localhost:%u:", port);
 	check(h != NULL && rc == 0 && pin != NULL &&
 	    strncmp(pin->data, want, strlen(want)) == 0 &&
@@ -523,7 +535,7 @@ test_prepare_connect(int lfd, unsigned int port)
 
 	/* Root-anchored name: both cache keys pinned. */
 	snprintf(url, sizeof(url), "http://localhost.:%u/", port);
-	h = prepare(url, allow, &rc, &pin, err, sizeof(err));
+	h = prepare(url, 0, allow, &rc, &pin, err, sizeof(err));
 	snprintf(want, sizeof(want), "localhost.:%u:", port);
 	check(h != NULL && rc == 0 && pin != NULL && pin->next != NULL &&
 	    strncmp(pin->next->data, want, strlen(want)) == 0,
@@ -537,9 +549,33 @@ test_prepare_connect(int lfd, unsigned int port)
 	curl_slist_free_all(pin);
 	listener_drain(lfd);
 
+	/* Mail: smtp pinned and connected as http is; curl is given smtp. */
+	snprintf(url, sizeof(url), "SMTP://127.0.0.1:%u", port);
+	h = prepare(url, URLGUARD_MAIL, allow, &rc, &pin, err, sizeof(err));
+	snprintf(want, sizeof(want), "127.0.0.1:%u:127.0.0.1", port);
+	check(h != NULL && rc == 0 && pin != NULL &&
+	    strcmp(pin->data, want) == 0, "curl_prepare: %s allowed with "
+	    "URLGUARD_MAIL, pinned -- %s", url, err);
+	if (h != NULL) {
+		/* The listener never greets: connected is enough. */
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 300L);
+		(void)connect_only(h, ip, sizeof(ip));
+		curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &primary);
+		curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff);
+		snprintf(want, sizeof(want), "smtp://127.0.0.1:%u", port);
+		check(primary != NULL && strcmp(primary, "127.0.0.1") == 0 &&
+		    eff != NULL && strncmp(eff, want, strlen(want)) == 0,
+		    "curl_prepare: %s connects to %s as %s", url,
+		    primary != NULL ? primary : "(none)", eff != NULL ? eff :
+		    "(none)");
+	}
+	curl_easy_cleanup(h);
+	curl_slist_free_all(pin);
+	listener_drain(lfd);
+
 	/* IPv6 literal: curl 7.88 cannot pin it, and need not. */
 	snprintf(url, sizeof(url), "http://[::1]:%u/", port);
-	h = prepare(url, allow, &rc, &pin, err, sizeof(err));
+	h = prepare(url, 0, allow, &rc, &pin, err, sizeof(err));
 	check(h != NULL && rc == 0 && pin == NULL,
 	    "curl_prepare: %s allowed, nothing to pin -- %s", url, err);
 	curl_easy_cleanup(h);
@@ -548,7 +584,7 @@ test_prepare_connect(int lfd, unsigned int port)
 	 * after the DNS check, makes curl refuse the connection (what a
 	 * rebinding resolver answering curl itself would meet). */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", port);
-	h = prepare(url, allow, &rc, &pin, err, sizeof(err));
+	h = prepare(url, 0, allow, &rc, &pin, err, sizeof(err));
 	check(h != NULL && rc == 0, "curl_prepare: %s allowed -- %s", url,
 	    err);
 	if (h != NULL) {
@@ -568,7 +604,7 @@ test_prepare_connect(int lfd, unsigned int port)
 	setenv("http_proxy", "http://192.0.2.1:3128", 1);
 	setenv("HTTP_PROXY", "http://192.0.2.1:3128", 1);
 	setenv("all_proxy", "http://192.0.2.1:3128", 1);
-	h = prepare(url, allow, &rc, &pin, err, sizeof(err));
+	h = prepare(url, 0, allow, &rc, &pin, err, sizeof(err));
 	if (h != NULL && rc == 0) {
 		cc = connect_only(h, ip, sizeof(ip));
 		check(cc == CURLE_OK && strcmp(ip, "127.0.0.1") == 0,
@@ -599,7 +635,8 @@ test_prepare_exchange(int lfd, unsigned int port)
 	snprintf(resp, sizeof(resp), "HTTP/1.1 302 Found\r\n"
 	    "Location: http://127.0.0.1:%u/elsewhere\r\n"
 	    "Content-Length: 0\r\nConnection: close\r\n\r\n", port);
-	h = prepare(url, "127.0.0.0/8,::1/128", &rc, &pin, err, sizeof(err));
+	h = prepare(url, 0, "127.0.0.0/8,::1/128", &rc, &pin, err,
+	    sizeof(err));
 	if (h == NULL || rc == -1) {
 		check(0, "curl_prepare: exchange setup -- %s", err);
 		goto out;
