@@ -314,9 +314,11 @@ deliver
 [ "$(dstatus "$JX" "x2-$RUN")" = "delivered:2" ] && [ "$(issues "$(label "$JX" "finding/x2-$RUN")" | jq length)" = 1 ] &&
     ok "then delivered: one issue" || fail "500, then delivered" "$(dstatus "$JX" "x2-$RUN")"
 # The worker starts an attempt's next request only when it can end
-# within the lease: here (a lease of 3 s, 3 s a request) not.
+# within the lease: here (a lease of 2 s, the search answered after 1.6 s)
+# not.
+script /jx/rest/api/3/search '{"delay_ms":1600}'
 emit finding.created "x5-$RUN" '{"title":"Short lease","severity":"high"}'
-$W HOOKPOST_DELIVERY_LEASE=3 "$TOP/bin/hookpost-deliver" -1 -n "jira-$RUN" 2>>"$ERR"
+$W HOOKPOST_DELIVERY_LEASE=2 "$TOP/bin/hookpost-deliver" -1 -n "jira-$RUN" 2>>"$ERR"
 [ "$(dstatus "$JX" "x5-$RUN")" = "pending:1" ] && [ "$(lasterr "$JX" "x5-$RUN")" = "the lease would end before the attempt's next request" ] &&
     [ "$(issues "$(label "$JX" "finding/x5-$RUN")" | jq length)" = 0 ] &&
     ok "an attempt whose next request could outlive its lease stops after the search, retried" ||
@@ -355,8 +357,8 @@ LK=$(label "$JC" "finding/$K")
 # killed meanwhile, never records it.
 script /rest/api/3/issue '{"delay_ms":4000}'
 emit finding.created "$K" '{"title":"Crash test","severity":"critical"}'
-# A lease of 5 s (the worker starts a further request of an attempt only
-# when it can end within the lease: 2 s each here).
+# A lease of 5 s, so that the retry comes soon (an attempt's further
+# requests end within the lease: 2 s each here).
 $W HOOKPOST_DELIVERY_LEASE=5 HOOKPOST_DELIVERY_TIMEOUT_MS=2000 "$TOP/bin/hookpost-deliver" -1 -n "jira-crash-$RUN" 2>>"$ERR" &
 WPID=$!
 for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
