@@ -57,6 +57,7 @@
 #define FLUSH_RESULTS	200
 #define FLUSH_MS	20.0
 #define EXPIRE_BATCH	1000	/* expired deliveries failed per statement */
+#define LEASE_MARGIN_MS	500.0	/* an attempt's requests end this early */
 
 static const int default_schedule[] = { 60, 300, 900, 1800 };
 
@@ -88,6 +89,7 @@ struct job {
 	double			 started_ms;
 	char			 started_at[40];
 	time_t			 claimed_at;	/* its lease began about then */
+	double			 claimed_ms;	/* the same, in ms (now_ms) */
 	struct job		*next;		/* waiting queue */
 };
 
@@ -116,6 +118,7 @@ struct deliver {
 	enum op		 op;		/* the statement in flight */
 	char		 claim_id[37];	/* the last claim's */
 	time_t		 claim_sent_at;
+	double		 claim_sent_ms;
 	time_t		 last_claim;
 	int		 wake;		/* more may be due: claim again */
 	json_t		*results;	/* pending batch of results */
@@ -536,6 +539,7 @@ job_finished(struct deliver *d, struct job *j, CURLcode cc)
 	struct conn_result	 res;
 	char			 err[CONN_REASON_MAX];
 	long			 status;
+	double			 left_ms;
 
 	conn_transfer_answer(&j->t, cc, &a);
 	status = a.status;
@@ -552,11 +556,26 @@ job_finished(struct deliver *d, struct job *j, CURLcode cc)
 		    "attempt");
 		return 0;
 	}
+	/*
+	 * The next request must be over before the lease is: past it
+	 * another worker may take the delivery over and run the same steps
+	 * beside this one (a search finding nothing in both, two tickets).
+	 * What is left of the lease, less a margin, bounds its timeout;
+	 * with too little left, the attempt is retried instead.
+	 */
+	left_ms = (double)d->lease_s * 1000.0 - (now_ms() - j->claimed_ms) -
+	    LEASE_MARGIN_MS;
+	if (left_ms < LEASE_MARGIN_MS) {
+		job_refused(d, j, "the lease would end before the attempt's "
+		    "next request");
+		return 0;
+	}
 	job_event(j, &ev, time(NULL));
 	err[0] = '\0';
 	if (j->conn->render(&ev, &j->t.rq, err, sizeof(err)) == -1 ||
 	    conn_transfer_prepare(&j->t, j->t.rq.url != NULL ? j->t.rq.url :
-	    j->url, cfg.allow_private, d->timeout_ms) == -1) {
+	    j->url, cfg.allow_private, left_ms < (double)d->timeout_ms ?
+	    (long)left_ms : d->timeout_ms) == -1) {
 		job_refused(d, j, err[0] != '\0' ? err : j->t.errbuf);
 		return 0;
 	}
@@ -585,6 +604,7 @@ claim_send(struct deliver *d, int n)
 	if (db_send("deliveries_claim", sql, 3, p) == -1)
 		return -1;
 	d->claim_sent_at = time(NULL);
+	d->claim_sent_ms = now_ms();
 	d->op = OP_CLAIM;
 	return 0;
 }
@@ -604,6 +624,7 @@ claim_done(struct deliver *d, PGresult *res)
 		snprintf(j->id, sizeof(j->id), "%s", PQgetvalue(res, i, 0));
 		memcpy(j->claim_id, d->claim_id, sizeof(j->claim_id));
 		j->claimed_at = d->claim_sent_at;
+		j->claimed_ms = d->claim_sent_ms;
 		j->attempt = (int)strtol(PQgetvalue(res, i, 1), NULL, 10);
 		j->event_type = xstrdup(PQgetvalue(res, i, 2));
 		snprintf(j->sub_id, sizeof(j->sub_id), "%s",

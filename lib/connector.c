@@ -19,6 +19,7 @@
 
 extern const struct connector connector_email;
 extern const struct connector connector_hookpost;
+extern const struct connector connector_jira;
 extern const struct connector connector_pagerduty;
 extern const struct connector connector_servicenow;
 extern const struct connector connector_slack;
@@ -32,6 +33,7 @@ const struct connector *const connectors[] = {
 	&connector_slack,	/* seed 003 Slack */
 	&connector_pagerduty,	/* seed 003 PagerDuty (Events API v2) */
 	&connector_teams,	/* seed 003 Microsoft Teams (Workflows) */
+	&connector_jira,	/* seed 003 Jira (issue 10: tickets) */
 	&connector_servicenow,	/* seed 003 ServiceNow (Table API) */
 	&connector_email,	/* seed 003 email (SMTP) */
 	NULL
@@ -714,7 +716,7 @@ connector_send(const struct connector *c, struct conn_event *ev,
 	struct conn_transfer	 t;
 	struct conn_answer	 a;
 	char			 err[CONN_REASON_MAX];
-	double			 t0;
+	double			 t0, left_ms;
 	CURLcode		 cc;
 	json_t			*own = NULL;
 	int			 rc = -1;
@@ -734,8 +736,16 @@ connector_send(const struct connector *c, struct conn_event *ev,
 			snprintf(res->reason, sizeof(res->reason), "%s", err);
 			goto out;
 		}
+		/* timeout_ms bounds the whole attempt, every request of it. */
+		left_ms = (double)timeout_ms - (now_ms() - t0);
+		if (left_ms < 1.0) {
+			res->outcome = CONN_RETRY;
+			snprintf(res->reason, sizeof(res->reason), "no answer "
+			    "within %ld ms", timeout_ms);
+			goto out;
+		}
 		if (conn_transfer_prepare(&t, t.rq.url != NULL ? t.rq.url :
-		    ev->url, allow_private, timeout_ms) == -1) {
+		    ev->url, allow_private, (long)left_ms) == -1) {
 			res->outcome = CONN_RETRY;
 			snprintf(res->reason, sizeof(res->reason), "%s",
 			    t.errbuf);

@@ -287,7 +287,8 @@ char	*conn_redact_new(const struct connector *c, const json_t *config,
 /*
  * Sends one event synchronously (the API's "Test Connection"): render,
  * transfer, classify, again while classify answers CONN_NEXT (ev->state
- * made for the attempt when the caller gave none).  Fills res and, when answered, status and
+ * made for the attempt when the caller gave none), all its requests
+ * within timeout_ms.  Fills res and, when answered, status and
  * response_ms.  Returns 0 when it was sent, -1 when it could not be
  * (res->reason says why).
  */
