@@ -302,6 +302,96 @@ conn_config_str(const struct conn_event *ev, const char *key)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at p (before end), or 0:
+ * jansson's rules (utf.c), no overlong forms, surrogates or code points
+ * past U+10FFFF.
+ */
+static size_t
+utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+	unsigned int	 cp;
+	size_t		 n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000))
+		return 0;
+	return n;
+}
+
+int
+conn_json_esc(struct buf *b, const char *s, size_t n)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p = (const unsigned char *)s, *end = p + n;
+	const unsigned char	*run = p;
+	char			 u[6] = { '\\', 'u', '0', '0', 0, 0 };
+	size_t			 k;
+
+	while (p < end) {
+		if (*p >= 0x80) {
+			if ((k = utf8_seq(p, end)) == 0)
+				return -1;
+			p += k;
+			continue;
+		}
+		if (*p >= 0x20 && *p != '"' && *p != '\\') {
+			p++;
+			continue;
+		}
+		buf_append(b, run, (size_t)(p - run));
+		switch (*p) {
+		case '"':
+			buf_append(b, "\\\"", 2);
+			break;
+		case '\\':
+			buf_append(b, "\\\\", 2);
+			break;
+		case '\b':
+			buf_append(b, "\\b", 2);
+			break;
+		case '\f':
+			buf_append(b, "\\f", 2);
+			break;
+		case '\n':
+			buf_append(b, "\\n", 2);
+			break;
+		case '\r':
+			buf_append(b, "\\r", 2);
+			break;
+		case '\t':
+			buf_append(b, "\\t", 2);
+			break;
+		default:
+			u[4] = hex[*p >> 4];
+			u[5] = hex[*p & 0xf];
+			buf_append(b, u, sizeof(u));
+			break;
+		}
+		run = ++p;
+	}
+	buf_append(b, run, (size_t)(p - run));
+	return 0;
+}
+
 char *
 conn_truncate_new(const char *s, size_t max)
 {

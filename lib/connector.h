@@ -227,6 +227,17 @@ int		 conn_is_resolution(const struct conn_event *);
 const char	*conn_config_str(const struct conn_event *, const char *key);
 
 /*
+ * Appends the n bytes at s to b as the inside of a JSON string (no
+ * quotes), byte for byte as jansson's json_dumps writes one: '"', '\\'
+ * and control characters escaped (\n, \u001F...), '/' and non-ASCII as
+ * they are.  Connectors write their bodies with it rather than building
+ * a json_t to dump: the same text, without an object per value.
+ * Returns 0, or -1 when s is not UTF-8 (jansson refuses such a string
+ * too); b may then hold a part.
+ */
+int	 conn_json_esc(struct buf *b, const char *s, size_t n);
+
+/*
  * Copies at most max characters (not bytes) of s into a new string,
  * ending with "…" when cut: the vendors count characters.
  */

@@ -100,65 +100,93 @@ static const char *const gone_errors[] = { "no_service", "no_service_id",
     "no_team", "team_disabled", "invalid_token", "channel_not_found",
     "channel_is_archived", NULL };
 
-/* s with & < > escaped for mrkdwn, new. */
-static char *
-escape_new(const char *s)
-{
-	struct buf	 b;
+/*
+ * The message is written as JSON text straight away, not built as a json_t
+ * and dumped: the worker renders every delivery, and objects by the dozen
+ * per message cost more than the rest of its work (conn_json_esc writes
+ * the same text json_dumps would).
+ */
+struct msg {
+	struct buf	 body;		/* the JSON written so far */
+	struct buf	 text;		/* one text object's text, unescaped */
+	size_t		 nblocks;
+	int		 bad;		/* a text was not UTF-8 */
+};
 
-	memset(&b, 0, sizeof(b));
-	for (; *s != '\0'; s++)
-		switch (*s) {
+#define PUT(b, lit)	buf_append((b), (lit), sizeof(lit) - 1)
+
+/* Appends the n bytes at s to b with & < > escaped for mrkdwn. */
+static void
+escape_put(struct buf *b, const char *s, size_t n)
+{
+	const char	*run = s, *end = s + n, *p;
+
+	for (p = s; p < end; p++) {
+		switch (*p) {
 		case '&':
-			buf_append(&b, "&amp;", 5);
+			buf_append(b, run, (size_t)(p - run));
+			PUT(b, "&amp;");
 			break;
 		case '<':
-			buf_append(&b, "&lt;", 4);
+			buf_append(b, run, (size_t)(p - run));
+			PUT(b, "&lt;");
 			break;
 		case '>':
-			buf_append(&b, "&gt;", 4);
+			buf_append(b, run, (size_t)(p - run));
+			PUT(b, "&gt;");
 			break;
 		default:
-			buf_append(&b, s, 1);
+			continue;
 		}
-	buf_append(&b, "", 1);
-	return b.data;
+		run = p + 1;
+	}
+	buf_append(b, run, (size_t)(end - run));
+}
+
+/* The characters escaping c for mrkdwn adds ("&" is "&amp;"). */
+static size_t
+escape_extra(unsigned char c)
+{
+	return c == '&' ? 4 : c == '<' || c == '>' ? 3 : 0;
 }
 
 /*
- * s escaped for mrkdwn in at most max characters, new: cut (with "…") by
- * conn_truncate_new before escaping, so that no entity is cut in half, at
- * the most characters whose escaped text still fits (found by halving:
- * the escaped length grows with the characters kept).
+ * Appends s escaped for mrkdwn to b in at most max characters; returns
+ * the characters appended.  A text too long is cut before escaping, so
+ * that no entity is cut in half: its first k characters and "…" (as
+ * conn_truncate_new cuts), k the most that fit once escaped, and fewer
+ * than the characters of s.  The escaped width only grows with k: one
+ * pass finds it.
  */
-static char *
-mrkdwn_new(const char *s, size_t max)
+static size_t
+mrkdwn_put(struct buf *b, const char *s, size_t max)
 {
-	char	*cut, *esc, *best;
-	size_t	 lo = 0, hi, mid;
+	const unsigned char	*p, *q = (const unsigned char *)s;
+	size_t			 chars = 0, extra = 0, k, kmax, width, w;
 
-	esc = escape_new(s);
-	if (utf8_chars(esc) <= max)
-		return esc;
-	free(esc);
-	/* lo characters fit; more than hi do not. */
-	hi = max;
-	best = xstrdup("");
-	while (lo < hi) {
-		mid = lo + (hi - lo + 1) / 2;
-		cut = conn_truncate_new(s, mid);
-		esc = escape_new(cut);
-		free(cut);
-		if (utf8_chars(esc) <= max) {
-			free(best);
-			best = esc;
-			lo = mid;
-		} else {
-			free(esc);
-			hi = mid - 1;
-		}
+	for (p = q; *p != '\0'; p++) {
+		if ((*p & 0xc0) != 0x80)
+			chars++;
+		extra += escape_extra(*p);
 	}
-	return best;
+	if (chars + extra <= max) {
+		escape_put(b, s, (size_t)(p - q));
+		return chars + extra;
+	}
+	if (max == 0 || chars < 2)
+		return 0;	/* not even one character and the "…" */
+	kmax = (max < chars ? max : chars - 1) - 1;
+	for (k = 0, width = 0; k < kmax; k++) {
+		w = 1 + escape_extra(*q);
+		if (width + w > max - 1)
+			break;
+		width += w;
+		for (q++; (*q & 0xc0) == 0x80; q++)
+			;
+	}
+	escape_put(b, s, (size_t)(q - (const unsigned char *)s));
+	PUT(b, "\xe2\x80\xa6");
+	return width + 1;
 }
 
 /* s on one line (control characters as spaces), new. */
@@ -174,67 +202,76 @@ one_line_new(const char *s)
 	return t;
 }
 
-static json_t *
-mrkdwn_obj(const char *text)
+/* Appends the n bytes at s as JSON string text (no quotes) to the body. */
+static void
+json_put(struct msg *m, const char *s, size_t n)
 {
-	return json_pack("{s:s,s:s,s:b}", "type", "mrkdwn", "text", text,
-	    "verbatim", 1);
+	if (conn_json_esc(&m->body, s, n) == -1)
+		m->bad = 1;
+}
+
+/* Moves the text gathered in m->text into the body, as JSON text. */
+static void
+text_flush(struct msg *m)
+{
+	if (m->text.len > 0)
+		json_put(m, m->text.data, m->text.len);
+	m->text.len = 0;
+}
+
+/* Appends the text gathered in m->text as a mrkdwn text object. */
+static void
+mrkdwn_obj_put(struct msg *m)
+{
+	PUT(&m->body, "{\"type\":\"mrkdwn\",\"text\":\"");
+	text_flush(m);
+	PUT(&m->body, "\",\"verbatim\":true}");
 }
 
 /*
- * Appends "*key*\nvalue" in at most max characters (more than
+ * Appends the field "*key*\nvalue" in at most max characters (more than
  * DATA_KEY_MAX + 3); the characters used.
  */
 static size_t
-field_add(json_t *arr, const char *key, const char *value, size_t max)
+field_put(struct msg *m, const char *key, const char *value, size_t max)
 {
-	char	*k, *v, *t;
-	size_t	 n;
+	size_t	 nk, nv;
 
-	k = mrkdwn_new(key, DATA_KEY_MAX);
+	PUT(&m->text, "*");
+	nk = mrkdwn_put(&m->text, key, DATA_KEY_MAX);
+	PUT(&m->text, "*\n");
 	/* "*", "*\n" around the key, and the value in the rest. */
-	v = mrkdwn_new(value, max - utf8_chars(k) - 3);
-	t = xasprintf("*%s*\n%s", k, v);
-	n = utf8_chars(t);
-	json_array_append_new(arr, mrkdwn_obj(t));
-	free(t);
-	free(v);
-	free(k);
-	return n;
+	nv = mrkdwn_put(&m->text, value, max - nk - 3);
+	mrkdwn_obj_put(m);
+	return nk + nv + 3;
 }
 
 /*
- * The time as Slack's date token, shown in each reader's time zone, with
- * the UTC text as its fallback; or the text escaped when it is not the
- * worker's ISO 8601 form.  New.
+ * Appends the time as Slack's date token, shown in each reader's time
+ * zone, with the UTC text as its fallback; or the text escaped when it is
+ * not the worker's ISO 8601 form.
  */
-static char *
-time_text_new(const char *iso)
+static void
+time_put(struct buf *b, const char *iso)
 {
 	struct tm	 tm;
 	const char	*rest;
 	time_t		 t;
+	char		 secs[24];
 
 	memset(&tm, 0, sizeof(tm));
 	if ((rest = strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL ||
 	    strspn(rest, "0123456789.Z") != strlen(rest) ||
-	    (t = timegm(&tm)) == (time_t)-1)
-		return mrkdwn_new(*iso != '\0' ? iso : "-", 200);
-	return xasprintf("<!date^%lld^{date_short_pretty} {time_secs}|%s>",
-	    (long long)t, iso);
-}
-
-/* A data value as text: strings as they are, anything else as JSON. */
-static char *
-value_text_new(const json_t *v)
-{
-	char	*s;
-
-	if (json_is_string(v))
-		return xstrdup(json_string_value(v));
-	if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
-		return xstrdup("?");
-	return s;
+	    (t = timegm(&tm)) == (time_t)-1) {
+		mrkdwn_put(b, *iso != '\0' ? iso : "-", 200);
+		return;
+	}
+	snprintf(secs, sizeof(secs), "%lld", (long long)t);
+	PUT(b, "<!date^");
+	buf_append(b, secs, strlen(secs));
+	PUT(b, "^{date_short_pretty} {time_secs}|");
+	buf_append(b, iso, strlen(iso));
+	PUT(b, ">");
 }
 
 static int
@@ -250,16 +287,17 @@ is_shown(const char *key)
 
 /*
  * The event's other data as sections of fields, up to DATA_FIELDS_MAX
- * fields and DATA_CHARS_MAX characters; how many were left out.
+ * fields and DATA_CHARS_MAX characters; how many were left out.  A value
+ * is its string, or its JSON when not a string.
  */
 static size_t
-data_sections(const struct conn_event *ev, json_t *blocks)
+data_sections(const struct conn_event *ev, struct msg *m)
 {
 	const json_t	*data = conn_data(ev);
-	json_t		*v, *row = NULL;
-	const char	*key;
-	char		*text;
-	size_t		 nfields = 0, chars = 0, left = 0, room;
+	json_t		*v;
+	const char	*key, *text;
+	char		*dumped;
+	size_t		 nfields = 0, chars = 0, left = 0, room, inrow = 0;
 
 	json_object_foreach((json_t *)data, key, v) {
 		if (*key == '\0' || is_shown(key) || json_is_null(v))
@@ -269,20 +307,29 @@ data_sections(const struct conn_event *ev, json_t *blocks)
 			left++;
 			continue;
 		}
-		if (row == NULL || json_array_size(row) ==
-		    SLACK_FIELDS_MAX) {
-			row = json_array();
-			json_array_append_new(blocks, json_pack("{s:s,s:o}",
-			    "type", "section", "fields", row));
+		if (inrow == SLACK_FIELDS_MAX) {
+			PUT(&m->body, "]}");
+			inrow = 0;
 		}
-		text = value_text_new(v);
+		if (inrow == 0) {
+			PUT(&m->body, ",{\"type\":\"section\",\"fields\":[");
+			m->nblocks++;
+		} else
+			PUT(&m->body, ",");
+		dumped = NULL;
+		if ((text = json_string_value(v)) == NULL)
+			text = (dumped = json_dumps(v, JSON_COMPACT |
+			    JSON_ENCODE_ANY)) != NULL ? dumped : "?";
 		/* The last field gets what is left of the budget. */
 		room = DATA_CHARS_MAX - chars;
-		chars += field_add(row, key, text, room < SLACK_FIELD_MAX ?
+		chars += field_put(m, key, text, room < SLACK_FIELD_MAX ?
 		    room : SLACK_FIELD_MAX);
+		free(dumped);
 		nfields++;
-		free(text);
+		inrow++;
 	}
+	if (inrow > 0)
+		PUT(&m->body, "]}");
 	return left;
 }
 
@@ -295,15 +342,14 @@ data_text(const struct conn_event *ev, const char *key)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
-/* The message for an event, new. */
-static json_t *
-message_new(const struct conn_event *ev)
+/* Writes the message for an event into m. */
+static void
+message_put(const struct conn_event *ev, struct msg *m)
 {
 	const char	*sev, *label = "Info", *emoji = ":white_circle:";
 	const char	*link, *desc;
-	json_t		*blocks, *msg, *main_fields;
-	char		 key[256], *title, *header, *s, *t, *u, *k;
-	size_t		 i, left;
+	char		 key[256], num[24], *title, *header, *s;
+	size_t		 i, left, n;
 	int		 resolved;
 
 	sev = conn_severity(ev);
@@ -314,85 +360,99 @@ message_new(const struct conn_event *ev)
 		}
 	resolved = conn_is_resolution(ev);
 	conn_object_key(ev, key, sizeof(key));
-	blocks = json_array();
-
-	/* header: plain_text, one line, never empty */
+	/* The title: one line, never empty. */
 	title = one_line_new(conn_title(ev));
 	if (title[strspn(title, " ")] == '\0') {
 		free(title);
 		title = one_line_new(ev->event_type);
 	}
-	header = conn_truncate_new(title, SLACK_HEADER_MAX);
-	json_array_append_new(blocks, json_pack("{s:s,s:{s:s,s:s,s:b}}",
-	    "type", "header", "text", "type", "plain_text", "text", header,
-	    "emoji", 1));
-	free(header);
-
-	/* the severity, the link; resource, event, time */
-	k = mrkdwn_new(key, 200);
-	if (resolved)
-		s = xasprintf(":white_check_mark: *Resolved* (severity: %s)",
-		    label);
-	else
-		s = xasprintf("%s *Severity: %s*", emoji, label);
-	if ((link = conn_link(ev)) != NULL) {
-		/* conn_link refused < > | and spaces; & is escaped. */
-		u = escape_new(link);
-		t = xasprintf("%s\n<%s|Open %s>", s, u, k);
-		free(u);
-		free(s);
-		s = t;
-	}
-	main_fields = json_array();
-	t = xasprintf("*Resource*\n%s", k);
-	json_array_append_new(main_fields, mrkdwn_obj(t));
-	free(t);
-	u = mrkdwn_new(ev->event_type, 200);
-	t = xasprintf("*Event*\n%s", u);
-	json_array_append_new(main_fields, mrkdwn_obj(t));
-	free(t);
-	free(u);
-	u = time_text_new(conn_timestamp(ev));
-	t = xasprintf("*Time*\n%s", u);
-	json_array_append_new(main_fields, mrkdwn_obj(t));
-	free(t);
-	free(u);
-	json_array_append_new(blocks, json_pack("{s:s,s:o,s:o}", "type",
-	    "section", "text", mrkdwn_obj(s), "fields", main_fields));
-	free(s);
-
-	/* the description */
-	if ((desc = data_text(ev, "description")) != NULL ||
-	    (desc = data_text(ev, "message")) != NULL) {
-		s = mrkdwn_new(desc, SLACK_SECTION_MAX);
-		json_array_append_new(blocks, json_pack("{s:s,s:o}", "type",
-		    "section", "text", mrkdwn_obj(s)));
-		free(s);
-	}
-
-	/* the rest of the data, then the context */
-	left = data_sections(ev, blocks);
-	u = mrkdwn_new(ev->delivery_id != NULL ? ev->delivery_id : "-", 64);
-	if (left > 0)
-		s = xasprintf("hookpost \xc2\xb7 delivery %s \xc2\xb7 %zu more "
-		    "field%s not shown", u, left, left == 1 ? "" : "s");
-	else
-		s = xasprintf("hookpost \xc2\xb7 delivery %s", u);
-	json_array_append_new(blocks, json_pack("{s:s,s:[o]}", "type",
-	    "context", "elements", mrkdwn_obj(s)));
-	free(s);
-	free(u);
 
 	/* the notification text: "[Critical] title (finding/F-1)" */
 	s = xasprintf("[%s] %s (%s)", resolved ? "RESOLVED" : label, title,
 	    key);
-	t = mrkdwn_new(s, FALLBACK_MAX);
-	msg = json_pack("{s:s,s:o}", "text", t, "blocks", blocks);
-	free(t);
+	PUT(&m->body, "{\"text\":\"");
+	mrkdwn_put(&m->text, s, FALLBACK_MAX);
+	text_flush(m);
 	free(s);
-	free(k);
+
+	/* header: plain_text, in at most SLACK_HEADER_MAX characters */
+	PUT(&m->body, "\",\"blocks\":[{\"type\":\"header\",\"text\":"
+	    "{\"type\":\"plain_text\",\"text\":\"");
+	if (strlen(title) <= SLACK_HEADER_MAX)
+		json_put(m, title, strlen(title));
+	else {
+		header = conn_truncate_new(title, SLACK_HEADER_MAX);
+		json_put(m, header, strlen(header));
+		free(header);
+	}
+	PUT(&m->body, "\",\"emoji\":true}}");
+	m->nblocks++;
+
+	/* the severity, the link; resource, event, time */
+	PUT(&m->body, ",{\"type\":\"section\",\"text\":");
+	if (resolved) {
+		PUT(&m->text, ":white_check_mark: *Resolved* (severity: ");
+		buf_append(&m->text, label, strlen(label));
+		PUT(&m->text, ")");
+	} else {
+		buf_append(&m->text, emoji, strlen(emoji));
+		PUT(&m->text, " *Severity: ");
+		buf_append(&m->text, label, strlen(label));
+		PUT(&m->text, "*");
+	}
+	if ((link = conn_link(ev)) != NULL) {
+		/* conn_link refused < > | and spaces; & is escaped. */
+		PUT(&m->text, "\n<");
+		escape_put(&m->text, link, strlen(link));
+		PUT(&m->text, "|Open ");
+		mrkdwn_put(&m->text, key, 200);
+		PUT(&m->text, ">");
+	}
+	mrkdwn_obj_put(m);
+	PUT(&m->body, ",\"fields\":[");
+	PUT(&m->text, "*Resource*\n");
+	mrkdwn_put(&m->text, key, 200);
+	mrkdwn_obj_put(m);
+	PUT(&m->body, ",");
+	PUT(&m->text, "*Event*\n");
+	mrkdwn_put(&m->text, ev->event_type, 200);
+	mrkdwn_obj_put(m);
+	PUT(&m->body, ",");
+	PUT(&m->text, "*Time*\n");
+	time_put(&m->text, conn_timestamp(ev));
+	mrkdwn_obj_put(m);
+	PUT(&m->body, "]}");
+	m->nblocks++;
+
+	/* the description */
+	if ((desc = data_text(ev, "description")) != NULL ||
+	    (desc = data_text(ev, "message")) != NULL) {
+		PUT(&m->body, ",{\"type\":\"section\",\"text\":");
+		mrkdwn_put(&m->text, desc, SLACK_SECTION_MAX);
+		mrkdwn_obj_put(m);
+		PUT(&m->body, "}");
+		m->nblocks++;
+	}
+
+	/* the rest of the data, then the context */
+	left = data_sections(ev, m);
+	PUT(&m->body, ",{\"type\":\"context\",\"elements\":[");
+	PUT(&m->text, "hookpost \xc2\xb7 delivery ");
+	mrkdwn_put(&m->text, ev->delivery_id != NULL ? ev->delivery_id : "-",
+	    64);
+	if (left > 0) {
+		n = (size_t)snprintf(num, sizeof(num), "%zu", left);
+		PUT(&m->text, " \xc2\xb7 ");
+		buf_append(&m->text, num, n);
+		if (left == 1)
+			PUT(&m->text, " more field not shown");
+		else
+			PUT(&m->text, " more fields not shown");
+	}
+	mrkdwn_obj_put(m);
+	PUT(&m->body, "]}]}");
+	m->nblocks++;
 	free(title);
-	return msg;
 }
 
 static int
@@ -400,23 +460,25 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
     size_t errsz)
 {
 	const char	*url;
-	json_t		*msg;
+	struct msg	 m;
 
 	if ((url = conn_config_str(ev, "webhook_url")) == NULL) {
 		errf(err, errsz, "the integration has no webhook_url");
 		return -1;
 	}
-	if ((msg = message_new(ev)) == NULL ||
-	    json_array_size(json_object_get(msg, "blocks")) >
-	    SLACK_BLOCKS_MAX || (out->body = json_dumps(msg,
-	    JSON_COMPACT)) == NULL) {
-		json_decref(msg);
+	memset(&m, 0, sizeof(m));
+	m.body.cap = 2048;
+	m.body.data = xmalloc(m.body.cap);
+	message_put(ev, &m);
+	buf_free(&m.text);
+	if (m.bad || m.nblocks > SLACK_BLOCKS_MAX) {
+		buf_free(&m.body);
 		errf(err, errsz, "the event cannot be written as a Slack "
 		    "message");
 		return -1;
 	}
-	json_decref(msg);
-	out->bodylen = strlen(out->body);
+	out->body = m.body.data;
+	out->bodylen = m.body.len;
 	out->url = xstrdup(url);
 	out->headers = conn_header_add(out->headers, "Content-Type",
 	    "application/json");

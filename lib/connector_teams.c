@@ -141,55 +141,85 @@ put_fullwidth(struct buf *b, unsigned char c)
 }
 
 /*
- * s as text Teams shows as written (see the top of this file): the
- * Markdown-special characters, a '#' opening a line and the ':' of a
+ * Appends s as text Teams shows as written (see the top of this file):
+ * the Markdown-special characters, a '#' opening a line and the ':' of a
  * "://" in their fullwidth forms; control characters as spaces, except
  * line breaks when multiline, which become one empty line each.  Within
  * a line, one character in, one out, so a length in characters holds.
- * A new string.
  */
-static char *
-md_plain_new(const char *s, int multiline)
+static void
+md_plain_put(struct buf *b, const char *s, int multiline)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	struct buf		 b = { NULL, 0, 0 };
+	const unsigned char	*p = (const unsigned char *)s, *run = p;
 	int			 line_start = 1;
 	size_t			 i;
 
 	for (i = 0; p[i] != '\0'; i++) {
 		if ((p[i] == '\n' || p[i] == '\r') && multiline) {
+			buf_append(b, run, (size_t)(p + i - run));
 			/* A line break in a TextBlock takes an empty line
 			 * (Markdown; microsoft/AdaptiveCards#5538). */
 			while (p[i + 1] == '\n' || p[i + 1] == '\r')
 				i++;
-			buf_append(&b, "\n\n", 2);
+			buf_append(b, "\n\n", 2);
 			line_start = 1;
+			run = p + i + 1;
 			continue;
 		}
-		if (p[i] < 0x20 || p[i] == 0x7f)
-			buf_append(&b, " ", 1);
-		else if (md_special(p[i]) || (p[i] == '#' && line_start) ||
-		    (p[i] == ':' && p[i + 1] == '/' && p[i + 2] == '/'))
-			put_fullwidth(&b, p[i]);
-		else
-			buf_append(&b, &p[i], 1);
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			buf_append(b, run, (size_t)(p + i - run));
+			buf_append(b, " ", 1);
+			run = p + i + 1;
+		} else if (md_special(p[i]) || (p[i] == '#' && line_start) ||
+		    (p[i] == ':' && p[i + 1] == '/' && p[i + 2] == '/')) {
+			buf_append(b, run, (size_t)(p + i - run));
+			put_fullwidth(b, p[i]);
+			run = p + i + 1;
+		}
 		if (p[i] != ' ' && p[i] != '\t')
 			line_start = 0;
 	}
-	buf_append(&b, "", 1);
-	return b.data;
+	buf_append(b, run, (size_t)(p + i - run));
 }
 
-/* Event text cut to max characters, then made plain: a new string. */
-static char *
-text_new(const char *s, size_t max, int multiline)
-{
-	char	*cut, *out;
+/*
+ * The message is written as JSON text straight away, not built as a json_t
+ * and dumped: the worker renders every delivery, and the objects cost
+ * more than the rest of its work (conn_json_esc writes the same text
+ * json_dumps would).
+ */
+struct card {
+	struct buf	 body;		/* the JSON written so far */
+	struct buf	 text;		/* one text, before its JSON escaping */
+	int		 bad;		/* a text was not UTF-8 */
+};
 
-	cut = conn_truncate_new(s, max);
-	out = md_plain_new(cut, multiline);
+#define PUT(b, lit)	buf_append((b), (lit), sizeof(lit) - 1)
+
+/* Appends the n bytes at s to the body as JSON string text (no quotes). */
+static void
+json_put(struct card *c, const char *s, size_t n)
+{
+	if (n > 0 && conn_json_esc(&c->body, s, n) == -1)
+		c->bad = 1;
+}
+
+/*
+ * Appends event text cut to max characters, then made plain, as JSON
+ * string text.  A text of at most max bytes has at most max characters:
+ * nothing to cut.
+ */
+static void
+text_put(struct card *c, const char *s, size_t max, int multiline)
+{
+	char	*cut = NULL;
+
+	if (strlen(s) > max)
+		s = cut = conn_truncate_new(s, max);
+	c->text.len = 0;
+	md_plain_put(&c->text, s, multiline);
+	json_put(c, c->text.data, c->text.len);
 	free(cut);
-	return out;
 }
 
 /* The card's description: data.description, else data.message. */
@@ -234,69 +264,73 @@ severity_label(const char *sev)
 	return "Info";
 }
 
-/* Appends {"title": title, "value": <plain value>} to facts. */
+/*
+ * Appends {"title": title, "value": <plain value>} to the facts (*n
+ * written so far), unless value is empty.
+ */
 static void
-fact_add(json_t *facts, const char *title, const char *value)
+fact_put(struct card *c, size_t *n, const char *title, const char *value)
 {
-	char	*v;
-
 	if (value == NULL || *value == '\0')
 		return;
-	v = text_new(value, TEAMS_FACT_CHARS, 0);
-	json_array_append_new(facts, json_pack("{s:s,s:s}", "title", title,
-	    "value", v));
-	free(v);
+	if ((*n)++ > 0)
+		PUT(&c->body, ",");
+	PUT(&c->body, "{\"title\":\"");
+	json_put(c, title, strlen(title));
+	PUT(&c->body, "\",\"value\":\"");
+	text_put(c, value, TEAMS_FACT_CHARS, 0);
+	PUT(&c->body, "\"}");
 }
 
 /*
- * The whole message for ev, its description cut to desc_max characters
- * (0: left out).  A new reference.
+ * Writes the whole message for ev into c, its description cut to
+ * desc_max characters (0: left out).
  */
-static json_t *
-message_new(const struct conn_event *ev, size_t desc_max)
+static void
+message_put(const struct conn_event *ev, struct card *c, size_t desc_max)
 {
-	json_t		*card, *body, *facts, *title_block, *actions;
 	const char	*color, *desc, *link;
-	char		*title, *text, key[256];
+	char		 key[256];
+	size_t		 nfacts = 0;
 
-	body = json_array();
-	title = text_new(conn_title(ev), TEAMS_TITLE_CHARS, 0);
-	title_block = json_pack("{s:s,s:s,s:s,s:s,s:b}", "type", "TextBlock",
-	    "text", title, "weight", "Bolder", "size", "Medium", "wrap", 1);
-	free(title);
-	if ((color = severity_color(ev)) != NULL)
-		json_object_set_new(title_block, "color", json_string(color));
-	json_array_append_new(body, title_block);
-
-	facts = json_array();
-	fact_add(facts, "Severity", severity_label(conn_severity(ev)));
-	fact_add(facts, "Object", conn_object_key(ev, key, sizeof(key)));
-	fact_add(facts, "Event", ev->event_type);
-	fact_add(facts, "Time", conn_timestamp(ev));
-	json_array_append_new(body, json_pack("{s:s,s:o}", "type", "FactSet",
-	    "facts", facts));
+	PUT(&c->body, "{\"type\":\"message\",\"attachments\":[{"
+	    "\"contentType\":\"application/vnd.microsoft.card.adaptive\","
+	    "\"contentUrl\":null,\"content\":{"
+	    "\"$schema\":"
+	    "\"http://adaptivecards.io/schemas/adaptive-card.json\","
+	    "\"type\":\"AdaptiveCard\",\"version\":\"1.4\",\"body\":["
+	    "{\"type\":\"TextBlock\",\"text\":\"");
+	text_put(c, conn_title(ev), TEAMS_TITLE_CHARS, 0);
+	PUT(&c->body, "\",\"weight\":\"Bolder\",\"size\":\"Medium\","
+	    "\"wrap\":true");
+	if ((color = severity_color(ev)) != NULL) {
+		PUT(&c->body, ",\"color\":\"");
+		json_put(c, color, strlen(color));
+		PUT(&c->body, "\"");
+	}
+	PUT(&c->body, "},{\"type\":\"FactSet\",\"facts\":[");
+	fact_put(c, &nfacts, "Severity", severity_label(conn_severity(ev)));
+	fact_put(c, &nfacts, "Object", conn_object_key(ev, key,
+	    sizeof(key)));
+	fact_put(c, &nfacts, "Event", ev->event_type);
+	fact_put(c, &nfacts, "Time", conn_timestamp(ev));
+	PUT(&c->body, "]}");
 
 	if ((desc = description(ev)) != NULL && desc_max > 0) {
-		text = text_new(desc, desc_max, 1);
-		json_array_append_new(body, json_pack("{s:s,s:s,s:b}", "type",
-		    "TextBlock", "text", text, "wrap", 1));
-		free(text);
+		PUT(&c->body, ",{\"type\":\"TextBlock\",\"text\":\"");
+		text_put(c, desc, desc_max, 1);
+		PUT(&c->body, "\",\"wrap\":true}");
 	}
+	PUT(&c->body, "],\"msteams\":{\"width\":\"Full\"}");
 
-	card = json_pack("{s:s,s:s,s:s,s:o,s:{s:s}}", "$schema",
-	    "http://adaptivecards.io/schemas/adaptive-card.json", "type",
-	    "AdaptiveCard", "version", "1.4", "body", body, "msteams",
-	    "width", "Full");
 	/* conn_link: http(s), checked for characters that break out. */
 	if ((link = conn_link(ev)) != NULL) {
-		actions = json_pack("[{s:s,s:s,s:s}]", "type", "Action.OpenUrl",
-		    "title", "Open", "url", link);
-		json_object_set_new(card, "actions", actions);
+		PUT(&c->body, ",\"actions\":[{\"type\":\"Action.OpenUrl\","
+		    "\"title\":\"Open\",\"url\":\"");
+		json_put(c, link, strlen(link));
+		PUT(&c->body, "\"}]");
 	}
-	return json_pack("{s:s,s:[{s:s,s:n,s:o}]}", "type", "message",
-	    "attachments", "contentType",
-	    "application/vnd.microsoft.card.adaptive", "contentUrl",
-	    "content", card);
+	PUT(&c->body, "}}]}");
 }
 
 static int
@@ -304,26 +338,27 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
     size_t errsz)
 {
 	const char	*url, *desc;
-	json_t		*msg;
-	size_t		 desc_max = TEAMS_DESC_CHARS, len, chars, step;
-	char		*body;
+	struct card	 c;
+	size_t		 desc_max = TEAMS_DESC_CHARS, chars, step;
+	int		 rc = -1;
 
+	memset(&c, 0, sizeof(c));
 	if ((url = conn_config_str(ev, "webhook_url")) == NULL) {
 		errf(err, errsz, "the integration has no webhook_url");
-		return -1;
+		goto out;
 	}
+	c.body.cap = 2048;
+	c.body.data = xmalloc(c.body.cap);
 	desc = description(ev);
 	for (;;) {
-		if ((msg = message_new(ev, desc_max)) == NULL ||
-		    (body = json_dumps(msg, JSON_COMPACT)) == NULL) {
-			json_decref(msg);
+		c.body.len = 0;
+		message_put(ev, &c, desc_max);
+		if (c.bad) {
 			errf(err, errsz, "the card cannot be written as JSON");
-			return -1;
+			goto out;
 		}
-		json_decref(msg);
-		if ((len = strlen(body)) <= TEAMS_BODY_MAX)
+		if (c.body.len <= TEAMS_BODY_MAX)
 			break;
-		free(body);
 		/*
 		 * Too big: only the description can be (every other text
 		 * is capped well below the budget).  A character is 1 to
@@ -334,22 +369,27 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 		if (desc == NULL || desc_max == 0) {
 			errf(err, errsz, "the card is larger than %d bytes",
 			    TEAMS_BODY_MAX);
-			return -1;
+			goto out;
 		}
 		chars = utf8_chars(desc);
 		if (chars > desc_max)
 			chars = desc_max;
-		step = (len - TEAMS_BODY_MAX) / 4 + 1;
+		step = (c.body.len - TEAMS_BODY_MAX) / 4 + 1;
 		desc_max = chars > step ? chars - step : 0;
 		if (desc_max < TEAMS_DESC_MIN_CHARS)
 			desc_max = 0;
 	}
-	out->body = body;
-	out->bodylen = len;
+	out->body = c.body.data;
+	out->bodylen = c.body.len;
+	c.body.data = NULL;
 	out->url = xstrdup(url);
 	out->headers = conn_header_add(out->headers, "Content-Type",
 	    "application/json");
-	return 0;
+	rc = 0;
+out:
+	buf_free(&c.body);
+	buf_free(&c.text);
+	return rc;
 }
 
 /* Cuts every occurrence of the n bytes at secret out of s ("…"). */

@@ -116,26 +116,67 @@ check(const json_t *config, char *err, size_t errsz)
 	return 0;
 }
 
+#define PUT(b, lit)	buf_append((b), (lit), sizeof(lit) - 1)
+
+/* json_dump_callback's writer: appends to a struct buf. */
+static int
+dump_put(const char *s, size_t n, void *arg)
+{
+	buf_append(arg, s, n);
+	return 0;
+}
+
+/*
+ * The body, written as JSON text straight away (conn_json_esc writes
+ * the strings as json_dumps would), the event's data dumped into it:
+ * not an object built around the data, then dumped.  0, or -1.
+ */
+static int
+body_put(const struct conn_event *ev, struct buf *b)
+{
+	const char	*ts = conn_timestamp(ev);
+
+	if (ev->event_type == NULL)
+		return -1;
+	if (ev->event_id != NULL) {
+		PUT(b, "{\"id\":\"");
+		if (conn_json_esc(b, ev->event_id, strlen(ev->event_id)) == -1)
+			return -1;
+		PUT(b, "\"");
+	} else
+		PUT(b, "{\"id\":null");
+	PUT(b, ",\"event\":\"");
+	if (conn_json_esc(b, ev->event_type, strlen(ev->event_type)) == -1)
+		return -1;
+	PUT(b, "\",\"timestamp\":\"");
+	if (conn_json_esc(b, ts, strlen(ts)) == -1)
+		return -1;
+	PUT(b, "\",\"data\":");
+	if (json_dump_callback(conn_data(ev), dump_put, b, JSON_COMPACT) == -1)
+		return -1;
+	PUT(b, "}");
+	return 0;
+}
+
 static int
 render(const struct conn_event *ev, struct conn_request *out, char *err,
     size_t errsz)
 {
 	struct sig_request	 rq;
+	struct buf		 body;
 	const json_t		*h, *v;
 	const char		*name, *secret;
-	json_t			*body;
 
-	body = json_pack("{s:s?,s:s,s:s,s:O}", "id", ev->event_id, "event",
-	    ev->event_type, "timestamp", conn_timestamp(ev), "data",
-	    conn_data(ev));
-	if (body == NULL || (out->body = json_dumps(body,
-	    JSON_COMPACT)) == NULL) {
-		json_decref(body);
+	body.len = 0;
+	body.cap = 1024;
+	body.data = xmalloc(body.cap);
+	if (body_put(ev, &body) == -1) {
+		buf_free(&body);
 		errf(err, errsz, "the event cannot be written as JSON");
 		return -1;
 	}
-	json_decref(body);
-	out->bodylen = strlen(out->body);
+	out->body = body.data;
+	out->bodylen = body.len;
 	out->url = xstrdup(conn_config_str(ev, "url") != NULL ?
 	    conn_config_str(ev, "url") : ev->url);
 	if ((h = json_object_get(ev->config, "headers")) != NULL &&
