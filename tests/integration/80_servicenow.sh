@@ -311,6 +311,30 @@ r=$(rec incident "$C5")
 api GET "/api/integrations/$SN5/tickets"
 expect "and hookpost recorded it" 200 ".data | length == 1 and .[0].object_key == \"sla/$FC\" and .[0].ref == $(printf '%s' "$r" | jq '.[0].number')"
 
+# --- two workers (two hosts) and one object ------------------------------------
+# Worker A holds the object's first event (its search answered 2.5 s
+# late); worker B, another host's, runs meanwhile: it must not take the
+# object's second event (sql/019), which A sends after the first.
+integration "SN hosts $RUN" /hosts '["finding.*"]' "$BASIC"
+SN7=$SN
+FH=fh-$RUN
+C7=$(corr "$SN7" "finding/$FH")
+script /hosts/ '{"delay_ms":2500}'
+emit finding.created "$FH" '{"title":"Open S3 bucket","severity":"high"}'
+emit finding.status_changed "$FH" '{"title":"Open S3 bucket","severity":"high","status":"confirmed"}'
+$RUNAS env HOOKPOST_CONFIG=$HOOKPOST_CONFIG HOOKPOST_RETRY_JITTER=0 "$TOP/bin/hookpost-deliver" -1 -n "hostA-$RUN" 2>>"$ERR" &
+K=$!
+sleep 1.3	# past the 1 s the claim puts the held-back event off by
+$RUNAS env HOOKPOST_CONFIG=$HOOKPOST_CONFIG HOOKPOST_RETRY_JITTER=0 "$TOP/bin/hookpost-deliver" -1 -n "hostB-$RUN" 2>>"$ERR"
+b=$(dstatus "$SN7" "$FH")
+wait $K
+r=$(rec incident "$C7")
+[ "$b" = "sending:1 pending:0" ] && ok "another host's worker leaves the object's second event while the first is sent" ||
+    fail "the second event waits for the first, whatever the host" "$b"
+printf '%s' "$r" | jq -e 'length == 1 and (.[0].journal | length == 1)' >/dev/null &&
+    [ "$(dstatus "$SN7" "$FH")" = "delivered:1 delivered:1" ] &&
+    ok "two hosts, one object: one incident, the second event a work note" || fail "two hosts, one object" "$r $(dstatus "$SN7" "$FH")"
+
 # --- the CLI, as the README shows it -------------------------------------------
 # The token from the environment (never on the command line), a change
 # request table, then Test Connection.
