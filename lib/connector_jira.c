@@ -361,10 +361,22 @@ check_fields(const json_t *f, char *err, size_t errsz)
 	return 0;
 }
 
+/* 1 when s is visible ASCII only (no space, no control character). */
+static int
+visible_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
 static int
 check(const json_t *config, char *err, size_t errsz)
 {
+	static const char *const creds[] = { "pat", "api_token", "email" };
 	const char	*k;
+	size_t		 i;
 	int		 basic, dc;
 
 	basic = cfg_str(config, "email") != NULL ||
@@ -387,6 +399,20 @@ check(const json_t *config, char *err, size_t errsz)
 		    "version 2 only: 'api_version' 3 is Jira Cloud's");
 		return -1;
 	}
+	/*
+	 * The pat goes into the Authorization header as it is (libcurl
+	 * sends a CR or LF in it as it is: a header injected), the others
+	 * into Basic's base64; Atlassian's tokens and an account's email
+	 * are visible ASCII (RFC 6750 2.1's b64token is a subset).  Never
+	 * the value in the message: the API answers with it.
+	 */
+	for (i = 0; i < sizeof(creds) / sizeof(creds[0]); i++)
+		if ((k = cfg_str(config, creds[i])) != NULL &&
+		    !visible_ascii(k)) {
+			errf(err, errsz, "'%s' must be visible ASCII characters "
+			    "only (no space, no control character)", creds[i]);
+			return -1;
+		}
 	/* HTTP Basic (RFC 7617): the user-id holds no colon. */
 	if (basic && strchr(cfg_str(config, "email"), ':') != NULL) {
 		errf(err, errsz, "'email' must not contain ':'");
@@ -597,17 +623,24 @@ wiki_raw(struct doc *d, const char *s)
 		d->line_start = s[n - 1] == '\n';
 }
 
+#define WIKI_MULTILINE	0x1	/* newlines kept (else spaces) */
+#define WIKI_OURS	0x2	/* our own words (labels): ':' as it is */
+
 /*
  * Appends s to the wiki text as text: the characters the Atlassian
  * renderer unescapes are backslash-escaped, a backslash is an entity, a
- * heading or quote at a line's start is defused; newlines become spaces
- * when !multiline.
+ * heading or quote at a line's start is defused, and a colon is "&#58;"
+ * unless the words are ours: the renderer links a bare URL in text
+ * ("http://...", "mailto:..."), and no scheme survives without its
+ * colon, so event text never becomes a link.  Newlines become spaces
+ * without WIKI_MULTILINE.
  */
 static void
-wiki_escaped(struct doc *d, const char *s, int multiline)
+wiki_escaped(struct doc *d, const char *s, int flags)
 {
 	static const char special[] = "-#*_+?^~|%{}[]()!@";
 	char		 c;
+	int		 multiline = flags & WIKI_MULTILINE;
 
 	for (; *s != '\0'; s++) {
 		c = *s;
@@ -639,6 +672,8 @@ wiki_escaped(struct doc *d, const char *s, int multiline)
 		}
 		if (c == '\\')
 			buf_append(&d->wiki, "&#92;", 5);
+		else if (c == ':' && !(flags & WIKI_OURS))
+			buf_append(&d->wiki, "&#58;", 5);
 		else {
 			if (strchr(special, c) != NULL)
 				buf_append(&d->wiki, "\\", 1);
@@ -699,7 +734,7 @@ doc_text(struct doc *d, const char *s, size_t max, int strong)
 	if (!d->adf) {
 		if (strong)
 			wiki_raw(d, "*");
-		wiki_escaped(d, t, !strong);
+		wiki_escaped(d, t, strong ? WIKI_OURS : WIKI_MULTILINE);
 		if (strong)
 			wiki_raw(d, "*");
 		free(t);
@@ -787,7 +822,7 @@ doc_heading(struct doc *d, const char *title)
 		    "content", "type", "text", "text", title));
 	else {
 		wiki_raw(d, "h3. ");
-		wiki_escaped(d, title, 0);
+		wiki_escaped(d, title, WIKI_OURS);
 		wiki_raw(d, "\n");
 	}
 }
@@ -860,7 +895,7 @@ doc_code(struct doc *d, const char *text)
 			    "attrs", "language", "json", "content", "type",
 			    "text", "text", c));
 	} else {
-		wiki_escaped(d, c, 1);
+		wiki_escaped(d, c, WIKI_MULTILINE);
 		doc_para_end(d);
 	}
 	free(c);
@@ -1224,6 +1259,12 @@ auth_add(const struct conn_event *ev, struct conn_request *out, char *err,
 	char		*cred, *b64, *h;
 
 	if ((pat = conn_config_str(ev, "pat")) != NULL) {
+		if (!visible_ascii(pat)) {
+			/* check() refuses it; a header is never injected. */
+			errf(err, errsz, "'pat' holds a character other than "
+			    "visible ASCII");
+			return -1;
+		}
 		h = xasprintf("Bearer %s", pat);
 		out->headers = conn_header_add(out->headers, "Authorization",
 		    h);

@@ -316,6 +316,28 @@ test_settings(void)
 		{ "{\"url\":\"" SITE "\",\"pat\":\"p\",\"project_key\":\"SEC\","
 		    "\"fields\":{\"assignee\":\"$.data.owner\"}}", "'assignee'",
 		    "fields: an unknown field refused" },
+		{ "{\"url\":\"" SITE "\",\"pat\":\"NjM0\\r\\nX-Injected: 1\","
+		    "\"project_key\":\"SEC\"}", "'pat' must be visible ASCII",
+		    "a pat with CR LF refused (a header injected otherwise)" },
+		{ "{\"url\":\"" SITE "\",\"pat\":\"NjM0\\n\",\"project_key\":"
+		    "\"SEC\"}", "'pat' must be visible ASCII",
+		    "a pat with a LF refused" },
+		{ "{\"url\":\"" SITE "\",\"pat\":\"a b\",\"project_key\":"
+		    "\"SEC\"}", "'pat' must be visible ASCII",
+		    "a pat with a space refused" },
+		{ "{\"url\":\"" SITE "\",\"pat\":\"tok\u00e9n\",\"project_key\":"
+		    "\"SEC\"}", "'pat' must be visible ASCII",
+		    "a pat with a non-ASCII character refused" },
+		{ "{\"url\":\"" SITE "\",\"email\":\"a@b\",\"api_token\":"
+		    "\"ATATT\\r\\nX: y\",\"project_key\":\"SEC\"}",
+		    "'api_token' must be visible ASCII",
+		    "an api_token with CR LF refused" },
+		{ "{\"url\":\"" SITE "\",\"email\":\"a@b\\u0001x\",\"api_token\":"
+		    "\"t\",\"project_key\":\"SEC\"}", "'email' must be visible",
+		    "an email with a control character refused" },
+		{ "{\"url\":\"" SITE "\",\"email\":\"a b@c\",\"api_token\":"
+		    "\"t\",\"project_key\":\"SEC\"}", "'email' must be visible",
+		    "an email with a space refused" },
 	};
 
 	rc = config_ok(CLOUD, err, sizeof(err));
@@ -344,6 +366,10 @@ test_settings(void)
 	    "\"SEC\"}", err, sizeof(err));
 	check(rc == -1 && strstr(err, "secret-token-123") == NULL,
 	    "settings: a refusal never quotes a secret");
+	rc = config_ok("{\"url\":\"" SITE "\",\"pat\":\"NjM0-secret\\n\","
+	    "\"project_key\":\"SEC\"}", err, sizeof(err));
+	check(rc == -1 && strstr(err, "NjM0") == NULL,
+	    "settings: a pat refused, not quoted");
 }
 
 /* --- the search, step 0 -------------------------------------------------- */
@@ -796,7 +822,8 @@ test_wiki(void)
 	data = xasprintf("{\"title\":\"%s\",\"severity\":\"critical\","
 	    "\"url\":\"https://tw.example/f/1\",\"description\":"
 	    "\"h3. fake\\n* item\\n# one\\n----\\nbq. quote\\n  h1. x\","
-	    "\"evidence\":[\"a|b\"]}",
+	    "\"evidence\":[\"a|b\", \"see https://evil.example/x\"],"
+	    "\"remediation\":{\"ref\":\"mailto:a@evil.example\"}}",
 	    "*bold* _em_ [link|http://evil.example] {color:red}x{color} "
 	    "!img.png! @here [~admin] \\\\\\\\ h1. not");
 	b = create_body(data, DC, NULL);
@@ -805,10 +832,11 @@ test_wiki(void)
 	check(d != NULL, "v2 description: a string (wiki markup)");
 	if (d == NULL)
 		d = "";
-	check(strstr(d, "\\*bold\\* \\_em\\_ \\[link\\|http://evil.example\\] "
-	    "\\{color:red\\}x\\{color\\} \\!img.png\\! \\@here \\[\\~admin\\] "
-	    "&#92;&#92; h1. not") != NULL, "v2: markup characters "
-	    "backslash-escaped, a backslash &#92; (\\\\ is a line break)");
+	check(strstr(d, "\\*bold\\* \\_em\\_ \\[link\\|http&#58;//evil.example"
+	    "\\] \\{color&#58;red\\}x\\{color\\} \\!img.png\\! \\@here "
+	    "\\[\\~admin\\] &#92;&#92; h1. not") != NULL, "v2: markup "
+	    "characters backslash-escaped, a backslash &#92; (\\\\ is a line "
+	    "break), a colon &#58;");
 	check(strstr(d, "\n&#104;3. fake\n\\* item\n\\# one\n\\-\\-\\-\\-\n"
 	    "&#98;q. quote\n  &#104;1. x") != NULL, "v2: a heading or quote "
 	    "at a line's start defused, list and rule characters escaped");
@@ -816,6 +844,21 @@ test_wiki(void)
 	    "* a\\|b") != NULL, "v2: our own headings and lists are markup");
 	check(strstr(d, "*Link:* [https://tw.example/f/1]") != NULL,
 	    "v2: the link as [url]");
+	check(strstr(d, "* see https&#58;//evil.example/x\n") != NULL &&
+	    strstr(d, "mailto&#58;a\\@evil.example") != NULL,
+	    "v2: a bare URL in event text (a list item, JSON code) loses its "
+	    "scheme's colon: the renderer links no scheme:// in text");
+	{
+		const char	*p = d;
+		int		 n = 0;
+
+		while ((p = strstr(p, "://")) != NULL) {
+			n++;
+			p += 3;
+		}
+		check(n == 1 && strstr(d, "mailto:") == NULL, "v2: the one "
+		    "\"://\" in the description is the finding's link (%d)", n);
+	}
 	check(strstr(d, "*Severity:* critical") != NULL, "v2: the facts, "
 	    "labels bold");
 	json_decref(b);
@@ -1066,6 +1109,15 @@ test_answers(void)
 	    "\"" SITE "\",\"project_key\":\"SEC\"}");
 	check(tev_render(&t) == -1 && strstr(t.err, "api_token") != NULL,
 	    "render: no credentials, not sent (%s)", t.err);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", "{\"url\":"
+	    "\"" SITE "\",\"pat\":\"NjM0\\r\\nX-Injected: 1\","
+	    "\"project_key\":\"SEC\"}");
+	check(tev_render(&t) == -1 && strstr(t.err, "'pat'") != NULL &&
+	    header(t.rq.headers, "X-Injected") == NULL, "render: a pat with "
+	    "CR LF (stored before check() refused it) is never sent (%s)",
+	    t.err);
 	tev_free(&t);
 }
 
