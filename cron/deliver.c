@@ -77,10 +77,9 @@ struct job {
 	json_t			*config;	/* NULL: could not be opened */
 	json_t			*state;		/* a multi-step attempt's */
 	int			 step;		/* its request, from 0 */
-	/* A connector with tickets: the event's object, and its time. */
-	char			 objkey[CONN_REF_MAX];
-	char			 evtime[40];
-	struct job		*fnext;		/* in flight, with objkey */
+	/* sql/019: the event's object, and its recorded ticket. */
+	char			*object_key;
+	char			*ticket_ref, *ticket_ref_id, *ticket_state;
 	int			 schedule[MAX_SCHEDULE];
 	int			 nschedule;
 	int			 max_concurrency;
@@ -111,7 +110,6 @@ struct deliver {
 	long		 lease_s;	/* HOOKPOST_DELIVERY_LEASE */
 	CURLM		*multi;
 	struct job	*queue;		/* claimed, waiting for a slot */
-	struct job	*flight;	/* in flight, for an object's ticket */
 	int		 inflight;	/* transfers */
 	struct sub_slot	*slots;		/* transfers per subscription */
 	size_t		 nslots, capslots;
@@ -162,6 +160,10 @@ job_free(struct deliver *d, struct job *j)
 	json_decref(j->event);
 	json_decref(j->state);
 	conn_config_free(j->config);
+	free(j->object_key);
+	free(j->ticket_ref);
+	free(j->ticket_ref_id);
+	free(j->ticket_state);
 	free(j->url);
 	if (j->secret != NULL) {
 		explicit_bzero(j->secret, strlen(j->secret));
@@ -219,6 +221,10 @@ job_event(const struct job *j, struct conn_event *ev, time_t now)
 	ev->ts = (long long)now;
 	ev->state = j->state;
 	ev->step = j->step;
+	ev->object_key = j->object_key;
+	ev->ticket_ref = j->ticket_ref;
+	ev->ticket_ref_id = j->ticket_ref_id;
+	ev->ticket_state = j->ticket_state;
 }
 
 /*
@@ -283,74 +289,6 @@ ticket_add(const struct job *j, json_t *r, const struct conn_result *cr)
 		json_object_set_new(r, "ref_url", json_string(cr->ref_url));
 	json_object_set_new(r, "ref_state", json_string(cr->ref_state[0] !=
 	    '\0' ? cr->ref_state : "open"));
-}
-
-/*
- * The object a ticket connector's event is about (conn_object_key) and
- * the event's time, for object_busy().  Left empty for other connectors,
- * or when the event is not JSON (job_prepare refuses it).
- */
-static void
-job_object(struct job *j)
-{
-	struct conn_event	 ev;
-	const char		*ts;
-
-	if (j->conn == NULL || !j->conn->tickets)
-		return;
-	if (j->event == NULL &&
-	    (j->event = json_loads(j->payload, 0, NULL)) == NULL)
-		return;
-	job_event(j, &ev, 0);
-	conn_object_key(&ev, j->objkey, sizeof(j->objkey));
-	ts = json_string_value(json_object_get(j->event, "timestamp"));
-	snprintf(j->evtime, sizeof(j->evtime), "%s", ts != NULL ? ts : "");
-}
-
-static int
-same_object(const struct job *a, const struct job *b)
-{
-	return strcmp(a->sub_id, b->sub_id) == 0 &&
-	    strcmp(a->objkey, b->objkey) == 0;
-}
-
-/*
- * issue 10, one ticket per object: two events of one object for a
- * connector with tickets go one after the other, the older first, never
- * at once; sent together, neither would find the ticket the other is
- * making and each would open one (and a resolution could pass its
- * ticket's creation).  1 when j must wait: an event of its object is in
- * flight, or an older one waits too.
- */
-static int
-object_busy(const struct deliver *d, const struct job *j)
-{
-	const struct job	*k;
-	int			 c;
-
-	for (k = d->flight; k != NULL; k = k->fnext)
-		if (same_object(j, k))
-			return 1;
-	for (k = d->queue; k != NULL; k = k->next) {
-		if (k == j || k->objkey[0] == '\0' || !same_object(j, k))
-			continue;
-		if ((c = strcmp(k->evtime, j->evtime)) < 0 ||
-		    (c == 0 && strcmp(k->id, j->id) < 0))
-			return 1;
-	}
-	return 0;
-}
-
-static void
-flight_remove(struct deliver *d, struct job *j)
-{
-	struct job	**pp;
-
-	for (pp = &d->flight; *pp != NULL; pp = &(*pp)->fnext)
-		if (*pp == j) {
-			*pp = j->fnext;
-			return;
-		}
 }
 
 /* Queues one result for the next batch write. */
@@ -654,7 +592,14 @@ claim_done(struct deliver *d, PGresult *res)
 			    db_get(res, i, 14));
 		}
 		parse_schedule(j, db_get(res, i, 8));
-		job_object(j);
+		j->object_key = db_get(res, i, 15) ? xstrdup(db_get(res, i, 15)) :
+		    NULL;
+		j->ticket_ref = db_get(res, i, 16) ? xstrdup(db_get(res, i, 16)) :
+		    NULL;
+		j->ticket_ref_id = db_get(res, i, 17) ?
+		    xstrdup(db_get(res, i, 17)) : NULL;
+		j->ticket_state = db_get(res, i, 18) ?
+		    xstrdup(db_get(res, i, 18)) : NULL;
 		j->max_concurrency = (int)strtol(PQgetvalue(res, i, 9), NULL, 10);
 		if (j->max_concurrency < 1)
 			j->max_concurrency = 1;
@@ -739,10 +684,6 @@ start_jobs(struct deliver *d)
 			job_free(d, j);
 			continue;
 		}
-		if (j->objkey[0] != '\0' && object_busy(d, j)) {
-			pp = &j->next;
-			continue;
-		}
 		s = slot_get(d, j->sub_id);
 		if (s->inflight >= j->max_concurrency) {
 			pp = &j->next;
@@ -761,10 +702,6 @@ start_jobs(struct deliver *d)
 		}
 		s->inflight++;
 		d->inflight++;
-		if (j->objkey[0] != '\0') {
-			j->fnext = d->flight;
-			d->flight = j;
-		}
 		curl_multi_add_handle(d->multi, j->t.h);
 	}
 	return 0;
@@ -922,7 +859,6 @@ deliver_step(void *arg, struct worker_run *run)
 			continue;	/* its next request is on its way */
 		slot_get(d, j->sub_id)->inflight--;
 		d->inflight--;
-		flight_remove(d, j);
 		job_free(d, j);
 	}
 	/* Freed slots take the next waiting jobs at once. */

@@ -240,6 +240,10 @@ conn_object_key(const struct conn_event *ev, char *buf, size_t bufsz)
 	const char	*ot, *dot;
 	char		 res[64], key[96], id[160];
 
+	if (ev->object_key != NULL && *ev->object_key != '\0') {
+		snprintf(buf, bufsz, "%s", ev->object_key);
+		return buf;
+	}
 	ot = json_string_value(json_object_get(ev->event, "object_type"));
 	if (ot != NULL && *ot != '\0' && strlen(ot) < sizeof(res) &&
 	    id_text(json_object_get(ev->event, "object_id"), id,

@@ -48,6 +48,19 @@ struct conn_event {
 	 */
 	json_t		*state;
 	int		 step;		/* 0 for an attempt's first request */
+	/*
+	 * The event's object as the delivery row keeps it (sql/019
+	 * hookpost.object_key), NULL where there is no row (unit tests):
+	 * conn_object_key() then computes the same rule.  For a connector
+	 * with tickets, the ticket hookpost recorded for that object in this
+	 * integration: its key or number, id and state, NULL when none (a
+	 * connector looks it up directly before any search, which a
+	 * service may answer late: Jira Cloud's is eventually consistent).
+	 */
+	const char	*object_key;
+	const char	*ticket_ref;
+	const char	*ticket_ref_id;
+	const char	*ticket_state;
 };
 
 /* How an SMTP transfer protects its connection. */

@@ -24,3 +24,27 @@ CREATE TABLE hookpost.integration_tickets (
 );
 CREATE INDEX integration_tickets_page ON hookpost.integration_tickets
 	(subscription_id, updated_at DESC);
+
+/*
+ * One delivery per object at a time, oldest first, for a ticketing
+ * integration (its connector's .tickets; serial_objects is set by the API
+ * from it): two events of one object sent at once, by one worker or by
+ * workers on two hosts, would each find no ticket and each open one, and
+ * a resolution could overtake the create it resolves while that waits
+ * for a retry.  deliveries_claim leaves a delivery while an older one of
+ * its integration and object is pending or sending.
+ * deliveries.object_key: the event's object (hookpost.object_key()),
+ * kept for integrations' deliveries (NULL for seed 000's), the key of
+ * that rule and of integration_tickets.
+ */
+ALTER TABLE hookpost.subscriptions ADD COLUMN serial_objects boolean
+	NOT NULL DEFAULT false;
+ALTER TABLE hookpost.deliveries ADD COLUMN object_key text;
+ALTER TABLE hookpost.deliveries ADD CONSTRAINT deliveries_object_key_length
+	CHECK (length(object_key) <= 256) NOT VALID;
+-- Columns that never change: the deliveries' updates stay HOT (sql/010).
+CREATE INDEX deliveries_object ON hookpost.deliveries
+	(subscription_id, object_key, created_at, id)
+	WHERE object_key IS NOT NULL;
+-- The claim's result gains columns (made anew by deliveries.sql).
+DROP FUNCTION IF EXISTS hookpost.deliveries_claim(uuid, integer, integer);

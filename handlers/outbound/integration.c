@@ -388,12 +388,13 @@ integ_write(struct req *r, const char *id, const struct integ_input *in)
 	static const char sql_ins[] = "INSERT INTO hookpost.subscriptions AS s"
 	    " (owner_id, all_owners, type, name, description, url, events,"
 	    "  config, config_secret_enc, config_hints, severity_threshold,"
-	    "  retry_schedule, status)"
+	    "  retry_schedule, status, serial_objects)"
 	    " VALUES ($1, $2::boolean, $3, $4, coalesce($5, ''), $6,"
 	    "  ARRAY(SELECT x.v FROM jsonb_array_elements_text($7::jsonb)"
 	    "  WITH ORDINALITY x(v, i) ORDER BY x.i), $8::jsonb, $9,"
 	    "  $10::jsonb, $11, $12::integer[],"
-	    "  CASE WHEN $13::boolean THEN 'disabled' ELSE 'active' END)"
+	    "  CASE WHEN $13::boolean THEN 'disabled' ELSE 'active' END,"
+	    "  $14::boolean)"
 	    " RETURNING s.id::text";
 	static const char sql_upd[] = "UPDATE hookpost.subscriptions s SET"
 	    " name = coalesce($3, s.name),"
@@ -501,7 +502,10 @@ integ_write(struct req *r, const char *id, const struct integ_input *in)
 		p[10] = in->severity_given ? in->severity : NULL;
 		p[11] = rs;
 		p[12] = in->enabled == 0 ? "t" : "f";
-		res = db_exec("integ_create", sql_ins, 13, p);
+		/* sql/019: a ticketing connector's events of one object are
+		 * sent one at a time, oldest first. */
+		p[13] = c->tickets ? "t" : "f";
+		res = db_exec("integ_create", sql_ins, 14, p);
 	} else {
 		p[0] = id;
 		p[1] = auth_scope(r);

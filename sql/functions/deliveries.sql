@@ -116,7 +116,8 @@ RETURNS TABLE (id uuid, attempts integer, event_type text,
 	subscription_id uuid, payload text, url text, secret_enc text,
 	previous_secret_enc text, retry_schedule integer[],
 	max_concurrency integer, sub_status text, event_id uuid,
-	sub_type text, config text, config_secret_enc text)
+	sub_type text, config text, config_secret_enc text, object_key text,
+	ticket_ref text, ticket_ref_id text, ticket_state text)
 LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM set_config('hookpost.queue_direct', 'on', true);
@@ -127,8 +128,22 @@ BEGIN
 		ORDER BY q.due_at
 		LIMIT p_limit FOR UPDATE SKIP LOCKED
 	), locked AS (
+		/*
+		 * sql/019: a ticketing integration's delivery waits while an
+		 * older one of its object is pending or sending (blocked);
+		 * it is looked at again a second later.
+		 */
 		SELECT d2.id, hookpost.delivery_due(d2.status,
-		    d2.next_attempt_at, d2.lease_until) AS due_at
+		    d2.next_attempt_at, d2.lease_until) AS due_at,
+		    d2.object_key IS NOT NULL AND EXISTS (SELECT 1
+		        FROM hookpost.subscriptions s2
+		        WHERE s2.id = d2.subscription_id AND s2.serial_objects)
+		    AND EXISTS (SELECT 1 FROM hookpost.deliveries d4
+		        WHERE d4.subscription_id = d2.subscription_id
+		          AND d4.object_key = d2.object_key
+		          AND (d4.created_at, d4.id) < (d2.created_at, d2.id)
+		          AND d4.status IN ('pending', 'sending', 'in_progress'))
+		    AS blocked
 		FROM hookpost.deliveries d2
 		JOIN due ON due.delivery_id = d2.id
 		FOR UPDATE OF d2 SKIP LOCKED
@@ -138,15 +153,18 @@ BEGIN
 		    lease_until = now() + make_interval(secs => p_lease),
 		    attempts = d.attempts + 1, updated_at = now()
 		FROM locked l
-		WHERE d.id = l.id AND l.due_at <= now()
+		WHERE d.id = l.id AND l.due_at <= now() AND NOT l.blocked
 		RETURNING d.id, d.attempts, d.event_type, d.subscription_id,
-		    d.event_id, d.lease_until
+		    d.event_id, d.lease_until, d.object_key
 	), leased AS (
 		UPDATE hookpost.delivery_queue q SET due_at = c.lease_until
 		FROM claimed c WHERE q.delivery_id = c.id
 	), repaired AS (
-		UPDATE hookpost.delivery_queue q SET due_at = l.due_at
-		FROM locked l WHERE q.delivery_id = l.id AND l.due_at > now()
+		UPDATE hookpost.delivery_queue q SET due_at = CASE
+		    WHEN l.due_at > now() THEN l.due_at
+		    ELSE now() + interval '1 second' END
+		FROM locked l WHERE q.delivery_id = l.id
+		  AND l.due_at IS NOT NULL AND (l.due_at > now() OR l.blocked)
 	), dropped AS (
 		DELETE FROM hookpost.delivery_queue q USING due
 		WHERE q.delivery_id = due.delivery_id
@@ -160,10 +178,14 @@ BEGIN
 	    CASE WHEN s.previous_secret_expires_at > now()
 	        THEN s.previous_secret_enc END,
 	    s.retry_schedule, s.max_concurrency, s.status, c.event_id,
-	    s.type, s.config::text, s.config_secret_enc
+	    s.type, s.config::text, s.config_secret_enc, c.object_key,
+	    t.ref, t.ref_id, t.state
 	FROM claimed c
 	JOIN hookpost.events e ON e.id = c.event_id
-	JOIN hookpost.subscriptions s ON s.id = c.subscription_id;
+	JOIN hookpost.subscriptions s ON s.id = c.subscription_id
+	LEFT JOIN hookpost.integration_tickets t
+	    ON t.subscription_id = c.subscription_id
+	    AND t.object_key = c.object_key;
 	PERFORM set_config('hookpost.queue_direct', 'off', true);
 END $$;
 
@@ -234,7 +256,7 @@ BEGIN
 		WHERE d.id = r.id AND d.claim_id = r.claim_id
 		  AND d.status = 'sending'
 		RETURNING d.id, d.subscription_id, d.status, d.next_attempt_at,
-		    r.outcome
+		    r.outcome, d.object_key
 	), tickets AS (
 		-- sql/019: one ticket per object, as the connector found or
 		-- made it.
@@ -242,13 +264,19 @@ BEGIN
 		    object_key, ref, ref_id, url, state, last_delivery_id)
 		-- One row per ticket (a batch may hold two events of one
 		-- object): the later attempt's.
-		SELECT DISTINCT ON (u.subscription_id, left(r.object_key, 256))
-		    u.subscription_id, left(r.object_key, 256),
+		-- The object is the delivery's own (sql/019), the one the
+		-- claim serialises on; a state the table refuses is "open"
+		-- rather than a batch that can never be written.
+		SELECT DISTINCT ON (u.subscription_id, k.key)
+		    u.subscription_id, k.key,
 		    left(r.ref, 256), left(r.ref_id, 256), left(r.ref_url, 1024),
-		    coalesce(r.ref_state, 'open'), u.id
+		    CASE WHEN r.ref_state ~ '^[a-z_]{1,32}$' THEN r.ref_state
+		        ELSE 'open' END, u.id
 		FROM upd u JOIN r ON r.id = u.id
-		WHERE r.object_key IS NOT NULL AND r.ref IS NOT NULL
-		ORDER BY u.subscription_id, left(r.object_key, 256),
+		CROSS JOIN LATERAL (SELECT left(coalesce(u.object_key,
+		    r.object_key), 256) AS key) k
+		WHERE k.key IS NOT NULL AND r.ref IS NOT NULL
+		ORDER BY u.subscription_id, k.key,
 		    r.started_at DESC NULLS LAST
 		ON CONFLICT (subscription_id, object_key) DO UPDATE SET
 		    ref = excluded.ref,

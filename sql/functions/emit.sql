@@ -35,6 +35,36 @@ RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 /*
+ * The object an event is about, as "<resource>/<id>" (sql/019): the
+ * event's object_type and object_id, else its type's resource and
+ * data.id or data.<resource>_id (a non-empty string or an integer), else
+ * the event itself.  Integrations keep one ticket per object under it,
+ * a ticketing integration sends one object's events one at a time, and
+ * connectors read it (lib/connector.c conn_object_key, whose own
+ * computation, the same rule, serves only where no delivery row exists).
+ */
+CREATE OR REPLACE FUNCTION hookpost.json_id(p jsonb)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE jsonb_typeof(p)
+	    WHEN 'string' THEN nullif(p #>> '{}', '')
+	    WHEN 'number' THEN CASE WHEN (p #>> '{}') ~ '^-?[0-9]+$'
+	        THEN p #>> '{}' END END
+$$;
+
+CREATE OR REPLACE FUNCTION hookpost.object_key(p_event_type text,
+	p_object_type text, p_object_id text, p_data jsonb, p_event_id uuid)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+	SELECT left(CASE
+	    WHEN coalesce(p_object_type, '') <> ''
+	        AND coalesce(p_object_id, '') <> ''
+	        THEN p_object_type || '/' || p_object_id
+	    ELSE coalesce(split_part(p_event_type, '.', 1) || '/' ||
+	        coalesce(hookpost.json_id(p_data -> 'id'),
+	        hookpost.json_id(p_data -> (split_part(p_event_type, '.', 1)
+	        || '_id'))), 'event/' || p_event_id::text) END, 256)
+$$;
+
+/*
  * hookpost.emit: the host application calls this inside its own
  * transaction.  The event, its payload (seed 000's shape) and one
  * delivery per matching active subscription are written together; the
@@ -70,8 +100,10 @@ BEGIN
 	PERFORM set_config('hookpost.queue_direct', 'on', true);
 	WITH d AS (
 		INSERT INTO hookpost.deliveries (event_id, subscription_id,
-		    owner_id, event_type, next_attempt_at)
+		    owner_id, event_type, object_key, next_attempt_at)
 		SELECT eid, s.id, s.owner_id, p_event_type,
+		    CASE WHEN s.type <> 'hookpost' THEN hookpost.object_key(
+		        p_event_type, p_object_type, p_object_id, p_data, eid) END,
 		    CASE WHEN s.all_owners THEN now()
 		    ELSE now() + make_interval(mins => (SELECT count(*)
 		        FROM hookpost.deliveries d WHERE d.owner_id = s.owner_id

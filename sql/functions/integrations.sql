@@ -40,9 +40,9 @@ BEGIN
 	VALUES (eid, p_event_type, 'integration', s.id::text, s.owner_id,
 	    body);
 	INSERT INTO hookpost.deliveries (event_id, subscription_id, owner_id,
-	    event_type, status, attempts, claim_id, lease_until)
-	VALUES (eid, s.id, s.owner_id, p_event_type, 'sending', 1, p_claim,
-	    now() + make_interval(secs => p_lease))
+	    event_type, object_key, status, attempts, claim_id, lease_until)
+	VALUES (eid, s.id, s.owner_id, p_event_type, 'integration/' || s.id,
+	    'sending', 1, p_claim, now() + make_interval(secs => p_lease))
 	RETURNING id INTO did;
 	RETURN QUERY SELECT eid, did, body;
 END $$;
