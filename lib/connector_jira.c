@@ -63,9 +63,17 @@
  * is Jira's: a resolution set, or a status in the "done" category.  The
  * result names the issue (key, id, a /browse/KEY link, open or resolved):
  * the worker records it under the object (hookpost.integration_tickets).
- * Search is eventually consistent on Jira Cloud; a retry comes a lease
- * (2 minutes) after a crash at the earliest, long after an issue is
- * indexed.
+ * Search is eventually consistent on Jira Cloud (an issue just created
+ * may be missing from it for seconds), so search is the fallback, not
+ * the first step, whenever hookpost has the object's issue recorded
+ * (ev->ticket_ref_id, ev->ticket_ref): the attempt starts with GET
+ * /issue/<id>?fields=status,resolution,labels, which is strongly
+ * consistent, and searches only when that answers 404 (deleted, or
+ * another site behind the url now) or the issue no longer carries the
+ * object's label.  Only a create whose outcome is unknown (a transport
+ * error, a 5xx: Jira may have made the issue) leaves an issue unrecorded;
+ * its retry comes 60 s later at the earliest, once search has indexed
+ * it, and a retry after a crash a lease (2 minutes) later.
  *
  * Search: Jira Cloud removed GET /rest/api/{2,3}/search on 2025-08-01
  * (Atlassian changelog CHANGE-2046, "Avoiding Pitfalls: A Guide to Smooth
@@ -122,6 +130,8 @@
 #define SEARCH_MAX		"5"
 #define OBJECT_LABEL_HEX	20
 #define KEY_MAX			64
+/* Seconds before a create whose outcome is unknown is tried again. */
+#define JIRA_CREATE_RETRY_MIN	60
 
 static const char *const severities[] = { "critical", "high", "medium",
     "low", "info", NULL };
@@ -1337,6 +1347,25 @@ issue_new(const struct conn_event *ev)
 	return json_pack("{s:o}", "fields", f);
 }
 
+/*
+ * The issue hookpost recorded for the event's object, as a URL path
+ * segment: its id (digits), else its key; NULL when none is recorded (or
+ * it is not one Jira makes).
+ */
+static const char *
+known_ref(const struct conn_event *ev)
+{
+	const char	*id = ev->ticket_ref_id;
+	size_t		 n;
+
+	if (id != NULL && (n = strspn(id, "0123456789")) > 0 && n < 32 &&
+	    id[n] == '\0')
+		return id;
+	if (issue_key_ok(ev->ticket_ref))
+		return ev->ticket_ref;
+	return NULL;
+}
+
 /* What the comment says happened, per the lifecycle's step. */
 static const char *
 comment_note(const struct conn_event *ev)
@@ -1370,7 +1399,8 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 		return -1;
 	}
 	if ((op = state_str(ev, "op")) == NULL) {
-		op = is_test(ev) ? "myself" : "search";
+		op = is_test(ev) ? "myself" : known_ref(ev) != NULL ? "known" :
+		    "search";
 		state_set(ev, "op", op);
 	}
 	if (!project_key_ok(conn_config_str(ev, "project_key"))) {
@@ -1390,6 +1420,12 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 		out->method = xstrdup("GET");
 		path = xasprintf("/project/%s", conn_config_str(ev,
 		    "project_key"));
+		out->url = api_url_new(ev, path);
+	} else if (strcmp(op, "known") == 0 && known_ref(ev) != NULL) {
+		/* The recorded issue, read directly: no index involved. */
+		out->method = xstrdup("GET");
+		path = xasprintf("/issue/%s?fields=status%%2Cresolution%%2C"
+		    "labels", known_ref(ev));
 		out->url = api_url_new(ev, path);
 	} else if (strcmp(op, "search") == 0) {
 		memset(&q, 0, sizeof(q));
@@ -1526,6 +1562,9 @@ step_name_new(const struct conn_event *ev, const char *op, const json_t *j)
 
 	if (strcmp(op, "myself") == 0)
 		return xstrdup("authentication");
+	if (strcmp(op, "known") == 0)
+		return xasprintf("issue %s", known_ref(ev) != NULL ?
+		    known_ref(ev) : "");
 	if (strcmp(op, "project") == 0)
 		return xstrdup("project");
 	if (strcmp(op, "test_create") == 0)
@@ -1573,41 +1612,25 @@ failed(struct conn_result *res, const char *fmt, ...)
 }
 
 /*
- * A search's answer: the object's issue (the oldest) into the state, or
- * none; then the lifecycle's next step.
+ * The object's issue (a search's first, or the recorded one read
+ * directly: {"id", "key", "fields": {"status", "resolution"}}) into the
+ * state; then the lifecycle's next step.  what names the request in a
+ * reason.
  */
 static void
-searched(const struct conn_event *ev, const json_t *j,
+issue_found(const struct conn_event *ev, const json_t *is, const char *what,
     struct conn_result *res)
 {
-	const json_t	*issues, *is, *f, *resolution, *cat;
-	const char	*key, *id, *rname, *threshold;
+	const json_t	*f, *resolution, *cat;
+	const char	*key, *id, *rname;
 	int		 resolved, resolution_event;
 
-	issues = json_object_get(j, "issues");
-	if (!json_is_array(issues)) {
-		failed(res, "search: an answer without Jira's \"issues\" (is "
-		    "'url' the Jira site?)");
-		return;
-	}
 	resolution_event = conn_is_resolution(ev);
-	if (json_array_size(issues) == 0) {
-		threshold = setting(ev, "auto_create_threshold", "low");
-		if (resolution_event || severity_rank(conn_severity(ev)) >
-		    severity_rank(threshold)) {
-			/* Nothing to resolve; or not worth an issue. */
-			res->outcome = CONN_DELIVERED;
-			return;
-		}
-		next(ev, res, "create");
-		return;
-	}
-	is = json_array_get(issues, 0);
 	key = json_string_value(json_object_get(is, "key"));
 	id = json_string_value(json_object_get(is, "id"));
 	if (!issue_key_ok(key)) {
-		failed(res, "search: an issue without a key Jira makes (is "
-		    "'url' the Jira site?)");
+		failed(res, "%s: an issue without a key Jira makes (is 'url' "
+		    "the Jira site?)", what);
 		return;
 	}
 	state_set(ev, "key", key);
@@ -1647,6 +1670,67 @@ searched(const struct conn_event *ev, const json_t *j,
 		next(ev, res, "transitions");
 	} else
 		next(ev, res, "comment");
+}
+
+/*
+ * A search's answer: the object's issue (the oldest), or none; then the
+ * lifecycle's next step.
+ */
+static void
+searched(const struct conn_event *ev, const json_t *j,
+    struct conn_result *res)
+{
+	const json_t	*issues;
+	const char	*threshold;
+
+	issues = json_object_get(j, "issues");
+	if (!json_is_array(issues)) {
+		failed(res, "search: an answer without Jira's \"issues\" (is "
+		    "'url' the Jira site?)");
+		return;
+	}
+	if (json_array_size(issues) == 0) {
+		threshold = setting(ev, "auto_create_threshold", "low");
+		if (conn_is_resolution(ev) || severity_rank(conn_severity(ev)) >
+		    severity_rank(threshold)) {
+			/* Nothing to resolve; or not worth an issue. */
+			res->outcome = CONN_DELIVERED;
+			return;
+		}
+		next(ev, res, "create");
+		return;
+	}
+	issue_found(ev, json_array_get(issues, 0), "search", res);
+}
+
+/*
+ * The recorded issue as Jira has it now: the object's while it carries
+ * the object's label, else (the label removed, or another site behind
+ * the url with an issue of that id) the search decides.
+ */
+static void
+known_got(const struct conn_event *ev, const json_t *j,
+    struct conn_result *res)
+{
+	const json_t	*v;
+	char		 label[64];
+	size_t		 i;
+
+	if (!json_is_object(j) || !json_is_object(json_object_get(j,
+	    "fields"))) {
+		failed(res, "issue %s: an answer without Jira's issue (is "
+		    "'url' the Jira site?)", known_ref(ev));
+		return;
+	}
+	object_label(ev, label, sizeof(label));
+	json_array_foreach(json_object_get(json_object_get(j, "fields"),
+	    "labels"), i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v),
+		    label) == 0) {
+			issue_found(ev, j, "issue", res);
+			return;
+		}
+	next(ev, res, "search");
 }
 
 /* The transition named as wanted (else one to a status of that name). */
@@ -1760,8 +1844,22 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 		op = "request";
 	if (a->error == NULL && a->body != NULL && a->bodylen > 0)
 		j = json_loadb(a->body, a->bodylen, 0, NULL);
+	if (strcmp(op, "known") == 0 && a->error == NULL && a->status == 404) {
+		/* Deleted (or not on this site): the search decides. */
+		next(ev, res, "search");
+		goto out;
+	}
 	if (a->error != NULL || a->status < 200 || a->status > 299) {
-		/* Retried or failed as conn_classify_vendor said. */
+		/*
+		 * Retried or failed as conn_classify_vendor said; a create
+		 * that may have made the issue (no answer, a 5xx) is retried
+		 * 60 s later at the earliest: its search must see the issue,
+		 * and Jira Cloud's index is eventually consistent.
+		 */
+		if (res->outcome == CONN_RETRY && strcmp(op, "create") == 0 &&
+		    (a->error != NULL || a->status >= 500) && res->delay <
+		    JIRA_CREATE_RETRY_MIN)
+			res->delay = JIRA_CREATE_RETRY_MIN;
 		step = step_name_new(ev, op, j);
 		memset(&b, 0, sizeof(b));
 		if (a->error != NULL)
@@ -1789,6 +1887,8 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 		project_got(ev, j, res);
 	else if (strcmp(op, "search") == 0)
 		searched(ev, j, res);
+	else if (strcmp(op, "known") == 0)
+		known_got(ev, j, res);
 	else if (strcmp(op, "create") == 0 || strcmp(op, "test_create") == 0) {
 		key = json_string_value(json_object_get(j, "key"));
 		id = json_string_value(json_object_get(j, "id"));

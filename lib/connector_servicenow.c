@@ -7,13 +7,16 @@
  * One object, one open record.  Every record hookpost makes carries the
  * object's stable id in correlation_id ("hookpost-" and the first 20 hex
  * digits of SHA-256(integration id "\n" object key)) and "hookpost" in
- * correlation_display.  Each attempt finds the record first (GET with
- * sysparm_query=correlation_id=<id>^ORDERBYDESCsys_created_on,
- * sysparm_limit=1, sysparm_fields=sys_id,number,state: the newest) and
- * creates one only when there is none, so a worker killed between
- * ServiceNow's create and hookpost's record of it finds the record on the
- * retry instead of opening a second one.  Then, by the event and the
- * record's state:
+ * correlation_display.  Each attempt finds the record first: the one
+ * hookpost recorded for the object (ev->ticket_ref_id), read by its
+ * sys_id (GET <table>/<sys_id>), unless that answers 404, holds another
+ * correlation_id or is closed (then a newer one may follow it); else a
+ * search (GET with sysparm_query=correlation_id=<id>^ORDERBYDESC
+ * sys_created_on, sysparm_limit=1, sysparm_fields=sys_id,number,state:
+ * the newest).  It creates one only when there is none, so a worker
+ * killed between ServiceNow's create and hookpost's record of it finds
+ * the record on the retry instead of opening a second one.  Then, by the
+ * event and the record's state:
  *
  *   no record, a resolution        nothing (delivered, no record)
  *   no record, any other event     POST: short_description (the title,
@@ -92,6 +95,7 @@
 #define SN_CORR_HEX		20
 #define SN_DISPLAY		"hookpost"
 #define SN_FIELDS		"sys_id,number,state"
+#define SN_KNOWN_FIELDS		"sys_id,number,state,correlation_id"
 #define SN_URL_MAX		2048
 
 /* What the table's records mean to hookpost (ServiceNow base system). */
@@ -145,8 +149,9 @@ static const struct vfield fields[] = {
 static const char *const secrets[] = { "password", "token", NULL };
 
 /*
- * The requests of one attempt (ev->state "op"): the search, then one
- * write; Test Connection's read, create and delete.
+ * The requests of one attempt (ev->state "op"): the record hookpost
+ * recorded, read by its sys_id, or the search, then one write; Test
+ * Connection's read, create and delete.
  */
 enum sn_op {
 	OP_FIND,
@@ -157,13 +162,15 @@ enum sn_op {
 	OP_TEST_READ,
 	OP_TEST_CREATE,
 	OP_TEST_DELETE,
+	OP_KNOWN,	/* the recorded record, by sys_id */
 	OP__MAX
 };
 
 static const char *const op_names[OP__MAX] = { "search", "create",
-    "update", "resolve", "reopen", "table", "create", "delete" };
+    "update", "resolve", "reopen", "table", "create", "delete", "record" };
 static const char *const op_keys[OP__MAX] = { "find", "create", "update",
-    "resolve", "reopen", "test_read", "test_create", "test_delete" };
+    "resolve", "reopen", "test_read", "test_create", "test_delete",
+    "known" };
 
 static const struct sn_table *
 table_of(const json_t *config)
@@ -660,6 +667,15 @@ patch_new(const struct conn_event *ev, enum sn_op op)
 	return o;
 }
 
+/* The sys_id of the record hookpost recorded for the object, or NULL. */
+static const char *
+known_sys_id(const struct conn_event *ev)
+{
+	const char	*id = ev->ticket_ref_id;
+
+	return id != NULL && is_hex(id, SN_SYS_ID_LEN) ? id : NULL;
+}
+
 static int
 render(const struct conn_event *ev, struct conn_request *out, char *err,
     size_t errsz)
@@ -677,7 +693,8 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 	}
 	if (ev->step == 0) {
 		json_object_clear(ev->state);
-		op_set(ev, is_test(ev) ? OP_TEST_READ : OP_FIND);
+		op_set(ev, is_test(ev) ? OP_TEST_READ : known_sys_id(ev) !=
+		    NULL ? OP_KNOWN : OP_FIND);
 	}
 	op = op_get(ev);
 	instance(ev, base, sizeof(base));
@@ -703,6 +720,17 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 		out->method = xstrdup("GET");
 		out->url = xasprintf("%s" SN_API "%s?sysparm_limit=1"
 		    "&sysparm_fields=sys_id", base, t->name);
+		break;
+	case OP_KNOWN:
+		if (known_sys_id(ev) == NULL) {
+			errf(err, errsz, "record: none recorded");
+			goto out;
+		}
+		/* The Table API reads a record by sys_id as it is now. */
+		out->method = xstrdup("GET");
+		out->url = xasprintf("%s" SN_API "%s/%s?sysparm_fields="
+		    SN_KNOWN_FIELDS "&sysparm_exclude_reference_link=true",
+		    base, t->name, known_sys_id(ev));
 		break;
 	case OP_CREATE:
 	case OP_TEST_CREATE:
@@ -911,7 +939,7 @@ refusal(const struct conn_event *ev, const struct conn_answer *a,
 	else if (a->status == 403)
 		what = "permission";
 	else if ((a->status == 400 || a->status == 404) && (op == OP_FIND ||
-	    op == OP_TEST_READ))
+	    op == OP_TEST_READ || op == OP_KNOWN))
 		what = "table";
 	else
 		what = op_names[op];
@@ -930,16 +958,43 @@ refusal(const struct conn_event *ev, const struct conn_answer *a,
 	reason_set(res, big);
 }
 
+/*
+ * The object's record (kept in the state by record_keep) decides the
+ * attempt's next request, or its end.
+ */
+static void
+record_found(const struct conn_event *ev, struct conn_result *res)
+{
+	const char	*kind;
+	int		 nx;
+
+	kind = record_kind(ev, state_str(ev, "state") != NULL ?
+	    state_str(ev, "state") : "");
+	json_object_set_new(ev->state, "kind", json_string(kind));
+	if ((nx = decide(ev, kind)) == OP_CREATE) {
+		/* Closed for good: a new record follows it. */
+		if (state_str(ev, "number") != NULL)
+			state_set(ev, "previous", state_str(ev, "number"));
+		json_object_del(ev->state, "sys_id");
+		json_object_del(ev->state, "number");
+		json_object_del(ev->state, "state");
+		next(ev, res, OP_CREATE);
+	} else if (nx >= 0)
+		next(ev, res, (enum sn_op)nx);
+	else
+		ticket_set(ev, res, strcmp(kind, "open") == 0 ? "open" :
+		    "resolved");
+}
+
 static void
 classify(const struct conn_event *ev, const struct conn_answer *a,
     struct conn_result *res)
 {
 	const json_t	*rec;
-	const char	*kind;
-	char		 big[CONN_REASON_MAX + 64];
+	const char	*kind, *cid;
+	char		 big[CONN_REASON_MAX + 64], corr[64];
 	json_t		*j = NULL;
 	enum sn_op	 op = op_get(ev);
-	int		 nx;
 
 	/* 429, 5xx and transport errors retried, other 4xx failed. */
 	conn_classify_vendor(ev, a, res);
@@ -951,6 +1006,11 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 	}
 	if (a->body != NULL && a->bodylen > 0)
 		j = json_loadb(a->body, a->bodylen, 0, NULL);
+	if (op == OP_KNOWN && a->status == 404) {
+		/* Deleted (or not in this table now): the search decides. */
+		next(ev, res, OP_FIND);
+		goto out;
+	}
 	if (a->status < 200 || a->status > 299) {
 		refusal(ev, a, j, op, res);
 		goto out;
@@ -973,23 +1033,32 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 		}
 		if (record_keep(ev, rec) == -1)
 			goto not_sn;
-		kind = record_kind(ev, state_str(ev, "state") != NULL ?
-		    state_str(ev, "state") : "");
-		json_object_set_new(ev->state, "kind", json_string(kind));
-		if ((nx = decide(ev, kind)) == OP_CREATE) {
-			/* Closed for good: a new record follows it. */
-			if (state_str(ev, "number") != NULL)
-				state_set(ev, "previous", state_str(ev,
-				    "number"));
-			json_object_del(ev->state, "sys_id");
-			json_object_del(ev->state, "number");
-			json_object_del(ev->state, "state");
-			next(ev, res, OP_CREATE);
-		} else if (nx >= 0)
-			next(ev, res, (enum sn_op)nx);
-		else
-			ticket_set(ev, res, strcmp(kind, "open") == 0 ?
-			    "open" : "resolved");
+		record_found(ev, res);
+		break;
+	case OP_KNOWN:
+		if ((rec = result_record(j, 0)) == NULL)
+			goto not_sn;
+		cid = json_string_value(json_object_get(rec,
+		    "correlation_id"));
+		if (cid == NULL || strcmp(cid, correlation_id(ev, corr,
+		    sizeof(corr))) != 0) {
+			/* Not the object's (another instance behind the
+			 * url, the id changed by hand): the search decides. */
+			next(ev, res, OP_FIND);
+			break;
+		}
+		if (record_keep(ev, rec) == -1)
+			goto not_sn;
+		if (strcmp(record_kind(ev, state_str(ev, "state") != NULL ?
+		    state_str(ev, "state") : ""), "closed") == 0 &&
+		    !conn_is_resolution(ev)) {
+			/* A newer record may follow it: the search finds the
+			 * newest. */
+			json_object_clear(ev->state);
+			next(ev, res, OP_FIND);
+			break;
+		}
+		record_found(ev, res);
 		break;
 	case OP_CREATE:
 	case OP_TEST_CREATE:

@@ -146,16 +146,23 @@ r=$(rec incident "$C1")
 printf '%s' "$r" | jq -e 'length == 1 and (.[0] | .state == "1" and (.journal | length == 1) and .journal[0].element == "work_notes" and
     (.journal[0].value | startswith("hookpost: update\nSQL injection in /login") and contains("Event: finding.status_changed")))' >/dev/null &&
     ok "an update adds a work note to the same incident" || fail "an update is a work note" "$r"
+t=$(emulog | jq -sc '[.[] | select(.path | startswith("/inc/"))] | .[-2:] | map(.method + " " + .path)')
+[ "$t" = "[\"GET /inc/api/now/table/incident/$SYS1\",\"PATCH /inc/api/now/table/incident/$SYS1\"]" ] &&
+    ok "the recorded incident is read by its sys_id first, no search" || fail "the recorded incident read first" "$t"
 
-# Two events of a new object in one run: one record, created then noted.
+# Two events of a new object at once: one record, created then noted
+# (sql/019: an object's deliveries go one at a time, oldest first; the
+# second, held back, is looked at again a second later).
 emit finding.created "$F2" '{"title":"Weak TLS","severity":"medium"}'
 emit finding.status_changed "$F2" '{"title":"Weak TLS","severity":"medium","status":"confirmed"}'
+deliver
+sleep 1.1
 deliver
 C2=$(corr "$SN1" "finding/$F2")
 r=$(rec incident "$C2")
 printf '%s' "$r" | jq -e 'length == 1 and (.[0] | .urgency == "2" and .impact == "2" and (.journal | length == 1) and (.journal[0].value | contains("finding.status_changed")))' >/dev/null &&
     [ "$(dstatus "$SN1" "$F2")" = "delivered:1 delivered:1" ] &&
-    ok "two events of one new object in one run: one incident (2/2), the second a work note" || fail "two events of one object in one run" "$r $(dstatus "$SN1" "$F2")"
+    ok "two events of one new object at once: one incident (2/2), the second a work note" || fail "two events of one object at once" "$r $(dstatus "$SN1" "$F2")"
 
 emit finding.resolved "$F1" '{"title":"SQL injection in /login"}'
 deliver
@@ -207,6 +214,17 @@ printf '%s' "$r" | jq -e 'length == 2 and (map(select(.number == "INC0010003"))[
     [ "$(dstatus "$SN1" "$F1" | awk '{print $NF}')" = "delivered:1" ] &&
     ok "a resolution of an object whose newest record is closed: nothing made, nothing changed" || fail "resolution after closed" "$r $(lasterr "$SN1" "$F1")"
 
+# Someone deletes the other object's incident: its recorded sys_id answers
+# 404, the search finds none, a new incident is made.
+SYS2=$(rec incident "$C2" | jq -r '.[0].sys_id')
+as_sn -X DELETE "$E/api/now/table/incident/$SYS2"
+emit finding.status_changed "$F2" '{"title":"Weak TLS","severity":"medium","status":"reopened"}'
+deliver
+t=$(emulog | jq -sc '[.[] | select(.path | startswith("/inc/"))] | .[-3:] | map(.method + " " + (.status | tostring))')
+r=$(rec incident "$C2")
+[ "$t" = '["GET 404","GET 200","POST 201"]' ] && printf '%s' "$r" | jq -e "length == 1 and .[0].sys_id != \"$SYS2\"" >/dev/null &&
+    ok "the recorded incident deleted (404): searched, none found, a new one" || fail "404 falls back to the search" "$t $r"
+
 # A resolution of an object with no record: nothing made.
 emit finding.resolved "f9-$RUN" '{"title":"never opened"}'
 deliver
@@ -242,9 +260,10 @@ expect "the change's ticket is the new one, open" 200 "[.data[] | select(.object
 
 # --- Test Connection -------------------------------------------------------
 before=$(state | jq '.records.incident | length')
+deleted=$(state | jq -c "[.deleted[] | select(.table == \"incident\")] | length")
 api_post "/api/integrations/$SN1/test"
 expect "POST .../test: ok, delivered" 200 '.ok == true and .outcome == "delivered" and .status_code == 204'
-n=$(state | jq -c "[.deleted[] | select(.table == \"incident\")] | length")
+n=$(state | jq -c "[.deleted[] | select(.table == \"incident\")] | length - $deleted")
 [ "$(state | jq '.records.incident | length')" = "$before" ] && [ "$n" = 1 ] &&
     ok "the test record was created and deleted" || fail "the test record created and deleted" "$before $n"
 t=$(emulog | jq -sc '[.[] | select(.path | startswith("/inc/"))] | .[-3:] | map(.method + " " + (.status | tostring))')

@@ -948,9 +948,47 @@ test_create_answer(void)
 	tev_answer(&t, 200, none, -1);
 	tev_render(&t);
 	check(tev_answer(&t, 500, "{\"errorMessages\":[\"Internal server "
-	    "error\"],\"errors\":{}}", -1) == CONN_RETRY && t.res.delay == -1 &&
+	    "error\"],\"errors\":{}}", -1) == CONN_RETRY && t.res.delay == 60 &&
 	    str_eq(t.res.reason, "create: HTTP 500: Internal server error"),
-	    "create 500: retried on the schedule (%s)", t.res.reason);
+	    "create 500 (the issue may exist): retried 60 s later at the "
+	    "earliest, when search sees it (%ld; %s)", t.res.delay,
+	    t.res.reason);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
+	    "\"high\"}", CLOUD);
+	tev_render(&t);
+	tev_answer(&t, 200, none, -1);
+	tev_render(&t);
+	check(tev_error(&t, "Operation timed out after 3000 milliseconds") ==
+	    CONN_RETRY && t.res.delay == 60, "create timed out: retried 60 s "
+	    "later at the earliest (%ld)", t.res.delay);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
+	    "\"high\"}", CLOUD);
+	tev_render(&t);
+	tev_answer(&t, 200, none, -1);
+	tev_render(&t);
+	check(tev_answer(&t, 503, "", 300) == CONN_RETRY && t.res.delay ==
+	    300, "create 503 with Retry-After 300: 300 s (%ld)", t.res.delay);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
+	    "\"high\"}", CLOUD);
+	tev_render(&t);
+	tev_answer(&t, 200, none, -1);
+	tev_render(&t);
+	check(tev_answer(&t, 429, "", 7) == CONN_RETRY && t.res.delay == 7,
+	    "create 429 (refused, nothing made): Retry-After as said (%ld)",
+	    t.res.delay);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
+	    "\"high\"}", CLOUD);
+	tev_render(&t);
+	check(tev_answer(&t, 500, "", -1) == CONN_RETRY && t.res.delay == -1,
+	    "search 500: the schedule (nothing made)");
 	tev_free(&t);
 }
 
@@ -1121,6 +1159,129 @@ test_answers(void)
 	tev_free(&t);
 }
 
+/* --- the recorded issue, read before any search ------------------------- */
+
+/* An issue as GET /issue/ID answers, with its labels and status. */
+static char *
+issue_answer(const char *labels, const char *cat, const char *resolution)
+{
+	return xasprintf("{\"id\":\"10100\",\"key\":\"SEC-7\",\"fields\":"
+	    "{\"labels\":%s,\"status\":{\"name\":\"x\",\"statusCategory\":"
+	    "{\"key\":\"%s\"}},\"resolution\":%s}}", labels, cat, resolution);
+}
+
+static void
+test_known(void)
+{
+	struct tev	 t;
+	char		 label[64], *labels, *ans;
+	int		 rc;
+
+	label_of(SUB, "finding/F-1", label);
+	labels = xasprintf("[\"hookpost\",\"%s\",\"high\"]", label);
+
+	tev_init(&t, "finding.status_changed", "finding", "F-1",
+	    "{\"severity\":\"high\"}", CLOUD);
+	t.ev.ticket_ref = "SEC-7";
+	t.ev.ticket_ref_id = "10100";
+	t.ev.ticket_state = "open";
+	rc = tev_render(&t);
+	check(rc == 0 && str_eq(t.rq.method, "GET") &&
+	    str_eq(t.rq.url, SITE "/rest/api/3/issue/10100?fields=status%2C"
+	    "resolution%2Clabels") && str_eq(sget(t.state, "op"), "known"),
+	    "a recorded issue: step 0 reads it by id (strongly consistent), "
+	    "no search: %s", t.rq.url);
+	ans = issue_answer(labels, "new", "null");
+	check(tev_answer(&t, 200, ans, -1) == CONN_NEXT &&
+	    str_eq(sget(t.state, "op"), "comment") && str_eq(sget(t.state,
+	    "key"), "SEC-7") && str_eq(sget(t.state, "id"), "10100"),
+	    "the recorded issue, open, with the object's label: a comment");
+	free(ans);
+	tev_render(&t);
+	check(str_eq(t.rq.url, SITE "/rest/api/3/issue/SEC-7/comment"),
+	    "... on it");
+	check(tev_answer(&t, 201, "{\"id\":\"1\"}", -1) == CONN_DELIVERED &&
+	    str_eq(t.res.ref, "SEC-7") && str_eq(t.res.ref_id, "10100"),
+	    "... delivered, the issue named");
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", DC);
+	t.ev.ticket_ref = "SEC-7";
+	tev_render(&t);
+	check(str_eq(t.rq.url, "https://jira.example.com/jira/rest/api/2/"
+	    "issue/SEC-7?fields=status%2Cresolution%2Clabels"), "no id "
+	    "recorded: read by key (v2, Data Center): %s", t.rq.url);
+	ans = issue_answer(labels, "done", "{\"name\":\"Done\"}");
+	check(tev_answer(&t, 200, ans, -1) == CONN_NEXT &&
+	    str_eq(sget(t.state, "op"), "transitions") && str_eq(sget(t.state,
+	    "want"), "Reopen"), "the recorded issue resolved, a recurrence: "
+	    "reopened");
+	free(ans);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", CLOUD);
+	t.ev.ticket_ref = "../../x";
+	t.ev.ticket_ref_id = "10100/../1";
+	tev_render(&t);
+	check(str_eq(sget(t.state, "op"), "search") && strstr(t.rq.url,
+	    "/search/jql?") != NULL, "a recorded ref Jira would not make is "
+	    "never put in a URL: the search");
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
+	    "\"high\"}", CLOUD);
+	t.ev.ticket_ref_id = "10100";
+	tev_render(&t);
+	check(tev_answer(&t, 404, "{\"errorMessages\":[\"Issue does not exist "
+	    "or you do not have permission to see it.\"],\"errors\":{}}", -1)
+	    == CONN_NEXT && str_eq(sget(t.state, "op"), "search") &&
+	    t.res.reason[0] == '\0', "the recorded issue 404 (deleted): the "
+	    "search decides");
+	tev_render(&t);
+	check(strstr(t.rq.url, "/rest/api/3/search/jql?jql=labels") != NULL,
+	    "... by the object's label");
+	check(tev_answer(&t, 200, none, -1) == CONN_NEXT &&
+	    str_eq(sget(t.state, "op"), "create"), "... none found: create");
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", CLOUD);
+	t.ev.ticket_ref_id = "10100";
+	tev_render(&t);
+	ans = issue_answer("[\"hookpost\",\"hookpost-0000000000aaaaaaaaaa\"]",
+	    "new", "null");
+	check(tev_answer(&t, 200, ans, -1) == CONN_NEXT &&
+	    str_eq(sget(t.state, "op"), "search") && sget(t.state, "key") ==
+	    NULL, "the recorded id is an issue without the object's label "
+	    "(another site, the label removed): the search decides");
+	free(ans);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", CLOUD);
+	t.ev.ticket_ref_id = "10100";
+	tev_render(&t);
+	check(tev_answer(&t, 401, "Client must be authenticated to access "
+	    "this resource.", -1) == CONN_FAILED && str_eq(t.res.reason,
+	    "issue 10100: HTTP 401: Client must be authenticated to access "
+	    "this resource."), "the recorded issue 401: failed, the step "
+	    "named (%s)", t.res.reason);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", CLOUD);
+	t.ev.ticket_ref_id = "10100";
+	tev_render(&t);
+	check(tev_answer(&t, 503, "", -1) == CONN_RETRY && t.res.delay == -1,
+	    "the recorded issue 503: retried on the schedule");
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", CLOUD);
+	t.ev.ticket_ref_id = "10100";
+	tev_render(&t);
+	check(tev_answer(&t, 200, "<html>login</html>", -1) == CONN_FAILED,
+	    "the recorded issue: a 2xx that is not Jira's issue fails");
+	tev_free(&t);
+	free(labels);
+}
+
 /* --- Test Connection (seed 003 step 4) ------------------------------------ */
 
 static void
@@ -1270,6 +1431,7 @@ main(void)
 	test_create_answer();
 	test_transitions();
 	test_answers();
+	test_known();
 	test_connection();
 	return check_done();
 }

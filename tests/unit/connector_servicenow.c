@@ -752,6 +752,128 @@ test_transport(void)
 	tev_free(&t);
 }
 
+/* The record as GET <table>/<sys_id> answers it. */
+static const char *
+known_answer(const char *state, const char *corr)
+{
+	static char	 buf[512];
+
+	snprintf(buf, sizeof(buf), "{\"result\":{\"sys_id\":\"" SYSID "\","
+	    "\"number\":\"INC0010046\",\"state\":\"%s\",\"correlation_id\":"
+	    "\"%s\"}}", state, corr);
+	return buf;
+}
+
+/*
+ * An event whose object has a recorded record: step 0 reads it by sys_id,
+ * then answer (status, body) leads to want_op next (or delivered).
+ */
+static void
+known_case(const char *name, const char *type, const char *config,
+    long status, const char *body, enum conn_outcome want,
+    const char *want_op)
+{
+	struct tev		 t;
+	struct conn_request	 rq;
+	struct conn_result	 res;
+	char			 err[256];
+
+	tev_init(&t, type, "finding", "f1", "{\"title\":\"x\"}", config);
+	t.ev.ticket_ref = "INC0010046";
+	t.ev.ticket_ref_id = SYSID;
+	t.ev.ticket_state = "open";
+	step(&t, 0, &rq, err, sizeof(err));
+	conn_request_free(&rq);
+	answer(&t, status, body, -1, &res);
+	check(res.outcome == want && (want_op == NULL ||
+	    str_eq(sget(t.state, "op"), want_op)), "recorded record: %s "
+	    "(outcome %d, op %s, reason %s)", name, res.outcome,
+	    sget(t.state, "op"), res.reason);
+	tev_free(&t);
+}
+
+static void
+test_known(void)
+{
+	struct tev		 t;
+	struct conn_request	 rq;
+	struct conn_result	 res;
+	char			 err[256];
+	int			 rc;
+
+	tev_init(&t, "finding.status_changed", "finding", "f1", "{\"title\":"
+	    "\"x\"}", BASIC);
+	t.ev.ticket_ref = "INC0010046";
+	t.ev.ticket_ref_id = SYSID;
+	t.ev.ticket_state = "open";
+	rc = step(&t, 0, &rq, err, sizeof(err));
+	check(rc == 0 && str_eq(rq.method,
+	    "GET") && str_eq(rq.url, INST "/api/now/table/incident/" SYSID
+	    "?sysparm_fields=sys_id,number,state,correlation_id"
+	    "&sysparm_exclude_reference_link=true") && rq.body == NULL,
+	    "a recorded record: step 0 reads it by sys_id, no search: %s",
+	    rq.url);
+	conn_request_free(&rq);
+	answer(&t, 200, known_answer("2", CORR_F1), -1, &res);
+	check(res.outcome == CONN_NEXT && str_eq(sget(t.state, "op"),
+	    "update") && str_eq(sget(t.state, "sys_id"), SYSID),
+	    "... open, the object's correlation_id: a work note next");
+	step(&t, 1, &rq, err, sizeof(err));
+	check(str_eq(rq.method, "PATCH") && strstr(rq.url, SYSID) != NULL,
+	    "... PATCH on it");
+	conn_request_free(&rq);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "f1", "{}", BASIC);
+	t.ev.ticket_ref_id = "../x";
+	step(&t, 0, &rq, err, sizeof(err));
+	check(str_eq(sget(t.state, "op"), "find") && strstr(rq.url,
+	    "sysparm_query=") != NULL, "a recorded id that is no sys_id is "
+	    "never put in a URL: the search");
+	conn_request_free(&rq);
+	tev_free(&t);
+
+	known_case("resolved, a recurrence: reopened", "finding.created",
+	    BASIC, 200, known_answer("6", CORR_F1), CONN_NEXT, "reopen");
+	known_case("open, a resolution with auto_resolve: resolved",
+	    "finding.resolved", AUTO, 200, known_answer("1", CORR_F1),
+	    CONN_NEXT, "resolve");
+	known_case("404 (deleted): the search decides", "finding.created",
+	    BASIC, 404, "{\"error\":{\"message\":\"No Record found\","
+	    "\"detail\":\"Record doesn't exist or ACL restricts the record "
+	    "retrieval\"},\"status\":\"failure\"}", CONN_NEXT, "find");
+	known_case("another correlation_id: the search decides",
+	    "finding.created", BASIC, 200, known_answer("1",
+	    "hookpost-00000000000000000000"), CONN_NEXT, "find");
+	known_case("closed, a recurrence: the search finds the newest (a "
+	    "newer record may follow)", "finding.created", BASIC, 200,
+	    known_answer("7", CORR_F1), CONN_NEXT, "find");
+	known_case("closed, a resolution: nothing more", "finding.resolved",
+	    AUTO, 200, known_answer("7", CORR_F1), CONN_DELIVERED, NULL);
+	known_case("401: failed", "finding.created", BASIC, 401, ERR401,
+	    CONN_FAILED, NULL);
+	known_case("503: retried", "finding.created", BASIC, 503, "", CONN_RETRY,
+	    NULL);
+	known_case("200 that is not the Table API: retried", "finding.created",
+	    BASIC, 200, "<html>Hibernating</html>", CONN_RETRY, NULL);
+
+	/* 404, then the search finds none: a new record. */
+	tev_init(&t, "finding.created", "finding", "f1", "{\"title\":\"x\"}",
+	    BASIC);
+	t.ev.ticket_ref_id = SYSID;
+	step(&t, 0, &rq, err, sizeof(err));
+	conn_request_free(&rq);
+	answer(&t, 404, "{}", -1, &res);
+	step(&t, 1, &rq, err, sizeof(err));
+	check(str_eq(rq.method, "GET") && strstr(rq.url, "ORDERBYDESC") !=
+	    NULL, "after the 404: the search");
+	conn_request_free(&rq);
+	answer(&t, 200, "{\"result\":[]}", -1, &res);
+	check(res.outcome == CONN_NEXT && str_eq(sget(t.state, "op"),
+	    "create"), "... none: create");
+	tev_free(&t);
+}
+
 static void
 test_connection(void)
 {
@@ -805,6 +927,7 @@ main(void)
 	test_lifecycle();
 	test_answers();
 	test_transport();
+	test_known();
 	test_connection();
 	return check_done();
 }
