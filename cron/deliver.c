@@ -370,12 +370,25 @@ db_failed(struct deliver *d)
 static void
 finish_done(struct deliver *d, PGresult *res)
 {
+	PGnotify	*nt;
+	PGconn		*pc;
+
 	if (res == NULL) {
 		json_array_extend(d->results, d->finishing);
 		d->n_released += d->n_releasing;
 		db_failed(d);
 	} else if (d->n_releasing > 0)
 		d->rewake = 1;
+	else if (res != NULL && (pc = db_current()) != NULL &&
+	    (nt = PQnotifies(pc)) != NULL) {
+		/*
+		 * The batch made more due at once (sql/019: an object's next
+		 * event, held back until this one was done), NOTIFY said so
+		 * as it committed: claim again, even in a -1 run.
+		 */
+		PQfreemem(nt);
+		d->rewake = 1;
+	}
 	d->n_releasing = 0;
 	PQclear(res);
 	json_decref(d->finishing);
@@ -864,9 +877,14 @@ deliver_step(void *arg, struct worker_run *run)
 	/* Freed slots take the next waiting jobs at once. */
 	if (!worker_stopping())
 		start_jobs(d);
+	/*
+	 * A -1 run writes its results before it decides it is done: the
+	 * batch may make more due at once (sql/019: an object's next event,
+	 * held back until this one was done).
+	 */
 	if (d->inflight == 0 && d->queue == NULL && d->op == OP_NONE &&
 	    (worker_stopping() || worker_expired(run) ||
-	    (run->once && !d->wake)))
+	    (run->once && !d->wake && json_array_size(d->results) == 0)))
 		return WORKER_DONE;
 	if (d->inflight == 0 && d->queue != NULL && worker_stopping()) {
 		/* Claimed but unstarted: their leases expire and

@@ -216,6 +216,7 @@ DECLARE
 	ok_subs	uuid[];
 	fail_subs uuid[];
 	gone_subs uuid[];
+	woke	integer;
 	sub	uuid;
 BEGIN
 	PERFORM set_config('hookpost.queue_direct', 'on', true);
@@ -284,6 +285,18 @@ BEGIN
 		    url = coalesce(excluded.url, t.url), state = excluded.state,
 		    last_delivery_id = excluded.last_delivery_id,
 		    updated_at = now()
+	), woken AS (
+		-- sql/019: a ticketing integration's next event of an object
+		-- the claim held back is due as soon as the one before it is
+		-- done (and its workers are told).
+		UPDATE hookpost.delivery_queue q
+		SET due_at = greatest(now(), d5.next_attempt_at)
+		FROM upd u, hookpost.deliveries d5
+		WHERE u.object_key IS NOT NULL AND u.status <> 'pending'
+		  AND d5.subscription_id = u.subscription_id
+		  AND d5.object_key = u.object_key AND d5.id <> u.id
+		  AND d5.status = 'pending' AND q.delivery_id = d5.id
+		RETURNING d5.next_attempt_at <= now() AS due_now
 	), requeued AS (
 		INSERT INTO hookpost.delivery_queue AS q (delivery_id, due_at)
 		SELECT u.id, u.next_attempt_at FROM upd u
@@ -297,8 +310,12 @@ BEGIN
 	    array_agg(DISTINCT u.subscription_id) FILTER (WHERE u.outcome IN ('delivered', 'async')),
 	    array_agg(u.subscription_id) FILTER (WHERE u.outcome IN ('retry', 'failed')),
 	    array_agg(DISTINCT u.subscription_id) FILTER (WHERE u.outcome = 'gone')
-	INTO n, ok_subs, fail_subs, gone_subs
+	    , (SELECT count(*) FROM woken w WHERE w.due_now)
+	INTO n, ok_subs, fail_subs, gone_subs, woke
 	FROM upd u;
+	IF woke > 0 THEN
+		PERFORM pg_notify('hookpost_delivery', '');
+	END IF;
 	PERFORM set_config('hookpost.queue_direct', 'off', true);
 	-- The subscriptions below are updated in id order, locked first:
 	-- two workers finishing batches for the same subscriptions would
