@@ -63,9 +63,17 @@
  * is Jira's: a resolution set, or a status in the "done" category.  The
  * result names the issue (key, id, a /browse/KEY link, open or resolved):
  * the worker records it under the object (hookpost.integration_tickets).
- * Search is eventually consistent on Jira Cloud; a retry comes a lease
- * (2 minutes) after a crash at the earliest, long after an issue is
- * indexed.
+ * Search is eventually consistent on Jira Cloud (an issue just created
+ * may be missing from it for seconds), so search is the fallback, not
+ * the first step, whenever hookpost has the object's issue recorded
+ * (ev->ticket_ref_id, ev->ticket_ref): the attempt starts with GET
+ * /issue/<id>?fields=status,resolution,labels, which is strongly
+ * consistent, and searches only when that answers 404 (deleted, or
+ * another site behind the url now) or the issue no longer carries the
+ * object's label.  Only a create whose outcome is unknown (a transport
+ * error, a 5xx: Jira may have made the issue) leaves an issue unrecorded;
+ * its retry comes 60 s later at the earliest, once search has indexed
+ * it, and a retry after a crash a lease (2 minutes) later.
  *
  * Search: Jira Cloud removed GET /rest/api/{2,3}/search on 2025-08-01
  * (Atlassian changelog CHANGE-2046, "Avoiding Pitfalls: A Guide to Smooth
@@ -122,6 +130,8 @@
 #define SEARCH_MAX		"5"
 #define OBJECT_LABEL_HEX	20
 #define KEY_MAX			64
+/* Seconds before a create whose outcome is unknown is tried again. */
+#define JIRA_CREATE_RETRY_MIN	60
 
 static const char *const severities[] = { "critical", "high", "medium",
     "low", "info", NULL };
@@ -361,10 +371,22 @@ check_fields(const json_t *f, char *err, size_t errsz)
 	return 0;
 }
 
+/* 1 when s is visible ASCII only (no space, no control character). */
+static int
+visible_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
 static int
 check(const json_t *config, char *err, size_t errsz)
 {
+	static const char *const creds[] = { "pat", "api_token", "email" };
 	const char	*k;
+	size_t		 i;
 	int		 basic, dc;
 
 	basic = cfg_str(config, "email") != NULL ||
@@ -387,6 +409,20 @@ check(const json_t *config, char *err, size_t errsz)
 		    "version 2 only: 'api_version' 3 is Jira Cloud's");
 		return -1;
 	}
+	/*
+	 * The pat goes into the Authorization header as it is (libcurl
+	 * sends a CR or LF in it as it is: a header injected), the others
+	 * into Basic's base64; Atlassian's tokens and an account's email
+	 * are visible ASCII (RFC 6750 2.1's b64token is a subset).  Never
+	 * the value in the message: the API answers with it.
+	 */
+	for (i = 0; i < sizeof(creds) / sizeof(creds[0]); i++)
+		if ((k = cfg_str(config, creds[i])) != NULL &&
+		    !visible_ascii(k)) {
+			errf(err, errsz, "'%s' must be visible ASCII characters "
+			    "only (no space, no control character)", creds[i]);
+			return -1;
+		}
 	/* HTTP Basic (RFC 7617): the user-id holds no colon. */
 	if (basic && strchr(cfg_str(config, "email"), ':') != NULL) {
 		errf(err, errsz, "'email' must not contain ':'");
@@ -597,17 +633,24 @@ wiki_raw(struct doc *d, const char *s)
 		d->line_start = s[n - 1] == '\n';
 }
 
+#define WIKI_MULTILINE	0x1	/* newlines kept (else spaces) */
+#define WIKI_OURS	0x2	/* our own words (labels): ':' as it is */
+
 /*
  * Appends s to the wiki text as text: the characters the Atlassian
  * renderer unescapes are backslash-escaped, a backslash is an entity, a
- * heading or quote at a line's start is defused; newlines become spaces
- * when !multiline.
+ * heading or quote at a line's start is defused, and a colon is "&#58;"
+ * unless the words are ours: the renderer links a bare URL in text
+ * ("http://...", "mailto:..."), and no scheme survives without its
+ * colon, so event text never becomes a link.  Newlines become spaces
+ * without WIKI_MULTILINE.
  */
 static void
-wiki_escaped(struct doc *d, const char *s, int multiline)
+wiki_escaped(struct doc *d, const char *s, int flags)
 {
 	static const char special[] = "-#*_+?^~|%{}[]()!@";
 	char		 c;
+	int		 multiline = flags & WIKI_MULTILINE;
 
 	for (; *s != '\0'; s++) {
 		c = *s;
@@ -639,6 +682,8 @@ wiki_escaped(struct doc *d, const char *s, int multiline)
 		}
 		if (c == '\\')
 			buf_append(&d->wiki, "&#92;", 5);
+		else if (c == ':' && !(flags & WIKI_OURS))
+			buf_append(&d->wiki, "&#58;", 5);
 		else {
 			if (strchr(special, c) != NULL)
 				buf_append(&d->wiki, "\\", 1);
@@ -699,7 +744,7 @@ doc_text(struct doc *d, const char *s, size_t max, int strong)
 	if (!d->adf) {
 		if (strong)
 			wiki_raw(d, "*");
-		wiki_escaped(d, t, !strong);
+		wiki_escaped(d, t, strong ? WIKI_OURS : WIKI_MULTILINE);
 		if (strong)
 			wiki_raw(d, "*");
 		free(t);
@@ -787,7 +832,7 @@ doc_heading(struct doc *d, const char *title)
 		    "content", "type", "text", "text", title));
 	else {
 		wiki_raw(d, "h3. ");
-		wiki_escaped(d, title, 0);
+		wiki_escaped(d, title, WIKI_OURS);
 		wiki_raw(d, "\n");
 	}
 }
@@ -860,7 +905,7 @@ doc_code(struct doc *d, const char *text)
 			    "attrs", "language", "json", "content", "type",
 			    "text", "text", c));
 	} else {
-		wiki_escaped(d, c, 1);
+		wiki_escaped(d, c, WIKI_MULTILINE);
 		doc_para_end(d);
 	}
 	free(c);
@@ -1224,6 +1269,12 @@ auth_add(const struct conn_event *ev, struct conn_request *out, char *err,
 	char		*cred, *b64, *h;
 
 	if ((pat = conn_config_str(ev, "pat")) != NULL) {
+		if (!visible_ascii(pat)) {
+			/* check() refuses it; a header is never injected. */
+			errf(err, errsz, "'pat' holds a character other than "
+			    "visible ASCII");
+			return -1;
+		}
 		h = xasprintf("Bearer %s", pat);
 		out->headers = conn_header_add(out->headers, "Authorization",
 		    h);
@@ -1296,6 +1347,25 @@ issue_new(const struct conn_event *ev)
 	return json_pack("{s:o}", "fields", f);
 }
 
+/*
+ * The issue hookpost recorded for the event's object, as a URL path
+ * segment: its id (digits), else its key; NULL when none is recorded (or
+ * it is not one Jira makes).
+ */
+static const char *
+known_ref(const struct conn_event *ev)
+{
+	const char	*id = ev->ticket_ref_id;
+	size_t		 n;
+
+	if (id != NULL && (n = strspn(id, "0123456789")) > 0 && n < 32 &&
+	    id[n] == '\0')
+		return id;
+	if (issue_key_ok(ev->ticket_ref))
+		return ev->ticket_ref;
+	return NULL;
+}
+
 /* What the comment says happened, per the lifecycle's step. */
 static const char *
 comment_note(const struct conn_event *ev)
@@ -1329,7 +1399,8 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 		return -1;
 	}
 	if ((op = state_str(ev, "op")) == NULL) {
-		op = is_test(ev) ? "myself" : "search";
+		op = is_test(ev) ? "myself" : known_ref(ev) != NULL ? "known" :
+		    "search";
 		state_set(ev, "op", op);
 	}
 	if (!project_key_ok(conn_config_str(ev, "project_key"))) {
@@ -1349,6 +1420,12 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 		out->method = xstrdup("GET");
 		path = xasprintf("/project/%s", conn_config_str(ev,
 		    "project_key"));
+		out->url = api_url_new(ev, path);
+	} else if (strcmp(op, "known") == 0 && known_ref(ev) != NULL) {
+		/* The recorded issue, read directly: no index involved. */
+		out->method = xstrdup("GET");
+		path = xasprintf("/issue/%s?fields=status%%2Cresolution%%2C"
+		    "labels", known_ref(ev));
 		out->url = api_url_new(ev, path);
 	} else if (strcmp(op, "search") == 0) {
 		memset(&q, 0, sizeof(q));
@@ -1485,6 +1562,9 @@ step_name_new(const struct conn_event *ev, const char *op, const json_t *j)
 
 	if (strcmp(op, "myself") == 0)
 		return xstrdup("authentication");
+	if (strcmp(op, "known") == 0)
+		return xasprintf("issue %s", known_ref(ev) != NULL ?
+		    known_ref(ev) : "");
 	if (strcmp(op, "project") == 0)
 		return xstrdup("project");
 	if (strcmp(op, "test_create") == 0)
@@ -1532,41 +1612,25 @@ failed(struct conn_result *res, const char *fmt, ...)
 }
 
 /*
- * A search's answer: the object's issue (the oldest) into the state, or
- * none; then the lifecycle's next step.
+ * The object's issue (a search's first, or the recorded one read
+ * directly: {"id", "key", "fields": {"status", "resolution"}}) into the
+ * state; then the lifecycle's next step.  what names the request in a
+ * reason.
  */
 static void
-searched(const struct conn_event *ev, const json_t *j,
+issue_found(const struct conn_event *ev, const json_t *is, const char *what,
     struct conn_result *res)
 {
-	const json_t	*issues, *is, *f, *resolution, *cat;
-	const char	*key, *id, *rname, *threshold;
+	const json_t	*f, *resolution, *cat;
+	const char	*key, *id, *rname;
 	int		 resolved, resolution_event;
 
-	issues = json_object_get(j, "issues");
-	if (!json_is_array(issues)) {
-		failed(res, "search: an answer without Jira's \"issues\" (is "
-		    "'url' the Jira site?)");
-		return;
-	}
 	resolution_event = conn_is_resolution(ev);
-	if (json_array_size(issues) == 0) {
-		threshold = setting(ev, "auto_create_threshold", "low");
-		if (resolution_event || severity_rank(conn_severity(ev)) >
-		    severity_rank(threshold)) {
-			/* Nothing to resolve; or not worth an issue. */
-			res->outcome = CONN_DELIVERED;
-			return;
-		}
-		next(ev, res, "create");
-		return;
-	}
-	is = json_array_get(issues, 0);
 	key = json_string_value(json_object_get(is, "key"));
 	id = json_string_value(json_object_get(is, "id"));
 	if (!issue_key_ok(key)) {
-		failed(res, "search: an issue without a key Jira makes (is "
-		    "'url' the Jira site?)");
+		failed(res, "%s: an issue without a key Jira makes (is 'url' "
+		    "the Jira site?)", what);
 		return;
 	}
 	state_set(ev, "key", key);
@@ -1606,6 +1670,67 @@ searched(const struct conn_event *ev, const json_t *j,
 		next(ev, res, "transitions");
 	} else
 		next(ev, res, "comment");
+}
+
+/*
+ * A search's answer: the object's issue (the oldest), or none; then the
+ * lifecycle's next step.
+ */
+static void
+searched(const struct conn_event *ev, const json_t *j,
+    struct conn_result *res)
+{
+	const json_t	*issues;
+	const char	*threshold;
+
+	issues = json_object_get(j, "issues");
+	if (!json_is_array(issues)) {
+		failed(res, "search: an answer without Jira's \"issues\" (is "
+		    "'url' the Jira site?)");
+		return;
+	}
+	if (json_array_size(issues) == 0) {
+		threshold = setting(ev, "auto_create_threshold", "low");
+		if (conn_is_resolution(ev) || severity_rank(conn_severity(ev)) >
+		    severity_rank(threshold)) {
+			/* Nothing to resolve; or not worth an issue. */
+			res->outcome = CONN_DELIVERED;
+			return;
+		}
+		next(ev, res, "create");
+		return;
+	}
+	issue_found(ev, json_array_get(issues, 0), "search", res);
+}
+
+/*
+ * The recorded issue as Jira has it now: the object's while it carries
+ * the object's label, else (the label removed, or another site behind
+ * the url with an issue of that id) the search decides.
+ */
+static void
+known_got(const struct conn_event *ev, const json_t *j,
+    struct conn_result *res)
+{
+	const json_t	*v;
+	char		 label[64];
+	size_t		 i;
+
+	if (!json_is_object(j) || !json_is_object(json_object_get(j,
+	    "fields"))) {
+		failed(res, "issue %s: an answer without Jira's issue (is "
+		    "'url' the Jira site?)", known_ref(ev));
+		return;
+	}
+	object_label(ev, label, sizeof(label));
+	json_array_foreach(json_object_get(json_object_get(j, "fields"),
+	    "labels"), i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v),
+		    label) == 0) {
+			issue_found(ev, j, "issue", res);
+			return;
+		}
+	next(ev, res, "search");
 }
 
 /* The transition named as wanted (else one to a status of that name). */
@@ -1719,8 +1844,22 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 		op = "request";
 	if (a->error == NULL && a->body != NULL && a->bodylen > 0)
 		j = json_loadb(a->body, a->bodylen, 0, NULL);
+	if (strcmp(op, "known") == 0 && a->error == NULL && a->status == 404) {
+		/* Deleted (or not on this site): the search decides. */
+		next(ev, res, "search");
+		goto out;
+	}
 	if (a->error != NULL || a->status < 200 || a->status > 299) {
-		/* Retried or failed as conn_classify_vendor said. */
+		/*
+		 * Retried or failed as conn_classify_vendor said; a create
+		 * that may have made the issue (no answer, a 5xx) is retried
+		 * 60 s later at the earliest: its search must see the issue,
+		 * and Jira Cloud's index is eventually consistent.
+		 */
+		if (res->outcome == CONN_RETRY && strcmp(op, "create") == 0 &&
+		    (a->error != NULL || a->status >= 500) && res->delay <
+		    JIRA_CREATE_RETRY_MIN)
+			res->delay = JIRA_CREATE_RETRY_MIN;
 		step = step_name_new(ev, op, j);
 		memset(&b, 0, sizeof(b));
 		if (a->error != NULL)
@@ -1748,6 +1887,8 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 		project_got(ev, j, res);
 	else if (strcmp(op, "search") == 0)
 		searched(ev, j, res);
+	else if (strcmp(op, "known") == 0)
+		known_got(ev, j, res);
 	else if (strcmp(op, "create") == 0 || strcmp(op, "test_create") == 0) {
 		key = json_string_value(json_object_get(j, "key"));
 		id = json_string_value(json_object_get(j, "id"));

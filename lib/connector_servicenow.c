@@ -4,15 +4,19 @@
  * (/api/now/table/<table>; the "Table API" reference of the ServiceNow
  * docs: GET a list, POST a record, PATCH a record by sys_id, DELETE).
  *
- * One object, one record.  Every record hookpost makes carries the
+ * One object, one open record.  Every record hookpost makes carries the
  * object's stable id in correlation_id ("hookpost-" and the first 20 hex
  * digits of SHA-256(integration id "\n" object key)) and "hookpost" in
- * correlation_display.  Each attempt finds the record first (GET with
- * sysparm_query=correlation_id=<id>, sysparm_limit=1, sysparm_fields=
- * sys_id,number,state) and creates one only when there is none, so a
- * worker killed between ServiceNow's create and hookpost's record of it
- * finds the record on the retry instead of opening a second one.  Then,
- * by the event and the record's state:
+ * correlation_display.  Each attempt finds the record first: the one
+ * hookpost recorded for the object (ev->ticket_ref_id), read by its
+ * sys_id (GET <table>/<sys_id>), unless that answers 404, holds another
+ * correlation_id or is closed (then a newer one may follow it); else a
+ * search (GET with sysparm_query=correlation_id=<id>^ORDERBYDESC
+ * sys_created_on, sysparm_limit=1, sysparm_fields=sys_id,number,state:
+ * the newest).  It creates one only when there is none, so a worker
+ * killed between ServiceNow's create and hookpost's record of it finds
+ * the record on the retry instead of opening a second one.  Then, by the
+ * event and the record's state:
  *
  *   no record, a resolution        nothing (delivered, no record)
  *   no record, any other event     POST: short_description (the title,
@@ -23,15 +27,20 @@
  *                                  caller when set, correlation_id and
  *                                  correlation_display
  *   open, an update                PATCH work_notes
- *   open, a resolution             PATCH state (resolve_state), close_code,
- *                                  close_notes and a work note; with
- *                                  auto_resolve false, a work note only
- *   resolved or closed, an update  the recurrence: PATCH state
+ *   open, a resolution             with auto_resolve (default false):
+ *                                  PATCH state (resolve_state), close_code,
+ *                                  close_notes and a work note; without,
+ *                                  a work note only
+ *   resolved, an update            the recurrence: PATCH state
  *                                  (reopen_state: In Progress for an
- *                                  incident) and a work note; a change
- *                                  request (Closed is the end of its state
- *                                  model) gets the work note only, unless
- *                                  reopen_state is set
+ *                                  incident) and a work note; a work note
+ *                                  only when the table has no reopen_state
+ *   closed, an update              a NEW record (as for none): Closed is
+ *                                  final, ServiceNow reopens no closed
+ *                                  incident ("Reopening an incident") and
+ *                                  a closed change request is the end of
+ *                                  its state model; the newest record is
+ *                                  the one the search finds from then on
  *   resolved or closed, resolution nothing more
  *   canceled                       left alone: ServiceNow's "won't fix"
  *                                  (a duplicate, or not an incident)
@@ -42,12 +51,12 @@
  *   critical 1/1   high 1/2   medium 2/2   low 3/3   info 3/3
  *
  * States (ServiceNow's base system): incident 1 New, 2 In Progress,
- * 3 On Hold, 6 Resolved, 7 Closed, 8 Canceled; change_request -5 New ...
- * 0 Review, 3 Closed, 4 Canceled.  Resolving needs close_code and
- * close_notes (the "close info mandatory" data policy): incident default
- * "Solved (Permanently)" (newer releases list "Solution provided" among
- * their choices: set close_code to one your instance lists),
- * change_request default "successful".
+ * 3 On Hold, 6 Resolved, 7 Closed (final), 8 Canceled; change_request -5
+ * New ... 0 Review, 3 Closed (final), 4 Canceled.  Resolving needs
+ * close_code and close_notes (the "close info mandatory" data policy):
+ * incident default "Solved (Permanently)" (newer releases list "Solution
+ * provided" among their choices: set close_code to one your instance
+ * lists), change_request default "successful".
  *
  * The record is kept under the object (res->ref the number, ref_id the
  * sys_id, ref_url <instance>/nav_to.do?uri=<table>.do?sys_id=<sys_id>).
@@ -86,6 +95,7 @@
 #define SN_CORR_HEX		20
 #define SN_DISPLAY		"hookpost"
 #define SN_FIELDS		"sys_id,number,state"
+#define SN_KNOWN_FIELDS		"sys_id,number,state,correlation_id"
 #define SN_URL_MAX		2048
 
 /* What the table's records mean to hookpost (ServiceNow base system). */
@@ -94,23 +104,26 @@ struct sn_table {
 	int			 resolve_state;
 	const char		*close_code;
 	int			 reopen_state;	/* SN_NONE: not reopened */
-	const char *const	*done;		/* resolved or closed */
+	const char *const	*done;		/* resolved, may be reopened */
+	const char *const	*final;		/* closed: never reopened */
 	const char *const	*canceled;
 	const char		*caller;	/* the field caller_id fills */
 };
 
 #define SN_NONE		1000
 
-static const char *const incident_done[] = { "6", "7", NULL };
+static const char *const incident_done[] = { "6", NULL };
+static const char *const incident_final[] = { "7", NULL };
 static const char *const incident_canceled[] = { "8", NULL };
-static const char *const change_done[] = { "3", NULL };
+static const char *const change_done[] = { NULL };
+static const char *const change_final[] = { "3", NULL };
 static const char *const change_canceled[] = { "4", NULL };
 
 static const struct sn_table sn_tables[] = {
 	{ "incident", 6, "Solved (Permanently)", 2, incident_done,
-	    incident_canceled, "caller_id" },
+	    incident_final, incident_canceled, "caller_id" },
 	{ "change_request", 3, "successful", SN_NONE, change_done,
-	    change_canceled, "requested_by" },
+	    change_final, change_canceled, "requested_by" },
 };
 
 static const char *const table_names[] = { "incident", "change_request",
@@ -136,8 +149,9 @@ static const struct vfield fields[] = {
 static const char *const secrets[] = { "password", "token", NULL };
 
 /*
- * The requests of one attempt (ev->state "op"): the search, then one
- * write; Test Connection's read, create and delete.
+ * The requests of one attempt (ev->state "op"): the record hookpost
+ * recorded, read by its sys_id, or the search, then one write; Test
+ * Connection's read, create and delete.
  */
 enum sn_op {
 	OP_FIND,
@@ -148,13 +162,15 @@ enum sn_op {
 	OP_TEST_READ,
 	OP_TEST_CREATE,
 	OP_TEST_DELETE,
+	OP_KNOWN,	/* the recorded record, by sys_id */
 	OP__MAX
 };
 
 static const char *const op_names[OP__MAX] = { "search", "create",
-    "update", "resolve", "reopen", "table", "create", "delete" };
+    "update", "resolve", "reopen", "table", "create", "delete", "record" };
 static const char *const op_keys[OP__MAX] = { "find", "create", "update",
-    "resolve", "reopen", "test_read", "test_create", "test_delete" };
+    "resolve", "reopen", "test_read", "test_create", "test_delete",
+    "known" };
 
 static const struct sn_table *
 table_of(const json_t *config)
@@ -386,14 +402,19 @@ short_new(const struct conn_event *ev)
 	return s;
 }
 
+/* previous: the object's closed record this one follows, or NULL. */
 static char *
-description_new(const struct conn_event *ev)
+description_new(const struct conn_event *ev, const char *previous)
 {
 	struct buf	 b = { 0 };
 	char		*s;
 
 	title_append(&b, ev);
 	buf_append(&b, "\n\n", 2);
+	if (previous != NULL)
+		buf_appendf(&b, "The object is back: this record follows %s, "
+		    "which is closed (a closed record is never reopened).\n\n",
+		    previous);
 	details_append(&b, ev, 1);
 	buf_append(&b, "", 1);
 	s = sn_text_new(b.data, SN_TEXT_MAX);
@@ -489,6 +510,12 @@ state_str(const struct conn_event *ev, const char *key)
 	return json_string_value(json_object_get(ev->state, key));
 }
 
+static void
+state_set(const struct conn_event *ev, const char *key, const char *v)
+{
+	json_object_set_new(ev->state, key, json_string(v));
+}
+
 /* The instance's address without a trailing slash, into buf. */
 static const char *
 instance(const struct conn_event *ev, char *buf, size_t bufsz)
@@ -556,7 +583,7 @@ record_new(const struct conn_event *ev)
 		desc = xstrdup("A test record from hookpost's Test Connection "
 		    "(seed 003): it is deleted at once.");
 	else
-		desc = description_new(ev);
+		desc = description_new(ev, state_str(ev, "previous"));
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "short_description", sd,
 	    "description", desc, "urgency", urgency, "impact", impact,
 	    "correlation_id", correlation_id(ev, cid, sizeof(cid)),
@@ -600,8 +627,8 @@ patch_new(const struct conn_event *ev, enum sn_op op)
 			    "(auto_resolve is off)";
 		else if (state_str(ev, "kind") != NULL &&
 		    strcmp(state_str(ev, "kind"), "resolved") == 0)
-			what = "the object is back; this record is closed and "
-			    "is not reopened (reopen_state is not set)";
+			what = "the object is back; this record is resolved "
+			    "and is not reopened (reopen_state is not set)";
 		else
 			what = "update";
 		break;
@@ -640,6 +667,15 @@ patch_new(const struct conn_event *ev, enum sn_op op)
 	return o;
 }
 
+/* The sys_id of the record hookpost recorded for the object, or NULL. */
+static const char *
+known_sys_id(const struct conn_event *ev)
+{
+	const char	*id = ev->ticket_ref_id;
+
+	return id != NULL && is_hex(id, SN_SYS_ID_LEN) ? id : NULL;
+}
+
 static int
 render(const struct conn_event *ev, struct conn_request *out, char *err,
     size_t errsz)
@@ -657,7 +693,8 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 	}
 	if (ev->step == 0) {
 		json_object_clear(ev->state);
-		op_set(ev, is_test(ev) ? OP_TEST_READ : OP_FIND);
+		op_set(ev, is_test(ev) ? OP_TEST_READ : known_sys_id(ev) !=
+		    NULL ? OP_KNOWN : OP_FIND);
 	}
 	op = op_get(ev);
 	instance(ev, base, sizeof(base));
@@ -668,11 +705,14 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 	sys_id = state_str(ev, "sys_id");
 	switch (op) {
 	case OP_FIND:
-		/* Encoded query "correlation_id=<id>^ORDERBYsys_created_on":
-		 * the first record made for the object, if ever two were. */
+		/*
+		 * Encoded query "correlation_id=<id>^ORDERBYDESC
+		 * sys_created_on": the newest record made for the object (a
+		 * closed one is followed by a new one).
+		 */
 		out->method = xstrdup("GET");
 		out->url = xasprintf("%s" SN_API "%s?sysparm_query="
-		    "correlation_id%%3D%s%%5EORDERBYsys_created_on"
+		    "correlation_id%%3D%s%%5EORDERBYDESCsys_created_on"
 		    "&sysparm_limit=1&sysparm_fields=" SN_FIELDS, base, t->name,
 		    correlation_id(ev, cid, sizeof(cid)));
 		break;
@@ -680,6 +720,17 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 		out->method = xstrdup("GET");
 		out->url = xasprintf("%s" SN_API "%s?sysparm_limit=1"
 		    "&sysparm_fields=sys_id", base, t->name);
+		break;
+	case OP_KNOWN:
+		if (known_sys_id(ev) == NULL) {
+			errf(err, errsz, "record: none recorded");
+			goto out;
+		}
+		/* The Table API reads a record by sys_id as it is now. */
+		out->method = xstrdup("GET");
+		out->url = xasprintf("%s" SN_API "%s/%s?sysparm_fields="
+		    SN_KNOWN_FIELDS "&sysparm_exclude_reference_link=true",
+		    base, t->name, known_sys_id(ev));
 		break;
 	case OP_CREATE:
 	case OP_TEST_CREATE:
@@ -753,7 +804,10 @@ reason_set(struct conn_result *res, const char *big)
 			res->reason[i] = ' ';
 }
 
-/* The record's class: "open", "resolved" (or closed), "canceled". */
+/*
+ * The record's class: "open", "resolved", "closed" (final: a state no
+ * record leaves, whatever resolve_state says), "canceled".
+ */
 static const char *
 record_kind(const struct conn_event *ev, const char *state)
 {
@@ -766,6 +820,9 @@ record_kind(const struct conn_event *ev, const char *state)
 	for (i = 0; t->canceled[i] != NULL; i++)
 		if (strcmp(state, t->canceled[i]) == 0)
 			return "canceled";
+	for (i = 0; t->final[i] != NULL; i++)
+		if (strcmp(state, t->final[i]) == 0)
+			return "closed";
 	if (strcmp(state, rs) == 0)
 		return "resolved";
 	for (i = 0; t->done[i] != NULL; i++)
@@ -785,10 +842,13 @@ decide(const struct conn_event *ev, const char *kind)
 	if (strcmp(kind, "canceled") == 0)
 		return -1;	/* "won't fix": left alone */
 	if (conn_is_resolution(ev)) {
-		if (strcmp(kind, "resolved") == 0)
+		if (strcmp(kind, "open") != 0)
 			return -1;
-		return json_is_false(ar) ? OP_UPDATE : OP_RESOLVE;
+		/* The contract: resolved only when auto_resolve is on. */
+		return json_is_true(ar) ? OP_RESOLVE : OP_UPDATE;
 	}
+	if (strcmp(kind, "closed") == 0)
+		return OP_CREATE;	/* final: the object's next record */
 	if (strcmp(kind, "resolved") == 0)
 		return state_setting(ev, "reopen_state", t->reopen_state) !=
 		    SN_NONE ? OP_REOPEN : OP_UPDATE;
@@ -879,7 +939,7 @@ refusal(const struct conn_event *ev, const struct conn_answer *a,
 	else if (a->status == 403)
 		what = "permission";
 	else if ((a->status == 400 || a->status == 404) && (op == OP_FIND ||
-	    op == OP_TEST_READ))
+	    op == OP_TEST_READ || op == OP_KNOWN))
 		what = "table";
 	else
 		what = op_names[op];
@@ -898,16 +958,43 @@ refusal(const struct conn_event *ev, const struct conn_answer *a,
 	reason_set(res, big);
 }
 
+/*
+ * The object's record (kept in the state by record_keep) decides the
+ * attempt's next request, or its end.
+ */
+static void
+record_found(const struct conn_event *ev, struct conn_result *res)
+{
+	const char	*kind;
+	int		 nx;
+
+	kind = record_kind(ev, state_str(ev, "state") != NULL ?
+	    state_str(ev, "state") : "");
+	json_object_set_new(ev->state, "kind", json_string(kind));
+	if ((nx = decide(ev, kind)) == OP_CREATE) {
+		/* Closed for good: a new record follows it. */
+		if (state_str(ev, "number") != NULL)
+			state_set(ev, "previous", state_str(ev, "number"));
+		json_object_del(ev->state, "sys_id");
+		json_object_del(ev->state, "number");
+		json_object_del(ev->state, "state");
+		next(ev, res, OP_CREATE);
+	} else if (nx >= 0)
+		next(ev, res, (enum sn_op)nx);
+	else
+		ticket_set(ev, res, strcmp(kind, "open") == 0 ? "open" :
+		    "resolved");
+}
+
 static void
 classify(const struct conn_event *ev, const struct conn_answer *a,
     struct conn_result *res)
 {
 	const json_t	*rec;
-	const char	*kind;
-	char		 big[CONN_REASON_MAX + 64];
+	const char	*kind, *cid;
+	char		 big[CONN_REASON_MAX + 64], corr[64];
 	json_t		*j = NULL;
 	enum sn_op	 op = op_get(ev);
-	int		 nx;
 
 	/* 429, 5xx and transport errors retried, other 4xx failed. */
 	conn_classify_vendor(ev, a, res);
@@ -919,6 +1006,11 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 	}
 	if (a->body != NULL && a->bodylen > 0)
 		j = json_loadb(a->body, a->bodylen, 0, NULL);
+	if (op == OP_KNOWN && a->status == 404) {
+		/* Deleted (or not in this table now): the search decides. */
+		next(ev, res, OP_FIND);
+		goto out;
+	}
 	if (a->status < 200 || a->status > 299) {
 		refusal(ev, a, j, op, res);
 		goto out;
@@ -941,14 +1033,32 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 		}
 		if (record_keep(ev, rec) == -1)
 			goto not_sn;
-		kind = record_kind(ev, state_str(ev, "state") != NULL ?
-		    state_str(ev, "state") : "");
-		json_object_set_new(ev->state, "kind", json_string(kind));
-		if ((nx = decide(ev, kind)) >= 0)
-			next(ev, res, (enum sn_op)nx);
-		else
-			ticket_set(ev, res, strcmp(kind, "open") == 0 ?
-			    "open" : "resolved");
+		record_found(ev, res);
+		break;
+	case OP_KNOWN:
+		if ((rec = result_record(j, 0)) == NULL)
+			goto not_sn;
+		cid = json_string_value(json_object_get(rec,
+		    "correlation_id"));
+		if (cid == NULL || strcmp(cid, correlation_id(ev, corr,
+		    sizeof(corr))) != 0) {
+			/* Not the object's (another instance behind the
+			 * url, the id changed by hand): the search decides. */
+			next(ev, res, OP_FIND);
+			break;
+		}
+		if (record_keep(ev, rec) == -1)
+			goto not_sn;
+		if (strcmp(record_kind(ev, state_str(ev, "state") != NULL ?
+		    state_str(ev, "state") : ""), "closed") == 0 &&
+		    !conn_is_resolution(ev)) {
+			/* A newer record may follow it: the search finds the
+			 * newest. */
+			json_object_clear(ev->state);
+			next(ev, res, OP_FIND);
+			break;
+		}
+		record_found(ev, res);
 		break;
 	case OP_CREATE:
 	case OP_TEST_CREATE:

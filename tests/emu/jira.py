@@ -21,7 +21,7 @@ segment (/jira/rest/api/2/...), as a Data Center site may have:
     GET    /rest/api/N/project/KEY          404 "No project could be
                                             found with key 'KEY'."
     POST   /rest/api/N/issue                201 {"id", "key", "self"}
-    GET    /rest/api/N/issue/KEY
+    GET    /rest/api/N/issue/KEY            (or by id; fields=a,b: those)
     DELETE /rest/api/N/issue/KEY            204
     POST   /rest/api/N/issue/KEY/comment    201 the comment
     GET    /rest/api/N/issue/KEY/comment
@@ -69,16 +69,27 @@ for this issue."
 Projects: SEC (Bug, Task, Story, Epic; components Backend, Frontend, API)
 and OPS (Task only), unless made with the control route.
 
+Search is eventually consistent on Jira Cloud (Atlassian's "Search After
+Write with Search And Reconcile": search/jql "doesn't provide
+read-after-write consistency by default", a change shows "from a few
+seconds to minutes" later), while GET /issue/KEY reads the issue itself.
+The emulator can be made so: with a search delay of N seconds, an issue
+is missing from every search for N seconds after its creation, and is at
+once readable by key or id.  The default is 0 (consistent).
+
 Control (vendor-specific, beside emu.py's /_emu/ routes):
     POST /_jira/user     {"email", "api_token"} (Cloud) or {"pat"} (Data
                          Center), "permissions" (default all of
                          BROWSE_PROJECTS, CREATE_ISSUES, DELETE_ISSUES)
     POST /_jira/project  {"key", "issue_types": [...], "components": [...]}
+    POST /_jira/consistency  {"search_delay_s": N}: new issues invisible
+                         to search for N seconds (0: at once)
 State (GET /_emu/state): {"projects", "issues": [{"id", "key", "project",
 "summary", "issuetype", "priority", "labels", "components", "description",
 "format": "adf"|"wiki", "status", "resolution", "comments": [{"id",
-"body", "format"}], "api": 2|3, "deployment": "cloud"|"dc"}], "deleted":
-[issues deleted, as they were], "searches": n}.  Credentials are never in
+"body", "format"}], "api": 2|3, "deployment": "cloud"|"dc", "indexed_at":
+epoch seconds it is searchable from}], "deleted": [issues deleted, as they
+were], "searches": n, "search_delay_s": n}.  Credentials are never in
 the state.
 """
 import base64
@@ -86,6 +97,7 @@ import json
 import os
 import re
 import sys
+import time
 from urllib.parse import unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -149,7 +161,7 @@ def init(st):
                     "issue_types": ["Task"], "components": []},
         },
         "issues": [], "deleted": [], "searches": 0, "next_id": 10100,
-        "next_comment": 20000, "counters": {}})
+        "next_comment": 20000, "counters": {}, "search_delay_s": 0})
     del users[:]
 
 
@@ -502,7 +514,8 @@ def create(st, req, user, api, dep):
              "description": f.get("description"),
              "format": "adf" if api == 3 else "wiki",
              "status": "To Do", "resolution": None, "comments": [],
-             "api": api, "deployment": dep}
+             "api": api, "deployment": dep,
+             "indexed_at": time.time() + st.get("search_delay_s", 0)}
     st["issues"].append(issue)
     return answer(201, {"id": iid, "key": issue["key"],
                         "self": self_url(req, "/rest/api/%d/issue/%s"
@@ -589,8 +602,10 @@ def search(st, req, user, api, dep, enhanced):
     want = None
     if req.query.get("fields"):
         want = [x for v in req.query["fields"] for x in v.split(",") if x]
+    # The index: an issue is searchable once indexed (eventual mode).
     hits = [i for i in st["issues"] if jql_match(i, clauses) and
-            "BROWSE_PROJECTS" in user["permissions"]]
+            "BROWSE_PROJECTS" in user["permissions"] and
+            i.get("indexed_at", 0) <= time.time()]
     if ofield == "key":
         hits.sort(key=lambda i: (i["project"], int(i["key"].split("-")[1])),
                   reverse=desc)
@@ -627,6 +642,13 @@ def control(st, req):
         u["accountId"] = "5b10a2844c20165700ede%03d" % len(users)
         users.append(u)
         return answer(200, {"accountId": u["accountId"]})
+    if req.path == "/_jira/consistency":
+        d = m.get("search_delay_s")
+        if not isinstance(d, (int, float)) or isinstance(d, bool) or \
+                d < 0 or d > 600:
+            return answer(400, {"error": "want {search_delay_s: 0..600}"})
+        st["search_delay_s"] = d
+        return answer(200, {})
     if req.path == "/_jira/project":
         if not isinstance(m.get("key"), str):
             return answer(400, {"error": "want {key, issue_types, "
@@ -710,7 +732,11 @@ def handle(e, req):
         return not_found_issue()
     sub = im.group(2)
     if sub is None and req.method == "GET":
-        return answer(200, issue_json(req, issue, api))
+        want = None
+        if req.query.get("fields"):
+            want = [x for v in req.query["fields"] for x in v.split(",")
+                    if x]
+        return answer(200, issue_json(req, issue, api, want))
     if sub is None and req.method == "DELETE":
         if "DELETE_ISSUES" not in user["permissions"]:
             return errors(403, ["You do not have permission to delete "

@@ -23,7 +23,13 @@ are ignored (so is an unknown field in a body: recorded in the state's
 "ignored_fields"); sys_* fields are not written; work_notes and comments
 are journal fields (each write a new entry, read back as ""); priority
 follows impact x urgency; a resolved or closed record needs close_code
-and close_notes (the "close info mandatory" data policy, 403).
+and close_notes (the "close info mandatory" data policy, 403).  A closed
+record (incident 7, change_request 3) is final: ServiceNow reopens no
+closed incident ("Reopening an incident": "If the incident is already
+closed, you cannot reopen that incident"), and its base system leaves a
+closed record read-only to all but admins through the table's write ACL,
+so any PATCH or PUT of one is refused as an ACL refuses it (403 "ACL
+Exception Update Failed due to security constraints").
 
 Checks the emulator makes where ServiceNow's answer is not documented
 (assumptions, so that a test sees hookpost's bounds): short_description
@@ -86,7 +92,7 @@ TABLES = {
         "fields": TASK_FIELDS + ("caller_id", "reopen_count",
                                  "resolved_at", "closed_at", "category"),
         "states": ("1", "2", "3", "6", "7", "8"), "new": "1",
-        "closing": ("6", "7"), "inactive": ("7", "8"),
+        "closing": ("6", "7"), "inactive": ("7", "8"), "final": ("7",),
         "mandatory": "Resolution code, Resolution notes",
     },
     "change_request": {
@@ -95,6 +101,7 @@ TABLES = {
                                  "closed_at"),
         "states": ("-5", "-4", "-3", "-2", "-1", "0", "3", "4"),
         "new": "-5", "closing": ("3",), "inactive": ("3", "4"),
+        "final": ("3",),
         "mandatory": "Close code, Close notes",
     },
 }
@@ -350,7 +357,8 @@ def handle(e, req):
         return answer(200, {"result": shown(rec, table, fields, links,
                                             host)})
     if req.method in ("PUT", "PATCH"):
-        if "write" in who["deny"]:
+        if "write" in who["deny"] or \
+                rec.get("state") in TABLES[table]["final"]:
             return acl_denied("write")
         new = dict(rec)
         new["journal"] = list(rec.get("journal", []))

@@ -5,7 +5,9 @@
 # /api/integrations with instance_url pointing at the emulator; one
 # record per object, found by its correlation_id before anything is
 # created; updates as work notes; a resolution resolves it (state,
-# close_code, close_notes); a recurrence reopens it; change_request;
+# close_code, close_notes) with auto_resolve, else adds a work note; a
+# recurrence reopens a resolved record, and opens a new one after a
+# closed record (Closed is final); change_request;
 # Test Connection creating and deleting a test record, or naming the
 # step that failed; GET /api/integrations/:id/tickets; 429 and 5xx
 # retried, 4xx failed at once; a worker killed between ServiceNow's
@@ -105,7 +107,7 @@ expect "a table other than incident and change_request is refused" 400 '.error.c
 api POST /api/integrations "{\"type\":\"servicenow\",\"name\":\"group $RUN\",\"events\":[\"finding.created\"],\"config\":{\"instance_url\":\"$E\",$BASIC,\"assignment_group\":\"Network team\"}}"
 expect "assignment_group must be a sys_id" 400 '.error.code == "invalid_field" and (.error.message | contains("assignment_group"))'
 
-integration "SN incidents $RUN" /inc '["finding.*"]' "$BASIC,\"assignment_group\":\"$GROUP\",\"caller_id\":\"$CALLER\""
+integration "SN incidents $RUN" /inc '["finding.*"]' "$BASIC,\"assignment_group\":\"$GROUP\",\"caller_id\":\"$CALLER\",\"auto_resolve\":true"
 expect "POST /api/integrations: a servicenow integration, its password shown as a hint" 201 \
     ".type == \"servicenow\" and .status == \"active\" and .config.password == \"$(hint "$PASS")\" and .config.username == \"$USER\" and .config.instance_url == \"$E/inc\""
 SN1=$SN
@@ -144,6 +146,9 @@ r=$(rec incident "$C1")
 printf '%s' "$r" | jq -e 'length == 1 and (.[0] | .state == "1" and (.journal | length == 1) and .journal[0].element == "work_notes" and
     (.journal[0].value | startswith("hookpost: update\nSQL injection in /login") and contains("Event: finding.status_changed")))' >/dev/null &&
     ok "an update adds a work note to the same incident" || fail "an update is a work note" "$r"
+t=$(emulog | jq -sc '[.[] | select(.path | startswith("/inc/"))] | .[-2:] | map(.method + " " + .path)')
+[ "$t" = "[\"GET /inc/api/now/table/incident/$SYS1\",\"PATCH /inc/api/now/table/incident/$SYS1\"]" ] &&
+    ok "the recorded incident is read by its sys_id first, no search" || fail "the recorded incident read first" "$t"
 
 # Two events of a new object in one run: one record, created then noted.
 emit finding.created "$F2" '{"title":"Weak TLS","severity":"medium"}'
@@ -174,14 +179,56 @@ expect "its ticket is open again; still one per object" 200 "([.data[] | select(
 n=$(state | jq '.records.incident | length')
 [ "$n" = 2 ] && ok "five events of two objects: two incidents in all" || fail "two incidents in all" "$n"
 
+# Someone closes it in ServiceNow: Closed is final (ServiceNow reopens no
+# closed incident), so the next recurrence opens a new incident.
+as_sn() { curl -s -u "$USER:$PASS" -H 'Content-Type: application/json' "$@"; }
+as_sn -X PATCH "$E/api/now/table/incident/$SYS1" -d '{"state":"7","close_code":"Solved (Permanently)","close_notes":"Closed by the service desk"}' >/dev/null
+t=$(as_sn -X PATCH "$E/api/now/table/incident/$SYS1" -d '{"state":"2"}')
+printf '%s' "$t" | jq -e '.status == "failure" and .error.detail == "ACL Exception Update Failed due to security constraints"' >/dev/null &&
+    ok "the emulator refuses to move a closed incident out of Closed (403), as ServiceNow does" || fail "closed is read-only in the emulator" "$t"
+emit finding.status_changed "$F1" '{"title":"SQL injection in /login","severity":"high","status":"reopened"}'
+deliver
+r=$(rec incident "$C1")
+printf '%s' "$r" | jq -e "length == 2 and (map(select(.sys_id == \"$SYS1\"))[0] | .state == \"7\" and (.journal | length == 3)) and
+    (map(select(.sys_id != \"$SYS1\"))[0] | .state == \"1\" and .number == \"INC0010003\" and (.description | contains(\"follows INC0010001, which is closed\")))" >/dev/null &&
+    [ "$(dstatus "$SN1" "$F1" | awk '{print $NF}')" = "delivered:1" ] &&
+    ok "a recurrence after Closed: a new incident (INC0010003) naming the closed one, which is left alone" || fail "closed is final" "$r $(lasterr "$SN1" "$F1")"
+api GET "/api/integrations/$SN1/tickets"
+expect "the object's ticket is the new incident, open" 200 "[.data[] | select(.object_key == \"finding/$F1\")] | length == 1 and .[0].ref == \"INC0010003\" and .[0].state == \"open\""
+emit finding.status_changed "$F1" '{"title":"SQL injection in /login","severity":"high","status":"confirmed"}'
+deliver
+r=$(rec incident "$C1")
+printf '%s' "$r" | jq -e "length == 2 and (map(select(.number == \"INC0010003\"))[0] | (.journal | length == 1) and (.journal[0].value | startswith(\"hookpost: update\")))" >/dev/null &&
+    ok "the next update finds the newest record (ORDERBYDESC): a work note on INC0010003" || fail "the newest record found" "$r"
+emit finding.resolved "$F1" '{"title":"SQL injection in /login"}'
+deliver
+as_sn -X PATCH "$E/api/now/table/incident/$(printf '%s' "$r" | jq -r 'map(select(.number == "INC0010003"))[0].sys_id')" -d '{"state":"7"}' >/dev/null
+emit finding.resolved "$F1" '{"title":"SQL injection in /login"}'
+deliver
+r=$(rec incident "$C1")
+printf '%s' "$r" | jq -e 'length == 2 and (map(select(.number == "INC0010003"))[0] | .state == "7")' >/dev/null &&
+    [ "$(dstatus "$SN1" "$F1" | awk '{print $NF}')" = "delivered:1" ] &&
+    ok "a resolution of an object whose newest record is closed: nothing made, nothing changed" || fail "resolution after closed" "$r $(lasterr "$SN1" "$F1")"
+
+# Someone deletes the other object's incident: its recorded sys_id answers
+# 404, the search finds none, a new incident is made.
+SYS2=$(rec incident "$C2" | jq -r '.[0].sys_id')
+as_sn -X DELETE "$E/api/now/table/incident/$SYS2"
+emit finding.status_changed "$F2" '{"title":"Weak TLS","severity":"medium","status":"reopened"}'
+deliver
+t=$(emulog | jq -sc '[.[] | select(.path | startswith("/inc/"))] | .[-3:] | map(.method + " " + (.status | tostring))')
+r=$(rec incident "$C2")
+[ "$t" = '["GET 404","GET 200","POST 201"]' ] && printf '%s' "$r" | jq -e "length == 1 and .[0].sys_id != \"$SYS2\"" >/dev/null &&
+    ok "the recorded incident deleted (404): searched, none found, a new one" || fail "404 falls back to the search" "$t $r"
+
 # A resolution of an object with no record: nothing made.
 emit finding.resolved "f9-$RUN" '{"title":"never opened"}'
 deliver
-[ "$(dstatus "$SN1" "f9-$RUN")" = "delivered:1" ] && [ "$(state | jq '.records.incident | length')" = 2 ] &&
+[ "$(dstatus "$SN1" "f9-$RUN")" = "delivered:1" ] && [ "$(state | jq '.records.incident | length')" = 3 ] &&
     ok "a resolution of an object without a record: delivered, nothing made" || fail "resolution without a record" "$(dstatus "$SN1" "f9-$RUN")"
 
 # --- change_request, a bearer token ---------------------------------------
-integration "SN changes $RUN" /chg '["finding.*"]' "\"token\":\"$TOK\",\"table\":\"change_request\",\"caller_id\":\"$CALLER\""
+integration "SN changes $RUN" /chg '["finding.*"]' "\"token\":\"$TOK\",\"table\":\"change_request\",\"caller_id\":\"$CALLER\",\"auto_resolve\":true"
 expect "a change_request integration with a token, shown as a hint" 201 ".config.token == \"$(hint "$TOK")\" and .config.table == \"change_request\""
 SN2=$SN
 CH=c1-$RUN
@@ -201,16 +248,18 @@ printf '%s' "$r" | jq -e '.[0] | .state == "3" and .close_code == "successful" a
 emit finding.created "$CH" '{"title":"Patch the load balancer","severity":"low"}'
 deliver
 r=$(rec change_request "$C3")
-printf '%s' "$r" | jq -e 'length == 1 and (.[0] | .state == "3" and (.journal[-1].value | contains("not reopened")))' >/dev/null &&
-    ok "a closed change is not reopened: a work note only" || fail "closed change, recurrence" "$r"
+printf '%s' "$r" | jq -e 'length == 2 and (map(select(.number == "CHG0030001"))[0] | .state == "3" and (.journal | length == 1)) and
+    (map(select(.number == "CHG0030002"))[0] | .state == "-5" and (.description | contains("follows CHG0030001")))' >/dev/null &&
+    ok "a closed change (final) is left alone: the recurrence opens CHG0030002" || fail "closed change, recurrence" "$r"
 api GET "/api/integrations/$SN2/tickets"
-expect "the change's ticket stays resolved" 200 "[.data[] | select(.object_key == \"finding/$CH\")] | .[0].state == \"resolved\" and .[0].ref == \"CHG0030001\" and (.[0] as \$t | \$t.url | endswith(\"/chg/nav_to.do?uri=change_request.do?sys_id=\" + \$t.ref_id))"
+expect "the change's ticket is the new one, open" 200 "[.data[] | select(.object_key == \"finding/$CH\")] | .[0].state == \"open\" and .[0].ref == \"CHG0030002\" and (.[0] as \$t | \$t.url | endswith(\"/chg/nav_to.do?uri=change_request.do?sys_id=\" + \$t.ref_id))"
 
 # --- Test Connection -------------------------------------------------------
 before=$(state | jq '.records.incident | length')
+deleted=$(state | jq -c "[.deleted[] | select(.table == \"incident\")] | length")
 api_post "/api/integrations/$SN1/test"
 expect "POST .../test: ok, delivered" 200 '.ok == true and .outcome == "delivered" and .status_code == 204'
-n=$(state | jq -c "[.deleted[] | select(.table == \"incident\")] | length")
+n=$(state | jq -c "[.deleted[] | select(.table == \"incident\")] | length - $deleted")
 [ "$(state | jq '.records.incident | length')" = "$before" ] && [ "$n" = 1 ] &&
     ok "the test record was created and deleted" || fail "the test record created and deleted" "$before $n"
 t=$(emulog | jq -sc '[.[] | select(.path | startswith("/inc/"))] | .[-3:] | map(.method + " " + (.status | tostring))')
@@ -272,6 +321,13 @@ deliver
 C4=$(corr "$SN4" "scan/s2-$RUN")
 [ "$(dstatus "$SN4" "s2-$RUN")" = "delivered:3" ] && [ "$(rec incident "$C4" | jq length)" = 1 ] &&
     ok "delivered on the third attempt, one incident" || fail "delivered after 500, 503" "$(dstatus "$SN4" "s2-$RUN") $(rec incident "$C4")"
+
+# auto_resolve not set (default false): a resolution is a work note.
+emit scan.resolved "s1-$RUN" '{"title":"Scan failed"}'
+deliver
+r=$(rec incident "$(corr "$SN4" "scan/s1-$RUN")")
+printf '%s' "$r" | jq -e 'length == 1 and (.[0] | .state == "1" and (.close_code // "") == "" and (.journal[-1].value | startswith("hookpost: resolved at the source; not resolved here (auto_resolve is off)")))' >/dev/null &&
+    ok "auto_resolve not set: a resolution adds a work note, the incident stays open" || fail "auto_resolve defaults to false" "$r $(lasterr "$SN4" "s1-$RUN")"
 
 # A long title is cut to ServiceNow's 160 characters (the emulator
 # refuses a longer short_description).

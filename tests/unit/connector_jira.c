@@ -316,6 +316,28 @@ test_settings(void)
 		{ "{\"url\":\"" SITE "\",\"pat\":\"p\",\"project_key\":\"SEC\","
 		    "\"fields\":{\"assignee\":\"$.data.owner\"}}", "'assignee'",
 		    "fields: an unknown field refused" },
+		{ "{\"url\":\"" SITE "\",\"pat\":\"NjM0\\r\\nX-Injected: 1\","
+		    "\"project_key\":\"SEC\"}", "'pat' must be visible ASCII",
+		    "a pat with CR LF refused (a header injected otherwise)" },
+		{ "{\"url\":\"" SITE "\",\"pat\":\"NjM0\\n\",\"project_key\":"
+		    "\"SEC\"}", "'pat' must be visible ASCII",
+		    "a pat with a LF refused" },
+		{ "{\"url\":\"" SITE "\",\"pat\":\"a b\",\"project_key\":"
+		    "\"SEC\"}", "'pat' must be visible ASCII",
+		    "a pat with a space refused" },
+		{ "{\"url\":\"" SITE "\",\"pat\":\"tok\u00e9n\",\"project_key\":"
+		    "\"SEC\"}", "'pat' must be visible ASCII",
+		    "a pat with a non-ASCII character refused" },
+		{ "{\"url\":\"" SITE "\",\"email\":\"a@b\",\"api_token\":"
+		    "\"ATATT\\r\\nX: y\",\"project_key\":\"SEC\"}",
+		    "'api_token' must be visible ASCII",
+		    "an api_token with CR LF refused" },
+		{ "{\"url\":\"" SITE "\",\"email\":\"a@b\\u0001x\",\"api_token\":"
+		    "\"t\",\"project_key\":\"SEC\"}", "'email' must be visible",
+		    "an email with a control character refused" },
+		{ "{\"url\":\"" SITE "\",\"email\":\"a b@c\",\"api_token\":"
+		    "\"t\",\"project_key\":\"SEC\"}", "'email' must be visible",
+		    "an email with a space refused" },
 	};
 
 	rc = config_ok(CLOUD, err, sizeof(err));
@@ -344,6 +366,10 @@ test_settings(void)
 	    "\"SEC\"}", err, sizeof(err));
 	check(rc == -1 && strstr(err, "secret-token-123") == NULL,
 	    "settings: a refusal never quotes a secret");
+	rc = config_ok("{\"url\":\"" SITE "\",\"pat\":\"NjM0-secret\\n\","
+	    "\"project_key\":\"SEC\"}", err, sizeof(err));
+	check(rc == -1 && strstr(err, "NjM0") == NULL,
+	    "settings: a pat refused, not quoted");
 }
 
 /* --- the search, step 0 -------------------------------------------------- */
@@ -796,7 +822,8 @@ test_wiki(void)
 	data = xasprintf("{\"title\":\"%s\",\"severity\":\"critical\","
 	    "\"url\":\"https://tw.example/f/1\",\"description\":"
 	    "\"h3. fake\\n* item\\n# one\\n----\\nbq. quote\\n  h1. x\","
-	    "\"evidence\":[\"a|b\"]}",
+	    "\"evidence\":[\"a|b\", \"see https://evil.example/x\"],"
+	    "\"remediation\":{\"ref\":\"mailto:a@evil.example\"}}",
 	    "*bold* _em_ [link|http://evil.example] {color:red}x{color} "
 	    "!img.png! @here [~admin] \\\\\\\\ h1. not");
 	b = create_body(data, DC, NULL);
@@ -805,10 +832,11 @@ test_wiki(void)
 	check(d != NULL, "v2 description: a string (wiki markup)");
 	if (d == NULL)
 		d = "";
-	check(strstr(d, "\\*bold\\* \\_em\\_ \\[link\\|http://evil.example\\] "
-	    "\\{color:red\\}x\\{color\\} \\!img.png\\! \\@here \\[\\~admin\\] "
-	    "&#92;&#92; h1. not") != NULL, "v2: markup characters "
-	    "backslash-escaped, a backslash &#92; (\\\\ is a line break)");
+	check(strstr(d, "\\*bold\\* \\_em\\_ \\[link\\|http&#58;//evil.example"
+	    "\\] \\{color&#58;red\\}x\\{color\\} \\!img.png\\! \\@here "
+	    "\\[\\~admin\\] &#92;&#92; h1. not") != NULL, "v2: markup "
+	    "characters backslash-escaped, a backslash &#92; (\\\\ is a line "
+	    "break), a colon &#58;");
 	check(strstr(d, "\n&#104;3. fake\n\\* item\n\\# one\n\\-\\-\\-\\-\n"
 	    "&#98;q. quote\n  &#104;1. x") != NULL, "v2: a heading or quote "
 	    "at a line's start defused, list and rule characters escaped");
@@ -816,6 +844,21 @@ test_wiki(void)
 	    "* a\\|b") != NULL, "v2: our own headings and lists are markup");
 	check(strstr(d, "*Link:* [https://tw.example/f/1]") != NULL,
 	    "v2: the link as [url]");
+	check(strstr(d, "* see https&#58;//evil.example/x\n") != NULL &&
+	    strstr(d, "mailto&#58;a\\@evil.example") != NULL,
+	    "v2: a bare URL in event text (a list item, JSON code) loses its "
+	    "scheme's colon: the renderer links no scheme:// in text");
+	{
+		const char	*p = d;
+		int		 n = 0;
+
+		while ((p = strstr(p, "://")) != NULL) {
+			n++;
+			p += 3;
+		}
+		check(n == 1 && strstr(d, "mailto:") == NULL, "v2: the one "
+		    "\"://\" in the description is the finding's link (%d)", n);
+	}
 	check(strstr(d, "*Severity:* critical") != NULL, "v2: the facts, "
 	    "labels bold");
 	json_decref(b);
@@ -905,9 +948,47 @@ test_create_answer(void)
 	tev_answer(&t, 200, none, -1);
 	tev_render(&t);
 	check(tev_answer(&t, 500, "{\"errorMessages\":[\"Internal server "
-	    "error\"],\"errors\":{}}", -1) == CONN_RETRY && t.res.delay == -1 &&
+	    "error\"],\"errors\":{}}", -1) == CONN_RETRY && t.res.delay == 60 &&
 	    str_eq(t.res.reason, "create: HTTP 500: Internal server error"),
-	    "create 500: retried on the schedule (%s)", t.res.reason);
+	    "create 500 (the issue may exist): retried 60 s later at the "
+	    "earliest, when search sees it (%ld; %s)", t.res.delay,
+	    t.res.reason);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
+	    "\"high\"}", CLOUD);
+	tev_render(&t);
+	tev_answer(&t, 200, none, -1);
+	tev_render(&t);
+	check(tev_error(&t, "Operation timed out after 3000 milliseconds") ==
+	    CONN_RETRY && t.res.delay == 60, "create timed out: retried 60 s "
+	    "later at the earliest (%ld)", t.res.delay);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
+	    "\"high\"}", CLOUD);
+	tev_render(&t);
+	tev_answer(&t, 200, none, -1);
+	tev_render(&t);
+	check(tev_answer(&t, 503, "", 300) == CONN_RETRY && t.res.delay ==
+	    300, "create 503 with Retry-After 300: 300 s (%ld)", t.res.delay);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
+	    "\"high\"}", CLOUD);
+	tev_render(&t);
+	tev_answer(&t, 200, none, -1);
+	tev_render(&t);
+	check(tev_answer(&t, 429, "", 7) == CONN_RETRY && t.res.delay == 7,
+	    "create 429 (refused, nothing made): Retry-After as said (%ld)",
+	    t.res.delay);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
+	    "\"high\"}", CLOUD);
+	tev_render(&t);
+	check(tev_answer(&t, 500, "", -1) == CONN_RETRY && t.res.delay == -1,
+	    "search 500: the schedule (nothing made)");
 	tev_free(&t);
 }
 
@@ -1067,6 +1148,138 @@ test_answers(void)
 	check(tev_render(&t) == -1 && strstr(t.err, "api_token") != NULL,
 	    "render: no credentials, not sent (%s)", t.err);
 	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", "{\"url\":"
+	    "\"" SITE "\",\"pat\":\"NjM0\\r\\nX-Injected: 1\","
+	    "\"project_key\":\"SEC\"}");
+	check(tev_render(&t) == -1 && strstr(t.err, "'pat'") != NULL &&
+	    header(t.rq.headers, "X-Injected") == NULL, "render: a pat with "
+	    "CR LF (stored before check() refused it) is never sent (%s)",
+	    t.err);
+	tev_free(&t);
+}
+
+/* --- the recorded issue, read before any search ------------------------- */
+
+/* An issue as GET /issue/ID answers, with its labels and status. */
+static char *
+issue_answer(const char *labels, const char *cat, const char *resolution)
+{
+	return xasprintf("{\"id\":\"10100\",\"key\":\"SEC-7\",\"fields\":"
+	    "{\"labels\":%s,\"status\":{\"name\":\"x\",\"statusCategory\":"
+	    "{\"key\":\"%s\"}},\"resolution\":%s}}", labels, cat, resolution);
+}
+
+static void
+test_known(void)
+{
+	struct tev	 t;
+	char		 label[64], *labels, *ans;
+	int		 rc;
+
+	label_of(SUB, "finding/F-1", label);
+	labels = xasprintf("[\"hookpost\",\"%s\",\"high\"]", label);
+
+	tev_init(&t, "finding.status_changed", "finding", "F-1",
+	    "{\"severity\":\"high\"}", CLOUD);
+	t.ev.ticket_ref = "SEC-7";
+	t.ev.ticket_ref_id = "10100";
+	t.ev.ticket_state = "open";
+	rc = tev_render(&t);
+	check(rc == 0 && str_eq(t.rq.method, "GET") &&
+	    str_eq(t.rq.url, SITE "/rest/api/3/issue/10100?fields=status%2C"
+	    "resolution%2Clabels") && str_eq(sget(t.state, "op"), "known"),
+	    "a recorded issue: step 0 reads it by id (strongly consistent), "
+	    "no search: %s", t.rq.url);
+	ans = issue_answer(labels, "new", "null");
+	check(tev_answer(&t, 200, ans, -1) == CONN_NEXT &&
+	    str_eq(sget(t.state, "op"), "comment") && str_eq(sget(t.state,
+	    "key"), "SEC-7") && str_eq(sget(t.state, "id"), "10100"),
+	    "the recorded issue, open, with the object's label: a comment");
+	free(ans);
+	tev_render(&t);
+	check(str_eq(t.rq.url, SITE "/rest/api/3/issue/SEC-7/comment"),
+	    "... on it");
+	check(tev_answer(&t, 201, "{\"id\":\"1\"}", -1) == CONN_DELIVERED &&
+	    str_eq(t.res.ref, "SEC-7") && str_eq(t.res.ref_id, "10100"),
+	    "... delivered, the issue named");
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", DC);
+	t.ev.ticket_ref = "SEC-7";
+	tev_render(&t);
+	check(str_eq(t.rq.url, "https://jira.example.com/jira/rest/api/2/"
+	    "issue/SEC-7?fields=status%2Cresolution%2Clabels"), "no id "
+	    "recorded: read by key (v2, Data Center): %s", t.rq.url);
+	ans = issue_answer(labels, "done", "{\"name\":\"Done\"}");
+	check(tev_answer(&t, 200, ans, -1) == CONN_NEXT &&
+	    str_eq(sget(t.state, "op"), "transitions") && str_eq(sget(t.state,
+	    "want"), "Reopen"), "the recorded issue resolved, a recurrence: "
+	    "reopened");
+	free(ans);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", CLOUD);
+	t.ev.ticket_ref = "../../x";
+	t.ev.ticket_ref_id = "10100/../1";
+	tev_render(&t);
+	check(str_eq(sget(t.state, "op"), "search") && strstr(t.rq.url,
+	    "/search/jql?") != NULL, "a recorded ref Jira would not make is "
+	    "never put in a URL: the search");
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
+	    "\"high\"}", CLOUD);
+	t.ev.ticket_ref_id = "10100";
+	tev_render(&t);
+	check(tev_answer(&t, 404, "{\"errorMessages\":[\"Issue does not exist "
+	    "or you do not have permission to see it.\"],\"errors\":{}}", -1)
+	    == CONN_NEXT && str_eq(sget(t.state, "op"), "search") &&
+	    t.res.reason[0] == '\0', "the recorded issue 404 (deleted): the "
+	    "search decides");
+	tev_render(&t);
+	check(strstr(t.rq.url, "/rest/api/3/search/jql?jql=labels") != NULL,
+	    "... by the object's label");
+	check(tev_answer(&t, 200, none, -1) == CONN_NEXT &&
+	    str_eq(sget(t.state, "op"), "create"), "... none found: create");
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", CLOUD);
+	t.ev.ticket_ref_id = "10100";
+	tev_render(&t);
+	ans = issue_answer("[\"hookpost\",\"hookpost-0000000000aaaaaaaaaa\"]",
+	    "new", "null");
+	check(tev_answer(&t, 200, ans, -1) == CONN_NEXT &&
+	    str_eq(sget(t.state, "op"), "search") && sget(t.state, "key") ==
+	    NULL, "the recorded id is an issue without the object's label "
+	    "(another site, the label removed): the search decides");
+	free(ans);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", CLOUD);
+	t.ev.ticket_ref_id = "10100";
+	tev_render(&t);
+	check(tev_answer(&t, 401, "Client must be authenticated to access "
+	    "this resource.", -1) == CONN_FAILED && str_eq(t.res.reason,
+	    "issue 10100: HTTP 401: Client must be authenticated to access "
+	    "this resource."), "the recorded issue 401: failed, the step "
+	    "named (%s)", t.res.reason);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", CLOUD);
+	t.ev.ticket_ref_id = "10100";
+	tev_render(&t);
+	check(tev_answer(&t, 503, "", -1) == CONN_RETRY && t.res.delay == -1,
+	    "the recorded issue 503: retried on the schedule");
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "F-1", "{}", CLOUD);
+	t.ev.ticket_ref_id = "10100";
+	tev_render(&t);
+	check(tev_answer(&t, 200, "<html>login</html>", -1) == CONN_FAILED,
+	    "the recorded issue: a 2xx that is not Jira's issue fails");
+	tev_free(&t);
+	free(labels);
 }
 
 /* --- Test Connection (seed 003 step 4) ------------------------------------ */
@@ -1218,6 +1431,7 @@ main(void)
 	test_create_answer();
 	test_transitions();
 	test_answers();
+	test_known();
 	test_connection();
 	return check_done();
 }

@@ -30,6 +30,8 @@
 #define BASIC	"{\"instance_url\":\"" INST "/\",\"username\":\"admin\"," \
 		"\"password\":\"s3cret-pass\"}"
 #define BASIC_AUTH	"Authorization: Basic YWRtaW46czNjcmV0LXBhc3M="
+#define AUTO	"{\"instance_url\":\"" INST "/\",\"username\":\"admin\"," \
+		"\"password\":\"s3cret-pass\",\"auto_resolve\":true}"
 
 static const struct connector *sn;
 
@@ -219,8 +221,9 @@ test_create(void)
 	    err);
 	check(str_eq(rq.method, "GET") && str_eq(rq.url, INST
 	    "/api/now/table/incident?sysparm_query=correlation_id%3D" CORR_F1
-	    "%5EORDERBYsys_created_on&sysparm_limit=1&sysparm_fields="
-	    "sys_id,number,state"), "step 0 searches by correlation_id: %s",
+	    "%5EORDERBYDESCsys_created_on&sysparm_limit=1&sysparm_fields="
+	    "sys_id,number,state"), "step 0 searches by correlation_id, the "
+	    "newest first: %s",
 	    rq.url);
 	check(rq.body == NULL && has_header(&rq, BASIC_AUTH) &&
 	    has_header(&rq, "Accept: application/json"), "a GET with Basic "
@@ -407,6 +410,51 @@ lifecycle(const char *name, const char *type, const char *config,
 	tev_free(&t);
 }
 
+/*
+ * A recurrence on a record found closed (state): step 1 creates a new
+ * record naming the closed one (number), and the new one is recorded.
+ */
+static void
+closed_recurrence(const char *name, const char *state, const char *number,
+    const char *config)
+{
+	struct tev		 t;
+	struct conn_request	 rq;
+	struct conn_result	 res;
+	char			 err[256];
+	json_t			*b;
+
+	tev_init(&t, "finding.created", "finding", "f1", "{\"title\":"
+	    "\"SQLi\",\"severity\":\"high\"}", config);
+	step(&t, 0, &rq, err, sizeof(err));
+	conn_request_free(&rq);
+	answer(&t, 200, found(state), -1, &res);
+	check(res.outcome == CONN_NEXT && res.ref[0] == '\0', "%s: closed "
+	    "(%s) + recurrence: another request", name, state);
+	if (step(&t, 1, &rq, err, sizeof(err)) == -1) {
+		check(0, "%s: step 1 renders: %s", name, err);
+		tev_free(&t);
+		return;
+	}
+	b = body_of(&rq);
+	check(str_eq(rq.method, "POST") && strstr(rq.url, "?sysparm_fields=")
+	    != NULL && strstr(rq.url, SYSID) == NULL && sget(b, "state") ==
+	    NULL && str_eq(sget(b, "correlation_id"), CORR_F1) &&
+	    sget(b, "description") != NULL && strstr(sget(b, "description"),
+	    number) != NULL, "%s: closed is final: a NEW record (POST), with "
+	    "the same correlation_id, naming the closed one: %s %s", name,
+	    rq.method, rq.url);
+	json_decref(b);
+	conn_request_free(&rq);
+	answer(&t, 201, "{\"result\":{\"sys_id\":\"" "0123456789abcdef0123456789"
+	    "abcdef\",\"number\":\"INC0010047\",\"state\":\"1\"}}", -1, &res);
+	check(res.outcome == CONN_DELIVERED && str_eq(res.ref, "INC0010047") &&
+	    str_eq(res.ref_id, "0123456789abcdef0123456789abcdef") &&
+	    str_eq(res.ref_state, "open"), "%s: the new record is the "
+	    "object's (%s %s)", name, res.ref, res.ref_state);
+	tev_free(&t);
+}
+
 static void
 test_lifecycle(void)
 {
@@ -420,29 +468,33 @@ test_lifecycle(void)
 	    "PATCH", "work_notes", NULL, "open");
 	lifecycle("new + update", "finding.created", BASIC, "1", "PATCH",
 	    "work_notes", NULL, "open");
-	lifecycle("open + resolved", "finding.resolved", BASIC, "2", "PATCH",
-	    "work_notes,state,close_code,close_notes", "6", "resolved");
+	lifecycle("open + resolved, auto_resolve", "finding.resolved", AUTO,
+	    "2", "PATCH", "work_notes,state,close_code,close_notes", "6",
+	    "resolved");
+	lifecycle("open + resolved, auto_resolve not set (default false): a "
+	    "work note", "finding.resolved", BASIC, "2", "PATCH", "work_notes",
+	    NULL, "open");
 	lifecycle("open + resolved, auto_resolve off", "finding.resolved",
 	    "{\"instance_url\":\"" INST "\",\"token\":\"t\",\"auto_resolve\":"
 	    "false}", "2", "PATCH", "work_notes", NULL, "open");
 	lifecycle("resolved + recurrence", "finding.created", BASIC, "6",
 	    "PATCH", "work_notes,state", "2", "open");
-	lifecycle("closed + recurrence", "finding.created", BASIC, "7",
-	    "PATCH", "work_notes,state", "2", "open");
-	lifecycle("resolved + resolved", "finding.resolved", BASIC, "6",
+	lifecycle("resolved + resolved", "finding.resolved", AUTO, "6",
 	    NULL, NULL, NULL, "resolved");
+	lifecycle("closed + resolved: nothing to do", "finding.resolved", AUTO,
+	    "7", NULL, NULL, NULL, "resolved");
 	lifecycle("canceled + recurrence (won't fix)", "finding.created",
 	    BASIC, "8", NULL, NULL, NULL, "resolved");
 	lifecycle("resolve_state 7", "finding.resolved", "{\"instance_url\":"
 	    "\"" INST "\",\"token\":\"t\",\"resolve_state\":7,\"reopen_state\""
-	    ":1}", "2", "PATCH", "work_notes,state,close_code,close_notes",
-	    "7", "resolved");
+	    ":1,\"auto_resolve\":true}", "2", "PATCH",
+	    "work_notes,state,close_code,close_notes", "7", "resolved");
 	lifecycle("reopen_state 1", "finding.created", "{\"instance_url\":"
 	    "\"" INST "\",\"token\":\"t\",\"reopen_state\":1}", "6", "PATCH",
 	    "work_notes,state", "1", "open");
 
 	/* The resolve's close fields: defaults, then settings. */
-	tev_init(&t, "finding.resolved", "finding", "f1", "{}", BASIC);
+	tev_init(&t, "finding.resolved", "finding", "f1", "{}", AUTO);
 	step(&t, 0, &rq, err, sizeof(err));
 	conn_request_free(&rq);
 	answer(&t, 200, found("1"), -1, &res);
@@ -457,7 +509,8 @@ test_lifecycle(void)
 	tev_free(&t);
 	tev_init(&t, "finding.resolved", "finding", "f1", "{}",
 	    "{\"instance_url\":\"" INST "\",\"token\":\"t\",\"close_code\":"
-	    "\"Solution provided\",\"close_notes\":\"Fixed upstream\"}");
+	    "\"Solution provided\",\"close_notes\":\"Fixed upstream\","
+	    "\"auto_resolve\":true}");
 	step(&t, 0, &rq, err, sizeof(err));
 	conn_request_free(&rq);
 	answer(&t, 200, found("3"), -1, &res);
@@ -472,23 +525,36 @@ test_lifecycle(void)
 	conn_request_free(&rq);
 	tev_free(&t);
 
-	/* change_request: closed is the end; no reopen unless asked. */
-	tev_init(&t, "finding.created", "finding", "f1", "{}",
+	/* Closed is final: a recurrence opens the object's next record. */
+	closed_recurrence("incident", "7", "INC0010046", BASIC);
+	closed_recurrence("incident, resolve_state 7", "7", "INC0010046",
+	    "{\"instance_url\":\"" INST "\",\"token\":\"t\",\"resolve_state\":"
+	    "7,\"reopen_state\":1}");
+	closed_recurrence("change_request", "3", "INC0010046",
 	    "{\"instance_url\":\"" INST "\",\"token\":\"t\",\"table\":"
 	    "\"change_request\"}");
+	closed_recurrence("change_request, reopen_state set", "3",
+	    "INC0010046", "{\"instance_url\":\"" INST "\",\"token\":\"t\","
+	    "\"table\":\"change_request\",\"reopen_state\":-1}");
+
+	/* A change request resolved into a state before Closed. */
+	tev_init(&t, "finding.created", "finding", "f1", "{}",
+	    "{\"instance_url\":\"" INST "\",\"token\":\"t\",\"table\":"
+	    "\"change_request\",\"resolve_state\":0}");
 	step(&t, 0, &rq, err, sizeof(err));
 	check(rq.url != NULL && strstr(rq.url, "/api/now/table/change_request"
 	    "?sysparm_query=") != NULL, "change_request: searched in its "
 	    "table");
 	conn_request_free(&rq);
-	answer(&t, 200, found("3"), -1, &res);
-	check(res.outcome == CONN_NEXT, "change_request closed + recurrence: "
-	    "a request");
+	answer(&t, 200, found("0"), -1, &res);
+	check(res.outcome == CONN_NEXT, "change_request resolved (Review, "
+	    "its resolve_state) + recurrence: a request");
 	step(&t, 1, &rq, err, sizeof(err));
 	b = body_of(&rq);
-	check(json_object_size(b) == 1 && sget(b, "work_notes") != NULL &&
-	    strstr(sget(b, "work_notes"), "not reopened") != NULL,
-	    "change_request closed + recurrence: a work note only");
+	check(str_eq(rq.method, "PATCH") && json_object_size(b) == 1 &&
+	    sget(b, "work_notes") != NULL && strstr(sget(b, "work_notes"),
+	    "not reopened") != NULL, "... a work note only (no reopen_state "
+	    "for a change request)");
 	json_decref(b);
 	conn_request_free(&rq);
 	answer(&t, 200, "{\"result\":{\"sys_id\":\"" SYSID "\"}}", -1, &res);
@@ -498,7 +564,7 @@ test_lifecycle(void)
 	tev_free(&t);
 	tev_init(&t, "finding.resolved", "finding", "f1", "{}",
 	    "{\"instance_url\":\"" INST "\",\"token\":\"t\",\"table\":"
-	    "\"change_request\"}");
+	    "\"change_request\",\"auto_resolve\":true}");
 	step(&t, 0, &rq, err, sizeof(err));
 	conn_request_free(&rq);
 	answer(&t, 200, found("-1"), -1, &res);
@@ -686,6 +752,128 @@ test_transport(void)
 	tev_free(&t);
 }
 
+/* The record as GET <table>/<sys_id> answers it. */
+static const char *
+known_answer(const char *state, const char *corr)
+{
+	static char	 buf[512];
+
+	snprintf(buf, sizeof(buf), "{\"result\":{\"sys_id\":\"" SYSID "\","
+	    "\"number\":\"INC0010046\",\"state\":\"%s\",\"correlation_id\":"
+	    "\"%s\"}}", state, corr);
+	return buf;
+}
+
+/*
+ * An event whose object has a recorded record: step 0 reads it by sys_id,
+ * then answer (status, body) leads to want_op next (or delivered).
+ */
+static void
+known_case(const char *name, const char *type, const char *config,
+    long status, const char *body, enum conn_outcome want,
+    const char *want_op)
+{
+	struct tev		 t;
+	struct conn_request	 rq;
+	struct conn_result	 res;
+	char			 err[256];
+
+	tev_init(&t, type, "finding", "f1", "{\"title\":\"x\"}", config);
+	t.ev.ticket_ref = "INC0010046";
+	t.ev.ticket_ref_id = SYSID;
+	t.ev.ticket_state = "open";
+	step(&t, 0, &rq, err, sizeof(err));
+	conn_request_free(&rq);
+	answer(&t, status, body, -1, &res);
+	check(res.outcome == want && (want_op == NULL ||
+	    str_eq(sget(t.state, "op"), want_op)), "recorded record: %s "
+	    "(outcome %d, op %s, reason %s)", name, res.outcome,
+	    sget(t.state, "op"), res.reason);
+	tev_free(&t);
+}
+
+static void
+test_known(void)
+{
+	struct tev		 t;
+	struct conn_request	 rq;
+	struct conn_result	 res;
+	char			 err[256];
+	int			 rc;
+
+	tev_init(&t, "finding.status_changed", "finding", "f1", "{\"title\":"
+	    "\"x\"}", BASIC);
+	t.ev.ticket_ref = "INC0010046";
+	t.ev.ticket_ref_id = SYSID;
+	t.ev.ticket_state = "open";
+	rc = step(&t, 0, &rq, err, sizeof(err));
+	check(rc == 0 && str_eq(rq.method,
+	    "GET") && str_eq(rq.url, INST "/api/now/table/incident/" SYSID
+	    "?sysparm_fields=sys_id,number,state,correlation_id"
+	    "&sysparm_exclude_reference_link=true") && rq.body == NULL,
+	    "a recorded record: step 0 reads it by sys_id, no search: %s",
+	    rq.url);
+	conn_request_free(&rq);
+	answer(&t, 200, known_answer("2", CORR_F1), -1, &res);
+	check(res.outcome == CONN_NEXT && str_eq(sget(t.state, "op"),
+	    "update") && str_eq(sget(t.state, "sys_id"), SYSID),
+	    "... open, the object's correlation_id: a work note next");
+	step(&t, 1, &rq, err, sizeof(err));
+	check(str_eq(rq.method, "PATCH") && strstr(rq.url, SYSID) != NULL,
+	    "... PATCH on it");
+	conn_request_free(&rq);
+	tev_free(&t);
+
+	tev_init(&t, "finding.created", "finding", "f1", "{}", BASIC);
+	t.ev.ticket_ref_id = "../x";
+	step(&t, 0, &rq, err, sizeof(err));
+	check(str_eq(sget(t.state, "op"), "find") && strstr(rq.url,
+	    "sysparm_query=") != NULL, "a recorded id that is no sys_id is "
+	    "never put in a URL: the search");
+	conn_request_free(&rq);
+	tev_free(&t);
+
+	known_case("resolved, a recurrence: reopened", "finding.created",
+	    BASIC, 200, known_answer("6", CORR_F1), CONN_NEXT, "reopen");
+	known_case("open, a resolution with auto_resolve: resolved",
+	    "finding.resolved", AUTO, 200, known_answer("1", CORR_F1),
+	    CONN_NEXT, "resolve");
+	known_case("404 (deleted): the search decides", "finding.created",
+	    BASIC, 404, "{\"error\":{\"message\":\"No Record found\","
+	    "\"detail\":\"Record doesn't exist or ACL restricts the record "
+	    "retrieval\"},\"status\":\"failure\"}", CONN_NEXT, "find");
+	known_case("another correlation_id: the search decides",
+	    "finding.created", BASIC, 200, known_answer("1",
+	    "hookpost-00000000000000000000"), CONN_NEXT, "find");
+	known_case("closed, a recurrence: the search finds the newest (a "
+	    "newer record may follow)", "finding.created", BASIC, 200,
+	    known_answer("7", CORR_F1), CONN_NEXT, "find");
+	known_case("closed, a resolution: nothing more", "finding.resolved",
+	    AUTO, 200, known_answer("7", CORR_F1), CONN_DELIVERED, NULL);
+	known_case("401: failed", "finding.created", BASIC, 401, ERR401,
+	    CONN_FAILED, NULL);
+	known_case("503: retried", "finding.created", BASIC, 503, "", CONN_RETRY,
+	    NULL);
+	known_case("200 that is not the Table API: retried", "finding.created",
+	    BASIC, 200, "<html>Hibernating</html>", CONN_RETRY, NULL);
+
+	/* 404, then the search finds none: a new record. */
+	tev_init(&t, "finding.created", "finding", "f1", "{\"title\":\"x\"}",
+	    BASIC);
+	t.ev.ticket_ref_id = SYSID;
+	step(&t, 0, &rq, err, sizeof(err));
+	conn_request_free(&rq);
+	answer(&t, 404, "{}", -1, &res);
+	step(&t, 1, &rq, err, sizeof(err));
+	check(str_eq(rq.method, "GET") && strstr(rq.url, "ORDERBYDESC") !=
+	    NULL, "after the 404: the search");
+	conn_request_free(&rq);
+	answer(&t, 200, "{\"result\":[]}", -1, &res);
+	check(res.outcome == CONN_NEXT && str_eq(sget(t.state, "op"),
+	    "create"), "... none: create");
+	tev_free(&t);
+}
+
 static void
 test_connection(void)
 {
@@ -739,6 +927,7 @@ main(void)
 	test_lifecycle();
 	test_answers();
 	test_transport();
+	test_known();
 	test_connection();
 	return check_done();
 }
