@@ -757,11 +757,15 @@ urlguard_curl_prepare(CURL *h, const char *url, int flags,
 		goto curlerr;
 	/*
 	 * HOOKPOST_CA_BUNDLE: the certificate authorities every outbound
-	 * TLS connection trusts, in place of libcurl's default file (a
-	 * private CA; the tests' own).
+	 * TLS connection trusts, and only they: libcurl's default file AND
+	 * its CA directory (Debian's /etc/ssl/certs, which CAINFO alone
+	 * leaves trusted) give way to it, so it means the same on every
+	 * platform (a private CA; the tests' own; add the public CAs to the
+	 * file to keep them).
 	 */
-	if (cfg.ca_bundle != NULL && (cc = curl_easy_setopt(h, CURLOPT_CAINFO,
-	    cfg.ca_bundle)) != CURLE_OK)
+	if (cfg.ca_bundle != NULL && ((cc = curl_easy_setopt(h,
+	    CURLOPT_CAINFO, cfg.ca_bundle)) != CURLE_OK ||
+	    (cc = curl_easy_setopt(h, CURLOPT_CAPATH, NULL)) != CURLE_OK))
 		goto curlerr;
 	resolve_set = 1;
 	if ((cc = curl_easy_setopt(h, CURLOPT_RESOLVE, list)) != CURLE_OK ||
