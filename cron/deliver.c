@@ -459,6 +459,8 @@ job_done(struct deliver *d, struct job *j, long status,
 	}
 	if (res->delay >= 0)
 		delay = res->delay;	/* the service's Retry-After */
+	if (delay < res->min_delay)
+		delay = res->min_delay;	/* the connector's floor */
 	log_error("webhook delivery %s failed: %s (attempt %d of %d; next in "
 	    "%ld s)", j->id, err, j->attempt, j->nschedule + 1, delay);
 	result_add(d, j, status, err, "retry", delay, res);

@@ -119,6 +119,8 @@ struct conn_result {
 	enum conn_outcome outcome;
 	long		 delay;		/* CONN_RETRY: seconds, or -1: the
 					 * schedule's next step */
+	long		 min_delay;	/* CONN_RETRY: and not sooner than
+					 * this (0: no floor) */
 	char		 reason[CONN_REASON_MAX];	/* why not delivered */
 	char		 ref[CONN_REF_MAX];	/* the service's reference */
 	/*

@@ -1857,9 +1857,8 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 		 * and Jira Cloud's index is eventually consistent.
 		 */
 		if (res->outcome == CONN_RETRY && strcmp(op, "create") == 0 &&
-		    (a->error != NULL || a->status >= 500) && res->delay <
-		    JIRA_CREATE_RETRY_MIN)
-			res->delay = JIRA_CREATE_RETRY_MIN;
+		    (a->error != NULL || a->status >= 500))
+			res->min_delay = JIRA_CREATE_RETRY_MIN;
 		step = step_name_new(ev, op, j);
 		memset(&b, 0, sizeof(b));
 		if (a->error != NULL)

@@ -948,11 +948,12 @@ test_create_answer(void)
 	tev_answer(&t, 200, none, -1);
 	tev_render(&t);
 	check(tev_answer(&t, 500, "{\"errorMessages\":[\"Internal server "
-	    "error\"],\"errors\":{}}", -1) == CONN_RETRY && t.res.delay == 60 &&
+	    "error\"],\"errors\":{}}", -1) == CONN_RETRY &&
+	    t.res.delay == -1 && t.res.min_delay == 60 &&
 	    str_eq(t.res.reason, "create: HTTP 500: Internal server error"),
-	    "create 500 (the issue may exist): retried 60 s later at the "
-	    "earliest, when search sees it (%ld; %s)", t.res.delay,
-	    t.res.reason);
+	    "create 500 (the issue may exist): the schedule's step, 60 s at "
+	    "the earliest, when search sees it (%ld, %ld; %s)", t.res.delay,
+	    t.res.min_delay, t.res.reason);
 	tev_free(&t);
 
 	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
@@ -961,8 +962,8 @@ test_create_answer(void)
 	tev_answer(&t, 200, none, -1);
 	tev_render(&t);
 	check(tev_error(&t, "Operation timed out after 3000 milliseconds") ==
-	    CONN_RETRY && t.res.delay == 60, "create timed out: retried 60 s "
-	    "later at the earliest (%ld)", t.res.delay);
+	    CONN_RETRY && t.res.min_delay == 60, "create timed out: retried "
+	    "60 s later at the earliest (%ld)", t.res.min_delay);
 	tev_free(&t);
 
 	tev_init(&t, "finding.created", "finding", "F-1", "{\"severity\":"
