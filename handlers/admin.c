@@ -4,15 +4,20 @@
  *   /api/playbooks[/:name]              triage playbooks (data)
  *   GET  /api/audit/webhooks            the receivers' audit log
  *   /api/tokens[/:id]                   API tokens
- * Every route needs an admin token.
+ *   /api/session                        the console's sign-in (issue 11)
+ *   /api/sessions[/:id]                 console sessions, for the admin
+ * Every route needs an admin token, but /api/session's: any credential.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
 #include "auth.h"
+#include "cfg.h"
+#include "cidr.h"
 #include "crypt.h"
 #include "db.h"
 #include "page.h"
@@ -34,6 +39,11 @@ enum route {
 	ROUTE_TOKEN_LIST,
 	ROUTE_TOKEN_CREATE,
 	ROUTE_TOKEN_DELETE,
+	ROUTE_SESSION_CREATE,
+	ROUTE_SESSION_GET,
+	ROUTE_SESSION_DELETE,
+	ROUTE_SESSION_LIST,
+	ROUTE_SESSION_REVOKE,
 	ROUTE__MAX
 };
 
@@ -51,6 +61,12 @@ static const struct srv_route routes[ROUTE__MAX] = {
 	{ ROUTE_TOKEN_LIST, "GET", "/api/tokens", 0, AUTH_ADMIN },
 	{ ROUTE_TOKEN_CREATE, "POST", "/api/tokens", SRV_BODY, AUTH_ADMIN },
 	{ ROUTE_TOKEN_DELETE, "DELETE", "/api/tokens/:id", 0, AUTH_ADMIN },
+	/* Sign-in checks the token in its body itself. */
+	{ ROUTE_SESSION_CREATE, "POST", "/api/session", SRV_BODY, AUTH_NONE },
+	{ ROUTE_SESSION_GET, "GET", "/api/session", 0, AUTH_ANY },
+	{ ROUTE_SESSION_DELETE, "DELETE", "/api/session", 0, AUTH_ANY },
+	{ ROUTE_SESSION_LIST, "GET", "/api/sessions", 0, AUTH_ADMIN },
+	{ ROUTE_SESSION_REVOKE, "DELETE", "/api/sessions/:id", 0, AUTH_ADMIN },
 };
 
 #define INCIDENT_JSON \
@@ -382,6 +398,182 @@ token_delete(struct req *r)
 	PQclear(res);
 }
 
+/* --- console sessions (issue 11, sql/020) ------------------------------ */
+
+/* What a session shows: never its secret, which is not kept. */
+#define SESSION_JSON \
+	"json_build_object('id', s.id, 'token_id', s.api_token_id," \
+	" 'role', s.role, 'owner_id', s.owner_id," \
+	" 'permissions', s.permissions, 'created_at', s.created_at," \
+	" 'expires_at', s.expires_at, 'last_seen_at', s.last_seen_at," \
+	" 'revoked_at', s.revoked_at, 'active', s.revoked_at IS NULL AND" \
+	" s.expires_at > now() AND (s.api_token_id IS NULL OR" \
+	" (SELECT t.revoked_at IS NULL FROM hookpost.api_tokens t" \
+	"  WHERE t.id = s.api_token_id))," \
+	" 'user_agent', s.user_agent, 'client_addr', s.client_addr)"
+
+static const struct vfield session_fields[] = {
+	{ "token", V_STRING, 1, 1, 512, NULL, 0 },
+};
+
+static const struct page_list session_list = {
+	.name = "session_list",
+	.sql = "SELECT " SESSION_JSON "::text,"
+	    " s.created_at::text, s.id::text FROM hookpost.console_sessions s"
+	    " WHERE ($1::timestamptz IS NULL OR"
+	    "  (s.created_at, s.id) < ($1::timestamptz, $2::uuid))"
+	    " ORDER BY s.created_at DESC, s.id DESC LIMIT $3",
+	.limit_default = 50, .limit_max = 200,
+	.key = PAGE_KEY_TIME_UUID,
+};
+
+/*
+ * The Set-Cookie header of a session's secret, or of its removal (secret
+ * NULL: Max-Age=0).  HttpOnly: no script reads it; SameSite=Strict: no
+ * other site's page sends it; Secure whenever the client came over
+ * HTTPS, so that it never travels in clear.  A new string.
+ */
+static char *
+session_cookie_new(const struct req *r, const char *secret)
+{
+	return xasprintf("Set-Cookie: " AUTH_SESSION_COOKIE "=%s; Path=/;"
+	    " HttpOnly; SameSite=Strict; Max-Age=%ld%s\r\n",
+	    secret != NULL ? secret : "", secret != NULL ? cfg.session_ttl : 0,
+	    req_https(r) ? "; Secure" : "");
+}
+
+/*
+ * POST /api/session: an API token (body {"token"} or the Authorization
+ * header) for a session cookie.  The secret goes to the browser only;
+ * the database keeps its SHA-256.
+ */
+static void
+session_create(struct req *r)
+{
+	static const char sql[] = "INSERT INTO hookpost.console_sessions AS s"
+	    " (session_hash, api_token_id, role, owner_id, permissions,"
+	    "  expires_at, user_agent, client_addr)"
+	    " VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN"
+	    "  '{manage_settings}'::text[] ELSE '{}' END,"
+	    "  now() + $6::bigint * interval '1 second', left($7, 512), $8)"
+	    " RETURNING json_build_object('id', s.id, 'role', s.role,"
+	    "  'owner_id', s.owner_id, 'permissions', s.permissions,"
+	    "  'expires_at', s.expires_at)::text";
+	json_t			*body = NULL;
+	const char		*h, *tok, *p[8];
+	char			*secret = NULL, *cookie = NULL, *out = NULL;
+	char			 hash[65], ttl[32], addr[64];
+	struct cidr_addr	 a;
+	PGresult		*res = NULL;
+
+	if ((h = req_header(r, "Authorization")) != NULL) {
+		if (strncasecmp(h, "Bearer ", 7) != 0) {
+			resp_error(r, 401, "unauthorized", "Missing bearer "
+			    "token (Authorization: Bearer <token>)");
+			goto out;
+		}
+		tok = h + 7;
+	} else {
+		if ((body = valid_body_new(r, VFIELDS(session_fields))) ==
+		    NULL)
+			goto out;
+		tok = json_string_value(json_object_get(body, "token"));
+	}
+	if (auth_token_check(r, tok) == -1)
+		goto out;
+	if ((secret = crypt_token_new("hps_", 43)) == NULL) {
+		resp_error(r, 500, "internal", "No randomness");
+		goto out;
+	}
+	crypt_sha256_hex(secret, strlen(secret), hash);
+	snprintf(ttl, sizeof(ttl), "%ld", cfg.session_ttl);
+	p[0] = hash;
+	p[1] = r->auth.token_id;	/* NULL for a JWT */
+	p[2] = r->auth.admin ? "admin" : r->auth.service ? "service" : "user";
+	p[3] = r->auth.owner_id;
+	p[4] = r->auth.manage_settings ? "t" : "f";
+	p[5] = ttl;
+	p[6] = r->user_agent;
+	p[7] = cidr_client_addr(r->remote_addr,
+	    req_header(r, "X-Forwarded-For"), cfg.trusted_proxies, &a, addr,
+	    sizeof(addr)) == 0 ? addr : NULL;
+	if ((res = db_exec("session_create", sql, 8, p)) == NULL) {
+		resp_db_error(r);
+		goto out;
+	}
+	out = PQgetvalue(res, 0, 0);
+	cookie = session_cookie_new(r, secret);
+	resp_send(r, 201, "application/json", cookie, out, strlen(out));
+out:
+	PQclear(res);
+	json_decref(body);
+	free(cookie);
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+}
+
+/* The session this request's cookie is, or 401: a Bearer one has none. */
+static int
+session_need(struct req *r)
+{
+	if (r->auth.session_id != NULL)
+		return 0;
+	resp_error(r, 401, "unauthorized", "This request carries no console "
+	    "session (the " AUTH_SESSION_COOKIE " cookie)");
+	return -1;
+}
+
+static void
+session_get(struct req *r, const char *id)
+{
+	static const char sql[] = "SELECT " SESSION_JSON "::text"
+	    " FROM hookpost.console_sessions s WHERE s.id = $1";
+	const char	*p[1];
+	PGresult	*res;
+
+	p[0] = id;
+	if ((res = db_exec("session_get", sql, 1, p)) == NULL) {
+		resp_db_error(r);
+		return;
+	}
+	resp_row(r, 200, res, "session");
+	PQclear(res);
+}
+
+/*
+ * Revokes a session: sign-out (mine: the cookie is cleared too) or an
+ * admin's DELETE /api/sessions/:id.  204, or 404 when id is no active
+ * session.
+ */
+static void
+session_revoke(struct req *r, const char *id, int mine)
+{
+	static const char sql[] = "UPDATE hookpost.console_sessions"
+	    " SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL";
+	const char	*p[1];
+	char		*cookie;
+	PGresult	*res;
+
+	if (!uuid_valid(id)) {
+		resp_error(r, 404, "not_found", "No such session");
+		return;
+	}
+	p[0] = id;
+	if ((res = db_exec("session_revoke", sql, 1, p)) == NULL) {
+		resp_db_error(r);
+		return;
+	}
+	if (mine) {
+		cookie = session_cookie_new(r, NULL);
+		resp_send(r, 204, "application/json", cookie, "", 0);
+		free(cookie);
+	} else
+		resp_deleted(r, res, "session");
+	PQclear(res);
+}
+
 static void
 dispatch(struct req *r, int route)
 {
@@ -418,6 +610,23 @@ dispatch(struct req *r, int route)
 		break;
 	case ROUTE_TOKEN_DELETE:
 		token_delete(r);
+		break;
+	case ROUTE_SESSION_CREATE:
+		session_create(r);
+		break;
+	case ROUTE_SESSION_GET:
+		if (session_need(r) == 0)
+			session_get(r, r->auth.session_id);
+		break;
+	case ROUTE_SESSION_DELETE:
+		if (session_need(r) == 0)
+			session_revoke(r, r->auth.session_id, 1);
+		break;
+	case ROUTE_SESSION_LIST:
+		page_list(r, &session_list);
+		break;
+	case ROUTE_SESSION_REVOKE:
+		session_revoke(r, r->params[0], 0);
 		break;
 	case ROUTE__MAX:
 		break;

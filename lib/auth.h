@@ -1,7 +1,8 @@
 /*
  * auth: admin API credentials (ARCHITECTURE.md §3).  API tokens "hp_..." are
  * looked up by their SHA-256; a JWT (HS256) is accepted when
- * HOOKPOST_JWT_SECRET is set.
+ * HOOKPOST_JWT_SECRET is set; a console session's cookie (issue 11,
+ * sql/020) stands for the token it was made from.
  */
 #ifndef HOOKPOST_AUTH_H
 #define HOOKPOST_AUTH_H
@@ -27,11 +28,23 @@ enum auth_need {
 };
 
 /*
- * Checks the Bearer credential against need and fills r->auth.  Returns
- * 0, or -1 after answering 401 unauthorized, 403 forbidden or 503
- * unavailable.
+ * Checks the credential against need and fills r->auth.  The credential
+ * is the Bearer one or, without an Authorization header, a console
+ * session's cookie (issue 11): then a request other than GET or HEAD
+ * must carry AUTH_CONSOLE_HEADER: 1 and, if it has an Origin, our own
+ * (else 403 csrf_refused).  Returns 0, or -1 after answering 401
+ * unauthorized, 403 forbidden or csrf_refused, or 503 unavailable.
  */
 int		 auth_require(struct req *, enum auth_need);
+/*
+ * Checks an API token or a JWT as auth_require checks a Bearer one (a
+ * console sign-in's body holds one) and fills r->auth.  Returns 0, or -1
+ * after answering 401 unauthorized or 503 unavailable.
+ */
+int		 auth_token_check(struct req *, const char *token);
+/* The console session's cookie and the header a write on it carries. */
+#define AUTH_SESSION_COOKIE	"hookpost_session"
+#define AUTH_CONSOLE_HEADER	"X-Hookpost-Console"
 /*
  * The rows a caller that passed AUTH_OWNER may see: NULL for an admin
  * (every owner), else its owner_id (owned by r).

@@ -158,6 +158,9 @@ cfg_load(void)
 	/* seed 000: an active (in_progress) record expires after 4 hours. */
 	cfg.callback_ttl = cfg_num("HOOKPOST_CALLBACK_TTL", 4 * 3600, 60,
 	    30L * 86400);
+	/* issue 11: a console session lasts 8 hours from sign-in. */
+	cfg.session_ttl = cfg_num("HOOKPOST_SESSION_TTL", 8 * 3600, 60,
+	    30L * 86400);
 	/* seed 002 "Rate Limiting": per IP 1,000 and global 10,000 a minute. */
 	cfg.trigger_rate_per_ip = cfg_num("HOOKPOST_TRIGGER_RATE_PER_IP", 1000, 0,
 	    100000000);

@@ -23,6 +23,7 @@ struct cfg {
 	long		 ts_tolerance;	/* HOOKPOST_TIMESTAMP_TOLERANCE, seconds */
 	int		 retry_jitter;	/* HOOKPOST_RETRY_JITTER, +-percent */
 	long		 callback_ttl;	/* HOOKPOST_CALLBACK_TTL, seconds */
+	long		 session_ttl;	/* HOOKPOST_SESSION_TTL, seconds */
 	const char	*log_file;	/* HOOKPOST_LOG_FILE, or NULL: stderr */
 	/* seed 002 trigger requests a minute; 0: no such limit */
 	long		 trigger_rate_per_ip;	/* HOOKPOST_TRIGGER_RATE_PER_IP */

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "cfg.h"
+#include "cidr.h"
 #include "db.h"
 #include "log.h"
 #include "req.h"
@@ -157,22 +158,38 @@ host_plain(const char *host)
 	return 1;
 }
 
+int
+req_https(const struct req *r)
+{
+	const char		*https, *proto, *peer;
+	struct cidr_addr	 a;
+
+	https = req_env(r, "HTTPS");
+	if (https != NULL && strcasecmp(https, "on") == 0)
+		return 1;
+	/* A proxy that ends TLS says so; only a trusted one is believed. */
+	proto = req_header(r, "X-Forwarded-Proto");
+	peer = req_env(r, "REMOTE_ADDR");
+	return proto != NULL && strcasecmp(proto, "https") == 0 &&
+	    cfg.trusted_proxies != NULL && peer != NULL &&
+	    cidr_addr_parse(peer, &a) == 0 &&
+	    cidr_list_contains(cfg.trusted_proxies, &a);
+}
+
 char *
 req_base_url_new(const struct req *r)
 {
-	const char	*host, *https, *base;
+	const char	*host, *base;
 	char		*b;
 	size_t		 n;
 
 	base = cfg.base_path != NULL ? cfg.base_path : "";
 	host = req_header(r, "Host");
-	https = req_env(r, "HTTPS");
 	if (cfg.public_url != NULL && *cfg.public_url != '\0')
 		b = xstrdup(cfg.public_url);
 	else if (host != NULL && host_plain(host))
-		b = xasprintf("%s://%s%s", https != NULL &&
-		    strcasecmp(https, "on") == 0 ? "https" : "http", host,
-		    base);
+		b = xasprintf("%s://%s%s", req_https(r) ? "https" : "http",
+		    host, base);
 	else
 		b = xstrdup(base);
 	n = strlen(b);

@@ -19,6 +19,7 @@ struct auth {
 	int		 admin;		/* role admin */
 	char		*token_id;	/* uuid of the API token, NULL for JWT */
 	char		*owner_id;	/* the user's owner scope */
+	char		*session_id;	/* console session (a cookie), or NULL */
 	int		 service;	/* role service */
 	/* permissions beyond the role (api_tokens.permissions, JWT claim) */
 	int		 manage_settings;	/* seed 003 MANAGE_SETTINGS */
@@ -73,9 +74,14 @@ json_t		*req_json_object(struct req *);
 /* Milliseconds since the request began. */
 double		 req_elapsed_ms(const struct req *);
 /*
+ * 1 when the client reached us over HTTPS: the server's HTTPS=on, or
+ * X-Forwarded-Proto: https from a HOOKPOST_TRUSTED_PROXIES peer; else 0.
+ */
+int		 req_https(const struct req *);
+/*
  * The base of the URLs this deployment hands out, without a trailing
  * slash: HOOKPOST_PUBLIC_URL when set, else this request's scheme, Host
- * and HOOKPOST_BASE_PATH.  A Host that is not a plain host[:port] is
+ * (req_https) and HOOKPOST_BASE_PATH.  A Host that is not a plain host[:port] is
  * never echoed (it is the client's word): the base is then the base path
  * alone, a reference relative to the request's own host.  A new string.
  */

@@ -209,6 +209,7 @@ req_free(struct req *r)
 	free(r->body);
 	free(r->auth.token_id);
 	free(r->auth.owner_id);
+	free(r->auth.session_id);
 	memset(r, 0, sizeof(*r));
 }
 
