@@ -466,6 +466,12 @@ session_create(struct req *r)
 	struct cidr_addr	 a;
 	PGresult		*res = NULL;
 
+	/*
+	 * Another site's page must not sign this browser in, least of all
+	 * with the other site's token (login CSRF).
+	 */
+	if (auth_origin_check(r) == -1)
+		goto out;
 	if ((h = req_header(r, "Authorization")) != NULL) {
 		if (strncasecmp(h, "Bearer ", 7) != 0) {
 			resp_error(r, 401, "unauthorized", "Missing bearer "

@@ -262,29 +262,13 @@ bad:
 	return -1;
 }
 
-/*
- * A browser sends the cookie with any request to this site, whoever
- * made the page that sends it: a write on a cookie must prove it comes
- * from the console.  A cross-site page cannot set a custom header
- * without a CORS preflight (which nothing here grants), and a browser's
- * Origin names the page that sent it.  Returns 0, or -1 after answering
- * 403 csrf_refused.
- */
-static int
-auth_csrf_check(struct req *r)
+int
+auth_origin_check(struct req *r)
 {
-	const char	*h, *origin;
-	char		*base = NULL, *p;
+	const char	*origin;
+	char		*base, *p;
 	int		 rc = -1;
 
-	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
-		return 0;
-	h = req_header(r, AUTH_CONSOLE_HEADER);
-	if (h == NULL || strcmp(h, "1") != 0) {
-		resp_error(r, 403, "csrf_refused", "A write with a session "
-		    "cookie needs the header " AUTH_CONSOLE_HEADER ": 1");
-		return -1;
-	}
 	if ((origin = req_header(r, "Origin")) == NULL)
 		return 0;
 	/* Our own origin: scheme://host[:port] of the base URL. */
@@ -300,6 +284,30 @@ auth_csrf_check(struct req *r)
 		    "Origin is not this site's own");
 	free(base);
 	return rc;
+}
+
+/*
+ * A browser sends the cookie with any request to this site, whoever
+ * made the page that sends it: a write on a cookie must prove it comes
+ * from the console.  A cross-site page cannot set a custom header
+ * without a CORS preflight (which nothing here grants), and a browser's
+ * Origin names the page that sent it.  Returns 0, or -1 after answering
+ * 403 csrf_refused.
+ */
+static int
+auth_csrf_check(struct req *r)
+{
+	const char	*h;
+
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+		return 0;
+	h = req_header(r, AUTH_CONSOLE_HEADER);
+	if (h == NULL || strcmp(h, "1") != 0) {
+		resp_error(r, 403, "csrf_refused", "A write with a session "
+		    "cookie needs the header " AUTH_CONSOLE_HEADER ": 1");
+		return -1;
+	}
+	return auth_origin_check(r);
 }
 
 int

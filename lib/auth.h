@@ -42,6 +42,12 @@ int		 auth_require(struct req *, enum auth_need);
  * after answering 401 unauthorized or 503 unavailable.
  */
 int		 auth_token_check(struct req *, const char *token);
+/*
+ * 0 when the request has no Origin header or this site's own
+ * (HOOKPOST_PUBLIC_URL, else the request's scheme and Host), else -1
+ * after answering 403 csrf_refused.
+ */
+int		 auth_origin_check(struct req *);
 /* The console session's cookie and the header a write on it carries. */
 #define AUTH_SESSION_COOKIE	"hookpost_session"
 #define AUTH_CONSOLE_HEADER	"X-Hookpost-Console"

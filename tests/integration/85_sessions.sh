@@ -61,6 +61,11 @@ USEC=$(secret_of "$(cookie)")
 req POST /api/session -H "$J" --data-binary '{"token":"hp_not-a-token"}'
 expect "a wrong token: 401, no cookie" 401 '.error.code == "unauthorized"'
 [ -z "$(cookie)" ] && ok "a refused sign-in sets no cookie" || fail "a refused sign-in sets no cookie" "$HDRS"
+req POST /api/session -H "$J" -H 'Origin: https://evil.example' --data-binary "{\"token\":\"$TOKEN\"}"
+expect "a sign-in from a foreign Origin: 403 csrf_refused (login CSRF)" 403 '.error.code == "csrf_refused"'
+[ -z "$(cookie)" ] && ok "and no cookie" || fail "and no cookie" "$HDRS"
+req POST /api/session -H "$J" -H "Origin: $BASE" --data-binary "{\"token\":\"$UT\"}"
+expect "a sign-in from our own Origin: 201" 201 '.role == "user"'
 req POST /api/session -H "$J" --data-binary '{"token":"x","extra":1}'
 expect "an unknown field: 400" 400 '.error.code == "invalid_field"'
 J2=$(jwt "{\"sub\":\"$OWNER\",\"role\":\"user\",\"exp\":$(($(date +%s) + 600))}" "$HOOKPOST_JWT_SECRET")
