@@ -132,6 +132,8 @@ install: all
 	cp -R httpd-conf/. $(PREFIX)/share/hookpost/httpd-conf/
 	cp cron/crontab $(PREFIX)/share/hookpost/cron/
 	cp docs/openapi.json $(PREFIX)/share/hookpost/
+	rm -rf $(PREFIX)/share/hookpost/console
+	cp -R console $(PREFIX)/share/hookpost/console
 
 clean:
 	rm -rf bin lib/*.o lib/libhookpost.a

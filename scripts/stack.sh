@@ -249,6 +249,10 @@ start() {
 	# What an older stack.sh put there for apache-cgi (now shared-host/).
 	rm -f "$VAR"/htdocs/*.cgi "$VAR/htdocs/.htaccess" \
 	    "$VAR/htdocs/hookpost.conf" "$VAR/htdocs/openapi.json"
+	# The console (issue 11): static files the web server serves from its
+	# document root under /console/ (a fresh copy, so an edit shows).
+	rm -rf "$VAR/htdocs/console"
+	cp -R "$TOP/console" "$VAR/htdocs/console"
 	[ "$(id -u)" = 0 ] && chown -R "$RUNUSER" "$VAR"
 	chmod 700 "$VAR"
 	write_config
