@@ -2,7 +2,8 @@
 """A small W3C WebDriver client (standard library only) and the console's
 browser scenarios, driven by tests/integration/86_console.sh.
 
-    webdriver.py console BASE PROBE SHOTDIR   (the admin token on stdin)
+    webdriver.py console BASE PROBE SHOTDIR HOOK_ID USER_NAME
+        (stdin: the admin token, then a user token's, one a line)
 
 starts chromedriver on a free local port, headless Chromium with a fresh
 profile (--no-sandbox when root), runs the scenario and prints one line per
@@ -11,7 +12,9 @@ into its own ok/fail lines.  Every console message of level SEVERE (which
 includes CSP violations and failed requests) and every request answered
 >= 400 fails the run, except the 401 of the first GET /api/session that
 tells the page nobody is signed in.  Screenshots of each page go to
-SHOTDIR.
+SHOTDIR.  HOOK_ID is an admin's webhook integration whose URL answers 200
+(Test connection must deliver); USER_NAME the name of the only integration
+the user token (role user, manage_settings, another owner) may see.
 """
 
 import base64
@@ -107,11 +110,11 @@ class Session:
     def type(self, el, text):
         self.cmd("POST", "/element/%s/value" % el, {"text": text})
 
-    def wait(self, script, timeout=8.0):
+    def wait(self, script, timeout=8.0, *args):
         """Polls until the script returns a true value; returns it."""
         end = time.time() + timeout
         while True:
-            v = self.js(script)
+            v = self.js(script, *args)
             if v or time.time() > end:
                 return v
             time.sleep(0.05)
@@ -186,7 +189,112 @@ return bad;
 """
 
 
-def console_scenario(base, token, probe, shots):
+def signin(wd, token):
+    """Types the token into the focused sign-in field and presses Enter;
+    returns [role, owner] once the integrations page shows."""
+    wd.wait("return document.activeElement.id === 'token';")
+    wd.type(wd.find("#token"), token + ENTER)
+    return wd.wait("const w = document.getElementById('who');"
+                   "const t = document.getElementById('integrations');"
+                   "return !w.hidden && !t.hidden && "
+                   "[document.getElementById('who-role').textContent,"
+                   " document.getElementById('who-owner').textContent];")
+
+
+def signout(wd):
+    wd.js("document.getElementById('signout').focus();")
+    wd.type(wd.find("#signout"), ENTER)
+    return wd.wait("return !document.getElementById('signin').hidden;")
+
+
+# The part of the integrations page of one integration, by id: its name,
+# whether its delivery log has loaded, the log's rows, the test result.
+PART = """
+const p = document.querySelector('.integration[data-id="' + arguments[0] + '"]');
+if (!p) return null;
+const res = {};
+for (const dd of p.querySelectorAll('.test-result dd'))
+    res[dd.dataset.k] = dd.textContent;
+return {name: p.querySelector('h3').textContent,
+        button: p.querySelector('button.test').textContent,
+        loaded: p.querySelector('tbody').children.length > 0 ||
+                !p.querySelector('.log-empty').hidden,
+        rows: [...p.querySelectorAll('tbody tr')].map(r =>
+                [...r.cells].map(c => c.textContent)),
+        result: res};
+"""
+
+
+def integrations_scenario(wd, rep, base, token, utoken, hook, uname, shots):
+    """/admin/integrations, Test connection and the delivery log as the
+    admin; then a user token's view.  Returns the failed requests seen."""
+    wd.get(base + "/admin/integrations")
+    url = wd.js("return location.pathname + location.hash;")
+    rep.check("/admin/integrations opens /console/#/integrations",
+              url == "/console/#/integrations", url)
+    who = signin(wd, token)
+    rep.check("signed in from /admin/integrations: the integrations page",
+              who == ["admin", "(none)"] and
+              wd.js("return location.hash;") == "#/integrations",
+              "%r; page: %r" % (who, wd.js("return document.body.innerText")))
+    part = wd.wait("const p = (function(){%s}).apply(null, arguments);"
+                   "return p && p.loaded && p;" % PART, 8.0, hook)
+    rep.check("the webhook's part: its name, Test connection and an empty "
+              "delivery log", bool(part) and part["button"] ==
+              "Test connection" and part["rows"] == [], part)
+
+    # Keyboard: focus the button, Enter presses it.
+    sel = '.integration[data-id="%s"] button.test' % hook
+    wd.js("document.querySelector(arguments[0]).focus();", sel)
+    wd.type(wd.find(sel), ENTER)
+    got = wd.wait("const p = (function(){%s}).apply(null, arguments);"
+                  "return p && p.result.OK && p.rows.length > 0 && p;" %
+                  PART, 15.0, hook)
+    res = got and got["result"]
+    rep.check("Test connection shows ok, delivered, 200, no error",
+              bool(res) and res == {"OK": "yes", "Outcome": "delivered",
+                                    "Status code": "200", "Error": "—"},
+              got)
+    rows = got["rows"] if got else []
+    rep.check("the delivery log shows the test delivery (integration.test, "
+              "delivered, 200, 1 attempt, no error)",
+              len(rows) == 1 and rows[0][0] != "" and
+              rows[0][1:] == ["integration.test", "delivered", "200", "1",
+                              ""], rows)
+    foc = wd.js("const a = document.activeElement;"
+                "return a.classList.contains('test') && "
+                "a.closest('.integration').dataset.id;")
+    rep.check("the focus stays on Test connection", foc == hook, foc)
+    wd.js("document.querySelector(arguments[0]).closest('.integration')"
+          ".scrollIntoView();", sel)
+    wd.screenshot(os.path.join(shots, "04-integrations-test.png"))
+    fails = wd.js(FAILED_REQUESTS)
+
+    # A user token (role user, manage_settings, another owner): only its
+    # owner's integration, as the API decides.
+    rep.check("signed out of the admin's session", signout(wd))
+    who = signin(wd, utoken)
+    rep.check("a user token signs in (role user)",
+              bool(who) and who[0] == "user", who)
+    wd.wait("return document.querySelectorAll('#integrations-rows tr')"
+            ".length > 0 && [...document.querySelectorAll('.integration')]"
+            ".every(p => p.querySelector('tbody').children.length > 0 || "
+            "!p.querySelector('.log-empty').hidden);")
+    names = wd.js("return [[...document.querySelectorAll("
+                  "'#integrations-rows tr')].map(r => r.cells[0].textContent),"
+                  " [...document.querySelectorAll('.integration')].map("
+                  "p => p.dataset.id)];")
+    rep.check("the user sees only its own integration",
+              names[0] == [uname] and hook not in names[1] and
+              len(names[1]) == 1, names)
+    wd.screenshot(os.path.join(shots, "05-user-integrations.png"))
+    rep.check("the user signs out", signout(wd))
+    fails += wd.js(FAILED_REQUESTS)
+    return fails
+
+
+def console_scenario(base, token, probe, shots, utoken="", hook="",
+                     uname=""):
     rep = Report()
     os.makedirs(shots, exist_ok=True)
     wd = Session()
@@ -253,6 +361,8 @@ def console_scenario(base, token, probe, shots):
         again = wd.wait("return !document.getElementById('signin').hidden;")
         rep.check("after a reload the session is gone", again)
         fails += wd.js(FAILED_REQUESTS)
+        fails += integrations_scenario(wd, rep, base, token, utoken, hook,
+                                       uname, shots)
 
         expected = base + "/api/session"
         fails = [f for f in fails if f != "401 " + expected]
@@ -284,14 +394,16 @@ def console_scenario(base, token, probe, shots):
 
 
 def main():
-    if len(sys.argv) != 5 or sys.argv[1] != "console":
-        print("usage: webdriver.py console BASE PROBE SHOTDIR <token",
-              file=sys.stderr)
+    if len(sys.argv) != 7 or sys.argv[1] != "console":
+        print("usage: webdriver.py console BASE PROBE SHOTDIR HOOK_ID "
+              "USER_NAME <tokens", file=sys.stderr)
         return 2
     token = sys.stdin.readline().strip()
+    utoken = sys.stdin.readline().strip()
     try:
         return 1 if console_scenario(sys.argv[2], token, sys.argv[3],
-                                     sys.argv[4]) else 0
+                                     sys.argv[4], utoken, sys.argv[5],
+                                     sys.argv[6]) else 0
     except (OSError, WebDriverError) as e:
         print("not ok the browser started: %s" % e)
         return 1

@@ -4,8 +4,13 @@
 # files with a strict CSP, nosniff and real types; sign in with the admin
 # token (keyboard only), see the role, the owner and the integration list
 # in which a stored-XSS probe shows as text and runs nothing; sign out and
-# see the sign-in form again.  Any browser console error or failed request
-# fails it.  Screenshots in $HOOKPOST_VAR/screenshots/<server>/.
+# see the sign-in form again.  Then seed 003's "delivery logs viewable at
+# /admin/integrations": that path opens the console's integrations page;
+# after sign-in, Test connection on a webhook pointed at a local receiver
+# shows ok/delivered/200 and its delivery log the test delivery; a user
+# token (manage_settings, another owner) sees only its own integration.
+# Any browser console error or failed request fails it.  Screenshots in
+# $HOOKPOST_VAR/screenshots/<server>/.
 . "$TOP/tests/lib.sh"
 
 # Shared hosting (apache-cgi: htaccess-cgi, no document root served) does
@@ -62,6 +67,19 @@ case $STATUS in
 esac
 req GET /console/nothing-here.js
 expect_status "a missing console file is a 404" 404
+# /admin/integrations opens the console's page, taken before the outbound
+# group (which answers the rest of /admin/, as the next request shows).
+req GET /admin/integrations
+case $STATUS in
+302) case $(hdr Location) in
+	/console/#/integrations|http://*/console/#/integrations)
+		ok "/admin/integrations redirects to /console/#/integrations" ;;
+	*) fail "/admin/integrations redirects to /console/#/integrations" "$(hdr Location)" ;;
+	esac ;;
+*) fail "/admin/integrations redirects to /console/#/integrations" "$STATUS $BODY" ;;
+esac
+req GET /admin/webhooks/subscriptions
+expect "the rest of /admin/ is still the outbound group's (JSON 401)" 401 '.error.code == "unauthorized"'
 
 # --- the stored-XSS probe ------------------------------------------------------
 # Names lose their tags on write (78_integrations_api); what survives is
@@ -76,6 +94,20 @@ case $SHOWN in
 *) fail "setup: the escaped markup survives the write" "$SHOWN" ;;
 esac
 
+# --- integrations for the integrations page ------------------------------------
+LOG=$(mktemp)
+start_sink "$LOG" || fail "setup: the test receiver starts"
+trap 'kill $SINK 2>/dev/null; rm -f "$LOG"' EXIT
+R=http://127.0.0.1:$PORT
+admin POST /api/integrations "{\"type\":\"webhook\",\"name\":\"console hook $RUN\",\"events\":[\"finding.created\"],\"config\":{\"url\":\"$R/ok\"}}"
+expect "setup: an admin's webhook integration to the receiver" 201 '.owner_id == "admin"'
+HOOK=$(jget .id)
+admin POST /api/tokens "{\"role\":\"user\",\"owner_id\":\"console-$RUN\",\"permissions\":[\"manage_settings\"]}"
+expect "setup: a user token with manage_settings" 201 '.permissions == ["manage_settings"]'
+UT=$(jget .token)
+as "$UT" POST /api/integrations "{\"type\":\"webhook\",\"name\":\"console user hook $RUN\",\"events\":[\"finding.created\"],\"config\":{\"url\":\"$R/ok\"}}"
+expect "setup: the user's own integration" 201 ".owner_id == \"console-$RUN\""
+
 # --- the browser ---------------------------------------------------------------
 if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
 	fail "chromium and chromium-driver are installed (make deps)"
@@ -83,8 +115,9 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
 fi
 SHOTS=$HOOKPOST_VAR/screenshots/$SERVER
 rm -rf "$SHOTS"
-OUT=$(printf '%s\n' "$TOKEN" | timeout 60 /usr/bin/python3 \
-    "$TOP/tests/browser/webdriver.py" console "$BASE" "xss-$RUN" "$SHOTS" 2>&1)
+OUT=$(printf '%s\n%s\n' "$TOKEN" "$UT" | timeout 120 /usr/bin/python3 \
+    "$TOP/tests/browser/webdriver.py" console "$BASE" "xss-$RUN" "$SHOTS" \
+    "$HOOK" "console user hook $RUN" 2>&1)
 rc=$?
 printf '%s\n' "$OUT" | while IFS= read -r line; do
 	case $line in
@@ -95,5 +128,5 @@ printf '%s\n' "$OUT" | while IFS= read -r line; do
 done
 printf '%s\n' "$OUT" | grep -q '^ok ' || fail "browser: the scenario ran (rc $rc)" "$OUT"
 n=$(ls "$SHOTS"/*.png 2>/dev/null | wc -l)
-[ "$n" -ge 3 ] && ok "a screenshot of each page ($n in $SHOTS)" ||
+[ "$n" -ge 5 ] && ok "a screenshot of each page ($n in $SHOTS)" ||
     fail "a screenshot of each page" "$n in $SHOTS"
