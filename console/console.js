@@ -1,232 +1,111 @@
-// hookpost console (issue 11): sign in, who, the integrations page
-// (#/integrations: each integration's delivery log and Test connection;
-// /admin/integrations redirects here), sign out.  Plain ES module, no
-// build step.  Rules: the token is only ever sent to POST /api/session
-// (never stored: the session is an HttpOnly cookie); every value from the
-// API is inserted with textContent, never as HTML; cookie writes carry
-// X-Hookpost-Console: 1 (the server's CSRF check, README "Console
-// sessions").
+// hookpost console (issue 11): sign in, the navigation, the pages of
+// pages.js by location.hash, sign out.  Plain ES modules, no build step.
+// Each page is one module under pages/ (pages.js says which); lib.js
+// holds what they share and the rules they follow.
 
-const $ = (id) => document.getElementById(id);
+import { $, api, el, say, errmsg, text, onUnauthorized } from './lib.js';
+import { PAGES } from './pages.js';
 
-// How much one page asks for: integrations listed, log rows each, and
-// delivery logs fetched at once (the outbound pool is small).
-const MAX_INTEGRATIONS = 100;
-const LOG_ROWS = 20;
-const LOG_PARALLEL = 4;
-
-async function api(method, path, body) {
-	const init = { method, credentials: 'same-origin', headers: {} };
-	if (method !== 'GET' && method !== 'HEAD') {
-		init.headers['X-Hookpost-Console'] = '1';
-		// An empty body still has a Content-Length (lighttpd answers
-		// 411 to a POST without one).
-		init.body = '';
-	}
-	if (body !== undefined) {
-		init.headers['Content-Type'] = 'application/json';
-		init.body = JSON.stringify(body);
-	}
-	const r = await fetch(path, init);
-	let data = null;
-	if (r.status !== 204) {
-		try { data = await r.json(); } catch (e) { data = null; }
-	}
-	return { status: r.status, data };
-}
-
-function say(msg) { $('status').textContent = msg; }
-
-function errmsg(res) {
-	const e = res.data && res.data.error;
-	return e && typeof e.message === 'string' ? e.message : 'HTTP ' + res.status;
-}
-
-function text(v) { return v == null ? '' : String(v); }
-
-// el('td', 'x') is <td>x</td>, the text set with textContent.
-function el(tag, content, cls) {
-	const e = document.createElement(tag);
-	if (content !== undefined && content !== null)
-		e.textContent = String(content);
-	if (cls)
-		e.className = cls;
-	return e;
-}
+let session = null;
 
 function showSignin() {
+	session = null;
 	$('who').hidden = true;
 	$('nav').hidden = true;
-	$('integrations').hidden = true;
-	$('integrations-rows').replaceChildren();
-	$('integration-details').replaceChildren();
+	$('page').replaceChildren();
+	$('page').hidden = true;
 	$('signin').hidden = false;
 	$('token').value = '';
 	$('token').focus();
 }
 
-let signedIn = false;
+function buildNav() {
+	const links = PAGES.filter((p) => !p.admin || session.role === 'admin')
+	    .map((p) => {
+		const a = el('a', p.title);
+		a.href = '#/' + p.hash;
+		a.dataset.page = p.hash;
+		return a;
+	});
+	$('nav-links').replaceChildren(...links.map((a) => {
+		const li = el('li');
+		li.append(a);
+		return li;
+	}));
+}
 
 async function showSignedIn(s) {
-	signedIn = true;
+	session = s;
 	$('signin').hidden = true;
 	$('who-role').textContent = text(s.role);
 	$('who-owner').textContent = s.owner_id == null ? '(none)' : String(s.owner_id);
 	$('who').hidden = false;
+	buildNav();
 	$('nav').hidden = false;
 	await route();
 }
 
-// The pages, by location.hash.  Only one so far; no hash is that page.
+// Each navigation gets a number; a page that finishes loading after the
+// user has gone elsewhere does not overwrite the newer one.
+let generation = 0;
+
 async function route() {
-	if (!signedIn)
+	if (!session)
 		return;
-	const h = location.hash;
-	if (h === '' || h === '#' || h === '#/' || h === '#/integrations') {
-		await loadIntegrations();
-		return;
-	}
-	$('integrations').hidden = true;
-	say('No such page: ' + h);
-}
-
-async function loadIntegrations() {
-	const res = await api('GET', '/api/integrations?limit=' + MAX_INTEGRATIONS);
-	if (res.status === 401) { signedIn = false; showSignin(); return; }
-	if (res.status !== 200 || !res.data || !Array.isArray(res.data.data)) {
-		say('Could not list integrations: ' + errmsg(res));
-		return;
-	}
-	const list = res.data.data;
-	const rows = list.map((it) => {
-		const tr = document.createElement('tr');
-		for (const v of [it.name, it.type, it.status])
-			tr.append(el('td', text(v)));
-		return tr;
-	});
-	$('integrations-rows').replaceChildren(...rows);
-	$('integrations-empty').hidden = rows.length > 0;
-	const parts = list.map(integrationPart);
-	$('integration-details').replaceChildren(...parts.map((p) => p.root));
-	$('integrations').hidden = false;
-	// The delivery logs, a few at a time.
-	let next = 0;
-	const worker = async () => {
-		while (next < parts.length)
-			await loadLog(parts[next++]);
-	};
-	await Promise.all(Array.from({ length: LOG_PARALLEL }, worker));
-}
-
-// One integration's part of the page: its name, Test connection and the
-// result, and its delivery log.
-function integrationPart(it) {
-	const id = text(it.id);
-	const root = el('section', null, 'integration');
-	root.dataset.id = id;
-	const hid = 'int-' + id + '-h';
-	root.setAttribute('aria-labelledby', hid);
-	const h = el('h3', text(it.name));
-	h.id = hid;
-	const meta = el('p', text(it.type) + ', ' + text(it.status) +
-	    (it.enabled === false ? ', disabled' : ''), 'meta');
-	const btn = el('button', 'Test connection', 'test');
-	btn.type = 'button';
-	const result = el('dl', null, 'test-result');
-	result.setAttribute('role', 'status');
-	result.setAttribute('aria-live', 'polite');
-	result.hidden = true;
-	const table = el('table', null, 'log');
-	const cap = el('caption', 'Delivery log');
-	const head = document.createElement('tr');
-	for (const c of ['Time', 'Event', 'Status', 'Status code', 'Attempts',
-	    'Last error']) {
-		const th = el('th', c);
-		th.scope = 'col';
-		head.append(th);
-	}
-	const thead = el('thead');
-	thead.append(head);
-	const tbody = el('tbody');
-	table.append(cap, thead, tbody);
-	const empty = el('p', 'No deliveries yet.', 'log-empty');
-	empty.hidden = true;
-	root.append(h, meta, btn, result, table, empty);
-	const part = { id, root, btn, result, tbody, empty };
-	btn.addEventListener('click', () => testConnection(part));
-	return part;
-}
-
-async function loadLog(part) {
-	const res = await api('GET', '/api/integrations/' +
-	    encodeURIComponent(part.id) + '/deliveries?limit=' + LOG_ROWS);
-	if (res.status !== 200 || !res.data || !Array.isArray(res.data.data)) {
-		part.empty.textContent = 'Could not load the delivery log: ' +
-		    errmsg(res);
-		part.empty.hidden = false;
+	const gen = ++generation;
+	const h = location.hash.replace(/^#\/?/, '');
+	const qi = h.indexOf('?');
+	const path = (qi < 0 ? h : h.slice(0, qi)).split('/').filter((x) => x !== '')
+	    .map(decodeURIComponent);
+	const query = new URLSearchParams(qi < 0 ? '' : h.slice(qi + 1));
+	const page = path.length === 0 ? PAGES.find((p) => p.home) : PAGES.find((p) => p.hash === path[0]);
+	for (const a of document.querySelectorAll('#nav-links a'))
+		if (page && a.dataset.page === page.hash)
+			a.setAttribute('aria-current', 'page');
+		else
+			a.removeAttribute('aria-current');
+	const root = el('div');
+	root.className = 'page';
+	if (!page) {
+		root.append(el('h2', 'No such page'), el('p', '#/' + h));
+		$('page').replaceChildren(root);
+		$('page').hidden = false;
 		return;
 	}
-	const rows = res.data.data.map((d) => {
-		const tr = document.createElement('tr');
-		for (const v of [d.created_at, d.event_type, d.status,
-		    d.last_status_code, d.attempt_count, d.last_error])
-			tr.append(el('td', text(v)));
-		return tr;
-	});
-	part.tbody.replaceChildren(...rows);
-	part.empty.textContent = 'No deliveries yet.';
-	part.empty.hidden = rows.length > 0;
-}
-
-function showResult(part, pairs) {
-	const items = [];
-	for (const [k, v] of pairs) {
-		const dd = el('dd', v);
-		dd.dataset.k = k;
-		items.push(el('dt', k), dd);
-	}
-	part.result.replaceChildren(...items);
-	part.result.hidden = false;
-}
-
-async function testConnection(part) {
-	part.btn.disabled = true;
-	showResult(part, [['Test', 'sending…']]);
+	document.title = page.title + ' · hookpost console';
+	root.dataset.page = page.hash;
+	let mod;
 	try {
-		const res = await api('POST', '/api/integrations/' +
-		    encodeURIComponent(part.id) + '/test');
-		if (res.status === 401) { signedIn = false; showSignin(); return; }
-		if (res.status !== 200 || !res.data) {
-			showResult(part, [['Test', 'refused: ' + errmsg(res)]]);
-			return;
-		}
-		const r = res.data;
-		showResult(part, [
-			['OK', r.ok === true ? 'yes' : 'no'],
-			['Outcome', text(r.outcome)],
-			['Status code', r.status_code == null ? '—' : text(r.status_code)],
-			['Error', r.error == null ? '—' : text(r.error)],
-		]);
-		await loadLog(part);
-	} finally {
-		part.btn.disabled = false;
-		if (!part.root.isConnected)
-			return;
-		part.btn.focus();
+		mod = await page.load();
+	} catch (e) {
+		say('Could not load the page: ' + e.message);
+		return;
 	}
+	if (gen !== generation)
+		return;
+	$('page').replaceChildren(root);
+	$('page').hidden = false;
+	const ctx = {
+		session, args: path.slice(1), query,
+		go: (hash) => { location.hash = hash; },
+		current: () => gen === generation && root.isConnected,
+	};
+	await mod.default(root, ctx);
+	if (gen === generation)
+		root.dataset.ready = '1';
 }
 
 async function signIn(ev) {
 	ev.preventDefault();
-	const field = $('token');
-	const token = field.value.trim();
-	field.value = '';
-	if (!token) { say('Enter an API token.'); field.focus(); return; }
+	const f = $('token');
+	const token = f.value.trim();
+	f.value = '';
+	if (!token) { say('Enter an API token.'); f.focus(); return; }
 	say('');
 	const res = await api('POST', '/api/session', { token });
 	if (res.status !== 201 || !res.data) {
 		say('Sign-in failed: ' + errmsg(res));
-		field.focus();
+		f.focus();
 		return;
 	}
 	await showSignedIn(res.data);
@@ -239,7 +118,6 @@ async function signOut() {
 		say('Sign-out failed: ' + errmsg(res));
 		return;
 	}
-	signedIn = false;
 	say('Signed out.');
 	showSignin();
 }
@@ -247,6 +125,9 @@ async function signOut() {
 async function start() {
 	$('signin').addEventListener('submit', signIn);
 	$('signout').addEventListener('click', signOut);
+	onUnauthorized(() => {
+		if (session) { say('Your session has ended: sign in again.'); showSignin(); }
+	});
 	window.addEventListener('hashchange', () => {
 		say('');
 		route().catch((e) => say('Error: ' + e.message));

@@ -181,6 +181,9 @@ httpd_start() {
 		cp "$TOP/httpd-conf/htaccess-cgi" "$VAR/shared-host/.htaccess"
 		cp "$VAR/hookpost.conf" "$VAR/shared-host/hookpost.conf"
 		cp "$TOP/docs/openapi.json" "$VAR/shared-host/openapi.json"
+		rm -rf "$VAR/shared-host/console"
+		cp -R "$TOP/console" "$VAR/shared-host/console"
+		cp "$TOP/httpd-conf/htaccess-console" "$VAR/shared-host/console/.htaccess"
 		chown -R "$RUNUSER" "$VAR/shared-host" 2>/dev/null || true
 		as_user env $env_common /usr/sbin/apache2 -f "$HTTPD_CONF" -k start ||
 			die "apache did not start: see $VAR/log/apache-cgi-error.log"

@@ -1,20 +1,34 @@
 #!/usr/bin/python3
-"""A small W3C WebDriver client (standard library only) and the console's
-browser scenarios, driven by tests/integration/86_console.sh.
+"""A small W3C WebDriver client (standard library only) and the runner of
+the console's browser scenarios (tests/browser/scenarios/NN_name.py),
+driven by tests/integration/86_console.sh.
 
-    webdriver.py console BASE PROBE SHOTDIR HOOK_ID USER_NAME
-        (stdin: the admin token, then a user token's, one a line)
+    webdriver.py BASE SHOTDIR SERVER [SCENARIO ...]   (stdin: admin token)
 
-starts chromedriver on a free local port, headless Chromium with a fresh
-profile (--no-sandbox when root), runs the scenario and prints one line per
-assertion, "ok NAME" or "not ok NAME: DETAIL", which the shell test turns
-into its own ok/fail lines.  Every console message of level SEVERE (which
-includes CSP violations and failed requests) and every request answered
->= 400 fails the run, except the 401 of the first GET /api/session that
-tells the page nobody is signed in.  Screenshots of each page go to
-SHOTDIR.  HOOK_ID is an admin's webhook integration whose URL answers 200
-(Test connection must deliver); USER_NAME the name of the only integration
-the user token (role user, manage_settings, another owner) may see.
+starts chromedriver on a free local port and headless Chromium with a
+fresh profile (--no-sandbox when root), then runs each scenario module's
+run(t) in file-name order (or only those named), in one browser.  A
+scenario runs under every server when it sets ALL_SERVERS = True, else
+only under lighttpd (the tour scenario proves every page under Apache and
+shared hosting).  Output is one line per assertion, "ok NAME" or
+"not ok NAME: DETAIL", which the shell test turns into its own lines.
+
+After each scenario the runner fails it on every browser console message
+of level SEVERE (CSP violations and failed requests included) and every
+request the page made that was answered >= 400, except the 401 of GET
+/api/session that tells the page nobody is signed in and what the
+scenario declared with t.allow(status, path).  Screenshots: t.shot(name)
+writes SHOTDIR/NN-scenario-name.png.
+
+What a scenario gets (class T): t.wd (the Session), t.check(name, cond,
+detail), t.base, t.token (admin), t.api(method, path, body, token) for
+setup over HTTP, t.user_token(owner, permissions), t.signin(token),
+t.signout(), t.open(hash) (navigates the console and waits for the page's
+data-ready), t.sink() (a local HTTP receiver: status per path, requests
+recorded), t.emu(vendor) (tests/emu/VENDOR.py on a free port), t.worker(
+program, *args) (runs bin/hookpost-deliver or hookpost-challenge once, as
+the stack's user), t.run_id (unique per run), t.probe (the stored-XSS
+string) and t.no_injection(where).
 """
 
 import base64
@@ -150,6 +164,8 @@ class Session:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+
+
 class Report:
     def __init__(self):
         self.failed = 0
@@ -164,7 +180,8 @@ class Report:
 
 
 # Requests the page made that were answered >= 400 (Resource Timing's
-# responseStatus), the navigation included.
+# responseStatus), the navigation included.  The entries belong to the
+# document: T.get collects them before every navigation.
 FAILED_REQUESTS = """
 return performance.getEntriesByType('navigation')
     .concat(performance.getEntriesByType('resource'))
@@ -172,8 +189,9 @@ return performance.getEntriesByType('navigation')
     .map(e => e.responseStatus + ' ' + e.name);
 """
 
-# Elements that are not the page's own: an injected <img>, <script>,
-# <iframe>, <svg> or any on* attribute.
+# Elements that are not the page's own: an injected <img>, <iframe>,
+# <object>, <embed>, <svg>, a script other than console.js, or any on*
+# attribute anywhere.
 INJECTED = """
 const bad = [];
 for (const el of document.querySelectorAll('*')) {
@@ -188,225 +206,314 @@ for (const el of document.querySelectorAll('*')) {
 return bad;
 """
 
-
-def signin(wd, token):
-    """Types the token into the focused sign-in field and presses Enter;
-    returns [role, owner] once the integrations page shows."""
-    wd.wait("return document.activeElement.id === 'token';")
-    wd.type(wd.find("#token"), token + ENTER)
-    return wd.wait("const w = document.getElementById('who');"
-                   "const t = document.getElementById('integrations');"
-                   "return !w.hidden && !t.hidden && "
-                   "[document.getElementById('who-role').textContent,"
-                   " document.getElementById('who-owner').textContent];")
+# The stored-XSS probe: what scenarios put in every free-text field.
+PROBE = "<img src=x onerror=alert(1)>"
 
 
-def signout(wd):
-    wd.js("document.getElementById('signout').focus();")
-    wd.type(wd.find("#signout"), ENTER)
-    return wd.wait("return !document.getElementById('signin').hidden;")
+class Sink:
+    """A local HTTP receiver in a thread: answers each path with the
+    status set in .status (default 200, body {"ok":true}), or with what
+    .reply[path](method, path, headers, body) returns as (status, bytes);
+    records (method, path, headers, body) in .requests."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        sink = self
+        self.status = {}
+        self.reply = {}
+        self.requests = []
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _any(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n) if n else b""
+                sink.requests.append((self.command, self.path,
+                                      dict(self.headers), body))
+                path = self.path.split("?")[0]
+                if path in sink.reply:
+                    code, out = sink.reply[path](self.command, self.path,
+                                                 dict(self.headers), body)
+                else:
+                    code = sink.status.get(path, 200)
+                    out = (b'{"ok":true}' if code < 400 else
+                           b'{"error":"refused"}')
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_POST = do_PUT = do_GET = do_PATCH = do_DELETE = _any
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
-# The part of the integrations page of one integration, by id: its name,
-# whether its delivery log has loaded, the log's rows, the test result.
-PART = """
-const p = document.querySelector('.integration[data-id="' + arguments[0] + '"]');
-if (!p) return null;
-const res = {};
-for (const dd of p.querySelectorAll('.test-result dd'))
-    res[dd.dataset.k] = dd.textContent;
-return {name: p.querySelector('h3').textContent,
-        button: p.querySelector('button.test').textContent,
-        loaded: p.querySelector('tbody').children.length > 0 ||
-                !p.querySelector('.log-empty').hidden,
-        rows: [...p.querySelectorAll('tbody tr')].map(r =>
-                [...r.cells].map(c => c.textContent)),
-        result: res};
-"""
+class T:
+    """One run: the browser, the report and what scenarios share."""
 
+    def __init__(self, wd, rep, base, token, shots, server):
+        self.wd, self.rep, self.base, self.token = wd, rep, base, token
+        self.shots, self.server = shots, server
+        self.top = os.environ.get("TOP", os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+        self.run_id = "%s%d" % (server.replace("-", ""), int(time.time()))
+        self.probe = PROBE
+        self.scenario = "run"
+        self.nshot = 0
+        self.allowed = []
+        self.failed_requests = []
+        self.closers = []
 
-def integrations_scenario(wd, rep, base, token, utoken, hook, uname, shots):
-    """/admin/integrations, Test connection and the delivery log as the
-    admin; then a user token's view.  Returns the failed requests seen."""
-    wd.get(base + "/admin/integrations")
-    url = wd.js("return location.pathname + location.hash;")
-    rep.check("/admin/integrations opens /console/#/integrations",
-              url == "/console/#/integrations", url)
-    who = signin(wd, token)
-    rep.check("signed in from /admin/integrations: the integrations page",
-              who == ["admin", "(none)"] and
-              wd.js("return location.hash;") == "#/integrations",
-              "%r; page: %r" % (who, wd.js("return document.body.innerText")))
-    part = wd.wait("const p = (function(){%s}).apply(null, arguments);"
-                   "return p && p.loaded && p;" % PART, 8.0, hook)
-    rep.check("the webhook's part: its name, Test connection and an empty "
-              "delivery log", bool(part) and part["button"] ==
-              "Test connection" and part["rows"] == [], part)
+    def check(self, name, cond, detail=""):
+        self.rep.check(name, cond, detail)
+        return cond
 
-    # Keyboard: focus the button, Enter presses it.
-    sel = '.integration[data-id="%s"] button.test' % hook
-    wd.js("document.querySelector(arguments[0]).focus();", sel)
-    wd.type(wd.find(sel), ENTER)
-    got = wd.wait("const p = (function(){%s}).apply(null, arguments);"
-                  "return p && p.result.OK && p.rows.length > 0 && p;" %
-                  PART, 15.0, hook)
-    res = got and got["result"]
-    rep.check("Test connection shows ok, delivered, 200, no error",
-              bool(res) and res == {"OK": "yes", "Outcome": "delivered",
-                                    "Status code": "200", "Error": "—"},
-              got)
-    rows = got["rows"] if got else []
-    rep.check("the delivery log shows the test delivery (integration.test, "
-              "delivered, 200, 1 attempt, no error)",
-              len(rows) == 1 and rows[0][0] != "" and
-              rows[0][1:] == ["integration.test", "delivered", "200", "1",
-                              ""], rows)
-    foc = wd.js("const a = document.activeElement;"
-                "return a.classList.contains('test') && "
-                "a.closest('.integration').dataset.id;")
-    rep.check("the focus stays on Test connection", foc == hook, foc)
-    wd.js("document.querySelector(arguments[0]).closest('.integration')"
-          ".scrollIntoView();", sel)
-    wd.screenshot(os.path.join(shots, "04-integrations-test.png"))
-    fails = wd.js(FAILED_REQUESTS)
-
-    # A user token (role user, manage_settings, another owner): only its
-    # owner's integration, as the API decides.
-    rep.check("signed out of the admin's session", signout(wd))
-    who = signin(wd, utoken)
-    rep.check("a user token signs in (role user)",
-              bool(who) and who[0] == "user", who)
-    wd.wait("return document.querySelectorAll('#integrations-rows tr')"
-            ".length > 0 && [...document.querySelectorAll('.integration')]"
-            ".every(p => p.querySelector('tbody').children.length > 0 || "
-            "!p.querySelector('.log-empty').hidden);")
-    names = wd.js("return [[...document.querySelectorAll("
-                  "'#integrations-rows tr')].map(r => r.cells[0].textContent),"
-                  " [...document.querySelectorAll('.integration')].map("
-                  "p => p.dataset.id)];")
-    rep.check("the user sees only its own integration",
-              names[0] == [uname] and hook not in names[1] and
-              len(names[1]) == 1, names)
-    wd.screenshot(os.path.join(shots, "05-user-integrations.png"))
-    rep.check("the user signs out", signout(wd))
-    fails += wd.js(FAILED_REQUESTS)
-    return fails
-
-
-def console_scenario(base, token, probe, shots, utoken="", hook="",
-                     uname=""):
-    rep = Report()
-    os.makedirs(shots, exist_ok=True)
-    wd = Session()
-    try:
-        wd.get(base + "/console/")
-        rep.check("the sign-in form is shown",
-                  wd.wait("const f = document.getElementById('signin');"
-                          "return f && !f.hidden && "
-                          "document.activeElement.id === 'token';"),
-                  wd.js("return document.body.innerText"))
-        lab = wd.js("const l = document.querySelector('label[for=token]');"
-                    "return l ? l.textContent : null;")
-        rep.check("the token field is labelled", lab == "API token", lab)
-        wd.screenshot(os.path.join(shots, "01-signin.png"))
-
-        # Keyboard only: the field has the focus, Enter submits.
-        wd.type(wd.find("#token"), token + ENTER)
-        who = wd.wait("const w = document.getElementById('who');"
-                      "const t = document.getElementById('integrations');"
-                      "return !w.hidden && !t.hidden && "
-                      "[document.getElementById('who-role').textContent,"
-                      " document.getElementById('who-owner').textContent];")
-        rep.check("signed in: the role and owner are shown",
-                  who == ["admin", "(none)"],
-                  "%r; page: %r" % (who, wd.js("return document.body.innerText")))
-        stored = wd.js("return [localStorage.length, sessionStorage.length,"
-                       " document.cookie];")
-        rep.check("no token in localStorage, sessionStorage or a script-"
-                  "readable cookie", stored == [0, 0, ""], stored)
-        rows = wd.js("return [...document.querySelectorAll("
-                     "'#integrations-rows tr')].map(r => "
-                     "[...r.cells].map(c => c.textContent));") or []
-        mine = [r for r in rows if probe in r[0]]
-        rep.check("the integration list shows the probe's row as text "
-                  "(name, type, status)",
-                  len(mine) == 1 and mine[0][1:] == ["webhook", "active"],
-                  rows)
-        txt = wd.js("return document.getElementById('integrations')"
-                    ".textContent;")
-        rep.check("the probe's escaped markup is shown as those very "
-                  "characters", "&lt;img src=x onerror=alert(1)&gt;" in txt,
-                  txt[:500])
-        wd.screenshot(os.path.join(shots, "02-integrations.png"))
-        inj = wd.js(INJECTED)
-        rep.check("no element or handler was injected", inj == [], inj)
-        al = wd.alert_text()
-        rep.check("no dialog opened", al is None, al)
-
-        # Sign out with the keyboard: the button has the focus.
-        foc = wd.js("return document.activeElement.id;")
-        rep.check("the sign-out button has the focus after sign-in",
-                  foc == "signout", foc)
-        wd.type(wd.find("#signout"), ENTER)
-        back = wd.wait("return !document.getElementById('signin').hidden &&"
-                       " document.getElementById('who').hidden &&"
-                       " document.getElementById('integrations-rows')"
-                       ".children.length === 0;")
-        rep.check("signed out: the sign-in form again, the list gone",
-                  back, wd.js("return document.body.innerText"))
-        wd.screenshot(os.path.join(shots, "03-signed-out.png"))
-        fails = wd.js(FAILED_REQUESTS)
-        # The reload proves the cookie is gone server-side too.
-        wd.get(base + "/console/")
-        again = wd.wait("return !document.getElementById('signin').hidden;")
-        rep.check("after a reload the session is gone", again)
-        fails += wd.js(FAILED_REQUESTS)
-        fails += integrations_scenario(wd, rep, base, token, utoken, hook,
-                                       uname, shots)
-
-        expected = base + "/api/session"
-        fails = [f for f in fails if f != "401 " + expected]
-        rep.check("no failed request (beyond the first GET /api/session "
-                  "401)", fails == [], fails)
-        log = wd.log()
-        first = [e for e in log
-                 if e.get("source") == "network" and
-                 e.get("message", "").startswith(expected + " - ") and
-                 "status of 401" in e.get("message", "")]
-        # Proves the log is read at all: the one expected entry is there.
-        rep.check("the browser log holds the first GET /api/session 401",
-                  len(first) >= 1, log)
-        errs = [e for e in log
-                if e.get("level") == "SEVERE" and e not in first]
-        rep.check("no browser console error", errs == [],
-                  [e.get("message") for e in errs])
-        al = wd.alert_text()
-        rep.check("still no dialog at the end", al is None, al)
-    except WebDriverError as e:
-        rep.check("the browser scenario ran", False, e)
+    # --- setup over HTTP ---------------------------------------------
+    def api(self, method, path, body=None, token=None):
+        """(status, parsed JSON or None) of one API call."""
+        data = None if body is None else json.dumps(body).encode()
+        rq = urllib.request.Request(self.base + path, data=data,
+                                    method=method)
+        rq.add_header("Authorization", "Bearer " + (token or self.token))
+        if data is not None:
+            rq.add_header("Content-Type", "application/json")
         try:
-            wd.screenshot(os.path.join(shots, "99-error.png"))
-        except (OSError, WebDriverError):
+            with urllib.request.urlopen(rq, timeout=30) as r:
+                raw, code = r.read(), r.status
+        except urllib.error.HTTPError as e:
+            raw, code = e.read(), e.code
+        try:
+            return code, json.loads(raw) if raw else None
+        except ValueError:
+            return code, None
+
+    def user_token(self, owner, permissions=None):
+        body = {"role": "user", "owner_id": owner}
+        if permissions:
+            body["permissions"] = permissions
+        code, v = self.api("POST", "/api/tokens", body)
+        if code != 201:
+            raise WebDriverError("user token: %d %r" % (code, v))
+        return v["token"]
+
+    def sink(self):
+        s = Sink()
+        self.closers.append(s.close)
+        return s
+
+    def emu(self, vendor):
+        """Starts tests/emu/VENDOR.py; returns its base URL."""
+        log = tempfile.NamedTemporaryFile(prefix="hookpost-emu-",
+                                          delete=False)
+        log.close()
+        for _ in range(10):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            s.close()
+            p = subprocess.Popen(["/usr/bin/python3", os.path.join(
+                self.top, "tests", "emu", vendor + ".py"), "-p", str(port),
+                "-l", log.name], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            url = "http://127.0.0.1:%d" % port
+            for _ in range(40):
+                try:
+                    urllib.request.urlopen(url + "/_emu/state", timeout=2)
+                    self.closers.append(lambda p=p: (p.terminate(), p.wait()))
+                    return url
+                except OSError:
+                    if p.poll() is not None:
+                        break
+                    time.sleep(0.05)
+            p.kill()
+            p.wait()
+        raise WebDriverError("emulator %s did not start" % vendor)
+
+    def worker(self, program, *args):
+        """Runs bin/PROGRAM once (e.g. "hookpost-deliver", "-1", "-n",
+        "x") as the stack's user; returns its exit status."""
+        cmd = "%s env HOOKPOST_CONFIG=%s HOOKPOST_RETRY_JITTER=0 %s %s" % (
+            os.environ.get("RUNAS", ""),
+            os.environ.get("HOOKPOST_CONFIG", ""),
+            os.path.join(self.top, "bin", program),
+            " ".join("'%s'" % a.replace("'", "") for a in args))
+        return subprocess.call(["sh", "-c", cmd], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=120)
+
+    # --- the browser -------------------------------------------------
+    def get(self, url):
+        """Navigates (a new document): the old one's failed requests are
+        collected first."""
+        self.collect()
+        self.wd.get(url)
+
+    def collect(self):
+        try:
+            self.failed_requests += self.wd.js(FAILED_REQUESTS) or []
+        except WebDriverError:
             pass
-    finally:
-        wd.close()
-    return rep.failed
+
+    def allow(self, status, path):
+        """A request the scenario makes fail on purpose (a refusal the
+        page shows): "STATUS BASE+PATH" is not a failure."""
+        self.allowed.append("%d %s%s" % (status, self.base, path))
+
+    def signed_in(self):
+        return self.wd.js("return !document.getElementById('who').hidden;")
+
+    def signin(self, token=None):
+        """From the sign-in form (focused), types the token and presses
+        Enter; returns [role, owner] once a page is shown."""
+        wd = self.wd
+        if self.signed_in():
+            self.signout()
+        wd.wait("return document.activeElement.id === 'token';")
+        wd.type(wd.find("#token"), (token or self.token) + ENTER)
+        return wd.wait("const w = document.getElementById('who');"
+                       "const p = document.querySelector('#page .page');"
+                       "return !w.hidden && p && p.dataset.ready === '1' && "
+                       "[document.getElementById('who-role').textContent,"
+                       " document.getElementById('who-owner').textContent];",
+                       10.0)
+
+    def signout(self):
+        wd = self.wd
+        wd.js("document.getElementById('signout').focus();")
+        wd.type(wd.find("#signout"), ENTER)
+        return wd.wait("return !document.getElementById('signin').hidden;")
+
+    def open(self, hash, timeout=10.0):
+        """Goes to #/HASH in the console and waits until the page has
+        loaded (data-ready); returns True when it did."""
+        self.wd.js("location.hash = arguments[0];", "#/" + hash.lstrip("#/"))
+        page = hash.lstrip("#/").split("/")[0].split("?")[0]
+        return bool(self.wd.wait(
+            "const p = document.querySelector('#page .page');"
+            "return p && p.dataset.page === arguments[0] && "
+            "p.dataset.ready === '1';", timeout, page))
+
+    def shot(self, name):
+        self.nshot += 1
+        self.wd.screenshot(os.path.join(self.shots, "%02d-%s-%s.png" % (
+            self.nshot, self.scenario, name)))
+
+    def no_injection(self, where):
+        inj = self.wd.js(INJECTED)
+        self.check("%s: no element or handler injected by the probe" %
+                   where, inj == [], inj)
+        al = self.wd.alert_text()
+        self.check("%s: no dialog opened" % where, al is None, al)
+
+    def text(self, css):
+        """The textContent of the first element matching css, or None."""
+        return self.wd.js("const e = document.querySelector(arguments[0]);"
+                          "return e ? e.textContent : null;", css)
+
+    def click(self, css):
+        """Focuses the element and presses Enter (keyboard use)."""
+        self.wd.js("document.querySelector(arguments[0]).focus();", css)
+        self.wd.type(self.wd.find(css), ENTER)
+
+    def fill(self, css, value):
+        """Clears a field and types into it."""
+        self.wd.js("const e = document.querySelector(arguments[0]);"
+                   "e.value = ''; e.focus();", css)
+        self.wd.type(self.wd.find(css), value)
+
+    # --- after each scenario -----------------------------------------
+    def finish_scenario(self, name):
+        self.collect()
+        expected = self.base + "/api/session"
+        fails = [f for f in self.failed_requests
+                 if f != "401 " + expected and f not in self.allowed]
+        self.check("%s: no failed request (beyond those it expects)" % name,
+                   fails == [], fails)
+        log = self.wd.log()
+        bad = []
+        for e in log:
+            if e.get("level") != "SEVERE":
+                continue
+            m = e.get("message", "")
+            if e.get("source") == "network" and any(
+                    m.startswith(a.split(" ", 1)[1] + " - ") and
+                    ("status of %s" % a.split(" ", 1)[0]) in m
+                    for a in self.allowed + ["401 " + expected]):
+                continue
+            bad.append(m)
+        self.check("%s: no browser console error" % name, bad == [], bad)
+        al = self.wd.alert_text()
+        self.check("%s: no dialog left open" % name, al is None, al)
+        self.failed_requests = []
+        self.allowed = []
+
+    def close(self):
+        for c in reversed(self.closers):
+            try:
+                c()
+            except Exception:
+                pass
+
+
+def scenarios(only):
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "scenarios")
+    sys.path.insert(0, here)
+    names = sorted(f[:-3] for f in os.listdir(here)
+                   if f.endswith(".py") and f[0].isdigit())
+    if only:
+        names = [n for n in names if n.split("_", 1)[1] in only or n in only]
+    return names
 
 
 def main():
-    if len(sys.argv) != 7 or sys.argv[1] != "console":
-        print("usage: webdriver.py console BASE PROBE SHOTDIR HOOK_ID "
-              "USER_NAME <tokens", file=sys.stderr)
+    if len(sys.argv) < 4:
+        print("usage: webdriver.py BASE SHOTDIR SERVER [SCENARIO ...] "
+              "<admin-token", file=sys.stderr)
         return 2
+    base, shots, server = sys.argv[1:4]
     token = sys.stdin.readline().strip()
-    utoken = sys.stdin.readline().strip()
+    os.makedirs(shots, exist_ok=True)
+    rep = Report()
     try:
-        return 1 if console_scenario(sys.argv[2], token, sys.argv[3],
-                                     sys.argv[4], utoken, sys.argv[5],
-                                     sys.argv[6]) else 0
+        wd = Session()
     except (OSError, WebDriverError) as e:
         print("not ok the browser started: %s" % e)
         return 1
+    t = T(wd, rep, base, token, shots, server)
+    import importlib
+    try:
+        for name in scenarios(sys.argv[4:]):
+            mod = importlib.import_module(name)
+            if server != "lighttpd" and not getattr(mod, "ALL_SERVERS",
+                                                    False):
+                continue
+            t.scenario = name.split("_", 1)[1]
+            try:
+                mod.run(t)
+            except (OSError, WebDriverError, KeyError, TypeError,
+                    IndexError, ValueError) as e:
+                t.check("%s: the scenario ran to its end" % t.scenario,
+                        False, "%s: %s" % (type(e).__name__, e))
+                try:
+                    t.shot("error")
+                except (OSError, WebDriverError):
+                    pass
+            t.finish_scenario(t.scenario)
+    finally:
+        t.close()
+        wd.close()
+    return 1 if rep.failed else 0
 
 
 if __name__ == "__main__":
