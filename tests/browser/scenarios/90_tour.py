@@ -1,6 +1,9 @@
 """Every page of the navigation, as the admin: it loads (data-ready),
 shows its heading and no error, at laptop width and at phone width (no
-sideways scroll of the page itself); a screenshot of each."""
+sideways scroll of the page itself); a screenshot of each.  Then the
+same as a user token (role user, manage_settings, an owner of its own):
+no admin-only page in its navigation, and each of its pages loads
+without an error (what it may not see is left out, not refused)."""
 
 ALL_SERVERS = True
 
@@ -29,3 +32,23 @@ def run(t):
                 hash, label), over <= 0, over)
             t.shot("%s-%s" % (hash, label))
     wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
+
+    utoken = t.user_token("tour-%s" % t.run_id, ["manage_settings"])
+    who = t.signin(utoken)
+    t.check("the tour: a user token signs in", bool(who) and
+            who[0] == "user", who)
+    upages = wd.js("return [...document.querySelectorAll('#nav-links a')]"
+                   ".map(a => [a.dataset.page, a.textContent]);")
+    admin_only = {"audit", "quotas", "deny-list"}
+    t.check("the tour: the user's navigation has no admin-only page",
+            len(upages) >= 6 and not admin_only & {p for p, _ in upages},
+            upages)
+    for hash, title in upages:
+        ok = t.open(hash, 15.0)
+        h = t.text("#page .page h2")
+        err = wd.js("return [...document.querySelectorAll("
+                    "'#page .error')].map(e => e.textContent);")
+        t.check("%s as a user: loads, headed %r, no error" % (hash, title),
+                ok and h == title and err == [], [ok, h, err])
+        t.shot("%s-user" % hash)
+    t.signin()
