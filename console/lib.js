@@ -30,7 +30,23 @@ export async function api(method, path, body) {
 	}
 	if (r.status === 401 && path !== '/api/session')
 		unauthorized();
-	return { status: r.status, data };
+	return { status: r.status, data, next: nextLink(r.headers.get('Link')) };
+}
+
+// The path and query of a Link header's rel="next" (the bare-array lists
+// of seed 000 page that way), or null.
+function nextLink(h) {
+	if (!h)
+		return null;
+	const m = /<([^>]*)>\s*;\s*rel="?next"?/.exec(h);
+	if (!m)
+		return null;
+	try {
+		const u = new URL(m[1], location.href);
+		return u.origin === location.origin ? u.pathname + u.search : null;
+	} catch (e) {
+		return null;
+	}
 }
 
 // The list of an answer ({data: [...]}), or null.

@@ -359,8 +359,13 @@ class T:
         self.wd.get(url)
 
     def collect(self):
+        """Takes the failed requests seen so far and clears the resource
+        entries (the console stays one document across scenarios)."""
         try:
-            self.failed_requests += self.wd.js(FAILED_REQUESTS) or []
+            for f in self.wd.js(FAILED_REQUESTS) or []:
+                if f not in self.failed_requests:
+                    self.failed_requests.append(f)
+            self.wd.js("performance.clearResourceTimings();")
         except WebDriverError:
             pass
 
