@@ -177,9 +177,11 @@ async function detail(root, ctx, id, msg) {
 
 	const attempts = Array.isArray(d.attempts) ? d.attempts : [];
 	const at = table(['#', 'Time', 'Status code', 'Response time',
-	    'Error', 'Answer (start)'], attempts.map((a) => {
+	    'Error', 'Answer (start)'], attempts.map((a, i) => {
 		const code = el('code', answerStart(a.response_body), 'answer');
-		const r = [a.attempt, when(a.started_at),
+		// A retry starts the count over: say so where it differs.
+		const r = [String(i + 1) + (a.attempt !== i + 1 ? ' (attempt ' +
+		    text(a.attempt) + ' after a retry)' : ''), when(a.started_at),
 		    a.status_code == null ? '—' : a.status_code,
 		    a.response_ms == null ? '—' : text(a.response_ms) + ' ms',
 		    a.error == null || a.error === '' ? '—' : a.error, code];
