@@ -106,6 +106,12 @@ async function listView(root, ctx) {
 	}
 }
 
+// A response time, to a tenth of a millisecond.
+function ms(v) {
+	const n = Number(v);
+	return Number.isFinite(n) ? n.toFixed(1) + ' ms' : text(v);
+}
+
 // The start of an answer, as text.
 function answerStart(body) {
 	if (body == null || body === '')
@@ -183,7 +189,7 @@ async function detail(root, ctx, id, msg) {
 		const r = [String(i + 1) + (a.attempt !== i + 1 ? ' (attempt ' +
 		    text(a.attempt) + ' after a retry)' : ''), when(a.started_at),
 		    a.status_code == null ? '—' : a.status_code,
-		    a.response_ms == null ? '—' : text(a.response_ms) + ' ms',
+		    a.response_ms == null ? '—' : ms(a.response_ms),
 		    a.error == null || a.error === '' ? '—' : a.error, code];
 		r.attrs = { attempt: a.attempt };
 		return r;

@@ -175,6 +175,7 @@ def run(t):
     t.check("both attempts: 500 then 200, each with time and response time; "
             "the error and answer of each",
             len(att) == 2 and [a[2] for a in att] == ["500", "200"] and
+            att[0][0] == "1" and att[1][0].startswith("2") and
             all(a[1].endswith(" UTC") and a[3].endswith(" ms") for a in att)
             and att[0][4] == "HTTP 500" and att[1][4] == "—" and
             att[1][5] == '{"received":true}', att)
