@@ -237,7 +237,7 @@ async function detail(root, ctx, id) {
 		sec.append(box);
 		shownOnce = null;
 	}
-	sec.append(dl([
+	sec.append(verifyHelp(s), dl([
 		['Verification', s.status],
 		['URL', s.url],
 		['Events', (s.events || []).join(', ')],
@@ -248,12 +248,15 @@ async function detail(root, ctx, id) {
 		['Disabled reason', s.disabled_reason],
 		['Publication failures', s.publication_failures],
 		['Last successful use', when(s.last_successful_use)],
-		['Retry schedule (s)', (s.retry_schedule || []).join(', ')],
+		['Retry schedule', s.retry_schedule == null ?
+		    'the default (60, 300, 900, 1800 s)' :
+		    s.retry_schedule.length === 0 ? 'none: the first failure is final'
+		    : s.retry_schedule.join(', ') + ' s'],
 		['Max concurrency', s.max_concurrency],
 		['Previous secret signs until', when(s.previous_secret_expires_at)],
 		['Created', when(s.created_at)],
 		['Modified', when(s.modified_at)],
-	]), verifyHelp(s));
+	]));
 
 	const out = el('div', null, 'test-result');
 	out.setAttribute('role', 'status');

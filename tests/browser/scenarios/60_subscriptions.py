@@ -71,6 +71,20 @@ def confirm(t, ok=True):
     t.wd.wait("return !document.querySelector('dialog.confirm');")
 
 
+def phone(t, name):
+    """A screenshot at phone width (390 px), checking that the page itself
+    does not scroll sideways; then back to the laptop size."""
+    t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
+    t.wd.wait("return window.innerWidth <= 400;")
+    wide = t.wd.js("const d = document.documentElement;"
+                   "return d.scrollWidth - d.clientWidth;")
+    t.check("%s at 390 px: the page does not scroll sideways" % name,
+            wide is not None and wide <= 0, wide)
+    t.shot(name.replace(" ", "-") + "-phone")
+    t.wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
+    t.wd.wait("return window.innerWidth > 1000;")
+
+
 def run(t):
     wd = t.wd
     sink = t.sink()
@@ -126,6 +140,7 @@ def run(t):
             "echoing the challenge" in d["help"], d)
     t.no_injection("subscription detail")
     t.shot("created-secret")
+    phone(t, "subscription detail")
     # Shown once: the next render has no secret.
     press_button(t, "Check again")
     d = detail(t, "d.secret === null")
@@ -216,6 +231,7 @@ def run(t):
             "owner", any(r[0] == usub and r[6] == owner for r in rows), rows)
     t.no_injection("subscriptions list")
     t.shot("list")
+    phone(t, "subscriptions list")
     wd.js("const s = document.querySelector('form.filters select[name=status]');"
           "s.value = 'pending_verification';")
     t.click("form.filters button[type=submit]")
@@ -238,7 +254,7 @@ def run(t):
     confirm(t)
     ok = wd.wait("return location.hash === '#/subscriptions' && "
                  "document.querySelector('#page .page').dataset.ready === '1'"
-                 " && document.querySelector('#page .notice').textContent;")
+                 " && (document.querySelector('#page .notice') || {}).textContent;")
     t.check("Delete: back to the list, saying so",
             ok == 'Subscription "to delete %s" deleted.' % t.run_id, ok)
     code, _ = t.api("GET", "/admin/webhooks/subscriptions/" + gone)
@@ -277,4 +293,13 @@ def run(t):
             "(not_found)", err)
     t.check("nothing of it is shown", name not in (t.text("#page") or ""))
     t.shot("user-refused")
+    # A new document: the refusals above are collected now, while they are
+    # allowed, and not again by the next scenario in this same document.
+    t.open("events")
+    t.collect()
+    t.wd.js("window.oldDocument = true; location.reload();")
+    t.wd.wait("return !window.oldDocument && "
+              "document.readyState === 'complete' && "
+              "(!document.getElementById('who').hidden || "
+              "!document.getElementById('signin').hidden);")
     t.signin()

@@ -47,6 +47,20 @@ def apply_filters(t, values):
               "location.hash.startsWith('#/deliveries');")
 
 
+def phone(t, name):
+    """A screenshot at phone width (390 px), checking that the page itself
+    does not scroll sideways; then back to the laptop size."""
+    t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
+    t.wd.wait("return window.innerWidth <= 400;")
+    wide = t.wd.js("const d = document.documentElement;"
+                   "return d.scrollWidth - d.clientWidth;")
+    t.check("%s at 390 px: the page does not scroll sideways" % name,
+            wide is not None and wide <= 0, wide)
+    t.shot(name.replace(" ", "-") + "-phone")
+    t.wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
+    t.wd.wait("return window.innerWidth > 1000;")
+
+
 def run(t):
     wd = t.wd
     sink = t.sink()
@@ -110,6 +124,7 @@ def run(t):
                 "delivered", "200", "1", "", ""], [by_id.get(failed),
                                                    by_id.get(delivered)])
     t.shot("list")
+    phone(t, "deliveries list")
     apply_filters(t, {"status": "failed", "event_type": "document.created"})
     rows = wd.js(ROWS) or []
     t.check("filter status=failed, event document.created: the failed one, "
@@ -180,6 +195,7 @@ def run(t):
             and att[0][4] == "HTTP 500" and att[1][4] == "—" and
             att[1][5] == '{"received":true}', att)
     t.shot("delivered")
+    phone(t, "delivery detail")
 
     # --- a user token -------------------------------------------------------
     utoken = t.user_token("deliveries-%s" % t.run_id)
@@ -198,4 +214,13 @@ def run(t):
             err == "Could not show the delivery: No such delivery "
             "(not_found)", err)
     t.shot("user-refused")
+    # A new document: the refusals above are collected now, while they are
+    # allowed, and not again by the next scenario in this same document.
+    t.open("events")
+    t.collect()
+    t.wd.js("window.oldDocument = true; location.reload();")
+    t.wd.wait("return !window.oldDocument && "
+              "document.readyState === 'complete' && "
+              "(!document.getElementById('who').hidden || "
+              "!document.getElementById('signin').hidden);")
     t.signin()
