@@ -202,6 +202,8 @@ function verifyHelp(s) {
 	return p;
 }
 
+// Renders subscription id; returns it as the API gave it, or undefined
+// when it could not be read (the refusal shown).
 async function detail(root, ctx, id) {
 	root.append(add(el('p', null, 'back'),
 	    link('← All subscriptions', '#/subscriptions')));
@@ -219,9 +221,9 @@ async function detail(root, ctx, id) {
 		if (!ctx.current())
 			return;
 		root.replaceChildren(el('h2', 'Subscriptions'));
-		await detail(root, ctx, id);
+		const now = await detail(root, ctx, id);
 		if (msg)
-			say(msg);
+			say(typeof msg === 'function' ? msg(now) : msg);
 	};
 	const sec = section(text(s.name), 'h3', 'subscription');
 	sec.dataset.id = text(s.id);
@@ -276,8 +278,8 @@ async function detail(root, ctx, id) {
 		return r.data;
 	};
 	if (s.status === 'pending_verification')
-		acts.append(button('Check again', () => rerender(
-		    'Verification: ' + text(s.status) + ' (checked again).'),
+		acts.append(button('Check again', () => rerender((now) =>
+		    now ? 'Verification checked: ' + text(now.status) + '.' : ''),
 		    'secondary recheck'));
 	acts.append(button('Send test', async () => {
 		const r = await api('POST', path + '/test');
@@ -350,4 +352,5 @@ async function detail(root, ctx, id) {
 		    '#/deliveries?subscription_id=' + encodeURIComponent(id))));
 	}
 	root.append(ds);
+	return s;
 }

@@ -71,11 +71,15 @@ def confirm(t, ok=True):
     t.wd.wait("return !document.querySelector('dialog.confirm');")
 
 
-def phone(t, name):
-    """A screenshot at phone width (390 px), checking that the page itself
-    does not scroll sideways; then back to the laptop size."""
+def phone(t, name, show=None):
+    """A screenshot at phone width (390 px), scrolled to the element show
+    (a CSS selector) if given, checking that the page itself does not
+    scroll sideways; then back to the laptop size."""
     t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
     t.wd.wait("return window.innerWidth <= 400;")
+    if show:
+        t.wd.js("document.querySelector(arguments[0]).scrollIntoView();",
+                show)
     wide = t.wd.js("const d = document.documentElement;"
                    "return d.scrollWidth - d.clientWidth;")
     t.check("%s at 390 px: the page does not scroll sideways" % name,
@@ -140,7 +144,7 @@ def run(t):
             "echoing the challenge" in d["help"], d)
     t.no_injection("subscription detail")
     t.shot("created-secret")
-    phone(t, "subscription detail")
+    phone(t, "subscription detail", "#page .verify-help")
     # Shown once: the next render has no secret.
     press_button(t, "Check again")
     d = detail(t, "d.secret === null")
@@ -156,6 +160,9 @@ def run(t):
             sink.requests)
     press_button(t, "Check again")
     d = detail(t, "d.kv.Verification === 'active'")
+    said = t.text("#status")
+    t.check("Check again says the new status", said ==
+            "Verification checked: active.", said)
     t.check("the page shows it verified: active, challenge attempts 1",
             bool(d) and d["kv"].get("Challenge attempts") in ("0", "1") and
             d["help"].startswith("Verified"), d)
@@ -171,6 +178,7 @@ def run(t):
             len(test.get("Delivery", "")) == 36 and
             test.get("Subscription status") == "active", test)
     tid = test.get("Delivery", "")
+    wd.js("document.querySelector('#page .test-result').scrollIntoView();")
     t.shot("test")
     rc = t.worker("hookpost-deliver", "-1", "-n", "subs-" + t.run_id)
     got = [r for r in sink.requests if r[1] == "/hook" and

@@ -47,11 +47,15 @@ def apply_filters(t, values):
               "location.hash.startsWith('#/deliveries');")
 
 
-def phone(t, name):
-    """A screenshot at phone width (390 px), checking that the page itself
-    does not scroll sideways; then back to the laptop size."""
+def phone(t, name, show=None):
+    """A screenshot at phone width (390 px), scrolled to the element show
+    (a CSS selector) if given, checking that the page itself does not
+    scroll sideways; then back to the laptop size."""
     t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
     t.wd.wait("return window.innerWidth <= 400;")
+    if show:
+        t.wd.js("document.querySelector(arguments[0]).scrollIntoView();",
+                show)
     wide = t.wd.js("const d = document.documentElement;"
                    "return d.scrollWidth - d.clientWidth;")
     t.check("%s at 390 px: the page does not scroll sideways" % name,
@@ -195,7 +199,7 @@ def run(t):
             and att[0][4] == "HTTP 500" and att[1][4] == "—" and
             att[1][5] == '{"received":true}', att)
     t.shot("delivered")
-    phone(t, "delivery detail")
+    phone(t, "delivery detail", "#page table.attempts")
 
     # --- a user token -------------------------------------------------------
     utoken = t.user_token("deliveries-%s" % t.run_id)

@@ -10,11 +10,15 @@ return [...document.querySelectorAll('#event-types-rows tr')].map(r =>
 """
 
 
-def phone(t, name):
-    """A screenshot at phone width (390 px), checking that the page itself
-    does not scroll sideways; then back to the laptop size."""
+def phone(t, name, show=None):
+    """A screenshot at phone width (390 px), scrolled to the element show
+    (a CSS selector) if given, checking that the page itself does not
+    scroll sideways; then back to the laptop size."""
     t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
     t.wd.wait("return window.innerWidth <= 400;")
+    if show:
+        t.wd.js("document.querySelector(arguments[0]).scrollIntoView();",
+                show)
     wide = t.wd.js("const d = document.documentElement;"
                    "return d.scrollWidth - d.clientWidth;")
     t.check("%s at 390 px: the page does not scroll sideways" % name,
