@@ -52,7 +52,9 @@ static const struct vfield sub_create_fields[] = {
 	{ "events", V_ARRAY, 1, 1, 100, NULL, 0 },
 	{ "secret", V_STRING, 0, 8, 512, NULL, 0 },
 	{ "threat_model_id", V_STRING, 0, 1, 256, NULL, 1 },
-	{ "retry_schedule", V_ARRAY, 0, 1, 20, NULL, 1 },
+	/* []: no retries, the first failure is final (as seed 003's
+	 * retryCount 0); null: the seed's default schedule. */
+	{ "retry_schedule", V_ARRAY, 0, 0, 20, NULL, 1 },
 	{ "max_concurrency", V_INT, 0, 1, 64, NULL, 0 },
 	{ "owner_id", V_STRING, 0, 1, OWNER_MAX, NULL, 0 },
 };
@@ -65,7 +67,7 @@ static const struct vfield sub_update_fields[] = {
 	{ "url", V_STRING, 0, 1, 2048, NULL, 0 },
 	{ "events", V_ARRAY, 0, 1, 100, NULL, 0 },
 	{ "threat_model_id", V_STRING, 0, 1, 256, NULL, 1 },
-	{ "retry_schedule", V_ARRAY, 0, 1, 20, NULL, 1 },
+	{ "retry_schedule", V_ARRAY, 0, 0, 20, NULL, 1 },
 	{ "max_concurrency", V_INT, 0, 1, 64, NULL, 0 },
 	{ "status", V_ENUM, 0, 0, 0, sub_statuses, 0 },
 	{ "rotate_secret", V_BOOL, 0, 0, 0, NULL, 0 },

@@ -108,6 +108,16 @@ n=$(psql_q "SELECT d.status || ':' || d.attempts || ':' || (SELECT count(*) FROM
 admin GET "/admin/webhooks/subscriptions/$SUB"
 expect_json "publication_failures counts failures" '.publication_failures == 3'
 
+# An empty schedule: no retries, the first failure is final (the console's
+# Retry then starts the delivery over).
+subscribe "noretry $RUN" /status/500 '["survey_response.deleted"]' '"retry_schedule":[]'
+expect_json "retry_schedule [] is accepted and kept" '.retry_schedule == []'
+activate
+emit_simple survey_response.deleted survey_response sr-$RUN
+deliver
+n=$(psql_q "SELECT d.status || ':' || d.attempts || ':' || (SELECT count(*) FROM hookpost.delivery_attempts a WHERE a.delivery_id = d.id) FROM hookpost.deliveries d WHERE d.subscription_id = '$SUB'")
+[ "$n" = "failed:1:1" ] && ok "retry_schedule []: failed after its one attempt" || fail "retry_schedule []: failed after its one attempt" "$n"
+
 subscribe "sched $RUN" /status/500 '["note.updated"]'
 activate
 emit_simple note.updated note n-$RUN

@@ -1,0 +1,83 @@
+// Event catalog (seed 000): the event types one may subscribe to and
+// publish; an admin registers new {resource}.{action} types.
+
+import { api, el, errmsg, text, table, tr, field, form, button, when }
+    from '../lib.js';
+
+const PAGE_ROWS = 200;
+
+export default function (root, ctx) {
+	return render(root, ctx, '');
+}
+
+async function render(root, ctx, notice) {
+	root.replaceChildren(el('h2', 'Event catalog'));
+	root.append(el('p', 'The event types subscriptions choose from and ' +
+	    'events are published as. A subscription may also name a pattern: ' +
+	    'resource.* (every type of a resource) or * (every type).', 'meta'));
+	const admin = ctx.session.role === 'admin';
+	if (notice) {
+		const n = el('p', notice, 'notice');
+		n.setAttribute('role', 'status');
+		root.append(n);
+	}
+	if (admin)
+		root.append(registerForm(root, ctx));
+	const t = table(['Name', 'Description', 'Built in', 'Added'], [],
+	    'Event types', 'event-types');
+	t.tBodies[0].id = 'event-types-rows';
+	const empty = el('p', 'No event types.', 'empty');
+	empty.hidden = true;
+	const more = el('p', null, 'more');
+	more.hidden = true;
+	root.append(t, empty, more);
+	let cursor = null;
+	const load = async () => {
+		const res = await api('GET', '/api/event-types?limit=' + PAGE_ROWS +
+		    (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+		const items = res.status === 200 && res.data &&
+		    Array.isArray(res.data.data) ? res.data.data : null;
+		if (!items) {
+			more.replaceChildren(el('span', 'Could not list the event ' +
+			    'types: ' + errmsg(res), 'error'));
+			more.hidden = false;
+			return;
+		}
+		t.tBodies[0].append(...items.map((e) => {
+			const r = [e.name, e.description === '' ? '—' : e.description,
+			    e.builtin ? 'yes' : 'no', when(e.created_at)];
+			r.attrs = { name: e.name };
+			return tr(r);
+		}));
+		empty.hidden = t.tBodies[0].children.length > 0;
+		cursor = typeof res.data.next_cursor === 'string' ?
+		    res.data.next_cursor : null;
+		more.replaceChildren();
+		if (cursor)
+			more.append(button('Show more', load, 'secondary'));
+		more.hidden = !cursor;
+	};
+	await load();
+}
+
+function registerForm(root, ctx) {
+	const name = field('Name', { name: 'name', required: true,
+	    placeholder: 'resource.action',
+	    hint: '{resource}.{action}: words of a-z, 0-9, _ and - joined by .' });
+	const desc = field('Description', { name: 'description',
+	    kind: 'textarea' });
+	const f = form('Register an event type', [name, desc], 'Register',
+	    async () => {
+		const res = await api('POST', '/api/event-types', {
+		    name: name.input.value.trim(), description: desc.input.value });
+		if (res.status !== 201 || !res.data) {
+			f.say('Could not register the event type: ' + errmsg(res));
+			return;
+		}
+		if (ctx.current())
+			await render(root, ctx, 'Registered ' + text(res.data.name) +
+			    '.');
+	}, 'panel register');
+	f.id = 'event-type-create';
+	return f;
+}
