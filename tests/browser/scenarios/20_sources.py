@@ -51,12 +51,13 @@ def send(t, name, secret, body):
             return e.code, None
 
 
-def reload(t):
-    """Reloads the console (the session stays): the refusals this
-    scenario provoked are collected while still allowed, and the next
-    scenario starts on a fresh document."""
-    t.collect()
-    t.wd.cmd("POST", "/refresh", {})
+def reload(t, hash=""):
+    """Loads the console afresh (the session stays) on #/HASH, or on its
+    home page: the refusals the scenario provoked are collected while
+    still allowed, and the next scenario starts on a fresh document."""
+    # Another URL than the current one (not only its #), so a real load.
+    t.get(t.base + "/console/" + ("?fresh=%d#/%s" % (time.time(), hash)
+                                  if hash else ""))
     t.wd.wait(READY + "true;", 10.0)
 
 
@@ -123,7 +124,7 @@ def run(t):
             t.text(".source-created [data-secret]") == secret, hidden)
 
     # A reload: the secret is nowhere.
-    reload(t)
+    reload(t, "sources")
     back = wd.wait(READY + "document.querySelector('#source-rows');", 10.0)
     shown = wd.js("return [document.body.textContent.includes(arguments[0]),"
                   " document.querySelectorAll('[data-secret]').length];",
@@ -265,6 +266,7 @@ def run(t):
     # says so and offers nothing an admin would.
     owner = "console-user-%s" % t.run_id
     utoken = t.user_token(owner)
+    t.open("sources")
     who = t.signin(utoken)
     t.check("a user token signs in", bool(who) and who[0] == "user", who)
     t.allow(403, "/api/webhooks?limit=50")
