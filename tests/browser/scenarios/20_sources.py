@@ -233,6 +233,7 @@ def run(t):
             res.get("Incident", "").startswith("INC-") and
             answer.get("incident_number") == res.get("Incident"),
             [res, answer])
+    wd.js("document.querySelector('.test-answer').scrollIntoView();")
     t.shot("test-event")
     t.click(".test-answer a.incident-link")
     ok = wd.wait(READY + "document.querySelector('.incident-detail');", 10.0)

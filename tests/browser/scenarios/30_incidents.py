@@ -228,6 +228,12 @@ def run(t):
             [merged, raw.get("id")])
     t.no_injection("incident view")
     t.shot("detail")
+    wd.js("document.querySelector('.incident-detail .triage')"
+          ".scrollIntoView();")
+    t.shot("detail-triage")
+    wd.js("document.querySelector('.incident-detail .merged')"
+          ".scrollIntoView();")
+    t.shot("detail-merged")
     wd.cmd("POST", "/window/rect", {"width": 390, "height": 900})
     over = wd.wait("return document.documentElement.scrollWidth <= "
                    "document.documentElement.clientWidth;", 3.0)
