@@ -262,6 +262,33 @@ def run(t):
             bool(ok) and gone_name not in rows and name in rows, rows)
     code, v = t.api("GET", "/api/webhooks/" + gone_name)
     t.check("deleted in the API too (404)", code == 404, [code, v])
+    wd.cmd("POST", "/window/rect", {"width": 390, "height": 900})
+    over = wd.wait("return document.documentElement.scrollWidth <= "
+                   "document.documentElement.clientWidth;", 3.0)
+    t.check("the list at phone width: no sideways scroll of the page", over,
+            wd.js("return document.documentElement.scrollWidth;"))
+    t.shot("list-phone")
+    wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
+
+    # A queued source: the test event answers 202, no incident yet.
+    qname = "console-q-%s" % t.run_id
+    code, v = t.api("POST", "/api/webhooks", {"source": qname,
+                                              "mode": "queue",
+                                              "format": "generic"})
+    t.check("setup: a queued source", code == 201, v)
+    t.open("sources/" + qname)
+    t.click("button.send-test")
+    res = wd.wait("const r = {};"
+                  "for (const dd of document.querySelectorAll("
+                  "'.test-answer dd')) r[dd.dataset.k] = dd.textContent;"
+                  "return r['Status code'] && r;", 10.0) or {}
+    t.check("a queued source's test event: 202 queued, its queue id, no "
+            "incident link yet", res.get("Status code") == "202" and
+            res.get("Status") == "queued" and
+            len(res.get("Queued as", "")) == 36 and
+            wd.js("return !document.querySelector('.incident-link');"), res)
+    wd.js("document.querySelector('.test-answer').scrollIntoView();")
+    t.shot("queued")
 
     # A user token: sources are the admin's; the API says no, the page
     # says so and offers nothing an admin would.

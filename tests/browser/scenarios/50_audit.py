@@ -109,6 +109,14 @@ def run(t):
         t.check("the full body hash is the cell's title", full == forged_sha,
                 full)
     t.shot("by-source")
+    wd.cmd("POST", "/window/rect", {"width": 390, "height": 900})
+    over = wd.wait("return document.documentElement.scrollWidth <= "
+                   "document.documentElement.clientWidth;", 3.0)
+    t.check("the audit log at phone width: no sideways scroll of the page "
+            "(the table scrolls inside itself)", over,
+            wd.js("return document.documentElement.scrollWidth;"))
+    t.shot("by-source-phone")
+    wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
 
     ok = apply_filters(t, {"source": name, "outcome": "rejected"})
     rows = wd.js(ROWS)
