@@ -67,9 +67,9 @@ async function overview(root, ctx) {
 		} else {
 			p.append(el('p', 'It verifies with the secret you gave.'));
 		}
-		p.append(el('p', null, 'actions'));
-		p.lastChild.append(link('Open ' + src.source + ' (send a test event)',
-		    '#/sources/' + encodeURIComponent(src.source)));
+		p.append(add(el('p', null, 'actions'), link('Open ' +
+		    text(src.source) + ' (send a test event)', '#/sources/' +
+		    encodeURIComponent(text(src.source)))));
 		created.replaceChildren(p);
 		const again = await api('GET', '/api/webhooks?limit=' + PAGE_ROWS +
 		    (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
@@ -197,9 +197,14 @@ async function detail(root, ctx, name) {
 	const s = res.data;
 	const part = section(text(s.source), 'h3', 'source-detail');
 	part.dataset.source = text(s.source);
+	// The rotated secret stays in its own box until the page is left:
+	// what the other actions say goes to their status line.
 	const once = el('div', null, 'secret-once');
 	once.setAttribute('role', 'status');
 	once.setAttribute('aria-live', 'polite');
+	const status = el('p', null, 'action-status');
+	status.setAttribute('role', 'status');
+	status.setAttribute('aria-live', 'polite');
 	const settings = el('div');
 	const showSettings = (src) => {
 		settings.replaceChildren(dl([
@@ -222,16 +227,18 @@ async function detail(root, ctx, name) {
 		const want = !current.enabled;
 		const r = await api('PUT', path, { enabled: want });
 		if (r.status !== 200 || !r.data) {
-			once.replaceChildren(el('p', (want ? 'Not enabled: ' :
-			    'Not disabled: ') + errmsg(r), 'error'));
+			status.className = 'action-status error';
+			status.textContent = (want ? 'Not enabled: ' :
+			    'Not disabled: ') + errmsg(r);
 			return;
 		}
 		current = r.data;
 		showSettings(current);
 		toggle.textContent = current.enabled ? 'Disable' : 'Enable';
-		once.replaceChildren(el('p', 'Source ' + text(current.source) +
+		status.className = 'action-status';
+		status.textContent = 'Source ' + text(current.source) +
 		    (current.enabled ? ' enabled.' : ' disabled: its receiver ' +
-		    'answers 403 webhook_disabled.')));
+		    'answers 403 webhook_disabled.');
 	}, 'secondary toggle-enabled');
 	const rotate = button('Rotate secret', async () => {
 		if (!await confirmDialog('Rotate the secret of ' + text(name) +
@@ -259,8 +266,8 @@ async function detail(root, ctx, name) {
 			return;
 		const r = await api('DELETE', path);
 		if (r.status !== 204) {
-			once.replaceChildren(el('p', 'Not deleted: ' + errmsg(r),
-			    'error'));
+			status.className = 'action-status error';
+			status.textContent = 'Not deleted: ' + errmsg(r);
 			return;
 		}
 		ctx.go('#/sources');
@@ -268,7 +275,8 @@ async function detail(root, ctx, name) {
 	part.append(add(el('p', null, 'actions'), link('All sources', '#/sources'),
 	    link('Incidents from this source', '#/incidents?source=' +
 		encodeURIComponent(text(s.source)))),
-	    settings, add(el('div', null, 'actions'), toggle, rotate, del), once,
+	    settings, add(el('div', null, 'actions'), toggle, rotate, del), status,
+	    once,
 	    testPanel(name, s));
 	root.append(part);
 }

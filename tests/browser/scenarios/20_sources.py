@@ -195,8 +195,13 @@ def run(t):
     dis = wd.wait("const b = document.querySelector('button.toggle-enabled');"
                   "return b.textContent === 'Enable' && b;", 10.0)
     kv = wd.js(KV, ".source-settings")
-    t.check("Disable: the source is disabled, the button says Enable",
-            bool(dis) and kv.get("Enabled") == "no", kv)
+    t.check("Disable: the source is disabled, the button says Enable, "
+            "said in the status line", bool(dis) and
+            kv.get("Enabled") == "no" and t.text(".action-status") ==
+            "Source %s disabled: its receiver answers 403 webhook_disabled."
+            % name, [kv, t.text(".action-status")])
+    t.check("the rotated secret stays shown until the page is left",
+            t.text(".secret-once [data-secret]") == new)
     t.allow(403, "/api/webhooks/" + name)
     t.click("button.send-test")
     res = wd.wait("const r = {};"
