@@ -31,9 +31,23 @@ function refused(what, res) {
 }
 
 async function overview(root, ctx) {
+	// ?limit= (a page size other than the default) is kept from page to
+	// page; ?cursor= comes from the last page.
 	const cursor = ctx.query.get('cursor');
-	const res = await api('GET', '/api/webhooks?limit=' + PAGE_ROWS +
-	    (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+	const limit = ctx.query.get('limit');
+	const q = new URLSearchParams();
+	if (limit)
+		q.set('limit', limit);
+	const base = q.toString();
+	const listPath = () => {
+		const aq = new URLSearchParams(q);
+		if (!limit)
+			aq.set('limit', String(PAGE_ROWS));
+		if (cursor)
+			aq.set('cursor', cursor);
+		return '/api/webhooks?' + aq;
+	};
+	const res = await api('GET', listPath());
 	const items = list(res);
 	if (!items) {
 		root.append(refused('sources', res));
@@ -46,13 +60,16 @@ async function overview(root, ctx) {
 	const paging = el('p', null, 'paging');
 	root.append(created, listPart);
 	const show = (rows, next) => {
-		listPart.replaceChildren(sourceTable(rows));
+		listPart.replaceChildren(sourceTable(rows, !!cursor));
 		paging.replaceChildren();
 		if (cursor)
-			paging.append(link('First page', '#/sources'), ' ');
-		if (next)
-			paging.append(link('Next page', '#/sources?cursor=' +
-			    encodeURIComponent(next)));
+			paging.append(link('First page', '#/sources' + (base ?
+			    '?' + base : '')), ' ');
+		if (next) {
+			const nq = new URLSearchParams(q);
+			nq.set('cursor', next);
+			paging.append(link('Next page', '#/sources?' + nq));
+		}
 		listPart.append(paging);
 	};
 	show(items, res.data.next_cursor);
@@ -71,8 +88,7 @@ async function overview(root, ctx) {
 		    text(src.source) + ' (send a test event)', '#/sources/' +
 		    encodeURIComponent(text(src.source)))));
 		created.replaceChildren(p);
-		const again = await api('GET', '/api/webhooks?limit=' + PAGE_ROWS +
-		    (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+		const again = await api('GET', listPath());
 		const rows = list(again);
 		if (rows)
 			show(rows, again.data.next_cursor);
@@ -81,7 +97,7 @@ async function overview(root, ctx) {
 	}));
 }
 
-function sourceTable(items) {
+function sourceTable(items, later) {
 	const t = table(['Name', 'Format', 'Mode', 'Playbook', 'Auto-triage',
 	    'Enabled', 'Secret rotated', 'Created'], items.map((s) => {
 		const row = [link(text(s.source), '#/sources/' +
@@ -97,7 +113,8 @@ function sourceTable(items) {
 	const wrap = el('div');
 	wrap.append(t);
 	if (items.length === 0)
-		wrap.append(el('p', 'No sources registered yet.', 'empty'));
+		wrap.append(el('p', later ? 'No more sources.' :
+		    'No sources registered yet.', 'empty'));
 	return wrap;
 }
 

@@ -51,6 +51,18 @@ def send(t, name, secret, body):
             return e.code, None
 
 
+def start(t):
+    """On the console, signed in as the admin, whatever the scenario
+    before left (or when run alone)."""
+    wd = t.wd
+    if not wd.js("return !!document.getElementById('who');"):
+        t.get(t.base + "/console/")
+    wd.wait("return !document.getElementById('signin').hidden || "
+            "!document.getElementById('who').hidden;", 10.0)
+    if not t.signed_in() or t.text("#who-role") != "admin":
+        t.signin()
+
+
 def reload(t, hash=""):
     """Loads the console afresh (the session stays) on #/HASH, or on its
     home page: the refusals the scenario provoked are collected while
@@ -71,9 +83,7 @@ def alert(tag):
 
 def run(t):
     wd = t.wd
-    if not t.signed_in():
-        t.get(t.base + "/console/")
-        t.signin()
+    start(t)
     name = "console-src-%s" % t.run_id
     t.open("sources")
     t.check("the sources page is headed Sources",
@@ -294,6 +304,30 @@ def run(t):
             wd.js("return !document.querySelector('.incident-link');"), res)
     wd.js("document.querySelector('.test-answer').scrollIntoView();")
     t.shot("queued")
+
+    # Paging, one a page (two sources at least): by name.
+    t.open("sources?limit=1")
+    first = wd.js("return [...document.querySelectorAll('#source-rows tr')]"
+                  ".map(r => r.dataset.source);")
+    seen = list(first)
+    for _ in range(200):
+        if not wd.js("return [...document.querySelectorAll('.paging a')]"
+                     ".some(a => a.textContent === 'Next page');"):
+            break
+        wd.js("window.hpOld = document.querySelector('#page .page');")
+        t.click(".paging a:last-child")
+        wd.wait(READY + "p !== window.hpOld;", 10.0)
+        seen += wd.js("return [...document.querySelectorAll('#source-rows "
+                      "tr')].map(r => r.dataset.source);")
+    code, v = t.api("GET", "/api/webhooks?limit=200")
+    names = [x["source"] for x in v["data"]] if code == 200 else None
+    t.check("one a page, Next page to the end: every source once, by name",
+            len(first) == 1 and seen == names and name in seen,
+            [first, seen, names])
+    links = wd.js("return [location.hash, [...document.querySelectorAll("
+                  "'.paging a')].map(a => a.textContent)];")
+    t.check("past the first page: a First page link",
+            "First page" in links[1], links)
 
     # A user token: sources are the admin's; the API says no, the page
     # says so and offers nothing an admin would.

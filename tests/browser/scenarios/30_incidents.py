@@ -13,7 +13,7 @@ import time
 from webdriver import ENTER
 
 _sources = importlib.import_module("20_sources")
-send, reload = _sources.send, _sources.reload
+send, reload, start = _sources.send, _sources.reload, _sources.start
 
 READY = ("const p = document.querySelector('#page .page');"
          "return p && p.dataset.ready === '1' && ")
@@ -64,9 +64,7 @@ def apply_filters(t, values):
 
 def run(t):
     wd = t.wd
-    if not t.signed_in():
-        t.get(t.base + "/console/")
-        t.signin()
+    start(t)
     phish = "console-inc-%s" % t.run_id
     other = "console-gen-%s" % t.run_id
     secret = "console-secret-%s" % t.run_id

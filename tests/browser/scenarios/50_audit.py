@@ -15,7 +15,7 @@ import urllib.request
 from webdriver import ENTER
 
 _sources = importlib.import_module("20_sources")
-reload = _sources.reload
+reload, start = _sources.reload, _sources.start
 
 READY = ("const p = document.querySelector('#page .page');"
          "return p && p.dataset.ready === '1' && ")
@@ -44,9 +44,7 @@ def apply_filters(t, values):
 
 def run(t):
     wd = t.wd
-    if not t.signed_in():
-        t.get(t.base + "/console/")
-        t.signin()
+    start(t)
     name = "console-aud-%s" % t.run_id
     code, v = t.api("POST", "/api/webhooks", {"source": name,
                                               "format": "generic"})
