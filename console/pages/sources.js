@@ -74,7 +74,7 @@ async function overview(root, ctx) {
 	};
 	show(items, res.data.next_cursor);
 	root.append(await registerForm(async (src, secret) => {
-		const p = section('Source ' + src.source + ' registered', 'h3',
+		const p = section('Source ' + text(src.source) + ' registered', 'h3',
 		    'panel');
 		if (secret) {
 			p.append(el('p', 'Copy this secret now and give it to the ' +
