@@ -7,8 +7,8 @@
 // page (#/ and no hash).
 export const PAGES = [
 	{ hash: 'health', title: 'Health', load: () => import('./pages/health.js') },
-	{ hash: 'sources', title: 'Sources', load: () => import('./pages/sources.js') },
-	{ hash: 'incidents', title: 'Incidents', load: () => import('./pages/incidents.js') },
+	{ hash: 'sources', title: 'Sources', admin: true, load: () => import('./pages/sources.js') },
+	{ hash: 'incidents', title: 'Incidents', admin: true, load: () => import('./pages/incidents.js') },
 	{ hash: 'triggers', title: 'Triggers', load: () => import('./pages/triggers.js') },
 	{ hash: 'audit', title: 'Audit log', admin: true, load: () => import('./pages/audit.js') },
 	{ hash: 'subscriptions', title: 'Subscriptions', load: () => import('./pages/subscriptions.js') },

@@ -39,7 +39,7 @@ def run(t):
             who[0] == "user", who)
     upages = wd.js("return [...document.querySelectorAll('#nav-links a')]"
                    ".map(a => [a.dataset.page, a.textContent]);")
-    admin_only = {"audit", "quotas", "deny-list"}
+    admin_only = {"sources", "incidents", "audit", "quotas", "deny-list"}
     t.check("the tour: the user's navigation has no admin-only page",
             len(upages) >= 6 and not admin_only & {p for p, _ in upages},
             upages)

@@ -1,0 +1,83 @@
+// Audit log (admin, seed 004): every request the receivers answered,
+// accepted or refused, newest first, from GET /api/audit/webhooks with
+// its filters (source, outcome, HTTP status, error code) and cursor paging.
+
+import { api, el, list, errmsg, text, table, filters, when, link }
+    from '../lib.js';
+
+const PAGE_ROWS = 100;
+const OUTCOMES = ['accepted', 'queued', 'rejected', 'duplicate', 'replayed'];
+// The query keys the API takes (limit kept from page to page).
+const KEYS = ['source', 'outcome', 'status', 'code', 'limit'];
+
+export default async function (root, ctx) {
+	root.append(el('h2', 'Audit log'));
+	const q = ctx.query;
+	const bar = filters([
+		{ label: 'Source', name: 'source', value: q.get('source') || '',
+		    hint: 'a source name or trigger ref' },
+		{ label: 'Outcome', name: 'outcome', kind: 'select',
+		    value: q.get('outcome') || '',
+		    options: [['', 'any']].concat(OUTCOMES.map((o) => [o, o])) },
+		{ label: 'HTTP status', name: 'status', type: 'number',
+		    value: q.get('status') || '', placeholder: '401' },
+		{ label: 'Error code', name: 'code', value: q.get('code') || '',
+		    placeholder: 'invalid_signature' },
+	], async (params) => {
+		ctx.go('#/audit' + (params.toString() ? '?' + params : ''));
+	});
+	bar.setAttribute('aria-label', 'Filter the audit log');
+	root.append(bar);
+
+	const apiq = new URLSearchParams();
+	for (const k of KEYS)
+		if (q.get(k))
+			apiq.set(k, q.get(k));
+	const base = apiq.toString();
+	if (q.get('cursor'))
+		apiq.set('cursor', q.get('cursor'));
+	if (!apiq.has('limit'))
+		apiq.set('limit', String(PAGE_ROWS));
+	const res = await api('GET', '/api/audit/webhooks?' + apiq);
+	const items = list(res);
+	if (!items) {
+		root.append(res.status === 403 ?
+		    el('p', 'Only an admin can see the audit log: ' + errmsg(res),
+			'note') :
+		    el('p', (res.status === 400 ? 'The filters were refused: ' :
+			'Could not load the audit log: ') + errmsg(res), 'error'));
+		return;
+	}
+	const t = table(['Time', 'Kind', 'Source', 'Status', 'Outcome',
+	    'Error code', 'Address', 'User agent', 'ms', 'Bytes',
+	    'Body SHA-256', 'Incident'], items.map((a) => {
+		const row = [when(a.received_at), a.kind,
+		    a.source == null ? '(unknown)' : a.source, a.http_status,
+		    a.outcome, a.error_code, a.remote_addr, a.user_agent,
+		    a.processing_ms == null ? '' : Number(a.processing_ms).toFixed(1),
+		    a.body_size, a.body_sha256 ? text(a.body_sha256).slice(0, 12) +
+		    '…' : '', a.incident_id ? link('open', '#/incidents/' +
+		    encodeURIComponent(text(a.incident_id))) : ''];
+		row.attrs = { id: a.id };
+		return row;
+	}), 'Receiver requests, newest first', 'audit');
+	t.tBodies[0].id = 'audit-rows';
+	// The full hash on hover and for screen readers.
+	for (const [n, a] of items.entries())
+		if (a.body_sha256)
+			t.tBodies[0].rows[n].cells[10].title = text(a.body_sha256);
+	root.append(t);
+	if (items.length === 0)
+		root.append(el('p', base ? 'No request matches these filters.' :
+		    'No requests received yet.', 'empty'));
+	const paging = el('p', null, 'paging');
+	if (q.get('cursor'))
+		paging.append(link('First page', '#/audit' + (base ? '?' + base :
+		    '')), ' ');
+	if (res.data.next_cursor) {
+		const nq = new URLSearchParams(base);
+		nq.set('cursor', res.data.next_cursor);
+		paging.append(link('Next page', '#/audit?' + nq));
+	}
+	root.append(paging);
+}
