@@ -90,7 +90,10 @@ function healthz(res) {
 
 // A chart: a labelled figure holding uPlot's canvas; draw() once in the
 // document.  series: [{label, values, color, dash}].
+const stepped = uPlot.paths.stepped({ align: 1 });
+
 function chart(title, xs, series, unit, charts) {
+	const counts = unit !== 'ms';
 	const fig = el('figure', null, 'chart');
 	const cap = el('figcaption', title);
 	const box = el('div', null, 'chart-box');
@@ -108,7 +111,10 @@ function chart(title, xs, series, unit, charts) {
 				series: [{}].concat(series.map((s) => ({
 					label: s.label, stroke: s.color, width: 2,
 					dash: s.dash, spanGaps: false,
-					points: { show: false },
+					// Counts hold over their bucket; a
+					// latency is a point in it.
+					paths: counts ? stepped : undefined,
+					points: { show: !counts },
 				}))),
 				legend: { live: false },
 			}, [xs].concat(series.map((s) => s.values)), box);
