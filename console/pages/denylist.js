@@ -1,7 +1,7 @@
-// Deny list (seed 000, admin): URLs no subscription or integration may
+// Deny list (seed 000, admin): hosts no subscription or integration may
 // target (GET/POST /admin/webhooks/deny-list, DELETE .../:id).  An entry
 // is a glob or a POSIX extended regex (case-insensitive) matched against
-// the URL, and the reason it is there.
+// the URL's host (lib/urlguard.c), and the reason it is there.
 
 import { api, el, add, errmsg, text, section, table, field, form, button,
     confirmDialog, when } from '../lib.js';
@@ -16,9 +16,8 @@ export default async function (root, ctx) {
 	}
 	const list = el('div');
 	const pattern = field('Pattern', { name: 'pattern', required: true,
-	    hint: 'A glob over the URL (https://*.internal.example/*, ' +
-	    'http://10.*) or a regex; hosts and address ranges are written ' +
-	    'as patterns.' });
+	    hint: 'Matched against the URL\'s host: a glob such as ' +
+	    '*.internal.example or 10.* (an address range), or a regex.' });
 	const type = field('Pattern type', { kind: 'select',
 	    name: 'pattern_type', options: [['glob', 'Glob'],
 	    ['regex', 'Regular expression (POSIX extended)']] });
@@ -40,8 +39,8 @@ export default async function (root, ctx) {
 		reason.input.value = '';
 		await render(list, f);
 	}, 'panel deny-form');
-	root.append(el('p', 'Webhook URLs matching an entry are refused when ' +
-	    'written and at each delivery.', 'meta'), f, list);
+	root.append(el('p', 'Webhook URLs whose host matches an entry are ' +
+	    'refused when written and at each delivery.', 'meta'), f, list);
 	await render(list, f);
 }
 
@@ -60,7 +59,7 @@ async function render(list, f) {
 		    when(d.created_at), add(el('span', null, 'actions'),
 		    button('Delete', async () => {
 			if (!await confirmDialog('Delete the deny-list entry ' +
-			    text(d.pattern) + '? URLs it matches are accepted ' +
+			    text(d.pattern) + '? Hosts it matches are accepted ' +
 			    'again.', 'Delete entry'))
 				return;
 			const del = await api('DELETE', '/admin/webhooks/deny-list/' +

@@ -152,8 +152,9 @@ async function renderSessions(sec, f, myId) {
 					return;
 				}
 				f.say('Revoked the session.');
-				if (s.id !== myId)
-					await renderSessions(sec, f, myId);
+				// One's own: this call is refused and the
+				// console goes back to the sign-in form.
+				await renderSessions(sec, f, myId);
 			}, 'danger revoke')];
 			r.attrs = { id: s.id };
 			return r;
