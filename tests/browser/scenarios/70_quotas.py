@@ -19,6 +19,22 @@ def form_say(t):
     return t.text(".quota-form .form-status")
 
 
+def phone(t, name):
+    """A screenshot at 390 px; the page itself must not scroll sideways
+    (tables scroll inside themselves)."""
+    wd = t.wd
+    wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
+    wd.wait("return window.innerWidth <= 400;")
+    fits = wd.wait("return document.documentElement.scrollWidth <= "
+                   "document.documentElement.clientWidth;", 3.0)
+    t.check("%s at 390 px: the page does not scroll sideways" % name,
+            bool(fits), wd.js("return [document.documentElement.scrollWidth,"
+                              " document.documentElement.clientWidth];"))
+    t.shot(name + "-phone")
+    wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
+    wd.wait("return window.innerWidth > 1000;")
+
+
 def run(t):
     wd = t.wd
     owner = "quota-%s" % t.run_id
@@ -52,6 +68,7 @@ def run(t):
             v["max_subscriptions"] == 3 and v["max_events_per_minute"] == 40,
             v)
     t.shot("set")
+    phone(t, "quotas")
 
     # Edit loads the row; a change saves.
     t.click('#quota-rows tr[data-owner="%s"] button.edit' % owner)

@@ -24,6 +24,22 @@ def add(t, pattern, kind, reason):
     t.click(".deny-form button[type=submit]")
 
 
+def phone(t, name):
+    """A screenshot at 390 px; the page itself must not scroll sideways
+    (tables scroll inside themselves)."""
+    wd = t.wd
+    wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
+    wd.wait("return window.innerWidth <= 400;")
+    fits = wd.wait("return document.documentElement.scrollWidth <= "
+                   "document.documentElement.clientWidth;", 3.0)
+    t.check("%s at 390 px: the page does not scroll sideways" % name,
+            bool(fits), wd.js("return [document.documentElement.scrollWidth,"
+                              " document.documentElement.clientWidth];"))
+    t.shot(name + "-phone")
+    wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
+    wd.wait("return window.innerWidth > 1000;")
+
+
 def run(t):
     wd = t.wd
     host = "deny-%s.example" % t.run_id.lower()
@@ -56,6 +72,7 @@ def run(t):
     rid = r and r[0]
     t.no_injection("deny list")
     t.shot("list")
+    phone(t, "denylist")
 
     # The API now refuses a URL the glob matches.
     code, v = t.api("POST", "/admin/webhooks/subscriptions", {

@@ -27,6 +27,22 @@ def cookie(t):
     return None
 
 
+def phone(t, name):
+    """A screenshot at 390 px; the page itself must not scroll sideways
+    (tables scroll inside themselves)."""
+    wd = t.wd
+    wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
+    wd.wait("return window.innerWidth <= 400;")
+    fits = wd.wait("return document.documentElement.scrollWidth <= "
+                   "document.documentElement.clientWidth;", 3.0)
+    t.check("%s at 390 px: the page does not scroll sideways" % name,
+            bool(fits), wd.js("return [document.documentElement.scrollWidth,"
+                              " document.documentElement.clientWidth];"))
+    t.shot(name + "-phone")
+    wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
+    wd.wait("return window.innerWidth > 1000;")
+
+
 def run(t):
     wd = t.wd
     owner = "tok-%s" % t.run_id
@@ -83,6 +99,7 @@ def run(t):
             wd.js("return document.getElementById('token-rows').textContent;"))
     t.no_injection("tokens")
     t.shot("created")
+    phone(t, "tokens")
     wd.js("document.querySelector('.token-created .toggle').focus();")
     wd.type(wd.find(".token-created .toggle"), "\ue007")
     t.check("Hide masks it", t.text(".token-created code") != token)
