@@ -52,7 +52,10 @@ export default async function (root, ctx) {
 	const s = st.data;
 	root.append(el('p', 'From ' + when(s.since) + ' to ' + when(s.until) +
 	    ', in buckets of ' + bucketLabel(s.bucket_seconds) + '.', 'meta'));
-	const xs = s.buckets.map((b) => Date.parse(b) / 1000);
+	// One more x, the end of the last bucket: a count holds over its
+	// bucket (a step), the current one included.
+	const xs = s.buckets.map((b) => Date.parse(b) / 1000)
+	    .concat([Date.parse(s.until) / 1000]);
 	const charts = [];
 	root.append(inbound(s, xs, charts), deliveries(s, xs, charts),
 	    bucketTable(s));
@@ -117,7 +120,8 @@ function chart(title, xs, series, unit, charts) {
 					points: { show: !counts },
 				}))),
 				legend: { live: false },
-			}, [xs].concat(series.map((s) => s.values)), box);
+			}, [xs].concat(series.map((s) => s.values.concat(
+			    [counts ? s.values[s.values.length - 1] : null]))), box);
 		},
 		fit() {
 			if (plot)
@@ -141,7 +145,7 @@ function inbound(s, xs, charts) {
 		label: 'Received: ' + text(x.source || '(unknown)'),
 		values: x.received_by_bucket, color: COLORS[i % COLORS.length],
 	}));
-	const refused = xs.map((_, i) => t.sources.reduce((n, x) =>
+	const refused = s.buckets.map((_, i) => t.sources.reduce((n, x) =>
 	    n + x.refused_by_bucket[i], 0));
 	series.push({ label: 'Refused (every source)', values: refused,
 	    color: BAD, dash: [6, 4] });
