@@ -15,9 +15,10 @@
  * other status).  Latency: the attempts' response_ms (p50, p95, mean).
  *
  * Cost: the audit rows through webhook_requests_time (an admin) or
- * webhook_requests_trigger_key (an owner); the attempts have no index on
- * started_at: the scan is bounded by hookpost-cleanup's retention of
- * deliveries (an index delivery_attempts (started_at) would make it one).
+ * webhook_requests_trigger_key (an owner); an owner's attempts through
+ * its deliveries; an admin's attempts have no index on started_at: that
+ * scan is bounded by hookpost-cleanup's retention of deliveries (an index
+ * delivery_attempts (started_at) would make it an index range).
  * At most 50 sources are listed, the busiest first.
  */
 CREATE OR REPLACE FUNCTION hookpost.stats(p_hours integer, p_owner text)
@@ -30,19 +31,28 @@ RETURNS json LANGUAGE sql STABLE AS $$
 		          END AS b) s) x),
 	slots AS (
 		SELECT i FROM win, generate_series(0, win.n - 1) i),
+	-- An admin's through webhook_requests_time, an owner's through
+	-- webhook_requests_trigger_key, key by key; the branch not taken is
+	-- skipped at run time (its one-time filter is false).
+	req AS (
+		SELECT r.kind, r.source, r.received_at, r.http_status
+		FROM win, hookpost.webhook_requests r
+		WHERE p_owner IS NULL AND r.received_at >= win.since
+		UNION ALL
+		SELECT r.kind, r.source, r.received_at, r.http_status
+		FROM win, hookpost.triggers t
+		JOIN hookpost.trigger_keys k ON k.trigger_id = t.id
+		JOIN hookpost.webhook_requests r ON r.kind = 'trigger' AND
+		    r.source_id = k.id
+		WHERE p_owner IS NOT NULL AND t.owner_id = p_owner AND
+		    r.received_at >= win.since),
 	rq AS (
 		SELECT r.kind, r.source,
-		    least(floor(extract(epoch FROM r.received_at - win.since)
+		    least(floor(date_part('epoch', r.received_at - win.since)
 		        / win.b)::integer, win.n - 1) AS i,
 		    count(*) AS received,
 		    count(*) FILTER (WHERE r.http_status >= 400) AS refused
-		FROM win, hookpost.webhook_requests r
-		WHERE r.received_at >= win.since
-		  AND (p_owner IS NULL OR (r.kind = 'trigger' AND
-		      r.source_id = ANY (ARRAY(SELECT k.id
-		          FROM hookpost.trigger_keys k
-		          JOIN hookpost.triggers t ON t.id = k.trigger_id
-		          WHERE t.owner_id = p_owner))))
+		FROM win, req r
 		GROUP BY 1, 2, 3),
 	-- (a row written after this transaction began counts in the last)
 	src AS (
@@ -60,16 +70,24 @@ RETURNS json LANGUAGE sql STABLE AS $$
 		LEFT JOIN rq q ON q.kind = s.kind AND
 		    q.source IS NOT DISTINCT FROM s.source AND q.i = sl.i
 		GROUP BY 1, 2, 3, 4),
+	-- An owner's attempts through its deliveries (deliveries_owner_recent,
+	-- then delivery_attempts_delivery); an admin's by time, unindexed.
 	att AS (
-		SELECT least(floor(extract(epoch FROM a.started_at - win.since)
+		SELECT least(floor(date_part('epoch', a.started_at - win.since)
 		        / win.b)::integer, win.n - 1) AS i,
 		    a.status_code BETWEEN 200 AND 299 AS sent, a.response_ms
 		FROM win, hookpost.delivery_attempts a
-		JOIN hookpost.deliveries d ON d.id = a.delivery_id
-		WHERE a.started_at >= win.since
-		  AND (p_owner IS NULL OR (d.owner_id = p_owner AND EXISTS (
-		      SELECT 1 FROM hookpost.subscriptions s
-		      WHERE s.id = d.subscription_id AND s.type = 'hookpost')))),
+		WHERE p_owner IS NULL AND a.started_at >= win.since
+		UNION ALL
+		SELECT least(floor(date_part('epoch', a.started_at - win.since)
+		        / win.b)::integer, win.n - 1),
+		    a.status_code BETWEEN 200 AND 299, a.response_ms
+		FROM win, hookpost.deliveries d
+		JOIN hookpost.subscriptions s ON s.id = d.subscription_id AND
+		    s.type = 'hookpost'
+		JOIN hookpost.delivery_attempts a ON a.delivery_id = d.id
+		WHERE p_owner IS NOT NULL AND d.owner_id = p_owner AND
+		    a.started_at >= win.since),
 	att_b AS (
 		SELECT sl.i,
 		    count(a.i) FILTER (WHERE a.sent) AS sent,
