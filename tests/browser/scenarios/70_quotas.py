@@ -39,6 +39,10 @@ def run(t):
     wd = t.wd
     owner = "quota-%s" % t.run_id
     qpath = "/admin/quotas/webhooks/"
+    # A fresh document, signed in as the admin.
+    t.get(t.base + "/console/")
+    wd.wait("return !document.getElementById('signin').hidden || "
+            "!document.getElementById('who').hidden;")
     if not t.signed_in():
         t.signin()
     t.open("quotas")

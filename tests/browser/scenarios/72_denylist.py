@@ -45,6 +45,10 @@ def run(t):
     host = "deny-%s.example" % t.run_id.lower()
     glob = "*.%s" % host
     regex = "^evil-%s\\.example$" % t.run_id.lower()
+    # A fresh document, signed in as the admin.
+    t.get(t.base + "/console/")
+    wd.wait("return !document.getElementById('signin').hidden || "
+            "!document.getElementById('who').hidden;")
     if not t.signed_in():
         t.signin()
     t.open("deny-list")

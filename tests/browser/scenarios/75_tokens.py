@@ -47,6 +47,10 @@ def run(t):
     wd = t.wd
     owner = "tok-%s" % t.run_id
     name = "xss-%s %s" % (t.run_id, t.probe)
+    # A fresh document, signed in as the admin.
+    t.get(t.base + "/console/")
+    wd.wait("return !document.getElementById('signin').hidden || "
+            "!document.getElementById('who').hidden;")
     if not t.signed_in():
         t.signin()
     t.open("tokens")

@@ -109,12 +109,13 @@ def run(t):
 
     # The console opens on the health page.
     t.get(t.base + "/console/")
+    wd.wait("return !document.getElementById('signin').hidden || "
+            "!document.getElementById('who').hidden;")
+    if not t.signed_in():
+        t.signin()
     ready = wd.wait("const p = document.querySelector('#page .page');"
                     "return p && p.dataset.ready === '1' && p.dataset.page;",
                     10.0)
-    if ready is None or ready is False:
-        ready = t.signin() and wd.js(
-            "return document.querySelector('#page .page').dataset.page;")
     t.check("the home page is Health", ready == "health", ready)
     t.check("the Health link is the current one", t.text(
         "#nav-links a[aria-current=page]") == "Health")
