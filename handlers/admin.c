@@ -6,7 +6,9 @@
  *   /api/tokens[/:id]                   API tokens
  *   /api/session                        the console's sign-in (issue 11)
  *   /api/sessions[/:id]                 console sessions, for the admin
- * Every route needs an admin token, but /api/session's: any credential.
+ *   GET  /api/stats                     the console's health figures
+ * Every route needs an admin token, but /api/session's (any credential)
+ * and /api/stats' (an owner sees its own figures).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,7 @@ enum route {
 	ROUTE_SESSION_DELETE,
 	ROUTE_SESSION_LIST,
 	ROUTE_SESSION_REVOKE,
+	ROUTE_STATS,
 	ROUTE__MAX
 };
 
@@ -67,6 +70,7 @@ static const struct srv_route routes[ROUTE__MAX] = {
 	{ ROUTE_SESSION_DELETE, "DELETE", "/api/session", 0, AUTH_ANY },
 	{ ROUTE_SESSION_LIST, "GET", "/api/sessions", 0, AUTH_ADMIN },
 	{ ROUTE_SESSION_REVOKE, "DELETE", "/api/sessions/:id", 0, AUTH_ADMIN },
+	{ ROUTE_STATS, "GET", "/api/stats", 0, AUTH_OWNER },
 };
 
 #define INCIDENT_JSON \
@@ -580,6 +584,60 @@ session_revoke(struct req *r, const char *id, int mine)
 	PQclear(res);
 }
 
+/* --- health figures (issue 11, sql/functions/stats.sql) --------------- */
+
+/* GET /api/stats?hours=N: N from 1 to a week, 24 when absent. */
+#define STATS_HOURS_DEFAULT	"24"
+#define STATS_HOURS_MAX		168
+
+/* 1 when the query string has the parameter key (any value), else 0. */
+static int
+query_has(const struct req *r, const char *key)
+{
+	const char	*p;
+	size_t		 klen;
+
+	klen = strlen(key);
+	for (p = r->query; p != NULL && *p != '\0'; p = strchr(p, '&')) {
+		if (*p == '&')
+			p++;
+		if (strncmp(p, key, klen) == 0 &&
+		    (p[klen] == '=' || p[klen] == '&' || p[klen] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+stats_get(struct req *r)
+{
+	static const char sql[] = "SELECT hookpost.stats($1::integer, $2)";
+	const char	*p[2];
+	char		 hours[16];
+	long long	 n;
+	PGresult	*res;
+
+	/* Absent: the default; present but too long or not a number: 400. */
+	if (req_query(r, "hours", hours, sizeof(hours)) == NULL) {
+		n = query_has(r, "hours") ? -1 : 24;
+		snprintf(hours, sizeof(hours), "%s", STATS_HOURS_DEFAULT);
+	} else if (parse_int(hours, 1, STATS_HOURS_MAX, &n) == -1)
+		n = -1;
+	if (n == -1) {
+		resp_error(r, 400, "invalid_field", "hours must be an integer "
+		    "from 1 to %d", STATS_HOURS_MAX);
+		return;
+	}
+	p[0] = hours;
+	p[1] = auth_scope(r);	/* NULL: an admin sees every owner */
+	if ((res = db_exec("stats_get", sql, 2, p)) == NULL) {
+		resp_db_error(r);
+		return;
+	}
+	resp_row(r, 200, res, "stats");
+	PQclear(res);
+}
+
 static void
 dispatch(struct req *r, int route)
 {
@@ -633,6 +691,9 @@ dispatch(struct req *r, int route)
 		break;
 	case ROUTE_SESSION_REVOKE:
 		session_revoke(r, r->params[0], 0);
+		break;
+	case ROUTE_STATS:
+		stats_get(r);
 		break;
 	case ROUTE__MAX:
 		break;

@@ -1,0 +1,158 @@
+"""Quotas (seed 000, admin): an owner's quota set from the form (keyboard)
+shows in the list with its four limits, Edit loads it back, a change
+saves, Show effective quota tells the defaults from an own quota, Clear
+asks first (Cancel keeps it) and then removes it (the API agrees); a
+refusal (a limit out of range) is shown in the form; nothing is injected;
+a user has no Quotas link."""
+
+ROWS = """return [...document.querySelectorAll('#quota-rows tr')].map(r =>
+    [r.dataset.owner].concat([...r.cells].slice(0, 5).map(c => c.textContent)));"""
+
+
+def row(t, owner, cond="true", timeout=8.0):
+    return t.wd.wait("const r = (function(){%s})().find(x => x[0] === "
+                     "arguments[0]); return r && (%s) && r;" % (ROWS, cond),
+                     timeout, owner)
+
+
+def form_say(t):
+    return t.text(".quota-form .form-status")
+
+
+def phone(t, name):
+    """A screenshot at 390 px; the page itself must not scroll sideways
+    (tables scroll inside themselves)."""
+    wd = t.wd
+    wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
+    wd.wait("return window.innerWidth <= 400;")
+    fits = wd.wait("return document.documentElement.scrollWidth <= "
+                   "document.documentElement.clientWidth;", 3.0)
+    t.check("%s at 390 px: the page does not scroll sideways" % name,
+            bool(fits), wd.js("return [document.documentElement.scrollWidth,"
+                              " document.documentElement.clientWidth];"))
+    t.shot(name + "-phone")
+    wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
+    wd.wait("return window.innerWidth > 1000;")
+
+
+def run(t):
+    wd = t.wd
+    owner = "quota-%s" % t.run_id
+    qpath = "/admin/quotas/webhooks/"
+    # A fresh document, signed in as the admin.
+    t.get(t.base + "/console/")
+    wd.wait("return !document.getElementById('signin').hidden || "
+            "!document.getElementById('who').hidden;")
+    if not t.signed_in():
+        t.signin()
+    t.open("quotas")
+    t.check("the Quotas page, with its form", t.text("#page h2") == "Quotas"
+            and t.text(".quota-form h3") == "Set an owner's quota")
+    labels = wd.js("return [...document.querySelectorAll('.quota-form label')]"
+                   ".map(l => l.textContent + '=' + !!document.getElementById("
+                   "l.htmlFor));")
+    t.check("every field is labelled", labels == [
+        "Owner id=true", "Subscriptions=true", "Events per minute=true",
+        "Subscription writes per minute=true",
+        "Subscription writes per day=true"], labels)
+
+    # Set, from the keyboard.
+    t.fill(".quota-form input[name=owner_id]", owner)
+    t.fill(".quota-form input[name=max_subscriptions]", "3")
+    t.fill(".quota-form input[name=max_events_per_minute]", "40")
+    t.click(".quota-form button[type=submit]")
+    r = row(t, owner)
+    t.check("the owner's row: 3 subscriptions, 40 events/min, the other "
+            "two the defaults (10, 20)", r == [owner, owner, "3", "40",
+                                              "10", "20"], r)
+    t.check("the form says it saved", form_say(t) ==
+            "Saved the quota of %s." % owner, form_say(t))
+    code, v = t.api("GET", qpath + owner)
+    t.check("the API has it", code == 200 and v["custom"] is True and
+            v["max_subscriptions"] == 3 and v["max_events_per_minute"] == 40,
+            v)
+    t.shot("set")
+    phone(t, "quotas")
+
+    # Edit loads the row; a change saves.
+    t.click('#quota-rows tr[data-owner="%s"] button.edit' % owner)
+    vals = wd.js("return [...document.querySelectorAll('.quota-form input')]"
+                 ".map(i => i.value);")
+    t.check("Edit fills the form from the row", vals == [owner, "3", "40",
+                                                         "10", "20"], vals)
+    t.check("and focuses the owner field",
+            wd.js("return document.activeElement.name;") == "owner_id")
+    t.fill(".quota-form input[name=max_subscription_requests_per_day]", "99")
+    t.click(".quota-form button[type=submit]")
+    r = row(t, owner, "r[5] === '99'")
+    t.check("the change shows in the list", r == [owner, owner, "3", "40",
+                                                  "10", "99"], r)
+
+    # A refusal is shown in the form (0 events per minute is below 1).
+    t.allow(400, qpath + owner)
+    t.fill(".quota-form input[name=max_events_per_minute]", "0")
+    wd.js("document.querySelector('.quota-form input[name=max_events_per_"
+          "minute]').min = '';")
+    t.click(".quota-form button[type=submit]")
+    msg = wd.wait("const s = document.querySelector('.quota-form "
+                  ".form-status').textContent;"
+                  "return s.startsWith('Could not') && s;")
+    t.check("a refused value: the API's message in the form",
+            bool(msg) and "(invalid_field)" in msg, msg)
+
+    # Effective quota: an owner without a row has the defaults.
+    t.fill(".quota-form input[name=owner_id]", "nobody-%s" % t.run_id)
+    t.click(".quota-form button.look")
+    eff = wd.wait("const o = {}; for (const dd of document.querySelectorAll("
+                  "'.quota-effective dd')) o[dd.dataset.k] = dd.textContent;"
+                  "return o.Owner && o;")
+    t.check("Show effective quota: the defaults for an owner without one",
+            eff == {"Owner": "nobody-%s" % t.run_id,
+                    "Own quota": "no (the defaults)", "Subscriptions": "10",
+                    "Events per minute": "12",
+                    "Subscription writes per minute": "10",
+                    "Subscription writes per day": "20"}, eff)
+    t.shot("effective")
+
+    # Quotas have no free-text field (an owner id travels in the URL's
+    # path); the list is checked for injection all the same.
+    t.no_injection("quotas")
+
+    # Clear: Cancel keeps it, Confirm removes it.
+    t.click('#quota-rows tr[data-owner="%s"] button.clear' % owner)
+    dlg = wd.wait("const d = document.querySelector('dialog.confirm[open]');"
+                  "return d && [d.querySelector('p').textContent,"
+                  " document.activeElement.textContent];")
+    t.check("Clear asks first, the focus on Cancel", dlg == [
+        "Clear the quota of %s? It goes back to the defaults." % owner,
+        "Cancel"], dlg)
+    t.shot("confirm")
+    t.click("dialog.confirm .confirm-cancel")
+    t.check("Cancel keeps the row", bool(row(t, owner)))
+    t.click('#quota-rows tr[data-owner="%s"] button.clear' % owner)
+    wd.wait("return !!document.querySelector('dialog.confirm[open]');")
+    t.click("dialog.confirm .confirm-ok")
+    gone = wd.wait("return !(function(){%s})().some(x => x[0] === "
+                   "arguments[0]);" % ROWS, 8.0, owner)
+    t.check("Clear removes the row", bool(gone))
+    code, v = t.api("GET", qpath + owner)
+    t.check("the API: back to the defaults", code == 200 and
+            v["custom"] is False and v["max_subscriptions"] == 10, v)
+    t.shot("cleared")
+
+    # A user has no Quotas link (the page says so if opened anyway).
+    utoken = t.user_token("quota-user-%s" % t.run_id)
+    t.signin(utoken)
+    nav = wd.js("return [...document.querySelectorAll('#nav-links a')]"
+                ".map(a => a.textContent);")
+    t.check("a user has no Quotas link", "Quotas" not in nav and
+            "Health" in nav, nav)
+    t.open("quotas")
+    t.check("opened anyway: a note, no form, no error",
+            t.text("#page .page p") == "Quotas are managed by an admin." and
+            not wd.js("return !!document.querySelector('#page form, "
+                      "#page .error');"))
+    t.signin()
+    # A fresh document: the refusal above stays this scenario's.
+    t.get(t.base + "/console/")
+    t.check("signed in as the admin again", t.open("health"))
