@@ -16,9 +16,8 @@
  *
  * Cost: the audit rows through webhook_requests_time (an admin) or
  * webhook_requests_trigger_key (an owner); an owner's attempts through
- * its deliveries; an admin's attempts have no index on started_at: that
- * scan is bounded by hookpost-cleanup's retention of deliveries (an index
- * delivery_attempts (started_at) would make it an index range).
+ * its deliveries; an admin's through delivery_attempts_started_brin
+ * (sql/021: BRIN, since attempts are appended in time order).
  * At most 50 sources are listed, the busiest first.
  */
 CREATE OR REPLACE FUNCTION hookpost.stats(p_hours integer, p_owner text)
