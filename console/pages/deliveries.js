@@ -130,7 +130,26 @@ function pager(ctx, tbody, next, cells, [one, many]) {
 	const why = el('span');
 	const shown = () => tbody.rows.length + ' ' +
 	    (tbody.rows.length === 1 ? one : many) + ' shown';
-	const b = button('Show more', async () => {
+	// Not button(): a disabled button loses the focus, and the reader
+	// pressing Show more again should find it where it was.
+	const b = el('button', 'Show more', 'secondary');
+	b.type = 'button';
+	let busy = false;
+	b.addEventListener('click', async () => {
+		if (busy)
+			return;
+		busy = true;
+		b.setAttribute('aria-busy', 'true');
+		try {
+			await more();
+		} catch (e) {
+			say('Error: ' + e.message);
+		} finally {
+			busy = false;
+			b.removeAttribute('aria-busy');
+		}
+	});
+	const more = async () => {
 		const res = await api('GET', next);
 		if (!ctx.current())
 			return;
@@ -142,7 +161,7 @@ function pager(ctx, tbody, next, cells, [one, many]) {
 			return;
 		}
 		why.replaceChildren();
-		why.className = '';
+		why.removeAttribute('class');
 		const added = items.map((i) => tr(cells(i)));
 		tbody.append(...added);
 		next = res.next;
@@ -154,7 +173,7 @@ function pager(ctx, tbody, next, cells, [one, many]) {
 			if (a)
 				a.focus();
 		}
-	}, 'secondary');
+	};
 	count.textContent = shown();
 	p.append(count, b, why);
 	p.hidden = !next;

@@ -60,7 +60,7 @@ def show_more(t):
     t.click("#page p.more button")
     return t.wd.wait("const v = (function(){%s})();"
                      "const b = document.querySelector('#page p.more button');"
-                     "return v.ids.length > %d && !b.disabled && v;"
+                     "return v.ids.length > %d && !b.hasAttribute('aria-busy') && v;"
                      % (PAGING, n))
 
 
