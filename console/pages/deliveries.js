@@ -2,11 +2,11 @@
 // delivery every attempt (time, status code, response time, error, the
 // start of the answer) and Retry for a failed or cancelled one.
 
-import { api, el, add, errmsg, text, section, table, dl, button, when,
+import { api, el, add, errmsg, text, section, table, tr, dl, button, when,
     link, say, filters } from '../lib.js';
 
 const DELIVERIES = '/admin/webhooks/deliveries';
-const PAGE_ROWS = 50;		// a page of the list; "Show more" adds one
+const PAGE_ROWS = 50;		// a page of the list, unless the hash's ?limit=
 const LIST_MAX = 500;		// the API's ?limit= ceiling
 const ANSWER_SHOWN = 300;	// characters of an answer shown in the table
 
@@ -36,15 +36,32 @@ function subLabel(d) {
 	return text(d.subscription_id);
 }
 
+// The rows a page holds: the hash's ?limit= (1 to the API's ceiling),
+// else PAGE_ROWS.
+function pageRows(q) {
+	const n = Number(q.get('limit'));
+	return Number.isInteger(n) && n >= 1 && n <= LIST_MAX ? n : PAGE_ROWS;
+}
+
+// A list row's cells.
+function cells(d) {
+	const r = [link(when(d.created_at), '#/deliveries/' +
+	    encodeURIComponent(text(d.id))), d.event_type, subLabel(d),
+	    d.status, d.last_status_code, d.attempt_count,
+	    d.status === 'pending' ? when(d.next_attempt_at) : '',
+	    d.last_error];
+	r.attrs = { id: d.id };
+	return r;
+}
+
 async function listView(root, ctx) {
 	const q = ctx.query;
-	const limit = Math.min(LIST_MAX, Math.max(PAGE_ROWS,
-	    parseInt(q.get('limit') || '', 10) || PAGE_ROWS));
 	const params = new URLSearchParams();
 	for (const k of ['status', 'event_type', 'subscription_id'])
 		if (q.get(k))
 			params.set(k, q.get(k));
-	params.set('limit', String(limit));
+	const filtered = String(params) !== '';
+	params.set('limit', String(pageRows(q)));
 	const [res, types, subs] = await Promise.all([
 		api('GET', DELIVERIES + '?' + params),
 		api('GET', '/api/event-types?limit=1000'),
@@ -72,7 +89,12 @@ async function listView(root, ctx) {
 		  value: q.get('subscription_id') || '',
 		  options: opts(subList.map((s) => [text(s.id), text(s.name)]),
 		  q.get('subscription_id')) },
-	], (p) => ctx.go('#/deliveries' + (String(p) ? '?' + p : ''))));
+	], (p) => {
+		// The page size the hash asked for stays.
+		if (q.get('limit'))
+			p.set('limit', q.get('limit'));
+		ctx.go('#/deliveries' + (String(p) ? '?' + p : ''));
+	}));
 
 	const items = rows(res);
 	if (!items) {
@@ -82,28 +104,81 @@ async function listView(root, ctx) {
 	}
 	const t = table(['Time', 'Event', 'Subscription', 'Status',
 	    'Status code', 'Attempts', 'Next attempt', 'Last error'],
-	    items.map((d) => {
-		const r = [link(when(d.created_at), '#/deliveries/' +
-		    encodeURIComponent(text(d.id))), d.event_type, subLabel(d),
-		    d.status, d.last_status_code, d.attempt_count,
-		    d.status === 'pending' ? when(d.next_attempt_at) : '',
-		    d.last_error];
-		r.attrs = { id: d.id };
-		return r;
-	    }), 'Deliveries, newest first');
+	    items.map(cells), 'Deliveries, newest first');
 	t.tBodies[0].id = 'deliveries-rows';
 	root.append(t);
-	const filtered = params.has('status') || params.has('event_type') ||
-	    params.has('subscription_id');
 	if (items.length === 0)
 		root.append(el('p', filtered ? 'No deliveries match these filters.' :
 		    'No deliveries yet.', 'empty'));
-	if (items.length === limit && limit < LIST_MAX) {
-		const more = new URLSearchParams(params);
-		more.set('limit', String(Math.min(LIST_MAX, limit + PAGE_ROWS)));
-		root.append(add(el('p', null, 'more'),
-		    link('Show more', '#/deliveries?' + more)));
-	}
+	root.append(pager(ctx, t.tBodies[0], res.next, cells,
+	    ['delivery', 'deliveries']));
+}
+
+// The rows of the list a page at a time: "Show more" follows the
+// answer's Link rel="next" (api() gives its path as res.next; it keeps
+// every filter and the limit, the cursor set to the next page), appends
+// that page's rows to tbody and is gone on the last page.  cells(item)
+// is a row's cells; nouns name one row and more ("delivery",
+// "deliveries").
+function pager(ctx, tbody, next, cells, [one, many]) {
+	const p = el('p', null, 'more');
+	const count = el('span', null, 'count');
+	count.setAttribute('role', 'status');
+	count.setAttribute('aria-live', 'polite');
+	// A refusal of the next page, shown until a try succeeds (class
+	// error only then: the tour fails a page with an .error in it).
+	const why = el('span');
+	const shown = () => tbody.rows.length + ' ' +
+	    (tbody.rows.length === 1 ? one : many) + ' shown';
+	// Not button(): a disabled button loses the focus, and the reader
+	// pressing Show more again should find it where it was.
+	const b = el('button', 'Show more', 'secondary');
+	b.type = 'button';
+	let busy = false;
+	b.addEventListener('click', async () => {
+		if (busy)
+			return;
+		busy = true;
+		b.setAttribute('aria-busy', 'true');
+		try {
+			await more();
+		} catch (e) {
+			say('Error: ' + e.message);
+		} finally {
+			busy = false;
+			b.removeAttribute('aria-busy');
+		}
+	});
+	const more = async () => {
+		const res = await api('GET', next);
+		if (!ctx.current())
+			return;
+		const items = rows(res);
+		if (!items) {
+			why.textContent = 'Could not list more ' + many + ': ' +
+			    errmsg(res);
+			why.className = 'error';
+			return;
+		}
+		why.replaceChildren();
+		why.removeAttribute('class');
+		const added = items.map((i) => tr(cells(i)));
+		tbody.append(...added);
+		next = res.next;
+		b.hidden = !next;
+		count.textContent = next ? shown() : 'All ' + shown();
+		// The button is gone: the reader goes on at the first new row.
+		if (!next && added.length > 0) {
+			const a = added[0].querySelector('a');
+			if (a)
+				a.focus();
+		}
+	};
+	count.textContent = shown();
+	p.append(count, b, why);
+	p.hidden = !next;
+	b.hidden = !next;
+	return p;
 }
 
 // A response time, to a tenth of a millisecond.

@@ -2,12 +2,12 @@
 // secret shown once), and per subscription its verification status, Test,
 // rotate secret, enable/disable, delete and its recent deliveries.
 
-import { api, el, add, errmsg, text, section, table, dl, field, form,
+import { api, el, add, errmsg, text, section, table, tr, dl, field, form,
     button, confirmDialog, secretBox, when, link, say, filters }
     from '../lib.js';
 
 const SUBS = '/admin/webhooks/subscriptions';
-const PAGE_ROWS = 50;		// a page of the list; "Show more" adds one
+const PAGE_ROWS = 50;		// a page of the list, unless the hash's ?limit=
 const LIST_MAX = 200;		// the API's ?limit= ceiling
 const RECENT_DELIVERIES = 20;
 
@@ -42,15 +42,21 @@ export default async function (root, ctx) {
 
 function isAdmin(ctx) { return ctx.session.role === 'admin'; }
 
+// The rows a page holds: the hash's ?limit= (1 to the API's ceiling),
+// else PAGE_ROWS.
+function pageRows(q) {
+	const n = Number(q.get('limit'));
+	return Number.isInteger(n) && n >= 1 && n <= LIST_MAX ? n : PAGE_ROWS;
+}
+
 async function listView(root, ctx) {
 	const q = ctx.query;
-	const limit = Math.min(LIST_MAX, Math.max(PAGE_ROWS,
-	    parseInt(q.get('limit') || '', 10) || PAGE_ROWS));
 	const params = new URLSearchParams();
 	for (const k of ['status', 'owner_id'])
 		if (q.get(k))
 			params.set(k, q.get(k));
-	params.set('limit', String(limit));
+	const filtered = String(params) !== '';
+	params.set('limit', String(pageRows(q)));
 	const [res, types] = await Promise.all([
 		api('GET', SUBS + '?' + params),
 		api('GET', '/api/event-types?limit=1000'),
@@ -62,8 +68,12 @@ async function listView(root, ctx) {
 	if (isAdmin(ctx))
 		defs.push({ label: 'Owner', name: 'owner_id',
 		    value: q.get('owner_id') || '' });
-	root.append(filters(defs, (p) => ctx.go('#/subscriptions' +
-	    (String(p) ? '?' + p : ''))));
+	root.append(filters(defs, (p) => {
+		// The page size the hash asked for stays.
+		if (q.get('limit'))
+			p.set('limit', q.get('limit'));
+		ctx.go('#/subscriptions' + (String(p) ? '?' + p : ''));
+	}));
 
 	if (notice) {
 		const n = el('p', notice, 'notice');
@@ -80,7 +90,7 @@ async function listView(root, ctx) {
 		if (isAdmin(ctx))
 			cols.push('Owner');
 		cols.push('Created');
-		const t = table(cols, items.map((s) => {
+		const cells = (s) => {
 			const r = [link(text(s.name), '#/subscriptions/' +
 			    encodeURIComponent(text(s.id))), s.url,
 			    (s.events || []).join(', '), s.status,
@@ -90,21 +100,84 @@ async function listView(root, ctx) {
 			r.push(when(s.created_at));
 			r.attrs = { id: s.id };
 			return r;
-		}), 'Subscriptions');
+		};
+		const t = table(cols, items.map(cells), 'Subscriptions');
 		t.tBodies[0].id = 'subscriptions-rows';
 		root.append(t);
 		if (items.length === 0)
-			root.append(el('p', 'No subscriptions' +
-			    (params.has('status') || params.has('owner_id') ?
+			root.append(el('p', 'No subscriptions' + (filtered ?
 			    ' match these filters.' : ' yet.'), 'empty'));
-		if (items.length === limit && limit < LIST_MAX) {
-			const more = new URLSearchParams(params);
-			more.set('limit', String(Math.min(LIST_MAX, limit + PAGE_ROWS)));
-			root.append(add(el('p', null, 'more'),
-			    link('Show more', '#/subscriptions?' + more)));
-		}
+		root.append(pager(ctx, t.tBodies[0], res.next, cells,
+		    ['subscription', 'subscriptions']));
 	}
 	root.append(createForm(ctx, catalog(types)));
+}
+
+// The rows of the list a page at a time: "Show more" follows the
+// answer's Link rel="next" (api() gives its path as res.next; it keeps
+// every filter and the limit, the cursor set to the next page), appends
+// that page's rows to tbody and is gone on the last page.  cells(item)
+// is a row's cells; nouns name one row and more ("delivery",
+// "deliveries").
+function pager(ctx, tbody, next, cells, [one, many]) {
+	const p = el('p', null, 'more');
+	const count = el('span', null, 'count');
+	count.setAttribute('role', 'status');
+	count.setAttribute('aria-live', 'polite');
+	// A refusal of the next page, shown until a try succeeds (class
+	// error only then: the tour fails a page with an .error in it).
+	const why = el('span');
+	const shown = () => tbody.rows.length + ' ' +
+	    (tbody.rows.length === 1 ? one : many) + ' shown';
+	// Not button(): a disabled button loses the focus, and the reader
+	// pressing Show more again should find it where it was.
+	const b = el('button', 'Show more', 'secondary');
+	b.type = 'button';
+	let busy = false;
+	b.addEventListener('click', async () => {
+		if (busy)
+			return;
+		busy = true;
+		b.setAttribute('aria-busy', 'true');
+		try {
+			await more();
+		} catch (e) {
+			say('Error: ' + e.message);
+		} finally {
+			busy = false;
+			b.removeAttribute('aria-busy');
+		}
+	});
+	const more = async () => {
+		const res = await api('GET', next);
+		if (!ctx.current())
+			return;
+		const items = rows(res);
+		if (!items) {
+			why.textContent = 'Could not list more ' + many + ': ' +
+			    errmsg(res);
+			why.className = 'error';
+			return;
+		}
+		why.replaceChildren();
+		why.removeAttribute('class');
+		const added = items.map((i) => tr(cells(i)));
+		tbody.append(...added);
+		next = res.next;
+		b.hidden = !next;
+		count.textContent = next ? shown() : 'All ' + shown();
+		// The button is gone: the reader goes on at the first new row.
+		if (!next && added.length > 0) {
+			const a = added[0].querySelector('a');
+			if (a)
+				a.focus();
+		}
+	};
+	count.textContent = shown();
+	p.append(count, b, why);
+	p.hidden = !next;
+	b.hidden = !next;
+	return p;
 }
 
 // The catalog's names, or [] when it could not be read.

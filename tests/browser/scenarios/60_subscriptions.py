@@ -5,6 +5,8 @@ local receiver and the page shows pending_verification turn active;
 Send test shows the queued delivery, which the worker delivers and the
 subscription's recent deliveries show; rotate the secret (confirmed, the
 new one shown once); disable and enable; the list and its status filter;
+the list a page at a time (?limit=2 in the hash: Show more follows the
+API's Link rel="next", the filters kept, gone on the last page);
 delete (confirmed); a user token sees only its own subscription, no
 admin control, and a refusal for another's."""
 
@@ -34,6 +36,32 @@ ROWS = """
 return [...document.querySelectorAll('#subscriptions-rows tr')].map(r =>
     [r.dataset.id].concat([...r.cells].map(c => c.textContent)));
 """
+
+
+# The list's paging: its rows' ids, the count it shows, whether Show more
+# is there and what has the focus.
+PAGING = """
+const more = document.querySelector('#page p.more');
+const b = more && more.querySelector('button');
+const a = document.activeElement;
+return {ids: [...document.querySelectorAll('#subscriptions-rows tr')]
+              .map(r => r.dataset.id),
+        count: more && !more.hidden ? more.querySelector('.count').textContent
+               : null,
+        more: !!(more && !more.hidden && b && !b.hidden),
+        focus: a === b ? 'button' : a && a.closest('#subscriptions-rows tr') ?
+               a.closest('tr').dataset.id : null};
+"""
+
+
+def show_more(t):
+    """Presses Show more (keyboard) and waits for the next page's rows."""
+    n = len(t.wd.js(PAGING)["ids"])
+    t.click("#page p.more button")
+    return t.wd.wait("const v = (function(){%s})();"
+                     "const b = document.querySelector('#page p.more button');"
+                     "return v.ids.length > %d && !b.hasAttribute('aria-busy') && v;"
+                     % (PAGING, n))
 
 
 def detail(t, cond="true", timeout=10.0):
@@ -251,6 +279,76 @@ def run(t):
             not any(r[0] == sid for r in rows) and
             all(r[4] == "pending_verification" for r in rows), rows)
     t.shot("filtered")
+
+    # --- the list a page at a time (the API's Link rel="next") ----------------
+    paged = "paged-%s" % t.run_id
+    made = []
+    for i in range(5):
+        code, v = t.api("POST", "/admin/webhooks/subscriptions", {
+            "name": "paged %d %s %s" % (i, t.run_id, t.probe),
+            "url": sink.url + "/paged", "events": ["note.created"],
+            "owner_id": paged})
+        made.append(v["id"] if code == 201 else "")
+    code, _ = t.api("PUT", "/admin/webhooks/subscriptions/" + made[1],
+                    {"status": "disabled"})
+    t.check("setup: five subscriptions of one owner, one disabled",
+            all(made) and code == 200, made)
+    _, every = t.api("GET", "/admin/webhooks/subscriptions?owner_id=%s"
+                     "&limit=200" % paged)
+    every = [s["id"] for s in every or []]
+    pending = [i for i in every if i != made[1]]
+    t.check("setup: the API lists them newest first",
+            every == made[::-1] and len(pending) == 4, every)
+    t.open("subscriptions?owner_id=%s&limit=2" % paged)
+    v = wd.js(PAGING)
+    t.check("?limit=2: the first page, 2 rows, 2 shown, Show more",
+            v["ids"] == every[:2] and v["count"] == "2 subscriptions shown"
+            and v["more"], v)
+    t.no_injection("subscriptions list, paged")
+    t.shot("paged-1")
+    v = show_more(t) or wd.js(PAGING)
+    t.check("Show more appends the next page: 4 rows in order, the focus "
+            "stays on Show more", v["ids"] == every[:4] and v["count"] ==
+            "4 subscriptions shown" and v["more"] and v["focus"] == "button",
+            v)
+    v = show_more(t) or wd.js(PAGING)
+    t.check("the last page: all 5 rows once each, no Show more, the focus "
+            "on the first new row", v["ids"] == every and
+            len(set(v["ids"])) == 5 and v["count"] ==
+            "All 5 subscriptions shown" and not v["more"] and
+            v["focus"] == every[4], v)
+    t.check("the page stayed where it was (no navigation)",
+            wd.js("return location.hash;") ==
+            "#/subscriptions?owner_id=%s&limit=2" % paged)
+    t.shot("paged-all")
+    phone(t, "subscriptions paged", "#page p.more")
+    wd.js("document.querySelector('form.filters select[name=status]')"
+          ".value = 'pending_verification';")
+    t.click("form.filters button[type=submit]")
+    wd.wait("return location.hash.includes('status=') && "
+            "document.querySelector('#page .page').dataset.ready === '1';")
+    t.check("a filter keeps the owner and the page size",
+            wd.js("return location.hash;") == "#/subscriptions?status="
+            "pending_verification&owner_id=%s&limit=2" % paged,
+            wd.js("return location.hash;"))
+    v = wd.js(PAGING)
+    t.check("filtered, first page: 2 rows, Show more",
+            v["ids"] == pending[:2] and v["more"], v)
+    v = show_more(t) or wd.js(PAGING)
+    statuses = wd.js("return [...document.querySelectorAll("
+                     "'#subscriptions-rows tr')].map(r => r.cells[3]"
+                     ".textContent);")
+    t.check("the next page keeps the filter: the 4 pending ones, not the "
+            "disabled; a full last page has no Show more",
+            v["ids"] == pending and statuses == ["pending_verification"] * 4
+            and v["count"] == "All 4 subscriptions shown" and
+            not v["more"], [v, statuses])
+    t.open("subscriptions?owner_id=%s&limit=5" % paged)
+    v = wd.js(PAGING)
+    t.check("one page holding them all: no Show more, no count",
+            v["ids"] == every and v["count"] is None and not v["more"], v)
+    for i in made:
+        t.api("DELETE", "/admin/webhooks/subscriptions/" + i)
 
     # --- delete (confirmed) ---------------------------------------------------
     code, v = t.api("POST", "/admin/webhooks/subscriptions", {

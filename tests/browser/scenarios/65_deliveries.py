@@ -4,7 +4,9 @@ once); the list filtered by status, event type and subscription; the
 failed delivery's attempt (time, 500, response time, error, the start of
 the answer); the endpoint fixed, Retry from the page shows it pending, the
 worker sends it, and the detail shows it delivered with both attempts (500
-then 200); a user token sees none of them and the refusal of another's."""
+then 200); the list a page at a time (?limit=2 in the hash: Show more
+follows the API's Link rel="next", the filters kept, gone on the last
+page); a user token sees none of them and the refusal of another's."""
 
 import json
 
@@ -27,6 +29,32 @@ return {id: s.dataset.id, kv: kv,
         attempts: [...document.querySelectorAll('#attempts-rows tr')].map(r =>
                   [...r.cells].map(c => c.textContent))};
 """
+
+
+# The list's paging: its rows' ids, the count it shows, whether Show more
+# is there and what has the focus.
+PAGING = """
+const more = document.querySelector('#page p.more');
+const b = more && more.querySelector('button');
+const a = document.activeElement;
+return {ids: [...document.querySelectorAll('#deliveries-rows tr')]
+              .map(r => r.dataset.id),
+        count: more && !more.hidden ? more.querySelector('.count').textContent
+               : null,
+        more: !!(more && !more.hidden && b && !b.hidden),
+        focus: a === b ? 'button' : a && a.closest('#deliveries-rows tr') ?
+               a.closest('tr').dataset.id : null};
+"""
+
+
+def show_more(t):
+    """Presses Show more (keyboard) and waits for the next page's rows."""
+    n = len(t.wd.js(PAGING)["ids"])
+    t.click("#page p.more button")
+    return t.wd.wait("const v = (function(){%s})();"
+                     "const b = document.querySelector('#page p.more button');"
+                     "return v.ids.length > %d && !b.hasAttribute('aria-busy') && v;"
+                     % (PAGING, n))
 
 
 def detail(t, cond="true", timeout=10.0):
@@ -200,6 +228,71 @@ def run(t):
             att[1][5] == '{"received":true}', att)
     t.shot("delivered")
     phone(t, "delivery detail", "#page table.attempts")
+
+    # --- the list a page at a time (the API's Link rel="next") ----------------
+    for i in range(4):
+        code, v = t.api("POST", "/api/events", {
+            "event_type": "document.created", "object_type": "document",
+            "object_id": "doc-%s-%d" % (t.run_id, i), "data": {"n": i}})
+        t.check("setup: paging event %d published (202)" % i, code == 202, v)
+    _, every = t.api("GET", "/admin/webhooks/deliveries?subscription_id=%s"
+                     "&limit=500" % ok_sub)
+    every = [d["id"] for d in every or []]
+    _, pending = t.api("GET", "/admin/webhooks/deliveries?subscription_id=%s"
+                       "&status=pending&limit=500" % ok_sub)
+    pending = [d["id"] for d in pending or []]
+    t.check("setup: the working subscription has 5 deliveries, 4 pending",
+            len(every) == 5 and pending == every[:4] and
+            every[4] == delivered, [every, pending])
+    t.open("deliveries?subscription_id=%s&limit=2" % ok_sub)
+    v = wd.js(PAGING)
+    t.check("?limit=2: the first page, 2 rows, 2 shown, Show more",
+            v["ids"] == every[:2] and v["count"] == "2 deliveries shown" and
+            v["more"], v)
+    t.shot("paged-1")
+    v = show_more(t) or wd.js(PAGING)
+    t.check("Show more appends the next page: 4 rows in order, the focus "
+            "stays on Show more", v["ids"] == every[:4] and v["count"] ==
+            "4 deliveries shown" and v["more"] and v["focus"] == "button", v)
+    v = show_more(t) or wd.js(PAGING)
+    t.check("the last page: all 5 rows once each, no Show more, the focus "
+            "on the first new row", v["ids"] == every and
+            len(set(v["ids"])) == 5 and v["count"] ==
+            "All 5 deliveries shown" and not v["more"] and
+            v["focus"] == every[4], v)
+    subs = wd.js("return [...document.querySelectorAll('#deliveries-rows tr')]"
+                 ".map(r => r.cells[2].textContent);")
+    t.check("every page kept the subscription filter", subs ==
+            ["deliveries ok %s" % t.run_id] * 5, subs)
+    t.shot("paged-all")
+    phone(t, "deliveries paged", "#page p.more")
+    apply_filters(t, {"status": "pending"})
+    t.check("a filter keeps the subscription and the page size",
+            wd.js("return location.hash;") == "#/deliveries?status=pending"
+            "&subscription_id=%s&limit=2" % ok_sub,
+            wd.js("return location.hash;"))
+    v = wd.js(PAGING)
+    t.check("filtered, first page: 2 rows, Show more",
+            v["ids"] == pending[:2] and v["more"], v)
+    v = show_more(t) or wd.js(PAGING)
+    statuses = wd.js("return [...document.querySelectorAll("
+                     "'#deliveries-rows tr')].map(r => r.cells[3]"
+                     ".textContent);")
+    t.check("the next page keeps the filter: the 4 pending ones, not the "
+            "delivered; a full last page has no Show more",
+            v["ids"] == pending and statuses == ["pending"] * 4 and
+            v["count"] == "All 4 deliveries shown" and not v["more"],
+            [v, statuses])
+    t.open("deliveries?subscription_id=%s&limit=5" % ok_sub)
+    v = wd.js(PAGING)
+    t.check("one page holding them all: no Show more, no count",
+            v["ids"] == every and v["count"] is None and not v["more"], v)
+    # Nothing left pending for the scenarios after this one.
+    rc = t.worker("hookpost-deliver", "-1", "-n", "dl-" + t.run_id)
+    _, left = t.api("GET", "/admin/webhooks/deliveries?subscription_id=%s"
+                    "&status=pending" % ok_sub)
+    t.check("the worker sent the paging deliveries", rc == 0 and left == [],
+            [rc, left])
 
     # --- a user token -------------------------------------------------------
     utoken = t.user_token("deliveries-%s" % t.run_id)
