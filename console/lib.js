@@ -88,16 +88,24 @@ export function add(parent, ...kids) {
 	return parent;
 }
 
+// Runs fn once at a time for a control: while it runs the control is
+// aria-busy and further presses are ignored.  Not `disabled`: Chromium
+// moves the focus off a disabled button, and a keyboard user would lose
+// their place.
+export async function busy(ctl, fn) {
+	if (ctl.getAttribute('aria-busy') === 'true')
+		return;
+	ctl.setAttribute('aria-busy', 'true');
+	try { await fn(); }
+	catch (e) { say('Error: ' + e.message); }
+	finally { ctl.removeAttribute('aria-busy'); }
+}
+
 export function button(label, onclick, cls) {
 	const b = el('button', label, cls);
 	b.type = 'button';
 	if (onclick)
-		b.addEventListener('click', async () => {
-			b.disabled = true;
-			try { await onclick(b); }
-			catch (e) { say('Error: ' + e.message); }
-			finally { b.disabled = false; }
-		});
+		b.addEventListener('click', () => busy(b, () => onclick(b)));
 	return b;
 }
 
@@ -233,13 +241,13 @@ export function form(title, fields, submitLabel, onsubmit, cls) {
 	out.setAttribute('aria-live', 'polite');
 	f.append(b, out);
 	f.say = (m) => { out.textContent = m; };
-	f.addEventListener('submit', async (ev) => {
+	f.addEventListener('submit', (ev) => {
 		ev.preventDefault();
-		b.disabled = true;
-		f.say('');
-		try { await onsubmit(f); }
-		catch (e) { f.say('Error: ' + e.message); }
-		finally { b.disabled = false; }
+		busy(b, async () => {
+			f.say('');
+			try { await onsubmit(f); }
+			catch (e) { f.say('Error: ' + e.message); }
+		});
 	});
 	return f;
 }
