@@ -201,12 +201,21 @@ function webhookPart(trg, wh, shown, again) {
 		    'this trigger.', 'meta'));
 		return root;
 	}
-	const url = el('code', wh.webhook_url, 'webhook-url');
+	// The URL holds the key: shown whole only while the key is.
+	const full = text(wh.webhook_url);
+	const k = text(wh.webhook_key);
+	const masked = full.endsWith(k) ? full.slice(0, full.length - k.length) +
+	    k.slice(0, 9) + '…' : full;
+	const url = el('code', masked, 'webhook-url');
 	url.id = 'webhook-url';
 	const copied = el('span', null, 'copied');
 	copied.setAttribute('role', 'status');
 	const copyUrl = button('Copy URL', async () => {
-		const okd = await copyText(wh.webhook_url, url);
+		const was = url.textContent;
+		url.textContent = full;
+		const okd = await copyText(full, url);
+		if (okd)
+			url.textContent = was;
 		copied.textContent = okd ? 'Copied.' : 'Selected: press Ctrl+C to copy.';
 	}, 'secondary copy-url');
 	const regen = button('Regenerate key', async () => {
@@ -225,6 +234,12 @@ function webhookPart(trg, wh, shown, again) {
 	const keyShown = shown.key === wh.webhook_key;
 	const key = secretBox('Webhook key', wh.webhook_key, keyShown);
 	key.classList.add('webhook-key');
+	const showUrl = () => {
+		url.textContent = key.querySelector('code').textContent === k ?
+		    full : masked;
+	};
+	key.querySelector('button.toggle').addEventListener('click', showUrl);
+	showUrl();
 	root.append(el('p', 'Webhook URL:', 'url-label'),
 	    add(el('div', null, 'secret url-box'), url, copyUrl, copied),
 	    key, el('p', WARNING, 'warning'),
