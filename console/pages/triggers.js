@@ -7,12 +7,11 @@
 // shows one event's payload) and a test webhook tool.
 //
 // The test tool posts the payload from the browser to the trigger's own
-// receiver URL (same origin, no cookie), exactly as an external sender
-// would.  It does not sign: the HMAC secret is shown once when generated and
-// never kept by the page, and no route signs for the console.  So with
-// signature verification on, the test is refused 401 invalid_signature, and
-// the page says so before it is sent (sign with `hookpost trigger send
-// --secret` instead).
+// receiver URL (same origin, no cookie), exactly as an outside sender
+// would.  With signature verification on, the signing happens on the
+// server (POST .../webhooks/sign answers the signature headers for that
+// very body): the HMAC secret is shown once when generated and never
+// fetched or kept by the page.  Sending unsigned shows the refusal.
 
 import { api, el, add, list, errmsg, text, section, table, tr, dl, field,
     form, button, confirmDialog, copyText, secretBox, when, link }
@@ -157,12 +156,12 @@ async function renderDetail(body, ctx, ref, shown) {
 	    statsPart(ref, wh), configPart(trg, shown, again),
 	    testPart(trg, wh), eventsPart(ctx, ref)];
 	body.replaceChildren(...parts.map((p) => p.root || p));
-	await Promise.all(parts.filter((p) => p.load).map((p) => p.load()));
 	if (shown.focus) {
 		const f = body.querySelector(shown.focus);
 		if (f)
 			f.focus();
 	}
+	await Promise.all(parts.filter((p) => p.load).map((p) => p.load()));
 	// Stats and the event log follow a test sent from this page.
 	body.refresh = async () => {
 		await Promise.all(parts.filter((p) => p.load).map((p) => p.load()));
@@ -433,11 +432,12 @@ function configPart(trg, shown, again) {
 		}
 		status(pf, 'Saved: ' + text(res.data.data.payload_limit_kb) + ' KB.');
 	}, 'panel payload-limit');
-	root.append(hf, rf, ipf, pf);
+	root.append(add(el('div', null, 'config-grid'), hf, rf, ipf, pf));
 	return root;
 }
 
-// Sends a payload to the trigger's receiver as an outside sender would.
+// Sends a payload to the trigger's receiver as an outside sender would,
+// signed on the server when the trigger verifies signatures.
 function testPart(trg, wh) {
 	const root = section('Test webhook', 'h3', 'test-webhook');
 	if (!trg.webhook_enabled || !wh.webhook_key) {
@@ -447,21 +447,31 @@ function testPart(trg, wh) {
 	const hm = trg.hmac || {};
 	const payload = field('Payload (JSON)', { name: 'payload', kind: 'textarea',
 	    value: TEST_PAYLOAD });
-	const note = hm.enabled ? el('p', 'Signature verification is on: the ' +
-	    'console does not sign (it never keeps the secret), so the receiver ' +
-	    'refuses this test (401 invalid_signature). Send signed tests with ' +
-	    '`hookpost trigger send --secret`.', 'warning hmac-note') : null;
+	const sign = hm.enabled ? field('Sign it with the trigger\'s secret (on the ' +
+	    'server; the secret never reaches this page)', { kind: 'checkbox',
+	    name: 'sign', value: true }) : null;
 	const result = el('div', null, 'test-result');
 	result.setAttribute('role', 'status');
 	result.setAttribute('aria-live', 'polite');
 	result.hidden = true;
-	const f = form(null, [note, payload], 'Send test webhook', async () => {
+	const f = form(null, [payload, sign], 'Send test webhook', async () => {
+		const bodyText = payload.input.value;
+		const headers = { 'Content-Type': 'application/json' };
+		let signed = {};
+		if (sign && sign.input.checked) {
+			const sres = await api('POST', tpath(trg.ref) + '/webhooks/sign',
+			    { body: bodyText });
+			if (sres.status !== 200 || !sres.data) {
+				status(f, 'Not signed: ' + errmsg(sres), true);
+				return;
+			}
+			signed = sres.data.data.headers || {};
+			Object.assign(headers, signed);
+		}
 		let r, data = null;
 		try {
 			r = await fetch('/api/v1/webhooks/' + enc(wh.webhook_key), {
-				method: 'POST', credentials: 'omit',
-				headers: { 'Content-Type': 'application/json' },
-				body: payload.input.value,
+				method: 'POST', credentials: 'omit', headers, body: bodyText,
 			});
 		} catch (e) {
 			status(f, 'Not sent: ' + e.message, true);
@@ -469,10 +479,13 @@ function testPart(trg, wh) {
 		}
 		const raw = await r.text();
 		try { data = JSON.parse(raw); } catch (e) { data = null; }
-		result.replaceChildren(dl([['Status', text(r.status)]], 'kv'),
+		const names = Object.keys(signed);
+		result.replaceChildren(dl([['Status', text(r.status)],
+		    ['Signed', names.length ? names.join(', ') : 'no']], 'kv'),
 		    el('pre', data ? JSON.stringify(data, null, 2) : raw, 'answer'));
 		result.hidden = false;
-		status(f, r.status === 200 ? 'Accepted.' : 'Refused: ' +
+		status(f, r.status === 200 ? (data && data.data && data.data.duplicate ?
+		    'Accepted (a duplicate).' : 'Accepted.') : 'Refused: ' +
 		    (data && data.error ? text(data.error.code || data.error) : 'HTTP ' + r.status),
 		    r.status !== 200);
 		const body = root.closest('.trigger');

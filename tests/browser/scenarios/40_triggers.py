@@ -4,8 +4,9 @@ turned on with the switch (keyboard); the URL copied; the key hidden, then
 shown; Regenerate asks first (Cancel keeps the key), then the old key's URL
 answers 404 and the new one 200; rate limit and IP allow list saved (and
 their refusals shown); a test webhook accepted and seen in the event log
-(paged) and its payload in the event's view; HMAC on shows its secret once
-and the unsigned test is then refused 401 and counted in the stats; a
+(paged) and its payload in the event's view; HMAC on shows its secret once,
+the test is then signed on the server and accepted, and sent unsigned
+refused 401 and counted in the stats; a
 rotation key added and deleted; webhooks off; a user token sees only its
 owner's triggers."""
 
@@ -303,23 +304,48 @@ def run(t):
             t.text(".hmac-now"))
     wd.js("document.querySelector('.hmac').scrollIntoView();")
     t.shot("hmac-secret")
-    t.check("the test tool says it will not sign",
-            bool(t.text(".hmac-note")))
-    t.allow(401, "/api/v1/webhooks/" + key2)
+    t.check("the test tool offers to sign on the server, checked",
+            wd.js("const c = document.querySelector("
+                  "'.test-form input[name=sign]');"
+                  "return !!c && c.checked;"))
+    payload2 = {"console": t.run_id, "signed": True}
+    t.fill(".test-form textarea", json.dumps(payload2))
     t.click(".test-form button[type=submit]")
     got = wd.wait("const r = document.querySelector('.test-result');"
-                  "return r && !r.hidden && [r.querySelector('dd').textContent,"
-                  " document.querySelector('.test-form .form-status')"
+                  "const d = r && [...r.querySelectorAll('dd')];"
+                  "return r && !r.hidden && d[0].textContent === '200' && "
+                  "[d[1].textContent, r.querySelector('pre').textContent];",
+                  10.0)
+    ans = json.loads(got[1]) if got else {}
+    eid2 = ans.get("data", {}).get("event_id")
+    t.check("the signed test is accepted (signed on the server: "
+            "X-Webhook-Timestamp, X-Webhook-Signature)",
+            bool(got) and got[0] == "X-Webhook-Timestamp, X-Webhook-Signature"
+            and bool(eid2), got)
+    row = wd.wait("return !!document.querySelector("
+                  "'.events-table tr[data-id=\"' + arguments[0] + '\"]');",
+                  10.0, eid2)
+    t.check("the signed test's event is in the event log", row)
+    t.allow(401, "/api/v1/webhooks/" + key2)
+    wd.js("document.querySelector('.test-form input[name=sign]')"
+          ".checked = false;")
+    t.click(".test-form button[type=submit]")
+    got = wd.wait("const r = document.querySelector('.test-result');"
+                  "const d = r && [...r.querySelectorAll('dd')];"
+                  "return r && !r.hidden && d[0].textContent === '401' && "
+                  "[d[0].textContent, d[1].textContent, "
+                  "document.querySelector('.test-form .form-status')"
                   ".textContent];", 10.0)
-    t.check("the unsigned test is refused: 401 invalid_signature shown",
-            got == ["401", "Refused: invalid_signature"], got)
+    t.check("sent unsigned, it is refused: 401 invalid_signature shown",
+            got == ["401", "no", "Refused: invalid_signature"], got)
     reasons = wd.wait("const d = document.querySelector("
                       "'.stats-list dd[data-k=\"Refusals by reason\"]');"
                       "return d && d.textContent.includes('invalid_signature')"
                       " && d.textContent;")
-    t.check("the stats count the refusal",
-            reasons == "invalid_signature: 1" and dd(t, "Refused") == "1",
-            [reasons, dd(t, "Refused")])
+    t.check("the stats count the refusal and the 13 events",
+            reasons == "invalid_signature: 1" and dd(t, "Refused") == "1" and
+            dd(t, "Events received") == "13",
+            [reasons, dd(t, "Refused"), dd(t, "Events received")])
     t.shot("hmac-refused")
 
     # --- a rotation key --------------------------------------------------
@@ -371,9 +397,9 @@ def run(t):
                   "'#trigger-rows tr[data-ref=\"' + arguments[0] + '\"]');"
                   "return r && r.cells[4].textContent !== '…' && "
                   "[...r.cells].map(c => c.textContent);", 8.0, ref)
-    t.check("the list shows the trigger: description, no owner, off, 12 "
+    t.check("the list shows the trigger: description, no owner, off, 13 "
             "events, a last event",
-            bool(row) and row[:5] == [ref, desc, "(none)", "off", "12"] and
+            bool(row) and row[:5] == [ref, desc, "(none)", "off", "13"] and
             row[5].endswith(" UTC"), row)
     t.no_injection("trigger list")
     t.shot("list")
