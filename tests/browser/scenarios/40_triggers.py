@@ -378,6 +378,10 @@ def run(t):
                   "window.innerWidth];"))
     wd.js("window.scrollTo(0, 0);")
     t.shot("phone")
+    wd.js("document.querySelector('.keys').scrollIntoView();")
+    t.shot("phone-keys")
+    wd.js("document.querySelector('.test-webhook').scrollIntoView();")
+    t.shot("phone-test")
     wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
 
     # --- webhooks off ----------------------------------------------------
