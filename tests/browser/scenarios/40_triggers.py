@@ -221,6 +221,14 @@ def run(t):
             msg == "Saved: on, 2 ranges." and
             v["data"]["ip_allowlist"]["enabled"] is True and
             len(v["data"]["ip_allowlist"]["cidrs"]) == 2, [msg, v])
+    t.fill(".payload-limit input[name=kb]", "512")
+    t.click(".payload-limit button[type=submit]")
+    msg = wd.wait("const s = document.querySelector('.payload-limit .form-status');"
+                  "return s.textContent.startsWith('Saved') && s.textContent;")
+    code, v = t.api("GET", tp)
+    t.check("the payload limit is saved (512 KB)",
+            msg == "Saved: 512 KB." and v["data"]["payload_limit_kb"] == 512,
+            [msg, v])
     t.shot("settings")
 
     # --- test webhook, event log, stats --------------------------------
@@ -427,5 +435,13 @@ def run(t):
                   "'#trigger-create input[name=owner_id]');"))
     t.no_injection("user's trigger list")
     t.shot("user")
+    t.allow(404, tp)
+    t.allow(404, tp + "/webhook")
+    t.open("triggers/" + ref)
+    msg = t.text("#page .trigger .error")
+    t.check("the admin's trigger is not found for the user",
+            (msg or "").startswith("Could not load trigger %s: " % ref) and
+            msg.endswith("(not_found)"), msg)
+    t.shot("user-refused")
     t.signout()
     t.signin()
