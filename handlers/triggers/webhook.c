@@ -164,9 +164,14 @@ webhook_sign(struct req *r)
 	}
 	body = json_string_value(json_object_get(in, "body"));
 	ts = (long long)time(NULL);
-	if ((msgid = crypt_token_new("msg_", 24)) == NULL ||
-	    provider_sign(preset, db_get(res, 0, 1), secret, body,
-	    strlen(body), msgid, ts, &sig) == -1) {
+	/* The standard preset signs a message id, webhook-id. */
+	if ((msgid = crypt_token_new("msg_", 24)) == NULL) {
+		resp_error(r, 500, "internal", "No randomness");
+		goto out;
+	}
+	if (provider_sign(preset, db_get(res, 0, 1), secret, body,
+	    json_string_length(json_object_get(in, "body")), msgid, ts,
+	    &sig) == -1) {
 		resp_error(r, 409, "conflict", "The trigger's secret cannot "
 		    "sign under its scheme (the standard preset needs "
 		    "whsec_<base64>)");
