@@ -65,6 +65,15 @@ def run(t):
     t.check("the create form has an owner field for an admin",
             wd.js("return !!document.querySelector("
                   "'#trigger-create input[name=owner_id]');"))
+    t.allow(400, "/api/v1/triggers")
+    t.fill("#trigger-create input[name=ref]", "Not A Ref")
+    t.click("#trigger-create button[type=submit]")
+    msg = wd.wait("const s = document.querySelector('#trigger-create .form-status');"
+                  "return s.textContent && s.classList.contains('error') && "
+                  "s.textContent;")
+    t.check("a ref the API refuses: its error code in the form's status",
+            bool(msg) and msg.startswith("Not created: ") and
+            msg.endswith("(invalid_field)"), msg)
     t.fill("#trigger-create input[name=ref]", ref)
     t.fill("#trigger-create textarea[name=description]", desc)
     t.shot("create")
