@@ -35,6 +35,7 @@ enum route {
 	ROUTE_WEBHOOK_REGENERATE,
 	ROUTE_HMAC_ENABLE,
 	ROUTE_HMAC_DISABLE,
+	ROUTE_WEBHOOK_SIGN,
 	ROUTE_RATE_LIMIT,
 	ROUTE_IP_ALLOWLIST,
 	ROUTE_PAYLOAD_LIMIT,
@@ -71,6 +72,7 @@ static const struct srv_route routes[] = {
 	  AUTH_OWNER },
 	{ ROUTE_HMAC_ENABLE, "POST", W "/hmac/enable", SRV_BODY, AUTH_OWNER },
 	{ ROUTE_HMAC_DISABLE, "POST", W "/hmac/disable", 0, AUTH_OWNER },
+	{ ROUTE_WEBHOOK_SIGN, "POST", W "/sign", SRV_BODY, AUTH_OWNER },
 	{ ROUTE_RATE_LIMIT, "PUT", W "/rate-limit", SRV_BODY, AUTH_OWNER },
 	{ ROUTE_IP_ALLOWLIST, "PUT", W "/ip-allowlist", SRV_BODY, AUTH_OWNER },
 	{ ROUTE_PAYLOAD_LIMIT, "PUT", W "/payload-limit", SRV_BODY,
@@ -125,6 +127,9 @@ dispatch(struct req *r, int route)
 		break;
 	case ROUTE_HMAC_DISABLE:
 		group_put(r, "hmac", 0);
+		break;
+	case ROUTE_WEBHOOK_SIGN:
+		webhook_sign(r);
 		break;
 	case ROUTE_RATE_LIMIT:
 		group_put(r, "rate_limit", -1);

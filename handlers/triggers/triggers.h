@@ -104,6 +104,7 @@ void	 answer_info(struct req *, const char *, json_t *);
 void	 webhook_info(struct req *);
 void	 webhook_enable(struct req *);
 void	 webhook_disable(struct req *);
+void	 webhook_sign(struct req *);
 void	 stats(struct req *);
 
 /* key.c */
