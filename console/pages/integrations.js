@@ -659,7 +659,8 @@ async function detailView(root, ctx, id) {
 	const part = section(text(it.name), 'h3', 'integration');
 	part.dataset.id = text(it.id);
 	const meta = el('p', type.title + ', ' + text(it.status) +
-	    (it.enabled === false ? ', disabled' : ''), 'meta');
+	    (it.enabled === false && it.status !== 'disabled' ?
+	    ', disabled' : ''), 'meta');
 	part.append(meta);
 	if (it.description)
 		part.append(el('p', text(it.description), 'description'));
@@ -679,7 +680,11 @@ async function detailView(root, ctx, id) {
 		['Owner', text(it.owner_id)],
 		['Created', when(it.created_at)],
 		['Last successful use', when(it.last_successful_use)],
-		...Object.keys(config).map((k) => [labelOf(k),
+		// The type's settings in its own order, then any other.
+		...type.settings.map((x) => x.name).filter((k) => k in config)
+		    .concat(Object.keys(config).filter((k) =>
+		    !type.settings.some((x) => x.name === k)))
+		    .map((k) => [labelOf(k),
 		    typeof config[k] === 'object' && config[k] !== null ?
 		    JSON.stringify(config[k]) : text(config[k])]),
 	], 'kv settings');
@@ -746,7 +751,7 @@ async function detailView(root, ctx, id) {
 	editBox.append(editForm(it, type, await loadEventTypes(), rerender));
 	const log = deliveryLog(text(it.id));
 	part.append(settings, add(el('div', null, 'actions'), testBtn, edit,
-	    toggle, del), status, result, editBox, log.root);
+	    toggle, del), status, result, editBox);
 	root.append(part);
 	const waits = [log.reload()];
 	if (type.tickets) {
@@ -754,6 +759,7 @@ async function detailView(root, ctx, id) {
 		part.append(tk.root);
 		waits.push(tk.load());
 	}
+	part.append(log.root);
 	await Promise.all(waits);
 }
 

@@ -129,5 +129,13 @@ def run(t):
     t.check("another owner's integration: refused, and said so",
             bool(err) and err.startswith("Could not load the integration: ")
             and "not_found" in err, err)
+    # A new document: the refused request stays this scenario's (the
+    # browser keeps a document's requests for the scenarios after it).
+    # (about:blank first: a URL differing only in its hash is no new
+    # document.)
+    t.get("about:blank")
+    t.get(t.base + "/console/#/integrations")
+    wd.wait("const p = document.querySelector('#page .page');"
+            "return p && p.dataset.ready === '1';", 10.0)
     t.check("the user signs out", t.signout())
     t.signin()

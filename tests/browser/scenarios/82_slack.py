@@ -47,8 +47,13 @@ def run(t):
     token = (token + "abcdefgh12345678")[:24]
     path = "/services/T0HOOKPOST/B0CONSOLE/" + token
     hook_url = slack + path
-    name = "slack %s %s" % (t.run_id, t.probe)
+    # Tags are stripped on write (seed 003's stripHtmlTags); the escaped
+    # form survives and must reach the page as those very characters.
+    esc = "&lt;img src=x onerror=alert(1)&gt;"
+    name = "slack %s %s %s" % (t.run_id, esc, t.probe)
 
+    if not t.signed_in():
+        t.signin()
     t.open("integrations")
     t.click("button.add-integration")
     ok = wd.wait("return location.hash === '#/integrations/new' && "
@@ -75,7 +80,7 @@ def run(t):
                               "title": "New Slack integration"}, f)
     t.fill("form.create input[name=name]", name)
     t.fill("form.create textarea[name=description]",
-           "desc %s %s" % (t.run_id, t.probe))
+           "desc %s %s %s" % (t.run_id, esc, t.probe))
     t.fill("form.create input[name=webhook_url]", hook_url)
     wd.js("for (const c of document.querySelectorAll("
           "'form.create input[name=events]'))"
@@ -86,8 +91,9 @@ def run(t):
     t.shot("form")
     t.click("form.create button[type=submit]")
     d = detail(t, "p.loaded", 15.0)
-    t.check("Create: the integration's detail opens",
-            bool(d) and d["name"] == name and
+    t.check("Create: the integration's detail opens, the name as stored "
+            "(tags stripped, escapes kept)",
+            bool(d) and d["name"] == "slack %s %s" % (t.run_id, esc) and
             wd.js("return location.hash;") == "#/integrations/" + d["id"], d)
     if not d:
         return
@@ -100,9 +106,9 @@ def run(t):
     txt = t.text("#page")
     t.check("the webhook URL's token is nowhere on the page",
             token not in txt, txt[:300])
-    t.check("the probe in name and description shows as text",
-            t.probe in txt and ("desc %s %s" % (t.run_id, t.probe)) in txt,
-            txt[:300])
+    t.check("the escaped markup in name and description shows as text",
+            txt.count(esc) >= 2 and
+            ("desc %s %s" % (t.run_id, esc)) in txt, txt[:300])
     t.no_injection("slack detail")
     t.shot("detail")
 
@@ -117,6 +123,8 @@ def run(t):
             bool(d) and d["rows"][0][1:] == ["integration.test", "delivered",
                                              "200", "1", ""] and
             d["links"][0].startswith("#/deliveries/"), d)
+    wd.js("document.querySelector('.integration .test-result, "
+          ".integration table.log').scrollIntoView();")
     t.shot("test-ok")
 
     code, v = t.api("POST", "/api/events", {
@@ -136,6 +144,8 @@ def run(t):
     st = json.load(urllib.request.urlopen(slack + "/_emu/state", timeout=5))
     t.check("the emulator accepted the test and the event",
             st.get("accepted") == 2, st)
+    wd.js("document.querySelector('.integration .test-result, "
+          ".integration table.log').scrollIntoView();")
     t.shot("delivered")
 
     # A revoked webhook: Slack answers 403 invalid_token.
@@ -148,7 +158,7 @@ def run(t):
                                        "body": "invalid_token"}])
     t.open("integrations/" + bad)
     t.click(".integration button.test")
-    d = detail(t, "p.result.OK", 15.0)
+    d = detail(t, "p.result.OK && p.rows.length > 0", 15.0)
     t.check("Test connection shows the failure: no, gone, 403, "
             "HTTP 403: invalid_token",
             bool(d) and d["result"] == {
@@ -158,6 +168,8 @@ def run(t):
             bool(d) and len(d["rows"]) == 1 and
             d["rows"][0][1:] == ["integration.test", "failed", "403", "1",
                                  "HTTP 403: invalid_token"], d)
+    wd.js("document.querySelector('.integration .test-result, "
+          ".integration table.log').scrollIntoView();")
     t.shot("test-failed")
     t.open("integrations")
     row = wd.js("const r = document.querySelector("
@@ -166,12 +178,29 @@ def run(t):
     t.check("the list shows it disabled (a dead webhook)",
             row == ["revoked %s" % t.run_id, "slack", "disabled", "no"], row)
 
-    # Enable / disable and delete from the detail.
+    # Edit: a new name, the secret left blank (kept).
     t.open("integrations/" + sid)
+    t.click(".integration button.edit")
+    u = wd.wait("const f = document.querySelector('.edit-form');"
+                "const u = f && !f.closest('.edit-box').hidden && "
+                "f.querySelector('input[name=webhook_url]');"
+                "return u && [u.type, u.value, u.required];")
+    t.check("Edit: the webhook URL blank (a password field, optional)",
+            u == ["password", "", False], u)
+    t.fill(".edit-form input[name=name]", "slack edited %s" % t.run_id)
+    t.shot("edit")
+    t.click(".edit-form button[type=submit]")
+    d = detail(t, "p.name === 'slack edited %s'" % t.run_id)
+    t.check("saved: the new name, the webhook URL unchanged",
+            bool(d) and d["settings"].get("Incoming webhook URL") ==
+            "…" + token[-4:], d)
+
+    # Enable / disable and delete from the detail.
     t.click(".integration button.toggle")
-    d = detail(t, "p.settings.Enabled === 'no'")
+    d = detail(t, "p.settings.Enabled === 'no' && "
+                  "document.activeElement.textContent === 'Enable'")
     t.check("Disable: the detail shows it disabled, the focus on Enable",
-            bool(d) and d["meta"].endswith(", disabled") and
+            bool(d) and d["meta"] == "Slack, disabled" and
             wd.js("return document.activeElement.textContent;") == "Enable",
             d)
     t.click(".integration button.delete")
