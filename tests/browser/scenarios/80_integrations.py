@@ -131,10 +131,8 @@ def run(t):
             and "not_found" in err, err)
     # A new document: the refused request stays this scenario's (the
     # browser keeps a document's requests for the scenarios after it).
-    # (about:blank first: a URL differing only in its hash is no new
-    # document.)
-    t.get("about:blank")
-    t.get(t.base + "/console/#/integrations")
+    # (a query: a URL differing only in its hash is no new document.)
+    t.get(t.base + "/console/?new#/integrations")
     wd.wait("const p = document.querySelector('#page .page');"
             "return p && p.dataset.ready === '1';", 10.0)
     t.check("the user signs out", t.signout())
