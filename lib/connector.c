@@ -110,34 +110,40 @@ connector_describe_new(const struct connector *c)
 {
 	const struct conn_setting_doc	*d;
 	const struct vfield		*f;
-	json_t				*out, *settings, *steps, *s, *e, *dv;
+	json_t				*out = NULL, *settings = NULL;
+	json_t				*steps = NULL, *s, *e, *dv;
 	size_t				 i, k;
 
-	out = json_object();
-	settings = json_array();
-	steps = c->test_steps != NULL ? json_array() : json_null();
-	if (out == NULL || settings == NULL || steps == NULL)
+	if ((out = json_pack("{s:s,s:s,s:b}", "type", c->type, "title",
+	    c->title, "tickets", c->tickets)) == NULL ||
+	    (settings = json_array()) == NULL)
 		goto fail;
-	for (i = 0; c->test_steps != NULL && c->test_steps[i] != NULL; i++)
-		json_array_append_new(steps, json_string(c->test_steps[i]));
+	if (c->test_steps != NULL) {
+		if ((steps = json_array()) == NULL)
+			goto fail;
+		for (i = 0; c->test_steps[i] != NULL; i++)
+			json_array_append_new(steps,
+			    json_string(c->test_steps[i]));
+	}
 	for (i = 0; i < c->nfields; i++) {
 		f = &c->fields[i];
 		d = setting_doc(c, f->name);
 		dv = d != NULL && d->defval != NULL ?
 		    json_loads(d->defval, JSON_DECODE_ANY, NULL) : NULL;
+		e = NULL;
 		if (f->type == V_ENUM) {
 			e = json_array();
 			for (k = 0; f->enums != NULL && f->enums[k] != NULL;
 			    k++)
 				json_array_append_new(e,
 				    json_string(f->enums[k]));
-		} else
-			e = json_null();
+		}
+		/* "o" takes each value's reference, on failure too. */
 		s = json_pack("{s:s,s:s,s:b,s:b,s:b,s:o,s:s,s:o,s:o,s:o,s:o}",
 		    "name", f->name, "type", vtype_name(f->type),
 		    "required", f->required, "nullable", f->nullable,
 		    "secret", connector_is_secret(c, f->name),
-		    "enum", e,
+		    "enum", e != NULL ? e : json_null(),
 		    "label", d != NULL && d->label != NULL ? d->label : f->name,
 		    "hint", str_or_null(d != NULL ? d->hint : NULL),
 		    "default", dv != NULL ? dv : json_null(),
@@ -150,31 +156,23 @@ connector_describe_new(const struct connector *c)
 			json_object_set_new(s, "min", json_integer(f->min));
 			json_object_set_new(s, "max", json_integer(f->max));
 		}
-		json_array_append_new(settings, s);
+		if (json_array_append_new(settings, s) == -1)
+			goto fail;
 	}
 	if (c->describe != NULL)
 		c->describe(settings);
-	if (json_object_set_new(out, "type", json_string(c->type)) == -1 ||
-	    json_object_set_new(out, "title", json_string(c->title)) == -1 ||
-	    json_object_set_new(out, "tickets", json_boolean(c->tickets)) ==
-	    -1)
+	if (json_object_set(out, "test_steps", steps != NULL ? steps :
+	    json_null()) == -1 || json_object_set(out, "settings",
+	    settings) == -1)
 		goto fail;
-	/* json_object_set_new consumes the value, set or not. */
-	if (json_object_set_new(out, "test_steps", steps) == -1) {
-		json_decref(settings);
-		json_decref(out);
-		return NULL;
-	}
-	if (json_object_set_new(out, "settings", settings) == -1) {
-		json_decref(out);
-		return NULL;
-	}
-	return out;
+	goto out;
 fail:
+	json_decref(out);
+	out = NULL;
+out:
 	json_decref(steps);
 	json_decref(settings);
-	json_decref(out);
-	return NULL;
+	return out;
 }
 
 const char *

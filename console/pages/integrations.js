@@ -624,6 +624,9 @@ function showTest(out, res, type) {
 		['Error', r.error == null ? '—' : text(r.error)],
 	]));
 	out.classList.toggle('bad', !ok);
+	if (r.outcome === 'gone')
+		out.append(el('p', 'The service says this integration no longer ' +
+		    'exists there: hookpost has disabled it.', 'gone'));
 	const steps = type && type.test_steps;
 	if (!steps || !steps.length)
 		return;

@@ -159,6 +159,9 @@ def run(t):
     t.open("integrations/" + bad)
     t.click(".integration button.test")
     d = detail(t, "p.result.OK && p.rows.length > 0", 15.0)
+    t.check("the page says the integration was disabled",
+            (t.text(".integration .test-result .gone") or "").endswith(
+                "hookpost has disabled it."), t.text(".integration"))
     t.check("Test connection shows the failure: no, gone, 403, "
             "HTTP 403: invalid_token",
             bool(d) and d["result"] == {
@@ -177,6 +180,18 @@ def run(t):
                 "return r && [...r.cells].map(c => c.textContent);", bad)
     t.check("the list shows it disabled (a dead webhook)",
             row == ["revoked %s" % t.run_id, "slack", "disabled", "no"], row)
+    wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
+    t.open("integrations/" + bad)
+    d = detail(t, "p.loaded")
+    over = wd.js("return document.documentElement.scrollWidth > "
+                 "document.documentElement.clientWidth;")
+    t.check("at 390 px the detail does not scroll sideways; it shows the "
+            "integration disabled", over is False and bool(d) and
+            d["settings"].get("Status") == "disabled", [over, d])
+    wd.js("document.querySelector('.integration table.log')"
+          ".scrollIntoView();")
+    t.shot("detail-phone")
+    wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
 
     # Edit: a new name, the secret left blank (kept).
     t.open("integrations/" + sid)

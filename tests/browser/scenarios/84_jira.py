@@ -129,6 +129,7 @@ def run(t):
                  "document.documentElement.clientWidth;")
     t.check("at 390 px the page does not scroll sideways", over is False,
             over)
+    wd.js("document.querySelector('table.mapping').scrollIntoView();")
     t.shot("step2-phone")
     wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
     t.click(".stepper button.next")
