@@ -66,6 +66,33 @@ def run(t):
             opts == ["", "webhook", "slack", "pagerduty", "teams", "jira",
                      "servicenow", "email"], opts)
     t.shot("choose-type")
+    # Every type's form is made from its settings in the types route:
+    # one labelled control per setting, secrets as password fields.
+    code, types = t.api("GET", "/api/integrations/types")
+    bad = []
+    for ty in (types or {}).get("data", []):
+        if ty["type"] == "jira":
+            continue
+        wd.js("const s = document.getElementById('integration-type');"
+              "s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+              ty["type"])
+        got = wd.wait("const f = document.querySelector('form.create');"
+                      "return f && f.dataset.type === arguments[0] && "
+                      "[...f.querySelectorAll('fieldset.settings label')]"
+                      ".map(l => [l.textContent.replace(' (optional)', ''),"
+                      " document.getElementById(l.htmlFor).type]);",
+                      8.0, ty["type"])
+        want = [[x["label"], "password" if x["secret"] and
+                 x["type"] == "string" else
+                 {"boolean": "checkbox", "integer": "number",
+                  "enum": "select-one"}.get(x["type"], "textarea"
+                  if x["type"] == "object" else "text")]
+                for x in ty["settings"]]
+        if got != want:
+            bad.append([ty["type"], got, want])
+    t.check("every type's form: a labelled control per setting of the "
+            "types route, secrets as password fields", code == 200 and
+            not bad, bad)
     wd.js("const s = document.getElementById('integration-type');"
           "s.focus(); s.value = 'slack';"
           "s.dispatchEvent(new Event('change'));")
