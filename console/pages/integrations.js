@@ -574,6 +574,13 @@ function jiraStepper(type, eventTypes, ctx) {
 		    '/test');
 		showTest(testOut, t, type);
 		state.tested = t.data;
+		// Where a failed step is fixed: the account (1) or the
+		// project and its issue types (2).
+		const fix = { authentication: 0, permission: 0, project: 1,
+		    'issue type': 1 }[t.data && t.data.step];
+		if (fix !== undefined)
+			testOut.append(button('Fix it in step ' + (fix + 1) + ': ' +
+			    steps[fix][0], () => go(fix), 'secondary fix-step'));
 		say(t.status === 200 && t.data && t.data.ok === true ?
 		    'Connection OK: go on to step 5.' :
 		    'The test failed: fix the step it names, then test again.',

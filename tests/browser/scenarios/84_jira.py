@@ -164,10 +164,14 @@ def run(t):
     wd.js("document.querySelector('.stepper .test-result').scrollIntoView();")
     t.shot("step4-test-failed")
 
-    # Back to step 1 (the step list), fix the token, test again.
-    t.click(".stepper ol.steps li:first-child button")
+    # Back to step 1 (the failure's own link), fix the token, test again.
+    fix = t.text(".stepper .test-result button.fix-step")
+    t.check("the failure links to where it is fixed",
+            fix == "Fix it in step 1: Connection", fix)
+    t.click(".stepper .test-result button.fix-step")
     s = stepper(t, "s.step === '1'")
-    t.check("the step list goes back to step 1", bool(s), s)
+    t.check("it goes back to step 1, its heading focused", bool(s) and
+            s["focus"] == "Step 1 of 5: Connection", s)
     t.fill(S % 1 + "input[name=api_token]", token)
     for n in (2, 3, 4):
         t.click(".stepper button.next")
