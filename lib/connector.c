@@ -63,6 +63,133 @@ connector_is_secret(const struct connector *c, const char *key)
 	return 0;
 }
 
+/* A vfield's type as the types route names it. */
+static const char *
+vtype_name(enum vtype t)
+{
+	switch (t) {
+	case V_STRING:
+	case V_NAME:
+		return "string";
+	case V_BOOL:
+		return "boolean";
+	case V_INT:
+		return "integer";
+	case V_ENUM:
+		return "enum";
+	case V_OBJECT:
+		return "object";
+	case V_ARRAY:
+		return "array";
+	case V_ANY:
+		break;
+	}
+	return "any";
+}
+
+static const struct conn_setting_doc *
+setting_doc(const struct connector *c, const char *name)
+{
+	const struct conn_setting_doc	*d;
+
+	for (d = c->docs; d != NULL && d->name != NULL; d++)
+		if (strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}
+
+/* A string member, or null. */
+static json_t *
+str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+json_t *
+connector_describe_new(const struct connector *c)
+{
+	const struct conn_setting_doc	*d;
+	const struct vfield		*f;
+	json_t				*out = NULL, *settings = NULL;
+	json_t				*steps = NULL, *s, *e, *dv;
+	size_t				 i, k;
+
+	if ((out = json_pack("{s:s,s:s,s:b}", "type", c->type, "title",
+	    c->title, "tickets", c->tickets)) == NULL ||
+	    (settings = json_array()) == NULL)
+		goto fail;
+	if (c->test_steps != NULL) {
+		if ((steps = json_array()) == NULL)
+			goto fail;
+		for (i = 0; c->test_steps[i] != NULL; i++)
+			json_array_append_new(steps,
+			    json_string(c->test_steps[i]));
+	}
+	for (i = 0; i < c->nfields; i++) {
+		f = &c->fields[i];
+		d = setting_doc(c, f->name);
+		dv = d != NULL && d->defval != NULL ?
+		    json_loads(d->defval, JSON_DECODE_ANY, NULL) : NULL;
+		e = NULL;
+		if (f->type == V_ENUM) {
+			e = json_array();
+			for (k = 0; f->enums != NULL && f->enums[k] != NULL;
+			    k++)
+				json_array_append_new(e,
+				    json_string(f->enums[k]));
+		}
+		/* "o" takes each value's reference, on failure too. */
+		s = json_pack("{s:s,s:s,s:b,s:b,s:b,s:o,s:s,s:o,s:o,s:o,s:o}",
+		    "name", f->name, "type", vtype_name(f->type),
+		    "required", f->required, "nullable", f->nullable,
+		    "secret", connector_is_secret(c, f->name),
+		    "enum", e != NULL ? e : json_null(),
+		    "label", d != NULL && d->label != NULL ? d->label : f->name,
+		    "hint", str_or_null(d != NULL ? d->hint : NULL),
+		    "default", dv != NULL ? dv : json_null(),
+		    "group", str_or_null(d != NULL ? d->group : NULL),
+		    "widget", str_or_null(d != NULL ? d->widget : NULL));
+		if (s == NULL)
+			goto fail;
+		if (f->type == V_STRING || f->type == V_INT ||
+		    f->type == V_ARRAY) {
+			json_object_set_new(s, "min", json_integer(f->min));
+			json_object_set_new(s, "max", json_integer(f->max));
+		}
+		if (json_array_append_new(settings, s) == -1)
+			goto fail;
+	}
+	if (c->describe != NULL)
+		c->describe(settings);
+	if (json_object_set(out, "test_steps", steps != NULL ? steps :
+	    json_null()) == -1 || json_object_set(out, "settings",
+	    settings) == -1)
+		goto fail;
+	goto out;
+fail:
+	json_decref(out);
+	out = NULL;
+out:
+	json_decref(steps);
+	json_decref(settings);
+	return out;
+}
+
+const char *
+connector_test_step(const struct connector *c, const char *reason)
+{
+	size_t	 i, n;
+
+	for (i = 0; reason != NULL && c->test_steps != NULL &&
+	    c->test_steps[i] != NULL; i++) {
+		n = strlen(c->test_steps[i]);
+		if (strncmp(reason, c->test_steps[i], n) == 0 &&
+		    reason[n] == ':')
+			return c->test_steps[i];
+	}
+	return NULL;
+}
+
 void
 conn_request_free(struct conn_request *rq)
 {

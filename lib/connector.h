@@ -134,6 +134,23 @@ struct conn_result {
 	char		 ref_state[32];
 };
 
+/*
+ * What a person is told of one setting (GET /api/integrations/types, the
+ * console's forms); the rule itself stays in the connector's fields.
+ * label: "Webhook URL"; hint: one sentence or NULL; defval: the default
+ * as JSON text, or NULL; group: the step of a setup it belongs to
+ * ("connection"), or NULL; widget: how an object or list setting is
+ * edited ("severity_map", "field_map", "headers", "list"), or NULL.
+ */
+struct conn_setting_doc {
+	const char	*name;
+	const char	*label;
+	const char	*hint;
+	const char	*defval;
+	const char	*group;
+	const char	*widget;
+};
+
 struct connector {
 	const char		*type;		/* subscriptions.type */
 	const char		*title;		/* "Slack" */
@@ -149,6 +166,19 @@ struct connector {
 	const char *const	*secrets;
 	const char		*url_key;
 	const char		*url_default;
+	/* The settings described for people, ended by a NULL name. */
+	const struct conn_setting_doc	*docs;
+	/*
+	 * The steps of its Test Connection, in order (NULL-terminated, or
+	 * NULL): a failed test's reason starts with "<step>:" (Jira's
+	 * "authentication: HTTP 401 ...").
+	 */
+	const char *const	*test_steps;
+	/*
+	 * Optional: defaults that live in a connector's own tables (Jira's
+	 * severity mapping) set into settings, the array describe made.
+	 */
+	void	(*describe)(json_t *settings);
 	/* render reads only the stored payload: no parsed event */
 	int			 payload_only;
 	/*
@@ -187,6 +217,21 @@ struct connector {
 const struct connector	*connector_find(const char *type);
 /* Every connector, in table order, NULL-terminated. */
 extern const struct connector *const connectors[];
+
+/*
+ * What GET /api/integrations/types shows of c: a new object {type, title,
+ * tickets, test_steps, settings: [{name, type, required, nullable, secret,
+ * min, max, enum, label, hint, default, group, widget}]} drawn from its
+ * fields, secrets and docs, or NULL when out of memory.  The caller
+ * json_decrefs it.
+ */
+json_t	*connector_describe_new(const struct connector *c);
+
+/*
+ * The step of c's Test Connection a failed test's reason names (its
+ * test_steps, "authentication"), or NULL.
+ */
+const char *connector_test_step(const struct connector *c, const char *reason);
 
 /* 1 when key is one of c's secret settings. */
 int	 connector_is_secret(const struct connector *c, const char *key);

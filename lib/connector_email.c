@@ -84,6 +84,21 @@ static const struct vfield fields[] = {
 
 static const char *const secrets[] = { "password", NULL };
 
+/* For people (GET /api/integrations/types). */
+static const struct conn_setting_doc docs[] = {
+	{ "smtp_url", "SMTP server", "smtp://host[:port] (STARTTLS) or "
+	    "smtps://host[:port].", NULL, NULL, NULL },
+	{ "tls", "TLS", "starttls for smtp://, implicit for smtps://; none "
+	    "only without a username.", NULL, NULL, NULL },
+	{ "username", "Username", "SMTP AUTH, with the password.", NULL, NULL,
+	    NULL },
+	{ "password", "Password", NULL, NULL, NULL, NULL },
+	{ "from", "From", "The sender's address.", NULL, NULL, NULL },
+	{ "to", "To", "1 to 50 addresses, comma separated.", NULL, NULL,
+	    "list" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
 /* Shown elsewhere in the message, so not repeated as details. */
 static const char *const shown[] = { "title", "severity", "url", "link",
     "description", "message", NULL };
@@ -916,6 +931,7 @@ const struct connector connector_email = {
 	.fields = fields,
 	.nfields = sizeof(fields) / sizeof(fields[0]),
 	.secrets = secrets,
+	.docs = docs,
 	.url_key = "smtp_url",
 	.smtp = 1,
 	.check = check,

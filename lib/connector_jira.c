@@ -168,6 +168,44 @@ static const struct vfield fields[] = {
 /* Either opens the site to anyone holding it: sealed, never shown. */
 static const char *const secrets[] = { "api_token", "pat", NULL };
 
+/* For people (GET /api/integrations/types): seed 003's five steps. */
+static const struct conn_setting_doc docs[] = {
+	{ "url", "Jira URL", "Your Jira site, e.g. https://yourcompany."
+	    "atlassian.net (Data Center: with its context path).", NULL,
+	    "connection", NULL },
+	{ "email", "Email", "The Jira account hookpost acts as (Jira Cloud).",
+	    NULL, "connection", NULL },
+	{ "api_token", "API token", "From your Atlassian account: Account > "
+	    "Security > API tokens.", NULL, "connection", NULL },
+	{ "pat", "Personal access token", "Jira Data Center, instead of email "
+	    "and API token.", NULL, "connection", NULL },
+	{ "api_version", "API version", "3 (Jira Cloud, the default) or 2 "
+	    "(Data Center's only one).", NULL, "connection", NULL },
+	{ "project_key", "Project key", "The project issues are created in "
+	    "(e.g. SEC).", NULL, "project", NULL },
+	{ "mapping", "Severity mapping", "Each severity's issue type and "
+	    "priority.", NULL, "project", "severity_map" },
+	{ "fields", "Field mapping", "Summary and description: JSONPath over "
+	    "the event (blank: hookpost's); labels and components: names or "
+	    "JSONPath, comma separated.", NULL, "fields", "field_map" },
+	{ "auto_create_threshold", "Create issues from severity",
+	    "An object gets an issue only from an event at least this "
+	    "severe.", "\"low\"", "auto-creation", NULL },
+	{ "auto_resolve", "Resolve issues", "A resolution transitions the "
+	    "issue (else it adds a comment).", "false", "lifecycle", NULL },
+	{ "resolve_transition", "Resolve transition", NULL, "\"Done\"",
+	    "lifecycle", NULL },
+	{ "reopen_transition", "Reopen transition", NULL, "\"Reopen\"",
+	    "lifecycle", NULL },
+	{ "wont_fix_resolution", "Won't fix resolution", NULL,
+	    "\"Won't Fix\"", "lifecycle", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
+/* seed 003 "Step 4: Test Connection": the steps a reason names. */
+static const char *const test_steps[] = { "authentication", "project",
+    "issue type", "permission", NULL };
+
 /* The event's text sections, each from the first data key present. */
 static const struct {
 	const char	*title;
@@ -1921,12 +1959,42 @@ out:
 	json_decref(j);
 }
 
+/*
+ * GET /api/integrations/types: the mapping's default is the seed's table
+ * above (mapping_default), so that the console's table and the rule are
+ * one.
+ */
+static void
+describe(json_t *settings)
+{
+	json_t	*s, *map;
+	size_t	 i, k;
+
+	json_array_foreach(settings, i, s) {
+		if (strcmp(json_string_value(json_object_get(s, "name")),
+		    "mapping") != 0)
+			continue;
+		if ((map = json_object()) == NULL)
+			return;
+		for (k = 0; k < sizeof(mapping_default) /
+		    sizeof(mapping_default[0]); k++)
+			json_object_set_new(map, mapping_default[k].severity,
+			    json_pack("{s:s,s:s}", "issue_type",
+			    mapping_default[k].issue_type, "priority",
+			    mapping_default[k].priority));
+		json_object_set_new(s, "default", map);
+	}
+}
+
 const struct connector connector_jira = {
 	.type = "jira",
 	.title = "Jira",
 	.fields = fields,
 	.nfields = sizeof(fields) / sizeof(fields[0]),
 	.secrets = secrets,
+	.docs = docs,
+	.test_steps = test_steps,
+	.describe = describe,
 	.url_key = "url",
 	.tickets = 1,
 	.check = check,

@@ -66,6 +66,19 @@ static const struct vfield fields[] = {
 /* The routing key opens the service to anyone holding it: sealed. */
 static const char *const secrets[] = { "routing_key", NULL };
 
+/* For people (GET /api/integrations/types). */
+static const struct conn_setting_doc docs[] = {
+	{ "routing_key", "Routing key", "The 32-character Events API v2 "
+	    "integration key of a service.", NULL, NULL, NULL },
+	{ "events_url", "Events API URL", NULL, "\"" PD_EVENTS_URL "\"",
+	    NULL, NULL },
+	{ "source", "Source", NULL, "\"hookpost\"", NULL, NULL },
+	{ "component", "Component", NULL, NULL, NULL, NULL },
+	{ "group", "Group", NULL, NULL, NULL, NULL },
+	{ "class", "Class", NULL, NULL, NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
 /*
  * PagerDuty's integration keys are 32 letters and digits (a service's
  * are hex, a ruleset's start with "R"); anything else would be refused
@@ -449,6 +462,7 @@ const struct connector connector_pagerduty = {
 	.fields = fields,
 	.nfields = sizeof(fields) / sizeof(fields[0]),
 	.secrets = secrets,
+	.docs = docs,
 	.url_key = "events_url",
 	.url_default = PD_EVENTS_URL,
 	.test_resolves = 1,

@@ -148,6 +148,32 @@ static const struct vfield fields[] = {
 /* The password and the OAuth token each open the instance: sealed. */
 static const char *const secrets[] = { "password", "token", NULL };
 
+/* For people (GET /api/integrations/types). */
+static const struct conn_setting_doc docs[] = {
+	{ "instance_url", "Instance URL", "https://<instance>.service-now.com",
+	    NULL, "connection", NULL },
+	{ "username", "Username", "Basic auth, with the password; or give a "
+	    "token instead.", NULL, "connection", NULL },
+	{ "password", "Password", NULL, NULL, "connection", NULL },
+	{ "token", "OAuth token", "Sent as Authorization: Bearer.", NULL,
+	    "connection", NULL },
+	{ "table", "Table", NULL, "\"incident\"", "records", NULL },
+	{ "assignment_group", "Assignment group", "The sys_id (32 hex "
+	    "digits) of a sys_user_group.", NULL, "records", NULL },
+	{ "caller_id", "Caller", "The sys_id (32 hex digits) of a sys_user.",
+	    NULL, "records", NULL },
+	{ "auto_resolve", "Resolve records", "A resolution resolves the "
+	    "record (else it adds a work note).", "false", "lifecycle", NULL },
+	{ "resolve_state", "Resolve state", "6 (Resolved) for an incident, 3 "
+	    "(Closed) for a change request.", NULL, "lifecycle", NULL },
+	{ "reopen_state", "Reopen state", "2 (In Progress) for an incident.",
+	    NULL, "lifecycle", NULL },
+	{ "close_code", "Close code", "Solved (Permanently) for an incident, "
+	    "successful for a change request.", NULL, "lifecycle", NULL },
+	{ "close_notes", "Close notes", NULL, NULL, "lifecycle", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
 /*
  * The requests of one attempt (ev->state "op"): the record hookpost
  * recorded, read by its sys_id, or the search, then one write; Test
@@ -1107,6 +1133,7 @@ const struct connector connector_servicenow = {
 	.fields = fields,
 	.nfields = sizeof(fields) / sizeof(fields[0]),
 	.secrets = secrets,
+	.docs = docs,
 	.url_key = "instance_url",
 	.tickets = 1,
 	.check = check,

@@ -76,6 +76,14 @@ static const struct vfield fields[] = {
 
 static const char *const secrets[] = { "webhook_url", NULL };
 
+/* For people (GET /api/integrations/types). */
+static const struct conn_setting_doc docs[] = {
+	{ "webhook_url", "Incoming webhook URL", "The https://hooks.slack.com/"
+	    "services/... URL Slack gave the app; it is itself a credential.",
+	    NULL, NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
 /* Shown elsewhere in the message, so not repeated as data fields. */
 static const char *const shown[] = { "title", "severity", "url", "link",
     "description", "message", NULL };
@@ -554,6 +562,7 @@ const struct connector connector_slack = {
 	.fields = fields,
 	.nfields = sizeof(fields) / sizeof(fields[0]),
 	.secrets = secrets,
+	.docs = docs,
 	.url_key = "webhook_url",
 	.render = render,
 	.classify = classify,

@@ -71,6 +71,14 @@ static const struct vfield fields[] = {
 
 static const char *const secrets[] = { "webhook_url", NULL };
 
+/* For people (GET /api/integrations/types). */
+static const struct conn_setting_doc docs[] = {
+	{ "webhook_url", "Workflows webhook URL", "The URL of a Teams "
+	    "Workflows \"When a Teams webhook request is received\" flow, "
+	    "with its sig.", NULL, NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
 /*
  * The value of the query parameter sig of url (the trigger's shared
  * access signature): its start, with its length in *len, or NULL.
@@ -484,6 +492,7 @@ const struct connector connector_teams = {
 	.fields = fields,
 	.nfields = sizeof(fields) / sizeof(fields[0]),
 	.secrets = secrets,
+	.docs = docs,
 	.url_key = "webhook_url",
 	.check = check,
 	.render = render,

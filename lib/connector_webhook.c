@@ -33,6 +33,17 @@ static const struct vfield fields[] = {
 /* The custom headers may carry credentials (Authorization): sealed. */
 static const char *const secrets[] = { "secret", "headers", NULL };
 
+/* For people (GET /api/integrations/types). */
+static const struct conn_setting_doc docs[] = {
+	{ "url", "URL", "Where each event is POSTed (http or https).", NULL,
+	    NULL, NULL },
+	{ "secret", "Signing secret", "8 to 512 bytes: signs X-TW-Signature "
+	    "(HMAC-SHA256 of the body). Recommended.", NULL, NULL, NULL },
+	{ "headers", "Custom headers", "Sent with each delivery; values are "
+	    "shown only as their last 4 characters.", NULL, NULL, "headers" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
 /*
  * Never a custom header: hop-by-hop headers (RFC 9110 7.6.1), the ones
  * libcurl writes from the request itself, and the signature and event
@@ -226,6 +237,7 @@ const struct connector connector_webhook = {
 	.fields = fields,
 	.nfields = sizeof(fields) / sizeof(fields[0]),
 	.secrets = secrets,
+	.docs = docs,
 	.url_key = "url",
 	.check = check,
 	.render = render,

@@ -634,6 +634,37 @@ integ_update(struct req *r)
 	json_decref(body);
 }
 
+/*
+ * GET /api/integrations/types: each type the API manages, its title and
+ * settings as its connector declares them (connector_describe_new), so
+ * that a form is made from the one home of the rule.  No database.
+ */
+static void
+integ_types(struct req *r)
+{
+	json_t	*out, *list, *t;
+	size_t	 i;
+
+	if ((out = json_object()) == NULL || (list = json_array()) == NULL ||
+	    json_object_set_new(out, "data", list) == -1) {
+		resp_error(r, 500, "internal", "Out of memory");
+		goto out;
+	}
+	for (i = 0; connectors[i] != NULL; i++) {
+		if (strcmp(connectors[i]->type, "hookpost") == 0)
+			continue;
+		if ((t = connector_describe_new(connectors[i])) == NULL ||
+		    json_array_append_new(list, t) == -1) {
+			resp_error(r, 500, "internal", "Out of memory");
+			goto out;
+		}
+	}
+	resp_json(r, 200, out);
+	out = NULL;
+out:
+	json_decref(out);
+}
+
 void
 integ_get(struct req *r)
 {
@@ -642,6 +673,14 @@ integ_get(struct req *r)
 	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)"
 	    " AND s.type <> 'hookpost'";
 
+	/*
+	 * /api/integrations/types shares INTEG "/:id"'s pattern (main.c's
+	 * table): a word that is no uuid, so no integration's id.
+	 */
+	if (r->params[0] != NULL && strcmp(r->params[0], "types") == 0) {
+		integ_types(r);
+		return;
+	}
 	owned_answer(r, "integration", "integ_get", sql);
 }
 
@@ -825,7 +864,7 @@ test_send_new(struct req *r, const struct connector *c, const char *id,
 	PGresult		*res = NULL, *fin = NULL;
 	json_t			*data = NULL, *event = NULL, *rec = NULL;
 	json_t			*out = NULL;
-	const char		*p[5], *outcome;
+	const char		*p[5], *outcome, *v;
 	char			 claim[37], lease[24];
 	char			*d = NULL, *recs = NULL, *redacted;
 	long			 status = 0;
@@ -914,6 +953,11 @@ test_send_new(struct req *r, const struct connector *c, const char *id,
 	    json_integer(status) : json_null(), "response_ms", ms, "error",
 	    cr.reason[0] != '\0' ? json_string(cr.reason) : json_null(),
 	    "delivery_id", ev.delivery_id);
+	/* seed 003 Jira "Step 4": which step failed, when it names one. */
+	if (out != NULL)
+		json_object_set_new(out, "step", (v = connector_test_step(c,
+		    cr.reason)) != NULL && cr.outcome != CONN_DELIVERED &&
+		    cr.outcome != CONN_ASYNC ? json_string(v) : json_null());
 out:
 	PQclear(res);
 	PQclear(fin);

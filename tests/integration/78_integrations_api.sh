@@ -210,6 +210,22 @@ expect "a delivered one neither" 409 '.error.code == "conflict"'
 admin GET "/api/integrations/$HP/deliveries"
 expect "no integration deliveries for a seed 000 subscription" 404 '.error.code == "not_found"'
 
+# --- the types and their settings (the console's forms) ---------------------
+admin GET /api/integrations/types
+expect "GET /api/integrations/types: every type but hookpost, from the connector table" 200 \
+    '(.data | map(.type)) == ["webhook","slack","pagerduty","teams","jira","servicenow","email"] and (.data | map(.title) | all(length > 0))'
+expect_json "slack: webhook_url, required, secret, labelled" \
+    '(.data[] | select(.type == "slack") | .settings) == [{"name":"webhook_url","type":"string","required":true,"nullable":false,"secret":true,"enum":null,"label":"Incoming webhook URL","hint":(.data[] | select(.type == "slack") | .settings[0].hint),"default":null,"group":null,"widget":null,"min":1,"max":2048}]'
+expect_json "jira: the seed's steps as groups, its mapping default, its test steps" \
+    '(.data[] | select(.type == "jira")) as $j | $j.tickets == true and $j.test_steps == ["authentication","project","issue type","permission"] and ($j.settings | map(select(.secret) | .name)) == ["api_token","pat"] and ($j.settings[] | select(.name == "mapping") | .default.critical == {"issue_type":"Bug","priority":"Highest"} and .default.medium == {"issue_type":"Task","priority":"Medium"} and .widget == "severity_map" and .group == "project") and ($j.settings[] | select(.name == "auto_create_threshold") | .enum == ["critical","high","medium","low","info"] and .default == "low" and .group == "auto-creation")'
+expect_json "pagerduty: defaults shown" '(.data[] | select(.type == "pagerduty") | .settings[] | select(.name == "events_url") | .default) == "https://events.pagerduty.com/v2/enqueue"'
+as "$UT" GET /api/integrations/types
+expect "a manage_settings token reads the types" 200 '(.data | length) == 7'
+as "$PLAIN" GET /api/integrations/types
+expect "without manage_settings: 403" 403 '.error.code == "forbidden"'
+admin POST "/api/integrations/$I1/test" ''
+expect "a test answer has step (null when none failed)" 200 '.ok == true and has("step") and .step == null'
+
 admin GET /api/integrations/docs/openapi
 expect "GET /api/integrations/docs/openapi: the OpenAPI document" 200 '.openapi | startswith("3.")'
 expect_json "documenting the integration routes" '.paths | has("/api/integrations") and has("/api/integrations/webhooks/deliveries/{id}/retry")'

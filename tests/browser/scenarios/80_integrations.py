@@ -1,11 +1,12 @@
 """Integrations (seed 003): /admin/integrations opens the page; the
-stored-XSS probe in a name shows as text; Test connection on a webhook
-pointed at a local receiver shows ok/delivered/200 and the delivery log
-the test delivery; a user token (manage_settings, another owner) sees
-only its own integration."""
+stored-XSS probe in a name shows as text; an integration's detail
+(#/integrations/<id>): Test connection on a webhook pointed at a local
+receiver shows ok/delivered/200 and the delivery log the test delivery;
+a user token (manage_settings, another owner) sees only its own
+integration, and another's detail is refused (404, shown)."""
 
-# The part of the page of one integration, by id: its name, whether its
-# delivery log has loaded, the log's rows, the test result.
+# An integration's detail, by id: its name, whether its delivery log has
+# loaded, the log's rows, the test result.
 PART = """
 const p = document.querySelector('.integration[data-id="' + arguments[0] + '"]');
 if (!p) return null;
@@ -14,9 +15,9 @@ for (const dd of p.querySelectorAll('.test-result dd'))
     res[dd.dataset.k] = dd.textContent;
 return {name: p.querySelector('h3').textContent,
         button: p.querySelector('button.test').textContent,
-        loaded: p.querySelector('tbody').children.length > 0 ||
+        loaded: p.querySelector('table.log tbody').children.length > 0 ||
                 !p.querySelector('.log-empty').hidden,
-        rows: [...p.querySelectorAll('tbody tr')].map(r =>
+        rows: [...p.querySelectorAll('table.log tbody tr')].map(r =>
                 [...r.cells].map(c => c.textContent)),
         result: res};
 """
@@ -67,25 +68,34 @@ def run(t):
                  "'#integrations-rows tr')].map(r => "
                  "[...r.cells].map(c => c.textContent));") or []
     mine = [r for r in rows if ("xss-" + t.run_id) in r[0]]
-    t.check("the list shows the probe's row as text (name, type, status)",
-            len(mine) == 1 and mine[0][1:] == ["webhook", "active"], rows)
+    t.check("the list shows the probe's row as text (name, type, status, "
+            "enabled)", len(mine) == 1 and
+            mine[0][1:] == ["webhook", "active", "yes"], rows)
     txt = t.text("#page")
     t.check("the probe's escaped markup is shown as those very characters",
             "&lt;img src=x onerror=alert(1)&gt;" in txt, txt[:500])
     t.no_injection("integrations")
+    t.shot("list")
+    href = wd.js("const r = document.querySelector("
+                 "'#integrations-rows tr[data-id=\"' + arguments[0] + '\"] a');"
+                 "return r && r.getAttribute('href');", hook)
+    t.check("a row links to the integration's detail",
+            href == "#/integrations/" + hook, href)
+    t.click('#integrations-rows tr[data-id="%s"] a' % hook)
     p = part(t, hook, "p.loaded")
     t.check("the webhook's part: its name, Test connection and an empty "
             "delivery log", bool(p) and p["button"] == "Test connection" and
             p["rows"] == [], p)
-    t.shot("list")
+    t.shot("detail")
 
     # Keyboard: focus the button, Enter presses it.
     t.click('.integration[data-id="%s"] button.test' % hook)
     got = part(t, hook, "p.result.OK && p.rows.length > 0", 15.0)
     res = got and got["result"]
-    t.check("Test connection shows ok, delivered, 200, no error",
-            bool(res) and res == {"OK": "yes", "Outcome": "delivered",
-                                  "Status code": "200", "Error": "—"}, got)
+    t.check("Test connection shows ok, delivered, 200, no failed step, "
+            "no error", bool(res) and res == {
+                "OK": "yes", "Outcome": "delivered", "Status code": "200",
+                "Failed step": "—", "Error": "—"}, got)
     rows = got["rows"] if got else []
     t.check("the delivery log shows the test delivery (integration.test, "
             "delivered, 200, 1 attempt, no error)",
@@ -107,11 +117,23 @@ def run(t):
     t.open("integrations")
     names = wd.js("return [[...document.querySelectorAll("
                   "'#integrations-rows tr')].map(r => r.cells[0].textContent),"
-                  " [...document.querySelectorAll('.integration')].map("
-                  "p => p.dataset.id)];")
+                  " [...document.querySelectorAll('#integrations-rows tr')]"
+                  ".map(r => r.dataset.id)];")
     t.check("the user sees only its own integration",
             names[0] == [uname] and hook not in names[1] and
             len(names[1]) == 1, names)
     t.shot("user")
+    t.allow(404, "/api/integrations/" + hook)
+    t.open("integrations/" + hook)
+    err = t.text("#page .error")
+    t.check("another owner's integration: refused, and said so",
+            bool(err) and err.startswith("Could not load the integration: ")
+            and "not_found" in err, err)
+    # A new document: the refused request stays this scenario's (the
+    # browser keeps a document's requests for the scenarios after it).
+    # (a query: a URL differing only in its hash is no new document.)
+    t.get(t.base + "/console/?new#/integrations")
+    wd.wait("const p = document.querySelector('#page .page');"
+            "return p && p.dataset.ready === '1';", 10.0)
     t.check("the user signs out", t.signout())
     t.signin()
