@@ -639,7 +639,7 @@ integ_update(struct req *r)
  * settings as its connector declares them (connector_describe_new), so
  * that a form is made from the one home of the rule.  No database.
  */
-static void
+void
 integ_types(struct req *r)
 {
 	json_t	*out, *list, *t;
@@ -673,14 +673,6 @@ integ_get(struct req *r)
 	    " WHERE s.id = $1::uuid AND ($2::text IS NULL OR s.owner_id = $2)"
 	    " AND s.type <> 'hookpost'";
 
-	/*
-	 * /api/integrations/types shares INTEG "/:id"'s pattern (main.c's
-	 * table): a word that is no uuid, so no integration's id.
-	 */
-	if (r->params[0] != NULL && strcmp(r->params[0], "types") == 0) {
-		integ_types(r);
-		return;
-	}
 	owned_answer(r, "integration", "integ_get", sql);
 }
 

@@ -53,6 +53,7 @@ enum route {
 	ROUTE_WEBHOOK_PUT,
 	ROUTE_WEBHOOK_DELETE,
 	ROUTE_INTEG_OPENAPI,
+	ROUTE_INTEG_TYPES,
 	ROUTE_INTEG_LIST,
 	ROUTE_INTEG_CREATE,
 	ROUTE_INTEG_GET,
@@ -118,6 +119,7 @@ static const struct srv_route routes[ROUTE__MAX] = {
 	  AUTH_SETTINGS },
 	{ ROUTE_INTEG_OPENAPI, "GET", INTEG "/docs/openapi", CONN,
 	  AUTH_SETTINGS },
+	{ ROUTE_INTEG_TYPES, "GET", INTEG "/types", CONN, AUTH_SETTINGS },
 	{ ROUTE_INTEG_LIST, "GET", INTEG, CONN, AUTH_SETTINGS },
 	{ ROUTE_INTEG_CREATE, "POST", INTEG, CONN_BODY, AUTH_SETTINGS },
 	{ ROUTE_INTEG_GET, "GET", INTEG "/:id", CONN, AUTH_SETTINGS },
@@ -220,6 +222,9 @@ dispatch(struct req *r, int route)
 		break;
 	case ROUTE_INTEG_OPENAPI:
 		integ_openapi(r);
+		break;
+	case ROUTE_INTEG_TYPES:
+		integ_types(r);
 		break;
 	case ROUTE_INTEG_LIST:
 		page_list(r, &integ_list);

@@ -85,6 +85,7 @@ extern const struct page_list integ_list;
 extern const struct page_list integ_delivery_list;
 extern const struct page_list integ_ticket_list;
 void	 integ_create(struct req *);
+void	 integ_types(struct req *);
 void	 integ_get(struct req *);
 void	 integ_update(struct req *);
 void	 integ_delete(struct req *);
