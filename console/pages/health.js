@@ -45,6 +45,10 @@ export default async function (root, ctx) {
 	const range = field('Time range', { kind: 'select', name: 'hours',
 	    options: RANGES, value: hours });
 	const rangeForm = form(null, [range], 'Show', async () => {
+		if (range.input.value === hours) {
+			rangeForm.say('Shown.');
+			return;
+		}
 		refocus = true;
 		ctx.go('#/health?hours=' + range.input.value);
 	}, 'filters health-range');

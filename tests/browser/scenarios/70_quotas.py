@@ -183,7 +183,7 @@ def run(t):
     t.check("setup: at least 3 quotas", code == 200 and len(every) >= 3,
             every)
     t.open("quotas?limit=2")
-    first = wd.js("return [(function(){%s})().map(r => r[0]), "
+    first = wd.js("return [(function(){%s})().map(r => r[0]).filter(x => x), "
                   "document.querySelector('#page p.more .count')"
                   ".textContent];" % ROWS)
     t.check("?limit=2: the first two rows, '2 owners shown'",
@@ -197,7 +197,7 @@ def run(t):
         t.click("#page button.show-more")
         wd.wait("return document.querySelectorAll('#quota-rows tr')"
                 ".length > arguments[0];", 8.0, n)
-    got = wd.js("return [(function(){%s})().map(r => r[0]), "
+    got = wd.js("return [(function(){%s})().map(r => r[0]).filter(x => x), "
                 "document.querySelector('#page p.more .count')"
                 ".textContent, document.activeElement.getAttribute("
                 "'aria-label')];" % ROWS)

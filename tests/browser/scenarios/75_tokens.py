@@ -229,7 +229,7 @@ def run(t):
     code, v = t.api("GET", "/api/tokens?limit=4")
     four = [k["id"] for k in (v or {}).get("data", [])]
     t.open("tokens?limit=2")
-    ids = "return [...document.querySelectorAll('#token-rows tr')]" \
+    ids = "return [...document.querySelectorAll('#token-rows tbody tr')]" \
         ".map(r => r.dataset.id);"
     first = wd.js("return [(function(){%s})(), document.querySelector("
                   "'section.tokens p.more .count').textContent];" % ids)
