@@ -587,47 +587,25 @@ session_revoke(struct req *r, const char *id, int mine)
 /* --- health figures (issue 11, sql/functions/stats.sql) --------------- */
 
 /* GET /api/stats?hours=N: N from 1 to a week, 24 when absent. */
-#define STATS_HOURS_DEFAULT	"24"
+#define STATS_HOURS_DEFAULT	24
 #define STATS_HOURS_MAX		168
-
-/* 1 when the query string has the parameter key (any value), else 0. */
-static int
-query_has(const struct req *r, const char *key)
-{
-	const char	*p;
-	size_t		 klen;
-
-	klen = strlen(key);
-	for (p = r->query; p != NULL && *p != '\0'; p = strchr(p, '&')) {
-		if (*p == '&')
-			p++;
-		if (strncmp(p, key, klen) == 0 &&
-		    (p[klen] == '=' || p[klen] == '&' || p[klen] == '\0'))
-			return 1;
-	}
-	return 0;
-}
 
 static void
 stats_get(struct req *r)
 {
 	static const char sql[] = "SELECT hookpost.stats($1::integer, $2)";
 	const char	*p[2];
-	char		 hours[16];
+	char		 hours[24];
 	long long	 n;
 	PGresult	*res;
 
-	/* Absent: the default; present but too long or not a number: 400. */
-	if (req_query(r, "hours", hours, sizeof(hours)) == NULL) {
-		n = query_has(r, "hours") ? -1 : 24;
-		snprintf(hours, sizeof(hours), "%s", STATS_HOURS_DEFAULT);
-	} else if (parse_int(hours, 1, STATS_HOURS_MAX, &n) == -1)
-		n = -1;
-	if (n == -1) {
+	n = STATS_HOURS_DEFAULT;
+	if (req_query_uint(r, "hours", 1, STATS_HOURS_MAX, &n) == -1) {
 		resp_error(r, 400, "invalid_field", "hours must be an integer "
 		    "from 1 to %d", STATS_HOURS_MAX);
 		return;
 	}
+	snprintf(hours, sizeof(hours), "%lld", n);
 	p[0] = hours;
 	p[1] = auth_scope(r);	/* NULL: an admin sees every owner */
 	if ((res = db_exec("stats_get", sql, 2, p)) == NULL) {

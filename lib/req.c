@@ -87,26 +87,63 @@ req_url_decode(const char *s, size_t n, char *buf, size_t bufsz)
 	return url_decode(s, n, buf, bufsz);
 }
 
+/*
+ * The first parameter named key in query: its raw (still encoded) value
+ * in *val and *vlen, *val NULL for a bare "key" without "=".  Returns 1
+ * when the key is there, else 0.
+ */
+static int
+query_find(const char *query, const char *key, const char **val,
+    size_t *vlen)
+{
+	const char	*p, *amp, *eq;
+	size_t		 klen, n;
+
+	klen = strlen(key);
+	for (p = query; p != NULL && *p != '\0'; p = amp ? amp + 1 : NULL) {
+		amp = strchr(p, '&');
+		n = amp ? (size_t)(amp - p) : strlen(p);
+		eq = memchr(p, '=', n);
+		if ((size_t)((eq ? eq : p + n) - p) != klen ||
+		    strncmp(p, key, klen) != 0)
+			continue;
+		*val = eq ? eq + 1 : NULL;
+		*vlen = eq ? n - klen - 1 : 0;
+		return 1;
+	}
+	return 0;
+}
+
 const char *
 req_query(const struct req *r, const char *key, char *buf, size_t bufsz)
 {
-	const char	*p, *amp, *eq;
-	size_t		 klen;
+	const char	*val;
+	size_t		 vlen;
 
-	klen = strlen(key);
-	for (p = r->query; p != NULL && *p != '\0'; p = amp ? amp + 1 : NULL) {
-		amp = strchr(p, '&');
-		eq = memchr(p, '=', amp ? (size_t)(amp - p) : strlen(p));
-		if (eq == NULL || (size_t)(eq - p) != klen ||
-		    strncmp(p, key, klen) != 0)
-			continue;
-		eq++;
-		if (url_decode(eq, amp ? (size_t)(amp - eq) : strlen(eq), buf,
-		    bufsz) == -1)
-			return NULL;
-		return buf;
-	}
-	return NULL;
+	if (!query_find(r->query, key, &val, &vlen) || val == NULL ||
+	    url_decode(val, vlen, buf, bufsz) == -1)
+		return NULL;
+	return buf;
+}
+
+int
+req_query_uint(const struct req *r, const char *key, long long min,
+    long long max, long long *out)
+{
+	const char	*val, *c;
+	char		 buf[24];
+	size_t		 vlen;
+
+	if (!query_find(r->query, key, &val, &vlen))
+		return 0;
+	if (val == NULL || url_decode(val, vlen, buf, sizeof(buf)) == -1 ||
+	    buf[0] == '\0')
+		return -1;
+	/* Digits only: strtoll alone takes " 6", "+6" and "-0". */
+	for (c = buf; *c != '\0'; c++)
+		if (*c < '0' || *c > '9')
+			return -1;
+	return parse_int(buf, min, max, out);
 }
 
 json_t *

@@ -60,6 +60,15 @@ const char	*req_header(const struct req *, const char *name);
 const char	*req_query(const struct req *, const char *key, char *buf,
 		    size_t bufsz);
 /*
+ * A query parameter that is a whole number from min to max, written in
+ * decimal digits only (no sign, no space; percent-decoded first).
+ * Returns 0 with *out set, 0 with *out untouched when the key is absent
+ * (the caller's default stays), or -1 when it is there but anything else
+ * ("?n", "?n=", "?n=+6", "?n=%206", out of range, too long).
+ */
+int		 req_query_uint(const struct req *, const char *key,
+		    long long min, long long max, long long *out);
+/*
  * Percent-decodes s[0..n) ("+" is a space; %00 is refused) into buf.
  * Returns 0, or -1 when it does not fit or is malformed.
  */

@@ -6,8 +6,8 @@
 // per time bucket), for screen readers and for the tests.
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
-import { api, el, add, errmsg, text, section, table, dl, field, when }
-    from '../lib.js';
+import { api, el, add, errmsg, text, section, table, dl, field, form,
+    when } from '../lib.js';
 
 const RANGES = [['1', 'Last hour'], ['6', 'Last 6 hours'],
     ['24', 'Last 24 hours'], ['168', 'Last 7 days']];
@@ -29,25 +29,57 @@ function uplotCss() {
 	document.head.append(l);
 }
 
+// Set when the range form navigates: the new render puts the focus back
+// on its Show button, where the keyboard user left it.
+let refocus = false;
+
+// Returns the page's cleanup (the router calls it before the next page
+// renders or on sign-out): the charts and the resize listener go.
 export default async function (root, ctx) {
 	uplotCss();
 	root.append(el('h2', 'Health'));
 	const hours = RANGES.some(([v]) => v === ctx.query.get('hours')) ?
 	    ctx.query.get('hours') : '24';
+	// Choosing a range does nothing until Show (WCAG 3.2.2: a change of
+	// the select, by arrow keys too, must not reload the page).
 	const range = field('Time range', { kind: 'select', name: 'hours',
 	    options: RANGES, value: hours });
-	range.classList.add('health-range');
-	range.input.addEventListener('change', () =>
-	    ctx.go('#/health?hours=' + range.input.value));
+	const rangeForm = form(null, [range], 'Show', async () => {
+		if (range.input.value === hours) {
+			rangeForm.say('Shown.');
+			return;
+		}
+		refocus = true;
+		ctx.go('#/health?hours=' + range.input.value);
+	}, 'filters health-range');
 	const status = section('Service status', 'h3', 'health-status');
-	root.append(status, range);
+	root.append(status, rangeForm);
+	if (refocus) {
+		refocus = false;
+		rangeForm.querySelector('button[type=submit]').focus();
+	}
+	const charts = [];
+	const resize = () => {
+		if (!root.isConnected) {
+			cleanup();
+			return;
+		}
+		for (const c of charts)
+			c.fit();
+	};
+	const cleanup = () => {
+		window.removeEventListener('resize', resize);
+		for (const c of charts)
+			c.destroy();
+		charts.length = 0;
+	};
 	const [hz, st] = await Promise.all([api('GET', '/healthz'),
 	    api('GET', '/api/stats?hours=' + hours)]);
 	status.append(healthz(hz));
 	if (st.status !== 200 || !st.data) {
 		root.append(el('p', 'Could not load the figures: ' + errmsg(st),
 		    'error'));
-		return;
+		return cleanup;
 	}
 	const s = st.data;
 	root.append(el('p', 'From ' + when(s.since) + ' to ' + when(s.until) +
@@ -56,21 +88,16 @@ export default async function (root, ctx) {
 	// bucket (a step), the current one included.
 	const xs = s.buckets.map((b) => Date.parse(b) / 1000)
 	    .concat([Date.parse(s.until) / 1000]);
-	const charts = [];
 	root.append(inbound(s, xs, charts), deliveries(s, xs, charts),
 	    bucketTable(s));
+	// Left while loading: nothing to draw.
+	if (ctx.current && !ctx.current())
+		return cleanup;
 	// Charts are drawn once in the document, at the width they get.
 	for (const c of charts)
 		c.draw();
-	const resize = () => {
-		if (!root.isConnected) {
-			window.removeEventListener('resize', resize);
-			return;
-		}
-		for (const c of charts)
-			c.fit();
-	};
 	window.addEventListener('resize', resize);
+	return cleanup;
 }
 
 function bucketLabel(sec) {
@@ -126,6 +153,11 @@ function chart(title, xs, series, unit, charts) {
 		fit() {
 			if (plot)
 				plot.setSize({ width: width(), height: 200 });
+		},
+		destroy() {
+			if (plot)
+				plot.destroy();
+			plot = null;
 		},
 	});
 	return fig;

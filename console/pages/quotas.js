@@ -2,7 +2,7 @@
 // (GET /admin/quotas/webhooks), set one (PUT .../:owner; a limit left
 // blank takes the default) and clear one (DELETE: back to the defaults).
 
-import { api, el, add, errmsg, text, section, table, dl, field, form,
+import { api, el, add, errmsg, text, section, table, tr, dl, field, form,
     button, confirmDialog, when } from '../lib.js';
 
 const LIMITS = [
@@ -11,7 +11,8 @@ const LIMITS = [
 	['max_subscription_requests_per_minute', 'Subscription writes per minute', ''],
 	['max_subscription_requests_per_day', 'Subscription writes per day', ''],
 ];
-const MAX_ROWS = 500;
+const PAGE_ROWS = 500;		// a page of the list, unless the hash's ?limit=
+const LIST_MAX = 500;		// the API's ?limit= ceiling
 
 const path = (owner) => '/admin/quotas/webhooks/' + encodeURIComponent(owner);
 
@@ -21,16 +22,23 @@ export default async function (root, ctx) {
 		root.append(el('p', 'Quotas are managed by an admin.'));
 		return;
 	}
+	const n = Number(ctx.query.get('limit'));
+	const limit = Number.isInteger(n) && n >= 1 && n <= LIST_MAX ? n :
+	    PAGE_ROWS;
 	const list = el('div');
-	const editor = quotaForm(() => render(list, editor));
+	const again = (notice) => render(ctx, list, editor, limit, notice);
+	const editor = quotaForm(() => again());
 	root.append(el('p', 'Per-owner limits on subscriptions and events. ' +
 	    'An owner without its own row has the defaults.', 'meta'),
 	    editor, list);
-	await render(list, editor);
+	await again();
 }
 
-async function render(list, editor) {
-	const res = await api('GET', '/admin/quotas/webhooks?limit=' + MAX_ROWS);
+// The list, a page at a time (the API's Link rel="next"); notice: what
+// the last action did, said above the list with the focus on it (the
+// control pressed is gone with the old render).
+async function render(ctx, list, editor, limit, notice) {
+	const res = await api('GET', '/admin/quotas/webhooks?limit=' + limit);
 	const rows = res.status === 200 && Array.isArray(res.data) ? res.data : null;
 	if (!rows) {
 		list.replaceChildren(el('p', 'Could not list quotas: ' + errmsg(res),
@@ -38,35 +46,90 @@ async function render(list, editor) {
 		return;
 	}
 	const sec = section('Owners with their own quota', 'h3');
-	const t = table(['Owner', 'Subscriptions', 'Events/min', 'Writes/min',
-	    'Writes/day', 'Updated', 'Actions'], rows.map((q) => {
-		const r = [q.owner_id, q.max_subscriptions, q.max_events_per_minute,
-		    q.max_subscription_requests_per_minute,
-		    q.max_subscription_requests_per_day, when(q.updated_at),
-		    add(el('span', null, 'actions'),
-		    button('Edit', () => editor.load(q), 'secondary edit'),
-		    button('Clear', async () => {
+	const said = el('p', notice ? notice.text : null,
+	    notice && notice.bad ? 'error' : 'notice');
+	said.setAttribute('role', 'status');
+	said.tabIndex = -1;
+	said.hidden = !notice;
+	const cells = (q) => {
+		const edit = button('Edit', () => editor.load(q), 'secondary edit');
+		edit.setAttribute('aria-label', 'Edit the quota of ' +
+		    text(q.owner_id));
+		const clear = button('Clear', async () => {
 			if (!await confirmDialog('Clear the quota of ' +
 			    text(q.owner_id) + '? It goes back to the defaults.',
 			    'Clear quota'))
 				return;
 			const d = await api('DELETE', path(q.owner_id));
 			if (d.status !== 204 && d.status !== 200) {
-				editor.say('Could not clear: ' + errmsg(d));
+				await render(ctx, list, editor, limit, { bad: true,
+				    text: 'Could not clear the quota of ' +
+				    text(q.owner_id) + ': ' + errmsg(d) });
 				return;
 			}
-			editor.say('Cleared the quota of ' + text(q.owner_id) + '.');
-			await render(list, editor);
-		}, 'danger clear'))];
+			await render(ctx, list, editor, limit, { text:
+			    'Cleared the quota of ' + text(q.owner_id) +
+			    ': it has the defaults.' });
+		}, 'danger clear');
+		clear.setAttribute('aria-label', 'Clear the quota of ' +
+		    text(q.owner_id));
+		const r = [q.owner_id, q.max_subscriptions, q.max_events_per_minute,
+		    q.max_subscription_requests_per_minute,
+		    q.max_subscription_requests_per_day, when(q.updated_at),
+		    add(el('span', null, 'actions'), edit, clear)];
 		r.attrs = { owner: q.owner_id };
 		return r;
-	}), null);
+	};
+	const t = table(['Owner', 'Subscriptions', 'Events/min', 'Writes/min',
+	    'Writes/day', 'Updated', 'Actions'], rows.map(cells), null);
 	t.id = 'quota-rows';
 	const empty = el('p', 'No owner has its own quota: every owner has ' +
 	    'the defaults.', 'empty');
 	empty.hidden = rows.length > 0;
-	sec.append(t, empty);
+	sec.append(said, t, empty, pager(ctx, t.tBodies[0], res.next, cells,
+	    ['owner', 'owners']));
 	list.replaceChildren(sec);
+	if (notice && ctx.current())
+		said.focus();
+}
+
+// Show more: follows the answer's Link rel="next" (api() gives its path
+// as next), appends that page's rows to tbody, and is gone on the last
+// page; the count says how many rows are shown.
+function pager(ctx, tbody, next, cells, [one, many]) {
+	const p = el('p', null, 'more');
+	const count = el('span', null, 'count');
+	count.setAttribute('role', 'status');
+	const why = el('span');
+	const shown = () => tbody.rows.length + ' ' +
+	    (tbody.rows.length === 1 ? one : many) + ' shown';
+	const b = button('Show more', async () => {
+		const res = await api('GET', next);
+		if (!ctx.current())
+			return;
+		const items = res.status === 200 && Array.isArray(res.data) ?
+		    res.data : null;
+		if (!items) {
+			why.textContent = 'Could not list more ' + many + ': ' +
+			    errmsg(res);
+			why.className = 'error';
+			return;
+		}
+		why.textContent = '';
+		why.removeAttribute('class');
+		const added = items.map((i) => tr(cells(i)));
+		tbody.append(...added);
+		next = res.next;
+		b.hidden = !next;
+		count.textContent = next ? shown() : 'All ' + shown();
+		// The button is gone: the reader goes on at the first new row.
+		if (!next && added.length > 0)
+			added[0].querySelector('button').focus();
+	}, 'secondary show-more');
+	count.textContent = shown();
+	p.append(count, b, why);
+	p.hidden = !next;
+	return p;
 }
 
 // The form that sets an owner's quota; load(q) fills it from a row.
@@ -83,12 +146,32 @@ function quotaForm(after) {
 	shown.setAttribute('role', 'status');
 	const f = form('Set an owner\'s quota', [owner, ...limits], 'Save quota',
 	    async () => {
-		const body = {};
-		LIMITS.forEach(([name], i) => {
-			if (limits[i].input.value !== '')
-				body[name] = Number(limits[i].input.value);
-		});
+		// A number field that cannot be read has the value '': it
+		// would save the default.  Refused here, with its name.
+		for (const w of [owner, ...limits])
+			w.input.removeAttribute('aria-invalid');
+		const refuse = (w, why) => {
+			w.input.setAttribute('aria-invalid', 'true');
+			f.say('Not saved: ' + why);
+			w.input.focus();
+		};
 		const o = owner.input.value.trim();
+		if (o === '') {
+			refuse(owner, 'enter an owner id.');
+			return;
+		}
+		const body = {};
+		for (let i = 0; i < LIMITS.length; i++) {
+			const inp = limits[i].input;
+			if (inp.validity.badInput || (inp.value !== '' &&
+			    !Number.isInteger(Number(inp.value)))) {
+				refuse(limits[i], LIMITS[i][1] + ' must be a whole ' +
+				    'number (or blank for the default).');
+				return;
+			}
+			if (inp.value !== '')
+				body[LIMITS[i][0]] = Number(inp.value);
+		}
 		const res = await api('PUT', path(o), body);
 		if (res.status !== 200 && res.status !== 201) {
 			f.say('Could not save: ' + errmsg(res));
@@ -113,6 +196,8 @@ function quotaForm(after) {
 		    ['Own quota', res.data.custom ? 'yes' : 'no (the defaults)'],
 		    ...LIMITS.map(([name, label]) => [label, res.data[name]])]));
 	}, 'secondary look');
+	// Checked on Save (above), with a message the user can read.
+	f.noValidate = true;
 	f.querySelector('button[type=submit]').before(look);
 	f.append(shown);
 	f.load = (q) => {

@@ -3,10 +3,11 @@
 // and revokes console sessions.  /api/tokens and /api/sessions are the
 // admin's: anyone else sees its own session (GET /api/session).
 
-import { api, el, add, errmsg, list, text, section, table, dl, field, form,
-    button, confirmDialog, secretBox, when } from '../lib.js';
+import { api, el, add, errmsg, list, text, section, table, tr, dl, field,
+    form, button, confirmDialog, secretBox, when } from '../lib.js';
 
-const MAX_ROWS = 200;
+const PAGE_ROWS = 200;		// a page of each list, unless the hash's ?limit=
+const LIST_MAX = 200;		// the API's ?limit= ceiling
 
 export default async function (root, ctx) {
 	root.append(el('h2', 'Tokens'));
@@ -21,14 +22,73 @@ export default async function (root, ctx) {
 		root.append(sec);
 		return;
 	}
+	const n = Number(ctx.query.get('limit'));
+	const limit = Number.isInteger(n) && n >= 1 && n <= LIST_MAX ? n :
+	    PAGE_ROWS;
 	const tokens = section('API tokens', 'h3', 'tokens');
 	const sessions = section('Console sessions', 'h3', 'sessions');
 	const created = el('div', null, 'token-created');
 	created.setAttribute('role', 'status');
-	const f = createForm(created, () => renderTokens(tokens, f));
+	const f = createForm(created, () => renderTokens(ctx, tokens, limit));
 	root.append(f, created, tokens, sessions);
-	await Promise.all([renderTokens(tokens, f),
-	    renderSessions(sessions, f, me ? me.id : null)]);
+	await Promise.all([renderTokens(ctx, tokens, limit),
+	    renderSessions(ctx, sessions, limit, me ? me.id : null)]);
+}
+
+// A list's notice: what the last action did, above the list, focused
+// (the control pressed is gone with the old render).
+function notice(said) {
+	const p = el('p', said ? said.text : null, said && said.bad ? 'error' :
+	    'notice');
+	p.setAttribute('role', 'status');
+	p.tabIndex = -1;
+	p.hidden = !said;
+	return p;
+}
+
+// Show more: the next page of an {data, next_cursor} list (first: the
+// first page's path with its ?limit=), appended to tbody; gone on the
+// last page; the count says how many rows are shown.
+function pager(ctx, tbody, first, cursor, cells, [one, many]) {
+	const p = el('p', null, 'more');
+	const count = el('span', null, 'count');
+	count.setAttribute('role', 'status');
+	const why = el('span');
+	const shown = () => tbody.rows.length + ' ' +
+	    (tbody.rows.length === 1 ? one : many) + ' shown';
+	const b = button('Show more', async () => {
+		const res = await api('GET', first + '&cursor=' +
+		    encodeURIComponent(cursor));
+		if (!ctx.current())
+			return;
+		const items = list(res);
+		if (!items) {
+			why.textContent = 'Could not list more ' + many + ': ' +
+			    errmsg(res);
+			why.className = 'error';
+			return;
+		}
+		why.textContent = '';
+		why.removeAttribute('class');
+		const added = items.map((i) => tr(cells(i)));
+		tbody.append(...added);
+		cursor = res.data.next_cursor;
+		b.hidden = !cursor;
+		count.textContent = cursor ? shown() : 'All ' + shown();
+		// The button is gone: the reader goes on at the first new row
+		// (its Revoke, or the row's first cell made focusable).
+		if (!cursor && added.length > 0) {
+			const to = added[0].querySelector('button') ||
+			    added[0].cells[0];
+			if (!to.matches('button'))
+				to.tabIndex = -1;
+			to.focus();
+		}
+	}, 'secondary show-more');
+	count.textContent = shown();
+	p.append(count, b, why);
+	p.hidden = !cursor;
+	return p;
 }
 
 function sessionInfo(s) {
@@ -84,83 +144,101 @@ function createForm(created, after) {
 	return f;
 }
 
-async function renderTokens(sec, f) {
-	const res = await api('GET', '/api/tokens?limit=' + MAX_ROWS);
+async function renderTokens(ctx, sec, limit, said) {
+	const first = '/api/tokens?limit=' + limit;
+	const res = await api('GET', first);
 	const rows = list(res);
 	const body = el('div');
+	const msg = notice(said);
 	if (!rows) {
 		body.append(el('p', 'Could not list tokens: ' + errmsg(res), 'error'));
 	} else {
-		const t = table(['Name', 'Role', 'Owner', 'Permissions', 'Created',
-		    'Last used', 'Status', 'Actions'], rows.map((k) => {
+		const cells = (k) => {
+			const name = text(k.name || k.id);
+			let revoke = '';
+			if (!k.revoked_at) {
+				revoke = button('Revoke', async () => {
+					if (!await confirmDialog('Revoke the token ' +
+					    name + '? Everything using it, and its ' +
+					    'console sessions, stop working.',
+					    'Revoke token'))
+						return;
+					const d = await api('DELETE', '/api/tokens/' +
+					    encodeURIComponent(k.id));
+					await renderTokens(ctx, sec, limit,
+					    d.status === 204 ? { text: 'Revoked ' +
+					    name + '.' } : { bad: true, text: 'Could ' +
+					    'not revoke ' + name + ': ' + errmsg(d) });
+				}, 'danger revoke');
+				revoke.setAttribute('aria-label', 'Revoke the token ' +
+				    name);
+			}
 			const r = [k.name, k.role, k.owner_id,
 			    (k.permissions || []).join(', '), when(k.created_at),
 			    when(k.last_used_at), k.revoked_at ?
-			    'revoked ' + when(k.revoked_at) : 'active',
-			    k.revoked_at ? '' : button('Revoke', async () => {
-				if (!await confirmDialog('Revoke the token ' +
-				    text(k.name || k.id) + '? Everything using it, ' +
-				    'and its console sessions, stop working.',
-				    'Revoke token'))
-					return;
-				const d = await api('DELETE', '/api/tokens/' +
-				    encodeURIComponent(k.id));
-				if (d.status !== 204) {
-					f.say('Could not revoke: ' + errmsg(d));
-					return;
-				}
-				f.say('Revoked ' + text(k.name || k.id) + '.');
-				await renderTokens(sec, f);
-			}, 'danger revoke')];
+			    'revoked ' + when(k.revoked_at) : 'active', revoke];
 			r.attrs = { id: k.id };
 			return r;
-		}));
+		};
+		const t = table(['Name', 'Role', 'Owner', 'Permissions', 'Created',
+		    'Last used', 'Status', 'Actions'], rows.map(cells));
 		t.id = 'token-rows';
-		body.append(t);
-		if (res.data.next_cursor)
-			body.append(el('p', 'Only the newest ' + MAX_ROWS +
-			    ' tokens are shown.', 'meta'));
+		body.append(msg, t, pager(ctx, t.tBodies[0], first,
+		    res.data.next_cursor, cells, ['token', 'tokens']));
 	}
 	sec.replaceChildren(sec.firstChild, body);
+	if (said && ctx.current())
+		msg.focus();
 }
 
-async function renderSessions(sec, f, myId) {
-	const res = await api('GET', '/api/sessions?limit=' + MAX_ROWS);
+async function renderSessions(ctx, sec, limit, myId, said) {
+	const first = '/api/sessions?limit=' + limit;
+	const res = await api('GET', first);
 	const rows = list(res);
 	const body = el('div');
+	const msg = notice(said);
 	if (!rows) {
 		body.append(el('p', 'Could not list sessions: ' + errmsg(res), 'error'));
 	} else {
-		const t = table(['Role', 'Owner', 'Signed in', 'Last seen',
-		    'Expires', 'Browser', 'Address', 'Status', 'Actions'],
-		    rows.map((s) => {
+		const cells = (s) => {
 			const status = s.active ? (s.id === myId ? 'active (you)' :
 			    'active') : s.revoked_at ? 'revoked' : 'ended';
+			const who = text(s.role) + (s.owner_id ? ', ' +
+			    text(s.owner_id) : '');
+			let revoke = '';
+			if (s.active) {
+				revoke = button('Revoke', async () => {
+					if (!await confirmDialog('End this console ' +
+					    'session (' + who + ')? Its browser is ' +
+					    'signed out.', 'Revoke session'))
+						return;
+					const d = await api('DELETE', '/api/sessions/' +
+					    encodeURIComponent(s.id));
+					// One's own: this call is refused and the
+					// console goes back to the sign-in form.
+					await renderSessions(ctx, sec, limit, myId,
+					    d.status === 204 ? { text: 'Revoked the ' +
+					    'session (' + who + ').' } : { bad: true,
+					    text: 'Could not revoke the session (' +
+					    who + '): ' + errmsg(d) });
+				}, 'danger revoke');
+				revoke.setAttribute('aria-label', 'Revoke the session ' +
+				    'of ' + who + ', signed in ' + when(s.created_at));
+			}
 			const r = [s.role, s.owner_id, when(s.created_at),
 			    when(s.last_seen_at), when(s.expires_at), s.user_agent,
-			    s.client_addr, status, !s.active ? '' :
-			    button('Revoke', async () => {
-				if (!await confirmDialog('End this console session ' +
-				    '(' + text(s.role) + (s.owner_id ? ', ' +
-				    text(s.owner_id) : '') + ')? Its browser is ' +
-				    'signed out.', 'Revoke session'))
-					return;
-				const d = await api('DELETE', '/api/sessions/' +
-				    encodeURIComponent(s.id));
-				if (d.status !== 204) {
-					f.say('Could not revoke the session: ' + errmsg(d));
-					return;
-				}
-				f.say('Revoked the session.');
-				// One's own: this call is refused and the
-				// console goes back to the sign-in form.
-				await renderSessions(sec, f, myId);
-			}, 'danger revoke')];
+			    s.client_addr, status, revoke];
 			r.attrs = { id: s.id };
 			return r;
-		}));
+		};
+		const t = table(['Role', 'Owner', 'Signed in', 'Last seen',
+		    'Expires', 'Browser', 'Address', 'Status', 'Actions'],
+		    rows.map(cells));
 		t.id = 'session-rows';
-		body.append(t);
+		body.append(msg, t, pager(ctx, t.tBodies[0], first,
+		    res.data.next_cursor, cells, ['session', 'sessions']));
 	}
 	sec.replaceChildren(sec.firstChild, body);
+	if (said && ctx.current())
+		msg.focus();
 }

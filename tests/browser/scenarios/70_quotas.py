@@ -1,9 +1,11 @@
 """Quotas (seed 000, admin): an owner's quota set from the form (keyboard)
 shows in the list with its four limits, Edit loads it back, a change
 saves, Show effective quota tells the defaults from an own quota, Clear
-asks first (Cancel keeps it) and then removes it (the API agrees); a
-refusal (a limit out of range) is shown in the form; nothing is injected;
-a user has no Quotas link."""
+asks first (Cancel keeps it) and then removes it (the API agrees), the
+focus on what it says; a limit that is not a number is refused in the
+form (not saved as the default); a refusal (a limit out of range) is
+shown in the form; the list pages (Show more, ?limit=2 in the hash) to
+the API's last row; nothing is injected; a user has no Quotas link."""
 
 ROWS = """return [...document.querySelectorAll('#quota-rows tr')].map(r =>
     [r.dataset.owner].concat([...r.cells].slice(0, 5).map(c => c.textContent)));"""
@@ -88,6 +90,33 @@ def run(t):
     t.check("the change shows in the list", r == [owner, owner, "3", "40",
                                                   "10", "99"], r)
 
+    t.check("the row's buttons name their owner", wd.js(
+        "return [...document.querySelectorAll('#quota-rows tr[data-owner=\"'"
+        " + arguments[0] + '\"] button')].map(b => b.getAttribute("
+        "'aria-label'));", owner) == ["Edit the quota of " + owner,
+                                      "Clear the quota of " + owner])
+
+    # A number field that cannot be read ("1e") is refused, not saved as
+    # the default.
+    t.fill(".quota-form input[name=max_events_per_minute]", "1e")
+    bad = wd.js("return document.querySelector('.quota-form input[name=max_"
+                "events_per_minute]').validity.badInput;")
+    t.check("setup: '1e' is a bad input to a number field", bad is True, bad)
+    t.click(".quota-form button[type=submit]")
+    msg = wd.wait("const s = document.querySelector('.quota-form "
+                  ".form-status').textContent;"
+                  "return s.startsWith('Not saved') && [s, "
+                  "document.activeElement.name, document.activeElement."
+                  "getAttribute('aria-invalid')];")
+    t.check("a limit that is not a number: refused in the form, the focus "
+            "on it", msg == ["Not saved: Events per minute must be a whole "
+                             "number (or blank for the default).",
+                             "max_events_per_minute", "true"], msg)
+    code, v = t.api("GET", qpath + owner)
+    t.check("and nothing saved: still 40 events/min", code == 200 and
+            v["max_events_per_minute"] == 40, v)
+    t.shot("bad-number")
+
     # A refusal is shown in the form (0 events per minute is below 1).
     t.allow(400, qpath + owner)
     t.fill(".quota-form input[name=max_events_per_minute]", "0")
@@ -135,10 +164,50 @@ def run(t):
     gone = wd.wait("return !(function(){%s})().some(x => x[0] === "
                    "arguments[0]);" % ROWS, 8.0, owner)
     t.check("Clear removes the row", bool(gone))
+    said = wd.wait("const a = document.activeElement;"
+                   "return a.matches('#page p.notice') && a.textContent;")
+    t.check("the focus is on what Clear did", said ==
+            "Cleared the quota of %s: it has the defaults." % owner, said)
     code, v = t.api("GET", qpath + owner)
     t.check("the API: back to the defaults", code == 200 and
             v["custom"] is False and v["max_subscriptions"] == 10, v)
     t.shot("cleared")
+
+    # Paging: two rows a page; Show more appends the next page until
+    # the API's last.
+    made = ["%s-p%d" % (owner, i) for i in (1, 2, 3)]
+    for o in made:
+        t.api("PUT", qpath + o, {"max_subscriptions": 5})
+    code, every = t.api("GET", "/admin/quotas/webhooks?limit=500")
+    every = [q["owner_id"] for q in every or []]
+    t.check("setup: at least 3 quotas", code == 200 and len(every) >= 3,
+            every)
+    t.open("quotas?limit=2")
+    first = wd.js("return [(function(){%s})().map(r => r[0]).filter(x => x), "
+                  "document.querySelector('#page p.more .count')"
+                  ".textContent];" % ROWS)
+    t.check("?limit=2: the first two rows, '2 owners shown'",
+            first == [every[:2], "2 owners shown"], first)
+    for _ in range(len(every)):
+        if not wd.js("const b = document.querySelector('#page button."
+                     "show-more'); return b && !b.hidden;"):
+            break
+        n = wd.js("return document.querySelectorAll('#quota-rows tr')"
+                  ".length;")
+        t.click("#page button.show-more")
+        wd.wait("return document.querySelectorAll('#quota-rows tr')"
+                ".length > arguments[0];", 8.0, n)
+    got = wd.js("return [(function(){%s})().map(r => r[0]).filter(x => x), "
+                "document.querySelector('#page p.more .count')"
+                ".textContent, document.activeElement.getAttribute("
+                "'aria-label')];" % ROWS)
+    t.check("Show more up to the last page: every row, in the API's order",
+            got[:2] == [every, "All %d owners shown" % len(every)], got)
+    t.check("then the focus is on the last page's first row",
+            bool(got[2]) and got[2].startswith("Edit the quota of "), got)
+    t.shot("paged")
+    for o in made:
+        t.api("DELETE", qpath + o)
 
     # A user has no Quotas link (the page says so if opened anyway).
     utoken = t.user_token("quota-user-%s" % t.run_id)

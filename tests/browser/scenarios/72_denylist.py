@@ -2,7 +2,9 @@
 form (keyboard) are listed with their type and reason, and the API then
 refuses a webhook URL the glob matches; an invalid regex is refused in
 the form; a reason holding the XSS probe is shown as text; Delete asks
-first (Escape keeps it) and then removes the entry; a user has no Deny list link."""
+first (Escape keeps it) and then removes the entry, the focus on what it
+says; the list pages (Show more, ?limit=2 in the hash) to the API's last
+row; a user has no Deny list link."""
 
 ROWS = """return [...document.querySelectorAll('#deny-rows tr')].map(r =>
     [r.dataset.id].concat([...r.cells].slice(0, 3).map(c => c.textContent)));"""
@@ -98,6 +100,10 @@ def run(t):
     t.shot("refused")
 
     # Delete: Cancel keeps it; Confirm removes it.
+    t.check("the Delete button names its entry", wd.js(
+        "return document.querySelector('#deny-rows tr[data-id=\"' + "
+        "arguments[0] + '\"] button.delete').getAttribute('aria-label');",
+        gid) == "Delete " + glob)
     t.click('#deny-rows tr[data-id="%s"] button.delete' % gid)
     dlg = wd.wait("const d = document.querySelector('dialog.confirm[open]');"
                   "return d && [d.querySelector('p').textContent,"
@@ -113,12 +119,55 @@ def run(t):
     wd.wait("return !!document.querySelector('dialog.confirm[open]');")
     t.click("dialog.confirm .confirm-ok")
     t.check("Confirm deletes it", bool(row(t, glob, False)))
+    said = wd.wait("const a = document.activeElement;"
+                   "return a.matches('#page p.notice') && a.textContent;")
+    t.check("the focus is on what Delete did", said == "Deleted %s." % glob,
+            said)
     code, v = t.api("GET", "/admin/webhooks/deny-list?limit=1000")
     t.check("the API agrees: the glob gone, the regex there",
             code == 200 and not any(e["id"] == int(gid) for e in v) and
             any(e["id"] == int(rid) for e in v), v)
-    t.api("DELETE", "/admin/webhooks/deny-list/%s" % rid)
     t.shot("deleted")
+
+    # Paging: two rows a page; Show more appends the next page until
+    # the API's last.
+    for i in (1, 2):
+        t.api("POST", "/admin/webhooks/deny-list", {
+            "pattern": "page%d-%s.example" % (i, t.run_id.lower()),
+            "pattern_type": "glob", "description": "paging"})
+    code, every = t.api("GET", "/admin/webhooks/deny-list?limit=1000")
+    every = [str(e["id"]) for e in every or []]
+    t.check("setup: at least 3 entries", code == 200 and len(every) >= 3,
+            every)
+    t.open("deny-list?limit=2")
+    first = wd.js("return [(function(){%s})().map(r => r[0]).filter(x => x), "
+                  "document.querySelector('#page p.more .count')"
+                  ".textContent];" % ROWS)
+    t.check("?limit=2: the first two rows, '2 entries shown'",
+            first == [every[:2], "2 entries shown"], first)
+    for _ in range(len(every)):
+        if not wd.js("const b = document.querySelector('#page button."
+                     "show-more'); return b && !b.hidden;"):
+            break
+        n = wd.js("return document.querySelectorAll('#deny-rows tr')"
+                  ".length;")
+        t.click("#page button.show-more")
+        wd.wait("return document.querySelectorAll('#deny-rows tr')"
+                ".length > arguments[0];", 8.0, n)
+    got = wd.js("return [(function(){%s})().map(r => r[0]).filter(x => x), "
+                "document.querySelector('#page p.more .count')"
+                ".textContent, document.activeElement.getAttribute("
+                "'aria-label')];" % ROWS)
+    t.check("Show more up to the last page: every row, in the API's order",
+            got[:2] == [every, "All %d entries shown" % len(every)], got)
+    t.check("then the focus is on the last page's first row",
+            bool(got[2]) and got[2].startswith("Delete "), got)
+    t.shot("paged")
+    code, v = t.api("GET", "/admin/webhooks/deny-list?limit=1000")
+    for e in v or []:
+        if e["description"] == "paging" and t.run_id.lower() in e["pattern"]:
+            t.api("DELETE", "/admin/webhooks/deny-list/%s" % e["id"])
+    t.api("DELETE", "/admin/webhooks/deny-list/%s" % rid)
     code, v = t.api("DELETE", "/admin/webhooks/subscriptions/%s" % sub) \
         if sub else (0, None)
 

@@ -6,7 +6,9 @@ the form.  Signed in with the new token, the browser shows that user's
 view: no admin-only links, its own figures and its own session only.
 The admin revokes that browser's session from the sessions list (the
 browser, back with its cookie, is signed out), then the token (the API
-refuses it), and finally its own session (back to the sign-in form)."""
+refuses it), the focus on what each Revoke said, each button naming its
+row; the tokens list pages (Show more, ?limit=2 in the hash); and finally
+the admin revokes its own session (back to the sign-in form)."""
 
 TOKENS = """return [...document.querySelectorAll('#token-rows tr')].map(r =>
     [r.dataset.id].concat([...r.cells].slice(0, 7).map(c => c.textContent)));"""
@@ -157,6 +159,11 @@ def run(t):
                  ".filter(r => r.cells[7].textContent === 'active (you)')"
                  ".map(r => r.dataset.id);")
     t.check("the admin's own session is marked", len(mine) == 1, mine)
+    lab = wd.js("return document.querySelector('#session-rows tr[data-id="
+                "\"' + arguments[0] + '\"] button.revoke').getAttribute("
+                "'aria-label');", usess[0] if usess else "")
+    t.check("the session's Revoke names it", bool(lab) and lab.startswith(
+        "Revoke the session of user, %s, signed in " % owner), lab)
     t.click('#session-rows tr[data-id="%s"] button.revoke' % usess[0])
     dlg = wd.wait("const d = document.querySelector('dialog.confirm[open]');"
                   "return d && d.querySelector('p').textContent;")
@@ -169,6 +176,11 @@ def run(t):
             not wd.js("return !!document.querySelector('#session-rows "
                       "tr[data-id=\"' + arguments[0] + '\"] button');",
                       usess[0]), r)
+    said = wd.wait("const a = document.activeElement;"
+                   "return a.matches('section.sessions p.notice') && "
+                   "a.textContent;")
+    t.check("the focus is on what Revoke did", said ==
+            "Revoked the session (user, %s)." % owner, said)
     # The user's browser comes back with its cookie: signed out.
     acookie = cookie(t)
     wd.cmd("DELETE", "/cookie/hookpost_session")
@@ -191,6 +203,11 @@ def run(t):
 
     # Revoke the token.
     t.open("tokens")
+    lab = wd.js("return document.querySelector('#token-rows tr[data-id="
+                "\"' + arguments[0] + '\"] button.revoke').getAttribute("
+                "'aria-label');", tid)
+    t.check("the token's Revoke names it", lab == "Revoke the token " + name,
+            lab)
     t.click('#token-rows tr[data-id="%s"] button.revoke' % tid)
     dlg = wd.wait("const d = document.querySelector('dialog.confirm[open]');"
                   "return d && d.querySelector('p').textContent;")
@@ -199,9 +216,33 @@ def run(t):
     t.click("dialog.confirm .confirm-ok")
     r = rows(t, TOKENS, tid, "r[7].startsWith('revoked')")
     t.check("the token is listed revoked", bool(r), r)
+    said = wd.wait("const a = document.activeElement;"
+                   "return a.matches('section.tokens p.notice') && "
+                   "a.textContent;")
+    t.check("the focus is on what Revoke token did", said ==
+            "Revoked %s." % name, said)
     code, v = t.api("GET", "/api/stats", None, token)
     t.check("the API refuses the revoked token", code == 401, [code, v])
     t.shot("revoked-token")
+
+    # Paging: two tokens a page; Show more appends the next two.
+    code, v = t.api("GET", "/api/tokens?limit=4")
+    four = [k["id"] for k in (v or {}).get("data", [])]
+    t.open("tokens?limit=2")
+    ids = "return [...document.querySelectorAll('#token-rows tbody tr')]" \
+        ".map(r => r.dataset.id);"
+    first = wd.js("return [(function(){%s})(), document.querySelector("
+                  "'section.tokens p.more .count').textContent];" % ids)
+    t.check("?limit=2: the two newest tokens, '2 tokens shown'",
+            first == [four[:2], "2 tokens shown"], [first, four])
+    t.click("section.tokens button.show-more")
+    got = wd.wait("const r = (function(){%s})(); return r.length > 2 && "
+                  "[r, document.querySelector('section.tokens p.more "
+                  ".count').textContent];" % ids)
+    t.check("Show more: the next two, in the API's order",
+            got == [four, "4 tokens shown"], [got, four])
+    t.shot("tokens-paged")
+    t.open("tokens")
 
     # Revoking one's own session signs this browser out (the list's
     # reload is refused: 401).
