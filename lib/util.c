@@ -88,6 +88,10 @@ parse_int(const char *s, long long min, long long max, long long *out)
 
 	if (s == NULL || *s == '\0')
 		return -1;
+	/* An optional '-' and digits: strtoll alone takes " 6" and "+6". */
+	if (!(*s >= '0' && *s <= '9') && !(*s == '-' && s[1] >= '0' &&
+	    s[1] <= '9'))
+		return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < min || v > max)
