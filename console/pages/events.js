@@ -1,8 +1,8 @@
 // Event catalog (seed 000): the event types one may subscribe to and
 // publish; an admin registers new {resource}.{action} types.
 
-import { api, el, errmsg, text, table, tr, field, form, button, when }
-    from '../lib.js';
+import { api, el, errmsg, text, table, tr, field, form, button, when,
+    refocus } from '../lib.js';
 
 const PAGE_ROWS = 200;
 
@@ -35,6 +35,8 @@ async function render(root, ctx, notice) {
 	const load = async () => {
 		const res = await api('GET', '/api/event-types?limit=' + PAGE_ROWS +
 		    (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+		if (!ctx.current())
+			return;
 		const items = res.status === 200 && res.data &&
 		    Array.isArray(res.data.data) ? res.data.data : null;
 		if (!items) {
@@ -74,9 +76,13 @@ function registerForm(root, ctx) {
 			f.say('Could not register the event type: ' + errmsg(res));
 			return;
 		}
+		if (!ctx.current())
+			return;
+		await render(root, ctx, 'Registered ' + text(res.data.name) +
+		    '.');
+		// The form is new: the focus goes to what the register did.
 		if (ctx.current())
-			await render(root, ctx, 'Registered ' + text(res.data.name) +
-			    '.');
+			refocus(root, '.notice', '#event-type-create input[name=name]');
 	}, 'panel register');
 	f.id = 'event-type-create';
 	return f;

@@ -70,9 +70,11 @@ def apply_filters(t, values):
             " document.querySelector('form.filters [name=' + k + ']').value = v;",
             values)
     t.click("form.filters button[type=submit]")
-    t.wd.wait("const p = document.querySelector('#page .page');"
-              "return p && p.dataset.ready === '1' && "
-              "location.hash.startsWith('#/deliveries');")
+    t.must("the filters render the filtered list",
+           "const p = document.querySelector('#page .page');"
+           "return p && p.dataset.ready === '1' && "
+           "p.dataset.hash === location.hash && "
+           "location.hash.startsWith('#/deliveries');")
 
 
 def phone(t, name, show=None):
@@ -80,7 +82,7 @@ def phone(t, name, show=None):
     (a CSS selector) if given, checking that the page itself does not
     scroll sideways; then back to the laptop size."""
     t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
-    t.wd.wait("return window.innerWidth <= 400;")
+    t.must("the window is phone-wide", "return window.innerWidth <= 400;")
     if show:
         t.wd.js("document.querySelector(arguments[0]).scrollIntoView();",
                 show)
@@ -90,7 +92,7 @@ def phone(t, name, show=None):
             wide is not None and wide <= 0, wide)
     t.shot(name.replace(" ", "-") + "-phone")
     t.wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
-    t.wd.wait("return window.innerWidth > 1000;")
+    t.must("the window is laptop-wide again", "return window.innerWidth > 1000;")
 
 
 def run(t):
@@ -209,6 +211,12 @@ def run(t):
             bool(d) and d["kv"].get("Status") == "pending" and
             d["notice"].startswith("Retried: the delivery is pending") and
             not d["retry"], d)
+    foc = t.must("after Retry the focus is on what it did (the notice)",
+                 "const a = document.activeElement;"
+                 "return a && a.matches('.delivery .notice') && "
+                 "a.textContent;")
+    t.check("the focused notice is the retry's", bool(foc) and
+            foc.startswith("Retried:"), foc)
     t.shot("retried")
     rc = t.worker("hookpost-deliver", "-1", "-n", "dl-" + t.run_id)
     t.open("deliveries")
@@ -316,8 +324,8 @@ def run(t):
     t.open("events")
     t.collect()
     t.wd.js("window.oldDocument = true; location.reload();")
-    t.wd.wait("return !window.oldDocument && "
-              "document.readyState === 'complete' && "
-              "(!document.getElementById('who').hidden || "
-              "!document.getElementById('signin').hidden);")
+    t.must("the console reloaded", "return !window.oldDocument && "
+           "document.readyState === 'complete' && "
+           "(!document.getElementById('who').hidden || "
+           "!document.getElementById('signin').hidden);")
     t.signin()

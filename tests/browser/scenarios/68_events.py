@@ -15,7 +15,7 @@ def phone(t, name, show=None):
     (a CSS selector) if given, checking that the page itself does not
     scroll sideways; then back to the laptop size."""
     t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
-    t.wd.wait("return window.innerWidth <= 400;")
+    t.must("the window is phone-wide", "return window.innerWidth <= 400;")
     if show:
         t.wd.js("document.querySelector(arguments[0]).scrollIntoView();",
                 show)
@@ -25,7 +25,7 @@ def phone(t, name, show=None):
             wide is not None and wide <= 0, wide)
     t.shot(name.replace(" ", "-") + "-phone")
     t.wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
-    t.wd.wait("return window.innerWidth > 1000;")
+    t.must("the window is laptop-wide again", "return window.innerWidth > 1000;")
 
 
 def run(t):
@@ -65,8 +65,8 @@ def run(t):
                    "return n && n.textContent;")
     t.check("registered: the page says so", note == "Registered %s." % name,
             note)
-    wd.wait("return document.querySelector('#event-types-rows "
-            "tr[data-name=\"' + arguments[0] + '\"]');", 8.0, name)
+    t.must("the new type is listed", "return document.querySelector('#event-types-rows "
+           "tr[data-name=\"' + arguments[0] + '\"]');", 8.0, name)
     rows = wd.js(ROWS) or []
     mine = [r for r in rows if r[0] == name]
     t.check("the new type is listed: the description as text, not built in",
