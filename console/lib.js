@@ -101,8 +101,11 @@ export function statusLine(cls, ctx) {
 
 // A refusal of what the page loads: a 403 (a user token where only an
 // admin may look) is said plainly (class note), anything else is a
-// failure (class error).  what: 'sources', 'this incident'...
+// failure (class error), a 400 as the filters refused (a list's query).
+// what: 'sources', 'this incident'...
 export function refusal(what, res) {
+	if (res.status === 400)
+		return el('p', 'The filters were refused: ' + errmsg(res), 'error');
 	if (res.status === 403)
 		return el('p', 'Only an admin can see ' + what + ': ' + errmsg(res),
 		    'note');
@@ -435,6 +438,23 @@ export function rows(res) {
 export function pageRows(q, def, max) {
 	const n = Number(q.get('limit'));
 	return Number.isInteger(n) && n >= 1 && n <= max ? n : def;
+}
+
+// The API query of a list paged by cursor, from the hash's query q:
+// the keys the API takes (a limit among them, kept from page to page),
+// the hash's cursor, and limit def when none was given.  base is the
+// query without the cursor (for cursorLinks).
+export function listQuery(q, keys, def) {
+	const apiq = new URLSearchParams();
+	for (const k of keys)
+		if (q.get(k))
+			apiq.set(k, q.get(k));
+	const base = apiq.toString();
+	if (q.get('cursor'))
+		apiq.set('cursor', q.get('cursor'));
+	if (!apiq.has('limit'))
+		apiq.set('limit', String(def));
+	return { apiq, base };
 }
 
 // First page / Next page links of a list paged by cursor (next_cursor):

@@ -4,7 +4,7 @@
 // indicators, entities, merged alerts and raw payload, all as text.
 
 import { api, el, add, list, errmsg, text, section, table, dl, filters,
-    when, link, refusal, cursorLinks } from '../lib.js';
+    when, link, refusal, cursorLinks, listQuery } from '../lib.js';
 
 const PAGE_ROWS = 50;
 const STATUSES = ['new', 'triaged', 'investigating', 'suppressed',
@@ -44,23 +44,13 @@ async function overview(root, ctx) {
 	bar.setAttribute('aria-label', 'Filter incidents');
 	root.append(bar);
 
-	const apiq = new URLSearchParams();
-	for (const k of KEYS)
-		if (q.get(k))
-			apiq.set(k, q.get(k));
-	const base = apiq.toString();
-	if (q.get('cursor'))
-		apiq.set('cursor', q.get('cursor'));
-	if (!apiq.has('limit'))
-		apiq.set('limit', String(PAGE_ROWS));
+	const { apiq, base } = listQuery(q, KEYS, PAGE_ROWS);
 	const res = await api('GET', '/api/incidents?' + apiq);
 	if (!ctx.current())
 		return;
 	const items = list(res);
 	if (!items) {
-		root.append(res.status === 400 ?
-		    el('p', 'The filters were refused: ' + errmsg(res), 'error') :
-		    refusal('incidents', res));
+		root.append(refusal('incidents', res));
 		return;
 	}
 	const t = table(['Number', 'Title', 'Severity', 'Status', 'Source',

@@ -33,8 +33,9 @@ again renders the page anew), t.sink() (a local HTTP receiver: status per path, 
 recorded), t.emu(vendor) (tests/emu/VENDOR.py on a free port), t.worker(
 program, *args) (runs bin/hookpost-deliver or hookpost-challenge once, as
 the stack's user), t.run_id (unique per run), t.probe (the stored-XSS
-string), t.no_injection(where) and t.must(what, js, timeout) (a wait
-whose outcome is a check).  t.open reports a page that never rendered.
+string), t.no_injection(where), t.must(what, js, timeout) (a wait
+whose outcome is a check) and t.phone(name, css) (a screenshot at 390 px,
+the page not scrolling sideways).  t.open reports a page that never rendered.
 """
 
 import base64
@@ -441,6 +442,25 @@ class T:
         v = self.wd.wait(script, timeout, *args)
         self.check("%s: %s" % (self.scenario, what), bool(v), v)
         return v
+
+    def phone(self, name, show=None):
+        """A screenshot at phone width (390 px), scrolled to the element
+        show (a CSS selector) if given, checking that the page itself does
+        not scroll sideways; then back to the laptop size."""
+        self.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
+        self.must("the window is phone-wide",
+                  "return window.innerWidth <= 400;")
+        if show:
+            self.wd.js("document.querySelector(arguments[0])"
+                       ".scrollIntoView();", show)
+        wide = self.wd.js("const d = document.documentElement;"
+                          "return d.scrollWidth - d.clientWidth;")
+        self.check("%s at 390 px: the page does not scroll sideways" % name,
+                   wide is not None and wide <= 0, wide)
+        self.shot(name.replace(" ", "-") + "-phone")
+        self.wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
+        self.must("the window is laptop-wide again",
+                  "return window.innerWidth > 1000;")
 
     def shot(self, name):
         self.nshot += 1

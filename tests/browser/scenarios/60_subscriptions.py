@@ -99,24 +99,6 @@ def confirm(t, ok=True):
     t.must("the dialog closed", "return !document.querySelector('dialog.confirm');")
 
 
-def phone(t, name, show=None):
-    """A screenshot at phone width (390 px), scrolled to the element show
-    (a CSS selector) if given, checking that the page itself does not
-    scroll sideways; then back to the laptop size."""
-    t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
-    t.must("the window is phone-wide", "return window.innerWidth <= 400;")
-    if show:
-        t.wd.js("document.querySelector(arguments[0]).scrollIntoView();",
-                show)
-    wide = t.wd.js("const d = document.documentElement;"
-                   "return d.scrollWidth - d.clientWidth;")
-    t.check("%s at 390 px: the page does not scroll sideways" % name,
-            wide is not None and wide <= 0, wide)
-    t.shot(name.replace(" ", "-") + "-phone")
-    t.wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
-    t.must("the window is laptop-wide again", "return window.innerWidth > 1000;")
-
-
 def run(t):
     wd = t.wd
     sink = t.sink()
@@ -172,7 +154,7 @@ def run(t):
             "echoing the challenge" in d["help"], d)
     t.no_injection("subscription detail")
     t.shot("created-secret")
-    phone(t, "subscription detail", "#page .verify-help")
+    t.phone("subscription detail", "#page .verify-help")
     # Shown once: the next render has no secret.
     press_button(t, "Check again")
     d = detail(t, "d.secret === null")
@@ -280,7 +262,7 @@ def run(t):
             "owner", any(r[0] == usub and r[6] == owner for r in rows), rows)
     t.no_injection("subscriptions list")
     t.shot("list")
-    phone(t, "subscriptions list")
+    t.phone("subscriptions list")
     wd.js("const s = document.querySelector('form.filters select[name=status]');"
           "s.value = 'pending_verification';")
     t.click("form.filters button[type=submit]")
@@ -337,7 +319,7 @@ def run(t):
             wd.js("return location.hash;") ==
             "#/subscriptions?owner_id=%s&limit=2" % paged)
     t.shot("paged-all")
-    phone(t, "subscriptions paged", "#page p.more")
+    t.phone("subscriptions paged", "#page p.more")
     wd.js("document.querySelector('form.filters select[name=status]')"
           ".value = 'pending_verification';")
     t.click("form.filters button[type=submit]")

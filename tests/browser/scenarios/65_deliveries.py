@@ -77,24 +77,6 @@ def apply_filters(t, values):
            "location.hash.startsWith('#/deliveries');")
 
 
-def phone(t, name, show=None):
-    """A screenshot at phone width (390 px), scrolled to the element show
-    (a CSS selector) if given, checking that the page itself does not
-    scroll sideways; then back to the laptop size."""
-    t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
-    t.must("the window is phone-wide", "return window.innerWidth <= 400;")
-    if show:
-        t.wd.js("document.querySelector(arguments[0]).scrollIntoView();",
-                show)
-    wide = t.wd.js("const d = document.documentElement;"
-                   "return d.scrollWidth - d.clientWidth;")
-    t.check("%s at 390 px: the page does not scroll sideways" % name,
-            wide is not None and wide <= 0, wide)
-    t.shot(name.replace(" ", "-") + "-phone")
-    t.wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
-    t.must("the window is laptop-wide again", "return window.innerWidth > 1000;")
-
-
 def run(t):
     wd = t.wd
     sink = t.sink()
@@ -158,7 +140,7 @@ def run(t):
                 "delivered", "200", "1", "", ""], [by_id.get(failed),
                                                    by_id.get(delivered)])
     t.shot("list")
-    phone(t, "deliveries list")
+    t.phone("deliveries list")
     apply_filters(t, {"status": "failed", "event_type": "document.created"})
     rows = wd.js(ROWS) or []
     t.check("filter status=failed, event document.created: the failed one, "
@@ -235,7 +217,7 @@ def run(t):
             and att[0][4] == "HTTP 500" and att[1][4] == "—" and
             att[1][5] == '{"received":true}', att)
     t.shot("delivered")
-    phone(t, "delivery detail", "#page table.attempts")
+    t.phone("delivery detail", "#page table.attempts")
 
     # --- the list a page at a time (the API's Link rel="next") ----------------
     for i in range(4):
@@ -273,7 +255,7 @@ def run(t):
     t.check("every page kept the subscription filter", subs ==
             ["deliveries ok %s" % t.run_id] * 5, subs)
     t.shot("paged-all")
-    phone(t, "deliveries paged", "#page p.more")
+    t.phone("deliveries paged", "#page p.more")
     apply_filters(t, {"status": "pending"})
     t.check("a filter keeps the subscription and the page size",
             wd.js("return location.hash;") == "#/deliveries?status=pending"
