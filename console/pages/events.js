@@ -30,6 +30,12 @@ async function render(root, ctx, notice) {
 	empty.hidden = true;
 	const more = el('p', null, 'more');
 	more.hidden = true;
+	// One Show more for every page (aria-busy while loading): the focus
+	// stays on it; gone on the last page, the focus goes to the first
+	// new row.
+	const why = el('span');
+	const moreBtn = button('Show more', () => load(), 'secondary');
+	more.append(moreBtn, why);
 	root.append(t, empty, more);
 	let cursor = null;
 	const load = async () => {
@@ -40,24 +46,30 @@ async function render(root, ctx, notice) {
 		const items = res.status === 200 && res.data &&
 		    Array.isArray(res.data.data) ? res.data.data : null;
 		if (!items) {
-			more.replaceChildren(el('span', 'Could not list the event ' +
-			    'types: ' + errmsg(res), 'error'));
+			why.textContent = 'Could not list the event types: ' +
+			    errmsg(res);
+			why.className = 'error';
+			moreBtn.hidden = !cursor;
 			more.hidden = false;
 			return;
 		}
-		t.tBodies[0].append(...items.map((e) => {
+		why.replaceChildren();
+		why.removeAttribute('class');
+		const added = items.map((e) => {
 			const r = [e.name, e.description === '' ? '—' : e.description,
 			    e.builtin ? 'yes' : 'no', when(e.created_at)];
 			r.attrs = { name: e.name };
 			return tr(r);
-		}));
+		});
+		t.tBodies[0].append(...added);
 		empty.hidden = t.tBodies[0].children.length > 0;
+		const had = document.activeElement === moreBtn;
 		cursor = typeof res.data.next_cursor === 'string' ?
 		    res.data.next_cursor : null;
-		more.replaceChildren();
-		if (cursor)
-			more.append(button('Show more', load, 'secondary'));
+		moreBtn.hidden = !cursor;
 		more.hidden = !cursor;
+		if (had && !cursor && added.length > 0)
+			refocus(added[0], 'td');
 	};
 	await load();
 }
