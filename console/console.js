@@ -8,7 +8,21 @@ import { PAGES } from './pages.js';
 
 let session = null;
 
+// The leave hook of the page on screen: what its default function
+// returned when that was a function (pages.js).  Called before the next
+// page is rendered and on sign-out, once.
+let leave = null;
+function leavePage() {
+	const fn = leave;
+	leave = null;
+	if (fn) {
+		try { fn(); } catch (e) { say('Error: ' + e.message); }
+	}
+}
+
 function showSignin() {
+	generation++;		// a page still loading is stale now
+	leavePage();
 	session = null;
 	$('who').hidden = true;
 	$('nav').hidden = true;
@@ -42,14 +56,16 @@ async function showSignedIn(s) {
 	$('who').hidden = false;
 	buildNav();
 	$('nav').hidden = false;
-	await route();
+	await route(false);
 }
 
 // Each navigation gets a number; a page that finishes loading after the
 // user has gone elsewhere does not overwrite the newer one.
 let generation = 0;
 
-async function route() {
+// focus: move the focus to the new page's heading (a navigation by the
+// hash; after sign-in the focus goes to Sign out instead).
+async function route(focus) {
 	if (!session)
 		return;
 	const gen = ++generation;
@@ -66,10 +82,23 @@ async function route() {
 			a.removeAttribute('aria-current');
 	const root = el('div');
 	root.className = 'page';
+	// The hash this root renders (tests wait for it with data-ready).
+	root.dataset.hash = location.hash;
+	const headingFocus = () => {
+		const h2 = root.querySelector('h2');
+		if (focus && h2 && gen === generation &&
+		    !root.contains(document.activeElement)) {
+			h2.tabIndex = -1;
+			h2.focus();
+		}
+	};
 	if (!page) {
+		leavePage();
 		root.append(el('h2', 'No such page'), el('p', '#/' + h));
 		$('page').replaceChildren(root);
 		$('page').hidden = false;
+		root.dataset.ready = '1';
+		headingFocus();
 		return;
 	}
 	document.title = page.title + ' · hookpost console';
@@ -78,21 +107,43 @@ async function route() {
 	try {
 		mod = await page.load();
 	} catch (e) {
-		say('Could not load the page: ' + e.message);
+		if (gen === generation)
+			say('Could not load the page: ' + e.message);
 		return;
 	}
 	if (gen !== generation)
 		return;
+	leavePage();
 	$('page').replaceChildren(root);
 	$('page').hidden = false;
+	// What the page may do only while it is the one on screen: a page
+	// that finishes after the user went elsewhere writes nowhere.
+	const current = () => gen === generation && root.isConnected;
 	const ctx = {
-		session, args: path.slice(1), query,
-		go: (hash) => { location.hash = hash; },
-		current: () => gen === generation && root.isConnected,
+		session, args: path.slice(1), query, current,
+		go: (hash) => { if (current()) location.hash = hash; },
+		say: (msg) => { if (current()) say(msg); },
+		// The page now shows hash, rendered by itself (a view that
+		// carries what only it may show, such as a secret shown
+		// once): the address follows without a new render.
+		show: (hash) => {
+			if (!current())
+				return;
+			history.pushState(null, '', hash);
+			root.dataset.hash = location.hash;
+		},
 	};
-	await mod.default(root, ctx);
-	if (gen === generation)
+	const done = await mod.default(root, ctx);
+	if (typeof done === 'function') {
+		if (current())
+			leave = done;
+		else
+			try { done(); } catch (e) { /* the page is gone already */ }
+	}
+	if (current()) {
 		root.dataset.ready = '1';
+		headingFocus();
+	}
 }
 
 async function signIn(ev) {
@@ -130,7 +181,7 @@ async function start() {
 	});
 	window.addEventListener('hashchange', () => {
 		say('');
-		route().catch((e) => say('Error: ' + e.message));
+		route(true).catch((e) => say('Error: ' + e.message));
 	});
 	// 401 here just means "not signed in yet".
 	const res = await api('GET', '/api/session');

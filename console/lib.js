@@ -5,6 +5,24 @@
 
 export const $ = (id) => document.getElementById(id);
 
+// Where hookpost is installed: shared hosting may put it under a
+// subdirectory (HOOKPOST_BASE_PATH), the console then at
+// <base>/console/.  basePath('/hookpost/console/') is '/hookpost'; at
+// the site root it is ''.  Pages write absolute paths ('/api/...');
+// api() and url() put the base in front.
+export function basePath(pathname) {
+	const i = String(pathname).indexOf('/console/');
+	return i > 0 ? String(pathname).slice(0, i) : '';
+}
+const BASE = basePath(location.pathname);
+
+// url('/api/webhooks/x'): the path as the browser must ask for it (for
+// the fetches that do not go through api(): a receiver, /healthz).
+export function url(path) {
+	return typeof path === 'string' && path.startsWith('/') &&
+	    !path.startsWith('//') ? BASE + path : path;
+}
+
 // api('GET', '/api/x') resolves to {status, data}; data is the parsed
 // JSON answer or null.  A 401 on any call but GET /api/session means the
 // session ended: the page goes back to the sign-in form (onUnauthorized).
@@ -23,7 +41,7 @@ export async function api(method, path, body) {
 		init.headers['Content-Type'] = 'application/json';
 		init.body = JSON.stringify(body);
 	}
-	const r = await fetch(path, init);
+	const r = await fetch(url(path), init);
 	let data = null;
 	if (r.status !== 204) {
 		try { data = await r.json(); } catch (e) { data = null; }
@@ -34,7 +52,8 @@ export async function api(method, path, body) {
 }
 
 // The path and query of a Link header's rel="next" (the bare-array lists
-// of seed 000 page that way), or null.
+// of seed 000 page that way), without the base path (api() adds it), or
+// null.
 function nextLink(h) {
 	if (!h)
 		return null;
@@ -43,7 +62,11 @@ function nextLink(h) {
 		return null;
 	try {
 		const u = new URL(m[1], location.href);
-		return u.origin === location.origin ? u.pathname + u.search : null;
+		if (u.origin !== location.origin)
+			return null;
+		const p = BASE && u.pathname.startsWith(BASE + '/') ?
+		    u.pathname.slice(BASE.length) : u.pathname;
+		return p + u.search;
 	} catch (e) {
 		return null;
 	}
@@ -55,7 +78,39 @@ export function list(res) {
 	    res.data.data : null;
 }
 
+// The console's own status line (under the navigation).  A page writes
+// to it through ctx.say, which is silent once the page is left.
 export function say(msg) { $('status').textContent = msg; }
+
+// A status line of a page's own (role=status, read out politely):
+// line.say(msg, bad) sets its text, class error when bad.  With ctx, its
+// writes are no-ops once the page is left (ctx.current() false).  Keep
+// secrets out of it: a secret goes in a secretBox beside it.
+export function statusLine(cls, ctx) {
+	const p = el('p', null, cls || 'action-status');
+	p.setAttribute('role', 'status');
+	p.setAttribute('aria-live', 'polite');
+	p.say = (msg, bad) => {
+		if (ctx && !ctx.current())
+			return;
+		p.textContent = msg == null ? '' : String(msg);
+		p.classList.toggle('error', !!bad);
+	};
+	return p;
+}
+
+// A refusal of what the page loads: a 403 (a user token where only an
+// admin may look) is said plainly (class note), anything else is a
+// failure (class error), a 400 as the filters refused (a list's query).
+// what: 'sources', 'this incident'...
+export function refusal(what, res) {
+	if (res.status === 400)
+		return el('p', 'The filters were refused: ' + errmsg(res), 'error');
+	if (res.status === 403)
+		return el('p', 'Only an admin can see ' + what + ': ' + errmsg(res),
+		    'note');
+	return el('p', 'Could not load ' + what + ': ' + errmsg(res), 'error');
+}
 
 export function errmsg(res) {
 	const e = res.data && res.data.error;
@@ -97,7 +152,7 @@ export async function busy(ctl, fn) {
 		return;
 	ctl.setAttribute('aria-busy', 'true');
 	try { await fn(); }
-	catch (e) { say('Error: ' + e.message); }
+	catch (e) { if (ctl.isConnected) say('Error: ' + e.message); }
 	finally { ctl.removeAttribute('aria-busy'); }
 }
 
@@ -362,4 +417,125 @@ export function filters(defs, onapply) {
 	}, 'filters');
 	f.fields = fields;
 	return f;
+}
+
+// A response time in milliseconds, to a tenth: formatMs(12.34) is
+// '12.3 ms'; what is not a number comes back as text.
+export function formatMs(v, digits) {
+	const n = v === null || v === '' ? NaN : Number(v);
+	return Number.isFinite(n) ? n.toFixed(digits == null ? 1 : digits) + ' ms'
+	    : text(v);
+}
+
+// The list of an admin answer that is a bare JSON array (seed 000's
+// jq '.[]'), or null.
+export function rows(res) {
+	return res.status === 200 && Array.isArray(res.data) ? res.data : null;
+}
+
+// The rows a page of a list holds: the hash's ?limit= when it is 1 to
+// max (the API's ceiling), else def.
+export function pageRows(q, def, max) {
+	const n = Number(q.get('limit'));
+	return Number.isInteger(n) && n >= 1 && n <= max ? n : def;
+}
+
+// The API query of a list paged by cursor, from the hash's query q:
+// the keys the API takes (a limit among them, kept from page to page),
+// the hash's cursor, and limit def when none was given.  base is the
+// query without the cursor (for cursorLinks).
+export function listQuery(q, keys, def) {
+	const apiq = new URLSearchParams();
+	for (const k of keys)
+		if (q.get(k))
+			apiq.set(k, q.get(k));
+	const base = apiq.toString();
+	if (q.get('cursor'))
+		apiq.set('cursor', q.get('cursor'));
+	if (!apiq.has('limit'))
+		apiq.set('limit', String(def));
+	return { apiq, base };
+}
+
+// First page / Next page links of a list paged by cursor (next_cursor):
+// page is its hash ('#/incidents'), base its query without the cursor
+// (URLSearchParams or string), cursor the page's own (First page is
+// shown when set), next the answer's next_cursor.
+export function cursorLinks(page, base, cursor, next) {
+	const p = el('p', null, 'paging');
+	const b = String(base || '');
+	if (cursor)
+		p.append(link('First page', page + (b ? '?' + b : '')), ' ');
+	if (next) {
+		const nq = new URLSearchParams(b);
+		nq.set('cursor', next);
+		p.append(link('Next page', page + '?' + nq));
+	}
+	return p;
+}
+
+// The rows of a bare-array list a page at a time: "Show more" follows
+// the answer's Link rel="next" (api() gives its path as res.next; it
+// keeps every filter and the limit, the cursor set to the next page),
+// appends that page's rows to tbody and is gone on the last page.
+// cells(item) is a row's cells; nouns name one row and more
+// ("delivery", "deliveries").
+export function pager(ctx, tbody, next, cells, [one, many]) {
+	const p = el('p', null, 'more');
+	const count = el('span', null, 'count');
+	count.setAttribute('role', 'status');
+	count.setAttribute('aria-live', 'polite');
+	// A refusal of the next page, shown until a try succeeds (class
+	// error only then: the tour fails a page with an .error in it).
+	const why = el('span');
+	const shown = () => tbody.rows.length + ' ' +
+	    (tbody.rows.length === 1 ? one : many) + ' shown';
+	const more = async () => {
+		const res = await api('GET', next);
+		if (!ctx.current())
+			return;
+		const items = rows(res);
+		if (!items) {
+			why.textContent = 'Could not list more ' + many + ': ' +
+			    errmsg(res);
+			why.className = 'error';
+			return;
+		}
+		why.replaceChildren();
+		why.removeAttribute('class');
+		const added = items.map((i) => tr(cells(i)));
+		tbody.append(...added);
+		next = res.next;
+		b.hidden = !next;
+		count.textContent = next ? shown() : 'All ' + shown();
+		// The button is gone: the reader goes on at the first new row.
+		if (!next && added.length > 0) {
+			const a = added[0].querySelector('a');
+			if (a)
+				a.focus();
+		}
+	};
+	// busy(): aria-busy, not disabled, so the focus stays on it.
+	const b = button('Show more', more, 'secondary');
+	count.textContent = shown();
+	p.append(count, b, why);
+	p.hidden = !next;
+	b.hidden = !next;
+	return p;
+}
+
+// After an action re-rendered a view: the focus goes to the first
+// element of root matching one of the selectors (the equivalent of the
+// control pressed, else the result message), made focusable if need be.
+export function refocus(root, ...selectors) {
+	for (const sel of selectors) {
+		const e = sel && root.querySelector(sel);
+		if (e) {
+			if (e.tabIndex < 0 && !e.hasAttribute('tabindex'))
+				e.tabIndex = -1;
+			e.focus();
+			return e;
+		}
+	}
+	return null;
 }

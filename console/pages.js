@@ -3,8 +3,15 @@
 // its link in the navigation; admin: only an admin sees it (the API
 // refuses the others anyway); load: the module, fetched on first use,
 // whose default export renders the page: (root, ctx) => Promise.
-// ctx: {session, args, query, go(hash)}.  The row marked home is the home
-// page (#/ and no hash).
+// ctx: {session, args, query, go(hash), say(msg), show(hash), current()};
+// show(hash) moves the address to a view the page rendered itself (no
+// new render); go, say and show do nothing once the page is left
+// (current() false), and a page checks current() before writing after an
+// await.  Leave hook: when the default
+// function returns (resolves to) a function, the router calls it once,
+// before it renders the next page or on sign-out (to stop timers, destroy
+// charts); if the page was left before it resolved, at once.  The row
+// marked home is the home page (#/ and no hash).
 export const PAGES = [
 	{ hash: 'health', title: 'Health', home: true, load: () => import('./pages/health.js') },
 	{ hash: 'sources', title: 'Sources', admin: true, load: () => import('./pages/sources.js') },

@@ -2,8 +2,8 @@
 // accepted or refused, newest first, from GET /api/audit/webhooks with
 // its filters (source, outcome, HTTP status, error code) and cursor paging.
 
-import { api, el, list, errmsg, text, table, filters, when, link }
-    from '../lib.js';
+import { api, el, list, text, table, filters, when, link, refusal,
+    cursorLinks, listQuery } from '../lib.js';
 
 const PAGE_ROWS = 100;
 const OUTCOMES = ['accepted', 'queued', 'rejected', 'duplicate', 'replayed'];
@@ -29,23 +29,13 @@ export default async function (root, ctx) {
 	bar.setAttribute('aria-label', 'Filter the audit log');
 	root.append(bar);
 
-	const apiq = new URLSearchParams();
-	for (const k of KEYS)
-		if (q.get(k))
-			apiq.set(k, q.get(k));
-	const base = apiq.toString();
-	if (q.get('cursor'))
-		apiq.set('cursor', q.get('cursor'));
-	if (!apiq.has('limit'))
-		apiq.set('limit', String(PAGE_ROWS));
+	const { apiq, base } = listQuery(q, KEYS, PAGE_ROWS);
 	const res = await api('GET', '/api/audit/webhooks?' + apiq);
+	if (!ctx.current())
+		return;
 	const items = list(res);
 	if (!items) {
-		root.append(res.status === 403 ?
-		    el('p', 'Only an admin can see the audit log: ' + errmsg(res),
-			'note') :
-		    el('p', (res.status === 400 ? 'The filters were refused: ' :
-			'Could not load the audit log: ') + errmsg(res), 'error'));
+		root.append(refusal('the audit log', res));
 		return;
 	}
 	const t = table(['Time', 'Kind', 'Source', 'Status', 'Outcome',
@@ -70,14 +60,6 @@ export default async function (root, ctx) {
 	if (items.length === 0)
 		root.append(el('p', base ? 'No request matches these filters.' :
 		    'No requests received yet.', 'empty'));
-	const paging = el('p', null, 'paging');
-	if (q.get('cursor'))
-		paging.append(link('First page', '#/audit' + (base ? '?' + base :
-		    '')), ' ');
-	if (res.data.next_cursor) {
-		const nq = new URLSearchParams(base);
-		nq.set('cursor', res.data.next_cursor);
-		paging.append(link('Next page', '#/audit?' + nq));
-	}
-	root.append(paging);
+	root.append(cursorLinks('#/audit', base, q.get('cursor'),
+	    res.data.next_cursor));
 }

@@ -2,8 +2,8 @@
 // delivery every attempt (time, status code, response time, error, the
 // start of the answer) and Retry for a failed or cancelled one.
 
-import { api, el, add, errmsg, text, section, table, tr, dl, button, when,
-    link, say, filters } from '../lib.js';
+import { api, el, add, errmsg, text, section, table, dl, button, when,
+    link, filters, rows, pageRows, pager, formatMs, refocus } from '../lib.js';
 
 const DELIVERIES = '/admin/webhooks/deliveries';
 const PAGE_ROWS = 50;		// a page of the list, unless the hash's ?limit=
@@ -13,11 +13,6 @@ const ANSWER_SHOWN = 300;	// characters of an answer shown in the table
 const STATUSES = ['pending', 'sending', 'in_progress', 'delivered',
     'failed', 'cancelled'];
 const RETRYABLE = ['failed', 'cancelled'];
-
-// The admin lists answer a bare JSON array (seed 000's jq '.[]').
-function rows(res) {
-	return res.status === 200 && Array.isArray(res.data) ? res.data : null;
-}
 
 export default async function (root, ctx) {
 	root.append(el('h2', 'Deliveries'));
@@ -34,13 +29,6 @@ function subLabel(d) {
 		    d.subscription_type !== 'hookpost' ? ' (' +
 		    text(d.subscription_type) + ')' : '');
 	return text(d.subscription_id);
-}
-
-// The rows a page holds: the hash's ?limit= (1 to the API's ceiling),
-// else PAGE_ROWS.
-function pageRows(q) {
-	const n = Number(q.get('limit'));
-	return Number.isInteger(n) && n >= 1 && n <= LIST_MAX ? n : PAGE_ROWS;
 }
 
 // A list row's cells.
@@ -61,12 +49,14 @@ async function listView(root, ctx) {
 		if (q.get(k))
 			params.set(k, q.get(k));
 	const filtered = String(params) !== '';
-	params.set('limit', String(pageRows(q)));
+	params.set('limit', String(pageRows(q, PAGE_ROWS, LIST_MAX)));
 	const [res, types, subs] = await Promise.all([
 		api('GET', DELIVERIES + '?' + params),
 		api('GET', '/api/event-types?limit=1000'),
 		api('GET', '/admin/webhooks/subscriptions?limit=200'),
 	]);
+	if (!ctx.current())
+		return;
 	const typeNames = types.status === 200 && types.data &&
 	    Array.isArray(types.data.data) ?
 	    types.data.data.map((t) => text(t.name)) : [];
@@ -114,79 +104,6 @@ async function listView(root, ctx) {
 	    ['delivery', 'deliveries']));
 }
 
-// The rows of the list a page at a time: "Show more" follows the
-// answer's Link rel="next" (api() gives its path as res.next; it keeps
-// every filter and the limit, the cursor set to the next page), appends
-// that page's rows to tbody and is gone on the last page.  cells(item)
-// is a row's cells; nouns name one row and more ("delivery",
-// "deliveries").
-function pager(ctx, tbody, next, cells, [one, many]) {
-	const p = el('p', null, 'more');
-	const count = el('span', null, 'count');
-	count.setAttribute('role', 'status');
-	count.setAttribute('aria-live', 'polite');
-	// A refusal of the next page, shown until a try succeeds (class
-	// error only then: the tour fails a page with an .error in it).
-	const why = el('span');
-	const shown = () => tbody.rows.length + ' ' +
-	    (tbody.rows.length === 1 ? one : many) + ' shown';
-	// Not button(): a disabled button loses the focus, and the reader
-	// pressing Show more again should find it where it was.
-	const b = el('button', 'Show more', 'secondary');
-	b.type = 'button';
-	let busy = false;
-	b.addEventListener('click', async () => {
-		if (busy)
-			return;
-		busy = true;
-		b.setAttribute('aria-busy', 'true');
-		try {
-			await more();
-		} catch (e) {
-			say('Error: ' + e.message);
-		} finally {
-			busy = false;
-			b.removeAttribute('aria-busy');
-		}
-	});
-	const more = async () => {
-		const res = await api('GET', next);
-		if (!ctx.current())
-			return;
-		const items = rows(res);
-		if (!items) {
-			why.textContent = 'Could not list more ' + many + ': ' +
-			    errmsg(res);
-			why.className = 'error';
-			return;
-		}
-		why.replaceChildren();
-		why.removeAttribute('class');
-		const added = items.map((i) => tr(cells(i)));
-		tbody.append(...added);
-		next = res.next;
-		b.hidden = !next;
-		count.textContent = next ? shown() : 'All ' + shown();
-		// The button is gone: the reader goes on at the first new row.
-		if (!next && added.length > 0) {
-			const a = added[0].querySelector('a');
-			if (a)
-				a.focus();
-		}
-	};
-	count.textContent = shown();
-	p.append(count, b, why);
-	p.hidden = !next;
-	b.hidden = !next;
-	return p;
-}
-
-// A response time, to a tenth of a millisecond.
-function ms(v) {
-	const n = Number(v);
-	return Number.isFinite(n) ? n.toFixed(1) + ' ms' : text(v);
-}
-
 // The start of an answer, as text.
 function answerStart(body) {
 	if (body == null || body === '')
@@ -200,6 +117,8 @@ async function detail(root, ctx, id, msg) {
 	    link('← All deliveries', '#/deliveries')));
 	const path = DELIVERIES + '/' + encodeURIComponent(id);
 	const res = await api('GET', path);
+	if (!ctx.current())
+		return;
 	if (res.status !== 200 || !res.data) {
 		root.append(el('p', 'Could not show the delivery: ' + errmsg(res),
 		    'error'));
@@ -240,7 +159,7 @@ async function detail(root, ctx, id, msg) {
 		acts.append(button('Retry', async () => {
 			const r = await api('POST', path + '/retry');
 			if (r.status !== 202 || !r.data) {
-				say('Could not retry the delivery: ' + errmsg(r));
+				ctx.say('Could not retry the delivery: ' + errmsg(r));
 				return;
 			}
 			if (!ctx.current())
@@ -249,6 +168,11 @@ async function detail(root, ctx, id, msg) {
 			await detail(root, ctx, id, 'Retried: the delivery is ' +
 			    text(r.data.status) + ' again and is sent on the ' +
 			    'worker\'s next run.');
+			if (!ctx.current())
+				return;
+			// Retry is gone (the delivery is pending again): the focus
+			// goes to what the retry did.
+			refocus(root, 'button.retry', '.delivery .notice');
 			const b = root.querySelector('.attempts');
 			if (b)
 				b.scrollIntoView({ block: 'nearest' });
@@ -264,7 +188,7 @@ async function detail(root, ctx, id, msg) {
 		const r = [String(i + 1) + (a.attempt !== i + 1 ? ' (attempt ' +
 		    text(a.attempt) + ' after a retry)' : ''), when(a.started_at),
 		    a.status_code == null ? '—' : a.status_code,
-		    a.response_ms == null ? '—' : ms(a.response_ms),
+		    a.response_ms == null ? '—' : formatMs(a.response_ms),
 		    a.error == null || a.error === '' ? '—' : a.error, code];
 		r.attrs = { attempt: a.attempt };
 		return r;

@@ -1,8 +1,8 @@
 // Event catalog (seed 000): the event types one may subscribe to and
 // publish; an admin registers new {resource}.{action} types.
 
-import { api, el, errmsg, text, table, tr, field, form, button, when }
-    from '../lib.js';
+import { api, el, errmsg, text, table, tr, field, form, button, when,
+    refocus } from '../lib.js';
 
 const PAGE_ROWS = 200;
 
@@ -30,32 +30,46 @@ async function render(root, ctx, notice) {
 	empty.hidden = true;
 	const more = el('p', null, 'more');
 	more.hidden = true;
+	// One Show more for every page (aria-busy while loading): the focus
+	// stays on it; gone on the last page, the focus goes to the first
+	// new row.
+	const why = el('span');
+	const moreBtn = button('Show more', () => load(), 'secondary');
+	more.append(moreBtn, why);
 	root.append(t, empty, more);
 	let cursor = null;
 	const load = async () => {
 		const res = await api('GET', '/api/event-types?limit=' + PAGE_ROWS +
 		    (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+		if (!ctx.current())
+			return;
 		const items = res.status === 200 && res.data &&
 		    Array.isArray(res.data.data) ? res.data.data : null;
 		if (!items) {
-			more.replaceChildren(el('span', 'Could not list the event ' +
-			    'types: ' + errmsg(res), 'error'));
+			why.textContent = 'Could not list the event types: ' +
+			    errmsg(res);
+			why.className = 'error';
+			moreBtn.hidden = !cursor;
 			more.hidden = false;
 			return;
 		}
-		t.tBodies[0].append(...items.map((e) => {
+		why.replaceChildren();
+		why.removeAttribute('class');
+		const added = items.map((e) => {
 			const r = [e.name, e.description === '' ? '—' : e.description,
 			    e.builtin ? 'yes' : 'no', when(e.created_at)];
 			r.attrs = { name: e.name };
 			return tr(r);
-		}));
+		});
+		t.tBodies[0].append(...added);
 		empty.hidden = t.tBodies[0].children.length > 0;
+		const had = document.activeElement === moreBtn;
 		cursor = typeof res.data.next_cursor === 'string' ?
 		    res.data.next_cursor : null;
-		more.replaceChildren();
-		if (cursor)
-			more.append(button('Show more', load, 'secondary'));
+		moreBtn.hidden = !cursor;
 		more.hidden = !cursor;
+		if (had && !cursor && added.length > 0)
+			refocus(added[0], 'td');
 	};
 	await load();
 }
@@ -74,9 +88,13 @@ function registerForm(root, ctx) {
 			f.say('Could not register the event type: ' + errmsg(res));
 			return;
 		}
+		if (!ctx.current())
+			return;
+		await render(root, ctx, 'Registered ' + text(res.data.name) +
+		    '.');
+		// The form is new: the focus goes to what the register did.
 		if (ctx.current())
-			await render(root, ctx, 'Registered ' + text(res.data.name) +
-			    '.');
+			refocus(root, '.notice', '#event-type-create input[name=name]');
 	}, 'panel register');
 	f.id = 'event-type-create';
 	return f;

@@ -4,7 +4,7 @@
 // indicators, entities, merged alerts and raw payload, all as text.
 
 import { api, el, add, list, errmsg, text, section, table, dl, filters,
-    when, link } from '../lib.js';
+    when, link, refusal, cursorLinks, listQuery } from '../lib.js';
 
 const PAGE_ROWS = 50;
 const STATUSES = ['new', 'triaged', 'investigating', 'suppressed',
@@ -17,16 +17,9 @@ const KEYS = ['status', 'severity', 'source', 'tag', 'since', 'until', 'limit'];
 export default async function (root, ctx) {
 	root.append(el('h2', 'Incidents'));
 	if (ctx.args.length > 0)
-		await detail(root, ctx.args[0]);
+		await detail(root, ctx, ctx.args[0]);
 	else
 		await overview(root, ctx);
-}
-
-function refused(what, res) {
-	if (res.status === 403)
-		return el('p', 'Only an admin can see ' + what + ': ' + errmsg(res),
-		    'note');
-	return el('p', 'Could not load ' + what + ': ' + errmsg(res), 'error');
 }
 
 function choice(label, name, values, cur) {
@@ -51,21 +44,13 @@ async function overview(root, ctx) {
 	bar.setAttribute('aria-label', 'Filter incidents');
 	root.append(bar);
 
-	const apiq = new URLSearchParams();
-	for (const k of KEYS)
-		if (q.get(k))
-			apiq.set(k, q.get(k));
-	const base = apiq.toString();
-	if (q.get('cursor'))
-		apiq.set('cursor', q.get('cursor'));
-	if (!apiq.has('limit'))
-		apiq.set('limit', String(PAGE_ROWS));
+	const { apiq, base } = listQuery(q, KEYS, PAGE_ROWS);
 	const res = await api('GET', '/api/incidents?' + apiq);
+	if (!ctx.current())
+		return;
 	const items = list(res);
 	if (!items) {
-		root.append(res.status === 400 ?
-		    el('p', 'The filters were refused: ' + errmsg(res), 'error') :
-		    refused('incidents', res));
+		root.append(refusal('incidents', res));
 		return;
 	}
 	const t = table(['Number', 'Title', 'Severity', 'Status', 'Source',
@@ -83,16 +68,8 @@ async function overview(root, ctx) {
 	if (items.length === 0)
 		root.append(el('p', base ? 'No incident matches these filters.' :
 		    'No incidents yet.', 'empty'));
-	const paging = el('p', null, 'paging');
-	if (q.get('cursor'))
-		paging.append(link('First page', '#/incidents' + (base ? '?' +
-		    base : '')), ' ');
-	if (res.data.next_cursor) {
-		const nq = new URLSearchParams(base);
-		nq.set('cursor', res.data.next_cursor);
-		paging.append(link('Next page', '#/incidents?' + nq));
-	}
-	root.append(paging);
+	root.append(cursorLinks('#/incidents', base, q.get('cursor'),
+	    res.data.next_cursor));
 }
 
 // A JSON text pretty-printed when it parses, else as it came.
@@ -108,14 +85,16 @@ function values(v) {
 	return Array.isArray(v) ? v.map(text) : [text(v)];
 }
 
-async function detail(root, id) {
+async function detail(root, ctx, id) {
 	const res = await api('GET', '/api/incidents/' + encodeURIComponent(id));
+	if (!ctx.current())
+		return;
 	root.append(add(el('p', null, 'actions'),
 	    link('All incidents', '#/incidents')));
 	if (res.status !== 200 || !res.data) {
 		root.append(res.status === 404 ?
 		    el('p', 'No incident ' + id + ' (' + errmsg(res) + ').',
-			'error') : refused('this incident', res));
+			'error') : refusal('this incident', res));
 		return;
 	}
 	const i = res.data;

@@ -5,8 +5,9 @@
 // sign (the secret never reaches the page), posted to the receiver, the
 // answer shown with a link to the incident it made.
 
-import { api, el, add, list, errmsg, text, section, table, dl, field, form,
-    button, confirmDialog, secretBox, when, link } from '../lib.js';
+import { api, url, el, add, list, errmsg, text, section, table, dl, field,
+    form, button, confirmDialog, secretBox, when, link, refusal, cursorLinks,
+    statusLine, refocus } from '../lib.js';
 
 const PAGE_ROWS = 50;
 const FORMATS = ['auto', 'generic', 'defender', 'crowdstrike', 'splunk'];
@@ -19,15 +20,6 @@ export default async function (root, ctx) {
 		await detail(root, ctx, ctx.args[0]);
 	else
 		await overview(root, ctx);
-}
-
-// A refusal the API decides (a user token: sources are an admin's) is
-// said plainly, not as a failure of the page.
-function refused(what, res) {
-	if (res.status === 403)
-		return el('p', 'Only an admin can see ' + what + ': ' + errmsg(res),
-		    'note');
-	return el('p', 'Could not load ' + what + ': ' + errmsg(res), 'error');
 }
 
 async function overview(root, ctx) {
@@ -48,32 +40,29 @@ async function overview(root, ctx) {
 		return '/api/webhooks?' + aq;
 	};
 	const res = await api('GET', listPath());
+	if (!ctx.current())
+		return;
 	const items = list(res);
 	if (!items) {
-		root.append(refused('sources', res));
+		// A user token: sources are an admin's (said plainly).
+		root.append(refusal('sources', res));
 		return;
 	}
+	// The registered source's panel holds its secret: not a live region
+	// (a screen reader would read the secret out); the short message
+	// goes to its own status line.
+	const said = statusLine('created-status', ctx);
 	const created = el('div', null, 'source-created');
-	created.setAttribute('role', 'status');
-	created.setAttribute('aria-live', 'polite');
 	const listPart = el('div');
-	const paging = el('p', null, 'paging');
-	root.append(created, listPart);
+	root.append(said, created, listPart);
 	const show = (rows, next) => {
-		listPart.replaceChildren(sourceTable(rows, !!cursor));
-		paging.replaceChildren();
-		if (cursor)
-			paging.append(link('First page', '#/sources' + (base ?
-			    '?' + base : '')), ' ');
-		if (next) {
-			const nq = new URLSearchParams(q);
-			nq.set('cursor', next);
-			paging.append(link('Next page', '#/sources?' + nq));
-		}
-		listPart.append(paging);
+		listPart.replaceChildren(sourceTable(rows, !!cursor),
+		    cursorLinks('#/sources', base, cursor, next));
 	};
 	show(items, res.data.next_cursor);
-	root.append(await registerForm(async (src, secret) => {
+	const reg = await registerForm(async (src, secret) => {
+		if (!ctx.current())
+			return;
 		const p = section('Source ' + text(src.source) + ' registered', 'h3',
 		    'panel');
 		if (secret) {
@@ -88,13 +77,18 @@ async function overview(root, ctx) {
 		    text(src.source) + ' (send a test event)', '#/sources/' +
 		    encodeURIComponent(text(src.source)))));
 		created.replaceChildren(p);
+		said.say('Source ' + text(src.source) + ' registered' + (secret ?
+		    ': its secret is shown once, below.' : '.'));
 		const again = await api('GET', listPath());
+		if (!ctx.current())
+			return;
 		const rows = list(again);
 		if (rows)
 			show(rows, again.data.next_cursor);
-		p.querySelector('h3').tabIndex = -1;
-		p.querySelector('h3').focus();
-	}));
+		refocus(p, 'h3');
+	});
+	if (ctx.current())
+		root.append(reg);
 }
 
 function sourceTable(items, later) {
@@ -203,25 +197,24 @@ async function registerForm(onCreated) {
 async function detail(root, ctx, name) {
 	const path = '/api/webhooks/' + encodeURIComponent(name);
 	const res = await api('GET', path);
+	if (!ctx.current())
+		return;
 	if (res.status !== 200 || !res.data) {
 		root.append(add(el('p', null, 'actions'),
 		    link('All sources', '#/sources')));
 		root.append(res.status === 404 ?
 		    el('p', 'No source named ' + name + ' (' + errmsg(res) + ').',
-			'error') : refused('this source', res));
+			'error') : refusal('this source', res));
 		return;
 	}
 	const s = res.data;
 	const part = section(text(s.source), 'h3', 'source-detail');
 	part.dataset.source = text(s.source);
-	// The rotated secret stays in its own box until the page is left:
-	// what the other actions say goes to their status line.
+	// The rotated secret stays in its own box until the page is left
+	// (not a live region: a screen reader would read the secret out);
+	// what the actions say goes to their status line.
 	const once = el('div', null, 'secret-once');
-	once.setAttribute('role', 'status');
-	once.setAttribute('aria-live', 'polite');
-	const status = el('p', null, 'action-status');
-	status.setAttribute('role', 'status');
-	status.setAttribute('aria-live', 'polite');
+	const status = statusLine('action-status', ctx);
 	const settings = el('div');
 	const showSettings = (src) => {
 		settings.replaceChildren(dl([
@@ -244,18 +237,18 @@ async function detail(root, ctx, name) {
 		const want = !current.enabled;
 		const r = await api('PUT', path, { enabled: want });
 		if (r.status !== 200 || !r.data) {
-			status.className = 'action-status error';
-			status.textContent = (want ? 'Not enabled: ' :
-			    'Not disabled: ') + errmsg(r);
+			status.say((want ? 'Not enabled: ' : 'Not disabled: ') +
+			    errmsg(r), true);
 			return;
 		}
+		if (!ctx.current())
+			return;
 		current = r.data;
 		showSettings(current);
 		toggle.textContent = current.enabled ? 'Disable' : 'Enable';
-		status.className = 'action-status';
-		status.textContent = 'Source ' + text(current.source) +
+		status.say('Source ' + text(current.source) +
 		    (current.enabled ? ' enabled.' : ' disabled: its receiver ' +
-		    'answers 403 webhook_disabled.');
+		    'answers 403 webhook_disabled.'));
 	}, 'secondary toggle-enabled');
 	const rotate = button('Rotate secret', async () => {
 		if (!await confirmDialog('Rotate the secret of ' + text(name) +
@@ -264,10 +257,11 @@ async function detail(root, ctx, name) {
 			return;
 		const r = await api('PUT', path, { rotate_secret: true });
 		if (r.status !== 200 || !r.data || typeof r.data.secret !== 'string') {
-			once.replaceChildren(el('p', 'Not rotated: ' + errmsg(r),
-			    'error'));
+			status.say('Not rotated: ' + errmsg(r), true);
 			return;
 		}
+		if (!ctx.current())
+			return;
 		const secret = r.data.secret;
 		delete r.data.secret;
 		current = r.data;
@@ -275,6 +269,8 @@ async function detail(root, ctx, name) {
 		once.replaceChildren(el('p', 'New secret: copy it now, it is ' +
 		    'shown this once. The old one no longer verifies.', 'warning'),
 		    secretBox('Signing secret', secret, true));
+		status.say('Secret rotated: the new one is shown once, below.');
+		refocus(once, 'button.copy');
 	}, 'secondary rotate');
 	const del = button('Delete', async () => {
 		if (!await confirmDialog('Delete the source ' + text(name) +
@@ -283,8 +279,7 @@ async function detail(root, ctx, name) {
 			return;
 		const r = await api('DELETE', path);
 		if (r.status !== 204) {
-			status.className = 'action-status error';
-			status.textContent = 'Not deleted: ' + errmsg(r);
+			status.say('Not deleted: ' + errmsg(r), true);
 			return;
 		}
 		ctx.go('#/sources');
@@ -294,7 +289,7 @@ async function detail(root, ctx, name) {
 		encodeURIComponent(text(s.source)))),
 	    settings, add(el('div', null, 'actions'), toggle, rotate, del), status,
 	    once,
-	    testPanel(name, s));
+	    testPanel(ctx, name, s));
 	root.append(part);
 }
 
@@ -346,7 +341,7 @@ function sample(src) {
 // (api() would re-serialize it) with the two signature headers, and no
 // cookie (the receiver takes none).
 async function receive(name, signed) {
-	const r = await fetch('/api/webhooks/' + encodeURIComponent(name), {
+	const r = await fetch(url('/api/webhooks/' + encodeURIComponent(name)), {
 		method: 'POST', credentials: 'omit',
 		headers: { 'Content-Type': 'application/json',
 		    'X-Webhook-Timestamp': signed.timestamp,
@@ -357,7 +352,7 @@ async function receive(name, signed) {
 	return { status: r.status, data };
 }
 
-function testPanel(name, src) {
+function testPanel(ctx, name, src) {
 	const p = section('Send a test event', 'h3', 'panel test-event');
 	const fBody = field('Alert (JSON)', { name: 'body', kind: 'textarea',
 	    value: JSON.stringify(sample(src), null, 2),
@@ -378,6 +373,8 @@ function testPanel(name, src) {
 		answer.replaceChildren(el('p', 'Signing…'));
 		const signed = await api('POST', '/api/webhooks/' +
 		    encodeURIComponent(name) + '/sign', body);
+		if (!ctx.current())
+			return;
 		if (signed.status !== 200 || !signed.data) {
 			answer.replaceChildren(el('p', 'Not signed: ' +
 			    errmsg(signed), 'error'));
@@ -385,6 +382,8 @@ function testPanel(name, src) {
 		}
 		answer.replaceChildren(el('p', 'Sending…'));
 		const r = await receive(name, signed.data);
+		if (!ctx.current())
+			return;
 		const d = r.data || {};
 		const pairs = [['Status code', String(r.status)]];
 		if (r.status < 300) {

@@ -2,9 +2,9 @@
 // secret shown once), and per subscription its verification status, Test,
 // rotate secret, enable/disable, delete and its recent deliveries.
 
-import { api, el, add, errmsg, text, section, table, tr, dl, field, form,
-    button, confirmDialog, secretBox, when, link, say, filters }
-    from '../lib.js';
+import { api, el, add, errmsg, text, section, table, dl, field, form,
+    button, confirmDialog, secretBox, when, link, filters, rows, pageRows,
+    pager, refocus } from '../lib.js';
 
 const SUBS = '/admin/webhooks/subscriptions';
 const PAGE_ROWS = 50;		// a page of the list, unless the hash's ?limit=
@@ -20,17 +20,9 @@ const STATUSES = [
 	['pending_delete', 'verification failed: to be removed'],
 ];
 
-// A secret the API answered with (create or rotate), shown on the next
-// render of that subscription only: {id, secret, why}.
-let shownOnce = null;
-
-// What the last action did, said on the list it went back to.
-let notice = '';
-
-// The admin lists answer a bare JSON array (seed 000's jq '.[]').
-function rows(res) {
-	return res.status === 200 && Array.isArray(res.data) ? res.data : null;
-}
+// A secret the API answers with (create, rotate) goes straight into the
+// view that asked for it, as an argument of the render: no module state
+// holds one (it would outlive the view, and the session).
 
 export default async function (root, ctx) {
 	root.append(el('h2', 'Subscriptions'));
@@ -42,25 +34,21 @@ export default async function (root, ctx) {
 
 function isAdmin(ctx) { return ctx.session.role === 'admin'; }
 
-// The rows a page holds: the hash's ?limit= (1 to the API's ceiling),
-// else PAGE_ROWS.
-function pageRows(q) {
-	const n = Number(q.get('limit'));
-	return Number.isInteger(n) && n >= 1 && n <= LIST_MAX ? n : PAGE_ROWS;
-}
-
-async function listView(root, ctx) {
+// notice: what the action that came back here did (a delete).
+async function listView(root, ctx, notice) {
 	const q = ctx.query;
 	const params = new URLSearchParams();
 	for (const k of ['status', 'owner_id'])
 		if (q.get(k))
 			params.set(k, q.get(k));
 	const filtered = String(params) !== '';
-	params.set('limit', String(pageRows(q)));
+	params.set('limit', String(pageRows(q, PAGE_ROWS, LIST_MAX)));
 	const [res, types] = await Promise.all([
 		api('GET', SUBS + '?' + params),
 		api('GET', '/api/event-types?limit=1000'),
 	]);
+	if (!ctx.current())
+		return;
 
 	const defs = [{ label: 'Status', name: 'status', kind: 'select',
 	    value: q.get('status') || '',
@@ -79,7 +67,6 @@ async function listView(root, ctx) {
 		const n = el('p', notice, 'notice');
 		n.setAttribute('role', 'status');
 		root.append(n);
-		notice = '';
 	}
 	const items = rows(res);
 	if (!items) {
@@ -110,74 +97,7 @@ async function listView(root, ctx) {
 		root.append(pager(ctx, t.tBodies[0], res.next, cells,
 		    ['subscription', 'subscriptions']));
 	}
-	root.append(createForm(ctx, catalog(types)));
-}
-
-// The rows of the list a page at a time: "Show more" follows the
-// answer's Link rel="next" (api() gives its path as res.next; it keeps
-// every filter and the limit, the cursor set to the next page), appends
-// that page's rows to tbody and is gone on the last page.  cells(item)
-// is a row's cells; nouns name one row and more ("delivery",
-// "deliveries").
-function pager(ctx, tbody, next, cells, [one, many]) {
-	const p = el('p', null, 'more');
-	const count = el('span', null, 'count');
-	count.setAttribute('role', 'status');
-	count.setAttribute('aria-live', 'polite');
-	// A refusal of the next page, shown until a try succeeds (class
-	// error only then: the tour fails a page with an .error in it).
-	const why = el('span');
-	const shown = () => tbody.rows.length + ' ' +
-	    (tbody.rows.length === 1 ? one : many) + ' shown';
-	// Not button(): a disabled button loses the focus, and the reader
-	// pressing Show more again should find it where it was.
-	const b = el('button', 'Show more', 'secondary');
-	b.type = 'button';
-	let busy = false;
-	b.addEventListener('click', async () => {
-		if (busy)
-			return;
-		busy = true;
-		b.setAttribute('aria-busy', 'true');
-		try {
-			await more();
-		} catch (e) {
-			say('Error: ' + e.message);
-		} finally {
-			busy = false;
-			b.removeAttribute('aria-busy');
-		}
-	});
-	const more = async () => {
-		const res = await api('GET', next);
-		if (!ctx.current())
-			return;
-		const items = rows(res);
-		if (!items) {
-			why.textContent = 'Could not list more ' + many + ': ' +
-			    errmsg(res);
-			why.className = 'error';
-			return;
-		}
-		why.replaceChildren();
-		why.removeAttribute('class');
-		const added = items.map((i) => tr(cells(i)));
-		tbody.append(...added);
-		next = res.next;
-		b.hidden = !next;
-		count.textContent = next ? shown() : 'All ' + shown();
-		// The button is gone: the reader goes on at the first new row.
-		if (!next && added.length > 0) {
-			const a = added[0].querySelector('a');
-			if (a)
-				a.focus();
-		}
-	};
-	count.textContent = shown();
-	p.append(count, b, why);
-	p.hidden = !next;
-	b.hidden = !next;
-	return p;
+	root.append(createForm(root, ctx, catalog(types)));
 }
 
 // The catalog's names, or [] when it could not be read.
@@ -211,7 +131,7 @@ function eventsPicker(names, chosen) {
 	return fs;
 }
 
-function createForm(ctx, names) {
+function createForm(root, ctx, names) {
 	const name = field('Name', { name: 'name', required: true,
 	    hint: 'what the endpoint is, for you' });
 	const url = field('URL', { name: 'url', type: 'url', required: true,
@@ -235,9 +155,16 @@ function createForm(ctx, names) {
 			f.say('Could not create the subscription: ' + errmsg(res));
 			return;
 		}
-		shownOnce = { id: text(res.data.id), secret: text(res.data.secret),
-		    why: 'created' };
-		ctx.go('#/subscriptions/' + encodeURIComponent(text(res.data.id)));
+		if (!ctx.current())
+			return;
+		// The new subscription's view, rendered here with its secret
+		// (shown this once); the address follows.
+		const id = text(res.data.id);
+		ctx.show('#/subscriptions/' + encodeURIComponent(id));
+		root.replaceChildren(el('h2', 'Subscriptions'));
+		await detail(root, ctx, id, { secret: text(res.data.secret),
+		    why: 'created' });
+		refocus(root, '.once button.copy', 'section.subscription h3');
 	}, 'panel create');
 	f.id = 'subscription-create';
 	return f;
@@ -276,41 +203,50 @@ function verifyHelp(s) {
 }
 
 // Renders subscription id; returns it as the API gave it, or undefined
-// when it could not be read (the refusal shown).
-async function detail(root, ctx, id) {
+// when it could not be read (the refusal shown).  once: {secret, why}, a
+// secret the API just answered with, shown in this render only.
+async function detail(root, ctx, id, once) {
 	root.append(add(el('p', null, 'back'),
 	    link('← All subscriptions', '#/subscriptions')));
 	const path = SUBS + '/' + encodeURIComponent(id);
 	const [res, dres] = await Promise.all([api('GET', path),
 	    api('GET', '/admin/webhooks/deliveries?subscription_id=' +
 	    encodeURIComponent(id) + '&limit=' + RECENT_DELIVERIES)]);
+	if (!ctx.current())
+		return undefined;
 	if (res.status !== 200 || !res.data) {
 		root.append(el('p', 'Could not show the subscription: ' +
 		    errmsg(res), 'error'));
-		return;
+		return undefined;
 	}
 	const s = res.data;
-	const rerender = async (msg) => {
+	// After an action: the view again (with a secret just answered,
+	// if any), the message said, the focus on the equivalent of the
+	// control pressed (focus: selectors, the first found wins).
+	const rerender = async (msg, focus, secret) => {
 		if (!ctx.current())
 			return;
 		root.replaceChildren(el('h2', 'Subscriptions'));
-		const now = await detail(root, ctx, id);
+		const now = await detail(root, ctx, id, secret);
 		if (msg)
-			say(typeof msg === 'function' ? msg(now) : msg);
+			ctx.say(typeof msg === 'function' ? msg(now) : msg);
+		if (ctx.current())
+			refocus(root, ...(focus || []), 'section.subscription h3');
 	};
 	const sec = section(text(s.name), 'h3', 'subscription');
 	sec.dataset.id = text(s.id);
 	root.append(sec);
-	if (shownOnce && shownOnce.id === text(s.id)) {
+	if (once && once.secret) {
+		// Not a live region: a screen reader does not read the secret
+		// out; the focus goes to its Copy button.
 		const box = el('div', null, 'panel once');
-		box.append(el('p', shownOnce.why === 'created' ?
+		box.append(el('p', once.why === 'created' ?
 		    'Subscription created. Its signing secret is shown this once: ' +
 		    'copy it now.' : 'Secret rotated. The new signing secret is ' +
 		    'shown this once: copy it now. The previous one keeps signing ' +
 		    'for 24 hours.', 'warning'),
-		    secretBox('Signing secret', shownOnce.secret, true));
+		    secretBox('Signing secret', once.secret, true));
 		sec.append(box);
-		shownOnce = null;
 	}
 	sec.append(verifyHelp(s), dl([
 		['Verification', s.status],
@@ -338,21 +274,20 @@ async function detail(root, ctx, id) {
 	out.setAttribute('aria-live', 'polite');
 	out.hidden = true;
 	const acts = el('div', null, 'actions');
-	const put = async (body, msg) => {
+	const put = async (body, msg, focus) => {
 		const r = await api('PUT', path, body);
 		if (r.status !== 200 || !r.data) {
-			say('Could not change the subscription: ' + errmsg(r));
+			ctx.say('Could not change the subscription: ' + errmsg(r));
 			return null;
 		}
-		if (r.data.secret)
-			shownOnce = { id: text(r.data.id), secret: text(r.data.secret),
-			    why: 'rotated' };
-		await rerender(msg);
+		await rerender(msg, focus, r.data.secret ? { secret:
+		    text(r.data.secret), why: 'rotated' } : undefined);
 		return r.data;
 	};
 	if (s.status === 'pending_verification')
 		acts.append(button('Check again', () => rerender((now) =>
-		    now ? 'Verification checked: ' + text(now.status) + '.' : ''),
+		    now ? 'Verification checked: ' + text(now.status) + '.' : '',
+		    ['button.recheck', '.actions button.test']),
 		    'secondary recheck'));
 	acts.append(button('Send test', async () => {
 		const r = await api('POST', path + '/test');
@@ -374,19 +309,22 @@ async function detail(root, ctx, id) {
 		if (await confirmDialog('Rotate the signing secret of "' +
 		    text(s.name) + '"? The new secret is shown once; the old one ' +
 		    'keeps signing for 24 hours.', 'Rotate secret'))
-			await put({ rotate_secret: true }, 'Secret rotated.');
+			await put({ rotate_secret: true }, 'Secret rotated: the new ' +
+			    'secret is shown once, below.', ['.once button.copy',
+			    'button.rotate']);
 	}, 'secondary rotate'));
 	if (isAdmin(ctx) && s.status !== 'disabled' &&
 	    s.status !== 'pending_delete')
 		acts.append(button('Disable', () => put({ status: 'disabled' },
-		    'Subscription disabled.'), 'secondary toggle'));
+		    'Subscription disabled.', ['button.toggle']), 'secondary toggle'));
 	if (s.status === 'disabled') {
 		if (isAdmin(ctx))
 			acts.append(button('Enable', () => put({ status: 'active' },
-			    'Subscription enabled.'), 'secondary toggle'));
+			    'Subscription enabled.', ['button.toggle']),
+			    'secondary toggle'));
 		acts.append(button('Verify again', () => put({ status:
 		    'pending_verification' }, 'The endpoint will be challenged ' +
-		    'again.'), 'secondary reverify'));
+		    'again.', ['button.recheck']), 'secondary reverify'));
 	}
 	acts.append(button('Delete', async () => {
 		if (!await confirmDialog('Delete the subscription "' +
@@ -394,11 +332,19 @@ async function detail(root, ctx, id) {
 			return;
 		const r = await api('DELETE', path);
 		if (r.status !== 204) {
-			say('Could not delete the subscription: ' + errmsg(r));
+			ctx.say('Could not delete the subscription: ' + errmsg(r));
 			return;
 		}
-		notice = 'Subscription "' + text(s.name) + '" deleted.';
-		ctx.go('#/subscriptions');
+		if (!ctx.current())
+			return;
+		// Back to the list, rendered here with what was done (no
+		// module state carries the message to another render).
+		ctx.show('#/subscriptions');
+		root.replaceChildren(el('h2', 'Subscriptions'));
+		await listView(root, Object.assign({}, ctx, { args: [],
+		    query: new URLSearchParams() }), 'Subscription "' +
+		    text(s.name) + '" deleted.');
+		refocus(root, '.notice');
 	}, 'danger delete'));
 	sec.append(acts, out);
 

@@ -6,6 +6,12 @@
 // IP allow list, payload limit), the event log (#/triggers/<ref>/events/<id>
 // shows one event's payload) and a test webhook tool.
 //
+// Secrets (a key just made, the HMAC secret just generated) travel only
+// as the argument of the render that shows them (renderDetail's shown),
+// never in module state, and nothing holding one is a live region.  After
+// an action that renders the trigger again, the focus goes to the
+// equivalent of the control pressed (shown.focus).
+//
 // The test tool posts the payload from the browser to the trigger's own
 // receiver URL (same origin, no cookie), exactly as an outside sender
 // would.  With signature verification on, the signing happens on the
@@ -13,9 +19,9 @@
 // very body): the HMAC secret is shown once when generated and never
 // fetched or kept by the page.  Sending unsigned shows the refusal.
 
-import { api, el, add, list, errmsg, text, section, table, tr, dl, field,
-    form, button, confirmDialog, copyText, secretBox, when, link }
-    from '../lib.js';
+import { api, url, el, add, list, errmsg, text, section, table, tr, dl,
+    field, form, button, confirmDialog, copyText, secretBox, when, link,
+    refocus } from '../lib.js';
 
 const LIST_ROWS = 50;		// triggers a page of the list
 const STATS_PARALLEL = 4;	// /stats calls at once for the list's counts
@@ -61,11 +67,14 @@ async function listView(root, ctx) {
 	const loadPage = async () => {
 		const q = '?limit=' + LIST_ROWS + (cursor ? '&cursor=' + enc(cursor) : '');
 		const res = await api('GET', '/api/v1/triggers' + q);
+		if (!ctx.current())
+			return;
 		const items = list(res);
 		if (!items) {
 			root.append(el('p', 'Could not list triggers: ' + errmsg(res), 'error'));
 			return;
 		}
+		const cursorWas = cursor;
 		cursor = res.data.next_cursor || null;
 		more.hidden = !cursor;
 		const rows = items.map((trg) => {
@@ -78,12 +87,18 @@ async function listView(root, ctx) {
 		});
 		t.tBodies[0].append(...rows.map((r) => r.row));
 		empty.hidden = t.tBodies[0].children.length > 0;
+		// More triggers gone (the last page): the reader goes on at the
+		// first new row.
+		if (more.hidden && cursorWas && rows.length > 0)
+			rows[0].row.querySelector('a').focus();
 		// Events received and the last event: each trigger's stats.
 		let next = 0;
 		const worker = async () => {
 			while (next < rows.length) {
 				const r = rows[next++];
 				const s = await api('GET', tpath(r.trg.ref) + '/stats');
+				if (!ctx.current())
+					return;
 				const d = s.status === 200 && s.data ? s.data.data : null;
 				r.row.querySelector('.count').textContent = d ? text(d.total_events) : '?';
 				r.row.querySelector('.last').textContent = d ?
@@ -139,6 +154,8 @@ async function detailView(root, ctx, ref, shown) {
 async function renderDetail(body, ctx, ref, shown) {
 	const [tres, wres] = await Promise.all([api('GET', tpath(ref)),
 	    api('GET', tpath(ref) + '/webhook')]);
+	if (!ctx.current())
+		return;
 	if (tres.status !== 200 || !tres.data) {
 		body.replaceChildren(el('p', 'Could not load trigger ' + ref + ': ' +
 		    errmsg(tres), 'error'));
@@ -146,21 +163,21 @@ async function renderDetail(body, ctx, ref, shown) {
 	}
 	const trg = tres.data.data;
 	const wh = wres.status === 200 && wres.data ? wres.data.data : {};
-	const again = (s) => renderDetail(body, ctx, ref, s || {});
+	const again = async (s) => {
+		if (ctx.current())
+			await renderDetail(body, ctx, ref, s || {});
+	};
 	const head = el('h3', trg.ref, 'trigger-ref');
 	const meta = dl([['Description', trg.description],
 	    ['Owner', trg.owner_id == null ? '(none)' : trg.owner_id],
 	    ['Preset', trg.preset || 'none'],
 	    ['Created', when(trg.created_at)]], 'kv trigger-meta');
 	const parts = [head, meta, webhookPart(trg, wh, shown, again),
-	    statsPart(ref, wh), configPart(trg, shown, again),
-	    testPart(trg, wh), eventsPart(ctx, ref)];
+	    statsPart(ctx, ref, wh), configPart(trg, shown, again),
+	    testPart(ctx, trg, wh), eventsPart(ctx, ref)];
 	body.replaceChildren(...parts.map((p) => p.root || p));
-	if (shown.focus) {
-		const f = body.querySelector(shown.focus);
-		if (f)
-			f.focus();
-	}
+	if (shown.focus)
+		refocus(body, ...[].concat(shown.focus), 'h3.trigger-ref');
 	await Promise.all(parts.filter((p) => p.load).map((p) => p.load()));
 	// Stats and the event log follow a test sent from this page.
 	body.refresh = async () => {
@@ -265,7 +282,7 @@ function keysPart(trg, wh, shown, again, fail) {
 				fail('Not deleted: ' + errmsg(res));
 				return;
 			}
-			await again({ focus: '.keys input' });
+			await again({ focus: ['.keys .delete-key', '.keys input'] });
 		}, 'secondary delete-key');
 		del.setAttribute('aria-label', 'Delete key ' + text(k.label));
 		const cells = [k.label, text(k.key).slice(0, 9) + '…', when(k.created_at),
@@ -297,12 +314,14 @@ function keysPart(trg, wh, shown, again, fail) {
 	return root;
 }
 
-function statsPart(ref, wh) {
+function statsPart(ctx, ref, wh) {
 	const root = section('Stats', 'h3', 'stats');
 	const box = el('div');
 	root.append(box);
 	return { root, load: async () => {
 		const res = await api('GET', tpath(ref) + '/stats');
+		if (!ctx.current())
+			return;
 		if (res.status !== 200 || !res.data) {
 			box.replaceChildren(el('p', 'Could not load stats: ' + errmsg(res), 'error'));
 			return;
@@ -438,7 +457,7 @@ function configPart(trg, shown, again) {
 
 // Sends a payload to the trigger's receiver as an outside sender would,
 // signed on the server when the trigger verifies signatures.
-function testPart(trg, wh) {
+function testPart(ctx, trg, wh) {
 	const root = section('Test webhook', 'h3', 'test-webhook');
 	if (!trg.webhook_enabled || !wh.webhook_key) {
 		root.append(el('p', 'Turn webhooks on to send a test.', 'meta'));
@@ -470,7 +489,7 @@ function testPart(trg, wh) {
 		}
 		let r, data = null;
 		try {
-			r = await fetch('/api/v1/webhooks/' + enc(wh.webhook_key), {
+			r = await fetch(url('/api/v1/webhooks/' + enc(wh.webhook_key)), {
 				method: 'POST', credentials: 'omit', headers, body: bodyText,
 			});
 		} catch (e) {
@@ -478,6 +497,8 @@ function testPart(trg, wh) {
 			return;
 		}
 		const raw = await r.text();
+		if (!ctx.current())
+			return;
 		try { data = JSON.parse(raw); } catch (e) { data = null; }
 		const names = Object.keys(signed);
 		result.replaceChildren(dl([['Status', text(r.status)],
@@ -505,16 +526,29 @@ function eventsPart(ctx, ref) {
 	empty.hidden = true;
 	const stack = [];	// cursors of the pages before this one
 	let here = null, next = null;
-	const newer = button('Newer', async () => { here = stack.pop() || null; await load(); },
-	    'secondary newer');
-	const older = button('Older', async () => { stack.push(here); here = next; await load(); },
-	    'secondary older');
+	// The pressed button gone (first or last page): the focus goes to
+	// the other one.
+	const newer = button('Newer', async () => {
+		here = stack.pop() || null;
+		await load();
+		if (newer.hidden && ctx.current())
+			older.focus();
+	}, 'secondary newer');
+	const older = button('Older', async () => {
+		stack.push(here);
+		here = next;
+		await load();
+		if (older.hidden && ctx.current())
+			newer.focus();
+	}, 'secondary older');
 	const pageNo = el('span', null, 'page-no');
 	root.append(t, empty, add(el('div', null, 'actions pager'), newer, older, pageNo));
 	const load = async () => {
 		const q = '?trigger=' + enc(ref) + '&limit=' + EVENT_ROWS +
 		    (here ? '&cursor=' + enc(here) : '');
 		const res = await api('GET', '/api/v1/events' + q);
+		if (!ctx.current())
+			return;
 		const rows = list(res);
 		if (!rows) {
 			empty.textContent = 'Could not load the event log: ' + errmsg(res);
@@ -547,6 +581,8 @@ async function eventView(root, ctx, ref, id) {
 	root.append(add(el('p'), link('All triggers', '#/triggers'), ' · ',
 	    link('Trigger ' + ref, '#/triggers/' + enc(ref))));
 	const res = await api('GET', '/api/v1/events/' + enc(id));
+	if (!ctx.current())
+		return;
 	if (res.status !== 200 || !res.data) {
 		root.append(el('p', 'Could not load event ' + id + ': ' + errmsg(res), 'error'));
 		return;

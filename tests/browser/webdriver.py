@@ -11,7 +11,11 @@ run(t) in file-name order (or only those named), in one browser.  A
 scenario runs under every server when it sets ALL_SERVERS = True, else
 only under lighttpd (the tour scenario proves every page under Apache and
 shared hosting).  Output is one line per assertion, "ok NAME" or
-"not ok NAME: DETAIL", which the shell test turns into its own lines.
+"not ok NAME: DETAIL", which the shell test turns into its own lines; a
+scenario that raises is a "not ok" with the exception and where it was
+raised, and the runner goes on with the next.  The last line is "ok all
+N scenarios ran" only when every selected scenario ran to its end (the
+shell test fails without it).
 
 After each scenario the runner fails it on every browser console message
 of level SEVERE (CSP violations and failed requests included) and every
@@ -23,12 +27,15 @@ writes SHOTDIR/NN-scenario-name.png.
 What a scenario gets (class T): t.wd (the Session), t.check(name, cond,
 detail), t.base, t.token (admin), t.api(method, path, body, token) for
 setup over HTTP, t.user_token(owner, permissions), t.signin(token),
-t.signout(), t.open(hash) (navigates the console and waits for the page's
-data-ready), t.sink() (a local HTTP receiver: status per path, requests
+t.signout(), t.open(hash) (navigates the console and waits until the
+page root's data-hash is that hash and it is data-ready; the same hash
+again renders the page anew), t.sink() (a local HTTP receiver: status per path, requests
 recorded), t.emu(vendor) (tests/emu/VENDOR.py on a free port), t.worker(
 program, *args) (runs bin/hookpost-deliver or hookpost-challenge once, as
 the stack's user), t.run_id (unique per run), t.probe (the stored-XSS
-string) and t.no_injection(where).
+string), t.no_injection(where), t.must(what, js, timeout) (a wait
+whose outcome is a check) and t.phone(name, css) (a screenshot at 390 px,
+the page not scrolling sideways).  t.open reports a page that never rendered.
 """
 
 import base64
@@ -40,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.error
 import urllib.request
 
@@ -348,8 +356,13 @@ class T:
             os.environ.get("HOOKPOST_CONFIG", ""),
             os.path.join(self.top, "bin", program),
             " ".join("'%s'" % a.replace("'", "") for a in args))
-        return subprocess.call(["sh", "-c", cmd], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, timeout=120)
+        try:
+            return subprocess.call(["sh", "-c", cmd],
+                                   stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, timeout=120)
+        except subprocess.TimeoutExpired:
+            raise WebDriverError("%s %s did not end within 120 s" %
+                                 (program, " ".join(args)))
 
     # --- the browser -------------------------------------------------
     def get(self, url):
@@ -399,14 +412,55 @@ class T:
         return wd.wait("return !document.getElementById('signin').hidden;")
 
     def open(self, hash, timeout=10.0):
-        """Goes to #/HASH in the console and waits until the page has
-        loaded (data-ready); returns True when it did."""
-        self.wd.js("location.hash = arguments[0];", "#/" + hash.lstrip("#/"))
-        page = hash.lstrip("#/").split("/")[0].split("?")[0]
-        return bool(self.wd.wait(
+        """Goes to #/HASH in the console and waits until the page root
+        says it rendered that very hash (data-hash) and has loaded
+        (data-ready); returns True when it did.  When the console is on
+        that hash already, the page is rendered anew (a hashchange)."""
+        want = self.wd.js(
+            "const h = arguments[0];"
             "const p = document.querySelector('#page .page');"
-            "return p && p.dataset.page === arguments[0] && "
-            "p.dataset.ready === '1';", timeout, page))
+            "if (p) delete p.dataset.ready;"
+            "if (location.hash === h ||"
+            "    decodeURIComponent(location.hash) === h) {"
+            "  window.dispatchEvent(new HashChangeEvent('hashchange'));"
+            "} else { location.hash = h; }"
+            "return location.hash;", "#/" + hash.lstrip("#/"))
+        ok = bool(self.wd.wait(
+            "const p = document.querySelector('#page .page');"
+            "return p && p.dataset.hash === arguments[0] && "
+            "p.dataset.ready === '1';", timeout, want))
+        if not ok:
+            self.check("%s: %s rendered and ready" % (self.scenario, want),
+                       False, self.wd.js(
+                           "const p = document.querySelector('#page .page');"
+                           "return p && [p.dataset.hash, p.dataset.ready];"))
+        return ok
+
+    def must(self, what, script, timeout=8.0, *args):
+        """wd.wait, checked: waits for the script to return a true value
+        and reports "ok WHAT" or "not ok WHAT"; returns the value."""
+        v = self.wd.wait(script, timeout, *args)
+        self.check("%s: %s" % (self.scenario, what), bool(v), v)
+        return v
+
+    def phone(self, name, show=None):
+        """A screenshot at phone width (390 px), scrolled to the element
+        show (a CSS selector) if given, checking that the page itself does
+        not scroll sideways; then back to the laptop size."""
+        self.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
+        self.must("the window is phone-wide",
+                  "return window.innerWidth <= 400;")
+        if show:
+            self.wd.js("document.querySelector(arguments[0])"
+                       ".scrollIntoView();", show)
+        wide = self.wd.js("const d = document.documentElement;"
+                          "return d.scrollWidth - d.clientWidth;")
+        self.check("%s at 390 px: the page does not scroll sideways" % name,
+                   wide is not None and wide <= 0, wide)
+        self.shot(name.replace(" ", "-") + "-phone")
+        self.wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
+        self.must("the window is laptop-wide again",
+                  "return window.innerWidth > 1000;")
 
     def shot(self, name):
         self.nshot += 1
@@ -497,28 +551,58 @@ def main():
         return 1
     t = T(wd, rep, base, token, shots, server)
     import importlib
+    only = sys.argv[4:]
+    names = scenarios(only)
+    ran = failed = 0
+    for o in only:
+        if not any(n.split("_", 1)[1] == o or n == o for n in names):
+            t.check("scenario %s exists" % o, False, "no such scenario")
+            failed += 1
     try:
-        for name in scenarios(sys.argv[4:]):
-            mod = importlib.import_module(name)
+        for name in names:
+            t.scenario = name.split("_", 1)[1]
+            try:
+                mod = importlib.import_module(name)
+            except Exception as e:
+                t.check("%s: the scenario loads" % t.scenario, False,
+                        why(e))
+                failed += 1
+                continue
             if server != "lighttpd" and not getattr(mod, "ALL_SERVERS",
                                                     False):
                 continue
-            t.scenario = name.split("_", 1)[1]
+            ran += 1
             try:
                 mod.run(t)
-            except (OSError, WebDriverError, KeyError, TypeError,
-                    IndexError, ValueError) as e:
+            except Exception as e:
+                failed += 1
                 t.check("%s: the scenario ran to its end" % t.scenario,
-                        False, "%s: %s" % (type(e).__name__, e))
+                        False, why(e))
                 try:
                     t.shot("error")
-                except (OSError, WebDriverError):
+                except Exception:
                     pass
-            t.finish_scenario(t.scenario)
+            try:
+                t.finish_scenario(t.scenario)
+            except Exception as e:
+                failed += 1
+                t.check("%s: its requests and console were checked" %
+                        t.scenario, False, why(e))
     finally:
         t.close()
         wd.close()
+    if failed == 0:
+        print("ok all %d scenarios ran" % ran)
     return 1 if rep.failed else 0
+
+
+def why(e):
+    """An exception as a line: its type, message and the last frames."""
+    tb = traceback.extract_tb(e.__traceback__)[-3:]
+    where = " <- ".join("%s:%d %s" % (os.path.basename(f.filename),
+                                      f.lineno, f.name)
+                        for f in reversed(tb))
+    return "%s: %s (at %s)" % (type(e).__name__, e, where)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,35 @@ def run(t):
     t.check("the sign-out button has the focus after sign-in",
             foc == "signout", foc)
     t.shot("home")
+    # The install's base path (shared hosting under a subdirectory): the
+    # path before /console/, put in front of every API call.
+    got = wd.cmd("POST", "/execute/async", {"script": """
+        const done = arguments[arguments.length - 1];
+        import(location.pathname.replace(/[^/]*$/, '') + 'lib.js').then((m) =>
+            done([m.basePath('/hookpost/console/'),
+                  m.basePath('/a/b/console/index.html'),
+                  m.basePath('/console/'), m.url('/api/session'),
+                  m.url('https://x.example/api'),
+                  m.basePath(location.pathname)]))
+        .catch((e) => done(String(e)));""", "args": []})
+    t.check("the base path is the path before /console/ (/hookpost, /a/b, "
+            "none at the root); url() puts it in front of /api/...",
+            got == ["/hookpost", "/a/b", "", "/api/session",
+                    "https://x.example/api", ""], got)
+    # A navigation: the focus goes to the new page's heading.
+    t.click("#nav-links a[data-page=events]")
+    foc = t.must("a navigation renders the page and focuses its heading",
+                 "const p = document.querySelector('#page .page');"
+                 "const a = document.activeElement;"
+                 "return p && p.dataset.hash === '#/events' && "
+                 "p.dataset.ready === '1' && a.tagName === 'H2' && "
+                 "a.textContent;", 10.0)
+    t.check("the focused heading is the page's", foc == "Event catalog", foc)
+    # t.open of the hash already shown renders the page anew.
+    wd.js("document.querySelector('#page .page').dataset.old = '1';")
+    t.check("t.open of the same hash renders the page again",
+            t.open("events") and
+            wd.js("return !document.querySelector('#page .page').dataset.old;"))
     wd.type(wd.find("#signout"), ENTER)
     back = wd.wait("return !document.getElementById('signin').hidden &&"
                    " document.getElementById('who').hidden &&"

@@ -57,8 +57,8 @@ def start(t):
     wd = t.wd
     if not wd.js("return !!document.getElementById('who');"):
         t.get(t.base + "/console/")
-    wd.wait("return !document.getElementById('signin').hidden || "
-            "!document.getElementById('who').hidden;", 10.0)
+    t.must("the console shows the sign-in form or a page", "return !document.getElementById('signin').hidden || "
+           "!document.getElementById('who').hidden;", 10.0)
     if not t.signed_in() or t.text("#who-role") != "admin":
         t.signin()
 
@@ -70,7 +70,7 @@ def reload(t, hash=""):
     # Another URL than the current one (not only its #), so a real load.
     t.get(t.base + "/console/" + ("?fresh=%d#/%s" % (time.time(), hash)
                                   if hash else ""))
-    t.wd.wait(READY + "true;", 10.0)
+    t.must("the console loaded afresh and the page is ready", READY + "true;", 10.0)
 
 
 def alert(tag):
@@ -178,8 +178,8 @@ def run(t):
                   "[data-secret]');") and
             wd.js(KV, ".source-settings").get("Secret rotated") == "never")
     t.click("button.rotate")
-    wd.wait("return document.activeElement.classList.contains("
-            "'confirm-cancel');")
+    t.must("the dialog has the focus on Cancel", "return document.activeElement.classList.contains("
+           "'confirm-cancel');")
     t.click("dialog.confirm .confirm-ok")
     got = wd.wait("const c = document.querySelector('.secret-once "
                   "[data-secret]');"
@@ -266,7 +266,7 @@ def run(t):
     t.check("setup: a source to delete", code == 201, v)
     t.open("sources/" + gone_name)
     t.click("button.delete")
-    wd.wait("return document.querySelector('dialog.confirm');")
+    t.must("Delete asks first (a dialog)", "return document.querySelector('dialog.confirm');")
     t.shot("delete-confirm")
     t.click("dialog.confirm .confirm-ok")
     ok = wd.wait(READY + "location.hash === '#/sources' && "
@@ -316,7 +316,7 @@ def run(t):
             break
         wd.js("window.hpOld = document.querySelector('#page .page');")
         t.click(".paging a:last-child")
-        wd.wait(READY + "p !== window.hpOld;", 10.0)
+        t.must("Next page renders the next page", READY + "p !== window.hpOld;", 10.0)
         seen += wd.js("return [...document.querySelectorAll('#source-rows "
                       "tr')].map(r => r.dataset.source);")
     code, v = t.api("GET", "/api/webhooks?limit=200")

@@ -167,7 +167,7 @@ def run(t):
                                                                     nxt])
     wd.js("window.hpOld = document.querySelector('#page .page');")
     t.click(".paging a:last-child")
-    wd.wait(READY + "p !== window.hpOld;", 10.0)
+    t.must("Next page renders the next page", READY + "p !== window.hpOld;", 10.0)
     second_page = wd.js(ROWS)
     links = wd.js("return [...document.querySelectorAll('.paging a')]"
                   ".map(a => a.textContent);")

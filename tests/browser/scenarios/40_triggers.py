@@ -165,7 +165,7 @@ def run(t):
     t.check("Regenerate asks first", dialog_open(t))
     t.shot("regenerate-confirm")
     t.click("dialog.confirm .confirm-cancel")
-    wd.wait("return !document.querySelector('dialog.confirm');")
+    t.must("the dialog closed", "return !document.querySelector('dialog.confirm');")
     t.check("Cancel leaves the key as it was", webhook_key(t, ref) == key1)
     t.click("button.regenerate")
     dialog_open(t)

@@ -141,7 +141,7 @@ def run(t):
     p1 = wd.js(ROWS)
     wd.js("window.hpOld = document.querySelector('#page .page');")
     t.click(".paging a:last-child")
-    wd.wait(READY + "p !== window.hpOld;", 10.0)
+    t.must("Next page renders the next page", READY + "p !== window.hpOld;", 10.0)
     p2 = wd.js(ROWS)
     t.check("one a page: the refused request, then Next page the accepted",
             [r[4] for r in p1] == ["rejected"] and

@@ -92,29 +92,11 @@ def press_button(t, label):
 
 
 def confirm(t, ok=True):
-    t.wd.wait("return document.querySelector('dialog.confirm[open]');")
+    t.must("a confirmation dialog opened", "return document.querySelector('dialog.confirm[open]');")
     t.shot("confirm")
     t.click("dialog.confirm .confirm-ok" if ok else
             "dialog.confirm .confirm-cancel")
-    t.wd.wait("return !document.querySelector('dialog.confirm');")
-
-
-def phone(t, name, show=None):
-    """A screenshot at phone width (390 px), scrolled to the element show
-    (a CSS selector) if given, checking that the page itself does not
-    scroll sideways; then back to the laptop size."""
-    t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
-    t.wd.wait("return window.innerWidth <= 400;")
-    if show:
-        t.wd.js("document.querySelector(arguments[0]).scrollIntoView();",
-                show)
-    wide = t.wd.js("const d = document.documentElement;"
-                   "return d.scrollWidth - d.clientWidth;")
-    t.check("%s at 390 px: the page does not scroll sideways" % name,
-            wide is not None and wide <= 0, wide)
-    t.shot(name.replace(" ", "-") + "-phone")
-    t.wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
-    t.wd.wait("return window.innerWidth > 1000;")
+    t.must("the dialog closed", "return !document.querySelector('dialog.confirm');")
 
 
 def run(t):
@@ -172,7 +154,7 @@ def run(t):
             "echoing the challenge" in d["help"], d)
     t.no_injection("subscription detail")
     t.shot("created-secret")
-    phone(t, "subscription detail", "#page .verify-help")
+    t.phone("subscription detail", "#page .verify-help")
     # Shown once: the next render has no secret.
     press_button(t, "Check again")
     d = detail(t, "d.secret === null")
@@ -240,11 +222,24 @@ def run(t):
     t.check("the previous secret's grace is shown",
             bool(d) and d["kv"].get("Previous secret signs until", "—")
             not in ("", "—"), d)
+    foc = t.must("after Rotate the focus is on the new secret's Copy",
+                 "const a = document.activeElement;"
+                 "return a && a.matches('.once .secret button.copy') && "
+                 "a.getAttribute('aria-label');")
+    t.check("the focused Copy names the signing secret",
+            foc == "Copy Signing secret", foc)
+    live = t.wd.js("return [...document.querySelectorAll('[aria-live], "
+                   "[role=status]')].some(e => e.querySelector('.secret'));")
+    t.check("the secret is in no live region", live is False, live)
     t.shot("rotated")
 
     # --- disable, enable ---------------------------------------------------
     press_button(t, "Disable")
     d = detail(t, "d.kv.Verification === 'disabled'")
+    foc = t.must("after Disable the focus is on its equivalent, Enable",
+                 "const a = document.activeElement;"
+                 "return a && a.matches('button.toggle') && a.textContent;")
+    t.check("the focused control is Enable", foc == "Enable", foc)
     t.check("Disable: disabled, not enabled, Enable offered",
             bool(d) and d["kv"].get("Enabled") == "no" and
             "Enable" in d["buttons"] and "Verify again" in d["buttons"], d)
@@ -267,12 +262,15 @@ def run(t):
             "owner", any(r[0] == usub and r[6] == owner for r in rows), rows)
     t.no_injection("subscriptions list")
     t.shot("list")
-    phone(t, "subscriptions list")
+    t.phone("subscriptions list")
     wd.js("const s = document.querySelector('form.filters select[name=status]');"
           "s.value = 'pending_verification';")
     t.click("form.filters button[type=submit]")
-    wd.wait("return location.hash === '#/subscriptions?status=pending_verification'"
-            " && document.querySelector('#page .page').dataset.ready === '1';")
+    t.must("the status filter renders the filtered list",
+           "const p = document.querySelector('#page .page');"
+           "return p.dataset.hash === "
+           "'#/subscriptions?status=pending_verification'"
+           " && p.dataset.ready === '1';")
     rows = wd.js(ROWS) or []
     t.check("filtered by status pending_verification: the user's, not ours",
             any(r[0] == usub for r in rows) and
@@ -321,12 +319,14 @@ def run(t):
             wd.js("return location.hash;") ==
             "#/subscriptions?owner_id=%s&limit=2" % paged)
     t.shot("paged-all")
-    phone(t, "subscriptions paged", "#page p.more")
+    t.phone("subscriptions paged", "#page p.more")
     wd.js("document.querySelector('form.filters select[name=status]')"
           ".value = 'pending_verification';")
     t.click("form.filters button[type=submit]")
-    wd.wait("return location.hash.includes('status=') && "
-            "document.querySelector('#page .page').dataset.ready === '1';")
+    t.must("the status filter renders the filtered page",
+           "const p = document.querySelector('#page .page');"
+           "return p.dataset.hash.includes('status=') && "
+           "p.dataset.ready === '1';")
     t.check("a filter keeps the owner and the page size",
             wd.js("return location.hash;") == "#/subscriptions?status="
             "pending_verification&owner_id=%s&limit=2" % paged,
@@ -404,8 +404,8 @@ def run(t):
     t.open("events")
     t.collect()
     t.wd.js("window.oldDocument = true; location.reload();")
-    t.wd.wait("return !window.oldDocument && "
-              "document.readyState === 'complete' && "
-              "(!document.getElementById('who').hidden || "
-              "!document.getElementById('signin').hidden);")
+    t.must("the console reloaded", "return !window.oldDocument && "
+           "document.readyState === 'complete' && "
+           "(!document.getElementById('who').hidden || "
+           "!document.getElementById('signin').hidden);")
     t.signin()

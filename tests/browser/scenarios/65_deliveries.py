@@ -70,27 +70,11 @@ def apply_filters(t, values):
             " document.querySelector('form.filters [name=' + k + ']').value = v;",
             values)
     t.click("form.filters button[type=submit]")
-    t.wd.wait("const p = document.querySelector('#page .page');"
-              "return p && p.dataset.ready === '1' && "
-              "location.hash.startsWith('#/deliveries');")
-
-
-def phone(t, name, show=None):
-    """A screenshot at phone width (390 px), scrolled to the element show
-    (a CSS selector) if given, checking that the page itself does not
-    scroll sideways; then back to the laptop size."""
-    t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
-    t.wd.wait("return window.innerWidth <= 400;")
-    if show:
-        t.wd.js("document.querySelector(arguments[0]).scrollIntoView();",
-                show)
-    wide = t.wd.js("const d = document.documentElement;"
-                   "return d.scrollWidth - d.clientWidth;")
-    t.check("%s at 390 px: the page does not scroll sideways" % name,
-            wide is not None and wide <= 0, wide)
-    t.shot(name.replace(" ", "-") + "-phone")
-    t.wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
-    t.wd.wait("return window.innerWidth > 1000;")
+    t.must("the filters render the filtered list",
+           "const p = document.querySelector('#page .page');"
+           "return p && p.dataset.ready === '1' && "
+           "p.dataset.hash === location.hash && "
+           "location.hash.startsWith('#/deliveries');")
 
 
 def run(t):
@@ -156,7 +140,7 @@ def run(t):
                 "delivered", "200", "1", "", ""], [by_id.get(failed),
                                                    by_id.get(delivered)])
     t.shot("list")
-    phone(t, "deliveries list")
+    t.phone("deliveries list")
     apply_filters(t, {"status": "failed", "event_type": "document.created"})
     rows = wd.js(ROWS) or []
     t.check("filter status=failed, event document.created: the failed one, "
@@ -209,6 +193,12 @@ def run(t):
             bool(d) and d["kv"].get("Status") == "pending" and
             d["notice"].startswith("Retried: the delivery is pending") and
             not d["retry"], d)
+    foc = t.must("after Retry the focus is on what it did (the notice)",
+                 "const a = document.activeElement;"
+                 "return a && a.matches('.delivery .notice') && "
+                 "a.textContent;")
+    t.check("the focused notice is the retry's", bool(foc) and
+            foc.startswith("Retried:"), foc)
     t.shot("retried")
     rc = t.worker("hookpost-deliver", "-1", "-n", "dl-" + t.run_id)
     t.open("deliveries")
@@ -227,7 +217,7 @@ def run(t):
             and att[0][4] == "HTTP 500" and att[1][4] == "—" and
             att[1][5] == '{"received":true}', att)
     t.shot("delivered")
-    phone(t, "delivery detail", "#page table.attempts")
+    t.phone("delivery detail", "#page table.attempts")
 
     # --- the list a page at a time (the API's Link rel="next") ----------------
     for i in range(4):
@@ -265,7 +255,7 @@ def run(t):
     t.check("every page kept the subscription filter", subs ==
             ["deliveries ok %s" % t.run_id] * 5, subs)
     t.shot("paged-all")
-    phone(t, "deliveries paged", "#page p.more")
+    t.phone("deliveries paged", "#page p.more")
     apply_filters(t, {"status": "pending"})
     t.check("a filter keeps the subscription and the page size",
             wd.js("return location.hash;") == "#/deliveries?status=pending"
@@ -316,8 +306,8 @@ def run(t):
     t.open("events")
     t.collect()
     t.wd.js("window.oldDocument = true; location.reload();")
-    t.wd.wait("return !window.oldDocument && "
-              "document.readyState === 'complete' && "
-              "(!document.getElementById('who').hidden || "
-              "!document.getElementById('signin').hidden);")
+    t.must("the console reloaded", "return !window.oldDocument && "
+           "document.readyState === 'complete' && "
+           "(!document.getElementById('who').hidden || "
+           "!document.getElementById('signin').hidden);")
     t.signin()

@@ -10,24 +10,6 @@ return [...document.querySelectorAll('#event-types-rows tr')].map(r =>
 """
 
 
-def phone(t, name, show=None):
-    """A screenshot at phone width (390 px), scrolled to the element show
-    (a CSS selector) if given, checking that the page itself does not
-    scroll sideways; then back to the laptop size."""
-    t.wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
-    t.wd.wait("return window.innerWidth <= 400;")
-    if show:
-        t.wd.js("document.querySelector(arguments[0]).scrollIntoView();",
-                show)
-    wide = t.wd.js("const d = document.documentElement;"
-                   "return d.scrollWidth - d.clientWidth;")
-    t.check("%s at 390 px: the page does not scroll sideways" % name,
-            wide is not None and wide <= 0, wide)
-    t.shot(name.replace(" ", "-") + "-phone")
-    t.wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
-    t.wd.wait("return window.innerWidth > 1000;")
-
-
 def run(t):
     wd = t.wd
     if not t.signed_in():
@@ -42,7 +24,7 @@ def run(t):
     t.check("an admin has the register form",
             wd.js("return !!document.getElementById('event-type-create');"))
     t.shot("list")
-    phone(t, "event catalog")
+    t.phone("event catalog")
 
     # A malformed name: the API's refusal, in the form.
     t.allow(400, "/api/event-types")
@@ -65,8 +47,8 @@ def run(t):
                    "return n && n.textContent;")
     t.check("registered: the page says so", note == "Registered %s." % name,
             note)
-    wd.wait("return document.querySelector('#event-types-rows "
-            "tr[data-name=\"' + arguments[0] + '\"]');", 8.0, name)
+    t.must("the new type is listed", "return document.querySelector('#event-types-rows "
+           "tr[data-name=\"' + arguments[0] + '\"]');", 8.0, name)
     rows = wd.js(ROWS) or []
     mine = [r for r in rows if r[0] == name]
     t.check("the new type is listed: the description as text, not built in",
