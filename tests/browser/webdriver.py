@@ -464,7 +464,7 @@ class T:
 
     def shot(self, name):
         self.nshot += 1
-        self.wd.screenshot(os.path.join(self.shots, "%02d-%s-%s.png" % (
+        self.wd.screenshot(os.path.join(self.shots, "%03d-%s-%s.png" % (
             self.nshot, self.scenario, name)))
 
     def no_injection(self, where):

@@ -3,7 +3,9 @@ shows its heading and no error, at laptop width and at phone width (no
 sideways scroll of the page itself); a screenshot of each.  Then the
 same as a user token (role user, manage_settings, an owner of its own):
 no admin-only page in its navigation, and each of its pages loads
-without an error (what it may not see is left out, not refused)."""
+without an error (what it may not see is left out, not refused).  The
+layout and the user's view do not depend on the web server: under
+Apache and shared hosting the tour is the admin's, at laptop width."""
 
 ALL_SERVERS = True
 
@@ -16,7 +18,10 @@ def run(t):
     pages = wd.js("return [...document.querySelectorAll('#nav-links a')]"
                   ".map(a => [a.dataset.page, a.textContent]);")
     t.check("the tour: the navigation has pages", len(pages) >= 8, pages)
-    for width, label in ((1280, "laptop"), (390, "phone")):
+    widths = ((1280, "laptop"), (390, "phone"))
+    if t.server != "lighttpd":
+        widths = widths[:1]
+    for width, label in widths:
         wd.cmd("POST", "/window/rect", {"width": width, "height": 900})
         for hash, title in pages:
             ok = t.open(hash, 15.0)
@@ -32,6 +37,8 @@ def run(t):
                 hash, label), over <= 0, over)
             t.shot("%s-%s" % (hash, label))
     wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
+    if t.server != "lighttpd":
+        return
 
     utoken = t.user_token("tour-%s" % t.run_id, ["manage_settings"])
     who = t.signin(utoken)
