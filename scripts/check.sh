@@ -134,6 +134,14 @@ if env -i REQUEST_METHOD=GET REQUEST_URI=/openapi.json "$inst/bin/ops.fcgi" \
 else
 	echo "not ok - installed ops.fcgi finds share/hookpost/openapi.json" | tee -a "$RESULTS"
 fi
+# The console: every file of console/ (pages, vendored library) installed.
+if (cd console && find . -type f | sort) >"$inst/want" &&
+    (cd "$inst/share/hookpost/console" 2>/dev/null && find . -type f | sort) >"$inst/got" &&
+    cmp -s "$inst/want" "$inst/got" && [ -f "$inst/share/hookpost/httpd-conf/htaccess-console" ]; then
+	echo "ok - make install installs the console ($(wc -l <"$inst/want") files) and htaccess-console" >>"$RESULTS"
+else
+	echo "not ok - make install installs the console" | tee -a "$RESULTS"
+fi
 rm -rf "$inst"
 fi
 
