@@ -177,9 +177,7 @@ function inbound(s, xs, charts) {
 		label: 'Received: ' + text(x.source || '(unknown)'),
 		values: x.received_by_bucket, color: COLORS[i % COLORS.length],
 	}));
-	const refused = s.buckets.map((_, i) => t.sources.reduce((n, x) =>
-	    n + x.refused_by_bucket[i], 0));
-	series.push({ label: 'Refused (every source)', values: refused,
+	series.push({ label: 'Refused (every source)', values: t.refused_by_bucket,
 	    color: BAD, dash: [6, 4] });
 	sec.append(chart('Requests per ' + bucketLabel(s.bucket_seconds) +
 	    ', by source', xs, series, 'requests', charts));
@@ -228,10 +226,8 @@ function bucketTable(s) {
 	const d = s.deliveries;
 	const rows = [];
 	s.buckets.forEach((b, i) => {
-		const rec = s.inbound.sources.reduce((n, x) =>
-		    n + x.received_by_bucket[i], 0);
-		const ref = s.inbound.sources.reduce((n, x) =>
-		    n + x.refused_by_bucket[i], 0);
+		const rec = s.inbound.received_by_bucket[i];
+		const ref = s.inbound.refused_by_bucket[i];
 		if (rec + ref + d.sent_by_bucket[i] + d.failed_by_bucket[i] === 0)
 			return;
 		rows.push([when(b), rec, ref, d.sent_by_bucket[i],

@@ -69,6 +69,12 @@ RETURNS json LANGUAGE sql STABLE AS $$
 		LEFT JOIN rq q ON q.kind = s.kind AND
 		    q.source IS NOT DISTINCT FROM s.source AND q.i = sl.i
 		GROUP BY 1, 2, 3, 4),
+	-- Every source's requests per slot (the sources' list stops at 50).
+	rq_b AS (
+		SELECT sl.i, coalesce(sum(q.received), 0)::bigint AS received,
+		    coalesce(sum(q.refused), 0)::bigint AS refused
+		FROM slots sl LEFT JOIN rq q ON q.i = sl.i
+		GROUP BY sl.i),
 	-- An owner's attempts through its deliveries (deliveries_owner_recent,
 	-- then delivery_attempts_delivery); an admin's by time, through
 	-- delivery_attempts_started_brin (sql/021): a bitmap scan with
@@ -118,7 +124,11 @@ RETURNS json LANGUAGE sql STABLE AS $$
 		    'received_by_bucket', s.rb, 'refused_by_bucket', s.fb)
 		    ORDER BY s.received DESC, s.kind, s.source NULLS LAST)
 		    FROM src_series s), '[]'),
-		'sources_truncated', (SELECT count(*) > 50 FROM src)),
+		'sources_truncated', (SELECT count(*) > 50 FROM src),
+		'received_by_bucket', (SELECT json_agg(b.received ORDER BY b.i)
+		    FROM rq_b b),
+		'refused_by_bucket', (SELECT json_agg(b.refused ORDER BY b.i)
+		    FROM rq_b b)),
 	    'deliveries', json_build_object(
 		'sent', (SELECT count(*) FILTER (WHERE a.sent) FROM att a),
 		'failed', (SELECT count(*) FILTER (WHERE a.sent IS NOT TRUE)

@@ -169,8 +169,8 @@ def run(t):
     d = now["deliveries"]
     want = []
     for k, b in enumerate(now["buckets"]):
-        rec = sum(x["received_by_bucket"][k] for x in now["inbound"]["sources"])
-        rfd = sum(x["refused_by_bucket"][k] for x in now["inbound"]["sources"])
+        rec = now["inbound"]["received_by_bucket"][k]
+        rfd = now["inbound"]["refused_by_bucket"][k]
         if rec + rfd + d["sent_by_bucket"][k] + d["failed_by_bucket"][k]:
             want.append([when(b), str(rec), str(rfd),
                          str(d["sent_by_bucket"][k]),
