@@ -133,16 +133,52 @@ put_json_string(char *b, size_t *len, size_t sz, const char *s)
 	put(b, len, sz, "\"", 1);
 }
 
+/* Writes one JSON record (issue 12) of the message line. */
+static void
+log_json(enum log_level level, const char *const *ids, const char *when,
+    const char *line)
+{
+	char	 rec[LOG_JSON_MAX], num[48];
+	size_t	 len = 0;
+	ssize_t	 written;
+
+	put(rec, &len, sizeof(rec), "{\"time\":\"", 9);
+	put(rec, &len, sizeof(rec), when, strlen(when));
+	put(rec, &len, sizeof(rec), "\",\"level\":\"", 11);
+	put(rec, &len, sizeof(rec), log_json_names[level],
+	    strlen(log_json_names[level]));
+	put(rec, &len, sizeof(rec), "\",\"program\":", 12);
+	put_json_string(rec, &len, sizeof(rec), log_ident);
+	snprintf(num, sizeof(num), ",\"pid\":%d,\"message\":", (int)getpid());
+	put(rec, &len, sizeof(rec), num, strlen(num));
+	put_json_string(rec, &len, sizeof(rec), line);
+	for (; ids != NULL && ids[0] != NULL; ids += 2) {
+		/* Whole or not at all: the record stays valid. */
+		if (ids[1] == NULL || len + 6 * (strlen(ids[0]) +
+		    strlen(ids[1])) + 8 + LOG_JSON_TAIL >= sizeof(rec))
+			continue;
+		put(rec, &len, sizeof(rec), ",", 1);
+		put_json_string(rec, &len, sizeof(rec), ids[0]);
+		put(rec, &len, sizeof(rec), ":", 1);
+		put_json_string(rec, &len, sizeof(rec), ids[1]);
+	}
+	/* Room for the end is kept (LOG_JSON_TAIL). */
+	put(rec, &len, sizeof(rec), "}\n", 2);
+	/*
+	 * One write(2): records of concurrent processes don't mix; a failed
+	 * one has nowhere left to be said.
+	 */
+	written = write(log_fd, rec, len);
+	(void)written;
+}
+
 static void
 log_vwrite(enum log_level level, const char *const *ids, const char *fmt,
     va_list ap)
 {
-	char		 line[1024], when[40], rec[LOG_JSON_MAX], num[32];
-	char		*p;
+	char		 line[1024], when[40], *p;
 	struct timespec	 ts;
 	struct tm	 tm;
-	size_t		 len = 0;
-	ssize_t		 written;
 
 	if (level > log_level)
 		return;
@@ -154,50 +190,23 @@ log_vwrite(enum log_level level, const char *const *ids, const char *fmt,
 	    ts.tv_nsec / 1000000);
 	if (log_format == LOG_FMT_JSON) {
 		/* Escaped, not blanked: the record keeps the message's bytes. */
-		put(rec, &len, sizeof(rec), "{\"time\":\"", 9);
-		put(rec, &len, sizeof(rec), when, strlen(when));
-		put(rec, &len, sizeof(rec), "\",\"level\":\"", 11);
-		put(rec, &len, sizeof(rec), log_json_names[level],
-		    strlen(log_json_names[level]));
-		put(rec, &len, sizeof(rec), "\",\"program\":", 12);
-		put_json_string(rec, &len, sizeof(rec), log_ident);
-		snprintf(num, sizeof(num), ",\"pid\":%d,\"message\":",
-		    (int)getpid());
-		put(rec, &len, sizeof(rec), num, strlen(num));
-		put_json_string(rec, &len, sizeof(rec), line);
-		for (; ids != NULL && ids[0] != NULL; ids += 2) {
-			/* Whole or not at all: the record stays valid. */
-			if (ids[1] == NULL || len + 6 * (strlen(ids[0]) +
-			    strlen(ids[1])) + 8 + LOG_JSON_TAIL >= sizeof(rec))
-				continue;
-			put(rec, &len, sizeof(rec), ",", 1);
-			put_json_string(rec, &len, sizeof(rec), ids[0]);
-			put(rec, &len, sizeof(rec), ":", 1);
-			put_json_string(rec, &len, sizeof(rec), ids[1]);
-		}
-		/* Room for the end is kept (LOG_JSON_TAIL). */
-		put(rec, &len, sizeof(rec), "}\n", 2);
+		log_json(level, ids, when, line);
+	} else {
+		/* One message, one line: a remote's text forges no other. */
+		for (p = line; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
 		/*
-		 * One write(2): records of concurrent processes don't mix;
-		 * a failed one has nowhere left to be said.
+		 * One write(2) per line (O_APPEND for a file), so that the
+		 * lines of concurrent processes don't mix.  A file has no one
+		 * else to stamp its lines; stderr's reader (cron, the web
+		 * server) does.
 		 */
-		written = write(log_fd, rec, len);
-		(void)written;
-		return;
+		dprintf(log_fd, "%s%s%s[%d]: %s: %s\n",
+		    log_fd != STDERR_FILENO ? when : "",
+		    log_fd != STDERR_FILENO ? " " : "", log_ident,
+		    (int)getpid(), log_names[level], line);
 	}
-	/* One message, one line: what a remote sent cannot forge another. */
-	for (p = line; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	/*
-	 * One write(2) per line (O_APPEND for a file), so that the lines
-	 * of concurrent processes don't mix.  A file has no one else to
-	 * stamp its lines; stderr's reader (cron, the web server) does.
-	 */
-	dprintf(log_fd, "%s%s%s[%d]: %s: %s\n",
-	    log_fd != STDERR_FILENO ? when : "",
-	    log_fd != STDERR_FILENO ? " " : "", log_ident, (int)getpid(),
-	    log_names[level], line);
 }
 
 void
