@@ -125,13 +125,17 @@ lint:
 
 install: all
 	mkdir -p $(PREFIX)/bin $(PREFIX)/share/hookpost/sql/functions $(PREFIX)/share/hookpost/httpd-conf \
-		$(PREFIX)/share/hookpost/cron
+		$(PREFIX)/share/hookpost/cron $(PREFIX)/share/man/man1 $(PREFIX)/share/man/man5 \
+		$(PREFIX)/share/man/man8
 	cp bin/hookpost bin/*.fcgi bin/hookpost-* $(PREFIX)/bin/
 	cp sql/*.sql $(PREFIX)/share/hookpost/sql/
 	cp sql/functions/*.sql $(PREFIX)/share/hookpost/sql/functions/
 	cp -R httpd-conf/. $(PREFIX)/share/hookpost/httpd-conf/
 	cp cron/crontab $(PREFIX)/share/hookpost/cron/
 	cp docs/openapi.json $(PREFIX)/share/hookpost/
+	cp man/*.1 $(PREFIX)/share/man/man1/
+	cp man/*.5 $(PREFIX)/share/man/man5/
+	cp man/*.8 $(PREFIX)/share/man/man8/
 	rm -rf $(PREFIX)/share/hookpost/console
 	cp -R console $(PREFIX)/share/hookpost/console
 

@@ -35,6 +35,9 @@
 #define CHALLENGE_TRIES		3	/* seed 000: at most 3 attempts */
 #define BODY_MAX		4096
 
+/* A subscription's id as a member of a JSON log record (log_ids). */
+#define SUB_IDS(id)	((const char *const []){ "subscription_id", (id), NULL })
+
 struct challenge {
 	long	 interval_s;	/* a failed challenge is retried after */
 };
@@ -175,7 +178,8 @@ challenge_due(struct challenge *c)
 		err[0] = '\0';
 		id = PQgetvalue(res, i, 0);
 		attempt = (int)strtol(PQgetvalue(res, i, 3), NULL, 10) + 1;
-		log_info("challenge worker: verifying subscription %s at %s "
+		log_ids(LOG_LVL_INFO, SUB_IDS(id),
+		    "challenge worker: verifying subscription %s at %s "
 		    "(attempt %d of %d)", id, worker_url_host(PQgetvalue(res,
 		    i, 1), host, sizeof(host)), attempt, CHALLENGE_TRIES);
 		secret = crypt_secret_open(PQgetvalue(res, i, 2));
@@ -190,17 +194,20 @@ challenge_due(struct challenge *c)
 		}
 		if (ok == -1) {
 			/* Local trouble: the lease retries it, uncounted. */
-			log_error("challenge worker: webhook challenge to "
+			log_ids(LOG_LVL_ERROR, SUB_IDS(id),
+			    "challenge worker: webhook challenge to "
 			    "subscription %s not sent (a local failure); "
 			    "retried in a minute", id);
 			continue;
 		}
 		utf8_sanitize(err, strlen(err));
 		if (ok)
-			log_info("challenge worker: subscription %s verified: "
+			log_ids(LOG_LVL_INFO, SUB_IDS(id),
+			    "challenge worker: subscription %s verified: "
 			    "active", id);
 		else
-			log_error("challenge worker: webhook challenge to "
+			log_ids(LOG_LVL_ERROR, SUB_IDS(id),
+			    "challenge worker: webhook challenge to "
 			    "subscription %s failed: %s (attempt %d of %d%s)", id,
 			    err, attempt, CHALLENGE_TRIES,
 			    attempt >= CHALLENGE_TRIES ?

@@ -61,6 +61,11 @@
 
 static const int default_schedule[] = { 60, 300, 900, 1800 };
 
+/* A job's ids, as members of a JSON log record (lib/log.h log_ids). */
+#define JOB_IDS(j)	((const char *const []){ "delivery_id", (j)->id, \
+	"subscription_id", (j)->sub_id, "event_id", \
+	(j)->event_id[0] != '\0' ? (j)->event_id : NULL, NULL })
+
 struct job {
 	char			 id[37];
 	char			 claim_id[37];	/* the claim that leased it */
@@ -419,21 +424,25 @@ job_done(struct deliver *d, struct job *j, long status,
 	case CONN_ASYNC:
 		d->n_ok++;
 		if (res->outcome == CONN_ASYNC)
-			log_info("webhook delivery %s accepted (HTTP %ld); "
+			log_ids(LOG_LVL_INFO, JOB_IDS(j),
+			    "webhook delivery %s accepted (HTTP %ld); "
 			    "waiting for its callback", j->id, status);
 		else
-			log_debug("webhook delivery %s delivered (HTTP %ld)",
+			log_ids(LOG_LVL_DEBUG, JOB_IDS(j),
+			    "webhook delivery %s delivered (HTTP %ld)",
 			    j->id, status);
 		result_add(d, j, status, NULL, res->outcome == CONN_ASYNC ?
 		    "async" : "delivered", 0, res);
 		return;
 	case CONN_GONE:
-		log_error("webhook delivery %s failed: %s (Gone: subscription "
+		log_ids(LOG_LVL_ERROR, JOB_IDS(j),
+		    "webhook delivery %s failed: %s (Gone: subscription "
 		    "%s disabled)", j->id, err, j->sub_id);
 		result_add(d, j, status, err, "gone", 0, res);
 		return;
 	case CONN_FAILED:
-		log_error("webhook delivery %s failed: %s (attempt %d; not "
+		log_ids(LOG_LVL_ERROR, JOB_IDS(j),
+		    "webhook delivery %s failed: %s (attempt %d; not "
 		    "retried)", j->id, err, j->attempt);
 		result_add(d, j, status, err, "failed", 0, res);
 		return;
@@ -442,7 +451,8 @@ job_done(struct deliver *d, struct job *j, long status,
 		break;
 	}
 	if (j->attempt > j->nschedule) {
-		log_error("webhook delivery %s failed: %s (attempt %d of %d; "
+		log_ids(LOG_LVL_ERROR, JOB_IDS(j),
+		    "webhook delivery %s failed: %s (attempt %d of %d; "
 		    "giving up)", j->id, err, j->attempt, j->nschedule + 1);
 		result_add(d, j, status, err, "failed", 0, res);
 		return;
@@ -461,7 +471,8 @@ job_done(struct deliver *d, struct job *j, long status,
 		delay = res->delay;	/* the service's Retry-After */
 	if (delay < res->min_delay)
 		delay = res->min_delay;	/* the connector's floor */
-	log_error("webhook delivery %s failed: %s (attempt %d of %d; next in "
+	log_ids(LOG_LVL_ERROR, JOB_IDS(j),
+	    "webhook delivery %s failed: %s (attempt %d of %d; next in "
 	    "%ld s)", j->id, err, j->attempt, j->nschedule + 1, delay);
 	result_add(d, j, status, err, "retry", delay, res);
 }
@@ -692,7 +703,8 @@ start_jobs(struct deliver *d)
 		}
 		if (j->cancelled) {
 			*pp = j->next;
-			log_warn("webhook delivery %s cancelled: subscription "
+			log_ids(LOG_LVL_WARN, JOB_IDS(j),
+			    "webhook delivery %s cancelled: subscription "
 			    "%s is not active", j->id, j->sub_id);
 			result_add(d, j, 0, "subscription is not active",
 			    "cancelled", 0, NULL);
@@ -705,7 +717,8 @@ start_jobs(struct deliver *d)
 			continue;
 		}
 		*pp = j->next;
-		log_info("delivering webhook %s to %s (attempt %d)", j->id,
+		log_ids(LOG_LVL_INFO, JOB_IDS(j),
+		    "delivering webhook %s to %s (attempt %d)", j->id,
 		    worker_url_host(j->url, host, sizeof(host)), j->attempt);
 		if (job_prepare(d, j, err, sizeof(err)) == -1) {
 			/* Refused by the SSRF guard or unbuildable: a failed
@@ -770,7 +783,10 @@ deliver_expire(void)
 			return -1;
 		n = PQntuples(res);
 		for (i = 0; i < n; i++)
-			log_error("webhook delivery %s failed: %s (subscription "
+			log_ids(LOG_LVL_ERROR, (const char *const []){
+			    "delivery_id", PQgetvalue(res, i, 0),
+			    "subscription_id", PQgetvalue(res, i, 1), NULL },
+			    "webhook delivery %s failed: %s (subscription "
 			    "%s)", PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
 			    PQgetvalue(res, i, 1));
 		PQclear(res);

@@ -90,7 +90,8 @@ ingest_one(struct ingest *g)
 		/* Permanent: the event can never become an incident. */
 		if (err[0] == '\0')
 			snprintf(err, sizeof(err), "payload is not a JSON object");
-		log_warn("queued event %s: %s", qid, err);
+		log_ids(LOG_LVL_WARN, (const char *const []){ "queue_id", qid,
+		    NULL }, "queued event %s: %s", qid, err);
 		p[2] = err;
 		if ((res2 = db_exec("ingest_done", sql_done, 3, p)) == NULL)
 			goto fail;

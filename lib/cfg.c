@@ -131,6 +131,8 @@ cfg_load(void)
 	log_set_level(cfg_get("HOOKPOST_LOG_LEVEL"));
 	if ((cfg.log_file = cfg_get("HOOKPOST_LOG_FILE")) != NULL)
 		log_set_file(cfg.log_file);
+	/* issue 12: "json" for log shippers; text stays the default. */
+	log_set_format(cfg_get("HOOKPOST_LOG_FORMAT"));
 	cfg.database_url = cfg_get("HOOKPOST_DATABASE_URL");
 	if (cfg.database_url == NULL)
 		cfg.database_url = "dbname=hookpost";

@@ -187,40 +187,44 @@ utf8_chars(const char *s)
 	return n;
 }
 
+size_t
+utf8_seq_len(const unsigned char *p, size_t n)
+{
+	size_t	 len, k;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	for (k = 1; k < len; k++)
+		if (k >= n || (p[k] & 0xc0) != 0x80)
+			return 0;
+	/* Overlong 3/4-byte forms, surrogates and > U+10FFFF. */
+	if (len == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) ||
+	    (p[0] == 0xed && p[1] >= 0xa0)))
+		return 0;
+	if (len == 4 && ((p[0] == 0xf0 && p[1] < 0x90) ||
+	    (p[0] == 0xf4 && p[1] >= 0x90)))
+		return 0;
+	return len;
+}
+
 void
 utf8_sanitize(char *s, size_t n)
 {
 	unsigned char	*p = (unsigned char *)s;
-	size_t		 i = 0, len, k;
+	size_t		 i = 0, len;
 
 	while (i < n) {
-		if (p[i] == 0) {
-			p[i++] = '?';
-			continue;
-		}
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			len = 2;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef)
-			len = 3;
-		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
-			len = 4;
-		else
-			len = 0;
-		for (k = 1; len > 0 && k < len; k++)
-			if (i + k >= n || (p[i + k] & 0xc0) != 0x80)
-				len = 0;
-		/* Overlong 3/4-byte forms, surrogates and > U+10FFFF. */
-		if (len == 3 && ((p[i] == 0xe0 && p[i + 1] < 0xa0) ||
-		    (p[i] == 0xed && p[i + 1] >= 0xa0)))
-			len = 0;
-		if (len == 4 && ((p[i] == 0xf0 && p[i + 1] < 0x90) ||
-		    (p[i] == 0xf4 && p[i + 1] >= 0x90)))
-			len = 0;
-		if (len == 0) {
+		if (p[i] == 0 || (len = utf8_seq_len(p + i, n - i)) == 0) {
 			p[i++] = '?';
 			continue;
 		}

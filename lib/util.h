@@ -38,6 +38,13 @@ void	 errf(char *err, size_t errsz, const char *fmt, ...)
 double	 now_ms(void);
 
 /*
+ * The length (1 to 4) of the well-formed UTF-8 sequence p[0..n) starts
+ * with, or 0 when it starts none (a stray continuation byte, an overlong
+ * form, a surrogate, beyond U+10FFFF, cut short) or n is 0.
+ */
+size_t	 utf8_seq_len(const unsigned char *p, size_t n);
+
+/*
  * Makes s[0..n) valid UTF-8 text in place: NUL bytes and bytes that do not
  * start or continue a well-formed sequence become '?'.  For text that came
  * from the network and is kept or shown (response bodies).

@@ -122,8 +122,11 @@ if want install; then
 	    [ -f "$inst/share/hookpost/sql/functions/emit.sql" ] &&
 	    [ -f "$inst/share/hookpost/httpd-conf/htaccess" ] &&
 	    [ -f "$inst/share/hookpost/cron/crontab" ] &&
-	    [ -f "$inst/share/hookpost/openapi.json" ]; then
-		echo "ok - make install PREFIX= installs binaries, SQL, httpd-conf, crontab, openapi.json" >>"$RESULTS"
+	    [ -f "$inst/share/hookpost/openapi.json" ] &&
+	    [ -f "$inst/share/man/man1/hookpost.1" ] &&
+	    [ -f "$inst/share/man/man5/hookpost.conf.5" ] &&
+	    [ -f "$inst/share/man/man8/hookpost-deliver.8" ]; then
+		echo "ok - make install PREFIX= installs binaries, SQL, httpd-conf, crontab, openapi.json, man pages" >>"$RESULTS"
 	else
 		echo "not ok - make install PREFIX=" | tee -a "$RESULTS"
 fi

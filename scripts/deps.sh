@@ -7,7 +7,7 @@ set -eu
 PKGS="gcc make pkg-config libfcgi-dev libfcgi-bin libpq-dev libjansson-dev
 libssl-dev libcurl4-openssl-dev libyaml-dev postgresql postgresql-contrib
 lighttpd apache2 libapache2-mod-fcgid cron curl openssl wrk valgrind
-procps psmisc jq python3 python3-aiosmtpd chromium chromium-driver"
+procps psmisc jq python3 python3-aiosmtpd chromium chromium-driver mandoc"
 
 missing=""
 for p in $PKGS; do
@@ -16,6 +16,7 @@ for p in $PKGS; do
 done
 # python3 runs the vendor emulators (tests/emu, standard library only);
 # python3-aiosmtpd is the real SMTP server of the email tests (smtpd.py).
+# mandoc lints the man pages (scripts/lint.sh: mandoc -Tlint).
 # chromium and chromium-driver: the console's browser test, headless, driven
 # over WebDriver by tests/browser/webdriver.py (86_console).
 # Node.js runs the receivers' reference libraries in tests (tests/js).
