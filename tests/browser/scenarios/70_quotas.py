@@ -21,20 +21,6 @@ def form_say(t):
     return t.text(".quota-form .form-status")
 
 
-def phone(t, name):
-    """A screenshot at 390 px; the page itself must not scroll sideways
-    (tables scroll inside themselves)."""
-    wd = t.wd
-    wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
-    wd.wait("return window.innerWidth <= 400;")
-    fits = wd.wait("return document.documentElement.scrollWidth <= "
-                   "document.documentElement.clientWidth;", 3.0)
-    t.check("%s at 390 px: the page does not scroll sideways" % name,
-            bool(fits), wd.js("return [document.documentElement.scrollWidth,"
-                              " document.documentElement.clientWidth];"))
-    t.shot(name + "-phone")
-    wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
-    wd.wait("return window.innerWidth > 1000;")
 
 
 def run(t):
@@ -43,8 +29,9 @@ def run(t):
     qpath = "/admin/quotas/webhooks/"
     # A fresh document, signed in as the admin.
     t.get(t.base + "/console/")
-    wd.wait("return !document.getElementById('signin').hidden || "
-            "!document.getElementById('who').hidden;")
+    t.must("the console shows the sign-in form or a page",
+           "return !document.getElementById('signin').hidden || "
+           "!document.getElementById('who').hidden;")
     if not t.signed_in():
         t.signin()
     t.open("quotas")
@@ -74,7 +61,7 @@ def run(t):
             v["max_subscriptions"] == 3 and v["max_events_per_minute"] == 40,
             v)
     t.shot("set")
-    phone(t, "quotas")
+    t.phone("quotas")
 
     # Edit loads the row; a change saves.
     t.click('#quota-rows tr[data-owner="%s"] button.edit' % owner)
@@ -159,7 +146,8 @@ def run(t):
     t.click("dialog.confirm .confirm-cancel")
     t.check("Cancel keeps the row", bool(row(t, owner)))
     t.click('#quota-rows tr[data-owner="%s"] button.clear' % owner)
-    wd.wait("return !!document.querySelector('dialog.confirm[open]');")
+    t.must("Clear asks again", "return !!document.querySelector("
+           "'dialog.confirm[open]');")
     t.click("dialog.confirm .confirm-ok")
     gone = wd.wait("return !(function(){%s})().some(x => x[0] === "
                    "arguments[0]);" % ROWS, 8.0, owner)
@@ -189,14 +177,15 @@ def run(t):
     t.check("?limit=2: the first two rows, '2 owners shown'",
             first == [every[:2], "2 owners shown"], first)
     for _ in range(len(every)):
-        if not wd.js("const b = document.querySelector('#page button."
-                     "show-more'); return b && !b.hidden;"):
+        if not wd.js("const b = document.querySelector('#page p.more "
+                     "button'); return b && !b.hidden;"):
             break
         n = wd.js("return document.querySelectorAll('#quota-rows tr')"
                   ".length;")
-        t.click("#page button.show-more")
-        wd.wait("return document.querySelectorAll('#quota-rows tr')"
-                ".length > arguments[0];", 8.0, n)
+        t.click("#page p.more button")
+        t.must("Show more adds the next page's rows",
+               "return document.querySelectorAll('#quota-rows tr')"
+               ".length > arguments[0];", 8.0, n)
     got = wd.js("return [(function(){%s})().map(r => r[0]).filter(x => x), "
                 "document.querySelector('#page p.more .count')"
                 ".textContent, document.activeElement.getAttribute("
