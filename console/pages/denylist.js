@@ -17,8 +17,16 @@ export default async function (root, ctx) {
 		return;
 	}
 	const limit = pageRows(ctx.query, PAGE_ROWS, LIST_MAX);
+	// What Delete did, said above the list with the focus on it (the
+	// button pressed is gone with the old render).
+	const said = statusLine('notice action-status', ctx);
 	const list = el('div');
-	const again = (notice) => render(ctx, list, limit, notice);
+	const again = async (msg, bad) => {
+		await render(ctx, list, limit, again);
+		said.say(msg, bad);
+		if (msg && ctx.current())
+			refocus(root, 'p.notice');
+	};
 	const pattern = field('Pattern', { name: 'pattern', required: true,
 	    hint: 'Matched against the URL\'s host: a glob such as ' +
 	    '*.internal.example or 10.* (an address range), or a regex.' });
@@ -46,14 +54,14 @@ export default async function (root, ctx) {
 		await again();
 	}, 'panel deny-form');
 	root.append(el('p', 'Webhook URLs whose host matches an entry are ' +
-	    'refused when written and at each delivery.', 'meta'), f, list);
+	    'refused when written and at each delivery.', 'meta'), f, said,
+	    list);
 	await again();
 }
 
-// The list, a page at a time (lib.js's pager); notice {text, bad}: what
-// the last action did, said above the list with the focus on it (the
-// control pressed is gone with the old render).
-async function render(ctx, list, limit, notice) {
+// The list, a page at a time (lib.js's pager); again(msg, bad) renders
+// it anew and says what Delete did.
+async function render(ctx, list, limit, again) {
 	const res = await api('GET', '/admin/webhooks/deny-list?limit=' + limit);
 	if (!ctx.current())
 		return;
@@ -63,7 +71,6 @@ async function render(ctx, list, limit, notice) {
 		return;
 	}
 	const sec = section('Entries', 'h3');
-	const said = statusLine('notice action-status', ctx);
 	const cells = (d) => {
 		const del = button('Delete', async () => {
 			if (!await confirmDialog('Delete the deny-list entry ' +
@@ -72,10 +79,11 @@ async function render(ctx, list, limit, notice) {
 				return;
 			const res = await api('DELETE', '/admin/webhooks/deny-list/' +
 			    encodeURIComponent(d.id));
-			await render(ctx, list, limit, res.status === 204 ?
-			    { text: 'Deleted ' + text(d.pattern) + '.' } :
-			    { bad: true, text: 'Could not delete ' +
-			    text(d.pattern) + ': ' + errmsg(res) });
+			if (res.status === 204)
+				await again('Deleted ' + text(d.pattern) + '.');
+			else
+				await again('Could not delete ' + text(d.pattern) +
+				    ': ' + errmsg(res), true);
 		}, 'danger delete');
 		del.setAttribute('aria-label', 'Delete ' + text(d.pattern));
 		const r = [el('code', d.pattern), d.pattern_type, d.description,
@@ -86,8 +94,6 @@ async function render(ctx, list, limit, notice) {
 	const t = table(['Pattern', 'Type', 'Reason', 'Added', 'Actions'],
 	    items.map(cells));
 	t.id = 'deny-rows';
-	const empty = el('p', 'The deny list is empty.', 'empty');
-	empty.hidden = items.length > 0;
 	const more = pager(ctx, t.tBodies[0], res.next, cells,
 	    ['entry', 'entries']);
 	// The pager's last page puts the focus on the first new row's link;
@@ -96,10 +102,7 @@ async function render(ctx, list, limit, notice) {
 		if (more.querySelector('button').hidden && m.addedNodes.length)
 			refocus(m.addedNodes[0], 'button');
 	}).observe(t.tBodies[0], { childList: true });
-	sec.append(said, t, empty, more);
+	sec.append(t, items.length > 0 ? null : el('p', 'The deny list is ' +
+	    'empty.', 'empty'), more);
 	list.replaceChildren(sec);
-	if (notice) {
-		said.say(notice.text, notice.bad);
-		refocus(sec, 'p.notice');
-	}
 }

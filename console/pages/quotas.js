@@ -3,8 +3,8 @@
 // blank takes the default) and clear one (DELETE: back to the defaults).
 
 import { api, el, add, errmsg, text, section, table, dl, field, form,
-    button, confirmDialog, when, rows, pageRows, pager, refusal, statusLine,
-    refocus } from '../lib.js';
+    button, confirmDialog, when, link, rows, pageRows, pager, refusal,
+    statusLine, refocus } from '../lib.js';
 
 const LIMITS = [
 	['max_subscriptions', 'Subscriptions', 'at most, 0 to 100000'],
@@ -24,19 +24,26 @@ export default async function (root, ctx) {
 		return;
 	}
 	const limit = pageRows(ctx.query, PAGE_ROWS, LIST_MAX);
+	// What an action on a row did, said above the list with the focus
+	// on it (the control pressed is gone with the old render).
+	const said = statusLine('notice action-status', ctx);
 	const list = el('div');
-	const again = (notice) => render(ctx, list, editor, limit, notice);
+	const again = async (msg, bad) => {
+		await render(ctx, list, editor, limit, again);
+		said.say(msg, bad);
+		if (msg && ctx.current())
+			refocus(root, 'p.notice');
+	};
 	const editor = quotaForm(ctx, () => again());
 	root.append(el('p', 'Per-owner limits on subscriptions and events. ' +
 	    'An owner without its own row has the defaults.', 'meta'),
-	    editor, list);
+	    editor, said, list);
 	await again();
 }
 
-// The list, a page at a time (the API's Link rel="next"); notice
-// {text, bad}: what the last action did, said above the list with the
-// focus on it (the control pressed is gone with the old render).
-async function render(ctx, list, editor, limit, notice) {
+// The list, a page at a time (lib.js's pager); again(msg, bad) renders
+// it anew and says what an action did.
+async function render(ctx, list, editor, limit, again) {
 	const res = await api('GET', '/admin/quotas/webhooks?limit=' + limit);
 	if (!ctx.current())
 		return;
@@ -46,7 +53,6 @@ async function render(ctx, list, editor, limit, notice) {
 		return;
 	}
 	const sec = section('Owners with their own quota', 'h3');
-	const said = statusLine('notice action-status', ctx);
 	const cells = (q) => {
 		const edit = button('Edit', () => editor.load(q), 'secondary edit');
 		edit.setAttribute('aria-label', 'Edit the quota of ' +
@@ -57,16 +63,22 @@ async function render(ctx, list, editor, limit, notice) {
 			    'Clear quota'))
 				return;
 			const d = await api('DELETE', path(q.owner_id));
-			await render(ctx, list, editor, limit,
-			    d.status === 204 || d.status === 200 ? { text:
-			    'Cleared the quota of ' + text(q.owner_id) +
-			    ': it has the defaults.' } : { bad: true, text:
-			    'Could not clear the quota of ' + text(q.owner_id) +
-			    ': ' + errmsg(d) });
+			if (d.status === 204 || d.status === 200)
+				await again('Cleared the quota of ' +
+				    text(q.owner_id) + ': it has the defaults.');
+			else
+				await again('Could not clear the quota of ' +
+				    text(q.owner_id) + ': ' + errmsg(d), true);
 		}, 'danger clear');
 		clear.setAttribute('aria-label', 'Clear the quota of ' +
 		    text(q.owner_id));
-		const r = [q.owner_id, q.max_subscriptions, q.max_events_per_minute,
+		// The owner: a link to what its quota limits, its subscriptions
+		// (lib.js's pager puts the focus on it after the last page).
+		const who = link(text(q.owner_id), '#/subscriptions?owner_id=' +
+		    encodeURIComponent(text(q.owner_id)));
+		who.setAttribute('aria-label', 'Subscriptions of ' +
+		    text(q.owner_id));
+		const r = [who, q.max_subscriptions, q.max_events_per_minute,
 		    q.max_subscription_requests_per_minute,
 		    q.max_subscription_requests_per_day, when(q.updated_at),
 		    add(el('span', null, 'actions'), edit, clear)];
@@ -76,27 +88,10 @@ async function render(ctx, list, editor, limit, notice) {
 	const t = table(['Owner', 'Subscriptions', 'Events/min', 'Writes/min',
 	    'Writes/day', 'Updated', 'Actions'], items.map(cells), null);
 	t.id = 'quota-rows';
-	const empty = el('p', 'No owner has its own quota: every owner has ' +
-	    'the defaults.', 'empty');
-	empty.hidden = items.length > 0;
-	sec.append(said, t, empty, buttonRowsPager(ctx, t.tBodies[0], res.next,
-	    cells, ['owner', 'owners']));
+	sec.append(t, items.length > 0 ? null : el('p', 'No owner has its ' +
+	    'own quota: every owner has the defaults.', 'empty'),
+	    pager(ctx, t.tBodies[0], res.next, cells, ['owner', 'owners']));
 	list.replaceChildren(sec);
-	if (notice) {
-		said.say(notice.text, notice.bad);
-		refocus(sec, 'p.notice');
-	}
-}
-
-// lib.js's pager, whose last page puts the focus on the first new row's
-// link: these rows have buttons (Edit), so the focus goes there.
-function buttonRowsPager(ctx, tbody, next, cells, nouns) {
-	const p = pager(ctx, tbody, next, cells, nouns);
-	new MutationObserver(([m]) => {
-		if (p.querySelector('button').hidden && m.addedNodes.length > 0)
-			refocus(m.addedNodes[0], 'button');
-	}).observe(tbody, { childList: true });
-	return p;
 }
 
 // The form that sets an owner's quota; load(q) fills it from a row.

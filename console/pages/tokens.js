@@ -30,10 +30,11 @@ export default async function (root, ctx) {
 	// Not a live region: a screen reader would read the new token out;
 	// the form's status line says it, the focus goes to Copy.
 	const created = el('div', null, 'token-created');
-	const f = createForm(ctx, created, () => renderTokens(ctx, tokens, limit));
+	const f = createForm(ctx, created, () => renderList(ctx, tokens,
+	    tokenList(limit)));
 	root.append(f, created, tokens, sessions);
-	await Promise.all([renderTokens(ctx, tokens, limit),
-	    renderSessions(ctx, sessions, limit, me ? me.id : null)]);
+	await Promise.all([renderList(ctx, tokens, tokenList(limit)),
+	    renderList(ctx, sessions, sessionList(limit, me ? me.id : null))]);
 }
 
 // Show more: the next page of an {data, next_cursor} list (first: the
@@ -134,49 +135,26 @@ function createForm(ctx, created, after) {
 	return f;
 }
 
-async function renderTokens(ctx, sec, limit, said) {
-	const first = '/api/tokens?limit=' + limit;
-	const res = await api('GET', first);
+// One of the page's lists ({data, next_cursor}) into its section sec,
+// a page at a time; said {text, bad}: what the last action did, above
+// the list with the focus on it (the control pressed is gone with the
+// old render).  l: {path (with its ?limit=), what, id, cols, nouns,
+// cells(item, again)}, again(said) rendering the list anew.
+async function renderList(ctx, sec, l, said) {
+	const res = await api('GET', l.path);
 	if (!ctx.current())
 		return;
-	const rows = list(res);
+	const items = list(res);
 	const body = el('div');
 	const msg = statusLine('notice action-status', ctx);
-	if (!rows) {
-		body.append(refusal('tokens', res));
+	if (!items) {
+		body.append(refusal(l.what, res));
 	} else {
-		const cells = (k) => {
-			const name = text(k.name || k.id);
-			let revoke = '';
-			if (!k.revoked_at) {
-				revoke = button('Revoke', async () => {
-					if (!await confirmDialog('Revoke the token ' +
-					    name + '? Everything using it, and its ' +
-					    'console sessions, stop working.',
-					    'Revoke token'))
-						return;
-					const d = await api('DELETE', '/api/tokens/' +
-					    encodeURIComponent(k.id));
-					await renderTokens(ctx, sec, limit,
-					    d.status === 204 ? { text: 'Revoked ' +
-					    name + '.' } : { bad: true, text: 'Could ' +
-					    'not revoke ' + name + ': ' + errmsg(d) });
-				}, 'danger revoke');
-				revoke.setAttribute('aria-label', 'Revoke the token ' +
-				    name);
-			}
-			const r = [k.name, k.role, k.owner_id,
-			    (k.permissions || []).join(', '), when(k.created_at),
-			    when(k.last_used_at), k.revoked_at ?
-			    'revoked ' + when(k.revoked_at) : 'active', revoke];
-			r.attrs = { id: k.id };
-			return r;
-		};
-		const t = table(['Name', 'Role', 'Owner', 'Permissions', 'Created',
-		    'Last used', 'Status', 'Actions'], rows.map(cells));
-		t.id = 'token-rows';
-		body.append(msg, t, pager(ctx, t.tBodies[0], first,
-		    res.data.next_cursor, cells, ['token', 'tokens']));
+		const cells = (x) => l.cells(x, (s) => renderList(ctx, sec, l, s));
+		const t = table(l.cols, items.map(cells));
+		t.id = l.id;
+		body.append(msg, t, pager(ctx, t.tBodies[0], l.path,
+		    res.data.next_cursor, cells, l.nouns));
 	}
 	sec.replaceChildren(sec.firstChild, body);
 	if (said) {
@@ -185,58 +163,72 @@ async function renderTokens(ctx, sec, limit, said) {
 	}
 }
 
-async function renderSessions(ctx, sec, limit, myId, said) {
-	const first = '/api/sessions?limit=' + limit;
-	const res = await api('GET', first);
-	if (!ctx.current())
-		return;
-	const rows = list(res);
-	const body = el('div');
-	const msg = statusLine('notice action-status', ctx);
-	if (!rows) {
-		body.append(refusal('console sessions', res));
-	} else {
-		const cells = (s) => {
-			const status = s.active ? (s.id === myId ? 'active (you)' :
-			    'active') : s.revoked_at ? 'revoked' : 'ended';
-			const who = text(s.role) + (s.owner_id ? ', ' +
-			    text(s.owner_id) : '');
-			let revoke = '';
-			if (s.active) {
-				revoke = button('Revoke', async () => {
-					if (!await confirmDialog('End this console ' +
-					    'session (' + who + ')? Its browser is ' +
-					    'signed out.', 'Revoke session'))
-						return;
-					const d = await api('DELETE', '/api/sessions/' +
-					    encodeURIComponent(s.id));
-					// One's own: this call is refused and the
-					// console goes back to the sign-in form.
-					await renderSessions(ctx, sec, limit, myId,
-					    d.status === 204 ? { text: 'Revoked the ' +
-					    'session (' + who + ').' } : { bad: true,
-					    text: 'Could not revoke the session (' +
-					    who + '): ' + errmsg(d) });
-				}, 'danger revoke');
-				revoke.setAttribute('aria-label', 'Revoke the session ' +
-				    'of ' + who + ', signed in ' + when(s.created_at));
-			}
-			const r = [s.role, s.owner_id, when(s.created_at),
-			    when(s.last_seen_at), when(s.expires_at), s.user_agent,
-			    s.client_addr, status, revoke];
-			r.attrs = { id: s.id };
-			return r;
-		};
-		const t = table(['Role', 'Owner', 'Signed in', 'Last seen',
-		    'Expires', 'Browser', 'Address', 'Status', 'Actions'],
-		    rows.map(cells));
-		t.id = 'session-rows';
-		body.append(msg, t, pager(ctx, t.tBodies[0], first,
-		    res.data.next_cursor, cells, ['session', 'sessions']));
-	}
-	sec.replaceChildren(sec.firstChild, body);
-	if (said) {
-		msg.say(said.text, said.bad);
-		refocus(body, 'p.notice');
-	}
-}
+const tokenList = (limit) => ({
+	path: '/api/tokens?limit=' + limit, what: 'tokens', id: 'token-rows',
+	cols: ['Name', 'Role', 'Owner', 'Permissions', 'Created', 'Last used',
+	    'Status', 'Actions'],
+	nouns: ['token', 'tokens'],
+	cells(k, again) {
+		const name = text(k.name || k.id);
+		let revoke = '';
+		if (!k.revoked_at) {
+			revoke = button('Revoke', async () => {
+				if (!await confirmDialog('Revoke the token ' + name +
+				    '? Everything using it, and its console ' +
+				    'sessions, stop working.', 'Revoke token'))
+					return;
+				const d = await api('DELETE', '/api/tokens/' +
+				    encodeURIComponent(k.id));
+				await again(d.status === 204 ? { text: 'Revoked ' +
+				    name + '.' } : { bad: true, text: 'Could not ' +
+				    'revoke ' + name + ': ' + errmsg(d) });
+			}, 'danger revoke');
+			revoke.setAttribute('aria-label', 'Revoke the token ' + name);
+		}
+		const r = [k.name, k.role, k.owner_id,
+		    (k.permissions || []).join(', '), when(k.created_at),
+		    when(k.last_used_at), k.revoked_at ?
+		    'revoked ' + when(k.revoked_at) : 'active', revoke];
+		r.attrs = { id: k.id };
+		return r;
+	},
+});
+
+// myId: this browser's own session (marked "you").
+const sessionList = (limit, myId) => ({
+	path: '/api/sessions?limit=' + limit, what: 'console sessions',
+	id: 'session-rows',
+	cols: ['Role', 'Owner', 'Signed in', 'Last seen', 'Expires', 'Browser',
+	    'Address', 'Status', 'Actions'],
+	nouns: ['session', 'sessions'],
+	cells(s, again) {
+		const status = s.active ? (s.id === myId ? 'active (you)' :
+		    'active') : s.revoked_at ? 'revoked' : 'ended';
+		const who = text(s.role) + (s.owner_id ? ', ' + text(s.owner_id) :
+		    '');
+		let revoke = '';
+		if (s.active) {
+			revoke = button('Revoke', async () => {
+				if (!await confirmDialog('End this console session (' +
+				    who + ')? Its browser is signed out.',
+				    'Revoke session'))
+					return;
+				const d = await api('DELETE', '/api/sessions/' +
+				    encodeURIComponent(s.id));
+				// One's own: this call is refused and the console
+				// goes back to the sign-in form.
+				await again(d.status === 204 ? { text: 'Revoked the ' +
+				    'session (' + who + ').' } : { bad: true,
+				    text: 'Could not revoke the session (' + who +
+				    '): ' + errmsg(d) });
+			}, 'danger revoke');
+			revoke.setAttribute('aria-label', 'Revoke the session of ' +
+			    who + ', signed in ' + when(s.created_at));
+		}
+		const r = [s.role, s.owner_id, when(s.created_at),
+		    when(s.last_seen_at), when(s.expires_at), s.user_agent,
+		    s.client_addr, status, revoke];
+		r.attrs = { id: s.id };
+		return r;
+	},
+});

@@ -5,7 +5,8 @@ asks first (Cancel keeps it) and then removes it (the API agrees), the
 focus on what it says; a limit that is not a number is refused in the
 form (not saved as the default); a refusal (a limit out of range) is
 shown in the form; the list pages (Show more, ?limit=2 in the hash) to
-the API's last row; nothing is injected; a user has no Quotas link."""
+the API's last row, the focus then on its first owner (a link to its
+subscriptions); nothing is injected; a user has no Quotas link."""
 
 ROWS = """return [...document.querySelectorAll('#quota-rows tr')].map(r =>
     [r.dataset.owner].concat([...r.cells].slice(0, 5).map(c => c.textContent)));"""
@@ -54,6 +55,10 @@ def run(t):
     t.check("the owner's row: 3 subscriptions, 40 events/min, the other "
             "two the defaults (10, 20)", r == [owner, owner, "3", "40",
                                               "10", "20"], r)
+    href = wd.js("return document.querySelector('#quota-rows tr[data-owner=\"'"
+                 " + arguments[0] + '\"] a').getAttribute('href');", owner)
+    t.check("the owner links to its subscriptions",
+            href == "#/subscriptions?owner_id=" + owner, href)
     t.check("the form says it saved", form_say(t) ==
             "Saved the quota of %s." % owner, form_say(t))
     code, v = t.api("GET", qpath + owner)
@@ -192,8 +197,9 @@ def run(t):
                 "'aria-label')];" % ROWS)
     t.check("Show more up to the last page: every row, in the API's order",
             got[:2] == [every, "All %d owners shown" % len(every)], got)
-    t.check("then the focus is on the last page's first row",
-            bool(got[2]) and got[2].startswith("Edit the quota of "), got)
+    last = every[(len(every) - 1) // 2 * 2]
+    t.check("then the focus is on the last page's first row (its owner)",
+            got[2] == "Subscriptions of " + last, [got, last])
     t.shot("paged")
     for o in made:
         t.api("DELETE", qpath + o)
