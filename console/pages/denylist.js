@@ -102,7 +102,7 @@ async function render(ctx, list, limit, again) {
 		if (more.querySelector('button').hidden && m.addedNodes.length)
 			refocus(m.addedNodes[0], 'button');
 	}).observe(t.tBodies[0], { childList: true });
-	sec.append(t, items.length > 0 ? null : el('p', 'The deny list is ' +
+	add(sec, t, items.length > 0 ? null : el('p', 'The deny list is ' +
 	    'empty.', 'empty'), more);
 	list.replaceChildren(sec);
 }

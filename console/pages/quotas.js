@@ -88,7 +88,7 @@ async function render(ctx, list, editor, limit, again) {
 	const t = table(['Owner', 'Subscriptions', 'Events/min', 'Writes/min',
 	    'Writes/day', 'Updated', 'Actions'], items.map(cells), null);
 	t.id = 'quota-rows';
-	sec.append(t, items.length > 0 ? null : el('p', 'No owner has its ' +
+	add(sec, t, items.length > 0 ? null : el('p', 'No owner has its ' +
 	    'own quota: every owner has the defaults.', 'empty'),
 	    pager(ctx, t.tBodies[0], res.next, cells, ['owner', 'owners']));
 	list.replaceChildren(sec);

@@ -200,6 +200,10 @@ def run(t):
     last = every[(len(every) - 1) // 2 * 2]
     t.check("then the focus is on the last page's first row (its owner)",
             got[2] == "Subscriptions of " + last, [got, last])
+    stray = wd.js("return [...document.querySelector('#quota-rows').closest("
+                  "'section').childNodes].filter(n => n.nodeType === 3 && "
+                  "n.textContent.trim()).map(n => n.textContent);")
+    t.check("no stray text beside the list", stray == [], stray)
     t.shot("paged")
     for o in made:
         t.api("DELETE", qpath + o)

@@ -152,6 +152,10 @@ def run(t):
     last = entries[(len(every) - 1) // 2 * 2]["pattern"] if every else None
     t.check("then the focus is on the last page's first row (its Delete)",
             got[2] == "Delete %s" % last, [got, last])
+    stray = wd.js("return [...document.querySelector('#deny-rows').closest("
+                  "'section').childNodes].filter(n => n.nodeType === 3 && "
+                  "n.textContent.trim()).map(n => n.textContent);")
+    t.check("no stray text beside the list", stray == [], stray)
     t.shot("paged")
     code, v = t.api("GET", "/admin/webhooks/deny-list?limit=1000")
     for e in v or []:
