@@ -3,8 +3,9 @@
 // is a glob or a POSIX extended regex (case-insensitive) matched against
 // the URL's host (lib/urlguard.c), and the reason it is there.
 
-import { api, el, add, errmsg, text, section, table, tr, field, form,
-    button, confirmDialog, when } from '../lib.js';
+import { api, el, add, errmsg, text, section, table, field, form,
+    button, confirmDialog, when, rows, pageRows, pager, refusal, statusLine,
+    refocus } from '../lib.js';
 
 const PAGE_ROWS = 1000;		// a page of the list, unless the hash's ?limit=
 const LIST_MAX = 1000;		// the API's ?limit= ceiling
@@ -15,11 +16,17 @@ export default async function (root, ctx) {
 		root.append(el('p', 'The deny list is managed by an admin.'));
 		return;
 	}
-	const n = Number(ctx.query.get('limit'));
-	const limit = Number.isInteger(n) && n >= 1 && n <= LIST_MAX ? n :
-	    PAGE_ROWS;
+	const limit = pageRows(ctx.query, PAGE_ROWS, LIST_MAX);
+	// What Delete did, said above the list with the focus on it (the
+	// button pressed is gone with the old render).
+	const said = statusLine('notice action-status', ctx);
 	const list = el('div');
-	const again = (notice) => render(ctx, list, limit, notice);
+	const again = async (msg, bad) => {
+		await render(ctx, list, limit, again);
+		said.say(msg, bad);
+		if (msg && ctx.current())
+			refocus(root, 'p.notice');
+	};
 	const pattern = field('Pattern', { name: 'pattern', required: true,
 	    hint: 'Matched against the URL\'s host: a glob such as ' +
 	    '*.internal.example or 10.* (an address range), or a regex.' });
@@ -35,6 +42,8 @@ export default async function (root, ctx) {
 			pattern_type: type.input.value,
 			description: reason.input.value,
 		});
+		if (!ctx.current())
+			return;
 		if (res.status !== 201) {
 			f.say('Could not add: ' + errmsg(res));
 			return;
@@ -45,27 +54,23 @@ export default async function (root, ctx) {
 		await again();
 	}, 'panel deny-form');
 	root.append(el('p', 'Webhook URLs whose host matches an entry are ' +
-	    'refused when written and at each delivery.', 'meta'), f, list);
+	    'refused when written and at each delivery.', 'meta'), f, said,
+	    list);
 	await again();
 }
 
-// The list, a page at a time (the API's Link rel="next"); notice: what
-// the last action did, said above the list with the focus on it (the
-// control pressed is gone with the old render).
-async function render(ctx, list, limit, notice) {
+// The list, a page at a time (lib.js's pager); again(msg, bad) renders
+// it anew and says what Delete did.
+async function render(ctx, list, limit, again) {
 	const res = await api('GET', '/admin/webhooks/deny-list?limit=' + limit);
-	const rows = res.status === 200 && Array.isArray(res.data) ? res.data : null;
-	if (!rows) {
-		list.replaceChildren(el('p', 'Could not list the deny list: ' +
-		    errmsg(res), 'error'));
+	if (!ctx.current())
+		return;
+	const items = rows(res);
+	if (!items) {
+		list.replaceChildren(refusal('the deny list', res));
 		return;
 	}
 	const sec = section('Entries', 'h3');
-	const said = el('p', notice ? notice.text : null,
-	    notice && notice.bad ? 'error' : 'notice');
-	said.setAttribute('role', 'status');
-	said.tabIndex = -1;
-	said.hidden = !notice;
 	const cells = (d) => {
 		const del = button('Delete', async () => {
 			if (!await confirmDialog('Delete the deny-list entry ' +
@@ -74,10 +79,11 @@ async function render(ctx, list, limit, notice) {
 				return;
 			const res = await api('DELETE', '/admin/webhooks/deny-list/' +
 			    encodeURIComponent(d.id));
-			await render(ctx, list, limit, res.status === 204 ?
-			    { text: 'Deleted ' + text(d.pattern) + '.' } :
-			    { bad: true, text: 'Could not delete ' +
-			    text(d.pattern) + ': ' + errmsg(res) });
+			if (res.status === 204)
+				await again('Deleted ' + text(d.pattern) + '.');
+			else
+				await again('Could not delete ' + text(d.pattern) +
+				    ': ' + errmsg(res), true);
 		}, 'danger delete');
 		del.setAttribute('aria-label', 'Delete ' + text(d.pattern));
 		const r = [el('code', d.pattern), d.pattern_type, d.description,
@@ -86,52 +92,17 @@ async function render(ctx, list, limit, notice) {
 		return r;
 	};
 	const t = table(['Pattern', 'Type', 'Reason', 'Added', 'Actions'],
-	    rows.map(cells));
+	    items.map(cells));
 	t.id = 'deny-rows';
-	const empty = el('p', 'The deny list is empty.', 'empty');
-	empty.hidden = rows.length > 0;
-	sec.append(said, t, empty, pager(ctx, t.tBodies[0], res.next, cells,
-	    ['entry', 'entries']));
+	const more = pager(ctx, t.tBodies[0], res.next, cells,
+	    ['entry', 'entries']);
+	// The pager's last page puts the focus on the first new row's link;
+	// these rows have a Delete button instead.
+	new MutationObserver(([m]) => {
+		if (more.querySelector('button').hidden && m.addedNodes.length)
+			refocus(m.addedNodes[0], 'button');
+	}).observe(t.tBodies[0], { childList: true });
+	add(sec, t, items.length > 0 ? null : el('p', 'The deny list is ' +
+	    'empty.', 'empty'), more);
 	list.replaceChildren(sec);
-	if (notice && ctx.current())
-		said.focus();
-}
-
-// Show more: follows the answer's Link rel="next" (api() gives its path
-// as next), appends that page's rows to tbody, and is gone on the last
-// page; the count says how many rows are shown.
-function pager(ctx, tbody, next, cells, [one, many]) {
-	const p = el('p', null, 'more');
-	const count = el('span', null, 'count');
-	count.setAttribute('role', 'status');
-	const why = el('span');
-	const shown = () => tbody.rows.length + ' ' +
-	    (tbody.rows.length === 1 ? one : many) + ' shown';
-	const b = button('Show more', async () => {
-		const res = await api('GET', next);
-		if (!ctx.current())
-			return;
-		const items = res.status === 200 && Array.isArray(res.data) ?
-		    res.data : null;
-		if (!items) {
-			why.textContent = 'Could not list more ' + many + ': ' +
-			    errmsg(res);
-			why.className = 'error';
-			return;
-		}
-		why.textContent = '';
-		why.removeAttribute('class');
-		const added = items.map((i) => tr(cells(i)));
-		tbody.append(...added);
-		next = res.next;
-		b.hidden = !next;
-		count.textContent = next ? shown() : 'All ' + shown();
-		// The button is gone: the reader goes on at the first new row.
-		if (!next && added.length > 0)
-			added[0].querySelector('button').focus();
-	}, 'secondary show-more');
-	count.textContent = shown();
-	p.append(count, b, why);
-	p.hidden = !next;
-	return p;
 }

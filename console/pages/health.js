@@ -6,8 +6,8 @@
 // per time bucket), for screen readers and for the tests.
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
-import { api, el, add, errmsg, text, section, table, dl, field, form,
-    when } from '../lib.js';
+import { api, el, add, text, section, table, dl, field, form, when,
+    formatMs, refusal, refocus } from '../lib.js';
 
 const RANGES = [['1', 'Last hour'], ['6', 'Last 6 hours'],
     ['24', 'Last 24 hours'], ['168', 'Last 7 days']];
@@ -31,7 +31,7 @@ function uplotCss() {
 
 // Set when the range form navigates: the new render puts the focus back
 // on its Show button, where the keyboard user left it.
-let refocus = false;
+let showPressed = false;
 
 // Returns the page's cleanup (the router calls it before the next page
 // renders or on sign-out): the charts and the resize listener go.
@@ -49,14 +49,14 @@ export default async function (root, ctx) {
 			rangeForm.say('Shown.');
 			return;
 		}
-		refocus = true;
+		showPressed = true;
 		ctx.go('#/health?hours=' + range.input.value);
 	}, 'filters health-range');
 	const status = section('Service status', 'h3', 'health-status');
 	root.append(status, rangeForm);
-	if (refocus) {
-		refocus = false;
-		rangeForm.querySelector('button[type=submit]').focus();
+	if (showPressed) {
+		showPressed = false;
+		refocus(rangeForm, 'button[type=submit]');
 	}
 	const charts = [];
 	const resize = () => {
@@ -75,10 +75,12 @@ export default async function (root, ctx) {
 	};
 	const [hz, st] = await Promise.all([api('GET', '/healthz'),
 	    api('GET', '/api/stats?hours=' + hours)]);
+	// Left while loading: nothing to write or draw.
+	if (!ctx.current())
+		return cleanup;
 	status.append(healthz(hz));
 	if (st.status !== 200 || !st.data) {
-		root.append(el('p', 'Could not load the figures: ' + errmsg(st),
-		    'error'));
+		root.append(refusal('the figures', st));
 		return cleanup;
 	}
 	const s = st.data;
@@ -90,9 +92,6 @@ export default async function (root, ctx) {
 	    .concat([Date.parse(s.until) / 1000]);
 	root.append(inbound(s, xs, charts), deliveries(s, xs, charts),
 	    bucketTable(s));
-	// Left while loading: nothing to draw.
-	if (ctx.current && !ctx.current())
-		return cleanup;
 	// Charts are drawn once in the document, at the width they get.
 	for (const c of charts)
 		c.draw();
@@ -191,8 +190,9 @@ function inbound(s, xs, charts) {
 	return sec;
 }
 
+// A latency (the API rounds it to a tenth), or a dash for none.
 function ms(v) {
-	return v == null ? '—' : text(v) + ' ms';
+	return v == null ? '—' : formatMs(v);
 }
 
 function deliveries(s, xs, charts) {

@@ -2,8 +2,9 @@
 // (GET /admin/quotas/webhooks), set one (PUT .../:owner; a limit left
 // blank takes the default) and clear one (DELETE: back to the defaults).
 
-import { api, el, add, errmsg, text, section, table, tr, dl, field, form,
-    button, confirmDialog, when } from '../lib.js';
+import { api, el, add, errmsg, text, section, table, dl, field, form,
+    button, confirmDialog, when, link, rows, pageRows, pager, refusal,
+    statusLine, refocus } from '../lib.js';
 
 const LIMITS = [
 	['max_subscriptions', 'Subscriptions', 'at most, 0 to 100000'],
@@ -22,35 +23,36 @@ export default async function (root, ctx) {
 		root.append(el('p', 'Quotas are managed by an admin.'));
 		return;
 	}
-	const n = Number(ctx.query.get('limit'));
-	const limit = Number.isInteger(n) && n >= 1 && n <= LIST_MAX ? n :
-	    PAGE_ROWS;
+	const limit = pageRows(ctx.query, PAGE_ROWS, LIST_MAX);
+	// What an action on a row did, said above the list with the focus
+	// on it (the control pressed is gone with the old render).
+	const said = statusLine('notice action-status', ctx);
 	const list = el('div');
-	const again = (notice) => render(ctx, list, editor, limit, notice);
-	const editor = quotaForm(() => again());
+	const again = async (msg, bad) => {
+		await render(ctx, list, editor, limit, again);
+		said.say(msg, bad);
+		if (msg && ctx.current())
+			refocus(root, 'p.notice');
+	};
+	const editor = quotaForm(ctx, () => again());
 	root.append(el('p', 'Per-owner limits on subscriptions and events. ' +
 	    'An owner without its own row has the defaults.', 'meta'),
-	    editor, list);
+	    editor, said, list);
 	await again();
 }
 
-// The list, a page at a time (the API's Link rel="next"); notice: what
-// the last action did, said above the list with the focus on it (the
-// control pressed is gone with the old render).
-async function render(ctx, list, editor, limit, notice) {
+// The list, a page at a time (lib.js's pager); again(msg, bad) renders
+// it anew and says what an action did.
+async function render(ctx, list, editor, limit, again) {
 	const res = await api('GET', '/admin/quotas/webhooks?limit=' + limit);
-	const rows = res.status === 200 && Array.isArray(res.data) ? res.data : null;
-	if (!rows) {
-		list.replaceChildren(el('p', 'Could not list quotas: ' + errmsg(res),
-		    'error'));
+	if (!ctx.current())
+		return;
+	const items = rows(res);
+	if (!items) {
+		list.replaceChildren(refusal('quotas', res));
 		return;
 	}
 	const sec = section('Owners with their own quota', 'h3');
-	const said = el('p', notice ? notice.text : null,
-	    notice && notice.bad ? 'error' : 'notice');
-	said.setAttribute('role', 'status');
-	said.tabIndex = -1;
-	said.hidden = !notice;
 	const cells = (q) => {
 		const edit = button('Edit', () => editor.load(q), 'secondary edit');
 		edit.setAttribute('aria-label', 'Edit the quota of ' +
@@ -61,19 +63,22 @@ async function render(ctx, list, editor, limit, notice) {
 			    'Clear quota'))
 				return;
 			const d = await api('DELETE', path(q.owner_id));
-			if (d.status !== 204 && d.status !== 200) {
-				await render(ctx, list, editor, limit, { bad: true,
-				    text: 'Could not clear the quota of ' +
-				    text(q.owner_id) + ': ' + errmsg(d) });
-				return;
-			}
-			await render(ctx, list, editor, limit, { text:
-			    'Cleared the quota of ' + text(q.owner_id) +
-			    ': it has the defaults.' });
+			if (d.status === 204 || d.status === 200)
+				await again('Cleared the quota of ' +
+				    text(q.owner_id) + ': it has the defaults.');
+			else
+				await again('Could not clear the quota of ' +
+				    text(q.owner_id) + ': ' + errmsg(d), true);
 		}, 'danger clear');
 		clear.setAttribute('aria-label', 'Clear the quota of ' +
 		    text(q.owner_id));
-		const r = [q.owner_id, q.max_subscriptions, q.max_events_per_minute,
+		// The owner: a link to what its quota limits, its subscriptions
+		// (lib.js's pager puts the focus on it after the last page).
+		const who = link(text(q.owner_id), '#/subscriptions?owner_id=' +
+		    encodeURIComponent(text(q.owner_id)));
+		who.setAttribute('aria-label', 'Subscriptions of ' +
+		    text(q.owner_id));
+		const r = [who, q.max_subscriptions, q.max_events_per_minute,
 		    q.max_subscription_requests_per_minute,
 		    q.max_subscription_requests_per_day, when(q.updated_at),
 		    add(el('span', null, 'actions'), edit, clear)];
@@ -81,59 +86,16 @@ async function render(ctx, list, editor, limit, notice) {
 		return r;
 	};
 	const t = table(['Owner', 'Subscriptions', 'Events/min', 'Writes/min',
-	    'Writes/day', 'Updated', 'Actions'], rows.map(cells), null);
+	    'Writes/day', 'Updated', 'Actions'], items.map(cells), null);
 	t.id = 'quota-rows';
-	const empty = el('p', 'No owner has its own quota: every owner has ' +
-	    'the defaults.', 'empty');
-	empty.hidden = rows.length > 0;
-	sec.append(said, t, empty, pager(ctx, t.tBodies[0], res.next, cells,
-	    ['owner', 'owners']));
+	add(sec, t, items.length > 0 ? null : el('p', 'No owner has its ' +
+	    'own quota: every owner has the defaults.', 'empty'),
+	    pager(ctx, t.tBodies[0], res.next, cells, ['owner', 'owners']));
 	list.replaceChildren(sec);
-	if (notice && ctx.current())
-		said.focus();
-}
-
-// Show more: follows the answer's Link rel="next" (api() gives its path
-// as next), appends that page's rows to tbody, and is gone on the last
-// page; the count says how many rows are shown.
-function pager(ctx, tbody, next, cells, [one, many]) {
-	const p = el('p', null, 'more');
-	const count = el('span', null, 'count');
-	count.setAttribute('role', 'status');
-	const why = el('span');
-	const shown = () => tbody.rows.length + ' ' +
-	    (tbody.rows.length === 1 ? one : many) + ' shown';
-	const b = button('Show more', async () => {
-		const res = await api('GET', next);
-		if (!ctx.current())
-			return;
-		const items = res.status === 200 && Array.isArray(res.data) ?
-		    res.data : null;
-		if (!items) {
-			why.textContent = 'Could not list more ' + many + ': ' +
-			    errmsg(res);
-			why.className = 'error';
-			return;
-		}
-		why.textContent = '';
-		why.removeAttribute('class');
-		const added = items.map((i) => tr(cells(i)));
-		tbody.append(...added);
-		next = res.next;
-		b.hidden = !next;
-		count.textContent = next ? shown() : 'All ' + shown();
-		// The button is gone: the reader goes on at the first new row.
-		if (!next && added.length > 0)
-			added[0].querySelector('button').focus();
-	}, 'secondary show-more');
-	count.textContent = shown();
-	p.append(count, b, why);
-	p.hidden = !next;
-	return p;
 }
 
 // The form that sets an owner's quota; load(q) fills it from a row.
-function quotaForm(after) {
+function quotaForm(ctx, after) {
 	const owner = field('Owner id', { name: 'owner_id', required: true,
 	    hint: 'The owner_id of the user tokens it applies to.' });
 	const limits = LIMITS.map(([name, label, hint]) => field(label, {
@@ -173,6 +135,8 @@ function quotaForm(after) {
 				body[LIMITS[i][0]] = Number(inp.value);
 		}
 		const res = await api('PUT', path(o), body);
+		if (!ctx.current())
+			return;
 		if (res.status !== 200 && res.status !== 201) {
 			f.say('Could not save: ' + errmsg(res));
 			return;
@@ -188,6 +152,8 @@ function quotaForm(after) {
 			return;
 		}
 		const res = await api('GET', path(o));
+		if (!ctx.current())
+			return;
 		if (res.status !== 200 || !res.data) {
 			f.say('Could not look it up: ' + errmsg(res));
 			return;

@@ -4,7 +4,8 @@
 // admin's: anyone else sees its own session (GET /api/session).
 
 import { api, el, add, errmsg, list, text, section, table, tr, dl, field,
-    form, button, confirmDialog, secretBox, when } from '../lib.js';
+    form, button, confirmDialog, secretBox, when, pageRows, refusal,
+    statusLine, refocus } from '../lib.js';
 
 const PAGE_ROWS = 200;		// a page of each list, unless the hash's ?limit=
 const LIST_MAX = 200;		// the API's ?limit= ceiling
@@ -12,43 +13,35 @@ const LIST_MAX = 200;		// the API's ?limit= ceiling
 export default async function (root, ctx) {
 	root.append(el('h2', 'Tokens'));
 	const mine = await api('GET', '/api/session');
+	if (!ctx.current())
+		return;
 	const me = mine.status === 200 && mine.data ? mine.data : null;
 	if (ctx.session.role !== 'admin') {
 		root.append(el('p', 'API tokens and console sessions are managed ' +
 		    'by an admin. This is your own session.', 'note'));
 		const sec = section('Your session', 'h3', 'my-session');
-		sec.append(me ? sessionInfo(me) :
-		    el('p', 'Could not read your session: ' + errmsg(mine), 'error'));
+		sec.append(me ? sessionInfo(me) : refusal('your session', mine));
 		root.append(sec);
 		return;
 	}
-	const n = Number(ctx.query.get('limit'));
-	const limit = Number.isInteger(n) && n >= 1 && n <= LIST_MAX ? n :
-	    PAGE_ROWS;
+	const limit = pageRows(ctx.query, PAGE_ROWS, LIST_MAX);
 	const tokens = section('API tokens', 'h3', 'tokens');
 	const sessions = section('Console sessions', 'h3', 'sessions');
+	// Not a live region: a screen reader would read the new token out;
+	// the form's status line says it, the focus goes to Copy.
 	const created = el('div', null, 'token-created');
-	created.setAttribute('role', 'status');
-	const f = createForm(created, () => renderTokens(ctx, tokens, limit));
+	const f = createForm(ctx, created, () => renderList(ctx, tokens,
+	    tokenList(limit)));
 	root.append(f, created, tokens, sessions);
-	await Promise.all([renderTokens(ctx, tokens, limit),
-	    renderSessions(ctx, sessions, limit, me ? me.id : null)]);
-}
-
-// A list's notice: what the last action did, above the list, focused
-// (the control pressed is gone with the old render).
-function notice(said) {
-	const p = el('p', said ? said.text : null, said && said.bad ? 'error' :
-	    'notice');
-	p.setAttribute('role', 'status');
-	p.tabIndex = -1;
-	p.hidden = !said;
-	return p;
+	await Promise.all([renderList(ctx, tokens, tokenList(limit)),
+	    renderList(ctx, sessions, sessionList(limit, me ? me.id : null))]);
 }
 
 // Show more: the next page of an {data, next_cursor} list (first: the
 // first page's path with its ?limit=), appended to tbody; gone on the
-// last page; the count says how many rows are shown.
+// last page; the count says how many rows are shown.  lib.js's pager
+// reads bare arrays paged by Link rel="next" only: /api/tokens and
+// /api/sessions page by next_cursor.
 function pager(ctx, tbody, first, cursor, cells, [one, many]) {
 	const p = el('p', null, 'more');
 	const count = el('span', null, 'count');
@@ -77,13 +70,8 @@ function pager(ctx, tbody, first, cursor, cells, [one, many]) {
 		count.textContent = cursor ? shown() : 'All ' + shown();
 		// The button is gone: the reader goes on at the first new row
 		// (its Revoke, or the row's first cell made focusable).
-		if (!cursor && added.length > 0) {
-			const to = added[0].querySelector('button') ||
-			    added[0].cells[0];
-			if (!to.matches('button'))
-				to.tabIndex = -1;
-			to.focus();
-		}
+		if (!cursor && added.length > 0)
+			refocus(added[0], 'button', 'td');
 	}, 'secondary show-more');
 	count.textContent = shown();
 	p.append(count, b, why);
@@ -101,7 +89,7 @@ function sessionInfo(s) {
 	return d;
 }
 
-function createForm(created, after) {
+function createForm(ctx, created, after) {
 	const name = field('Name', { name: 'name',
 	    hint: 'What the token is for (up to 128 characters).' });
 	const role = field('Role', { kind: 'select', name: 'role',
@@ -122,6 +110,8 @@ function createForm(created, after) {
 		if (perm.input.checked)
 			body.permissions = ['manage_settings'];
 		const res = await api('POST', '/api/tokens', body);
+		if (!ctx.current())
+			return;
 		if (res.status !== 201 || !res.data) {
 			f.say('Could not create the token: ' + errmsg(res));
 			return;
@@ -139,106 +129,106 @@ function createForm(created, after) {
 		owner.input.value = '';
 		perm.input.checked = false;
 		await after();
-		created.querySelector('button.copy').focus();
+		if (ctx.current())
+			refocus(created, 'button.copy');
 	}, 'panel token-form');
 	return f;
 }
 
-async function renderTokens(ctx, sec, limit, said) {
-	const first = '/api/tokens?limit=' + limit;
-	const res = await api('GET', first);
-	const rows = list(res);
+// One of the page's lists ({data, next_cursor}) into its section sec,
+// a page at a time; said {text, bad}: what the last action did, above
+// the list with the focus on it (the control pressed is gone with the
+// old render).  l: {path (with its ?limit=), what, id, cols, nouns,
+// cells(item, again)}, again(said) rendering the list anew.
+async function renderList(ctx, sec, l, said) {
+	const res = await api('GET', l.path);
+	if (!ctx.current())
+		return;
+	const items = list(res);
 	const body = el('div');
-	const msg = notice(said);
-	if (!rows) {
-		body.append(el('p', 'Could not list tokens: ' + errmsg(res), 'error'));
+	const msg = statusLine('notice action-status', ctx);
+	if (!items) {
+		body.append(refusal(l.what, res));
 	} else {
-		const cells = (k) => {
-			const name = text(k.name || k.id);
-			let revoke = '';
-			if (!k.revoked_at) {
-				revoke = button('Revoke', async () => {
-					if (!await confirmDialog('Revoke the token ' +
-					    name + '? Everything using it, and its ' +
-					    'console sessions, stop working.',
-					    'Revoke token'))
-						return;
-					const d = await api('DELETE', '/api/tokens/' +
-					    encodeURIComponent(k.id));
-					await renderTokens(ctx, sec, limit,
-					    d.status === 204 ? { text: 'Revoked ' +
-					    name + '.' } : { bad: true, text: 'Could ' +
-					    'not revoke ' + name + ': ' + errmsg(d) });
-				}, 'danger revoke');
-				revoke.setAttribute('aria-label', 'Revoke the token ' +
-				    name);
-			}
-			const r = [k.name, k.role, k.owner_id,
-			    (k.permissions || []).join(', '), when(k.created_at),
-			    when(k.last_used_at), k.revoked_at ?
-			    'revoked ' + when(k.revoked_at) : 'active', revoke];
-			r.attrs = { id: k.id };
-			return r;
-		};
-		const t = table(['Name', 'Role', 'Owner', 'Permissions', 'Created',
-		    'Last used', 'Status', 'Actions'], rows.map(cells));
-		t.id = 'token-rows';
-		body.append(msg, t, pager(ctx, t.tBodies[0], first,
-		    res.data.next_cursor, cells, ['token', 'tokens']));
+		const cells = (x) => l.cells(x, (s) => renderList(ctx, sec, l, s));
+		const t = table(l.cols, items.map(cells));
+		t.id = l.id;
+		body.append(msg, t, pager(ctx, t.tBodies[0], l.path,
+		    res.data.next_cursor, cells, l.nouns));
 	}
 	sec.replaceChildren(sec.firstChild, body);
-	if (said && ctx.current())
-		msg.focus();
+	if (said) {
+		msg.say(said.text, said.bad);
+		refocus(body, 'p.notice');
+	}
 }
 
-async function renderSessions(ctx, sec, limit, myId, said) {
-	const first = '/api/sessions?limit=' + limit;
-	const res = await api('GET', first);
-	const rows = list(res);
-	const body = el('div');
-	const msg = notice(said);
-	if (!rows) {
-		body.append(el('p', 'Could not list sessions: ' + errmsg(res), 'error'));
-	} else {
-		const cells = (s) => {
-			const status = s.active ? (s.id === myId ? 'active (you)' :
-			    'active') : s.revoked_at ? 'revoked' : 'ended';
-			const who = text(s.role) + (s.owner_id ? ', ' +
-			    text(s.owner_id) : '');
-			let revoke = '';
-			if (s.active) {
-				revoke = button('Revoke', async () => {
-					if (!await confirmDialog('End this console ' +
-					    'session (' + who + ')? Its browser is ' +
-					    'signed out.', 'Revoke session'))
-						return;
-					const d = await api('DELETE', '/api/sessions/' +
-					    encodeURIComponent(s.id));
-					// One's own: this call is refused and the
-					// console goes back to the sign-in form.
-					await renderSessions(ctx, sec, limit, myId,
-					    d.status === 204 ? { text: 'Revoked the ' +
-					    'session (' + who + ').' } : { bad: true,
-					    text: 'Could not revoke the session (' +
-					    who + '): ' + errmsg(d) });
-				}, 'danger revoke');
-				revoke.setAttribute('aria-label', 'Revoke the session ' +
-				    'of ' + who + ', signed in ' + when(s.created_at));
-			}
-			const r = [s.role, s.owner_id, when(s.created_at),
-			    when(s.last_seen_at), when(s.expires_at), s.user_agent,
-			    s.client_addr, status, revoke];
-			r.attrs = { id: s.id };
-			return r;
-		};
-		const t = table(['Role', 'Owner', 'Signed in', 'Last seen',
-		    'Expires', 'Browser', 'Address', 'Status', 'Actions'],
-		    rows.map(cells));
-		t.id = 'session-rows';
-		body.append(msg, t, pager(ctx, t.tBodies[0], first,
-		    res.data.next_cursor, cells, ['session', 'sessions']));
-	}
-	sec.replaceChildren(sec.firstChild, body);
-	if (said && ctx.current())
-		msg.focus();
-}
+const tokenList = (limit) => ({
+	path: '/api/tokens?limit=' + limit, what: 'tokens', id: 'token-rows',
+	cols: ['Name', 'Role', 'Owner', 'Permissions', 'Created', 'Last used',
+	    'Status', 'Actions'],
+	nouns: ['token', 'tokens'],
+	cells(k, again) {
+		const name = text(k.name || k.id);
+		let revoke = '';
+		if (!k.revoked_at) {
+			revoke = button('Revoke', async () => {
+				if (!await confirmDialog('Revoke the token ' + name +
+				    '? Everything using it, and its console ' +
+				    'sessions, stop working.', 'Revoke token'))
+					return;
+				const d = await api('DELETE', '/api/tokens/' +
+				    encodeURIComponent(k.id));
+				await again(d.status === 204 ? { text: 'Revoked ' +
+				    name + '.' } : { bad: true, text: 'Could not ' +
+				    'revoke ' + name + ': ' + errmsg(d) });
+			}, 'danger revoke');
+			revoke.setAttribute('aria-label', 'Revoke the token ' + name);
+		}
+		const r = [k.name, k.role, k.owner_id,
+		    (k.permissions || []).join(', '), when(k.created_at),
+		    when(k.last_used_at), k.revoked_at ?
+		    'revoked ' + when(k.revoked_at) : 'active', revoke];
+		r.attrs = { id: k.id };
+		return r;
+	},
+});
+
+// myId: this browser's own session (marked "you").
+const sessionList = (limit, myId) => ({
+	path: '/api/sessions?limit=' + limit, what: 'console sessions',
+	id: 'session-rows',
+	cols: ['Role', 'Owner', 'Signed in', 'Last seen', 'Expires', 'Browser',
+	    'Address', 'Status', 'Actions'],
+	nouns: ['session', 'sessions'],
+	cells(s, again) {
+		const status = s.active ? (s.id === myId ? 'active (you)' :
+		    'active') : s.revoked_at ? 'revoked' : 'ended';
+		const who = text(s.role) + (s.owner_id ? ', ' + text(s.owner_id) :
+		    '');
+		let revoke = '';
+		if (s.active) {
+			revoke = button('Revoke', async () => {
+				if (!await confirmDialog('End this console session (' +
+				    who + ')? Its browser is signed out.',
+				    'Revoke session'))
+					return;
+				const d = await api('DELETE', '/api/sessions/' +
+				    encodeURIComponent(s.id));
+				// One's own: this call is refused and the console
+				// goes back to the sign-in form.
+				await again(d.status === 204 ? { text: 'Revoked the ' +
+				    'session (' + who + ').' } : { bad: true,
+				    text: 'Could not revoke the session (' + who +
+				    '): ' + errmsg(d) });
+			}, 'danger revoke');
+			revoke.setAttribute('aria-label', 'Revoke the session of ' +
+			    who + ', signed in ' + when(s.created_at));
+		}
+		const r = [s.role, s.owner_id, when(s.created_at),
+		    when(s.last_seen_at), when(s.expires_at), s.user_agent,
+		    s.client_addr, status, revoke];
+		r.attrs = { id: s.id };
+		return r;
+	},
+});

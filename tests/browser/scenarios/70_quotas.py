@@ -5,7 +5,8 @@ asks first (Cancel keeps it) and then removes it (the API agrees), the
 focus on what it says; a limit that is not a number is refused in the
 form (not saved as the default); a refusal (a limit out of range) is
 shown in the form; the list pages (Show more, ?limit=2 in the hash) to
-the API's last row; nothing is injected; a user has no Quotas link."""
+the API's last row, the focus then on its first owner (a link to its
+subscriptions); nothing is injected; a user has no Quotas link."""
 
 ROWS = """return [...document.querySelectorAll('#quota-rows tr')].map(r =>
     [r.dataset.owner].concat([...r.cells].slice(0, 5).map(c => c.textContent)));"""
@@ -21,20 +22,6 @@ def form_say(t):
     return t.text(".quota-form .form-status")
 
 
-def phone(t, name):
-    """A screenshot at 390 px; the page itself must not scroll sideways
-    (tables scroll inside themselves)."""
-    wd = t.wd
-    wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
-    wd.wait("return window.innerWidth <= 400;")
-    fits = wd.wait("return document.documentElement.scrollWidth <= "
-                   "document.documentElement.clientWidth;", 3.0)
-    t.check("%s at 390 px: the page does not scroll sideways" % name,
-            bool(fits), wd.js("return [document.documentElement.scrollWidth,"
-                              " document.documentElement.clientWidth];"))
-    t.shot(name + "-phone")
-    wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
-    wd.wait("return window.innerWidth > 1000;")
 
 
 def run(t):
@@ -43,8 +30,9 @@ def run(t):
     qpath = "/admin/quotas/webhooks/"
     # A fresh document, signed in as the admin.
     t.get(t.base + "/console/")
-    wd.wait("return !document.getElementById('signin').hidden || "
-            "!document.getElementById('who').hidden;")
+    t.must("the console shows the sign-in form or a page",
+           "return !document.getElementById('signin').hidden || "
+           "!document.getElementById('who').hidden;")
     if not t.signed_in():
         t.signin()
     t.open("quotas")
@@ -67,6 +55,10 @@ def run(t):
     t.check("the owner's row: 3 subscriptions, 40 events/min, the other "
             "two the defaults (10, 20)", r == [owner, owner, "3", "40",
                                               "10", "20"], r)
+    href = wd.js("return document.querySelector('#quota-rows tr[data-owner=\"'"
+                 " + arguments[0] + '\"] a').getAttribute('href');", owner)
+    t.check("the owner links to its subscriptions",
+            href == "#/subscriptions?owner_id=" + owner, href)
     t.check("the form says it saved", form_say(t) ==
             "Saved the quota of %s." % owner, form_say(t))
     code, v = t.api("GET", qpath + owner)
@@ -74,7 +66,7 @@ def run(t):
             v["max_subscriptions"] == 3 and v["max_events_per_minute"] == 40,
             v)
     t.shot("set")
-    phone(t, "quotas")
+    t.phone("quotas")
 
     # Edit loads the row; a change saves.
     t.click('#quota-rows tr[data-owner="%s"] button.edit' % owner)
@@ -159,7 +151,8 @@ def run(t):
     t.click("dialog.confirm .confirm-cancel")
     t.check("Cancel keeps the row", bool(row(t, owner)))
     t.click('#quota-rows tr[data-owner="%s"] button.clear' % owner)
-    wd.wait("return !!document.querySelector('dialog.confirm[open]');")
+    t.must("Clear asks again", "return !!document.querySelector("
+           "'dialog.confirm[open]');")
     t.click("dialog.confirm .confirm-ok")
     gone = wd.wait("return !(function(){%s})().some(x => x[0] === "
                    "arguments[0]);" % ROWS, 8.0, owner)
@@ -189,22 +182,28 @@ def run(t):
     t.check("?limit=2: the first two rows, '2 owners shown'",
             first == [every[:2], "2 owners shown"], first)
     for _ in range(len(every)):
-        if not wd.js("const b = document.querySelector('#page button."
-                     "show-more'); return b && !b.hidden;"):
+        if not wd.js("const b = document.querySelector('#page p.more "
+                     "button'); return b && !b.hidden;"):
             break
         n = wd.js("return document.querySelectorAll('#quota-rows tr')"
                   ".length;")
-        t.click("#page button.show-more")
-        wd.wait("return document.querySelectorAll('#quota-rows tr')"
-                ".length > arguments[0];", 8.0, n)
+        t.click("#page p.more button")
+        t.must("Show more adds the next page's rows",
+               "return document.querySelectorAll('#quota-rows tr')"
+               ".length > arguments[0];", 8.0, n)
     got = wd.js("return [(function(){%s})().map(r => r[0]).filter(x => x), "
                 "document.querySelector('#page p.more .count')"
                 ".textContent, document.activeElement.getAttribute("
                 "'aria-label')];" % ROWS)
     t.check("Show more up to the last page: every row, in the API's order",
             got[:2] == [every, "All %d owners shown" % len(every)], got)
-    t.check("then the focus is on the last page's first row",
-            bool(got[2]) and got[2].startswith("Edit the quota of "), got)
+    last = every[(len(every) - 1) // 2 * 2]
+    t.check("then the focus is on the last page's first row (its owner)",
+            got[2] == "Subscriptions of " + last, [got, last])
+    stray = wd.js("return [...document.querySelector('#quota-rows').closest("
+                  "'section').childNodes].filter(n => n.nodeType === 3 && "
+                  "n.textContent.trim()).map(n => n.textContent);")
+    t.check("no stray text beside the list", stray == [], stray)
     t.shot("paged")
     for o in made:
         t.api("DELETE", qpath + o)

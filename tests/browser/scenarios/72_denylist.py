@@ -26,20 +26,6 @@ def add(t, pattern, kind, reason):
     t.click(".deny-form button[type=submit]")
 
 
-def phone(t, name):
-    """A screenshot at 390 px; the page itself must not scroll sideways
-    (tables scroll inside themselves)."""
-    wd = t.wd
-    wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
-    wd.wait("return window.innerWidth <= 400;")
-    fits = wd.wait("return document.documentElement.scrollWidth <= "
-                   "document.documentElement.clientWidth;", 3.0)
-    t.check("%s at 390 px: the page does not scroll sideways" % name,
-            bool(fits), wd.js("return [document.documentElement.scrollWidth,"
-                              " document.documentElement.clientWidth];"))
-    t.shot(name + "-phone")
-    wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
-    wd.wait("return window.innerWidth > 1000;")
 
 
 def run(t):
@@ -49,8 +35,9 @@ def run(t):
     regex = "^evil-%s\\.example$" % t.run_id.lower()
     # A fresh document, signed in as the admin.
     t.get(t.base + "/console/")
-    wd.wait("return !document.getElementById('signin').hidden || "
-            "!document.getElementById('who').hidden;")
+    t.must("the console shows the sign-in form or a page",
+           "return !document.getElementById('signin').hidden || "
+           "!document.getElementById('who').hidden;")
     if not t.signed_in():
         t.signin()
     t.open("deny-list")
@@ -78,7 +65,7 @@ def run(t):
     rid = r and r[0]
     t.no_injection("deny list")
     t.shot("list")
-    phone(t, "denylist")
+    t.phone("denylist")
 
     # The API now refuses a URL the glob matches.
     code, v = t.api("POST", "/admin/webhooks/subscriptions", {
@@ -116,7 +103,8 @@ def run(t):
     t.check("Escape cancels: the entry stays", bool(row(t, glob)) and
             not wd.js("return !!document.querySelector('dialog[open]');"))
     t.click('#deny-rows tr[data-id="%s"] button.delete' % gid)
-    wd.wait("return !!document.querySelector('dialog.confirm[open]');")
+    t.must("Delete asks again", "return !!document.querySelector("
+           "'dialog.confirm[open]');")
     t.click("dialog.confirm .confirm-ok")
     t.check("Confirm deletes it", bool(row(t, glob, False)))
     said = wd.wait("const a = document.activeElement;"
@@ -135,8 +123,8 @@ def run(t):
         t.api("POST", "/admin/webhooks/deny-list", {
             "pattern": "page%d-%s.example" % (i, t.run_id.lower()),
             "pattern_type": "glob", "description": "paging"})
-    code, every = t.api("GET", "/admin/webhooks/deny-list?limit=1000")
-    every = [str(e["id"]) for e in every or []]
+    code, entries = t.api("GET", "/admin/webhooks/deny-list?limit=1000")
+    every = [str(e["id"]) for e in entries or []]
     t.check("setup: at least 3 entries", code == 200 and len(every) >= 3,
             every)
     t.open("deny-list?limit=2")
@@ -146,22 +134,28 @@ def run(t):
     t.check("?limit=2: the first two rows, '2 entries shown'",
             first == [every[:2], "2 entries shown"], first)
     for _ in range(len(every)):
-        if not wd.js("const b = document.querySelector('#page button."
-                     "show-more'); return b && !b.hidden;"):
+        if not wd.js("const b = document.querySelector('#page p.more "
+                     "button'); return b && !b.hidden;"):
             break
         n = wd.js("return document.querySelectorAll('#deny-rows tr')"
                   ".length;")
-        t.click("#page button.show-more")
-        wd.wait("return document.querySelectorAll('#deny-rows tr')"
-                ".length > arguments[0];", 8.0, n)
+        t.click("#page p.more button")
+        t.must("Show more adds the next page's rows",
+               "return document.querySelectorAll('#deny-rows tr')"
+               ".length > arguments[0];", 8.0, n)
     got = wd.js("return [(function(){%s})().map(r => r[0]).filter(x => x), "
                 "document.querySelector('#page p.more .count')"
                 ".textContent, document.activeElement.getAttribute("
                 "'aria-label')];" % ROWS)
     t.check("Show more up to the last page: every row, in the API's order",
             got[:2] == [every, "All %d entries shown" % len(every)], got)
-    t.check("then the focus is on the last page's first row",
-            bool(got[2]) and got[2].startswith("Delete "), got)
+    last = entries[(len(every) - 1) // 2 * 2]["pattern"] if every else None
+    t.check("then the focus is on the last page's first row (its Delete)",
+            got[2] == "Delete %s" % last, [got, last])
+    stray = wd.js("return [...document.querySelector('#deny-rows').closest("
+                  "'section').childNodes].filter(n => n.nodeType === 3 && "
+                  "n.textContent.trim()).map(n => n.textContent);")
+    t.check("no stray text beside the list", stray == [], stray)
     t.shot("paged")
     code, v = t.api("GET", "/admin/webhooks/deny-list?limit=1000")
     for e in v or []:

@@ -29,20 +29,6 @@ def cookie(t):
     return None
 
 
-def phone(t, name):
-    """A screenshot at 390 px; the page itself must not scroll sideways
-    (tables scroll inside themselves)."""
-    wd = t.wd
-    wd.cmd("POST", "/window/rect", {"width": 390, "height": 844})
-    wd.wait("return window.innerWidth <= 400;")
-    fits = wd.wait("return document.documentElement.scrollWidth <= "
-                   "document.documentElement.clientWidth;", 3.0)
-    t.check("%s at 390 px: the page does not scroll sideways" % name,
-            bool(fits), wd.js("return [document.documentElement.scrollWidth,"
-                              " document.documentElement.clientWidth];"))
-    t.shot(name + "-phone")
-    wd.cmd("POST", "/window/rect", {"width": 1280, "height": 900})
-    wd.wait("return window.innerWidth > 1000;")
 
 
 def run(t):
@@ -51,8 +37,9 @@ def run(t):
     name = "xss-%s %s" % (t.run_id, t.probe)
     # A fresh document, signed in as the admin.
     t.get(t.base + "/console/")
-    wd.wait("return !document.getElementById('signin').hidden || "
-            "!document.getElementById('who').hidden;")
+    t.must("the console shows the sign-in form or a page",
+           "return !document.getElementById('signin').hidden || "
+           "!document.getElementById('who').hidden;")
     if not t.signed_in():
         t.signin()
     t.open("tokens")
@@ -105,7 +92,7 @@ def run(t):
             wd.js("return document.getElementById('token-rows').textContent;"))
     t.no_injection("tokens")
     t.shot("created")
-    phone(t, "tokens")
+    t.phone("tokens")
     wd.js("document.querySelector('.token-created .toggle').focus();")
     wd.type(wd.find(".token-created .toggle"), "\ue007")
     t.check("Hide masks it", t.text(".token-created code") != token)
@@ -248,7 +235,8 @@ def run(t):
     # reload is refused: 401).
     t.allow(401, "/api/sessions?limit=200")
     t.click('#session-rows tr[data-id="%s"] button.revoke' % mine[0])
-    wd.wait("return !!document.querySelector('dialog.confirm[open]');")
+    t.must("Revoke asks first", "return !!document.querySelector("
+           "'dialog.confirm[open]');")
     t.click("dialog.confirm .confirm-ok")
     t.check("revoking one's own session: the sign-in form", bool(wd.wait(
         "return !document.getElementById('signin').hidden;")))
