@@ -135,6 +135,8 @@ def run(t):
                 "return document.querySelector('.edit-form input[name=secret]')"
                 ".disabled;")
     t.check("ticking Remove disables the secret's field", dis is True, dis)
+    wd.js("document.querySelector('.edit-form .remove-secret')"
+          ".scrollIntoView();")
     t.shot("edit-remove-secret")
     t.click(".edit-form button[type=submit]")
     gone = wd.wait("const p = document.querySelector('.integration');"
