@@ -232,6 +232,8 @@ static const struct conn_test_step test_steps[] = {
 	{ "permission", "connection" },
 	{ NULL, NULL }
 };
+/* A step's name, as reasons start with it. */
+#define STEP(n)		(test_steps[(n) - 1].name)
 
 /* The event's text sections, each from the first data key present. */
 static const struct {
@@ -1645,18 +1647,18 @@ step_name_new(const struct conn_event *ev, const char *op, const json_t *j)
 	const char	*key = state_str(ev, "key");
 
 	if (strcmp(op, "myself") == 0)
-		return xstrdup("authentication");
+		return xstrdup(STEP(STEP_AUTH));
 	if (strcmp(op, "known") == 0)
 		return xasprintf("issue %s", known_ref(ev) != NULL ?
 		    known_ref(ev) : "");
 	if (strcmp(op, "project") == 0)
-		return xstrdup("project");
+		return xstrdup(STEP(STEP_PROJECT));
 	if (strcmp(op, "test_create") == 0)
-		return xstrdup(json_object_get(json_object_get(j, "errors"),
-		    "issuetype") != NULL ? "issue type: creating a test issue" :
-		    "permission: creating a test issue");
+		return xasprintf("%s: creating a test issue",
+		    STEP(test_step_of(op, j)));
 	if (strcmp(op, "test_delete") == 0)
-		return xasprintf("permission: deleting test issue %s",
+		return xasprintf("%s: deleting test issue %s",
+		    STEP(STEP_PERMISSION),
 		    state_str(ev, "test_key"));
 	if (strcmp(op, "comment") == 0)
 		return xasprintf("comment on %s", key);
@@ -1883,8 +1885,8 @@ project_got(const struct conn_event *ev, const json_t *j,
 	int		 i, last;
 
 	if (!json_is_object(j) || json_object_get(j, "key") == NULL) {
-		failed(res, "project: an answer without Jira's project (is "
-		    "'url' the Jira site?)");
+		failed(res, "%s: an answer without Jira's project (is "
+		    "'url' the Jira site?)", STEP(STEP_PROJECT));
 		res->step = STEP_PROJECT;
 		return;
 	}
@@ -1905,8 +1907,9 @@ project_got(const struct conn_event *ev, const json_t *j,
 			    "name"))) != NULL)
 				buf_appendf(&have, "%s%s", have.len ? ", " : "",
 				    name);
-		failed(res, "issue type: '%s' (severity %s) is not an issue "
-		    "type of project %s (it has: %s)", type, severities[i],
+		failed(res, "%s: '%s' (severity %s) is not an issue "
+		    "type of project %s (it has: %s)", STEP(STEP_ISSUE_TYPE),
+		    type, severities[i],
 		    conn_config_str(ev, "project_key"), have.len ? have.data :
 		    "none");
 		res->step = STEP_ISSUE_TYPE;
@@ -1966,8 +1969,8 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 	res->reason[0] = '\0';
 	if (strcmp(op, "myself") == 0) {
 		if (!json_is_object(j)) {
-			failed(res, "authentication: HTTP %ld without Jira's "
-			    "user (is 'url' the Jira site?)", a->status);
+			failed(res, "%s: HTTP %ld without Jira's user (is "
+			    "'url' the Jira site?)", STEP(STEP_AUTH), a->status);
 			res->step = STEP_AUTH;
 		} else
 			next(ev, res, "project");
@@ -1981,9 +1984,10 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 		key = json_string_value(json_object_get(j, "key"));
 		id = json_string_value(json_object_get(j, "id"));
 		if (!issue_key_ok(key)) {
-			failed(res, "%s: HTTP %ld without the new issue's key",
+			failed(res, "%s%s: HTTP %ld without the new issue's key",
 			    strcmp(op, "create") == 0 ? "create" :
-			    "permission: creating a test issue", a->status);
+			    STEP(STEP_PERMISSION), strcmp(op, "create") == 0 ?
+			    "" : ": creating a test issue", a->status);
 			res->step = test_step_of(op, NULL);
 			goto out;
 		}
