@@ -136,7 +136,7 @@ def run(t):
                 ".disabled;")
     t.check("ticking Remove disables the secret's field", dis is True, dis)
     wd.js("document.querySelector('.edit-form .remove-secret')"
-          ".scrollIntoView();")
+          ".scrollIntoView({block: 'center'});")
     t.shot("edit-remove-secret")
     t.click(".edit-form button[type=submit]")
     gone = wd.wait("const p = document.querySelector('.integration');"
