@@ -39,6 +39,10 @@ const struct connector *const connectors[] = {
 	NULL
 };
 
+/* seed 003's severities, most severe first (conn_severity). */
+const char *const conn_severities[] = { "critical", "high", "medium", "low",
+    "info", NULL };
+
 const struct connector *
 connector_find(const char *type)
 {
@@ -105,88 +109,120 @@ str_or_null(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+/* Appends v to a (which takes it): 0, or -1. */
+static int
+append_new(json_t *a, json_t *v)
+{
+	return v == NULL ? -1 : json_array_append_new(a, v);
+}
+
+/* Sets key of o to v (which o takes): 0, or -1. */
+static int
+set_new(json_t *o, const char *key, json_t *v)
+{
+	return v == NULL ? -1 : json_object_set_new(o, key, v);
+}
+
+/* One setting of c as the types route shows it, or NULL. */
+static json_t *
+setting_new(const struct connector *c, const struct vfield *f)
+{
+	const struct conn_setting_doc	*d;
+	json_t				*s, *e = NULL, *dv = NULL;
+	size_t				 k;
+
+	if (f->name == NULL)
+		return NULL;
+	d = setting_doc(c, f->name);
+	if (d != NULL && d->defval != NULL &&
+	    (dv = json_loads(d->defval, JSON_DECODE_ANY, NULL)) == NULL)
+		return NULL;
+	if (f->type == V_ENUM) {
+		if ((e = json_array()) == NULL)
+			goto fail;
+		for (k = 0; f->enums != NULL && f->enums[k] != NULL; k++)
+			if (append_new(e, json_string(f->enums[k])) == -1)
+				goto fail;
+	}
+	/* "o" takes each value's reference, on failure too. */
+	s = json_pack("{s:s,s:s,s:b,s:b,s:b,s:o,s:s,s:o,s:o,s:o,s:o}",
+	    "name", f->name, "type", vtype_name(f->type),
+	    "required", f->required, "nullable", f->nullable,
+	    "secret", connector_is_secret(c, f->name),
+	    "enum", e != NULL ? e : json_null(),
+	    "label", d != NULL && d->label != NULL ? d->label : f->name,
+	    "hint", str_or_null(d != NULL ? d->hint : NULL),
+	    "default", dv != NULL ? dv : json_null(),
+	    "group", str_or_null(d != NULL ? d->group : NULL),
+	    "widget", str_or_null(d != NULL ? d->widget : NULL));
+	if (s == NULL)
+		return NULL;
+	if ((f->type == V_STRING || f->type == V_INT ||
+	    f->type == V_ARRAY) && (set_new(s, "min",
+	    json_integer(f->min)) == -1 || set_new(s, "max",
+	    json_integer(f->max)) == -1)) {
+		json_decref(s);
+		return NULL;
+	}
+	return s;
+fail:
+	json_decref(e);
+	json_decref(dv);
+	return NULL;
+}
+
 json_t *
 connector_describe_new(const struct connector *c)
 {
-	const struct conn_setting_doc	*d;
-	const struct vfield		*f;
-	json_t				*out = NULL, *settings = NULL;
-	json_t				*steps = NULL, *s, *e, *dv;
-	size_t				 i, k;
+	const struct conn_test_step	*ts;
+	const struct conn_group		*g;
+	json_t				*out, *settings, *steps, *groups;
+	size_t				 i;
 
-	if ((out = json_pack("{s:s,s:s,s:b}", "type", c->type, "title",
-	    c->title, "tickets", c->tickets)) == NULL ||
-	    (settings = json_array()) == NULL)
-		goto fail;
+	if ((out = json_pack("{s:s,s:s,s:b,s:[],s:[],s:n}", "type",
+	    c->type, "title", c->title, "tickets", c->tickets, "settings",
+	    "groups", "test_steps")) == NULL)
+		return NULL;
+	settings = json_object_get(out, "settings");
+	groups = json_object_get(out, "groups");
+	for (g = c->groups; g != NULL && g->name != NULL; g++)
+		if (append_new(groups, json_pack("{s:s,s:s,s:o}", "name",
+		    g->name, "title", g->title != NULL ? g->title : g->name,
+		    "hint", str_or_null(g->hint))) == -1)
+			goto fail;
 	if (c->test_steps != NULL) {
-		if ((steps = json_array()) == NULL)
+		if ((steps = json_array()) == NULL ||
+		    json_object_set_new(out, "test_steps", steps) == -1)
 			goto fail;
-		for (i = 0; c->test_steps[i] != NULL; i++)
-			json_array_append_new(steps,
-			    json_string(c->test_steps[i]));
+		for (ts = c->test_steps; ts->name != NULL; ts++)
+			if (append_new(steps, json_pack("{s:s,s:o}", "name",
+			    ts->name, "group", str_or_null(ts->group))) == -1)
+				goto fail;
 	}
-	for (i = 0; i < c->nfields; i++) {
-		f = &c->fields[i];
-		d = setting_doc(c, f->name);
-		dv = d != NULL && d->defval != NULL ?
-		    json_loads(d->defval, JSON_DECODE_ANY, NULL) : NULL;
-		e = NULL;
-		if (f->type == V_ENUM) {
-			e = json_array();
-			for (k = 0; f->enums != NULL && f->enums[k] != NULL;
-			    k++)
-				json_array_append_new(e,
-				    json_string(f->enums[k]));
-		}
-		/* "o" takes each value's reference, on failure too. */
-		s = json_pack("{s:s,s:s,s:b,s:b,s:b,s:o,s:s,s:o,s:o,s:o,s:o}",
-		    "name", f->name, "type", vtype_name(f->type),
-		    "required", f->required, "nullable", f->nullable,
-		    "secret", connector_is_secret(c, f->name),
-		    "enum", e != NULL ? e : json_null(),
-		    "label", d != NULL && d->label != NULL ? d->label : f->name,
-		    "hint", str_or_null(d != NULL ? d->hint : NULL),
-		    "default", dv != NULL ? dv : json_null(),
-		    "group", str_or_null(d != NULL ? d->group : NULL),
-		    "widget", str_or_null(d != NULL ? d->widget : NULL));
-		if (s == NULL)
+	for (i = 0; i < c->nfields; i++)
+		if (append_new(settings, setting_new(c,
+		    &c->fields[i])) == -1)
 			goto fail;
-		if (f->type == V_STRING || f->type == V_INT ||
-		    f->type == V_ARRAY) {
-			json_object_set_new(s, "min", json_integer(f->min));
-			json_object_set_new(s, "max", json_integer(f->max));
-		}
-		if (json_array_append_new(settings, s) == -1)
-			goto fail;
-	}
-	if (c->describe != NULL)
-		c->describe(settings);
-	if (json_object_set(out, "test_steps", steps != NULL ? steps :
-	    json_null()) == -1 || json_object_set(out, "settings",
-	    settings) == -1)
+	if (c->describe != NULL && c->describe(settings) == -1)
 		goto fail;
-	goto out;
+	return out;
 fail:
 	json_decref(out);
-	out = NULL;
-out:
-	json_decref(steps);
-	json_decref(settings);
-	return out;
+	return NULL;
 }
 
 const char *
-connector_test_step(const struct connector *c, const char *reason)
+connector_failed_step(const struct connector *c,
+    const struct conn_result *res)
 {
-	size_t	 i, n;
+	int	 i;
 
-	for (i = 0; reason != NULL && c->test_steps != NULL &&
-	    c->test_steps[i] != NULL; i++) {
-		n = strlen(c->test_steps[i]);
-		if (strncmp(reason, c->test_steps[i], n) == 0 &&
-		    reason[n] == ':')
-			return c->test_steps[i];
-	}
+	if (c->test_steps == NULL || res->step <= 0 ||
+	    (res->outcome != CONN_FAILED && res->outcome != CONN_GONE))
+		return NULL;
+	for (i = 0; c->test_steps[i].name != NULL; i++)
+		if (i == res->step - 1)
+			return c->test_steps[i].name;
 	return NULL;
 }
 
@@ -315,15 +351,13 @@ data_str(const struct conn_event *ev, const char *key)
 const char *
 conn_severity(const struct conn_event *ev)
 {
-	static const char *const sev[] = { "critical", "high", "medium",
-	    "low", "info", NULL };
 	const char	*s;
 	size_t		 i;
 
 	if ((s = data_str(ev, "severity")) != NULL)
-		for (i = 0; sev[i] != NULL; i++)
-			if (strcasecmp(s, sev[i]) == 0)
-				return sev[i];
+		for (i = 0; conn_severities[i] != NULL; i++)
+			if (strcasecmp(s, conn_severities[i]) == 0)
+				return conn_severities[i];
 	return "info";
 }
 

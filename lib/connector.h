@@ -132,6 +132,14 @@ struct conn_result {
 	char		 ref_id[CONN_REF_MAX];
 	char		 ref_url[1024];
 	char		 ref_state[32];
+	/*
+	 * A failed Test Connection's step: 1 + its index in the
+	 * connector's test_steps, set by classify where that step's answer
+	 * is judged, and only for a failure that is not retried (a refusal,
+	 * a wrong answer); 0 when none is to blame (a transport error, a
+	 * 5xx or 429: the service did not answer).
+	 */
+	int		 step;
 };
 
 /*
@@ -151,9 +159,32 @@ struct conn_setting_doc {
 	const char	*widget;
 };
 
+/*
+ * A step of a connector's Test Connection: its name ("authentication")
+ * and the group of settings (conn_setting_doc.group) where what it
+ * checks is set, or NULL.
+ */
+struct conn_test_step {
+	const char	*name;
+	const char	*group;
+};
+
+/* A group of settings, in the order a setup shows them. */
+struct conn_group {
+	const char	*name;		/* "connection" */
+	const char	*title;		/* "Connection" */
+	const char	*hint;		/* one sentence, or NULL */
+};
+
 struct connector {
 	const char		*type;		/* subscriptions.type */
 	const char		*title;		/* "Slack" */
+	/*
+	 * Not an integration: seed 000's own subscriptions ('hookpost'),
+	 * which the integrations API neither lists nor makes.  (SQL says
+	 * the same as s.type <> 'hookpost'.)
+	 */
+	int			 internal;
 	/*
 	 * config: the settings it takes (lib/valid.h), checked on every
 	 * write; secrets: the ones sealed at rest and never shown
@@ -166,19 +197,24 @@ struct connector {
 	const char *const	*secrets;
 	const char		*url_key;
 	const char		*url_default;
-	/* The settings described for people, ended by a NULL name. */
-	const struct conn_setting_doc	*docs;
 	/*
-	 * The steps of its Test Connection, in order (NULL-terminated, or
-	 * NULL): a failed test's reason starts with "<step>:" (Jira's
-	 * "authentication: HTTP 401 ...").
+	 * The settings described for people, ended by a NULL name: one row
+	 * for every field (the unit test checks it).
 	 */
-	const char *const	*test_steps;
+	const struct conn_setting_doc	*docs;
+	/* The groups docs name, in order, ended by a NULL name (or NULL). */
+	const struct conn_group		*groups;
+	/*
+	 * The steps of its Test Connection, in order, ended by a NULL name
+	 * (or NULL): classify names a failed one in conn_result.step.
+	 */
+	const struct conn_test_step	*test_steps;
 	/*
 	 * Optional: defaults that live in a connector's own tables (Jira's
-	 * severity mapping) set into settings, the array describe made.
+	 * severity mapping) set into settings, the array describe made:
+	 * 0, or -1 (out of memory).
 	 */
-	void	(*describe)(json_t *settings);
+	int	(*describe)(json_t *settings);
 	/* render reads only the stored payload: no parsed event */
 	int			 payload_only;
 	/*
@@ -220,18 +256,23 @@ extern const struct connector *const connectors[];
 
 /*
  * What GET /api/integrations/types shows of c: a new object {type, title,
- * tickets, test_steps, settings: [{name, type, required, nullable, secret,
- * min, max, enum, label, hint, default, group, widget}]} drawn from its
- * fields, secrets and docs, or NULL when out of memory.  The caller
- * json_decrefs it.
+ * tickets, groups: [{name, title, hint}], test_steps: [{name, group}],
+ * settings: [{name, type, required, nullable, secret, min, max, enum,
+ * label, hint, default, group, widget}]} drawn from its fields, secrets,
+ * docs, groups and test steps, or NULL when out of memory or when a
+ * setting has no name.  The caller json_decrefs it.
  */
 json_t	*connector_describe_new(const struct connector *c);
 
 /*
- * The step of c's Test Connection a failed test's reason names (its
- * test_steps, "authentication"), or NULL.
+ * The step of c's Test Connection that res names (res->step), or NULL:
+ * none when the outcome is not a failure for good.
  */
-const char *connector_test_step(const struct connector *c, const char *reason);
+const char *connector_failed_step(const struct connector *c,
+	    const struct conn_result *res);
+
+/* The severities an event may have, most severe first, NULL-ended. */
+extern const char *const conn_severities[];
 
 /* 1 when key is one of c's secret settings. */
 int	 connector_is_secret(const struct connector *c, const char *key);

@@ -49,6 +49,7 @@ render(const struct conn_event *ev, struct conn_request *out, char *err,
 
 const struct connector connector_hookpost = {
 	.type = "hookpost",
+	.internal = 1,
 	.title = "hookpost webhook (seed 000)",
 	.url_key = "url",
 	.payload_only = 1,

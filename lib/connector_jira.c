@@ -133,8 +133,14 @@
 /* Seconds before a create whose outcome is unknown is tried again. */
 #define JIRA_CREATE_RETRY_MIN	60
 
-static const char *const severities[] = { "critical", "high", "medium",
-    "low", "info", NULL };
+#define severities	conn_severities
+
+/* The defaults of settings, here only (the code and docs read them). */
+#define THRESHOLD_DEFAULT	"low"
+#define RESOLVE_DEFAULT		"Done"
+#define REOPEN_DEFAULT		"Reopen"
+#define WONT_FIX_DEFAULT	"Won't Fix"
+#define JSTR(s)			"\"" s "\""
 
 /* seed 003 "Step 2: Configure Project Mapping"; info is ours. */
 static const struct {
@@ -173,11 +179,11 @@ static const struct conn_setting_doc docs[] = {
 	{ "url", "Jira URL", "Your Jira site, e.g. https://yourcompany."
 	    "atlassian.net (Data Center: with its context path).", NULL,
 	    "connection", NULL },
-	{ "email", "Email", "The Jira account hookpost acts as (Jira Cloud).",
+	{ "email", "Email (Jira Cloud)", "The Jira account hookpost acts as.",
 	    NULL, "connection", NULL },
-	{ "api_token", "API token", "From your Atlassian account: Account > "
+	{ "api_token", "API token (Jira Cloud)", "From your Atlassian account: Account > "
 	    "Security > API tokens.", NULL, "connection", NULL },
-	{ "pat", "Personal access token", "Jira Data Center, instead of email "
+	{ "pat", "Personal access token (Data Center)", "Instead of email "
 	    "and API token.", NULL, "connection", NULL },
 	{ "api_version", "API version", "3 (Jira Cloud, the default) or 2 "
 	    "(Data Center's only one).", NULL, "connection", NULL },
@@ -190,21 +196,44 @@ static const struct conn_setting_doc docs[] = {
 	    "JSONPath, comma separated.", NULL, "fields", "field_map" },
 	{ "auto_create_threshold", "Create issues from severity",
 	    "An object gets an issue only from an event at least this "
-	    "severe.", "\"low\"", "auto-creation", NULL },
+	    "severe.", JSTR(THRESHOLD_DEFAULT), "auto-creation", NULL },
 	{ "auto_resolve", "Resolve issues", "A resolution transitions the "
 	    "issue (else it adds a comment).", "false", "lifecycle", NULL },
-	{ "resolve_transition", "Resolve transition", NULL, "\"Done\"",
-	    "lifecycle", NULL },
-	{ "reopen_transition", "Reopen transition", NULL, "\"Reopen\"",
-	    "lifecycle", NULL },
+	{ "resolve_transition", "Resolve transition", NULL,
+	    JSTR(RESOLVE_DEFAULT), "lifecycle", NULL },
+	{ "reopen_transition", "Reopen transition", NULL,
+	    JSTR(REOPEN_DEFAULT), "lifecycle", NULL },
 	{ "wont_fix_resolution", "Won't fix resolution", NULL,
-	    "\"Won't Fix\"", "lifecycle", NULL },
+	    JSTR(WONT_FIX_DEFAULT), "lifecycle", NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
 
-/* seed 003 "Step 4: Test Connection": the steps a reason names. */
-static const char *const test_steps[] = { "authentication", "project",
-    "issue type", "permission", NULL };
+/* seed 003's steps of a setup: the groups docs name, in order. */
+static const struct conn_group groups[] = {
+	{ "connection", "Connection", "One credential is required: email "
+	    "and API token (Jira Cloud), or a personal access token (Data "
+	    "Center)." },
+	{ "project", "Project mapping", NULL },
+	{ "fields", "Field mapping", NULL },
+	{ "auto-creation", "Auto-creation", NULL },
+	{ "lifecycle", "Lifecycle", NULL },
+	{ NULL, NULL, NULL }
+};
+
+/*
+ * seed 003 "Step 4: Test Connection": its steps (conn_result.step is 1 +
+ * the index), each with the group where what it checks is set.
+ */
+enum { STEP_NONE, STEP_AUTH, STEP_PROJECT, STEP_ISSUE_TYPE, STEP_PERMISSION };
+static const struct conn_test_step test_steps[] = {
+	{ "authentication", "connection" },
+	{ "project", "project" },
+	{ "issue type", "project" },
+	{ "permission", "connection" },
+	{ NULL, NULL }
+};
+/* A step's name, as reasons start with it. */
+#define STEP(n)		(test_steps[(n) - 1].name)
 
 /* The event's text sections, each from the first data key present. */
 static const struct {
@@ -1361,7 +1390,7 @@ issue_new(const struct conn_event *ev)
 
 	/* The test issue is of the least severe kind that makes one. */
 	mapping_get(ev->config, is_test(ev) ? setting(ev,
-	    "auto_create_threshold", "low") : conn_severity(ev), &type,
+	    "auto_create_threshold", THRESHOLD_DEFAULT) : conn_severity(ev), &type,
 	    &priority);
 	summary = summary_new(ev);
 	f = json_pack("{s:{s:s},s:{s:s},s:s,s:o,s:o}", "project", "key",
@@ -1592,6 +1621,25 @@ ref_set(const struct conn_event *ev, struct conn_result *res)
 	    "open");
 }
 
+/*
+ * The Test Connection step (1 + its index in test_steps) whose request
+ * op is, STEP_NONE when op is no test's: a failure there names it.
+ */
+static int
+test_step_of(const char *op, const json_t *j)
+{
+	if (strcmp(op, "myself") == 0)
+		return STEP_AUTH;
+	if (strcmp(op, "project") == 0)
+		return STEP_PROJECT;
+	if (strcmp(op, "test_create") == 0)
+		return json_object_get(json_object_get(j, "errors"),
+		    "issuetype") != NULL ? STEP_ISSUE_TYPE : STEP_PERMISSION;
+	if (strcmp(op, "test_delete") == 0)
+		return STEP_PERMISSION;
+	return STEP_NONE;
+}
+
 /* What the step is called in a reason. */
 static char *
 step_name_new(const struct conn_event *ev, const char *op, const json_t *j)
@@ -1599,18 +1647,18 @@ step_name_new(const struct conn_event *ev, const char *op, const json_t *j)
 	const char	*key = state_str(ev, "key");
 
 	if (strcmp(op, "myself") == 0)
-		return xstrdup("authentication");
+		return xstrdup(STEP(STEP_AUTH));
 	if (strcmp(op, "known") == 0)
 		return xasprintf("issue %s", known_ref(ev) != NULL ?
 		    known_ref(ev) : "");
 	if (strcmp(op, "project") == 0)
-		return xstrdup("project");
+		return xstrdup(STEP(STEP_PROJECT));
 	if (strcmp(op, "test_create") == 0)
-		return xstrdup(json_object_get(json_object_get(j, "errors"),
-		    "issuetype") != NULL ? "issue type: creating a test issue" :
-		    "permission: creating a test issue");
+		return xasprintf("%s: creating a test issue",
+		    STEP(test_step_of(op, j)));
 	if (strcmp(op, "test_delete") == 0)
-		return xasprintf("permission: deleting test issue %s",
+		return xasprintf("%s: deleting test issue %s",
+		    STEP(STEP_PERMISSION),
 		    state_str(ev, "test_key"));
 	if (strcmp(op, "comment") == 0)
 		return xasprintf("comment on %s", key);
@@ -1683,7 +1731,7 @@ issue_found(const struct conn_event *ev, const json_t *is, const char *what,
 	rname = json_string_value(json_object_get(resolution, "name"));
 	json_object_set_new(ev->state, "resolved", json_boolean(resolved));
 	if (resolved && rname != NULL && strcasecmp(rname, setting(ev,
-	    "wont_fix_resolution", "Won't Fix")) == 0) {
+	    "wont_fix_resolution", WONT_FIX_DEFAULT)) == 0) {
 		/* "Won't fix": left alone, whatever happens. */
 		res->outcome = CONN_DELIVERED;
 		ref_set(ev, res);
@@ -1692,7 +1740,7 @@ issue_found(const struct conn_event *ev, const json_t *is, const char *what,
 	if (resolution_event && !resolved && json_is_true(json_object_get(
 	    ev->config, "auto_resolve"))) {
 		state_set(ev, "want", setting(ev, "resolve_transition",
-		    "Done"));
+		    RESOLVE_DEFAULT));
 		state_set(ev, "note", "resolved");
 		json_object_set_new(ev->state, "to_resolved", json_true());
 		next(ev, res, "transitions");
@@ -1702,7 +1750,7 @@ issue_found(const struct conn_event *ev, const json_t *is, const char *what,
 		next(ev, res, "comment");
 	} else if (resolved) {
 		state_set(ev, "want", setting(ev, "reopen_transition",
-		    "Reopen"));
+		    REOPEN_DEFAULT));
 		state_set(ev, "note", "reopened");
 		json_object_set_new(ev->state, "to_resolved", json_false());
 		next(ev, res, "transitions");
@@ -1728,7 +1776,7 @@ searched(const struct conn_event *ev, const json_t *j,
 		return;
 	}
 	if (json_array_size(issues) == 0) {
-		threshold = setting(ev, "auto_create_threshold", "low");
+		threshold = setting(ev, "auto_create_threshold", THRESHOLD_DEFAULT);
 		if (conn_is_resolution(ev) || severity_rank(conn_severity(ev)) >
 		    severity_rank(threshold)) {
 			/* Nothing to resolve; or not worth an issue. */
@@ -1837,13 +1885,14 @@ project_got(const struct conn_event *ev, const json_t *j,
 	int		 i, last;
 
 	if (!json_is_object(j) || json_object_get(j, "key") == NULL) {
-		failed(res, "project: an answer without Jira's project (is "
-		    "'url' the Jira site?)");
+		failed(res, "%s: an answer without Jira's project (is "
+		    "'url' the Jira site?)", STEP(STEP_PROJECT));
+		res->step = STEP_PROJECT;
 		return;
 	}
 	types = json_object_get(j, "issueTypes");
 	/* The severities that may open an issue. */
-	last = severity_rank(setting(ev, "auto_create_threshold", "low"));
+	last = severity_rank(setting(ev, "auto_create_threshold", THRESHOLD_DEFAULT));
 	for (i = 0; json_is_array(types) && i <= last; i++) {
 		mapping_get(ev->config, severities[i], &type, &prio);
 		json_array_foreach(types, k, t)
@@ -1858,10 +1907,12 @@ project_got(const struct conn_event *ev, const json_t *j,
 			    "name"))) != NULL)
 				buf_appendf(&have, "%s%s", have.len ? ", " : "",
 				    name);
-		failed(res, "issue type: '%s' (severity %s) is not an issue "
-		    "type of project %s (it has: %s)", type, severities[i],
+		failed(res, "%s: '%s' (severity %s) is not an issue "
+		    "type of project %s (it has: %s)", STEP(STEP_ISSUE_TYPE),
+		    type, severities[i],
 		    conn_config_str(ev, "project_key"), have.len ? have.data :
 		    "none");
+		res->step = STEP_ISSUE_TYPE;
 		buf_free(&have);
 		return;
 	}
@@ -1897,6 +1948,8 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 		if (res->outcome == CONN_RETRY && strcmp(op, "create") == 0 &&
 		    (a->error != NULL || a->status >= 500))
 			res->min_delay = JIRA_CREATE_RETRY_MIN;
+		if (res->outcome == CONN_FAILED || res->outcome == CONN_GONE)
+			res->step = test_step_of(op, j);
 		step = step_name_new(ev, op, j);
 		memset(&b, 0, sizeof(b));
 		if (a->error != NULL)
@@ -1915,10 +1968,11 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 	res->outcome = CONN_DELIVERED;
 	res->reason[0] = '\0';
 	if (strcmp(op, "myself") == 0) {
-		if (!json_is_object(j))
-			failed(res, "authentication: HTTP %ld without Jira's "
-			    "user (is 'url' the Jira site?)", a->status);
-		else
+		if (!json_is_object(j)) {
+			failed(res, "%s: HTTP %ld without Jira's user (is "
+			    "'url' the Jira site?)", STEP(STEP_AUTH), a->status);
+			res->step = STEP_AUTH;
+		} else
 			next(ev, res, "project");
 	} else if (strcmp(op, "project") == 0)
 		project_got(ev, j, res);
@@ -1930,9 +1984,11 @@ classify(const struct conn_event *ev, const struct conn_answer *a,
 		key = json_string_value(json_object_get(j, "key"));
 		id = json_string_value(json_object_get(j, "id"));
 		if (!issue_key_ok(key)) {
-			failed(res, "%s: HTTP %ld without the new issue's key",
+			failed(res, "%s%s: HTTP %ld without the new issue's key",
 			    strcmp(op, "create") == 0 ? "create" :
-			    "permission: creating a test issue", a->status);
+			    STEP(STEP_PERMISSION), strcmp(op, "create") == 0 ?
+			    "" : ": creating a test issue", a->status);
+			res->step = test_step_of(op, NULL);
 			goto out;
 		}
 		if (strcmp(op, "test_create") == 0) {
@@ -1964,26 +2020,84 @@ out:
  * above (mapping_default), so that the console's table and the rule are
  * one.
  */
-static void
+/* The parts of "fields" (step 3), each with what blank means. */
+static const struct {
+	const char	*name, *label, *placeholder, *hint;
+	int		 list;
+} field_parts[] = {
+	{ "summary", "Summary", "$.data.title", "Blank: the vulnerability "
+	    "title and affected asset.", 0 },
+	{ "description", "Description", "$.data.description", "Blank: full "
+	    "finding details with evidence, remediation guidance and "
+	    "compliance references.", 0 },
+	{ "labels", "Labels", "secops, $.data.tags", "Blank: severity, "
+	    "vulnerability type, affected module. Names or JSONPath, comma "
+	    "separated.", 1 },
+	{ "components", "Components", "Backend", "Blank: none. The affected "
+	    "system component, if configured.", 1 },
+};
+
+static int
+describe_fields(json_t *s)
+{
+	json_t	*parts;
+	size_t	 k;
+
+	if ((parts = json_array()) == NULL ||
+	    json_object_set_new(s, "parts", parts) == -1)
+		return -1;
+	for (k = 0; k < sizeof(field_parts) / sizeof(field_parts[0]); k++)
+		if (json_array_append_new(parts, json_pack("{s:s,s:s,s:s,s:s,"
+		    "s:b}", "name", field_parts[k].name, "label",
+		    field_parts[k].label, "placeholder",
+		    field_parts[k].placeholder, "hint", field_parts[k].hint,
+		    "list", field_parts[k].list)) == -1)
+			return -1;
+	return 0;
+}
+
+static int
 describe(json_t *settings)
 {
-	json_t	*s, *map;
-	size_t	 i, k;
+	json_t		*s, *map, *keys;
+	const char	*name;
+	size_t		 i, k;
 
 	json_array_foreach(settings, i, s) {
-		if (strcmp(json_string_value(json_object_get(s, "name")),
-		    "mapping") != 0)
+		if ((name = json_string_value(json_object_get(s, "name"))) ==
+		    NULL)
+			return -1;
+		/* One of the two credentials is required (check()). */
+		if ((strcmp(name, "email") == 0 ||
+		    strcmp(name, "api_token") == 0 ||
+		    strcmp(name, "pat") == 0) &&
+		    json_object_set_new(s, "credential", json_true()) == -1)
+			return -1;
+		if (strcmp(name, "fields") == 0 && describe_fields(s) == -1)
+			return -1;
+		if (strcmp(name, "mapping") != 0)
 			continue;
 		if ((map = json_object()) == NULL)
-			return;
+			return -1;
+		if (json_object_set_new(s, "default", map) == -1)
+			return -1;
 		for (k = 0; k < sizeof(mapping_default) /
 		    sizeof(mapping_default[0]); k++)
-			json_object_set_new(map, mapping_default[k].severity,
+			if (json_object_set_new(map, mapping_default[k].severity,
 			    json_pack("{s:s,s:s}", "issue_type",
 			    mapping_default[k].issue_type, "priority",
-			    mapping_default[k].priority));
-		json_object_set_new(s, "default", map);
+			    mapping_default[k].priority)) == -1)
+				return -1;
+		/* The rows of the table, in order: the severities. */
+		if ((keys = json_array()) == NULL ||
+		    json_object_set_new(s, "keys", keys) == -1)
+			return -1;
+		for (k = 0; severities[k] != NULL; k++)
+			if (json_array_append_new(keys,
+			    json_string(severities[k])) == -1)
+				return -1;
 	}
+	return 0;
 }
 
 const struct connector connector_jira = {
@@ -1993,6 +2107,7 @@ const struct connector connector_jira = {
 	.nfields = sizeof(fields) / sizeof(fields[0]),
 	.secrets = secrets,
 	.docs = docs,
+	.groups = groups,
 	.test_steps = test_steps,
 	.describe = describe,
 	.url_key = "url",

@@ -72,7 +72,7 @@ static const struct conn_setting_doc docs[] = {
 	    "integration key of a service.", NULL, NULL, NULL },
 	{ "events_url", "Events API URL", NULL, "\"" PD_EVENTS_URL "\"",
 	    NULL, NULL },
-	{ "source", "Source", NULL, "\"hookpost\"", NULL, NULL },
+	{ "source", "Source", NULL, "\"" PD_SOURCE_DEFAULT "\"", NULL, NULL },
 	{ "component", "Component", NULL, NULL, NULL, NULL },
 	{ "group", "Group", NULL, NULL, NULL, NULL },
 	{ "class", "Class", NULL, NULL, NULL, NULL },

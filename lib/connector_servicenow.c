@@ -94,6 +94,8 @@
 #define SN_CORR_PREFIX		"hookpost-"
 #define SN_CORR_HEX		20
 #define SN_DISPLAY		"hookpost"
+/* The table when none is set: sn_tables[0] (table_of). */
+#define SN_TABLE_DEFAULT	"incident"
 #define SN_FIELDS		"sys_id,number,state"
 #define SN_KNOWN_FIELDS		"sys_id,number,state,correlation_id"
 #define SN_URL_MAX		2048
@@ -120,14 +122,23 @@ static const char *const change_final[] = { "3", NULL };
 static const char *const change_canceled[] = { "4", NULL };
 
 static const struct sn_table sn_tables[] = {
-	{ "incident", 6, "Solved (Permanently)", 2, incident_done,
+	{ SN_TABLE_DEFAULT, 6, "Solved (Permanently)", 2, incident_done,
 	    incident_final, incident_canceled, "caller_id" },
 	{ "change_request", 3, "successful", SN_NONE, change_done,
 	    change_final, change_canceled, "requested_by" },
 };
 
-static const char *const table_names[] = { "incident", "change_request",
-    NULL };
+static const char *const table_names[] = { SN_TABLE_DEFAULT,
+    "change_request", NULL };
+
+/* The groups docs name, in the order a form shows them. */
+static const struct conn_group groups[] = {
+	{ "connection", "Connection", "Username and password, or a token: "
+	    "one of the two is required." },
+	{ "records", "Records", NULL },
+	{ "lifecycle", "Lifecycle", NULL },
+	{ NULL, NULL, NULL }
+};
 
 static const struct vfield fields[] = {
 	{ "instance_url", V_STRING, 1, 1, SN_URL_MAX, NULL, 0 },
@@ -157,7 +168,8 @@ static const struct conn_setting_doc docs[] = {
 	{ "password", "Password", NULL, NULL, "connection", NULL },
 	{ "token", "OAuth token", "Sent as Authorization: Bearer.", NULL,
 	    "connection", NULL },
-	{ "table", "Table", NULL, "\"incident\"", "records", NULL },
+	{ "table", "Table", NULL, "\"" SN_TABLE_DEFAULT "\"", "records",
+	    NULL },
 	{ "assignment_group", "Assignment group", "The sys_id (32 hex "
 	    "digits) of a sys_user_group.", NULL, "records", NULL },
 	{ "caller_id", "Caller", "The sys_id (32 hex digits) of a sys_user.",
@@ -1134,6 +1146,7 @@ const struct connector connector_servicenow = {
 	.nfields = sizeof(fields) / sizeof(fields[0]),
 	.secrets = secrets,
 	.docs = docs,
+	.groups = groups,
 	.url_key = "instance_url",
 	.tickets = 1,
 	.check = check,

@@ -48,8 +48,8 @@
 	" 'last_successful_use', s.last_successful_use," \
 	" 'publication_failures', s.publication_failures)"
 
-static const char *const severities[] = { "critical", "high", "medium",
-    "low", "info", NULL };
+/* severity_threshold: seed 003's severities, as connectors read them. */
+#define severities	conn_severities
 
 static const struct vfield integ_create_fields[] = {
 	{ "type", V_STRING, 1, 1, 32, NULL, 0 },
@@ -112,7 +112,7 @@ types_list(struct buf *b)
 	size_t	 i;
 
 	for (i = 0; connectors[i] != NULL; i++)
-		if (strcmp(connectors[i]->type, "hookpost") != 0)
+		if (!connectors[i]->internal)
 			buf_appendf(b, "%s%s", b->len ? ", " : "",
 			    connectors[i]->type);
 }
@@ -128,14 +128,13 @@ integ_connector(struct req *r, const char *type)
 	const struct connector	*c;
 	struct buf		 b = { 0 };
 
-	if ((c = connector_find(type)) != NULL &&
-	    strcmp(c->type, "hookpost") != 0)
+	if ((c = connector_find(type)) != NULL && !c->internal)
 		return c;
 	types_list(&b);
 	resp_error(r, 400, "invalid_field", "Field 'type' must be one of: %s"
 	    "%s", b.data != NULL ? b.data : "",
-	    type != NULL && strcmp(type, "hookpost") == 0 ? " ('hookpost' "
-	    "subscriptions are made at /admin/webhooks/subscriptions)" : "");
+	    c != NULL ? " ('hookpost' subscriptions are made at "
+	    "/admin/webhooks/subscriptions)" : "");
 	buf_free(&b);
 	return NULL;
 }
@@ -642,20 +641,35 @@ integ_update(struct req *r)
 void
 integ_types(struct req *r)
 {
-	json_t	*out, *list, *t;
+	json_t	*out, *list, *t, *sev;
 	size_t	 i;
 
-	if ((out = json_object()) == NULL || (list = json_array()) == NULL ||
-	    json_object_set_new(out, "data", list) == -1) {
+	/*
+	 * Beside the types, what every integration shares: the severities
+	 * (severity_threshold, most severe first) and retry_count's range
+	 * and default.
+	 */
+	if ((out = json_pack("{s:[],s:[],s:{s:i,s:i,s:i}}", "data",
+	    "severities", "retry_count", "default", RETRY_COUNT_DEFAULT,
+	    "min", 0, "max", RETRY_COUNT_MAX)) == NULL) {
 		resp_error(r, 500, "internal", "Out of memory");
 		goto out;
 	}
+	list = json_object_get(out, "data");
+	sev = json_object_get(out, "severities");
+	for (i = 0; conn_severities[i] != NULL; i++)
+		if (json_array_append_new(sev,
+		    json_string(conn_severities[i])) == -1) {
+			resp_error(r, 500, "internal", "Out of memory");
+			goto out;
+		}
 	for (i = 0; connectors[i] != NULL; i++) {
-		if (strcmp(connectors[i]->type, "hookpost") == 0)
+		if (connectors[i]->internal)
 			continue;
 		if ((t = connector_describe_new(connectors[i])) == NULL ||
 		    json_array_append_new(list, t) == -1) {
-			resp_error(r, 500, "internal", "Out of memory");
+			resp_error(r, 500, "internal", "Could not describe "
+			    "the type '%s'", connectors[i]->type);
 			goto out;
 		}
 	}
@@ -945,11 +959,16 @@ test_send_new(struct req *r, const struct connector *c, const char *id,
 	    json_integer(status) : json_null(), "response_ms", ms, "error",
 	    cr.reason[0] != '\0' ? json_string(cr.reason) : json_null(),
 	    "delivery_id", ev.delivery_id);
-	/* seed 003 Jira "Step 4": which step failed, when it names one. */
-	if (out != NULL)
-		json_object_set_new(out, "step", (v = connector_test_step(c,
-		    cr.reason)) != NULL && cr.outcome != CONN_DELIVERED &&
-		    cr.outcome != CONN_ASYNC ? json_string(v) : json_null());
+	/*
+	 * seed 003 Jira "Step 4": which step failed, as the connector says
+	 * (none when the service did not answer: a retryable failure).
+	 */
+	if (out != NULL && json_object_set_new(out, "step", (v =
+	    connector_failed_step(c, &cr)) != NULL ? json_string(v) :
+	    json_null()) == -1) {
+		json_decref(out);
+		out = NULL;
+	}
 out:
 	PQclear(res);
 	PQclear(fin);

@@ -217,14 +217,51 @@ expect "GET /api/integrations/types: every type but hookpost, from the connector
 expect_json "slack: webhook_url, required, secret, labelled" \
     '(.data[] | select(.type == "slack") | .settings) == [{"name":"webhook_url","type":"string","required":true,"nullable":false,"secret":true,"enum":null,"label":"Incoming webhook URL","hint":(.data[] | select(.type == "slack") | .settings[0].hint),"default":null,"group":null,"widget":null,"min":1,"max":2048}]'
 expect_json "jira: the seed's steps as groups, its mapping default, its test steps" \
-    '(.data[] | select(.type == "jira")) as $j | $j.tickets == true and $j.test_steps == ["authentication","project","issue type","permission"] and ($j.settings | map(select(.secret) | .name)) == ["api_token","pat"] and ($j.settings[] | select(.name == "mapping") | .default.critical == {"issue_type":"Bug","priority":"Highest"} and .default.medium == {"issue_type":"Task","priority":"Medium"} and .widget == "severity_map" and .group == "project") and ($j.settings[] | select(.name == "auto_create_threshold") | .enum == ["critical","high","medium","low","info"] and .default == "low" and .group == "auto-creation")'
+    '(.data[] | select(.type == "jira")) as $j | $j.tickets == true and $j.test_steps == [{"name":"authentication","group":"connection"},{"name":"project","group":"project"},{"name":"issue type","group":"project"},{"name":"permission","group":"connection"}] and ($j.groups | map(.name)) == ["connection","project","fields","auto-creation","lifecycle"] and ($j.groups[0].title == "Connection") and ($j.settings | map(select(.secret) | .name)) == ["api_token","pat"] and ($j.settings[] | select(.name == "mapping") | .default.critical == {"issue_type":"Bug","priority":"Highest"} and .default.medium == {"issue_type":"Task","priority":"Medium"} and .widget == "severity_map" and .group == "project") and ($j.settings[] | select(.name == "auto_create_threshold") | .enum == ["critical","high","medium","low","info"] and .default == "low" and .group == "auto-creation")'
 expect_json "pagerduty: defaults shown" '(.data[] | select(.type == "pagerduty") | .settings[] | select(.name == "events_url") | .default) == "https://events.pagerduty.com/v2/enqueue"'
+expect_json "beside the types: the severities and retry_count's default and range" \
+    '.severities == ["critical","high","medium","low","info"] and .retry_count == {"default":3,"min":0,"max":10}'
+expect_json "every setting of every type has a label; slack names no test steps" \
+    '([.data[].settings[] | select((.label | type) != "string" or .label == "")] | length) == 0 and (.data[] | select(.type == "slack") | .test_steps) == null'
 as "$UT" GET /api/integrations/types
 expect "a manage_settings token reads the types" 200 '(.data | length) == 7'
 as "$PLAIN" GET /api/integrations/types
 expect "without manage_settings: 403" 403 '.error.code == "forbidden"'
 admin POST "/api/integrations/$I1/test" ''
 expect "a test answer has step (null when none failed)" 200 '.ok == true and has("step") and .step == null'
+
+# --- Test Connection names the failed step as data (the Jira emulator) ------
+# A refusal names its step; a service that did not answer (503) names none.
+EMULOG=$(mktemp)
+start_emu jira "$EMULOG" || fail "the Jira emulator starts"
+trap 'kill $SINK $EMU 2>/dev/null; rm -f "$LOG" "$EMULOG"' EXIT
+E=http://127.0.0.1:$EMU_PORT
+JEMAIL=bot-$RUN@acme.example
+JTOK=ATATT$(openssl rand -hex 16)
+curl -s "$E/_jira/user" -d "{\"email\":\"$JEMAIL\",\"api_token\":\"$JTOK\"}" >/dev/null
+admin POST /api/integrations "{\"type\":\"jira\",\"name\":\"steps $RUN\",\"events\":[\"sync.failed\"],\"enabled\":false,\"config\":{\"url\":\"$E\",\"email\":\"$JEMAIL\",\"api_token\":\"$JTOK\",\"project_key\":\"NOPE\",\"resolve_transition\":\"Close\"}}"
+expect "setup: a jira integration, disabled" 201 '.config.resolve_transition == "Close"'
+JS=$(jget .id)
+admin POST "/api/integrations/$JS/test" ''
+expect "an unknown project: step project" 200 '.ok == false and .step == "project" and .status_code == 404'
+admin PUT "/api/integrations/$JS" '{"config":{"project_key":"OPS"}}'
+expect_status "setup: project OPS (it has no Bug)" 200
+admin POST "/api/integrations/$JS/test" ''
+expect "a mapped issue type the project lacks: step issue type" 200 '.ok == false and .step == "issue type"'
+admin PUT "/api/integrations/$JS" '{"config":{"project_key":"SEC"}}'
+curl -s "$E/_emu/script" -d '{"path":"/rest/api/3/myself","answers":[{"status":503,"body":"down for maintenance"}]}' >/dev/null
+admin POST "/api/integrations/$JS/test" ''
+expect "a 503 at the first request: no step is blamed, the error says what came back" 200 '.ok == false and .step == null and .status_code == 503 and (.error | test("503"))'
+admin PUT "/api/integrations/$JS" '{"config":{"api_token":"ATATTwrong-token-0123456789"}}'
+admin POST "/api/integrations/$JS/test" ''
+expect "a wrong token: step authentication" 200 '.ok == false and .step == "authentication" and .status_code == 401'
+# null removes an optional setting that is not a secret too.
+admin PUT "/api/integrations/$JS" '{"config":{"resolve_transition":null}}'
+expect "PUT: null removes an optional setting (resolve_transition)" 200 '(.config | has("resolve_transition") | not) and .config.project_key == "SEC"'
+admin PUT "/api/integrations/$JS" "{\"config\":{\"url\":\"http://127.0.0.1:$EMU_PORT/other\"}}"
+expect "a changed Jira URL needs the token again: secret_required" 400 '.error.code == "secret_required"'
+admin DELETE "/api/integrations/$JS"
+expect_status "setup: the step integration deleted" 204
 
 admin GET /api/integrations/docs/openapi
 expect "GET /api/integrations/docs/openapi: the OpenAPI document" 200 '.openapi | startswith("3.")'

@@ -18,6 +18,7 @@
 #include "connector.h"
 #include "crypt.h"
 #include "util.h"
+#include "valid.h"
 
 static const char payload[] = "{\"event_type\":\"finding.created\","
     "\"threat_model_id\":null,\"object_id\":\"F-7\",\"object_type\":"
@@ -321,10 +322,161 @@ test_webhook_render(void)
 	json_decref(cfg);
 }
 
+/* 1 when the group name is one of c's groups. */
+static int
+has_group(const struct connector *c, const char *name)
+{
+	const struct conn_group	*g;
+
+	for (g = c->groups; g != NULL && g->name != NULL; g++)
+		if (strcmp(g->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when v, a setting's default, is a value f takes. */
+static int
+default_ok(const struct vfield *f, const json_t *v)
+{
+	size_t	 n;
+
+	switch (f->type) {
+	case V_STRING:
+	case V_NAME:
+		if (!json_is_string(v))
+			return 0;
+		n = json_string_length(v);
+		return (long long)n >= f->min && (long long)n <= f->max;
+	case V_ENUM:
+		return json_is_string(v) &&
+		    valid_enum(f->enums, json_string_value(v));
+	case V_BOOL:
+		return json_is_boolean(v);
+	case V_INT:
+		return json_is_integer(v) && json_integer_value(v) >= f->min &&
+		    json_integer_value(v) <= f->max;
+	case V_OBJECT:
+		return json_is_object(v);
+	case V_ARRAY:
+		return json_is_array(v);
+	case V_ANY:
+		break;
+	}
+	return 1;
+}
+
+/*
+ * connector_describe_new (GET /api/integrations/types): every field of
+ * every connector has its docs row and a label; defaults parse and are
+ * values the field takes; groups and test steps name declared groups;
+ * a failed step is named only for a failure for good.
+ */
+static void
+test_describe(void)
+{
+	const struct connector		*c;
+	const struct conn_setting_doc	*d;
+	const struct conn_test_step	*ts;
+	struct conn_result		 res;
+	json_t				*o, *s, *st;
+	size_t				 i, k, n;
+	int				 ok;
+
+	for (i = 0; connectors[i] != NULL; i++) {
+		c = connectors[i];
+		for (k = 0; k < c->nfields; k++) {
+			for (d = c->docs; d != NULL && d->name != NULL; d++)
+				if (strcmp(d->name, c->fields[k].name) == 0)
+					break;
+			check(d != NULL && d->name != NULL &&
+			    d->label != NULL && d->label[0] != '\0',
+			    "describe: %s.%s has a docs row with a label",
+			    c->type, c->fields[k].name);
+		}
+		for (d = c->docs; d != NULL && d->name != NULL; d++) {
+			for (k = 0; k < c->nfields; k++)
+				if (strcmp(d->name, c->fields[k].name) == 0)
+					break;
+			check(k < c->nfields, "describe: %s's docs row %s is "
+			    "a setting", c->type, d->name);
+			check(d->group == NULL || has_group(c, d->group),
+			    "describe: %s.%s's group is declared", c->type,
+			    d->name);
+		}
+		for (ts = c->test_steps; ts != NULL && ts->name != NULL; ts++)
+			check(ts->group == NULL || has_group(c, ts->group),
+			    "describe: %s's test step %s names a group",
+			    c->type, ts->name);
+		o = connector_describe_new(c);
+		check(o != NULL, "describe: %s described", c->type);
+		if (o == NULL)
+			continue;
+		st = json_object_get(o, "settings");
+		check(json_array_size(st) == c->nfields,
+		    "describe: %s: one entry per setting", c->type);
+		ok = 1;
+		json_array_foreach(st, n, s) {
+			const json_t	*dv = json_object_get(s, "default");
+
+			if (n >= c->nfields)
+				break;
+			if (strcmp(json_string_value(json_object_get(s,
+			    "label")), c->fields[n].name) == 0)
+				ok = 0;
+			check(json_is_null(dv) ||
+			    default_ok(&c->fields[n], dv),
+			    "describe: %s.%s's default is a valid value",
+			    c->type, c->fields[n].name);
+		}
+		check(ok, "describe: %s: every label is a label, not a name",
+		    c->type);
+		check(json_is_array(json_object_get(o, "groups")),
+		    "describe: %s: groups", c->type);
+		json_decref(o);
+	}
+	/* The internal connector is flagged; the others are not. */
+	check(connector_find("hookpost")->internal &&
+	    !connector_find("jira")->internal, "describe: hookpost internal");
+	/* Jira: test steps as {name, group}, its mapping's rows. */
+	c = connector_find("jira");
+	o = connector_describe_new(c);
+	s = json_array_get(json_object_get(o, "test_steps"), 0);
+	check(s != NULL && strcmp(json_string_value(json_object_get(s,
+	    "name")), "authentication") == 0 && strcmp(json_string_value(
+	    json_object_get(s, "group")), "connection") == 0,
+	    "describe: jira's first test step, authentication (connection)");
+	ok = 0;
+	json_array_foreach(json_object_get(o, "settings"), n, s)
+		if (strcmp(json_string_value(json_object_get(s, "name")),
+		    "mapping") == 0)
+			ok = json_array_size(json_object_get(s, "keys")) == 5 &&
+			    json_object_size(json_object_get(s,
+			    "default")) == 5;
+	check(ok, "describe: jira's mapping: five rows and their defaults");
+	json_decref(o);
+	memset(&res, 0, sizeof(res));
+	res.outcome = CONN_FAILED;
+	res.step = 2;
+	check(connector_failed_step(c, &res) != NULL &&
+	    strcmp(connector_failed_step(c, &res), "project") == 0,
+	    "failed step: 2 is project");
+	res.outcome = CONN_RETRY;
+	check(connector_failed_step(c, &res) == NULL,
+	    "failed step: none for a retryable failure");
+	res.outcome = CONN_FAILED;
+	res.step = 99;
+	check(connector_failed_step(c, &res) == NULL,
+	    "failed step: none out of range");
+	res.step = 0;
+	check(connector_failed_step(c, &res) == NULL,
+	    "failed step: none when 0");
+}
+
 int
 main(void)
 {
 	test_table();
+	test_describe();
 	test_event();
 	test_truncate();
 	test_classify();

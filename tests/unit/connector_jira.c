@@ -1305,6 +1305,19 @@ test_connection(void)
 	    "this resource.", -1) == CONN_FAILED &&
 	    strncmp(t.res.reason, "authentication: HTTP 401", 24) == 0,
 	    "test: a bad token fails at authentication: %s", t.res.reason);
+	check(t.res.step == 1, "test: ... its step as data: 1 (authentication)");
+	tev_free(&t);
+
+	/* The service did not answer: no step is to blame. */
+	tev_init(&t, "integration.test", "integration", SUB, data, CLOUD);
+	tev_render(&t);
+	check(tev_answer(&t, 503, "down", -1) == CONN_RETRY && t.res.step == 0,
+	    "test: a 503 at the first request names no step");
+	tev_free(&t);
+	tev_init(&t, "integration.test", "integration", SUB, data, CLOUD);
+	tev_render(&t);
+	check(tev_answer(&t, 429, "slow down", -1) == CONN_RETRY &&
+	    t.res.step == 0, "test: a 429 names no step");
 	tev_free(&t);
 
 	tev_init(&t, "integration.test", "integration", SUB, data, CLOUD);
@@ -1319,6 +1332,7 @@ test_connection(void)
 	    str_eq(t.res.reason, "project: HTTP 404: No project could be found "
 	    "with key 'SEC'."), "test: an unknown project fails at project: "
 	    "%s", t.res.reason);
+	check(t.res.step == 2, "test: ... its step as data: 2 (project)");
 	tev_free(&t);
 
 	tev_init(&t, "integration.test", "integration", SUB, data, ops);
@@ -1330,6 +1344,7 @@ test_connection(void)
 	    "issue type: 'Bug' (severity critical) is not an issue type of "
 	    "project OPS (it has: Task)"), "test: a mapped type the project "
 	    "lacks fails at issue type: %s", t.res.reason);
+	check(t.res.step == 3, "test: ... its step as data: 3 (issue type)");
 	tev_free(&t);
 
 	tev_init(&t, "integration.test", "integration", SUB, data, "{\"url\":"
@@ -1373,6 +1388,7 @@ test_connection(void)
 	    "a test issue: HTTP 403: You do not have permission to create "
 	    "issues in this project."), "test: no create permission fails at "
 	    "permission: %s", t.res.reason);
+	check(t.res.step == 4, "test: ... its step as data: 4 (permission)");
 	tev_free(&t);
 
 	tev_init(&t, "integration.test", "integration", SUB, data, CLOUD);

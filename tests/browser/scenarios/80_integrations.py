@@ -2,8 +2,10 @@
 stored-XSS probe in a name shows as text; an integration's detail
 (#/integrations/<id>): Test connection on a webhook pointed at a local
 receiver shows ok/delivered/200 and the delivery log the test delivery;
-a user token (manage_settings, another owner) sees only its own
-integration, and another's detail is refused (404, shown)."""
+Edit: "Remove Signing secret" sends null (the secret gone) and Retries
+left blank saves the API's default (3, as on create); a user token
+(manage_settings, another owner) sees only its own integration, and
+another's detail is refused (404, shown)."""
 
 # An integration's detail, by id: its name, whether its delivery log has
 # loaded, the log's rows, the test result.
@@ -42,9 +44,12 @@ def run(t):
     t.check("setup: an integration named with the probe", code == 201, v)
     code, v = t.api("POST", "/api/integrations", {
         "type": "webhook", "name": "console hook %s" % t.run_id,
-        "events": ["finding.created"], "config": {"url": sink.url + "/ok"}})
-    t.check("setup: an admin's webhook integration to the receiver",
-            code == 201, v)
+        "events": ["finding.created"], "retry_count": 5,
+        "config": {"url": sink.url + "/ok",
+                   "secret": "sig-%s-0123456789" % t.run_id}})
+    t.check("setup: an admin's webhook integration to the receiver, "
+            "signed", code == 201 and v["config"].get("secret", "")
+            .startswith("…"), v)
     hook = v["id"]
     owner = "console-%s" % t.run_id
     utoken = t.user_token(owner, ["manage_settings"])
@@ -109,6 +114,41 @@ def run(t):
     wd.js("document.querySelector('.integration[data-id=\"' + arguments[0] +"
           " '\"]').scrollIntoView();", hook)
     t.shot("test-connection")
+
+    # Edit: the stored secret's Remove box sends null; Retries blank is
+    # the API's default, as on create.
+    t.click('.integration[data-id="%s"] button.edit' % hook)
+    rm = wd.wait("const f = document.querySelector('.edit-form');"
+                 "const c = f && !f.closest('.edit-box').hidden && "
+                 "f.querySelector('input[name=\"secret.remove\"]');"
+                 "if (!c) return null;"
+                 "const pw = f.querySelector('input[name=secret]');"
+                 "return [document.querySelector('label[for=\"' + c.id + "
+                 "'\"]').textContent, pw.type, pw.value, pw.disabled,"
+                 " f.querySelector('input[name=retry_count]').value];")
+    t.check("Edit: the stored secret blank, with a Remove box; Retries 5",
+            rm == ["Remove Signing secret", "password", "", False, "5"], rm)
+    dis = wd.js("const c = document.querySelector('.edit-form "
+                "input[name=\"secret.remove\"]'); c.click();"
+                "document.querySelector('.edit-form input[name=retry_count]')"
+                ".value = '';"
+                "return document.querySelector('.edit-form input[name=secret]')"
+                ".disabled;")
+    t.check("ticking Remove disables the secret's field", dis is True, dis)
+    wd.js("document.querySelector('.edit-form .remove-secret')"
+          ".scrollIntoView({block: 'center'});")
+    t.shot("edit-remove-secret")
+    t.click(".edit-form button[type=submit]")
+    gone = wd.wait("const p = document.querySelector('.integration');"
+                   "const k = p && [...p.querySelectorAll('dl.settings dt')]"
+                   ".map(d => d.textContent);"
+                   "return k && !k.includes('Signing secret') && k;")
+    t.check("the detail no longer lists the signing secret", bool(gone),
+            gone)
+    code, v = t.api("GET", "/api/integrations/%s" % hook)
+    t.check("saved: the secret removed (null), retry_count 3 (the default)",
+            code == 200 and "secret" not in v["config"] and
+            v["retry_count"] == 3, v)
 
     # A user token: only its owner's integration, as the API decides.
     who = t.signin(utoken)

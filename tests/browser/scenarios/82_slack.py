@@ -160,7 +160,8 @@ def run(t):
         "data": {"title": "Sync %s %s" % (t.run_id, t.probe),
                  "severity": "high"}})
     t.check("setup: an event emitted (202)", code == 202, v)
-    t.worker("hookpost-deliver", "-1", "-n", "x")
+    rc = t.worker("hookpost-deliver", "-1", "-n", "x")
+    t.check("the worker ran (exit status 0)", rc == 0, rc)
     t.open("integrations")
     t.open("integrations/" + sid)
     d = detail(t, "p.rows.length >= 2")

@@ -2,9 +2,12 @@
 (tests/emu/jira.py): 1 Connection (a required field stops Next), 2 Project
 mapping (the seed's severity table filled in), 3 Field mapping, 4 Test
 connection: a wrong API token fails at "authentication" (the steps after
-it not reached), fixed from step 1 it passes every step, 5 Enable
-auto-creation with a severity threshold; the detail shows the token as
-its hint only; a critical finding emitted and sent by the worker opens an
+it not reached) and step 5 is refused (Next and its tab, said so); once
+saved the token leaves the page (blank keeps it); fixed from step 1 (the
+API version emptied there: removed, sent as null) an unknown project
+fails at "project" (fixed from step 2), a Jira answering 503 is blamed
+on no step, then every step passes; 5 Enable auto-creation with a
+severity threshold; the detail shows the token as its hint only; a critical finding emitted and sent by the worker opens an
 issue that the Tickets table lists and links.  Keyboard: Next, Back and
 the buttons are pressed with Enter.  The stored-XSS probe in name and
 description; a screenshot at phone width."""
@@ -91,19 +94,28 @@ def run(t):
                    "l => [l.textContent, document.getElementById(l.htmlFor)"
                    ".type]);")
     t.check("step 1's fields, labelled: URL, email, API token (a password "
-            "field)", labels[:5] == [
+            "field), the token of Data Center", labels[:6] == [
                 ["Name", "text"], ["Description (optional)", "textarea"],
-                ["Jira URL", "text"], ["Email (optional)", "text"],
-                ["API token (optional)", "password"]], labels)
+                ["Jira URL", "text"], ["Email (Jira Cloud)", "text"],
+                ["API token (Jira Cloud)", "password"],
+                ["Personal access token (Data Center)", "password"]], labels)
+    gh = t.text(S % 1 + "p.group-hint")
+    t.check("step 1 says one credential is required",
+            gh.startswith("One credential is required: email and API token"),
+            gh)
     t.fill(S % 1 + "input[name=name]", name)
     t.fill(S % 1 + "textarea[name=description]",
            "desc %s %s %s" % (t.run_id, esc, t.probe))
     t.fill(S % 1 + "input[name=email]", email)
     t.fill(S % 1 + "input[name=api_token]", wrong)
+    t.fill(S % 1 + "input[name=api_version]", "3")
     t.click(".stepper button.next")
     s = stepper(t)
-    t.check("Next with the Jira URL empty stays on step 1",
-            bool(s) and s["step"] == "1", s)
+    inv = wd.js("const a = document.activeElement;"
+                "return [a.name, a.validity.valueMissing];")
+    t.check("Next with the Jira URL empty stays on step 1, the URL field "
+            "focused as missing", bool(s) and s["step"] == "1" and
+            inv == ["url", True], [s, inv])
     t.fill(S % 1 + "input[name=url]", jira)
     t.no_injection("jira step 1")
     t.shot("step1-connection")
@@ -160,9 +172,31 @@ def run(t):
     code, v = t.api("GET", "/api/integrations/%s" % jid)
     t.check("saved, not yet enabled",
             code == 200 and v["enabled"] is False and
-            v["config"]["api_token"] == "…" + wrong[-4:], v)
+            v["config"]["api_token"] == "…" + wrong[-4:] and
+            v["config"].get("api_version") == 3, v)
     wd.js("document.querySelector('.stepper .test-result').scrollIntoView();")
     t.shot("step4-test-failed")
+
+    # A failed test: step 5 is not reachable, by Next or by its tab.
+    t.click(".stepper button.next")
+    s = stepper(t, "s.status.startsWith('Step 5 needs')")
+    t.check("after a failed test, Next is refused and says why",
+            bool(s) and s["step"] == "4" and s["status"] ==
+            "Step 5 needs a test that passed with these settings: fix what "
+            "the test names, then test again (step 4).", s)
+    t.click(".stepper ol.steps li:nth-child(5) button")
+    s = stepper(t)
+    t.check("... and so is the tab of step 5", bool(s) and s["step"] == "4",
+            s)
+    # The token left the page once saved: blank keeps the stored one.
+    tok = wd.js("const i = document.querySelector(\"" + S % 1 +
+                "input[name=api_token]\");"
+                "return [i.value, i.required, document.getElementById("
+                "i.getAttribute('aria-describedby')).textContent];")
+    t.check("once saved, the token field is empty, its hint the stored "
+            "token's last 4", tok[0] == "" and tok[1] is False and
+            ("Set (…%s); leave blank to keep it." % wrong[-4:]) in tok[2],
+            tok)
 
     # Back to step 1 (the failure's own link), fix the token, test again.
     fix = t.text(".stepper .test-result button.fix-step")
@@ -173,6 +207,63 @@ def run(t):
     t.check("it goes back to step 1, its heading focused", bool(s) and
             s["focus"] == "Step 1 of 5: Connection", s)
     t.fill(S % 1 + "input[name=api_token]", token)
+    t.fill(S % 1 + "input[name=api_version]", "")
+    t.click(".stepper button.next")
+    stepper(t, "s.step === '2'")
+    t.fill(S % 2 + "input[name=project_key]", "NOPE")
+    for n in (3, 4):
+        t.click(".stepper button.next")
+        stepper(t, "s.step === '%d'" % n)
+    t.click(".stepper button.test")
+    s = stepper(t, "s.result['Failed step'] === 'project'", 20.0)
+    t.check("an unknown project: the test names the step project (404)",
+            bool(s) and s["result"].get("Status code") == "404" and
+            s["fates"] == [["authentication", "passed"],
+                           ["project", "failed"],
+                           ["issue type", "not reached"],
+                           ["permission", "not reached"]], s)
+    fix = t.text(".stepper .test-result button.fix-step")
+    t.check("... fixed in step 2", fix == "Fix it in step 2: Project "
+            "mapping", fix)
+    t.shot("step4-project-failed")
+    t.click(".stepper .test-result button.fix-step")
+    stepper(t, "s.step === '2'")
+    t.fill(S % 2 + "input[name=project_key]", "SEC")
+    for n in (3, 4):
+        t.click(".stepper button.next")
+        stepper(t, "s.step === '%d'" % n)
+    # Jira busy (503): no step is to blamed, the page says so.
+    post(jira + "/_emu/script", {"path": "/rest/api/3/myself", "answers": [
+        {"status": 503, "body": "maintenance"}]})
+    t.click(".stepper button.test")
+    s = stepper(t, "s.result['Status code'] === '503'", 20.0)
+    na = t.text(".stepper .test-result p.no-answer")
+    t.check("a 503: no failed step, no fix link, 'did not answer'",
+            bool(s) and s["result"].get("Failed step") == "—" and
+            wd.js("return document.querySelector('.stepper .test-result "
+                  "button.fix-step');") is None and
+            na.startswith("The service did not answer as expected") and
+            s["status"].startswith("The test failed: Jira did not answer"),
+            [s, na])
+    # A changed URL: the stored token is never sent to it; the page asks
+    # for it again (the API's 400 secret_required, provoked here).
+    t.allow(400, "/api/integrations/%s" % jid)
+    t.click(".stepper ol.steps li:nth-child(1) button")
+    stepper(t, "s.step === '1'")
+    t.fill(S % 1 + "input[name=url]", jira + "/jira")
+    for n in (2, 3, 4):
+        t.click(".stepper button.next")
+        stepper(t, "s.step === '%d'" % n)
+    t.click(".stepper button.test")
+    s = stepper(t, "s.step === '1' && s.status.startsWith('The Jira URL')")
+    foc = wd.js("return document.activeElement.name;")
+    t.check("a changed URL without the token: back to step 1, said so, the "
+            "token field focused", bool(s) and s["status"] ==
+            "The Jira URL changed: enter the API token (or personal access "
+            "token) again in step 1. hookpost never sends a stored secret "
+            "to a new address." and foc == "api_token", [s, foc])
+    t.shot("step1-secret-required")
+    t.fill(S % 1 + "input[name=url]", jira)
     for n in (2, 3, 4):
         t.click(".stepper button.next")
         stepper(t, "s.step === '%d'" % n)
@@ -189,12 +280,18 @@ def run(t):
     st = json.load(urllib.request.urlopen(jira + "/_emu/state", timeout=5))
     t.check("no test issue left in Jira", st.get("issues") == [] and
             len(st.get("deleted", [])) == 1, st)
+    code, v = t.api("GET", "/api/integrations/%s" % jid)
+    t.check("the API version emptied in step 1 was removed (sent as null); "
+            "the token kept from the field", code == 200 and
+            "api_version" not in v["config"] and
+            v["config"]["api_token"] == "…" + token[-4:], v)
     wd.js("document.querySelector('.stepper .test-result').scrollIntoView();")
     t.shot("step4-test-ok")
 
     t.click(".stepper button.next")
     s = stepper(t, "s.step === '5'")
-    t.check("step 5: enable auto-creation", bool(s), s)
+    t.check("step 5 after the test passed, its heading focused",
+            bool(s) and s["focus"] == "Step 5 of 5: Enable auto-creation", s)
     thr = wd.js("const s = document.querySelector(\"" + S % 5 +
                 "select[name=auto_create_threshold]\");"
                 "return [...s.options].map(o => o.value + '=' + o.text);")
@@ -219,7 +316,8 @@ def run(t):
             d["name"] == "jira %s %s" % (t.run_id, esc) and
             d["settings"].get("Enabled") == "yes" and
             d["settings"].get("Project key") == "SEC" and
-            d["settings"].get("API token") == "…" + token[-4:] and
+            d["settings"].get("API token (Jira Cloud)") == "…" + token[-4:]
+            and
             d["settings"].get("Create issues from severity") == "high", d)
     txt = t.text("#page")
     t.check("neither token is on the page; the escaped markup shows as "
@@ -236,7 +334,8 @@ def run(t):
         "data": {"title": "SQL injection %s %s" % (t.run_id, t.probe),
                  "severity": "critical", "module": "auth"}})
     t.check("setup: a critical finding emitted", code == 202, v)
-    t.worker("hookpost-deliver", "-1", "-n", "x")
+    rc = t.worker("hookpost-deliver", "-1", "-n", "x")
+    t.check("the worker ran (exit status 0)", rc == 0, rc)
     st = json.load(urllib.request.urlopen(jira + "/_emu/state", timeout=5))
     issues = st.get("issues") or []
     key = issues[0]["key"] if len(issues) == 1 else None
