@@ -23,6 +23,7 @@
 #   CHECK_LOG=FILE           keep every ok / not ok line there (to count)
 #   CHECK_QUICK=1            skip lint, unit, valgrind, install and asan
 #   CHECK_PGPORT, CHECK_HTTP_PORT  ports, for two checks on one machine
+#   CHECK_TIMES=FILE         append each test file's seconds there
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,7 +45,10 @@ export PSQL="$RUNAS psql -h $HOOKPOST_VAR/run -p $HOOKPOST_PGPORT -d hookpost"
 export TOP
 
 run_file() {	# a test file; its ok/not ok lines are counted
+	_t0=$(date +%s)
 	"$@" 2>&1 | tee -a "$RESULTS" | grep -E '^(not ok|#)' || true
+	[ -z "${CHECK_TIMES:-}" ] ||
+	    echo "# $(($(date +%s) - _t0)) s: $*" >>"$CHECK_TIMES"
 }
 
 QUICK=${CHECK_QUICK:-0}
@@ -159,6 +163,13 @@ HOOKPOST_SERVER=none scripts/stack.sh start || { echo "0 passed, 1 failed"; exit
 export TOKEN=$(cat "$HOOKPOST_VAR/admin.token")
 export HOOKPOST_CONFIG=$HOOKPOST_VAR/hookpost.conf
 
+# valgrind runs beside the ASan pass: each is one process at a time on
+# one core (their cases name their objects apart), so together they take
+# the time of the longer.
+if want valgrind; then
+	run_file tests/cgi/run.sh valgrind >"$RESULTS.vg" 2>&1 &
+	VG=$!
+fi
 if want asan; then
 	echo "== handlers as plain CGI (env + stdin) under ASan+UBSan"
 	run_file tests/cgi/run.sh asan
@@ -177,8 +188,10 @@ if want asan; then
 	done
 fi
 if want valgrind; then
-		echo "== handlers as plain CGI (env + stdin) under valgrind"
-		run_file tests/cgi/run.sh valgrind
+	echo "== handlers as plain CGI (env + stdin) under valgrind"
+	wait $VG
+	cat "$RESULTS.vg"
+	rm -f "$RESULTS.vg"
 fi
 
 port=${CHECK_HTTP_PORT:-18080}
