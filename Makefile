@@ -22,7 +22,7 @@ CLI_SRC	= $(sort $(wildcard cli/*.c))
 BENCH	= $(patsubst bench/%.c,bin/bench-%,$(wildcard bench/*.c))
 UNITS	= $(patsubst tests/unit/%.c,bin/test-%,$(wildcard tests/unit/*.c))
 
-.PHONY: all deps run stop check unit integration bench install clean lint asan valgrind
+.PHONY: all deps run stop check check-full unit integration bench install clean lint asan valgrind
 
 all: bin/hookpost $(HANDLERS) $(CRONS) $(BENCH)
 
@@ -95,6 +95,13 @@ check:
 #                unit tests, run (the handlers in CGI mode)
 #   integration  the HTTP suite behind CHECK_SERVERS (all three by default)
 # valgrind, asan and integration start their own PostgreSQL.
+# make check-full: make check with every integration file behind every
+# server (make check runs the server-facing ones behind Apache).
+check-full:
+	@scripts/deps.sh --if-missing
+	@$(MAKE) --no-print-directory all $(UNITS)
+	@CHECK_FULL=1 scripts/check.sh
+
 unit:
 	@scripts/deps.sh --if-missing
 	@$(MAKE) -s --no-print-directory bin/hookpost $(UNITS)

@@ -157,11 +157,20 @@ start_sink() {
 # sets EMU (pid) and EMU_PORT.  Its control routes are under /_emu/.
 start_emu() {
 	EMU_PORT=$((19900 + $$ % 500))
-	for _try in 1 2 3 4 5 6 7 8 9 10; do
+	for _try in $(seq 30); do
+		# Never a port an earlier emulator of this run had: a delivery
+		# still being retried to it would reach this one.
+		if grep -qx "$EMU_PORT" "$HOOKPOST_VAR/emu-ports" 2>/dev/null; then
+			EMU_PORT=$((EMU_PORT + 11))
+			continue
+		fi
 		/usr/bin/python3 "$TOP/tests/emu/$1.py" -p $EMU_PORT -l "$2" 2>/dev/null &
 		EMU=$!
 		for _w in 1 2 3 4 5 6 7 8 9 10; do
-			curl -fsS "http://127.0.0.1:$EMU_PORT/_emu/state" >/dev/null 2>&1 && return 0
+			if curl -fsS "http://127.0.0.1:$EMU_PORT/_emu/state" >/dev/null 2>&1; then
+				echo "$EMU_PORT" >>"$HOOKPOST_VAR/emu-ports"
+				return 0
+			fi
 			kill -0 $EMU 2>/dev/null || break
 			sleep 0.1
 		done

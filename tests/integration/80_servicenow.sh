@@ -132,7 +132,7 @@ n=$(state | jq -c '.ignored_fields')
 [ "$n" = "[]" ] && ok "no field ServiceNow would ignore" || fail "no ignored field" "$n"
 t=$(emulog | jq -sc "[.[] | select(.path | startswith(\"/inc/\"))] | map(.method)")
 [ "$t" = '["GET","POST"]' ] && ok "the search came first, then the create" || fail "search, then create" "$t"
-t=$(emulog | jq -c 'select(.method == "GET")' | head -1)
+t=$(emulog | jq -c 'select(.method == "GET" and (.path | startswith("/inc/")))' | head -1)
 printf '%s' "$t" | jq -e ".headers.authorization == \"Basic $(printf '%s:%s' "$USER" "$PASS" | base64)\" and .headers.accept == \"application/json\"" >/dev/null &&
     ok "Basic auth and Accept: application/json" || fail "the request's headers" "$t"
 SYS1=$(printf '%s' "$r" | jq -r '.[0].sys_id')
