@@ -22,7 +22,8 @@ CLI_SRC	= $(sort $(wildcard cli/*.c))
 BENCH	= $(patsubst bench/%.c,bin/bench-%,$(wildcard bench/*.c))
 UNITS	= $(patsubst tests/unit/%.c,bin/test-%,$(wildcard tests/unit/*.c))
 
-.PHONY: all deps run stop check check-full unit integration bench install clean lint asan valgrind
+.PHONY: all deps run stop check check-full unit integration bench install clean lint asan valgrind \
+	fuzz faults
 
 all: bin/hookpost $(HANDLERS) $(CRONS) $(BENCH)
 
@@ -121,6 +122,19 @@ integration:
 	@scripts/deps.sh --if-missing
 	@$(MAKE) -s --no-print-directory all
 	@scripts/check.sh http
+
+# make fuzz: every libFuzzer harness in fuzz/ for FUZZ_SECONDS (default
+# 60) each; fails on any crash, leak or timeout (make check: 2 s each).
+fuzz:
+	@scripts/deps.sh --if-missing
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} scripts/check.sh fuzz
+
+# make faults: the fault suite (tests/faults) at full scale against the
+# real stack, ending with its table of figures (make check: short form).
+faults:
+	@scripts/deps.sh --if-missing
+	@$(MAKE) -s --no-print-directory all
+	@FAULT_SCALE=full scripts/check.sh faults
 
 bench:
 	@scripts/deps.sh --if-missing

@@ -9,9 +9,14 @@
 #     unit      bin/test-* and the CLI cases (tests/data/cli), no database
 #     valgrind  bin/test-* and the handlers in CGI mode under valgrind
 #     install   make install into a temporary PREFIX
+#     fuzz      scripts/fuzz.sh: every libFuzzer harness (fuzz/) for
+#               FUZZ_SECONDS each (2 here; `make fuzz`: 60)
 #     asan      scripts/asan.sh's build: bin/asan/test-* and the handlers
 #               in CGI mode under ASan+UBSan
 #     http      the HTTP suite (tests/integration) behind CHECK_SERVERS
+#     faults    the fault suite (tests/faults) behind lighttpd, at
+#               FAULT_SCALE=short (`make faults`: full); ends with the
+#               table of figures its files print as "# | ..." lines
 # `make unit`, `make valgrind`, `make asan` and `make integration` run
 # one section each (integration is http); the sections that need the
 # database (valgrind, asan, http) start their own.
@@ -58,10 +63,10 @@ if [ $# -gt 0 ]; then
 elif [ "$QUICK" = 1 ]; then
 	SECTIONS=http
 else
-	SECTIONS="lint unit valgrind install asan http"
+	SECTIONS="lint unit fuzz valgrind install asan http faults"
 fi
 for sec in $SECTIONS; do
-	case $sec in lint|unit|valgrind|install|asan|http) ;;
+	case $sec in lint|unit|fuzz|valgrind|install|asan|http|faults) ;;
 	*) echo "check: unknown section $sec" >&2; exit 2 ;; esac
 done
 
@@ -120,6 +125,12 @@ if want unit; then
 	run_file sh tests/data/cli/run.sh bin/hookpost
 fi
 
+if want fuzz; then
+	echo "== fuzzers, ${FUZZ_SECONDS:=2} s each"
+	export FUZZ_SECONDS
+	run_file scripts/fuzz.sh
+fi
+
 if want valgrind; then
 	echo "== unit tests under valgrind"
 	for t in bin/test-*; do
@@ -170,7 +181,7 @@ fi
 rm -rf "$inst"
 fi
 
-if ! want asan && ! want valgrind && ! want http; then
+if ! want asan && ! want valgrind && ! want http && ! want faults; then
 	finish
 fi
 
@@ -234,5 +245,25 @@ for s in $SERVERS; do
 	scripts/stack.sh stop-http >/dev/null 2>&1
 	port=$((port + 1))
 done
+
+# The fault suite: behind lighttpd, each file at FAULT_SCALE (short in
+# make check, full in make faults); each prints its figures as lines
+# "# | what | figure | ..." which end up in one table.
+if want faults; then
+	echo "== fault suite (FAULT_SCALE=${FAULT_SCALE:=short}) behind lighttpd"
+	export FAULT_SCALE SERVER=lighttpd HOOKPOST_SERVER=lighttpd HOOKPOST_PORT=$port
+	export BASE=http://127.0.0.1:$port RUN=f$(date +%s)
+	if scripts/stack.sh start; then
+		for f in tests/faults/*.sh; do
+			[ -f "$f" ] && selected "$f" || continue
+			run_file sh "$f"
+		done
+		scripts/stack.sh stop-http >/dev/null 2>&1
+		echo "== fault table"
+		grep '^# |' "$RESULTS" || echo "# (no figures)"
+	else
+		echo "not ok - [lighttpd] fault suite: server start" | tee -a "$RESULTS"
+	fi
+fi
 scripts/stack.sh stop >/dev/null 2>&1
 finish

@@ -7,7 +7,8 @@ set -eu
 PKGS="gcc make pkg-config libfcgi-dev libfcgi-bin libpq-dev libjansson-dev
 libssl-dev libcurl4-openssl-dev libyaml-dev postgresql postgresql-contrib
 lighttpd apache2 libapache2-mod-fcgid cron curl openssl wrk valgrind
-procps psmisc jq python3 python3-aiosmtpd chromium chromium-driver mandoc"
+procps psmisc jq python3 python3-aiosmtpd chromium chromium-driver mandoc
+clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
@@ -16,6 +17,7 @@ for p in $PKGS; do
 done
 # python3 runs the vendor emulators (tests/emu, standard library only);
 # python3-aiosmtpd is the real SMTP server of the email tests (smtpd.py).
+# clang and its runtime (libFuzzer, ASan, UBSan) build the fuzzers (fuzz/).
 # mandoc lints the man pages (scripts/lint.sh: mandoc -Tlint).
 # chromium and chromium-driver: the console's browser test, headless, driven
 # over WebDriver by tests/browser/webdriver.py (86_console).
