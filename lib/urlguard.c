@@ -177,15 +177,37 @@ static const struct {
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* 1 when a is in an RFC 6890 range refused above. */
 static int
-v4_allowed(const unsigned char a[4], const char *allow)
+v4_special(const unsigned char a[4])
 {
 	size_t	 i;
 
 	for (i = 0; i < NITEMS(v4_refused); i++)
 		if (prefix_match(a, v4_refused[i].net, v4_refused[i].bits))
-			return allow_covers(allow, AF_INET, a);
-	return 1;
+			return 1;
+	return 0;
+}
+
+static int
+v4_allowed(const unsigned char a[4], const char *allow)
+{
+	return !v4_special(a) || allow_covers(allow, AF_INET, a);
+}
+
+/*
+ * 1 for an IPv4-mapped address ::ffff:a.b.c.d.  It is the IPv4 address
+ * itself, not a second name for it: a dual-stack socket given it connects
+ * to a.b.c.d over IPv4 (RFC 4291 2.5.5.2, RFC 3493 3.7), and a V6ONLY one
+ * cannot connect at all.  Every other embedding form is an IPv6 address
+ * on the wire, whatever a translator or relay does with it later.
+ */
+static int
+v4_mapped(const unsigned char a[16])
+{
+	static const unsigned char	 pre[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(a, pre, sizeof(pre)) == 0;
 }
 
 /* 1 when bytes from..15 of a are zero. */
@@ -233,6 +255,15 @@ v6_embedded_v4(const unsigned char a[16], unsigned char v4[][4],
 	return (int)n;
 }
 
+/*
+ * The allow list grants exactly the address connected to (issue 12): an
+ * IPv6 form is covered by an IPv6 block, never by the IPv4 address it
+ * embeds -- "[::127.0.0.1]" connects to ::7f00:1, and a 6to4 or NAT64
+ * address reaches whatever relay or translator routes it.  The one
+ * exception is the IPv4-mapped form, which is the IPv4 address.  Without
+ * the allow list an embedding form is refused when any IPv4 address it
+ * may carry is.
+ */
 static int
 v6_allowed(const unsigned char a[16], const char *allow)
 {
@@ -245,11 +276,12 @@ v6_allowed(const unsigned char a[16], const char *allow)
 	for (i = 0; i < NITEMS(v6_refused); i++)
 		if (prefix_match(a, v6_refused[i].net, v6_refused[i].bits))
 			return 0;
-	/* Covering the embedded IPv4 is as good as covering a itself. */
+	if (v4_mapped(a))
+		return v4_allowed(a + 12, allow);
 	if ((n = v6_embedded_v4(a, v4, NITEMS(v4))) == -1)
 		return 0;
 	for (i = 0; i < (size_t)n; i++)
-		if (!v4_allowed(v4[i], allow))
+		if (v4_special(v4[i]))
 			return 0;
 	return 1;
 }
@@ -276,25 +308,16 @@ urlguard_addr_allowed(const struct sockaddr *sa, socklen_t len,
 }
 
 /*
- * 1 when allow covers an IP-literal host: the address itself, or, for an
- * IPv6 form embedding IPv4, every embedded address.
+ * 1 when allow covers an IP-literal host: exactly the address connected
+ * to, as in v6_allowed (an IPv4-mapped literal is its IPv4 address).
  */
 static int
 allow_covers_literal(const char *allow, int family, const unsigned char *a)
 {
-	unsigned char	 v4[8][4];
-	size_t		 i;
-	int		 n;
-
 	if (allow_covers(allow, family, a))
 		return 1;
-	if (family != AF_INET6 ||
-	    (n = v6_embedded_v4(a, v4, NITEMS(v4))) <= 0)
-		return 0;
-	for (i = 0; i < (size_t)n; i++)
-		if (!allow_covers(allow, AF_INET, v4[i]))
-			return 0;
-	return 1;
+	return family == AF_INET6 && v4_mapped(a) &&
+	    allow_covers(allow, AF_INET, a + 12);
 }
 
 /* ---- host names -------------------------------------------------------- */

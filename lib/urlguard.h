@@ -47,6 +47,9 @@ int	urlguard_check_url(const char *url, int flags,
  * link-local, CGNAT, 0.0.0.0/8, multicast, broadcast, reserved, documentation,
  * unique-local, IPv4-mapped/compatible/NAT64/6to4/Teredo embedding a refused
  * IPv4, or a cloud metadata address -- unless allow_private covers it.
+ * The allow list covers exactly the address connected to: an IPv6 form
+ * only by an IPv6 block, never through the IPv4 address it embeds, except
+ * ::ffff:a.b.c.d, which a dual-stack socket connects to as a.b.c.d.
  */
 int	urlguard_addr_allowed(const struct sockaddr *sa, socklen_t len,
 	    const char *allow_private);

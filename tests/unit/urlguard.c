@@ -445,6 +445,21 @@ test_prepare_refusals(unsigned int port)
 		{ "http://169.254.169.254:", "/latest/meta-data/", NULL,
 		    "169.254.169.254", 0 },
 		{ "http://[fd00:ec2::254]:", "/", NULL, "fd00:ec2::254", 0 },
+		/* The allow list covers exactly the address connected to:
+		 * these are IPv6 addresses, not the 127.0.0.1 they embed
+		 * (issue 12). */
+		{ "http://[::127.0.0.1]:", "/", "127.0.0.0/8",
+		    "not an allowed destination", 0 },
+		{ "http://[::ffff:0:127.0.0.1]:", "/", "127.0.0.0/8",
+		    "not an allowed destination", 0 },
+		{ "http://[64:ff9b::7f00:1]:", "/", "127.0.0.0/8",
+		    "not an allowed destination", 0 },
+		{ "http://[64:ff9b:1::127.0.0.1]:", "/", "127.0.0.0/8",
+		    "not an allowed destination", 0 },
+		{ "http://[2002:7f00:1::1]:", "/", "127.0.0.0/8",
+		    "not an allowed destination", 0 },
+		{ "http://[::ffff:127.0.0.1]:", "/", "127.0.0.2/32",
+		    "127.0.0.1", 0 },
 		/* Mail only where asked, and then nothing else. */
 		{ "smtp://127.0.0.1:", "", "127.0.0.0/8", "scheme", 0 },
 		{ "smtps://127.0.0.1:", "", "127.0.0.0/8", "scheme", 0 },
@@ -571,6 +586,21 @@ test_prepare_connect(int lfd, unsigned int port)
 	}
 	curl_easy_cleanup(h);
 	curl_slist_free_all(pin);
+	listener_drain(lfd);
+
+	/* An IPv4-mapped literal is its IPv4 address (issue 12): allowed
+	 * by the IPv4 block, and the socket reaches 127.0.0.1 itself. */
+	snprintf(url, sizeof(url), "http://[::ffff:127.0.0.1]:%u/", port);
+	h = prepare(url, 0, "127.0.0.1/32", &rc, &pin, err, sizeof(err));
+	check(h != NULL && rc == 0 && pin == NULL,
+	    "curl_prepare: %s allowed by 127.0.0.1/32 -- %s", url, err);
+	if (h != NULL && rc == 0) {
+		cc = connect_only(h, ip, sizeof(ip));
+		check(cc == CURLE_OK && strstr(ip, "127.0.0.1") != NULL,
+		    "curl_prepare: %s connects to %s (%s)", url, ip,
+		    curl_easy_strerror(cc));
+	}
+	curl_easy_cleanup(h);
 	listener_drain(lfd);
 
 	/* IPv6 literal: curl 7.88 cannot pin it, and need not. */
