@@ -23,6 +23,7 @@ const char *const provider_names[] = { "github", "stripe", "slack",
 const char *const provider_algorithms[] = { "sha256", "sha512", "sha1",
     NULL };
 const char *const provider_hmac_schemes[] = { "timestamped", "body", NULL };
+const char *const provider_dedupe_modes[] = { "mac", "id", NULL };
 
 /* Kept in an event's metadata: seed 002 "selected_headers" (its example
  * keeps X-GitHub-Event and X-GitHub-Delivery).  Never a signature. */
@@ -240,13 +241,31 @@ verify_github(const char *secret, const struct provider_msg *m,
 }
 
 /*
+ * Verdict v, and when it is PROVIDER_OK the MAC it accepted into *got,
+ * for the replay guard of a preset whose provider sends some requests
+ * with no id of their own (Stripe without an event id, Slack's slash
+ * commands and interactivity): the MAC covers the timestamp and the
+ * body, so the same MAC is the same request.
+ */
+static enum provider_verdict
+mac_give(enum provider_verdict v, const unsigned char *mac, size_t maclen,
+    struct provider_mac *got)
+{
+	if (v == PROVIDER_OK && maclen <= sizeof(got->b)) {
+		memcpy(got->b, mac, maclen);
+		got->len = maclen;
+	}
+	return v;
+}
+
+/*
  * Stripe "Verify manually": the header is comma-separated k=v items; t
  * is the timestamp, every v1 a candidate (several during secret
  * rotation), v0 and unknown schemes are ignored.
  */
 static enum provider_verdict
 verify_stripe(const char *secret, const struct provider_msg *m,
-    const char **why)
+    struct provider_mac *got, const char **why)
 {
 	struct sig_part	 parts[3];
 	unsigned char	 mac[SIG_MAX_MAC];
@@ -285,13 +304,13 @@ verify_stripe(const char *secret, const struct provider_msg *m,
 		match |= hex_matches(v1[i], v1len[i], mac, maclen);
 	if (!match)
 		return PROVIDER_BAD_SIGNATURE;
-	return check_ts(m, ts, why);
+	return mac_give(check_ts(m, ts, why), mac, maclen, got);
 }
 
 /* Slack "Verifying requests from Slack": v0:<ts>:<body>. */
 static enum provider_verdict
 verify_slack(const char *secret, const struct provider_msg *m,
-    const char **why)
+    struct provider_mac *got, const char **why)
 {
 	struct sig_part	 parts[4];
 	unsigned char	 mac[SIG_MAX_MAC];
@@ -314,7 +333,7 @@ verify_slack(const char *secret, const struct provider_msg *m,
 		return PROVIDER_BAD_SIGNATURE;
 	if (!hex_matches(h + 3, strlen(h + 3), mac, maclen))
 		return PROVIDER_BAD_SIGNATURE;
-	return check_ts(m, ts, why);
+	return mac_give(check_ts(m, ts, why), mac, maclen, got);
 }
 
 /*
@@ -397,9 +416,9 @@ provider_verify(enum provider p, enum provider_hmac hmac,
 	case PROVIDER_GITHUB:
 		return verify_github(secret, m, why);
 	case PROVIDER_STRIPE:
-		return verify_stripe(secret, m, why);
+		return verify_stripe(secret, m, mac, why);
 	case PROVIDER_SLACK:
-		return verify_slack(secret, m, why);
+		return verify_slack(secret, m, mac, why);
 	case PROVIDER_STANDARD:
 		return verify_standard(secret, m, why);
 	case PROVIDER_NONE:

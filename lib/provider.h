@@ -54,8 +54,12 @@ enum provider_hmac {
 
 /*
  * The MAC a verification accepted under a timestamped scheme of
- * hookpost's own, for its replay guard: a signature is accepted once.
- * len 0: none (a scheme without a timestamp, or with an id of its own).
+ * hookpost's own, or of the stripe and slack presets (whose providers
+ * send some requests with no id: Stripe bodies without "id", Slack's
+ * slash commands and interactivity), for the replay guard: a signature
+ * is accepted once (for those presets unless the trigger's dedupe is
+ * "id").  len 0: none (a scheme without a timestamp, or standard's,
+ * whose signed webhook-id dedupes).
  */
 struct provider_mac {
 	unsigned char	 b[PROVIDER_MAC_MAX];
@@ -86,6 +90,8 @@ enum provider_verdict {
 extern const char *const provider_names[];	/* "github", ... */
 extern const char *const provider_algorithms[];	/* "sha256", ... */
 extern const char *const provider_hmac_schemes[];	/* "timestamped", "body" */
+/* A stripe or slack trigger's dedupe: "mac" (default) or "id" only. */
+extern const char *const provider_dedupe_modes[];
 
 /* Parses a preset name ("github"); NULL or "" is PROVIDER_NONE.  0 or -1. */
 int		 provider_parse(const char *name, enum provider *out);

@@ -30,6 +30,7 @@ struct rtrig {
 	char		*rate_requests, *rate_window;
 	int		 enabled, hmac_enabled, allowlist_enabled;
 	int		 rate_enabled;
+	int		 dedupe_mac;	/* hmac_dedupe 'mac' (stripe, slack) */
 	int		 unreadable;	/* a stored schema or mapping */
 	long long	 limit_kb;
 	enum provider	 preset;
@@ -44,7 +45,8 @@ struct rtrig {
 	" array_to_string(t.ip_allowlist, ','), t.rate_limit_enabled," \
 	" t.rate_limit_requests, t.rate_limit_window_seconds," \
 	" t.hmac_enabled, t.hmac_algorithm, t.hmac_secret_enc, t.preset," \
-	" t.payload_mapping, t.payload_schema, t.hmac_scheme" \
+	" t.payload_mapping, t.payload_schema, t.hmac_scheme," \
+	" t.hmac_dedupe" \
 	" FROM hookpost.trigger_keys k" \
 	" JOIN hookpost.triggers t ON t.id = k.trigger_id" \
 	" WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
@@ -83,6 +85,9 @@ rtrig_fill(const PGresult *res, struct rtrig *t)
 	/* An unknown scheme (a newer database) is held to the strict one. */
 	if (provider_hmac_parse(db_get(res, 0, 17), &t->hmac_scheme) == -1)
 		t->hmac_scheme = PROVIDER_HMAC_TIMESTAMPED;
+	/* Anything but an explicit 'id' keeps the guard. */
+	v = db_get(res, 0, 18);
+	t->dedupe_mac = v == NULL || strcmp(v, "id") != 0;
 	/* A schema that cannot be read must not mean "no schema". */
 	if ((v = db_get(res, 0, 15)) != NULL &&
 	    (t->mapping = json_loads(v, 0, NULL)) == NULL)
@@ -260,8 +265,13 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 			    NULL);
 			return;
 		}
-		/* A timestamped signature is accepted once: trigger_receive. */
-		if (mac.len > 0)
+		/*
+		 * A timestamped signature is accepted once (trigger_receive):
+		 * hookpost's own always, stripe's and slack's unless the
+		 * trigger dedupes by the sender's id only (issue 12).
+		 */
+		if (mac.len > 0 && (rv->t.preset == PROVIDER_NONE ||
+		    rv->t.dedupe_mac))
 			crypt_hex(mac.b, mac.len, o->signature);
 	}
 

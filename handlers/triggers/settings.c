@@ -35,6 +35,8 @@ static const struct vfield hmac_fields[] = {
 	{ "secret", V_STRING, 0, 8, 512, NULL, 0 },
 	/* Without a preset: "timestamped" (new triggers) or "body" (seed 002). */
 	{ "scheme", V_ENUM, 0, 0, 0, provider_hmac_schemes, 0 },
+	/* stripe and slack: "mac" (default) or "id" only (issue 12). */
+	{ "dedupe", V_ENUM, 0, 0, 0, provider_dedupe_modes, 0 },
 };
 
 /* seed 002 "Rate Limiting: per webhook key: 100 requests per minute". */
@@ -71,7 +73,7 @@ struct group {
 
 static const struct group groups[] = {
 	{ "hmac", NULL, VFIELDS(hmac_fields),
-	  "Give enabled, algorithm, scheme and/or secret" },
+	  "Give enabled, algorithm, scheme, dedupe and/or secret" },
 	{ "rate_limit", NULL, VFIELDS(rate_fields),
 	  "Give requests, window_seconds and/or enabled" },
 	{ "ip_allowlist", NULL, VFIELDS(allowlist_fields),
@@ -327,6 +329,14 @@ hmac_secrets(struct req *r, json_t *group, enum provider preset,
 		resp_error(r, 400, "invalid_field", "Field 'scheme' is for "
 		    "triggers without a preset: the %s preset signs its own "
 		    "way", provider_name(preset));
+		return -1;
+	}
+	/* The other schemes dedupe as they must (README "Signatures"). */
+	if (preset != PROVIDER_STRIPE && preset != PROVIDER_SLACK &&
+	    json_object_get(group, "dedupe")) {
+		resp_error(r, 400, "invalid_field", "Field 'dedupe' is for the "
+		    "stripe and slack presets, whose providers send some "
+		    "requests without an id");
 		return -1;
 	}
 	given = json_string_value(json_object_get(group, "secret"));

@@ -16,6 +16,7 @@ RETURNS json LANGUAGE sql STABLE AS $$
 	        ORDER BY k.created_at DESC, k.id LIMIT 1),
 	    'hmac', json_build_object('enabled', t.hmac_enabled,
 	        'algorithm', t.hmac_algorithm, 'scheme', t.hmac_scheme,
+	        'dedupe', t.hmac_dedupe,
 	        'secret_set', t.hmac_secret_enc IS NOT NULL),
 	    'rate_limit', json_build_object('enabled', t.rate_limit_enabled,
 	        'requests', t.rate_limit_requests,
@@ -106,6 +107,7 @@ BEGIN
 		n.hmac_enabled := coalesce((s->>'enabled')::boolean, true);
 		n.hmac_algorithm := coalesce(s->>'algorithm', n.hmac_algorithm);
 		n.hmac_scheme := coalesce(s->>'scheme', n.hmac_scheme);
+		n.hmac_dedupe := coalesce(s->>'dedupe', n.hmac_dedupe);
 	END IF;
 	IF p_secret_enc IS NOT NULL THEN
 		n.hmac_secret_enc := p_secret_enc;
@@ -143,6 +145,7 @@ BEGIN
 		    owner_id = n.owner_id, hmac_enabled = n.hmac_enabled,
 		    hmac_algorithm = n.hmac_algorithm,
 		    hmac_scheme = n.hmac_scheme,
+		    hmac_dedupe = n.hmac_dedupe,
 		    hmac_secret_enc = n.hmac_secret_enc,
 		    rate_limit_enabled = n.rate_limit_enabled,
 		    rate_limit_requests = n.rate_limit_requests,
@@ -441,7 +444,8 @@ END $$;
  *   5-6. the handler's refusal, if any,
  *   then a handshake (GitHub's ping, Slack's url_verification), or
  *   dedupe by delivery id or by timestamped signature (p_signature, the
- *   hex MAC of a timestamped scheme: its replay guard), the event, its
+ *   hex MAC of a timestamped scheme: its replay guard; for the stripe
+ *   and slack presets unless their hmac_dedupe is 'id'), the event, its
  *   outbound emit, the audit row and the counters, all in this one
  *   statement and one commit.
  *

@@ -68,6 +68,36 @@ expect "stripe: the docs' example header under another secret is refused" 401 '.
 P3='{"object":"event"}'
 hit "$SK" "$P3" -H "Stripe-Signature: t=$now,v1=$(hmac sha256 whsec_test_secret "$now.$P3")"
 expect "stripe: the schema still applies (no id)" 400 '.error.path == "$.id"'
+# A body without an event id has only its MAC to tell a replay by (issue
+# 12): the same signed request again answers the first event.
+S2=st$RUN.noid
+trigger_new "$S2" '"preset":"stripe"'
+S2K=$KEY
+admin POST "/api/v1/triggers/$S2/webhooks/hmac/enable" '{"secret":"whsec_test_secret"}'
+expect "stripe: dedupe on the MAC is the default" 200 '.data.hmac.dedupe == "mac"'
+v1=$(hmac sha256 whsec_test_secret "$now.$P3")
+hit "$S2K" "$P3" -H "Stripe-Signature: t=$now,v1=$v1"
+expect "stripe: a body without id is an event" 200 '(.data.event_id | test("^[0-9a-f-]{36}$")) and (.data | has("duplicate") | not)'
+E=$(jget .data.event_id)
+hit "$S2K" "$P3" -H "Stripe-Signature: t=$now,v1=$v1"
+expect "stripe: the same request without id again is the first event" 200 ".data.event_id == \"$E\" and .data.duplicate == true"
+P4='{"object":"event","type":"other"}'
+hit "$S2K" "$P4" -H "Stripe-Signature: t=$now,v1=$(hmac sha256 whsec_test_secret "$now.$P4")"
+expect "stripe: another body without id is another event" 200 ".data.event_id != \"$E\" and (.data | has(\"duplicate\") | not)"
+admin POST "/api/v1/triggers/$S2/webhooks/hmac/enable" '{"dedupe":"id"}'
+expect "stripe: dedupe \"id\" is kept" 200 '.data.hmac.dedupe == "id" and .data.hmac.enabled == true'
+P5='{"object":"event","type":"third"}'
+v1=$(hmac sha256 whsec_test_secret "$now.$P5")
+hit "$S2K" "$P5" -H "Stripe-Signature: t=$now,v1=$v1"
+E=$(jget .data.event_id)
+hit "$S2K" "$P5" -H "Stripe-Signature: t=$now,v1=$v1"
+expect "stripe: with dedupe \"id\" the same request without id is accepted again (README)" 200 ".data.event_id != \"$E\" and (.data | has(\"duplicate\") | not)"
+n=$(psql_q "SELECT count(*) FROM hookpost.trigger_events WHERE trigger_ref = '$S2'")
+[ "$n" = 4 ] && ok "stripe: 4 events from 5 requests" || fail "stripe: 4 events from 5 requests" "$n"
+admin POST "/api/v1/triggers/$S2/webhooks/hmac/enable" '{"dedupe":"body"}'
+expect "stripe: dedupe is mac or id" 400 '.error.code == "invalid_field"'
+admin POST "/api/v1/triggers/$G/webhooks/hmac/enable" '{"dedupe":"id"}'
+expect "github: dedupe is refused (its delivery id dedupes)" 400 '.error.code == "invalid_field" and (.error.message | contains("stripe and slack"))'
 
 # --- slack --------------------------------------------------------------------
 L=sl$RUN.events
@@ -92,8 +122,37 @@ req POST "/api/v1/webhooks/$LK" -H 'Content-Type: application/x-www-form-urlenco
   -H "X-Slack-Signature: v0=$(hmac sha256 8f742231b10e8888abcd99yyyzzz85a5 "v0:$now:$SLASH")" \
   --data-binary "$SLASH"
 expect "slack: the same slash command signed now is an event" 200 '.data.event_id | test("^[0-9a-f-]{36}$")'
-admin GET "/api/v1/events/$(jget .data.event_id)"
+E=$(jget .data.event_id)
+admin GET "/api/v1/events/$E"
 expect_json "slack: a form body becomes an object" '.data.payload.command == "/webhook-collect" and .data.payload.user_name == "roadrunner"'
+req POST "/api/v1/webhooks/$LK" -H 'Content-Type: application/x-www-form-urlencoded' \
+  -H "X-Slack-Request-Timestamp: $now" \
+  -H "X-Slack-Signature: v0=$(hmac sha256 8f742231b10e8888abcd99yyyzzz85a5 "v0:$now:$SLASH")" \
+  --data-binary "$SLASH"
+expect "slack: a slash command (no id) sent again is the first event (MAC dedupe)" 200 ".data.event_id == \"$E\" and .data.duplicate == true"
+INTER="payload=%7B%22type%22%3A%22block_actions%22%2C%22trigger_id%22%3A%22$RUN%22%7D"
+isig=$(hmac sha256 8f742231b10e8888abcd99yyyzzz85a5 "v0:$now:$INTER")
+req POST "/api/v1/webhooks/$LK" -H 'Content-Type: application/x-www-form-urlencoded' \
+  -H "X-Slack-Request-Timestamp: $now" -H "X-Slack-Signature: v0=$isig" --data-binary "$INTER"
+E2=$(jget .data.event_id)
+req POST "/api/v1/webhooks/$LK" -H 'Content-Type: application/x-www-form-urlencoded' \
+  -H "X-Slack-Request-Timestamp: $now" -H "X-Slack-Signature: v0=$isig" --data-binary "$INTER"
+expect "slack: an interactivity payload sent again is the first event" 200 ".data.event_id == \"$E2\" and .data.event_id != \"$E\" and .data.duplicate == true"
+admin PUT "/api/v1/triggers/$L" '{"hmac":{"dedupe":"id"}}'
+expect "slack: dedupe \"id\" by PUT" 200 '.data.hmac.dedupe == "id"'
+ts1=$((now - 1))
+for i in 1 2; do
+	req POST "/api/v1/webhooks/$LK" -H 'Content-Type: application/x-www-form-urlencoded' \
+	  -H "X-Slack-Request-Timestamp: $ts1" \
+	  -H "X-Slack-Signature: v0=$(hmac sha256 8f742231b10e8888abcd99yyyzzz85a5 "v0:$ts1:$SLASH")" \
+	  --data-binary "$SLASH"
+	eval "E_$i=\$(jget .data.event_id)"
+done
+[ "$STATUS" = 200 ] && [ -n "$E_1" ] && [ "$E_1" != "$E_2" ] && [ "$E_2" != null ] &&
+  ok "slack: with dedupe \"id\" a slash command is accepted twice (README)" ||
+  fail "slack: with dedupe \"id\" a slash command is accepted twice" "$E_1 $E_2 $BODY"
+admin PUT "/api/v1/triggers/$L" '{"hmac":{"dedupe":"mac"}}'
+expect_status "slack: back to dedupe \"mac\"" 200
 P='{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}'
 hit "$LK" "$P" -H "X-Slack-Request-Timestamp: $now" \
   -H "X-Slack-Signature: v0=$(hmac sha256 8f742231b10e8888abcd99yyyzzz85a5 "v0:$now:$P")"
