@@ -361,6 +361,13 @@ function configPart(trg, shown, again) {
 	const scheme = trg.preset ? null : field('Scheme', { name: 'scheme', kind: 'select',
 	    options: [['timestamped', 'timestamped (not replayable)'],
 		['body', 'body (seed 002; replayable)']], value: hm.scheme || 'timestamped' });
+	// stripe and slack: a request their provider sends without an id is
+	// told from a replay by its signature unless dedupe is "id".
+	const dedupe = trg.preset === 'stripe' || trg.preset === 'slack' ?
+	    field('Duplicates', { name: 'dedupe', kind: 'select',
+		options: [['mac', 'same signature: answer the first event'],
+		    ['id', 'by the sender\'s id only (a request without one is replayable)']],
+		value: hm.dedupe || 'mac' }) : null;
 	const secret = field('Secret', { name: 'secret', type: 'password',
 	    hint: hm.secret_set ? 'A secret is set; empty keeps it.' :
 		'Empty: a new secret is made and shown once.' });
@@ -368,13 +375,15 @@ function configPart(trg, shown, again) {
 		el('p', 'Now: ' + (hm.enabled ? 'on, ' + text(hm.algorithm) +
 		    (trg.preset ? ', preset ' + trg.preset : ', ' + text(hm.scheme)) : 'off'),
 		    'meta hmac-now'),
-		trg.preset ? null : algo, scheme, secret],
+		trg.preset ? null : algo, scheme, dedupe, secret],
 	    hm.enabled ? 'Save HMAC' : 'Enable HMAC', async () => {
 		const b = {};
 		if (!trg.preset)
 			b.algorithm = algo.input.value;
 		if (scheme)
 			b.scheme = scheme.input.value;
+		if (dedupe)
+			b.dedupe = dedupe.input.value;
 		if (secret.input.value !== '')
 			b.secret = secret.input.value;
 		secret.input.value = '';

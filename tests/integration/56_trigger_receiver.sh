@@ -161,7 +161,7 @@ expect_status "SHA-1 in X-Hub-Signature, the secret kept" 200
 admin POST "/api/v1/triggers/$R/webhooks/hmac/enable" '{"algorithm":"md5"}'
 expect "an unknown algorithm is refused" 400 '.error.code == "invalid_field"'
 apost "/api/v1/triggers/$R/webhooks/hmac/disable"
-expect "disable HMAC keeps the secret" 200 '.data.hmac == {"enabled":false,"algorithm":"sha1","scheme":"body","secret_set":true}'
+expect "disable HMAC keeps the secret" 200 '.data.hmac == {"enabled":false,"algorithm":"sha1","scheme":"body","dedupe":"mac","secret_set":true}'
 hit "$K" "$B"
 expect_status "without HMAC unsigned events pass" 200
 admin POST "/api/v1/triggers/$R/webhooks/hmac/enable" '{"algorithm":"sha256","secret":"seed-002-secret"}'
@@ -218,7 +218,7 @@ expect "a limit of 0 requests is refused" 400 '.error.code == "invalid_field"'
 N=ns$RUN.nosecret
 trigger_new "$N" '"preset":"github"'
 admin GET "/api/v1/triggers/$N"
-expect_json "a preset trigger starts with HMAC on and no secret" '.data.hmac == {"enabled":true,"algorithm":"sha256","scheme":"timestamped","secret_set":false}'
+expect_json "a preset trigger starts with HMAC on and no secret" '.data.hmac == {"enabled":true,"algorithm":"sha256","scheme":"timestamped","dedupe":"mac","secret_set":false}'
 admin POST "/api/v1/triggers/$N/webhooks/hmac/enable" '{"scheme":"body"}'
 expect "a preset trigger takes no scheme of hookpost's" 400 '.error.code == "invalid_field" and (.error.message | contains("github"))'
 hit "$KEY" '{"ref":"x"}' -H "X-Hub-Signature-256: sha256=$(hmac sha256 '' '{"ref":"x"}')"
