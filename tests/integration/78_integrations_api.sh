@@ -74,6 +74,10 @@ bad "a name only of tags" "{\"type\":\"webhook\",\"name\":\"<b></b>\",$ev,\"conf
 bad "retry_count 11" "{\"type\":\"webhook\",\"name\":\"x\",$ev,\"retry_count\":11,\"config\":{\"url\":\"$R/ok\"}}"
 bad "the cloud metadata address (SSRF guard)" "{\"type\":\"webhook\",\"name\":\"x\",$ev,\"config\":{\"url\":\"http://169.254.169.254/latest/meta-data\"}}"
 bad "a private address (SSRF guard)" "{\"type\":\"webhook\",\"name\":\"x\",$ev,\"config\":{\"url\":\"http://10.1.2.3/hook\"}}"
+# The allow list (127.0.0.0/8) covers exactly the address connected to:
+# not the NAT64 or IPv4-compatible IPv6 addresses embedding 127.0.0.1.
+bad "NAT64 of an allow-listed address (SSRF guard)" "{\"type\":\"webhook\",\"name\":\"x\",$ev,\"config\":{\"url\":\"http://[64:ff9b::7f00:1]:$PORT/ok\"}}"
+bad "IPv4-compatible ::127.0.0.1 (SSRF guard)" "{\"type\":\"webhook\",\"name\":\"x\",$ev,\"config\":{\"url\":\"http://[::127.0.0.1]:$PORT/ok\"}}"
 bad "a deny-listed name" "{\"type\":\"webhook\",\"name\":\"x\",$ev,\"config\":{\"url\":\"http://metadata.google.internal/x\"}}"
 for h in Host Content-Length Connection Transfer-Encoding X-TW-Signature; do
 	bad "custom header $h" "{\"type\":\"webhook\",\"name\":\"x\",$ev,\"config\":{\"url\":\"$R/ok\",\"headers\":{\"$h\":\"v\"}}}"
