@@ -14,8 +14,11 @@ What it answers depends on the path (N a number):
 
 Each request is logged as one JSON line when it has been read, before it
 is answered: {"t": seconds since the epoch, "path", "id": its
-X-Webhook-Delivery-Id (or null), "n": the how-manieth request of that id
-to that path, "answer"}.
+X-Webhook-Delivery-Id (or null), "n": the how-manieth attempt of that id
+to that path, "answer"}.  A request coming again less than 0.5 s after a
+reset (libcurl resends a request at once when a reused connection is
+reset before any answer) is the same attempt, and is logged with
+"resend": true.
 
 Run:  /usr/bin/python3 tests/faults/chaos.py -P PORTFILE -l LOGFILE
 It listens on 127.0.0.1 on a port the kernel picks (never one an earlier
@@ -31,6 +34,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+RESEND_S = 0.5	# a request this soon after a reset: the same attempt
 lock = threading.Lock()
 counts = {}
 logf = None
@@ -92,12 +96,20 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path
         with lock:
             key = (did, path)
-            counts[key] = counts.get(key, 0) + 1
-            k = counts[key]
-        word = "ok"
-        if not path.startswith("/challenge"):
-            word = answer_of(path, did, k)
-        log({"t": t, "path": path, "id": did, "n": k, "answer": word})
+            k, last_t, last_word = counts.get(key, (0, 0, ""))
+            # libcurl sends a request again at once when a reused
+            # connection is reset before any answer: the same attempt.
+            resend = last_word == "reset" and t - last_t < RESEND_S
+            if not resend:
+                k += 1
+            word = "ok"
+            if not path.startswith("/challenge"):
+                word = answer_of(path, did, k)
+            counts[key] = (k, t, word)
+        rec = {"t": t, "path": path, "id": did, "n": k, "answer": word}
+        if resend:
+            rec["resend"] = True
+        log(rec)
         if path.startswith("/challenge"):
             try:
                 c = json.loads(body).get("challenge")
