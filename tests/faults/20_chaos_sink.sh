@@ -48,6 +48,7 @@ set -- \
 	ok	/ok		'{1,2}'		delivered:1 \
 	500	/status/500	'{1,2}'		failed:3 \
 	ra	/ra/$RA		'{0,0}'		failed:3 \
+	radate	/ra-date/$RA	'{0,0}'		failed:3 \
 	hang	/hang/$HANG	'{1}'		failed:2 \
 	reset	/reset		'{1,2}'		failed:3 \
 	seq	"/seq/$SEQ"	'{1,1,0,1}'	delivered:5
@@ -102,11 +103,11 @@ done
 # schedule's next delay, kind, status code, response ms, error) and the
 # requests the receiver saw (delivery, how-manieth, when, its answer).
 psql_q "SELECT a.delivery_id, a.attempt, (extract(epoch FROM a.started_at) * 1000 + coalesce(a.response_ms, 0))::numeric(16,1), coalesce(s.retry_schedule[a.attempt], -1), split_part(s.name, ' ', 2), coalesce(a.status_code, 0), round(a.response_ms), coalesce(a.error, '') ILIKE '%timed out%' FROM hookpost.delivery_attempts a JOIN hookpost.deliveries d ON d.id = a.delivery_id JOIN hookpost.subscriptions s ON s.id = d.subscription_id WHERE $MINE ORDER BY 1, 2" | tr '|' ' ' >"$D/att"
-jq -r 'select(.id != null and (.resend | not)) | "\(.id) \(.n) \(.t * 1000) \(.answer)"' "$LOG" >"$D/seen"
+jq -r 'select(.id != null and (.resend | not)) | "\(.id) \(.n) \(.t * 1000) \(.answer) \(.until // 0)"' "$LOG" >"$D/seen"
 resends=$(jq -r 'select(.resend) | .id' "$LOG" | wc -l)
 n=$(wc -l <"$D/att")
 m=$(wc -l <"$D/seen")
-want=$(((1 + 3 + 3 + 2 + 3 + 5) * K))	# the FINAL attempts
+want=$(((1 + 3 + 3 + 3 + 2 + 3 + 5) * K))	# the FINAL attempts
 [ "$n" = "$want" ] && [ "$m" = "$want" ] && ok "every attempt the receiver saw is on record ($want)" || fail "every attempt the receiver saw is on record" "$n on record, $m seen, want $want"
 # An attempt is one request: a connection reset is a failed attempt,
 # retried on the schedule, not sent again at once (libcurl does that on
@@ -118,26 +119,39 @@ want=$(((1 + 3 + 3 + 2 + 3 + 5) * K))	# the FINAL attempts
 # against the delay it was due after (Retry-After for a 503 of chaos's
 # raN, else the schedule's).
 awk -v tol=$TOL '
-	FNR == NR { t[$1, $2] = $3; a[$1, $2] = $4; next }
+	FNR == NR { t[$1, $2] = $3; a[$1, $2] = $4; u[$1, $2] = $5; next }
 	($1, $2 + 1) in t {
+		next_t = t[$1, $2 + 1]
+		if (a[$1, $2] ~ /^rd/) {	# an HTTP-date: from that time
+			g = next_t - u[$1, $2] * 1000
+			nrd++
+			if (nrd == 1 || g < rdmin) rdmin = g
+			if (nrd == 1 || g > rdmax) rdmax = g
+			next
+		}
 		ra = a[$1, $2] ~ /^ra/
 		delay = (ra ? substr(a[$1, $2], 3) : $4) * 1000
-		dev = t[$1, $2 + 1] - $3 - delay
+		dev = next_t - $3 - delay
 		n++
 		if (n == 1 || dev < min) min = dev
 		if (n == 1 || dev > max) max = dev
 		if (dev < 0) early++
 		if (dev > tol) late++
-		if (ra) { nra++; g = t[$1, $2 + 1] - $3; if (nra == 1 || g < rmin) rmin = g }
+		if (ra) { nra++; g = next_t - $3; if (nra == 1 || g < rmin) rmin = g }
 	}
-	END { printf "%d %d %d %d %d %d %d\n", n, min, max, early, late, nra, rmin }' "$D/seen" "$D/att" >"$D/dev"
-read retries dmin dmax early late nra ramin <"$D/dev"
+	END { printf "%d %d %d %d %d %d %d %d %d %d\n", n, min, max, early, late, nra, rmin, nrd, rdmin, rdmax }' "$D/seen" "$D/att" >"$D/dev"
+read retries dmin dmax early late nra ramin nrd rdmin rdmax <"$D/dev"
 [ "$retries" -gt 0 ] && [ "$early" = 0 ] && ok "no retry before its scheduled delay ($retries retries; earliest ${dmin} ms from due)" ||
     fail "no retry before its scheduled delay" "$early of $retries early, by up to $((-dmin)) ms"
 [ "$retries" -gt 0 ] && [ "$late" = 0 ] && ok "no retry more than $TOL ms after it was due (latest ${dmax} ms)" ||
     fail "no retry more than $TOL ms after it was due" "$late of $retries late, by up to $dmax ms"
 [ "$nra" -gt 0 ] && [ "$ramin" -ge $((RA * 1000)) ] && ok "Retry-After: $RA honoured (earliest retry after $ramin ms, $nra retries)" ||
     fail "Retry-After: $RA honoured" "earliest retry ${ramin} ms after the 503, of $nra"
+# Retry-After as an HTTP-date (a whole second): not before it, and at
+# most TOL ms plus the second the date rounds to after it.
+[ "$nrd" -gt 0 ] && [ "$rdmin" -ge 0 ] && [ "$rdmax" -le $((TOL + 1000)) ] &&
+    ok "Retry-After: <HTTP-date> honoured (retries $rdmin to $rdmax ms after it, $nrd retries)" ||
+    fail "Retry-After: <HTTP-date> honoured" "retries $rdmin to $rdmax ms after the date, of $nrd"
 
 # The hanging answers: cut at the worker's timeout, recorded as timed out.
 h=$(awk -v to=$TIMEOUT '($5 == "hang" && $2 <= 2) || ($5 == "seq" && $2 == 4) { n++; if ($6 == 0 && $8 == "t" && $7 >= to - 5 && $7 < to + 1000) good++ }
@@ -158,5 +172,5 @@ psql_q "UPDATE hookpost.subscriptions s SET status = 'disabled' WHERE $MINE" >/d
 
 secs=$((t / 1000)).$((t % 1000 / 100))
 attempts=$(wc -l <"$D/att")
-echo "# | chaos receiver, timeout ${TIMEOUT} ms | deliveries $((6 * K)) | attempts $attempts | retries $retries | resent at once after a reset $resends | schedule deviation ${dmin}..${dmax} ms | early $early | late $late | seconds $secs"
-echo "# | chaos receiver: Retry-After $RA s | retries $nra | earliest retry after ${ramin} ms | sending past lease $late_lease of $samples samples"
+echo "# | chaos receiver, timeout ${TIMEOUT} ms | deliveries $((7 * K)) | attempts $attempts | retries $retries | resent at once after a reset $resends | schedule deviation ${dmin}..${dmax} ms | early $early | late $late | seconds $secs"
+echo "# | chaos receiver: Retry-After $RA s | retries $nra | earliest retry after ${ramin} ms | Retry-After date: retries $nrd, ${rdmin}..${rdmax} ms after it | sending past lease $late_lease of $samples samples"

@@ -5,11 +5,13 @@ What it answers depends on the path (N a number):
     /ok                 200
     /status/N           N
     /ra/N               503 with Retry-After: N
+    /ra-date/N          503 with Retry-After: an HTTP-date N s or a little
+                        more ahead (a whole second: it is logged as "until")
     /hang/N             nothing for N ms (past the worker's timeout), then 200
     /reset              reads the request, then resets the connection (RST)
     /seq/A,B,...        per delivery id, the k-th attempt gets the k-th
                         answer (the last repeats): ok, 500 (any status),
-                        raN, hangN, reset
+                        raN, rdN (ra-date), hangN, reset
     /challenge...       echoes a webhook.challenge, else 200
 
 Each request is logged as one JSON line when it has been read, before it
@@ -26,7 +28,9 @@ receiver of the run had) and writes that port to PORTFILE.  Only the
 Python standard library is used.
 """
 import argparse
+import email.utils
 import json
+import math
 import os
 import socket
 import struct
@@ -47,7 +51,7 @@ def log(rec):
 
 
 def answer_of(path, did, n):
-    """The answer word for this request: ok, NNN, raN, hangN or reset."""
+    """The answer word for this request: ok, NNN, raN, rdN, hangN or reset."""
     if path.startswith("/seq/"):
         steps = path[5:].split(",")
         return steps[min(n, len(steps)) - 1]
@@ -55,6 +59,8 @@ def answer_of(path, did, n):
         return path[8:]
     if path.startswith("/ra/"):
         return "ra" + path[4:]
+    if path.startswith("/ra-date/"):
+        return "rd" + path[9:]
     if path.startswith("/hang/"):
         return "hang" + path[6:]
     if path == "/reset":
@@ -107,6 +113,8 @@ class Handler(BaseHTTPRequestHandler):
                 word = answer_of(path, did, k)
             counts[key] = (k, t, word)
         rec = {"t": t, "path": path, "id": did, "n": k, "answer": word}
+        if word.startswith("rd"):
+            rec["until"] = math.ceil(t + int(word[2:]))
         if resend:
             rec["resend"] = True
         log(rec)
@@ -121,6 +129,9 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200)
         elif word == "reset":
             self.reset()
+        elif word.startswith("rd"):
+            self.reply(503, b"busy", {"Retry-After": email.utils.formatdate(
+                rec["until"], usegmt=True)})
         elif word.startswith("ra"):
             self.reply(503, b"busy", {"Retry-After": word[2:]})
         elif word.startswith("hang"):
