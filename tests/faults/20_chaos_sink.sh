@@ -1,6 +1,7 @@
 #!/bin/sh
 # Fault suite, outbound: one delivery worker against a misbehaving
-# receiver (tests/faults/chaos.py): 500s, 503 with Retry-After, answers
+# receiver (tests/faults/chaos.py): 500s, 503 with Retry-After (seconds
+# or an HTTP-date), answers
 # hanging past the worker's timeout (short: HOOKPOST_DELIVERY_TIMEOUT_MS
 # 1000; full: the default 30 s), connection resets, and a sequence of all
 # of them ending in a 200.  Each retry must come no earlier than its
@@ -8,7 +9,8 @@
 # after the end of the attempt before, and at most TOL ms later (the
 # worker looks for due deliveries once a second); every attempt the
 # receiver saw is on record; no delivery is ever seen in `sending` past
-# its lease; each delivery ends as its answers say.
+# its lease; each delivery ends as its answers say.  FAULT_KEEP=1 keeps
+# the receiver's log and the worker's.
 . "$TOP/tests/lib.sh"
 
 case ${FAULT_SCALE:-short} in
