@@ -1,10 +1,9 @@
 #!/bin/sh
 # Fault suite, outbound: one delivery worker against a misbehaving
 # receiver (tests/faults/chaos.py): 500s, 503 with Retry-After (seconds
-# or an HTTP-date), answers
-# hanging past the worker's timeout (short: HOOKPOST_DELIVERY_TIMEOUT_MS
-# 1000; full: the default 30 s), connection resets, and a sequence of all
-# of them ending in a 200.  Each retry must come no earlier than its
+# or an HTTP-date), answers hanging past the worker's timeout (short:
+# HOOKPOST_DELIVERY_TIMEOUT_MS 1000; full: the default 30 s), connection
+# resets, and a sequence of all of them ending in a 200.  Each retry must come no earlier than its
 # delay (the subscription's schedule, without jitter, or Retry-After)
 # after the end of the attempt before, and at most TOL ms later (the
 # worker looks for due deliveries once a second); every attempt the
