@@ -24,6 +24,7 @@ enum {
 	OPT_DISABLE,
 	OPT_LABEL,
 	OPT_ALGORITHM,
+	OPT_DEDUPE,
 	OPT_SECRET,
 	OPT_REQUESTS,
 	OPT_WINDOW,
@@ -157,12 +158,16 @@ static const struct cli_cmd cmd_key_rm = {
 static const struct cli_cmd cmd_hmac = {
 	"trigger hmac",
 	"usage: hookpost trigger hmac REF --enable [--algorithm A] [--secret S]\n"
+	"                                 [--dedupe mac|id]\n"
 	"       hookpost trigger hmac REF --disable\n"
 	"Turns signature verification on or off.  Without --secret a trigger\n"
 	"that has none gets a generated one, printed once.\n"
 	"\n"
 	"  --algorithm A  sha256 (default), sha512 or sha1 (no preset only)\n"
 	"  --secret S     the shared secret; '-' reads it from stdin\n"
+	"  --dedupe D     stripe and slack presets: mac (default) answers a\n"
+	"                 byte-identical signed request as the first; id\n"
+	"                 de-duplicates on the provider's event id only\n"
 	API_OPTIONS,
 	1, 1, CMD_API
 };
@@ -608,7 +613,7 @@ trigger_key(struct cli *cli, int argc, char *argv[])
 
 struct hmac_args {
 	int		 enable, disable;
-	const char	*algorithm, *secret;
+	const char	*algorithm, *secret, *dedupe;
 };
 
 static int
@@ -629,6 +634,9 @@ hmac_opt(void *ctx, int ch, char *arg)
 	case OPT_SECRET:
 		a->secret = arg;
 		return 0;
+	case OPT_DEDUPE:
+		a->dedupe = arg;
+		return 0;
 	}
 	return 1;
 }
@@ -641,9 +649,10 @@ trigger_hmac(struct cli *cli, int argc, char *argv[])
 		{ "disable",   no_argument,	  NULL, OPT_DISABLE },
 		{ "algorithm", required_argument, NULL, OPT_ALGORITHM },
 		{ "secret",    required_argument, NULL, OPT_SECRET },
+		{ "dedupe",    required_argument, NULL, OPT_DEDUPE },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct hmac_args	 a = { 0, 0, NULL, NULL };
+	struct hmac_args	 a = { 0, 0, NULL, NULL, NULL };
 	struct cli_resp		 resp = { 0, NULL, 0, NULL };
 	char			**pos = NULL, *path = NULL, *stdin_secret = NULL;
 	json_t			*body = NULL;
@@ -657,9 +666,10 @@ trigger_hmac(struct cli *cli, int argc, char *argv[])
 		    "--disable");
 		goto out;
 	}
-	if (a.disable && (a.algorithm != NULL || a.secret != NULL)) {
+	if (a.disable && (a.algorithm != NULL || a.secret != NULL ||
+	    a.dedupe != NULL)) {
 		status = cli_usage_error(&cmd_hmac, "--disable takes no "
-		    "--algorithm or --secret");
+		    "--algorithm, --secret or --dedupe");
 		goto out;
 	}
 	status = 1;
@@ -676,6 +686,9 @@ trigger_hmac(struct cli *cli, int argc, char *argv[])
 		if (a.secret != NULL)
 			json_object_set_new(body, "secret",
 			    json_string(a.secret));
+		if (a.dedupe != NULL)
+			json_object_set_new(body, "dedupe",
+			    json_string(a.dedupe));
 	}
 	path = trigger_path_new(pos[0], a.enable ? "/webhooks/hmac/enable" :
 	    "/webhooks/hmac/disable");

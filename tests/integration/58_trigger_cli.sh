@@ -120,6 +120,20 @@ has "hmac --enable prints a generated whsec_ secret once" "whsec_"
 hp trigger send "$G" --secret "$SEC" --data '{"type":"invoice.paid"}'
 rc_is "send signs as a Standard Webhooks sender (webhook-id, -timestamp, -signature)" 0
 
+# --dedupe (stripe and slack presets): sent as hmac.dedupe, shown back.
+S=clis$RUN.pay
+hp trigger create "$S" --preset stripe --enable
+hp --json trigger hmac "$S" --enable --secret cli-stripe-secret-1 --dedupe id
+rc_is "hmac --dedupe id" 0
+BODY=$OUT
+expect_json "hmac --dedupe id is set" '.data.hmac.dedupe == "id"'
+hp trigger hmac "$S" --enable --dedupe sometimes
+rc_is "hmac --dedupe with a bad value exits 1" 1
+case $ERR in *invalid_field*) ok "the bad --dedupe names invalid_field" ;; *) fail "the bad --dedupe names invalid_field" "$ERR" ;; esac
+hp trigger hmac "$S" --disable --dedupe mac
+rc_is "hmac --disable --dedupe is a usage error" 2
+hp trigger rm "$S"
+
 hp trigger show "no$RUN.such"
 rc_is "an unknown trigger exits 1" 1
 case $ERR in *not_found*) ok "the error names not_found" ;; *) fail "the error names not_found" "$ERR" ;; esac
