@@ -12,13 +12,13 @@
 #   - each cut-off request, sent again exactly as it was (same signature
 #     and timestamp), is answered 2xx, and in the end every request sent
 #     is stored exactly once (README "Retrying").
-# FAULT_SCALE=short: 3 rounds, 2+1 clients; full: 12 rounds, 4+2 clients.
+# FAULT_SCALE=short: 2 rounds, 2+1 clients; full: 12 rounds, 4+2 clients.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/faults/40_inbound.inc"
 
 case ${FAULT_SCALE:-short} in
 full) ROUNDS=12 NSRC=4 NTRG=2 ;;
-*) ROUNDS=3 NSRC=2 NTRG=1 ;;
+*) ROUNDS=2 NSRC=2 NTRG=1 ;;
 esac
 LPID=$(cat "$HOOKPOST_VAR/lighttpd.pid" 2>/dev/null)
 
@@ -59,10 +59,10 @@ while [ $k -lt $ROUNDS ]; do
 	    WHERE application_name = 'hookpost-fault-lock'" >/dev/null
 	wait $holder
 	k=$((k + 1))
-	sleep 1
+	sleep 0.5
 done
 last_ms=$(date +%s%3N)
-sleep 2
+sleep 1.5
 load_stop
 
 sent=$(load_count 1)
