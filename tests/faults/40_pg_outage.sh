@@ -17,7 +17,7 @@
 
 case ${FAULT_SCALE:-short} in
 full) DOWN=10 PHASE=3 NSRC=4 NTRG=2 ;;
-*) DOWN=3 PHASE=1 NSRC=2 NTRG=1 ;;
+*) DOWN=3 PHASE=0.5 NSRC=2 NTRG=1 ;;
 esac
 
 # The test cluster runs with synchronous_commit off (HOOKPOST_PG_FAST),
