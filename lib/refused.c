@@ -60,27 +60,27 @@ refused_note(const char *prog)
 	const char	*path;
 	char		 line[128];
 	struct stat	 st;
-	int		 fd, n;
+	int		 fd = -1, n;
 
 	if ((path = spool_path()) == NULL)
-		return;
+		goto out;
 	n = snprintf(line, sizeof(line), "%lld %s\n", (long long)time(NULL),
 	    prog);
 	if (n < 0 || (size_t)n >= sizeof(line))
-		return;
+		goto out;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
-	if (fd == -1) {
+	if (fd == -1)
 		log_warn("%s: %s: refusal not counted", path, strerror(errno));
-		return;
-	}
-	if (spool_lock(fd) == -1)
+	else if (spool_lock(fd) == -1)
 		log_warn("%s: locked: refusal not counted", path);
 	else if (fstat(fd, &st) == -1 || st.st_size + n > REFUSED_MAX)
 		log_warn("%s: full: refusal not counted", path);
 	else if (write(fd, line, (size_t)n) != n)
 		log_warn("%s: %s: refusal not counted", path, strerror(errno));
-	close(fd);	/* and the lock with it */
+out:
+	if (fd != -1)
+		close(fd);	/* and the lock with it */
 }
 
 long
@@ -91,44 +91,47 @@ refused_fold(void)
 	    " ('hookpost_requests_refused_total', 'code=\"unavailable\"', 0,"
 	    " $1::bigint) ON CONFLICT (metric, labels, shard)"
 	    " DO UPDATE SET value = c.value + excluded.value";
-	static char	 buf[REFUSED_MAX + 4096];
 	const char	*path, *p[1];
-	char		 num[24];
+	char		 buf[8192], num[24];
 	PGresult	*res;
-	ssize_t		 got;
-	size_t		 len = 0, i;
-	long		 lines = 0;
-	int		 fd;
+	ssize_t		 got, i;
+	long		 lines = 0, rc = -1;
+	int		 fd = -1;
 
-	if ((path = spool_path()) == NULL)
-		return 0;
-	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (spool_lock(fd) == -1) {
-		close(fd);
-		return -1;
+	if ((path = spool_path()) == NULL) {
+		rc = 0;
+		goto out;
 	}
-	while (len < sizeof(buf) &&
-	    (got = read(fd, buf + len, sizeof(buf) - len)) > 0)
-		len += (size_t)got;
-	for (i = 0; i < len; i++)
-		if (buf[i] == '\n')
-			lines++;
+	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			rc = 0;
+		else
+			log_warn("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (spool_lock(fd) == -1)
+		goto out;
+	while ((got = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < got; i++)
+			if (buf[i] == '\n')
+				lines++;
 	if (lines == 0) {
-		close(fd);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	snprintf(num, sizeof(num), "%ld", lines);
 	p[0] = num;
-	if ((res = db_exec("refused_fold", sql, 1, p)) == NULL) {
-		close(fd);
-		return -1;
-	}
+	if ((res = db_exec("refused_fold", sql, 1, p)) == NULL)
+		goto out;	/* kept for the next scrape */
 	PQclear(res);
 	if (ftruncate(fd, 0) == -1)
-		log_warn("%s: %s: folded refusals kept", path, strerror(errno));
-	close(fd);
+		log_warn("%s: %s: folded refusals not removed (counted "
+		    "again next time)", path, strerror(errno));
 	log_info("%ld requests refused while the database was unreachable "
 	    "(%s) folded into hookpost_requests_refused_total", lines, path);
-	return lines;
+	rc = lines;
+out:
+	if (fd != -1)
+		close(fd);	/* and the lock with it */
+	return rc;
 }
