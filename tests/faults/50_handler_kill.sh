@@ -86,7 +86,7 @@ bad=$(awk '$3 !~ /^2/ && !($3 ~ /^5/ && $4 == "handler_failed")' "$LOAD/all" | h
 
 # Every request not answered 2xx, sent again as it was.
 retried=0 retried_ok=0
-while read -r kind uid st code end ts sig; do
+while read -r kind uid st code end ts sig start; do
 	case $st in 2??) continue ;; esac
 	retried=$((retried + 1))
 	case $(load_send "$kind" "$uid" "$ts" "$sig" "$LOAD/retry.body") in
