@@ -13,6 +13,7 @@
 #include "db.h"
 #include "log.h"
 #include "openapi.h"
+#include "refused.h"
 #include "req.h"
 #include "srv.h"
 #include "util.h"
@@ -56,6 +57,9 @@ static const struct metric_help helps[] = {
 	{ "webhook_deliveries_expired_total", "counter",
 	  "Async deliveries failed for want of their callback within "
 	  "HOOKPOST_CALLBACK_TTL (sql/functions/deliveries.sql)." },
+	{ "hookpost_requests_refused_total", "counter",
+	  "Requests answered 503 because the database was unreachable, "
+	  "counted once it is back (HOOKPOST_REFUSED_FILE, lib/refused.h)." },
 };
 
 /*
@@ -64,6 +68,8 @@ static const struct metric_help helps[] = {
  * they are exact and monotonic across handler processes, restarts and
  * audit-log retention.  Each scrape first folds the new rows in, which
  * keeps the live part small; if that fails the answer is still exact.
+ * It also folds in the refusals of a database outage, which the handlers
+ * could only note in their spool file (lib/refused.h).
  */
 static void
 metrics(struct req *r)
@@ -75,8 +81,9 @@ metrics(struct req *r)
 	PGresult	*res;
 	const char	*m;
 	size_t		 h;
-	int		 i, n;
+	int		 i, n, shown;
 
+	(void)refused_fold();
 	if ((res = db_exec("metrics_fold", sql_fold, 0, NULL)) != NULL)
 		PQclear(res);
 	if ((res = db_exec("metrics", sql, 0, NULL)) == NULL) {
@@ -87,12 +94,17 @@ metrics(struct req *r)
 	for (h = 0; h < sizeof(helps) / sizeof(helps[0]); h++) {
 		buf_appendf(&b, "# HELP %s %s\n# TYPE %s %s\n", helps[h].name,
 		    helps[h].help, helps[h].name, helps[h].type);
-		for (i = 0; i < n; i++) {
+		for (i = shown = 0; i < n; i++) {
 			m = PQgetvalue(res, i, 0);
-			if (strcmp(m, helps[h].name) == 0)
+			if (strcmp(m, helps[h].name) == 0 && ++shown)
 				buf_appendf(&b, "%s{%s} %s\n", m,
 				    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
 		}
+		/* From 0, so that an alert on its rate has a series. */
+		if (!shown && strcmp(helps[h].name,
+		    "hookpost_requests_refused_total") == 0)
+			buf_appendf(&b, "%s{code=\"unavailable\"} 0\n",
+			    helps[h].name);
 	}
 	PQclear(res);
 	resp_send(r, 200, "text/plain; version=0.0.4; charset=utf-8", NULL,

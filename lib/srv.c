@@ -2,6 +2,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "log.h"
+#include "refused.h"
 #include "req.h"
 #include "srv.h"
 #include "util.h"
@@ -23,6 +25,7 @@ extern char **environ;
 
 static volatile sig_atomic_t	 in_request;
 static volatile sig_atomic_t	 stop;
+static char			 progname[32] = "hookpost"; /* "sources" */
 
 static void
 on_term(int sig)
@@ -213,6 +216,47 @@ req_free(struct req *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/*
+ * Fault injection for tests (tests/integration/07_server_errors.sh): with
+ * HOOKPOST_TEST_FAULTS=1 in the configuration, a request with the header
+ * "X-Hookpost-Test-Fault: die" is handled in full (stored, if it is an
+ * alert) and the process then dies before its answer leaves: the client
+ * sees what the web server makes of a handler that died mid-request.
+ * Returns 1 for such a request.  Never set it in production.
+ */
+static int
+test_die(struct req *r)
+{
+	const char	*v, *h;
+	int		 fd;
+
+	if ((v = cfg_get("HOOKPOST_TEST_FAULTS")) == NULL ||
+	    strcmp(v, "1") != 0 ||
+	    (h = req_env(r, "HTTP_X_HOOKPOST_TEST_FAULT")) == NULL ||
+	    strcmp(h, "die") != 0)
+		return 0;
+	/* Plain CGI writes each answer out at once: to nowhere, then. */
+	if (r->out == NULL && (fd = open("/dev/null", O_WRONLY)) != -1)
+		dup2(fd, STDOUT_FILENO);
+	return 1;
+}
+
+/*
+ * A 503 because the database could not be reached (SQLSTATE class 08,
+ * connection exceptions, or 57P, the server shutting down or starting):
+ * counted in the refusal spool (lib/refused.h), since the audit log is
+ * out of reach.
+ */
+static void
+note_refusal(const struct req *r)
+{
+	const char	*st = db_last_sqlstate();
+
+	if (r->status == 503 && (strncmp(st, "08", 2) == 0 ||
+	    strncmp(st, "57P", 3) == 0))
+		refused_note(progname);
+}
+
 static void
 serve_one(struct req *r, const struct srv_route *routes, size_t nroutes,
     srv_dispatch_fn dispatch)
@@ -222,6 +266,7 @@ serve_one(struct req *r, const struct srv_route *routes, size_t nroutes,
 	char			 allow[128] = "", hdr[160];
 	size_t			 i, blen, ulen;
 	long long		 n;
+	int			 die;
 
 	r->started_ms = now_ms();
 	r->method = req_env(r, "REQUEST_METHOD");
@@ -323,8 +368,15 @@ serve_one(struct req *r, const struct srv_route *routes, size_t nroutes,
 	    !cfg_module_enabled("connectors")) {
 		resp_error(r, 403, "module_disabled", "The connectors module "
 		    "is not enabled (HOOKPOST_MODULES)");
-	} else if (rt->need == AUTH_NONE || auth_require(r, rt->need) == 0)
+	} else if (rt->need == AUTH_NONE || auth_require(r, rt->need) == 0) {
+		die = test_die(r);
 		dispatch(r, rt->id);
+		if (die) {
+			log_warn("HOOKPOST_TEST_FAULTS: dying before the answer "
+			    "(status %d) is sent", r->status);
+			_exit(70);
+		}
+	}
 	if (rt->flags & SRV_LAZY)
 		req_drain(r);
 	if (r->status == 0)
@@ -379,6 +431,7 @@ serve_fcgi(int sock, const struct srv_route *routes, size_t nroutes,
 		r.out = fr.out;
 		r.envp = fr.envp;
 		serve_one(&r, routes, nroutes, dispatch);
+		note_refusal(&r);
 		req_free(&r);
 		FCGX_Finish_r(&fr);
 		in_request = 0;
@@ -392,13 +445,19 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
     size_t nroutes, srv_dispatch_fn dispatch)
 {
 	struct req	 r;
-	const char	*sockpath = NULL;
+	const char	*sockpath = NULL, *base;
 	long long	 nproc = 4;
 	pid_t		 pid;
 	int		 ch, sock, status;
 	long long	 i;
 
 	signals_setup();
+	if ((base = strrchr(argv[0], '/')) != NULL)
+		base++;
+	else
+		base = argv[0];
+	snprintf(progname, sizeof(progname), "%.*s", (int)strcspn(base, "."),
+	    base);
 	while ((ch = getopt(argc, argv, "n:s:")) != -1) {
 		switch (ch) {
 		case 's':
@@ -451,6 +510,7 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 	memset(&r, 0, sizeof(r));
 	r.envp = environ;
 	serve_one(&r, routes, nroutes, dispatch);
+	note_refusal(&r);
 	req_free(&r);
 	db_close();
 	return 0;

@@ -36,7 +36,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 export HOOKPOST_VAR=$TOP/var/check
 export HOOKPOST_PGPORT=${CHECK_PGPORT:-54329}
-export HOOKPOST_CRON=0 HOOKPOST_PG_FAST=1 HOOKPOST_QUIET=1
+export HOOKPOST_CRON=0 HOOKPOST_PG_FAST=1 HOOKPOST_QUIET=1 HOOKPOST_TEST_FAULTS=1
 export HOOKPOST_JWT_SECRET=check-jwt-secret-0123456789
 # The CAs outbound TLS trusts: the email test's own SMTP server writes
 # its self-signed certificate here (tests/integration/80_email.sh).

@@ -21,6 +21,8 @@
 #                    *-bench.conf, which include the shipped ones)
 #   HOOKPOST_CRON    1 (default) runs the workers on the crontab schedule
 #   HOOKPOST_PG_FAST 1 turns fsync off (tests only)
+#   HOOKPOST_TEST_FAULTS 1 arms the handlers' fault injection (tests
+#                    only; lib/srv.c)
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -81,6 +83,7 @@ HOOKPOST_ALLOW_PRIVATE_TARGETS=${HOOKPOST_ALLOW_PRIVATE_TARGETS:-127.0.0.0/8,::1
 HOOKPOST_ALLOW_HTTP_WEBHOOKS=${HOOKPOST_ALLOW_HTTP_WEBHOOKS:-1}
 HOOKPOST_MAX_BODY=${HOOKPOST_MAX_BODY:-1048576}
 HOOKPOST_LOG_LEVEL=${HOOKPOST_LOG_LEVEL:-info}
+HOOKPOST_REFUSED_FILE=$VAR/run/refused
 CONF
 	[ -z "${HOOKPOST_TRUSTED_PROXIES:-}" ] ||
 		echo "HOOKPOST_TRUSTED_PROXIES=$HOOKPOST_TRUSTED_PROXIES" >>"$VAR/hookpost.conf"
@@ -92,6 +95,9 @@ CONF
 		echo "HOOKPOST_TRIGGER_RATE_PER_IP=$HOOKPOST_TRIGGER_RATE_PER_IP" >>"$VAR/hookpost.conf"
 	[ -z "${HOOKPOST_TRIGGER_RATE_GLOBAL:-}" ] ||
 		echo "HOOKPOST_TRIGGER_RATE_GLOBAL=$HOOKPOST_TRIGGER_RATE_GLOBAL" >>"$VAR/hookpost.conf"
+	# Tests only (scripts/check.sh): lib/srv.c's fault injection.
+	[ -z "${HOOKPOST_TEST_FAULTS:-}" ] ||
+		echo "HOOKPOST_TEST_FAULTS=$HOOKPOST_TEST_FAULTS" >>"$VAR/hookpost.conf"
 }
 
 pg_start() {

@@ -228,3 +228,38 @@ if [ "$SERVER" = apache ]; then
 		ok "httpd-conf/errors/ has one JSON file per ErrorDocument, with Apache's code ($n)" ||
 		fail "httpd-conf/errors/ has one JSON file per ErrorDocument, with Apache's code" "files $n, documents $docs:$bad"
 fi
+
+# A handler that dies mid-request (issue 12): the alert is stored, then
+# the process dies before its answer leaves (lib/srv.c's fault injection,
+# armed by HOOKPOST_TEST_FAULTS=1, which scripts/check.sh sets).  The
+# server answers its own 5xx as JSON handler_failed, and the same signed
+# request sent again is answered with the stored result: one incident.
+S=die-$RUN
+admin PUT "/api/webhooks/$S" '{"secret":"die-secret"}'
+expect_status "handler death: a source" 201
+ts=$(date +%s)
+b="{\"event_type\":\"die\",\"data\":{\"run\":\"$S\"}}"
+sig="X-Webhook-Signature: sha256=$(sign die-secret "$ts" "$b")"
+req POST "/api/webhooks/$S" -H 'Content-Type: application/json' \
+    -H "X-Webhook-Timestamp: $ts" -H "$sig" -H 'X-Hookpost-Test-Fault: die' \
+    --data-binary "$b"
+ctype=$(printf '%s\n' "$HDRS" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Tt]ype: *//p' | tail -n 1)
+case $STATUS:$ctype in
+5??:application/json*)
+	printf '%s' "$BODY" | jq -e '.error.code == "handler_failed" and (.error.message | contains("retrying the same signed request is safe"))' >/dev/null 2>&1 &&
+	    ok "handler death: the server's $STATUS is JSON handler_failed (retry is safe)" ||
+	    fail "handler death: the server's 5xx is JSON handler_failed" "$STATUS $BODY" ;;
+*)	fail "handler death: the server's 5xx is JSON handler_failed" "status $STATUS, type $ctype: $(printf '%s' "$BODY" | head -c 300)" ;;
+esac
+n=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S'")
+[ "$n" = 1 ] && ok "handler death: the alert was stored before the handler died" ||
+    fail "handler death: the alert was stored before the handler died" "$n incidents"
+req POST "/api/webhooks/$S" -H 'Content-Type: application/json' \
+    -H "X-Webhook-Timestamp: $ts" -H "$sig" --data-binary "$b"
+id=$(psql_q "SELECT id FROM hookpost.incidents WHERE source = '$S'")
+expect "handler death: the same signed request again answers the stored result" 200 \
+    ".status == \"accepted\" and .incident_id == \"$id\""
+n=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S'")
+[ "$n" = 1 ] && ok "handler death: the retry made no second incident" ||
+    fail "handler death: the retry made no second incident" "$n incidents"
+admin DELETE "/api/webhooks/$S"
