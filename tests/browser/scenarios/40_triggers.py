@@ -425,6 +425,31 @@ def run(t):
     t.no_injection("trigger list")
     t.shot("list")
 
+    # --- a stripe trigger: the Duplicates choice (hmac.dedupe) ----------
+    sref = "pay.s%s" % t.run_id
+    code, v = t.api("POST", "/api/v1/triggers", {"ref": sref,
+                    "preset": "stripe"})
+    t.check("setup: a trigger with the stripe preset", code == 201, v)
+    t.open("triggers/" + sref)
+    cur = wd.wait("const s = document.querySelector("
+                  "'.hmac select[name=dedupe]'); return s && s.value;")
+    t.check("a stripe trigger offers Duplicates, on the signature by default",
+            cur == "mac", cur)
+    wd.js("const s = document.querySelector('.hmac select[name=dedupe]');"
+          "s.value = 'id'; s.dispatchEvent(new Event('change'));")
+    t.click(".hmac button[type=submit]")
+    now = wd.wait("const p = document.querySelector('.hmac-now');"
+                  "return p && p.textContent.startsWith('Now: on') && "
+                  "p.textContent;")
+    code, v = t.api("GET", "/api/v1/triggers/" + sref)
+    h = v["data"]["hmac"] if code == 200 else {}
+    t.check("Enable HMAC with 'by the sender's id only' saves dedupe id",
+            now == "Now: on, sha256, preset stripe" and
+            h.get("dedupe") == "id", [now, h])
+    t.shot("hmac-stripe-dedupe")
+    t.open("triggers")
+    t.api("DELETE", "/api/v1/triggers/" + sref)
+
     # --- a user token: only its owner's triggers --------------------------
     owner = "tr-%s" % t.run_id
     utoken = t.user_token(owner)
