@@ -110,7 +110,15 @@ psql_q "UPDATE hookpost.subscriptions SET status = 'disabled' WHERE id = '$HSUB'
 # 503 written, the retry received).
 sub ra /ra/2 attempts.ra '"max_concurrency":20'
 emit attempts.ra 12
-$W "$TOP/bin/hookpost-deliver" -t 4 -n "ra-$RUN" 2>/dev/null
+# One worker running on, as from cron (ended once all are delivered).
+$W "$TOP/bin/hookpost-deliver" -t 10 -n "ra-$RUN" 2>/dev/null &
+K=$!
+for _i in $(seq 100); do
+	[ "$(psql_q "SELECT count(*) FROM hookpost.deliveries WHERE subscription_id = '$SUB' AND status = 'delivered'")" = 12 ] && break
+	sleep 0.1
+done
+kill -TERM "$(pgrep -f "^$TOP/bin/hookpost-deliver -t 10 -n ra-$RUN\$")" 2>/dev/null
+wait $K 2>/dev/null
 n=$(psql_q "SELECT count(*) FILTER (WHERE status = 'delivered') || '/' || count(*) FROM hookpost.deliveries WHERE subscription_id = '$SUB'")
 [ "$n" = 12/12 ] && ok "Retry-After 2: all 12 retried and delivered" || fail "Retry-After 2: all retried" "$n"
 gaps=$(psql_q "SELECT string_agg(round(extract(epoch FROM b.started_at - a.started_at) * 1000 - a.response_ms)::text, ' ') FROM hookpost.deliveries d JOIN hookpost.delivery_attempts a ON a.delivery_id = d.id AND a.attempt = 1 JOIN hookpost.delivery_attempts b ON b.delivery_id = d.id AND b.attempt = 2 WHERE d.subscription_id = '$SUB'")
