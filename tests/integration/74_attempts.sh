@@ -63,6 +63,29 @@ n=$(psql_q "SELECT a.error || '|' || (a.claim_id IS NOT NULL) || '|' || (a.start
 admin GET "/admin/webhooks/deliveries/$D"
 expect "the API shows the kinds; attempt_count counts the sends (2, as received)" 200 ".status == \"delivered\" and .attempt_count == 2 and .attempt_count == $(received "$D") and ([.attempts[].kind] == [\"cut_off\", \"sent\"]) and .attempts[0].status_code == null"
 
+# A worker stalled (SIGSTOP) past its lease is taken over like a dead
+# one; its late result, fenced by the claim id, moves nothing but
+# completes the cut_off row of its try instead of adding a second row.
+sub late /hang/late attempts.late
+LSUB=$SUB
+emit attempts.late 1
+L=$(psql_q "SELECT id FROM hookpost.deliveries WHERE subscription_id = '$LSUB'")
+$W HOOKPOST_DELIVERY_LEASE=1 HOOKPOST_DELIVERY_TIMEOUT_MS=1500 "$TOP/bin/hookpost-deliver" -1 -n "al-$RUN" 2>/dev/null &
+K=$!
+for _i in $(seq 40); do [ "$(received "$L")" -ge 1 ] && break; sleep 0.05; done
+P=$(worker_pid "al-$RUN")
+kill -STOP "$P"
+psql_q "UPDATE hookpost.subscriptions SET url = '$R/ok' WHERE id = '$LSUB'" >/dev/null
+sleep "$(psql_q "SELECT greatest(0, extract(epoch FROM lease_until - now())) + 0.05 FROM hookpost.deliveries WHERE id = '$L'")"
+$W HOOKPOST_DELIVERY_LEASE=1 "$TOP/bin/hookpost-deliver" -1 -n "al2-$RUN" 2>/dev/null
+n1=$(kinds "$L")
+# (runuser, under $RUNAS, stops itself when its child stops: it too.)
+kill -CONT "$P" $K 2>/dev/null
+wait $K 2>/dev/null
+n2=$(kinds "$L")
+n=$(psql_q "SELECT d.status || ':' || d.sends || ':' || (a.error LIKE '%timed out%') FROM hookpost.deliveries d JOIN hookpost.delivery_attempts a ON a.delivery_id = d.id AND a.attempt = 1 WHERE d.id = '$L'")
+[ "$n1" = "1:cut_off:- 2:sent:200" ] && [ "$n2" = "1:sent:- 2:sent:200" ] && [ "$n" = "delivered:2:true" ] && ok "a stalled worker's late result completes its cut_off row (one row per send), moving nothing" || fail "a late result completes its cut_off row" "$n1 / $n2 / $n"
+
 # --- libcurl's re-send after a reused connection died --------------------
 # Two deliveries, one transfer at a time: the second goes on the first's
 # kept-alive connection, which the receiver resets once it has read it;
