@@ -10,12 +10,21 @@
  *
  * Success: a 2xx within the timeout (30 s, seed 000).  Retries (seed 000):
  * immediately, then after 1, 5, 15 and 30 minutes, then failed; or the
- * subscription's own schedule; +-HOOKPOST_RETRY_JITTER percent (20; 0
- * keeps the table exact); Retry-After honoured within [1 s, 1 h].  410
+ * subscription's own schedule; each delay up to HOOKPOST_RETRY_JITTER
+ * percent longer (20; 0 keeps the table exact), never shorter, to the
+ * millisecond (lib/worker.h worker_retry_delay_ms); Retry-After honoured
+ * within [1 s, 1 h], counted from the attempt's end.  410
  * Gone disables the subscription.  A 2xx carrying X-Webhook-Callback:
  * async (or seed 000's X-TMI-Callback: async) leaves the delivery
  * in_progress until the receiver calls back, for HOOKPOST_CALLBACK_TTL (4
  * hours) at most: each run starts by failing the ones past it.
+ *
+ * Every attempt is logged (issue 12, README "Attempts"): each try's row
+ * says whether its request left (kind sent) or not (not_sent: refused by
+ * the SSRF guard, no connection, subscription inactive); a request
+ * libcurl sent again on a fresh connection after a reused one died adds
+ * a cut_off row; a try whose worker died holding it is recorded cut_off
+ * by the claim that takes it over (sql/functions/deliveries.sql).
  *
  * Its log lines are the ones seed 000's operators grep for: "delivering
  * webhook <id> to <host> (attempt N)", and each failure as "ERROR:
@@ -32,7 +41,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +90,8 @@ struct job {
 	json_t			*config;	/* NULL: could not be opened */
 	json_t			*state;		/* a multi-step attempt's */
 	int			 step;		/* its request, from 0 */
+	int			 requests;	/* sent, all steps (t.requests) */
+	int			 resends;	/* ... of them libcurl's re-sends */
 	/* sql/019: the event's object, and its recorded ticket. */
 	char			*object_key;
 	char			*ticket_ref, *ticket_ref_id, *ticket_state;
@@ -247,8 +257,8 @@ job_prepare(struct deliver *d, struct job *j, char *err, size_t errsz)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	gmtime_r(&rt.tv_sec, &tm);
 	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(j->started_at, sizeof(j->started_at), "%s.%03ldZ", sec,
-	    rt.tv_nsec / 1000000);
+	snprintf(j->started_at, sizeof(j->started_at), "%s.%06dZ", sec,
+	    (int)(rt.tv_nsec / 1000) % 1000000);
 	j->started_ms = now_ms();
 	if (j->conn == NULL) {
 		errf(err, errsz, "no connector for this integration's type");
@@ -296,16 +306,23 @@ ticket_add(const struct job *j, json_t *r, const struct conn_result *cr)
 	    '\0' ? cr->ref_state : "open"));
 }
 
-/* Queues one result for the next batch write. */
+/*
+ * Queues one result for the next batch write.  Its kind: sent when a
+ * request of the try left on a connection, else not_sent; resends: how
+ * many of them were libcurl's re-sends (each recorded cut_off).
+ */
 static void
 result_add(struct deliver *d, struct job *j, long status, const char *error,
-    const char *outcome, long delay_s, const struct conn_result *cr)
+    const char *outcome, double delay_ms, const struct conn_result *cr)
 {
 	json_t		*r;
 
-	r = json_pack("{s:s,s:s,s:i,s:f,s:s}", "id", j->id, "claim_id",
+	r = json_pack("{s:s,s:s,s:i,s:f,s:s,s:s}", "id", j->id, "claim_id",
 	    j->claim_id, "attempt", j->attempt, "response_ms", j->started_ms > 0 ?
-	    now_ms() - j->started_ms : 0.0, "outcome", outcome);
+	    now_ms() - j->started_ms : 0.0, "outcome", outcome, "kind",
+	    j->requests > 0 ? "sent" : "not_sent");
+	if (j->resends > 0)
+		json_object_set_new(r, "resends", json_integer(j->resends));
 	if (j->started_at[0] != '\0')
 		json_object_set_new(r, "started_at", json_string(j->started_at));
 	if (status > 0)
@@ -334,9 +351,12 @@ result_add(struct deliver *d, struct job *j, long status, const char *error,
 		if (j->conn != NULL && j->conn->tickets)
 			ticket_add(j, r, cr);
 	}
-	/* Due delay_s after the result is written: the delay is exact. */
+	/*
+	 * Due retry_in seconds (to the microsecond) after the result is
+	 * written, so after the attempt ended: never early.
+	 */
 	if (strcmp(outcome, "retry") == 0)
-		json_object_set_new(r, "retry_in", json_integer(delay_s));
+		json_object_set_new(r, "retry_in", json_real(delay_ms / 1000.0));
 	json_array_append_new(d->results, r);
 }
 
@@ -410,8 +430,7 @@ job_done(struct deliver *d, struct job *j, long status,
     const struct conn_result *res)
 {
 	char		 err[CONN_REASON_MAX], *e;
-	long		 delay;
-	double		 jitter;
+	double		 delay_ms;
 
 	/* A reason may quote what the service echoed: never a secret. */
 	e = conn_redact_new(j->conn, j->config, res->reason);
@@ -457,24 +476,19 @@ job_done(struct deliver *d, struct job *j, long status,
 		result_add(d, j, status, err, "failed", 0, res);
 		return;
 	}
-	delay = j->schedule[j->attempt - 1];
 	/*
-	 * +-HOOKPOST_RETRY_JITTER percent, so that a recovering endpoint
-	 * isn't hit by every retry in step; 0 keeps the table's delay.
+	 * The step, or the service's Retry-After, or the connector's floor,
+	 * made up to HOOKPOST_RETRY_JITTER percent longer so that a
+	 * recovering endpoint isn't hit by every retry in step.
 	 */
-	if (cfg.retry_jitter > 0) {
-		jitter = (double)cfg.retry_jitter / 100.0 *
-		    (2.0 * (double)(random() % 10001) / 10000.0 - 1.0);
-		delay = lround((double)delay * (1.0 + jitter));
-	}
-	if (res->delay >= 0)
-		delay = res->delay;	/* the service's Retry-After */
-	if (delay < res->min_delay)
-		delay = res->min_delay;	/* the connector's floor */
+	delay_ms = worker_retry_delay_ms(j->schedule[j->attempt - 1],
+	    res->delay, res->min_delay, cfg.retry_jitter,
+	    (double)random() / ((double)RAND_MAX + 1.0));
 	log_ids(LOG_LVL_ERROR, JOB_IDS(j),
 	    "webhook delivery %s failed: %s (attempt %d of %d; next in "
-	    "%ld s)", j->id, err, j->attempt, j->nschedule + 1, delay);
-	result_add(d, j, status, err, "retry", delay, res);
+	    "%.3f s)", j->id, err, j->attempt, j->nschedule + 1,
+	    delay_ms / 1000.0);
+	result_add(d, j, status, err, "retry", delay_ms, res);
 }
 
 /* An attempt that was not sent: retried on the schedule. */
@@ -507,6 +521,9 @@ job_finished(struct deliver *d, struct job *j, CURLcode cc)
 
 	conn_transfer_answer(&j->t, cc, &a);
 	status = a.status;
+	j->requests += j->t.requests;
+	if (j->t.requests > 1)
+		j->resends += j->t.requests - 1;
 	job_event(j, &ev, time(NULL));
 	j->conn->classify(&ev, &a, &res);
 	if (res.outcome != CONN_NEXT) {
@@ -905,8 +922,14 @@ deliver_step(void *arg, struct worker_run *run)
 	    (run->once && !d->wake && json_array_size(d->results) == 0)))
 		return WORKER_DONE;
 	if (d->inflight == 0 && d->queue != NULL && worker_stopping()) {
-		/* Claimed but unstarted: their leases expire and
-		 * another run takes them. */
+		/* Claimed but unstarted: given back as they were, written
+		 * by fini, due again at once and never mistaken for sends
+		 * cut off (as their expired leases would be). */
+		while ((j = d->queue) != NULL) {
+			d->queue = j->next;
+			result_add(d, j, 0, NULL, "released", 0, NULL);
+			job_free(d, j);
+		}
 		return WORKER_DONE;
 	}
 	/*

@@ -701,6 +701,20 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* Counts each request written on a connection, a re-send too. */
+static int
+on_request(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+	struct conn_transfer	*t = arg;
+
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	t->requests++;
+	return CURL_PREREQFUNC_OK;
+}
+
 static size_t
 on_header(char *data, size_t size, size_t n, void *arg)
 {
@@ -854,6 +868,8 @@ conn_transfer_prepare(struct conn_transfer *t, const char *url,
 	    timeout_ms < 10000 ? timeout_ms : 10000);
 	curl_easy_setopt(t->h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(t->h, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(t->h, CURLOPT_PREREQFUNCTION, on_request);
+	curl_easy_setopt(t->h, CURLOPT_PREREQDATA, t);
 	if (smtp) {
 		if (t->rq.tls == CONN_TLS_IMPLICIT &&
 		    strncasecmp(url, "smtps://", 8) != 0) {

@@ -365,6 +365,14 @@ struct conn_transfer {
 	size_t			 uploaded;
 	struct buf		 reply, prev_reply;
 	int			 reply_open;	/* "250-" seen, not "250 " */
+	/*
+	 * Requests that left on a connection (CURLOPT_PREREQFUNCTION: once
+	 * connected, before the request is written): 0 when none did (no
+	 * connection, TLS refused); 2 or more when libcurl sent it again
+	 * on a fresh connection, as it does when a reused connection died
+	 * before any answer (README "Attempts").
+	 */
+	int			 requests;
 };
 
 int	 conn_transfer_prepare(struct conn_transfer *, const char *url,

@@ -61,6 +61,25 @@ worker_listen(struct worker_run *r)
 	return 1;
 }
 
+double
+worker_retry_delay_ms(long step_s, long retry_after_s, long min_delay_s,
+    int jitter_pct, double r)
+{
+	double	 base_ms;
+
+	base_ms = 1000.0 * (double)(retry_after_s >= 0 ? retry_after_s :
+	    step_s);
+	if (base_ms < 1000.0 * (double)min_delay_s)
+		base_ms = 1000.0 * (double)min_delay_s;
+	if (base_ms < 0.0)
+		base_ms = 0.0;
+	if (jitter_pct <= 0 || !(r > 0.0))	/* also a NaN */
+		return base_ms;
+	if (r >= 1.0)
+		r = 1.0;
+	return base_ms + base_ms * (double)jitter_pct / 100.0 * r;
+}
+
 /*
  * The per-host lock: a session advisory lock on "<worker>/<name>".
  * Returns 1 when held, 0 when another instance holds it, -1.

@@ -91,4 +91,16 @@ int	worker_expired(const struct worker_run *);
  */
 int	worker_listen(struct worker_run *);
 
+/*
+ * The delay before a retry, in milliseconds: base_s (the schedule's step,
+ * or the service's Retry-After when retry_after_s >= 0), raised to
+ * min_delay_s (a connector's floor), then made up to jitter_pct percent
+ * longer by r (uniform in [0, 1)), so that retries of many deliveries
+ * don't come in step.  Never shorter than that base: the jitter only
+ * adds, and nothing is rounded to whole seconds (issue 12: retries came
+ * up to a second early; 1 s steps had no jitter).
+ */
+double	worker_retry_delay_ms(long step_s, long retry_after_s,
+	    long min_delay_s, int jitter_pct, double r);
+
 #endif

@@ -80,7 +80,8 @@ delivery_get(struct req *r)
 	    "  coalesce(json_agg(json_build_object('attempt', a.attempt,"
 	    "  'started_at', a.started_at, 'status_code', a.status_code,"
 	    "  'response_ms', a.response_ms, 'error', a.error,"
-	    "  'response_body', a.response_body) ORDER BY a.attempt, a.id),"
+	    "  'response_body', a.response_body, 'kind', a.kind)"
+	    "  ORDER BY a.attempt, a.id),"
 	    "  '[]') FROM (SELECT * FROM hookpost.delivery_attempts"
 	    "  WHERE delivery_id = d.id ORDER BY attempt, id LIMIT 100) a)"
 	    ")::text"
@@ -123,7 +124,8 @@ delivery_status_new(const char *id, const char *scope, int any_type)
 
 #define RETRY_SET \
 	"WITH d AS (UPDATE hookpost.deliveries d SET" \
-	" status = 'pending', attempts = 0, next_attempt_at = now()," \
+	" status = 'pending', attempts = 0, sends = 0," \
+	" next_attempt_at = now()," \
 	" completed_at = NULL, claim_id = NULL, lease_until = NULL," \
 	" updated_at = now()" \
 	" WHERE d.id = $1::uuid AND ($2::text IS NULL OR d.owner_id = $2)"

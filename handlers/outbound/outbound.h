@@ -21,7 +21,8 @@
 	"'id', d.id, 'event_id', d.event_id," \
 	" 'subscription_id', d.subscription_id, 'owner_id', d.owner_id," \
 	" 'event_type', d.event_type, 'status', d.status," \
-	" 'attempt_count', d.attempts, 'next_attempt_at', d.next_attempt_at," \
+	" 'attempt_count', coalesce(d.sends, d.attempts)," \
+	" 'next_attempt_at', d.next_attempt_at," \
 	" 'last_status_code', d.last_status_code, 'last_error', d.last_error," \
 	" 'callback_status', d.callback_status," \
 	" 'callback_message', d.callback_message," \

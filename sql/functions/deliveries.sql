@@ -99,7 +99,12 @@ CREATE OR REPLACE TRIGGER deliveries_queue_del AFTER DELETE
  * deliveries, also SKIP LOCKED so that a claim never waits at all (every
  * other writer locks a delivery before its queue row; a claim that
  * waited could deadlock with them).  A due sending row is an expired
- * lease: taken over, its old claim fenced off by the new claim id.
+ * lease: taken over, its old claim fenced off by the new claim id, and
+ * that claim's try recorded as an attempt of kind cut_off (issue 12:
+ * every attempt logged): its worker died, or lost the database for the
+ * whole lease, during the send or before it, and whether the receiver
+ * got the request is unknown, so it counts as a send.  Its started_at is
+ * the old claim's time (deliveries.updated_at, set by the claim).
  *
  * Claimed rows are leased for p_lease seconds; the worker's claim id
  * p_claim fences its results (deliveries_finish).
@@ -135,6 +140,8 @@ BEGIN
 		 */
 		SELECT d2.id, hookpost.delivery_due(d2.status,
 		    d2.next_attempt_at, d2.lease_until) AS due_at,
+		    d2.status AS old_status, d2.claim_id AS old_claim,
+		    d2.attempts AS old_attempts, d2.updated_at AS old_claimed_at,
 		    d2.object_key IS NOT NULL AND EXISTS (SELECT 1
 		        FROM hookpost.subscriptions s2
 		        WHERE s2.id = d2.subscription_id AND s2.serial_objects)
@@ -151,11 +158,22 @@ BEGIN
 		UPDATE hookpost.deliveries d SET status = 'sending',
 		    claim_id = p_claim,
 		    lease_until = now() + make_interval(secs => p_lease),
-		    attempts = d.attempts + 1, updated_at = now()
+		    attempts = d.attempts + 1, updated_at = now(),
+		    sends = CASE WHEN l.old_status = 'sending'
+		        THEN coalesce(d.sends, d.attempts - 1) + 1
+		        ELSE d.sends END
 		FROM locked l
 		WHERE d.id = l.id AND l.due_at <= now() AND NOT l.blocked
 		RETURNING d.id, d.attempts, d.event_type, d.subscription_id,
-		    d.event_id, d.lease_until, d.object_key
+		    d.event_id, d.lease_until, d.object_key, l.old_status,
+		    l.old_claim, l.old_attempts, l.old_claimed_at
+	), cut AS (
+		INSERT INTO hookpost.delivery_attempts (delivery_id, attempt,
+		    started_at, error, claim_id, kind)
+		SELECT c.id, c.old_attempts, c.old_claimed_at,
+		    'worker died during the send (or before it): no answer '
+		    'recorded', c.old_claim, 'cut_off'
+		FROM claimed c WHERE c.old_status = 'sending'
 	), leased AS (
 		UPDATE hookpost.delivery_queue q SET due_at = c.lease_until
 		FROM claimed c WHERE q.delivery_id = c.id
@@ -194,13 +212,19 @@ END $$;
  * attempts, one UPDATE of all deliveries, one per outcome for
  * subscriptions), fenced by claim id: a result whose lease was lost
  * (taken over by another worker) is still logged as an attempt but moves
- * nothing.  Each result: id, claim_id, attempt, started_at, status_code,
+ * nothing; it completes the cut_off row the takeover wrote for its try
+ * (deliveries_claim) rather than adding a second one.  Each result: id,
+ * claim_id, attempt, started_at, kind (sent, or not_sent when no request
+ * left; absent: sent), resends (libcurl's re-sends of the request on a
+ * fresh connection: each one cut_off row before the result's; counted in
+ * deliveries.sends with the result's own send), status_code,
  * response_ms, error, body (first 4 KiB), ref (what the service
  * returned, e.g. PagerDuty's dedup_key: deliveries.external_ref; with
  * object_key, ref_id, ref_url and ref_state, a ticket kept in
  * hookpost.integration_tickets), and outcome: delivered | async
- * | retry (with retry_in: due that many seconds after now(), so that the
- * schedule's delays are exact, issue 8; a worker of the previous release
+ * | retry (with retry_in: due that many seconds after now(), fractions
+ * kept, so that the schedule's delays are exact, issues 8 and 12; a
+ * worker of an older release
  * sends next_attempt_at instead) | failed | gone (410: the subscription
  * is disabled) | cancelled | released.  It keeps the queue itself
  * (QUEUE_DIRECT above): a retry's row is due again at next_attempt_at,
@@ -224,17 +248,10 @@ BEGIN
 		SELECT * FROM jsonb_to_recordset(p_results) AS x(id uuid,
 		    claim_id uuid, attempt integer, started_at timestamptz,
 		    status_code integer, response_ms real, error text, body text,
-		    outcome text, retry_in integer, next_attempt_at timestamptz,
-		    ref text, object_key text, ref_id text, ref_url text,
-		    ref_state text)
-	), att AS (
-		INSERT INTO hookpost.delivery_attempts (delivery_id, attempt,
-		    started_at, status_code, response_ms, error, response_body,
-		    claim_id)
-		SELECT r.id, r.attempt, coalesce(r.started_at, now()),
-		    r.status_code, r.response_ms, r.error, left(r.body, 4096),
-		    r.claim_id
-		FROM r WHERE r.outcome <> 'released'
+		    outcome text, retry_in double precision,
+		    next_attempt_at timestamptz, ref text, object_key text,
+		    ref_id text, ref_url text, ref_state text, kind text,
+		    resends integer)
 	), upd AS (
 		UPDATE hookpost.deliveries d SET
 		    status = CASE r.outcome WHEN 'delivered' THEN 'delivered'
@@ -245,6 +262,10 @@ BEGIN
 		        r.retry_in), r.next_attempt_at, d.next_attempt_at),
 		    attempts = CASE r.outcome WHEN 'released' THEN d.attempts - 1
 		        ELSE d.attempts END,
+		    sends = CASE WHEN r.outcome = 'released' THEN d.sends
+		        ELSE coalesce(d.sends, d.attempts - 1) +
+		        CASE WHEN r.kind = 'not_sent' THEN 0
+		            ELSE 1 + coalesce(r.resends, 0) END END,
 		    last_status_code = CASE r.outcome WHEN 'released'
 		        THEN d.last_status_code ELSE r.status_code END,
 		    last_error = CASE r.outcome WHEN 'released' THEN d.last_error
@@ -258,6 +279,38 @@ BEGIN
 		  AND d.status = 'sending'
 		RETURNING d.id, d.subscription_id, d.status, d.next_attempt_at,
 		    r.outcome, d.object_key
+	), late AS (
+		-- A result whose try was taken over: its cut_off row.
+		UPDATE hookpost.delivery_attempts a SET
+		    kind = coalesce(r.kind, 'sent'),
+		    started_at = coalesce(r.started_at, a.started_at),
+		    status_code = r.status_code, response_ms = r.response_ms,
+		    error = r.error, response_body = left(r.body, 4096)
+		FROM r
+		WHERE r.outcome <> 'released'
+		  AND NOT EXISTS (SELECT 1 FROM upd u WHERE u.id = r.id)
+		  AND a.delivery_id = r.id AND a.attempt = r.attempt
+		  AND a.claim_id = r.claim_id AND a.kind = 'cut_off'
+		RETURNING a.delivery_id, a.claim_id
+	), att AS (
+		INSERT INTO hookpost.delivery_attempts (delivery_id, attempt,
+		    started_at, status_code, response_ms, error, response_body,
+		    claim_id, kind)
+		SELECT r.id, r.attempt, coalesce(r.started_at, now()), NULL,
+		    NULL, 'the connection closed before an answer (a reused '
+		    'one); libcurl sent the request again on a new one', NULL,
+		    r.claim_id, 'cut_off'
+		FROM r CROSS JOIN generate_series(1, r.resends)
+		WHERE r.resends > 0 AND r.outcome <> 'released'
+		  AND NOT EXISTS (SELECT 1 FROM late l WHERE l.delivery_id = r.id
+		      AND l.claim_id = r.claim_id)
+		UNION ALL
+		SELECT r.id, r.attempt, coalesce(r.started_at, now()),
+		    r.status_code, r.response_ms, r.error, left(r.body, 4096),
+		    r.claim_id, coalesce(r.kind, 'sent')
+		FROM r WHERE r.outcome <> 'released'
+		  AND NOT EXISTS (SELECT 1 FROM late l WHERE l.delivery_id = r.id
+		      AND l.claim_id = r.claim_id)
 	), tickets AS (
 		-- sql/019: one ticket per object, as the connector found or
 		-- made it.

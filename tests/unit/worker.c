@@ -6,6 +6,7 @@
  * pass.  Usage texts go to stderr, as the workers write them.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,11 +142,65 @@ test_url_host(void)
 		    "(got %s)", cases[i].want, out);
 }
 
+/*
+ * worker_retry_delay_ms(): the retry delay in milliseconds, never
+ * shorter than the step or Retry-After, its jitter only added and never
+ * rounded to whole seconds (issue 12).
+ */
+static void
+test_retry_delay(void)
+{
+	double	 d, lo = 1e9, hi = 0, r;
+	int	 i, under = 0, whole = 0;
+
+	check(worker_retry_delay_ms(60, -1, 0, 0, 0.7) == 60000.0,
+	    "jitter 0: exactly the schedule's step");
+	check(worker_retry_delay_ms(60, -1, 0, 20, 0.0) == 60000.0,
+	    "r 0: the step itself");
+	check(worker_retry_delay_ms(60, -1, 0, 20, 0.5) == 66000.0,
+	    "jitter 20%%, r 0.5: 10%% later (66 s)");
+	check(worker_retry_delay_ms(1, -1, 0, 20, 0.25) == 1050.0,
+	    "a 1 s step takes its jitter too (1.05 s, not rounded to 1 s)");
+	check(worker_retry_delay_ms(60, 2, 0, 0, 0.9) == 2000.0,
+	    "Retry-After 2 replaces the step: 2.000 s");
+	check(worker_retry_delay_ms(60, 2, 0, 20, 0.999) > 2000.0 &&
+	    worker_retry_delay_ms(60, 2, 0, 20, 0.999) < 2400.0,
+	    "Retry-After 2 with jitter: in (2.0, 2.4) s");
+	check(worker_retry_delay_ms(60, 0, 0, 0, 0.5) == 0.0,
+	    "Retry-After 0 (a connector's own): at once");
+	check(worker_retry_delay_ms(1, -1, 60, 0, 0.5) == 60000.0,
+	    "a connector's floor raises the step");
+	check(worker_retry_delay_ms(1, 2, 60, 10, 0.5) == 63000.0,
+	    "a connector's floor raises Retry-After, then the jitter adds");
+	check(worker_retry_delay_ms(0, -1, 0, 20, 0.5) == 0.0,
+	    "a 0 s step stays immediate");
+	check(worker_retry_delay_ms(5, -1, 0, 20, 1.5) == 6000.0 &&
+	    worker_retry_delay_ms(5, -1, 0, 20, -1) == 5000.0,
+	    "r out of [0, 1) is clamped");
+	/* The issue's case: Retry-After 2 with the default jitter, 10,000
+	 * draws: none under 2 s, spread over (2, 2.4) s, not whole. */
+	srandom(12);
+	for (i = 0; i < 10000; i++) {
+		r = (double)random() / ((double)RAND_MAX + 1.0);
+		d = worker_retry_delay_ms(30, 2, 0, 20, r);
+		if (d < 2000.0)
+			under++;
+		if (d == 2000.0 || d == 3000.0)
+			whole++;
+		lo = d < lo ? d : lo;
+		hi = d > hi ? d : hi;
+	}
+	check(under == 0 && lo >= 2000.0 && lo < 2010.0 && hi > 2390.0 &&
+	    hi < 2400.0 && whole < 10, "Retry-After 2, jitter 20%%, 10000 "
+	    "draws: none under 2 s, spread %.1f..%.1f ms", lo, hi);
+}
+
 int
 main(void)
 {
 	test_options();
 	test_deadline();
 	test_url_host();
+	test_retry_delay();
 	return check_done();
 }
