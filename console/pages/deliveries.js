@@ -181,16 +181,20 @@ async function detail(root, ctx, id, msg) {
 	}
 
 	const attempts = Array.isArray(d.attempts) ? d.attempts : [];
+	// kind: what became of the request (sql/022): sent, cut off (it may
+	// have arrived; no answer came), not sent.
+	const kinds = { sent: 'sent', cut_off: 'cut off', not_sent: 'not sent' };
 	const at = table(['#', 'Time', 'Status code', 'Response time',
-	    'Error', 'Answer (start)'], attempts.map((a, i) => {
+	    'Error', 'Answer (start)', 'Sent'], attempts.map((a, i) => {
 		const code = el('code', answerStart(a.response_body), 'answer');
 		// A retry starts the count over: say so where it differs.
 		const r = [String(i + 1) + (a.attempt !== i + 1 ? ' (attempt ' +
 		    text(a.attempt) + ' after a retry)' : ''), when(a.started_at),
 		    a.status_code == null ? '—' : a.status_code,
 		    a.response_ms == null ? '—' : formatMs(a.response_ms),
-		    a.error == null || a.error === '' ? '—' : a.error, code];
-		r.attrs = { attempt: a.attempt };
+		    a.error == null || a.error === '' ? '—' : a.error, code,
+		    kinds[a.kind] || text(a.kind || 'sent')];
+		r.attrs = { attempt: a.attempt, kind: a.kind || 'sent' };
 		return r;
 	    }), 'Attempts', 'attempts');
 	at.tBodies[0].id = 'attempts-rows';

@@ -180,7 +180,8 @@ def run(t):
             "start", len(att) == 1 and att[0][0] == "1" and
             att[0][1].endswith(" UTC") and att[0][2] == "500" and
             att[0][3].endswith(" ms") and att[0][4] == "HTTP 500" and
-            att[0][5] == '{"error":"flaky endpoint down"}', att)
+            att[0][5] == '{"error":"flaky endpoint down"}' and
+            att[0][6] == "sent", att)
     t.check("the payload it sends is shown", bool(d) and
             '"object_id": "doc-%s"' % t.run_id in d["payload"], d)
     t.shot("failed")
@@ -215,7 +216,8 @@ def run(t):
             att[0][0] == "1" and att[1][0].startswith("2") and
             all(a[1].endswith(" UTC") and a[3].endswith(" ms") for a in att)
             and att[0][4] == "HTTP 500" and att[1][4] == "—" and
-            att[1][5] == '{"received":true}', att)
+            att[1][5] == '{"received":true}' and
+            [a[6] for a in att] == ["sent", "sent"], att)
     t.shot("delivered")
     t.phone("delivery detail", "#page table.attempts")
 
