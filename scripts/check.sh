@@ -125,9 +125,12 @@ if want unit; then
 	run_file sh tests/data/cli/run.sh bin/hookpost
 fi
 
-if want fuzz; then
-	echo "== fuzzers, ${FUZZ_SECONDS:=2} s each"
-	export FUZZ_SECONDS
+# The fuzzers: here when run alone (make fuzz); with valgrind, beside its
+# CGI pass, on the core the ASan pass leaves idle (below).
+FUZZ_SECONDS=${FUZZ_SECONDS:-2}
+export FUZZ_SECONDS
+if want fuzz && ! want valgrind; then
+	echo "== fuzzers, $FUZZ_SECONDS s each"
 	run_file scripts/fuzz.sh
 fi
 
@@ -215,6 +218,10 @@ if want asan; then
 		fi
 		rm -f "$RESULTS.san"
 	done
+fi
+if want fuzz && want valgrind; then
+	echo "== fuzzers, $FUZZ_SECONDS s each (one at a time, beside valgrind)"
+	FUZZ_JOBS=1 run_file scripts/fuzz.sh
 fi
 if want valgrind; then
 	echo "== handlers as plain CGI (env + stdin) under valgrind"
