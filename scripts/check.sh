@@ -221,7 +221,8 @@ if want asan; then
 fi
 if want fuzz && want valgrind; then
 	echo "== fuzzers, $FUZZ_SECONDS s each (one at a time, beside valgrind)"
-	FUZZ_JOBS=1 run_file scripts/fuzz.sh
+	export FUZZ_JOBS=1
+	run_file scripts/fuzz.sh
 fi
 if want valgrind; then
 	echo "== handlers as plain CGI (env + stdin) under valgrind"
