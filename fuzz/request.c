@@ -1,0 +1,95 @@
+/*
+ * fuzz/request: one request read and routed as a handler reads it in
+ * CGI mode (lib/srv.c serve_one, lib/req.c): Content-Length, the
+ * request URI and query string, the route table of fuzz/routes.h,
+ * method, content type and size checks, the body from stdin; then what
+ * a handler reads of it (query values, headers, the JSON body, the
+ * base URL).  srv.c is included whole for its static serve_one.
+ *
+ * Input: CGI variables, one "NAME=value" a line, an empty line, then
+ * the body (the handler's stdin).
+ */
+#include "../lib/srv.c"
+
+#include "fuzz.h"
+#include "routes.h"
+
+#define ENV_MAX	32
+
+static void
+dispatch(struct req *r, int route)
+{
+	char		 buf[256], *base;
+	long long	 n;
+	json_t		*j;
+
+	(void)req_query(r, "limit", buf, sizeof(buf));
+	(void)req_query(r, "cursor", buf, 8);
+	(void)req_query_uint(r, "limit", 1, 100, &n);
+	(void)req_header(r, "Authorization");
+	(void)req_header(r, "X-Forwarded-Proto");
+	(void)req_header(r, "a-very-long-header-name-that-does-not-fit-the-"
+	    "buffer-of-the-cgi-variable-name-built-from-it-0123456789");
+	(void)req_https(r);
+	if ((base = req_base_url_new(r)) != NULL)
+		free(base);
+	if (route == 5 && srv_body_read(r, 4096) == -1) {
+		resp_error(r, 413, "payload_too_large", "too large");
+		return;
+	}
+	if (r->body != NULL && (j = req_json_object(r)) != NULL) {
+		resp_json(r, 200, j);
+		return;
+	}
+	if (r->status == 0)
+		resp_error(r, 404, "not_found", "route %d, %s", route,
+		    r->params[0] != NULL ? r->params[0] : "-");
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int	 once;
+	struct fuzz_in	 in = { data, size };
+	struct req	 r;
+	char		*env[ENV_MAX + 1], *body;
+	FILE		*saved, *f;
+	size_t		 n = 0, len;
+
+	fuzz_setup();
+	if (!once) {
+		once = 1;
+		if (freopen("/dev/null", "w", stdout) == NULL)
+			abort();
+		cfg.max_body = 65536;
+		cfg.base_path = "/hookpost/";
+		cfg.trusted_proxies = "10.0.0.0/8,::1";
+	}
+	while (in.n > 0 && n < ENV_MAX) {
+		env[n] = fuzz_line(&in);
+		if (*env[n] == '\0') {
+			free(env[n]);
+			break;
+		}
+		n++;
+	}
+	env[n] = NULL;
+	body = fuzz_rest(&in, &len);
+	/* The body is the handler's stdin, as in CGI mode. */
+	f = len > 0 ? fmemopen(body, len, "r") : fopen("/dev/null", "r");
+	if (f == NULL)
+		abort();
+	saved = stdin;
+	stdin = f;
+	memset(&r, 0, sizeof(r));
+	r.envp = env;
+	serve_one(&r, fuzz_routes, sizeof(fuzz_routes) /
+	    sizeof(fuzz_routes[0]), dispatch);
+	req_free(&r);
+	stdin = saved;
+	fclose(f);
+	while (n > 0)
+		free(env[--n]);
+	free(body);
+	return 0;
+}
