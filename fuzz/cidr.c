@@ -3,7 +3,8 @@
  * an address parsed and formatted, a list validated and matched, and
  * the client found behind trusted proxies (X-Forwarded-For).
  *
- * Input: CIDR list \n address \n X-Forwarded-For.
+ * Input: CIDR list \n address \n X-Forwarded-For.  A CIDR's canonical
+ * text must parse back to the same block.
  */
 #include "cidr.h"
 #include "fuzz.h"
@@ -12,9 +13,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in		 in = { data, size };
-	struct cidr		 c;
+	struct cidr		 c, c2;
 	struct cidr_addr	 a, client;
-	char			*list, *addr, *xff, buf[64];
+	char			*list, *addr, *xff, buf[64], buf2[64];
 	size_t			 len;
 
 	fuzz_setup();
@@ -22,7 +23,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	addr = fuzz_line(&in);
 	xff = fuzz_rest(&in, &len);
 	if (cidr_parse(list, &c) == 0) {
-		(void)cidr_format(&c, buf, sizeof(buf));
+		/* The canonical text parses back to the same block. */
+		if (cidr_parse(cidr_format(&c, buf, sizeof(buf)), &c2) == -1 ||
+		    memcmp(&c, &c2, sizeof(c)) != 0 ||
+		    strcmp(cidr_format(&c2, buf2, sizeof(buf2)), buf) != 0)
+			abort();
 		/* Too small a buffer is refused, not overrun. */
 		(void)cidr_format(&c, buf, 8);
 	}

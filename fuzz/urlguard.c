@@ -3,10 +3,14 @@
  * scheme, userinfo, host in every address form, IDNA, port, the deny
  * list) and of an address, without the network (no name is resolved).
  *
- * Input: allow_private (comma-separated CIDRs) \n URL.
+ * Input: allow_private (comma-separated CIDRs) \n URL.  When the URL is
+ * an address instead, the URL made of it ("https://[addr]/") must not
+ * pass where the address itself is refused.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+
+#include <stdio.h>
 
 #include "fuzz.h"
 #include "urlguard.h"
@@ -22,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_in		 in = { data, size };
 	struct sockaddr_in	 s4;
 	struct sockaddr_in6	 s6;
-	char			*allow, *url, err[256];
+	char			*allow, *url, lit[128], err[256];
 	size_t			 len;
 
 	fuzz_setup();
@@ -38,12 +42,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&s6, 0, sizeof(s6));
 	s4.sin_family = AF_INET;
 	s6.sin6_family = AF_INET6;
-	if (inet_pton(AF_INET, url, &s4.sin_addr) == 1)
-		(void)urlguard_addr_allowed((struct sockaddr *)&s4, sizeof(s4),
-		    allow);
-	if (inet_pton(AF_INET6, url, &s6.sin6_addr) == 1)
-		(void)urlguard_addr_allowed((struct sockaddr *)&s6, sizeof(s6),
-		    allow);
+	if (len < 64 && inet_pton(AF_INET, url, &s4.sin_addr) == 1) {
+		snprintf(lit, sizeof(lit), "https://%s/", url);
+		if (!urlguard_addr_allowed((struct sockaddr *)&s4, sizeof(s4),
+		    allow) && urlguard_check_url(lit, 0, allow, NULL, 0, err,
+		    sizeof(err)) == 0)
+			abort();
+	}
+	if (len < 64 && inet_pton(AF_INET6, url, &s6.sin6_addr) == 1) {
+		snprintf(lit, sizeof(lit), "https://[%s]/", url);
+		if (!urlguard_addr_allowed((struct sockaddr *)&s6, sizeof(s6),
+		    allow) && urlguard_check_url(lit, 0, allow, NULL, 0, err,
+		    sizeof(err)) == 0)
+			abort();
+	}
 	free(allow);
 	free(url);
 	return 0;

@@ -90,13 +90,14 @@ seed() {
 		    split -l 1 - "$d/m"
 		sed -i '1s/^/$.x\n/' "$d"/m* 2>/dev/null ;;
 	cidr)
-		jq -r '.parse[][0], .contains[] | "\(.[0])\n\(.[1])\n"' \
-		    tests/data/triggers/cidr.json 2>/dev/null |
-		    split -l 3 - "$d/c"
-		jq -r '.client[] | "\(.[2] // "")\n\(.[0] // "")\n\(.[1] // "")"' \
-		    tests/data/triggers/cidr.json | split -l 3 - "$d/x"
-		jq -r '.list_valid[]?[0]?, .list_match[][0] | strings' \
-		    tests/data/triggers/cidr.json | split -l 1 - "$d/l" ;;
+		# "list \n address \n X-Forwarded-For", from lib/cidr's cases.
+		f=tests/data/triggers/cidr.json
+		jq -r '(.parse[] | "\(.[0])\n\n"),
+		    (.contains[] | "\(.[0])\n\(.[1])\n"),
+		    (.list_valid[] | "\(.[0])\n\n"),
+		    (.list_match[] | "\(.[0])\n\(.[1])\n"),
+		    (.client[] | "\(.[2] // "")\n\(.[0] // "")\n\(.[1] // "")")' \
+		    "$f" | split -l 3 - "$d/c" ;;
 	urlguard)
 		# "allow_private \n url", from the guard's own cases.
 		grep -v '^#' tests/data/urlguard/check_url.txt | awk -F'\t' \
