@@ -288,8 +288,16 @@ allow_covers_literal(const char *allow, int family, const unsigned char *a)
 
 	if (allow_covers(allow, family, a))
 		return 1;
-	if (family != AF_INET6 ||
-	    (n = v6_embedded_v4(a, v4, NITEMS(v4))) <= 0)
+	if (family != AF_INET6)
+		return 0;
+	/*
+	 * As v6_allowed: :: and ::1 lie in ::/96 but carry no IPv4 (RFC
+	 * 4291 2.5.5.1); 0.0.0.0/0 let "[::1]" through (found by fuzz/).
+	 */
+	for (i = 0; i < NITEMS(v6_refused); i++)
+		if (prefix_match(a, v6_refused[i].net, v6_refused[i].bits))
+			return 0;
+	if ((n = v6_embedded_v4(a, v4, NITEMS(v4))) <= 0)
 		return 0;
 	for (i = 0; i < (size_t)n; i++)
 		if (!allow_covers(allow, AF_INET, v4[i]))
