@@ -9,6 +9,9 @@
  * event (JSON, one line) \n then the answers, one per request,
  * separated by lines "%%": each a status line (0: no answer, the body
  * being the transport error), header lines, an empty line, the body.
+ * The body reaches classify as conn_transfer_answer() leaves it (UTF-8
+ * made safe); the ticket reference classify writes must be UTF-8 (it is
+ * kept as JSON; the reason may be cut anywhere: its users sanitize it).
  */
 #include <curl/curl.h>
 
@@ -88,6 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(hline);
 		}
 		body = fuzz_rest(&ans, &blen);
+		utf8_sanitize(body, blen);
 		if (parse_int(status, 0, 999, &code) == -1)
 			code = 200;
 		memset(&a, 0, sizeof(a));
@@ -100,6 +104,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&res, 0, sizeof(res));
 		c->classify(&ev, &a, &res);
 		(void)connector_failed_step(c, &res);
+		if (!fuzz_utf8_ok(res.ref) ||
+		    !fuzz_utf8_ok(res.ref_id) || !fuzz_utf8_ok(res.ref_url) ||
+		    !fuzz_utf8_ok(res.ref_state))
+			abort();
 		free(status);
 		free(body);
 		if (res.outcome != CONN_NEXT)

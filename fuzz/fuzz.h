@@ -56,6 +56,18 @@ fuzz_rest(struct fuzz_in *in, size_t *len)
 	return s;
 }
 
+/* 1 when s is well-formed UTF-8 (what jansson and PostgreSQL take). */
+static inline int
+fuzz_utf8_ok(const char *s)
+{
+	size_t	 n = strlen(s), k;
+
+	for (; n > 0; s += k, n -= k)
+		if ((k = utf8_seq_len((const unsigned char *)s, n)) == 0)
+			return 0;
+	return 1;
+}
+
 /* The configuration's defaults, and the log sent nowhere: once. */
 static inline void
 fuzz_setup(void)
