@@ -26,10 +26,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* jsonpath_get is for valid paths only, as triggers keep. */
 		if (jsonpath_valid(path, err, sizeof(err)) == 0)
 			(void)jsonpath_get(doc, path);	/* borrowed */
+		/* A valid mapping always makes an object. */
 		if (json_is_object(doc) &&
-		    jsonpath_map_valid(doc, err, sizeof(err)) == 0 &&
-		    (got = jsonpath_map_apply(doc, doc)) != NULL)
+		    jsonpath_map_valid(doc, err, sizeof(err)) == 0) {
+			got = jsonpath_map_apply(doc, doc);
+			if (!json_is_object(got))	/* a macro: got once */
+				abort();
 			json_decref(got);
+		}
 		json_decref(doc);
 	}
 	free(path);

@@ -85,6 +85,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.envp = env;
 	serve_one(&r, fuzz_routes, sizeof(fuzz_routes) /
 	    sizeof(fuzz_routes[0]), dispatch);
+	/* Every request is answered once, with a status of HTTP's. */
+	if (r.status < 200 || r.status > 599)
+		abort();
 	req_free(&r);
 	stdin = saved;
 	fclose(f);

@@ -4,6 +4,8 @@
  * against one path.  srv.c is included whole for its static matcher
  * (its objects are then not linked from the library).
  *
+ * A capture is one whole segment: not empty, no "/".
+ *
  * Input: the path.
  */
 #include "../lib/srv.c"
@@ -21,9 +23,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	path = xstrndup((const char *)data, size);
 	for (i = 0; i < sizeof(fuzz_routes) / sizeof(fuzz_routes[0]); i++) {
 		memset(caps, 0, sizeof(caps));
-		if (route_match(fuzz_routes[i].pattern, path, caps))
-			for (k = 0; k < REQ_MAX_PARAMS; k++)
-				free(caps[k]);
+		if (!route_match(fuzz_routes[i].pattern, path, caps))
+			continue;
+		for (k = 0; k < REQ_MAX_PARAMS; k++) {
+			if (caps[k] != NULL && (*caps[k] == '\0' ||
+			    strchr(caps[k], '/') != NULL))
+				abort();
+			free(caps[k]);
+		}
 	}
 	free(path);
 	return 0;

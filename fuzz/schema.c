@@ -2,6 +2,8 @@
  * fuzz/schema: a trigger's payload schema (lib/schema.c): the schema
  * checked, and when it passes, an instance validated against it.
  *
+ * A refusal names where: a path from "$".
+ *
  * Input: JSON, either [schema, instance] or a schema that is its own
  * instance.
  */
@@ -25,9 +27,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		instance = json_array_get(doc, 1);
 	}
 	/* schema_validate is for schemas that passed schema_check only. */
-	if (schema_check(schema, err, sizeof(err)) == 0)
-		(void)schema_validate(schema, instance, path, sizeof(path), err,
-		    sizeof(err));
+	if (schema_check(schema, err, sizeof(err)) == 0 &&
+	    schema_validate(schema, instance, path, sizeof(path), err,
+	    sizeof(err)) == -1 && (path[0] != '$' || err[0] == '\0' ||
+	    !fuzz_utf8_ok(path)))
+		abort();
 	json_decref(doc);
 	return 0;
 }
