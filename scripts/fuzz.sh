@@ -52,11 +52,18 @@ run_one() {
 	leak-*) what=leak ;; timeout-*) what=timeout ;; oom-*) what=oom ;;
 	*) what=crash ;;
 	esac
+	if [ -n "$art" ]; then
+		art=${art#"$TOP"/}
+		how="reproducer $art (replay: bin/fuzz/$name $art)"
+	else
+		how="exit $rc, no reproducer (var/fuzz/$name/log)"
+	fi
 	{
-		echo "not ok - fuzz $name: $what, reproducer ${art#$TOP/}" \
-		    "(exit $rc; replay: bin/fuzz/$name ${art#$TOP/})"
-		grep -E 'ERROR|SUMMARY|runtime error|^ *#[0-9]' "$w/log" |
-		    head -12 | sed 's/^/# /'
+		echo "not ok - fuzz $name: $what, $how"
+		# The report's first lines: what, where (our frames).
+		grep -E 'ERROR|SUMMARY|runtime error|^ *#[0-9]+ ' "$w/log" |
+		    grep -vE 'fuzzer::|__sanitizer|libc\.so|_start | in main ' |
+		    head -8 | sed 's/^/# /'
 	} >"$w/result"
 }
 
@@ -85,9 +92,8 @@ seed() {
 		jq -r '.get[][0], .invalid[]' tests/data/triggers/jsonpath.json |
 		    while IFS= read -r p; do i=$((i + 1)); \
 		    printf '%s\n%s' "$p" "$doc" >"$d/p$i"; done
-		jq -c '.map[][0], .map_invalid[]?[0]?' \
-		    tests/data/triggers/jsonpath.json 2>/dev/null |
-		    split -l 1 - "$d/m"
+		jq -c '.map[][0], .map_invalid[][0]' \
+		    tests/data/triggers/jsonpath.json | split -l 1 - "$d/m"
 		sed -i '1s/^/$.x\n/' "$d"/m* 2>/dev/null ;;
 	cidr)
 		# "list \n address \n X-Forwarded-For", from lib/cidr's cases.
@@ -115,13 +121,13 @@ seed() {
 		    split -l 1 - "$d/h" ;;
 	triage)
 		# Each playbook of the HTTP cases on each alert.
+		i=0
 		sed -n 's/^body: //p' tests/data/http/60_triage.cases |
 		    jq -c 'select(.steps) | .steps' 2>/dev/null |
 		    while IFS= read -r s; do
 			for a in tests/data/alerts/*.json; do
-				printf '%s\n' "$s" |
-				    cat - "$a" >"$d/$(cksum "$a" |
-				    cut -d' ' -f1)-${#s}"
+				i=$((i + 1))
+				printf '%s\n' "$s" | cat - "$a" >"$d/t$i"
 			done
 		    done ;;
 	route|request|sig|classify) ;;	# tests/data/fuzz/<name>/ only
@@ -144,7 +150,7 @@ fi
 for n in $NAMES; do rm -f "$WORK/$n/result"; done
 # Two at a time on two cores: each is one process.
 echo $NAMES | tr ' ' '\n' |
-    FUZZ_ONE=1 xargs -P "${FUZZ_JOBS:-2}" -I{} "$0" {}
+    FUZZ_ONE=1 xargs -P "${FUZZ_JOBS:-2}" -I{} "$TOP/scripts/fuzz.sh" {}
 total=0
 count=0
 for n in $NAMES; do
