@@ -4,17 +4,49 @@
  * request URI and query string, the route table of fuzz/routes.h,
  * method, content type and size checks, the body from stdin; then what
  * a handler reads of it (query values, headers, the JSON body, the
- * base URL).  srv.c is included whole for its static serve_one.
+ * base URL, a list's ?limit= and ?cursor=, the next page's URL).
+ * srv.c and page.c are included whole for their static functions.
+ * The next page's URL goes in a Link header: nothing of the request
+ * may end it (a space, '"', '<', '>', ',', a control character).
  *
  * Input: CGI variables, one "NAME=value" a line, an empty line, then
  * the body (the handler's stdin).
  */
+#include "../lib/page.c"
 #include "../lib/srv.c"
 
 #include "fuzz.h"
 #include "routes.h"
 
 #define ENV_MAX	32
+
+static const struct page_list lists[] = {
+	{ .key = PAGE_KEY_TIME_UUID, .limit_default = 50, .limit_max = 100 },
+	{ .key = PAGE_KEY_RAW, .limit_default = 20, .limit_max = 1000 },
+};
+
+/* A list's arguments, and the URL of its next page. */
+static void
+paging(struct req *r)
+{
+	char		*a, *b, *url, *p;
+	long long	 limit;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		if (page_args(r, &lists[i], &limit, &a, &b) == 0) {
+			free(a);
+			free(b);
+		}
+		r->status = 0;	/* each list may answer */
+	}
+	url = page_next_url_new(r, "2024-05-01T12:00:00Z|a b\"<>");
+	for (p = url; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '"' ||
+		    *p == '<' || *p == '>' || *p == ',')
+			abort();
+	free(url);
+}
 
 static void
 dispatch(struct req *r, int route)
@@ -23,6 +55,7 @@ dispatch(struct req *r, int route)
 	long long	 n;
 	json_t		*j;
 
+	paging(r);
 	(void)req_query(r, "limit", buf, sizeof(buf));
 	(void)req_query(r, "cursor", buf, 8);
 	(void)req_query_uint(r, "limit", 1, 100, &n);
