@@ -91,8 +91,9 @@ bin/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
 bin/fuzz/libhookpost.a: $(FUZZ_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
-# A harness of code outside lib/ names it as a prerequisite here.
+# A harness's further files: code outside lib/ it links, headers of fuzz/.
 bin/fuzz/yaml: cli/yaml.c
+bin/fuzz/route bin/fuzz/request: fuzz/routes.h
 
 bin/fuzz/%: fuzz/%.c fuzz/fuzz.h bin/fuzz/libhookpost.a
 	@$(if $(Q),echo "  LD      $@")
