@@ -7,7 +7,8 @@
  *
  * What normalize.h promises of an incident is checked: a title of at
  * most NORMALIZE_TITLE_MAX bytes of UTF-8, a known severity, tags and
- * entity strings within their ceilings, a dedupe key within its own.
+ * entity strings within their ceilings, a dedupe key within its own;
+ * and "auto" gives what the detected format, pinned, gives.
  *
  * Input: the alert payload, JSON.
  */
@@ -54,7 +55,7 @@ incident_check(const struct incident *inc)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct incident	 inc;
+	struct incident	 inc, pinned;
 	json_t		*payload, *ind;
 	const json_t	*mapping;
 	char		 err[256];
@@ -64,9 +65,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((payload = json_loadb((const char *)data, size,
 	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL)) == NULL)
 		return 0;
-	(void)normalize_detect(payload);
 	mapping = json_object_get(payload, "severity_mapping");
 	(void)severity_mapping_valid(mapping, err, sizeof(err));
+	/* "auto" is the detected format pinned: the same incident. */
+	memset(&inc, 0, sizeof(inc));
+	memset(&pinned, 0, sizeof(pinned));
+	if (normalize_alert(payload, "auto", mapping, &inc, err,
+	    sizeof(err)) == 0 && (normalize_alert(payload,
+	    normalize_detect(payload), mapping, &pinned, err,
+	    sizeof(err)) == -1 || strcmp(inc.format, pinned.format) != 0 ||
+	    strcmp(inc.title, pinned.title) != 0 ||
+	    strcmp(inc.severity, pinned.severity) != 0 ||
+	    !json_equal(inc.entities, pinned.entities)))
+		abort();
+	incident_free(&inc);
+	incident_free(&pinned);
 	for (i = 0; normalize_format_names[i] != NULL; i++) {
 		memset(&inc, 0, sizeof(inc));
 		if (normalize_alert(payload, normalize_format_names[i], mapping,
