@@ -23,7 +23,7 @@ BENCH	= $(patsubst bench/%.c,bin/bench-%,$(wildcard bench/*.c))
 UNITS	= $(patsubst tests/unit/%.c,bin/test-%,$(wildcard tests/unit/*.c))
 
 .PHONY: all deps run stop check check-full unit integration bench install clean lint asan valgrind \
-	fuzz faults
+	fuzz fuzzers faults
 
 all: bin/hookpost $(HANDLERS) $(CRONS) $(BENCH)
 
@@ -69,6 +69,36 @@ bin/test-%: tests/unit/%.c tests/unit/check.h lib/libhookpost.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
+
+# The fuzzers (scripts/fuzz.sh, make fuzz): lib/ built once more by clang
+# with libFuzzer's coverage, ASan and UBSan into bin/fuzz/obj, and one
+# harness bin/fuzz/<name> per fuzz/<name>.c linked against it.  Not part
+# of `make all`.
+FUZZ_CC	= clang
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -std=c11 $(WARN) -Wno-format-nonliteral -g -O1 $(FUZZ_SAN)
+FUZZ_OBJ = $(patsubst lib/%.c,bin/fuzz/obj/%.o,$(LIB_SRC))
+FUZZERS	= $(patsubst fuzz/%.c,bin/fuzz/%,$(wildcard fuzz/*.c))
+
+fuzzers: $(FUZZERS)
+
+bin/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p bin/fuzz/obj
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+	    -c -o $@ $<
+
+bin/fuzz/libhookpost.a: $(FUZZ_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+# A harness's further files: code outside lib/ it links, headers of fuzz/.
+bin/fuzz/yaml: cli/yaml.c
+bin/fuzz/route bin/fuzz/request: fuzz/routes.h
+
+bin/fuzz/%: fuzz/%.c fuzz/fuzz.h bin/fuzz/libhookpost.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -Icli $(FUZZ_CFLAGS) -fsanitize=fuzzer \
+	    -o $@ $(filter %.c,$^) bin/fuzz/libhookpost.a $(LDLIBS)
 
 deps:
 	@scripts/deps.sh

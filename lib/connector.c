@@ -701,6 +701,7 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+<<<<<<< HEAD
 /* Counts each request written on a connection, a re-send too. */
 static int
 on_request(void *arg, char *ip, char *local_ip, int port, int local_port)
@@ -717,6 +718,10 @@ on_request(void *arg, char *ip, char *local_ip, int port, int local_port)
 
 static size_t
 on_header(char *data, size_t size, size_t n, void *arg)
+=======
+size_t
+conn_transfer_header(char *data, size_t size, size_t n, void *arg)
+>>>>>>> fuzz
 {
 	struct conn_transfer	*t = arg;
 	size_t			 len = size * n;
@@ -893,7 +898,8 @@ conn_transfer_prepare(struct conn_transfer *t, const char *url,
 		curl_easy_setopt(t->h, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(t->h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(t->h, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(t->h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(t->h, CURLOPT_HEADERFUNCTION,
+	    conn_transfer_header);
 	curl_easy_setopt(t->h, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(t->h, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)16 * 1024 * 1024);

@@ -380,6 +380,12 @@ int	 conn_transfer_prepare(struct conn_transfer *, const char *url,
 void	 conn_transfer_answer(struct conn_transfer *, CURLcode,
 	    struct conn_answer *);
 void	 conn_transfer_free(struct conn_transfer *);
+/*
+ * CURLOPT_HEADERFUNCTION of an HTTP transfer: one header line of the
+ * answer (arg: the conn_transfer), read for Retry-After and the async
+ * flag.  Returns size * n.  Public for fuzz/classify.c.
+ */
+size_t	 conn_transfer_header(char *data, size_t size, size_t n, void *arg);
 
 /*
  * The settings of an integration for a connector: config (JSON text,
