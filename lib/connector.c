@@ -701,7 +701,6 @@ on_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-<<<<<<< HEAD
 /* Counts each request written on a connection, a re-send too. */
 static int
 on_request(void *arg, char *ip, char *local_ip, int port, int local_port)
@@ -716,12 +715,8 @@ on_request(void *arg, char *ip, char *local_ip, int port, int local_port)
 	return CURL_PREREQFUNC_OK;
 }
 
-static size_t
-on_header(char *data, size_t size, size_t n, void *arg)
-=======
 size_t
 conn_transfer_header(char *data, size_t size, size_t n, void *arg)
->>>>>>> fuzz
 {
 	struct conn_transfer	*t = arg;
 	size_t			 len = size * n;
