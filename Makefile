@@ -115,7 +115,7 @@ stop:
 # real lighttpd and real Apache (and plain CGI), then the sanitizer pass.
 check:
 	@scripts/deps.sh --if-missing
-	@$(MAKE) --no-print-directory all $(UNITS)
+	@$(MAKE) -j2 --no-print-directory all $(UNITS)
 	@scripts/check.sh
 
 # One section of scripts/check.sh each (its header lists them), with the
@@ -130,7 +130,7 @@ check:
 # server (make check runs the server-facing ones behind Apache).
 check-full:
 	@scripts/deps.sh --if-missing
-	@$(MAKE) --no-print-directory all $(UNITS)
+	@$(MAKE) -j2 --no-print-directory all $(UNITS)
 	@CHECK_FULL=1 scripts/check.sh
 
 unit:

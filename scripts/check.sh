@@ -135,18 +135,20 @@ if want fuzz && ! want valgrind; then
 fi
 
 if want valgrind; then
-	echo "== unit tests under valgrind"
-	for t in bin/test-*; do
-		[ -x "$t" ] || continue
-		if valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-		    --error-exitcode=99 "$t" >/dev/null 2>"$RESULTS.vg"; then
-			echo "ok - valgrind: $t" | tee -a "$RESULTS" >/dev/null
-		else
-			echo "not ok - valgrind: $t" | tee -a "$RESULTS"
-			head -20 "$RESULTS.vg"
-		fi
-		rm -f "$RESULTS.vg"
-	done
+	echo "== unit tests under valgrind (two at a time)"
+	printf '%s\n' bin/test-* | xargs -P 2 -I{} sh -c '
+	    [ -x "$1" ] || exit 0
+	    if valgrind -q --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+		"$1" >/dev/null 2>"$1.vg"; then
+		    echo "ok - valgrind: $1"
+	    else
+		    { echo "not ok - valgrind: $1"; head -20 "$1.vg" |
+			sed "s/^/#   /"; } | cat
+	    fi
+	    rm -f "$1.vg"' sh {} >"$RESULTS.vgu"
+	tee -a "$RESULTS" <"$RESULTS.vgu" | grep -E '^(not ok|#)'
+	rm -f "$RESULTS.vgu"
 fi
 
 if want install; then
