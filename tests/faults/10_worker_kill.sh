@@ -7,6 +7,7 @@
 # (a send whose result the kill cut off, sent again after its lease) are
 # counted, and each one must be on record as an attempt.
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/faults/10_outbound.inc"
 
 case ${FAULT_SCALE:-short} in
 full)	N=5000 LIMIT=600 ;;
@@ -28,8 +29,7 @@ stop_worker() {
 trap 'stop_worker KILL; kill $SINK 2>/dev/null; rm -f "$LOG" "$WLOG"' EXIT
 start_sink "$LOG" || { fail "the receiver starts"; exit 0; }
 
-admin PUT /admin/quotas/webhooks/admin '{"max_subscriptions":1000,"max_subscription_requests_per_minute":1000,"max_subscription_requests_per_day":10000,"max_events_per_minute":100000}'
-case $STATUS in 200|201) ok "setup: quota" ;; *) fail "setup: quota" "$STATUS $BODY" ;; esac
+fault_quota
 # Each send takes 200 ms at the receiver, so that kills land while
 # sends are in flight; a failed attempt is retried a second later.
 admin POST /admin/webhooks/subscriptions "{\"name\":\"kill $RUN\",\"url\":\"http://127.0.0.1:$PORT/slow/200\",\"events\":[\"note.created\"],\"max_concurrency\":64,\"retry_schedule\":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]}"

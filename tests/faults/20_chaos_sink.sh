@@ -11,6 +11,7 @@
 # its lease; each delivery ends as its answers say.  FAULT_KEEP=1 keeps
 # the receiver's log and the worker's.
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/faults/10_outbound.inc"
 
 case ${FAULT_SCALE:-short} in
 full)	K=20 RA=3 HANG=35000 TIMEOUT=30000 LIMIT=300
@@ -37,8 +38,7 @@ for i in $(seq 50); do [ -s "$D/port" ] && break; sleep 0.1; done
 [ -s "$D/port" ] && ok "the chaos receiver starts" || { fail "the chaos receiver starts" "$(cat "$D/chaos.err")"; exit 0; }
 R=http://127.0.0.1:$(cat "$D/port")
 
-admin PUT /admin/quotas/webhooks/admin '{"max_subscriptions":1000,"max_subscription_requests_per_minute":1000,"max_subscription_requests_per_day":10000,"max_events_per_minute":100000}'
-case $STATUS in 200|201) ok "setup: quota" ;; *) fail "setup: quota" "$STATUS $BODY" ;; esac
+fault_quota
 
 # KIND PATH SCHEDULE FINAL: a subscription of its own per kind, each
 # with K deliveries; FINAL is what each of them must end as

@@ -7,6 +7,7 @@
 # must get each delivery exactly once and each subscription's challenge
 # exactly once; both delivery workers must have sent some.
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/faults/10_outbound.inc"
 
 case ${FAULT_SCALE:-short} in
 full)	N=5000 BATCH=250 M=100 LIMIT=300 ;;
@@ -28,8 +29,7 @@ trap 'stop_all KILL; kill $SINK 2>/dev/null; rm -rf "$D"' EXIT
 start_sink "$LOG" || { fail "the receiver starts"; exit 0; }
 R=http://127.0.0.1:$PORT
 
-admin PUT /admin/quotas/webhooks/admin '{"max_subscriptions":1000,"max_subscription_requests_per_minute":1000,"max_subscription_requests_per_day":10000,"max_events_per_minute":100000}'
-case $STATUS in 200|201) ok "setup: quota" ;; *) fail "setup: quota" "$STATUS $BODY" ;; esac
+fault_quota
 admin POST /admin/webhooks/subscriptions "{\"name\":\"two $RUN\",\"url\":\"$R/ok\",\"events\":[\"note.created\"],\"max_concurrency\":64}"
 SUB=$(jget .id)
 [ "$STATUS" = 201 ] && ok "setup: subscription" || fail "setup: subscription" "$STATUS $BODY"
