@@ -9,6 +9,9 @@
 #             verifying receiver must do (one round trip, one commit)
 #   hookpost  POST /api/webhooks/bench: verify, audit, incident, one commit
 #   trigger   POST /api/v1/webhooks/<key>: a seed-002 trigger, HMAC of the body
+#   node      bench/node/server.js, a peer: Node.js express + pg, one
+#             process, the ideal handler's work (HMAC + one INSERT),
+#             listening itself on BENCH_NODE_PORT (no web server)
 # Each at 16 and 64 connections, runs interleaved (each repetition runs
 # every server in turn), medians of several runs (ARCHITECTURE.md §5),
 # then hookpost's req/s as a ratio to both, and the p99 of each server
@@ -65,6 +68,8 @@ LAT_DURATION=${BENCH_LAT_DURATION:-10}
 SECRET=bench-secret
 SOURCE=bench
 SINK_PORT=${BENCH_SINK_PORT:-18091}
+NODE_PORT=${BENCH_NODE_PORT:-18092}
+TARGETS="null ideal hookpost trigger node"
 
 export HOOKPOST_VAR=$TOP/var/bench HOOKPOST_PORT=${BENCH_PORT:-18090}
 export HOOKPOST_PGPORT=${BENCH_PGPORT:-54391}
@@ -87,8 +92,10 @@ die() { log "bench: $*"; exit 1; }
 # (the reference pools by their process group, recorded in refs.pgid).
 SINK_PID=
 WORKER_PID=
+NODE_PID=
 stack_stop() {
 	[ -z "$WORKER_PID" ] || kill "$WORKER_PID" 2>/dev/null || true
+	[ -z "$NODE_PID" ] || kill "$NODE_PID" 2>/dev/null || true
 	[ -z "$SINK_PID" ] || kill "$SINK_PID" 2>/dev/null || true
 	for f in "$VAR"/refs-*.pgid; do
 		[ ! -s "$f" ] || kill -TERM "-$(cat "$f")" 2>/dev/null || true
@@ -211,7 +218,37 @@ url_of() {
 	ideal)		echo "$BASE/bench/ideal" ;;
 	hookpost)	echo "$BASE/api/webhooks/$SOURCE" ;;
 	trigger)	echo "$BASE/api/v1/webhooks/$TRIGGER_KEY" ;;
+	node)		echo "http://127.0.0.1:$NODE_PORT/hook" ;;
 	esac
+}
+
+# The Node.js peer: its npm packages (bench/node/package-lock.json) once,
+# then one process on the stack's database, as the stack's user.
+node_start() {
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+		die "the Node.js peer needs node and npm (make deps)"
+	if [ ! -f bench/node/node_modules/express/package.json ] ||
+	    [ ! -f bench/node/node_modules/pg/package.json ]; then
+		log "bench: npm ci in bench/node (express, pg)"
+		(cd bench/node && npm ci --no-audit --no-fund --silent) \
+		    >"$VAR/log/bench-node-npm.log" 2>&1 ||
+			die "npm ci in bench/node: $(tail -n 3 "$VAR/log/bench-node-npm.log")"
+	fi
+	db=$(sed -n 's/^HOOKPOST_DATABASE_URL=//p' "$VAR/hookpost.conf")
+	kv() { printf '%s\n' "$db" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+	as_user env BENCH_SECRET="$SECRET" BENCH_NODE_PORT="$NODE_PORT" \
+	    PGHOST="$(kv host)" PGPORT="$(kv port)" PGDATABASE="$(kv dbname)" \
+	    PGUSER="$(kv user)" node bench/node/server.js \
+	    >>"$VAR/log/bench-node.log" 2>&1 &
+	NODE_PID=$!
+	i=0
+	until grep -q listening "$VAR/log/bench-node.log" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] && kill -0 "$NODE_PID" 2>/dev/null ||
+			die "the Node.js peer did not start: $(tail -n 3 \
+			    "$VAR/log/bench-node.log")"
+		sleep 0.1
+	done
 }
 
 mode_of() {	# how each target is signed: all as seed 004
@@ -250,6 +287,7 @@ ratio() {	# a b -> "  0.42x" (a / b), or "-"
 total_errors=0
 
 inbound_runs() {
+	node_start
 	log "bench: inbound, ${REPEAT} x ${WARMUP}+${DURATION} s per server," \
 	    "target and connection count"
 	rep=1
@@ -258,14 +296,14 @@ inbound_runs() {
 			[ "$CURRENT" = "$srv" ] || server_start "$srv"
 			# One signed request each first: a misconfiguration
 			# fails here, loudly.
-			[ $rep -gt 1 ] || for t in null ideal hookpost trigger; do
+			[ $rep -gt 1 ] || for t in $TARGETS; do
 				bin/bench-load -1 -m "$(mode_of $t)" -s "$SECRET" \
 				    -u "$(url_of $t)" >"$VAR/preflight-$t.txt" ||
 					die "$srv $t: the signed request failed:" \
 					    "$(cat "$VAR/preflight-$t.txt")"
 			done
 			for c in $CONNS; do
-				for t in null ideal hookpost trigger; do
+				for t in $TARGETS; do
 					line=$(bin/bench-load -c "$c" -t "$THREADS" \
 					    -d "$DURATION" -w "$WARMUP" -s "$SECRET" \
 					    -m "$(mode_of $t)" \
@@ -288,11 +326,13 @@ inbound_table() {
 	echo "make bench: signed seed-004 alerts and seed-002 trigger posts through" \
 	    "$(echo $SERVERS | sed 's/ / and /g') ($(nproc) cores, medians of" \
 	    "$REPEAT runs of ${DURATION} s)"
+	echo "(node: the Node.js express + pg peer on its own port, no web" \
+	    "server in front; measured in each server's turn)"
 	printf '%-9s %-10s %6s %10s %9s %9s %7s\n' server target conns req/s \
 	    "p50 ms" "p99 ms" errors
 	for c in $CONNS; do
 		for srv in $SERVERS; do
-			for t in null ideal hookpost trigger; do
+			for t in $TARGETS; do
 				e=$(errors "$srv/$t" "$c")
 				total_errors=$((total_errors + e))
 				printf '%-9s %-10s %6s %10.1f %9.2f %9.2f %7s\n' \
@@ -310,7 +350,7 @@ inbound_table() {
 		for srv in $SERVERS; do printf '%12s' "$srv $c"; done
 	done
 	echo
-	for t in null ideal hookpost trigger; do
+	for t in $TARGETS; do
 		printf '%-10s' $t
 		for c in $CONNS; do
 			for srv in $SERVERS; do
@@ -325,7 +365,7 @@ inbound_table() {
 	echo
 	for srv in $SERVERS; do
 		for h in hookpost trigger; do
-			for ref in ideal null; do
+			for ref in ideal null node; do
 				printf '%-25s' "$srv $h/$ref"
 				for c in $CONNS; do
 					ratio "$(median_of "$srv/$h" "$c" 4)" \
@@ -355,13 +395,23 @@ inbound_table() {
 				printf "p99 < 20 ms (%.2f, %s)\n", p,
 				    (p < 20 ? "met" : "not met")
 			}'
+			# issue 13: both receivers ahead of the Node.js peer.
+			for h in hookpost trigger; do
+				awk -v s="$srv" -v t="$h" \
+				    -v h="$(median_of "$srv/$h" 16 4)" \
+				    -v n="$(median_of "$srv/node" 16 4)" 'BEGIN {
+					r = n > 0 ? h / n : 0
+					printf "aim at 16 conns, %s: %s/node > 1 (%.2f, %s)\n",
+					    s, t, r, (r > 1 ? "met" : "not met")
+				}'
+			done
 		done
 		;;
 	esac
 	for c in $CONNS; do
 		for srv in $SERVERS; do
 			worst=0
-			for t in null ideal hookpost trigger; do
+			for t in $TARGETS; do
 				worst=$(awk -v a="$worst" -v b="$(median_of "$srv/$t" "$c" 6)" \
 				    'BEGIN { print (b > a ? b : a) }')
 			done
