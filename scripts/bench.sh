@@ -12,6 +12,8 @@
 #   node      bench/node/server.js, a peer: Node.js express + pg, one
 #             process, the ideal handler's work (HMAC + one INSERT),
 #             listening itself on BENCH_NODE_PORT (no web server)
+# with the CPU each spends per request (handler, web server, PostgreSQL;
+# from /proc over the measured window) beside the req/s.
 # Each at 16 and 64 connections, runs interleaved (each repetition runs
 # every server in turn), medians of several runs (ARCHITECTURE.md §5),
 # then hookpost's req/s as a ratio to both, and the p99 of each server
@@ -267,7 +269,8 @@ log "bench: fsync=$(pg_setting fsync) synchronous_commit=$(pg_setting \
 synchronous_commit); parts: $PARTS"
 
 # Medians over the runs; errors are summed.
-median_of() {	# target conns column(4 req/s, 5 p50, 6 p99) -> median
+median_of() {	# target conns column(4 req/s, 5 p50, 6 p99; 8, 9, 10 CPU
+		# microseconds per request: handler, server, database) -> median
 	awk -v t="$1" -v c="$2" -v k="$3" '$1 == t && $2 == c { print $k }' \
 	    "$RESULTS" | sort -g | awk '{ v[NR] = $1 } END {
 		if (NR == 0) print 0
@@ -278,6 +281,52 @@ errors() {
 	awk -v t="$1" -v c="$2" '$1 == t && $2 == c { n += $7 } END { print n + 0 }' \
 	    "$RESULTS"
 }
+# CPU per request, from /proc: the clock ticks (utime + stime) of the
+# processes named after the target's program, of the web server's, and
+# of PostgreSQL's (the postmaster of var/bench/pg and its children),
+# sampled when the measured window opens and when it closes.
+TICK=$(getconf CLK_TCK)
+prog_of() {	# target -> its processes' name (comm)
+	case $1 in
+	null)		echo bench-null ;;
+	ideal)		echo bench-ideal ;;
+	hookpost)	echo sources.fcgi ;;
+	trigger)	echo triggers.fcgi ;;
+	node)		echo node ;;
+	esac
+}
+cpu_ticks() {	# program server -> "handler server database" ticks
+	pm=$(head -n 1 "$VAR/pg/postmaster.pid" 2>/dev/null || echo 0)
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="($1)" -v s="($2)" \
+	    -v pm="$pm" '{
+		# comm is field 2, in parentheses, without spaces for ours
+		t = $14 + $15
+		if ($2 == p) h += t
+		else if ($2 == s) w += t
+		if ($1 == pm || $4 == pm) d += t
+	} END { print h + 0, w + 0, d + 0 }'
+}
+# load_run target conns url: bench-load's line, then the target's CPU per
+# request in microseconds: handler, web server, database.
+load_run() {
+	srvname=$CURRENT
+	[ "$srvname" = apache ] && srvname=apache2
+	bin/bench-load -c "$2" -t "$THREADS" -d "$DURATION" -w "$WARMUP" \
+	    -s "$SECRET" -m "$(mode_of "$1")" -u "$3" \
+	    >"$VAR/load.out" 2>>"$VAR/log/bench-load.log" &
+	lp=$!
+	sleep "$WARMUP"
+	c0=$(cpu_ticks "$(prog_of "$1")" "$srvname")
+	sleep "$DURATION"
+	c1=$(cpu_ticks "$(prog_of "$1")" "$srvname")
+	wait $lp || return 1
+	line=$(cat "$VAR/load.out")
+	echo "$line $c0 $c1" | awk -v d="$DURATION" -v k="$TICK" '{
+		n = $1 * d; us = n > 0 ? 1e6 / k / n : 0
+		printf "%s %s %s %s %.0f %.0f %.0f\n", $1, $2, $3, $4,
+		    ($8 - $5) * us, ($9 - $6) * us, ($10 - $7) * us }'
+}
+
 ratio() {	# a b -> "  0.42x" (a / b), or "-"
 	awk -v h="$1" -v r="$2" \
 	    'BEGIN { if (r > 0) printf "%11.2fx", h / r; else printf "%12s", "-" }'
@@ -304,16 +353,13 @@ inbound_runs() {
 			done
 			for c in $CONNS; do
 				for t in $TARGETS; do
-					line=$(bin/bench-load -c "$c" -t "$THREADS" \
-					    -d "$DURATION" -w "$WARMUP" -s "$SECRET" \
-					    -m "$(mode_of $t)" \
-					    -u "$(url_of $t)" \
-					    2>>"$VAR/log/bench-load.log") ||
+					line=$(load_run $t "$c" "$(url_of $t)") ||
 						die "$srv $t at $c connections: $(tail \
 						    -n 1 "$VAR/log/bench-load.log")"
 					echo "$srv/$t $c $rep $line" >>"$RESULTS"
 					log "  run $rep/$REPEAT  $srv  $t  $c conns:" \
-					    "$line (req/s p50_ms p99_ms errors)"
+					    "$line (req/s p50_ms p99_ms errors," \
+					    "CPU us/request: handler server database)"
 				done
 			done
 		done
@@ -355,6 +401,26 @@ inbound_table() {
 		for c in $CONNS; do
 			for srv in $SERVERS; do
 				printf '%12.2f' "$(median_of "$srv/$t" "$c" 6)"
+			done
+		done
+		echo
+	done
+	echo
+	# CPU per request (issue 13): where each target spends, medians.
+	echo "CPU per request, microseconds (medians; /proc ticks of the" \
+	    "window): handler / web server / database"
+	printf '%-10s' target
+	for c in $CONNS; do
+		for srv in $SERVERS; do printf '%20s' "$srv $c"; done
+	done
+	echo
+	for t in $TARGETS; do
+		printf '%-10s' $t
+		for c in $CONNS; do
+			for srv in $SERVERS; do
+				v="$(median_of "$srv/$t" "$c" 8) / $(median_of \
+				    "$srv/$t" "$c" 9) / $(median_of "$srv/$t" "$c" 10)"
+				printf '%20s' "$v"
 			done
 		done
 		echo
