@@ -227,7 +227,8 @@ static const struct page_filter webhook_delivery_filters[] = {
 /*
  * GET /api/integrations/webhooks/deliveries (seed 003 "Delivery
  * Tracking"): each delivery's status code, response time (its last
- * attempt's), success and error, newest first.
+ * attempt's), success and error, newest first; attempts counts the
+ * requests sent (attempt_count of the admin API: sql/022).
  */
 const struct page_list webhook_delivery_list = {
 	.name = "webhook_delivery_list",
@@ -238,7 +239,7 @@ const struct page_list webhook_delivery_list = {
 	    " 'responseTimeMs', (SELECT a.response_ms"
 	    "  FROM hookpost.delivery_attempts a WHERE a.delivery_id = d.id"
 	    "  ORDER BY a.attempt DESC, a.id DESC LIMIT 1),"
-	    " 'error', d.last_error, 'attempts', d.attempts,"
+	    " 'error', d.last_error, 'attempts', coalesce(d.sends, d.attempts),"
 	    " 'createdAt', d.created_at, 'completedAt', d.completed_at,"
 	    " 'nextAttemptAt', CASE WHEN d.status = 'pending'"
 	    "  THEN d.next_attempt_at END)::text,"
