@@ -125,10 +125,14 @@ cleanup_step(void *arg, struct worker_run *run)
 	    " hookpost.delivery_attempts a WHERE NOT EXISTS (SELECT 1 FROM"
 	    " hookpost.deliveries d WHERE d.id = a.delivery_id)"
 	    " LIMIT " BATCH ")";
+	/* An event is its request's audit row (sql/025): folded first. */
 	static const char sql_trigger_events[] = "DELETE FROM"
 	    " hookpost.trigger_events WHERE id IN (SELECT id FROM"
 	    " hookpost.trigger_events WHERE received_at < now() -"
-	    " make_interval(days => $1::int) LIMIT " BATCH ")";
+	    " make_interval(days => $1::int)"
+	    " AND coalesce(request_id, 0) <= (SELECT last_request_id"
+	    "  FROM hookpost.metric_rollup_state)"
+	    " LIMIT " BATCH ")";
 	static const char sql_fold[] = "CALL hookpost.metrics_rollup()";
 	static const char sql_audit[] = "DELETE FROM hookpost.webhook_requests"
 	    " WHERE id IN (SELECT id FROM hookpost.webhook_requests"

@@ -268,7 +268,7 @@ static const struct page_list audit_list = {
 	    " 'body_sha256', w.body_sha256, 'body_size', w.body_size,"
 	    " 'incident_id', w.incident_id, 'queue_id', w.queue_id)::text,"
 	    " w.id::text, ''"
-	    " FROM hookpost.webhook_requests w"
+	    " FROM hookpost.requests w"
 	    " WHERE ($1::text IS NULL OR w.source = $1)"
 	    " AND ($2::text IS NULL OR w.outcome = $2)"
 	    " AND ($3::int IS NULL OR w.http_status = $3)"

@@ -45,6 +45,7 @@
 #   BENCH_LAT_RATE   [200]  events/s of the latency run
 #   BENCH_LAT_DURATION [10] seconds of the latency run
 #   BENCH_KEEP     [0]   1 leaves the stack running afterwards
+#   BENCH_TARGETS  ["null ideal hookpost trigger node"]  inbound targets
 #   BENCH_PORT [18090], BENCH_PGPORT [54391], BENCH_SINK_PORT [18091]
 #                        ports, for a bench beside another on one machine
 # PostgreSQL keeps its durable settings (no HOOKPOST_PG_FAST): the commit
@@ -71,7 +72,7 @@ SECRET=bench-secret
 SOURCE=bench
 SINK_PORT=${BENCH_SINK_PORT:-18091}
 NODE_PORT=${BENCH_NODE_PORT:-18092}
-TARGETS="null ideal hookpost trigger node"
+TARGETS=${BENCH_TARGETS:-null ideal hookpost trigger node}
 
 export HOOKPOST_VAR=$TOP/var/bench HOOKPOST_PORT=${BENCH_PORT:-18090}
 export HOOKPOST_PGPORT=${BENCH_PGPORT:-54391}

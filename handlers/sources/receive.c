@@ -146,7 +146,7 @@ out:
  * one) is 200, a queued one 202.  The audit row records the same status,
  * passed to the store, which returns facts only.
  */
-#define RECV_STATUS_SYNC	200
+#define RECV_STATUS_SYNC	200	/* also sql/025's, for the fast statement */
 #define RECV_STATUS_QUEUE	202
 
 /*
@@ -189,14 +189,16 @@ recv_answer(struct recv *rv, const char *outcome, const char *prior,
  * The common case of a sync source in one prepared statement, without
  * plpgsql, through the rules of sql/functions (inlined: one plan, one
  * round trip): the source version check (source_current), the audit lock
- * (audit_lock), the audit row that is the replay guard, the incident with
- * its number (incident_number), and incident.created when someone
- * subscribes (incident_subscribers, incident_emit), in one commit.  Its
- * first column is the outcome: accepted; stale (the source changed or
- * was deleted: nothing written); replay or old (nothing written: a
- * replay, or a request old enough for replay_guard's horizon), which
- * hookpost.alert_accept then takes.  Alerts that may merge into an open
- * incident always go to alert_accept.
+ * (audit_lock), the incident with its number (incident_number), which is
+ * also the request's audit row and replay guard (sql/025: its
+ * request_id, from the audit sequence, and incidents_replay), and
+ * incident.created when someone subscribes (incident_subscribers,
+ * incident_emit), in one commit.  Its first column is the outcome:
+ * accepted; stale (the source changed or was deleted: nothing written);
+ * replay or old (nothing written: a replay, of an incident or of a
+ * request whose audit row is in webhook_requests, or a request old enough
+ * for replay_guard's horizon), which hookpost.alert_accept then takes.
+ * Alerts that may merge into an open incident always go to alert_accept.
  */
 static const char sql_fast[] =
 	"WITH src AS ("
@@ -204,31 +206,31 @@ static const char sql_fast[] =
 	"), lk AS ("
 	"  SELECT hookpost.audit_lock() FROM src"
 	"  WHERE $4::bigint > hookpost.replay_guard_horizon()"
+	"  AND NOT EXISTS (SELECT 1 FROM hookpost.webhook_requests w"
+	"   WHERE w.signed_at = $4::bigint AND w.source_id = $1::uuid"
+	"   AND w.signature = decode($5::text, 'hex')"
+	"   AND w.signature IS NOT NULL)"
 	"), num AS ("
 	"  SELECT hookpost.incident_number(y.y, n.n) AS number"
 	"  FROM lk, LATERAL (SELECT hookpost.incident_year() AS y) y,"
 	"  LATERAL (SELECT nextval(hookpost.incident_seq(y.y)) AS n) n"
-	"), a AS ("
-	"  INSERT INTO hookpost.webhook_requests (kind, source, source_id,"
-	"      remote_addr, user_agent, http_status, outcome, processing_ms,"
-	"      body_sha256, body_size, incident_id, incident_number, signed_at,"
-	"      signature)"
-	"  SELECT 'source', $2::text, $1::uuid, $6::text, left($7::text, 256),"
-	"      $11::integer, 'accepted', $8::real, $9::text, $10::bigint,"
-	"      $24::uuid, num.number, $4::bigint, decode($5::text, 'hex')"
-	"  FROM num"
-	"  ON CONFLICT (signed_at, source_id, signature)"
-	"      WHERE signature IS NOT NULL DO NOTHING"
-	"  RETURNING incident_number"
 	"), i AS ("
 	"  INSERT INTO hookpost.incidents (id, number, source_id, source, format,"
 	"      title, severity, status, queue, tags, entities, indicators,"
-	"      dedupe_key, triage, raw_payload, occurred_at)"
-	"  SELECT $24::uuid, a.incident_number, $1::uuid, $2::text, $12::text,"
-	"      $13::text, $14::text, $15::text, $16::text,"
-	"      ARRAY(SELECT jsonb_array_elements_text($17::jsonb)),"
-	"      $18::jsonb, $19::jsonb, $20::text, $21::jsonb, $22::text,"
-	"      coalesce($23::timestamptz, now()) FROM a"
+	"      dedupe_key, triage, raw_payload, occurred_at, request_id,"
+	"      remote_addr, user_agent, processing_ms, body_sha256, body_size,"
+	"      signed_at, signature)"
+	"  SELECT $23::uuid, num.number, $1::uuid, $2::text, $11::text,"
+	"      $12::text, $13::text, $14::text, $15::text,"
+	"      ARRAY(SELECT jsonb_array_elements_text($16::jsonb)),"
+	"      $17::jsonb, $18::jsonb, $19::text, $20::jsonb, $21::text,"
+	"      coalesce($22::timestamptz, now()),"
+	"      nextval('hookpost.webhook_requests_id_seq'::regclass), $6::text,"
+	"      left($7::text, 256), $8::real, $9::text, $10::bigint, $4::bigint,"
+	"      decode($5::text, 'hex')"
+	"  FROM num"
+	"  ON CONFLICT (signed_at, source_id, signature)"
+	"      WHERE signature IS NOT NULL DO NOTHING"
 	"  RETURNING id, number, tags, occurred_at"
 	")"
 	" SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM src) THEN 'stale'"
@@ -237,8 +239,8 @@ static const char sql_fast[] =
 	"     ELSE 'accepted' END,"
 	"   (SELECT number FROM i),"
 	"   (SELECT count(hookpost.incident_emit(i.id, i.number, $2::text,"
-	"       $12::text, $13::text, $14::text, $15::text, $16::text, i.tags,"
-	"       $18::jsonb, $21::jsonb, i.occurred_at)) FROM i"
+	"       $11::text, $12::text, $13::text, $14::text, $15::text, i.tags,"
+	"       $17::jsonb, $20::jsonb, i.occurred_at)) FROM i"
 	"    WHERE EXISTS (SELECT 1 FROM hookpost.incident_subscribers()))";
 
 /*
@@ -249,7 +251,7 @@ static int
 recv_store_fast(struct recv *rv, const char **p,
     const struct incident_params *ip)
 {
-	const char	*q[24];
+	const char	*q[23];
 	char		 iid[37];
 	const char	*outcome;
 	PGresult	*res;
@@ -257,21 +259,22 @@ recv_store_fast(struct recv *rv, const char **p,
 
 	if (uuid_new_v7(iid) == -1)
 		return 2;
-	memcpy(q, p, 11 * sizeof(*q));
-	q[11] = ip->v[0];	/* format, title, severity, status, queue */
-	q[12] = ip->v[1];
-	q[13] = ip->v[2];
-	q[14] = ip->v[3];
-	q[15] = ip->v[4];
-	q[16] = ip->v[5];	/* tags, entities, indicators, dedupe_key */
-	q[17] = ip->v[6];
-	q[18] = ip->v[7];
-	q[19] = ip->v[8];
-	q[20] = ip->v[10];	/* triage */
-	q[21] = rv->r->body;
-	q[22] = ip->v[11];	/* occurred_at */
-	q[23] = iid;
-	if ((res = db_exec("recv_fast", sql_fast, 24, q)) == NULL) {
+	/* p[10], the status, is the view's: the fast statement answers 200. */
+	memcpy(q, p, 10 * sizeof(*q));
+	q[10] = ip->v[0];	/* format, title, severity, status, queue */
+	q[11] = ip->v[1];
+	q[12] = ip->v[2];
+	q[13] = ip->v[3];
+	q[14] = ip->v[4];
+	q[15] = ip->v[5];	/* tags, entities, indicators, dedupe_key */
+	q[16] = ip->v[6];
+	q[17] = ip->v[7];
+	q[18] = ip->v[8];
+	q[19] = ip->v[10];	/* triage */
+	q[20] = rv->r->body;
+	q[21] = ip->v[11];	/* occurred_at */
+	q[22] = iid;
+	if ((res = db_exec("recv_fast", sql_fast, 23, q)) == NULL) {
 		audit_store_failed(rv->r);
 		return 0;
 	}

@@ -26,8 +26,10 @@
 
 /*
  * The first answer to a request (source, X-Webhook-Timestamp, hex HMAC):
- * its audit row, which guards it, or for requests of before sql/007, only
- * signed before its horizon, its replay_guard row.  No row: none.
+ * its audit row, which guards it (hookpost.requests: a webhook_requests
+ * row, or the incident the fast statement stored, sql/025), or for
+ * requests of before sql/007, only signed before its horizon, its
+ * replay_guard row.  No row: none.
  */
 CREATE OR REPLACE FUNCTION hookpost.alert_prior(p_source_id uuid,
 	p_signed_at bigint, p_signature text)
@@ -37,7 +39,7 @@ LANGUAGE sql STABLE AS $$
 	SELECT w.http_status, CASE WHEN w.outcome = 'queued' THEN 'queued'
 	    WHEN w.merged THEN 'merged' ELSE 'accepted' END, w.incident_id,
 	    w.incident_number, w.queue_id
-	FROM hookpost.webhook_requests w
+	FROM hookpost.requests w
 	WHERE w.signed_at = p_signed_at AND w.source_id = p_source_id
 	  AND w.signature = decode(p_signature, 'hex')
 	  AND w.signature IS NOT NULL
@@ -82,8 +84,10 @@ END $$;
  * The replay guard: the audit row of the first request, unique on
  * (signed_at, source_id, signature), written under the audit lock with
  * what it was answered (p_outcome accepted or queued, p_merged, the ids).
- * A request signed before replay_guard's horizon may also be a replay of
- * then.  Returns false, writing nothing, for a replay.
+ * A request seen before (alert_prior: also an incident the fast
+ * statement stored, whose own index guards it there, or for a request
+ * signed before replay_guard's horizon, a replay of then) is a replay.
+ * Returns false, writing nothing, for a replay.
  */
 CREATE OR REPLACE FUNCTION hookpost.alert_guard(p_source text,
 	p_source_id uuid, p_signed_at bigint, p_signature text,
@@ -94,7 +98,7 @@ RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
 	locked	boolean;
 BEGIN
-	IF p_signed_at <= hookpost.replay_guard_horizon() AND EXISTS (SELECT 1
+	IF EXISTS (SELECT 1
 	    FROM hookpost.alert_prior(p_source_id, p_signed_at, p_signature))
 	THEN
 		RETURN false;

@@ -1,6 +1,8 @@
--- The receivers' audit log, hookpost.webhook_requests: one row per
--- request to a receiver, accepted or refused.  Every writer holds the
--- audit lock (sql/007_fast_ingest.sql, metrics) until it commits.
+-- The receivers' audit log, hookpost.requests (sql/025): one row per
+-- request to a receiver, accepted or refused: a webhook_requests row, or
+-- the accepted request's own record (its trigger event or incident).
+-- Every writer of an audit id holds the audit lock (sql/007_fast_ingest.sql,
+-- metrics) until it commits.
 
 /*
  * The audit lock, shared: every writer of audit rows holds it from before

@@ -65,10 +65,50 @@ RETURNS text LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 /*
+ * The subscription patterns that match an event type (event_matches from
+ * the type's side): the type, "*", and "<prefix>.*" for each of its
+ * prefixes.  "a.b.c": {a.b.c, *, a.*, a.b.*}.  plpgsql, without a query:
+ * a SQL function with a subquery is never inlined, and PostgreSQL plans
+ * its body anew on every call.
+ */
+CREATE OR REPLACE FUNCTION hookpost.event_patterns(p_type text)
+RETURNS text[] LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+	parts	text[] := string_to_array(p_type, '.');
+	pre	text := '';
+	r	text[] := ARRAY[p_type, '*'];
+BEGIN
+	FOR i IN 1 .. coalesce(cardinality(parts), 0) - 1 LOOP
+		pre := pre || parts[i] || '.';
+		r := r || (pre || '*');
+	END LOOP;
+	RETURN r;
+END $$;
+
+/*
+ * The subscriptions an event may go to: active, naming one of its type's
+ * patterns, for its threat model and owner (severity aside: a superset
+ * of emit's match).  Through subscriptions_events (GIN, active only): a
+ * probe, current in the caller's snapshot, whatever the number of
+ * subscriptions.  Used as EXISTS (SELECT 1 FROM ...), inlined.
+ */
+CREATE OR REPLACE FUNCTION hookpost.event_subscribers(p_event_type text,
+	p_threat_model_id text, p_owner_id text)
+RETURNS TABLE (id uuid) LANGUAGE sql STABLE AS $$
+	SELECT s.id FROM hookpost.subscriptions s
+	WHERE s.status = 'active'
+	  AND s.events && hookpost.event_patterns(p_event_type)
+	  AND (s.threat_model_id IS NULL OR
+	      s.threat_model_id = p_threat_model_id)
+	  AND (s.all_owners OR s.owner_id = p_owner_id)
+$$;
+
+/*
  * hookpost.emit: the host application calls this inside its own
  * transaction.  The event, its payload (seed 000's shape) and one
  * delivery per matching active subscription are written together; the
- * NOTIFY is delivered only if the transaction commits.  Events beyond an
+ * NOTIFY is delivered only if the transaction commits; an event no
+ * subscription can take (event_subscribers) writes nothing.  Events beyond an
  * owner's per-minute quota are scheduled into later minutes: delayed,
  * never dropped; admin (all_owners) subscriptions are not held to it
  * (sql/009).  The deliveries are queued in the same statement
@@ -86,6 +126,14 @@ BEGIN
 	IF p_event_type IS NULL OR p_event_type !~ '^[a-z0-9_-]+(\.[a-z0-9_-]+)+$' THEN
 		RAISE EXCEPTION 'invalid event type %', p_event_type
 		    USING ERRCODE = '22023';
+	END IF;
+	-- An event no subscription can take is not written (issue 13): the
+	-- outbox row and its fan-out cost as much as a receiver's own record.
+	-- Its id is returned all the same; nothing reads an event but its
+	-- deliveries.
+	IF NOT EXISTS (SELECT 1 FROM hookpost.event_subscribers(p_event_type,
+	    p_threat_model_id, p_owner_id)) THEN
+		RETURN eid;
 	END IF;
 	body := jsonb_build_object('event_type', p_event_type,
 	    'threat_model_id', p_threat_model_id, 'object_id', p_object_id,

@@ -19,7 +19,7 @@ LANGUAGE sql STABLE AS $$
 		SELECT CASE WHEN w.source_id IS NULL THEN 'unknown'
 		    ELSE hookpost.prom_label(w.source) END AS lbl,
 		    w.outcome, w.error_code, count(*) AS n
-		FROM hookpost.webhook_requests w
+		FROM hookpost.requests w
 		WHERE w.id > p_after AND (p_upto IS NULL OR w.id <= p_upto)
 		GROUP BY 1, 2, 3)
 	SELECT 'webhook_received_total', format('source="%s",status="%s"',
@@ -73,7 +73,7 @@ BEGIN
 		PERFORM set_config('lock_timeout', '50ms', true);
 		PERFORM pg_advisory_xact_lock(1752133483, 1);
 		SELECT coalesce(max(w.id), 0) INTO upto
-		FROM hookpost.webhook_requests w;
+		FROM hookpost.requests w;
 	EXCEPTION WHEN lock_not_available THEN
 		RETURN;
 	END;

@@ -14,8 +14,10 @@
  * when the receiver answered 2xx, else failed (an error, no answer, any
  * other status).  Latency: the attempts' response_ms (p50, p95, mean).
  *
- * Cost: the audit rows through webhook_requests_time (an admin) or
- * webhook_requests_trigger_key (an owner); an owner's attempts through
+ * Cost: the audit log (hookpost.requests, sql/025) through the time
+ * indexes of its tables (an admin) or the trigger ref's
+ * (webhook_requests_source, trigger_events_ref: an owner); an owner's
+ * attempts through
  * its deliveries; an admin's through delivery_attempts_started_brin
  * (sql/021: BRIN, since attempts are appended in time order).
  * At most 50 sources are listed, the busiest first.
@@ -30,19 +32,19 @@ RETURNS json LANGUAGE sql STABLE AS $$
 		          END AS b) s) x),
 	slots AS (
 		SELECT i FROM win, generate_series(0, win.n - 1) i),
-	-- An admin's through webhook_requests_time, an owner's through
-	-- webhook_requests_trigger_key, key by key; the branch not taken is
+	-- An admin's by time, an owner's by its triggers' refs and keys;
+	-- the branch not taken is
 	-- skipped at run time (its one-time filter is false).
 	req AS (
 		SELECT r.kind, r.source, r.received_at, r.http_status
-		FROM win, hookpost.webhook_requests r
+		FROM win, hookpost.requests r
 		WHERE p_owner IS NULL AND r.received_at >= win.since
 		UNION ALL
 		SELECT r.kind, r.source, r.received_at, r.http_status
 		FROM win, hookpost.triggers t
 		JOIN hookpost.trigger_keys k ON k.trigger_id = t.id
-		JOIN hookpost.webhook_requests r ON r.kind = 'trigger' AND
-		    r.source_id = k.id
+		JOIN hookpost.requests r ON r.kind = 'trigger' AND
+		    r.source = t.ref AND r.source_id = k.id
 		WHERE p_owner IS NOT NULL AND t.owner_id = p_owner AND
 		    r.received_at >= win.since),
 	rq AS (

@@ -34,10 +34,12 @@ CREATE OR REPLACE FUNCTION hookpost.trigger_webhook_info(p_trigger_id bigint)
 RETURNS json LANGUAGE sql STABLE AS $$
 	WITH keys AS (
 		SELECT k.id, k.label, k.key_enc, k.created_at,
-		    (SELECT w.received_at FROM hookpost.webhook_requests w
-		     WHERE w.kind = 'trigger' AND w.source_id = k.id
+		    (SELECT w.received_at FROM hookpost.requests w
+		     WHERE w.kind = 'trigger' AND w.source = t.ref
+		       AND w.source_id = k.id
 		     ORDER BY w.received_at DESC LIMIT 1) AS last_used_at
 		FROM hookpost.trigger_keys k
+		JOIN hookpost.triggers t ON t.id = k.trigger_id
 		WHERE k.trigger_id = p_trigger_id AND k.revoked_at IS NULL)
 	SELECT json_build_object('id', t.id, 'ref', t.ref,
 	    'enabled', t.webhook_enabled, 'webhook_enabled', t.webhook_enabled,
@@ -355,8 +357,10 @@ $$;
  * rate_limited: the key's own limit (p_key_on; p_requests per p_window
  * seconds), a sliding log read from the audit rows the receiver writes
  * anyway: the key's requests that got past the limiter
- * (trigger_rate_counted) inside the window, counted through
- * webhook_requests_trigger_key and stopping at the limit, so the cost is
+ * (trigger_rate_counted) inside the window (hookpost.requests: the
+ * accepted ones are their events, sql/025), counted through
+ * webhook_requests_trigger_key and trigger_events_ref, newest first, and
+ * stopping at the limit, so the cost is
  * bounded by the limit and no row is shared by a key's requests.  The
  * wait: until the oldest of its last p_requests leaves the window.
  *
@@ -370,17 +374,18 @@ $$;
  * requests as run at once (at most the handler processes), which for
  * limits meant to stop floods is the right trade.  Inlined where called.
  */
-CREATE OR REPLACE FUNCTION hookpost.trigger_rate_limited(p_key_id uuid,
-	p_key_on boolean, p_requests integer, p_window integer, p_ip text,
-	p_ip_limit integer, p_global_limit integer)
+CREATE OR REPLACE FUNCTION hookpost.trigger_rate_limited(p_ref text,
+	p_key_id uuid, p_key_on boolean, p_requests integer, p_window integer,
+	p_ip text, p_ip_limit integer, p_global_limit integer)
 RETURNS TABLE (code text, retry_after integer) LANGUAGE sql STABLE AS $$
 	SELECT l.code, l.retry_after
 	FROM (SELECT 'rate_limited'::text AS code,
 		greatest(1, ceil(extract(epoch FROM nth.received_at +
 		    make_interval(secs => p_window) - now())))::integer
 		    AS retry_after
-	    FROM (SELECT w.received_at FROM hookpost.webhook_requests w
-		WHERE p_key_on AND w.kind = 'trigger' AND w.source_id = p_key_id
+	    FROM (SELECT w.received_at FROM hookpost.requests w
+		WHERE p_key_on AND w.kind = 'trigger' AND w.source = p_ref
+		  AND w.source_id = p_key_id
 		  AND w.received_at > now() - make_interval(secs => p_window)
 		  AND hookpost.trigger_rate_counted(w.http_status)
 		ORDER BY w.received_at DESC
@@ -445,9 +450,10 @@ END $$;
  *   then a handshake (GitHub's ping, Slack's url_verification), or
  *   dedupe by delivery id or by timestamped signature (p_signature, the
  *   hex MAC of a timestamped scheme: its replay guard; for the stripe
- *   and slack presets unless their hmac_dedupe is 'id'), the event, its
- *   outbound emit, the audit row and the counters, all in this one
- *   statement and one commit.
+ *   and slack presets unless their hmac_dedupe is 'id'), the event,
+ *   which is also the request's audit row (sql/025), and its outbound
+ *   emit, all in this one statement and one commit.  Every other
+ *   outcome writes one audit row (request_log).
  *
  * Returns facts, never HTTP: one record of OUT parameters (a set would
  * cost a tuplestore and one more query per request): outcome, code,
@@ -486,10 +492,12 @@ DECLARE
 	eid		uuid;
 	rat		timestamptz;
 	sig		bytea := decode(p_signature, 'hex');
+	locked		boolean;
 BEGIN
 	IF p_rate_enabled OR p_ip_limit > 0 OR p_global_limit > 0 THEN
 		SELECT l.code, l.retry_after INTO limit_code, wait
-		FROM hookpost.trigger_rate_limited(p_key_id, p_rate_enabled,
+		FROM hookpost.trigger_rate_limited(p_ref, p_key_id,
+		    p_rate_enabled,
 		    p_rate_requests, p_rate_window, p_remote, p_ip_limit,
 		    p_global_limit) l;
 		IF FOUND THEN
@@ -524,11 +532,18 @@ BEGIN
 
 	-- Any unique key taken means seen before: the delivery id
 	-- (trigger_events_delivery) or the signature (trigger_events_signature).
+	-- The event is the request's audit row (sql/025): its id is taken
+	-- under the audit lock.
+	locked := hookpost.audit_lock();
 	INSERT INTO hookpost.trigger_events AS e (trigger_id, trigger_ref,
-	    key_id, payload, metadata, delivery_id, signature)
+	    key_id, payload, metadata, delivery_id, signature, request_id,
+	    remote_addr, user_agent, http_status, processing_ms, body_sha256,
+	    body_size)
 	VALUES (p_trigger_id, p_ref, p_key_id, p_payload,
 	    p_metadata || jsonb_build_object('received_at', now()),
-	    p_delivery_id, sig)
+	    p_delivery_id, sig,
+	    nextval('hookpost.webhook_requests_id_seq'::regclass), p_remote,
+	    left(p_ua, 256), p_status, p_ms, p_sha, p_size)
 	ON CONFLICT DO NOTHING
 	RETURNING e.id, e.received_at INTO eid, rat;
 	IF NOT FOUND THEN
@@ -548,11 +563,10 @@ BEGIN
 		RETURN;
 	END IF;
 	-- Issue 3: every trigger event is also an outbound event whose type
-	-- is the ref, in this same transaction (the outbox, emit.sql).
+	-- is the ref, in this same transaction (the outbox, emit.sql), when
+	-- some subscription may take it.
 	PERFORM hookpost.emit(p_ref, 'trigger_event', eid::text, NULL, NULL,
 	    p_payload);
-	PERFORM hookpost.request_log('trigger', p_ref, p_key_id, p_remote,
-	    p_ua, p_status, 'accepted', NULL, p_ms, p_sha, p_size, NULL, NULL);
 	outcome := 'accepted';
 	event_id := eid;
 	received_at := to_json(rat) #>> '{}';

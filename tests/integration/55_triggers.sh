@@ -65,6 +65,10 @@ BODY=$(curl -s "$BASE/api/v1/triggers/$ID/webhook" -H "Authorization: Bearer $TO
 expect_json "seed: get webhook info" \
   ".data.enabled == true and (.data.webhook_key | startswith(\"wh_\")) and .data.webhook_url == \"$BASE/api/v1/webhooks/\" + .data.webhook_key and (.data.created_at | type == \"string\") and .data.total_events == 0 and .data.last_used_at == null"
 WEBHOOK_KEY=$(jget .data.webhook_key)
+# A subscriber for the ref's outbound events (checked below); emit
+# writes no event nobody can receive (issue 13).
+seal=unused
+TSUB=$(psql_q "INSERT INTO hookpost.subscriptions (owner_id, name, url, events, secret_enc, status, all_owners) VALUES ('t-$RUN', 'trigger $RUN', 'https://example.com/h', '{$R}', '$seal', 'active', true) RETURNING id")
 BODY=$(curl -s -X POST "$BASE/api/v1/webhooks/$WEBHOOK_KEY" \
   -H "Content-Type: application/json" \
   -d '{"test": "payload", "value": 123}')
@@ -83,6 +87,7 @@ n=$(psql_q "SELECT count(*) FROM hookpost.events WHERE event_type = '$R' AND obj
 [ "$n" = 1 ] && ok "the event is emitted outbound with the ref as its type" || fail "the event is emitted outbound" "$n"
 d=$(psql_q "SELECT payload::jsonb->'data' FROM hookpost.events WHERE object_id = '$EV'")
 [ "$(printf '%s' "$d" | jq -c .)" = '{"test":"payload","value":123}' ] && ok "the outbound event carries the payload" || fail "the outbound event carries the payload" "$d"
+psql_q "DELETE FROM hookpost.subscriptions WHERE id = '$TSUB'" >/dev/null
 
 # --- disable, enable, regenerate, in both spellings ----------------------
 # seed 002's test_webhook_enable_disable: "Disable webhooks -> Verify key

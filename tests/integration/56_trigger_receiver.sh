@@ -227,6 +227,10 @@ expect "HMAC enabled with no secret refuses everything" 401 '.error.code == "inv
 # --- dedupe (no preset: X-Webhook-Delivery-Id, webhook-id) ----------------------
 D=dd$RUN.dedupe
 trigger_new "$D"
+# A subscriber for the trigger's outbound events (issue 3); without one,
+# emit writes nothing (issue 13, checked below).
+seal=unused
+dsub=$(psql_q "INSERT INTO hookpost.subscriptions (owner_id, name, url, events, secret_enc, status, all_owners) VALUES ('dd-$RUN', 'dedupe $RUN', 'https://example.com/h', '{$D}', '$seal', 'active', true) RETURNING id")
 hit "$KEY" '{"x":1}' -H 'X-Webhook-Delivery-Id: delivery-1'
 expect "a first delivery makes an event" 200 '.data.duplicate == null'
 E1=$(jget .data.event_id)
@@ -239,10 +243,19 @@ expect "another delivery id is another event" 200 ".data.event_id != \"$E1\""
 n=$(psql_q "SELECT count(*) FROM hookpost.trigger_events WHERE trigger_ref = '$D'")
 o=$(psql_q "SELECT count(*) FROM hookpost.events WHERE event_type = '$D'")
 [ "$n" = 2 ] && [ "$o" = 2 ] && ok "duplicates make no second event, inbound or outbound" || fail "duplicates make no second event" "$n events, $o emitted"
+psql_q "DELETE FROM hookpost.subscriptions WHERE id = '$dsub'" >/dev/null
+hit "$KEY" '{"x":4}' -H 'X-Webhook-Delivery-Id: delivery-4'
+expect "with no subscriber, an event is still accepted" 200 '.data.duplicate == null'
+E4=$(jget .data.event_id)
+n=$(psql_q "SELECT count(*) FROM hookpost.trigger_events WHERE id = '$E4' AND request_id IS NOT NULL AND http_status = 200 AND body_size = 7")
+o=$(psql_q "SELECT count(*) FROM hookpost.events WHERE event_type = '$D' AND object_id = '$E4'")
+a=$(psql_q "SELECT count(*) FROM hookpost.webhook_requests WHERE kind = 'trigger' AND source = '$D' AND outcome = 'accepted'")
+v=$(psql_q "SELECT count(*) FROM hookpost.requests WHERE kind = 'trigger' AND source = '$D' AND outcome = 'accepted' AND http_status = 200")
+[ "$n/$o/$a/$v" = 1/0/0/3 ] && ok "one row per accepted request: the event is its audit row, and no outbox row nobody takes" || fail "one row per accepted request" "event $n, outbox $o, webhook_requests $a, requests $v (want 1/0/0/3)"
 hit "$KEY" '{"x":3}'
 hit "$KEY" '{"x":3}'
 n=$(psql_q "SELECT count(*) FROM hookpost.trigger_events WHERE trigger_ref = '$D'")
-[ "$n" = 4 ] && ok "without a delivery id every request is an event" || fail "without a delivery id every request is an event" "$n"
+[ "$n" = 5 ] && ok "without a delivery id every request is an event" || fail "without a delivery id every request is an event" "$n"
 
 # --- payload mapping (seed "Payload Transformation") ----------------------------
 M=map$RUN.push

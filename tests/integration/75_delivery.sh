@@ -136,6 +136,11 @@ deliver
 n=$(psql_q "SELECT extract(epoch FROM next_attempt_at - now())::int FROM hookpost.deliveries WHERE subscription_id = '$SUB'")
 [ "$n" -ge 4 ] && [ "$n" -le 8 ] && ok "Retry-After is honoured" || fail "Retry-After is honoured" "$n s"
 
+# Someone who takes subscription.disabled: emit writes no event nobody
+# can receive (issue 13).
+subscribe "listen $RUN" /status/200 '["subscription.disabled"]'
+activate
+LISTEN=$SUB
 subscribe "gone $RUN" /status/410 '["asset.created"]'
 activate
 emit_simple asset.created asset a-$RUN
@@ -144,6 +149,7 @@ n=$(psql_q "SELECT s.status || ':' || d.status FROM hookpost.subscriptions s JOI
 [ "$n" = "disabled:failed" ] && ok "410 Gone disables the subscription" || fail "410 Gone disables the subscription" "$n"
 n=$(psql_q "SELECT count(*) FROM hookpost.events WHERE event_type = 'subscription.disabled' AND object_id = '$SUB'")
 [ "$n" = 1 ] && ok "a subscription.disabled event is emitted" || fail "a subscription.disabled event is emitted" "$n"
+psql_q "DELETE FROM hookpost.subscriptions WHERE id = '$LISTEN'" >/dev/null
 
 subscribe "slow $RUN" /slow/3000 '["asset.updated"]'
 activate

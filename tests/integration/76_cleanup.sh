@@ -10,6 +10,9 @@ mk() {	# name status failures last_success_age created_age -> id
 	psql_q "INSERT INTO hookpost.subscriptions (owner_id, name, url, events, secret_enc, status, publication_failures, last_successful_use, created_at) VALUES ('cl-$RUN', '$1', 'https://example.com/h', '{note.created}', '$seal', '$2', $3, now() - interval '$4', now() - interval '$5') RETURNING id"
 }
 failing=$(mk "failing $RUN" active 12 '8 days' '30 days')
+# Someone who takes subscription.disabled: emit writes no event nobody
+# can receive (issue 13).
+listener=$(psql_q "INSERT INTO hookpost.subscriptions (owner_id, name, url, events, secret_enc, status) VALUES ('cl-$RUN', 'listener $RUN', 'https://example.com/h', '{subscription.*}', '$seal', 'active') RETURNING id")
 recent=$(mk "recent $RUN" active 12 '2 days' '30 days')
 few=$(mk "few $RUN" active 3 '20 days' '30 days')
 doomed=$(mk "doomed $RUN" pending_delete 0 '0 days' '1 hour')
@@ -31,6 +34,9 @@ st() { psql_q "SELECT coalesce((SELECT status FROM hookpost.subscriptions WHERE 
 [ "$(st "$failing")" = disabled ] && ok "10+ failures and no success for 7 days: disabled, not deleted" || fail "persistent failures disable" "$(st "$failing")"
 n=$(psql_q "SELECT count(*) FROM hookpost.events WHERE event_type = 'subscription.disabled' AND object_id = '$failing'")
 [ "$n" = 1 ] && ok "and a subscription.disabled event is emitted" || fail "subscription.disabled emitted" "$n"
+n=$(psql_q "SELECT count(*) FROM hookpost.deliveries d JOIN hookpost.events e ON e.id = d.event_id WHERE e.object_id = '$failing' AND d.subscription_id = '$listener'")
+[ "$n" = 1 ] && ok "to the subscription that takes it" || fail "subscription.disabled delivered to its listener" "$n"
+psql_q "DELETE FROM hookpost.subscriptions WHERE id = '$listener'" >/dev/null
 [ "$(st "$recent")" = active ] && ok "a recent success keeps a failing subscription" || fail "recent success keeps it" "$(st "$recent")"
 [ "$(st "$few")" = active ] && ok "fewer than 10 failures keeps it" || fail "few failures keep it" "$(st "$few")"
 [ "$(st "$doomed")" = gone ] && ok "a subscription marked for deletion is deleted" || fail "pending_delete deleted" "$(st "$doomed")"

@@ -50,7 +50,7 @@ for i in 1 2; do
 	hit "$KEY" '{"no":"n"}'
 	case $STATUS in 4??) ;; *) fail "setup: a refused request" "$STATUS $BODY" ;; esac
 done
-n=$(psql_q "SELECT count(*) || '/' || count(*) FILTER (WHERE http_status >= 400) FROM hookpost.webhook_requests WHERE kind = 'trigger' AND source = '$REF'")
+n=$(psql_q "SELECT count(*) || '/' || count(*) FILTER (WHERE http_status >= 400) FROM hookpost.requests WHERE kind = 'trigger' AND source = '$REF'")
 [ "$n" = 5/2 ] && ok "setup: 5 audit rows, 2 refused" || fail "setup: 5 audit rows, 2 refused" "$n"
 
 # --- deliveries: two subscriptions of the user's, 200 and 500 -----------
@@ -75,7 +75,7 @@ n=$(psql_q "SELECT string_agg(a.status_code::text, ',' ORDER BY a.status_code) F
 by_bucket() {
 	psql_q "SELECT coalesce(json_object_agg(b, n), '{}') FROM (SELECT to_char(to_timestamp(floor(extract(epoch FROM $2) / $1) * $1) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') AS b, count(*) AS n FROM $3 GROUP BY 1) x"
 }
-REQS="hookpost.webhook_requests WHERE kind = 'trigger' AND source = '$REF'"
+REQS="hookpost.requests WHERE kind = 'trigger' AND source = '$REF'"
 ATTS="hookpost.delivery_attempts a JOIN hookpost.deliveries d ON d.id = a.delivery_id WHERE d.owner_id = '$OWNER'"
 RB=$(by_bucket 3600 received_at "$REQS")
 FB=$(by_bucket 3600 received_at "$REQS AND http_status >= 400")
