@@ -125,3 +125,9 @@ CROSS JOIN LATERAL (
 -- The limiter now reads the log by the trigger's ref too (triggers.sql).
 DROP FUNCTION IF EXISTS hookpost.trigger_rate_limited(uuid, boolean, integer,
 	integer, text, integer, integer);
+
+-- The receiver's write takes the version of its cached copy of the key
+-- (handlers/triggers/cache.c; triggers.sql makes the new one).
+DROP FUNCTION IF EXISTS hookpost.trigger_receive(bigint, text, uuid, boolean,
+	integer, integer, integer, integer, integer, text, boolean, jsonb,
+	jsonb, text, text, text, text, real, text, bigint, integer);

@@ -23,100 +23,6 @@
 #include "valid.h"
 #include "triggers.h"
 
-/* What the receiver knows of the key's trigger after its one read. */
-struct rtrig {
-	char		*trigger_id, *ref, *key_id;
-	char		*label, *algorithm, *secret_enc, *allowlist;
-	char		*rate_requests, *rate_window;
-	int		 enabled, hmac_enabled, allowlist_enabled;
-	int		 rate_enabled;
-	int		 dedupe_mac;	/* hmac_dedupe 'mac' (stripe, slack) */
-	int		 unreadable;	/* a stored schema or mapping */
-	long long	 limit_kb;
-	enum provider	 preset;
-	enum provider_hmac hmac_scheme;	/* with no preset */
-	json_t		*mapping, *schema;
-};
-
-/* The one read: the key joined with its trigger's whole configuration. */
-#define RECV_READ \
-	"SELECT k.id, k.label, t.id, t.ref, t.webhook_enabled," \
-	" t.payload_limit_kb, t.ip_allowlist_enabled," \
-	" array_to_string(t.ip_allowlist, ','), t.rate_limit_enabled," \
-	" t.rate_limit_requests, t.rate_limit_window_seconds," \
-	" t.hmac_enabled, t.hmac_algorithm, t.hmac_secret_enc, t.preset," \
-	" t.payload_mapping, t.payload_schema, t.hmac_scheme," \
-	" t.hmac_dedupe" \
-	" FROM hookpost.trigger_keys k" \
-	" JOIN hookpost.triggers t ON t.id = k.trigger_id" \
-	" WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
-
-static char *
-dup_or_null(const PGresult *res, int col)
-{
-	const char	*v = db_get(res, 0, col);
-
-	return v != NULL ? xstrdup(v) : NULL;
-}
-
-static void
-rtrig_fill(const PGresult *res, struct rtrig *t)
-{
-	long long	 n;
-	const char	*v;
-
-	t->key_id = dup_or_null(res, 0);
-	t->label = dup_or_null(res, 1);
-	t->trigger_id = dup_or_null(res, 2);
-	t->ref = dup_or_null(res, 3);
-	t->enabled = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
-	t->limit_kb = parse_int(PQgetvalue(res, 0, 5), 1, 65536, &n) == 0 ?
-	    n : 1024;
-	t->allowlist_enabled = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
-	t->allowlist = dup_or_null(res, 7);
-	t->rate_enabled = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
-	t->rate_requests = dup_or_null(res, 9);
-	t->rate_window = dup_or_null(res, 10);
-	t->hmac_enabled = strcmp(PQgetvalue(res, 0, 11), "t") == 0;
-	t->algorithm = dup_or_null(res, 12);
-	t->secret_enc = dup_or_null(res, 13);
-	if (provider_parse(db_get(res, 0, 14), &t->preset) == -1)
-		t->preset = PROVIDER_NONE;
-	/* An unknown scheme (a newer database) is held to the strict one. */
-	if (provider_hmac_parse(db_get(res, 0, 17), &t->hmac_scheme) == -1)
-		t->hmac_scheme = PROVIDER_HMAC_TIMESTAMPED;
-	/* Anything but an explicit 'id' keeps the guard. */
-	v = db_get(res, 0, 18);
-	t->dedupe_mac = v == NULL || strcmp(v, "id") != 0;
-	/* A schema that cannot be read must not mean "no schema". */
-	if ((v = db_get(res, 0, 15)) != NULL &&
-	    (t->mapping = json_loads(v, 0, NULL)) == NULL)
-		t->unreadable = 1;
-	if ((v = db_get(res, 0, 16)) != NULL &&
-	    (t->schema = json_loads(v, 0, NULL)) == NULL)
-		t->unreadable = 1;
-	if (t->unreadable)
-		log_error("trigger %s: stored payload_schema or payload_mapping "
-		    "is not JSON", t->ref);
-}
-
-static void
-rtrig_free(struct rtrig *t)
-{
-	free(t->trigger_id);
-	free(t->ref);
-	free(t->key_id);
-	free(t->label);
-	free(t->algorithm);
-	free(t->secret_enc);
-	free(t->allowlist);
-	free(t->rate_requests);
-	free(t->rate_window);
-	json_decref(t->mapping);
-	json_decref(t->schema);
-	memset(t, 0, sizeof(*t));
-}
-
 /* What the receiver answers a request that passes its checks (seed 002). */
 #define RECV_STATUS_OK	"200"
 
@@ -130,8 +36,10 @@ rtrig_free(struct rtrig *t)
 /* One receiver request, for the audit row. */
 struct recv {
 	struct req	*r;
-	struct rtrig	 t;
+	struct trig_copy *c;		/* the key's copy (cache.c) */
+	const struct rtrig *t;		/* &c->t */
 	int		 found;
+	int		 body_failed;	/* over cfg.max_body, drained */
 	char		 key_hint[sizeof(KEY_PREFIX) + KEY_HINT + 3];
 	char		 ip[64];	/* the client (lib/cidr), else the peer */
 	int		 ip_ok;
@@ -158,8 +66,8 @@ recv_refuse(struct recv *rv, int status, const char *code, const char *msg)
 
 	srv_body_drain(rv->r);
 	a.kind = "trigger";
-	a.name = rv->found ? rv->t.ref : NULL;
-	a.id = rv->found ? rv->t.key_id : NULL;
+	a.name = rv->found ? rv->t->ref : NULL;
+	a.id = rv->found ? rv->t->key_id : NULL;
 	a.remote = rv->ip;
 	a.body_sha = rv->sha_p;
 	a.body_size = rv->size_p;
@@ -219,14 +127,14 @@ metadata_new(const struct recv *rv, const char *delivery_id)
 			json_object_set_new(h, provider_kept_headers[i],
 			    json_string(v));
 	m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:o}", "source", "webhook",
-	    "webhook_key", rv->key_hint, "webhook_key_id", rv->t.key_id,
-	    "webhook_key_label", rv->t.label, "source_ip", rv->ip,
+	    "webhook_key", rv->key_hint, "webhook_key_id", rv->t->key_id,
+	    "webhook_key_label", rv->t->label, "source_ip", rv->ip,
 	    "user_agent", rv->r->user_agent, "headers", h);
 	if (m == NULL)
 		return NULL;
-	if (provider_name(rv->t.preset) != NULL)
+	if (provider_name(rv->t->preset) != NULL)
 		json_object_set_new(m, "preset",
-		    json_string(provider_name(rv->t.preset)));
+		    json_string(provider_name(rv->t->preset)));
 	if (delivery_id != NULL)
 		json_object_set_new(m, "delivery_id", json_string(delivery_id));
 	return m;
@@ -240,7 +148,7 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 	struct provider_mac	 mac;
 	enum provider_verdict	 v;
 	const char		*why;
-	char			*secret = NULL, path[SCHEMA_PATH_MAX];
+	char			 path[SCHEMA_PATH_MAX];
 	char			 err[256], msg[640];
 	json_t			*reply = NULL;
 	int			 env;
@@ -253,12 +161,9 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 	m.tolerance = PROVIDER_TOLERANCE;
 
 	/* 5. HMAC; a preset's scheme, or hookpost's own (hmac_scheme). */
-	if (rv->t.hmac_enabled) {
-		if (rv->t.secret_enc != NULL)
-			secret = crypt_secret_open(rv->t.secret_enc);
-		v = provider_verify(rv->t.preset, rv->t.hmac_scheme,
-		    rv->t.algorithm, secret, &m, &mac, &why);
-		crypt_secret_free(secret);
+	if (rv->t->hmac_enabled) {
+		v = provider_verify(rv->t->preset, rv->t->hmac_scheme,
+		    rv->t->algorithm, trig_copy_secret(rv->c), &m, &mac, &why);
 		if (v != PROVIDER_OK) {
 			refusal_set(o, 401, v == PROVIDER_EXPIRED ?
 			    "timestamp_expired" : "invalid_signature", why,
@@ -270,13 +175,13 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 		 * hookpost's own always, stripe's and slack's unless the
 		 * trigger dedupes by the sender's id only (issue 12).
 		 */
-		if (mac.len > 0 && (rv->t.preset == PROVIDER_NONE ||
-		    rv->t.dedupe_mac))
+		if (mac.len > 0 && (rv->t->preset == PROVIDER_NONE ||
+		    rv->t->dedupe_mac))
 			crypt_hex(mac.b, mac.len, o->signature);
 	}
 
 	/* 6. JSON, then payload_schema. */
-	o->source = provider_payload_new(rv->t.preset,
+	o->source = provider_payload_new(rv->t->preset,
 	    req_env(r, "CONTENT_TYPE"), r->body, r->bodylen);
 	if (o->source == NULL) {
 		refusal_set(o, 400, "invalid_json",
@@ -288,11 +193,11 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 		    "nests deeper than 32 levels", NULL);
 		return;
 	}
-	if (provider_handshake(rv->t.preset, &m, o->source, &reply, &env)) {
+	if (provider_handshake(rv->t->preset, &m, o->source, &reply, &env)) {
 		o->handshake = env ? json_pack("{s:o}", "data", reply) : reply;
 		return;
 	}
-	if (rv->t.schema != NULL && schema_validate(rv->t.schema, o->source,
+	if (rv->t->schema != NULL && schema_validate(rv->t->schema, o->source,
 	    path, sizeof(path), err, sizeof(err)) == -1) {
 		snprintf(msg, sizeof(msg), "Payload does not match the "
 		    "trigger's payload_schema at %s: %s", path, err);
@@ -301,10 +206,10 @@ checks_after_limit(struct recv *rv, struct outcome *o)
 	}
 
 	/* seed 002 "Payload Transformation": pass-through or JSONPath. */
-	o->payload = rv->t.mapping != NULL ?
-	    jsonpath_map_apply(rv->t.mapping, o->source) :
+	o->payload = rv->t->mapping != NULL ?
+	    jsonpath_map_apply(rv->t->mapping, o->source) :
 	    json_incref(o->source);
-	o->delivery_id = provider_delivery_id(rv->t.preset, &m, o->source);
+	o->delivery_id = provider_delivery_id(rv->t->preset, &m, o->source);
 	o->metadata = metadata_new(rv, o->delivery_id);
 }
 
@@ -358,7 +263,7 @@ recv_limited(struct recv *rv, const char *code, long long wait)
 	else
 		snprintf(msg, sizeof(msg), "Rate limit of %s requests per %s s "
 		    "exceeded for this webhook key; retry in %lld s",
-		    rv->t.rate_requests, rv->t.rate_window, wait);
+		    rv->t->rate_requests, rv->t->rate_window, wait);
 	body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
 	    msg);
 	recv_send(rv->r, 429, body, (long)wait);
@@ -395,7 +300,7 @@ recv_answer(struct recv *rv, const struct outcome *o, const PGresult *res)
 	else if ((dup || strcmp(outcome, "accepted") == 0) && eid != NULL &&
 	    at != NULL) {
 		body = json_pack("{s:{s:s,s:s,s:s}}", "data", "event_id", eid,
-		    "trigger_ref", rv->t.ref, "received_at", at);
+		    "trigger_ref", rv->t->ref, "received_at", at);
 		if (dup && body != NULL)
 			json_object_set_new(json_object_get(body, "data"),
 			    "duplicate", json_true());
@@ -421,33 +326,174 @@ key_shape_ok(const char *key)
 }
 
 /*
- * POST /api/v1/webhooks/:webhook_key.  Issue 3's checks, in order: 1 key
- * unknown 404 / trigger disabled 403; 2 size 413, from the length before
- * the body is read; 3 IP allow list 403; 4 rate limits 429 (the key's,
- * the client address's, everyone's); 5 HMAC 401; 6 JSON and
- * payload_schema 400.  One read, then one write (hookpost.trigger_receive
- * applies 4, then the outcome of 5-6 computed here, and makes the event).
- * The refusals of 1-3 are not counted by the limiters
- * (hookpost.trigger_rate_counted).
+ * Checks 1-3 and the write, on the copy rv->c (cached: read earlier, and
+ * decided again from a fresh read before anything is refused on it).
+ * Returns 0 when answered, 1 when the copy may be old: a refusal at 1-3
+ * decided on a cached copy, or the write's outcome stale (nothing was
+ * written, nothing answered; the caller reads the key again).
  */
-void
-receive(struct req *r)
+static int
+recv_one(struct recv *rv, const struct cidr_addr *addr, int cached)
 {
 	static const char sql_write[] = "SELECT outcome, code, retry_after,"
 	    " event_id, received_at FROM hookpost.trigger_receive($1, $2, $3,"
 	    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-	    " $18, $19, $20, $21)";
+	    " $18, $19, $20, $21, $22)";
+	struct req	*r = rv->r;
+	struct outcome	 o;
+	PGresult	*res = NULL;
+	const char	*p[22];
+	char		 ms[32], per_ip[24], global[24], msg[96];
+	char		*payload = NULL, *metadata = NULL;
+	size_t		 limit;
+	int		 rc = 0;
+
+	memset(&o, 0, sizeof(o));
+	/* 1. Whether the key's trigger takes webhooks. */
+	if (!rv->t->enabled) {
+		if (cached)
+			return 1;
+		recv_refuse(rv, 403, "webhook_disabled",
+		    "Webhooks are disabled for this trigger");
+		return 0;
+	}
+	if (rv->t->unreadable) {
+		if (cached)
+			return 1;
+		srv_body_drain(r);
+		resp_error(r, 500, "internal", "The trigger's configuration "
+		    "cannot be read");
+		return 0;
+	}
+
+	/*
+	 * 2. Size: from Content-Length before reading, else while reading.
+	 * On a cached copy the body is read up to the server's limit, so
+	 * that a fresh read may still decide with the trigger's own.
+	 */
+	limit = (size_t)rv->t->limit_kb * 1024;
+	if (limit > cfg.max_body)
+		limit = cfg.max_body;
+	snprintf(msg, sizeof(msg), "Request body exceeds this trigger's %zu "
+	    "byte limit", limit);
+	if (rv->body_failed) {
+		recv_refuse(rv, 413, "payload_too_large", msg);
+		return 0;
+	}
+	if (r->body == NULL) {
+		if (cached && r->content_length > (long long)limit)
+			return 1;
+		if (srv_body_read(r, cached ? cfg.max_body : limit) == -1) {
+			rv->body_failed = 1;
+			if (cached)
+				return 1;
+			recv_refuse(rv, 413, "payload_too_large", msg);
+			return 0;
+		}
+	}
+	if (r->bodylen > limit) {
+		if (cached)
+			return 1;
+		/* Audited by its length, as a body refused unread. */
+		rv->sha_p = NULL;
+		recv_refuse(rv, 413, "payload_too_large", msg);
+		return 0;
+	}
+	if (rv->sha_p == NULL) {
+		crypt_sha256_hex(r->body, r->bodylen, rv->sha);
+		rv->sha_p = rv->sha;
+		snprintf(rv->size, sizeof(rv->size), "%zu", r->bodylen);
+		rv->size_p = rv->size;
+	}
+
+	/* 3. IP allow list; an address we cannot tell is refused. */
+	if (rv->t->allowlist_enabled && (!rv->ip_ok ||
+	    !cidr_list_contains(rv->t->allowlist, addr))) {
+		if (cached)
+			return 1;
+		recv_refuse(rv, 403, "ip_not_allowed", !rv->ip_ok ?
+		    "The client address could not be determined" :
+		    "The client address is not in this trigger's IP allow list");
+		return 0;
+	}
+
+	/* 5-6 here; 4 and the rest in the one write. */
+	checks_after_limit(rv, &o);
+	payload = dumps_or_null(o.payload);
+	metadata = dumps_or_null(o.metadata);
+	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(r));
+	p[0] = rv->t->trigger_id;
+	p[1] = rv->t->ref;
+	p[2] = rv->t->key_id;
+	p[3] = rv->t->rate_enabled ? "t" : "f";
+	p[4] = rv->t->rate_requests;
+	p[5] = rv->t->rate_window;
+	snprintf(per_ip, sizeof(per_ip), "%ld", cfg.trigger_rate_per_ip);
+	snprintf(global, sizeof(global), "%ld", cfg.trigger_rate_global);
+	p[6] = per_ip;
+	p[7] = global;
+	p[8] = o.refusal != NULL ? o.status_s : NULL;
+	p[9] = o.refusal != NULL ? o.code : NULL;
+	p[10] = o.handshake != NULL ? "t" : "f";
+	p[11] = payload;
+	p[12] = metadata;
+	p[13] = o.delivery_id;
+	p[14] = o.signature[0] != '\0' ? o.signature : NULL;
+	p[15] = rv->ip;
+	p[16] = r->user_agent;
+	p[17] = ms;
+	p[18] = rv->sha_p;
+	p[19] = rv->size_p;
+	p[20] = RECV_STATUS_OK;
+	p[21] = rv->t->version;
+	if (o.refusal == NULL && o.handshake == NULL &&
+	    (payload == NULL || metadata == NULL)) {
+		resp_error(r, 500, "internal", "Cannot build the event");
+		goto out;
+	}
+	if ((res = db_exec("trig_write", sql_write, 22, p)) == NULL) {
+		audit_store_failed(r);
+		goto out;
+	}
+	if (PQntuples(res) != 1) {
+		resp_error(r, 500, "internal", "Malformed result");
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "stale") == 0)
+		rc = 1;
+	else
+		recv_answer(rv, &o, res);
+out:
+	PQclear(res);
+	free(payload);
+	free(metadata);
+	outcome_free(&o);
+	return rc;
+}
+
+/*
+ * POST /api/v1/webhooks/:webhook_key.  Issue 3's checks, in order: 1 key
+ * unknown 404 / trigger disabled 403; 2 size 413, from the length before
+ * the body is read; 3 IP allow list 403; 4 rate limits 429 (the key's,
+ * the client address's, everyone's); 5 HMAC 401; 6 JSON and
+ * payload_schema 400.  Usually one round trip: the write, with the key
+ * from the cache (cache.c); a key not cached, a refusal decided on a
+ * cached copy, or a copy found stale costs a read first.
+ * hookpost.trigger_receive applies 4, then the outcome of 5-6 computed
+ * here, and makes the event.  The refusals of 1-3 are not counted by the
+ * limiters (hookpost.trigger_rate_counted).
+ */
+void
+receive(struct req *r)
+{
 	struct recv		 rv;
-	struct outcome		 o;
 	struct cidr_addr	 addr;
-	PGresult		*res = NULL;
-	const char		*key, *p[21];
-	char			 hash[65], ms[32], per_ip[24], global[24];
-	char			*payload = NULL, *metadata = NULL;
-	size_t			 limit;
+	struct trig_copy	*c;
+	const char		*key;
+	char			 hash[65];
+	int			 cached, tries, found;
 
 	memset(&rv, 0, sizeof(rv));
-	memset(&o, 0, sizeof(o));
 	rv.r = r;
 	key = r->params[0];
 	snprintf(rv.key_hint, sizeof(rv.key_hint), "%.*s...",
@@ -463,115 +509,37 @@ receive(struct req *r)
 		snprintf(rv.ip, sizeof(rv.ip), "%s", r->remote_addr ?
 		    r->remote_addr : "");
 
-	/* 1. The key, then whether its trigger takes webhooks. */
+	/* 1. The key. */
 	if (!key_shape_ok(key)) {
 		recv_refuse(&rv, 404, "not_found", "Unknown webhook key");
-		goto out;
+		return;
 	}
 	crypt_sha256_hex(key, strlen(key), hash);
-	p[0] = hash;
-	if ((res = db_exec("trig_read", RECV_READ, 1, p)) == NULL) {
-		srv_body_drain(r);
-		resp_db_error(r);
-		goto out;
-	}
-	if (PQntuples(res) == 0) {
-		recv_refuse(&rv, 404, "not_found", "Unknown webhook key");
-		goto out;
-	}
-	rtrig_fill(res, &rv.t);
-	rv.found = 1;
-	PQclear(res);
-	res = NULL;
-	if (!rv.t.enabled) {
-		recv_refuse(&rv, 403, "webhook_disabled",
-		    "Webhooks are disabled for this trigger");
-		goto out;
-	}
-	if (rv.t.unreadable) {
-		srv_body_drain(r);
-		resp_error(r, 500, "internal", "The trigger's configuration "
-		    "cannot be read");
-		goto out;
-	}
-
-	/* 2. Size: from Content-Length before reading, else while reading. */
-	limit = (size_t)rv.t.limit_kb * 1024;
-	if (limit > cfg.max_body)
-		limit = cfg.max_body;
-	if (srv_body_read(r, limit) == -1) {
-		char	 msg[96];
-
-		snprintf(msg, sizeof(msg), "Request body exceeds this "
-		    "trigger's %zu byte limit", limit);
-		recv_refuse(&rv, 413, "payload_too_large", msg);
-		goto out;
-	}
-	crypt_sha256_hex(r->body, r->bodylen, rv.sha);
-	rv.sha_p = rv.sha;
-	snprintf(rv.size, sizeof(rv.size), "%zu", r->bodylen);
-	rv.size_p = rv.size;
-
-	/* 3. IP allow list; an address we cannot tell is refused. */
-	if (rv.t.allowlist_enabled) {
-		if (!rv.ip_ok) {
-			recv_refuse(&rv, 403, "ip_not_allowed", "The client "
-			    "address could not be determined");
-			goto out;
+	c = trig_copy_get(hash);
+	for (tries = 0; tries < 3; tries++) {
+		if ((cached = c != NULL) == 0 &&
+		    (c = trig_copy_read(hash, &found)) == NULL) {
+			if (found == -1) {
+				srv_body_drain(r);
+				resp_db_error(r);
+			} else
+				recv_refuse(&rv, 404, "not_found",
+				    "Unknown webhook key");
+			return;
 		}
-		if (!cidr_list_contains(rv.t.allowlist, &addr)) {
-			recv_refuse(&rv, 403, "ip_not_allowed", "The client "
-			    "address is not in this trigger's IP allow list");
-			goto out;
-		}
+		rv.c = c;
+		rv.t = &c->t;
+		rv.found = 1;
+		if (recv_one(&rv, &addr, cached) == 0)
+			return;
+		/* Decided on a copy that may be old: read the key again. */
+		trig_copy_drop(c);
+		c = NULL;
+		rv.c = NULL;
+		rv.t = NULL;
+		rv.found = 0;
 	}
-
-	/* 5-6 here; 4 and the rest in the one write. */
-	checks_after_limit(&rv, &o);
-	payload = dumps_or_null(o.payload);
-	metadata = dumps_or_null(o.metadata);
-	snprintf(ms, sizeof(ms), "%.3f", req_elapsed_ms(r));
-	p[0] = rv.t.trigger_id;
-	p[1] = rv.t.ref;
-	p[2] = rv.t.key_id;
-	p[3] = rv.t.rate_enabled ? "t" : "f";
-	p[4] = rv.t.rate_requests;
-	p[5] = rv.t.rate_window;
-	snprintf(per_ip, sizeof(per_ip), "%ld", cfg.trigger_rate_per_ip);
-	snprintf(global, sizeof(global), "%ld", cfg.trigger_rate_global);
-	p[6] = per_ip;
-	p[7] = global;
-	p[8] = o.refusal != NULL ? o.status_s : NULL;
-	p[9] = o.refusal != NULL ? o.code : NULL;
-	p[10] = o.handshake != NULL ? "t" : "f";
-	p[11] = payload;
-	p[12] = metadata;
-	p[13] = o.delivery_id;
-	p[14] = o.signature[0] != '\0' ? o.signature : NULL;
-	p[15] = rv.ip;
-	p[16] = r->user_agent;
-	p[17] = ms;
-	p[18] = rv.sha_p;
-	p[19] = rv.size_p;
-	p[20] = RECV_STATUS_OK;
-	if (o.refusal == NULL && o.handshake == NULL &&
-	    (payload == NULL || metadata == NULL)) {
-		resp_error(r, 500, "internal", "Cannot build the event");
-		goto out;
-	}
-	if ((res = db_exec("trig_write", sql_write, 21, p)) == NULL) {
-		audit_store_failed(r);
-		goto out;
-	}
-	if (PQntuples(res) != 1) {
-		resp_error(r, 500, "internal", "Malformed result");
-		goto out;
-	}
-	recv_answer(&rv, &o, res);
-out:
-	PQclear(res);
-	free(payload);
-	free(metadata);
-	outcome_free(&o);
-	rtrig_free(&rv.t);
+	srv_body_drain(r);
+	resp_error(r, 503, "unavailable", "The webhook's settings changed "
+	    "during the request; retry");
 }

@@ -6,6 +6,7 @@
 #define HOOKPOST_HANDLERS_TRIGGERS_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -58,6 +59,39 @@ enum tset_kind {
 	TSET_TRIGGER,	/* POST, PUT /api/v1/triggers, the settings routes */
 	TSET_PACK	/* one trigger of a pack (seed 002 "Pack Definition") */
 };
+
+/*
+ * What the receiver knows of a key and its trigger: a copy read once
+ * (cache.c), fenced by version (hookpost.trigger_current).
+ */
+struct rtrig {
+	char		*trigger_id, *ref, *key_id;
+	char		*label, *algorithm, *secret_enc, *allowlist;
+	char		*rate_requests, *rate_window;
+	char		*version;	/* hookpost.trigger_version() */
+	int		 enabled, hmac_enabled, allowlist_enabled;
+	int		 rate_enabled;
+	int		 dedupe_mac;	/* hmac_dedupe 'mac' (stripe, slack) */
+	int		 unreadable;	/* a stored schema or mapping */
+	long long	 limit_kb;
+	enum provider	 preset;
+	enum provider_hmac hmac_scheme;	/* with no preset */
+	json_t		*mapping, *schema;
+};
+
+struct trig_copy {
+	char		 hash[65];	/* SHA-256 hex of the key */
+	struct rtrig	 t;		/* t.key_id NULL: a free slot */
+	char		*secret;	/* t.secret_enc opened, or NULL */
+	time_t		 read_at;
+	unsigned long	 used;		/* for LRU eviction; 0 when free */
+};
+
+/* cache.c */
+void		 trig_copy_drop(struct trig_copy *);
+const char	*trig_copy_secret(struct trig_copy *);
+struct trig_copy *trig_copy_get(const char *);
+struct trig_copy *trig_copy_read(const char *, int *);
 
 /* common.c */
 int	 ref_valid(const char *);

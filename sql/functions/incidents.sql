@@ -99,11 +99,10 @@ $$;
 /*
  * incident.created, and incident.triaged when a playbook ran, for an
  * incident just created -- only if some subscription will receive them
- * (incident_subscribers).  hookpost.emit() itself writes its event row
- * whoever subscribes (the trigger receiver and the cleanup worker rely on
- * that), but an alert's incident is its own record, and for each alert
- * nobody subscribes to, the outbox row and its fan-out query cost about
- * as much as the incident row itself.
+ * (incident_subscribers), checked here before the summary is built:
+ * for each alert nobody subscribes to, building it and calling emit
+ * (which would write nothing either, emit.sql) cost about as much as the
+ * incident row itself.
  */
 CREATE OR REPLACE FUNCTION hookpost.incident_emit(p_id uuid, p_number text,
 	p_source text, p_format text, p_title text, p_severity text,

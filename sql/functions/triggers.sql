@@ -436,8 +436,35 @@ BEGIN
 END $$;
 
 /*
+ * The version of a key as the receiver read it (handlers/triggers/cache.c):
+ * the transaction ids that last wrote the trigger's row and the key's, so
+ * any change to either (settings, secret, webhooks off, key revoked) makes
+ * another version.  Inlined where called.
+ */
+CREATE OR REPLACE FUNCTION hookpost.trigger_version(p_trigger xid,
+	p_key xid)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+	SELECT p_trigger::text || '/' || p_key::text
+$$;
+
+/*
+ * The key p_key_id if p_version is still its version and it is not
+ * revoked; no row otherwise.  Used as EXISTS (SELECT 1 FROM ...), inlined.
+ */
+CREATE OR REPLACE FUNCTION hookpost.trigger_current(p_key_id uuid,
+	p_version text)
+RETURNS TABLE (id uuid) LANGUAGE sql STABLE AS $$
+	SELECT k.id FROM hookpost.trigger_keys k
+	JOIN hookpost.triggers t ON t.id = k.trigger_id
+	WHERE k.id = p_key_id AND k.revoked_at IS NULL
+	  AND hookpost.trigger_version(t.xmin, k.xmin) = p_version
+$$;
+
+/*
  * The receiver's one write (issue 3: "one round of database work"), after
- * its one read.  The handler has decided checks 1-3 (key, enabled, size,
+ * its one read, which a cached copy of the key saves (p_version: the
+ * version the handler read; stale when it is no longer the key's, and
+ * nothing is written).  The handler has decided checks 1-3 (key, enabled, size,
  * IP allow list) itself, answering refusals of those with a single
  * request_log; it computes checks 5-6 (HMAC, JSON, payload_schema) and
  * passes their refusal, if any, as its status and code; this applies
@@ -457,7 +484,8 @@ END $$;
  *
  * Returns facts, never HTTP: one record of OUT parameters (a set would
  * cost a tuplestore and one more query per request): outcome, code,
- * retry_after, event_id, received_at; outcome one of rate_limited (code:
+ * retry_after, event_id, received_at; outcome one of stale (nothing
+ * written; the handler reads the key again), rate_limited (code:
  * which limit, as trigger_rate_limited names it; retry_after: seconds
  * until it may be sent again), refused, handshake, duplicate (the first
  * event's id and time: the same delivery id, or a replayed signature) or
@@ -482,7 +510,7 @@ CREATE OR REPLACE FUNCTION hookpost.trigger_receive(
 	p_refusal_status integer, p_refusal_code text, p_handshake boolean,
 	p_payload jsonb, p_metadata jsonb, p_delivery_id text,
 	p_signature text, p_remote text, p_ua text, p_ms real, p_sha text,
-	p_size bigint, p_status integer,
+	p_size bigint, p_status integer, p_version text,
 	OUT outcome text, OUT code text, OUT retry_after integer,
 	OUT event_id uuid, OUT received_at text)
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
@@ -494,6 +522,11 @@ DECLARE
 	sig		bytea := decode(p_signature, 'hex');
 	locked		boolean;
 BEGIN
+	IF p_version IS NOT NULL AND NOT EXISTS (SELECT 1
+	    FROM hookpost.trigger_current(p_key_id, p_version)) THEN
+		outcome := 'stale';
+		RETURN;
+	END IF;
 	IF p_rate_enabled OR p_ip_limit > 0 OR p_global_limit > 0 THEN
 		SELECT l.code, l.retry_after INTO limit_code, wait
 		FROM hookpost.trigger_rate_limited(p_ref, p_key_id,

@@ -22,6 +22,10 @@ expect "the seed's Send Test Event recipe is accepted" 200 \
 FIRST=$BODY
 YEAR=$(date -u +%Y)
 expect_json "the incident number carries this year" ".incident_number | startswith(\"INC-$YEAR-\")"
+# One row per accepted alert (issue 13): the incident is its audit row.
+IID=$(jget .incident_id)
+n=$(psql_q "SELECT count(*) FROM hookpost.webhook_requests WHERE source = '$S'")/$(psql_q "SELECT kind || ' ' || outcome || ' ' || http_status || ' ' || (incident_id = '$IID') || ' ' || (body_size > 0) || ' ' || (signature IS NOT NULL) FROM hookpost.requests WHERE source = '$S'")
+[ "$n" = "0/source accepted 200 true true true" ] && ok "an accepted alert writes one row: its incident, which is its audit row" || fail "an accepted alert writes one row" "$n"
 
 # The same request again: a replay creates nothing, answers the original.
 before=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S'")

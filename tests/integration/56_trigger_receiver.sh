@@ -304,3 +304,38 @@ m=$(curl -s "$BASE/metrics" | grep -F "webhook_errors_total{source=\"$L\",code=\
 [ "$m" = 2 ] && ok "/metrics counts trigger refusals by code" || fail "/metrics counts trigger refusals by code" "$m"
 m=$(curl -s "$BASE/metrics" | grep -F "webhook_received_total{source=\"$D\",status=\"duplicate\"}" | awk '{print $2}')
 [ "$m" = 2 ] && ok "/metrics counts duplicates" || fail "/metrics counts duplicates" "$m"
+m=$(curl -s "$BASE/metrics" | grep -F "webhook_received_total{source=\"$D\",status=\"accepted\"}" | awk '{print $2}')
+n=$(psql_q "SELECT count(*) FROM hookpost.trigger_events WHERE trigger_ref = '$D'")
+[ "$m" = "$n" ] && [ "$n" = 5 ] && ok "/metrics counts accepted events, whose audit row is the event" || fail "/metrics counts accepted trigger requests" "$m of $n"
+
+# --- the receiver's copies of keys (issue 13) ---------------------------------------
+# Every handler process keeps the keys it has read; a change to the key or
+# its trigger takes effect at the very next request all the same.
+C=cc$RUN.cache
+trigger_new "$C"
+i=0; while [ $i -lt 24 ]; do hit "$KEY" "{\"n\":$i}" >/dev/null; i=$((i + 1)); done
+n=$(psql_q "SELECT count(*) FROM hookpost.trigger_events WHERE trigger_ref = '$C'")
+[ "$n" = 24 ] && ok "setup: 24 events, the key now cached by the handler processes" || fail "setup: 24 events" "$n"
+admin PUT "/api/v1/triggers/$C/webhooks/payload-limit" '{"kb":1}'
+hit "$KEY" "{\"a\":\"$(head -c 1100 /dev/zero | tr '\0' 'a')\"}"
+expect "a lowered payload limit holds at once" 413 '.error.code == "payload_too_large" and (.error.message | contains("1024"))'
+apost "/api/v1/triggers/$C/webhooks/hmac/enable" '{"algorithm":"sha256","secret":"cache-secret"}'
+hit "$KEY" '{"n":"unsigned"}'
+expect "HMAC turned on holds at once: an unsigned request is refused" 401 '.error.code == "invalid_signature"'
+apost "/api/v1/triggers/$C/webhooks/hmac/disable"
+hit "$KEY" '{"n":"again"}'
+expect "HMAC turned off holds at once" 200 '.data.event_id != null'
+old=$KEY
+apost "/api/v1/triggers/$C/webhooks/regenerate"
+new=$(jget .data.webhook_key)
+ok_all=1
+for i in 1 2 3 4 5 6 7 8; do
+	hit "$old" '{"n":"old"}'
+	[ "$STATUS" = 404 ] || ok_all=0
+done
+[ $ok_all = 1 ] && ok "a revoked key is unknown at once, in every handler process" || fail "a revoked key is unknown at once" "$STATUS $BODY"
+hit "$new" '{"n":"new"}'
+expect "the new key works" 200 '.data.event_id != null'
+apost "/api/v1/triggers/$C/webhooks/disable"
+hit "$new" '{"n":"off"}'
+expect "webhooks disabled: the key is unknown at once" 404 '.error.code == "not_found"'

@@ -136,7 +136,7 @@ n=$(psql_q "SELECT sum(n) FROM hookpost.trigger_rate_counts")
 # cost.  auto_explain shows the plans of eight calls in one session; none
 # may be such a custom plan (sql/functions/triggers.sql, trigger_receive).
 ids=$(psql_q "SELECT t.id || ' ' || k.id FROM hookpost.triggers t JOIN hookpost.trigger_keys k ON k.trigger_id = t.id AND k.revoked_at IS NULL WHERE t.ref = '$T' LIMIT 1")
-q="SELECT outcome FROM hookpost.trigger_receive(${ids% *}, '$T', '${ids#* }', false, 100, 60, 1000, 10000, NULL, NULL, false, '{}', '{}', NULL, NULL, '192.0.2.77', 'plan-test', 1, 'x', 2, 200);"
+q="SELECT outcome FROM hookpost.trigger_receive(${ids% *}, '$T', '${ids#* }', false, 100, 60, 1000, 10000, NULL, NULL, false, '{}', '{}', NULL, NULL, '192.0.2.77', 'plan-test', 1, 'x', 2, 200, NULL);"
 plans=$({ echo "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET client_min_messages = log; BEGIN;"
 	for i in 1 2 3 4 5 6 7 8; do echo "$q"; done; echo "ROLLBACK;"; } |
     $PSQL -qAt -f - 2>&1)

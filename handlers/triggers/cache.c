@@ -1,0 +1,197 @@
+/*
+ * The trigger receiver's copies of keys (seed 002), as the alert
+ * receiver's of sources (handlers/sources/cache.c, which says why this
+ * is safe): a key read once, with its trigger's whole configuration and
+ * its opened HMAC secret, is kept between requests, so that a request
+ * costs one round trip to the database, not two (issue 13).  A copy
+ * decides nothing final: hookpost.trigger_receive stores nothing unless
+ * the copy's version is still the key's and the trigger's
+ * (hookpost.trigger_current; else the outcome is "stale"), and a refusal
+ * decided on a copy is decided again from a fresh read (receive.c).  So
+ * a revoked key, a disabled trigger, a new secret or limit take effect at
+ * once.  The TTL bounds how long a secret no longer used stays in memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "crypt.h"
+#include "db.h"
+#include "log.h"
+#include "util.h"
+#include "triggers.h"
+
+#define TRIG_CACHE_MAX	16
+#define TRIG_CACHE_TTL	60	/* seconds */
+
+/* The one read: the key joined with its trigger's whole configuration. */
+static const char sql_read[] =
+	"SELECT k.id, k.label, t.id, t.ref, t.webhook_enabled,"
+	" t.payload_limit_kb, t.ip_allowlist_enabled,"
+	" array_to_string(t.ip_allowlist, ','), t.rate_limit_enabled,"
+	" t.rate_limit_requests, t.rate_limit_window_seconds,"
+	" t.hmac_enabled, t.hmac_algorithm, t.hmac_secret_enc, t.preset,"
+	" t.payload_mapping, t.payload_schema, t.hmac_scheme,"
+	" t.hmac_dedupe, hookpost.trigger_version(t.xmin, k.xmin)"
+	" FROM hookpost.trigger_keys k"
+	" JOIN hookpost.triggers t ON t.id = k.trigger_id"
+	" WHERE k.key_hash = $1 AND k.revoked_at IS NULL";
+
+static struct trig_copy	 trig_cache[TRIG_CACHE_MAX];
+static unsigned long	 trig_cache_clock;
+
+static char *
+dup_or_null(const PGresult *res, int col)
+{
+	const char	*v = db_get(res, 0, col);
+
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
+static void
+rtrig_fill(const PGresult *res, struct rtrig *t)
+{
+	long long	 n;
+	const char	*v;
+
+	t->key_id = dup_or_null(res, 0);
+	t->label = dup_or_null(res, 1);
+	t->trigger_id = dup_or_null(res, 2);
+	t->ref = dup_or_null(res, 3);
+	t->enabled = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+	t->limit_kb = parse_int(PQgetvalue(res, 0, 5), 1, 65536, &n) == 0 ?
+	    n : 1024;
+	t->allowlist_enabled = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
+	t->allowlist = dup_or_null(res, 7);
+	t->rate_enabled = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
+	t->rate_requests = dup_or_null(res, 9);
+	t->rate_window = dup_or_null(res, 10);
+	t->hmac_enabled = strcmp(PQgetvalue(res, 0, 11), "t") == 0;
+	t->algorithm = dup_or_null(res, 12);
+	t->secret_enc = dup_or_null(res, 13);
+	if (provider_parse(db_get(res, 0, 14), &t->preset) == -1)
+		t->preset = PROVIDER_NONE;
+	/* An unknown scheme (a newer database) is held to the strict one. */
+	if (provider_hmac_parse(db_get(res, 0, 17), &t->hmac_scheme) == -1)
+		t->hmac_scheme = PROVIDER_HMAC_TIMESTAMPED;
+	/* Anything but an explicit 'id' keeps the guard. */
+	v = db_get(res, 0, 18);
+	t->dedupe_mac = v == NULL || strcmp(v, "id") != 0;
+	t->version = dup_or_null(res, 19);
+	/* A schema that cannot be read must not mean "no schema". */
+	if ((v = db_get(res, 0, 15)) != NULL &&
+	    (t->mapping = json_loads(v, 0, NULL)) == NULL)
+		t->unreadable = 1;
+	if ((v = db_get(res, 0, 16)) != NULL &&
+	    (t->schema = json_loads(v, 0, NULL)) == NULL)
+		t->unreadable = 1;
+	if (t->unreadable)
+		log_error("trigger %s: stored payload_schema or payload_mapping "
+		    "is not JSON", t->ref);
+}
+
+static void
+rtrig_free(struct rtrig *t)
+{
+	free(t->trigger_id);
+	free(t->ref);
+	free(t->key_id);
+	free(t->label);
+	free(t->algorithm);
+	free(t->secret_enc);
+	free(t->allowlist);
+	free(t->rate_requests);
+	free(t->rate_window);
+	free(t->version);
+	json_decref(t->mapping);
+	json_decref(t->schema);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Empties a slot, wiping the secret. */
+void
+trig_copy_drop(struct trig_copy *c)
+{
+	crypt_secret_free(c->secret);
+	rtrig_free(&c->t);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * The copy's HMAC secret, opened once per copy (the version covers it).
+ * NULL when there is none or it does not open (logged).
+ */
+const char *
+trig_copy_secret(struct trig_copy *c)
+{
+	if (c->secret == NULL && c->t.secret_enc != NULL)
+		c->secret = crypt_secret_open(c->t.secret_enc);
+	return c->secret;
+}
+
+/* The cached copy of the key whose SHA-256 is hash, or NULL. */
+struct trig_copy *
+trig_copy_get(const char *hash)
+{
+	struct trig_copy	*c;
+	time_t			 now = time(NULL);
+	size_t			 i;
+
+	for (i = 0; i < TRIG_CACHE_MAX; i++) {
+		c = &trig_cache[i];
+		if (c->t.key_id == NULL || strcmp(c->hash, hash) != 0)
+			continue;
+		if (now < c->read_at || now - c->read_at > TRIG_CACHE_TTL) {
+			trig_copy_drop(c);
+			return NULL;
+		}
+		c->used = ++trig_cache_clock;
+		return c;
+	}
+	return NULL;
+}
+
+/*
+ * Reads the key whose SHA-256 is hash and keeps it, in place of an older
+ * copy of it or else the least recently used one.  Returns the copy;
+ * NULL with *found 0 for no such key (or revoked), with *found -1 when
+ * the database did not answer.
+ */
+struct trig_copy *
+trig_copy_read(const char *hash, int *found)
+{
+	struct trig_copy	*c = &trig_cache[0];
+	PGresult		*res;
+	const char		*p[1] = { hash };
+	size_t			 i;
+
+	if ((res = db_exec("trig_read", sql_read, 1, p)) == NULL) {
+		*found = -1;
+		return NULL;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		*found = 0;
+		return NULL;
+	}
+	for (i = 0; i < TRIG_CACHE_MAX; i++) {
+		if (trig_cache[i].t.key_id != NULL &&
+		    strcmp(trig_cache[i].hash, hash) == 0) {
+			c = &trig_cache[i];
+			break;
+		}
+		if (trig_cache[i].used < c->used)
+			c = &trig_cache[i];
+	}
+	trig_copy_drop(c);
+	rtrig_fill(res, &c->t);
+	PQclear(res);
+	snprintf(c->hash, sizeof(c->hash), "%s", hash);
+	c->read_at = time(NULL);
+	c->used = ++trig_cache_clock;
+	*found = 1;
+	return c;
+}
