@@ -181,6 +181,7 @@ install: all
 	cp bin/hookpost bin/*.fcgi bin/hookpost-* $(PREFIX)/bin/
 	cp sql/*.sql $(PREFIX)/share/hookpost/sql/
 	cp sql/functions/*.sql $(PREFIX)/share/hookpost/sql/functions/
+	cp sql/postgresql.conf $(PREFIX)/share/hookpost/sql/
 	cp -R httpd-conf/. $(PREFIX)/share/hookpost/httpd-conf/
 	cp cron/crontab $(PREFIX)/share/hookpost/cron/
 	cp docs/openapi.json $(PREFIX)/share/hookpost/

@@ -158,6 +158,7 @@ if want install; then
 	    [ -x "$inst/bin/sources.fcgi" ] && [ -x "$inst/bin/hookpost-ingest" ] &&
 	    [ -f "$inst/share/hookpost/sql/001_init.sql" ] &&
 	    [ -f "$inst/share/hookpost/sql/functions/emit.sql" ] &&
+	    [ -f "$inst/share/hookpost/sql/postgresql.conf" ] &&
 	    [ -f "$inst/share/hookpost/httpd-conf/htaccess" ] &&
 	    [ -f "$inst/share/hookpost/cron/crontab" ] &&
 	    [ -f "$inst/share/hookpost/openapi.json" ] &&

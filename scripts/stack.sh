@@ -106,6 +106,10 @@ pg_start() {
 		    -E UTF8 --locale=C.UTF-8 >"$VAR/log/initdb.log" 2>&1 ||
 			die "initdb failed: see $VAR/log/initdb.log"
 	fi
+	# The settings hookpost ships (sql/postgresql.conf), in every cluster.
+	grep -q "^include_if_exists '$TOP/sql/postgresql.conf'" \
+	    "$VAR/pg/postgresql.conf" ||
+		echo "include_if_exists '$TOP/sql/postgresql.conf'" >>"$VAR/pg/postgresql.conf"
 	if ! as_user "$PGBIN/pg_ctl" -D "$VAR/pg" status >/dev/null 2>&1; then
 		opts="-p $PGPORT -k $VAR/run -c listen_addresses= -c unix_socket_permissions=0700 -c max_connections=200 -c shared_buffers=128MB"
 		[ "${HOOKPOST_PG_FAST:-0}" = 1 ] &&

@@ -170,3 +170,7 @@ if [ "$rc" != 0 ] && printf '%s' "$out" | grep -q 'functions/emit.sql:' &&
 else
 	fail "a failing function file rolls back" "rc $rc: $out / $body"
 fi
+
+# The settings hookpost ships (sql/postgresql.conf) are the cluster's.
+n=$(psql_q "SELECT current_setting('jit') || ' ' || current_setting('max_wal_size') || ' ' || current_setting('checkpoint_timeout') || ' ' || current_setting('idle_in_transaction_session_timeout')")
+[ "$n" = "off 2GB 15min 1min" ] && ok "the cluster runs with sql/postgresql.conf" || fail "the cluster runs with sql/postgresql.conf" "$n"
