@@ -307,6 +307,17 @@ cpu_ticks() {	# program server -> "handler server database" ticks
 		if ($1 == pm || $4 == pm) d += t
 	} END { print h + 0, w + 0, d + 0 }'
 }
+# mem_of prog: the largest peak RSS (VmHWM) and PSS (smaps_rollup: shared
+# pages divided among the processes mapping them) of its processes, KiB.
+mem_of() {
+	for p in $(pgrep -x "$1"); do
+		printf '%s %s\n' \
+		    "$(awk '/^VmHWM:/ { print $2 }' /proc/$p/status 2>/dev/null)" \
+		    "$(awk '/^Pss:/ { print $2 }' /proc/$p/smaps_rollup 2>/dev/null)"
+	done | awk 'NF == 2 { if ($1 > r) r = $1; if ($2 > s) s = $2 }
+	    END { print r + 0, s + 0 }'
+}
+
 # load_run target conns url: bench-load's line, then the target's CPU per
 # request in microseconds: handler, web server, database.
 load_run() {
@@ -338,6 +349,7 @@ total_errors=0
 
 inbound_runs() {
 	node_start
+	: >"$VAR/mem.txt"
 	log "bench: inbound, ${REPEAT} x ${WARMUP}+${DURATION} s per server," \
 	    "target and connection count"
 	rep=1
@@ -362,6 +374,12 @@ inbound_runs() {
 					    "$line (req/s p50_ms p99_ms errors," \
 					    "CPU us/request: handler server database)"
 				done
+			done
+			# issue 13: each receiver process's memory after the
+			# load (the largest of its pool).
+			for t in hookpost trigger ideal; do
+				case " $TARGETS " in *" $t "*) ;; *) continue ;; esac
+				echo "$srv $t $(mem_of "$(prog_of $t)")" >>"$VAR/mem.txt"
 			done
 		done
 		rep=$((rep + 1))
@@ -462,6 +480,17 @@ inbound_table() {
 				printf "p99 < 20 ms (%.2f, %s)\n", p,
 				    (p < 20 ? "met" : "not met")
 			}'
+			# issue 13: the trigger receiver at 0.8x the ideal too.
+			awk -v s="$srv" -v h="$(median_of "$srv/trigger" 16 4)" \
+			    -v i="$(median_of "$srv/ideal" 16 4)" \
+			    -v p="$(median_of "$srv/trigger" 16 6)" \
+			    -v q="$(median_of "$srv/hookpost" 16 4)" 'BEGIN {
+				r = i > 0 ? h / i : 0; a = i > 0 ? q / i : 0
+				printf "aim at 16 conns, %s: hookpost/ideal >= 0.80 (%.2f, %s), trigger/ideal >= 0.80 (%.2f, %s), trigger p99 < 20 ms (%.2f, %s)\n",
+				    s, a, (a >= 0.8 ? "met" : "not met"), r,
+				    (r >= 0.8 ? "met" : "not met"), p,
+				    (p < 20 ? "met" : "not met")
+			}'
 			# issue 13: both receivers ahead of the Node.js peer.
 			for h in hookpost trigger; do
 				awk -v s="$srv" -v t="$h" \
@@ -486,6 +515,22 @@ inbound_table() {
 				printf "no one-second tail at %s conns, %s: worst p99 %.2f ms < 500 (%s)\n",
 				    c, s, w, (w < 500 ? "met" : "not met")
 			}'
+		done
+	done
+	# issue 13: handler RSS under 8 MiB per process.  RSS counts the
+	# shared libraries' pages each process touched (libcrypto, libpq and
+	# its Kerberos/LDAP/GnuTLS); PSS divides those among the processes.
+	echo
+	echo "handler memory per process after the load, KiB (largest of the" \
+	    "pool and of the runs): peak RSS / PSS"
+	for srv in $SERVERS; do
+		for t in hookpost trigger ideal; do
+			awk -v s="$srv" -v t="$t" '$1 == s && $2 == t {
+				if ($3 > r) r = $3; if ($4 > p) p = $4; n++ }
+			    END { if (n) printf "%-9s %-10s %8d / %d%s\n", s, t,
+				r, p, (t == "ideal" ? "" : (r < 8192 ?
+				"   (aim RSS < 8192: met)" :
+				"   (aim RSS < 8192: not met)")) }' "$VAR/mem.txt"
 		done
 	done
 	echo "raw runs: $RESULTS; load generator messages: $VAR/log/bench-load.log"
