@@ -119,7 +119,7 @@ CREATE OR REPLACE FUNCTION hookpost.emit(p_event_type text, p_object_type text,
 	p_data jsonb)
 RETURNS uuid LANGUAGE plpgsql AS $$
 DECLARE
-	eid	uuid := gen_random_uuid();
+	eid	uuid := hookpost.uuid_time_ordered();	-- appends to events_pkey
 	body	text;
 	n	integer;
 BEGIN

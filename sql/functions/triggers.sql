@@ -568,11 +568,13 @@ BEGIN
 	-- The event is the request's audit row (sql/025): its id is taken
 	-- under the audit lock.
 	locked := hookpost.audit_lock();
-	INSERT INTO hookpost.trigger_events AS e (trigger_id, trigger_ref,
+	-- A time-ordered id (UUIDv7): the primary key's inserts append.
+	INSERT INTO hookpost.trigger_events AS e (id, trigger_id, trigger_ref,
 	    key_id, payload, metadata, delivery_id, signature, request_id,
 	    remote_addr, user_agent, http_status, processing_ms, body_sha256,
 	    body_size)
-	VALUES (p_trigger_id, p_ref, p_key_id, p_payload,
+	VALUES (hookpost.uuid_time_ordered(), p_trigger_id, p_ref, p_key_id,
+	    p_payload,
 	    p_metadata || jsonb_build_object('received_at', now()),
 	    p_delivery_id, sig,
 	    nextval('hookpost.webhook_requests_id_seq'::regclass), p_remote,
