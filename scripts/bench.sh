@@ -527,10 +527,15 @@ inbound_table() {
 		for t in hookpost trigger ideal; do
 			awk -v s="$srv" -v t="$t" '$1 == s && $2 == t {
 				if ($3 > r) r = $3; if ($4 > p) p = $4; n++ }
-			    END { if (n) printf "%-9s %-10s %8d / %d%s\n", s, t,
-				r, p, (t == "ideal" ? "" : (r < 8192 ?
-				"   (aim RSS < 8192: met)" :
-				"   (aim RSS < 8192: not met)")) }' "$VAR/mem.txt"
+			    END {
+				if (n == 0) exit
+				a = ""
+				if (t != "ideal" && r < 8192)
+					a = "   (aim RSS < 8192: met)"
+				else if (t != "ideal")
+					a = "   (aim RSS < 8192: not met)"
+				printf "%-9s %-10s %8d / %d%s\n", s, t, r, p, a
+			    }' "$VAR/mem.txt"
 		done
 	done
 	echo "raw runs: $RESULTS; load generator messages: $VAR/log/bench-load.log"
