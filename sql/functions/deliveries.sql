@@ -20,6 +20,9 @@ BEGIN
 	SELECT n.id, hookpost.delivery_due(n.status, n.next_attempt_at,
 	    n.lease_until)
 	FROM new_rows n WHERE n.status IN ('pending', 'sending');
+	INSERT INTO hookpost.delivery_callback_waits (delivery_id, since)
+	SELECT n.id, n.updated_at FROM new_rows n
+	WHERE n.status = 'in_progress';
 	RETURN NULL;
 END $$;
 
@@ -40,6 +43,18 @@ BEGIN
 	WHERE q.delivery_id = n.id AND o.id = n.id
 	  AND o.status IN ('pending', 'sending')
 	  AND n.status NOT IN ('pending', 'sending');
+	-- The callback waits (sql/026): the receiver's last word is
+	-- updated_at, whoever wrote it (the callback route, an operator).
+	INSERT INTO hookpost.delivery_callback_waits AS w (delivery_id, since)
+	SELECT n.id, n.updated_at
+	FROM new_rows n JOIN old_rows o ON o.id = n.id
+	WHERE n.status = 'in_progress'
+	  AND (o.status <> 'in_progress' OR o.updated_at <> n.updated_at)
+	ON CONFLICT (delivery_id) DO UPDATE SET since = excluded.since;
+	DELETE FROM hookpost.delivery_callback_waits w USING new_rows n,
+	    old_rows o
+	WHERE w.delivery_id = n.id AND o.id = n.id
+	  AND o.status = 'in_progress' AND n.status <> 'in_progress';
 	RETURN NULL;
 END $$;
 
@@ -48,17 +63,20 @@ LANGUAGE plpgsql AS $$
 BEGIN
 	DELETE FROM hookpost.delivery_queue q USING old_rows o
 	WHERE q.delivery_id = o.id AND o.status IN ('pending', 'sending');
+	DELETE FROM hookpost.delivery_callback_waits w USING old_rows o
+	WHERE w.delivery_id = o.id AND o.status = 'in_progress';
 	DELETE FROM hookpost.delivery_attempts a USING old_rows o
 	WHERE a.delivery_id = o.id;
 	RETURN NULL;
 END $$;
 
--- TRUNCATE fires no DELETE triggers: empty the queue with it.  Truncate
+-- TRUNCATE fires no DELETE triggers: empty the queue and the callback
+-- waits with it.  Truncate
 -- delivery_attempts in the same statement, as the foreign key required.
 CREATE OR REPLACE FUNCTION hookpost.deliveries_queue_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	TRUNCATE hookpost.delivery_queue;
+	TRUNCATE hookpost.delivery_queue, hookpost.delivery_callback_waits;
 	RETURN NULL;
 END $$;
 
@@ -358,6 +376,12 @@ BEGIN
 	), done AS (
 		DELETE FROM hookpost.delivery_queue q USING upd u
 		WHERE q.delivery_id = u.id AND u.status <> 'pending'
+	), waits AS (
+		-- An async answer: waiting for its callback (sql/026).
+		INSERT INTO hookpost.delivery_callback_waits AS w (delivery_id,
+		    since)
+		SELECT u.id, now() FROM upd u WHERE u.status = 'in_progress'
+		ON CONFLICT (delivery_id) DO UPDATE SET since = excluded.since
 	)
 	SELECT count(*),
 	    array_agg(DISTINCT u.subscription_id) FILTER (WHERE u.outcome IN ('delivered', 'async')),
@@ -435,12 +459,17 @@ DECLARE
 	ids	uuid[];
 	subs	uuid[];
 BEGIN
+	-- The waits (sql/026) in the order of the receivers' last word;
+	-- the delivery itself says whether it is still waiting.  Its
+	-- update leaves the waits through the trigger.
 	WITH due AS (
-		SELECT d.id FROM hookpost.deliveries d
-		WHERE d.status = 'in_progress'
+		SELECT d.id FROM hookpost.delivery_callback_waits w
+		JOIN hookpost.deliveries d ON d.id = w.delivery_id
+		WHERE w.since < now() - make_interval(secs => p_ttl)
+		  AND d.status = 'in_progress'
 		  AND d.updated_at < now() - make_interval(secs => p_ttl)
-		ORDER BY d.updated_at
-		LIMIT p_limit FOR UPDATE SKIP LOCKED
+		ORDER BY w.since
+		LIMIT p_limit FOR UPDATE OF d SKIP LOCKED
 	), expired AS (
 		UPDATE hookpost.deliveries d SET status = 'failed',
 		    callback_status = 'expired', last_error = msg,
