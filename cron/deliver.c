@@ -127,6 +127,7 @@ struct deliver {
 	CURLM		*multi;
 	struct job	*queue;		/* claimed, waiting for a slot */
 	int		 inflight;	/* transfers */
+	int		 peak;		/* ... at most at once, this run */
 	struct sub_slot	*slots;		/* transfers per subscription */
 	size_t		 nslots, capslots;
 	enum op		 op;		/* the statement in flight */
@@ -785,7 +786,8 @@ start_jobs(struct deliver *d)
 			continue;
 		}
 		s->inflight++;
-		d->inflight++;
+		if (++d->inflight > d->peak)
+			d->peak = d->inflight;
 		curl_multi_add_handle(d->multi, j->t.h);
 	}
 	return 0;
@@ -1014,8 +1016,9 @@ deliver_fini(void *arg, struct worker_run *run, int ok)
 
 	if (ok) {
 		if ((rc = finish_all(d)) == 0)
-			log_info("deliver: %lld attempts, %lld succeeded",
-			    d->n_sent, d->n_ok);
+			log_info("deliver: %lld attempts, %lld succeeded, "
+			    "%d in flight at most", d->n_sent, d->n_ok,
+			    d->peak);
 	}
 	while ((j = d->queue) != NULL) {
 		d->queue = j->next;
