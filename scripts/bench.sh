@@ -701,15 +701,27 @@ outbound_run_refpost() {
 }
 
 # The worker's memory with RSS_CONNS (256) transfers in flight: the burst
-# once more, the subscription's max_concurrency raised to let the worker
-# use every slot (64 would cap it), `hookpost-deliver -1 -c 256` run
-# under time(1) for its peak RSS (else VmHWM polled from /proc), and how
-# many transfers it had in flight at most (its last log line says).
+# once more, spread over four subscriptions to the sink (a subscription's
+# max_concurrency is 64 at most, which would cap the transfers in flight
+# at 64), `hookpost-deliver -1 -c 256` run under time(1) for its peak RSS
+# (else VmHWM polled from /proc), and how many transfers it had in flight
+# at most (its last log line says).
 RSS_CONNS=256
 outbound_rss() {
+	subs="'$OUT_SUB'"
+	for i in 2 3 4; do
+		code=$(api POST /admin/webhooks/subscriptions "{\"name\":\"bench $i\",
+		    \"url\":\"$SINK\",\"events\":[\"$OUT_TYPE.rss\"],
+		    \"secret\":\"$OUT_SECRET\",\"max_concurrency\":64}")
+		[ "$code" = 201 ] ||
+			die "subscription $i: HTTP $code $(cat "$VAR/api.json")"
+		subs="$subs, '$(jq -r .id "$VAR/api.json")'"
+	done
+	psql_bench -c "UPDATE hookpost.subscriptions SET status = 'active'
+	    WHERE id IN ($subs)" -c "UPDATE hookpost.deliveries d
+	    SET subscription_id = (ARRAY[$subs]::uuid[])[1 +
+	        abs(hashtext(d.id::text)) % 4]" >/dev/null
 	outbound_reset
-	psql_bench -c "UPDATE hookpost.subscriptions SET max_concurrency =
-	    $RSS_CONNS WHERE id = '$OUT_SUB'" >/dev/null
 	log "bench: worker RSS, hookpost-deliver -1 -c $RSS_CONNS"
 	rm -f "$VAR/rss.txt" "$VAR/rss-deliver.log"
 	if [ -x /usr/bin/time ]; then
@@ -741,8 +753,7 @@ outbound_rss() {
 	    "$VAR/rss-deliver.log" | tail -n 1)
 	delivered=$(psql_bench -c "SELECT count(*) FROM hookpost.deliveries
 	    WHERE status = 'delivered'")
-	psql_bench -c "UPDATE hookpost.subscriptions SET max_concurrency = 64
-	    WHERE id = '$OUT_SUB'" >/dev/null
+	outbound_point "$OUT_SUB"
 	echo "rss $RSS_CONNS 1 ${kib:-0} ${peak:-0} $delivered" >>"$RESULTS"
 	log "  worker RSS at ${peak:-?} in flight: ${kib:-?} KiB" \
 	    "($delivered delivered)"
