@@ -71,8 +71,8 @@ BEGIN
 END $$;
 
 -- TRUNCATE fires no DELETE triggers: empty the queue and the callback
--- waits with it.  Truncate
--- delivery_attempts in the same statement, as the foreign key required.
+-- waits with it.  Truncate delivery_attempts in the same statement, as
+-- the foreign key required.
 CREATE OR REPLACE FUNCTION hookpost.deliveries_queue_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
