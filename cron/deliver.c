@@ -17,7 +17,7 @@
  * Gone disables the subscription.  A 2xx carrying X-Webhook-Callback:
  * async (or seed 000's X-TMI-Callback: async) leaves the delivery
  * in_progress until the receiver calls back, for HOOKPOST_CALLBACK_TTL (4
- * hours) at most: each run starts by failing the ones past it.
+ * hours) at most: each run fails the ones past it (expire_send).
  *
  * Every attempt is logged (issue 12, README "Attempts"): each try's row
  * says whether its request left (kind sent) or not (not_sent: refused by
@@ -124,7 +124,7 @@ struct sub_slot {
  * transfers ran out of claimed deliveries for almost half of it).  One
  * statement in flight on each.
  */
-enum op { OP_NONE, OP_CLAIM };
+enum op { OP_NONE, OP_CLAIM, OP_EXPIRE };
 
 /* One run of the worker: all its state. */
 struct deliver {
@@ -143,6 +143,7 @@ struct deliver {
 	double		 claim_sent_ms;
 	time_t		 last_claim;
 	int		 wake;		/* more may be due: claim again */
+	int		 expiring;	/* deliveries_expire still to run */
 	json_t		*results;	/* pending batch of results */
 	json_t		*finishing;	/* the batch of results in flight */
 	PGconn		*rconn;		/* ... on this connection */
@@ -750,6 +751,56 @@ claim_done(struct deliver *d, PGresult *res)
 }
 
 /*
+ * seed 000: an async delivery waits for its receiver's callback
+ * HOOKPOST_CALLBACK_TTL (4 hours) at most.  Each run fails the ones past
+ * it, a batch at a time (sql/functions/deliveries.sql deliveries_expire,
+ * which counts them), on the claims' connection once the first claim is
+ * answered, so that the transfers don't wait for it.  Here rather than in
+ * hookpost-cleanup, which runs hourly: this worker starts every minute,
+ * so the deadline holds to the minute.  0, or -1 (logged).
+ */
+static int
+expire_send(struct deliver *d)
+{
+	static const char sql[] = "SELECT id, subscription_id, error"
+	    " FROM hookpost.deliveries_expire($1, $2)";
+	const char	*p[2];
+	char		 ttl[24], lim[16];
+
+	snprintf(ttl, sizeof(ttl), "%ld", cfg.callback_ttl);
+	snprintf(lim, sizeof(lim), "%d", EXPIRE_BATCH);
+	p[0] = ttl;
+	p[1] = lim;
+	if (db_send("deliveries_expire", sql, 2, p) == -1)
+		return -1;
+	d->op = OP_EXPIRE;
+	return 0;
+}
+
+/* Logs the deliveries a batch failed; a full batch asks for another.  A
+ * failure is logged and left to the next run. */
+static void
+expire_done(struct deliver *d, PGresult *res)
+{
+	int	 i, n;
+
+	d->expiring = 0;
+	if (res == NULL)
+		return;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		log_ids(LOG_LVL_ERROR, (const char *const []){
+		    "delivery_id", PQgetvalue(res, i, 0),
+		    "subscription_id", PQgetvalue(res, i, 1), NULL },
+		    "webhook delivery %s failed: %s (subscription %s)",
+		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
+		    PQgetvalue(res, i, 1));
+	PQclear(res);
+	if (n == EXPIRE_BATCH)
+		d->expiring = 1;
+}
+
+/*
  * Takes the result of the statement in flight if it is there (wait: or
  * waits for it).  Returns 1 when a claim brought deliveries, 0, or -1
  * when a claim failed.
@@ -757,12 +808,15 @@ claim_done(struct deliver *d, PGresult *res)
 static int
 op_poll(struct deliver *d, int wait)
 {
+	enum op	 done = d->op;
 	int	 got = 0;
 
 	if (d->op == OP_NONE || (!wait && db_pending() == 1))
 		return 0;
 	d->op = OP_NONE;
-	if ((got = claim_done(d, db_receive())) > 0)
+	if (done == OP_EXPIRE)
+		expire_done(d, db_receive());
+	else if ((got = claim_done(d, db_receive())) > 0)
 		got = 1;
 	else if (got < 0)
 		db_failed(d);
@@ -910,45 +964,7 @@ deliver_option(void *arg, int ch, const char *optarg)
 	return parse_int(optarg, 1, 4096, &d->concurrency);
 }
 
-/*
- * seed 000: an async delivery waits for its receiver's callback
- * HOOKPOST_CALLBACK_TTL (4 hours) at most.  Fails the ones past it, a
- * batch at a time (sql/functions/deliveries.sql deliveries_expire, which
- * counts them).  Here rather than in hookpost-cleanup, which runs hourly:
- * this worker starts every minute, so the deadline holds to the minute.
- * Returns how many, or -1 (logged; the next run tries again).
- */
-static long long
-deliver_expire(void)
-{
-	static const char sql[] = "SELECT id, subscription_id, error"
-	    " FROM hookpost.deliveries_expire($1, $2)";
-	const char	*p[2];
-	char		 ttl[24], lim[16];
-	PGresult	*res;
-	long long	 total = 0;
-	int		 i, n;
 
-	snprintf(ttl, sizeof(ttl), "%ld", cfg.callback_ttl);
-	snprintf(lim, sizeof(lim), "%d", EXPIRE_BATCH);
-	p[0] = ttl;
-	p[1] = lim;
-	do {
-		if ((res = db_exec("deliveries_expire", sql, 2, p)) == NULL)
-			return -1;
-		n = PQntuples(res);
-		for (i = 0; i < n; i++)
-			log_ids(LOG_LVL_ERROR, (const char *const []){
-			    "delivery_id", PQgetvalue(res, i, 0),
-			    "subscription_id", PQgetvalue(res, i, 1), NULL },
-			    "webhook delivery %s failed: %s (subscription "
-			    "%s)", PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
-			    PQgetvalue(res, i, 1));
-		PQclear(res);
-		total += n;
-	} while (n == EXPIRE_BATCH);
-	return total;
-}
 
 static int
 deliver_init(void *arg, struct worker_run *run)
@@ -975,7 +991,7 @@ deliver_init(void *arg, struct worker_run *run)
 	mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
 	mallopt(M_TOP_PAD, 1024 * 1024);
 #endif
-	deliver_expire();	/* a failure is logged; the next run retries */
+	d->expiring = 1;
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	if ((d->multi = curl_multi_init()) == NULL) {
 		log_error("libcurl initialisation failed");
@@ -1045,6 +1061,13 @@ deliver_step(void *arg, struct worker_run *run)
 		    left) == -1)
 			db_failed(d);
 	}
+	/* Once the first claim is answered (or none will be), between
+	 * claims. */
+	if (db_ok && d->op == OP_NONE && d->expiring && (d->last_claim != 0 ||
+	    worker_stopping() || worker_expired(run)) && expire_send(d) == -1) {
+		d->expiring = 0;	/* logged; the next run tries again */
+		db_failed(d);
+	}
 	if (need_flush && d->finishing == NULL &&
 	    now_ms() >= d->rconn_retry_ms)
 		finish_send(d);	/* kept if it fails: written next time */
@@ -1071,7 +1094,8 @@ deliver_step(void *arg, struct worker_run *run)
 	 * held back until this one was done).
 	 */
 	if (d->inflight == 0 && d->queue == NULL && d->op == OP_NONE &&
-	    d->finishing == NULL && (worker_stopping() || worker_expired(run) ||
+	    d->finishing == NULL && !d->expiring &&
+	    (worker_stopping() || worker_expired(run) ||
 	    (run->once && !d->wake && json_array_size(d->results) == 0)))
 		return WORKER_DONE;
 	if (d->inflight == 0 && d->queue != NULL && worker_stopping()) {
