@@ -17,7 +17,7 @@
  * Gone disables the subscription.  A 2xx carrying X-Webhook-Callback:
  * async (or seed 000's X-TMI-Callback: async) leaves the delivery
  * in_progress until the receiver calls back, for HOOKPOST_CALLBACK_TTL (4
- * hours) at most: each run starts by failing the ones past it.
+ * hours) at most: each run fails the ones past it (expire_send).
  *
  * Every attempt is logged (issue 12, README "Attempts"): each try's row
  * says whether its request left (kind sent) or not (not_sent: refused by
@@ -41,6 +41,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,8 @@
 #define FLUSH_MS	20.0
 #define EXPIRE_BATCH	1000	/* expired deliveries failed per statement */
 #define LEASE_MARGIN_MS	500.0	/* an attempt's requests end this early */
+#define AHEAD_MAX	512	/* claimed ahead, waiting for a slot, at most */
+#define RATE_MS		100.0	/* the window the worker's rate is counted in */
 
 static const int default_schedule[] = { 60, 300, 900, 1800 };
 
@@ -113,10 +116,15 @@ struct sub_slot {
 };
 
 /*
- * The worker's database work runs beside its transfers, one statement in
- * flight at a time (lib/db.h db_send): a claim, or a batch of results.
+ * The worker's database work runs beside its transfers, on two
+ * connections: the claims on lib/db's (which LISTENs), the batches of
+ * results on one of its own (rconn), so that a claim never waits for a
+ * batch of results to be written, nor a batch for a claim (issue 13: on
+ * one connection, a statement was in flight 90% of the time and the
+ * transfers ran out of claimed deliveries for almost half of it).  One
+ * statement in flight on each.
  */
-enum op { OP_NONE, OP_CLAIM, OP_FINISH };
+enum op { OP_NONE, OP_CLAIM, OP_EXPIRE };
 
 /* One run of the worker: all its state. */
 struct deliver {
@@ -126,6 +134,7 @@ struct deliver {
 	CURLM		*multi;
 	struct job	*queue;		/* claimed, waiting for a slot */
 	int		 inflight;	/* transfers */
+	int		 peak;		/* ... at most at once, this run */
 	struct sub_slot	*slots;		/* transfers per subscription */
 	size_t		 nslots, capslots;
 	enum op		 op;		/* the statement in flight */
@@ -134,14 +143,20 @@ struct deliver {
 	double		 claim_sent_ms;
 	time_t		 last_claim;
 	int		 wake;		/* more may be due: claim again */
+	int		 expiring;	/* deliveries_expire still to run */
 	json_t		*results;	/* pending batch of results */
 	json_t		*finishing;	/* the batch of results in flight */
+	PGconn		*rconn;		/* ... on this connection */
+	double		 rconn_retry_ms; /* no batch before */
 	int		 n_released;	/* "released" results pending */
 	int		 n_releasing;	/* ... and in flight */
 	int		 rewake;	/* released ones written: claim again */
 	double		 last_flush_ms;
 	double		 db_retry_ms;	/* no statement before */
 	long long	 n_sent, n_ok;
+	double		 rate_ms;	/* the RATE_MS window being counted */
+	int		 rate_n;	/* attempts ended in it so far */
+	int		 rate;		/* ... in the window before it */
 };
 
 static struct sub_slot *
@@ -360,7 +375,48 @@ result_add(struct deliver *d, struct job *j, long status, const char *error,
 	json_array_append_new(d->results, r);
 }
 
-/* Starts writing the pending results: 0, or -1 (they stay pending). */
+/* The results connection broke or could not be made: closed, tried
+ * again in a second. */
+static void
+rconn_failed(struct deliver *d, const char *why)
+{
+	log_error("database (results): %.*s", (int)strcspn(why, "\n"), why);
+	PQfinish(d->rconn);
+	d->rconn = NULL;
+	d->rconn_retry_ms = now_ms() + 1000.0;
+}
+
+/*
+ * The results connection, made as lib/db makes its own, LISTENing so
+ * that a batch's own NOTIFY (it made more due at once) arrives with its
+ * result.  NULL when it cannot be made (logged).
+ */
+static PGconn *
+rconn_get(struct deliver *d)
+{
+	PGresult	*res;
+
+	if (d->rconn != NULL)
+		return d->rconn;
+	d->rconn = PQconnectdb(cfg.database_url);
+	if (PQstatus(d->rconn) != CONNECTION_OK) {
+		rconn_failed(d, PQerrorMessage(d->rconn));
+		return NULL;
+	}
+	res = PQexec(d->rconn, "LISTEN hookpost_delivery");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		PQclear(res);
+		rconn_failed(d, PQerrorMessage(d->rconn));
+		return NULL;
+	}
+	PQclear(res);
+	return d->rconn;
+}
+
+/*
+ * Starts writing the pending results on the results connection: 0, or
+ * -1 (they stay pending; the next try in a second).
+ */
 static int
 finish_send(struct deliver *d)
 {
@@ -370,17 +426,20 @@ finish_send(struct deliver *d)
 	int		 rc;
 
 	d->last_flush_ms = now_ms();
+	if (rconn_get(d) == NULL)
+		return -1;
 	s = json_dumps(d->results, JSON_COMPACT);
 	p[0] = s;
-	rc = db_send("deliveries_finish", sql, 1, p);
+	rc = PQsendQueryParams(d->rconn, sql, 1, NULL, p, NULL, NULL, 0);
 	free(s);
-	if (rc == -1)
+	if (!rc) {
+		rconn_failed(d, PQerrorMessage(d->rconn));
 		return -1;
+	}
 	d->finishing = d->results;
 	d->results = json_array();
 	d->n_releasing = d->n_released;
 	d->n_released = 0;
-	d->op = OP_FINISH;
 	return 0;
 }
 
@@ -401,23 +460,59 @@ finish_done(struct deliver *d, PGresult *res)
 	if (res == NULL) {
 		json_array_extend(d->results, d->finishing);
 		d->n_released += d->n_releasing;
-		db_failed(d);
+		d->rconn_retry_ms = now_ms() + 1000.0;
 	} else if (d->n_releasing > 0)
 		d->rewake = 1;
-	else if (res != NULL && (pc = db_current()) != NULL &&
-	    (nt = PQnotifies(pc)) != NULL) {
-		/*
-		 * The batch made more due at once (sql/019: an object's next
-		 * event, held back until this one was done), NOTIFY said so
-		 * as it committed: claim again, even in a -1 run.
-		 */
-		PQfreemem(nt);
-		d->rewake = 1;
-	}
+	else if (res != NULL && (pc = d->rconn) != NULL)
+		while ((nt = PQnotifies(pc)) != NULL) {
+			/*
+			 * The batch made more due at once (sql/019: an
+			 * object's next event, held back until this one was
+			 * done), NOTIFY said so as it committed: claim again,
+			 * even in a -1 run.
+			 */
+			PQfreemem(nt);
+			d->rewake = 1;
+		}
 	d->n_releasing = 0;
 	PQclear(res);
 	json_decref(d->finishing);
 	d->finishing = NULL;
+}
+
+/* Counts an attempt that ended, for claim_ahead(). */
+static void
+rate_count(struct deliver *d)
+{
+	double	 now = now_ms();
+
+	if (now >= d->rate_ms + RATE_MS) {
+		d->rate = now < d->rate_ms + 2 * RATE_MS ? d->rate_n : 0;
+		d->rate_ms = now;
+		d->rate_n = 0;
+	}
+	d->rate_n++;
+}
+
+/*
+ * How many claimed deliveries to keep waiting for a slot, besides those
+ * in flight: the concurrency, or what the worker sends in half a second
+ * (by its rate over the last RATE_MS) if that is more, AHEAD_MAX at
+ * most.  Claims are then large where deliveries are fast (issue 13: at
+ * -c 16, claims of 30 cost the database twice as much per delivery as
+ * claims of 200, and the transfers ran out of claimed deliveries while
+ * a claim ran), and no bigger than -c where they are slow, so that
+ * nothing waits in the queue near the end of its lease.
+ */
+static int
+claim_ahead(const struct deliver *d)
+{
+	int	 ahead = now_ms() < d->rate_ms + 2 * RATE_MS ?
+	    d->rate * (int)(500.0 / RATE_MS) : 0;
+
+	if (ahead > AHEAD_MAX)
+		ahead = AHEAD_MAX;
+	return ahead > d->concurrency ? ahead : (int)d->concurrency;
 }
 
 /*
@@ -438,6 +533,7 @@ job_done(struct deliver *d, struct job *j, long status,
 	free(e);
 
 	d->n_sent++;
+	rate_count(d);
 	switch (res->outcome) {
 	case CONN_DELIVERED:
 	case CONN_ASYNC:
@@ -655,6 +751,56 @@ claim_done(struct deliver *d, PGresult *res)
 }
 
 /*
+ * seed 000: an async delivery waits for its receiver's callback
+ * HOOKPOST_CALLBACK_TTL (4 hours) at most.  Each run fails the ones past
+ * it, a batch at a time (sql/functions/deliveries.sql deliveries_expire,
+ * which counts them), on the claims' connection once the first claim is
+ * answered, so that the transfers don't wait for it.  Here rather than in
+ * hookpost-cleanup, which runs hourly: this worker starts every minute,
+ * so the deadline holds to the minute.  0, or -1 (logged).
+ */
+static int
+expire_send(struct deliver *d)
+{
+	static const char sql[] = "SELECT id, subscription_id, error"
+	    " FROM hookpost.deliveries_expire($1, $2)";
+	const char	*p[2];
+	char		 ttl[24], lim[16];
+
+	snprintf(ttl, sizeof(ttl), "%ld", cfg.callback_ttl);
+	snprintf(lim, sizeof(lim), "%d", EXPIRE_BATCH);
+	p[0] = ttl;
+	p[1] = lim;
+	if (db_send("deliveries_expire", sql, 2, p) == -1)
+		return -1;
+	d->op = OP_EXPIRE;
+	return 0;
+}
+
+/* Logs the deliveries a batch failed; a full batch asks for another.  A
+ * failure is logged and left to the next run. */
+static void
+expire_done(struct deliver *d, PGresult *res)
+{
+	int	 i, n;
+
+	d->expiring = 0;
+	if (res == NULL)
+		return;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		log_ids(LOG_LVL_ERROR, (const char *const []){
+		    "delivery_id", PQgetvalue(res, i, 0),
+		    "subscription_id", PQgetvalue(res, i, 1), NULL },
+		    "webhook delivery %s failed: %s (subscription %s)",
+		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
+		    PQgetvalue(res, i, 1));
+	PQclear(res);
+	if (n == EXPIRE_BATCH)
+		d->expiring = 1;
+}
+
+/*
  * Takes the result of the statement in flight if it is there (wait: or
  * waits for it).  Returns 1 when a claim brought deliveries, 0, or -1
  * when a claim failed.
@@ -668,13 +814,55 @@ op_poll(struct deliver *d, int wait)
 	if (d->op == OP_NONE || (!wait && db_pending() == 1))
 		return 0;
 	d->op = OP_NONE;
-	if (done == OP_FINISH)
-		finish_done(d, db_receive());
+	if (done == OP_EXPIRE)
+		expire_done(d, db_receive());
 	else if ((got = claim_done(d, db_receive())) > 0)
 		got = 1;
 	else if (got < 0)
 		db_failed(d);
 	return got;
+}
+
+/*
+ * Takes the result of the batch of results in flight if it is there
+ * (wait: or waits for it), and any NOTIFY that came on its connection
+ * meanwhile (d->wake).
+ */
+static void
+finish_poll(struct deliver *d, int wait)
+{
+	PGresult	*res, *more;
+	PGnotify	*nt;
+
+	if (d->rconn == NULL)
+		return;
+	if (!PQconsumeInput(d->rconn)) {
+		rconn_failed(d, PQerrorMessage(d->rconn));
+		if (d->finishing != NULL)
+			finish_done(d, NULL);
+		return;
+	}
+	if (d->finishing == NULL || (!wait && PQisBusy(d->rconn))) {
+		while ((nt = PQnotifies(d->rconn)) != NULL) {
+			d->wake = 1;
+			PQfreemem(nt);
+		}
+		return;
+	}
+	res = PQgetResult(d->rconn);
+	while ((more = PQgetResult(d->rconn)) != NULL)
+		PQclear(more);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (PQstatus(d->rconn) != CONNECTION_OK)
+			rconn_failed(d, PQerrorMessage(d->rconn));
+		else
+			log_error("database (results): %.*s", (int)strcspn(
+			    PQresultErrorMessage(res), "\n"),
+			    PQresultErrorMessage(res));
+		PQclear(res);
+		res = NULL;
+	}
+	finish_done(d, res);
 }
 
 /*
@@ -688,12 +876,15 @@ finish_all(struct deliver *d)
 	int	 tries;
 
 	op_poll(d, 1);
+	finish_poll(d, 1);
 	for (tries = 0; json_array_size(d->results) > 0 && tries < 10;
 	    tries++) {
-		if (tries > 0)
+		if (tries > 0) {
 			sleep(1);
+			d->rconn_retry_ms = 0;
+		}
 		if (finish_send(d) == 0)
-			op_poll(d, 1);
+			finish_poll(d, 1);
 	}
 	return json_array_size(d->results) == 0 ? 0 : -1;
 }
@@ -746,7 +937,8 @@ start_jobs(struct deliver *d)
 			continue;
 		}
 		s->inflight++;
-		d->inflight++;
+		if (++d->inflight > d->peak)
+			d->peak = d->inflight;
 		curl_multi_add_handle(d->multi, j->t.h);
 	}
 	return 0;
@@ -772,45 +964,7 @@ deliver_option(void *arg, int ch, const char *optarg)
 	return parse_int(optarg, 1, 4096, &d->concurrency);
 }
 
-/*
- * seed 000: an async delivery waits for its receiver's callback
- * HOOKPOST_CALLBACK_TTL (4 hours) at most.  Fails the ones past it, a
- * batch at a time (sql/functions/deliveries.sql deliveries_expire, which
- * counts them).  Here rather than in hookpost-cleanup, which runs hourly:
- * this worker starts every minute, so the deadline holds to the minute.
- * Returns how many, or -1 (logged; the next run tries again).
- */
-static long long
-deliver_expire(void)
-{
-	static const char sql[] = "SELECT id, subscription_id, error"
-	    " FROM hookpost.deliveries_expire($1, $2)";
-	const char	*p[2];
-	char		 ttl[24], lim[16];
-	PGresult	*res;
-	long long	 total = 0;
-	int		 i, n;
 
-	snprintf(ttl, sizeof(ttl), "%ld", cfg.callback_ttl);
-	snprintf(lim, sizeof(lim), "%d", EXPIRE_BATCH);
-	p[0] = ttl;
-	p[1] = lim;
-	do {
-		if ((res = db_exec("deliveries_expire", sql, 2, p)) == NULL)
-			return -1;
-		n = PQntuples(res);
-		for (i = 0; i < n; i++)
-			log_ids(LOG_LVL_ERROR, (const char *const []){
-			    "delivery_id", PQgetvalue(res, i, 0),
-			    "subscription_id", PQgetvalue(res, i, 1), NULL },
-			    "webhook delivery %s failed: %s (subscription "
-			    "%s)", PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
-			    PQgetvalue(res, i, 1));
-		PQclear(res);
-		total += n;
-	} while (n == EXPIRE_BATCH);
-	return total;
-}
 
 static int
 deliver_init(void *arg, struct worker_run *run)
@@ -825,7 +979,19 @@ deliver_init(void *arg, struct worker_run *run)
 	if ((v = cfg_get("HOOKPOST_DELIVERY_LEASE")) != NULL &&
 	    parse_int(v, 1, 3600, &n) == 0)
 		d->lease_s = (long)n;
-	deliver_expire();	/* a failure is logged; the next run retries */
+#ifdef M_TRIM_THRESHOLD
+	/*
+	 * Every delivery allocates and frees its request, answer and result;
+	 * glibc gave the freed top of the heap back to the kernel and took
+	 * it again within milliseconds (brk and page faults, a tenth of the
+	 * worker's system time at -c 16).  Kept instead, up to 16 MiB: the
+	 * peak is the same, and what the worker holds at 256 in flight stays
+	 * well under it (bench/README.md, worker RSS).
+	 */
+	mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+	mallopt(M_TOP_PAD, 1024 * 1024);
+#endif
+	d->expiring = 1;
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	if ((d->multi = curl_multi_init()) == NULL) {
 		log_error("libcurl initialisation failed");
@@ -849,14 +1015,15 @@ static int
 deliver_step(void *arg, struct worker_run *run)
 {
 	struct deliver		*d = arg;
-	struct curl_waitfd	 wfd;
+	struct curl_waitfd	 wfd[2];
 	struct job		*j;
 	CURLMsg			*msg;
 	PGnotify		*nt;
 	PGconn			*pc;
-	int			 got, running, left, db_ok;
-	int			 need_claim, need_flush;
+	int			 got, running, left, db_ok, ahead;
+	int			 need_claim, need_flush, nfd, ready;
 
+	finish_poll(d, 0);
 	if ((got = op_poll(d, 0)) > 0 || d->rewake)
 		d->wake = 1;	/* more may be due: claim again */
 	d->rewake = 0;
@@ -871,30 +1038,39 @@ deliver_step(void *arg, struct worker_run *run)
 		}
 	}
 	left = queue_len(d->queue);
+	ahead = claim_ahead(d);
 	/*
-	 * Claim ahead: keep up to 2 x concurrency leased, refilling
-	 * when the waiting queue falls to half, so transfers never
-	 * wait on a claim round trip.  Results are written in
-	 * batches; both run while the transfers go on.  An empty
-	 * queue claims first, else results go first.
+	 * Claim ahead: keep up to concurrency + ahead leased, refilling
+	 * when the waiting queue falls to half of ahead, so transfers
+	 * never wait on a claim round trip.  Results are written in
+	 * batches on their own connection; both run while the
+	 * transfers go on.
 	 */
 	need_claim = !worker_stopping() && !worker_expired(run) &&
 	    (d->wake || time(NULL) != d->last_claim) &&
-	    left <= d->concurrency / 2 &&
-	    d->inflight + left < 2 * d->concurrency;
+	    left <= ahead / 2 &&
+	    d->inflight + left < d->concurrency + ahead;
 	need_flush = json_array_size(d->results) >= FLUSH_RESULTS ||
 	    d->n_released > 0 ||
 	    (json_array_size(d->results) > 0 &&
 	    (now_ms() - d->last_flush_ms >= FLUSH_MS || d->inflight == 0));
-	if (db_ok && need_claim && (left == 0 || !need_flush) &&
-	    d->n_released == 0) {
+	if (db_ok && need_claim && d->n_released == 0) {
 		d->last_claim = time(NULL);
 		d->wake = 0;
-		if (claim_send(d, 2 * (int)d->concurrency - d->inflight -
+		if (claim_send(d, (int)d->concurrency + ahead - d->inflight -
 		    left) == -1)
 			db_failed(d);
-	} else if (db_ok && need_flush && finish_send(d) == -1)
-		db_failed(d);	/* kept: written next time */
+	}
+	/* Once the first claim is answered (or none will be), between
+	 * claims. */
+	if (db_ok && d->op == OP_NONE && d->expiring && (d->last_claim != 0 ||
+	    worker_stopping() || worker_expired(run)) && expire_send(d) == -1) {
+		d->expiring = 0;	/* logged; the next run tries again */
+		db_failed(d);
+	}
+	if (need_flush && d->finishing == NULL &&
+	    now_ms() >= d->rconn_retry_ms)
+		finish_send(d);	/* kept if it fails: written next time */
 	if (!worker_stopping())
 		start_jobs(d);
 	curl_multi_perform(d->multi, &running);
@@ -918,6 +1094,7 @@ deliver_step(void *arg, struct worker_run *run)
 	 * held back until this one was done).
 	 */
 	if (d->inflight == 0 && d->queue == NULL && d->op == OP_NONE &&
+	    d->finishing == NULL && !d->expiring &&
 	    (worker_stopping() || worker_expired(run) ||
 	    (run->once && !d->wake && json_array_size(d->results) == 0)))
 		return WORKER_DONE;
@@ -945,14 +1122,24 @@ deliver_step(void *arg, struct worker_run *run)
 	/* Sleep until a transfer moves, the database answers, a
 	 * NOTIFY arrives or 1 s, unless there is work now. */
 	need_claim = !worker_stopping() && !worker_expired(run) && d->wake &&
-	    queue_len(d->queue) <= d->concurrency / 2;
-	if (d->op != OP_NONE ? db_pending() == 1 :
-	    now_ms() < d->db_retry_ms || (!need_claim &&
-	    json_array_size(d->results) < FLUSH_RESULTS)) {
-		memset(&wfd, 0, sizeof(wfd));
-		wfd.fd = pc != NULL ? PQsocket(pc) : -1;
-		wfd.events = CURL_WAIT_POLLIN;
-		curl_multi_poll(d->multi, &wfd, wfd.fd >= 0 ? 1 : 0,
+	    queue_len(d->queue) <= ahead / 2;
+	ready = (d->op != OP_NONE ? db_pending() != 1 :
+	    now_ms() >= d->db_retry_ms && need_claim) ||
+	    (d->finishing == NULL ? json_array_size(d->results) >=
+	    FLUSH_RESULTS && now_ms() >= d->rconn_retry_ms :
+	    PQconsumeInput(d->rconn) == 0 || !PQisBusy(d->rconn));
+	if (!ready) {
+		memset(wfd, 0, sizeof(wfd));
+		nfd = 0;
+		if (pc != NULL && PQsocket(pc) >= 0) {
+			wfd[nfd].fd = PQsocket(pc);
+			wfd[nfd++].events = CURL_WAIT_POLLIN;
+		}
+		if (d->rconn != NULL && PQsocket(d->rconn) >= 0) {
+			wfd[nfd].fd = PQsocket(d->rconn);
+			wfd[nfd++].events = CURL_WAIT_POLLIN;
+		}
+		curl_multi_poll(d->multi, wfd, nfd,
 		    d->inflight > 0 || json_array_size(d->results) > 0 ?
 		    (int)FLUSH_MS : 1000, NULL);
 	}
@@ -974,8 +1161,9 @@ deliver_fini(void *arg, struct worker_run *run, int ok)
 
 	if (ok) {
 		if ((rc = finish_all(d)) == 0)
-			log_info("deliver: %lld attempts, %lld succeeded",
-			    d->n_sent, d->n_ok);
+			log_info("deliver: %lld attempts, %lld succeeded, "
+			    "%d in flight at most", d->n_sent, d->n_ok,
+			    d->peak);
 	}
 	while ((j = d->queue) != NULL) {
 		d->queue = j->next;
@@ -983,6 +1171,7 @@ deliver_fini(void *arg, struct worker_run *run, int ok)
 	}
 	json_decref(d->results);
 	json_decref(d->finishing);
+	PQfinish(d->rconn);
 	free(d->slots);
 	curl_multi_cleanup(d->multi);
 	return rc;

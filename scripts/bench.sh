@@ -751,6 +751,66 @@ outbound_run_refpost() {
 	    "(deliv/s p50_ms p99_ms errors)"
 }
 
+# The worker's memory with RSS_CONNS (256) transfers in flight: the burst
+# once more, spread over four subscriptions to the sink (subscribed, as
+# the integrations are, to an event the bench never emits; a subscription's
+# max_concurrency is 64 at most, which would cap the transfers in flight
+# at 64), `hookpost-deliver -1 -c 256` run under time(1) for its peak RSS
+# (else VmHWM polled from /proc), and how many transfers it had in flight
+# at most (its last log line says).
+RSS_CONNS=256
+outbound_rss() {
+	subs="'$OUT_SUB'"
+	for i in 2 3 4; do
+		code=$(api POST /admin/webhooks/subscriptions "{\"name\":\"bench $i\",
+		    \"url\":\"$SINK\",\"events\":[\"sync.failed\"],
+		    \"secret\":\"$OUT_SECRET\",\"max_concurrency\":64}")
+		[ "$code" = 201 ] ||
+			die "subscription $i: HTTP $code $(cat "$VAR/api.json")"
+		subs="$subs, '$(jq -r .id "$VAR/api.json")'"
+	done
+	psql_bench -c "UPDATE hookpost.subscriptions SET status = 'active'
+	    WHERE id IN ($subs)" -c "UPDATE hookpost.deliveries d
+	    SET subscription_id = (ARRAY[$subs]::uuid[])[1 +
+	        abs(hashtext(d.id::text)) % 4]" >/dev/null
+	outbound_reset
+	log "bench: worker RSS, hookpost-deliver -1 -c $RSS_CONNS"
+	rm -f "$VAR/rss.txt" "$VAR/rss-deliver.log"
+	if [ -x /usr/bin/time ]; then
+		as_user env HOOKPOST_CONFIG="$VAR/hookpost.conf" /usr/bin/time \
+		    -f %M -o "$VAR/rss.txt" bin/hookpost-deliver -1 \
+		    -c "$RSS_CONNS" -n bench 2>"$VAR/rss-deliver.log" ||
+			die "hookpost-deliver -c $RSS_CONNS failed:" \
+			    "$(tail -n 3 "$VAR/rss-deliver.log")"
+		kib=$(tail -n 1 "$VAR/rss.txt")
+	else
+		as_user env HOOKPOST_CONFIG="$VAR/hookpost.conf" \
+		    bin/hookpost-deliver -1 -c "$RSS_CONNS" -n bench \
+		    2>"$VAR/rss-deliver.log" &
+		pid=$!
+		kib=0
+		while kill -0 "$pid" 2>/dev/null; do
+			for p in $pid $(pgrep -P "$pid"); do
+				v=$(awk '$1 == "VmHWM:" { print $2 }' \
+				    "/proc/$p/status" 2>/dev/null || true)
+				[ -z "$v" ] || [ "$v" -le "$kib" ] || kib=$v
+			done
+			sleep 0.05
+		done
+		wait "$pid" || die "hookpost-deliver -c $RSS_CONNS failed:" \
+		    "$(tail -n 3 "$VAR/rss-deliver.log")"
+	fi
+	cat "$VAR/rss-deliver.log" >>"$VAR/log/deliver.log"
+	peak=$(sed -n 's/.*, \([0-9]*\) in flight at most.*/\1/p' \
+	    "$VAR/rss-deliver.log" | tail -n 1)
+	delivered=$(psql_bench -c "SELECT count(*) FROM hookpost.deliveries
+	    WHERE status = 'delivered'")
+	outbound_point "$OUT_SUB"
+	echo "rss $RSS_CONNS 1 ${kib:-0} ${peak:-0} $delivered" >>"$RESULTS"
+	log "  worker RSS at ${peak:-?} in flight: ${kib:-?} KiB" \
+	    "($delivered delivered)"
+}
+
 # Latency from an emit's commit to the start of its first attempt: the
 # worker runs as cron runs it (-t), woken by NOTIFY; bench-emitlat emits
 # one event per transaction at a steady rate and logs when each commit
@@ -868,6 +928,16 @@ outbound_table() {
 		echo "   (a connector beside the plain webhook; aim >= 0.80)"
 	done
 	echo
+	set -- $(awk '$1 == "rss" { print $4, $5, $6 }' "$RESULTS")
+	if [ $# -ge 2 ]; then
+		printf 'worker RSS at %s in flight: %s KiB (aim < 32768, %s)' \
+		    "$2" "$1" "$([ "$1" -lt 32768 ] && [ "$2" -ge "$RSS_CONNS" ] &&
+		    echo met || echo not met)"
+		echo "; hookpost-deliver -1 -c $RSS_CONNS, $3 of $OUT_EVENTS delivered"
+		[ "$3" = "$OUT_EVENTS" ] ||
+			total_errors=$((total_errors + OUT_EVENTS - $3))
+	fi
+	echo
 	echo "latency to the first attempt ($LAT_RATE events/s for" \
 	    "$LAT_DURATION s, one transaction each; hookpost-deliver -c 64)"
 	printf '%-16s %7s %9s %9s %9s %12s\n' from events "p50 ms" "p99 ms" \
@@ -908,6 +978,7 @@ if has_part outbound; then
 		done
 		rep=$((rep + 1))
 	done
+	outbound_rss
 	outbound_latency
 	outbound_table
 fi

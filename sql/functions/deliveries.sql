@@ -20,6 +20,9 @@ BEGIN
 	SELECT n.id, hookpost.delivery_due(n.status, n.next_attempt_at,
 	    n.lease_until)
 	FROM new_rows n WHERE n.status IN ('pending', 'sending');
+	INSERT INTO hookpost.delivery_callback_waits (delivery_id, since)
+	SELECT n.id, n.updated_at FROM new_rows n
+	WHERE n.status = 'in_progress';
 	RETURN NULL;
 END $$;
 
@@ -40,6 +43,18 @@ BEGIN
 	WHERE q.delivery_id = n.id AND o.id = n.id
 	  AND o.status IN ('pending', 'sending')
 	  AND n.status NOT IN ('pending', 'sending');
+	-- The callback waits (sql/026): the receiver's last word is
+	-- updated_at, whoever wrote it (the callback route, an operator).
+	INSERT INTO hookpost.delivery_callback_waits AS w (delivery_id, since)
+	SELECT n.id, n.updated_at
+	FROM new_rows n JOIN old_rows o ON o.id = n.id
+	WHERE n.status = 'in_progress'
+	  AND (o.status <> 'in_progress' OR o.updated_at <> n.updated_at)
+	ON CONFLICT (delivery_id) DO UPDATE SET since = excluded.since;
+	DELETE FROM hookpost.delivery_callback_waits w USING new_rows n,
+	    old_rows o
+	WHERE w.delivery_id = n.id AND o.id = n.id
+	  AND o.status = 'in_progress' AND n.status <> 'in_progress';
 	RETURN NULL;
 END $$;
 
@@ -48,17 +63,20 @@ LANGUAGE plpgsql AS $$
 BEGIN
 	DELETE FROM hookpost.delivery_queue q USING old_rows o
 	WHERE q.delivery_id = o.id AND o.status IN ('pending', 'sending');
+	DELETE FROM hookpost.delivery_callback_waits w USING old_rows o
+	WHERE w.delivery_id = o.id AND o.status = 'in_progress';
 	DELETE FROM hookpost.delivery_attempts a USING old_rows o
 	WHERE a.delivery_id = o.id;
 	RETURN NULL;
 END $$;
 
--- TRUNCATE fires no DELETE triggers: empty the queue with it.  Truncate
--- delivery_attempts in the same statement, as the foreign key required.
+-- TRUNCATE fires no DELETE triggers: empty the queue and the callback
+-- waits with it.  Truncate delivery_attempts in the same statement, as
+-- the foreign key required.
 CREATE OR REPLACE FUNCTION hookpost.deliveries_queue_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	TRUNCATE hookpost.delivery_queue;
+	TRUNCATE hookpost.delivery_queue, hookpost.delivery_callback_waits;
 	RETURN NULL;
 END $$;
 
@@ -124,14 +142,31 @@ RETURNS TABLE (id uuid, attempts integer, event_type text,
 	sub_type text, config text, config_secret_enc text, object_key text,
 	ticket_ref text, ticket_ref_id text, ticket_state text)
 LANGUAGE plpgsql AS $$
+DECLARE
+	due_ids	uuid[];
 BEGIN
 	PERFORM set_config('hookpost.queue_direct', 'on', true);
+	/*
+	 * The due queue rows first, in a statement of their own (issue 13):
+	 * the statement below then reads an array, which its plan takes
+	 * for a few rows whatever p_limit is, so that its generic plan (by
+	 * primary keys) is cached and reused.  Planned with LIMIT p_limit
+	 * unknown it joined by sequential scans of deliveries and the
+	 * queue, so each claim was planned anew: about 1 ms, as much as a
+	 * claim of 30 deliveries takes to run.
+	 */
+	SELECT array_agg(q.delivery_id) INTO due_ids
+	FROM (SELECT q2.delivery_id FROM hookpost.delivery_queue q2
+	    WHERE q2.due_at <= now()
+	    ORDER BY q2.due_at
+	    LIMIT p_limit FOR UPDATE SKIP LOCKED) q;
+	IF due_ids IS NULL THEN
+		PERFORM set_config('hookpost.queue_direct', 'off', true);
+		RETURN;
+	END IF;
 	RETURN QUERY
 	WITH due AS (
-		SELECT q.delivery_id FROM hookpost.delivery_queue q
-		WHERE q.due_at <= now()
-		ORDER BY q.due_at
-		LIMIT p_limit FOR UPDATE SKIP LOCKED
+		SELECT u.delivery_id FROM unnest(due_ids) AS u(delivery_id)
 	), locked AS (
 		/*
 		 * sql/019: a ticketing integration's delivery waits while an
@@ -184,12 +219,15 @@ BEGIN
 		FROM locked l WHERE q.delivery_id = l.id
 		  AND l.due_at IS NOT NULL AND (l.due_at > now() OR l.blocked)
 	), dropped AS (
+		-- A due row missing from locked is another claim's (locked
+		-- by it) or has no delivery: only those are looked up.
 		DELETE FROM hookpost.delivery_queue q USING due
 		WHERE q.delivery_id = due.delivery_id
 		  AND (due.delivery_id IN (SELECT l.id FROM locked l
 		      WHERE l.due_at IS NULL)
-		    OR NOT EXISTS (SELECT 1 FROM hookpost.deliveries d3
-		      WHERE d3.id = due.delivery_id))
+		    OR (due.delivery_id NOT IN (SELECT l.id FROM locked l)
+		      AND NOT EXISTS (SELECT 1 FROM hookpost.deliveries d3
+		      WHERE d3.id = due.delivery_id)))
 	)
 	SELECT c.id, c.attempts, c.event_type, c.subscription_id, e.payload,
 	    s.url, s.secret_enc,
@@ -241,6 +279,8 @@ DECLARE
 	fail_subs uuid[];
 	gone_subs uuid[];
 	woke	integer;
+	lost	integer;
+	moved	uuid[];
 	sub	uuid;
 BEGIN
 	PERFORM set_config('hookpost.queue_direct', 'on', true);
@@ -279,20 +319,9 @@ BEGIN
 		  AND d.status = 'sending'
 		RETURNING d.id, d.subscription_id, d.status, d.next_attempt_at,
 		    r.outcome, d.object_key
-	), late AS (
-		-- A result whose try was taken over: its cut_off row.
-		UPDATE hookpost.delivery_attempts a SET
-		    kind = coalesce(r.kind, 'sent'),
-		    started_at = coalesce(r.started_at, a.started_at),
-		    status_code = r.status_code, response_ms = r.response_ms,
-		    error = r.error, response_body = left(r.body, 4096)
-		FROM r
-		WHERE r.outcome <> 'released'
-		  AND NOT EXISTS (SELECT 1 FROM upd u WHERE u.id = r.id)
-		  AND a.delivery_id = r.id AND a.attempt = r.attempt
-		  AND a.claim_id = r.claim_id AND a.kind = 'cut_off'
-		RETURNING a.delivery_id, a.claim_id
 	), att AS (
+		-- The attempts of the results that moved their delivery; a
+		-- result whose lease was lost is recorded below.
 		INSERT INTO hookpost.delivery_attempts (delivery_id, attempt,
 		    started_at, status_code, response_ms, error, response_body,
 		    claim_id, kind)
@@ -300,17 +329,14 @@ BEGIN
 		    NULL, 'the connection closed before an answer (a reused '
 		    'one); libcurl sent the request again on a new one', NULL,
 		    r.claim_id, 'cut_off'
-		FROM r CROSS JOIN generate_series(1, r.resends)
+		FROM r JOIN upd u ON u.id = r.id
+		CROSS JOIN generate_series(1, r.resends)
 		WHERE r.resends > 0 AND r.outcome <> 'released'
-		  AND NOT EXISTS (SELECT 1 FROM late l WHERE l.delivery_id = r.id
-		      AND l.claim_id = r.claim_id)
 		UNION ALL
 		SELECT r.id, r.attempt, coalesce(r.started_at, now()),
 		    r.status_code, r.response_ms, r.error, left(r.body, 4096),
 		    r.claim_id, coalesce(r.kind, 'sent')
-		FROM r WHERE r.outcome <> 'released'
-		  AND NOT EXISTS (SELECT 1 FROM late l WHERE l.delivery_id = r.id
-		      AND l.claim_id = r.claim_id)
+		FROM r JOIN upd u ON u.id = r.id WHERE r.outcome <> 'released'
 	), tickets AS (
 		-- sql/019: one ticket per object, as the connector found or
 		-- made it.
@@ -358,14 +384,71 @@ BEGIN
 	), done AS (
 		DELETE FROM hookpost.delivery_queue q USING upd u
 		WHERE q.delivery_id = u.id AND u.status <> 'pending'
+	), waits AS (
+		-- An async answer: waiting for its callback (sql/026).
+		INSERT INTO hookpost.delivery_callback_waits AS w (delivery_id,
+		    since)
+		SELECT u.id, now() FROM upd u WHERE u.status = 'in_progress'
+		ON CONFLICT (delivery_id) DO UPDATE SET since = excluded.since
 	)
 	SELECT count(*),
 	    array_agg(DISTINCT u.subscription_id) FILTER (WHERE u.outcome IN ('delivered', 'async')),
 	    array_agg(u.subscription_id) FILTER (WHERE u.outcome IN ('retry', 'failed')),
 	    array_agg(DISTINCT u.subscription_id) FILTER (WHERE u.outcome = 'gone')
-	    , (SELECT count(*) FROM woken w WHERE w.due_now)
-	INTO n, ok_subs, fail_subs, gone_subs, woke
+	    , (SELECT count(*) FROM woken w WHERE w.due_now),
+	    (SELECT count(*) FROM r WHERE r.outcome <> 'released'
+	      AND NOT EXISTS (SELECT 1 FROM upd u2 WHERE u2.id = r.id)),
+	    array_agg(u.id)
+	INTO n, ok_subs, fail_subs, gone_subs, woke, lost, moved
 	FROM upd u;
+	/*
+	 * Results whose try was taken over (or whose delivery left sending
+	 * meanwhile) moved nothing; each is still an attempt.  One that a
+	 * takeover recorded cut_off (deliveries_claim) completes that row
+	 * rather than adding a second one.  Rare, so a statement of its
+	 * own: in the one above, the search for cut_off rows was planned
+	 * as a scan of every attempt, in every batch (issue 13).
+	 */
+	IF lost > 0 THEN
+		WITH r AS (
+			SELECT * FROM jsonb_to_recordset(p_results) AS x(id uuid,
+			    claim_id uuid, attempt integer,
+			    started_at timestamptz, status_code integer,
+			    response_ms real, error text, body text,
+			    outcome text, kind text, resends integer)
+		), lr AS MATERIALIZED (
+			SELECT r.* FROM r WHERE r.outcome <> 'released'
+			  AND r.id <> ALL (coalesce(moved, '{}'))
+		), late AS (
+			UPDATE hookpost.delivery_attempts a SET
+			    kind = coalesce(lr.kind, 'sent'),
+			    started_at = coalesce(lr.started_at, a.started_at),
+			    status_code = lr.status_code,
+			    response_ms = lr.response_ms, error = lr.error,
+			    response_body = left(lr.body, 4096)
+			FROM lr
+			WHERE a.delivery_id = lr.id AND a.attempt = lr.attempt
+			  AND a.claim_id = lr.claim_id AND a.kind = 'cut_off'
+			RETURNING a.delivery_id, a.claim_id
+		)
+		INSERT INTO hookpost.delivery_attempts (delivery_id, attempt,
+		    started_at, status_code, response_ms, error, response_body,
+		    claim_id, kind)
+		SELECT lr.id, lr.attempt, coalesce(lr.started_at, now()), NULL,
+		    NULL, 'the connection closed before an answer (a reused '
+		    'one); libcurl sent the request again on a new one', NULL,
+		    lr.claim_id, 'cut_off'
+		FROM lr CROSS JOIN generate_series(1, lr.resends)
+		WHERE lr.resends > 0
+		  AND NOT EXISTS (SELECT 1 FROM late l
+		      WHERE l.delivery_id = lr.id AND l.claim_id = lr.claim_id)
+		UNION ALL
+		SELECT lr.id, lr.attempt, coalesce(lr.started_at, now()),
+		    lr.status_code, lr.response_ms, lr.error, left(lr.body, 4096),
+		    lr.claim_id, coalesce(lr.kind, 'sent')
+		FROM lr WHERE NOT EXISTS (SELECT 1 FROM late l
+		    WHERE l.delivery_id = lr.id AND l.claim_id = lr.claim_id);
+	END IF;
 	IF woke > 0 THEN
 		PERFORM pg_notify('hookpost_delivery', '');
 	END IF;
@@ -435,12 +518,17 @@ DECLARE
 	ids	uuid[];
 	subs	uuid[];
 BEGIN
+	-- The waits (sql/026) in the order of the receivers' last word;
+	-- the delivery itself says whether it is still waiting.  Its
+	-- update leaves the waits through the trigger.
 	WITH due AS (
-		SELECT d.id FROM hookpost.deliveries d
-		WHERE d.status = 'in_progress'
+		SELECT d.id FROM hookpost.delivery_callback_waits w
+		JOIN hookpost.deliveries d ON d.id = w.delivery_id
+		WHERE w.since < now() - make_interval(secs => p_ttl)
+		  AND d.status = 'in_progress'
 		  AND d.updated_at < now() - make_interval(secs => p_ttl)
-		ORDER BY d.updated_at
-		LIMIT p_limit FOR UPDATE SKIP LOCKED
+		ORDER BY w.since
+		LIMIT p_limit FOR UPDATE OF d SKIP LOCKED
 	), expired AS (
 		UPDATE hookpost.deliveries d SET status = 'failed',
 		    callback_status = 'expired', last_error = msg,

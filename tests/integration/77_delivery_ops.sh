@@ -38,6 +38,12 @@ callback() {
 	    -H "X-Webhook-Signature: sha256=$(hmac sha256 "$SECRET" "$1.$_ts.$2")" --data-binary "$2"
 }
 
+# waits SUB: the subscription's callback waits (sql/026) as
+# "<delivery id>=<since is its updated_at>", sorted, or "none".
+waits() {
+	psql_q "SELECT coalesce(string_agg(w.delivery_id || '=' || (w.since = d.updated_at), ' ' ORDER BY w.delivery_id), 'none') FROM hookpost.delivery_callback_waits w JOIN hookpost.deliveries d ON d.id = w.delivery_id WHERE d.subscription_id = '$1'"
+}
+
 admin PUT /admin/quotas/webhooks/admin '{"max_subscriptions":1000,"max_subscription_requests_per_minute":1000,"max_subscription_requests_per_day":10000,"max_events_per_minute":100000}'
 case $STATUS in 200|201) ok "setup: quota" ;; *) fail "setup: quota" "$STATUS $BODY" ;; esac
 
@@ -51,9 +57,14 @@ n=$(psql_q "SELECT count(*) FROM hookpost.deliveries WHERE subscription_id = '$S
 OLD=$(psql_q "SELECT id FROM hookpost.deliveries WHERE subscription_id = '$SUB' AND event_type = 'document.created' ORDER BY id LIMIT 1")
 EDGE=$(psql_q "SELECT id FROM hookpost.deliveries WHERE subscription_id = '$SUB' AND id <> '$OLD' ORDER BY id LIMIT 1")
 NEW=$(psql_q "SELECT id FROM hookpost.deliveries WHERE subscription_id = '$SUB' AND id NOT IN ('$OLD', '$EDGE')")
+w=$(waits "$SUB")
+want=$(printf '%s=true\n' "$OLD" "$EDGE" "$NEW" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
+[ "$w" = "$want" ] && ok "each async delivery waits in delivery_callback_waits, since its last word" || fail "the finish records the callback waits" "$w vs $want"
 # The receiver's last word: 4 hours and a minute ago, 3 h 59 min ago, now.
 psql_q "UPDATE hookpost.deliveries SET updated_at = now() - interval '4 hours 1 minute' WHERE id = '$OLD'" >/dev/null
 psql_q "UPDATE hookpost.deliveries SET updated_at = now() - interval '3 hours 59 minutes' WHERE id = '$EDGE'" >/dev/null
+w=$(waits "$SUB")
+[ "$w" = "$want" ] && ok "an UPDATE of updated_at moves the wait with it (the queue trigger)" || fail "the trigger keeps the waits' since" "$w vs $want"
 fails0=$(psql_q "SELECT publication_failures FROM hookpost.subscriptions WHERE id = '$SUB'")
 m0=$(metric)
 case $m0 in [0-9]*) ;; *) m0=0 ;; esac	# absent: counted from 0 below
@@ -80,6 +91,8 @@ n=$(psql_q "SELECT status || ':' || callback_status FROM hookpost.deliveries WHE
 [ "$n" = failed:expired ] && ok "and changes nothing" || fail "a late callback changes nothing" "$n"
 callback "$NEW" '{"status":"completed","message":"on time"}'
 expect "a callback in time still completes its delivery" 200 '.status == "delivered"'
+w=$(waits "$SUB")
+[ "$w" = "$EDGE=true" ] && ok "the expired and the completed deliveries wait no more" || fail "expiry and callback leave the waits" "$w"
 deliver
 n=$(psql_q "SELECT status FROM hookpost.deliveries WHERE id = '$EDGE'")
 m2=$(metric)
@@ -90,6 +103,15 @@ deliver HOOKPOST_CALLBACK_TTL=600
 admin GET "/admin/webhooks/deliveries/$EDGE"
 expect "HOOKPOST_CALLBACK_TTL=600 expires it after 10 minutes instead" 200 \
     '.status == "failed" and .last_error == "callback not received within 10 minutes"'
+
+w=$(waits "$SUB")
+[ "$w" = none ] && ok "HOOKPOST_CALLBACK_TTL's expiry leaves the waits empty" || fail "the last wait is gone" "$w"
+
+# sql/026: no index of deliveries covers (as a key, an expression or a
+# predicate) a column that a claim, a result, a callback or an expiry
+# changes, so that all their updates can be HOT.
+n=$(psql_q "SELECT coalesce(string_agg(DISTINCT i.indexrelid::regclass || '.' || a.attname, ' '), 'none') FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum > 0 WHERE i.indrelid = 'hookpost.deliveries'::regclass AND a.attname IN ('status', 'attempts', 'sends', 'next_attempt_at', 'claim_id', 'lease_until', 'last_status_code', 'last_error', 'callback_status', 'callback_message', 'updated_at', 'completed_at', 'external_ref') AND (a.attnum = ANY (i.indkey::int2[]) OR pg_get_expr(i.indexprs, i.indrelid) ~ ('\m' || a.attname || '\M') OR pg_get_expr(i.indpred, i.indrelid) ~ ('\m' || a.attname || '\M'))")
+[ "$n" = none ] && ok "no index of deliveries covers a column its worker updates (HOT)" || fail "an index of deliveries blocks HOT updates" "$n"
 
 # --- the seed's retry table, exact with HOOKPOST_RETRY_JITTER=0 ---------
 subscribe "exact $RUN" "$R/status/500" '["document.updated"]'
