@@ -98,7 +98,10 @@ WORKER_PID=
 NODE_PID=
 stack_stop() {
 	[ -z "$WORKER_PID" ] || kill "$WORKER_PID" 2>/dev/null || true
-	[ -z "$NODE_PID" ] || kill "$NODE_PID" 2>/dev/null || true
+	# NODE_PID is runuser's (as root) or node's; node itself, its child
+	# under runuser, must go too, or it keeps the port.
+	[ -z "$NODE_PID" ] || { pkill -P "$NODE_PID" 2>/dev/null
+		kill "$NODE_PID" 2>/dev/null; } || true
 	[ -z "$SINK_PID" ] || kill "$SINK_PID" 2>/dev/null || true
 	for f in "$VAR"/refs-*.pgid; do
 		[ ! -s "$f" ] || kill -TERM "-$(cat "$f")" 2>/dev/null || true
