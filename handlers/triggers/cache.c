@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "crypt.h"
 #include "db.h"
@@ -111,6 +112,13 @@ rtrig_free(struct rtrig *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* Whether two SHA-256 hex digests of keys are equal, in constant time. */
+static int
+hash_eq(const char *a, const char *b)
+{
+	return strlen(b) == 64 && CRYPTO_memcmp(a, b, 64) == 0;
+}
+
 /* Empties a slot, wiping the secret. */
 void
 trig_copy_drop(struct trig_copy *c)
@@ -142,7 +150,7 @@ trig_copy_get(const char *hash)
 
 	for (i = 0; i < TRIG_CACHE_MAX; i++) {
 		c = &trig_cache[i];
-		if (c->t.key_id == NULL || strcmp(c->hash, hash) != 0)
+		if (c->t.key_id == NULL || !hash_eq(c->hash, hash))
 			continue;
 		if (now < c->read_at || now - c->read_at > TRIG_CACHE_TTL) {
 			trig_copy_drop(c);
@@ -179,7 +187,7 @@ trig_copy_read(const char *hash, int *found)
 	}
 	for (i = 0; i < TRIG_CACHE_MAX; i++) {
 		if (trig_cache[i].t.key_id != NULL &&
-		    strcmp(trig_cache[i].hash, hash) == 0) {
+		    hash_eq(trig_cache[i].hash, hash)) {
 			c = &trig_cache[i];
 			break;
 		}
