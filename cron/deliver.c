@@ -731,14 +731,10 @@ claim_done(struct deliver *d, PGresult *res)
 			    db_get(res, i, 14));
 		}
 		parse_schedule(j, db_get(res, i, 8));
-		j->object_key = db_get(res, i, 15) ? xstrdup(db_get(res, i, 15)) :
-		    NULL;
-		j->ticket_ref = db_get(res, i, 16) ? xstrdup(db_get(res, i, 16)) :
-		    NULL;
-		j->ticket_ref_id = db_get(res, i, 17) ?
-		    xstrdup(db_get(res, i, 17)) : NULL;
-		j->ticket_state = db_get(res, i, 18) ?
-		    xstrdup(db_get(res, i, 18)) : NULL;
+		j->object_key = db_dup(res, i, 15);
+		j->ticket_ref = db_dup(res, i, 16);
+		j->ticket_ref_id = db_dup(res, i, 17);
+		j->ticket_state = db_dup(res, i, 18);
 		j->max_concurrency = (int)strtol(PQgetvalue(res, i, 9), NULL, 10);
 		if (j->max_concurrency < 1)
 			j->max_concurrency = 1;

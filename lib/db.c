@@ -376,6 +376,14 @@ db_get(const PGresult *res, int row, int col)
 	return PQgetvalue(res, row, col);
 }
 
+char *
+db_dup(const PGresult *res, int row, int col)
+{
+	const char	*v = db_get(res, row, col);
+
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
 int
 db_wait_notify(long ms)
 {

@@ -71,5 +71,6 @@ int		 db_wait_notify(long ms);
 
 /* Field accessors: NULL for SQL NULL. */
 const char	*db_get(const PGresult *, int row, int col);
+char		*db_dup(const PGresult *, int row, int col);	/* or NULL */
 
 #endif

@@ -7,33 +7,25 @@
 #include "triage.h"
 #include "util.h"
 
-static char *
-dup_or_null(const PGresult *res, int row, int col)
-{
-	const char	*v;
-
-	return (v = db_get(res, row, col)) ? xstrdup(v) : NULL;
-}
-
 void
 source_from_row(const PGresult *res, int row, int c, struct source *out)
 {
 	const char	*v;
 
 	memset(out, 0, sizeof(*out));
-	out->id = dup_or_null(res, row, c);
-	out->name = dup_or_null(res, row, c + 1);
-	out->secret_enc = dup_or_null(res, row, c + 2);
+	out->id = db_dup(res, row, c);
+	out->name = db_dup(res, row, c + 1);
+	out->secret_enc = db_dup(res, row, c + 2);
 	out->auto_triage = strcmp(PQgetvalue(res, row, c + 3), "t") == 0;
 	out->enabled = strcmp(PQgetvalue(res, row, c + 4), "t") == 0;
-	out->format = dup_or_null(res, row, c + 5);
-	out->mode = dup_or_null(res, row, c + 6);
+	out->format = db_dup(res, row, c + 5);
+	out->mode = db_dup(res, row, c + 6);
 	if ((v = db_get(res, row, c + 7)) != NULL)
 		out->severity_mapping = json_loads(v, 0, NULL);
-	out->playbook = dup_or_null(res, row, c + 8);
+	out->playbook = db_dup(res, row, c + 8);
 	if ((v = db_get(res, row, c + 9)) != NULL)
 		out->steps = json_loads(v, 0, NULL);
-	out->version = dup_or_null(res, row, c + 10);
+	out->version = db_dup(res, row, c + 10);
 }
 
 void

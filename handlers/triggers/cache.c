@@ -44,35 +44,27 @@ static const char sql_read[] =
 static struct trig_copy	 trig_cache[TRIG_CACHE_MAX];
 static unsigned long	 trig_cache_clock;
 
-static char *
-dup_or_null(const PGresult *res, int col)
-{
-	const char	*v = db_get(res, 0, col);
-
-	return v != NULL ? xstrdup(v) : NULL;
-}
-
 static void
 rtrig_fill(const PGresult *res, struct rtrig *t)
 {
 	long long	 n;
 	const char	*v;
 
-	t->key_id = dup_or_null(res, 0);
-	t->label = dup_or_null(res, 1);
-	t->trigger_id = dup_or_null(res, 2);
-	t->ref = dup_or_null(res, 3);
+	t->key_id = db_dup(res, 0, 0);
+	t->label = db_dup(res, 0, 1);
+	t->trigger_id = db_dup(res, 0, 2);
+	t->ref = db_dup(res, 0, 3);
 	t->enabled = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
 	t->limit_kb = parse_int(PQgetvalue(res, 0, 5), 1, 65536, &n) == 0 ?
 	    n : 1024;
 	t->allowlist_enabled = strcmp(PQgetvalue(res, 0, 6), "t") == 0;
-	t->allowlist = dup_or_null(res, 7);
+	t->allowlist = db_dup(res, 0, 7);
 	t->rate_enabled = strcmp(PQgetvalue(res, 0, 8), "t") == 0;
-	t->rate_requests = dup_or_null(res, 9);
-	t->rate_window = dup_or_null(res, 10);
+	t->rate_requests = db_dup(res, 0, 9);
+	t->rate_window = db_dup(res, 0, 10);
 	t->hmac_enabled = strcmp(PQgetvalue(res, 0, 11), "t") == 0;
-	t->algorithm = dup_or_null(res, 12);
-	t->secret_enc = dup_or_null(res, 13);
+	t->algorithm = db_dup(res, 0, 12);
+	t->secret_enc = db_dup(res, 0, 13);
 	if (provider_parse(db_get(res, 0, 14), &t->preset) == -1)
 		t->preset = PROVIDER_NONE;
 	/* An unknown scheme (a newer database) is held to the strict one. */
@@ -81,7 +73,7 @@ rtrig_fill(const PGresult *res, struct rtrig *t)
 	/* Anything but an explicit 'id' keeps the guard. */
 	v = db_get(res, 0, 18);
 	t->dedupe_mac = v == NULL || strcmp(v, "id") != 0;
-	t->version = dup_or_null(res, 19);
+	t->version = db_dup(res, 0, 19);
 	/* A schema that cannot be read must not mean "no schema". */
 	if ((v = db_get(res, 0, 15)) != NULL &&
 	    (t->mapping = json_loads(v, 0, NULL)) == NULL)
