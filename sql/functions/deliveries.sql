@@ -246,6 +246,17 @@ BEGIN
 END $$;
 
 /*
+ * The error of a cut_off attempt libcurl sent again on a new connection
+ * (the reused one closed before an answer): the one wording of both
+ * places that record such re-sends in deliveries_finish.  Inlined.
+ */
+CREATE OR REPLACE FUNCTION hookpost.attempt_resent_error() RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT 'the connection closed before an answer (a reused one); '
+	    'libcurl sent the request again on a new one'::text
+$$;
+
+/*
  * Records a batch of attempt results, set-based (one INSERT of all
  * attempts, one UPDATE of all deliveries, one per outcome for
  * subscriptions), fenced by claim id: a result whose lease was lost
@@ -326,8 +337,7 @@ BEGIN
 		    started_at, status_code, response_ms, error, response_body,
 		    claim_id, kind)
 		SELECT r.id, r.attempt, coalesce(r.started_at, now()), NULL,
-		    NULL, 'the connection closed before an answer (a reused '
-		    'one); libcurl sent the request again on a new one', NULL,
+		    NULL, hookpost.attempt_resent_error(), NULL,
 		    r.claim_id, 'cut_off'
 		FROM r JOIN upd u ON u.id = r.id
 		CROSS JOIN generate_series(1, r.resends)
@@ -435,8 +445,7 @@ BEGIN
 		    started_at, status_code, response_ms, error, response_body,
 		    claim_id, kind)
 		SELECT lr.id, lr.attempt, coalesce(lr.started_at, now()), NULL,
-		    NULL, 'the connection closed before an answer (a reused '
-		    'one); libcurl sent the request again on a new one', NULL,
+		    NULL, hookpost.attempt_resent_error(), NULL,
 		    lr.claim_id, 'cut_off'
 		FROM lr CROSS JOIN generate_series(1, lr.resends)
 		WHERE lr.resends > 0
