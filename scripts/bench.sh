@@ -389,6 +389,30 @@ inbound_runs() {
 	done
 }
 
+# target_table HEAD WIDTH CELL: a row per target, a column per connection
+# count and server, each cell what "CELL target conns server" prints.
+target_table() {
+	printf '%-10s' "$1"
+	for c in $CONNS; do
+		for srv in $SERVERS; do printf "%$2s" "$srv $c"; done
+	done
+	echo
+	for t in $TARGETS; do
+		printf '%-10s' $t
+		for c in $CONNS; do
+			for srv in $SERVERS; do
+				printf "%$2s" "$($3 "$t" "$c" "$srv")"
+			done
+		done
+		echo
+	done
+}
+p99_cell() { printf '%.2f' "$(median_of "$3/$1" "$2" 6)"; }
+cpu_cell() {
+	echo "$(median_of "$3/$1" "$2" 8) / $(median_of "$3/$1" "$2" 9) /" \
+	    "$(median_of "$3/$1" "$2" 10)"
+}
+
 inbound_table() {
 	echo
 	echo "make bench: signed seed-004 alerts and seed-002 trigger posts through" \
@@ -413,40 +437,12 @@ inbound_table() {
 	done
 	echo
 	# p99 side by side: the tail each server adds under the same load.
-	printf '%-10s' "p99 ms"
-	for c in $CONNS; do
-		for srv in $SERVERS; do printf '%12s' "$srv $c"; done
-	done
-	echo
-	for t in $TARGETS; do
-		printf '%-10s' $t
-		for c in $CONNS; do
-			for srv in $SERVERS; do
-				printf '%12.2f' "$(median_of "$srv/$t" "$c" 6)"
-			done
-		done
-		echo
-	done
+	target_table "p99 ms" 12 p99_cell
 	echo
 	# CPU per request (issue 13): where each target spends, medians.
 	echo "CPU per request, microseconds (medians; /proc ticks of the" \
 	    "window): handler / web server / database"
-	printf '%-10s' target
-	for c in $CONNS; do
-		for srv in $SERVERS; do printf '%20s' "$srv $c"; done
-	done
-	echo
-	for t in $TARGETS; do
-		printf '%-10s' $t
-		for c in $CONNS; do
-			for srv in $SERVERS; do
-				v="$(median_of "$srv/$t" "$c" 8) / $(median_of \
-				    "$srv/$t" "$c" 9) / $(median_of "$srv/$t" "$c" 10)"
-				printf '%20s' "$v"
-			done
-		done
-		echo
-	done
+	target_table target 20 cpu_cell
 	echo
 	printf '%-25s' "req/s ratio"
 	for c in $CONNS; do printf '%12s' "$c conns"; done
