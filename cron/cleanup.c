@@ -171,6 +171,14 @@ cleanup_step(void *arg, struct worker_run *run)
 	    purge("purge_sub_requests", sql_requests, "25") == -1)
 		return -1;
 	{
+		const char	*p[1] = { "7" };	/* seed: no success for 7 days */
+
+		if ((res = db_exec("disable_failing", sql_failing, 1, p)) == NULL)
+			return -1;
+		n7 = PQntuples(res);
+		PQclear(res);
+	}
+	{
 		const char	*p[1] = { dd };
 
 		if ((res = db_exec("attempt_partitions", sql_attempts, 1,
@@ -180,14 +188,6 @@ cleanup_step(void *arg, struct worker_run *run)
 			if (PQntuples(res) != 1 || parse_int(PQgetvalue(res,
 			    0, i), 0, 1LL << 40, &att[i]) == -1)
 				att[i] = 0;
-		PQclear(res);
-	}
-	{
-		const char	*p[1] = { "7" };	/* seed: no success for 7 days */
-
-		if ((res = db_exec("disable_failing", sql_failing, 1, p)) == NULL)
-			return -1;
-		n7 = PQntuples(res);
 		PQclear(res);
 	}
 	log_info("cleanup: %lld replay guards, %lld queued events, "

@@ -50,6 +50,15 @@ END $$;
  * attempts kept so, those from before sql/027 and any started_at outside
  * the days made.
  *
+ * Locks: the days to drop are searched for attempts of kept deliveries
+ * with no lock that stops a writer; then the table is locked (ACCESS
+ * EXCLUSIVE, as the drop needs it anyway, and parent first, as every
+ * writer takes them) and each day is counted again: a day a writer
+ * added to meanwhile (a result for a send started that long ago) is
+ * searched again under the lock, so none is lost.  The table stays
+ * locked for the counts and drops only, until the caller's transaction
+ * ends: hookpost-cleanup runs this as a statement of its own.
+ *
  * Returns the partitions made and dropped, the attempts moved to the
  * default partition, and those deleted from it.  Runs one at a time (an
  * advisory lock): two runs at once take turns.
@@ -59,16 +68,22 @@ CREATE OR REPLACE FUNCTION hookpost.attempts_partitions(p_keep_days integer,
 	OUT created integer, OUT dropped integer, OUT kept bigint,
 	OUT deleted bigint)
 LANGUAGE plpgsql
--- A drop waits for the readers of the table; those behind it would wait
--- too: better give up and try again at the next run.
+-- The drop waits for the readers of the table, and those behind it for
+-- the drop: better give up and drop at the next run.
 SET lock_timeout = '10s'
 AS $$
 DECLARE
 	today	date := (now() AT TIME ZONE 'UTC')::date;
 	cut	timestamptz;
-	part	record;
-	live	hookpost.delivery_attempts[];
+	parts	text[];
+	counts	bigint[];
+	live	hookpost.delivery_attempts[] := '{}';
+	found	hookpost.delivery_attempts[];
 	n	bigint;
+	search	constant text := 'SELECT count(*), array_agg(ROW(a.*)::'
+	    'hookpost.delivery_attempts) FILTER (WHERE EXISTS (SELECT 1'
+	    ' FROM hookpost.deliveries d WHERE d.id = a.delivery_id))'
+	    ' FROM hookpost.%I a';
 BEGIN
 	created := 0;
 	dropped := 0;
@@ -85,39 +100,52 @@ BEGIN
 	END IF;
 	cut := least(now() - make_interval(days => p_keep_days),
 	    now() - interval '1 hour');
-	FOR part IN
-		SELECT c.relname
-		FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-		WHERE i.inhparent = 'hookpost.delivery_attempts'::regclass
-		  AND c.relname ~ '^delivery_attempts_p[0-9]{8}$'
-		  AND (to_date(substr(c.relname, 20), 'YYYYMMDD') + 1)::timestamp
-		      AT TIME ZONE 'UTC' <= cut
-		ORDER BY c.relname
-	LOOP
-		-- SHARE: no row may enter the day between the search below and
-		-- the drop.
-		EXECUTE format('LOCK TABLE hookpost.%I IN SHARE MODE',
-		    part.relname);
-		EXECUTE format('SELECT array_agg(ROW(a.*)::hookpost.delivery_attempts)'
-		    ' FROM hookpost.%I a WHERE EXISTS (SELECT 1'
-		    ' FROM hookpost.deliveries d WHERE d.id = a.delivery_id)',
-		    part.relname) INTO live;
-		EXECUTE format('DROP TABLE hookpost.%I', part.relname);
-		dropped := dropped + 1;
-		IF live IS NOT NULL THEN
-			-- The day's range is free now: they land in the default
-			-- partition.
-			INSERT INTO hookpost.delivery_attempts
-			SELECT * FROM unnest(live);
-			kept := kept + cardinality(live);
-		END IF;
-	END LOOP;
+
 	DELETE FROM hookpost.delivery_attempts_default a
 	WHERE a.started_at < cut
 	  AND NOT EXISTS (SELECT 1 FROM hookpost.deliveries d
 	      WHERE d.id = a.delivery_id);
 	GET DIAGNOSTICS n = ROW_COUNT;
 	deleted := n;
+
+	SELECT array_agg(c.relname::text ORDER BY c.relname) INTO parts
+	FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+	WHERE i.inhparent = 'hookpost.delivery_attempts'::regclass
+	  AND c.relname ~ '^delivery_attempts_p[0-9]{8}$'
+	  AND (to_date(substr(c.relname, 20), 'YYYYMMDD') + 1)::timestamp
+	      AT TIME ZONE 'UTC' <= cut;
+	IF parts IS NULL THEN
+		RETURN;
+	END IF;
+	counts := array_fill(0::bigint, ARRAY[cardinality(parts)]);
+	FOR i IN 1 .. cardinality(parts) LOOP
+		EXECUTE format(search, parts[i]) INTO n, found;
+		counts[i] := n;
+		live := live || coalesce(found, '{}');
+	END LOOP;
+
+	LOCK TABLE hookpost.delivery_attempts IN ACCESS EXCLUSIVE MODE;
+	FOR i IN 1 .. cardinality(parts) LOOP
+		EXECUTE format('SELECT count(*) FROM hookpost.%I', parts[i])
+		    INTO n;
+		IF n <> counts[i] THEN
+			-- Written to since the search: searched again, the
+			-- rows found before replaced.
+			live := ARRAY(SELECT x FROM unnest(live) x
+			    WHERE x.started_at < to_date(substr(parts[i], 20),
+			        'YYYYMMDD')::timestamp AT TIME ZONE 'UTC'
+			      OR x.started_at >= (to_date(substr(parts[i], 20),
+			        'YYYYMMDD') + 1)::timestamp AT TIME ZONE 'UTC');
+			EXECUTE format(search, parts[i]) INTO n, found;
+			live := live || coalesce(found, '{}');
+		END IF;
+		EXECUTE format('DROP TABLE hookpost.%I', parts[i]);
+		dropped := dropped + 1;
+	END LOOP;
+	-- Their days' ranges are free now: they land in the default
+	-- partition.
+	INSERT INTO hookpost.delivery_attempts SELECT * FROM unnest(live);
+	kept := cardinality(live);
 END $$;
 
 -- Today's partition and the next 3 days', on every migrate: a fresh
