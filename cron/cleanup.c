@@ -29,9 +29,9 @@
 #include "worker.h"
 
 #define BATCH	"5000"
-/* Days of attempt partitions made ahead of today: the runs of three
- * days may fail before an attempt has no day's partition to go to (it
- * would still be kept, in the default partition). */
+/* Days of attempt partitions made ahead of today (as migrate does):
+ * three days of failed runs pass before an attempt finds no partition of
+ * its day (it would then be kept in the default partition). */
 #define ATTEMPT_DAYS_AHEAD	"3"
 
 struct cleanup {
@@ -125,7 +125,8 @@ cleanup_step(void *arg, struct worker_run *run)
 	    " hookpost.subscription_requests WHERE id IN (SELECT id FROM"
 	    " hookpost.subscription_requests WHERE requested_at < now() -"
 	    " make_interval(hours => $1::int) LIMIT " BATCH ")";
-	/* After the deliveries' purge: their attempts go with them. */
+	/* Run after the deliveries' purge: a delivery it deleted no longer
+	 * holds its old attempts back from their day's drop. */
 	static const char sql_attempts[] = "SELECT created, dropped, kept,"
 	    " deleted FROM hookpost.attempts_partitions($1::int, "
 	    ATTEMPT_DAYS_AHEAD ")";
