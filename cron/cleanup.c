@@ -10,9 +10,10 @@
  * retention (-d, default 7 days), subscriptions marked for deletion or
  * never verified within a day, and subscriptions failing persistently
  * (10+ failures and no success for 7 days) disabled -- not deleted --
- * with a subscription.disabled event; attempt rows whose delivery is
- * gone (sql/010 dropped their foreign key; a worker's late result for a
- * delivery deleted meanwhile leaves one).  Trigger events (seed 002) past
+ * with a subscription.disabled event; the delivery attempts by whole
+ * days, a partition drop each (sql/027: hookpost.attempts_partitions()
+ * makes the next days' partitions and drops those past -d, the attempts
+ * of deliveries still kept moved aside).  Trigger events (seed 002) past
  * retention (-t, default 90 days, as the audit log).
  * Safe to run at any time and twice at once.
  */
@@ -28,6 +29,10 @@
 #include "worker.h"
 
 #define BATCH	"5000"
+/* Days of attempt partitions made ahead of today (as migrate does):
+ * three days of failed runs pass before an attempt finds no partition of
+ * its day (it would then be kept in the default partition). */
+#define ATTEMPT_DAYS_AHEAD	"3"
 
 struct cleanup {
 	long long	 audit_days;	/* -a */
@@ -120,11 +125,11 @@ cleanup_step(void *arg, struct worker_run *run)
 	    " hookpost.subscription_requests WHERE id IN (SELECT id FROM"
 	    " hookpost.subscription_requests WHERE requested_at < now() -"
 	    " make_interval(hours => $1::int) LIMIT " BATCH ")";
-	static const char sql_attempts[] = "DELETE FROM"
-	    " hookpost.delivery_attempts WHERE id IN (SELECT a.id FROM"
-	    " hookpost.delivery_attempts a WHERE NOT EXISTS (SELECT 1 FROM"
-	    " hookpost.deliveries d WHERE d.id = a.delivery_id)"
-	    " LIMIT " BATCH ")";
+	/* Run after the deliveries' purge: a delivery it deleted no longer
+	 * holds its old attempts back from their day's drop. */
+	static const char sql_attempts[] = "SELECT created, dropped, kept,"
+	    " deleted FROM hookpost.attempts_partitions($1::int, "
+	    ATTEMPT_DAYS_AHEAD ")";
 	/* An event is its request's audit row (sql/025): folded first. */
 	static const char sql_trigger_events[] = "DELETE FROM"
 	    " hookpost.trigger_events WHERE id IN (SELECT id FROM"
@@ -141,7 +146,9 @@ cleanup_step(void *arg, struct worker_run *run)
 	    "  FROM hookpost.metric_rollup_state)"
 	    " LIMIT " BATCH ")";
 	struct cleanup	*c = arg;
-	long long	 n1, n2, n3, n4, n5, n6, n7, n8, n9;
+	long long	 n1, n2, n3, n4, n5, n6, n7, n9;
+	long long	 att[4];
+	int		 i;
 	char		 a[24], q[24], tol[24], dd[24], td[24];
 	PGresult	*res;
 
@@ -159,7 +166,6 @@ cleanup_step(void *arg, struct worker_run *run)
 	    (n4 = purge("purge_deliveries", sql_deliveries, dd)) == -1 ||
 	    (n5 = purge("purge_events", sql_events, dd)) == -1 ||
 	    (n6 = purge("purge_abandoned", sql_abandoned, "24")) == -1 ||
-	    (n8 = purge("purge_attempts", sql_attempts, NULL)) == -1 ||
 	    (n9 = purge("purge_trigger_events", sql_trigger_events,
 	    td)) == -1 ||
 	    /* The per-day quota looks back 24 hours; older rows are spent. */
@@ -173,11 +179,25 @@ cleanup_step(void *arg, struct worker_run *run)
 		n7 = PQntuples(res);
 		PQclear(res);
 	}
+	{
+		const char	*p[1] = { dd };
+
+		if ((res = db_exec("attempt_partitions", sql_attempts, 1,
+		    p)) == NULL)
+			return -1;
+		for (i = 0; i < 4; i++)
+			if (PQntuples(res) != 1 || parse_int(PQgetvalue(res,
+			    0, i), 0, 1LL << 40, &att[i]) == -1)
+				att[i] = 0;
+		PQclear(res);
+	}
 	log_info("cleanup: %lld replay guards, %lld queued events, "
 	    "%lld audit rows, %lld deliveries, %lld events, %lld abandoned "
-	    "subscriptions, %lld orphaned attempts, %lld trigger events "
-	    "removed; %lld failing subscriptions disabled",
-	    n1, n2, n3, n4, n5, n6, n8, n9, n7);
+	    "subscriptions, %lld trigger events removed; %lld failing "
+	    "subscriptions disabled; attempt partitions: %lld made, %lld "
+	    "dropped (%lld attempts of kept deliveries moved to the default "
+	    "partition, %lld removed from it)",
+	    n1, n2, n3, n4, n5, n6, n9, n7, att[0], att[1], att[2], att[3]);
 	return WORKER_DONE;
 }
 

@@ -65,14 +65,13 @@ BEGIN
 	WHERE q.delivery_id = o.id AND o.status IN ('pending', 'sending');
 	DELETE FROM hookpost.delivery_callback_waits w USING old_rows o
 	WHERE w.delivery_id = o.id AND o.status = 'in_progress';
-	DELETE FROM hookpost.delivery_attempts a USING old_rows o
-	WHERE a.delivery_id = o.id;
+	-- A delivery's attempts are not deleted with it: they go with their
+	-- day's partition (sql/027, hookpost.attempts_partitions()).
 	RETURN NULL;
 END $$;
 
 -- TRUNCATE fires no DELETE triggers: empty the queue and the callback
--- waits with it.  Truncate delivery_attempts in the same statement, as
--- the foreign key required.
+-- waits with it.
 CREATE OR REPLACE FUNCTION hookpost.deliveries_queue_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
