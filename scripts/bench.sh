@@ -46,8 +46,12 @@
 #   BENCH_LAT_DURATION [10] seconds of the latency run
 #   BENCH_KEEP     [0]   1 leaves the stack running afterwards
 #   BENCH_TARGETS  ["null ideal hookpost trigger node"]  inbound targets
-#   BENCH_PORT [18090], BENCH_PGPORT [54391], BENCH_SINK_PORT [18091]
+#   BENCH_PORT [18090], BENCH_PGPORT [54391], BENCH_SINK_PORT [18091],
+#   BENCH_NODE_PORT [18092]
 #                        ports, for a bench beside another on one machine
+#   BENCH_VAR      [var/bench]  its state: PostgreSQL, sockets, logs,
+#                        results (a second bench from the same tree needs
+#                        its own, beside its own ports)
 # PostgreSQL keeps its durable settings (no HOOKPOST_PG_FAST): the commit
 # is the cost being measured.
 set -eu
@@ -74,7 +78,7 @@ SINK_PORT=${BENCH_SINK_PORT:-18091}
 NODE_PORT=${BENCH_NODE_PORT:-18092}
 TARGETS=${BENCH_TARGETS:-null ideal hookpost trigger node}
 
-export HOOKPOST_VAR=$TOP/var/bench HOOKPOST_PORT=${BENCH_PORT:-18090}
+export HOOKPOST_VAR=${BENCH_VAR:-$TOP/var/bench} HOOKPOST_PORT=${BENCH_PORT:-18090}
 export HOOKPOST_PGPORT=${BENCH_PGPORT:-54391}
 export HOOKPOST_CRON=0 HOOKPOST_QUIET=1
 unset HOOKPOST_PG_FAST
@@ -98,6 +102,10 @@ WORKER_PID=
 NODE_PID=
 stack_stop() {
 	[ -z "$WORKER_PID" ] || kill "$WORKER_PID" 2>/dev/null || true
+	# A BENCH_KEEP run's Node.js peer, left running with the stack.
+	[ -n "$NODE_PID" ] || [ ! -s "$VAR/node.pid" ] ||
+		NODE_PID=$(cat "$VAR/node.pid")
+	rm -f "$VAR/node.pid"
 	# NODE_PID is runuser's (as root) or node's; node itself, its child
 	# under runuser, must go too, or it keeps the port.
 	[ -z "$NODE_PID" ] || { pkill -P "$NODE_PID" 2>/dev/null
@@ -247,6 +255,7 @@ node_start() {
 	    PGUSER="$(kv user)" node bench/node/server.js \
 	    >>"$VAR/log/bench-node.log" 2>&1 &
 	NODE_PID=$!
+	echo "$NODE_PID" >"$VAR/node.pid"
 	i=0
 	until grep -q listening "$VAR/log/bench-node.log" 2>/dev/null; do
 		i=$((i + 1))
@@ -312,8 +321,13 @@ cpu_ticks() {	# program server -> "handler server database" ticks
 }
 # mem_of prog: the largest peak RSS (VmHWM) and PSS (smaps_rollup: shared
 # pages divided among the processes mapping them) of its processes, KiB.
+# Only this bench's: a process whose environment names this bench's
+# hookpost.conf (every pool gets HOOKPOST_CONFIG), not another bench's
+# on the same machine, nor a stack run by `make run`.
 mem_of() {
 	for p in $(pgrep -x "$1"); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+		    grep -qxF "HOOKPOST_CONFIG=$VAR/hookpost.conf" || continue
 		printf '%s %s\n' \
 		    "$(awk '/^VmHWM:/ { print $2 }' /proc/$p/status 2>/dev/null)" \
 		    "$(awk '/^Pss:/ { print $2 }' /proc/$p/smaps_rollup 2>/dev/null)"
