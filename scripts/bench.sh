@@ -129,15 +129,21 @@ for b in bin/bench-load bin/bench-null bin/bench-ideal bin/sources.fcgi \
 	[ -x "$b" ] || die "$b is not built: run make"
 done
 
-# The references must run in the same pool as the receiver: lighttpd's
+# The references must run in the same pool as the receiver: one program
+# that forks -n processes after its start-up (lib/pool.h).  lighttpd's
 # bench pools are checked against lighttpd.conf, Apache's are started
 # below with apache.conf's sources pool size.
-want=$(sed -n '/sources\.sock/,/max-procs/p' httpd-conf/lighttpd.conf |
-    sed -n 's/.*"max-procs"[^0-9]*\([0-9]*\).*/\1/p')
-for n in $(sed -n 's/.*"max-procs"[^0-9]*\([0-9]*\).*/\1/p' \
-    httpd-conf/lighttpd-bench.conf); do
-	[ "$n" = "$want" ] || die "httpd-conf/lighttpd-bench.conf: max-procs" \
-	    "$n differs from the sources pool's $want in lighttpd.conf"
+pool_n() {	# file program -> the -n of its bin-path, and its max-procs
+	sed -n "/\"bin-path\".*bin\/$2 /,/\"max-procs\"/p" "$1" | sed -n \
+	    -e 's/.*"bin-path".* -n \([0-9]*\)".*/\1/p' \
+	    -e 's/.*"max-procs"[^0-9]*\([0-9]*\).*/max-procs=\1/p' | tr '\n' ' '
+}
+want=$(pool_n httpd-conf/lighttpd.conf sources.fcgi)
+for r in null ideal; do
+	[ "$(pool_n httpd-conf/lighttpd-bench.conf bench-$r)" = "$want" ] ||
+		die "httpd-conf/lighttpd-bench.conf: bench-$r's pool" \
+		    "($(pool_n httpd-conf/lighttpd-bench.conf bench-$r))" \
+		    "differs from the sources pool's ($want) in lighttpd.conf"
 done
 APACHE_POOL=$(sed -n 's/^#[[:space:]]*pool[[:space:]]\{1,\}sources[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*$/\1/p' \
     httpd-conf/apache.conf)
@@ -154,21 +160,26 @@ if [ "${BENCH_KEEP:-0}" != 1 ]; then
 	trap 'exit 130' INT TERM
 fi
 
-# Apache's reference pools: bench-null and bench-ideal take the listening
-# socket as fd 0, so cgi-fcgi -start makes it and starts them on it, in a
-# session (and process group) of their own that stack_stop ends.
+# Apache's reference pools, started as stack.sh starts the handlers'
+# (bin/<program> -s SOCKET -n N, the same environment), each in a session
+# (and process group) of its own that stack_stop ends.
 refs_start() {
 	for r in null ideal; do
 		[ ! -s "$VAR/refs-$r.pgid" ] || continue
 		rm -f "$VAR/run/bench-$r.sock"
-		as_user env HOOKPOST_CONFIG="$VAR/hookpost.conf" \
-		    BENCH_SECRET="$SECRET" setsid -w sh -c 'echo $$ >"$1"; shift;
-		    exec cgi-fcgi -start -connect "$@"' sh "$VAR/refs-$r.pgid" \
-		    "$VAR/run/bench-$r.sock" "$TOP/bin/bench-$r" "$APACHE_POOL" \
-		    >>"$VAR/log/bench-refs.log" 2>&1 ||
-			die "bench-$r pool: $(tail -n 1 "$VAR/log/bench-refs.log")"
-		[ -S "$VAR/run/bench-$r.sock" ] ||
-			die "bench-$r pool: no socket; see $VAR/log/bench-refs.log"
+		as_user env $(scripts/stack.sh handler-env) \
+		    HOOKPOST_CONFIG="$VAR/hookpost.conf" \
+		    BENCH_SECRET="$SECRET" setsid sh -c 'echo $$ >"$1"; shift;
+		    exec "$@"' sh "$VAR/refs-$r.pgid" "$TOP/bin/bench-$r" \
+		    -s "$VAR/run/bench-$r.sock" -n "$APACHE_POOL" \
+		    >>"$VAR/log/bench-refs.log" 2>&1 &
+		i=0
+		until [ -S "$VAR/run/bench-$r.sock" ]; do
+			i=$((i + 1))
+			[ $i -lt 100 ] || die "bench-$r pool: no socket;" \
+			    "$(tail -n 1 "$VAR/log/bench-refs.log")"
+			sleep 0.05
+		done
 	done
 }
 
