@@ -111,11 +111,14 @@ stack_stop() {
 	[ -z "$NODE_PID" ] || { pkill -P "$NODE_PID" 2>/dev/null
 		kill "$NODE_PID" 2>/dev/null; } || true
 	[ -z "$SINK_PID" ] || kill "$SINK_PID" 2>/dev/null || true
+	refs_stop
+	scripts/stack.sh stop >/dev/null 2>&1 || true
+}
+refs_stop() {
 	for f in "$VAR"/refs-*.pgid; do
 		[ ! -s "$f" ] || kill -TERM "-$(cat "$f")" 2>/dev/null || true
 		rm -f "$f"
 	done
-	scripts/stack.sh stop >/dev/null 2>&1 || true
 }
 
 has_part() {
@@ -187,7 +190,10 @@ refs_start() {
 # shipped config plus the two references), through stack.sh, which also
 # writes its pid files so that stack.sh stop ends it.
 server_start() {
-	[ "$1" != apache ] || refs_start
+	# Apache's reference pools live in Apache's turn only, as stack.sh
+	# ends its handler pools when lighttpd starts (else the memory
+	# table would count them in lighttpd's row).
+	if [ "$1" = apache ]; then refs_start; else refs_stop; fi
 	HOOKPOST_TRIGGER_RATE_PER_IP=100000000 \
 	    HOOKPOST_TRIGGER_RATE_GLOBAL=100000000 \
 	    HOOKPOST_SERVER=$1 HOOKPOST_HTTPD_CONF="$TOP/httpd-conf/$1-bench.conf" \
@@ -331,7 +337,8 @@ cpu_ticks() {	# program server -> "handler server database" ticks
 	} END { print h + 0, w + 0, d + 0 }'
 }
 # mem_of prog: the largest peak RSS (VmHWM) and PSS (smaps_rollup: shared
-# pages divided among the processes mapping them) of its processes, KiB.
+# pages divided among the processes mapping them) of its processes, KiB,
+# and how many there are (a pool: its supervisor and the N it forked).
 # Only this bench's: a process whose environment names this bench's
 # hookpost.conf (every pool gets HOOKPOST_CONFIG), not another bench's
 # on the same machine, nor a stack run by `make run`.
@@ -342,8 +349,8 @@ mem_of() {
 		printf '%s %s\n' \
 		    "$(awk '/^VmHWM:/ { print $2 }' /proc/$p/status 2>/dev/null)" \
 		    "$(awk '/^Pss:/ { print $2 }' /proc/$p/smaps_rollup 2>/dev/null)"
-	done | awk 'NF == 2 { if ($1 > r) r = $1; if ($2 > s) s = $2 }
-	    END { print r + 0, s + 0 }'
+	done | awk 'NF == 2 { if ($1 > r) r = $1; if ($2 > s) s = $2; n++ }
+	    END { print r + 0, s + 0, n + 0 }'
 }
 
 # load_run target conns url: bench-load's line, then the target's CPU per
@@ -546,11 +553,12 @@ inbound_table() {
 	# its Kerberos/LDAP/GnuTLS); PSS divides those among the processes.
 	echo
 	echo "handler memory per process after the load, KiB (largest of the" \
-	    "pool and of the runs): peak RSS / PSS"
+	    "pool, supervisor included, and of the runs): peak RSS / PSS"
 	for srv in $SERVERS; do
 		for t in hookpost trigger ideal; do
 			awk -v s="$srv" -v t="$t" '$1 == s && $2 == t {
-				if ($3 > r) r = $3; if ($4 > p) p = $4; n++ }
+				if ($3 > r) r = $3; if ($4 > p) p = $4
+				if ($5 > k) k = $5; n++ }
 			    END {
 				if (n == 0) exit
 				a = ""
@@ -558,7 +566,8 @@ inbound_table() {
 					a = "   (aim RSS < 8192: met)"
 				else if (t != "ideal")
 					a = "   (aim RSS < 8192: not met)"
-				printf "%-9s %-10s %8d / %d%s\n", s, t, r, p, a
+				printf "%-9s %-10s %8d / %-5d %2d processes%s\n",
+				    s, t, r, p, k, a
 			    }' "$VAR/mem.txt"
 		done
 	done
