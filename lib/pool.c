@@ -1,5 +1,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <signal.h>
@@ -7,6 +10,8 @@
 #include <unistd.h>
 
 #include "pool.h"
+
+static pid_t	 supervisor;
 
 static void
 on_pool_term(int sig)
@@ -38,6 +43,17 @@ pool_fork(const struct sigaction *old_term, const struct sigaction *old_int,
 	if ((pid = fork()) == 0) {
 		sigaction(SIGTERM, old_term, NULL);
 		sigaction(SIGINT, old_int, NULL);
+#ifdef __linux__
+		/*
+		 * A supervisor killed outright (SIGKILL) cannot end its pool:
+		 * its processes would go on holding their connections on a
+		 * socket that lighttpd replaces when it starts the program
+		 * again.  They get SIGTERM instead, the pending one at once.
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != supervisor)
+			raise(SIGTERM);
+#endif
 	}
 	saved = errno;
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
@@ -59,6 +75,7 @@ pool_start(int nproc)
 	 */
 	if (getpgrp() != getpid() && setpgid(0, 0) == -1)
 		return -1;
+	supervisor = getpid();
 	sigprocmask(SIG_SETMASK, NULL, &old_mask);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_pool_term;
