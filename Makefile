@@ -11,6 +11,11 @@ CPPFLAGS += -D_GNU_SOURCE -DHOOKPOST_VERSION=\"$(VERSION)\" -Ilib \
 	  -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SAN)
 LDLIBS	= -lfcgi -lpq -ljansson -lcrypto -lcurl -lyaml -lm
+# Each program records only the libraries it calls (issue 13): a handler
+# that needs no libcurl or libyaml does not load them and the ~10
+# libraries behind libcurl (0.8 MiB more resident in each process).
+# Debian's and Ubuntu's gcc do this by default, others do not.
+ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
 
 LIB_SRC	= $(sort $(wildcard lib/*.c))
 LIB_OBJ	= $(LIB_SRC:.c=.o)
@@ -40,35 +45,35 @@ lib/libhookpost.a: $(LIB_OBJ)
 bin/%.fcgi: handlers/%.c lib/libhookpost.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
 
 .SECONDEXPANSION:
 bin/%.fcgi: handlers/%/main.c $$(wildcard handlers/%/*.c handlers/%/*.h) \
 	    lib/libhookpost.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(wildcard handlers/$*/*.c) \
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(wildcard handlers/$*/*.c) \
 	    lib/libhookpost.a $(LDLIBS)
 
 bin/hookpost-%: cron/%.c lib/libhookpost.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
 
 bin/hookpost: $(CLI_SRC) $(wildcard cli/*.h) lib/libhookpost.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CPPFLAGS) -Icli $(ALL_CFLAGS) -o $@ $(CLI_SRC) lib/libhookpost.a $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) -Icli $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CLI_SRC) lib/libhookpost.a $(LDLIBS)
 
 bin/bench-%: bench/%.c lib/libhookpost.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS) -lpthread
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS) -lpthread
 
 bin/test-%: tests/unit/%.c tests/unit/check.h lib/libhookpost.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
 
 # The fuzzers (scripts/fuzz.sh, make fuzz): lib/ built once more by clang
 # with libFuzzer's coverage, ASan and UBSan into bin/fuzz/obj, and one

@@ -11,6 +11,11 @@
  *
  * Environment: BENCH_SECRET (required); the database as for the
  * handlers, HOOKPOST_DATABASE_URL or the HOOKPOST_CONFIG file (lib/cfg).
+ *
+ *   bench-ideal [-s socket] [-n processes]
+ * as the handlers (lib/srv.h): on fd 0, or on a socket of its own with
+ * -s, served by one process or, with -n, by a pool of that many forked
+ * after start-up (lib/pool.h), the way every handler pool runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +36,7 @@
 
 #include "cfg.h"
 #include "crypt.h"
+#include "pool.h"
 #include "util.h"
 
 #define IDEAL_MAX_BODY		(1024 * 1024)
@@ -228,16 +234,32 @@ out:
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	FCGX_Request	 fr;
-	const char	*secret;
-	int		 fd;
+	const char	*secret, *sockpath = NULL;
+	long long	 nproc = 0;
+	int		 ch, fd, sock = 0;
 
+	while ((ch = getopt(argc, argv, "n:s:")) != -1) {
+		switch (ch) {
+		case 's':
+			sockpath = optarg;
+			break;
+		case 'n':
+			if (parse_int(optarg, 1, POOL_MAX, &nproc) == 0)
+				break;
+			/* FALLTHROUGH */
+		default:
+			fprintf(stderr, "usage: bench-ideal [-s socket] "
+			    "[-n processes]\n");
+			return 1;
+		}
+	}
 	/*
-	 * cgi-fcgi -start (Apache's reference pool, scripts/bench.sh) closes
-	 * stdout and stderr: the database socket would then take one of
-	 * them, and libpq's notices, written to stderr, would go into it.
+	 * A launcher that closes stdout and stderr (cgi-fcgi -start does):
+	 * the database socket would then take one of them, and libpq's
+	 * notices, written to stderr, would go into it.
 	 */
 	for (fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
 		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
@@ -250,16 +272,36 @@ main(void)
 		fprintf(stderr, "bench-ideal: BENCH_SECRET is not set\n");
 		return 1;
 	}
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "bench-ideal: FastCGI setup failed\n");
+		return 1;
+	}
+	if (sockpath != NULL &&
+	    (sock = FCGX_OpenSocket(sockpath, 1024)) < 0) {
+		fprintf(stderr, "bench-ideal: %s: cannot listen\n", sockpath);
+		return 1;
+	}
+	if (sockpath == NULL && FCGX_IsCGI()) {
+		fprintf(stderr, "bench-ideal: run me under a FastCGI server\n");
+		return 1;
+	}
+	if (nproc > 0 && (ch = pool_start((int)nproc)) != 0) {
+		if (ch == -1)
+			fprintf(stderr, "bench-ideal: cannot start the pool: "
+			    "%s\n", strerror(errno));
+		return ch == -1;
+	}
+	/*
+	 * OpenSSL's first use (its providers, the HMAC fetched) in each
+	 * process of the pool, as the handlers', whose supervisor never
+	 * touches it: the same pages counted in each (issue 13's table).
+	 */
 	if (mac_setup(secret) == -1) {
 		fprintf(stderr, "bench-ideal: HMAC setup failed\n");
 		return 1;
 	}
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+	if (FCGX_InitRequest(&fr, sock, 0) != 0) {
 		fprintf(stderr, "bench-ideal: FastCGI setup failed\n");
-		return 1;
-	}
-	if (FCGX_IsCGI()) {
-		fprintf(stderr, "bench-ideal: run me under a FastCGI server\n");
 		return 1;
 	}
 	while (FCGX_Accept_r(&fr) >= 0) {

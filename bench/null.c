@@ -8,14 +8,24 @@
  * hookpost's.  No database, no parsing, no signature.  Whatever rate
  * lighttpd reaches with it is the most any handler can reach behind the
  * same server on the same machine.
+ *
+ *   bench-null [-s socket] [-n processes]
+ * as the handlers and bench-ideal: on fd 0 or its own socket, one
+ * process or a pool of -n (lib/pool.h).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
+#include "pool.h"
+#include "util.h"
+
 int
-main(void)
+main(int argc, char *argv[])
 {
 	static const char	 resp[] = "Status: 200 OK\r\n"
 	    "Content-Type: application/json\r\n"
@@ -25,14 +35,47 @@ main(void)
 	    "{\"status\":\"accepted\"}";
 	FCGX_Request		 fr;
 	char			 sink[16384];
+	const char		*sockpath = NULL;
+	long long		 nproc = 0;
+	int			 ch, sock = 0;
 
+	while ((ch = getopt(argc, argv, "n:s:")) != -1) {
+		switch (ch) {
+		case 's':
+			sockpath = optarg;
+			break;
+		case 'n':
+			if (parse_int(optarg, 1, POOL_MAX, &nproc) == 0)
+				break;
+			/* FALLTHROUGH */
+		default:
+			fprintf(stderr, "usage: bench-null [-s socket] "
+			    "[-n processes]\n");
+			return 1;
+		}
+	}
 	signal(SIGPIPE, SIG_IGN);
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+	if (FCGX_Init() != 0) {
 		fprintf(stderr, "bench-null: FastCGI setup failed\n");
 		return 1;
 	}
-	if (FCGX_IsCGI()) {
+	if (sockpath != NULL &&
+	    (sock = FCGX_OpenSocket(sockpath, 1024)) < 0) {
+		fprintf(stderr, "bench-null: %s: cannot listen\n", sockpath);
+		return 1;
+	}
+	if (sockpath == NULL && FCGX_IsCGI()) {
 		fprintf(stderr, "bench-null: run me under a FastCGI server\n");
+		return 1;
+	}
+	if (nproc > 0 && (ch = pool_start((int)nproc)) != 0) {
+		if (ch == -1)
+			fprintf(stderr, "bench-null: cannot start the pool: "
+			    "%s\n", strerror(errno));
+		return ch == -1;
+	}
+	if (FCGX_InitRequest(&fr, sock, 0) != 0) {
+		fprintf(stderr, "bench-null: FastCGI setup failed\n");
 		return 1;
 	}
 	while (FCGX_Accept_r(&fr) >= 0) {

@@ -1,6 +1,3 @@
-#include <sys/types.h>
-#include <sys/wait.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +13,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "log.h"
+#include "pool.h"
 #include "refused.h"
 #include "req.h"
 #include "srv.h"
@@ -35,14 +33,6 @@ on_term(int sig)
 	if (!in_request)
 		_exit(0);
 	stop = 1;
-}
-
-static void
-on_pool_term(int sig)
-{
-	signal(SIGTERM, SIG_IGN);
-	kill(0, SIGTERM);
-	_exit(sig == SIGTERM ? 0 : 1);
 }
 
 static void
@@ -407,9 +397,10 @@ srv_body_drain(struct req *r)
 static int
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-s socket|:port [-n processes]]\n"
-	    "  Without -s: a FastCGI program started by the web server, or "
-	    "plain CGI.\n", prog);
+	fprintf(stderr, "usage: %s [-s socket|:port] [-n processes]\n"
+	    "  Without -s: a FastCGI program started by the web server, on "
+	    "fd 0 (with -n, a pool\n  of that many on it), or plain CGI.\n",
+	    prog);
 	return 1;
 }
 
@@ -446,10 +437,8 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 {
 	struct req	 r;
 	const char	*sockpath = NULL, *base;
-	long long	 nproc = 4;
-	pid_t		 pid;
-	int		 ch, sock, status;
-	long long	 i;
+	long long	 nproc = 0;
+	int		 ch, sock;
 
 	signals_setup();
 	if ((base = strrchr(argv[0], '/')) != NULL)
@@ -464,7 +453,7 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 			sockpath = optarg;
 			break;
 		case 'n':
-			if (parse_int(optarg, 1, 256, &nproc) == -1)
+			if (parse_int(optarg, 1, POOL_MAX, &nproc) == -1)
 				return usage(argv[0]);
 			break;
 		default:
@@ -478,32 +467,33 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 		return 1;
 	}
 	if (sockpath != NULL) {
-		/* A fixed pool, supervised: a child that dies is replaced. */
+		/* Our own socket (mod_proxy_fcgi): a pool, 4 by default. */
 		if ((sock = FCGX_OpenSocket(sockpath, 1024)) < 0) {
 			log_error("%s: cannot listen", sockpath);
 			return 1;
 		}
-		for (i = 0; i < nproc; i++)
-			if ((pid = fork()) == 0)
-				return serve_fcgi(sock, routes, nroutes,
-				    dispatch);
-		/* The supervisor's SIGTERM ends the whole pool. */
-		signal(SIGTERM, on_pool_term);
-		signal(SIGINT, on_pool_term);
-		for (;;) {
-			if ((pid = wait(&status)) == -1) {
-				if (errno == EINTR)
-					continue;
-				break;
-			}
-			if ((pid = fork()) == 0)
-				return serve_fcgi(sock, routes, nroutes,
-				    dispatch);
+		if (nproc == 0)
+			nproc = 4;
+	} else if (!FCGX_IsCGI())
+		sock = 0;	/* the web server's, as fd 0 */
+	else if (nproc != 0)
+		return usage(argv[0]);
+	else
+		sock = -1;
+	if (sock != -1 && nproc != 0) {
+		/* A fixed pool, supervised: a child that dies is replaced. */
+		switch (pool_start((int)nproc)) {
+		case 0:
+			break;
+		case -1:
+			log_error("cannot start the pool: %s", strerror(errno));
+			return 1;
+		default:
+			return 0;
 		}
-		return 0;
 	}
-	if (!FCGX_IsCGI())
-		return serve_fcgi(0, routes, nroutes, dispatch);
+	if (sock != -1)
+		return serve_fcgi(sock, routes, nroutes, dispatch);
 
 	/* Plain CGI (RFC 3875): one request over stdio. */
 	in_request = 1;

@@ -2,9 +2,11 @@
  * srv: the one FastCGI skeleton for every handler (STYLE 3).  Signals
  * first; then plain CGI (one request over stdio, for shared hosting), or
  * the FCGX_Accept_r loop on the socket the web server passed as fd 0, or
- * with -s a socket of our own served by a fixed pool of -n processes
- * (for mod_proxy_fcgi).  Single-threaded; SIGTERM finishes the request
- * in hand and exits.
+ * with -s a socket of our own (for mod_proxy_fcgi).  With -n either
+ * socket is served by a fixed pool of that many processes forked after
+ * start-up (lib/pool.h; lighttpd then runs one program with -n, not
+ * max-procs programs: issue 13's memory).  Single-threaded; SIGTERM
+ * finishes the request in hand and exits.
  *
  * Before a handler's dispatch runs, the skeleton has answered 404 (no
  * route), 405 (wrong method, with Allow), 413 (body over the limit, from

@@ -46,8 +46,12 @@
 #   BENCH_LAT_DURATION [10] seconds of the latency run
 #   BENCH_KEEP     [0]   1 leaves the stack running afterwards
 #   BENCH_TARGETS  ["null ideal hookpost trigger node"]  inbound targets
-#   BENCH_PORT [18090], BENCH_PGPORT [54391], BENCH_SINK_PORT [18091]
+#   BENCH_PORT [18090], BENCH_PGPORT [54391], BENCH_SINK_PORT [18091],
+#   BENCH_NODE_PORT [18092]
 #                        ports, for a bench beside another on one machine
+#   BENCH_VAR      [var/bench]  its state: PostgreSQL, sockets, logs,
+#                        results (a second bench from the same tree needs
+#                        its own, beside its own ports)
 # PostgreSQL keeps its durable settings (no HOOKPOST_PG_FAST): the commit
 # is the cost being measured.
 set -eu
@@ -74,7 +78,7 @@ SINK_PORT=${BENCH_SINK_PORT:-18091}
 NODE_PORT=${BENCH_NODE_PORT:-18092}
 TARGETS=${BENCH_TARGETS:-null ideal hookpost trigger node}
 
-export HOOKPOST_VAR=$TOP/var/bench HOOKPOST_PORT=${BENCH_PORT:-18090}
+export HOOKPOST_VAR=${BENCH_VAR:-$TOP/var/bench} HOOKPOST_PORT=${BENCH_PORT:-18090}
 export HOOKPOST_PGPORT=${BENCH_PGPORT:-54391}
 export HOOKPOST_CRON=0 HOOKPOST_QUIET=1
 unset HOOKPOST_PG_FAST
@@ -98,16 +102,23 @@ WORKER_PID=
 NODE_PID=
 stack_stop() {
 	[ -z "$WORKER_PID" ] || kill "$WORKER_PID" 2>/dev/null || true
+	# A BENCH_KEEP run's Node.js peer, left running with the stack.
+	[ -n "$NODE_PID" ] || [ ! -s "$VAR/node.pid" ] ||
+		NODE_PID=$(cat "$VAR/node.pid")
+	rm -f "$VAR/node.pid"
 	# NODE_PID is runuser's (as root) or node's; node itself, its child
 	# under runuser, must go too, or it keeps the port.
 	[ -z "$NODE_PID" ] || { pkill -P "$NODE_PID" 2>/dev/null
 		kill "$NODE_PID" 2>/dev/null; } || true
 	[ -z "$SINK_PID" ] || kill "$SINK_PID" 2>/dev/null || true
+	refs_stop
+	scripts/stack.sh stop >/dev/null 2>&1 || true
+}
+refs_stop() {
 	for f in "$VAR"/refs-*.pgid; do
 		[ ! -s "$f" ] || kill -TERM "-$(cat "$f")" 2>/dev/null || true
 		rm -f "$f"
 	done
-	scripts/stack.sh stop >/dev/null 2>&1 || true
 }
 
 has_part() {
@@ -121,15 +132,21 @@ for b in bin/bench-load bin/bench-null bin/bench-ideal bin/sources.fcgi \
 	[ -x "$b" ] || die "$b is not built: run make"
 done
 
-# The references must run in the same pool as the receiver: lighttpd's
+# The references must run in the same pool as the receiver: one program
+# that forks -n processes after its start-up (lib/pool.h).  lighttpd's
 # bench pools are checked against lighttpd.conf, Apache's are started
 # below with apache.conf's sources pool size.
-want=$(sed -n '/sources\.sock/,/max-procs/p' httpd-conf/lighttpd.conf |
-    sed -n 's/.*"max-procs"[^0-9]*\([0-9]*\).*/\1/p')
-for n in $(sed -n 's/.*"max-procs"[^0-9]*\([0-9]*\).*/\1/p' \
-    httpd-conf/lighttpd-bench.conf); do
-	[ "$n" = "$want" ] || die "httpd-conf/lighttpd-bench.conf: max-procs" \
-	    "$n differs from the sources pool's $want in lighttpd.conf"
+pool_n() {	# file program -> the -n of its bin-path, and its max-procs
+	sed -n "/\"bin-path\".*bin\/$2 /,/\"max-procs\"/p" "$1" | sed -n \
+	    -e 's/.*"bin-path".* -n \([0-9]*\)".*/\1/p' \
+	    -e 's/.*"max-procs"[^0-9]*\([0-9]*\).*/max-procs=\1/p' | tr '\n' ' '
+}
+want=$(pool_n httpd-conf/lighttpd.conf sources.fcgi)
+for r in null ideal; do
+	[ "$(pool_n httpd-conf/lighttpd-bench.conf bench-$r)" = "$want" ] ||
+		die "httpd-conf/lighttpd-bench.conf: bench-$r's pool" \
+		    "($(pool_n httpd-conf/lighttpd-bench.conf bench-$r))" \
+		    "differs from the sources pool's ($want) in lighttpd.conf"
 done
 APACHE_POOL=$(sed -n 's/^#[[:space:]]*pool[[:space:]]\{1,\}sources[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*$/\1/p' \
     httpd-conf/apache.conf)
@@ -146,21 +163,26 @@ if [ "${BENCH_KEEP:-0}" != 1 ]; then
 	trap 'exit 130' INT TERM
 fi
 
-# Apache's reference pools: bench-null and bench-ideal take the listening
-# socket as fd 0, so cgi-fcgi -start makes it and starts them on it, in a
-# session (and process group) of their own that stack_stop ends.
+# Apache's reference pools, started as stack.sh starts the handlers'
+# (bin/<program> -s SOCKET -n N, the same environment), each in a session
+# (and process group) of its own that stack_stop ends.
 refs_start() {
 	for r in null ideal; do
 		[ ! -s "$VAR/refs-$r.pgid" ] || continue
 		rm -f "$VAR/run/bench-$r.sock"
-		as_user env HOOKPOST_CONFIG="$VAR/hookpost.conf" \
-		    BENCH_SECRET="$SECRET" setsid -w sh -c 'echo $$ >"$1"; shift;
-		    exec cgi-fcgi -start -connect "$@"' sh "$VAR/refs-$r.pgid" \
-		    "$VAR/run/bench-$r.sock" "$TOP/bin/bench-$r" "$APACHE_POOL" \
-		    >>"$VAR/log/bench-refs.log" 2>&1 ||
-			die "bench-$r pool: $(tail -n 1 "$VAR/log/bench-refs.log")"
-		[ -S "$VAR/run/bench-$r.sock" ] ||
-			die "bench-$r pool: no socket; see $VAR/log/bench-refs.log"
+		as_user env $(scripts/stack.sh handler-env) \
+		    HOOKPOST_CONFIG="$VAR/hookpost.conf" \
+		    BENCH_SECRET="$SECRET" setsid sh -c 'echo $$ >"$1"; shift;
+		    exec "$@"' sh "$VAR/refs-$r.pgid" "$TOP/bin/bench-$r" \
+		    -s "$VAR/run/bench-$r.sock" -n "$APACHE_POOL" \
+		    >>"$VAR/log/bench-refs.log" 2>&1 &
+		i=0
+		until [ -S "$VAR/run/bench-$r.sock" ]; do
+			i=$((i + 1))
+			[ $i -lt 100 ] || die "bench-$r pool: no socket;" \
+			    "$(tail -n 1 "$VAR/log/bench-refs.log")"
+			sleep 0.05
+		done
 	done
 }
 
@@ -168,7 +190,10 @@ refs_start() {
 # shipped config plus the two references), through stack.sh, which also
 # writes its pid files so that stack.sh stop ends it.
 server_start() {
-	[ "$1" != apache ] || refs_start
+	# Apache's reference pools live in Apache's turn only, as stack.sh
+	# ends its handler pools when lighttpd starts (else the memory
+	# table would count them in lighttpd's row).
+	if [ "$1" = apache ]; then refs_start; else refs_stop; fi
 	HOOKPOST_TRIGGER_RATE_PER_IP=100000000 \
 	    HOOKPOST_TRIGGER_RATE_GLOBAL=100000000 \
 	    HOOKPOST_SERVER=$1 HOOKPOST_HTTPD_CONF="$TOP/httpd-conf/$1-bench.conf" \
@@ -247,6 +272,7 @@ node_start() {
 	    PGUSER="$(kv user)" node bench/node/server.js \
 	    >>"$VAR/log/bench-node.log" 2>&1 &
 	NODE_PID=$!
+	echo "$NODE_PID" >"$VAR/node.pid"
 	i=0
 	until grep -q listening "$VAR/log/bench-node.log" 2>/dev/null; do
 		i=$((i + 1))
@@ -311,14 +337,20 @@ cpu_ticks() {	# program server -> "handler server database" ticks
 	} END { print h + 0, w + 0, d + 0 }'
 }
 # mem_of prog: the largest peak RSS (VmHWM) and PSS (smaps_rollup: shared
-# pages divided among the processes mapping them) of its processes, KiB.
+# pages divided among the processes mapping them) of its processes, KiB,
+# and how many there are (a pool: its supervisor and the N it forked).
+# Only this bench's: a process whose environment names this bench's
+# hookpost.conf (every pool gets HOOKPOST_CONFIG), not another bench's
+# on the same machine, nor a stack run by `make run`.
 mem_of() {
 	for p in $(pgrep -x "$1"); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+		    grep -qxF "HOOKPOST_CONFIG=$VAR/hookpost.conf" || continue
 		printf '%s %s\n' \
 		    "$(awk '/^VmHWM:/ { print $2 }' /proc/$p/status 2>/dev/null)" \
 		    "$(awk '/^Pss:/ { print $2 }' /proc/$p/smaps_rollup 2>/dev/null)"
-	done | awk 'NF == 2 { if ($1 > r) r = $1; if ($2 > s) s = $2 }
-	    END { print r + 0, s + 0 }'
+	done | awk 'NF == 2 { if ($1 > r) r = $1; if ($2 > s) s = $2; n++ }
+	    END { print r + 0, s + 0, n + 0 }'
 }
 
 # load_run target conns url: bench-load's line, then the target's CPU per
@@ -521,11 +553,12 @@ inbound_table() {
 	# its Kerberos/LDAP/GnuTLS); PSS divides those among the processes.
 	echo
 	echo "handler memory per process after the load, KiB (largest of the" \
-	    "pool and of the runs): peak RSS / PSS"
+	    "pool, supervisor included, and of the runs): peak RSS / PSS"
 	for srv in $SERVERS; do
 		for t in hookpost trigger ideal; do
 			awk -v s="$srv" -v t="$t" '$1 == s && $2 == t {
-				if ($3 > r) r = $3; if ($4 > p) p = $4; n++ }
+				if ($3 > r) r = $3; if ($4 > p) p = $4
+				if ($5 > k) k = $5; n++ }
 			    END {
 				if (n == 0) exit
 				a = ""
@@ -533,7 +566,8 @@ inbound_table() {
 					a = "   (aim RSS < 8192: met)"
 				else if (t != "ideal")
 					a = "   (aim RSS < 8192: not met)"
-				printf "%-9s %-10s %8d / %d%s\n", s, t, r, p, a
+				printf "%-9s %-10s %8d / %-5d %2d processes%s\n",
+				    s, t, r, p, k, a
 			    }' "$VAR/mem.txt"
 		done
 	done

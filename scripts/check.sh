@@ -91,7 +91,7 @@ finish() {	# the count of every section run, and the exit status
 # same code under any server (and runs as plain CGI under ASan and
 # valgrind in tests/cgi).  CHECK_FULL=1 (make check-full) runs every file
 # behind every server.
-SERVER_FACING="06_* 07_* 08_* 10_* 12_* 20_* 40_* 56_* 59_* 85_* 86_* 95_*"
+SERVER_FACING="06_* 07_* 08_* 09_* 10_* 12_* 20_* 40_* 56_* 59_* 85_* 86_* 95_*"
 on_server() {	# does integration file $2 run behind server $1?
 	[ "$1" = lighttpd ] || [ -n "${CHECK_TESTS:-}" ] ||
 	    [ "${CHECK_FULL:-0}" = 1 ] && return 0

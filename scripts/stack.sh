@@ -2,7 +2,9 @@
 # The local stack: a private PostgreSQL cluster, Apache (or lighttpd)
 # serving the handlers, and the cron workers on their schedule.
 #
-#   stack.sh start|stop|stop-http
+#   stack.sh start|stop|stop-http|handler-env
+# (handler-env prints the environment every handler process gets, as
+# name=value words: the pools here take it, make bench's references too.)
 # Environment:
 #   HOOKPOST_VAR     state dir (default <repo>/var)
 #   HOOKPOST_PORT    HTTP port (default 8080)
@@ -46,6 +48,13 @@ fi
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "stack: $*"; exit 1; }
+
+# The handlers' environment beyond HOOKPOST_CONFIG, the same as the
+# shipped configs give them (lighttpd.conf's bin-environment, the pool
+# command in apache.conf, htaccess-cgi): GnuTLS, which libpq loads
+# through libldap, not initialized at load (issue 13: 0.8 MiB less in
+# each process; libldap initializes it when it uses it).
+HANDLER_ENV=GNUTLS_NO_IMPLICIT_INIT=1
 
 prepare_user() {
 	[ "$(id -u)" = 0 ] || return 0
@@ -144,7 +153,8 @@ pools_start() {	# config
 		shift 2
 		[ -x "$TOP/bin/$group.fcgi" ] || die "bin/$group.fcgi is not built"
 		rm -f "$VAR/run/$group.sock"
-		HOOKPOST_CONFIG="$VAR/hookpost.conf" /sbin/start-stop-daemon \
+		env $HANDLER_ENV HOOKPOST_CONFIG="$VAR/hookpost.conf" \
+		    /sbin/start-stop-daemon \
 		    --start --background --make-pidfile \
 		    --pidfile "$VAR/pool-$group.pid" $chuid \
 		    --output "$VAR/log/pool-$group.log" \
@@ -310,5 +320,6 @@ case ${1:-} in
 start)	start ;;
 stop)	stop ;;
 stop-http) httpd_stop ;;
-*)	echo "usage: stack.sh start|stop|stop-http" >&2; exit 2 ;;
+handler-env) echo $HANDLER_ENV ;;
+*)	echo "usage: stack.sh start|stop|stop-http|handler-env" >&2; exit 2 ;;
 esac

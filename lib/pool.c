@@ -1,0 +1,103 @@
+#include <sys/types.h>
+#include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pool.h"
+
+static pid_t	 supervisor;
+
+static void
+on_pool_term(int sig)
+{
+	signal(SIGTERM, SIG_IGN);
+	kill(0, SIGTERM);
+	_exit(sig == SIGTERM ? 0 : 1);
+}
+
+/*
+ * One process of the pool: 0 in it, with the handlers it had before
+ * pool_start() and the signals unblocked; its pid in the supervisor, -1
+ * if fork failed.  SIGTERM and SIGINT stay blocked across fork, so that
+ * neither reaches a new process while it still has the supervisor's
+ * handler (which would end the whole pool).
+ */
+static pid_t
+pool_fork(const struct sigaction *old_term, const struct sigaction *old_int,
+    const sigset_t *old_mask)
+{
+	sigset_t	 block;
+	pid_t		 pid;
+	int		 saved;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	if ((pid = fork()) == 0) {
+		sigaction(SIGTERM, old_term, NULL);
+		sigaction(SIGINT, old_int, NULL);
+#ifdef __linux__
+		/*
+		 * A supervisor killed outright (SIGKILL) cannot end its pool:
+		 * its processes would go on holding their connections on a
+		 * socket that lighttpd replaces when it starts the program
+		 * again.  They get SIGTERM instead, the pending one at once.
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != supervisor)
+			raise(SIGTERM);
+#endif
+	}
+	saved = errno;
+	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	errno = saved;
+	return pid;
+}
+
+int
+pool_start(int nproc)
+{
+	struct sigaction	 sa, old_term, old_int;
+	sigset_t		 old_mask;
+	pid_t			 pid;
+	int			 i, started = 0, status;
+
+	/*
+	 * A web server that starts us (lighttpd's bin-path) leaves us in
+	 * its own process group: kill(0, ...) must not reach it.
+	 */
+	if (getpgrp() != getpid() && setpgid(0, 0) == -1)
+		return -1;
+	supervisor = getpid();
+	sigprocmask(SIG_SETMASK, NULL, &old_mask);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_pool_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGINT, &sa, &old_int);
+	for (i = 0; i < nproc; i++) {
+		if ((pid = pool_fork(&old_term, &old_int, &old_mask)) == 0)
+			return 0;
+		if (pid > 0)
+			started++;
+	}
+	if (started == 0)
+		return -1;
+	for (;;) {
+		if (wait(&status) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pool_fork(&old_term, &old_int, &old_mask) == 0)
+			return 0;
+	}
+	return 1;
+}

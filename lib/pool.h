@@ -1,0 +1,29 @@
+/*
+ * pool: a fixed pool of FastCGI processes on one listening socket, and
+ * its supervisor.  The supervisor starts them after the program's own
+ * start-up (libraries loaded and relocated, configuration read), so
+ * every process of the pool shares those pages with it instead of
+ * making its own copy: a process started this way maps ~6 MiB, one that
+ * the web server executes itself ~9 MiB (issue 13, bench/README.md).
+ * Used by lib/srv.c for every handler and by bench/ for the references,
+ * so that both run in the same kind of pool.
+ */
+#ifndef HOOKPOST_POOL_H
+#define HOOKPOST_POOL_H
+
+/* The largest pool a command line may ask for (-n). */
+#define POOL_MAX	256
+
+/*
+ * Forks nproc processes (1 to POOL_MAX) that go on from this call to
+ * serve the listening socket they inherit, and supervises them: one that
+ * exits is replaced; SIGTERM or SIGINT to the supervisor ends them all
+ * (it makes itself the leader of a process group of its own first, so
+ * that this reaches the pool and nothing the web server runs beside
+ * it).  Returns 0 in each process of the pool, with the signal handlers
+ * it had before; in the supervisor, 1 once no process is left to wait
+ * for, or -1 (errno set) when not even the first could be started.
+ */
+int	pool_start(int nproc);
+
+#endif
