@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pool.h"
@@ -67,6 +68,7 @@ pool_start(int nproc)
 	struct sigaction	 sa, old_term, old_int;
 	sigset_t		 old_mask;
 	pid_t			 pid;
+	time_t			 last = 0, now;
 	int			 i, started = 0, status;
 
 	/*
@@ -96,6 +98,10 @@ pool_start(int nproc)
 				continue;
 			break;
 		}
+		/* A process that dies as it starts is not replaced in a spin. */
+		if ((now = time(NULL)) == last)
+			sleep(1);
+		last = time(NULL);
 		if (pool_fork(&old_term, &old_int, &old_mask) == 0)
 			return 0;
 	}
