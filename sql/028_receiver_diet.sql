@@ -3,11 +3,11 @@
 -- anew after this, in the same transaction.
 
 -- The trigger limiter is two functions now, each run only when its limit
--- is on (trigger_key_limited, trigger_flood_limited: triggers.sql).
+-- is on (trigger_key_limited, trigger_flood: triggers.sql).
 DROP FUNCTION IF EXISTS hookpost.trigger_rate_limited(text, uuid, boolean,
 	integer, integer, text, integer, integer);
 
--- The count is taken with the check, in one statement (trigger_receive).
+-- The count is taken with the check (trigger_flood, triggers.sql).
 DROP FUNCTION IF EXISTS hookpost.trigger_rate_count(text, boolean, boolean);
 
 /*

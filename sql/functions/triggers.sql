@@ -354,7 +354,7 @@ $$;
  * limit that is off costs nothing: trigger_receive runs each only when
  * its limit is on (a generic plan of the two together opened every
  * relation and index of hookpost.requests on every call, key limit on or
- * off: about 0.2 ms of PostgreSQL's CPU per trigger request).  Of
+ * off).  Of
  * several limits hit, trigger_receive answers the longest wait, so that
  * Retry-After is when every limit it hit allows it again.
  *
@@ -368,15 +368,15 @@ $$;
  * is shared by a key's requests.  The wait: until the oldest of its last
  * p_requests leaves the window.
  *
- * trigger_flood_limited: ip_rate_limited, global_rate_limited:
- * p_ip_limit requests a minute from the client address p_ip,
- * p_global_limit from everyone (0: off), read from trigger_rate_counts
- * (sql/017), fixed clock minutes; the wait: until the minute ends.
+ * trigger_flood (below): ip_rate_limited, global_rate_limited, the
+ * per-IP and global limits of sql/017, by fixed clock minutes; the wait:
+ * until the minute ends.
  *
  * The price of not locking: requests in flight at the same moment do not
  * see each other, so under concurrency a limit may be passed by as many
  * requests as run at once (at most the handler processes), which for
- * limits meant to stop floods is the right trade.  Inlined where called.
+ * limits meant to stop floods is the right trade.  trigger_key_limited
+ * is inlined where called.
  */
 CREATE OR REPLACE FUNCTION hookpost.trigger_key_limited(p_ref text,
 	p_key_id uuid, p_requests integer, p_window integer)
@@ -393,20 +393,131 @@ RETURNS TABLE (code text, retry_after integer) LANGUAGE sql STABLE AS $$
 	    OFFSET p_requests - 1 LIMIT 1) nth
 $$;
 
-CREATE OR REPLACE FUNCTION hookpost.trigger_flood_limited(p_ip text,
-	p_ip_limit integer, p_global_limit integer)
-RETURNS TABLE (code text, retry_after integer) LANGUAGE sql STABLE AS $$
-	SELECT c.scope || '_rate_limited',
-	    (60 - floor(extract(epoch FROM now()))::bigint % 60)::integer
-	FROM hookpost.trigger_rate_counts c
-	WHERE c.minute = hookpost.trigger_rate_minute()
-	  AND ((c.scope = 'ip' AND c.subject = p_ip AND p_ip_limit > 0) OR
-	      (c.scope = 'global' AND c.subject = '' AND p_global_limit > 0))
-	GROUP BY c.scope
-	HAVING sum(c.n) >= CASE c.scope WHEN 'ip' THEN p_ip_limit
-	    ELSE p_global_limit END
-	ORDER BY 2 DESC
-	LIMIT 1
+
+/*
+ * The per-IP and global limits of a request from p_ip (p_ip_limit and
+ * p_global_limit requests a minute; 0: off): the limit it is over
+ * (ip_rate_limited, global_rate_limited; none: NULL) and, when it is
+ * under both and p_count (the key's own limit passed it too), the
+ * request counted.
+ *
+ * Counts are kept in each backend's own rows of the minute (sql/017 says
+ * why), and a backend far enough below both limits keeps up to
+ * FLOOD_BATCH - 1 of its counts in its session and writes them with the
+ * next (hookpost.flood_batch: minute, address, counts held, and, as last
+ * read, the address's and everyone's counts and how many backends have
+ * rows for them): a count and the sums behind it were about a third of
+ * a trigger request's database work, and under a flood, when they are
+ * busiest, they are written once in FLOOD_BATCH requests.  "Far enough":
+ * the counts last read plus FLOOD_BATCH for each backend that counts
+ * them (only a backend with a row of the minute may hold counts) and one
+ * more are under the limit; closer to a limit every request is counted
+ * and checked at once, as with limits of a few requests a minute.  The
+ * price, as for requests in flight at the same moment: a backend whose
+ * last read is stale by other backends' counts may let up to
+ * FLOOD_BATCH - 1 requests through past a limit before it reads again.
+ * Counts held in a session end with it (they are worth a minute,
+ * sql/017), and go back with a transaction that does (set_config).
+ */
+CREATE OR REPLACE FUNCTION hookpost.trigger_flood(p_ip text,
+	p_ip_limit integer, p_global_limit integer, p_count boolean)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	code	text;
+	batch	CONSTANT integer := 8;		-- FLOOD_BATCH
+	m	bigint := hookpost.trigger_rate_minute();
+	ip	text := coalesce(p_ip, '');
+	st	text[] := string_to_array(current_setting('hookpost.flood_batch',
+	    true), ' ');
+	held	integer := 0;
+	ip_n	bigint;
+	all_n	bigint;
+	ip_k	bigint;
+	all_k	bigint;
+	begun	boolean;
+BEGIN
+	IF st[1] = m::text AND st[2] = ip THEN
+		held := st[3]::integer;
+		IF p_count AND held + 1 < batch AND
+		    (p_ip_limit = 0 OR st[4]::bigint + held +
+		    batch * (st[6]::integer + 1) < p_ip_limit) AND
+		    (p_global_limit = 0 OR st[5]::bigint + held +
+		    batch * (st[7]::integer + 1) < p_global_limit) THEN
+			PERFORM set_config('hookpost.flood_batch', m || ' ' || ip ||
+			    ' ' || held + 1 || ' ' || st[4] || ' ' || st[5] ||
+			    ' ' || st[6] || ' ' || st[7], false);
+			RETURN NULL;
+		END IF;
+	ELSIF st[1] = m::text AND st[3] <> '0' THEN
+		-- Another address's counts held this minute: written first.
+		PERFORM hookpost.trigger_flood_write(m, st[2],
+		    st[3]::integer, p_ip_limit > 0, p_global_limit > 0);
+	END IF;
+	-- The counts held and this request's, if it is under both limits,
+	-- written; the sums as they are now (this request's included).
+	WITH s AS (
+		SELECT coalesce(sum(c.n) FILTER (WHERE c.scope = 'ip'), 0)
+		    + held AS ip_n,
+		    coalesce(sum(c.n) FILTER (WHERE c.scope = 'global'), 0)
+		    + held AS all_n,
+		    count(*) FILTER (WHERE c.scope = 'ip') AS ip_k,
+		    count(*) FILTER (WHERE c.scope = 'global') AS all_k
+		FROM hookpost.trigger_rate_counts c
+		WHERE c.minute = m
+		  AND ((c.scope = 'ip' AND c.subject = ip) OR
+		      (c.scope = 'global' AND c.subject = ''))
+	), up AS (
+		INSERT INTO hookpost.trigger_rate_counts AS c (minute, scope,
+		    subject, backend, n)
+		SELECT m, v.scope, v.subject, pg_backend_pid(),
+		    held + x.mine
+		FROM s, (VALUES ('ip', ip, p_ip_limit > 0),
+		    ('global', '', p_global_limit > 0)) v (scope, subject, wanted),
+		    LATERAL (SELECT CASE WHEN p_count AND
+			(p_ip_limit = 0 OR s.ip_n < p_ip_limit) AND
+			(p_global_limit = 0 OR s.all_n < p_global_limit)
+			THEN 1 ELSE 0 END AS mine) x
+		WHERE v.wanted AND held + x.mine > 0
+		ON CONFLICT (minute, scope, subject, backend)
+		DO UPDATE SET n = c.n + excluded.n
+		RETURNING c.xmax = 0 AS first
+	)
+	SELECT s.ip_n, s.all_n, s.ip_k, s.all_k,
+	    coalesce((SELECT bool_or(up.first) FROM up), false)
+	INTO ip_n, all_n, ip_k, all_k, begun
+	FROM s;
+	IF p_ip_limit > 0 AND ip_n >= p_ip_limit THEN
+		code := 'ip_rate_limited';
+	ELSIF p_global_limit > 0 AND all_n >= p_global_limit THEN
+		code := 'global_rate_limited';
+	END IF;
+	IF code IS NULL AND p_count THEN
+		ip_n := ip_n + 1;
+		all_n := all_n + 1;
+	END IF;
+	PERFORM set_config('hookpost.flood_batch', m || ' ' || ip || ' 0 ' ||
+	    ip_n || ' ' || all_n || ' ' || ip_k || ' ' || all_k, false);
+	-- This backend's first count of the minute: the rows of past
+	-- minutes go, deleted by one backend at a time (the others skip,
+	-- never wait).
+	IF begun AND pg_try_advisory_xact_lock(1752133483, 17) THEN
+		DELETE FROM hookpost.trigger_rate_counts c WHERE c.minute < m;
+	END IF;
+	RETURN code;
+END $$;
+
+-- Counts held for another address (trigger_flood), written.
+CREATE OR REPLACE FUNCTION hookpost.trigger_flood_write(p_minute bigint,
+	p_ip text, p_n integer, p_ip_on boolean, p_global_on boolean)
+RETURNS void LANGUAGE sql VOLATILE AS $$
+	INSERT INTO hookpost.trigger_rate_counts AS c (minute, scope, subject,
+	    backend, n)
+	SELECT p_minute, v.scope, v.subject, pg_backend_pid(), p_n
+	FROM (VALUES ('ip', p_ip, p_ip_on), ('global', '', p_global_on))
+	    v (scope, subject, wanted)
+	WHERE v.wanted
+	ON CONFLICT (minute, scope, subject, backend)
+	DO UPDATE SET n = c.n + excluded.n
 $$;
 
 /*
@@ -443,11 +554,11 @@ $$;
  * request_log; it computes checks 5-6 (HMAC, JSON, payload_schema) and
  * passes their refusal, if any, as its status and code; this applies
  * them in the issue's order:
- *   4. the rate limits (trigger_key_limited, trigger_flood_limited):
+ *   4. the rate limits (trigger_key_limited, trigger_flood):
  *      the key's (p_rate_*), the
  *      client address's (p_ip_limit a minute, 0 off) and everyone's
  *      (p_global_limit); a request past them is counted
- *      (in trigger_rate_counts),
+ *      (trigger_flood),
  *   5-6. the handler's refusal, if any,
  *   then a handshake (GitHub's ping, Slack's url_verification), or
  *   dedupe by delivery id or by timestamped signature (p_signature, the
@@ -461,7 +572,7 @@ $$;
  * cost a tuplestore and one more query per request): outcome, code,
  * retry_after, event_id, received_at; outcome one of stale (nothing
  * written; the handler reads the key again), rate_limited (code:
- * which limit, as trigger_key_limited or trigger_flood_limited name it;
+ * which limit, as trigger_key_limited or trigger_flood name it;
  * retry_after: seconds until it may be sent again), refused, handshake, duplicate (the first
  * event's id and time: the same delivery id, or a replayed signature) or
  * accepted (the event's).  received_at is in JSON's form.  p_status: what
@@ -494,7 +605,6 @@ DECLARE
 	wait		integer;
 	flood_code	text;
 	flood_wait	integer;
-	begun		boolean;
 	eid		uuid;
 	rat		timestamptz;
 	sig		bytea := decode(p_signature, 'hex');
@@ -510,47 +620,15 @@ BEGIN
 		FROM hookpost.trigger_key_limited(p_ref, p_key_id,
 		    p_rate_requests, p_rate_window) l;
 	END IF;
-	-- The per-IP and global limits, in one statement: the limit the
-	-- request is over, if any (trigger_flood_limited); if none and the
-	-- key's passed it too, the request counted toward them in this
-	-- backend's own rows of the current minute (sql/017 says why).
-	-- begun: this process's first count of the minute.  (In the body,
-	-- not a function of its own: a SQL function that writes is never
-	-- inlined and would be planned on every call.)
 	IF p_ip_limit > 0 OR p_global_limit > 0 THEN
-		WITH over AS (
-			SELECT l.code, l.retry_after
-			FROM hookpost.trigger_flood_limited(p_remote,
-			    p_ip_limit, p_global_limit) l
-		), up AS (
-			INSERT INTO hookpost.trigger_rate_counts AS c (minute,
-			    scope, subject, backend, n)
-			SELECT hookpost.trigger_rate_minute(), v.scope,
-			    v.subject, pg_backend_pid(), 1
-			FROM (VALUES ('ip', coalesce(p_remote, ''),
-			    p_ip_limit > 0), ('global', '', p_global_limit > 0))
-			    v (scope, subject, wanted)
-			WHERE v.wanted AND limit_code IS NULL
-			  AND NOT EXISTS (SELECT 1 FROM over)
-			ON CONFLICT (minute, scope, subject, backend)
-			DO UPDATE SET n = c.n + 1
-			RETURNING c.n
-		)
-		SELECT (SELECT o.code FROM over o),
-		    (SELECT o.retry_after FROM over o),
-		    coalesce((SELECT bool_or(up.n = 1) FROM up), false)
-		INTO flood_code, flood_wait, begun;
+		flood_code := hookpost.trigger_flood(p_remote, p_ip_limit,
+		    p_global_limit, limit_code IS NULL);
+		-- Its wait: until the minute ends.
+		flood_wait := 60 - floor(extract(epoch FROM now()))::bigint % 60;
 		IF flood_code IS NOT NULL AND (limit_code IS NULL OR
 		    flood_wait > wait) THEN
 			limit_code := flood_code;
 			wait := flood_wait;
-		END IF;
-		-- This backend's first count of the minute: the rows of
-		-- past minutes go, deleted by one backend at a time (the
-		-- others skip, never wait).
-		IF begun AND pg_try_advisory_xact_lock(1752133483, 17) THEN
-			DELETE FROM hookpost.trigger_rate_counts c
-			WHERE c.minute < hookpost.trigger_rate_minute();
 		END IF;
 	END IF;
 	IF limit_code IS NOT NULL THEN

@@ -120,6 +120,31 @@ m2=$(metric webhook_errors_total "source=\"$U\",code=\"global_rate_limited\"")
 admin GET "/api/v1/triggers/$T"
 expect_status "global: admin routes are not limited" 200
 
+# --- counts held by a backend far below the limits --------------------------------------
+# trigger_flood (sql/functions/triggers.sql): far enough below both limits
+# a backend writes its counts once in 8 requests (FLOOD_BATCH); near a
+# limit it counts and checks each request at once, and the limit holds
+# exactly.  One session, rolled back.
+flood() {	# LIMIT N: N calls from 192.0.2.88 at a per-IP limit LIMIT
+	{ echo "BEGIN;"
+	  i=0; while [ $i -lt "$2" ]; do
+		echo "SELECT coalesce(hookpost.trigger_flood('192.0.2.88', $1, 0, true), 'passed');"
+		i=$((i + 1))
+	  done
+	  echo "SELECT 'written ' || coalesce(sum(n), 0) FROM hookpost.trigger_rate_counts WHERE scope = 'ip' AND subject = '192.0.2.88';"
+	  echo "ROLLBACK;"; } | $PSQL -qAt -f - 2>&1 | sort | uniq -c |
+	    awk '{ $1 = $1; print }' | tr '\n' ',' | sed 's/,$//'
+}
+phase_start
+r=$(flood 1000000 20)
+[ "$r" = "20 passed,1 written 17" ] &&
+    ok "far below the limit, counts are written once in 8 requests (1 + 8 + 8 of 20)" ||
+    fail "far below the limit, counts are written once in 8 requests" "$r"
+r=$(flood 25 40)
+[ "$r" = "15 ip_rate_limited,25 passed,1 written 25" ] &&
+    ok "near the limit every request is counted at once: 25 of 40 pass a limit of 25" ||
+    fail "near the limit every request is counted at once" "$r"
+
 # --- 0 switches a limit off ---------------------------------------------------------
 restart HOOKPOST_TRIGGER_RATE_PER_IP=0 HOOKPOST_TRIGGER_RATE_GLOBAL=0
 phase_start
@@ -130,13 +155,14 @@ n=$(psql_q "SELECT sum(n) FROM hookpost.trigger_rate_counts")
 [ "$n" = 2000000 ] && ok "with both limits 0 nothing is counted" || fail "with both limits 0 nothing is counted" "$n"
 
 # --- the limiter is planned once per connection --------------------------------------
-# Left to choose, PostgreSQL planned trigger_rate_limited (inlined in
+# Left to choose, PostgreSQL planned the key's limiter (inlined in
 # trigger_receive) anew on every request, a custom plan folding the key's
 # sliding log away ("One-Time Filter: false"): most of the receiver's
-# cost.  auto_explain shows the plans of eight calls in one session; none
+# cost.  auto_explain shows the plans of eight calls in one session (a
+# per-IP limit of 10, so that each is counted and checked at once); none
 # may be such a custom plan (sql/functions/triggers.sql, trigger_receive).
 ids=$(psql_q "SELECT t.id || ' ' || k.id FROM hookpost.triggers t JOIN hookpost.trigger_keys k ON k.trigger_id = t.id AND k.revoked_at IS NULL WHERE t.ref = '$T' LIMIT 1")
-q="SELECT outcome FROM hookpost.trigger_receive(${ids% *}, '$T', '${ids#* }', false, 100, 60, 1000, 10000, NULL, NULL, false, '{}', '{}', NULL, NULL, '192.0.2.77', 'plan-test', 1, 'x', 2, 200, NULL);"
+q="SELECT outcome FROM hookpost.trigger_receive(${ids% *}, '$T', '${ids#* }', true, 100, 60, 10, 0, NULL, NULL, false, '{}', '{}', NULL, NULL, '192.0.2.77', 'plan-test', 1, 'x', 2, 200, NULL);"
 plans=$({ echo "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET client_min_messages = log; BEGIN;"
 	for i in 1 2 3 4 5 6 7 8; do echo "$q"; done; echo "ROLLBACK;"; } |
     $PSQL -qAt -f - 2>&1)
