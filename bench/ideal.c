@@ -237,24 +237,13 @@ int
 main(int argc, char *argv[])
 {
 	FCGX_Request	 fr;
-	const char	*secret, *sockpath = NULL;
+	const char	*secret, *sockpath = NULL, *why;
 	long long	 nproc = 0;
-	int		 ch, fd, sock = 0;
+	int		 fd, sock;
 
-	while ((ch = getopt(argc, argv, "n:s:")) != -1) {
-		switch (ch) {
-		case 's':
-			sockpath = optarg;
-			break;
-		case 'n':
-			if (parse_int(optarg, 1, POOL_MAX, &nproc) == 0)
-				break;
-			/* FALLTHROUGH */
-		default:
-			fprintf(stderr, "usage: bench-ideal [-s socket] "
-			    "[-n processes]\n");
-			return 1;
-		}
+	if (pool_options(argc, argv, &sockpath, &nproc) == -1) {
+		fprintf(stderr, "usage: bench-ideal [-s socket] [-n processes]\n");
+		return 1;
 	}
 	/*
 	 * A launcher that closes stdout and stderr (cgi-fcgi -start does):
@@ -272,24 +261,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "bench-ideal: BENCH_SECRET is not set\n");
 		return 1;
 	}
-	if (FCGX_Init() != 0) {
-		fprintf(stderr, "bench-ideal: FastCGI setup failed\n");
-		return 1;
-	}
-	if (sockpath != NULL &&
-	    (sock = FCGX_OpenSocket(sockpath, 1024)) < 0) {
-		fprintf(stderr, "bench-ideal: %s: cannot listen\n", sockpath);
-		return 1;
-	}
-	if (sockpath == NULL && FCGX_IsCGI()) {
-		fprintf(stderr, "bench-ideal: run me under a FastCGI server\n");
-		return 1;
-	}
-	if (nproc > 0 && (ch = pool_start((int)nproc)) != 0) {
-		if (ch == -1)
-			fprintf(stderr, "bench-ideal: cannot start the pool: "
-			    "%s\n", strerror(errno));
-		return ch == -1;
+	if ((sock = pool_listen(sockpath, nproc, &why)) < 0) {
+		if (sock == -1)
+			fprintf(stderr, "bench-ideal: %s\n", why);
+		return sock == -1;
 	}
 	/*
 	 * OpenSSL's first use (its providers, the HMAC fetched) in each

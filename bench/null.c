@@ -35,44 +35,19 @@ main(int argc, char *argv[])
 	    "{\"status\":\"accepted\"}";
 	FCGX_Request		 fr;
 	char			 sink[16384];
-	const char		*sockpath = NULL;
+	const char		*sockpath = NULL, *why;
 	long long		 nproc = 0;
-	int			 ch, sock = 0;
+	int			 sock;
 
-	while ((ch = getopt(argc, argv, "n:s:")) != -1) {
-		switch (ch) {
-		case 's':
-			sockpath = optarg;
-			break;
-		case 'n':
-			if (parse_int(optarg, 1, POOL_MAX, &nproc) == 0)
-				break;
-			/* FALLTHROUGH */
-		default:
-			fprintf(stderr, "usage: bench-null [-s socket] "
-			    "[-n processes]\n");
-			return 1;
-		}
+	if (pool_options(argc, argv, &sockpath, &nproc) == -1) {
+		fprintf(stderr, "usage: bench-null [-s socket] [-n processes]\n");
+		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (FCGX_Init() != 0) {
-		fprintf(stderr, "bench-null: FastCGI setup failed\n");
-		return 1;
-	}
-	if (sockpath != NULL &&
-	    (sock = FCGX_OpenSocket(sockpath, 1024)) < 0) {
-		fprintf(stderr, "bench-null: %s: cannot listen\n", sockpath);
-		return 1;
-	}
-	if (sockpath == NULL && FCGX_IsCGI()) {
-		fprintf(stderr, "bench-null: run me under a FastCGI server\n");
-		return 1;
-	}
-	if (nproc > 0 && (ch = pool_start((int)nproc)) != 0) {
-		if (ch == -1)
-			fprintf(stderr, "bench-null: cannot start the pool: "
-			    "%s\n", strerror(errno));
-		return ch == -1;
+	if ((sock = pool_listen(sockpath, nproc, &why)) < 0) {
+		if (sock == -1)
+			fprintf(stderr, "bench-null: %s\n", why);
+		return sock == -1;
 	}
 	if (FCGX_InitRequest(&fr, sock, 0) != 0) {
 		fprintf(stderr, "bench-null: FastCGI setup failed\n");

@@ -6,11 +6,15 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <fcgiapp.h>
+
 #include "pool.h"
+#include "util.h"
 
 static pid_t	 supervisor;
 
@@ -106,4 +110,56 @@ pool_start(int nproc)
 			return 0;
 	}
 	return 1;
+}
+
+int
+pool_options(int argc, char *argv[], const char **sockpath, long long *nproc)
+{
+	int	 ch;
+
+	while ((ch = getopt(argc, argv, "n:s:")) != -1) {
+		switch (ch) {
+		case 's':
+			*sockpath = optarg;
+			break;
+		case 'n':
+			if (parse_int(optarg, 1, POOL_MAX, nproc) == -1)
+				return -1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+pool_listen(const char *sockpath, long long nproc, const char **why)
+{
+	int	 sock = 0;
+
+	if (FCGX_Init() != 0) {
+		*why = "FastCGI setup failed";
+		return -1;
+	}
+	if (sockpath != NULL && (sock = FCGX_OpenSocket(sockpath, 1024)) < 0) {
+		*why = "cannot listen on the socket";
+		return -1;
+	}
+	if (sockpath == NULL && FCGX_IsCGI()) {
+		*why = "run me under a FastCGI server";
+		return -1;
+	}
+	if (nproc > 0) {
+		switch (pool_start((int)nproc)) {
+		case 0:
+			break;
+		case -1:
+			*why = "cannot start the pool";
+			return -1;
+		default:
+			return -2;
+		}
+	}
+	return sock;
 }

@@ -26,4 +26,20 @@
  */
 int	pool_start(int nproc);
 
+/*
+ * The options of a pooled program: -s SOCKET (a listening socket of its
+ * own) and -n PROCESSES (1 to POOL_MAX).  Returns 0, or -1 on a bad or
+ * unknown option (the caller prints its usage).
+ */
+int	pool_options(int argc, char *argv[], const char **sockpath,
+	    long long *nproc);
+
+/*
+ * FastCGI on sockpath (NULL: the web server's socket, fd 0) and, if
+ * nproc, the pool started: the socket each serving process goes on
+ * with; -2 in a supervisor whose pool has ended; -1 with *why set when
+ * it cannot (the caller says so and exits).
+ */
+int	pool_listen(const char *sockpath, long long nproc, const char **why);
+
 #endif

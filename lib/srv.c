@@ -438,7 +438,7 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 	struct req	 r;
 	const char	*sockpath = NULL, *base;
 	long long	 nproc = 0;
-	int		 ch, sock;
+	int		 sock;
 
 	signals_setup();
 	if ((base = strrchr(argv[0], '/')) != NULL)
@@ -447,19 +447,8 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 		base = argv[0];
 	snprintf(progname, sizeof(progname), "%.*s", (int)strcspn(base, "."),
 	    base);
-	while ((ch = getopt(argc, argv, "n:s:")) != -1) {
-		switch (ch) {
-		case 's':
-			sockpath = optarg;
-			break;
-		case 'n':
-			if (parse_int(optarg, 1, POOL_MAX, &nproc) == -1)
-				return usage(argv[0]);
-			break;
-		default:
-			return usage(argv[0]);
-		}
-	}
+	if (pool_options(argc, argv, &sockpath, &nproc) == -1)
+		return usage(argv[0]);
 	if (cfg_load() == -1)
 		return 1;
 	if (FCGX_Init() != 0) {
