@@ -403,10 +403,11 @@ $$;
  *
  * Counts are kept in each backend's own rows of the minute (sql/017 says
  * why), and a backend far enough below both limits keeps up to
- * FLOOD_BATCH - 1 of its counts in its session and writes them with the
- * next (hookpost.flood_batch: minute, address, counts held, and, as last
- * read, the address's and everyone's counts and how many backends have
- * rows for them): a count and the sums behind it were about a third of
+ * FLOOD_BATCH - 1 (8 - 1) of its counts in its session and writes them
+ * with the next (settings hookpost.flood_key: the minute and address
+ * held for; flood_held: how many; flood_room: how many more may be, from
+ * the counts as last read; trigger_receive holds a request when there
+ * is room, with two small expressions, and calls this otherwise): a count and the sums behind it were about a third of
  * a trigger request's database work, and under a flood, when they are
  * busiest, they are written once in FLOOD_BATCH requests.  "Far enough":
  * the counts last read plus FLOOD_BATCH for each backend that counts
@@ -424,34 +425,26 @@ CREATE OR REPLACE FUNCTION hookpost.trigger_flood(p_ip text,
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	code	text;
-	batch	CONSTANT integer := 8;		-- FLOOD_BATCH
 	m	bigint := hookpost.trigger_rate_minute();
 	ip	text := coalesce(p_ip, '');
-	st	text[] := string_to_array(current_setting('hookpost.flood_batch',
-	    true), ' ');
-	held	integer := 0;
+	key	text := current_setting('hookpost.flood_key', true);
+	held	integer := coalesce(current_setting('hookpost.flood_held',
+	    true), '0')::integer;
 	ip_n	bigint;
 	all_n	bigint;
 	ip_k	bigint;
 	all_k	bigint;
 	begun	boolean;
 BEGIN
-	IF st[1] = m::text AND st[2] = ip THEN
-		held := st[3]::integer;
-		IF p_count AND held + 1 < batch AND
-		    (p_ip_limit = 0 OR st[4]::bigint + held +
-		    batch * (st[6]::integer + 1) < p_ip_limit) AND
-		    (p_global_limit = 0 OR st[5]::bigint + held +
-		    batch * (st[7]::integer + 1) < p_global_limit) THEN
-			PERFORM set_config('hookpost.flood_batch', m || ' ' || ip ||
-			    ' ' || held + 1 || ' ' || st[4] || ' ' || st[5] ||
-			    ' ' || st[6] || ' ' || st[7], false);
-			RETURN NULL;
+	IF key IS DISTINCT FROM m || ' ' || ip THEN
+		-- Counts held for another address of this minute: written
+		-- first; of a past minute: worth nothing now.
+		IF held > 0 AND split_part(key, ' ', 1) = m::text THEN
+			PERFORM hookpost.trigger_flood_write(m,
+			    substr(key, length(m::text) + 2), held,
+			    p_ip_limit > 0, p_global_limit > 0);
 		END IF;
-	ELSIF st[1] = m::text AND st[3] <> '0' THEN
-		-- Another address's counts held this minute: written first.
-		PERFORM hookpost.trigger_flood_write(m, st[2],
-		    st[3]::integer, p_ip_limit > 0, p_global_limit > 0);
+		held := 0;
 	END IF;
 	-- The counts held and this request's, if it is under both limits,
 	-- written; the sums as they are now (this request's included).
@@ -495,8 +488,18 @@ BEGIN
 		ip_n := ip_n + 1;
 		all_n := all_n + 1;
 	END IF;
-	PERFORM set_config('hookpost.flood_batch', m || ' ' || ip || ' 0 ' ||
-	    ip_n || ' ' || all_n || ' ' || ip_k || ' ' || all_k, false);
+	-- Room: how many of the next requests may be held, FLOOD_BATCH - 1
+	-- at most, and none that could pass a limit with FLOOD_BATCH held by
+	-- each backend that counts (only one with a row of the minute may
+	-- hold counts) and one more.
+	PERFORM set_config('hookpost.flood_key', m || ' ' || ip, false),
+	    set_config('hookpost.flood_held', '0', false),
+	    set_config('hookpost.flood_room', greatest(0, least(7,
+		CASE WHEN p_ip_limit > 0
+		    THEN p_ip_limit - ip_n - 8 * (ip_k + 1) ELSE 7 END,
+		CASE WHEN p_global_limit > 0
+		    THEN p_global_limit - all_n - 8 * (all_k + 1) ELSE 7 END))::text,
+		false);
 	-- This backend's first count of the minute: the rows of past
 	-- minutes go, deleted by one backend at a time (the others skip,
 	-- never wait).
@@ -620,15 +623,32 @@ BEGIN
 		FROM hookpost.trigger_key_limited(p_ref, p_key_id,
 		    p_rate_requests, p_rate_window) l;
 	END IF;
+	-- The per-IP and global limits (trigger_flood): the request held in
+	-- the session while there is room far below them, else counted and
+	-- checked at once.
 	IF p_ip_limit > 0 OR p_global_limit > 0 THEN
-		flood_code := hookpost.trigger_flood(p_remote, p_ip_limit,
-		    p_global_limit, limit_code IS NULL);
-		-- Its wait: until the minute ends.
-		flood_wait := 60 - floor(extract(epoch FROM now()))::bigint % 60;
-		IF flood_code IS NOT NULL AND (limit_code IS NULL OR
-		    flood_wait > wait) THEN
-			limit_code := flood_code;
-			wait := flood_wait;
+		IF limit_code IS NULL AND current_setting('hookpost.flood_key',
+		    true) = hookpost.trigger_rate_minute() || ' ' ||
+		    coalesce(p_remote, '') AND
+		    current_setting('hookpost.flood_room', true)::integer > 0
+		THEN
+			PERFORM set_config('hookpost.flood_room',
+			    (current_setting('hookpost.flood_room')::integer
+			    - 1)::text, false),
+			    set_config('hookpost.flood_held',
+			    (current_setting('hookpost.flood_held')::integer
+			    + 1)::text, false);
+		ELSE
+			flood_code := hookpost.trigger_flood(p_remote,
+			    p_ip_limit, p_global_limit, limit_code IS NULL);
+			-- Its wait: until the minute ends.
+			flood_wait := 60 -
+			    floor(extract(epoch FROM now()))::bigint % 60;
+			IF flood_code IS NOT NULL AND (limit_code IS NULL OR
+			    flood_wait > wait) THEN
+				limit_code := flood_code;
+				wait := flood_wait;
+			END IF;
 		END IF;
 	END IF;
 	IF limit_code IS NOT NULL THEN
