@@ -50,14 +50,17 @@ pool_fork(const struct sigaction *old_term, const struct sigaction *old_int,
 		sigaction(SIGINT, old_int, NULL);
 #ifdef __linux__
 		/*
-		 * A supervisor killed outright (SIGKILL) cannot end its pool:
-		 * its processes would go on holding their connections on a
-		 * socket that lighttpd replaces when it starts the program
-		 * again.  They get SIGTERM instead, the pending one at once.
+		 * A supervisor killed outright (SIGKILL) cannot end its pool,
+		 * and a process left behind keeps the listening socket: when
+		 * lighttpd starts the program again it first connects to the
+		 * socket, finds it answered and spawns nothing, taking it for
+		 * a server someone else runs, and the group stays down once
+		 * those processes are gone.  They are killed with it (SIGKILL:
+		 * a SIGTERM waits in accept until the next request comes).
 		 */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != supervisor)
-			raise(SIGTERM);
+			raise(SIGKILL);
 #endif
 	}
 	saved = errno;
@@ -72,8 +75,8 @@ pool_start(int nproc)
 	struct sigaction	 sa, old_term, old_int;
 	sigset_t		 old_mask;
 	pid_t			 pid;
-	time_t			 last = 0, now;
-	int			 i, started = 0, status;
+	time_t			 window = 0, now;
+	int			 i, started = 0, status, forked = 0;
 
 	/*
 	 * A web server that starts us (lighttpd's bin-path) leaves us in
@@ -102,10 +105,17 @@ pool_start(int nproc)
 				continue;
 			break;
 		}
-		/* A process that dies as it starts is not replaced in a spin. */
-		if ((now = time(NULL)) == last)
+		/*
+		 * At most a pool's worth of new processes a second: a pool
+		 * killed at once is replaced at once, one whose processes
+		 * die as they start is not replaced in a spin.
+		 */
+		if ((now = time(NULL)) != window) {
+			window = now;
+			forked = 0;
+		}
+		if (++forked > nproc)
 			sleep(1);
-		last = time(NULL);
 		if (pool_fork(&old_term, &old_int, &old_mask) == 0)
 			return 0;
 	}

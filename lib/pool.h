@@ -23,6 +23,14 @@
  * it).  Returns 0 in each process of the pool, with the signal handlers
  * it had before; in the supervisor, 1 once no process is left to wait
  * for, or -1 (errno set) when not even the first could be started.
+ *
+ * A pool process killed is replaced at once (a pool's worth a second at
+ * most).  A supervisor killed outright (SIGKILL) takes its processes with
+ * it (PR_SET_PDEATHSIG), so none is left holding the socket; lighttpd
+ * 1.4.69 then does not always start the program again (when the
+ * supervisor is reaped before the requests it had in flight end, its
+ * backend state loses the pid), and the group answers 503 until the
+ * server restarts: a known limit (issue 13's note).
  */
 int	pool_start(int nproc);
 
