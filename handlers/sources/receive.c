@@ -81,8 +81,9 @@ recv_refuse(struct recv *rv, const struct source *src)
  * with a refusal in rv.
  */
 static int
-recv_check(struct recv *rv, struct source_copy *c)
+recv_check(struct recv *rv, struct copy *c)
 {
+	const struct source	*src = c->data;
 	struct req	*r = rv->r;
 	const char	*ts, *sighdr, *secret;
 	unsigned char	 mac[32];
@@ -91,7 +92,7 @@ recv_check(struct recv *rv, struct source_copy *c)
 
 	json_decref(rv->payload);
 	rv->payload = NULL;
-	if (!c->src.enabled) {
+	if (!src->enabled) {
 		recv_refusal(rv, 403, "webhook_disabled",
 		    "Webhook source is disabled");
 		goto out;
@@ -374,7 +375,7 @@ receive(struct req *r)
 	    " FROM " SOURCE_FROM " WHERE s.name = $1";
 	struct recv		 rv;
 	struct source		 fresh;
-	struct source_copy	*c;
+	struct copy		*c;
 	PGresult		*res;
 	const char		*p[1];
 	char			 msg[160];
@@ -413,13 +414,18 @@ receive(struct req *r)
 			}
 			source_from_row(res, 0, 0, &fresh);
 			PQclear(res);
-			c = source_cache_put(&fresh);
+			/* A name_valid name always fits a key. */
+			if ((c = source_cache_put(&fresh)) == NULL) {
+				resp_error(r, 500, "internal",
+				    "Source name too long");
+				goto out;
+			}
 		}
 		if ((rc = recv_check(&rv, c)) == 0 &&
-		    (rc = recv_store(&rv, &c->src)) == 0)
+		    (rc = recv_store(&rv, c->data)) == 0)
 			goto out;
 		if (rc == -1 && !cached) {
-			recv_refuse(&rv, &c->src);
+			recv_refuse(&rv, c->data);
 			goto out;
 		}
 		/* Decided on a copy that may be old: read the source again. */

@@ -10,23 +10,20 @@
 
 #include <jansson.h>
 
+#include "copies.h"
 #include "page.h"
 #include "req.h"
 #include "source.h"
 
-/* A source as the receiver read it, kept between requests (cache.c). */
-struct source_copy {
-	struct source	 src;		/* src.name NULL: a free slot */
-	char		*secret;	/* src.secret_enc opened, or NULL */
-	time_t		 read_at;
-	unsigned long	 used;		/* for LRU eviction; 0 when free */
-};
-
-/* cache.c */
-void			 source_copy_clear(struct source_copy *);
-const char		*source_copy_secret(struct source_copy *);
-struct source_copy	*source_cache_get(const char *);
-struct source_copy	*source_cache_put(struct source *);
+/*
+ * cache.c: the receiver's copies of sources (lib/copies.h), each copy's
+ * data a struct source; source_cache_put takes *src over (leaving it
+ * zeroed) and returns NULL only for a name longer than a key.
+ */
+void			 source_copy_clear(struct copy *);
+const char		*source_copy_secret(struct copy *);
+struct copy		*source_cache_get(const char *);
+struct copy		*source_cache_put(struct source *);
 
 /* receive.c */
 void			 receive(struct req *);

@@ -9,24 +9,19 @@
  * (hookpost.trigger_current; else the outcome is "stale"), and a refusal
  * decided on a copy is decided again from a fresh read (receive.c).  So
  * a revoked key, a disabled trigger, a new secret or limit take effect at
- * once.  The TTL bounds how long a secret no longer used stays in memory.
+ * once.  The copies are kept by lib/copies.h, under the key's digest.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
-#include <openssl/crypto.h>
 
-#include "crypt.h"
+#include "copies.h"
 #include "db.h"
 #include "log.h"
 #include "util.h"
 #include "triggers.h"
 
-#define TRIG_CACHE_MAX	16
-#define TRIG_CACHE_TTL	60	/* seconds */
 
 /* The one read: the key joined with its trigger's whole configuration. */
 static const char sql_read[] =
@@ -41,8 +36,9 @@ static const char sql_read[] =
 	" JOIN hookpost.triggers t ON t.id = k.trigger_id"
 	" WHERE k.key_hash = $1 AND k.revoked_at IS NULL";
 
-static struct trig_copy	 trig_cache[TRIG_CACHE_MAX];
-static unsigned long	 trig_cache_clock;
+static void	 rtrig_free(void *);
+
+COPIES(trig_cache, 16, 60, rtrig_free);
 
 static void
 rtrig_fill(const PGresult *res, struct rtrig *t)
@@ -87,8 +83,10 @@ rtrig_fill(const PGresult *res, struct rtrig *t)
 }
 
 static void
-rtrig_free(struct rtrig *t)
+rtrig_free(void *data)
 {
+	struct rtrig	*t = data;
+
 	free(t->trigger_id);
 	free(t->ref);
 	free(t->key_id);
@@ -101,57 +99,27 @@ rtrig_free(struct rtrig *t)
 	free(t->version);
 	json_decref(t->mapping);
 	json_decref(t->schema);
-	memset(t, 0, sizeof(*t));
+	free(t);
 }
 
-/* Whether two SHA-256 hex digests of keys are equal, in constant time. */
-static int
-hash_eq(const char *a, const char *b)
-{
-	return strlen(b) == 64 && CRYPTO_memcmp(a, b, 64) == 0;
-}
-
-/* Empties a slot, wiping the secret. */
 void
-trig_copy_drop(struct trig_copy *c)
+trig_copy_drop(struct copy *c)
 {
-	crypt_secret_free(c->secret);
-	rtrig_free(&c->t);
-	memset(c, 0, sizeof(*c));
+	copy_drop(&trig_cache, c);
 }
 
-/*
- * The copy's HMAC secret, opened once per copy (the version covers it).
- * NULL when there is none or it does not open (logged).
- */
 const char *
-trig_copy_secret(struct trig_copy *c)
+trig_copy_secret(struct copy *c)
 {
-	if (c->secret == NULL && c->t.secret_enc != NULL)
-		c->secret = crypt_secret_open(c->t.secret_enc);
-	return c->secret;
+	const struct rtrig	*t = c->data;
+
+	return copy_secret(c, t->secret_enc);
 }
 
-/* The cached copy of the key whose SHA-256 is hash, or NULL. */
-struct trig_copy *
+struct copy *
 trig_copy_get(const char *hash)
 {
-	struct trig_copy	*c;
-	time_t			 now = time(NULL);
-	size_t			 i;
-
-	for (i = 0; i < TRIG_CACHE_MAX; i++) {
-		c = &trig_cache[i];
-		if (c->t.key_id == NULL || !hash_eq(c->hash, hash))
-			continue;
-		if (now < c->read_at || now - c->read_at > TRIG_CACHE_TTL) {
-			trig_copy_drop(c);
-			return NULL;
-		}
-		c->used = ++trig_cache_clock;
-		return c;
-	}
-	return NULL;
+	return copy_get(&trig_cache, hash);
 }
 
 /*
@@ -160,13 +128,12 @@ trig_copy_get(const char *hash)
  * NULL with *found 0 for no such key (or revoked), with *found -1 when
  * the database did not answer.
  */
-struct trig_copy *
+struct copy *
 trig_copy_read(const char *hash, int *found)
 {
-	struct trig_copy	*c = &trig_cache[0];
-	PGresult		*res;
-	const char		*p[1] = { hash };
-	size_t			 i;
+	struct rtrig	*t;
+	PGresult	*res;
+	const char	*p[1] = { hash };
 
 	if ((res = db_exec("trig_read", sql_read, 1, p)) == NULL) {
 		*found = -1;
@@ -177,21 +144,9 @@ trig_copy_read(const char *hash, int *found)
 		*found = 0;
 		return NULL;
 	}
-	for (i = 0; i < TRIG_CACHE_MAX; i++) {
-		if (trig_cache[i].t.key_id != NULL &&
-		    hash_eq(trig_cache[i].hash, hash)) {
-			c = &trig_cache[i];
-			break;
-		}
-		if (trig_cache[i].used < c->used)
-			c = &trig_cache[i];
-	}
-	trig_copy_drop(c);
-	rtrig_fill(res, &c->t);
+	t = xcalloc(1, sizeof(*t));
+	rtrig_fill(res, t);
 	PQclear(res);
-	snprintf(c->hash, sizeof(c->hash), "%s", hash);
-	c->read_at = time(NULL);
-	c->used = ++trig_cache_clock;
 	*found = 1;
-	return c;
+	return copy_put(&trig_cache, hash, t);
 }

@@ -36,8 +36,8 @@
 /* One receiver request, for the audit row. */
 struct recv {
 	struct req	*r;
-	struct trig_copy *c;		/* the key's copy (cache.c) */
-	const struct rtrig *t;		/* &c->t */
+	struct copy	*c;		/* the key's copy (cache.c) */
+	const struct rtrig *t;		/* c->data */
 	int		 found;
 	int		 body_failed;	/* over cfg.max_body, drained */
 	char		 key_hint[sizeof(KEY_PREFIX) + KEY_HINT + 3];
@@ -488,7 +488,7 @@ receive(struct req *r)
 {
 	struct recv		 rv;
 	struct cidr_addr	 addr;
-	struct trig_copy	*c;
+	struct copy		*c;
 	const char		*key;
 	char			 hash[65];
 	int			 cached, tries, found;
@@ -528,7 +528,7 @@ receive(struct req *r)
 			return;
 		}
 		rv.c = c;
-		rv.t = &c->t;
+		rv.t = c->data;
 		rv.found = 1;
 		if (recv_one(&rv, &addr, cached) == 0)
 			return;

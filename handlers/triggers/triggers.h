@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include "auth.h"
+#include "copies.h"
 #include "page.h"
 #include "provider.h"
 #include "req.h"
@@ -79,19 +80,14 @@ struct rtrig {
 	json_t		*mapping, *schema;
 };
 
-struct trig_copy {
-	char		 hash[65];	/* SHA-256 hex of the key */
-	struct rtrig	 t;		/* t.key_id NULL: a free slot */
-	char		*secret;	/* t.secret_enc opened, or NULL */
-	time_t		 read_at;
-	unsigned long	 used;		/* for LRU eviction; 0 when free */
-};
-
-/* cache.c */
-void		 trig_copy_drop(struct trig_copy *);
-const char	*trig_copy_secret(struct trig_copy *);
-struct trig_copy *trig_copy_get(const char *);
-struct trig_copy *trig_copy_read(const char *, int *);
+/*
+ * cache.c: the receiver's copies of keys (lib/copies.h), under the key's
+ * SHA-256 hex, each copy's data a struct rtrig.
+ */
+void		 trig_copy_drop(struct copy *);
+const char	*trig_copy_secret(struct copy *);
+struct copy	*trig_copy_get(const char *);
+struct copy	*trig_copy_read(const char *, int *);
 
 /* common.c */
 int	 ref_valid(const char *);
