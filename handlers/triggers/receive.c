@@ -244,7 +244,8 @@ recv_send(struct req *r, int status, const json_t *body, long retry_after)
 
 /*
  * The 429 of a rate limit (seed 002 "Rate Limiting"), code as
- * trigger_rate_limited() names the limit, with Retry-After.
+ * trigger_key_limited() or trigger_flood() names the limit, with
+ * Retry-After.
  */
 static void
 recv_limited(struct recv *rv, const char *code, long long wait)

@@ -440,9 +440,15 @@ BEGIN
 		-- Counts held for another address of this minute: written
 		-- first; of a past minute: worth nothing now.
 		IF held > 0 AND split_part(key, ' ', 1) = m::text THEN
-			PERFORM hookpost.trigger_flood_write(m,
-			    substr(key, length(m::text) + 2), held,
-			    p_ip_limit > 0, p_global_limit > 0);
+			INSERT INTO hookpost.trigger_rate_counts AS c (minute,
+			    scope, subject, backend, n)
+			SELECT m, v.scope, v.subject, pg_backend_pid(), held
+			FROM (VALUES ('ip', substr(key, length(m::text) + 2),
+			    p_ip_limit > 0), ('global', '', p_global_limit > 0))
+			    v (scope, subject, wanted)
+			WHERE v.wanted
+			ON CONFLICT (minute, scope, subject, backend)
+			DO UPDATE SET n = c.n + excluded.n;
 		END IF;
 		held := 0;
 	END IF;
@@ -508,20 +514,6 @@ BEGIN
 	END IF;
 	RETURN code;
 END $$;
-
--- Counts held for another address (trigger_flood), written.
-CREATE OR REPLACE FUNCTION hookpost.trigger_flood_write(p_minute bigint,
-	p_ip text, p_n integer, p_ip_on boolean, p_global_on boolean)
-RETURNS void LANGUAGE sql VOLATILE AS $$
-	INSERT INTO hookpost.trigger_rate_counts AS c (minute, scope, subject,
-	    backend, n)
-	SELECT p_minute, v.scope, v.subject, pg_backend_pid(), p_n
-	FROM (VALUES ('ip', p_ip, p_ip_on), ('global', '', p_global_on))
-	    v (scope, subject, wanted)
-	WHERE v.wanted
-	ON CONFLICT (minute, scope, subject, backend)
-	DO UPDATE SET n = c.n + excluded.n
-$$;
 
 /*
  * The version of a key as the receiver read it (handlers/triggers/cache.c):

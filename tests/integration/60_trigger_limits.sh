@@ -167,6 +167,15 @@ r=$(flood 1000000 20)
 [ "$r" = "20 accepted,1 written 17" ] &&
     ok "far below the limit, counts are written once in 8 requests (1 + 8 + 8 of 20)" ||
     fail "far below the limit, counts are written once in 8 requests" "$r"
+r=$({ echo "BEGIN;"
+	for ip in 192.0.2.88 192.0.2.88 192.0.2.88 192.0.2.88 192.0.2.88 192.0.2.89; do
+		echo "SELECT outcome FROM hookpost.trigger_receive(${ids% *}, '$T', '${ids#* }', false, 100, 60, 1000000, 0, NULL, NULL, false, '{}', '{}', NULL, NULL, '$ip', 'flood-test', 1, 'x', 2, 200, NULL);"
+	done
+	echo "SELECT 'written ' || string_agg(subject || '=' || n, ' ' ORDER BY subject) FROM hookpost.trigger_rate_counts WHERE scope = 'ip' AND subject LIKE '192.0.2.8_';"
+	echo "ROLLBACK;"; } | $PSQL -qAt -f - 2>&1 | grep written)
+[ "$r" = "written 192.0.2.88=5 192.0.2.89=1" ] &&
+    ok "counts held for one address are written when the next request comes from another" ||
+    fail "counts held for one address are written when the next request comes from another" "$r"
 r=$(flood 25 40)
 [ "$r" = "25 accepted,15 rate_limited,1 written 25" ] &&
     ok "near the limit every request is counted at once: 25 of 40 pass a limit of 25" ||
