@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -436,7 +435,7 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
     size_t nroutes, srv_dispatch_fn dispatch)
 {
 	struct req	 r;
-	const char	*sockpath = NULL, *base;
+	const char	*sockpath = NULL, *base, *why;
 	long long	 nproc = 0;
 	int		 sock;
 
@@ -451,34 +450,20 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 		return usage(argv[0]);
 	if (cfg_load() == -1)
 		return 1;
-	if (FCGX_Init() != 0) {
-		log_error("FCGX_Init failed");
-		return 1;
-	}
-	if (sockpath != NULL) {
-		/* Our own socket (mod_proxy_fcgi): a pool, 4 by default. */
-		if ((sock = FCGX_OpenSocket(sockpath, 1024)) < 0) {
-			log_error("%s: cannot listen", sockpath);
-			return 1;
-		}
-		if (nproc == 0)
-			nproc = 4;
-	} else if (!FCGX_IsCGI())
-		sock = 0;	/* the web server's, as fd 0 */
-	else if (nproc != 0)
-		return usage(argv[0]);
-	else
+	if (sockpath == NULL && FCGX_IsCGI()) {
+		if (nproc != 0)
+			return usage(argv[0]);
 		sock = -1;
-	if (sock != -1 && nproc != 0) {
-		/* A fixed pool, supervised: a child that dies is replaced. */
-		switch (pool_start((int)nproc)) {
-		case 0:
-			break;
-		case -1:
-			log_error("cannot start the pool: %s", strerror(errno));
-			return 1;
-		default:
+	} else {
+		/* Our own socket (mod_proxy_fcgi): a pool, 4 by default. */
+		if (sockpath != NULL && nproc == 0)
+			nproc = 4;
+		if ((sock = pool_listen(sockpath, nproc, &why)) == -2)
 			return 0;
+		if (sock == -1) {
+			log_error("%s: %s", sockpath != NULL ? sockpath :
+			    "FastCGI", why);
+			return 1;
 		}
 	}
 	if (sock != -1)
