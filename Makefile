@@ -26,11 +26,13 @@ CRONS	= $(patsubst cron/%.c,bin/hookpost-%,$(wildcard cron/*.c))
 CLI_SRC	= $(sort $(wildcard cli/*.c))
 BENCH	= $(patsubst bench/%.c,bin/bench-%,$(wildcard bench/*.c))
 UNITS	= $(patsubst tests/unit/%.c,bin/test-%,$(wildcard tests/unit/*.c))
+# Tests of lib/ against the integration suite's PostgreSQL (tests/db/).
+DBTESTS	= $(patsubst tests/db/%.c,bin/dbtest-%,$(wildcard tests/db/*.c))
 
 .PHONY: all deps run stop check check-full unit integration bench install clean lint asan valgrind \
 	fuzz fuzzers faults
 
-all: bin/hookpost $(HANDLERS) $(CRONS) $(BENCH)
+all: bin/hookpost $(HANDLERS) $(CRONS) $(BENCH) $(DBTESTS)
 
 V	?= 0
 Q	= $(if $(filter 1,$(V)),,@)
@@ -69,6 +71,11 @@ bin/bench-%: bench/%.c lib/libhookpost.a
 	@mkdir -p bin
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS) -lpthread
+
+bin/dbtest-%: tests/db/%.c tests/unit/check.h lib/libhookpost.a
+	@mkdir -p bin
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< lib/libhookpost.a $(LDLIBS)
 
 bin/test-%: tests/unit/%.c tests/unit/check.h lib/libhookpost.a
 	@mkdir -p bin

@@ -39,7 +39,7 @@ main(int argc, char *argv[])
 	long long		 nproc = 0;
 	int			 sock;
 
-	if (pool_options(argc, argv, &sockpath, &nproc) == -1) {
+	if (pool_options(argc, argv, &sockpath, &nproc, NULL) == -1) {
 		fprintf(stderr, "usage: bench-null [-s socket] [-n processes]\n");
 		return 1;
 	}

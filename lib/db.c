@@ -28,6 +28,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "log.h"
+#include "thr.h"
 #include "util.h"
 
 #define DB_MAX_PREPARED	128
@@ -35,10 +36,33 @@
 static PGconn	*conn;
 static char	*prepared[DB_MAX_PREPARED];
 static size_t	 nprepared;
-static char	 last_sqlstate[6];
+/* Per thread: each request's own statement's (lib/thr.h). */
+static __thread char last_sqlstate[6];
 static unsigned long generation;
 /* The transaction state after the last statement that completed. */
 static PGTransactionStatusType tx_seen = PQTRANS_IDLE;
+
+/*
+ * The group commit (db_group): the statements waiting, and whether a
+ * thread has the connection for a group now (the others wait in
+ * db_conn() until it is free again).
+ */
+struct db_item {
+	const char		*name;
+	const char		*sql;
+	int			 nparams;
+	const char *const	*params;
+	PGresult		*res;
+	char			 sqlstate[6];
+	int			 ended;	/* the leader's: result final */
+	int			 done;	/* under the lock: handed back */
+	int			 tries;
+	pthread_cond_t		 cond;
+	struct db_item		*next;
+};
+static struct db_item	*group_head, **group_tail = &group_head;
+static int		 group_busy;
+static pthread_cond_t	 group_free = PTHREAD_COND_INITIALIZER;
 
 /*
  * libpq's messages end in a newline and may hold several lines (DETAIL,
@@ -119,6 +143,9 @@ db_conn(void)
 	PGTransactionStatusType	 was;
 	const char		*msg;
 
+	/* Another thread's group has the connection (db_group). */
+	while (group_busy)
+		thr_wait(&group_free);
 	if (conn != NULL) {
 		/* A statement in flight (db_send) is not ours to judge. */
 		if (PQtransactionStatus(conn) == PQTRANS_ACTIVE)
@@ -254,6 +281,251 @@ db_exec(const char *name, const char *sql, int nparams,
 	}
 	return db_check(PQexecPrepared(conn, name, nparams, params, NULL,
 	    NULL, 0));
+}
+
+/*
+ * The group commit.  A statement that is a transaction of its own (the
+ * receivers' one write) is queued; the first thread to find the
+ * connection free takes what is queued (DB_GROUP_MAX at most) and runs
+ * it as one pipeline, its statements followed by one Sync: one implicit
+ * transaction, one round trip, one commit for all (pgbench, make bench's
+ * server: eight alerts a commit write 3x the rows a second of one a
+ * commit).  It lets go of the process lock meanwhile, so the other
+ * threads read, verify and queue the next requests.  Each statement's
+ * result is its own, given back only once the commit is known: a result
+ * is never handed out from a transaction that did not commit.
+ *
+ * When a statement fails, PostgreSQL aborts the transaction: the failed
+ * one gets its error, as db_exec would have given it, and the others
+ * (rolled back or never run) go again without it.  A deadlock or
+ * serialization failure (class 40) is the group's doing, not the
+ * statement's: it goes again too, twice at most.  A connection lost
+ * before the commit is known fails every statement of the group (08006):
+ * like a lone statement in that case, whether it committed is unknown,
+ * and it is not sent again (above).
+ */
+#define DB_GROUP_MAX	32
+#define DB_GROUP_TRIES	3
+
+/* An item's final result: res (NULL on failure) and the SQLSTATE. */
+static void
+db_item_end(struct db_item *it, PGresult *res)
+{
+	it->res = db_check(res);
+	memcpy(it->sqlstate, last_sqlstate, sizeof(it->sqlstate));
+	it->ended = 1;
+}
+
+static void
+db_item_fail(struct db_item *it, const char *sqlstate)
+{
+	it->res = NULL;
+	snprintf(it->sqlstate, sizeof(it->sqlstate), "%s", sqlstate);
+	it->ended = 1;
+}
+
+static int
+db_item_send(struct db_item *it)
+{
+	if (it->name == NULL)
+		return PQsendQueryParams(conn, it->sql, it->nparams, NULL,
+		    it->params, NULL, NULL, 0);
+	return PQsendQueryPrepared(conn, it->name, it->nparams, it->params,
+	    NULL, NULL, 0);
+}
+
+/*
+ * One pipeline of the items of batch not done yet.  Returns the number
+ * that are still not done (to go again), or -1 when the connection was
+ * lost (the caller fails them).
+ */
+static int
+db_pipeline(struct db_item *batch)
+{
+	struct db_item	*it, *failed = NULL;
+	PGresult	*res, *more;
+	ExecStatusType	 st;
+	const char	*state;
+	int		 left = 0;
+
+	if (!PQenterPipelineMode(conn))
+		return -1;
+	for (it = batch; it != NULL; it = it->next)
+		if (!it->ended && !db_item_send(it))
+			goto lost;
+	if (!PQpipelineSync(conn))
+		goto lost;
+	for (it = batch; it != NULL; it = it->next) {
+		if (it->ended)
+			continue;
+		if ((res = PQgetResult(conn)) == NULL)
+			goto lost;
+		while ((more = PQgetResult(conn)) != NULL)
+			PQclear(more);
+		st = PQresultStatus(res);
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+			it->res = res;		/* until the commit is known */
+			continue;
+		}
+		if (st == PGRES_PIPELINE_ABORTED) {
+			PQclear(res);
+			continue;
+		}
+		if (PQstatus(conn) != CONNECTION_OK) {
+			PQclear(res);
+			goto lost;
+		}
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state != NULL && strncmp(state, "40", 2) == 0 &&
+		    ++it->tries < DB_GROUP_TRIES) {
+			db_log(LOG_LVL_WARN, "group: going again: ",
+			    PQresultErrorMessage(res));
+			PQclear(res);
+		} else
+			db_item_end(it, res);
+		failed = it;
+	}
+	/* The Sync's answer: the commit, or the error that ended it. */
+	while ((res = PQgetResult(conn)) != NULL &&
+	    (st = PQresultStatus(res)) != PGRES_PIPELINE_SYNC) {
+		if (st == PGRES_FATAL_ERROR && failed == NULL) {
+			/* The commit failed: nothing of the group holds. */
+			state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			db_log(LOG_LVL_ERROR, "group commit: ",
+			    PQresultErrorMessage(res));
+			for (it = batch; it != NULL; it = it->next)
+				if (!it->ended) {
+					PQclear(it->res);
+					db_item_fail(it, state != NULL ?
+					    state : "XX000");
+				}
+		}
+		PQclear(res);
+	}
+	if (res == NULL)
+		goto lost;
+	PQclear(res);
+	if (!PQexitPipelineMode(conn))
+		goto lost;
+	tx_seen = PQtransactionStatus(conn);
+	for (it = batch; it != NULL; it = it->next) {
+		if (it->ended)
+			continue;
+		if (failed == NULL)
+			db_item_end(it, it->res);
+		else {
+			/* Rolled back with the failed one: again. */
+			PQclear(it->res);
+			it->res = NULL;
+			left++;
+		}
+	}
+	return left;
+lost:
+	db_log(LOG_LVL_ERROR, "group: ", PQerrorMessage(conn));
+	for (it = batch; it != NULL; it = it->next)
+		if (!it->ended) {
+			PQclear(it->res);
+			it->res = NULL;
+		}
+	/*
+	 * Never reused half-way through a pipeline; an implicit
+	 * transaction, so no caller's transaction block is lost with it.
+	 */
+	db_close();
+	return -1;
+}
+
+/*
+ * Takes the queue's first DB_GROUP_MAX items and runs them; the caller
+ * holds the process lock and the connection is free.
+ */
+static void
+db_group_lead(void)
+{
+	struct db_item	*batch = group_head, *it, *last = NULL;
+	int		 n = 0, left;
+
+	for (it = batch; it != NULL && n < DB_GROUP_MAX; it = it->next, n++)
+		last = it;
+	group_head = last->next;
+	last->next = NULL;
+	if (group_head == NULL)
+		group_tail = &group_head;
+	for (it = batch; it != NULL; it = it->next)
+		switch (db_prepare(it->name, it->sql, it->nparams)) {
+		case -1:
+			db_item_fail(it, last_sqlstate);
+			break;
+		case 0:
+			it->name = NULL;	/* the table is full: unprepared */
+			break;
+		}
+
+	group_busy = 1;
+	thr_leave();
+	for (;;) {
+		for (n = 0, it = batch; it != NULL; it = it->next)
+			n += !it->ended;
+		if (n == 0)
+			break;
+		if (n == 1) {
+			/* One alone needs no pipeline. */
+			for (it = batch; it->ended; it = it->next)
+				;
+			db_item_end(it, it->name != NULL ?
+			    PQexecPrepared(conn, it->name, it->nparams,
+			    it->params, NULL, NULL, 0) : PQexecParams(conn,
+			    it->sql, it->nparams, NULL, it->params, NULL, NULL,
+			    0));
+			continue;
+		}
+		if ((left = db_pipeline(batch)) == -1) {
+			for (it = batch; it != NULL; it = it->next)
+				if (!it->ended)
+					db_item_fail(it, "08006");
+			break;
+		}
+	}
+	thr_enter();
+	group_busy = 0;
+
+	for (it = batch; it != NULL; it = it->next) {
+		it->done = 1;
+		pthread_cond_signal(&it->cond);
+	}
+	/* The next group's first, and anyone waiting for the connection. */
+	if (group_head != NULL)
+		pthread_cond_signal(&group_head->cond);
+	pthread_cond_broadcast(&group_free);
+}
+
+PGresult *
+db_group(const char *name, const char *sql, int nparams,
+    const char *const *params)
+{
+	struct db_item	 it;
+
+	/* One thread, or inside the caller's own transaction: at once. */
+	if (!thr_on() || tx_seen != PQTRANS_IDLE)
+		return db_exec(name, sql, nparams, params);
+	memset(&it, 0, sizeof(it));
+	it.name = name;
+	it.sql = sql;
+	it.nparams = nparams;
+	it.params = params;
+	pthread_cond_init(&it.cond, NULL);
+	*group_tail = &it;
+	group_tail = &it.next;
+	while (!it.done) {
+		if (!group_busy)
+			db_group_lead();
+		else
+			thr_wait(&it.cond);
+	}
+	pthread_cond_destroy(&it.cond);
+	memcpy(last_sqlstate, it.sqlstate, sizeof(last_sqlstate));
+	return it.res;
 }
 
 int

@@ -33,6 +33,17 @@ unsigned long	 db_generation(void);
  */
 PGresult	*db_exec(const char *name, const char *sql, int nparams,
 		    const char *const *params);
+/*
+ * db_exec for a statement that is a transaction of its own (never inside
+ * the caller's transaction block), made together with those the
+ * process's other threads make at the same moment: one pipeline, one
+ * commit for all (lib/db.c, the group commit; lib/thr.h).  The result is
+ * this statement's own, given back once the commit is known, with
+ * db_last_sqlstate() set as db_exec sets it.  In a single-threaded
+ * process, and inside a transaction block, it is db_exec.
+ */
+PGresult	*db_group(const char *name, const char *sql, int nparams,
+		    const char *const *params);
 /* Same, unprepared, for one-off and DDL statements. */
 PGresult	*db_exec_once(const char *sql, int nparams,
 		    const char *const *params);

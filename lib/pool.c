@@ -14,6 +14,7 @@
 #include <fcgiapp.h>
 
 #include "pool.h"
+#include "thr.h"
 #include "util.h"
 
 static pid_t	 supervisor;
@@ -123,17 +124,23 @@ pool_start(int nproc)
 }
 
 int
-pool_options(int argc, char *argv[], const char **sockpath, long long *nproc)
+pool_options(int argc, char *argv[], const char **sockpath, long long *nproc,
+    long long *nthreads)
 {
 	int	 ch;
 
-	while ((ch = getopt(argc, argv, "n:s:")) != -1) {
+	while ((ch = getopt(argc, argv, nthreads != NULL ? "n:s:t:" :
+	    "n:s:")) != -1) {
 		switch (ch) {
 		case 's':
 			*sockpath = optarg;
 			break;
 		case 'n':
 			if (parse_int(optarg, 1, POOL_MAX, nproc) == -1)
+				return -1;
+			break;
+		case 't':
+			if (parse_int(optarg, 1, THR_MAX, nthreads) == -1)
 				return -1;
 			break;
 		default:

@@ -36,11 +36,12 @@ int	pool_start(int nproc);
 
 /*
  * The options of a pooled program: -s SOCKET (a listening socket of its
- * own) and -n PROCESSES (1 to POOL_MAX).  Returns 0, or -1 on a bad or
- * unknown option (the caller prints its usage).
+ * own), -n PROCESSES (1 to POOL_MAX) and, if nthreads is not NULL,
+ * -t THREADS per process (1 to THR_MAX, lib/thr.h).  Returns 0, or -1 on
+ * a bad or unknown option (the caller prints its usage).
  */
 int	pool_options(int argc, char *argv[], const char **sockpath,
-	    long long *nproc);
+	    long long *nproc, long long *nthreads);
 
 /*
  * FastCGI on sockpath (NULL: the web server's socket, fd 0) and, if

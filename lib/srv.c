@@ -1,4 +1,6 @@
 #include <fcntl.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +18,15 @@
 #include "refused.h"
 #include "req.h"
 #include "srv.h"
+#include "thr.h"
 #include "util.h"
 
 extern char **environ;
 
+/* Requests in hand (changed under the process lock, lib/thr.h). */
 static volatile sig_atomic_t	 in_request;
+/* A thread's stack: the deepest handler path uses a few dozen KiB. */
+#define SRV_STACK	(512 * 1024)
 static volatile sig_atomic_t	 stop;
 static char			 progname[32] = "hookpost"; /* "sources" */
 
@@ -118,7 +124,10 @@ req_read(struct req *r, char *buf, size_t n)
 	int	 got;
 
 	if (r->in != NULL) {
+		/* A slow client holds its own thread only. */
+		thr_leave();
 		got = FCGX_GetStr(buf, (int)n, r->in);
+		thr_enter();
 		return got > 0 ? (size_t)got : 0;
 	}
 	return fread(buf, 1, n, stdin);
@@ -396,36 +405,99 @@ srv_body_drain(struct req *r)
 static int
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-s socket|:port] [-n processes]\n"
+	fprintf(stderr, "usage: %s [-s socket|:port] [-n processes] "
+	    "[-t threads]\n"
 	    "  Without -s: a FastCGI program started by the web server, on "
-	    "fd 0 (with -n, a pool\n  of that many on it), or plain CGI.\n",
-	    prog);
+	    "fd 0 (with -n, a pool\n  of that many on it), or plain CGI.  "
+	    "-t: threads per process, whose\n  requests' writes are made "
+	    "in one commit (lib/thr.h).\n", prog);
 	return 1;
 }
 
-static int
-serve_fcgi(int sock, const struct srv_route *routes, size_t nroutes,
-    srv_dispatch_fn dispatch)
+/*
+ * The FastCGI loop, in each thread of a process (-t): requests are
+ * accepted one thread at a time, as libfcgi's threaded example does, and
+ * handled under the process lock (lib/thr.h), which a thread lets go of
+ * while it waits for its client or the database; its answer is sent
+ * without it.
+ */
+static struct {
+	int			 sock;
+	const struct srv_route	*routes;
+	size_t			 nroutes;
+	srv_dispatch_fn		 dispatch;
+} serving;
+static pthread_mutex_t	 accept_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *
+serve_loop(void *arg)
 {
 	FCGX_Request	 fr;
 	struct req	 r;
+	int		 rc;
 
-	if (FCGX_InitRequest(&fr, sock, 0) != 0) {
+	(void)arg;
+	if (FCGX_InitRequest(&fr, serving.sock, 0) != 0) {
 		log_error("FCGX_InitRequest failed");
-		return 1;
+		return NULL;
 	}
-	while (!stop && FCGX_Accept_r(&fr) >= 0) {
-		in_request = 1;
+	while (!stop || thr_on()) {
+		pthread_mutex_lock(&accept_lock);
+		rc = FCGX_Accept_r(&fr);
+		pthread_mutex_unlock(&accept_lock);
+		if (rc < 0)
+			break;
+		thr_enter();
+		in_request++;
 		memset(&r, 0, sizeof(r));
 		r.in = fr.in;
 		r.out = fr.out;
 		r.envp = fr.envp;
-		serve_one(&r, routes, nroutes, dispatch);
+		serve_one(&r, serving.routes, serving.nroutes,
+		    serving.dispatch);
 		note_refusal(&r);
 		req_free(&r);
+		thr_leave();
 		FCGX_Finish_r(&fr);
-		in_request = 0;
+		thr_enter();
+		in_request--;
+		/* Asked to stop: the last request in hand ends the process. */
+		if (stop && in_request == 0 && thr_on()) {
+			db_close();
+			_exit(0);
+		}
+		thr_leave();
 	}
+	return NULL;
+}
+
+static int
+serve_fcgi(int sock, long long nthreads, const struct srv_route *routes,
+    size_t nroutes, srv_dispatch_fn dispatch)
+{
+	pthread_attr_t	 attr;
+	pthread_t	 t;
+	long long	 i;
+
+	serving.sock = sock;
+	serving.routes = routes;
+	serving.nroutes = nroutes;
+	serving.dispatch = dispatch;
+	if (nthreads > 1) {
+		/* One thread runs at a time: one malloc arena will do. */
+		mallopt(M_ARENA_MAX, 1);
+		thr_init();
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, SRV_STACK);
+		for (i = 1; i < nthreads; i++)
+			if (pthread_create(&t, &attr, serve_loop, NULL) != 0) {
+				log_error("cannot start thread %lld of %lld",
+				    i + 1, nthreads);
+				break;
+			}
+		pthread_attr_destroy(&attr);
+	}
+	serve_loop(NULL);
 	db_close();
 	return 0;
 }
@@ -436,7 +508,7 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 {
 	struct req	 r;
 	const char	*sockpath = NULL, *base, *why;
-	long long	 nproc = 0;
+	long long	 nproc = 0, nthreads = 1;
 	int		 sock;
 
 	signals_setup();
@@ -446,7 +518,7 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 		base = argv[0];
 	snprintf(progname, sizeof(progname), "%.*s", (int)strcspn(base, "."),
 	    base);
-	if (pool_options(argc, argv, &sockpath, &nproc) == -1)
+	if (pool_options(argc, argv, &sockpath, &nproc, &nthreads) == -1)
 		return usage(argv[0]);
 	if (cfg_load() == -1)
 		return 1;
@@ -467,7 +539,7 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 		}
 	}
 	if (sock != -1)
-		return serve_fcgi(sock, routes, nroutes, dispatch);
+		return serve_fcgi(sock, nthreads, routes, nroutes, dispatch);
 
 	/* Plain CGI (RFC 3875): one request over stdio. */
 	in_request = 1;

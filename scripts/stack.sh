@@ -140,17 +140,19 @@ pg_stop() {
 	as_user "$PGBIN/pg_ctl" -D "$VAR/pg" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-# The handler pools a config names in its "#   pool GROUP N" lines
-# (httpd-conf/apache.conf): each is `bin/GROUP.fcgi -s SOCKET -n N`, a
-# supervisor that keeps N processes on its socket (lib/srv.c), started
-# before the server so that the first requests find them warm.
+# The handler pools a config names in its "#   pool GROUP N [T]" lines
+# (httpd-conf/apache.conf): each is `bin/GROUP.fcgi -s SOCKET -n N -t T`,
+# a supervisor that keeps N processes of T threads (1 if not given) on
+# its socket (lib/srv.c), started before the server so that the first
+# requests find them warm.
 pools_start() {	# config
 	if [ "$(id -u)" = 0 ]; then chuid="--chuid $RUNUSER"; else chuid=; fi
-	set -- $(sed -n 's/^#[[:space:]]*pool[[:space:]]\{1,\}\([a-z]\{1,\}\)[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*$/\1 \2/p' "$1")
+	set -- $(sed -n 's/^#[[:space:]]*pool[[:space:]]\{1,\}\([a-z]\{1,\}\)[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*\([0-9]*\)[[:space:]]*$/\1 \2 \3/p' "$1" |
+	    awk '{ print $1, $2, ($3 == "" ? 1 : $3) }')
 	[ $# -gt 0 ] || die "no pools named in $1"
-	while [ $# -ge 2 ]; do
-		group=$1 n=$2
-		shift 2
+	while [ $# -ge 3 ]; do
+		group=$1 n=$2 t=$3
+		shift 3
 		[ -x "$TOP/bin/$group.fcgi" ] || die "bin/$group.fcgi is not built"
 		rm -f "$VAR/run/$group.sock"
 		env $HANDLER_ENV HOOKPOST_CONFIG="$VAR/hookpost.conf" \
@@ -158,7 +160,8 @@ pools_start() {	# config
 		    --start --background --make-pidfile \
 		    --pidfile "$VAR/pool-$group.pid" $chuid \
 		    --output "$VAR/log/pool-$group.log" \
-		    --exec "$TOP/bin/$group.fcgi" -- -s "$VAR/run/$group.sock" -n "$n"
+		    --exec "$TOP/bin/$group.fcgi" -- -s "$VAR/run/$group.sock" \
+		    -n "$n" -t "$t"
 		i=0
 		until [ -S "$VAR/run/$group.sock" ]; do
 			i=$((i + 1))

@@ -275,7 +275,7 @@ recv_store_fast(struct recv *rv, const char **p,
 	q[20] = rv->r->body;
 	q[21] = ip->v[11];	/* occurred_at */
 	q[22] = iid;
-	if ((res = db_exec("recv_fast", sql_fast, 23, q)) == NULL) {
+	if ((res = db_group("recv_fast", sql_fast, 23, q)) == NULL) {
 		audit_store_failed(rv->r);
 		return 0;
 	}

@@ -51,18 +51,25 @@ pids() {
 	done
 }
 
-# The pool sizes are apache.conf's "pool" lines (lighttpd.conf's -n).
-sed -n 's/^#[[:space:]]*pool[[:space:]]\{1,\}\([a-z]\{1,\}\)[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*$/\1 \2/p' \
-    "$TOP/httpd-conf/apache.conf" >"$HOOKPOST_VAR/pools.txt"
-while read -r group size; do
+# The pool sizes are apache.conf's "pool" lines (lighttpd.conf's -n, -t):
+# processes, and threads in each (1 when not given).
+sed -n 's/^#[[:space:]]*pool[[:space:]]\{1,\}\([a-z]\{1,\}\)[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*\([0-9]*\)[[:space:]]*$/\1 \2 \3/p' \
+    "$TOP/httpd-conf/apache.conf" | awk '{ print $1, $2, ($3 == "" ? 1 : $3) }' \
+    >"$HOOKPOST_VAR/pools.txt"
+[ "$(wc -l <"$HOOKPOST_VAR/pools.txt")" = 5 ] &&
+    ok "apache.conf names the 5 pools" ||
+    fail "apache.conf names the 5 pools" "$(cat "$HOOKPOST_VAR/pools.txt")"
+while read -r group size threads; do
 	set -- $(pids "$group")
-	sup= kids=0 worst=0 where= supkib=0 kidkib=0
+	sup= kids=0 worst=0 where= supkib=0 kidkib=0 thr=0
 	for p in "$@"; do
 		pp=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status")
 		hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status")
 		case " $* " in
 		*" $pp "*)
 			kids=$((kids + 1))
+			t=$(awk '/^Threads:/ { print $2 }' "/proc/$p/status")
+			[ "${t:-0}" = "$threads" ] || thr=$t
 			[ "${hwm:-0}" -le $kidkib ] || kidkib=$hwm ;;
 		*)	sup=$p supkib=${hwm:-0} ;;
 		esac
@@ -74,6 +81,10 @@ while read -r group size; do
 	    ok "$group: a supervisor and the $size processes it forked" ||
 	    fail "$group: a supervisor and the $size processes it forked" \
 		"$# processes, $kids forked by another of them"
+	[ "$thr" = 0 ] &&
+	    ok "$group: $threads thread(s) in each process of the pool" ||
+	    fail "$group: $threads thread(s) in each process of the pool" \
+		"a process with $thr"
 	[ $# -gt 0 ] && [ "$worst" -lt $LIMIT ] &&
 	    ok "$group: peak RSS under $LIMIT KiB in every process ($worst)" ||
 	    fail "$group: peak RSS under $LIMIT KiB in every process" \

@@ -1,0 +1,71 @@
+#!/bin/sh
+# The receivers' group commit (issue 13; lib/db.c db_group, lib/thr.h):
+# lib/db.c's cases against this suite's PostgreSQL (bin/dbtest-group:
+# a group is one transaction, a failed statement takes only itself, a
+# connection lost mid-group fails all and commits none), then the
+# receivers themselves: alerts and trigger events sent all at once are
+# each answered with their own id, stored once, and (behind a server
+# that keeps threaded pools) share commits: rows of one group have one
+# xmin.
+. "$TOP/tests/lib.sh"
+
+"$TOP/bin/dbtest-group" 2>&1 | sed "s/^\(ok\|not ok\) - /\1 - [$SERVER] $T_FILE: /"
+
+S=group-$RUN
+SECRET=group-secret-$RUN
+N=64
+admin POST /api/webhooks "{\"source\":\"$S\",\"secret\":\"$SECRET\"}"
+expect_status "setup: source" 201
+
+# One curl, N requests at once, each its own body, signature and output.
+dir=$(mktemp -d)
+ts=$(date +%s)
+i=0
+while [ $i -lt $N ]; do
+	body="{\"event_type\":\"group\",\"data\":{\"alert_id\":\"g-$RUN-$i\"}}"
+	printf '%s' "$body" >"$dir/body.$i"
+	[ $i = 0 ] || echo next >>"$dir/curl.cfg"
+	cat >>"$dir/curl.cfg" <<CFG
+url = "$BASE/api/webhooks/$S"
+header = "Content-Type: application/json"
+header = "X-Webhook-Timestamp: $ts"
+header = "X-Webhook-Signature: sha256=$(sign "$SECRET" "$ts" "$body")"
+data-binary = "@$dir/body.$i"
+output = "$dir/out.$i"
+write-out = "%{http_code}\n"
+CFG
+	i=$((i + 1))
+done
+codes=$(curl -sS --parallel --parallel-immediate --parallel-max $N \
+    --max-time 30 -K "$dir/curl.cfg" 2>"$dir/err" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+[ "$codes" = " $N 200;" ] && ok "$N alerts at once: all 200" ||
+	fail "$N alerts at once: all 200" "$codes $(head -c 300 "$dir/err")"
+n=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S'")
+numbers() { grep -ho '"incident_number":"[^"]*"' "$dir"/out.* | cut -d'"' -f4; }
+u=$(numbers | sort -u | wc -l)
+[ "$n" = $N ] && [ "$u" = $N ] &&
+    ok "$N alerts at once: $N incidents, each answered with its own number" ||
+    fail "$N alerts at once: $N incidents, each answered with its own number" \
+	"$n stored, $u distinct numbers answered"
+m=$(psql_q "SELECT count(*) FROM hookpost.incidents i WHERE source = '$S'
+    AND i.number = ANY (string_to_array('$(numbers | tr '\n' ',')', ','))")
+[ "$m" = $N ] && ok "$N alerts at once: every number answered is stored" ||
+	fail "$N alerts at once: every number answered is stored" "$m of $N"
+x=$(psql_q "SELECT count(DISTINCT xmin::text) FROM hookpost.incidents
+    WHERE source = '$S'")
+if [ "$SERVER" = apache-cgi ]; then
+	ok "skipped: plain CGI, a process and a commit per request ($x commits)"
+else
+	[ "$x" -lt $N ] &&
+	    ok "$N alerts at once: $x commits (group commit)" ||
+	    fail "$N alerts at once: fewer commits than alerts" "$x commits"
+fi
+# The same alerts again: replays, each answered as its first was.
+codes=$(curl -sS --parallel --parallel-immediate --parallel-max $N \
+    --max-time 30 -K "$dir/curl.cfg" 2>"$dir/err" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+n=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S'")
+[ "$codes" = " $N 200;" ] && [ "$n" = $N ] &&
+    ok "$N replays at once: 200, nothing stored twice" ||
+    fail "$N replays at once: 200, nothing stored twice" "$codes $n rows"
+rm -rf "$dir"
+admin DELETE "/api/webhooks/$S"
