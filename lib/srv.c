@@ -23,7 +23,7 @@
 
 extern char **environ;
 
-/* Requests in hand (changed under the process lock, lib/thr.h). */
+/* Requests in hand (atomic: the threads change it, on_term reads it). */
 static volatile sig_atomic_t	 in_request;
 /* A thread's stack: the deepest handler path uses a few dozen KiB. */
 #define SRV_STACK	(512 * 1024)
@@ -124,10 +124,20 @@ req_read(struct req *r, char *buf, size_t n)
 	int	 got;
 
 	if (r->in != NULL) {
-		/* A slow client holds its own thread only. */
-		thr_leave();
-		got = FCGX_GetStr(buf, (int)n, r->in);
-		thr_enter();
+		/*
+		 * What libfcgi holds already is taken under the process
+		 * lock; waiting for more, a slow client holds its own thread
+		 * only.
+		 */
+		if (r->in->rdNext < r->in->stop) {
+			if (n > (size_t)(r->in->stop - r->in->rdNext))
+				n = (size_t)(r->in->stop - r->in->rdNext);
+			got = FCGX_GetStr(buf, (int)n, r->in);
+		} else {
+			thr_leave();
+			got = FCGX_GetStr(buf, (int)n, r->in);
+			thr_enter();
+		}
 		return got > 0 ? (size_t)got : 0;
 	}
 	return fread(buf, 1, n, stdin);
@@ -415,11 +425,11 @@ usage(const char *prog)
 }
 
 /*
- * The FastCGI loop, in each thread of a process (-t): requests are
- * accepted one thread at a time, as libfcgi's threaded example does, and
- * handled under the process lock (lib/thr.h), which a thread lets go of
- * while it waits for its client or the database; its answer is sent
- * without it.
+ * The FastCGI loop, in each thread of a process (-t): a request is
+ * accepted (accept(2) on Linux takes concurrent callers, one connection
+ * each: libfcgi's example lock is for other systems) and handled under
+ * the process lock (lib/thr.h), which a thread lets go of while it waits
+ * for its client or the database; its answer is sent without it.
  */
 static struct {
 	int			 sock;
@@ -427,7 +437,6 @@ static struct {
 	size_t			 nroutes;
 	srv_dispatch_fn		 dispatch;
 } serving;
-static pthread_mutex_t	 accept_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *
 serve_loop(void *arg)
@@ -442,13 +451,10 @@ serve_loop(void *arg)
 		return NULL;
 	}
 	while (!stop || thr_on()) {
-		pthread_mutex_lock(&accept_lock);
-		rc = FCGX_Accept_r(&fr);
-		pthread_mutex_unlock(&accept_lock);
-		if (rc < 0)
+		if ((rc = FCGX_Accept_r(&fr)) < 0)
 			break;
+		__atomic_add_fetch(&in_request, 1, __ATOMIC_SEQ_CST);
 		thr_enter();
-		in_request++;
 		memset(&r, 0, sizeof(r));
 		r.in = fr.in;
 		r.out = fr.out;
@@ -459,14 +465,10 @@ serve_loop(void *arg)
 		req_free(&r);
 		thr_leave();
 		FCGX_Finish_r(&fr);
-		thr_enter();
-		in_request--;
 		/* Asked to stop: the last request in hand ends the process. */
-		if (stop && in_request == 0 && thr_on()) {
-			db_close();
+		if (__atomic_sub_fetch(&in_request, 1, __ATOMIC_SEQ_CST) == 0 &&
+		    stop && thr_on())
 			_exit(0);
-		}
-		thr_leave();
 	}
 	return NULL;
 }

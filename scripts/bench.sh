@@ -134,13 +134,13 @@ done
 
 # The references run in the same kind of pool as the receiver: one
 # program that forks -n processes after its start-up (lib/pool.h).  Being
-# single-threaded, one request in hand each, they get REF_POOL processes
-# (6: the receivers' pool before their threads and group commit, and the
-# best of 2, 6 and 16 for the ideal handler on this 2-core machine,
-# bench/README.md); the receivers run in the pools the shipped configs
-# give them.  lighttpd's bench pools are checked against REF_POOL;
+# single-threaded, one request in hand each, they get REF_POOL processes:
+# 16, a process for each connection at the aim's 16, and the best of 2,
+# 6 and 16 for the ideal handler on a 2-core machine (2,990 / 4,165 /
+# 4,345 req/s, bench/README.md); the receivers run in the pools the
+# shipped configs give them.  lighttpd's bench pools are checked against REF_POOL;
 # Apache's are started below with it.
-REF_POOL=6
+REF_POOL=16
 pool_n() {	# file program -> the -n of its bin-path, and its max-procs
 	sed -n "/\"bin-path\".*bin\/$2 /,/\"max-procs\"/p" "$1" | sed -n \
 	    -e 's/.*"bin-path".* -n \([0-9]*\)".*/\1/p' \
