@@ -452,7 +452,7 @@ recv_one(struct recv *rv, const struct cidr_addr *addr, int cached)
 		resp_error(r, 500, "internal", "Cannot build the event");
 		goto out;
 	}
-	if ((res = db_group("trig_write", sql_write, 22, p)) == NULL) {
+	if ((res = db_group("trig_write", sql_write, 22, p, NULL)) == NULL) {
 		audit_store_failed(r);
 		goto out;
 	}
