@@ -69,3 +69,46 @@ n=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S'")
     fail "$N replays at once: 200, nothing stored twice" "$codes $n rows"
 rm -rf "$dir"
 admin DELETE "/api/webhooks/$S"
+
+# Trigger events at once: each its own event, stored once, in groups.
+. "$TOP/tests/data/triggers/helpers.sh"
+trigger_new "group.$RUN"
+dir=$(mktemp -d)
+i=0
+while [ $i -lt $N ]; do
+	printf '{"n":%d,"s":"q\\"uote\\\\"}' $i >"$dir/body.$i"
+	[ $i = 0 ] || echo next >>"$dir/curl.cfg"
+	cat >>"$dir/curl.cfg" <<CFG
+url = "$BASE/api/v1/webhooks/$KEY"
+header = "Content-Type: application/json"
+data-binary = "@$dir/body.$i"
+output = "$dir/out.$i"
+write-out = "%{http_code}\n"
+CFG
+	i=$((i + 1))
+done
+codes=$(curl -sS --parallel --parallel-immediate --parallel-max $N \
+    --max-time 30 -K "$dir/curl.cfg" 2>"$dir/err" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+[ "$codes" = " $N 200;" ] && ok "$N trigger events at once: all 200" ||
+	fail "$N trigger events at once: all 200" "$codes $(head -c 300 "$dir/err")"
+ids=$(grep -ho '"event_id":"[^"]*"' "$dir"/out.* | cut -d'"' -f4 | sort -u)
+n=$(psql_q "SELECT count(*) FROM hookpost.trigger_events WHERE trigger_ref = 'group.$RUN'")
+m=$(psql_q "SELECT count(*) FROM hookpost.trigger_events WHERE trigger_ref = 'group.$RUN'
+    AND id::text = ANY (string_to_array('$(echo $ids | tr ' ' ',')', ','))")
+p=$(psql_q "SELECT count(DISTINCT payload->>'n') FROM hookpost.trigger_events
+    WHERE trigger_ref = 'group.$RUN' AND payload->>'s' = 'q\"uote\\'")
+[ "$n" = $N ] && [ "$m" = $N ] && [ "$p" = $N ] &&
+    ok "$N trigger events at once: $N events, each answered with its own id, payloads intact" ||
+    fail "$N trigger events at once: $N events, each answered with its own id, payloads intact" \
+	"$n stored, $m of the answered ids, $p payloads intact"
+x=$(psql_q "SELECT count(DISTINCT xmin::text) FROM hookpost.trigger_events
+    WHERE trigger_ref = 'group.$RUN'")
+if [ "$SERVER" = apache-cgi ]; then
+	ok "skipped: plain CGI, a commit per trigger event ($x commits)"
+else
+	[ "$x" -lt $N ] &&
+	    ok "$N trigger events at once: $x commits (group commit)" ||
+	    fail "$N trigger events at once: fewer commits than events" "$x commits"
+fi
+rm -rf "$dir"
+admin DELETE "/api/v1/triggers/group.$RUN"
