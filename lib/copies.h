@@ -20,17 +20,29 @@
 #include <time.h>
 
 #define COPY_KEY_MAX	64
+/* The most copies one request holds (copy_get, copy_put) at once. */
+#define COPY_HELD_MAX	8
 
+/*
+ * A copy lives as long as it is in its slot or a request holds it: a
+ * request that got it (copy_get, copy_put) holds it until copy_release()
+ * at its end, so a copy replaced, dropped or expired meanwhile (by
+ * another thread of the process while this one waits for the database,
+ * lib/thr.h) is freed only then: its data and secret never change under
+ * a request that uses them.
+ */
 struct copy {
-	char		 key[COPY_KEY_MAX + 1];	/* "": a free slot */
+	char		 key[COPY_KEY_MAX + 1];
 	void		*data;		/* the row as its owner read it */
 	char		*secret;	/* opened once (copy_secret), wiped */
 	time_t		 read_at;
 	unsigned long	 used;		/* for LRU eviction */
+	int		 refs;		/* its slot's, and each holder's */
+	void		(*data_free)(void *);
 };
 
 struct copies {
-	struct copy	*slot;
+	struct copy	**slot;
 	size_t		 nslot;
 	int		 ttl;		/* seconds */
 	void		(*data_free)(void *);
@@ -39,22 +51,25 @@ struct copies {
 
 /* A set of n copies, static in the file that keeps them. */
 #define COPIES(name, n, ttl, data_free)					\
-	static struct copy name##_slot[n];				\
+	static struct copy *name##_slot[n];				\
 	static struct copies name = { name##_slot, n, ttl, data_free, 0 }
 
-/* The copy kept under key, or NULL (none, or older than the TTL). */
+/* The copy kept under key, held, or NULL (none, or older than the TTL). */
 struct copy	*copy_get(struct copies *, const char *key);
 
 /*
  * Keeps data (taken over: freed with data_free when the copy goes) under
  * key, in place of a copy of the same key or else the least recently
- * used one.  Returns the copy, valid until it is dropped or replaced;
- * NULL (data freed) for a key longer than COPY_KEY_MAX.
+ * used one.  Returns the copy, held; NULL (data freed) for a key longer
+ * than COPY_KEY_MAX.
  */
 struct copy	*copy_put(struct copies *, const char *key, void *data);
 
-/* Empties a slot, wiping the secret. */
+/* Takes the copy out of its slot (found no more); holders keep it. */
 void		 copy_drop(struct copies *, struct copy *);
+
+/* The end of a request: the copies it held are let go (lib/srv.c). */
+void		 copy_release(void);
 
 /*
  * The copy's secret, sealed as enc, opened once per copy (so the version

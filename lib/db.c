@@ -58,7 +58,7 @@ struct db_item {
 	int			 ended;	/* the leader's: result final */
 	int			 done;	/* under the lock: handed back */
 	int			 tries;
-	pthread_cond_t		 cond;
+	pthread_cond_t		*cond;	/* its thread's own (lib/thr.h) */
 	struct db_item		*next;
 };
 static struct db_item	*group_head, **group_tail = &group_head;
@@ -495,8 +495,9 @@ fail:
 
 /*
  * The items of batch with form f, not ended, in one statement of f's (a
- * transaction of its own).  Those it answers end; on any failure they
- * stay, to go one by one.
+ * transaction of its own).  Those it answers end; those it declines (not
+ * answered: nothing written for them), and all on any failure of it, stay
+ * to go one by one.
  */
 static void
 db_form_run(struct db_item *batch, const struct db_form *f)
@@ -535,7 +536,10 @@ db_form_run(struct db_item *batch, const struct db_form *f)
 		if (ord < 1 || ord > n || by[ord - 1]->ended)
 			continue;
 		it = by[ord - 1];
-		if ((it->res = db_row_result(res, row)) != NULL) {
+		/* Written: never sent again, even without its answer. */
+		if ((it->res = db_row_result(res, row)) == NULL)
+			db_item_fail(it, "53200");
+		else {
 			it->sqlstate[0] = '\0';
 			it->ended = 1;
 		}
@@ -556,7 +560,7 @@ out:
  * holds the process lock and the connection is free.
  */
 static void
-db_group_lead(void)
+db_group_lead(const pthread_cond_t *self)
 {
 	struct db_item	*batch = group_head, *it, *last = NULL;
 	int		 n = 0, left;
@@ -614,13 +618,15 @@ db_group_lead(void)
 	thr_enter();
 	group_busy = 0;
 
+	/* Each woken in turn, as the lock is let go; the leader goes on. */
 	for (it = batch; it != NULL; it = it->next) {
 		it->done = 1;
-		pthread_cond_signal(&it->cond);
+		if (it->cond != self)
+			thr_pass(it->cond);
 	}
-	/* The next group's first, and anyone waiting for the connection. */
+	/* The next group's first at once, and anyone waiting to run alone. */
 	if (group_head != NULL)
-		pthread_cond_signal(&group_head->cond);
+		pthread_cond_signal(group_head->cond);
 	pthread_cond_broadcast(&group_free);
 }
 
@@ -628,7 +634,9 @@ PGresult *
 db_group(const char *name, const char *sql, int nparams,
     const char *const *params, const struct db_form *form)
 {
-	struct db_item	 it;
+	/* Each thread's own, for ever (lib/thr.h thr_pass). */
+	static __thread pthread_cond_t	 cond = PTHREAD_COND_INITIALIZER;
+	struct db_item			 it;
 
 	/* One thread, or inside the caller's own transaction: at once. */
 	if (!thr_on() || tx_seen != PQTRANS_IDLE)
@@ -639,16 +647,16 @@ db_group(const char *name, const char *sql, int nparams,
 	it.nparams = nparams;
 	it.params = params;
 	it.form = form;
-	pthread_cond_init(&it.cond, NULL);
+	it.cond = &cond;
 	*group_tail = &it;
 	group_tail = &it.next;
 	while (!it.done) {
 		if (!group_busy)
-			db_group_lead();
+			db_group_lead(&cond);
 		else
-			thr_wait(&it.cond);
+			thr_wait(&cond);
 	}
-	pthread_cond_destroy(&it.cond);
+	thr_unpass(&cond);
 	memcpy(last_sqlstate, it.sqlstate, sizeof(last_sqlstate));
 	return it.res;
 }

@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "cfg.h"
+#include "copies.h"
 #include "db.h"
 #include "log.h"
 #include "pool.h"
@@ -463,6 +464,7 @@ serve_loop(void *arg)
 		    serving.dispatch);
 		note_refusal(&r);
 		req_free(&r);
+		copy_release();
 		thr_leave();
 		FCGX_Finish_r(&fr);
 		/* Asked to stop: the last request in hand ends the process. */
@@ -550,6 +552,7 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 	serve_one(&r, routes, nroutes, dispatch);
 	note_refusal(&r);
 	req_free(&r);
+	copy_release();
 	db_close();
 	return 0;
 }

@@ -28,5 +28,16 @@ void	thr_enter(void);
 void	thr_leave(void);
 /* pthread_cond_wait on the process lock (which the caller holds). */
 void	thr_wait(pthread_cond_t *);
+/*
+ * Wakes the thread waiting on c once the lock is let go (thr_leave,
+ * thr_wait), one such thread at each letting go, in order: woken all at
+ * once, they would each wake only to wait for the lock again (a context
+ * switch and two futex calls more apiece).  A waiter's c must outlive the
+ * process (a thread's own), and it must wait in a loop on its condition:
+ * a signal may come after it went on by itself.  thr_unpass: c's thread
+ * went on by itself, so is no longer to wake.  The caller holds the lock.
+ */
+void	thr_pass(pthread_cond_t *c);
+void	thr_unpass(pthread_cond_t *c);
 
 #endif

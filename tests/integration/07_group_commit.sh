@@ -67,6 +67,40 @@ n=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S'")
 [ "$codes" = " $N 200;" ] && [ "$n" = $N ] &&
     ok "$N replays at once: 200, nothing stored twice" ||
     fail "$N replays at once: 200, nothing stored twice" "$codes $n rows"
+# The same alerts once more as new requests (another timestamp), while
+# the source is written again and again: each edit makes every copy in
+# the processes stale, dropped while other requests of its group still
+# use it (lib/copies.h: held until they end); every alert is stored once
+# and answered.
+ts2=$((ts + 1))
+i=0
+: >"$dir/curl.cfg"
+while [ $i -lt $N ]; do
+	body=$(cat "$dir/body.$i")
+	[ $i = 0 ] || echo next >>"$dir/curl.cfg"
+	cat >>"$dir/curl.cfg" <<CFG
+url = "$BASE/api/webhooks/$S"
+header = "Content-Type: application/json"
+header = "X-Webhook-Timestamp: $ts2"
+header = "X-Webhook-Signature: sha256=$(sign "$SECRET" "$ts2" "$body")"
+data-binary = "@$dir/body.$i"
+output = "$dir/out.$i"
+write-out = "%{http_code}\n"
+CFG
+	i=$((i + 1))
+done
+( for k in 1 2 3 4 5 6; do
+	admin PUT "/api/webhooks/$S" "{\"secret\":\"$SECRET\"}"
+	sleep 0.05
+  done ) &
+codes=$(curl -sS --parallel --parallel-immediate --parallel-max $N \
+    --max-time 30 -K "$dir/curl.cfg" 2>"$dir/err" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+wait
+n=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S' AND signed_at = $ts2")
+[ "$codes" = " $N 200;" ] && [ "$n" = $N ] &&
+    ok "$N alerts at once while the source is edited: all 200, each stored once" ||
+    fail "$N alerts at once while the source is edited: all 200, each stored once" \
+	"$codes $n stored $(head -c 300 "$dir/err")"
 rm -rf "$dir"
 admin DELETE "/api/webhooks/$S"
 
