@@ -28,7 +28,7 @@ audit_refuse(struct req *r, const struct audit *a, int status,
 	p[7] = ms;
 	p[8] = a->body_sha;
 	p[9] = a->body_size;
-	if ((res = db_group("audit_refuse", sql, 10, p, NULL)) != NULL)
+	if ((res = db_group("audit_refuse", sql, 10, p)) != NULL)
 		PQclear(res);
 	resp_error(r, status, code, "%s", msg);
 }

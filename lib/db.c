@@ -52,7 +52,6 @@ struct db_item {
 	const char		*sql;
 	int			 nparams;
 	const char *const	*params;
-	const struct db_form	*form;
 	PGresult		*res;
 	char			 sqlstate[6];
 	int			 ended;	/* the leader's: result final */
@@ -437,124 +436,6 @@ lost:
 	return -1;
 }
 
-/* Appends v to an array literal in b: "v" escaped, or NULL. */
-static void
-db_array_add(struct buf *b, const char *v, int first)
-{
-	size_t	 n;
-
-	if (!first)
-		buf_append(b, ",", 1);
-	if (v == NULL) {
-		buf_append(b, "NULL", 4);
-		return;
-	}
-	buf_append(b, "\"", 1);
-	for (;;) {
-		n = strcspn(v, "\"\\");
-		buf_append(b, v, n);
-		if (v[n] == '\0')
-			break;
-		buf_append(b, "\\", 1);
-		buf_append(b, v + n, 1);
-		v += n + 1;
-	}
-	buf_append(b, "\"", 1);
-}
-
-/* Row row of res (columns from 1 on) as a result of its own. */
-static PGresult *
-db_row_result(const PGresult *res, int row)
-{
-	PGresAttDesc	 att[16];
-	PGresult	*r;
-	int		 c, n = PQnfields(res) - 1;
-
-	if (n < 0 || n > 16 ||
-	    (r = PQmakeEmptyPGresult(conn, PGRES_TUPLES_OK)) == NULL)
-		return NULL;
-	memset(att, 0, sizeof(att));
-	for (c = 0; c < n; c++) {
-		att[c].name = PQfname(res, c + 1);
-		att[c].typid = PQftype(res, c + 1);
-		att[c].typlen = -1;
-		att[c].atttypmod = -1;
-	}
-	if (!PQsetResultAttrs(r, n, att))
-		goto fail;
-	for (c = 0; c < n; c++)
-		if (!PQsetvalue(r, 0, c, PQgetisnull(res, row, c + 1) ? NULL :
-		    PQgetvalue(res, row, c + 1), PQgetisnull(res, row, c + 1) ?
-		    -1 : PQgetlength(res, row, c + 1)))
-			goto fail;
-	return r;
-fail:
-	PQclear(r);
-	return NULL;
-}
-
-/*
- * The items of batch with form f, not ended, in one statement of f's (a
- * transaction of its own).  Those it answers end; those it declines (not
- * answered: nothing written for them), and all on any failure of it, stay
- * to go one by one.
- */
-static void
-db_form_run(struct db_item *batch, const struct db_form *f)
-{
-	struct db_item	*it, *by[DB_GROUP_MAX];
-	struct buf	*arr;
-	const char	**p;
-	PGresult	*res;
-	long		 ord;
-	int		 n = 0, np = 0, j, row;
-
-	for (it = batch; it != NULL; it = it->next)
-		if (!it->ended && it->form == f) {
-			by[n++] = it;
-			np = it->nparams;
-		}
-	if (n < 2)
-		return;
-	arr = xcalloc((size_t)np, sizeof(*arr));
-	p = xcalloc((size_t)np, sizeof(*p));
-	for (j = 0; j < np; j++) {
-		buf_append(&arr[j], "{", 1);
-		for (row = 0; row < n; row++)
-			db_array_add(&arr[j], by[row]->params[j], row == 0);
-		buf_append(&arr[j], "}", 1);
-		p[j] = arr[j].data;
-	}
-	res = PQexecPrepared(conn, f->name, np, p, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		db_log(LOG_LVL_WARN, "group form: one by one: ",
-		    PQresultErrorMessage(res));
-		goto out;
-	}
-	for (row = 0; row < PQntuples(res); row++) {
-		ord = strtol(PQgetvalue(res, row, 0), NULL, 10);
-		if (ord < 1 || ord > n || by[ord - 1]->ended)
-			continue;
-		it = by[ord - 1];
-		/* Written: never sent again, even without its answer. */
-		if ((it->res = db_row_result(res, row)) == NULL)
-			db_item_fail(it, "53200");
-		else {
-			it->sqlstate[0] = '\0';
-			it->ended = 1;
-		}
-	}
-out:
-	/* Tried once: what it did not answer goes one by one. */
-	for (row = 0; row < n; row++)
-		by[row]->form = NULL;
-	PQclear(res);
-	for (j = 0; j < np; j++)
-		buf_free(&arr[j]);
-	free(arr);
-	free(p);
-}
-
 /*
  * Takes the queue's first DB_GROUP_MAX items and runs them; the caller
  * holds the process lock and the connection is free.
@@ -571,7 +452,7 @@ db_group_lead(const pthread_cond_t *self)
 	last->next = NULL;
 	if (group_head == NULL)
 		group_tail = &group_head;
-	for (it = batch; it != NULL; it = it->next) {
+	for (it = batch; it != NULL; it = it->next)
 		switch (db_prepare(it->name, it->sql, it->nparams)) {
 		case -1:
 			db_item_fail(it, last_sqlstate);
@@ -580,18 +461,9 @@ db_group_lead(const pthread_cond_t *self)
 			it->name = NULL;	/* the table is full: unprepared */
 			break;
 		}
-		/* A form runs prepared only. */
-		if (it->form != NULL && !it->ended && (it->name == NULL ||
-		    db_prepare(it->form->name, it->form->sql,
-		    it->nparams) != 1))
-			it->form = NULL;
-	}
 
 	group_busy = 1;
 	thr_leave();
-	for (it = batch; it != NULL; it = it->next)
-		if (it->form != NULL && !it->ended)
-			db_form_run(batch, it->form);
 	for (;;) {
 		for (n = 0, it = batch; it != NULL; it = it->next)
 			n += !it->ended;
@@ -632,7 +504,7 @@ db_group_lead(const pthread_cond_t *self)
 
 PGresult *
 db_group(const char *name, const char *sql, int nparams,
-    const char *const *params, const struct db_form *form)
+    const char *const *params)
 {
 	/* Each thread's own, for ever (lib/thr.h thr_pass). */
 	static __thread pthread_cond_t	 cond = PTHREAD_COND_INITIALIZER;
@@ -646,7 +518,6 @@ db_group(const char *name, const char *sql, int nparams,
 	it.sql = sql;
 	it.nparams = nparams;
 	it.params = params;
-	it.form = form;
 	it.cond = &cond;
 	*group_tail = &it;
 	group_tail = &it.next;

@@ -34,33 +34,16 @@ unsigned long	 db_generation(void);
 PGresult	*db_exec(const char *name, const char *sql, int nparams,
 		    const char *const *params);
 /*
- * A statement's group form: the same work for many rows in one statement,
- * each parameter $k an array (text[], uuid[], ...) of the group's values
- * of the single statement's $k, in order.  It answers one row for each
- * row it was given: its 1-based position, then the single statement's
- * columns.  One statement instead of one per request is most of what
- * PostgreSQL spends on a request saved again (plan start, portal,
- * per-statement checks: a third of an alert's instructions).
- */
-struct db_form {
-	const char	*name;
-	const char	*sql;
-};
-
-/*
  * db_exec for a statement that is a transaction of its own (never inside
  * the caller's transaction block), made together with those the
  * process's other threads make at the same moment: one pipeline, one
  * commit for all (lib/db.c, the group commit; lib/thr.h).  The result is
  * this statement's own, given back once the commit is known, with
  * db_last_sqlstate() set as db_exec sets it.  In a single-threaded
- * process, and inside a transaction block, it is db_exec.  form, if not
- * NULL: the statement's group form, which runs the group's statements of
- * that form together when there are two or more (any failure of it: they
- * run one by one, as without it).
+ * process, and inside a transaction block, it is db_exec.
  */
 PGresult	*db_group(const char *name, const char *sql, int nparams,
-		    const char *const *params, const struct db_form *form);
+		    const char *const *params);
 /* Same, unprepared, for one-off and DDL statements. */
 PGresult	*db_exec_once(const char *sql, int nparams,
 		    const char *const *params);

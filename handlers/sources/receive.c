@@ -245,75 +245,6 @@ static const char sql_fast[] =
 	"    WHERE EXISTS (SELECT 1 FROM hookpost.incident_subscribers()))";
 
 /*
- * sql_fast's group form (lib/db.h struct db_form): the requests a handler
- * process has in hand at once, each $k an array of their sql_fast $k, in
- * one statement; one row per request, its position first.  The same
- * rules row by row: the source version, replay guard and horizon, one
- * audit lock for the statement, a number each, incident.created for each
- * incident made when someone subscribes.
- */
-static const char sql_fast_n[] =
-	"WITH r AS ("
-	"  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[],"
-	"      $4::bigint[], $5::text[], $6::text[], $7::text[], $8::real[],"
-	"      $9::text[], $10::bigint[], $11::text[], $12::text[], $13::text[],"
-	"      $14::text[], $15::text[], $16::jsonb[], $17::jsonb[],"
-	"      $18::jsonb[], $19::text[], $20::jsonb[], $21::text[],"
-	"      $22::timestamptz[], $23::uuid[]) WITH ORDINALITY"
-	"  AS r(source_id, source, version, ts, sig, remote, ua, ms, sha, size,"
-	"      format, title, severity, status, queue, tags, entities,"
-	"      indicators, dedupe, triage, raw, occurred, id, ord)"
-	"), src AS ("
-	"  SELECT r.* FROM r WHERE EXISTS (SELECT 1"
-	"   FROM hookpost.source_current(r.source_id, r.version))"
-	"), guarded AS ("
-	"  SELECT src.* FROM src WHERE src.ts > hookpost.replay_guard_horizon()"
-	"  AND NOT EXISTS (SELECT 1 FROM hookpost.webhook_requests w"
-	"   WHERE w.signed_at = src.ts AND w.source_id = src.source_id"
-	"   AND w.signature = decode(src.sig, 'hex')"
-	"   AND w.signature IS NOT NULL)"
-	"), lk AS ("
-	"  SELECT hookpost.audit_lock() WHERE EXISTS (SELECT 1 FROM guarded)"
-	"), num AS ("
-	"  SELECT g.*, hookpost.incident_number(y.y, n.n) AS number"
-	"  FROM guarded g CROSS JOIN lk,"
-	"  LATERAL (SELECT hookpost.incident_year() AS y) y,"
-	"  LATERAL (SELECT nextval(hookpost.incident_seq(y.y)) AS n) n"
-	"), i AS ("
-	"  INSERT INTO hookpost.incidents (id, number, source_id, source, format,"
-	"      title, severity, status, queue, tags, entities, indicators,"
-	"      dedupe_key, triage, raw_payload, occurred_at, request_id,"
-	"      remote_addr, user_agent, processing_ms, body_sha256, body_size,"
-	"      signed_at, signature)"
-	"  SELECT f.id, f.number, f.source_id, f.source, f.format, f.title,"
-	"      f.severity, f.status, f.queue,"
-	"      ARRAY(SELECT jsonb_array_elements_text(f.tags)), f.entities,"
-	"      f.indicators, f.dedupe, f.triage, f.raw,"
-	"      coalesce(f.occurred, now()),"
-	"      nextval('hookpost.webhook_requests_id_seq'::regclass), f.remote,"
-	"      left(f.ua, 256), f.ms, f.sha, f.size, f.ts, decode(f.sig, 'hex')"
-	"  FROM num f ORDER BY f.ord"
-	"  ON CONFLICT (signed_at, source_id, signature)"
-	"      WHERE signature IS NOT NULL DO NOTHING"
-	"  RETURNING id, number, source, format, title, severity, status, queue,"
-	"      tags, entities, triage, occurred_at"
-	"), e AS ("
-	"  SELECT count(hookpost.incident_emit(i.id, i.number, i.source,"
-	"      i.format, i.title, i.severity, i.status, i.queue, i.tags,"
-	"      i.entities, i.triage, i.occurred_at)) AS n FROM i"
-	"  WHERE EXISTS (SELECT 1 FROM hookpost.incident_subscribers())"
-	")"
-	" SELECT r.ord, CASE"
-	"     WHEN NOT EXISTS (SELECT 1 FROM src WHERE src.ord = r.ord)"
-	"     THEN 'stale'"
-	"     WHEN NOT EXISTS (SELECT 1 FROM guarded g WHERE g.ord = r.ord)"
-	"     THEN 'old'"
-	"     WHEN i.id IS NULL THEN 'replay' ELSE 'accepted' END,"
-	"   i.number, (SELECT n FROM e)"
-	" FROM r LEFT JOIN i ON i.id = r.id ORDER BY r.ord";
-static const struct db_form fast_form = { "recv_fast_n", sql_fast_n };
-
-/*
  * sql_fast with p[0..10] as recv_store set them.  Returns 0 when answered,
  * 1 when src was stale, 2 when alert_accept must decide.
  */
@@ -344,7 +275,7 @@ recv_store_fast(struct recv *rv, const char **p,
 	q[20] = rv->r->body;
 	q[21] = ip->v[11];	/* occurred_at */
 	q[22] = iid;
-	if ((res = db_group("recv_fast", sql_fast, 23, q, &fast_form)) == NULL) {
+	if ((res = db_group("recv_fast", sql_fast, 23, q)) == NULL) {
 		audit_store_failed(rv->r);
 		return 0;
 	}

@@ -327,90 +327,6 @@ key_shape_ok(const char *key)
 }
 
 /*
- * The write's group form (lib/db.h struct db_form): the requests a
- * handler process has in hand at once, each $k an array of their
- * trigger_receive $k, in one statement, for those whose outcome needs
- * nothing of trigger_receive's but the event: a current key, the key's
- * limit off, no refusal or handshake, and the per-IP and global limits
- * either off or far enough away that the connection holds the request
- * (trigger_flood: the session's address of this minute, and room: the
- * first of them in order, as many as there is room for).  It answers
- * those it accepts, one row each: position, then
- * trigger_receive's columns.  It declines the rest by not answering
- * them, having written nothing for them: they go one by one through
- * trigger_receive (a stale copy, a limit to count or check, a refusal,
- * a duplicate: seen before, it is not inserted, and not held either).
- * The held counts grow by the events inserted, as trigger_receive's
- * would, one each.
- */
-static const char sql_write_n[] =
-	"WITH r AS ("
-	"  SELECT * FROM unnest($1::bigint[], $2::text[], $3::uuid[],"
-	"      $4::boolean[], $5::integer[], $6::integer[], $7::integer[],"
-	"      $8::integer[], $9::integer[], $10::text[], $11::boolean[],"
-	"      $12::jsonb[], $13::jsonb[], $14::text[], $15::text[], $16::text[],"
-	"      $17::text[], $18::real[], $19::text[], $20::bigint[],"
-	"      $21::integer[], $22::text[]) WITH ORDINALITY"
-	"  AS r(trigger_id, ref, key_id, rate_enabled, rate_requests,"
-	"      rate_window, ip_limit, global_limit, refusal_status,"
-	"      refusal_code, handshake, payload, metadata, delivery_id,"
-	"      signature, remote, ua, ms, sha, size, status, version, ord)"
-	"), fl AS MATERIALIZED ("
-	"  SELECT current_setting('hookpost.flood_key', true) AS key,"
-	"      coalesce(current_setting('hookpost.flood_room', true),"
-	"      '0')::integer AS room,"
-	"      coalesce(current_setting('hookpost.flood_held', true),"
-	"      '0')::integer AS held,"
-	"      hookpost.trigger_rate_minute() AS m"
-	"), cand AS ("
-	"  SELECT r.*, (r.ip_limit > 0 OR r.global_limit > 0) AS counted"
-	"  FROM r WHERE NOT r.rate_enabled AND r.refusal_status IS NULL"
-	"  AND NOT r.handshake AND r.version IS NOT NULL"
-	"  AND EXISTS (SELECT 1 FROM hookpost.trigger_current(r.key_id,"
-	"      r.version))"
-	"), held AS ("
-	"  SELECT cand.ord, row_number() OVER (ORDER BY cand.ord) AS rn"
-	"  FROM cand, fl WHERE cand.counted"
-	"  AND fl.key = fl.m || ' ' || coalesce(cand.remote, '')"
-	"), c AS MATERIALIZED ("
-	"  SELECT cand.*, hookpost.uuid_time_ordered() AS id FROM cand, fl"
-	"  WHERE NOT cand.counted OR EXISTS (SELECT 1 FROM held h"
-	"      WHERE h.ord = cand.ord AND h.rn <= fl.room)"
-	"), lk AS MATERIALIZED ("
-	"  SELECT hookpost.audit_lock() WHERE EXISTS (SELECT 1 FROM c)"
-	"), ins AS ("
-	"  INSERT INTO hookpost.trigger_events AS e (id, trigger_id,"
-	"      trigger_ref, key_id, payload, metadata, delivery_id, signature,"
-	"      request_id, remote_addr, user_agent, http_status,"
-	"      processing_ms, body_sha256, body_size)"
-	"  SELECT c.id, c.trigger_id, c.ref, c.key_id, c.payload,"
-	"      c.metadata || jsonb_build_object('received_at', now()),"
-	"      c.delivery_id, decode(c.signature, 'hex'),"
-	"      nextval('hookpost.webhook_requests_id_seq'::regclass), c.remote,"
-	"      left(c.ua, 256), c.status, c.ms, c.sha, c.size"
-	"  FROM c CROSS JOIN lk ORDER BY c.ord"
-	"  ON CONFLICT DO NOTHING"
-	"  RETURNING e.id, e.received_at, e.trigger_ref, e.payload"
-	"), hold AS ("
-	"  SELECT set_config('hookpost.flood_room', (fl.room - n.k)::text,"
-	"      false), set_config('hookpost.flood_held', (fl.held + n.k)::text,"
-	"      false)"
-	"  FROM fl, (SELECT count(*) AS k FROM ins JOIN c ON c.id = ins.id"
-	"      WHERE c.counted) n"
-	"  WHERE n.k > 0"
-	"), em AS ("
-	"  SELECT count(hookpost.emit(i.trigger_ref, 'trigger_event',"
-	"      i.id::text, NULL, NULL, i.payload)) AS n FROM ins i"
-	"  WHERE EXISTS (SELECT 1 FROM hookpost.event_subscribers(i.trigger_ref,"
-	"      NULL, NULL))"
-	")"
-	" SELECT c.ord, 'accepted', NULL::text, NULL::integer, i.id,"
-	"   to_json(i.received_at) #>> '{}',"
-	"   (SELECT count(*) FROM hold), (SELECT n FROM em)"
-	" FROM c JOIN ins i ON i.id = c.id ORDER BY c.ord";
-static const struct db_form write_form = { "trig_write_n", sql_write_n };
-
-/*
  * Checks 1-3 and the write, on the copy rv->c (cached: read earlier, and
  * decided again from a fresh read before anything is refused on it).
  * Returns 0 when answered, 1 when the copy may be old: a refusal at 1-3
@@ -536,7 +452,7 @@ recv_one(struct recv *rv, const struct cidr_addr *addr, int cached)
 		resp_error(r, 500, "internal", "Cannot build the event");
 		goto out;
 	}
-	if ((res = db_group("trig_write", sql_write, 22, p, &write_form)) == NULL) {
+	if ((res = db_group("trig_write", sql_write, 22, p)) == NULL) {
 		audit_store_failed(r);
 		goto out;
 	}

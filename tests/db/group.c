@@ -13,11 +13,7 @@
  *     it and commits none: 08006, or the server's own error for the one
  *     it was running (57P01, terminated); the next statement runs on a
  *     new connection;
- *   - a plain db_exec waits for a group in flight and then runs;
- *   - a group form (struct db_form) runs a group's statements of its
- *     form as one, each given its own row, whatever their values hold
- *     (quotes, backslashes, braces, commas, NULL); a form that fails
- *     leaves them to run one by one.
+ *   - a plain db_exec waits for a group in flight and then runs.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -42,13 +38,11 @@ struct job {
 	const char	*name;
 	const char	*sql;
 	int		 plain;		/* db_exec, not db_group */
-	int		 np;		/* parameters, for other than sql_ins */
-	const struct db_form *form;
 	const char	*p[3];
 	char		 n[16];
 	/* What came back. */
 	int		 ok;
-	char		 back[64];
+	char		 back[16];
 	char		 xmin[16];
 	char		 state[6];
 };
@@ -58,11 +52,11 @@ run(void *arg)
 {
 	struct job	*j = arg;
 	PGresult	*res;
-	int		 np = j->sql == sql_ins ? 3 : j->np;
+	int		 np = j->sql == sql_ins ? 3 : 0;
 
 	thr_enter();
 	res = j->plain ? db_exec(j->name, j->sql, np, j->p) :
-	    db_group(j->name, j->sql, np, j->p, j->form);
+	    db_group(j->name, j->sql, np, j->p);
 	j->ok = res != NULL;
 	if (res != NULL && PQntuples(res) == 1 && PQnfields(res) == 2) {
 		snprintf(j->back, sizeof(j->back), "%s", PQgetvalue(res, 0, 0));
@@ -242,59 +236,6 @@ main(void)
 	    "public.hookpost_test_group WHERE batch = $1", "e"));
 	check(all && strcmp(msg, "12") == 0, "plain: db_exec beside groups "
 	    "runs once the connection is free (%s rows)", msg);
-
-	/* 5. A group form: one statement, each its own row. */
-	{
-		static const char *const vals[][2] = {
-			{ "plain", "x" }, { "a \"quoted\" one", NULL },
-			{ "back\\slash\\", "{braces},commas" },
-			{ "", "  spaces  " }, { "NULL", "null" },
-			{ "\\\"", "\"\\" },
-		};
-		static const struct db_form form = { "group_form_n",
-		    "SELECT ord, a || '|' || coalesce(b, '<null>'), 'form'"
-		    " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY"
-		    " AS r(a, b, ord)" };
-		static const struct db_form bad = { "group_form_bad",
-		    "SELECT ord, 1 / 0, 'form' FROM unnest($1::text[],"
-		    " $2::text[]) WITH ORDINALITY AS r(a, b, ord)" };
-		char	 want[6][64];
-		int	 k, nv = (int)NITEMS(vals), formed;
-
-		for (k = 0; k < 2; k++) {
-			memset(jobs, 0, sizeof(jobs));
-			for (i = 0; i < nv; i++) {
-				jobs[i].name = "group_form_1";
-				jobs[i].sql = "SELECT $1::text || '|' ||"
-				    " coalesce($2::text, '<null>'), 'single'";
-				jobs[i].np = 2;
-				jobs[i].form = k == 0 ? &form : &bad;
-				jobs[i].p[0] = vals[i][0];
-				jobs[i].p[1] = vals[i][1];
-				snprintf(want[i], sizeof(want[i]), "%s|%s",
-				    vals[i][0], vals[i][1] ? vals[i][1] :
-				    "<null>");
-			}
-			group("SELECT pg_sleep(0.3)", jobs, nv);
-			for (all = 1, formed = 0, i = 0; i < nv; i++) {
-				all &= jobs[i].ok &&
-				    strcmp(jobs[i].back, want[i]) == 0;
-				formed += strcmp(jobs[i].xmin, "form") == 0;
-			}
-			for (i = 0; i < nv && getenv("GROUP_DEBUG"); i++)
-				fprintf(stderr, "%d ok=%d back=[%s] want=[%s] "
-				    "by=%s state=%s\n", i, jobs[i].ok,
-				    jobs[i].back, want[i], jobs[i].xmin,
-				    jobs[i].state);
-			if (k == 0)
-				check(all && formed == nv, "form: %d statements "
-				    "as one, each its own row (%d by the form)",
-				    nv, formed);
-			else
-				check(all && formed == 0, "form: a form that "
-				    "fails, its %d statements one by one", nv);
-		}
-	}
 
 	thr_enter();
 	db_command("DROP TABLE public.hookpost_test_group");

@@ -120,12 +120,11 @@ m2=$(metric webhook_errors_total "source=\"$U\",code=\"global_rate_limited\"")
 admin GET "/api/v1/triggers/$T"
 expect_status "global: admin routes are not limited" 200
 
-# --- requests at once: the receivers' group form (handlers/triggers/receive.c) ---
-# A process writes the requests it has in hand together; those its
-# connection may hold far below the limits in one statement, the rest one
-# by one through trigger_receive.  40 at once from one address at a limit
-# of 25: none refused below the limit, none lost, and at most the
-# documented slack (7 a process) past it.
+# --- requests at once: group commit (lib/db.c db_group) ---------------------------
+# A process writes the requests it has in hand in one transaction, each
+# through trigger_receive.  40 at once from one address at a limit of 25:
+# none refused below the limit, none lost, and at most the documented
+# slack (7 a process) past it.
 restart HOOKPOST_TRIGGER_RATE_PER_IP=25 HOOKPOST_TRIGGER_RATE_GLOBAL=0
 phase_start
 cfg=$(mktemp)
