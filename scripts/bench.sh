@@ -337,6 +337,10 @@ cpu_ticks() {	# program server -> "handler server database" ticks
 		if ($2 == p) h += t
 		else if ($2 == s) w += t
 		if ($1 == pm || $4 == pm) d += t
+		# A child that ended (an autovacuum worker, a backend) moves
+		# its ticks to the postmaster cutime + cstime: counted there,
+		# so the database total never goes back.
+		if ($1 == pm) d += $16 + $17
 	} END { print h + 0, w + 0, d + 0 }'
 }
 # mem_of prog: the largest peak RSS (VmHWM) and PSS (smaps_rollup: shared
