@@ -13,31 +13,57 @@
 
 S=group-$RUN
 SECRET=group-secret-$RUN
+# Plain CGI starts a process a request and groups nothing: fewer there.
 N=64
+[ "$SERVER" != apache-cgi ] || N=16
 admin POST /api/webhooks "{\"source\":\"$S\",\"secret\":\"$SECRET\"}"
 expect_status "setup: source" 201
 
-# One curl, N requests at once, each its own body, signature and output.
+# One curl, N requests at once, each its own body, signature and output:
+# alerts TS writes its config for N alerts signed at TS; at_once sends
+# what the config holds and prints "COUNT STATUS;" for each status.
 dir=$(mktemp -d)
-ts=$(date +%s)
-i=0
-while [ $i -lt $N ]; do
-	body="{\"event_type\":\"group\",\"data\":{\"alert_id\":\"g-$RUN-$i\"}}"
-	printf '%s' "$body" >"$dir/body.$i"
-	[ $i = 0 ] || echo next >>"$dir/curl.cfg"
-	cat >>"$dir/curl.cfg" <<CFG
+cfg_end() {	# I: request I's body, output and status line
+	printf 'data-binary = "@%s/body.%s"\noutput = "%s/out.%s"\nwrite-out = "%%{http_code}\\n"\n' \
+	    "$dir" "$1" "$dir" "$1" >>"$dir/curl.cfg"
+}
+alerts() {
+	: >"$dir/curl.cfg"
+	i=0
+	while [ $i -lt $N ]; do
+		body="{\"event_type\":\"group\",\"data\":{\"alert_id\":\"g-$RUN-$i\"}}"
+		printf '%s' "$body" >"$dir/body.$i"
+		[ $i = 0 ] || echo next >>"$dir/curl.cfg"
+		cat >>"$dir/curl.cfg" <<CFG
 url = "$BASE/api/webhooks/$S"
 header = "Content-Type: application/json"
-header = "X-Webhook-Timestamp: $ts"
-header = "X-Webhook-Signature: sha256=$(sign "$SECRET" "$ts" "$body")"
-data-binary = "@$dir/body.$i"
-output = "$dir/out.$i"
-write-out = "%{http_code}\n"
+header = "X-Webhook-Timestamp: $1"
+header = "X-Webhook-Signature: sha256=$(sign "$SECRET" "$1" "$body")"
 CFG
-	i=$((i + 1))
-done
-codes=$(curl -sS --parallel --parallel-immediate --parallel-max $N \
-    --max-time 30 -K "$dir/curl.cfg" 2>"$dir/err" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+		cfg_end $i
+		i=$((i + 1))
+	done
+}
+at_once() {
+	curl -sS --parallel --parallel-immediate --parallel-max $N \
+	    --max-time 30 -K "$dir/curl.cfg" 2>"$dir/err" |
+	    sort | uniq -c | tr -s ' ' | tr '\n' ';'
+}
+# commits WHAT TABLE WHERE ROWS: the rows were written in fewer commits
+# than rows (a group's rows share their xmin), behind a threaded pool.
+commits() {
+	_x=$(psql_q "SELECT count(DISTINCT xmin::text) FROM $2 WHERE $3")
+	if [ "$SERVER" = apache-cgi ]; then
+		ok "skipped: plain CGI, a process and a commit a request ($_x commits)"
+	else
+		[ "$_x" -lt "$4" ] &&
+		    ok "$1 at once: $_x commits (group commit)" ||
+		    fail "$1 at once: fewer commits than rows" "$_x commits"
+	fi
+}
+ts=$(date +%s)
+alerts "$ts"
+codes=$(at_once)
 [ "$codes" = " $N 200;" ] && ok "$N alerts at once: all 200" ||
 	fail "$N alerts at once: all 200" "$codes $(head -c 300 "$dir/err")"
 n=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S'")
@@ -51,18 +77,9 @@ m=$(psql_q "SELECT count(*) FROM hookpost.incidents i WHERE source = '$S'
     AND i.number = ANY (string_to_array('$(numbers | tr '\n' ',')', ','))")
 [ "$m" = $N ] && ok "$N alerts at once: every number answered is stored" ||
 	fail "$N alerts at once: every number answered is stored" "$m of $N"
-x=$(psql_q "SELECT count(DISTINCT xmin::text) FROM hookpost.incidents
-    WHERE source = '$S'")
-if [ "$SERVER" = apache-cgi ]; then
-	ok "skipped: plain CGI, a process and a commit per request ($x commits)"
-else
-	[ "$x" -lt $N ] &&
-	    ok "$N alerts at once: $x commits (group commit)" ||
-	    fail "$N alerts at once: fewer commits than alerts" "$x commits"
-fi
+commits "$N alerts" hookpost.incidents "source = '$S'" $N
 # The same alerts again: replays, each answered as its first was.
-codes=$(curl -sS --parallel --parallel-immediate --parallel-max $N \
-    --max-time 30 -K "$dir/curl.cfg" 2>"$dir/err" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+codes=$(at_once)
 n=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S'")
 [ "$codes" = " $N 200;" ] && [ "$n" = $N ] &&
     ok "$N replays at once: 200, nothing stored twice" ||
@@ -73,28 +90,12 @@ n=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S'")
 # use it (lib/copies.h: held until they end); every alert is stored once
 # and answered.
 ts2=$((ts + 1))
-i=0
-: >"$dir/curl.cfg"
-while [ $i -lt $N ]; do
-	body=$(cat "$dir/body.$i")
-	[ $i = 0 ] || echo next >>"$dir/curl.cfg"
-	cat >>"$dir/curl.cfg" <<CFG
-url = "$BASE/api/webhooks/$S"
-header = "Content-Type: application/json"
-header = "X-Webhook-Timestamp: $ts2"
-header = "X-Webhook-Signature: sha256=$(sign "$SECRET" "$ts2" "$body")"
-data-binary = "@$dir/body.$i"
-output = "$dir/out.$i"
-write-out = "%{http_code}\n"
-CFG
-	i=$((i + 1))
-done
+alerts "$ts2"
 ( for k in 1 2 3 4 5 6; do
 	admin PUT "/api/webhooks/$S" "{\"secret\":\"$SECRET\"}"
 	sleep 0.05
   done ) &
-codes=$(curl -sS --parallel --parallel-immediate --parallel-max $N \
-    --max-time 30 -K "$dir/curl.cfg" 2>"$dir/err" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+codes=$(at_once)
 wait
 n=$(psql_q "SELECT count(*) FROM hookpost.incidents WHERE source = '$S' AND signed_at = $ts2")
 [ "$codes" = " $N 200;" ] && [ "$n" = $N ] &&
@@ -119,14 +120,11 @@ while [ $i -lt $N ]; do
 url = "$BASE/api/v1/webhooks/$KEY"
 header = "Content-Type: application/json"
 header = "X-Webhook-Delivery-Id: g-$RUN-$((i % (N / 2)))"
-data-binary = "@$dir/body.$i"
-output = "$dir/out.$i"
-write-out = "%{http_code}\n"
 CFG
+	cfg_end $i
 	i=$((i + 1))
 done
-codes=$(curl -sS --parallel --parallel-immediate --parallel-max $N \
-    --max-time 30 -K "$dir/curl.cfg" 2>"$dir/err" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+codes=$(at_once)
 [ "$codes" = " $N 200;" ] && ok "$N trigger requests at once: all 200" ||
 	fail "$N trigger requests at once: all 200" "$codes $(head -c 300 "$dir/err")"
 H=$((N / 2))
@@ -142,15 +140,7 @@ e=$(psql_q "SELECT count(*) FROM hookpost.events WHERE event_type = 'group.$RUN'
     ok "$N trigger requests at once, $H delivery ids: $H events, each answered to both (one as a duplicate), payloads intact, each emitted once" ||
     fail "$N trigger requests at once, $H delivery ids: $H events, each answered to both, emitted once" \
 	"$n stored, $m of the answered ids, $p payloads intact, $d duplicates answered, $e emitted"
-x=$(psql_q "SELECT count(DISTINCT xmin::text) FROM hookpost.trigger_events
-    WHERE trigger_ref = 'group.$RUN'")
-if [ "$SERVER" = apache-cgi ]; then
-	ok "skipped: plain CGI, a commit per trigger event ($x commits)"
-else
-	[ "$x" -lt $H ] &&
-	    ok "$H trigger events at once: $x commits (group commit)" ||
-	    fail "$H trigger events at once: fewer commits than events" "$x commits"
-fi
+commits "$H trigger events" hookpost.trigger_events "trigger_ref = 'group.$RUN'" $H
 psql_q "DELETE FROM hookpost.subscriptions WHERE id = '$sub'" >/dev/null
 rm -rf "$dir"
 admin DELETE "/api/v1/triggers/group.$RUN"
