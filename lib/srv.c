@@ -444,15 +444,14 @@ serve_loop(void *arg)
 {
 	FCGX_Request	 fr;
 	struct req	 r;
-	int		 rc;
 
 	(void)arg;
 	if (FCGX_InitRequest(&fr, serving.sock, 0) != 0) {
 		log_error("FCGX_InitRequest failed");
 		return NULL;
 	}
-	while (!stop || thr_on()) {
-		if ((rc = FCGX_Accept_r(&fr)) < 0)
+	while (!stop) {
+		if (FCGX_Accept_r(&fr) < 0)
 			break;
 		__atomic_add_fetch(&in_request, 1, __ATOMIC_SEQ_CST);
 		thr_enter();
@@ -471,6 +470,18 @@ serve_loop(void *arg)
 		if (__atomic_sub_fetch(&in_request, 1, __ATOMIC_SEQ_CST) == 0 &&
 		    stop && thr_on())
 			_exit(0);
+	}
+	/*
+	 * Stopping, with threads: this one takes no more requests (under
+	 * a steady stream, threads that went on accepting would keep the
+	 * count above 0 for ever); the others end theirs, the last ends
+	 * the process.  The main thread too must not return from main
+	 * while another is mid-request.
+	 */
+	if (thr_on()) {
+		if (__atomic_load_n(&in_request, __ATOMIC_SEQ_CST) == 0)
+			_exit(0);
+		pthread_exit(NULL);
 	}
 	return NULL;
 }
@@ -527,7 +538,7 @@ srv_main(int argc, char *argv[], const struct srv_route *routes,
 	if (cfg_load() == -1)
 		return 1;
 	if (sockpath == NULL && FCGX_IsCGI()) {
-		if (nproc != 0)
+		if (nproc != 0 || nthreads != 1)
 			return usage(argv[0]);
 		sock = -1;
 	} else {

@@ -85,9 +85,8 @@ group(const char *hold, struct job *jobs, int n)
 	int		 i;
 
 	memset(&first, 0, sizeof(first));
-	first.name = NULL;
 	first.sql = hold;
-	first.name = hold;
+	first.name = hold;	/* each hold statement prepared as itself */
 	start(&first);
 	usleep(100 * 1000);
 	for (i = 0; i < n; i++)
