@@ -2,9 +2,10 @@
 # The local stack: a private PostgreSQL cluster, Apache (or lighttpd)
 # serving the handlers, and the cron workers on their schedule.
 #
-#   stack.sh start|stop|stop-http|handler-env
+#   stack.sh start|stop|stop-http|handler-env|pools
 # (handler-env prints the environment every handler process gets, as
-# name=value words: the pools here take it, make bench's references too.)
+# name=value words: the pools here take it, make bench's references too;
+# pools prints apache.conf's pools, "GROUP PROCESSES THREADS" a line.)
 # Environment:
 #   HOOKPOST_VAR     state dir (default <repo>/var)
 #   HOOKPOST_PORT    HTTP port (default 8080)
@@ -145,10 +146,13 @@ pg_stop() {
 # a supervisor that keeps N processes of T threads (1 if not given) on
 # its socket (lib/srv.c), started before the server so that the first
 # requests find them warm.
+pools() {	# config -> "GROUP N T" lines (stack.sh pools: tests read them)
+	sed -n 's/^#[[:space:]]*pool[[:space:]]\{1,\}\([a-z]\{1,\}\)[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*\([0-9]*\)[[:space:]]*$/\1 \2 \3/p' "$1" |
+	    awk '{ print $1, $2, ($3 == "" ? 1 : $3) }'
+}
 pools_start() {	# config
 	if [ "$(id -u)" = 0 ]; then chuid="--chuid $RUNUSER"; else chuid=; fi
-	set -- $(sed -n 's/^#[[:space:]]*pool[[:space:]]\{1,\}\([a-z]\{1,\}\)[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*\([0-9]*\)[[:space:]]*$/\1 \2 \3/p' "$1" |
-	    awk '{ print $1, $2, ($3 == "" ? 1 : $3) }')
+	set -- $(pools "$1")
 	[ $# -gt 0 ] || die "no pools named in $1"
 	while [ $# -ge 3 ]; do
 		group=$1 n=$2 t=$3
@@ -324,5 +328,6 @@ start)	start ;;
 stop)	stop ;;
 stop-http) httpd_stop ;;
 handler-env) echo $HANDLER_ENV ;;
-*)	echo "usage: stack.sh start|stop|stop-http|handler-env" >&2; exit 2 ;;
+pools)	pools "$TOP/httpd-conf/apache.conf" ;;
+*)	echo "usage: stack.sh start|stop|stop-http|handler-env|pools" >&2; exit 2 ;;
 esac

@@ -52,10 +52,8 @@ pids() {
 }
 
 # The pool sizes are apache.conf's "pool" lines (lighttpd.conf's -n, -t):
-# processes, and threads in each (1 when not given).
-sed -n 's/^#[[:space:]]*pool[[:space:]]\{1,\}\([a-z]\{1,\}\)[[:space:]]\{1,\}\([0-9]\{1,\}\)[[:space:]]*\([0-9]*\)[[:space:]]*$/\1 \2 \3/p' \
-    "$TOP/httpd-conf/apache.conf" | awk '{ print $1, $2, ($3 == "" ? 1 : $3) }' \
-    >"$HOOKPOST_VAR/pools.txt"
+# processes, and threads in each, as scripts/stack.sh reads them.
+"$TOP/scripts/stack.sh" pools >"$HOOKPOST_VAR/pools.txt"
 [ "$(wc -l <"$HOOKPOST_VAR/pools.txt")" = 5 ] &&
     ok "apache.conf names the 5 pools" ||
     fail "apache.conf names the 5 pools" "$(cat "$HOOKPOST_VAR/pools.txt")"
