@@ -10,7 +10,7 @@
 #   HOOKPOST_VAR     state dir (default <repo>/var)
 #   HOOKPOST_PORT    HTTP port (default 8080)
 #   HOOKPOST_PGPORT  PostgreSQL port, Unix socket only (default 54320)
-#   HOOKPOST_SERVER  apache (default): event MPM, mod_proxy_fcgi to the
+#   HOOKPOST_SERVER  apache (default): worker MPM, mod_proxy_fcgi to the
 #                    handler pools this script starts first (the sizes in
 #                    httpd-conf/apache.conf), so they are warm;
 #                    lighttpd: mod_fastcgi, which spawns its own pools;
