@@ -72,45 +72,20 @@ ALTER INDEX hookpost.webhook_requests_replay
 -- The ids go on from where they were.
 ALTER SEQUENCE hookpost.webhook_requests_id_seq OWNED BY NONE;
 
--- The columns in the same order as before (sql/001, 007): a row's text
--- form and SELECT * stay as they were.
-CREATE TABLE hookpost.webhook_requests (
-	id		bigint NOT NULL
-			DEFAULT nextval('hookpost.webhook_requests_id_seq'),
-	received_at	timestamptz NOT NULL DEFAULT now(),
-	kind		text NOT NULL DEFAULT 'source',
-	source		text,
-	source_id	uuid,
-	remote_addr	text,
-	user_agent	text,
-	http_status	integer NOT NULL,
-	outcome		text NOT NULL,
-	error_code	text,
-	processing_ms	real,
-	body_sha256	text,
-	body_size	bigint,
-	incident_id	uuid,
-	queue_id	uuid,
-	signed_at	bigint,
-	signature	bytea,
-	incident_number	text,
-	merged		boolean,
-	PRIMARY KEY (id, received_at)
-) PARTITION BY RANGE (received_at);
+-- The columns as they stand (sql/001, 007), in the same order, with
+-- their defaults (the id's from the sequence) and NOT NULLs: a row's
+-- text form and SELECT * stay as they were.  The key is made after the
+-- copy, with the other indexes.
+CREATE TABLE hookpost.webhook_requests
+	(LIKE hookpost.webhook_requests_unpartitioned INCLUDING DEFAULTS)
+	PARTITION BY RANGE (received_at);
 ALTER SEQUENCE hookpost.webhook_requests_id_seq
 	OWNED BY hookpost.webhook_requests.id;
 CREATE TABLE hookpost.webhook_requests_default
 	PARTITION OF hookpost.webhook_requests DEFAULT;
 
-INSERT INTO hookpost.webhook_requests (id, received_at, kind, source,
-    source_id, remote_addr, user_agent, http_status, outcome, error_code,
-    processing_ms, body_sha256, body_size, incident_id, queue_id,
-    signed_at, signature, incident_number, merged)
-SELECT id, received_at, kind, source, source_id, remote_addr, user_agent,
-    http_status, outcome, error_code, processing_ms, body_sha256,
-    body_size, incident_id, queue_id, signed_at, signature,
-    incident_number, merged
-FROM hookpost.webhook_requests_unpartitioned;
+INSERT INTO hookpost.webhook_requests
+SELECT * FROM hookpost.webhook_requests_unpartitioned;
 
 /*
  * The replay guard of the alerts whose first answer is an audit row
@@ -170,6 +145,7 @@ DROP TABLE hookpost.webhook_requests_unpartitioned;
 --     the log in time order, and rows are appended in time order, which
 --     is what a BRIN needs.
 -- webhook_requests_replay is hookpost.alert_guards' primary key now.
+ALTER TABLE hookpost.webhook_requests ADD PRIMARY KEY (id, received_at);
 CREATE INDEX webhook_requests_source ON hookpost.webhook_requests
 	(source, received_at DESC);
 CREATE INDEX webhook_requests_trigger_key ON hookpost.webhook_requests
