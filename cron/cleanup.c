@@ -1,9 +1,10 @@
 /*
  * hookpost-cleanup: retention (ARCHITECTURE.md §1).  Deletes in bounded
- * batches so it never holds long locks: expired replay guards (signed
- * more than twice the timestamp window ago, after which the timestamp
- * check refuses a replay by itself: hookpost.alert_guards, sql/029, and
- * the replay_guard of before sql/007, drained), processed queue rows;
+ * batches so it never holds long locks: expired replay guards (older
+ * than twice the timestamp window, after which the timestamp check
+ * refuses a replay by itself: hookpost.alert_guards by the request's
+ * timestamp, sql/029, and the replay_guard of before sql/007, drained),
+ * processed queue rows;
  * the audit rows past retention by whole days, a partition drop each
  * (sql/029: hookpost.audit_partitions() makes the next days' partitions
  * and drops those past -a), and only once their counts are folded into
@@ -162,7 +163,7 @@ cleanup_step(void *arg, struct worker_run *run)
 	static const char sql_attempts[] = "SELECT created, dropped, kept,"
 	    " deleted FROM hookpost.attempts_partitions($1::int, "
 	    DAYS_AHEAD ")";
-	/* After the fold, as the purge below. */
+	/* Run after the fold, as sql_audit: it drops folded days only. */
 	static const char sql_audit_days[] = "SELECT created, dropped, held"
 	    " FROM hookpost.audit_partitions($1::int, " DAYS_AHEAD ")";
 	/* An event is its request's audit row (sql/025): folded first. */

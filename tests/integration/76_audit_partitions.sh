@@ -120,6 +120,13 @@ w=$(psql_q "SELECT ($a100 <= last_request_id) || '/' || ($d2000 <= last_request_
 [ "$(where "$a100")/$(where "$a95")/$(where "$d2000")/$(where "$d2001")" = "$(day -100)/$(day -95)/webhook_requests_default/webhook_requests_default" ] &&
     ok "setup: rows in their days' partitions and the default one" || fail "setup: rows' partitions" "$(where "$a100")/$(where "$a95")/$(where "$d2000")/$(where "$d2001")"
 
+# Guards: one of a request signed 1000 s ago (past twice the tests'
+# 300 s tolerance), one of now.
+gs=$(date +%s)
+psql_q "INSERT INTO hookpost.alert_guards (signed_at, source_id, signature, http_status, outcome) VALUES ($gs - 1000, '$sid', '\\x01', 202, 'queued'), ($gs, '$sid', '\\x02', 202, 'queued')" >/dev/null
+guards() { psql_q "SELECT string_agg(encode(signature, 'hex'), ',' ORDER BY signature) FROM hookpost.alert_guards WHERE source_id = '$sid' AND signed_at IN ($gs - 1000, $gs)"; }
+[ "$(guards)" = 01,02 ] && ok "setup: an old guard and a new one" || fail "setup: guards" "$(guards)"
+
 cleanup "$HOOKPOST_VAR/76_audit.log" && ok "hookpost-cleanup runs" || fail "hookpost-cleanup runs" "$(cat "$HOOKPOST_VAR/76_audit.log")"
 n=$(ex "$(day -100)")/$(ex "$(day -95)")
 [ "$n" = f/t ] && ok "the folded day past retention is dropped; the day with a row above the watermark is held" || fail "drop and hold" "$n"
@@ -128,6 +135,7 @@ n=$(grep -c 'audit partitions: 0 made, 1 dropped (1 past retention held for rows
 n=$(where "$a100")/$(where "$a95")/$(where "$d2000")/$(where "$d2001")
 [ "$n" = "none/$(day -95)/none/webhook_requests_default" ] && ok "the default partition's old folded row is deleted, the one above the watermark kept" || fail "rows after cleanup" "$n"
 [ "$(where "$id")/$(where "$rp")" = "$T0/$T0" ] && ok "today's rows stay" || fail "today's rows stay" "$(where "$id")/$(where "$rp")"
+[ "$(guards)" = 02 ] && ok "a guard past twice the tolerance is deleted, a new one kept" || fail "guard purge" "$(guards)"
 
 psql_q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ap-hold-$RUN'" >/dev/null
 wait $hold
