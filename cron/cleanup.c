@@ -1,11 +1,15 @@
 /*
  * hookpost-cleanup: retention (ARCHITECTURE.md §1).  Deletes in bounded
- * batches so it never holds long locks: expired replay-guard rows (older than
- * twice the timestamp window, after which the timestamp check refuses a
- * replay by itself; since sql/007 the guard is the audit row itself and
- * this only drains guards written before), processed queue rows and
- * audit rows past retention, once their counts are folded into the
- * metrics rollup (only folded rows are deleted, so /metrics keeps them);
+ * batches so it never holds long locks: expired replay guards (older
+ * than twice the timestamp window, after which the timestamp check
+ * refuses a replay by itself: hookpost.alert_guards by the request's
+ * timestamp, sql/029, and the replay_guard of before sql/007, drained),
+ * processed queue rows;
+ * the audit rows past retention by whole days, a partition drop each
+ * (sql/029: hookpost.audit_partitions() makes the next days' partitions
+ * and drops those past -a), and only once their counts are folded into
+ * the metrics rollup (only folded rows go, so /metrics keeps them), the
+ * default partition's rows by the same rule in batches;
  * and for outbound (seed 000 "Cleanup Worker"): terminal deliveries past
  * retention (-d, default 7 days), subscriptions marked for deletion or
  * never verified within a day, and subscriptions failing persistently
@@ -29,10 +33,11 @@
 #include "worker.h"
 
 #define BATCH	"5000"
-/* Days of attempt partitions made ahead of today (as migrate does):
- * three days of failed runs pass before an attempt finds no partition of
- * its day (it would then be kept in the default partition). */
-#define ATTEMPT_DAYS_AHEAD	"3"
+/* Days of partitions made ahead of today (as migrate does,
+ * sql/functions/partitions.sql): three days of failed runs pass before a
+ * row finds no partition of its day (it would then be kept in the
+ * default partition). */
+#define DAYS_AHEAD	"3"
 
 struct cleanup {
 	long long	 audit_days;	/* -a */
@@ -62,6 +67,28 @@ purge(const char *name, const char *sql, const char *arg)
 	return total;
 }
 
+/* Runs a table's partition upkeep (its one parameter arg, the retention)
+ * and reads its one row of n counts into out (0 where unreadable);
+ * returns 0 or -1. */
+static int
+partitions(const char *name, const char *sql, const char *arg,
+    long long *out, int n)
+{
+	const char	*p[1];
+	PGresult	*res;
+	int		 i;
+
+	p[0] = arg;
+	if ((res = db_exec(name, sql, 1, p)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (PQntuples(res) != 1 || parse_int(PQgetvalue(res, 0, i), 0,
+		    1LL << 40, &out[i]) == -1)
+			out[i] = 0;
+	PQclear(res);
+	return 0;
+}
+
 static int
 cleanup_option(void *arg, int ch, const char *optarg)
 {
@@ -88,6 +115,12 @@ cleanup_step(void *arg, struct worker_run *run)
 	    " WHERE ctid = ANY (ARRAY(SELECT ctid FROM hookpost.replay_guard"
 	    " WHERE created_at < now() - make_interval(secs => $1::int * 2)"
 	    " LIMIT " BATCH "))";
+	static const char sql_guards[] = "DELETE FROM hookpost.alert_guards"
+	    " WHERE signed_at < extract(epoch FROM now())::bigint - $1::int * 2"
+	    " AND (signed_at, source_id, signature) IN (SELECT signed_at,"
+	    " source_id, signature FROM hookpost.alert_guards"
+	    " WHERE signed_at < extract(epoch FROM now())::bigint - $1::int * 2"
+	    " LIMIT " BATCH ")";
 	static const char sql_queue[] = "DELETE FROM hookpost.inbound_queue"
 	    " WHERE id IN (SELECT id FROM hookpost.inbound_queue"
 	    " WHERE processed_at < now() - make_interval(days => $1::int)"
@@ -129,7 +162,10 @@ cleanup_step(void *arg, struct worker_run *run)
 	 * holds its old attempts back from their day's drop. */
 	static const char sql_attempts[] = "SELECT created, dropped, kept,"
 	    " deleted FROM hookpost.attempts_partitions($1::int, "
-	    ATTEMPT_DAYS_AHEAD ")";
+	    DAYS_AHEAD ")";
+	/* Run after the fold, as sql_audit: it drops folded days only. */
+	static const char sql_audit_days[] = "SELECT created, dropped, held"
+	    " FROM hookpost.audit_partitions($1::int, " DAYS_AHEAD ")";
 	/* An event is its request's audit row (sql/025): folded first. */
 	static const char sql_trigger_events[] = "DELETE FROM"
 	    " hookpost.trigger_events WHERE id IN (SELECT id FROM"
@@ -139,16 +175,17 @@ cleanup_step(void *arg, struct worker_run *run)
 	    "  FROM hookpost.metric_rollup_state)"
 	    " LIMIT " BATCH ")";
 	static const char sql_fold[] = "CALL hookpost.metrics_rollup()";
-	static const char sql_audit[] = "DELETE FROM hookpost.webhook_requests"
-	    " WHERE id IN (SELECT id FROM hookpost.webhook_requests"
+	/* The default partition's: the days' partitions go whole. */
+	static const char sql_audit[] = "DELETE FROM"
+	    " hookpost.webhook_requests_default WHERE id IN (SELECT id FROM"
+	    " hookpost.webhook_requests_default"
 	    " WHERE received_at < now() - make_interval(days => $1::int)"
 	    " AND id <= (SELECT last_request_id"
 	    "  FROM hookpost.metric_rollup_state)"
 	    " LIMIT " BATCH ")";
 	struct cleanup	*c = arg;
-	long long	 n1, n2, n3, n4, n5, n6, n7, n9;
-	long long	 att[4];
-	int		 i;
+	long long	 n1, n2, n3, n4, n5, n6, n7, n8, n9;
+	long long	 att[4], aud[3];
 	char		 a[24], q[24], tol[24], dd[24], td[24];
 	PGresult	*res;
 
@@ -161,6 +198,7 @@ cleanup_step(void *arg, struct worker_run *run)
 		return -1;
 	PQclear(res);
 	if ((n1 = purge("purge_replay", sql_replay, tol)) == -1 ||
+	    (n8 = purge("purge_guards", sql_guards, tol)) == -1 ||
 	    (n2 = purge("purge_queue", sql_queue, q)) == -1 ||
 	    (n3 = purge("purge_audit", sql_audit, a)) == -1 ||
 	    (n4 = purge("purge_deliveries", sql_deliveries, dd)) == -1 ||
@@ -179,25 +217,18 @@ cleanup_step(void *arg, struct worker_run *run)
 		n7 = PQntuples(res);
 		PQclear(res);
 	}
-	{
-		const char	*p[1] = { dd };
-
-		if ((res = db_exec("attempt_partitions", sql_attempts, 1,
-		    p)) == NULL)
-			return -1;
-		for (i = 0; i < 4; i++)
-			if (PQntuples(res) != 1 || parse_int(PQgetvalue(res,
-			    0, i), 0, 1LL << 40, &att[i]) == -1)
-				att[i] = 0;
-		PQclear(res);
-	}
+	if (partitions("attempt_partitions", sql_attempts, dd, att, 4) == -1 ||
+	    partitions("audit_partitions", sql_audit_days, a, aud, 3) == -1)
+		return -1;
 	log_info("cleanup: %lld replay guards, %lld queued events, "
 	    "%lld audit rows, %lld deliveries, %lld events, %lld abandoned "
 	    "subscriptions, %lld trigger events removed; %lld failing "
 	    "subscriptions disabled; attempt partitions: %lld made, %lld "
 	    "dropped (%lld attempts of kept deliveries moved to the default "
-	    "partition, %lld removed from it)",
-	    n1, n2, n3, n4, n5, n6, n9, n7, att[0], att[1], att[2], att[3]);
+	    "partition, %lld removed from it); audit partitions: %lld made, "
+	    "%lld dropped (%lld past retention held for rows not yet folded)",
+	    n1 + n8, n2, n3, n4, n5, n6, n9, n7, att[0], att[1], att[2],
+	    att[3], aud[0], aud[1], aud[2]);
 	return WORKER_DONE;
 }
 

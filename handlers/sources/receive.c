@@ -197,8 +197,9 @@ recv_answer(struct recv *rv, const char *outcome, const char *prior,
  * incident_emit), in one commit.  Its first column is the outcome:
  * accepted; stale (the source changed or was deleted: nothing written);
  * replay or old (nothing written: a replay, of an incident or of a
- * request whose audit row is in webhook_requests, or a request old enough
- * for replay_guard's horizon), which hookpost.alert_accept then takes.
+ * request guarded in hookpost.alert_guards (sql/029), or a request old
+ * enough for replay_guard's horizon), which hookpost.alert_accept then
+ * takes.
  * Alerts that may merge into an open incident always go to alert_accept.
  */
 static const char sql_fast[] =
@@ -207,10 +208,9 @@ static const char sql_fast[] =
 	"), lk AS ("
 	"  SELECT hookpost.audit_lock() FROM src"
 	"  WHERE $4::bigint > hookpost.replay_guard_horizon()"
-	"  AND NOT EXISTS (SELECT 1 FROM hookpost.webhook_requests w"
-	"   WHERE w.signed_at = $4::bigint AND w.source_id = $1::uuid"
-	"   AND w.signature = decode($5::text, 'hex')"
-	"   AND w.signature IS NOT NULL)"
+	"  AND NOT EXISTS (SELECT 1 FROM hookpost.alert_guards g"
+	"   WHERE g.signed_at = $4::bigint AND g.source_id = $1::uuid"
+	"   AND g.signature = decode($5::text, 'hex'))"
 	"), num AS ("
 	"  SELECT hookpost.incident_number(y.y, n.n) AS number"
 	"  FROM lk, LATERAL (SELECT hookpost.incident_year() AS y) y,"

@@ -1,14 +1,15 @@
 /*
- * The inbound receiver's store (seed 004): the replay guard, which is the
- * audit row of the accepted request (sql/007_fast_ingest.sql), and the
- * incident or the queued event, in one statement and one commit.
+ * The inbound receiver's store (seed 004): the replay guard (the
+ * incident the fast statement stores, else hookpost.alert_guards beside
+ * the audit row: sql/025, sql/029), and the incident or the queued event,
+ * in one statement and one commit.
  *
  * The rules live once each and are inlined where used: the source
  * version (sources.sql), the audit lock (audit.sql), the incident number
  * and INCIDENT_SUBSCRIBED (incidents.sql), the first answer to a request
  * (alert_prior below).  handlers/sources/receive.c's fast statement
- * stores the common case with them in one prepared statement, writing the
- * guarding audit row itself as alert_guard below does; these functions
+ * stores the common case with them in one prepared statement, its
+ * incident being its guard; these functions
  * take the rest: merges, replays, requests old enough for replay_guard,
  * and queued sources.
  *
@@ -26,23 +27,28 @@
 
 /*
  * The first answer to a request (source, X-Webhook-Timestamp, hex HMAC):
- * its audit row, which guards it (hookpost.requests: a webhook_requests
- * row, or the incident the fast statement stored, sql/025), or for
- * requests of before sql/007, only signed before its horizon, its
- * replay_guard row.  No row: none.
+ * its guard (sql/029: hookpost.alert_guards, written with the audit row
+ * by alert_guard), or the incident the fast statement stored, which
+ * guards it (sql/025: incidents_replay; answered 200 accepted, as the
+ * view hookpost.requests says of it), or for requests of before sql/007,
+ * only signed before its horizon, its replay_guard row.  No row: none.
  */
 CREATE OR REPLACE FUNCTION hookpost.alert_prior(p_source_id uuid,
 	p_signed_at bigint, p_signature text)
 RETURNS TABLE (http_status integer, outcome text, incident_id uuid,
 	incident_number text, queue_id uuid)
 LANGUAGE sql STABLE AS $$
-	SELECT w.http_status, CASE WHEN w.outcome = 'queued' THEN 'queued'
-	    WHEN w.merged THEN 'merged' ELSE 'accepted' END, w.incident_id,
-	    w.incident_number, w.queue_id
-	FROM hookpost.requests w
-	WHERE w.signed_at = p_signed_at AND w.source_id = p_source_id
-	  AND w.signature = decode(p_signature, 'hex')
-	  AND w.signature IS NOT NULL
+	SELECT g.http_status, CASE WHEN g.outcome = 'queued' THEN 'queued'
+	    WHEN g.merged THEN 'merged' ELSE 'accepted' END, g.incident_id,
+	    g.incident_number, g.queue_id
+	FROM hookpost.alert_guards g
+	WHERE g.signed_at = p_signed_at AND g.source_id = p_source_id
+	  AND g.signature = decode(p_signature, 'hex')
+	UNION ALL
+	SELECT 200, 'accepted', i.id, i.number, NULL::uuid
+	FROM hookpost.incidents i
+	WHERE i.signed_at = p_signed_at AND i.source_id = p_source_id
+	  AND i.signature = decode(p_signature, 'hex')
 	UNION ALL
 	SELECT g.http_status, CASE WHEN g.result->>'status' = 'queued'
 	    THEN 'queued' WHEN (g.result->>'merged')::boolean THEN 'merged'
@@ -81,13 +87,16 @@ BEGIN
 END $$;
 
 /*
- * The replay guard: the audit row of the first request, unique on
- * (signed_at, source_id, signature), written under the audit lock with
- * what it was answered (p_outcome accepted or queued, p_merged, the ids).
- * A request seen before (alert_prior: also an incident the fast
- * statement stored, whose own index guards it there, or for a request
- * signed before replay_guard's horizon, a replay of then) is a replay.
- * Returns false, writing nothing, for a replay.
+ * The replay guard: the guard row of the first request (sql/029:
+ * hookpost.alert_guards, unique on (signed_at, source_id, signature)),
+ * with what it was answered (p_outcome accepted or queued, p_merged, the
+ * ids), and its audit row, written together in one statement under the
+ * audit lock.  A request seen before (alert_prior: also an incident the
+ * fast statement stored, whose own index guards it there, or for a
+ * request signed before replay_guard's horizon, a replay of then) is a
+ * replay; of two at once, the second waits on the guard's key for the
+ * first to commit, and is one.  Returns false, writing nothing, for a
+ * replay.
  */
 CREATE OR REPLACE FUNCTION hookpost.alert_guard(p_source text,
 	p_source_id uuid, p_signed_at bigint, p_signature text,
@@ -104,15 +113,23 @@ BEGIN
 		RETURN false;
 	END IF;
 	locked := hookpost.audit_lock();
+	WITH g AS (
+		INSERT INTO hookpost.alert_guards (signed_at, source_id,
+		    signature, http_status, outcome, merged, incident_id,
+		    incident_number, queue_id)
+		VALUES (p_signed_at, p_source_id, decode(p_signature, 'hex'),
+		    p_http_status, p_outcome, p_merged OR NULL, p_incident,
+		    p_number, p_queue)
+		ON CONFLICT (signed_at, source_id, signature) DO NOTHING
+		RETURNING 1)
 	INSERT INTO hookpost.webhook_requests (kind, source, source_id,
 	    remote_addr, user_agent, http_status, outcome, processing_ms,
 	    body_sha256, body_size, incident_id, incident_number, merged,
 	    queue_id, signed_at, signature)
-	VALUES ('source', p_source, p_source_id, p_remote, left(p_ua, 256),
+	SELECT 'source', p_source, p_source_id, p_remote, left(p_ua, 256),
 	    p_http_status, p_outcome, p_ms, p_sha, p_size, p_incident, p_number,
-	    p_merged OR NULL, p_queue, p_signed_at, decode(p_signature, 'hex'))
-	ON CONFLICT (signed_at, source_id, signature)
-	    WHERE signature IS NOT NULL DO NOTHING;
+	    p_merged OR NULL, p_queue, p_signed_at, decode(p_signature, 'hex')
+	FROM g;
 	RETURN FOUND;
 END $$;
 

@@ -1,41 +1,13 @@
 -- The partitions of hookpost.delivery_attempts (sql/027): one per UTC
--- day, named delivery_attempts_pYYYYMMDD, beside the DEFAULT partition
--- delivery_attempts_default.  Partitions of other names are an
--- operator's, and left alone.
-
--- Makes day p_day's partition unless it exists: true if made.  The
--- default partition's rows of that day move into it first (attaching a
--- range the default partition holds rows of would fail).
-CREATE OR REPLACE FUNCTION hookpost.attempts_partition_add(p_day date)
-RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	part	text := 'delivery_attempts_p' || to_char(p_day, 'YYYYMMDD');
-	lo	timestamptz := p_day::timestamp AT TIME ZONE 'UTC';
-	hi	timestamptz := (p_day + 1)::timestamp AT TIME ZONE 'UTC';
-BEGIN
-	IF to_regclass(format('hookpost.%I', part)) IS NOT NULL THEN
-		RETURN false;
-	END IF;
-	-- Made apart, then attached: ATTACH locks the parent in SHARE
-	-- UPDATE EXCLUSIVE mode only, so the workers' results go on while
-	-- it checks the default partition (CREATE ... PARTITION OF would
-	-- lock them out).  The parent's indexes follow on ATTACH.
-	EXECUTE format('CREATE TABLE hookpost.%I (LIKE hookpost.delivery_attempts'
-	    ' INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part);
-	EXECUTE format('WITH moved AS (DELETE FROM'
-	    ' hookpost.delivery_attempts_default WHERE started_at >= $1'
-	    ' AND started_at < $2 RETURNING *)'
-	    ' INSERT INTO hookpost.%I SELECT * FROM moved', part) USING lo, hi;
-	EXECUTE format('ALTER TABLE hookpost.delivery_attempts ATTACH PARTITION'
-	    ' hookpost.%I FOR VALUES FROM (%L) TO (%L)', part, lo, hi);
-	RETURN true;
-END $$;
+-- day of started_at, made, found and named by the day partitions'
+-- functions (partitions.sql); what of them may be dropped is here.
 
 /*
  * Partition upkeep and retention of the attempts, run by hookpost-cleanup
  * (with its -d) and by migrate (p_keep_days NULL: makes, never drops).
  *
- * Makes the partitions of today (UTC) and the p_ahead_days after it.
+ * Makes the partitions of today (UTC) and the p_ahead_days after it
+ * (day_partitions_make).
  *
  * Retention, with p_keep_days: a day's partition is dropped once the
  * whole day is older than p_keep_days days (and than an hour: the
@@ -60,8 +32,8 @@ END $$;
  * ends: hookpost-cleanup runs this as a statement of its own.
  *
  * Returns the partitions made and dropped, the attempts moved to the
- * default partition, and those deleted from it.  Runs one at a time (an
- * advisory lock): two runs at once take turns.
+ * default partition, and those deleted from it.  Runs one at a time
+ * (day_partitions_make's lock): two runs at once take turns.
  */
 CREATE OR REPLACE FUNCTION hookpost.attempts_partitions(p_keep_days integer,
 	p_ahead_days integer,
@@ -73,9 +45,10 @@ LANGUAGE plpgsql
 SET lock_timeout = '10s'
 AS $$
 DECLARE
-	today	date := (now() AT TIME ZONE 'UTC')::date;
 	cut	timestamptz;
 	parts	text[];
+	los	timestamptz[];
+	his	timestamptz[];
 	counts	bigint[];
 	live	hookpost.delivery_attempts[] := '{}';
 	found	hookpost.delivery_attempts[];
@@ -85,16 +58,11 @@ DECLARE
 	    ' FROM hookpost.deliveries d WHERE d.id = a.delivery_id))'
 	    ' FROM hookpost.%I a';
 BEGIN
-	created := 0;
+	created := hookpost.day_partitions_make('delivery_attempts',
+	    'started_at', p_ahead_days);
 	dropped := 0;
 	kept := 0;
 	deleted := 0;
-	PERFORM pg_advisory_xact_lock(hashtext('hookpost.attempts_partitions'));
-	FOR i IN 0 .. greatest(p_ahead_days, 0) LOOP
-		IF hookpost.attempts_partition_add(today + i) THEN
-			created := created + 1;
-		END IF;
-	END LOOP;
 	IF p_keep_days IS NULL THEN
 		RETURN;
 	END IF;
@@ -108,12 +76,10 @@ BEGIN
 	GET DIAGNOSTICS n = ROW_COUNT;
 	deleted := n;
 
-	SELECT array_agg(c.relname::text ORDER BY c.relname) INTO parts
-	FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-	WHERE i.inhparent = 'hookpost.delivery_attempts'::regclass
-	  AND c.relname ~ '^delivery_attempts_p[0-9]{8}$'
-	  AND (to_date(substr(c.relname, 20), 'YYYYMMDD') + 1)::timestamp
-	      AT TIME ZONE 'UTC' <= cut;
+	SELECT array_agg(p.part ORDER BY p.lo), array_agg(p.lo ORDER BY p.lo),
+	    array_agg(p.hi ORDER BY p.lo)
+	INTO parts, los, his
+	FROM hookpost.day_partitions_past('delivery_attempts', cut) p;
 	IF parts IS NULL THEN
 		RETURN;
 	END IF;
@@ -132,10 +98,8 @@ BEGIN
 			-- Written to since the search: searched again, the
 			-- rows found before replaced.
 			live := ARRAY(SELECT x FROM unnest(live) x
-			    WHERE x.started_at < to_date(substr(parts[i], 20),
-			        'YYYYMMDD')::timestamp AT TIME ZONE 'UTC'
-			      OR x.started_at >= (to_date(substr(parts[i], 20),
-			        'YYYYMMDD') + 1)::timestamp AT TIME ZONE 'UTC');
+			    WHERE x.started_at < los[i]
+			      OR x.started_at >= his[i]);
 			EXECUTE format(search, parts[i]) INTO n, found;
 			live := live || coalesce(found, '{}');
 		END IF;
@@ -147,8 +111,3 @@ BEGIN
 	INSERT INTO hookpost.delivery_attempts SELECT * FROM unnest(live);
 	kept := cardinality(live);
 END $$;
-
--- Today's partition and the next 3 days', on every migrate: a fresh
--- install has them before its first attempt (hookpost-cleanup keeps them
--- made from then on).
-SELECT hookpost.attempts_partitions(NULL, 3);

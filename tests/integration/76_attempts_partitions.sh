@@ -55,7 +55,7 @@ n=$(where "$l_2000")/$(where "$o_2000")/$(where "$o_fut")
     fail "default partition" "$n"
 
 # A day's partition, made when the default partition holds rows of it.
-n=$(psql_q "SELECT hookpost.attempts_partition_add((now() AT TIME ZONE 'UTC')::date + 10)")/$(psql_q "SELECT hookpost.attempts_partition_add((now() AT TIME ZONE 'UTC')::date + 10)")
+n=$(psql_q "SELECT hookpost.day_partition_add('delivery_attempts', 'started_at', (now() AT TIME ZONE 'UTC')::date + 10)")/$(psql_q "SELECT hookpost.day_partition_add('delivery_attempts', 'started_at', (now() AT TIME ZONE 'UTC')::date + 10)")
 [ "$n" = t/f ] && ok "a day's partition is made once" || fail "partition made once" "$n"
 [ "$(where "$o_fut")" = "$T10" ] &&
     ok "and takes the default partition's rows of its day" ||
@@ -63,7 +63,7 @@ n=$(psql_q "SELECT hookpost.attempts_partition_add((now() AT TIME ZONE 'UTC')::d
 psql_q "DROP TABLE hookpost.$T10" >/dev/null
 
 # A day 40 days ago: an attempt of the kept delivery, one of a gone one.
-psql_q "SELECT hookpost.attempts_partition_add((now() AT TIME ZONE 'UTC')::date - 40)" >/dev/null
+psql_q "SELECT hookpost.day_partition_add('delivery_attempts', 'started_at', (now() AT TIME ZONE 'UTC')::date - 40)" >/dev/null
 l_40=$(att "$live" 2 "now() - interval '40 days'" 500)
 o_40=$(att "$(psql_q "SELECT gen_random_uuid()")" 1 "now() - interval '40 days'" 500)
 [ "$(where "$l_40")/$(where "$o_40")" = "$T40/$T40" ] &&
