@@ -115,12 +115,11 @@ cleanup_step(void *arg, struct worker_run *run)
 	    " WHERE ctid = ANY (ARRAY(SELECT ctid FROM hookpost.replay_guard"
 	    " WHERE created_at < now() - make_interval(secs => $1::int * 2)"
 	    " LIMIT " BATCH "))";
+	/* By signed_at, which leads the guards' key, a batch as above. */
 	static const char sql_guards[] = "DELETE FROM hookpost.alert_guards"
+	    " WHERE ctid = ANY (ARRAY(SELECT ctid FROM hookpost.alert_guards"
 	    " WHERE signed_at < extract(epoch FROM now())::bigint - $1::int * 2"
-	    " AND (signed_at, source_id, signature) IN (SELECT signed_at,"
-	    " source_id, signature FROM hookpost.alert_guards"
-	    " WHERE signed_at < extract(epoch FROM now())::bigint - $1::int * 2"
-	    " LIMIT " BATCH ")";
+	    " LIMIT " BATCH "))";
 	static const char sql_queue[] = "DELETE FROM hookpost.inbound_queue"
 	    " WHERE id IN (SELECT id FROM hookpost.inbound_queue"
 	    " WHERE processed_at < now() - make_interval(days => $1::int)"
